@@ -1,0 +1,49 @@
+// One Jest run covers every tier; `--selectProjects unit|integration|e2e` narrows it.
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
+
+const swcConfig = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
+
+// Suites that drive our servers with third-party clients. Under CI their absence fails the run
+// (the suites' own checks throw); elsewhere they are left out and the run says so loudly.
+const thirdPartyClients = [
+  { pattern: '\\.librdkafka\\.', probe: ['kcat', ['-V']], install: 'apt-get install kcat python3-confluent-kafka' },
+  { pattern: '\\.librdkafka\\.', probe: ['/usr/bin/python3', ['-c', 'import confluent_kafka']], install: 'apt-get install python3-confluent-kafka' },
+  { pattern: '\\.grpcio\\.', probe: ['/usr/bin/python3', ['-c', 'import grpc']], install: 'apt-get install python3-grpcio' },
+];
+const leftOut = [];
+if (process.env.CI !== 'true') {
+  for (const client of thirdPartyClients) {
+    const probe = spawnSync(client.probe[0], client.probe[1], { timeout: 10_000 });
+    if (probe.status !== 0 && !leftOut.includes(client.pattern)) {
+      leftOut.push(client.pattern);
+      process.stderr.write(
+        `\n!!! NOT RUN: test files matching /${client.pattern}/ — \`${client.probe[0]} ${client.probe[1].join(' ')}\` ` +
+          `failed on this machine. Install with: ${client.install}\n\n`,
+      );
+    }
+  }
+}
+
+const shared = {
+  rootDir: __dirname,
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
+  moduleNameMapper: { '^@flywheel/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', ...leftOut],
+};
+
+module.exports = {
+  reporters: ['default', '<rootDir>/libs/testing/src/totals-reporter.js'],
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{libs,services}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{libs,services}/**/*.integration-spec.ts'],
+      slowTestThreshold: 60,
+    },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/{libs,services}/**/e2e/**/*.e2e-spec.ts'] },
+  ],
+};
