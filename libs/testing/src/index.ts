@@ -1,2 +1,3 @@
-export * from './free-port';
+export * from './bench';
 export * from './external-tool';
+export * from './free-port';

@@ -1,0 +1,39 @@
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+
+/** Ids handed out between two writes of the high-water mark; a crash skips at most this many. */
+const BLOCK = 1000;
+
+/**
+ * Hands out idempotent-producer ids that are never reused, across restarts and `kill -9`:
+ * the file records the end of the block in use before any id from it is given out.
+ */
+export class ProducerIdAllocator {
+  private constructor(
+    private readonly file: string,
+    private next: number,
+    private reservedUntil: number,
+  ) {}
+
+  static open(file: string): ProducerIdAllocator {
+    let reserved = 0;
+    try {
+      reserved = Number.parseInt(readFileSync(file, 'utf8').trim(), 10) || 0;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    return new ProducerIdAllocator(file, reserved, reserved);
+  }
+
+  allocate(): number {
+    if (this.next >= this.reservedUntil) {
+      this.reservedUntil = this.next + BLOCK;
+      const tmp = `${this.file}.tmp`;
+      const fd = openSync(tmp, 'w');
+      writeSync(fd, String(this.reservedUntil));
+      fsyncSync(fd);
+      closeSync(fd);
+      renameSync(tmp, this.file);
+    }
+    return this.next++;
+  }
+}

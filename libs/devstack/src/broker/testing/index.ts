@@ -1,0 +1,2 @@
+export * from './error-code-of';
+export * from './test-broker';
