@@ -1,1 +1,11 @@
 export {};
+export * from './metrics';
+export * from './stats';
+export * from './drift';
+export * from './profile';
+export * from './random';
+export * from './table';
+export * from './preprocessing';
+export * from './selection';
+export * from './models';
+export * from './artifact';

@@ -1,0 +1,11 @@
+export * from './benjamini-hochberg';
+export { sturgesEdges, histogramSorted, binNumeric, sharesOf, EVIDENTLY_MAX_CATEGORY_VALUES, type BinnedShares } from './binning';
+export * from './categories';
+export * from './chi-square';
+export * from './jensen-shannon';
+export * from './ks';
+export * from './psi';
+export * from './report';
+export { type NumericArray, sortedFinite, distinctCount, distinctUnionCount } from './samples';
+export * from './wasserstein';
+export * from './z-test';

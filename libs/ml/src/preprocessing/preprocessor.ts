@@ -1,0 +1,263 @@
+import { type Table, type Column, MISSING_CODE, getColumn } from '../table/table';
+import { type FeatureSpec, type InputRow, type ModelSignature, SignatureError, checkTable } from './signature';
+import { accurateMean } from '../stats/summation';
+
+export type ImputeStrategy = 'mean' | 'median' | 'most_frequent' | 'none';
+
+export interface PreprocessOptions {
+  /** How missing values are filled. Categoricals always use the most frequent category unless `none`. Default `mean`. */
+  readonly impute?: ImputeStrategy;
+  /** Standardise numeric features (as sklearn's StandardScaler). Default true. */
+  readonly scale?: boolean;
+  /** `onehot`: one column per training category plus an unknown bucket; `ordinal`: one column of category indices (unknown/missing → NaN). Default `onehot`. */
+  readonly categorical?: 'onehot' | 'ordinal';
+  /** Whether prediction accepts categories never seen in training (they go to the unknown bucket). Default true. */
+  readonly acceptUnknownCategories?: boolean;
+}
+
+/** Fitted transformation of one numeric feature: `((isNaN(x) ? fill : x) - center) / scale`; `fill: null` keeps missing values as NaN. */
+export interface NumericStep {
+  readonly name: string;
+  readonly type: 'numeric';
+  readonly fill: number | null;
+  readonly center: number;
+  readonly scale: number;
+}
+
+/** Fitted encoding of one categorical feature; `fill` is the category index used for missing values, -1 to keep them missing. */
+export interface CategoricalStep {
+  readonly name: string;
+  readonly type: 'categorical';
+  readonly categories: readonly string[];
+  readonly fill: number;
+  readonly encoding: 'onehot' | 'ordinal';
+}
+
+export type PreprocessStep = NumericStep | CategoricalStep;
+
+/** The serialisable state of a fitted preprocessor. */
+export interface PreprocessorState {
+  readonly steps: readonly PreprocessStep[];
+  readonly unknownCategories: 'accept' | 'error';
+}
+
+/** Fits imputation, scaling and encoding of `features` on `table` (the training rows). */
+export function fitPreprocessor(table: Table, features: readonly string[], options: PreprocessOptions = {}): PreprocessorState {
+  const impute = options.impute ?? 'mean';
+  const scale = options.scale ?? true;
+  const encoding = options.categorical ?? 'onehot';
+  const steps = features.map((name): PreprocessStep => {
+    const col = getColumn(table, name);
+    return col.type === 'numeric' ? fitNumeric(col.name, col.values, impute, scale) : fitCategorical(col, impute, encoding);
+  });
+  return { steps, unknownCategories: options.acceptUnknownCategories === false ? 'error' : 'accept' };
+}
+
+function fitNumeric(name: string, values: Float64Array, impute: ImputeStrategy, scale: boolean): NumericStep {
+  const present = values.filter((v) => !Number.isNaN(v));
+  const keepMissing = impute === 'none';
+  // sklearn's SimpleImputer drops an all-missing column; filling it with 0 keeps the feature
+  // layout stable instead.
+  let fill = 0;
+  if (!keepMissing && present.length > 0) {
+    if (impute === 'mean') fill = accurateMean(present);
+    else if (impute === 'median') fill = median(present);
+    else fill = mostFrequentNumber(present);
+  }
+  const stored = keepMissing ? null : fill;
+  if (!scale) return { name, type: 'numeric', fill: stored, center: 0, scale: 1 };
+  // StandardScaler runs after the imputer in a pipeline, so its statistics include the filled
+  // values; without imputation it ignores missing values, as sklearn does.
+  const nMissing = keepMissing ? 0 : values.length - present.length;
+  const n = present.length + nMissing;
+  let sum = nMissing * fill;
+  for (const v of present) sum += v;
+  const center = n === 0 ? 0 : sum / n;
+  let ss = nMissing * (fill - center) * (fill - center);
+  for (const v of present) ss += (v - center) * (v - center);
+  const variance = n === 0 ? 0 : ss / n;
+  // As sklearn's _handle_zeros_in_scale: a (numerically) constant feature keeps scale 1.
+  const eps = Number.EPSILON;
+  const constant = variance <= n * eps * variance + (n * center * eps) ** 2;
+  return { name, type: 'numeric', fill: stored, center, scale: constant ? 1 : Math.sqrt(variance) };
+}
+
+function fitCategorical(col: Extract<Column, { type: 'categorical' }>, impute: ImputeStrategy, encoding: 'onehot' | 'ordinal'): CategoricalStep {
+  const counts = new Float64Array(col.dictionary.length);
+  for (let i = 0; i < col.codes.length; i++) if (col.codes[i] !== MISSING_CODE) counts[col.codes[i]]++;
+  // Categories in sorted order, as sklearn's OneHotEncoder lists them; only those seen in these rows.
+  const categories = col.dictionary.filter((_, code) => counts[code] > 0).sort(compareStrings);
+  let fill = -1;
+  if (impute !== 'none' && categories.length > 0) {
+    // SimpleImputer(strategy="most_frequent") breaks ties towards the smallest value.
+    let best = -1;
+    for (let k = 0; k < categories.length; k++) {
+      const c = counts[col.dictionary.indexOf(categories[k])];
+      if (c > best) {
+        best = c;
+        fill = k;
+      }
+    }
+  }
+  return { name: col.name, type: 'categorical', categories, fill, encoding };
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+
+function median(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort();
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function mostFrequentNumber(values: Float64Array): number {
+  const sorted = Float64Array.from(values).sort();
+  let best = sorted[0];
+  let bestCount = 0;
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j < sorted.length && sorted[j] === sorted[i]) j++;
+    // Strictly greater keeps the smallest value among ties, as SimpleImputer does.
+    if (j - i > bestCount) {
+      bestCount = j - i;
+      best = sorted[i];
+    }
+    i = j;
+  }
+  return best;
+}
+
+/** The model signature implied by a fitted preprocessor. */
+export function signatureOf(state: PreprocessorState): ModelSignature {
+  const features = state.steps.map((s): FeatureSpec => (s.type === 'numeric' ? { name: s.name, type: 'numeric' } : { name: s.name, type: 'categorical', categories: s.categories }));
+  return { features, unknownCategories: state.unknownCategories };
+}
+
+/** Width of each step's output. */
+function stepWidth(step: PreprocessStep): number {
+  return step.type === 'categorical' && step.encoding === 'onehot' ? step.categories.length + 1 : 1;
+}
+
+/**
+ * A fitted preprocessor ready to transform: lookups are built once so that a row transform
+ * allocates nothing.
+ */
+export class Preprocessor {
+  readonly nOutputs: number;
+  readonly outputNames: readonly string[];
+  private readonly offsets: Int32Array;
+  private readonly lookups: (Map<string, number> | null)[];
+
+  constructor(readonly state: PreprocessorState) {
+    this.offsets = new Int32Array(state.steps.length);
+    const names: string[] = [];
+    state.steps.forEach((s, i) => {
+      this.offsets[i] = names.length;
+      if (s.type === 'numeric' || s.encoding === 'ordinal') names.push(s.name);
+      else {
+        for (const c of s.categories) names.push(`${s.name}=${c}`);
+        names.push(`${s.name}=<unknown>`);
+      }
+    });
+    this.outputNames = names;
+    this.nOutputs = names.length;
+    this.lookups = state.steps.map((s) => (s.type === 'categorical' ? new Map(s.categories.map((c, k) => [c, k])) : null));
+  }
+
+  get signature(): ModelSignature {
+    return signatureOf(this.state);
+  }
+
+  /** Transforms a table into column-major features (`nOutputs` arrays of `table.nRows`). */
+  transform(table: Table): Float64Array[] {
+    checkTable(this.signature, table);
+    const n = table.nRows;
+    const out: Float64Array[] = [];
+    this.state.steps.forEach((step, si) => {
+      const col = getColumn(table, step.name);
+      if (step.type === 'numeric' && col.type === 'numeric') {
+        const o = new Float64Array(n);
+        const { center, scale } = step;
+        const fill = step.fill ?? Number.NaN;
+        const src = col.values;
+        for (let i = 0; i < n; i++) {
+          const v = src[i];
+          o[i] = ((v === v ? v : fill) - center) / scale;
+        }
+        out.push(o);
+        return;
+      }
+      if (step.type !== 'categorical' || col.type !== 'categorical') return;
+      // Map the input's dictionary onto the training categories once, then encode by code.
+      const lookup = this.lookups[si] as Map<string, number>;
+      const remap = new Int32Array(col.dictionary.length);
+      col.dictionary.forEach((value, code) => {
+        const k = lookup.get(value);
+        if (k === undefined && this.state.unknownCategories === 'error') {
+          throw new SignatureError(`field "${step.name}": ${JSON.stringify(value)} is not an allowed category`, step.name);
+        }
+        remap[code] = k ?? -2;
+      });
+      const codes = col.codes;
+      if (step.encoding === 'ordinal') {
+        const o = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          const c = codes[i];
+          const k = c === MISSING_CODE ? step.fill : remap[c];
+          o[i] = k >= 0 ? k : Number.NaN;
+        }
+        out.push(o);
+        return;
+      }
+      const width = step.categories.length + 1;
+      const block: Float64Array[] = [];
+      for (let k = 0; k < width; k++) block.push(new Float64Array(n));
+      for (let i = 0; i < n; i++) {
+        const c = codes[i];
+        const k = c === MISSING_CODE ? step.fill : remap[c];
+        // Missing without imputation encodes as all zeros; unknown goes to the last (unknown) column.
+        if (k >= 0) block[k][i] = 1;
+        else if (k === -2) block[width - 1][i] = 1;
+      }
+      for (const b of block) out.push(b);
+    });
+    return out;
+  }
+
+  /** Transforms one row into `out` (length `nOutputs`) without allocating; throws a {@link SignatureError} naming a bad field. */
+  transformRowInto(row: InputRow, out: Float64Array): void {
+    const steps = this.state.steps;
+    for (let si = 0; si < steps.length; si++) {
+      const step = steps[si];
+      const at = this.offsets[si];
+      const v = row[step.name];
+      if (v === undefined) throw new SignatureError(`field "${step.name}" is missing`, step.name);
+      if (step.type === 'numeric') {
+        if (v !== null && typeof v !== 'number') throw new SignatureError(`field "${step.name}" must be a number or null, got ${typeof v}`, step.name);
+        if (typeof v === 'number' && !Number.isNaN(v) && !Number.isFinite(v)) throw new SignatureError(`field "${step.name}" must be finite, got ${v}`, step.name);
+        const x = v === null || Number.isNaN(v) ? (step.fill ?? Number.NaN) : v;
+        out[at] = (x - step.center) / step.scale;
+        continue;
+      }
+      let k: number;
+      if (v === null || (typeof v === 'number' && Number.isNaN(v))) k = step.fill;
+      else if (typeof v !== 'string') throw new SignatureError(`field "${step.name}" must be a string or null, got ${typeof v}`, step.name);
+      else {
+        const found = (this.lookups[si] as Map<string, number>).get(v);
+        if (found === undefined && this.state.unknownCategories === 'error') throw new SignatureError(`field "${step.name}": ${JSON.stringify(v)} is not an allowed category`, step.name);
+        k = found ?? -2;
+      }
+      if (step.encoding === 'ordinal') {
+        out[at] = k >= 0 ? k : Number.NaN;
+        continue;
+      }
+      const width = stepWidth(step);
+      for (let j = 0; j < width; j++) out[at + j] = 0;
+      if (k >= 0) out[at + k] = 1;
+      else if (k === -2) out[at + width - 1] = 1;
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from './profile';
+export * from './window';
+export * from './sketch-drift';

@@ -1,0 +1,12 @@
+export { type Fold, type KFoldOptions, type Split, type SplitOptions, kFold, splitIndices } from './split';
+export {
+  type ParamDistribution,
+  type ParamRange,
+  type ParamValue,
+  type Params,
+  type SearchOptions,
+  type SearchOutcome,
+  type SearchResult,
+  gridSearch,
+  randomSearch,
+} from './search';

@@ -1,0 +1,18 @@
+export { CsvError, type CsvOptions, parseCsv } from './csv';
+export {
+  type CategoricalColumn,
+  type Column,
+  type ColumnType,
+  MISSING_CODE,
+  type NumericColumn,
+  type Schema,
+  type Table,
+  categoricalColumn,
+  cellValue,
+  dropColumns,
+  getColumn,
+  hasColumn,
+  makeTable,
+  numericColumn,
+  takeRows,
+} from './table';
