@@ -1,0 +1,51 @@
+/**
+ * What each service consumes, as fresh registries for `decodeEvent`. A record of any other
+ * type on a subscribed topic is an `unknown-type` decode error, i.e. a dead letter, so adding a
+ * consumed type is a deliberate edit here.
+ */
+import { EventTypeRegistry } from './envelope';
+import {
+  ALL_EVENT_TYPES,
+  AliasMovedEvent,
+  DatasetRegisteredEvent,
+  DatasetVersionCommittedEvent,
+  DeploymentChangedEvent,
+  DriftDetectedEvent,
+  FeedbackEvent,
+  ModelVersionRegisteredEvent,
+  PerformanceDegradedEvent,
+  PredictionLoggedEvent,
+  RunCompletedEvent,
+  TrainModelCommand,
+} from './events';
+
+export const ConsumedEvents = {
+  /** Ingestion reads raw JSON from `flywheel.ingest.<dataset>`, no enveloped events. */
+  ingestion: (): EventTypeRegistry => new EventTypeRegistry(),
+  /** New versions to materialise; registrations to know datasets before their first version. */
+  featureStore: (): EventTypeRegistry =>
+    new EventTypeRegistry().register(DatasetRegisteredEvent, DatasetVersionCommittedEvent),
+  /** Train commands, the triggers of the retraining policy, and new data for its minimum. */
+  trainer: (): EventTypeRegistry =>
+    new EventTypeRegistry().register(
+      TrainModelCommand,
+      DriftDetectedEvent,
+      PerformanceDegradedEvent,
+      DatasetVersionCommittedEvent,
+    ),
+  /** Completed runs become versions. */
+  registry: (): EventTypeRegistry => new EventTypeRegistry().register(RunCompletedEvent),
+  /** Alias moves start canaries. */
+  deployer: (): EventTypeRegistry => new EventTypeRegistry().register(AliasMovedEvent),
+  /** Predictions and labels fill windows; deployment and alias changes switch the reference. */
+  monitor: (): EventTypeRegistry =>
+    new EventTypeRegistry().register(
+      PredictionLoggedEvent,
+      FeedbackEvent,
+      DeploymentChangedEvent,
+      AliasMovedEvent,
+      ModelVersionRegisteredEvent,
+    ),
+  /** Everything, for tools that tail any topic (the CLI, tests). */
+  all: (): EventTypeRegistry => new EventTypeRegistry().register(...ALL_EVENT_TYPES),
+} as const;
