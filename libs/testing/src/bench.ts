@@ -1,5 +1,8 @@
 /** Small helpers shared by the `npm run bench` suites: repeated runs, medians, tables. */
 
+// One table renderer for benchmarks and the `flywheel` command alike.
+export { table } from '@flywheel/cli';
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -20,12 +23,4 @@ export async function repeat<T>(runs: number, once: (run: number) => Promise<T>,
 
 export function formatNumber(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
-/** A plain-text table with right-aligned numbers. */
-export function table(headers: string[], rows: Array<Array<string | number>>): string {
-  const cells = rows.map((row) => row.map((c) => String(c)));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }

@@ -1,3 +1,5 @@
 export * from './bench';
 export * from './external-tool';
 export * from './free-port';
+export * from './test-postgres';
+export * from './eventually';

@@ -16,3 +16,4 @@ export {
   numericColumn,
   takeRows,
 } from './table';
+export { type CsvCell, type CsvWriteOptions, formatCsv, tableToCsv } from './csv-writer';

@@ -1,6 +1,6 @@
-import { assertConfluentKafkaPython, assertKcat } from '@flywheel/testing';
+import { assertConfluentKafkaPython, assertKcat, eventually } from '@flywheel/testing';
 import { startTestBroker, type TestBroker } from '../testing';
-import { eventually, KcatGroupMember, killAll, pythonFixture } from './librdkafka-helpers';
+import { KcatGroupMember, killAll, pythonFixture } from './librdkafka-helpers';
 
 // Generous: each step starts a Python interpreter next to the broker on a loaded machine.
 jest.setTimeout(180_000);

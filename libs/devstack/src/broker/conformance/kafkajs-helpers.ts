@@ -1,3 +1,4 @@
+import { eventually } from '@flywheel/testing';
 import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
 
 export function kafkaClient(address: string, clientId = 'conformance'): Kafka {
@@ -7,16 +8,6 @@ export function kafkaClient(address: string, clientId = 'conformance'): Kafka {
     logLevel: logLevel.NOTHING,
     retry: { retries: 8, initialRetryTime: 100 },
   });
-}
-
-/** Polls `check` until it holds or the time runs out; returns whether it held. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, stepMs = 50): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return check();
 }
 
 export interface Received {

@@ -1,9 +1,10 @@
+import { eventually } from '@flywheel/testing';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CompressionTypes, type Admin, type Consumer, type Kafka } from 'kafkajs';
 import { startTestBroker, type TestBroker } from '../testing';
-import { collect, eventually, isContiguousFromZero, kafkaClient, offsetsByPartition } from './kafkajs-helpers';
+import { collect, isContiguousFromZero, kafkaClient, offsetsByPartition } from './kafkajs-helpers';
 
 jest.setTimeout(120_000);
 

@@ -1,6 +1,6 @@
-import { assertConfluentKafkaPython, assertKcat } from '@flywheel/testing';
+import { assertConfluentKafkaPython, assertKcat, eventually } from '@flywheel/testing';
 import { startTestBroker, type TestBroker } from '../testing';
-import { eventually, kcat, KcatGroupMember, killAll, parseConsumed, pythonFixture } from './librdkafka-helpers';
+import { type Consumed, kcat, KcatGroupMember, killAll, parseConsumed, pythonFixture } from './librdkafka-helpers';
 
 // Generous: three kcat members, the broker and Jest share a loaded 2-core machine, and one
 // step waits out a 6 s session timeout.
@@ -96,7 +96,7 @@ describe('a three-member kcat -G consumer group', () => {
 
     // kcat commits what it consumed when it leaves the group on SIGTERM (auto commit, then close).
     const first = new KcatGroupMember(broker.address, group, topic);
-    let firstRun: ReturnType<typeof parseConsumed>;
+    let firstRun: Consumed[];
     try {
       expect(await eventually(() => first.lines.length >= 300, 60_000)).toBe(true);
     } finally {

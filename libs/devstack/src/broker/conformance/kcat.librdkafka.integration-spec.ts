@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertKcat } from '@flywheel/testing';
+import { assertKcat, eventually } from '@flywheel/testing';
 import { startTestBroker, type TestBroker } from '../testing';
-import { CONSUME_FORMAT, type Consumed, eventually, kcat, KcatProcess, killAll, offsetsByPartition, parseConsumed, runTool } from './librdkafka-helpers';
+import { CONSUME_FORMAT, type Consumed, kcat, KcatProcess, killAll, offsetsByPartition, parseConsumed, runTool } from './librdkafka-helpers';
 
 // Generous: a loaded 2-core machine runs kcat, the broker and Jest side by side.
 jest.setTimeout(180_000);

@@ -114,16 +114,6 @@ export function offsetsByPartition(messages: { partition: number; offset: number
   return out;
 }
 
-/** Polls `check` until it holds or the time runs out; returns whether it held. */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, stepMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-  return check();
-}
-
 /** A long-running kcat (a consumer without -e, a group member) whose output is read as it comes. */
 export class KcatProcess {
   readonly child: ChildProcess;

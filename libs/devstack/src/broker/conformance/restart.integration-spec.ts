@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { type Kafka } from 'kafkajs';
-import { freePort } from '@flywheel/testing';
+import { freePort, eventually } from '@flywheel/testing';
 import { spawnBrokerProcess, temporaryDataDir, type BrokerProcess } from '../testing';
-import { collect, eventually, kafkaClient } from './kafkajs-helpers';
+import { collect, kafkaClient } from './kafkajs-helpers';
 
 jest.setTimeout(180_000);
 

@@ -1,0 +1,29 @@
+import { type OptionSpecs, type ParsedOptions } from './args';
+
+/** Where a command writes: stdout carries results (tables or JSON), stderr progress and errors. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** A runnable leaf, `flywheel ml fit`. `--help` is handled for every command by the router. */
+export interface Command {
+  readonly kind: 'command';
+  readonly name: string;
+  /** One line for the parent's command list. */
+  readonly summary: string;
+  /** The arguments part of the usage line, after the command path. */
+  readonly usage: string;
+  readonly options: OptionSpecs;
+  /** Paragraphs printed after the options in `--help`. */
+  readonly details?: string;
+  run(options: ParsedOptions, io: Io): void | Promise<void>;
+}
+
+/** A level of subcommands, `flywheel` or `flywheel ml`. */
+export interface CommandGroup {
+  readonly kind: 'group';
+  readonly name: string;
+  readonly summary: string;
+  readonly children: readonly (Command | CommandGroup)[];
+}

@@ -1,0 +1,3 @@
+export { formatSeconds, formatValue } from './format';
+export { toJson } from './json';
+export { type Cell, table } from './table';

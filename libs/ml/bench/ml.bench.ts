@@ -1,0 +1,177 @@
+// Fit time and prediction throughput of the three algorithms on 100 000 × 20 synthetic rows,
+// and the time of a drift report on 1 000 000 × 20, next to scikit-learn/scipy doing the same
+// work on the same data in the same run (when Debian's python3-sklearn is installed).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { formatNumber, median, repeat, table } from '@flywheel/testing';
+import { type Algorithm, type DriftColumnInput, type InputRow, type LoadedModel, cellValue, driftReport, fitModel, loadModel, parseCsv } from '../src';
+import { DRIFT_CATEGORIES, FEATURES, writeDriftData, writeTrainingCsv } from './synthetic-data';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
+const DRIFT_ROWS = Number(process.env.BENCH_DRIFT_ROWS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Boosting is the slowest part; fewer runs keep the whole benchmark within a few minutes. */
+const GBDT_RUNS = Number(process.env.BENCH_GBDT_RUNS ?? 3);
+/** Rows predicted one call at a time; scikit-learn's per-call overhead makes more take long. */
+const SINGLE_ROWS_OURS = Math.min(ROWS, 100_000);
+const SINGLE_ROWS_THEIRS = 1000;
+const PYTHON = '/usr/bin/python3';
+
+// Fixed so both sides do the same work: no early stopping, the same iteration caps.
+const SETTINGS = { logreg_max_iter: 100, logreg_tol: 1e-10, gbdt_max_iter: 100 };
+const PARAMS: Record<Algorithm, Record<string, string | number | boolean>> = {
+  logreg: { holdout: 0, C: 1, max_iter: SETTINGS.logreg_max_iter, tol: SETTINGS.logreg_tol },
+  linear: { holdout: 0, alpha: 0 },
+  gbdt: { holdout: 0, learning_rate: 0.1, max_iter: SETTINGS.gbdt_max_iter, max_leaf_nodes: 31, min_samples_leaf: 20, l2_regularization: 0, max_bins: 255, early_stopping: false },
+};
+const LABEL: Record<Algorithm, string> = { logreg: 'y', linear: 'target', gbdt: 'y' };
+const ALGOS: Algorithm[] = ['logreg', 'linear', 'gbdt'];
+
+interface Reference {
+  versions: Record<string, string>;
+  fit: Record<Algorithm, number[]>;
+  iterations: Record<Algorithm, number>;
+  batch: Record<Algorithm, number[]>;
+  single: Record<Algorithm, { rows: number; seconds: number[] }>;
+  drift: number[];
+  driftScores: number[];
+}
+
+const log = (message: string): void => void process.stderr.write(`${message}\n`);
+const seconds = (start: number): number => (performance.now() - start) / 1000;
+
+function pythonAvailable(): string | null {
+  const probe = spawnSync(PYTHON, ['-c', 'import sklearn, scipy'], { encoding: 'utf8' });
+  if (probe.error) return `${PYTHON} is not installed`;
+  return probe.status === 0 ? null : `${PYTHON} lacks scikit-learn or scipy (apt-get install python3-sklearn python3-scipy)`;
+}
+
+function runReference(dir: string): Reference {
+  const args = [join(__dirname, 'sklearn_reference.py'), '--data', dir, '--rows-drift', String(DRIFT_ROWS), '--runs', String(RUNS), '--gbdt-runs', String(GBDT_RUNS), '--single-rows', String(SINGLE_ROWS_THEIRS), '--settings', JSON.stringify(SETTINGS)];
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`sklearn_reference.py failed with exit code ${r.status}`);
+  return JSON.parse(r.stdout) as Reference;
+}
+
+function rowsOf(data: ReturnType<typeof parseCsv>, n: number): InputRow[] {
+  const columns = data.columns.filter((c) => /^f\d+$/.test(c.name));
+  return Array.from({ length: n }, (_, i) => Object.fromEntries(columns.map((c) => [c.name, cellValue(c, i)])));
+}
+
+async function main(): Promise<void> {
+  const missing = pythonAvailable();
+  const dir = mkdtempSync(join(tmpdir(), 'flywheel-ml-bench-'));
+  try {
+    log(`data: ${formatNumber(ROWS)} × ${FEATURES} training rows, ${formatNumber(DRIFT_ROWS)} × 20 drift rows in ${dir}`);
+    const csv = writeTrainingCsv(dir, ROWS, 1);
+    const drift = writeDriftData(dir, DRIFT_ROWS, 2);
+    const data = parseCsv(readFileSync(csv));
+    const features = Array.from({ length: FEATURES }, (_, j) => `f${j}`);
+    const rows = rowsOf(data, SINGLE_ROWS_OURS);
+
+    const ours = {} as Record<Algorithm, { fit: number[]; iterations: number; batch: number[]; single: number[] }>;
+    for (const algo of ALGOS) {
+      const runs = algo === 'gbdt' ? GBDT_RUNS : RUNS;
+      log(`fit ${algo} (${runs} runs)`);
+      let model: LoadedModel | null = null;
+      const fit = await repeat(
+        runs,
+        async () => {
+          const start = performance.now();
+          const artifact = fitModel({ table: data, label: LABEL[algo], algo, params: PARAMS[algo], features, seed: 1 });
+          const s = seconds(start);
+          model = loadModel(artifact);
+          return s;
+        },
+        0,
+      );
+      const m = model as unknown as LoadedModel;
+      log(`predict ${algo}: batch, then ${formatNumber(rows.length)} single rows`);
+      const batch = await repeat(RUNS, async () => {
+        const start = performance.now();
+        m.predictTable(data);
+        return seconds(start);
+      });
+      const single = await repeat(RUNS, async () => {
+        const start = performance.now();
+        for (const row of rows) m.predictRow(row);
+        return seconds(start);
+      });
+      ours[algo] = { fit, iterations: m.artifact.training.iterations, batch, single };
+    }
+
+    const columns: DriftColumnInput[] = [
+      ...drift.numeric.map((c, j): DriftColumnInput => ({ name: `n${j}`, type: 'numeric', ...c })),
+      ...drift.categorical.map((c, j): DriftColumnInput => {
+        const dictionary = Array.from({ length: DRIFT_CATEGORIES }, (_, k) => `c${k}`);
+        return { name: `c${j}`, type: 'categorical', reference: { codes: c.reference, dictionary }, current: { codes: c.current, dictionary } };
+      }),
+    ];
+    log(`drift report (${RUNS} runs)`);
+    let scores: number[] = [];
+    const driftSeconds = await repeat(
+      RUNS,
+      async () => {
+        const start = performance.now();
+        const report = driftReport(columns);
+        const s = seconds(start);
+        scores = report.columns.map((c) => c.statistic);
+        return s;
+      },
+      0,
+    );
+
+    let theirs: Reference | null = null;
+    if (missing) log(`no reference run: ${missing}; printing ours only`);
+    else {
+      log('reference: scikit-learn/scipy on the same files');
+      theirs = runReference(dir);
+      const gap = Math.max(...scores.map((s, k) => Math.abs(s - (theirs as Reference).driftScores[k]) / Math.max(Math.abs(s), 1e-12)));
+      log(`drift statistics agree with scipy to a relative ${gap.toExponential(1)}`);
+    }
+
+    const ratio = (a: number, b: number | undefined): string => (b === undefined ? '-' : formatNumber(a / b, 2));
+    const t = (s: number): string => formatNumber(s, s < 1 ? 3 : 2);
+    const fitRows = ALGOS.map((algo) => {
+      const mine = median(ours[algo].fit);
+      const other = theirs ? median(theirs.fit[algo]) : undefined;
+      const iterations = `${ours[algo].iterations || '-'} / ${theirs ? theirs.iterations[algo] || '-' : '-'}`;
+      return [`fit ${algo}`, algo === 'gbdt' ? GBDT_RUNS : RUNS, iterations, t(mine), other === undefined ? '-' : t(other), ratio(mine, other)];
+    });
+    const driftMine = median(driftSeconds);
+    const driftOther = theirs ? median(theirs.drift) : undefined;
+    fitRows.push([`drift report, ${formatNumber(DRIFT_ROWS)} × 20`, RUNS, '-', t(driftMine), driftOther === undefined ? '-' : t(driftOther), ratio(driftMine, driftOther)]);
+
+    const rate = (n: number, s: number[]): number => n / median(s);
+    const predictRows = ALGOS.flatMap((algo) => {
+      const batchOurs = rate(ROWS, ours[algo].batch);
+      const batchTheirs = theirs ? rate(ROWS, theirs.batch[algo]) : undefined;
+      const singleOurs = rate(rows.length, ours[algo].single);
+      const singleTheirs = theirs ? rate(theirs.single[algo].rows, theirs.single[algo].seconds) : undefined;
+      return [
+        [`${algo} batch (${formatNumber(ROWS)} rows per call)`, formatNumber(batchOurs), batchTheirs === undefined ? '-' : formatNumber(batchTheirs), ratio(batchOurs, batchTheirs)],
+        [`${algo} single row`, formatNumber(singleOurs), singleTheirs === undefined ? '-' : formatNumber(singleTheirs), ratio(singleOurs, singleTheirs)],
+      ];
+    });
+
+    const versions = theirs ? `scikit-learn ${theirs.versions.sklearn}, scipy ${theirs.versions.scipy}, numpy ${theirs.versions.numpy}` : 'no reference';
+    process.stdout.write(
+      `\nours: @flywheel/ml on Node ${process.version}; theirs: ${versions}\n` +
+        `${formatNumber(ROWS)} × ${FEATURES} rows; logreg lbfgs C=1 max_iter=${SETTINGS.logreg_max_iter}; linear least squares; gbdt ${SETTINGS.gbdt_max_iter} rounds, 31 leaves, 255 bins, no early stopping\n` +
+        `ours = fitModel (standardising, training, training-data profile and training metrics); theirs = Pipeline(StandardScaler, model).fit / HistGradientBoostingClassifier.fit\n\n` +
+        `${table(['seconds (median of runs)', 'runs', 'iterations ours / theirs', 'ours', 'theirs', 'ours / theirs'], fitRows)}\n\n` +
+        `${table([`rows per second (median of ${RUNS})`, 'ours', 'theirs', 'ours / theirs'], predictRows)}\n` +
+        `single row: ours over ${formatNumber(rows.length)} rows, theirs over ${formatNumber(SINGLE_ROWS_THEIRS)} rows (predict_proba on a 1-row array)\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});

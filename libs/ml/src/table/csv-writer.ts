@@ -1,0 +1,80 @@
+import { type Table, MISSING_CODE } from './table';
+
+/** A value to write: numbers in their shortest round-trip form; `null`, `undefined` and NaN are missing (an empty field). */
+export type CsvCell = string | number | null | undefined;
+
+export interface CsvWriteOptions {
+  /** Field separator, one character; default `,`. */
+  readonly delimiter?: string;
+  /** Record terminator; default `\n` (what pandas writes — `parseCsv` reads either). */
+  readonly lineEnding?: '\n' | '\r\n';
+}
+
+/**
+ * Writes a header and rows as CSV text that {@link parseCsv} reads back to the same values
+ * (RFC 4180 quoting: a field holding the delimiter, a quote, CR or LF is quoted, its quotes
+ * doubled). Every row must have as many cells as the header. A string that `parseCsv` takes
+ * for missing (`NA`, `null`, …) reads back as missing whether quoted or not.
+ */
+export function formatCsv(header: readonly string[], rows: Iterable<readonly CsvCell[]>, options: CsvWriteOptions = {}): string {
+  const { delimiter, lineEnding } = resolve(options);
+  const lines = [record(header.map((h) => quote(h, delimiter)), delimiter)];
+  let r = 0;
+  for (const row of rows) {
+    r++;
+    if (row.length !== header.length) throw new RangeError(`row ${r} has ${row.length} cells, but the header has ${header.length}`);
+    lines.push(record(row.map((cell, j) => field(cell, delimiter, r, header[j])), delimiter));
+  }
+  return lines.join(lineEnding) + lineEnding;
+}
+
+/** A columnar table as CSV text; categories are quoted once per dictionary entry, not per row. */
+export function tableToCsv(table: Table, options: CsvWriteOptions = {}): string {
+  const { delimiter, lineEnding } = resolve(options);
+  const writers = table.columns.map((c): ((row: number) => string) => {
+    if (c.type === 'categorical') {
+      const quoted = c.dictionary.map((v) => quote(v, delimiter));
+      return (i) => (c.codes[i] === MISSING_CODE ? '' : quoted[c.codes[i]]);
+    }
+    return (i) => field(c.values[i], delimiter, i + 1, c.name);
+  });
+  const lines = [record(table.columns.map((c) => quote(c.name, delimiter)), delimiter)];
+  const cells: string[] = new Array(writers.length);
+  for (let i = 0; i < table.nRows; i++) {
+    for (let j = 0; j < writers.length; j++) cells[j] = writers[j](i);
+    lines.push(record(cells, delimiter));
+  }
+  return lines.join(lineEnding) + lineEnding;
+}
+
+function resolve(options: CsvWriteOptions): Required<CsvWriteOptions> {
+  const delimiter = options.delimiter ?? ',';
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') throw new Error(`invalid CSV delimiter ${JSON.stringify(delimiter)}`);
+  return { delimiter, lineEnding: options.lineEnding ?? '\n' };
+}
+
+/** A record of one empty field would be a blank line, which readers skip; `""` keeps the row. */
+function record(fields: readonly string[], delimiter: string): string {
+  return fields.length === 1 && fields[0] === '' ? '""' : fields.join(delimiter);
+}
+
+function field(cell: CsvCell, delimiter: string, row: number, column: string): string {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'string') return quote(cell, delimiter);
+  if (Number.isNaN(cell)) return '';
+  // parseCsv (like the ISO number grammar most readers use) takes finite numbers only.
+  if (!Number.isFinite(cell)) throw new RangeError(`row ${row}, column "${column}": ${cell} cannot be written to CSV`);
+  return String(cell);
+}
+
+function quote(value: string, delimiter: string): string {
+  let needs = false;
+  for (let k = 0; k < value.length; k++) {
+    const c = value[k];
+    if (c === delimiter || c === '"' || c === '\n' || c === '\r') {
+      needs = true;
+      break;
+    }
+  }
+  return needs ? `"${value.replace(/"/g, '""')}"` : value;
+}
