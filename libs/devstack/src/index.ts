@@ -1,1 +1,3 @@
 export * from './broker';
+export { startTestBroker, spawnBrokerProcess, temporaryDataDir, type TestBroker, type BrokerProcess } from './broker/testing';
+export * from './s3';

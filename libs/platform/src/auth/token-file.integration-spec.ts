@@ -1,0 +1,78 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Role } from './role';
+import { ensureAdminToken, issueToken, readTokensFile } from './token-file';
+import { TokenStore } from './token-store';
+import { hashToken, TokensFileError } from './tokens';
+
+describe('tokens file', () => {
+  let dir: string;
+  let file: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'flywheel-tokens-'));
+    file = join(dir, 'auth', 'tokens.json');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('issues a token: returns the plaintext once, stores only its hash, mode 0600, no temp file left', () => {
+    const issued = issueToken(file, { team: 'fraud', roles: [Role.Write, Role.Write], description: 'CI deploys' });
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain(issued.token);
+    expect(readTokensFile(file).tokens).toEqual([
+      {
+        id: issued.id,
+        team: 'fraud',
+        roles: ['write'],
+        sha256: hashToken(issued.token),
+        createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        description: 'CI deploys',
+      },
+    ]);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(join(dir, 'auth'))).toEqual(['tokens.json']);
+    const second = issueToken(file, { team: 'ops', roles: [Role.Read] });
+    expect(readTokensFile(file).tokens.map((record) => record.id)).toEqual([issued.id, second.id]);
+  });
+
+  it('refuses to issue a token without a team or a role', () => {
+    expect(() => issueToken(file, { team: ' ', roles: [Role.Read] })).toThrow(/team/);
+    expect(() => issueToken(file, { team: 'x', roles: [] })).toThrow(/role/);
+  });
+
+  it('creates the admin token on first start only', () => {
+    const first = ensureAdminToken(file);
+    expect(first.created).toBe(true);
+    expect(first.token).toMatch(/^fw_/);
+    expect(ensureAdminToken(file)).toEqual({ created: false });
+    const store = TokenStore.open(file);
+    try {
+      expect(store.verify(first.token!)).toMatchObject({ team: 'admin', roles: ['admin'] });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('adds an admin token to a file that has only other tokens', () => {
+    issueToken(file, { team: 'fraud', roles: [Role.Write] });
+    expect(ensureAdminToken(file).created).toBe(true);
+    expect(readTokensFile(file).tokens).toHaveLength(2);
+  });
+
+  it('will not open a missing or malformed file, and keeps the loaded tokens when a reload fails', async () => {
+    expect(() => TokenStore.open(file)).toThrow(/ENOENT/);
+    const { token } = issueToken(file, { team: 'fraud', roles: [Role.Read] });
+    const errors: Error[] = [];
+    const store = TokenStore.open(file, { pollIntervalMs: 20, onReloadError: (error) => errors.push(error) });
+    try {
+      writeFileSync(file, '{ not json');
+      const deadline = Date.now() + 5000;
+      while (errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(errors[0]).toBeInstanceOf(TokensFileError);
+      expect(store.verify(token)?.team).toBe('fraud');
+    } finally {
+      store.close();
+    }
+  });
+});

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+// Field builders for environment variables: every value arrives as a string, so each one
+// parses the string and says in its message what a good value looks like.
+
+export function envPort(defaultPort?: number) {
+  const port = z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a port number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535');
+  return defaultPort === undefined ? port : port.default(defaultPort);
+}
+
+export function envInt(options: { min?: number; max?: number; default?: number } = {}) {
+  let value = z.coerce.number({ message: 'must be an integer' }).int('must be an integer');
+  if (options.min !== undefined) value = value.min(options.min, `must be at least ${options.min}`);
+  if (options.max !== undefined) value = value.max(options.max, `must be at most ${options.max}`);
+  return options.default === undefined ? value : value.default(options.default);
+}
+
+export function envString(defaultValue?: string) {
+  const value = z.string().min(1, 'must not be empty');
+  return defaultValue === undefined ? value : value.default(defaultValue);
+}
+
+export function envUrl(protocols: readonly string[], defaultValue?: string) {
+  const value = z.string().refine(
+    (raw) => {
+      try {
+        return protocols.includes(new URL(raw).protocol.replace(/:$/, ''));
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL (${protocols.map((p) => `${p}://`).join(', ')})` },
+  );
+  return defaultValue === undefined ? value : value.default(defaultValue);
+}
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** A comma-separated list of `host:port`, e.g. KAFKA_BROKERS. */
+export function envHostPortList(defaultValue?: string) {
+  const value = z
+    .string()
+    .transform((raw) => raw.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0))
+    .refine((entries) => entries.length > 0, { message: 'must list at least one host:port' })
+    .refine((entries) => entries.every((entry) => HOST_PORT.test(entry) && Number(entry.split(':').pop()) <= 65535), {
+      message: 'must be a comma-separated list of host:port',
+    });
+  return defaultValue === undefined ? value : value.prefault(defaultValue);
+}
+
+export function envEnum<const T extends readonly [string, ...string[]]>(values: T, defaultValue?: T[number]) {
+  const value = z.enum(values, { message: `must be one of ${values.join(', ')}` });
+  return defaultValue === undefined ? value : value.default(defaultValue as never);
+}
+
+export function envBoolean(defaultValue?: boolean) {
+  const value = z
+    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+    .transform((raw) => raw === 'true' || raw === '1');
+  return defaultValue === undefined ? value : value.default(defaultValue);
+}

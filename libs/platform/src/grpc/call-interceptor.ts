@@ -1,0 +1,104 @@
+import {
+  type Metadata,
+  ServerInterceptingCall,
+  type ServerInterceptor,
+  type ServerInterceptingCallInterface,
+  status as GrpcStatus,
+} from '@grpc/grpc-js';
+import { type PlatformMetrics } from '../http/platform-metrics';
+import { type RequestContext, runInContext } from '../logging/request-context';
+import { childTraceContext, newTraceContext, parseTraceparent } from '../logging/traceparent';
+
+/** Long-lived by design: a watcher waits for status changes as long as it likes. */
+const NO_DEFAULT_DEADLINE = new Set(['/grpc.health.v1.Health/Watch']);
+
+export interface CallInterceptorOptions {
+  /** Limit for a call whose client set no deadline (GRPC_DEADLINE_MS). */
+  readonly defaultDeadlineMs: number;
+  readonly metrics?: PlatformMetrics;
+}
+
+/**
+ * Wraps every call the gRPC server handles, below Nest, so that guards, interceptors,
+ * exception filters and the handler all run inside it:
+ * - the request context (trace from the caller's `traceparent` metadata, an abort signal);
+ * - the server-side deadline: grpc-js already ends a call at the client's deadline; a call
+ *   without one ends with DEADLINE_EXCEEDED after `defaultDeadlineMs`; either way the signal
+ *   aborts so the handler can stop its work;
+ * - metrics: the status actually sent, whoever decided it.
+ */
+export function createCallInterceptor(options: CallInterceptorOptions): ServerInterceptor {
+  return (method, call) => {
+    const path = method.path;
+    const started = performance.now();
+    const abort = new AbortController();
+    let context: RequestContext | undefined;
+    let outcome: GrpcStatus | undefined;
+    let timer: NodeJS.Timeout | undefined;
+
+    const settle = (code: GrpcStatus): void => {
+      if (outcome !== undefined) return;
+      outcome = code;
+      clearTimeout(timer);
+      options.metrics?.recordGrpcCall(path, GrpcStatus[code] ?? String(code), (performance.now() - started) / 1000);
+    };
+    const within = <T>(fn: () => T): T => (context ? runInContext(context, fn) : fn());
+
+    const intercepted: ServerInterceptingCall = new ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            const parent = parseTraceparent(firstString(metadata, 'traceparent'));
+            context = {
+              trace: parent ? childTraceContext(parent) : newTraceContext(),
+              signal: abort.signal,
+              operation: path,
+            };
+            if (!hasDeadline(call) && !NO_DEFAULT_DEADLINE.has(path)) {
+              timer = setTimeout(() => {
+                abort.abort(new Error('deadline exceeded'));
+                intercepted.sendStatus({
+                  code: GrpcStatus.DEADLINE_EXCEEDED,
+                  details: `deadline exceeded: the call ran past the server's limit of ${options.defaultDeadlineMs} ms`,
+                });
+              }, options.defaultDeadlineMs);
+            }
+            within(() => nextMetadata(metadata));
+          },
+          onReceiveMessage: (message, nextMessage) => within(() => nextMessage(message)),
+          onReceiveHalfClose: (nextHalfClose) => within(nextHalfClose),
+          onCancel: () => {
+            clearTimeout(timer);
+            if (outcome !== undefined) return;
+            // grpc-js ends calls at the client's deadline, and rejects oversized messages, below
+            // any interceptor; what is left to tell apart is an expired deadline.
+            settle(deadlinePassed(call) ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.CANCELLED);
+            abort.abort(new Error('call cancelled'));
+          },
+        }),
+      sendStatus: (status, next) => {
+        settle(status.code);
+        next(status);
+      },
+    });
+    return intercepted;
+  };
+}
+
+function firstString(metadata: Metadata, key: string): string | undefined {
+  const value = metadata.get(key)[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function deadlineMs(call: ServerInterceptingCallInterface): number {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+function hasDeadline(call: ServerInterceptingCallInterface): boolean {
+  return Number.isFinite(deadlineMs(call));
+}
+
+function deadlinePassed(call: ServerInterceptingCallInterface): boolean {
+  return hasDeadline(call) && Date.now() >= deadlineMs(call);
+}

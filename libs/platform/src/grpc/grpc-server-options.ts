@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { type Server, ServerCredentials } from '@grpc/grpc-js';
+import { type PackageDefinition } from '@grpc/proto-loader';
+import { type GrpcOptions, Transport } from '@nestjs/microservices';
+import { type BaseConfig } from '../config/base-config.schema';
+import { type PlatformMetrics } from '../http/platform-metrics';
+import { createCallInterceptor } from './call-interceptor';
+import { type GrpcHealth } from './grpc-health';
+import { addReflection, serviceNames } from './grpc-reflection';
+
+export type ProtoLoaderOptions = NonNullable<GrpcOptions['options']['loader']>;
+
+/**
+ * How the generated ts-proto types expect messages: camelCase fields, int64 as number, enums
+ * as their numbers, defaults filled in.
+ */
+export const DEFAULT_PROTO_LOADER_OPTIONS: ProtoLoaderOptions = {
+  keepCase: false,
+  longs: Number,
+  enums: Number,
+  defaults: true,
+  arrays: true,
+  objects: true,
+  oneofs: false,
+};
+
+export interface GrpcServerSetup {
+  readonly config: Pick<
+    BaseConfig,
+    'GRPC_HOST' | 'GRPC_PORT' | 'GRPC_MAX_MESSAGE_BYTES' | 'GRPC_DEADLINE_MS' | 'TLS_CERT_FILE' | 'TLS_KEY_FILE'
+  >;
+  readonly package: string | readonly string[];
+  readonly protoPath: string | readonly string[];
+  readonly loader?: ProtoLoaderOptions;
+  readonly health: GrpcHealth;
+  readonly metrics?: PlatformMetrics;
+  /** Receives the grpc-js server once created, before any service is added (shutdown needs it). */
+  readonly onServer?: (server: Server) => void;
+}
+
+/**
+ * NestJS `Transport.GRPC` options for a Flywheel service: size limits, keepalive, TLS when
+ * configured, the per-call interceptor (context, default deadline, metrics), and the health
+ * and reflection services added beside the application's.
+ */
+export function grpcServerOptions(setup: GrpcServerSetup): GrpcOptions {
+  const { config } = setup;
+  const packages = typeof setup.package === 'string' ? [setup.package] : [...setup.package];
+  const interceptor = createCallInterceptor({ defaultDeadlineMs: config.GRPC_DEADLINE_MS, metrics: setup.metrics });
+  return {
+    transport: Transport.GRPC,
+    options: {
+      url: grpcUrl(config.GRPC_HOST, config.GRPC_PORT),
+      package: packages,
+      protoPath: typeof setup.protoPath === 'string' ? setup.protoPath : [...setup.protoPath],
+      loader: { ...DEFAULT_PROTO_LOADER_OPTIONS, ...setup.loader },
+      credentials: serverCredentials(config),
+      maxReceiveMessageLength: config.GRPC_MAX_MESSAGE_BYTES,
+      maxSendMessageLength: config.GRPC_MAX_MESSAGE_BYTES,
+      keepalive: {
+        // Ping idle connections every 2 minutes so dead peers (and NAT-dropped links) are noticed.
+        keepaliveTimeMs: 120_000,
+        keepaliveTimeoutMs: 20_000,
+        // Clients may keep their connection warm, but not ping more often than every 10 s.
+        keepalivePermitWithoutCalls: 1,
+        http2MinPingIntervalWithoutDataMs: 10_000,
+      },
+      // grpc-js reads `interceptors` from the server options Nest builds out of these.
+      channelOptions: { interceptors: [interceptor] } as Record<string, unknown>,
+      // Shutdown drains calls itself, bounded by SHUTDOWN_TIMEOUT_MS (see bootstrapService).
+      gracefulShutdown: false,
+      onLoadPackageDefinition: (definition: PackageDefinition, server: Server) => {
+        setup.onServer?.(server);
+        setup.health.addServices(serviceNames(definition, packages));
+        setup.health.addToServer(server);
+        addReflection(server, definition);
+      },
+    },
+  };
+}
+
+export function grpcUrl(host: string, port: number): string {
+  return `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
+}
+
+/** TLS from TLS_CERT_FILE/TLS_KEY_FILE when both are set, plaintext otherwise. */
+export function serverCredentials(config: Pick<BaseConfig, 'TLS_CERT_FILE' | 'TLS_KEY_FILE'>): ServerCredentials {
+  if (!config.TLS_CERT_FILE || !config.TLS_KEY_FILE) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(
+    null,
+    [{ cert_chain: readFileSync(config.TLS_CERT_FILE), private_key: readFileSync(config.TLS_KEY_FILE) }],
+    false,
+  );
+}

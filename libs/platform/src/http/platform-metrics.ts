@@ -1,0 +1,67 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type GrpcLabel = 'service' | 'method' | 'code';
+
+/** Latency buckets (seconds) for calls from sub-millisecond reads to multi-second training submits. */
+const GRPC_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * The service's Prometheus registry (its own, not prom-client's global one, so two services
+ * in one test process do not collide), with the platform's metrics and get-or-create helpers
+ * for the ones other libraries feed.
+ */
+export class PlatformMetrics {
+  readonly registry = new Registry();
+  readonly grpcRequests: Counter<GrpcLabel>;
+  readonly grpcDuration: Histogram<GrpcLabel>;
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    this.grpcRequests = new Counter({
+      name: 'flywheel_grpc_requests_total',
+      help: 'gRPC calls handled, by service, method and status code.',
+      labelNames: ['service', 'method', 'code'],
+      registers: [this.registry],
+    });
+    this.grpcDuration = new Histogram({
+      name: 'flywheel_grpc_request_duration_seconds',
+      help: 'Time from receiving a gRPC call to sending its status.',
+      labelNames: ['service', 'method', 'code'],
+      buckets: GRPC_DURATION_BUCKETS,
+      registers: [this.registry],
+    });
+  }
+
+  /** `path` is the gRPC method path, `/package.Service/Method`; `code` the status name. */
+  recordGrpcCall(path: string, code: string, seconds: number): void {
+    const [, service = 'unknown', method = 'unknown'] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
+    const labels = { service, method, code };
+    this.grpcRequests.inc(labels);
+    this.grpcDuration.observe(labels, seconds);
+  }
+
+  /** Per consumer group and partition: the log end offset minus the committed offset. */
+  kafkaConsumerLag(): Gauge<'group' | 'topic' | 'partition'> {
+    return this.gauge('flywheel_kafka_consumer_lag', 'Messages not yet consumed, by group, topic and partition.', [
+      'group',
+      'topic',
+      'partition',
+    ]);
+  }
+
+  /** Outbox rows written but not yet published. */
+  outboxBacklog(): Gauge<never> {
+    return this.gauge('flywheel_outbox_backlog', 'Outbox events written but not yet published.', []);
+  }
+
+  /** Text for a `/metrics` response, with its content type. */
+  async expose(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private gauge<L extends string>(name: string, help: string, labelNames: L[]): Gauge<L> {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing) return existing as Gauge<L>;
+    return new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
+  }
+}

@@ -1,0 +1,37 @@
+export * from './config/base-config.schema';
+export * from './config/config-error';
+export * from './config/config.tokens';
+export * from './config/env-vars';
+export * from './config/load-config';
+
+export * from './logging/json-logger';
+export * from './logging/request-context';
+export * from './logging/traceparent';
+
+export * from './errors/assert-never';
+export * from './errors/domain.exception';
+export * from './errors/grpc-exception.filter';
+export * from './errors/invalid-argument.exception';
+
+export * from './auth/auth.exception';
+export * from './auth/caller-identity';
+export * from './auth/current-caller';
+export * from './auth/grpc-auth.guard';
+export * from './auth/required-role.check';
+export * from './auth/required-role.decorator';
+export * from './auth/role';
+export * from './auth/token-file';
+export * from './auth/token-store';
+export * from './auth/tokens';
+
+export * from './grpc/call-interceptor';
+export * from './grpc/grpc-health';
+export * from './grpc/grpc-reflection';
+export * from './grpc/grpc-server-options';
+
+export * from './http/health-registry';
+export * from './http/http-server';
+export * from './http/platform-metrics';
+
+export * from './bootstrap/bootstrap-service';
+export * from './bootstrap/platform.module';

@@ -1,0 +1,15 @@
+// The echo service as its own process, started the way a Flywheel service's main.ts starts it.
+import { baseConfigSchema } from '../config/base-config.schema';
+import { loadConfig } from '../config/load-config';
+import { bootstrapService } from '../bootstrap/bootstrap-service';
+import { ECHO_PACKAGE, ECHO_PROTO_PATH, EchoModule } from './echo-app';
+
+bootstrapService({
+  name: 'echo',
+  module: EchoModule,
+  grpc: { package: ECHO_PACKAGE, protoPath: ECHO_PROTO_PATH },
+  config: loadConfig(baseConfigSchema),
+}).catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,155 @@
+import { Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Client } from 'minio';
+import { type ObjectKey, type ObjectKeyPrefix, parseObjectKey } from './object-key';
+import { type GetOptions, type ObjectInfo, ObjectStore, type ObjectSummary, type PutOptions, type PutResult } from './object-store';
+import { SHA256_HEX, Sha256Meter, sha256Hex } from './sha256';
+import { DEFAULT_PART_SIZE_BYTES, type StorageConfig } from './storage-config';
+import { IntegrityError, ObjectNotFoundError } from './storage.exception';
+
+const SHA256_METADATA = 'sha256';
+/** A Buffer body is handed to the client in slices this size, so multipart uploads get real parts. */
+const BUFFER_SLICE_BYTES = 1024 * 1024;
+
+function s3Code(error: unknown): string | undefined {
+  return (error as { code?: string }).code;
+}
+
+function checkExpected(options: GetOptions): void {
+  if (!SHA256_HEX.test(options?.expectedSha256 ?? '')) {
+    throw new TypeError(`expectedSha256 must be 64 lowercase hex characters, got ${JSON.stringify(options?.expectedSha256)}`);
+  }
+}
+
+/** Fails the stream at its end, instead of ending it, when the digest is not the expected one. */
+class VerifyingStream extends Sha256Meter {
+  constructor(
+    private readonly key: string,
+    private readonly expected: string,
+  ) {
+    super();
+  }
+
+  protected override onDigest(digest: string, callback: TransformCallback): void {
+    callback(digest === this.expected ? null : new IntegrityError(this.key, this.expected, digest));
+  }
+}
+
+/** The object store over the `minio` client: any S3-compatible server (MinIO, AWS S3, the devstack one). */
+export class MinioObjectStore extends ObjectStore {
+  readonly bucket: string;
+  private readonly client: Client;
+  private readonly region: string;
+
+  constructor(config: StorageConfig) {
+    super();
+    const url = new URL(config.endpoint);
+    const useSSL = url.protocol === 'https:';
+    this.bucket = config.bucket;
+    this.region = config.region;
+    this.client = new Client({
+      endPoint: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port ? Number(url.port) : useSSL ? 443 : 80,
+      useSSL,
+      accessKey: config.accessKey,
+      secretKey: config.secretKey,
+      region: config.region,
+      // Set explicitly: without it the client sizes parts for a 5 TiB object when a stream's
+      // length is unknown, and buffers one such part in memory.
+      partSize: config.partSizeBytes ?? DEFAULT_PART_SIZE_BYTES,
+    });
+  }
+
+  async ensureBucket(): Promise<void> {
+    if (await this.client.bucketExists(this.bucket)) return;
+    try {
+      await this.client.makeBucket(this.bucket, this.region);
+    } catch (error) {
+      // Another process created it first.
+      if (s3Code(error) !== 'BucketAlreadyOwnedByYou') throw error;
+    }
+  }
+
+  async put(key: ObjectKey, body: Buffer | Readable, options: PutOptions = {}): Promise<PutResult> {
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of Object.entries(options.metadata ?? {})) {
+      if (name.toLowerCase() === SHA256_METADATA) throw new TypeError(`metadata "${SHA256_METADATA}" is reserved for the storage library`);
+      metadata[`x-amz-meta-${name}`] = value;
+    }
+    if (Buffer.isBuffer(body)) metadata[`x-amz-meta-${SHA256_METADATA}`] = sha256Hex(body);
+    const meter = new Sha256Meter();
+    const source = Buffer.isBuffer(body) ? Readable.from(sliced(body), { objectMode: false }) : body;
+    const size = Buffer.isBuffer(body) ? body.length : options.size;
+    const feeding = pipeline(source, meter);
+    const [uploaded] = await Promise.all([
+      this.client.putObject(this.bucket, key, meter, size, { 'Content-Type': options.contentType ?? 'application/octet-stream', ...metadata }),
+      feeding,
+    ]);
+    const { sha256, size: sent } = meter.result();
+    return { key, sha256, size: sent, etag: uploaded.etag };
+  }
+
+  async get(key: ObjectKey, options: GetOptions): Promise<Buffer> {
+    const stream = await this.getStream(key, options);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async getStream(key: ObjectKey, options: GetOptions): Promise<Readable> {
+    checkExpected(options);
+    let source: Readable;
+    try {
+      source = await this.client.getObject(this.bucket, key);
+    } catch (error) {
+      if (s3Code(error) === 'NoSuchKey') throw new ObjectNotFoundError(key);
+      throw error;
+    }
+    const verifying = new VerifyingStream(key, options.expectedSha256);
+    source.on('error', (error) => verifying.destroy(error));
+    return source.pipe(verifying);
+  }
+
+  async stat(key: ObjectKey): Promise<ObjectInfo | undefined> {
+    let stat;
+    try {
+      stat = await this.client.statObject(this.bucket, key);
+    } catch (error) {
+      if (s3Code(error) === 'NotFound' || s3Code(error) === 'NoSuchKey') return undefined;
+      throw error;
+    }
+    const { 'content-type': contentType, [SHA256_METADATA]: sha256, ...rest } = stat.metaData as Record<string, string>;
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of Object.entries(rest)) {
+      // The client mixes standard headers into its metadata; only user metadata is returned.
+      if (!['cache-control', 'content-encoding', 'content-disposition', 'content-language', 'x-amz-storage-class'].includes(name)) metadata[name] = value;
+    }
+    return {
+      key,
+      size: stat.size,
+      etag: stat.etag,
+      lastModified: stat.lastModified,
+      contentType: contentType ?? 'application/octet-stream',
+      metadata,
+      ...(sha256 && SHA256_HEX.test(sha256) ? { sha256 } : {}),
+    };
+  }
+
+  async list(prefix: ObjectKeyPrefix): Promise<ObjectSummary[]> {
+    const summaries: ObjectSummary[] = [];
+    for await (const item of this.client.listObjectsV2(this.bucket, prefix, true)) {
+      const entry = item as { name?: string; size: number; etag?: string; lastModified?: Date };
+      if (entry.name === undefined) continue;
+      summaries.push({ key: parseObjectKey(entry.name), size: entry.size, etag: entry.etag ?? '', lastModified: entry.lastModified ?? new Date(0) });
+    }
+    return summaries;
+  }
+
+  async delete(key: ObjectKey): Promise<void> {
+    await this.client.removeObject(this.bucket, key);
+  }
+}
+
+function* sliced(body: Buffer): Generator<Buffer> {
+  for (let at = 0; at < body.length; at += BUFFER_SLICE_BYTES) yield body.subarray(at, at + BUFFER_SLICE_BYTES);
+}
