@@ -35,3 +35,4 @@ export * from './http/platform-metrics';
 
 export * from './bootstrap/bootstrap-service';
 export * from './bootstrap/platform.module';
+export * from './grpc/grpc-client';

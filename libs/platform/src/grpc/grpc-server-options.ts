@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Server, ServerCredentials } from '@grpc/grpc-js';
 import { type PackageDefinition } from '@grpc/proto-loader';
 import { type GrpcOptions, Transport } from '@nestjs/microservices';
+import { GRPC_LOADER_OPTIONS } from '@flywheel/contracts';
 import { type BaseConfig } from '../config/base-config.schema';
 import { type PlatformMetrics } from '../http/platform-metrics';
 import { createCallInterceptor } from './call-interceptor';
@@ -9,20 +10,6 @@ import { type GrpcHealth } from './grpc-health';
 import { addReflection, serviceNames } from './grpc-reflection';
 
 export type ProtoLoaderOptions = NonNullable<GrpcOptions['options']['loader']>;
-
-/**
- * How the generated ts-proto types expect messages: camelCase fields, int64 as number, enums
- * as their numbers, defaults filled in.
- */
-export const DEFAULT_PROTO_LOADER_OPTIONS: ProtoLoaderOptions = {
-  keepCase: false,
-  longs: Number,
-  enums: Number,
-  defaults: true,
-  arrays: true,
-  objects: true,
-  oneofs: false,
-};
 
 export interface GrpcServerSetup {
   readonly config: Pick<
@@ -53,7 +40,8 @@ export function grpcServerOptions(setup: GrpcServerSetup): GrpcOptions {
       url: grpcUrl(config.GRPC_HOST, config.GRPC_PORT),
       package: packages,
       protoPath: typeof setup.protoPath === 'string' ? setup.protoPath : [...setup.protoPath],
-      loader: { ...DEFAULT_PROTO_LOADER_OPTIONS, ...setup.loader },
+      // How the generated ts-proto types expect messages (one definition, in the contracts).
+      loader: { ...GRPC_LOADER_OPTIONS, ...setup.loader },
       credentials: serverCredentials(config),
       maxReceiveMessageLength: config.GRPC_MAX_MESSAGE_BYTES,
       maxSendMessageLength: config.GRPC_MAX_MESSAGE_BYTES,

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { credentials, loadPackageDefinition, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { type GrpcServiceContract, GRPC_LOADER_OPTIONS, protoRoot } from '@flywheel/contracts';
+import { currentTraceparent } from '../logging/request-context';
+
+/** A method of a ts-proto controller interface, seen from the calling side. */
+type Unwrap<T> = T extends PromiseLike<infer U> ? U : T extends { subscribe: unknown } ? never : T;
+
+/**
+ * The unary methods of a generated `*Controller` interface as promise-returning calls: the same
+ * request and response types the server implements, so both sides are checked by the compiler.
+ */
+export type GrpcClient<Controller> = {
+  [K in keyof Controller]: Controller[K] extends (request: infer Req, ...rest: never[]) => infer Res
+    ? (request: Req, options?: GrpcCallOptions) => Promise<Unwrap<Res>>
+    : never;
+} & { close(): void; raw: Client };
+
+export interface GrpcCallOptions {
+  /** Overrides the client's default deadline for this call. */
+  deadlineMs?: number;
+  metadata?: Record<string, string>;
+}
+
+export interface GrpcClientOptions {
+  /** `host:port`. */
+  address: string;
+  /** Team API token sent as `authorization: Bearer …`. */
+  token?: string;
+  deadlineMs?: number;
+  /** PEM of the CA that signed the server's certificate; TLS is off without it. */
+  tlsCaFile?: string;
+  maxMessageBytes?: number;
+}
+
+/**
+ * A typed client for one Flywheel gRPC service, for services calling each other and for the
+ * `flywheel` command. Every call carries the token, a deadline and the current trace context.
+ */
+export function createGrpcClient<Controller>(contract: GrpcServiceContract, options: GrpcClientOptions): GrpcClient<Controller> {
+  const definition = loadSync(join(protoRoot(), contract.protoPath), { ...GRPC_LOADER_OPTIONS, includeDirs: [protoRoot()] });
+  const loaded = loadPackageDefinition(definition);
+  const ServiceClient = contract.packageName
+    .split('.')
+    .concat(contract.serviceName)
+    .reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], loaded) as typeof Client;
+  const channel = options.tlsCaFile ? credentials.createSsl(readFileSync(options.tlsCaFile)) : credentials.createInsecure();
+  const maxBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
+  const client = new ServiceClient(options.address, channel, {
+    'grpc.max_receive_message_length': maxBytes,
+    'grpc.max_send_message_length': maxBytes,
+  });
+  const defaultDeadline = options.deadlineMs ?? 30_000;
+
+  const call = (method: string) => (request: unknown, callOptions: GrpcCallOptions = {}) =>
+    new Promise((resolve, reject) => {
+      const metadata = new Metadata();
+      if (options.token) metadata.set('authorization', `Bearer ${options.token}`);
+      const traceparent = currentTraceparent();
+      if (traceparent) metadata.set('traceparent', traceparent);
+      for (const [key, value] of Object.entries(callOptions.metadata ?? {})) metadata.set(key, value);
+      const deadline = new Date(Date.now() + (callOptions.deadlineMs ?? defaultDeadline));
+      const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method];
+      fn.call(client, request, metadata, { deadline }, (error: ServiceError | null, response: unknown) =>
+        error ? reject(error) : resolve(response),
+      );
+    });
+
+  return new Proxy({} as GrpcClient<Controller>, {
+    get(_target, property) {
+      if (property === 'close') return () => client.close();
+      if (property === 'raw') return client;
+      if (property === 'then') return undefined;
+      if (typeof property !== 'string') return undefined;
+      // ts-proto controllers use lowerCamel method names; grpc-js clients expose both casings.
+      return call(property);
+    },
+  });
+}
