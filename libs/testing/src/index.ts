@@ -3,3 +3,4 @@ export * from './external-tool';
 export * from './free-port';
 export * from './test-postgres';
 export * from './eventually';
+export * from './kafka-topic-reader';

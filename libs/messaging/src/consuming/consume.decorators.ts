@@ -1,0 +1,55 @@
+import { SetMetadata } from '@nestjs/common';
+import { type EventEnvelope, type EventType } from '@flywheel/contracts';
+import { type EntityManager } from 'typeorm';
+import { type ConsumedRecord } from './consumed-record';
+import { type RetryPolicy } from './retry-policy';
+
+export const CONSUME_METADATA = 'flywheel:messaging:consume';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any event type, whatever its payload
+type AnyEventType = EventType<any>;
+type DataOf<E> = E extends EventType<infer T> ? T : never;
+
+export interface ConsumeEventOptions<Types extends readonly AnyEventType[]> {
+  topic: string;
+  /** The types this method handles; other valid events on the topic are acknowledged unhandled. */
+  types: Types;
+  /** The consumer group, also the consumer's name in processed_events and dead letters. */
+  group: string;
+  retry?: Partial<RetryPolicy>;
+}
+
+export interface ConsumeRawOptions {
+  /** A topic, or a pattern such as INGEST_TOPIC_PATTERN (matched against topics existing at start). */
+  topic: string | RegExp;
+  group: string;
+  retry?: Partial<RetryPolicy>;
+}
+
+export type ConsumeMetadata =
+  | ({ kind: 'event' } & ConsumeEventOptions<readonly AnyEventType[]>)
+  | ({ kind: 'raw' } & ConsumeRawOptions);
+
+type Handler<A> = (arg: A, manager: EntityManager) => Promise<void>;
+
+/**
+ * Marks a provider method as the handler of enveloped events. It runs once per event (dedupe by
+ * `ce_id`), inside a transaction whose `manager` it must use for all its writes, and inside the
+ * event's trace context; failures are retried, then parked in `<topic>.dlq`.
+ */
+export function ConsumeEvent<const Types extends readonly AnyEventType[]>(options: ConsumeEventOptions<Types>) {
+  return (target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<Handler<EventEnvelope<DataOf<Types[number]>>>>) => {
+    SetMetadata<string, ConsumeMetadata>(CONSUME_METADATA, { kind: 'event', ...options })(target, key, descriptor);
+  };
+}
+
+/**
+ * Marks a provider method as the handler of raw records (no envelope, e.g. JSON on
+ * `flywheel.ingest.<dataset>`), with the same transaction, dedupe (by topic/partition/offset),
+ * retries and dead-lettering as {@link ConsumeEvent}.
+ */
+export function ConsumeRaw(options: ConsumeRawOptions) {
+  return (target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<Handler<ConsumedRecord>>) => {
+    SetMetadata<string, ConsumeMetadata>(CONSUME_METADATA, { kind: 'raw', ...options })(target, key, descriptor);
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * Consumers are kafkajs consumers driven by this Nest provider, which finds `@ConsumeEvent` /
+ * `@ConsumeRaw` methods with DiscoveryService at boot — not @nestjs/microservices' Kafka
+ * transport. That transport (ServerKafka) commits an offset whether the handler succeeded or
+ * threw, has no retry schedule and no dead-letter topic, decodes values as JSON by default,
+ * gives a handler no transaction to share with a processed-events row, and runs as a separate
+ * "microservice" with one group per app. Each of those would need to be worked around; owning
+ * the eachBatch loop gives the semantics directly: offsets resolved only after a record is
+ * done, heartbeats during backoff, a dedupe row in the handler's transaction, one group per
+ * handler set, and a stop that finishes the record in hand and commits.
+ */
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { claimProcessedEvent, kafkaOutboxTransport, OutboxRelay } from '@flywheel/persistence';
+import { ALL_EVENT_TYPES, dlqTopic, EventTypeRegistry } from '@flywheel/contracts';
+import { type Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { ensureTopics, type TopicSpec } from '../kafka/topic-admin';
+import { NO_METRICS } from '../metrics/messaging-metrics';
+import { KAFKA_CLIENT, MESSAGING_DEFAULTS, MESSAGING_OPTIONS, type MessagingModuleOptions, TRACE_CONTEXT } from '../messaging-options';
+import { type TraceContext } from '../trace/trace-context';
+import { CONSUME_METADATA, type ConsumeMetadata } from './consume.decorators';
+import { ConsumerGroup } from './consumer-group';
+import { DeliveryPlanner } from './delivery-plan';
+import { checkBindings, type HandlerBinding } from './handler-binding';
+import { KafkaDeadLetterSink } from './kafka-dead-letter-sink';
+import { MessageProcessor } from './message-processor';
+import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from './retry-policy';
+
+@Injectable()
+export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger: Logger | NonNullable<MessagingModuleOptions['logger']>;
+  private readonly groups: ConsumerGroup[] = [];
+  private relay: OutboxRelay | undefined;
+  private deadLetters: KafkaDeadLetterSink | undefined;
+
+  constructor(
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingModuleOptions,
+    @Inject(KAFKA_CLIENT) private readonly kafka: Kafka,
+    @Inject(TRACE_CONTEXT) private readonly traceContext: TraceContext,
+    // Explicit tokens: DI must not depend on emitted type metadata surviving type-only imports.
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
+    @Inject(Reflector) private readonly reflector: Reflector,
+  ) {
+    this.logger = options.logger ?? new Logger('Messaging');
+  }
+
+  /** The handlers found in the application, by consumer group. */
+  discoverBindings(): Map<string, HandlerBinding[]> {
+    const byGroup = new Map<string, HandlerBinding[]>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance: unknown = wrapper.instance;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance);
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const handler = (instance as Record<string, unknown>)[method];
+        if (typeof handler !== 'function') continue;
+        const meta = this.reflector.get<ConsumeMetadata | undefined>(CONSUME_METADATA, handler);
+        if (!meta) continue;
+        const name = `${instance.constructor.name}.${method}`;
+        if (!wrapper.isDependencyTreeStatic()) throw new Error(`${name}: a consumer must be a singleton provider`);
+        const handle = handler.bind(instance);
+        const binding: HandlerBinding =
+          meta.kind === 'event'
+            ? { kind: 'event', name, topic: meta.topic, types: meta.types, handle, retry: meta.retry }
+            : { kind: 'raw', name, topic: meta.topic, handle, retry: meta.retry };
+        const list = byGroup.get(meta.group) ?? [];
+        list.push(binding);
+        byGroup.set(meta.group, list);
+      }
+    }
+    for (const [group, bindings] of byGroup) checkBindings(group, bindings);
+    return byGroup;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { options } = this;
+    const byGroup = this.discoverBindings();
+    const retry = validateRetryPolicy({ ...DEFAULT_RETRY_POLICY, ...options.retry, backoff: { ...DEFAULT_RETRY_POLICY.backoff, ...options.retry?.backoff } });
+    const catalog = options.catalog ?? new EventTypeRegistry().register(...ALL_EVENT_TYPES);
+    const metrics = options.metrics ?? NO_METRICS;
+
+    const consumedTopics = [...byGroup.values()].flat().map((b) => b.topic).filter((t): t is string => typeof t === 'string');
+    const topicSpecs: TopicSpec[] = [
+      ...(options.topics ?? []).map((t) => (typeof t === 'string' ? this.topicSpec(t) : t)),
+      ...consumedTopics.map((t) => this.topicSpec(t)),
+    ];
+    const dlqSpecs = [...new Set(consumedTopics)].map((t) => this.dlqSpec(dlqTopic(t)));
+    await ensureTopics(this.kafka, [...topicSpecs, ...dlqSpecs]);
+
+    if (options.relay !== false) {
+      this.relay = new OutboxRelay({
+        dataSource: this.dataSource,
+        transport: kafkaOutboxTransport(this.kafka),
+        batchSize: options.relay?.batchSize,
+        pollIntervalMs: options.relay?.pollIntervalMs,
+        metrics,
+        logger: this.logger,
+      });
+      this.relay.start();
+    }
+
+    if (byGroup.size === 0) return;
+    const deadLetters = new KafkaDeadLetterSink(this.kafka, (dlq) => this.dlqSpec(dlq));
+    deadLetters.markEnsured(dlqSpecs.map((s) => s.topic));
+    await deadLetters.connect();
+    this.deadLetters = deadLetters;
+    for (const [group, bindings] of byGroup) {
+      const processor = new MessageProcessor(group, new DeliveryPlanner(bindings, catalog), retry, {
+        transaction: (work) => this.dataSource.transaction(work),
+        claim: claimProcessedEvent,
+        deadLetter: (topic, letter) => deadLetters.send(topic, letter),
+        traceContext: this.traceContext,
+        metrics,
+        logger: this.logger,
+        clock: () => new Date(),
+      });
+      const consumer = new ConsumerGroup({
+        kafka: this.kafka,
+        group,
+        topics: [...new Set(bindings.map((b) => b.topic))],
+        processor,
+        metrics,
+        logger: this.logger,
+        partitionsConsumedConcurrently: options.consumer?.partitionsConsumedConcurrently ?? MESSAGING_DEFAULTS.partitionsConsumedConcurrently,
+        sessionTimeoutMs: options.consumer?.sessionTimeoutMs ?? MESSAGING_DEFAULTS.sessionTimeoutMs,
+        maxWaitTimeMs: options.consumer?.maxWaitTimeMs ?? MESSAGING_DEFAULTS.maxWaitTimeMs,
+      });
+      this.groups.push(consumer);
+      await consumer.start();
+    }
+  }
+
+  /**
+   * Before the data source closes: consumers first (their handlers write outbox rows), then the
+   * relay finishes its batch, then the producers disconnect.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const errors: unknown[] = [];
+    await Promise.all(this.groups.map((g) => g.stop().catch((e) => errors.push(e))));
+    this.groups.length = 0;
+    await this.relay?.stop().catch((e) => errors.push(e));
+    this.relay = undefined;
+    await this.deadLetters?.disconnect().catch((e) => errors.push(e));
+    this.deadLetters = undefined;
+    for (const error of errors) this.logger.error(`messaging shutdown: ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private topicSpec(topic: string): TopicSpec {
+    return { topic, partitions: this.options.partitions ?? MESSAGING_DEFAULTS.partitions, replicationFactor: this.options.replicationFactor };
+  }
+
+  private dlqSpec(topic: string): TopicSpec {
+    return { topic, partitions: this.options.dlqPartitions ?? MESSAGING_DEFAULTS.dlqPartitions, replicationFactor: this.options.replicationFactor };
+  }
+}

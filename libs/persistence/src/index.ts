@@ -1,0 +1,14 @@
+export * from './backoff/backoff';
+export * from './data-source/data-source-options';
+export * from './data-source/open-data-source';
+export * from './data-source/persistence.module';
+export * from './outbox/migrations/1760000000000-create-outbox';
+export * from './outbox/outbox-message.entity';
+export * from './outbox/outbox-record';
+export * from './outbox/outbox-relay';
+export * from './outbox/outbox-schema';
+export { OutboxSignal, outboxSignalFor } from './outbox/outbox-signal';
+export * from './outbox/outbox-transport';
+export * from './processed-events/processed-event.entity';
+export * from './processed-events/processed-events';
+export * from './transaction/transaction-runner';
