@@ -4,3 +4,4 @@ export * from './free-port';
 export * from './test-postgres';
 export * from './eventually';
 export * from './kafka-topic-reader';
+export * from './service-infrastructure';
