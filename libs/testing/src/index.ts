@@ -5,3 +5,4 @@ export * from './test-postgres';
 export * from './eventually';
 export * from './kafka-topic-reader';
 export * from './service-infrastructure';
+export * from './compose-environment';

@@ -6,6 +6,7 @@ import { jsonLogger } from '../broker/broker-logger';
 import { PostgresServer } from '../postgres/postgres-server';
 import { S3Server } from '../s3';
 import { loadOrCreateSecrets } from './launcher-secrets';
+import { ensureServiceTokens } from './service-tokens';
 import {
   DEFAULT_GRPC_BASE_PORT,
   DEFAULT_HTTP_BASE_PORT,
@@ -80,14 +81,20 @@ export class PlatformLauncher {
     const tokensFile = resolve(this.env.FLYWHEEL_TOKENS_FILE ?? join(dataDir, 'auth', 'tokens.json'));
     const admin = ensureAdminToken(tokensFile);
     if (admin.created) this.adminToken = admin.token;
+    const serviceTokens = ensureServiceTokens(tokensFile, join(dataDir, 'service-tokens.json'), SERVICES);
 
     this.progress('starting the six services');
     const grpcBase = this.port('FLYWHEEL_GRPC_BASE_PORT', DEFAULT_GRPC_BASE_PORT);
     const httpBase = this.port('FLYWHEEL_HTTP_BASE_PORT', DEFAULT_HTTP_BASE_PORT);
-    for (const [index, service] of SERVICES.entries()) {
+    const ports = SERVICES.map((service, index) => ({
+      service,
+      grpc: this.port(`${envPrefix(service)}_GRPC_PORT`, grpcBase + index),
+      http: this.port(`${envPrefix(service)}_HTTP_PORT`, httpBase + index),
+    }));
+    // Where each service reaches the others: FEATURE_STORE_GRPC_ADDRESS=127.0.0.1:50052, …
+    const addresses = Object.fromEntries(ports.map((p) => [`${envPrefix(p.service)}_GRPC_ADDRESS`, `127.0.0.1:${p.grpc}`]));
+    for (const { service, grpc: grpcPort, http: httpPort } of ports) {
       const prefix = envPrefix(service);
-      const grpcPort = this.port(`${prefix}_GRPC_PORT`, grpcBase + index);
-      const httpPort = this.port(`${prefix}_HTTP_PORT`, httpBase + index);
       const child = new ServiceProcess({
         name: service,
         entryPoint: serviceEntryPoint(service),
@@ -106,7 +113,9 @@ export class PlatformLauncher {
           S3_ACCESS_KEY: s3.accessKey,
           S3_SECRET_KEY: s3.secretKey,
           FLYWHEEL_TOKENS_FILE: tokensFile,
+          FLYWHEEL_SERVICE_TOKEN: serviceTokens[service],
           FLYWHEEL_DATA_DIR: dataDir,
+          ...addresses,
         },
       });
       this.services.push(child);

