@@ -1,0 +1,6 @@
+import { startMonitorService } from './monitor.app';
+
+startMonitorService(process.env).catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
