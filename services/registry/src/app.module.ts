@@ -1,0 +1,81 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { Topics } from '@flywheel/contracts';
+import { MessagingModule, platformMetricsSink } from '@flywheel/messaging';
+import { PersistenceModule } from '@flywheel/persistence';
+import { CONFIG, JsonLogger, PlatformMetrics } from '@flywheel/platform';
+import { StorageModule } from '@flywheel/storage';
+import { AliasService } from './models/alias.service';
+import { AuditEntryEntity } from './audit/audit-entry.entity';
+import { AuditLog } from './audit/audit-log';
+import { Clock, SystemClock } from './clock';
+import { DependencyHealth } from './health/dependency-health';
+import { CreateRegistry1770400000000 } from './migrations/1770400000000-create-registry';
+import { ModelAliasEntity } from './models/model-alias.entity';
+import { ModelVersionEntity } from './models/model-version.entity';
+import { ModelEntity } from './models/model.entity';
+import { ModelsService } from './models/models.service';
+import { RegistryGrpcController } from './models/registry.grpc-controller';
+import { RegistryRepository, TypeOrmRegistryRepository } from './models/registry.repository';
+import { HoldoutScorer, ObjectStoreHoldoutScorer } from './promotion/holdout-scorer';
+import { POLICY_DEFAULTS, type PolicyDefaults } from './promotion/promotion-policy';
+import { PromotionPolicyEntity } from './promotion/promotion-policy.entity';
+import { RunCompletedConsumer } from './promotion/run-completed.consumer';
+import { RunRegistrar } from './promotion/run-registrar';
+import { type RegistryConfig } from './registry.config';
+
+export const REGISTRY_ENTITIES = [ModelEntity, ModelVersionEntity, ModelAliasEntity, PromotionPolicyEntity, AuditEntryEntity];
+export const REGISTRY_MIGRATIONS = [CreateRegistry1770400000000];
+
+@Module({})
+export class RegistryModule {
+  static forConfig(config: RegistryConfig): DynamicModule {
+    return {
+      module: RegistryModule,
+      imports: [
+        PersistenceModule.forServiceAsync({
+          entities: REGISTRY_ENTITIES,
+          migrations: REGISTRY_MIGRATIONS,
+          inject: [CONFIG],
+          useFactory: (c: RegistryConfig) => ({ url: c.DATABASE_URL, applicationName: 'flywheel-registry', statementTimeoutMs: c.GRPC_DEADLINE_MS }),
+        }),
+        MessagingModule.forRootAsync({
+          inject: [CONFIG, JsonLogger, PlatformMetrics],
+          useFactory: (c: RegistryConfig, logger: JsonLogger, metrics: PlatformMetrics) => ({
+            service: 'registry',
+            brokers: c.KAFKA_BROKERS,
+            topics: [Topics.registryEvents],
+            metrics: platformMetricsSink(metrics),
+            logger,
+          }),
+        }),
+        StorageModule.forRoot({
+          endpoint: config.S3_ENDPOINT,
+          accessKey: config.S3_ACCESS_KEY,
+          secretKey: config.S3_SECRET_KEY,
+          bucket: config.S3_BUCKET,
+          region: config.S3_REGION,
+        }),
+      ],
+      controllers: [RegistryGrpcController],
+      providers: [
+        { provide: RegistryRepository, useClass: TypeOrmRegistryRepository },
+        { provide: Clock, useClass: SystemClock },
+        { provide: HoldoutScorer, useClass: ObjectStoreHoldoutScorer },
+        {
+          provide: POLICY_DEFAULTS,
+          useValue: {
+            minAbsoluteImprovement: config.PROMOTION_MIN_ABSOLUTE_IMPROVEMENT,
+            minRelativeImprovement: config.PROMOTION_MIN_RELATIVE_IMPROVEMENT,
+            minHoldoutRows: config.PROMOTION_MIN_HOLDOUT_ROWS,
+          } satisfies PolicyDefaults,
+        },
+        AuditLog,
+        AliasService,
+        ModelsService,
+        RunRegistrar,
+        RunCompletedConsumer,
+        DependencyHealth,
+      ],
+    };
+  }
+}
