@@ -16,7 +16,10 @@ export interface ConfigShape {
 export interface ComposeCheck {
   /** Variables docker-compose.yml sets that the service does not read. */
   unread: string[];
-  /** Variables the service requires (no default) that docker-compose.yml does not set. */
+  /**
+   * Variables docker-compose.yml must set but does not: those without a default, and every
+   * `*_GRPC_ADDRESS` the service reads (its default is loopback, wrong inside a container).
+   */
   missing: string[];
   /** The service's Dockerfile, as docker-compose.yml names it, exists. */
   dockerfileExists: boolean;
@@ -34,7 +37,9 @@ export function checkComposeService(service: string, config: ConfigShape): Compo
   const read = Object.keys(config.shape);
   return {
     unread: environment.filter((name) => !read.includes(name)),
-    missing: read.filter((name) => !config.shape[name].safeParse(undefined).success && !environment.includes(name)),
+    missing: read.filter(
+      (name) => (!config.shape[name].safeParse(undefined).success || name.endsWith('_GRPC_ADDRESS')) && !environment.includes(name),
+    ),
     dockerfileExists: Boolean(entry.build?.dockerfile && existsSync(join(REPO_ROOT, entry.build.dockerfile))),
   };
 }

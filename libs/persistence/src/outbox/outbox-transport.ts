@@ -1,4 +1,4 @@
-import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message, type Producer, Partitioners } from 'kafkajs';
 import { type PendingOutboxRecord } from './outbox-record';
 
 /** Where the relay sends outbox rows. Resolves only when every record is acknowledged. */
@@ -18,6 +18,8 @@ export function kafkaOutboxTransport(kafka: Kafka): OutboxTransport {
   return {
     async connect() {
       producer ??= kafka.producer({
+        // Murmur2, as the Java client: a key lands on the same partition whoever produces it.
+        createPartitioner: Partitioners.DefaultPartitioner,
         idempotent: true,
         maxInFlightRequests: 1,
         // Finite: a send that cannot succeed must give the relay its transaction back; the relay

@@ -1,0 +1,53 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { Topics } from '@flywheel/contracts';
+import { MessagingModule, platformMetricsSink } from '@flywheel/messaging';
+import { PersistenceModule } from '@flywheel/persistence';
+import { CONFIG, JsonLogger, PlatformMetrics } from '@flywheel/platform';
+import { StorageModule } from '@flywheel/storage';
+import { type DeployerConfig } from './deployer.config';
+import { DeploymentEntity } from './deployments/deployment.entity';
+import { DeploymentsModule } from './deployments/deployments.module';
+import { ModelVersionEntity } from './deployments/model-version.entity';
+import { CreateDeployer1770500000000 } from './migrations/1770500000000-create-deployer';
+import { DependencyHealth } from './shared/dependency-health';
+import { SharedModule } from './shared/shared.module';
+
+export const DEPLOYER_ENTITIES = [DeploymentEntity, ModelVersionEntity];
+export const DEPLOYER_MIGRATIONS = [CreateDeployer1770500000000];
+
+@Module({})
+export class AppModule {
+  static forRoot(config: DeployerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        SharedModule,
+        PersistenceModule.forServiceAsync({
+          entities: DEPLOYER_ENTITIES,
+          migrations: DEPLOYER_MIGRATIONS,
+          inject: [CONFIG],
+          useFactory: (c: DeployerConfig) => ({ url: c.DATABASE_URL, applicationName: 'flywheel-deployer' }),
+        }),
+        MessagingModule.forRootAsync({
+          inject: [CONFIG, PlatformMetrics, JsonLogger],
+          useFactory: (c: DeployerConfig, metrics: PlatformMetrics, logger: JsonLogger) => ({
+            service: 'deployer',
+            brokers: c.KAFKA_BROKERS,
+            topics: [Topics.deployerEvents, Topics.predictions],
+            metrics: platformMetricsSink(metrics),
+            logger,
+          }),
+        }),
+        StorageModule.forRoot({
+          endpoint: config.S3_ENDPOINT,
+          accessKey: config.S3_ACCESS_KEY,
+          secretKey: config.S3_SECRET_KEY,
+          bucket: config.S3_BUCKET,
+          region: config.S3_REGION,
+        }),
+        DeploymentsModule,
+      ],
+      providers: [DependencyHealth],
+    };
+  }
+}

@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig } from '@flywheel/platform';
+import { checkComposeService } from '@flywheel/testing';
+import { deployerConfigSchema } from './deployer.config';
+
+const required = {
+  DATABASE_URL: 'postgres://flywheel:secret@127.0.0.1:5433/flywheel_deployer',
+  FLYWHEEL_TOKENS_FILE: '/var/lib/flywheel/auth/tokens.json',
+  S3_ACCESS_KEY: 'access',
+  S3_SECRET_KEY: 'secret-key',
+};
+
+describe('deployer config', () => {
+  it('matches docker-compose.yml: every variable it sets is read, every required one is set', () => {
+    expect(checkComposeService('deployer', deployerConfigSchema)).toEqual({ unread: [], missing: [], dockerfileExists: true });
+  });
+
+  it('defaults to the design ports, the production alias and the documented canary policy', () => {
+    expect(loadConfig(deployerConfigSchema, required)).toMatchObject({
+      GRPC_PORT: 50055,
+      HTTP_PORT: 8085,
+      FEATURE_STORE_GRPC_ADDRESS: '127.0.0.1:50052',
+      DEPLOYER_FOLLOW_ALIAS: 'production',
+      CANARY_TRAFFIC_SHARE: 0.1,
+      CANARY_MIN_REQUESTS: 200,
+      CANARY_MAX_LATENCY_RATIO: 1.5,
+      CANARY_MAX_DURATION_MS: 3_600_000,
+    });
+  });
+
+  it('names the bad variables', () => {
+    let caught: unknown;
+    try {
+      loadConfig(deployerConfigSchema, { ...required, CANARY_TRAFFIC_SHARE: '1.5', FEATURE_STORE_GRPC_ADDRESS: 'nowhere' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as Error).message).toContain('CANARY_TRAFFIC_SHARE');
+    expect((caught as Error).message).toContain('FEATURE_STORE_GRPC_ADDRESS');
+  });
+});

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { envInt, envString, serviceConfigSchema } from '@flywheel/platform';
+
+/** A finite decimal from the environment within [min, max], e.g. `0.01`. */
+function envDecimal(defaultValue: number, min: number, max = Number.MAX_VALUE) {
+  return z.coerce
+    .number({ message: 'must be a number' })
+    .refine((value) => Number.isFinite(value) && value >= min && value <= max, `must be a number between ${min} and ${max}`)
+    .default(defaultValue);
+}
+
+/**
+ * What the deployer reads at boot: the platform's variables (gRPC 50055, HTTP 8085), the S3
+ * credentials (it loads model artifacts), where the feature store is (entity-key predictions),
+ * the canary policy a deployment gets unless it was given its own, and the prediction log's
+ * buffer. Every variable of its own has a default, so docker-compose needs none of them.
+ */
+export const deployerConfigSchema = serviceConfigSchema(
+  { grpcPort: 50055, httpPort: 8085 },
+  {
+    S3_ACCESS_KEY: z.string().min(1, 'is required: the deployer loads model artifacts'),
+    S3_SECRET_KEY: z.string().min(1, 'is required: the deployer loads model artifacts'),
+    /** The feature store's gRPC address, read when a prediction names an entity key. */
+    FEATURE_STORE_GRPC_ADDRESS: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port')
+      .default('127.0.0.1:50052'),
+    /** This service's own API token for calling other services (issued by the launcher). */
+    FLYWHEEL_SERVICE_TOKEN: envString().optional(),
+    /** The alias a model's deployment follows when the deployer creates it on an alias move. */
+    DEPLOYER_FOLLOW_ALIAS: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must match [a-z][a-z0-9_-]{0,62}').default('production'),
+    /** Default canary policy: share of traffic on the canary (1 skips the canary). */
+    CANARY_TRAFFIC_SHARE: envDecimal(0.1, 0.0001, 1),
+    /** Default canary policy: requests each version must serve before the canary is judged. */
+    CANARY_MIN_REQUESTS: envInt({ min: 1, default: 200 }),
+    /** Default canary policy: tolerated error rate above the stable version's (absolute). */
+    CANARY_MAX_ERROR_RATE_INCREASE: envDecimal(0.01, 0, 1),
+    /** Default canary policy: tolerated ratio of canary p95 latency to stable p95 latency. */
+    CANARY_MAX_LATENCY_RATIO: envDecimal(1.5, 1),
+    /** Default canary policy: tolerated accuracy drop (absolute; relative RMSE rise for regression). */
+    CANARY_MAX_ACCURACY_DROP: envDecimal(0.02, 0, 1),
+    /** Default canary policy: labelled predictions each version needs before accuracy counts. */
+    CANARY_MIN_LABELLED: envInt({ min: 1, default: 50 }),
+    /** Default canary policy: judge no later than this (then roll back for lack of traffic). */
+    CANARY_MAX_DURATION_MS: envInt({ min: 1, default: 3_600_000 }),
+    /**
+     * p95 latencies below this floor count as the floor in the latency ratio: sub-millisecond
+     * latencies jitter by multiples of themselves, and that is no reason to roll back.
+     */
+    CANARY_LATENCY_FLOOR_MS: envDecimal(1, 0),
+    /** How often running canaries are judged. */
+    ROLLOUT_EVALUATION_INTERVAL_MS: envInt({ min: 10, default: 1_000 }),
+    /** How often the served models are reconciled with the database (other replicas' changes). */
+    DEPLOYMENT_SYNC_INTERVAL_MS: envInt({ min: 100, default: 5_000 }),
+    /** Served predictions kept per deployment to join labels from `flywheel.feedback`. */
+    FEEDBACK_JOIN_WINDOW: envInt({ min: 1, default: 50_000 }),
+    /** Latency samples kept per version for the percentiles (a sliding window). */
+    LATENCY_WINDOW: envInt({ min: 10, default: 10_000 }),
+    /** Prediction log records buffered in memory at most; beyond it new records are dropped and counted. */
+    PREDICTION_LOG_BUFFER: envInt({ min: 1, default: 100_000 }),
+    /** Prediction log records per Kafka request. */
+    PREDICTION_LOG_BATCH: envInt({ min: 1, default: 500 }),
+    /** How long a record may wait for its batch to fill before it is sent anyway. */
+    PREDICTION_LOG_LINGER_MS: envInt({ min: 0, default: 20 }),
+  },
+);
+
+export type DeployerConfig = Readonly<z.infer<typeof deployerConfigSchema>>;

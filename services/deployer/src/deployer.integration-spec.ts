@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import {
+  AliasMovedEvent,
+  commonV1,
+  ConsumedEvents,
+  decodeEvent,
+  deployerV1,
+  encodeEvent,
+  type EventEnvelope,
+  GrpcServices,
+  registryV1,
+  Topics,
+} from '@flywheel/contracts';
+import { loadModel, type ModelArtifact } from '@flywheel/ml';
+import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
+import { MinioObjectStore, modelArtifactKey } from '@flywheel/storage';
+import { eventually, readRecords, startServiceInfrastructure, type ServiceInfrastructure } from '@flywheel/testing';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { startDeployerService } from './deployer.app';
+import { type DeployerConfig } from './deployer.config';
+import { fraudArtifact } from './testing/fakes';
+
+jest.setTimeout(180_000);
+
+type DeployerClient = GrpcClient<deployerV1.DeployerServiceController>;
+const Change = deployerV1.DeploymentChange;
+
+async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await call;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('the call succeeded');
+}
+
+const claim = (amount: number, region = 'north'): commonV1.Row => ({
+  values: { amount: { numberValue: amount }, region: { stringValue: region } },
+});
+
+describe('deployer service (Postgres, Kafka broker, S3)', () => {
+  let infra: ServiceInfrastructure;
+  let env: Record<string, string>;
+  let service: RunningService<DeployerConfig>;
+  let kafka: Kafka;
+  let producer: Producer;
+  const clients: DeployerClient[] = [];
+  const artifacts = new Map<number, ModelArtifact>();
+  const aliasMoves = new Map<number, string>();
+
+  const client = (token?: string): DeployerClient => {
+    const c = createGrpcClient<deployerV1.DeployerServiceController>(GrpcServices.deployer, { address: service.grpcAddress, token });
+    clients.push(c);
+    return c;
+  };
+
+  /** Stores an artifact as the trainer would and returns the ModelVersion the registry would announce. */
+  async function registerVersion(version: number, artifact: ModelArtifact): Promise<registryV1.ModelVersion> {
+    const store = new MinioObjectStore({ ...infra.s3, bucket: 'flywheel', region: 'us-east-1' });
+    await store.ensureBucket();
+    const key = modelArtifactKey('fraud', version, 'model.json');
+    const put = await store.put(key, Buffer.from(JSON.stringify(artifact)), { contentType: 'application/json' });
+    artifacts.set(version, artifact);
+    return registryV1.ModelVersion.fromPartial({
+      modelName: 'fraud',
+      version,
+      artifact: { key, sha256: put.sha256, sizeBytes: put.size, contentType: 'application/json' },
+      task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
+      lineage: { featureView: 'claims_features', features: ['amount', 'region'], label: 'fraud' },
+    });
+  }
+
+  async function moveProduction(target: registryV1.ModelVersion, id: string = randomUUID()): Promise<string> {
+    const record = encodeEvent(AliasMovedEvent, {
+      id,
+      source: 'flywheel/registry',
+      time: new Date(),
+      key: 'fraud',
+      causationId: null,
+      traceparent: null,
+      data: registryV1.AliasMoved.fromPartial({
+        modelName: 'fraud',
+        alias: 'production',
+        toVersion: target.version,
+        target,
+        cause: registryV1.AliasMoveCause.ALIAS_MOVE_CAUSE_PROMOTION_POLICY,
+        actor: { service: 'registry' },
+      }),
+    });
+    await producer.send({ topic: Topics.registryEvents, acks: -1, messages: [record] });
+    aliasMoves.set(target.version, id);
+    return id;
+  }
+
+  async function deploymentIs(check: (d: deployerV1.Deployment) => boolean, what: string): Promise<deployerV1.Deployment> {
+    let last: deployerV1.Deployment | undefined;
+    const ok = await eventually(async () => {
+      last = await client(infra.tokens.reader)
+        .getDeployment({ name: 'fraud' })
+        .then((r) => r.deployment ?? undefined, () => undefined);
+      return last !== undefined && check(last);
+    }, 30_000);
+    if (!ok) throw new Error(`deployment never became ${what}; last seen ${JSON.stringify(last)}`);
+    return last!;
+  }
+
+  async function deploymentEvents(count: number): Promise<EventEnvelope<deployerV1.DeploymentChanged>[]> {
+    const records = await readRecords(kafka, Topics.deployerEvents, count, 30_000);
+    return records.map((r) => decodeEvent(r, ConsumedEvents.all()) as EventEnvelope<deployerV1.DeploymentChanged>);
+  }
+
+  beforeAll(async () => {
+    infra = await startServiceInfrastructure();
+    env = await infra.serviceEnv('deployer', {
+      CANARY_TRAFFIC_SHARE: '0.5',
+      CANARY_MIN_REQUESTS: '20',
+      ROLLOUT_EVALUATION_INTERVAL_MS: '100',
+      // Loopback latencies jitter; these tests are about errors, not speed.
+      CANARY_LATENCY_FLOOR_MS: '200',
+      PREDICTION_LOG_LINGER_MS: '5',
+    });
+    service = await startDeployerService(env);
+    kafka = new Kafka({ clientId: 'deployer-test', brokers: [infra.broker.address], logLevel: logLevel.NOTHING });
+    producer = kafka.producer();
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await producer?.disconnect();
+    await service?.shutdown('tests finished');
+    await infra?.stop();
+  });
+
+  describe('boot', () => {
+    it('reports healthy with its database, Kafka and S3 checks', async () => {
+      const response = await fetch(`${service.httpUrl}/healthz`);
+      const body = (await response.json()) as { status: string; checks: Record<string, { status: string }> };
+      expect(response.status).toBe(200);
+      expect(body.status).toBe('ok');
+      expect(Object.keys(body.checks).sort()).toEqual(['database', 'grpc', 'kafka', 's3']);
+    });
+
+    it('answers ListDeployments for a reader, refuses a call without a token and a reader rolling back', async () => {
+      await expect(client(infra.tokens.reader).listDeployments({ page: { pageSize: 10, pageToken: '' } })).resolves.toEqual({
+        deployments: [],
+        page: { nextPageToken: '' },
+      });
+      expect((await grpcError(client().listDeployments({ page: undefined }))).code).toBe(GrpcStatus.UNAUTHENTICATED);
+      const denied = await grpcError(client(infra.tokens.reader).rollback({ deployment: 'fraud', toVersion: 0, reason: '' }));
+      expect(denied.code).toBe(GrpcStatus.PERMISSION_DENIED);
+    });
+
+    it('says what is missing: an unknown deployment, and Deploy not built yet', async () => {
+      const missing = await grpcError(client(infra.tokens.reader).predict({ deployment: 'nothing', requestId: '', features: claim(1) }));
+      expect(missing.code).toBe(GrpcStatus.NOT_FOUND);
+      expect(missing.details).toBe('deployment "nothing" not found');
+      const deploy = await grpcError(client(infra.tokens.promoter).deploy({ name: '', modelName: 'fraud', reason: '', canaryPolicy: undefined }));
+      expect(deploy.code).toBe(GrpcStatus.UNIMPLEMENTED);
+    });
+  });
+
+  describe('the loop', () => {
+    it('deploys the first production version at 100% from its AliasMoved', async () => {
+      await moveProduction(await registerVersion(1, fraudArtifact({ seed: 1 })));
+      const deployment = await deploymentIs((d) => d.stableVersion === 1, 'stable on v1');
+      expect(deployment).toMatchObject({
+        name: 'fraud',
+        modelName: 'fraud',
+        alias: 'production',
+        state: deployerV1.DeploymentState.DEPLOYMENT_STATE_STABLE,
+        canaryVersion: 0,
+        featureView: 'claims_features',
+      });
+    });
+
+    it("serves Predict over gRPC with the model's own prediction and logs it on flywheel.predictions", async () => {
+      const reader = client(infra.tokens.reader);
+      const requests = [claim(90, 'north'), claim(12, 'south'), claim(65, 'north')];
+      const responses = [];
+      for (const [i, features] of requests.entries()) {
+        responses.push(await reader.predict({ deployment: 'fraud', requestId: `logged-${i}`, features }));
+      }
+      const model = loadModel(JSON.stringify(artifacts.get(1)));
+      for (const [i, response] of responses.entries()) {
+        const values = requests[i].values;
+        const expected = model.predictRow({ amount: values.amount.numberValue!, region: values.region.stringValue! });
+        expect(response).toMatchObject({
+          requestId: `logged-${i}`,
+          deployment: 'fraud',
+          modelName: 'fraud',
+          modelVersion: 1,
+          canary: false,
+          output: { numberValue: expected.prediction },
+        });
+        expect(response.probability).toBeCloseTo(expected.probabilities![1], 12);
+        expect(response.latencyMs).toBeGreaterThan(0);
+      }
+
+      const logged = (await readRecords(kafka, Topics.predictions, 3, 30_000)).map((r) => ({
+        key: r.key?.toString(),
+        event: decodeEvent(r, ConsumedEvents.monitor()) as EventEnvelope<deployerV1.PredictionLogged>,
+      }));
+      const first = logged.find((l) => l.key === 'logged-0')!;
+      expect(first.event).toMatchObject({ type: 'flywheel.deployer.v1.PredictionLogged', source: 'flywheel/deployer', key: 'logged-0' });
+      expect(first.event.data).toMatchObject({
+        requestId: 'logged-0',
+        deployment: 'fraud',
+        modelName: 'fraud',
+        modelVersion: 1,
+        canary: false,
+        task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
+        inputs: requests[0],
+        output: { numberValue: responses[0].output!.numberValue },
+        latencyMs: responses[0].latencyMs,
+      });
+      expect(first.event.data.probability).toBeCloseTo(responses[0].probability!, 12);
+      expect(first.event.data.predictTime).toBeInstanceOf(Date);
+      expect(logged.map((l) => l.key).sort()).toEqual(['logged-0', 'logged-1', 'logged-2']);
+    });
+
+    it('rejects inputs that violate the model signature with INVALID_ARGUMENT naming the field', async () => {
+      const reader = client(infra.tokens.reader);
+      const missing = await grpcError(reader.predict({ deployment: 'fraud', requestId: 'bad-1', features: { values: { region: { stringValue: 'north' } } } }));
+      expect(missing.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+      expect(missing.details).toBe('features.amount: is required by the model (numeric)');
+      const mistyped = await grpcError(
+        reader.predict({ deployment: 'fraud', requestId: 'bad-2', features: { values: { amount: { stringValue: 'a lot' }, region: { stringValue: 'north' } } } }),
+      );
+      expect(mistyped.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+      expect(mistyped.details).toBe('features.amount: must be a number, got the string "a lot"');
+    });
+
+    it('answers a PredictStream in order, one error response for a bad request without ending the stream', async () => {
+      const raw = client(infra.tokens.reader).raw as unknown as {
+        predictStream(metadata: Metadata): NodeJS.ReadWriteStream & { write(m: unknown): boolean; end(): void };
+      };
+      const metadata = new Metadata();
+      metadata.set('authorization', `Bearer ${infra.tokens.reader}`);
+      const call = raw.predictStream(metadata);
+      const received: deployerV1.PredictStreamResponse[] = [];
+      const done = new Promise<void>((resolve, reject) => {
+        call.on('data', (m: deployerV1.PredictStreamResponse) => received.push(m));
+        call.on('end', resolve);
+        call.on('error', reject);
+      });
+      call.write({ request: { deployment: 'fraud', requestId: 'stream-1', features: claim(80) } });
+      call.write({ request: { deployment: 'fraud', requestId: 'stream-2', features: { values: { amount: { numberValue: 3 } } } } });
+      call.write({ request: { deployment: 'fraud', requestId: '', features: claim(20, 'south') } });
+      call.end();
+      await done;
+      expect(received).toHaveLength(3);
+      expect(received[0].prediction).toMatchObject({ requestId: 'stream-1', modelVersion: 1 });
+      expect(received[1].error).toEqual({ requestId: 'stream-2', code: GrpcStatus.INVALID_ARGUMENT, message: 'features.region: is required by the model (categorical)' });
+      expect(received[2].prediction?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('rolls back a canary that errors, automatically and with the reason, and ignores a redelivered move', async () => {
+      // v2 needs a feature the traffic never sends: it fails every request routed to it.
+      const v2 = await registerVersion(2, fraudArtifact({ seed: 2, extraFeature: 'device_score' }));
+      const moveId = await moveProduction(v2);
+      await deploymentIs((d) => d.canaryVersion === 2, 'a canary of v2');
+      const status = await client(infra.tokens.reader).getRolloutStatus({ deployment: 'fraud' });
+      expect(status.deployment).toMatchObject({ state: deployerV1.DeploymentState.DEPLOYMENT_STATE_CANARY, stableVersion: 1, canaryVersion: 2, canaryTrafficShare: 0.5 });
+      expect(status.summary).toMatch(/^waiting for traffic: canary v2 0\/20 requests/);
+
+      const reader = client(infra.tokens.reader);
+      for (let i = 0; i < 100; i++) {
+        const response = await reader.predict({ deployment: 'fraud', requestId: `canary-a-${i}`, features: claim(i) });
+        // Callers never see the failing canary: the stable version answers for it.
+        expect(response.modelVersion).toBe(1);
+      }
+      await deploymentIs((d) => d.state === deployerV1.DeploymentState.DEPLOYMENT_STATE_STABLE && d.canaryVersion === 0, 'stable again');
+
+      const events = await deploymentEvents(3);
+      expect(events.map((e) => e.data.change)).toEqual([Change.DEPLOYMENT_CHANGE_INITIAL_DEPLOY, Change.DEPLOYMENT_CHANGE_CANARY_STARTED, Change.DEPLOYMENT_CHANGE_ROLLED_BACK]);
+      const [initial, canaryStarted, rolledBack] = events;
+      expect(initial.causationId).toBe(aliasMoves.get(1));
+      expect(canaryStarted.causationId).toBe(moveId);
+      expect(rolledBack.causationId).toBe(canaryStarted.id);
+      expect(rolledBack.key).toBe('fraud');
+      expect(rolledBack.data).toMatchObject({
+        deployment: 'fraud',
+        fromVersion: 1,
+        toVersion: 1,
+        reason: 'canary v2 rolled back: canary error rate 1.000 > stable 0.000 + 0.010',
+        actor: { service: 'deployer' },
+        canary: { version: 2, errorRate: 1 },
+        stable: { version: 1, errors: 0 },
+        deploymentAfter: { state: deployerV1.DeploymentState.DEPLOYMENT_STATE_STABLE, stableVersion: 1, canaryVersion: 0 },
+      });
+      expect(rolledBack.data.canary!.requests).toBeGreaterThanOrEqual(20);
+      expect(rolledBack.data.checks).toContain('canary error rate 1.000 > stable 0.000 + 0.010 — FAILED');
+
+      await moveProduction(v2, moveId);
+      // The redelivery is seen (deduplicated) and changes nothing.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect((await client(infra.tokens.reader).getDeployment({ name: 'fraud' })).deployment).toMatchObject({ stableVersion: 1, canaryVersion: 0 });
+    });
+
+    it('promotes a healthy canary, then rolls back by API to the previous version', async () => {
+      await moveProduction(await registerVersion(3, fraudArtifact({ seed: 3 })));
+      await deploymentIs((d) => d.canaryVersion === 3, 'a canary of v3');
+      const reader = client(infra.tokens.reader);
+      const versions = new Set<number>();
+      for (let i = 0; i < 100; i++) {
+        versions.add((await reader.predict({ deployment: 'fraud', requestId: `canary-b-${i}`, features: claim(i) })).modelVersion);
+      }
+      expect([...versions].sort()).toEqual([1, 3]);
+      await deploymentIs((d) => d.stableVersion === 3 && d.canaryVersion === 0, 'stable on v3');
+
+      const rolledBack = await client(infra.tokens.promoter).rollback({ deployment: 'fraud', toVersion: 0, reason: 'support calls' });
+      expect(rolledBack.deployment).toMatchObject({ stableVersion: 1, canaryVersion: 0 });
+      expect((await reader.predict({ deployment: 'fraud', requestId: 'after-rollback', features: claim(50) })).modelVersion).toBe(1);
+
+      const events = await deploymentEvents(6);
+      expect(events.slice(3).map((e) => [e.data.change, e.data.toVersion])).toEqual([
+        [Change.DEPLOYMENT_CHANGE_CANARY_STARTED, 3],
+        [Change.DEPLOYMENT_CHANGE_PROMOTED, 3],
+        [Change.DEPLOYMENT_CHANGE_ROLLED_BACK, 1],
+      ]);
+      expect(events[4].data.reason).toBe('canary v3 passed every check after ' + events[4].data.canary!.requests + ' requests');
+      expect(events[5].causationId).toBeNull();
+      expect(events[5].data).toMatchObject({ reason: 'rolled back from v3 to v1 by request: support calls', actor: { team: 'release' } });
+    });
+
+    it('serves the same deployment after a restart, its models reloaded from S3', async () => {
+      await service.shutdown('restart');
+      service = await startDeployerService(env);
+      const deployment = (await client(infra.tokens.reader).getDeployment({ name: 'fraud' })).deployment;
+      expect(deployment).toMatchObject({ stableVersion: 1, canaryVersion: 0, state: deployerV1.DeploymentState.DEPLOYMENT_STATE_STABLE });
+      const response = await client(infra.tokens.reader).predict({ deployment: 'fraud', requestId: 'after-restart', features: claim(90) });
+      const expected = loadModel(JSON.stringify(artifacts.get(1))).predictRow({ amount: 90, region: 'north' });
+      expect(response).toMatchObject({ modelVersion: 1, output: { numberValue: expected.prediction } });
+      const listed = await client(infra.tokens.reader).listDeployments({ page: undefined });
+      expect(listed.deployments.map((d) => d.name)).toEqual(['fraud']);
+    });
+  });
+});

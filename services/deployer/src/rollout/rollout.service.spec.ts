@@ -1,0 +1,255 @@
+import { commonV1, deployerV1, type EventEnvelope, registryV1 } from '@flywheel/contracts';
+import { modelArtifactKey } from '@flywheel/storage';
+import { DeploymentStateName } from '../deployments/deployment';
+import { LiveStats } from '../serving/live-stats';
+import { ServedModels } from '../serving/served-models';
+import {
+  FakeClock,
+  FakeDeploymentEvents,
+  FakeDeploymentRepository,
+  FakeModelLoader,
+  fakeTransactions,
+  fraudArtifact,
+  silentLogger,
+  testConfig,
+} from '../testing/fakes';
+import { RolloutService } from './rollout.service';
+
+const Change = deployerV1.DeploymentChange;
+const manager = undefined as never;
+const SHA = 'a'.repeat(64);
+
+function aliasMoved(version: number, options: { alias?: string; id?: string; featureView?: string } = {}): EventEnvelope<registryV1.AliasMoved> {
+  return {
+    id: options.id ?? `alias-moved-${version}`,
+    source: 'flywheel/registry',
+    type: 'flywheel.registry.v1.AliasMoved',
+    time: new Date('2026-01-01T00:00:00Z'),
+    key: 'fraud',
+    causationId: null,
+    traceparent: null,
+    data: registryV1.AliasMoved.fromPartial({
+      modelName: 'fraud',
+      alias: options.alias ?? 'production',
+      fromVersion: version - 1,
+      toVersion: version,
+      target: {
+        modelName: 'fraud',
+        version,
+        artifact: { key: modelArtifactKey('fraud', version, 'model.json'), sha256: SHA, sizeBytes: 100, contentType: 'application/json' },
+        task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
+        lineage: { featureView: options.featureView ?? 'claims_features' },
+      },
+    }),
+  };
+}
+
+describe('rollout state machine', () => {
+  let repository: FakeDeploymentRepository;
+  let events: FakeDeploymentEvents;
+  let loader: FakeModelLoader;
+  let clock: FakeClock;
+  let stats: LiveStats;
+  let served: ServedModels;
+  let rollout: RolloutService;
+  const config = testConfig({ CANARY_MIN_REQUESTS: '50', CANARY_MIN_LABELLED: '20', CANARY_TRAFFIC_SHARE: '0.2' });
+
+  beforeEach(() => {
+    repository = new FakeDeploymentRepository();
+    events = new FakeDeploymentEvents();
+    loader = new FakeModelLoader();
+    for (const version of [1, 2, 3]) loader.artifacts.set(modelArtifactKey('fraud', version, 'model.json'), fraudArtifact({ seed: version }));
+    clock = new FakeClock();
+    stats = new LiveStats({ latencyWindow: 1000, joinWindow: 1000 });
+    served = new ServedModels(repository, loader, stats, config, silentLogger());
+    rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger());
+  });
+
+  /** Serves `n` requests on `version` with the given latency, failing `errors` of them. */
+  function traffic(version: number, n: number, options: { latencyMs?: number; errors?: number; correct?: number; labelled?: number } = {}) {
+    for (let i = 0; i < n; i++) {
+      const requestId = `v${version}-${i}`;
+      if (i < (options.errors ?? 0)) {
+        stats.recordError('fraud', version);
+        continue;
+      }
+      stats.recordSuccess('fraud', { requestId, version, regression: false, output: 1 }, options.latencyMs ?? 2);
+      if (i < (options.labelled ?? 0)) stats.recordLabel(requestId, i < (options.correct ?? 0) ? 1 : 0);
+    }
+  }
+
+  async function startCanary() {
+    await rollout.onAliasMoved(aliasMoved(1), manager);
+    await rollout.onAliasMoved(aliasMoved(2), manager);
+    return repository.deployments.get('fraud')!;
+  }
+
+  it('deploys the first version at 100% and records the deployment', async () => {
+    await rollout.onAliasMoved(aliasMoved(1), manager);
+    const deployment = repository.deployments.get('fraud')!;
+    expect(deployment).toMatchObject({ state: DeploymentStateName.STABLE, stableVersion: 1, canaryVersion: 0, alias: 'production', featureView: 'claims_features' });
+    expect(events.published).toHaveLength(1);
+    expect(events.published[0].change).toMatchObject({
+      change: Change.DEPLOYMENT_CHANGE_INITIAL_DEPLOY,
+      fromVersion: 0,
+      toVersion: 1,
+      reason: 'first version v1 serves all traffic (nothing to compare it with)',
+      actor: { service: 'deployer' },
+    });
+    // Published inside the consumer: the AliasMoved being handled is the cause.
+    expect(events.published[0].causationId).toBeUndefined();
+    expect(served.get('fraud')?.stable?.record.version).toBe(1);
+  });
+
+  it('starts a later version as a canary on the configured share, and ignores a redelivery', async () => {
+    const deployment = await startCanary();
+    expect(deployment).toMatchObject({ state: DeploymentStateName.CANARY, stableVersion: 1, canaryVersion: 2, canaryTrafficShare: 0.2 });
+    expect(deployment.canaryEventId).toBe('event-2');
+    expect(events.published[1].change).toMatchObject({
+      change: Change.DEPLOYMENT_CHANGE_CANARY_STARTED,
+      fromVersion: 1,
+      toVersion: 2,
+      canaryTrafficShare: 0.2,
+      reason: 'v2 takes 20% of traffic as a canary against v1',
+    });
+    await rollout.onAliasMoved(aliasMoved(2, { id: 'redelivered' }), manager);
+    expect(events.published).toHaveLength(2);
+    expect(repository.deployments.get('fraud')!.revision).toBe(deployment.revision);
+  });
+
+  it('ignores moves of other aliases and does not load a version twice', async () => {
+    await rollout.onAliasMoved(aliasMoved(1, { alias: 'staging' }), manager);
+    expect(repository.deployments.size).toBe(0);
+    await startCanary();
+    expect(loader.loads).toBe(2);
+  });
+
+  it('keeps waiting while either version has too few requests', async () => {
+    await startCanary();
+    traffic(1, 400);
+    traffic(2, 49);
+    const verdict = await rollout.evaluate('fraud');
+    expect(verdict).toMatchObject({ decision: 'wait', summary: 'waiting for traffic: canary v2 49/50 requests, stable v1 400/50' });
+    expect(repository.deployments.get('fraud')!.state).toBe(DeploymentStateName.CANARY);
+    expect(events.published).toHaveLength(2);
+  });
+
+  it('promotes a healthy canary, caused by its CANARY_STARTED event, with both versions\' figures', async () => {
+    await startCanary();
+    traffic(1, 400, { latencyMs: 2, labelled: 100, correct: 90 });
+    traffic(2, 60, { latencyMs: 2.5, labelled: 30, correct: 27 });
+    const verdict = await rollout.evaluate('fraud');
+    expect(verdict?.decision).toBe('promote');
+    expect(repository.deployments.get('fraud')).toMatchObject({ state: DeploymentStateName.STABLE, stableVersion: 2, previousStableVersion: 1, canaryVersion: 0 });
+    const promoted = events.published[2];
+    expect(promoted.causationId).toBe('event-2');
+    expect(promoted.change).toMatchObject({
+      change: Change.DEPLOYMENT_CHANGE_PROMOTED,
+      fromVersion: 1,
+      toVersion: 2,
+      reason: 'canary v2 passed every check after 60 requests',
+      stable: { version: 1, requests: 400, errors: 0, labelled: 100, accuracy: 0.9 },
+      canary: { version: 2, requests: 60, errors: 0, labelled: 30, accuracy: 0.9, latencyP95Ms: 2.5 },
+      deploymentAfter: { state: deployerV1.DeploymentState.DEPLOYMENT_STATE_STABLE, stableVersion: 2 },
+    });
+    expect(served.get('fraud')?.stable?.record.version).toBe(2);
+    expect(served.get('fraud')?.canary).toBeUndefined();
+  });
+
+  it('rolls back a canary that errors more, saying so with the figures', async () => {
+    await startCanary();
+    traffic(1, 400, { errors: 4 });
+    traffic(2, 60, { errors: 6 });
+    await rollout.evaluate('fraud');
+    expect(repository.deployments.get('fraud')).toMatchObject({ state: DeploymentStateName.STABLE, stableVersion: 1, canaryVersion: 0 });
+    expect(events.published[2].change).toMatchObject({
+      change: Change.DEPLOYMENT_CHANGE_ROLLED_BACK,
+      fromVersion: 1,
+      toVersion: 1,
+      reason: 'canary v2 rolled back: canary error rate 0.100 > stable 0.010 + 0.010',
+      canary: { version: 2, requests: 60, errors: 6, errorRate: 0.1 },
+    });
+    expect(events.published[2].causationId).toBe('event-2');
+    expect(served.get('fraud')?.canary).toBeUndefined();
+  });
+
+  it('rolls back a slower canary', async () => {
+    await startCanary();
+    traffic(1, 400, { latencyMs: 4 });
+    traffic(2, 60, { latencyMs: 9 });
+    await rollout.evaluate('fraud');
+    expect(events.published[2].change.reason).toBe('canary v2 rolled back: canary p95 latency 9.00 ms > 1.5 × 4.00 ms');
+  });
+
+  it('rolls back a less accurate canary once labels arrived', async () => {
+    await startCanary();
+    traffic(1, 400, { labelled: 100, correct: 90 });
+    traffic(2, 60, { labelled: 40, correct: 28 });
+    await rollout.evaluate('fraud');
+    expect(events.published[2].change).toMatchObject({
+      change: Change.DEPLOYMENT_CHANGE_ROLLED_BACK,
+      reason: 'canary v2 rolled back: canary accuracy 0.700 < stable 0.900 - 0.020 (canary 40/20, stable 100/20 labelled)',
+    });
+  });
+
+  it('rolls back a canary that gets too little traffic before the maximum duration', async () => {
+    await startCanary();
+    traffic(1, 400);
+    traffic(2, 10);
+    clock.advance(config.CANARY_MAX_DURATION_MS - 1);
+    expect((await rollout.evaluate('fraud'))?.decision).toBe('wait');
+    clock.advance(1);
+    expect((await rollout.evaluate('fraud'))?.decision).toBe('rollback');
+    expect(events.published[2].change.reason).toBe('canary v2 rolled back: not enough traffic to judge within 1h: canary v2 10/50 requests, stable v1 400/50');
+  });
+
+  it('replaces a canary still running by a newer version, counting afresh', async () => {
+    await startCanary();
+    traffic(2, 30);
+    await rollout.onAliasMoved(aliasMoved(3), manager);
+    expect(repository.deployments.get('fraud')).toMatchObject({ state: DeploymentStateName.CANARY, stableVersion: 1, canaryVersion: 3 });
+    expect(events.published[2].change.reason).toBe('v3 takes 20% of traffic as a canary against v1; it replaces canary v2, which was never judged');
+    expect(stats.figures('fraud', 2).requests).toBe(0);
+  });
+
+  it('rolls back by request: the canary, then to the previous stable version, refusing what is not there', async () => {
+    await startCanary();
+    const caller = { team: 'release', tokenId: 'token-1', roles: [] };
+    await rollout.rollback({ deployment: 'fraud', toVersion: 0, reason: 'bad dashboard' }, caller);
+    expect(repository.deployments.get('fraud')).toMatchObject({ state: DeploymentStateName.STABLE, stableVersion: 1, canaryVersion: 0 });
+    expect(events.published[2]).toMatchObject({
+      causationId: null,
+      change: { change: Change.DEPLOYMENT_CHANGE_ROLLED_BACK, toVersion: 1, reason: 'canary v2 dropped by request: bad dashboard', actor: { team: 'release', tokenId: 'token-1' } },
+    });
+    await expect(rollout.rollback({ deployment: 'fraud', toVersion: 0, reason: '' }, caller)).rejects.toThrow(
+      'deployment "fraud" has no canary and no previous stable version to return to',
+    );
+    await rollout.rollback({ deployment: 'fraud', toVersion: 2, reason: '' }, caller);
+    await rollout.rollback({ deployment: 'fraud', toVersion: 0, reason: '' }, caller);
+    expect(repository.deployments.get('fraud')).toMatchObject({ stableVersion: 1, previousStableVersion: 2 });
+    expect(events.published[4].change.reason).toBe('rolled back from v2 to v1 by request');
+    await expect(rollout.rollback({ deployment: 'fraud', toVersion: 9, reason: '' }, caller)).rejects.toThrow('model fraud v9 was never deployed here');
+    await expect(rollout.rollback({ deployment: 'nope', toVersion: 0, reason: '' }, caller)).rejects.toThrow('deployment "nope" not found');
+  });
+
+  it('skips the canary when the share is 1', async () => {
+    const direct = new RolloutService(repository, fakeTransactions, events, served, stats, clock, testConfig({ CANARY_TRAFFIC_SHARE: '1' }), silentLogger());
+    await direct.onAliasMoved(aliasMoved(1), manager);
+    await direct.onAliasMoved(aliasMoved(2), manager);
+    expect(repository.deployments.get('fraud')).toMatchObject({ state: DeploymentStateName.STABLE, stableVersion: 2, previousStableVersion: 1 });
+    expect(events.published[1].change.change).toBe(Change.DEPLOYMENT_CHANGE_PROMOTED);
+  });
+
+  it('serves the recorded deployments again after a restart, and skips one whose artifact is gone', async () => {
+    await startCanary();
+    const reloaded = new FakeModelLoader();
+    for (const [key, artifact] of loader.artifacts) reloaded.artifacts.set(key, artifact);
+    const afterRestart = new ServedModels(repository, reloaded, new LiveStats({ latencyWindow: 10, joinWindow: 10 }), config, silentLogger());
+    await afterRestart.sync();
+    expect(afterRestart.get('fraud')).toMatchObject({ stable: { record: { version: 1 } }, canary: { record: { version: 2 } } });
+    expect(reloaded.loads).toBe(2);
+    const withoutArtifacts = new ServedModels(repository, new FakeModelLoader(), stats, config, silentLogger());
+    await withoutArtifacts.sync();
+    expect(withoutArtifacts.get('fraud')).toBeUndefined();
+  });
+});

@@ -1,0 +1,28 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type EventEnvelope, FeedbackEvent, type monitorV1, Topics } from '@flywheel/contracts';
+import { ConsumeEvent } from '@flywheel/messaging';
+import { type EntityManager } from 'typeorm';
+import { LiveStats, type LabelValue } from './live-stats';
+
+/**
+ * Joins ground-truth labels to the predictions this process served, by request id, for the
+ * canary's accuracy check. Labels of requests it did not serve (or has forgotten) are skipped.
+ */
+@Injectable()
+export class FeedbackConsumer {
+  constructor(@Inject(LiveStats) private readonly stats: LiveStats) {}
+
+  @ConsumeEvent({ topic: Topics.feedback, types: [FeedbackEvent], group: 'deployer.feedback' })
+  async onFeedback(event: EventEnvelope<monitorV1.Feedback>, _manager: EntityManager): Promise<void> {
+    const label = labelOf(event.data.label);
+    if (label !== undefined) this.stats.recordLabel(event.data.requestId, label);
+  }
+}
+
+function labelOf(value: monitorV1.Feedback['label']): LabelValue | undefined {
+  if (value == null) return undefined;
+  if (value.numberValue != null) return value.numberValue;
+  if (value.stringValue != null) return value.stringValue;
+  if (value.boolValue != null) return value.boolValue;
+  return undefined;
+}

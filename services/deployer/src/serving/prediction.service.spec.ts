@@ -1,0 +1,226 @@
+import { commonV1 } from '@flywheel/contracts';
+import { loadModel } from '@flywheel/ml';
+import { DomainException, GrpcStatus } from '@flywheel/platform';
+import { modelArtifactKey } from '@flywheel/storage';
+import { type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
+import { routesToCanary } from '../rollout/traffic-split';
+import {
+  FakeClock,
+  FakeDeploymentRepository,
+  FakeModelLoader,
+  FakeOnlineFeatures,
+  FakePredictionLog,
+  fraudArtifact,
+  silentLogger,
+  testConfig,
+} from '../testing/fakes';
+import { LiveStats } from './live-stats';
+import { PredictionService } from './prediction.service';
+import { ServedModels } from './served-models';
+
+const config = testConfig();
+const stableArtifact = fraudArtifact({ seed: 1 });
+// Needs a feature the callers below never send: it fails every request it gets.
+const brokenCanaryArtifact = fraudArtifact({ seed: 2, extraFeature: 'device_score' });
+
+function version(v: number): ModelVersionRecord {
+  return {
+    modelName: 'fraud',
+    version: v,
+    artifactKey: modelArtifactKey('fraud', v, 'model.json'),
+    artifactSha256: 'b'.repeat(64),
+    artifactSizeBytes: 1,
+    featureView: 'claims_features',
+    recordedAt: new Date(0),
+  };
+}
+
+function deployment(overrides: Partial<DeploymentRecord> = {}): DeploymentRecord {
+  return {
+    name: 'fraud',
+    modelName: 'fraud',
+    alias: 'production',
+    state: DeploymentStateName.STABLE,
+    stableVersion: 1,
+    previousStableVersion: 0,
+    canaryVersion: 0,
+    canaryTrafficShare: 0,
+    canaryStartTime: null,
+    canaryEventId: null,
+    policy: { trafficShare: 0.5, minRequests: 10, maxErrorRateIncrease: 0.01, maxLatencyRatio: 1.5, maxAccuracyDrop: 0.02, minLabelled: 5, maxDurationMs: 60_000 },
+    featureView: 'claims_features',
+    revision: 2,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+    ...overrides,
+  };
+}
+
+const features = (values: Record<string, commonV1.Value>): commonV1.Row => ({ values });
+const claim = features({ amount: { numberValue: 82 }, region: { stringValue: 'north' } });
+
+async function expectStatus(call: Promise<unknown>, status: GrpcStatus, message: string): Promise<void> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(DomainException);
+  expect((error as DomainException).grpcStatus()).toBe(status);
+  expect((error as DomainException).message).toBe(message);
+}
+
+describe('PredictionService', () => {
+  let repository: FakeDeploymentRepository;
+  let stats: LiveStats;
+  let log: FakePredictionLog;
+  let online: FakeOnlineFeatures;
+  let clock: FakeClock;
+  let served: ServedModels;
+  let predictions: PredictionService;
+
+  beforeEach(async () => {
+    repository = new FakeDeploymentRepository();
+    const loader = new FakeModelLoader();
+    loader.artifacts.set(version(1).artifactKey, stableArtifact);
+    loader.artifacts.set(version(2).artifactKey, brokenCanaryArtifact);
+    await repository.saveVersion(version(1));
+    await repository.saveVersion(version(2));
+    stats = new LiveStats({ latencyWindow: 100, joinWindow: 100 });
+    log = new FakePredictionLog();
+    online = new FakeOnlineFeatures();
+    clock = new FakeClock();
+    clock.stepMs = 3;
+    served = new ServedModels(repository, loader, stats, config, silentLogger());
+    predictions = new PredictionService(served, online, stats, log, clock, silentLogger());
+    await served.install(deployment());
+  });
+
+  it("answers with the model's prediction and logs it with everything the monitor needs", async () => {
+    const response = await predictions.predict({ deployment: 'fraud', requestId: 'claim-1', features: claim });
+    const expected = loadModel(JSON.stringify(stableArtifact)).predictRow({ amount: 82, region: 'north' });
+    expect(response).toEqual({
+      requestId: 'claim-1',
+      deployment: 'fraud',
+      modelName: 'fraud',
+      modelVersion: 1,
+      canary: false,
+      output: { numberValue: expected.prediction },
+      probability: expected.probabilities![1],
+      latencyMs: 3,
+    });
+    expect(log.records).toHaveLength(1);
+    expect(log.records[0].prediction).toEqual({
+      requestId: 'claim-1',
+      deployment: 'fraud',
+      modelName: 'fraud',
+      modelVersion: 1,
+      canary: false,
+      task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
+      inputs: claim,
+      entityKey: '',
+      output: { numberValue: expected.prediction },
+      probability: expected.probabilities![1],
+      latencyMs: 3,
+      predictTime: clock.now(),
+    });
+    expect(stats.figures('fraud', 1)).toMatchObject({ requests: 1, errors: 0, latencyP95Ms: 3 });
+  });
+
+  it('assigns a request id when the caller gives none', async () => {
+    const response = await predictions.predict({ deployment: 'fraud', requestId: '', features: claim });
+    expect(response.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(log.records[0].prediction.requestId).toBe(response.requestId);
+  });
+
+  it('rejects inputs that violate the signature, naming the field, and counts them against no version', async () => {
+    await expectStatus(
+      predictions.predict({ deployment: 'fraud', requestId: 'a', features: features({ region: { stringValue: 'north' } }) }),
+      GrpcStatus.INVALID_ARGUMENT,
+      'features.amount: is required by the model (numeric)',
+    );
+    await expectStatus(
+      predictions.predict({ deployment: 'fraud', requestId: 'b', features: features({ amount: { stringValue: 'lots' }, region: { stringValue: 'north' } }) }),
+      GrpcStatus.INVALID_ARGUMENT,
+      'features.amount: must be a number, got the string "lots"',
+    );
+    await expectStatus(
+      predictions.predict({ deployment: 'fraud', requestId: 'c', features: features({ amount: { numberValue: 3 }, region: { numberValue: 2 } }) }),
+      GrpcStatus.INVALID_ARGUMENT,
+      'features.region: must be a string (a category), got the number 2',
+    );
+    await expectStatus(predictions.predict({ deployment: 'fraud', requestId: 'd' }), GrpcStatus.INVALID_ARGUMENT, 'input: give either features or entity_key');
+    await expectStatus(
+      predictions.predict({ deployment: 'Fraud!', requestId: 'e', features: claim }),
+      GrpcStatus.INVALID_ARGUMENT,
+      'deployment: must match ^[a-z][a-z0-9_-]{0,62}$',
+    );
+    expect(stats.figures('fraud', 1)).toMatchObject({ requests: 0, errors: 0 });
+    expect(log.records).toHaveLength(0);
+  });
+
+  it('accepts an explicit null, which the model imputes', async () => {
+    const response = await predictions.predict({ deployment: 'fraud', requestId: 'n', features: features({ amount: {}, region: { stringValue: 'south' } }) });
+    const expected = loadModel(JSON.stringify(stableArtifact)).predictRow({ amount: null, region: 'south' });
+    expect(response.output).toEqual({ numberValue: expected.prediction });
+  });
+
+  it('reads the online store for an entity key, with the features the model takes', async () => {
+    online.entities.set('claims_features/customer-7', { status: 'present', values: claim.values });
+    const response = await predictions.predict({ deployment: 'fraud', requestId: 'e1', entityKey: 'customer-7' });
+    expect(online.calls).toEqual([{ featureView: 'claims_features', entityKey: 'customer-7', features: ['amount', 'region'] }]);
+    expect(response.modelVersion).toBe(1);
+    expect(log.records[0].prediction).toMatchObject({ entityKey: 'customer-7', inputs: claim });
+    await expectStatus(
+      predictions.predict({ deployment: 'fraud', requestId: 'e2', entityKey: 'nobody' }),
+      GrpcStatus.NOT_FOUND,
+      'entity_key: no online features for "nobody" in feature view "claims_features"',
+    );
+    online.entities.set('claims_features/old', { status: 'expired' });
+    await expectStatus(
+      predictions.predict({ deployment: 'fraud', requestId: 'e3', entityKey: 'old' }),
+      GrpcStatus.FAILED_PRECONDITION,
+      'entity_key: the online features of "old" in feature view "claims_features" are older than its TTL',
+    );
+  });
+
+  it('routes by request id, and a failing canary costs the caller nothing but counts as a canary error', async () => {
+    await served.install(deployment({ state: DeploymentStateName.CANARY, canaryVersion: 2, canaryTrafficShare: 0.5, revision: 3 }));
+    const ids = Array.from({ length: 40 }, (_, i) => `claim-${i}`);
+    const toCanary = ids.filter((id) => routesToCanary('fraud', 2, 0.5, id));
+    expect(toCanary.length).toBeGreaterThan(5);
+    for (const id of ids) {
+      const response = await predictions.predict({ deployment: 'fraud', requestId: id, features: claim });
+      // The canary cannot answer (it needs device_score): the stable version does.
+      expect(response).toMatchObject({ modelVersion: 1, canary: false });
+    }
+    expect(stats.figures('fraud', 2)).toMatchObject({ requests: toCanary.length, errors: toCanary.length, errorRate: 1 });
+    expect(stats.figures('fraud', 1)).toMatchObject({ requests: ids.length, errors: 0 });
+  });
+
+  it('answers from a healthy canary for its share, the same version for a retried request', async () => {
+    const loader = new FakeModelLoader();
+    loader.artifacts.set(version(1).artifactKey, stableArtifact);
+    loader.artifacts.set(version(2).artifactKey, fraudArtifact({ seed: 3 }));
+    served = new ServedModels(repository, loader, stats, config, silentLogger());
+    predictions = new PredictionService(served, online, stats, log, clock, silentLogger());
+    await served.install(deployment({ state: DeploymentStateName.CANARY, canaryVersion: 2, canaryTrafficShare: 0.5, revision: 3 }));
+    for (let i = 0; i < 30; i++) {
+      const requestId = `retry-${i}`;
+      const first = await predictions.predict({ deployment: 'fraud', requestId, features: claim });
+      const again = await predictions.predict({ deployment: 'fraud', requestId, features: claim });
+      expect(first.canary).toBe(routesToCanary('fraud', 2, 0.5, requestId));
+      expect(again.modelVersion).toBe(first.modelVersion);
+      expect(first.modelVersion).toBe(first.canary ? 2 : 1);
+    }
+  });
+
+  it('says when a deployment is unknown or serves nothing yet', async () => {
+    await expectStatus(predictions.predict({ deployment: 'claims', requestId: 'x', features: claim }), GrpcStatus.NOT_FOUND, 'deployment "claims" not found');
+    await served.install(deployment({ name: 'empty', state: DeploymentStateName.PENDING, stableVersion: 0 }));
+    await expectStatus(
+      predictions.predict({ deployment: 'empty', requestId: 'x', features: claim }),
+      GrpcStatus.FAILED_PRECONDITION,
+      'deployment "empty" serves no model yet',
+    );
+  });
+});

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { type commonV1, type deployerV1 } from '@flywheel/contracts';
+import { type InputRow, SignatureError } from '@flywheel/ml';
+import { currentTraceparent, DomainException, GrpcStatus, invalidArgument, InvalidArgumentException, JsonLogger } from '@flywheel/platform';
+import { DEPLOYMENT_NAME_PATTERN } from '../deployments/deployment';
+import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
+import { PredictionLog } from '../prediction-log/prediction-log';
+import { routesToCanary } from '../rollout/traffic-split';
+import { Clock } from '../shared/clock';
+import { LiveStats } from './live-stats';
+import { toInputRow, toOutputValue } from './model-input';
+import { OnlineFeatures } from './online-features';
+import { ServedModels, type ServedVersion } from './served-models';
+
+const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+const ENTITY_KEY_MAX = 1024;
+const ONLINE_LOOKUP_DEADLINE_MS = 2_000;
+
+interface Answer {
+  readonly version: ServedVersion;
+  readonly canary: boolean;
+  readonly inputs: Readonly<Record<string, commonV1.Value>>;
+  readonly prediction: number | string;
+  readonly probability?: number;
+}
+
+/**
+ * Answers predictions from the served models. The canary's share of requests is chosen by request
+ * id. A canary that fails a request the stable version can answer counts as a canary error and
+ * the stable version answers instead, so callers never pay for a bad canary; a request that the
+ * stable version rejects too is the caller's error (INVALID_ARGUMENT naming the field) and
+ * counts against no version. Every answer goes to the prediction log without waiting for it.
+ */
+@Injectable()
+export class PredictionService {
+  constructor(
+    @Inject(ServedModels) private readonly served: ServedModels,
+    @Inject(OnlineFeatures) private readonly onlineFeatures: OnlineFeatures,
+    @Inject(LiveStats) private readonly stats: LiveStats,
+    @Inject(PredictionLog) private readonly log: PredictionLog,
+    @Inject(Clock) private readonly clock: Clock,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+  ) {}
+
+  /** The request id a request is answered under: the caller's, or a new uuid. */
+  requestIdOf(request: deployerV1.PredictRequest): string {
+    return request.requestId ? request.requestId : randomUUID();
+  }
+
+  async predict(request: deployerV1.PredictRequest, requestId = this.requestIdOf(request)): Promise<deployerV1.PredictResponse> {
+    const started = this.clock.monotonicMs();
+    if (!DEPLOYMENT_NAME_PATTERN.test(request.deployment ?? '')) {
+      throw invalidArgument('deployment', `must match ${DEPLOYMENT_NAME_PATTERN.source}`);
+    }
+    if (!REQUEST_ID.test(requestId)) throw invalidArgument('request_id', 'must be 1 to 128 printable ASCII characters without spaces');
+    const entityKey = request.entityKey ?? '';
+    const features = request.features?.values;
+    if (features == null && !entityKey) throw invalidArgument('input', 'give either features or entity_key');
+    if (entityKey.length > ENTITY_KEY_MAX) throw invalidArgument('entity_key', `must be at most ${ENTITY_KEY_MAX} characters`);
+
+    const served = this.served.get(request.deployment);
+    if (!served) throw new DeployerException(`deployment "${request.deployment}" not found`, DeployerExceptionCode.DEPLOYMENT_NOT_FOUND);
+    const { deployment, stable, canary } = served;
+    if (!stable) {
+      throw new DeployerException(`deployment "${deployment.name}" serves no model yet`, DeployerExceptionCode.NOTHING_DEPLOYED);
+    }
+
+    const inputsFor = (version: ServedVersion) => (features != null ? Promise.resolve(features) : this.lookup(version, entityKey));
+    let answer: Answer;
+    if (canary && routesToCanary(deployment.name, canary.record.version, deployment.canaryTrafficShare, requestId)) {
+      try {
+        answer = this.answer(canary, true, await inputsFor(canary));
+      } catch (canaryError) {
+        if (isCallerProblem(canaryError) && !(canaryError instanceof InvalidArgumentException)) throw canaryError;
+        // Whether the canary or the request is at fault is what the stable version says.
+        answer = await this.answerWithStable(deployment.name, stable, inputsFor);
+        this.stats.recordError(deployment.name, canary.record.version);
+        this.logger.entry('debug', 'canary failed a request the stable version answered', {
+          deployment: deployment.name,
+          canaryVersion: canary.record.version,
+          requestId,
+          error: canaryError instanceof Error ? canaryError.message : String(canaryError),
+        });
+      }
+    } else {
+      answer = await this.answerWithStable(deployment.name, stable, inputsFor);
+    }
+
+    const latencyMs = this.clock.monotonicMs() - started;
+    const regression = answer.version.model.task === 'regression';
+    this.stats.recordSuccess(deployment.name, { requestId, version: answer.version.record.version, regression, output: answer.prediction }, latencyMs);
+    const output = toOutputValue(answer.prediction);
+    const response: deployerV1.PredictResponse = {
+      requestId,
+      deployment: deployment.name,
+      modelName: deployment.modelName,
+      modelVersion: answer.version.record.version,
+      canary: answer.canary,
+      output,
+      probability: answer.probability,
+      latencyMs,
+    };
+    this.log.append(
+      {
+        requestId,
+        deployment: deployment.name,
+        modelName: deployment.modelName,
+        modelVersion: answer.version.record.version,
+        canary: answer.canary,
+        task: answer.version.task,
+        inputs: { values: { ...answer.inputs } },
+        entityKey,
+        output,
+        probability: answer.probability,
+        latencyMs,
+        predictTime: this.clock.now(),
+      },
+      currentTraceparent() || null,
+    );
+    return response;
+  }
+
+  private async answerWithStable(
+    deployment: string,
+    stable: ServedVersion,
+    inputsFor: (version: ServedVersion) => Promise<Readonly<Record<string, commonV1.Value>>>,
+  ): Promise<Answer> {
+    const inputs = await inputsFor(stable);
+    try {
+      return this.answer(stable, false, inputs);
+    } catch (error) {
+      if (isCallerProblem(error)) throw error;
+      this.stats.recordError(deployment, stable.record.version);
+      this.logger.entry('error', 'prediction failed', {
+        deployment,
+        version: stable.record.version,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw new DeployerException(`v${stable.record.version} of deployment "${deployment}" failed to predict`, DeployerExceptionCode.PREDICTION_FAILED);
+    }
+  }
+
+  private answer(version: ServedVersion, canary: boolean, inputs: Readonly<Record<string, commonV1.Value>>): Answer {
+    const root = 'features';
+    const row: InputRow = toInputRow(version.model.signature, inputs, root);
+    let result;
+    try {
+      result = version.model.predictRow(row);
+    } catch (error) {
+      if (error instanceof SignatureError) throw invalidArgument(`${root}.${error.field}`, error.message);
+      throw error;
+    }
+    // The proto's probability is the positive class's: the second of the two sorted classes.
+    const probability = version.model.task === 'binary' ? result.probabilities?.[1] : undefined;
+    return { version, canary, inputs, prediction: result.prediction, probability };
+  }
+
+  private async lookup(version: ServedVersion, entityKey: string): Promise<Readonly<Record<string, commonV1.Value>>> {
+    const featureView = version.record.featureView;
+    if (!featureView) {
+      throw new DeployerException(
+        `model ${version.record.modelName} v${version.record.version} names no feature view: send features instead of entity_key`,
+        DeployerExceptionCode.NO_FEATURE_VIEW,
+      );
+    }
+    const names = version.model.signature.features.map((f) => f.name);
+    let found;
+    try {
+      found = await this.onlineFeatures.lookup(featureView, entityKey, names, ONLINE_LOOKUP_DEADLINE_MS);
+    } catch (error) {
+      this.logger.entry('warn', 'online feature lookup failed', { featureView, error: error instanceof Error ? error.message : String(error) });
+      throw new DeployerException(`feature store unavailable for feature view "${featureView}"`, DeployerExceptionCode.FEATURE_STORE_UNAVAILABLE);
+    }
+    switch (found.status) {
+      case 'present':
+        return found.values;
+      case 'expired':
+        throw new DeployerException(
+          `entity_key: the online features of ${JSON.stringify(entityKey)} in feature view "${featureView}" are older than its TTL`,
+          DeployerExceptionCode.ENTITY_EXPIRED,
+        );
+      default:
+        throw new DeployerException(
+          `entity_key: no online features for ${JSON.stringify(entityKey)} in feature view "${featureView}"`,
+          DeployerExceptionCode.ENTITY_NOT_FOUND,
+        );
+    }
+  }
+}
+
+/** Errors about the request or the world outside the model, which no version is to blame for. */
+function isCallerProblem(error: unknown): boolean {
+  if (!(error instanceof DomainException)) return false;
+  const status = error.grpcStatus();
+  return status !== GrpcStatus.INTERNAL && status !== GrpcStatus.UNKNOWN;
+}

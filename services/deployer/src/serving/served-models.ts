@@ -1,0 +1,146 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { commonV1 } from '@flywheel/contracts';
+import { type LoadedModel } from '@flywheel/ml';
+import { InjectConfig, JsonLogger } from '@flywheel/platform';
+import { type DeploymentRecord, type ModelVersionRecord } from '../deployments/deployment';
+import { DeploymentRepository } from '../deployments/deployment.repository';
+import { type DeployerConfig } from '../deployer.config';
+import { LiveStats } from './live-stats';
+import { ModelLoader } from './model-loader';
+
+export interface ServedVersion {
+  readonly record: ModelVersionRecord;
+  readonly model: LoadedModel;
+  /** The task as the prediction log names it. */
+  readonly task: commonV1.ModelTask;
+}
+
+export interface ServedDeployment {
+  readonly deployment: DeploymentRecord;
+  readonly stable?: ServedVersion;
+  readonly canary?: ServedVersion;
+}
+
+/**
+ * The models this process serves, per deployment: an in-memory mirror of the deployments table
+ * with their models loaded. A change made here is installed at once; the table stays the truth,
+ * read at boot (models reloaded from the object store) and every DEPLOYMENT_SYNC_INTERVAL_MS,
+ * which also picks up changes made by other replicas. A mirror only moves to a higher revision.
+ */
+@Injectable()
+export class ServedModels implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly served = new Map<string, ServedDeployment>();
+  private readonly models = new Map<string, Promise<LoadedModel>>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(DeploymentRepository) private readonly repository: DeploymentRepository,
+    @Inject(ModelLoader) private readonly loader: ModelLoader,
+    @Inject(LiveStats) private readonly stats: LiveStats,
+    @InjectConfig() private readonly config: DeployerConfig,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.sync();
+    this.timer = setInterval(() => {
+      this.sync().catch((error: Error) =>
+        this.logger.entry('error', 'deployment sync failed; serving what is loaded', { error: error.message }),
+      );
+    }, this.config.DEPLOYMENT_SYNC_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  get(name: string): ServedDeployment | undefined {
+    return this.served.get(name);
+  }
+
+  all(): ServedDeployment[] {
+    return [...this.served.values()];
+  }
+
+  /** Loads a version (once; concurrent callers share the load), e.g. before a change commits. */
+  preload(version: ModelVersionRecord): Promise<LoadedModel> {
+    const key = modelKey(version);
+    let model = this.models.get(key);
+    if (!model) {
+      model = this.loader.load(version);
+      this.models.set(key, model);
+      model.catch(() => this.models.delete(key));
+    }
+    return model;
+  }
+
+  /**
+   * Serves `deployment` as recorded. `known` are versions not committed yet (the change that
+   * introduces them is still in its transaction); others are read from the repository.
+   */
+  async install(deployment: DeploymentRecord, known: readonly ModelVersionRecord[] = []): Promise<void> {
+    if (!this.isNewer(deployment)) return;
+    const version = async (v: number): Promise<ServedVersion | undefined> => {
+      if (v <= 0) return undefined;
+      const record = known.find((k) => k.modelName === deployment.modelName && k.version === v) ?? (await this.repository.getVersion(deployment.modelName, v));
+      if (!record) throw new Error(`deployment ${deployment.name}: model ${deployment.modelName} v${v} is not recorded`);
+      const model = await this.preload(record);
+      return { record, model, task: taskOf(model) };
+    };
+    const [stable, canary] = await Promise.all([version(deployment.stableVersion), version(deployment.canaryVersion)]);
+    // Another install may have finished while the models loaded.
+    if (!this.isNewer(deployment)) return;
+    this.served.set(deployment.name, { deployment, stable, canary });
+    const regression = (canary ?? stable)?.model.task === 'regression';
+    this.stats.enterPhase(deployment.name, `${deployment.stableVersion}/${deployment.canaryVersion}`, regression);
+    this.evictUnused();
+  }
+
+  /** Reads every deployment and installs those that changed. */
+  async sync(): Promise<void> {
+    const deployments = await this.repository.listAll();
+    for (const deployment of deployments) {
+      try {
+        await this.install(deployment);
+      } catch (error) {
+        // One bad artifact must not keep the other deployments from being served.
+        this.logger.entry('error', 'could not load the models of a deployment', {
+          deployment: deployment.name,
+          stableVersion: deployment.stableVersion,
+          canaryVersion: deployment.canaryVersion,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+  }
+
+  private isNewer(deployment: DeploymentRecord): boolean {
+    const current = this.served.get(deployment.name);
+    return !current || current.deployment.revision < deployment.revision;
+  }
+
+  private evictUnused(): void {
+    const used = new Set<string>();
+    for (const { stable, canary } of this.served.values()) {
+      if (stable) used.add(modelKey(stable.record));
+      if (canary) used.add(modelKey(canary.record));
+    }
+    for (const key of this.models.keys()) if (!used.has(key)) this.models.delete(key);
+  }
+}
+
+function modelKey(version: ModelVersionRecord): string {
+  return `${version.modelName}\u0000${version.version}\u0000${version.artifactSha256}`;
+}
+
+function taskOf(model: LoadedModel): commonV1.ModelTask {
+  switch (model.task) {
+    case 'regression':
+      return commonV1.ModelTask.MODEL_TASK_REGRESSION;
+    case 'binary':
+      return commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION;
+    default:
+      return commonV1.ModelTask.MODEL_TASK_UNSPECIFIED;
+  }
+}

@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { CONFIG } from '@flywheel/platform';
+import { type DeployerConfig } from '../deployer.config';
+import { DeploymentStoreModule } from '../deployments/deployment-store.module';
+import { PredictionLogModule } from '../prediction-log/prediction-log.module';
+import { FeedbackConsumer } from './feedback.consumer';
+import { LiveStats } from './live-stats';
+import { ModelLoader, ObjectStoreModelLoader } from './model-loader';
+import { GrpcOnlineFeatures, OnlineFeatures } from './online-features';
+import { PredictionService } from './prediction.service';
+import { ServedModels } from './served-models';
+
+@Module({
+  imports: [DeploymentStoreModule, PredictionLogModule],
+  providers: [
+    {
+      provide: LiveStats,
+      inject: [CONFIG],
+      useFactory: (config: DeployerConfig) => new LiveStats({ latencyWindow: config.LATENCY_WINDOW, joinWindow: config.FEEDBACK_JOIN_WINDOW }),
+    },
+    { provide: ModelLoader, useClass: ObjectStoreModelLoader },
+    { provide: OnlineFeatures, useClass: GrpcOnlineFeatures },
+    ServedModels,
+    PredictionService,
+    FeedbackConsumer,
+  ],
+  exports: [LiveStats, ServedModels, PredictionService],
+})
+export class ServingModule {}

@@ -1,0 +1,170 @@
+// Fakes of the deployer's ports for unit tests: no database, Kafka, S3 or wall clock.
+import { type deployerV1 } from '@flywheel/contracts';
+import { categoricalColumn, fitModel, type LoadedModel, loadModel, makeTable, type ModelArtifact, numericColumn, Rng } from '@flywheel/ml';
+import { type TransactionRunner } from '@flywheel/persistence';
+import { JsonLogger, loadConfig } from '@flywheel/platform';
+import { type EntityManager } from 'typeorm';
+import { type DeployerConfig, deployerConfigSchema } from '../deployer.config';
+import { type DeploymentRecord, type ModelVersionRecord } from '../deployments/deployment';
+import { DeploymentRepository } from '../deployments/deployment.repository';
+import { PredictionLog } from '../prediction-log/prediction-log';
+import { DeploymentEvents } from '../rollout/deployment-events';
+import { ModelLoader } from '../serving/model-loader';
+import { type OnlineLookup, OnlineFeatures } from '../serving/online-features';
+import { Clock } from '../shared/clock';
+
+export function testConfig(env: Record<string, string> = {}): DeployerConfig {
+  return loadConfig(deployerConfigSchema, {
+    DATABASE_URL: 'postgres://flywheel:secret@127.0.0.1:5433/flywheel_deployer',
+    FLYWHEEL_TOKENS_FILE: '/nonexistent/tokens.json',
+    S3_ACCESS_KEY: 'test-access',
+    S3_SECRET_KEY: 'test-secret-key',
+    ...env,
+  });
+}
+
+export const silentLogger = (): JsonLogger => new JsonLogger({ service: 'deployer', level: 'fatal', write: () => undefined });
+
+export class FakeClock extends Clock {
+  private wallMs = Date.parse('2026-01-01T00:00:00Z');
+  private monotonic = 0;
+  /** Milliseconds each `monotonicMs` reading advances: the latency of every simulated call. */
+  stepMs = 0;
+
+  now(): Date {
+    return new Date(this.wallMs);
+  }
+
+  monotonicMs(): number {
+    const reading = this.monotonic;
+    this.monotonic += this.stepMs;
+    return reading;
+  }
+
+  advance(ms: number): void {
+    this.wallMs += ms;
+  }
+}
+
+export class FakeDeploymentRepository extends DeploymentRepository {
+  readonly deployments = new Map<string, DeploymentRecord>();
+  readonly versions = new Map<string, ModelVersionRecord>();
+
+  async get(name: string): Promise<DeploymentRecord | undefined> {
+    return this.deployments.get(name);
+  }
+
+  async getForUpdate(name: string): Promise<DeploymentRecord | undefined> {
+    return this.deployments.get(name);
+  }
+
+  async findFollowingForUpdate(modelName: string, alias: string): Promise<DeploymentRecord[]> {
+    return [...this.deployments.values()].filter((d) => d.modelName === modelName && d.alias === alias);
+  }
+
+  async list(afterName: string, limit: number): Promise<DeploymentRecord[]> {
+    return (await this.listAll()).filter((d) => d.name > afterName).slice(0, limit);
+  }
+
+  async listAll(): Promise<DeploymentRecord[]> {
+    return [...this.deployments.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async insert(record: DeploymentRecord): Promise<void> {
+    if (this.deployments.has(record.name)) throw new Error(`duplicate deployment ${record.name}`);
+    this.deployments.set(record.name, record);
+  }
+
+  async update(record: DeploymentRecord): Promise<boolean> {
+    const current = this.deployments.get(record.name);
+    if (!current || current.revision !== record.revision - 1) return false;
+    this.deployments.set(record.name, record);
+    return true;
+  }
+
+  async saveVersion(version: ModelVersionRecord): Promise<void> {
+    const key = `${version.modelName}/${version.version}`;
+    if (!this.versions.has(key)) this.versions.set(key, version);
+  }
+
+  async getVersion(modelName: string, version: number): Promise<ModelVersionRecord | undefined> {
+    return this.versions.get(`${modelName}/${version}`);
+  }
+}
+
+export interface PublishedChange {
+  readonly id: string;
+  readonly change: deployerV1.DeploymentChanged;
+  readonly causationId: string | null | undefined;
+}
+
+export class FakeDeploymentEvents extends DeploymentEvents {
+  readonly published: PublishedChange[] = [];
+
+  async publish(_manager: EntityManager, change: deployerV1.DeploymentChanged, causationId?: string | null): Promise<string> {
+    const id = `event-${this.published.length + 1}`;
+    this.published.push({ id, change, causationId });
+    return id;
+  }
+}
+
+/** Runs the work with no manager: the fakes above ignore it. */
+export const fakeTransactions = {
+  run: <T>(work: (manager: EntityManager) => Promise<T>) => work(undefined as unknown as EntityManager),
+} as unknown as TransactionRunner;
+
+/** Artifacts by key, loaded the way the object-store loader loads them. */
+export class FakeModelLoader extends ModelLoader {
+  readonly artifacts = new Map<string, ModelArtifact>();
+  loads = 0;
+
+  async load(version: ModelVersionRecord): Promise<LoadedModel> {
+    const artifact = this.artifacts.get(version.artifactKey);
+    if (!artifact) throw new Error(`object ${version.artifactKey} does not exist`);
+    this.loads++;
+    return loadModel(JSON.stringify(artifact));
+  }
+}
+
+export class FakePredictionLog extends PredictionLog {
+  readonly records: Array<{ prediction: deployerV1.PredictionLogged; traceparent: string | null }> = [];
+
+  append(prediction: deployerV1.PredictionLogged, traceparent: string | null): void {
+    this.records.push({ prediction, traceparent });
+  }
+}
+
+export class FakeOnlineFeatures extends OnlineFeatures {
+  readonly entities = new Map<string, OnlineLookup>();
+  readonly calls: Array<{ featureView: string; entityKey: string; features: readonly string[] }> = [];
+
+  async lookup(featureView: string, entityKey: string, features: readonly string[]): Promise<OnlineLookup> {
+    this.calls.push({ featureView, entityKey, features });
+    return this.entities.get(`${featureView}/${entityKey}`) ?? { status: 'missing' };
+  }
+}
+
+/**
+ * A small fraud classifier fitted with libs/ml: fraud is likelier with a large amount, more so in
+ * the north. `extraFeature` adds a feature the traffic of the tests never sends.
+ */
+export function fraudArtifact(options: { seed?: number; extraFeature?: string; flipLabels?: boolean } = {}): ModelArtifact {
+  const rng = new Rng(options.seed ?? 7);
+  const n = 400;
+  const amount: number[] = [];
+  const region: string[] = [];
+  const extra: number[] = [];
+  const label: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = rng.next() * 100;
+    const r = rng.next() < 0.5 ? 'north' : 'south';
+    const fraud = a + (r === 'north' ? 15 : 0) + rng.next() * 20 > 70 ? 1 : 0;
+    amount.push(a);
+    region.push(r);
+    extra.push(rng.next());
+    label.push(options.flipLabels ? 1 - fraud : fraud);
+  }
+  const columns = [numericColumn('amount', amount), categoricalColumn('region', region), numericColumn('fraud', label)];
+  if (options.extraFeature) columns.push(numericColumn(options.extraFeature, extra));
+  return fitModel({ table: makeTable(columns), label: 'fraud', algo: 'logreg', seed: options.seed ?? 7, now: new Date('2026-01-01T00:00:00Z') });
+}

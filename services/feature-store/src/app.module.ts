@@ -1,0 +1,84 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { Topics } from '@flywheel/contracts';
+import { MessagingModule, platformMetricsSink } from '@flywheel/messaging';
+import { PersistenceModule } from '@flywheel/persistence';
+import { JsonLogger, PlatformMetrics } from '@flywheel/platform';
+import { StorageModule } from '@flywheel/storage';
+import { FeatureStoreGrpcController } from './api/feature-store.grpc-controller';
+import { Clock, SystemClock } from './clock';
+import { DatasetCatalogRepository, PostgresDatasetCatalogRepository } from './datasets/dataset-catalog.repository';
+import { GrpcIngestionDatasets, IngestionDatasets } from './datasets/ingestion-datasets';
+import { type FeatureStoreConfig } from './feature-store.config';
+import { FeatureViewRepository, PostgresFeatureViewRepository } from './feature-views/feature-view.repository';
+import { FeatureViewsService } from './feature-views/feature-views.service';
+import { DependenciesHealth } from './health/dependencies.health';
+import { DatasetReader, ObjectStoreDatasetReader } from './materialisation/dataset-reader';
+import { FeatureStoresRepository, PostgresFeatureStoresRepository } from './materialisation/feature-stores.repository';
+import { IngestionEventsConsumer } from './materialisation/ingestion-events.consumer';
+import { Materialiser } from './materialisation/materialiser.service';
+import { FEATURE_STORE_MIGRATIONS } from './migrations/1770200000000-create-feature-store';
+import { HistoricalFeaturesService } from './serving/historical-features.service';
+import { OnlineFeaturesService } from './serving/online-features.service';
+
+export const SERVICE_NAME = 'feature-store';
+
+// Calls to the ingestion service happen inside an apply call; they must leave it time to finish.
+const INGESTION_CALL_DEADLINE_MS = 5_000;
+
+@Module({})
+export class FeatureStoreModule {
+  static forRoot(config: FeatureStoreConfig): DynamicModule {
+    return {
+      module: FeatureStoreModule,
+      imports: [
+        PersistenceModule.forService({
+          url: config.DATABASE_URL,
+          entities: [],
+          migrations: FEATURE_STORE_MIGRATIONS,
+          applicationName: `flywheel-${SERVICE_NAME}`,
+          statementTimeoutMs: config.GRPC_DEADLINE_MS,
+        }),
+        MessagingModule.forRootAsync({
+          inject: [PlatformMetrics, JsonLogger],
+          useFactory: (metrics: PlatformMetrics, logger: JsonLogger) => ({
+            service: SERVICE_NAME,
+            brokers: config.KAFKA_BROKERS,
+            topics: [Topics.featureStoreEvents],
+            metrics: platformMetricsSink(metrics),
+            logger,
+          }),
+        }),
+        StorageModule.forRoot({
+          endpoint: config.S3_ENDPOINT,
+          accessKey: config.S3_ACCESS_KEY,
+          secretKey: config.S3_SECRET_KEY,
+          bucket: config.S3_BUCKET,
+          region: config.S3_REGION,
+        }),
+      ],
+      controllers: [FeatureStoreGrpcController],
+      providers: [
+        { provide: Clock, useClass: SystemClock },
+        { provide: DatasetCatalogRepository, useClass: PostgresDatasetCatalogRepository },
+        { provide: FeatureViewRepository, useClass: PostgresFeatureViewRepository },
+        { provide: FeatureStoresRepository, useClass: PostgresFeatureStoresRepository },
+        { provide: DatasetReader, useClass: ObjectStoreDatasetReader },
+        {
+          provide: IngestionDatasets,
+          useFactory: () =>
+            new GrpcIngestionDatasets({
+              address: config.INGESTION_GRPC_ADDRESS,
+              token: config.FLYWHEEL_SERVICE_TOKEN,
+              deadlineMs: INGESTION_CALL_DEADLINE_MS,
+            }),
+        },
+        Materialiser,
+        FeatureViewsService,
+        OnlineFeaturesService,
+        HistoricalFeaturesService,
+        IngestionEventsConsumer,
+        DependenciesHealth,
+      ],
+    };
+  }
+}

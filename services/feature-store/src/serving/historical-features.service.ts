@@ -1,0 +1,207 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { commonV1, type featureStoreV1 } from '@flywheel/contracts';
+import { type CsvCell, formatCsv } from '@flywheel/ml';
+import { type FieldViolation, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
+import { ObjectStore, sha256Hex, trainingSetKey } from '@flywheel/storage';
+import { DatasetCatalogRepository } from '../datasets/dataset-catalog.repository';
+import { entityKeyOf, fromProtoValue, type StoredValue, toStoredValue } from '../feature-views/feature-values';
+import { type FeatureViewRevision, selectFeatures } from '../feature-views/feature-view';
+import { FeatureViewsService } from '../feature-views/feature-views.service';
+import { DatasetReader } from '../materialisation/dataset-reader';
+import { FeatureStoresRepository } from '../materialisation/feature-stores.repository';
+import { pointInTimeJoin, type SpineRow } from './point-in-time';
+import { ServingException, ServingExceptionCode } from './serving.exception';
+import { inferColumnType, type ProfiledColumn, profileColumns } from './training-set-profile';
+
+export const MAX_ENTITY_ROWS = 100_000;
+export const MAX_DATASET_SPINE_ROWS = 1_000_000;
+export const TRAINING_SET_CONTENT_TYPE = 'text/csv';
+const { ColumnType } = commonV1;
+
+interface Spine {
+  readonly rows: SpineRow[];
+  readonly extraColumns: string[];
+  /** Extra values per row, in `extraColumns` order. */
+  readonly extras: StoredValue[][];
+  readonly versionFrom: number;
+  readonly versionTo: number;
+}
+
+/**
+ * Point-in-time-correct training sets: each spine row gets, per feature, the value of the
+ * latest record of its entity with event time at or before the row's timestamp. The set is
+ * written as CSV under `training-sets/<view>/r<revision>-<content hash>/`, so the same request
+ * over the same data yields the same object.
+ */
+@Injectable()
+export class HistoricalFeaturesService {
+  constructor(
+    @Inject(FeatureViewsService) private readonly featureViews: FeatureViewsService,
+    @Inject(FeatureStoresRepository) private readonly stores: FeatureStoresRepository,
+    @Inject(DatasetCatalogRepository) private readonly catalog: DatasetCatalogRepository,
+    @Inject(DatasetReader) private readonly reader: DatasetReader,
+    @Inject(ObjectStore) private readonly objects: ObjectStore,
+  ) {}
+
+  async get(request: featureStoreV1.GetHistoricalFeaturesRequest): Promise<featureStoreV1.GetHistoricalFeaturesResponse> {
+    const view = await this.featureViews.require(request.featureView, request.featureViewRevision ?? 0, {
+      name: 'featureView',
+      revision: 'featureViewRevision',
+    });
+    const features = selectFeatures(view, request.features);
+    const materialised = await this.stores.materialisedVersions(view.name, view.revision);
+    let spine: Spine;
+    if (request.entityRows != null) spine = this.entityRowSpine(request.entityRows, materialised);
+    else if (request.datasetSpine != null) spine = await this.datasetSpine(view, request.datasetSpine, materialised);
+    else throw invalidArgument('spine', 'set entityRows or datasetSpine');
+
+    const reserved = new Map<string, string>([
+      [view.entityKey, 'the entity key column'],
+      [view.eventTimeColumn, 'the timestamp column'],
+      ...features.map((f): [string, string] => [f.name, `feature "${f.name}"`]),
+    ]);
+    const clashes: FieldViolation[] = spine.extraColumns
+      .filter((c) => reserved.has(c))
+      .map((c) => ({ field: request.entityRows != null ? 'entityRows.rows.extra' : 'datasetSpine.extraColumns', reason: `column "${c}" clashes with ${reserved.get(c)}` }));
+    if (clashes.length) throw new InvalidArgumentException(clashes);
+
+    const bounds = new Map<string, Date>();
+    for (const row of spine.rows) {
+      const bound = bounds.get(row.entityKey);
+      if (!bound || row.timestamp > bound) bounds.set(row.entityKey, row.timestamp);
+    }
+    const history = await this.stores.readHistory(view.name, view.revision, bounds);
+    const joined = pointInTimeJoin(spine.rows, history);
+
+    const columns = [view.entityKey, view.eventTimeColumn, ...spine.extraColumns, ...features.map((f) => f.name)];
+    const featureValues = features.map((f) => joined.map((record) => (record ? (record.values[f.name] ?? null) : null)));
+    const text = formatCsv(
+      columns,
+      spine.rows.map((row, i) => [
+        row.entityKey,
+        row.timestamp.toISOString(),
+        ...spine.extras[i].map(csvCell),
+        ...featureValues.map((values) => csvCell(values[i])),
+      ]),
+    );
+    const bytes = Buffer.from(text, 'utf8');
+    const sha256 = sha256Hex(bytes);
+    const key = trainingSetKey(view.name, `r${view.revision}-${sha256.slice(0, 16)}`, 'training-set.csv');
+    const put = await this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE });
+
+    const profiled: ProfiledColumn[] = [
+      { name: view.entityKey, type: ColumnType.COLUMN_TYPE_STRING, values: spine.rows.map((r) => r.entityKey) },
+      { name: view.eventTimeColumn, type: ColumnType.COLUMN_TYPE_TIMESTAMP, values: spine.rows.map((r) => r.timestamp.toISOString()) },
+      ...spine.extraColumns.map((name, j) => {
+        const values = spine.extras.map((e) => e[j]);
+        return { name, type: inferColumnType(values), values };
+      }),
+      ...features.map((f, j) => ({ name: f.name, type: f.type, values: featureValues[j] })),
+    ];
+    return {
+      trainingSet: { key: put.key, sha256: put.sha256, sizeBytes: put.size, contentType: TRAINING_SET_CONTENT_TYPE },
+      rowCount: spine.rows.length,
+      columns,
+      featureViewRevision: view.revision,
+      dataset: view.dataset,
+      datasetVersionFrom: spine.versionFrom,
+      datasetVersionTo: spine.versionTo,
+      profile: profileColumns(spine.rows.length, profiled),
+    };
+  }
+
+  private entityRowSpine(entityRows: featureStoreV1.EntityRows, materialised: readonly number[]): Spine {
+    const input = entityRows.rows ?? [];
+    if (input.length === 0) throw invalidArgument('entityRows.rows', 'must list at least one row');
+    if (input.length > MAX_ENTITY_ROWS) {
+      throw invalidArgument('entityRows.rows', `must list at most ${MAX_ENTITY_ROWS} rows (larger spines come from a dataset), got ${input.length}`);
+    }
+    const violations: FieldViolation[] = [];
+    const extraColumns: string[] = [];
+    const seen = new Set<string>();
+    for (const row of input) {
+      for (const name of Object.keys(row.extra?.values ?? {})) {
+        if (!seen.has(name)) extraColumns.push(name);
+        seen.add(name);
+      }
+    }
+    const rows: SpineRow[] = [];
+    const extras: StoredValue[][] = [];
+    input.forEach((row, i) => {
+      if (!row.entityKey) violations.push({ field: `entityRows.rows[${i}].entityKey`, reason: 'is required' });
+      const timestamp = row.timestamp == null ? null : new Date(row.timestamp);
+      if (!timestamp || Number.isNaN(timestamp.getTime())) violations.push({ field: `entityRows.rows[${i}].timestamp`, reason: 'is required' });
+      if (violations.length >= 20 || !row.entityKey || !timestamp) return;
+      rows.push({ entityKey: row.entityKey, timestamp });
+      const values = row.extra?.values ?? {};
+      extras.push(extraColumns.map((name) => fromProtoValue(values[name])));
+    });
+    if (violations.length) throw new InvalidArgumentException(violations);
+    return {
+      rows,
+      extraColumns,
+      extras,
+      versionFrom: materialised.length ? materialised[0] : 0,
+      versionTo: materialised.length ? materialised[materialised.length - 1] : 0,
+    };
+  }
+
+  private async datasetSpine(view: FeatureViewRevision, spec: featureStoreV1.DatasetSpine, materialised: readonly number[]): Promise<Spine> {
+    const done = new Set(materialised);
+    const newest = materialised.length ? materialised[materialised.length - 1] : 0;
+    const from = spec.datasetVersionFrom || 1;
+    const to = spec.datasetVersionTo || newest;
+    if (from < 1) throw invalidArgument('datasetSpine.datasetVersionFrom', 'must be 0 (the first) or a version number');
+    if (to === 0) {
+      throw new ServingException(`feature view "${view.name}" revision ${view.revision} has not materialised any dataset version yet`, ServingExceptionCode.NOT_MATERIALISED);
+    }
+    if (from > to) throw invalidArgument('datasetSpine.datasetVersionFrom', `must be at most datasetVersionTo (${to})`);
+    const versions = await this.catalog.listVersions(view.dataset, from, to);
+    const missing = versions.filter((v) => !done.has(v.version)).map((v) => v.version);
+    if (versions.length === 0 || missing.length) {
+      const which = missing.length ? `dataset versions ${missing.join(', ')}` : `dataset versions ${from} to ${to}`;
+      throw new ServingException(
+        `feature view "${view.name}" revision ${view.revision} has not materialised ${which} of "${view.dataset}" yet`,
+        ServingExceptionCode.NOT_MATERIALISED,
+      );
+    }
+    const contract = versions[versions.length - 1].contract;
+    const known = new Set((contract.columns ?? []).map((c) => c.name));
+    const extraColumns = spec.extraColumns ?? [];
+    const unknown: FieldViolation[] = extraColumns
+      .map((name, i) => ({ name, i }))
+      .filter(({ name }) => !known.has(name))
+      .map(({ name, i }) => ({ field: `datasetSpine.extraColumns[${i}]`, reason: `dataset "${view.dataset}" has no column "${name}"` }));
+    if (unknown.length) throw new InvalidArgumentException(unknown);
+    const start = spec.eventTimeRange?.start == null ? null : new Date(spec.eventTimeRange.start).getTime();
+    const end = spec.eventTimeRange?.end == null ? null : new Date(spec.eventTimeRange.end).getTime();
+
+    const rows: SpineRow[] = [];
+    const extras: StoredValue[][] = [];
+    for (const version of versions) {
+      const data = await this.reader.read(version);
+      for (let row = 0; row < data.rowCount; row++) {
+        const entityKey = entityKeyOf(data.cell(row, view.entityKey));
+        const time = data.cell(row, view.eventTimeColumn);
+        if (entityKey === null || !(time instanceof Date)) continue;
+        const t = time.getTime();
+        if ((start !== null && t < start) || (end !== null && t >= end)) continue;
+        if (rows.length >= MAX_DATASET_SPINE_ROWS) {
+          throw new ServingException(
+            `the dataset spine has more than ${MAX_DATASET_SPINE_ROWS} rows; narrow the version or event-time range`,
+            ServingExceptionCode.SPINE_TOO_LARGE,
+          );
+        }
+        rows.push({ entityKey, timestamp: time });
+        extras.push(extraColumns.map((name) => toStoredValue(data.cell(row, name))));
+      }
+    }
+    return { rows, extraColumns: [...extraColumns], extras, versionFrom: versions[0].version, versionTo: versions[versions.length - 1].version };
+  }
+}
+
+function csvCell(value: StoredValue): CsvCell {
+  if (value === null) return null;
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  return value;
+}

@@ -1,0 +1,86 @@
+import { commonV1, featureStoreV1 } from '@flywheel/contracts';
+import { InvalidArgumentException } from '@flywheel/platform';
+import { Clock } from '../clock';
+import { type FeatureViewRevision } from '../feature-views/feature-view';
+import { type FeatureViewsService } from '../feature-views/feature-views.service';
+import { type FeatureStoresRepository, type OnlineRecord } from '../materialisation/feature-stores.repository';
+import { OnlineFeaturesService } from './online-features.service';
+
+const { OnlineStatus } = featureStoreV1;
+const HOUR = 3600_000;
+
+const view: FeatureViewRevision = {
+  name: 'claim-features',
+  dataset: 'claims',
+  entityKey: 'customer_id',
+  eventTimeColumn: 'event_time',
+  features: [
+    { name: 'amount', source: { column: 'amount' }, type: commonV1.ColumnType.COLUMN_TYPE_DOUBLE, description: '' },
+    { name: 'seen', source: { column: 'seen' }, type: commonV1.ColumnType.COLUMN_TYPE_TIMESTAMP, description: '' },
+  ],
+  onlineTtlMs: HOUR,
+  description: '',
+  revision: 3,
+  definitionHash: 'h',
+  applyTime: new Date(0),
+  materialisedDatasetVersion: 1,
+};
+
+class FixedClock extends Clock {
+  constructor(public time: Date) {
+    super();
+  }
+  now(): Date {
+    return this.time;
+  }
+}
+
+function service(records: OnlineRecord[], now: Date, ttlMs: number | null = HOUR) {
+  const views = { require: async () => ({ ...view, onlineTtlMs: ttlMs }) } as unknown as FeatureViewsService;
+  const stores = {
+    readOnline: async (_view: string, revision: number, keys: readonly string[]) => {
+      expect(revision).toBe(3);
+      return new Map(records.filter((r) => keys.includes(r.entityKey)).map((r) => [r.entityKey, r]));
+    },
+  } as unknown as FeatureStoresRepository;
+  return new OnlineFeaturesService(views, stores, new FixedClock(now));
+}
+
+const written = new Date('2025-06-01T12:00:00.000Z');
+const alice: OnlineRecord = { entityKey: 'alice', eventTime: written, values: { amount: 12.5, seen: '2025-05-01T00:00:00.000Z' } };
+
+describe('online features', () => {
+  it('return values within the TTL, typed by feature, in request order, with MISSING for unknown entities', async () => {
+    const response = await service([alice], new Date(written.getTime() + HOUR)).get({ featureView: 'claim-features', entityKeys: ['bob', 'alice'], features: [] });
+    expect(response).toEqual({
+      featureViewRevision: 3,
+      results: [
+        { entityKey: 'bob', status: OnlineStatus.ONLINE_STATUS_MISSING, values: undefined, eventTime: undefined },
+        {
+          entityKey: 'alice',
+          status: OnlineStatus.ONLINE_STATUS_PRESENT,
+          values: { values: { amount: { numberValue: 12.5 }, seen: { timestampValue: new Date('2025-05-01T00:00:00.000Z') } } },
+          eventTime: written,
+        },
+      ],
+    });
+  });
+
+  it('report EXPIRED, without the stale values, once the TTL has passed since the event time', async () => {
+    const response = await service([alice], new Date(written.getTime() + HOUR + 1)).get({ featureView: 'claim-features', entityKeys: ['alice'], features: ['amount'] });
+    expect(response.results).toEqual([{ entityKey: 'alice', status: OnlineStatus.ONLINE_STATUS_EXPIRED, values: undefined, eventTime: undefined }]);
+  });
+
+  it('never expire values of a view without a TTL', async () => {
+    const response = await service([alice], new Date(written.getTime() + 1000 * HOUR), null).get({ featureView: 'claim-features', entityKeys: ['alice'], features: ['amount'] });
+    expect(response.results[0]).toMatchObject({ status: OnlineStatus.ONLINE_STATUS_PRESENT, values: { values: { amount: { numberValue: 12.5 } } } });
+  });
+
+  it('validate the entity keys', async () => {
+    const online = service([], written);
+    await expect(online.get({ featureView: 'claim-features', entityKeys: [], features: [] })).rejects.toThrow('entityKeys: must list at least one entity key');
+    await expect(online.get({ featureView: 'claim-features', entityKeys: ['a', ''], features: [] })).rejects.toThrow('entityKeys[1]: must not be empty');
+    const tooMany = Array.from({ length: 1001 }, (_, i) => `e${i}`);
+    await expect(online.get({ featureView: 'claim-features', entityKeys: tooMany, features: [] })).rejects.toBeInstanceOf(InvalidArgumentException);
+  });
+});

@@ -1,0 +1,21 @@
+import { assertNever, DomainException, GrpcStatus } from '@flywheel/platform';
+
+export enum ServingExceptionCode {
+  /** The dataset versions a training set needs are not in the offline store (yet). */
+  NOT_MATERIALISED = 'NOT_MATERIALISED',
+  /** A dataset spine larger than one training set may be; the caller narrows the range. */
+  SPINE_TOO_LARGE = 'SPINE_TOO_LARGE',
+}
+
+export class ServingException extends DomainException<ServingExceptionCode> {
+  grpcStatus(): GrpcStatus {
+    switch (this.code) {
+      case ServingExceptionCode.NOT_MATERIALISED:
+        return GrpcStatus.FAILED_PRECONDITION;
+      case ServingExceptionCode.SPINE_TOO_LARGE:
+        return GrpcStatus.RESOURCE_EXHAUSTED;
+      default:
+        return assertNever(this.code, 'ServingExceptionCode');
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { commonV1 } from '@flywheel/contracts';
+import { type StoredValue } from '../feature-views/feature-values';
+
+const { ColumnType } = commonV1;
+const HISTOGRAM_BINS = 10;
+const TOP_VALUES = 100;
+
+export interface ProfiledColumn {
+  readonly name: string;
+  readonly type: commonV1.ColumnType;
+  readonly values: readonly StoredValue[];
+}
+
+/** Linear-interpolation quantile of ascending data (numpy's default). */
+function quantile(sorted: Float64Array, p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+function numericSummary(values: Float64Array): commonV1.NumericSummary {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += (sorted[i] - mean) / (i + 1);
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (sorted[i] - mean) ** 2;
+  const min = sorted[0];
+  const max = sorted[n - 1];
+  const bins = min === max ? 1 : HISTOGRAM_BINS;
+  const width = (max - min) / bins;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + i * width));
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of sorted) counts[width === 0 ? 0 : Math.min(bins - 1, Math.floor((v - min) / width))]++;
+  return {
+    min,
+    max,
+    mean,
+    std: n > 1 ? Math.sqrt(squares / (n - 1)) : 0,
+    quantiles: Array.from({ length: 21 }, (_, i) => quantile(sorted, i / 20)),
+    histogramEdges: edges,
+    histogramCounts: counts,
+  };
+}
+
+function categoricalSummary(values: readonly string[]): commonV1.CategoricalSummary {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  const ordered = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const top = ordered.slice(0, TOP_VALUES);
+  const covered = top.reduce((sum, [, count]) => sum + count, 0);
+  return { distinctCount: counts.size, topValues: top.map(([value, count]) => ({ value, count })), otherCount: values.length - covered };
+}
+
+/** The training set's profile in the contracts' shape: numbers (and instants, as epoch ms) summarised, the rest counted. */
+export function profileColumns(rowCount: number, columns: readonly ProfiledColumn[]): commonV1.DataProfile {
+  return {
+    rowCount,
+    columns: columns.map((column): commonV1.ColumnProfile => {
+      const present = column.values.filter((v): v is Exclude<StoredValue, null> => v !== null);
+      const base = { name: column.name, type: column.type, count: present.length, nullCount: column.values.length - present.length };
+      const numericType = column.type === ColumnType.COLUMN_TYPE_DOUBLE || column.type === ColumnType.COLUMN_TYPE_INTEGER;
+      if (present.length > 0 && numericType && present.every((v) => typeof v === 'number')) {
+        return { ...base, numeric: numericSummary(Float64Array.from(present as number[])) };
+      }
+      if (present.length > 0 && column.type === ColumnType.COLUMN_TYPE_TIMESTAMP) {
+        const millis = present.map((v) => new Date(String(v)).getTime()).filter((t) => Number.isFinite(t));
+        if (millis.length === present.length) return { ...base, numeric: numericSummary(Float64Array.from(millis)) };
+      }
+      return { ...base, categorical: categoricalSummary(present.map(String)) };
+    }),
+  };
+}
+
+/** The contract type a column of plain values fits best, for columns the caller supplied. */
+export function inferColumnType(values: readonly StoredValue[]): commonV1.ColumnType {
+  const present = values.filter((v) => v !== null);
+  if (present.length > 0 && present.every((v) => typeof v === 'number')) return ColumnType.COLUMN_TYPE_DOUBLE;
+  if (present.length > 0 && present.every((v) => typeof v === 'boolean')) return ColumnType.COLUMN_TYPE_BOOLEAN;
+  return ColumnType.COLUMN_TYPE_STRING;
+}
