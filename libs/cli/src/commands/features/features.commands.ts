@@ -1,0 +1,141 @@
+import { type commonV1, type featureStoreV1 } from '@flywheel/contracts';
+import { type Command } from '../../command';
+import { formatSeconds, formatValue, table, toJson } from '../../output';
+import { CONNECTION_DETAILS, connectionOptions, withFeatureStore } from './feature-store-connection';
+
+const viewOption = { view: { type: 'string', required: true, value: 'name', description: 'the feature view' } } as const;
+
+// Numeric enums of the contracts, named for people (the contracts module loads lazily).
+const COLUMN_TYPES: Record<number, string> = { 1: 'double', 2: 'integer', 3: 'string', 4: 'boolean', 5: 'timestamp' };
+const ONLINE_STATUSES: Record<number, string> = { 1: 'present', 2: 'missing', 3: 'expired' };
+
+function time(value: Date | string | null | undefined): string {
+  if (!value) return '-';
+  return new Date(value).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const UNITS: ReadonlyArray<readonly [number, string]> = [
+  [86_400, 'd'],
+  [3600, 'h'],
+  [60, 'min'],
+];
+
+function ttl(view: featureStoreV1.FeatureView): string {
+  if (view.onlineTtl == null) return 'never expires';
+  const seconds = view.onlineTtl.seconds + view.onlineTtl.nanos / 1e9;
+  const unit = UNITS.find(([size]) => seconds >= size && seconds % size === 0);
+  return unit ? `${seconds / unit[0]} ${unit[1]}` : formatSeconds(seconds);
+}
+
+function valueText(value: commonV1.Value | undefined): string {
+  if (value == null) return '-';
+  if (value.numberValue != null) return formatValue(value.numberValue);
+  if (value.stringValue != null) return value.stringValue;
+  if (value.boolValue != null) return String(value.boolValue);
+  if (value.timestampValue != null) return time(value.timestampValue);
+  return 'null';
+}
+
+export const viewsCommand: Command = {
+  kind: 'command',
+  name: 'views',
+  summary: 'List feature views (current revisions) with their dataset, entity and materialised version.',
+  usage: '[--dataset <name>] [--limit <n>] [--address <host:port>] [--json]',
+  options: {
+    dataset: { type: 'string', value: 'name', description: 'only views over this dataset' },
+    limit: { type: 'string', value: 'n', description: 'at most n rows (default 50)' },
+    ...connectionOptions,
+  },
+  details: CONNECTION_DETAILS,
+  async run(options, io) {
+    const pageSize = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
+    const response = await withFeatureStore(options, (client) =>
+      client.listFeatureViews({ dataset: options.string('dataset') ?? '', page: { pageSize, pageToken: '' } }),
+    );
+    if (options.flag('json')) return io.stdout(toJson(response.featureViews));
+    io.stdout(
+      `${table(
+        ['view', 'revision', 'dataset', 'entity', 'features', 'online ttl', 'materialised', 'applied'],
+        response.featureViews.map((v) => [
+          v.name,
+          v.revision,
+          v.dataset,
+          v.entityKey,
+          v.features.length,
+          ttl(v),
+          v.materialisedDatasetVersion > 0 ? `v${v.materialisedDatasetVersion}` : '-',
+          time(v.applyTime),
+        ]),
+      )}\n`,
+    );
+  },
+};
+
+export const showCommand: Command = {
+  kind: 'command',
+  name: 'show',
+  summary: 'Show a feature view and how each feature is computed.',
+  usage: '--view <name> [--revision <n>] [--address <host:port>] [--json]',
+  options: { ...viewOption, revision: { type: 'string', value: 'n', description: 'a past revision (default: the current one)' }, ...connectionOptions },
+  details: CONNECTION_DETAILS,
+  async run(options, io) {
+    const name = options.required('view');
+    const revision = options.number('revision', { integer: true, min: 1 }) ?? 0;
+    const { featureView: view } = await withFeatureStore(options, (client) => client.getFeatureView({ name, revision }));
+    if (options.flag('json')) return io.stdout(toJson(view));
+    if (!view) return;
+    const summary = table(
+      ['field', 'value'],
+      [
+        ['view', view.name],
+        ['revision', view.revision],
+        ['description', view.description || '-'],
+        ['dataset', view.dataset],
+        ['entity key', view.entityKey],
+        ['event time', view.eventTimeColumn],
+        ['online ttl', ttl(view)],
+        ['materialised', view.materialisedDatasetVersion > 0 ? `up to v${view.materialisedDatasetVersion}` : 'nothing yet'],
+        ['applied', time(view.applyTime)],
+      ],
+    );
+    const features = table(
+      ['feature', 'type', 'computed as', 'description'],
+      view.features.map((f) => [f.name, COLUMN_TYPES[f.type] ?? '-', f.expression ? f.expression : `column ${f.column}`, f.description || '-']),
+    );
+    io.stdout(`${summary}\n\n${features}\n`);
+  },
+};
+
+export const onlineCommand: Command = {
+  kind: 'command',
+  name: 'online',
+  summary: 'Read the latest feature values of entities from the online store.',
+  usage: '--view <name> --entity <key> [--entity <key> ...] [--features <a,b>] [--address <host:port>] [--json]',
+  options: {
+    ...viewOption,
+    entity: { type: 'string', multiple: true, required: true, value: 'key', description: 'an entity key (repeat for several)' },
+    features: { type: 'string', value: 'a,b', description: 'only these features (default: all)' },
+    ...connectionOptions,
+  },
+  details: `Values older than the view's online TTL are reported as expired, without values. ${CONNECTION_DETAILS}`,
+  async run(options, io) {
+    const featureView = options.required('view');
+    const entityKeys = options.all('entity');
+    const response = await withFeatureStore(options, (client) =>
+      client.getOnlineFeatures({ featureView, entityKeys, features: options.list('features') ?? [] }),
+    );
+    if (options.flag('json')) return io.stdout(toJson(response));
+    const names = [...new Set(response.results.flatMap((r) => Object.keys(r.values?.values ?? {})))];
+    io.stdout(
+      `${table(
+        ['entity', 'status', 'event time', ...names],
+        response.results.map((r) => [
+          r.entityKey,
+          ONLINE_STATUSES[r.status] ?? 'unknown',
+          time(r.eventTime),
+          ...names.map((n) => valueText(r.values?.values[n])),
+        ]),
+      )}\n`,
+    );
+  },
+};

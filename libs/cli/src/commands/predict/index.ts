@@ -1,0 +1,1 @@
+export { predictCommand } from './predict.command';

@@ -1,0 +1,225 @@
+import { type commonV1, type trainerV1 } from '@flywheel/contracts';
+import { type OptionSpecs, type ParsedOptions } from '../../args';
+import { type Command } from '../../command';
+import { UsageError } from '../../errors';
+import { table, toJson } from '../../output';
+
+/** The platform and contracts libraries load gRPC and NestJS; only these commands need them. */
+const platform = () => import('@flywheel/platform');
+const contracts = () => import('@flywheel/contracts');
+
+const DEFAULT_ADDRESS = '127.0.0.1:50053';
+
+const connection: OptionSpecs = {
+  address: { type: 'string', value: 'host:port', description: `trainer gRPC address (default $FLYWHEEL_TRAINER_ADDRESS or ${DEFAULT_ADDRESS})` },
+  token: { type: 'string', value: 'token', description: 'API token (default $FLYWHEEL_TOKEN)' },
+  json: { type: 'boolean', description: 'print one JSON document' },
+};
+
+type Client = Awaited<ReturnType<typeof connect>>;
+
+async function connect(options: ParsedOptions) {
+  const { createGrpcClient } = await platform();
+  const { GrpcServices } = await contracts();
+  const token = options.string('token') ?? process.env.FLYWHEEL_TOKEN;
+  if (!token) throw new UsageError('no token: pass --token or set FLYWHEEL_TOKEN');
+  const address = options.string('address') ?? process.env.FLYWHEEL_TRAINER_ADDRESS ?? DEFAULT_ADDRESS;
+  return createGrpcClient<trainerV1.TrainerServiceController>(GrpcServices.trainer, { address, token });
+}
+
+/** Runs `work` with a client, turning a gRPC error into a one-line usage error. */
+async function withClient<T>(options: ParsedOptions, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connect(options);
+  try {
+    return await work(client);
+  } catch (error) {
+    const grpc = error as { code?: number; details?: string };
+    if (typeof grpc.code === 'number') {
+      const { status } = await import('@grpc/grpc-js');
+      throw new UsageError(`${status[grpc.code] ?? grpc.code}: ${grpc.details ?? ''}`);
+    }
+    throw error;
+  } finally {
+    client.close();
+  }
+}
+
+const time = (d: Date | undefined | null) => (d ? new Date(d).toISOString() : '-');
+const seconds = (d: { seconds: number; nanos: number } | undefined | null) => (d ? (d.seconds + d.nanos / 1e9).toFixed(2) : '-');
+const metric = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(4));
+const enumName = (names: Record<number, string>, value: number, prefix: string) => (names[value] ?? String(value)).replace(prefix, '').toLowerCase();
+
+function paramValue(value: commonV1.Value | undefined): string {
+  if (!value) return '-';
+  return String(value.numberValue ?? value.stringValue ?? value.boolValue ?? (value.timestampValue ? time(value.timestampValue) : 'null'));
+}
+
+async function statusName(status: number): Promise<string> {
+  const { trainerV1 } = await contracts();
+  return enumName(trainerV1.RunStatus, status, 'RUN_STATUS_');
+}
+
+export const listCommand: Command = {
+  kind: 'command',
+  name: 'list',
+  summary: 'List training runs, newest first.',
+  usage: '[--model <name>] [--status queued|running|succeeded|failed] [--limit <n>] [--json]',
+  options: {
+    model: { type: 'string', value: 'name', description: 'only runs of this model' },
+    status: { type: 'string', value: 'status', description: 'only runs in this status' },
+    limit: { type: 'string', value: 'n', description: 'at most this many runs (default 50)' },
+    ...connection,
+  },
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const { trainerV1 } = await contracts();
+      const rawStatus = options.string('status');
+      const status = rawStatus === undefined ? 0 : trainerV1.RunStatus[`RUN_STATUS_${rawStatus.toUpperCase()}` as keyof typeof trainerV1.RunStatus];
+      if (rawStatus !== undefined && (typeof status !== 'number' || status <= 0)) throw new UsageError(`--status must be queued, running, succeeded or failed, got ${JSON.stringify(rawStatus)}`);
+      const limit = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
+      const response = await client.listRuns({ modelName: options.string('model') ?? '', status, page: { pageSize: limit, pageToken: '' } });
+      if (options.flag('json')) return io.stdout(toJson(response.runs));
+      const rows = await Promise.all(
+        response.runs.map(async (run) => [
+          run.runId,
+          run.spec?.modelName ?? '-',
+          await statusName(run.status),
+          enumName(trainerV1.RunTrigger, run.trigger, 'RUN_TRIGGER_'),
+          run.spec?.metric ?? '-',
+          metric(run.spec ? run.metrics[run.spec.metric] : undefined),
+          seconds(run.duration),
+          time(run.createTime),
+        ]),
+      );
+      io.stdout(`${table(['run', 'model', 'status', 'trigger', 'metric', 'value', 'seconds', 'created'], rows)}\n`);
+    }),
+};
+
+export const showCommand: Command = {
+  kind: 'command',
+  name: 'show',
+  summary: 'Show a run: its spec, parameters, metrics, lineage, artifact and holdout.',
+  usage: '--run <id> [--json]',
+  options: { run: { type: 'string', required: true, value: 'id', description: 'the run id' }, ...connection },
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const { trainerV1, commonV1 } = await contracts();
+      const run = (await client.getRun({ runId: options.required('run') })).run!;
+      if (options.flag('json')) return io.stdout(toJson(run));
+      const spec = run.spec!;
+      const lineage = run.lineage;
+      const lines = [
+        `run ${run.runId} — ${spec.modelName}, ${await statusName(run.status)} (${enumName(trainerV1.RunTrigger, run.trigger, 'RUN_TRIGGER_')})`,
+        `algorithm ${enumName(commonV1.Algorithm, spec.algorithm, 'ALGORITHM_')}, label ${spec.label}, feature view ${spec.featureView}, metric ${spec.metric}`,
+        `created ${time(run.createTime)}, started ${time(run.startTime)}, ended ${time(run.endTime)}, ${seconds(run.duration)} s`,
+      ];
+      if (run.status === trainerV1.RunStatus.RUN_STATUS_FAILED) lines.push(`failed (${enumName(trainerV1.FailureCode, run.failureCode, 'FAILURE_CODE_')}): ${run.error}`);
+      if (lineage) {
+        lines.push(
+          `data ${lineage.dataset} v${lineage.datasetVersionFrom}..v${lineage.datasetVersionTo}, feature view revision ${lineage.featureViewRevision}, seed ${lineage.seed}, code ${lineage.codeVersion}`,
+          `features ${lineage.features.join(', ')}`,
+        );
+      }
+      if (run.artifact) lines.push(`artifact ${run.artifact.key} (sha256 ${run.artifact.sha256})`);
+      if (run.holdout?.data) lines.push(`holdout ${run.holdout.data.key}, ${run.holdout.rowCount} rows`);
+      const metrics = Object.entries(run.metrics).sort(([a], [b]) => a.localeCompare(b));
+      if (metrics.length > 0) lines.push('', table(['metric', 'holdout'], metrics.map(([name, value]) => [name, metric(value)])));
+      const params = Object.entries(run.params).sort(([a], [b]) => a.localeCompare(b));
+      if (params.length > 0) lines.push('', table(['parameter', 'value'], params.map(([name, value]) => [name, paramValue(value)])));
+      if (run.trials.length > 0) {
+        lines.push('', table(['trial', 'parameters', spec.metric], run.trials.map((t, i) => [i + 1, Object.entries(t.params).map(([k, v]) => `${k}=${paramValue(v)}`).join(' '), metric(t.metricValue)])));
+      }
+      io.stdout(`${lines.join('\n')}\n`);
+    }),
+};
+
+export const compareCommand: Command = {
+  kind: 'command',
+  name: 'compare',
+  summary: 'Put runs side by side: their metrics and the parameters that differ.',
+  usage: '--run <id> --run <id> [--run <id> ...] [--json]',
+  options: { run: { type: 'string', multiple: true, required: true, value: 'id', description: 'a run to compare (2 to 20)' }, ...connection },
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const comparison = await client.compareRuns({ runIds: options.all('run') });
+      if (options.flag('json')) return io.stdout(toJson(comparison));
+      const header = ['', ...comparison.runs.map((r) => (r.runId === comparison.bestRunId ? `${r.runId.slice(0, 8)} (best)` : r.runId.slice(0, 8)))];
+      const rows = [
+        ['model', ...comparison.runs.map((r) => r.spec?.modelName ?? '-')],
+        ...comparison.metricNames.map((name) => [name, ...comparison.runs.map((r) => metric(r.metrics[name]))]),
+        ...comparison.differingParams.map((name) => [`param ${name}`, ...comparison.runs.map((r) => paramValue(r.params[name]))]),
+      ];
+      io.stdout(`${table(header, rows)}\n`);
+    }),
+};
+
+const ALGORITHMS: Record<string, string> = {
+  logreg: 'ALGORITHM_LOGISTIC_REGRESSION',
+  linear: 'ALGORITHM_LINEAR_REGRESSION',
+  gbdt: 'ALGORITHM_GRADIENT_BOOSTED_TREES',
+};
+
+export const trainCommand: Command = {
+  kind: 'command',
+  name: 'train',
+  summary: 'Submit a training run to the trainer.',
+  usage: '--model <name> --feature-view <name> --label <column> --algo logreg|linear|gbdt [--param k=v ...] [--wait] [--json]',
+  options: {
+    model: { type: 'string', required: true, value: 'name', description: 'the registered model the run produces a version of' },
+    'feature-view': { type: 'string', required: true, value: 'name', description: 'the feature view providing the features' },
+    label: { type: 'string', required: true, value: 'column', description: 'the label column of the view’s dataset' },
+    algo: { type: 'string', required: true, value: 'algorithm', description: 'logreg, linear or gbdt' },
+    task: { type: 'string', value: 'task', description: 'binary or regression (required for gbdt)' },
+    features: { type: 'string', value: 'a,b,c', description: 'features to use (default: all of the view’s)' },
+    param: { type: 'string', multiple: true, value: 'k=v', description: 'a hyper-parameter, e.g. --param C=0.5' },
+    metric: { type: 'string', value: 'name', description: 'metric that ranks and promotes (default accuracy or rmse)' },
+    'holdout-fraction': { type: 'string', value: 'f', description: 'share of the most recent labelled rows held out (default 0.2)' },
+    seed: { type: 'string', value: 'n', description: 'random seed (default: picked and recorded)' },
+    'request-id': { type: 'string', value: 'id', description: 'idempotency key: resubmitting it returns the same run' },
+    wait: { type: 'boolean', description: 'wait until the run finishes and show it' },
+    ...connection,
+  },
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const { trainerV1, commonV1 } = await contracts();
+      const algo = options.required('algo');
+      if (!ALGORITHMS[algo]) throw new UsageError(`--algo must be logreg, linear or gbdt, got ${JSON.stringify(algo)}`);
+      const task = options.string('task');
+      if (task !== undefined && task !== 'binary' && task !== 'regression') throw new UsageError(`--task must be binary or regression, got ${JSON.stringify(task)}`);
+      const params: Record<string, commonV1.Value> = {};
+      for (const [name, raw] of options.pairs('param')) {
+        const number = Number(raw);
+        params[name!] = raw === 'true' || raw === 'false' ? { boolValue: raw === 'true' } : raw.trim() !== '' && Number.isFinite(number) ? { numberValue: number } : { stringValue: raw };
+      }
+      const fraction = options.number('holdout-fraction', { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+      const spec = trainerV1.ModelSpec.fromPartial({
+        modelName: options.required('model'),
+        featureView: options.required('feature-view'),
+        label: options.required('label'),
+        features: options.list('features') ?? [],
+        algorithm: commonV1.Algorithm[ALGORITHMS[algo] as keyof typeof commonV1.Algorithm],
+        task: task === 'binary' ? commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION : task === 'regression' ? commonV1.ModelTask.MODEL_TASK_REGRESSION : 0,
+        params,
+        metric: options.string('metric') ?? '',
+        evaluation: fraction === undefined ? undefined : { recentFraction: fraction },
+        seed: options.number('seed', { integer: true, min: 0 }) ?? 0,
+      });
+      let run = (await client.submitTraining({ spec, requestId: options.string('request-id') ?? '' })).run!;
+      if (options.flag('wait')) {
+        const done = [trainerV1.RunStatus.RUN_STATUS_SUCCEEDED, trainerV1.RunStatus.RUN_STATUS_FAILED];
+        // Bounded by the trainer: every run ends succeeded or failed.
+        while (!done.includes(run.status)) {
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          run = (await client.getRun({ runId: run.runId })).run!;
+        }
+      }
+      if (options.flag('json')) return io.stdout(toJson(run));
+      const value = run.spec ? run.metrics[run.spec.metric] : undefined;
+      io.stdout(
+        `run ${run.runId} ${await statusName(run.status)}` +
+          (value === undefined ? '' : `, ${run.spec!.metric} ${metric(value)} on the holdout`) +
+          (run.error ? `: ${run.error}` : '') +
+          `\n`,
+      );
+    }),
+};

@@ -1,0 +1,19 @@
+import { assertNever, DomainException, GrpcStatus } from '@flywheel/platform';
+
+export enum RunsExceptionCode {
+  RUN_NOT_FOUND = 'RUN_NOT_FOUND',
+  REQUEST_ID_REUSED = 'REQUEST_ID_REUSED',
+}
+
+export class RunsException extends DomainException<RunsExceptionCode> {
+  grpcStatus(): GrpcStatus {
+    switch (this.code) {
+      case RunsExceptionCode.RUN_NOT_FOUND:
+        return GrpcStatus.NOT_FOUND;
+      case RunsExceptionCode.REQUEST_ID_REUSED:
+        return GrpcStatus.ALREADY_EXISTS;
+      default:
+        return assertNever(this.code, 'RunsExceptionCode');
+    }
+  }
+}

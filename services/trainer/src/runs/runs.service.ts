@@ -1,0 +1,171 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { type commonV1, type EventEnvelope, trainerV1 } from '@flywheel/contracts';
+import { NonRetriableError } from '@flywheel/messaging';
+import { TransactionRunner } from '@flywheel/persistence';
+import { type CallerIdentity, invalidArgument, InvalidArgumentException } from '@flywheel/platform';
+import { type EntityManager } from 'typeorm';
+import { Clock } from '../system/clock';
+import { type Page, pageResponse } from '../system/paging';
+import { TrainerEvents } from '../system/trainer-events';
+import { MODEL_NAME_PATTERN, metricLowerIsBetter, normaliseSpec, validateSpec } from './model-spec';
+import { type RunRecord, type RunState } from './run.entity';
+import { RunsException, RunsExceptionCode } from './runs.exception';
+import { RunsRepository } from './runs.repository';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_REQUEST_ID_LENGTH = 200;
+/** Seeds the trainer picks are positive 31-bit integers: exact everywhere, and 0 stays "pick one". */
+const MAX_PICKED_SEED = 2 ** 31 - 1;
+
+/** Tells the training worker that a run was queued, so it need not wait for its next poll. */
+export abstract class QueueSignal {
+  abstract poke(): void;
+}
+
+export interface RunComparison {
+  readonly runs: RunRecord[];
+  readonly metricNames: string[];
+  readonly differingParams: string[];
+  readonly bestRunId: string;
+}
+
+/** Runs: submitted by API or command, queued for the worker, read and compared. */
+@Injectable()
+export class RunsService {
+  constructor(
+    @Inject(RunsRepository) private readonly runs: RunsRepository,
+    @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
+    @Inject(TrainerEvents) private readonly events: TrainerEvents,
+    @Inject(QueueSignal) private readonly queue: QueueSignal,
+    @Inject(Clock) private readonly clock: Clock,
+  ) {}
+
+  /** SubmitTraining: queues a run, or returns the run of an earlier call with the same request id. */
+  async submit(request: trainerV1.SubmitTrainingRequest, caller: CallerIdentity | undefined): Promise<RunRecord> {
+    if (request.spec == null) throw invalidArgument('spec', 'is required');
+    if (request.requestId.length > MAX_REQUEST_ID_LENGTH) throw invalidArgument('request_id', `must be at most ${MAX_REQUEST_ID_LENGTH} characters`);
+    const checked = validateSpec(request.spec, 'spec');
+    const requestId = request.requestId || null;
+    const run = await this.transactions.run(async (manager) => {
+      const earlier = requestId ? await this.runs.findByRequestId(manager, requestId) : null;
+      const inserted =
+        earlier ??
+        (await this.runs.insert(manager, {
+          id: randomUUID(),
+          modelName: checked.spec.modelName,
+          requestId,
+          causeEventId: null,
+          decisionId: null,
+          trigger: trainerV1.RunTrigger.RUN_TRIGGER_API,
+          spec: checked.spec,
+          seed: checked.spec.seed || pickSeed(),
+          actor: { team: caller?.team ?? '', tokenId: caller?.tokenId ?? '', service: '' },
+          createdAt: this.clock.now(),
+        }));
+      // Null: a concurrent call with the same request id won the insert; its run is committed now.
+      const run = inserted ?? (await this.runs.findByRequestId(manager, requestId!));
+      if (!run) throw new Error(`run of request ${requestId} vanished`);
+      if (!sameSpec(run.spec, checked.spec)) {
+        throw new RunsException(`request_id "${requestId}" was already used for a different spec (run ${run.id})`, RunsExceptionCode.REQUEST_ID_REUSED);
+      }
+      return run;
+    });
+    this.queue.poke();
+    return run;
+  }
+
+  /**
+   * A TrainModel command: queues its run in the consumer's transaction. A spec that cannot be
+   * trained becomes a failed run (and RunFailed), so the asker hears why; only a command without
+   * a usable model name, which no run can be recorded under, is refused outright.
+   */
+  async enqueueCommand(manager: EntityManager, event: EventEnvelope<trainerV1.TrainModel>, runIdOfDecision: (decisionId: string) => Promise<string | null>): Promise<RunRecord | null> {
+    const command = event.data;
+    const spec = normaliseSpec(command.spec);
+    if (!MODEL_NAME_PATTERN.test(spec.modelName)) {
+      throw new NonRetriableError(`TrainModel ${event.id}: spec.model_name must match [a-z][a-z0-9_-]{0,62}, got ${JSON.stringify(spec.modelName)}`);
+    }
+    const byPolicy = command.trigger === trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY;
+    const decisionId = command.decisionId || null;
+    const runId = (decisionId && UUID.test(decisionId) ? await runIdOfDecision(decisionId) : null) ?? randomUUID();
+    let checkedSpec = spec;
+    let invalid: string | null = null;
+    try {
+      checkedSpec = validateSpec(spec, 'spec').spec;
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentException)) throw error;
+      invalid = error.message;
+    }
+    const run = await this.runs.insert(manager, {
+      id: runId,
+      modelName: spec.modelName,
+      requestId: null,
+      causeEventId: event.id,
+      decisionId: decisionId && UUID.test(decisionId) ? decisionId : null,
+      trigger: byPolicy ? trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY : trainerV1.RunTrigger.RUN_TRIGGER_COMMAND,
+      spec: checkedSpec,
+      seed: checkedSpec.seed || pickSeed(),
+      actor: { team: '', tokenId: '', service: byPolicy ? 'trainer' : event.source.replace(/^flywheel\//, '') },
+      createdAt: this.clock.now(),
+    });
+    if (!run) return this.runs.findByCauseEventId(manager, event.id);
+    if (invalid === null) return run;
+    const failed = await this.runs.fail(manager, run.id, null, {
+      failureCode: trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC,
+      error: invalid,
+      durationMs: 0,
+      endedAt: this.clock.now(),
+    });
+    if (failed) await this.events.runFailed(manager, failed);
+    return failed;
+  }
+
+  async get(runId: string): Promise<RunRecord> {
+    if (!UUID.test(runId)) throw invalidArgument('run_id', 'must be a run id (uuid)');
+    const run = await this.runs.get(runId);
+    if (!run) throw new RunsException(`run ${runId} not found`, RunsExceptionCode.RUN_NOT_FOUND);
+    return run;
+  }
+
+  async list(filter: { modelName: string; status: RunState | null }, page: Page): Promise<{ items: RunRecord[]; page: commonV1.PageResponse }> {
+    if (filter.modelName && !MODEL_NAME_PATTERN.test(filter.modelName)) throw invalidArgument('model_name', 'must match [a-z][a-z0-9_-]{0,62}');
+    const rows = await this.runs.list({ modelName: filter.modelName || undefined, status: filter.status ?? undefined }, page.offset, page.limit + 1);
+    return pageResponse(rows, page);
+  }
+
+  async compare(runIds: readonly string[]): Promise<RunComparison> {
+    if (runIds.length < 2 || runIds.length > 20) throw invalidArgument('run_ids', 'must list 2 to 20 runs');
+    runIds.forEach((id, i) => {
+      if (!UUID.test(id)) throw invalidArgument(`run_ids[${i}]`, 'must be a run id (uuid)');
+      if (runIds.indexOf(id) !== i) throw invalidArgument(`run_ids[${i}]`, `${id} is listed twice`);
+    });
+    const found = new Map((await this.runs.getMany(runIds)).map((run) => [run.id, run]));
+    const missing = runIds.filter((id) => !found.has(id));
+    if (missing.length > 0) throw new RunsException(`run${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found`, RunsExceptionCode.RUN_NOT_FOUND);
+    return compareRuns(runIds.map((id) => found.get(id)!));
+  }
+}
+
+/** Side by side: every metric name, the parameters whose values differ, and the best run by the shared metric. */
+export function compareRuns(runs: RunRecord[]): RunComparison {
+  const metricNames = [...new Set(runs.flatMap((run) => Object.keys(run.metrics)))].sort();
+  const paramNames = [...new Set(runs.flatMap((run) => Object.keys(run.params)))].sort();
+  const differingParams = paramNames.filter((name) => new Set(runs.map((run) => JSON.stringify(run.params[name] ?? null))).size > 1);
+  const metric = runs[0]!.spec.metric;
+  let bestRunId = '';
+  if (metric && runs.every((run) => run.spec.metric === metric && run.metrics[metric] !== undefined)) {
+    const sign = metricLowerIsBetter(metric) ? -1 : 1;
+    const best = runs.reduce((a, b) => (sign * b.metrics[metric]! > sign * a.metrics[metric]! ? b : a));
+    bestRunId = best.id;
+  }
+  return { runs, metricNames, differingParams, bestRunId };
+}
+
+function sameSpec(a: trainerV1.ModelSpec, b: trainerV1.ModelSpec): boolean {
+  return Buffer.from(trainerV1.ModelSpec.encode(a).finish()).equals(Buffer.from(trainerV1.ModelSpec.encode(b).finish()));
+}
+
+function pickSeed(): number {
+  return randomInt(1, MAX_PICKED_SEED);
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { envInt, envString, serviceConfigSchema } from '@flywheel/platform';
+
+/**
+ * What the trainer reads at boot: the platform's variables (gRPC 50053, HTTP 8083), the S3
+ * credentials (it reads training sets and writes artifacts and holdouts), where the feature
+ * store is and the token to call it with, and how many trainings may run at once.
+ */
+export const trainerConfigSchema = serviceConfigSchema(
+  { grpcPort: 50053, httpPort: 8083 },
+  {
+    S3_ACCESS_KEY: z.string().min(1, 'is required: the trainer reads training sets and writes model artifacts'),
+    S3_SECRET_KEY: z.string().min(1, 'is required: the trainer reads training sets and writes model artifacts'),
+    /** `host:port` of the feature store's gRPC server. */
+    FEATURE_STORE_GRPC_ADDRESS: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, 'must be host:port')
+      .default('127.0.0.1:50052'),
+    /** The trainer's own API token, sent when it calls the feature store. */
+    FLYWHEEL_SERVICE_TOKEN: envString(),
+    /** Deadline of a GetHistoricalFeatures call: building a training set can take a while. */
+    FEATURE_STORE_DEADLINE_MS: envInt({ min: 1, default: 120_000 }),
+    /** Trainings running at once in this process; the rest wait in the queue. */
+    TRAINING_MAX_CONCURRENT_JOBS: envInt({ min: 1, max: 64, default: 2 }),
+    /** How often the queue is checked for runs queued by other processes or commands. */
+    TRAINING_POLL_INTERVAL_MS: envInt({ min: 10, default: 1_000 }),
+    /** How long a job's claim on a run lasts; it is renewed while training, and a lapsed one (crashed process) is taken over. */
+    TRAINING_LEASE_MS: envInt({ min: 1_000, default: 300_000 }),
+    /** Times a run is started (after crashes of the process training it) before it is failed. */
+    TRAINING_MAX_ATTEMPTS: envInt({ min: 1, max: 20, default: 3 }),
+    /** Recorded as each run's code version; defaults to the git commit, else the package version. */
+    FLYWHEEL_CODE_VERSION: envString().optional(),
+  },
+);
+
+export type TrainerConfig = Readonly<z.infer<typeof trainerConfigSchema>>;

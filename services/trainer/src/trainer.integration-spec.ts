@@ -1,0 +1,273 @@
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import {
+  commonV1,
+  ConsumedEvents,
+  decodeEvent,
+  type EventEnvelope,
+  GrpcServices,
+  RunCompletedEvent,
+  RunFailedEvent,
+  TrainModelCommand,
+  trainerV1,
+  Topics,
+} from '@flywheel/contracts';
+import { loadModel, parseCsv } from '@flywheel/ml';
+import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
+import { MinioObjectStore, parseObjectKey, sha256Hex } from '@flywheel/storage';
+import { countRecords, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { claimsCsv, FEATURE_VIEW, producedEvent, StoredTrainingSetFeatureStore } from './testing/claims-training-set';
+import { startTrainerService } from './trainer.app';
+import { type TrainerConfig } from './trainer.config';
+
+jest.setTimeout(120_000);
+
+type TrainerClient = GrpcClient<trainerV1.TrainerServiceController>;
+
+const ROWS = 300;
+
+function spec(overrides: Partial<trainerV1.ModelSpec> = {}): trainerV1.ModelSpec {
+  return trainerV1.ModelSpec.fromPartial({
+    modelName: 'fraud',
+    featureView: FEATURE_VIEW,
+    label: 'is_fraud',
+    task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
+    algorithm: commonV1.Algorithm.ALGORITHM_LOGISTIC_REGRESSION,
+    metric: 'accuracy',
+    evaluation: { recentFraction: 0.2 },
+    seed: 42,
+    ...overrides,
+  });
+}
+
+async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await call;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
+  let infra: ServiceInfrastructure;
+  let service: RunningService<TrainerConfig>;
+  let featureStore: StoredTrainingSetFeatureStore;
+  let objects: MinioObjectStore;
+  let kafka: Kafka;
+  let producer: Producer;
+  const clients: TrainerClient[] = [];
+  const client = (token?: string): TrainerClient => {
+    const created = createGrpcClient<trainerV1.TrainerServiceController>(GrpcServices.trainer, { address: service.grpcAddress, token });
+    clients.push(created);
+    return created;
+  };
+
+  async function trainerEvents(): Promise<EventEnvelope[]> {
+    const count = await countRecords(kafka, Topics.trainerEvents);
+    if (count === 0) return [];
+    const records = await readRecords(kafka, Topics.trainerEvents, count);
+    return records.map((record) => decodeEvent(record, ConsumedEvents.all()));
+  }
+
+  async function finished(writer: TrainerClient, runId: string): Promise<trainerV1.Run> {
+    let run: trainerV1.Run | undefined;
+    await waitFor(
+      async () => {
+        run = (await writer.getRun({ runId })).run;
+        return run?.status === trainerV1.RunStatus.RUN_STATUS_SUCCEEDED || run?.status === trainerV1.RunStatus.RUN_STATUS_FAILED;
+      },
+      60_000,
+      `run ${runId} to finish`,
+    );
+    return run!;
+  }
+
+  beforeAll(async () => {
+    infra = await startServiceInfrastructure();
+    const env = await infra.serviceEnv('trainer', { TRAINING_POLL_INTERVAL_MS: '200', FLYWHEEL_CODE_VERSION: 'test-build' });
+    objects = new MinioObjectStore({ endpoint: env.S3_ENDPOINT!, accessKey: env.S3_ACCESS_KEY!, secretKey: env.S3_SECRET_KEY!, bucket: env.S3_BUCKET!, region: 'us-east-1' });
+    featureStore = new StoredTrainingSetFeatureStore();
+    await featureStore.publish(objects, claimsCsv(ROWS));
+    service = await startTrainerService(env, { featureStore });
+    kafka = new Kafka({ clientId: 'trainer-test', brokers: [infra.broker.address], logLevel: logLevel.NOTHING });
+    producer = kafka.producer();
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    for (const created of clients) created.close();
+    await producer?.disconnect();
+    await service?.shutdown('tests finished');
+    await infra?.stop();
+  });
+
+  it('reports its database, Kafka and object store on /healthz', async () => {
+    const response = await fetch(`${service.httpUrl}/healthz`);
+    const body = (await response.json()) as { status: string; checks: Record<string, { status: string }> };
+    expect(response.status).toBe(200);
+    expect(body.status).toBe('ok');
+    for (const check of ['database', 'kafka', 's3', 'grpc']) expect(body.checks[check]?.status).toBe('up');
+  });
+
+  it('refuses a call without a token and a reader submitting training', async () => {
+    expect((await grpcError(client().listRuns({ modelName: '', status: 0, page: undefined }))).code).toBe(GrpcStatus.UNAUTHENTICATED);
+    const denied = await grpcError(client(infra.tokens.reader).submitTraining({ spec: spec(), requestId: '' }));
+    expect(denied.code).toBe(GrpcStatus.PERMISSION_DENIED);
+  });
+
+  it('names the bad fields of a spec', async () => {
+    const error = await grpcError(
+      client(infra.tokens.writer).submitTraining({ spec: spec({ modelName: 'Fraud Model', metric: 'rmse', params: { C: { numberValue: -1 } } }), requestId: '' }),
+    );
+    expect(error.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(error.details).toContain('spec.model_name: must match');
+    expect(error.details).toContain('spec.metric: must be one of accuracy');
+    expect(error.details).toContain('spec.params.C: parameter "C": expected a number > 0');
+  });
+
+  it('serves the default retraining policy (disabled) and stores a new one for promoters only', async () => {
+    const reader = client(infra.tokens.reader);
+    expect((await reader.getRetrainingPolicy({ modelName: 'fraud' })).policy).toMatchObject({ modelName: 'fraud', enabled: false, dailyBudget: 3 });
+    const policy = trainerV1.RetrainingPolicy.fromPartial({ modelName: 'fraud', enabled: true, cooldown: { seconds: 600, nanos: 0 }, dailyBudget: 2, minNewRows: 50, onDrift: true });
+    expect((await grpcError(client(infra.tokens.writer).setRetrainingPolicy({ policy }))).code).toBe(GrpcStatus.PERMISSION_DENIED);
+    await client(infra.tokens.promoter).setRetrainingPolicy({ policy });
+    expect((await reader.getRetrainingPolicy({ modelName: 'fraud' })).policy).toMatchObject({
+      enabled: true,
+      cooldown: { seconds: 600, nanos: 0 },
+      dailyBudget: 2,
+      minNewRows: 50,
+      onDrift: true,
+      onPerformanceDegraded: false,
+    });
+  });
+
+  it('trains a submitted spec in the background and records the run, its artifact and its holdout', async () => {
+    const writer = client(infra.tokens.writer);
+    const submitted = (await writer.submitTraining({ spec: spec(), requestId: 'fraud-first' })).run!;
+    expect(submitted.status).toBe(trainerV1.RunStatus.RUN_STATUS_QUEUED);
+    expect((await writer.submitTraining({ spec: spec(), requestId: 'fraud-first' })).run!.runId).toBe(submitted.runId);
+
+    const run = await finished(writer, submitted.runId);
+    expect(run.error).toBe('');
+    expect(run.status).toBe(trainerV1.RunStatus.RUN_STATUS_SUCCEEDED);
+    expect(run.trigger).toBe(trainerV1.RunTrigger.RUN_TRIGGER_API);
+    expect(run.actor).toMatchObject({ team: 'fraud' });
+    expect(run.metrics.accuracy).toBeGreaterThan(0.75);
+    expect(Object.keys(run.metrics).sort()).toEqual(['accuracy', 'brier', 'f1', 'log_loss', 'precision', 'recall', 'roc_auc']);
+    expect(run.params).toMatchObject({ C: { numberValue: 1 } });
+    expect(run.lineage).toMatchObject({
+      runId: run.runId,
+      dataset: 'claims',
+      datasetVersionFrom: 1,
+      datasetVersionTo: 3,
+      featureView: FEATURE_VIEW,
+      featureViewRevision: 1,
+      features: ['amount', 'age', 'channel'],
+      label: 'is_fraud',
+      seed: 42,
+      codeVersion: 'test-build',
+    });
+    expect(run.duration!.seconds * 1000 + run.duration!.nanos / 1e6).toBeGreaterThan(0);
+    expect(featureStore.requests[0]).toMatchObject({ featureView: FEATURE_VIEW, datasetSpine: { extraColumns: ['is_fraud'] } });
+
+    // The artifact is a model that loads, and its bytes are the ones the run recorded.
+    expect(run.artifact!.key).toBe(`models/fraud/${run.runId}/model.json`);
+    const artifactBytes = await objects.get(parseObjectKey(run.artifact!.key), { expectedSha256: run.artifact!.sha256 });
+    expect(sha256Hex(artifactBytes)).toBe(run.artifact!.sha256);
+    const model = loadModel(artifactBytes.toString('utf8'));
+    expect(model.task).toBe('binary');
+    expect(model.artifact.seed).toBe(42);
+
+    // The holdout is the most recent 20% of the rows, by event time.
+    expect(run.holdout).toMatchObject({ rowCount: 60, labelColumn: 'is_fraud' });
+    const holdout = parseCsv(await objects.get(parseObjectKey(run.holdout!.data!.key), { expectedSha256: run.holdout!.data!.sha256 }));
+    expect(holdout.nRows).toBe(60);
+    expect(holdout.columns.map((c) => c.name)).toEqual(['claim_id', 'event_time', 'amount', 'age', 'channel', 'is_fraud']);
+    expect(run.holdout!.eventTimeRange!.start).toEqual(new Date(Date.UTC(2025, 0, 1) + 240 * 60_000));
+
+    let completed: EventEnvelope<trainerV1.RunCompleted> | undefined;
+    await waitFor(async () => {
+      completed = (await trainerEvents()).find((e) => e.type === RunCompletedEvent.typeName && (e.data as trainerV1.RunCompleted).runId === run.runId) as typeof completed;
+      return completed !== undefined;
+    }, 20_000, 'RunCompleted');
+    expect(completed!.key).toBe('fraud');
+    expect(completed!.causationId).toBeNull();
+    expect(completed!.data).toMatchObject({ modelName: 'fraud', metrics: run.metrics, artifact: run.artifact, holdout: { rowCount: 60 } });
+  });
+
+  it('trains a TrainModel command with a search, naming the command as the cause of RunCompleted', async () => {
+    const command = producedEvent(
+      TrainModelCommand,
+      trainerV1.TrainModel.fromPartial({
+        spec: spec({
+          modelName: 'fraud-search',
+          searchSpace: {
+            parameters: [{ name: 'C', choices: { values: [{ numberValue: 0.01 }, { numberValue: 1 }, { numberValue: 100 }] } }],
+            strategy: trainerV1.SearchStrategy.SEARCH_STRATEGY_UNSPECIFIED,
+            maxTrials: 0,
+            gridPoints: 0,
+          },
+        }),
+        trigger: trainerV1.RunTrigger.RUN_TRIGGER_COMMAND,
+        reason: 'weekly retraining',
+      }),
+      'fraud-search',
+      'flywheel/scheduler',
+    );
+    await producer.send({ topic: Topics.trainerCommands, messages: [command, command] });
+
+    const writer = client(infra.tokens.writer);
+    let runs: trainerV1.Run[] = [];
+    await waitFor(async () => {
+      runs = (await writer.listRuns({ modelName: 'fraud-search', status: 0, page: undefined })).runs;
+      return runs.length > 0;
+    }, 30_000, 'the command to become a run');
+    const run = await finished(writer, runs[0]!.runId);
+    expect(run.status).toBe(trainerV1.RunStatus.RUN_STATUS_SUCCEEDED);
+    expect(run).toMatchObject({ trigger: trainerV1.RunTrigger.RUN_TRIGGER_COMMAND, causeEventId: command.id, actor: { service: 'scheduler' } });
+    expect(run.trials.map((t) => t.params.C!.numberValue)).toEqual([0.01, 1, 100]);
+    const best = Math.max(...run.trials.map((t) => t.metricValue));
+    expect(run.params.C!.numberValue).toBe(run.trials.find((t) => t.metricValue === best)!.params.C!.numberValue);
+
+    let completed: EventEnvelope | undefined;
+    await waitFor(async () => {
+      completed = (await trainerEvents()).find((e) => e.type === RunCompletedEvent.typeName && (e.data as trainerV1.RunCompleted).runId === run.runId);
+      return completed !== undefined;
+    }, 20_000, 'RunCompleted');
+    expect(completed!.causationId).toBe(command.id);
+    // Delivered twice, the command made one run.
+    expect((await writer.listRuns({ modelName: 'fraud-search', status: 0, page: undefined })).runs).toHaveLength(1);
+  });
+
+  it('fails a run whose label is not in the training set, with RunFailed and the reason', async () => {
+    const writer = client(infra.tokens.writer);
+    const submitted = (await writer.submitTraining({ spec: spec({ modelName: 'fraud-typo', label: 'is_fruad' }), requestId: '' })).run!;
+    const run = await finished(writer, submitted.runId);
+    expect(run.status).toBe(trainerV1.RunStatus.RUN_STATUS_FAILED);
+    expect(run.failureCode).toBe(trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC);
+    expect(run.error).toContain('label column "is_fruad" is not in the training set');
+
+    let failed: EventEnvelope<trainerV1.RunFailed> | undefined;
+    await waitFor(async () => {
+      failed = (await trainerEvents()).find((e) => e.type === RunFailedEvent.typeName && (e.data as trainerV1.RunFailed).runId === run.runId) as typeof failed;
+      return failed !== undefined;
+    }, 20_000, 'RunFailed');
+    expect(failed!.data).toMatchObject({ modelName: 'fraud-typo', failureCode: trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC, error: run.error });
+  });
+
+  it('compares runs side by side and lists them newest first', async () => {
+    const reader = client(infra.tokens.reader);
+    const succeeded = (await reader.listRuns({ modelName: '', status: trainerV1.RunStatus.RUN_STATUS_SUCCEEDED, page: undefined })).runs;
+    expect(succeeded.map((r) => r.spec!.modelName)).toEqual(['fraud-search', 'fraud']);
+    const comparison = await reader.compareRuns({ runIds: succeeded.map((r) => r.runId) });
+    expect(comparison.metricNames).toEqual(['accuracy', 'brier', 'f1', 'log_loss', 'precision', 'recall', 'roc_auc']);
+    const accuracies = comparison.runs.map((r) => r.metrics.accuracy!);
+    expect(comparison.bestRunId).toBe(comparison.runs[accuracies.indexOf(Math.max(...accuracies))]!.runId);
+    const firstPage = await reader.listRuns({ modelName: '', status: 0, page: { pageSize: 2, pageToken: '' } });
+    const secondPage = await reader.listRuns({ modelName: '', status: 0, page: { pageSize: 2, pageToken: firstPage.page!.nextPageToken } });
+    expect([...firstPage.runs, ...secondPage.runs].map((r) => r.spec!.modelName)).toEqual(['fraud-typo', 'fraud-search', 'fraud']);
+    expect(secondPage.page!.nextPageToken).toBe('');
+    expect((await grpcError(reader.getRun({ runId: '00000000-0000-4000-8000-000000000000' }))).code).toBe(GrpcStatus.NOT_FOUND);
+  });
+});

@@ -1,0 +1,37 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { type featureStoreV1, GrpcServices } from '@flywheel/contracts';
+import { createGrpcClient, type GrpcClient, InjectConfig } from '@flywheel/platform';
+import { type TrainerConfig } from '../trainer.config';
+import { FeatureStoreError, FeatureStorePort } from './feature-store.port';
+
+/** The feature store over gRPC, with the trainer's own token. */
+@Injectable()
+export class GrpcFeatureStore extends FeatureStorePort implements OnModuleDestroy {
+  private readonly client: GrpcClient<featureStoreV1.FeatureStoreServiceController>;
+
+  constructor(@InjectConfig() config: TrainerConfig) {
+    super();
+    this.client = createGrpcClient<featureStoreV1.FeatureStoreServiceController>(GrpcServices.featureStore, {
+      address: config.FEATURE_STORE_GRPC_ADDRESS,
+      token: config.FLYWHEEL_SERVICE_TOKEN,
+      deadlineMs: config.FEATURE_STORE_DEADLINE_MS,
+      maxMessageBytes: config.GRPC_MAX_MESSAGE_BYTES,
+    });
+  }
+
+  async getHistoricalFeatures(request: featureStoreV1.GetHistoricalFeaturesRequest): Promise<featureStoreV1.GetHistoricalFeaturesResponse> {
+    try {
+      return await this.client.getHistoricalFeatures(request);
+    } catch (error) {
+      const code = (error as Partial<ServiceError>).code;
+      const details = (error as Partial<ServiceError>).details ?? (error as Error).message;
+      const invalid = code === GrpcStatus.INVALID_ARGUMENT || code === GrpcStatus.NOT_FOUND || code === GrpcStatus.FAILED_PRECONDITION;
+      throw new FeatureStoreError(`feature store: ${code === undefined ? '' : `${GrpcStatus[code]}: `}${details}`, invalid);
+    }
+  }
+
+  onModuleDestroy(): void {
+    this.client.close();
+  }
+}
