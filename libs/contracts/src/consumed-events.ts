@@ -1,7 +1,9 @@
 /**
- * What each service consumes, as fresh registries for `decodeEvent`. A record of any other
- * type on a subscribed topic is an `unknown-type` decode error, i.e. a dead letter, so adding a
- * consumed type is a deliberate edit here.
+ * What each service consumes, as fresh registries for `decodeEvent`: the documentation of the
+ * flows, and what tests decode with. The consumers of `@flywheel/messaging` validate every
+ * record against all of the platform's types: a valid event of a type a group does not handle
+ * (a `RunFailed` on the trainer topic, for the registry) is acknowledged and skipped, and only
+ * an invalid record or an unknown type is a dead letter.
  */
 import { EventTypeRegistry } from './envelope';
 import {
