@@ -1,11 +1,17 @@
 import { type CommandGroup } from '../command';
 import { authGroup } from './auth';
+import { datasetsGroup } from './datasets';
+import { deploymentsGroup } from './deployments';
+import { featuresGroup } from './features';
 import { mlGroup } from './ml';
+import { modelsGroup } from './models';
+import { predictCommand } from './predict';
+import { runsGroup, trainCommand } from './runs';
 
 /** Every command of the `flywheel` tool; a new area adds its group here. */
 export const flywheel: CommandGroup = {
   kind: 'group',
   name: 'flywheel',
   summary: 'Flywheel, a self-hosted MLOps platform.',
-  children: [mlGroup, authGroup],
+  children: [mlGroup, authGroup, modelsGroup, featuresGroup, datasetsGroup, deploymentsGroup, predictCommand, runsGroup, trainCommand],
 };

@@ -1,0 +1,261 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { type commonV1, type ingestionV1 } from '@flywheel/contracts';
+import { type OptionSpecs, type ParsedOptions } from '../../args';
+import { type Command } from '../../command';
+import { UsageError, userInput } from '../../errors';
+import { table, toJson } from '../../output';
+
+/** The platform and contracts libraries load gRPC and NestJS; only these commands need them. */
+const platform = () => import('@flywheel/platform');
+const contracts = () => import('@flywheel/contracts');
+
+const DEFAULT_ADDRESS = '127.0.0.1:50051';
+const ROWS_PER_BATCH = 1000;
+
+const connection: OptionSpecs = {
+  address: { type: 'string', value: 'host:port', description: `ingestion gRPC address (default $FLYWHEEL_INGESTION_ADDRESS or ${DEFAULT_ADDRESS})` },
+  token: { type: 'string', value: 'token', description: 'API token (default $FLYWHEEL_TOKEN)' },
+  json: { type: 'boolean', description: 'print one JSON document' },
+};
+
+const datasetOption: OptionSpecs = { dataset: { type: 'string', required: true, value: 'name', description: 'the dataset' } };
+
+type Client = Awaited<ReturnType<typeof connect>>;
+
+async function connect(options: ParsedOptions) {
+  const { createGrpcClient } = await platform();
+  const { GrpcServices } = await contracts();
+  const token = options.string('token') ?? process.env.FLYWHEEL_TOKEN;
+  if (!token) throw new UsageError('no token: pass --token or set FLYWHEEL_TOKEN');
+  const address = options.string('address') ?? process.env.FLYWHEEL_INGESTION_ADDRESS ?? DEFAULT_ADDRESS;
+  return createGrpcClient<ingestionV1.IngestionServiceController>(GrpcServices.ingestion, { address, token });
+}
+
+/** Runs `work` with a client, turning a gRPC error into a one-line usage error. */
+async function withClient<T>(options: ParsedOptions, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = await connect(options);
+  try {
+    return await work(client);
+  } catch (error) {
+    const grpc = error as { code?: number; details?: string };
+    if (typeof grpc.code === 'number') {
+      const { status } = await import('@grpc/grpc-js');
+      throw new UsageError(`${status[grpc.code] ?? grpc.code}: ${grpc.details ?? ''}`);
+    }
+    throw error;
+  } finally {
+    client.close();
+  }
+}
+
+const time = (d: Date | undefined | null) => (d ? new Date(d).toISOString() : '-');
+
+export const listCommand: Command = {
+  kind: 'command',
+  name: 'list',
+  summary: 'List datasets with their latest version.',
+  usage: '[--address <host:port>] [--token <token>] [--json]',
+  options: connection,
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const datasets: ingestionV1.Dataset[] = [];
+      let pageToken = '';
+      // Bounded by the server's paging: each page is followed until it says there is no next one.
+      do {
+        const response = await client.listDatasets({ page: { pageSize: 1000, pageToken } });
+        datasets.push(...response.datasets);
+        pageToken = response.page?.nextPageToken ?? '';
+      } while (pageToken);
+      if (options.flag('json')) return io.stdout(toJson(datasets));
+      io.stdout(`${table(['name', 'latest', 'columns', 'owner', 'topic'], datasets.map((d) => [d.name, d.latestVersion, d.contract?.columns.length ?? 0, d.ownerTeam, d.ingestTopic]))}\n`);
+    }),
+};
+
+export const showCommand: Command = {
+  kind: 'command',
+  name: 'show',
+  summary: 'Show a dataset: its contract and commit policy.',
+  usage: '--dataset <name> [--json]',
+  options: { ...datasetOption, ...connection },
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const { commonV1 } = await contracts();
+      const dataset = (await client.getDataset({ name: options.required('dataset') })).dataset!;
+      if (options.flag('json')) return io.stdout(toJson(dataset));
+      const contract = dataset.contract!;
+      const policy = dataset.commitPolicy;
+      io.stdout(
+        `${dataset.name} — ${dataset.description || '(no description)'}\n` +
+          `owner ${dataset.ownerTeam || '-'}, latest version ${dataset.latestVersion}, topic ${dataset.ingestTopic}\n` +
+          `commit every ${policy?.maxRows ?? '-'} rows or ${policy?.maxInterval ? policy.maxInterval.seconds + policy.maxInterval.nanos / 1e9 : '-'} s\n` +
+          `unique key: ${contract.uniqueKey.join(', ') || '-'}; event time: ${contract.eventTimeColumn || '-'}\n\n` +
+          `${table(
+            ['column', 'type', 'required', 'min', 'max', 'allowed'],
+            contract.columns.map((c) => [
+              c.name,
+              (commonV1.ColumnType[c.type] ?? String(c.type)).replace('COLUMN_TYPE_', '').toLowerCase(),
+              c.required ? 'yes' : 'no',
+              c.min ?? '-',
+              c.max ?? '-',
+              c.allowedValues.join('|') || '-',
+            ]),
+          )}\n`,
+      );
+    }),
+};
+
+export const versionsCommand: Command = {
+  kind: 'command',
+  name: 'versions',
+  summary: "List a dataset's versions, newest first.",
+  usage: '--dataset <name> [--json]',
+  options: { ...datasetOption, ...connection },
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const { ingestionV1 } = await contracts();
+      const response = await client.listVersions({ dataset: options.required('dataset'), page: { pageSize: 1000, pageToken: '' } });
+      if (options.flag('json')) return io.stdout(toJson(response.versions));
+      io.stdout(
+        `${table(
+          ['version', 'rows', 'total', 'quarantined', 'trigger', 'committed', 'sha256', 'object'],
+          response.versions.map((v) => [
+            v.version,
+            v.rowCount,
+            v.cumulativeRowCount,
+            v.quarantinedCount,
+            (ingestionV1.CommitTrigger[v.trigger] ?? String(v.trigger)).replace('COMMIT_TRIGGER_', '').toLowerCase(),
+            time(v.commitTime),
+            v.object?.sha256.slice(0, 12) ?? '-',
+            v.object?.key ?? '-',
+          ]),
+        )}\n`,
+      );
+    }),
+};
+
+export const quarantineCommand: Command = {
+  kind: 'command',
+  name: 'quarantine',
+  summary: "List a dataset's quarantined records, newest first, with what is wrong with each.",
+  usage: '--dataset <name> [--limit <n>] [--json]',
+  options: { ...datasetOption, limit: { type: 'string', value: 'n', description: 'at most this many records (default 50)' }, ...connection },
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const limit = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
+      const response = await client.listQuarantine({ dataset: options.required('dataset'), page: { pageSize: limit, pageToken: '' } });
+      if (options.flag('json')) return io.stdout(toJson(response.records));
+      io.stdout(
+        `${table(
+          ['time', 'origin', 'problems', 'record'],
+          response.records.map((r) => [time(r.quarantineTime), r.origin, r.violations.map((v) => v.message).join('; '), r.raw.length > 60 ? `${r.raw.slice(0, 60)}…` : r.raw]),
+        )}\n`,
+      );
+    }),
+};
+
+export const ingestCommand: Command = {
+  kind: 'command',
+  name: 'ingest',
+  summary: 'Send the rows of a CSV file to a dataset (validated against its contract).',
+  usage: '--dataset <name> --file <data.csv> [--commit] [--json]',
+  options: {
+    ...datasetOption,
+    file: { type: 'string', required: true, value: 'file', description: 'CSV with a header of column names' },
+    commit: { type: 'boolean', description: 'commit a version right after the last row' },
+    ...connection,
+  },
+  details: [
+    'Cells are typed by the dataset contract: numbers for double and integer columns, true/false',
+    'for booleans, RFC 3339 text for timestamps; an empty cell is null. Rows go in batches of',
+    `${ROWS_PER_BATCH} whose ids derive from the file's content, so running the command again on the`,
+    'same file adds nothing.',
+  ].join('\n'),
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const name = options.required('dataset');
+      const file = options.required('file');
+      const bytes = userInput(file, () => readFileSync(file));
+      const dataset = (await client.getDataset({ name })).dataset!;
+      const { commonV1 } = await contracts();
+      const rows = userInput(file, () => csvRows(bytes.toString('utf8'), dataset.contract!, commonV1.ColumnType));
+      const fingerprint = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+      const total = { accepted: 0, quarantined: 0, duplicates: 0, rejections: [] as ingestionV1.RecordRejection[], committedVersion: 0 };
+      for (let start = 0, batch = 0; start < rows.length || (batch === 0 && options.flag('commit')); start += ROWS_PER_BATCH, batch++) {
+        const last = start + ROWS_PER_BATCH >= rows.length;
+        const response = await client.ingest({ dataset: name, rows: rows.slice(start, start + ROWS_PER_BATCH), batchId: `cli-${fingerprint}-${batch}`, commitNow: last && options.flag('commit') });
+        const summary = response.summary!;
+        total.accepted += summary.accepted;
+        total.quarantined += summary.quarantined;
+        total.duplicates += summary.duplicates;
+        total.rejections.push(...summary.rejections.map((r) => ({ ...r, index: r.index + start })));
+        if (summary.committedVersion) total.committedVersion = summary.committedVersion.version;
+        io.stderr(`sent ${Math.min(start + ROWS_PER_BATCH, rows.length)} of ${rows.length} rows\n`);
+        if (last) break;
+      }
+      if (options.flag('json')) return io.stdout(toJson({ dataset: name, file, rows: rows.length, ...total }));
+      io.stdout(`${table(['rows', 'accepted', 'quarantined', 'duplicates', 'committed version'], [[rows.length, total.accepted, total.quarantined, total.duplicates, total.committedVersion || '-']])}\n`);
+      if (total.rejections.length > 0) {
+        io.stdout(`\n${table(['line', 'problems'], total.rejections.slice(0, 20).map((r) => [r.index + 2, r.record?.violations.map((v) => v.message).join('; ') ?? '']))}\n`);
+      }
+    }),
+};
+
+/** Splits CSV text (RFC 4180 quoting) into records of fields. */
+function splitCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let field = '';
+  let record: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      record.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      record.push(field);
+      if (record.length > 1 || record[0] !== '') records.push(record);
+      record = [];
+      field = '';
+    } else field += c;
+  }
+  if (quoted) throw new Error('a quoted field is not closed');
+  if (field !== '' || record.length > 0) {
+    record.push(field);
+    records.push(record);
+  }
+  return records;
+}
+
+/** CSV rows as gRPC rows typed by the contract; what does not fit is sent as text for the server to quarantine. */
+export function csvRows(text: string, contract: ingestionV1.DataContract, ColumnType: typeof commonV1.ColumnType): commonV1.Row[] {
+  const [header, ...body] = splitCsv(text);
+  if (!header) throw new Error('the file is empty');
+  const types = new Map(contract.columns.map((c) => [c.name, c.type]));
+  return body.map((cells, line) => {
+    if (cells.length !== header.length) throw new Error(`line ${line + 2} has ${cells.length} fields, the header ${header.length}`);
+    const row: commonV1.Row = { values: {} };
+    header.forEach((column, j) => {
+      const cell = cells[j]!;
+      if (cell === '') {
+        row.values[column] = {};
+        return;
+      }
+      const type = types.get(column);
+      const number = Number(cell);
+      if ((type === ColumnType.COLUMN_TYPE_DOUBLE || type === ColumnType.COLUMN_TYPE_INTEGER) && cell.trim() !== '' && Number.isFinite(number)) row.values[column] = { numberValue: number };
+      else if (type === ColumnType.COLUMN_TYPE_BOOLEAN && (cell === 'true' || cell === 'false')) row.values[column] = { boolValue: cell === 'true' };
+      else row.values[column] = { stringValue: cell };
+    });
+    return row;
+  });
+}
+

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CommitScheduler } from './commit-scheduler';
+import { DatasetsGrpcController } from './datasets.grpc-controller';
+import { DatasetsHealth } from './datasets.health';
+import { DatasetsRepository } from './datasets.repository';
+import { DatasetsService } from './datasets.service';
+import { IngestTopicConsumers } from './ingest-topic-consumers';
+
+@Module({
+  controllers: [DatasetsGrpcController],
+  providers: [DatasetsRepository, DatasetsService, IngestTopicConsumers, CommitScheduler, DatasetsHealth],
+})
+export class DatasetsModule {}

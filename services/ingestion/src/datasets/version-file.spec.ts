@@ -1,0 +1,54 @@
+import { commonV1 } from '@flywheel/contracts';
+import { parseCsv } from '@flywheel/ml';
+import { type Contract } from './dataset-contract';
+import { buildVersionFile } from './version-file';
+
+const { ColumnType } = commonV1;
+
+const contract: Contract = {
+  columns: [
+    { name: 'id', type: ColumnType.COLUMN_TYPE_STRING, required: true, min: null, max: null, allowedValues: [], description: '' },
+    { name: 'amount', type: ColumnType.COLUMN_TYPE_DOUBLE, required: false, min: null, max: null, allowedValues: [], description: '' },
+    { name: 'fraud', type: ColumnType.COLUMN_TYPE_BOOLEAN, required: false, min: null, max: null, allowedValues: [], description: '' },
+    { name: 'note', type: ColumnType.COLUMN_TYPE_STRING, required: false, min: null, max: null, allowedValues: [], description: '' },
+    { name: 'at', type: ColumnType.COLUMN_TYPE_TIMESTAMP, required: true, min: null, max: null, allowedValues: [], description: '' },
+  ],
+  uniqueKey: [],
+  eventTimeColumn: 'at',
+};
+
+const rows = [
+  { id: 'a', amount: 1, fraud: true, note: null, at: '2025-01-01T00:00:02.000Z' },
+  { id: 'b, "quoted"', amount: 2, fraud: false, note: null, at: '2025-01-01T00:00:00.000Z' },
+  { id: 'c', amount: null, fraud: true, note: null, at: '2025-01-01T00:00:01.000Z' },
+  { id: 'd', amount: 6, fraud: true, note: null, at: '2025-01-01T00:00:03.000Z' },
+];
+
+describe('version file', () => {
+  it('writes the records as CSV in contract order that reads back to the same values', () => {
+    const { body } = buildVersionFile(contract, rows);
+    const text = body.toString('utf8');
+    expect(text.split('\n')[0]).toBe('id,amount,fraud,note,at');
+    expect(text.split('\n')[2]).toBe('"b, ""quoted""",2,false,,2025-01-01T00:00:00.000Z');
+    const table = parseCsv(body, { schema: { amount: 'numeric', id: 'categorical' } });
+    expect(table.nRows).toBe(4);
+  });
+
+  it('profiles each column for the contract: sample std, 21 quantiles, categories by frequency, nulls counted', () => {
+    const { profile } = buildVersionFile(contract, rows);
+    expect(profile.rowCount).toBe(4);
+    const amount = profile.columns[1]!;
+    expect(amount).toMatchObject({ name: 'amount', count: 3, nullCount: 1, numeric: { min: 1, max: 6, mean: 3 } });
+    // values 1, 2, 6: sample variance ((4 + 1 + 9) / 2) = 7
+    expect(amount.numeric!.std).toBeCloseTo(Math.sqrt(7), 12);
+    expect(amount.numeric!.quantiles).toHaveLength(21);
+    expect(profile.columns[2]).toMatchObject({ count: 4, categorical: { distinctCount: 2, topValues: [{ value: 'true', count: 3 }, { value: 'false', count: 1 }], otherCount: 0 } });
+    expect(profile.columns[3]).toEqual({ name: 'note', type: ColumnType.COLUMN_TYPE_STRING, count: 0, nullCount: 4 });
+    expect(profile.columns[4]!.numeric!.min).toBe(Date.parse('2025-01-01T00:00:00.000Z'));
+  });
+
+  it('records the event-time range as [earliest, latest + 1 ms)', () => {
+    expect(buildVersionFile(contract, rows).eventTimeRange).toEqual({ start: new Date('2025-01-01T00:00:00.000Z'), end: new Date('2025-01-01T00:00:03.001Z') });
+    expect(buildVersionFile({ ...contract, eventTimeColumn: '' }, rows).eventTimeRange).toBeNull();
+  });
+});
