@@ -1,53 +1,27 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type commonV1, type ingestionV1 } from '@flywheel/contracts';
+import type { GrpcClient } from '@flywheel/platform';
 import { type OptionSpecs, type ParsedOptions } from '../../args';
 import { type Command } from '../../command';
-import { UsageError, userInput } from '../../errors';
+import { userInput } from '../../errors';
+import { connectionOptions, Targets, withService } from '../../grpc/service-connection';
 import { table, toJson } from '../../output';
 
-/** The platform and contracts libraries load gRPC and NestJS; only these commands need them. */
-const platform = () => import('@flywheel/platform');
+/** Loaded on use: the generated code pulls in gRPC. */
 const contracts = () => import('@flywheel/contracts');
 
-const DEFAULT_ADDRESS = '127.0.0.1:50051';
 const ROWS_PER_BATCH = 1000;
 
-const connection: OptionSpecs = {
-  address: { type: 'string', value: 'host:port', description: `ingestion gRPC address (default $FLYWHEEL_INGESTION_ADDRESS or ${DEFAULT_ADDRESS})` },
-  token: { type: 'string', value: 'token', description: 'API token (default $FLYWHEEL_TOKEN)' },
-  json: { type: 'boolean', description: 'print one JSON document' },
-};
+const connection: OptionSpecs = connectionOptions(Targets.ingestion);
 
 const datasetOption: OptionSpecs = { dataset: { type: 'string', required: true, value: 'name', description: 'the dataset' } };
 
-type Client = Awaited<ReturnType<typeof connect>>;
+type Client = GrpcClient<ingestionV1.IngestionServiceController>;
 
-async function connect(options: ParsedOptions) {
-  const { createGrpcClient } = await platform();
-  const { GrpcServices } = await contracts();
-  const token = options.string('token') ?? process.env.FLYWHEEL_TOKEN;
-  if (!token) throw new UsageError('no token: pass --token or set FLYWHEEL_TOKEN');
-  const address = options.string('address') ?? process.env.FLYWHEEL_INGESTION_ADDRESS ?? DEFAULT_ADDRESS;
-  return createGrpcClient<ingestionV1.IngestionServiceController>(GrpcServices.ingestion, { address, token });
-}
-
-/** Runs `work` with a client, turning a gRPC error into a one-line usage error. */
-async function withClient<T>(options: ParsedOptions, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connect(options);
-  try {
-    return await work(client);
-  } catch (error) {
-    const grpc = error as { code?: number; details?: string };
-    if (typeof grpc.code === 'number') {
-      const { status } = await import('@grpc/grpc-js');
-      throw new UsageError(`${status[grpc.code] ?? grpc.code}: ${grpc.details ?? ''}`);
-    }
-    throw error;
-  } finally {
-    client.close();
-  }
-}
+/** Runs `work` with a client; a gRPC error becomes a one-line usage error. */
+const withClient = <T>(options: ParsedOptions, work: (client: Client) => Promise<T>): Promise<T> =>
+  withService<ingestionV1.IngestionServiceController, T>(Targets.ingestion, options, (client) => work(client));
 
 const time = (d: Date | undefined | null) => (d ? new Date(d).toISOString() : '-');
 
@@ -55,7 +29,7 @@ export const listCommand: Command = {
   kind: 'command',
   name: 'list',
   summary: 'List datasets with their latest version.',
-  usage: '[--address <host:port>] [--token <token>] [--json]',
+  usage: '[--address <host:port>] [--json]',
   options: connection,
   run: (options, io) =>
     withClient(options, async (client) => {

@@ -1,48 +1,22 @@
 import { type commonV1, type trainerV1 } from '@flywheel/contracts';
+import type { GrpcClient } from '@flywheel/platform';
 import { type OptionSpecs, type ParsedOptions } from '../../args';
 import { type Command } from '../../command';
 import { UsageError } from '../../errors';
+import { connectionOptions, Targets, withService } from '../../grpc/service-connection';
 import { table, toJson } from '../../output';
 
-/** The platform and contracts libraries load gRPC and NestJS; only these commands need them. */
-const platform = () => import('@flywheel/platform');
+/** Loaded on use: the generated code pulls in gRPC. */
 const contracts = () => import('@flywheel/contracts');
 
-const DEFAULT_ADDRESS = '127.0.0.1:50053';
 
-const connection: OptionSpecs = {
-  address: { type: 'string', value: 'host:port', description: `trainer gRPC address (default $FLYWHEEL_TRAINER_ADDRESS or ${DEFAULT_ADDRESS})` },
-  token: { type: 'string', value: 'token', description: 'API token (default $FLYWHEEL_TOKEN)' },
-  json: { type: 'boolean', description: 'print one JSON document' },
-};
+const connection: OptionSpecs = connectionOptions(Targets.trainer);
 
-type Client = Awaited<ReturnType<typeof connect>>;
+type Client = GrpcClient<trainerV1.TrainerServiceController>;
 
-async function connect(options: ParsedOptions) {
-  const { createGrpcClient } = await platform();
-  const { GrpcServices } = await contracts();
-  const token = options.string('token') ?? process.env.FLYWHEEL_TOKEN;
-  if (!token) throw new UsageError('no token: pass --token or set FLYWHEEL_TOKEN');
-  const address = options.string('address') ?? process.env.FLYWHEEL_TRAINER_ADDRESS ?? DEFAULT_ADDRESS;
-  return createGrpcClient<trainerV1.TrainerServiceController>(GrpcServices.trainer, { address, token });
-}
-
-/** Runs `work` with a client, turning a gRPC error into a one-line usage error. */
-async function withClient<T>(options: ParsedOptions, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = await connect(options);
-  try {
-    return await work(client);
-  } catch (error) {
-    const grpc = error as { code?: number; details?: string };
-    if (typeof grpc.code === 'number') {
-      const { status } = await import('@grpc/grpc-js');
-      throw new UsageError(`${status[grpc.code] ?? grpc.code}: ${grpc.details ?? ''}`);
-    }
-    throw error;
-  } finally {
-    client.close();
-  }
-}
+/** Runs `work` with a client; a gRPC error becomes a one-line usage error. */
+const withClient = <T>(options: ParsedOptions, work: (client: Client) => Promise<T>): Promise<T> =>
+  withService<trainerV1.TrainerServiceController, T>(Targets.trainer, options, (client) => work(client));
 
 const time = (d: Date | undefined | null) => (d ? new Date(d).toISOString() : '-');
 const seconds = (d: { seconds: number; nanos: number } | undefined | null) => (d ? (d.seconds + d.nanos / 1e9).toFixed(2) : '-');
