@@ -16,7 +16,8 @@ const REPO_ROOT = resolve(__dirname, '../../..');
 interface Running {
   child: ChildProcess;
   output: string[];
-  exited: Promise<number | null>;
+  /** The exit code, or the signal that ended npm. */
+  exited: Promise<number | string | null>;
 }
 
 /** `npm start` in its own process group, as a terminal runs it, so Ctrl-C reaches every process. */
@@ -25,7 +26,7 @@ function npmStart(env: NodeJS.ProcessEnv): Running {
   const output: string[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
   createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   return { child, output, exited };
 }
 
@@ -63,6 +64,15 @@ function descendants(pid: number): number[] {
   };
   walk(pid);
   return out;
+}
+
+/** Ctrl-C for the whole group; nothing to do if it has already gone. */
+function interrupt(running: Running): void {
+  try {
+    process.kill(-running.child.pid!, 'SIGINT');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
@@ -126,9 +136,11 @@ describe('npm start', () => {
       // npm, the launcher, six services and PostgreSQL's processes at least.
       expect(pids.length).toBeGreaterThanOrEqual(8);
     } finally {
-      process.kill(-first.child.pid!, 'SIGINT');
+      interrupt(first);
     }
-    expect(await first.exited).toBe(0);
+    // npm itself ends on the Ctrl-C; the launcher finishes stopping everything first.
+    expect([0, 'SIGINT']).toContain(await first.exited);
+    await waitForLine(first, /^stopped\.$/, 60_000);
     await new Promise((r) => setTimeout(r, 500));
     expect(pids.filter(alive)).toEqual([]);
 
@@ -138,8 +150,9 @@ describe('npm start', () => {
       expect(second.output.some((l) => /^\s+fw_/.test(l))).toBe(false);
       expect(await grpcHealth(`127.0.0.1:${ports.registry.grpc}`)).toBe('SERVING');
     } finally {
-      process.kill(-second.child.pid!, 'SIGINT');
+      interrupt(second);
     }
-    expect(await second.exited).toBe(0);
+    expect([0, 'SIGINT']).toContain(await second.exited);
+    await waitForLine(second, /^stopped\.$/, 60_000);
   });
 });

@@ -6,3 +6,4 @@ export * from './eventually';
 export * from './kafka-topic-reader';
 export * from './service-infrastructure';
 export * from './compose-environment';
+export * from './kustomize-environment';

@@ -159,7 +159,12 @@ export class PlatformLauncher {
       };
     }
     this.progress('starting PostgreSQL');
-    const server = await PostgresServer.start({ dataDir: join(dataDir, 'postgres'), port: this.port('POSTGRES_PORT', 5433), password });
+    const server = await PostgresServer.start({
+      dataDir: join(dataDir, 'postgres'),
+      port: this.port('POSTGRES_PORT', 5433),
+      password,
+      onNotice: (message) => this.progress(message),
+    });
     this.infrastructure.push(server);
     this.endpoints.push({ name: 'postgres', kind: 'infrastructure', address: `${server.host}:${server.port}`, detail: 'embedded (one database per service)', embedded: true });
     return (service) => server.ensureDatabase(databaseName(service));

