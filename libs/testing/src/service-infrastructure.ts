@@ -35,12 +35,12 @@ export interface ServiceInfrastructure {
 export async function startServiceInfrastructure(): Promise<ServiceInfrastructure> {
   // Loaded here, not at the top: most suites import @flywheel/testing for small helpers and
   // should not pay for the broker, the S3 store and NestJS.
-  const { S3Server, startTestBroker } = await import('@flywheel/devstack');
+  const { S3Server, jsonLogger, startTestBroker } = await import('@flywheel/devstack');
   const { issueToken, Role } = await import('@flywheel/platform');
   const dir = mkdtempSync(join(tmpdir(), 'flywheel-services-'));
   const [postgres, broker] = await Promise.all([startTestPostgres(), startTestBroker()]);
   const s3Keys = { accessKey: `TEST${randomBytes(6).toString('hex').toUpperCase()}`, secretKey: randomBytes(18).toString('base64url') };
-  const s3 = await S3Server.start({ port: 0, dataDir: join(dir, 's3'), ...s3Keys });
+  const s3 = await S3Server.start({ port: 0, dataDir: join(dir, 's3'), ...s3Keys, logger: jsonLogger('warn', 's3-server') });
   const tokensFile = join(dir, 'tokens.json');
   const tokens: TestTokens = {
     reader: issueToken(tokensFile, { team: 'analysts', roles: [Role.Read] }).token,

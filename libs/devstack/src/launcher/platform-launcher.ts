@@ -183,6 +183,7 @@ export class PlatformLauncher {
       dataDir: join(dataDir, 's3'),
       accessKey: secrets.s3AccessKey,
       secretKey: secrets.s3SecretKey,
+      logger: jsonLogger('warn', 's3-server'),
     });
     this.infrastructure.push(server);
     this.endpoints.push({ name: 's3', kind: 'infrastructure', address: server.endpoint, detail: 'embedded S3-compatible store', embedded: true });

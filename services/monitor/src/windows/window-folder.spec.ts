@@ -100,6 +100,21 @@ describe('window folding and drift', () => {
     expect(amount).toMatchObject({ test: 4, drifted: true, referenceCount: 5_000, currentCount: WINDOW, threshold: 0.1 });
   });
 
+  it('corrects the prediction\'s p-value test together with the features\'', () => {
+    const training = generateClaims(500, 1);
+    const small = referenceFrom(training);
+    const baseline = { '0': training.filter((c) => c.amount <= 1100).length, '1': training.filter((c) => c.amount > 1100).length };
+    const withBaseline: Reference = { ...small, predictionBaseline: baseline };
+    const live = predictions(generateClaims(WINDOW, 6), 'corrected');
+    const judge = (correct: boolean) =>
+      foldEntries(context(withBaseline, policy({ correctForMultipleTests: correct })), open(withBaseline), live).closed[0].judgement.report;
+    // 500 reference rows: every test is a p-value test (KS, chi-square, z), so the family is 5 features + the prediction.
+    expect(judge(false).prediction?.threshold).toBeCloseTo(0.05, 12);
+    const corrected = judge(true);
+    expect(corrected.prediction?.threshold).toBeCloseTo(0.05 / 6, 12);
+    expect(corrected.features.every((f) => Math.abs(f.threshold - 0.05 / 6) < 1e-12)).toBe(true);
+  });
+
   it('uses the policy’s test and threshold for one feature and reports it', () => {
     const live = generateClaims(WINDOW, 4);
     const p = policy({ featureTests: [{ feature: 'region', test: 'psi', threshold: 0.2 }, { feature: 'tenure', test: 'ks', threshold: 0.05 }] });

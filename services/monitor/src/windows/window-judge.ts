@@ -91,20 +91,27 @@ export function judgeWindow(input: JudgeInput): Judgement {
   }
 
   let columns = results.map((r) => r.result);
-  if (policy.correctForMultipleTests && columns.length > 1) {
-    const k = columns.length;
-    columns = columns.map((c) => {
+  let prediction = predictionDrift(reference, window);
+  // The prediction's test belongs to the same family as the features': without it in the
+  // correction, an unchanged output distribution alone would raise drift now and then.
+  const family = columns.length + (prediction ? 1 : 0);
+  if (policy.correctForMultipleTests && family > 1) {
+    const correct = (c: ColumnDriftResult): ColumnDriftResult => {
       if (STAT_TEST_KIND[c.test] !== 'p-value') return c;
-      const threshold = c.threshold / k;
+      const threshold = c.threshold / family;
       return { ...c, threshold, drifted: isDrifted(c.test, { statistic: c.statistic, pValue: c.pValue }, threshold) };
-    });
+    };
+    columns = columns.map(correct);
+    if (prediction) prediction = { ...prediction, result: correct(prediction.result) };
   }
   const decided = decideDatasetDrift(columns, { method: 'share', share: policy.driftShareThreshold });
   const features = decided.columns.map((c, i) =>
     featureDrift(c, reference.columnTypes[c.name] ?? commonV1.ColumnType.COLUMN_TYPE_DOUBLE, reference.profile.features.find((f) => f.name === c.name)?.count ?? 0, results[i].window.count),
   );
 
-  const prediction = predictionDrift(reference, window);
+  const predictionReport = prediction
+    ? featureDrift(prediction.result, commonV1.ColumnType.COLUMN_TYPE_STRING, prediction.referenceCount, prediction.currentCount)
+    : null;
   const report = monitorV1.DriftReport.fromPartial({
     reportId: input.reportId,
     modelName: reference.modelName,
@@ -112,7 +119,7 @@ export function judgeWindow(input: JudgeInput): Judgement {
     window: { start: input.start, end: input.end },
     reference: reference.source ?? undefined,
     features,
-    prediction: prediction ?? undefined,
+    prediction: predictionReport ?? undefined,
     driftedShare: decided.dataset.shareOfDriftedColumns,
     driftShareThreshold: policy.driftShareThreshold,
     datasetDrift: decided.dataset.drifted,
@@ -124,7 +131,7 @@ export function judgeWindow(input: JudgeInput): Judgement {
     report,
     driftedFeatures: features.filter((f) => f.drifted).map((f) => f.feature),
     datasetDrift: decided.dataset.drifted,
-    predictionDrift: prediction?.drifted ?? false,
+    predictionDrift: predictionReport?.drifted ?? false,
     performance: judgePerformance(reference, policy, window.labels),
     newBaseline: baselineMissing ? Object.fromEntries(window.outputs) : null,
   };
@@ -145,7 +152,10 @@ function featureDrift(c: ColumnDriftResult, type: commonV1.ColumnType, reference
 }
 
 /** Drift of the output classes against the version's first window; null without that baseline. */
-function predictionDrift(reference: Reference, window: WindowSummary): monitorV1.FeatureDrift | null {
+function predictionDrift(
+  reference: Reference,
+  window: WindowSummary,
+): { result: ColumnDriftResult; referenceCount: number; currentCount: number } | null {
   const baseline = reference.predictionBaseline;
   if (baseline === null || window.outputs.size === 0) return null;
   const count = Object.values(baseline).reduce((a, b) => a + b, 0);
@@ -155,7 +165,7 @@ function predictionDrift(reference: Reference, window: WindowSummary): monitorV1
   for (const [key, n] of window.outputs) current.frequencies.set(key, n);
   current.count = [...window.outputs.values()].reduce((a, b) => a + b, 0);
   const [result] = sketchDriftReport({ version: PROFILE_VERSION, rows: count, features: [profile] }, new Map([[PREDICTION_FEATURE, current]])).columns;
-  return featureDrift(result, commonV1.ColumnType.COLUMN_TYPE_STRING, count, current.count);
+  return { result, referenceCount: count, currentCount: current.count };
 }
 
 /** Accuracy of classification labels (the library's metric over the tallied pairs). */

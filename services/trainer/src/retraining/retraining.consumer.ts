@@ -44,9 +44,14 @@ function triggerOf(event: EventEnvelope<monitorV1.DriftDetected | monitorV1.Perf
   if (event.type === DriftDetectedEvent.typeName) {
     const drift = data as monitorV1.DriftDetected;
     const report = drift.report;
-    const features = drift.driftedFeatures.length > 0 ? drift.driftedFeatures.join(', ') : 'no single feature';
-    const share = report ? ` (share ${report.driftedShare.toFixed(2)} ≥ ${report.driftShareThreshold.toFixed(2)})` : '';
-    return trigger(event, report?.modelName || event.key, 'drift', `drift on ${features}${share}`);
+    // A report can drift on its predictions alone; say which it was rather than a share it did not reach.
+    const reason =
+      drift.driftedFeatures.length > 0
+        ? `drift on ${drift.driftedFeatures.join(', ')}${report ? ` (share ${report.driftedShare.toFixed(2)} ≥ ${report.driftShareThreshold.toFixed(2)})` : ''}`
+        : report?.prediction?.drifted
+          ? 'drift in the predictions, none in a single feature'
+          : 'drift reported with no drifted feature';
+    return trigger(event, report?.modelName || event.key, 'drift', reason);
   }
   const degraded = data as monitorV1.PerformanceDegraded;
   return trigger(
