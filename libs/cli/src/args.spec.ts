@@ -1,4 +1,4 @@
-import { type OptionSpecs, parseNumber, parseOptions } from './args';
+import { type OptionSpecs, parseNumber, parseOptions, type PositionalSpecs } from './args';
 import { UsageError } from './errors';
 
 const specs: OptionSpecs = {
@@ -50,6 +50,71 @@ describe('parseOptions', () => {
 
   it('does not mistake inherited object keys for options', () => {
     expect(fails(['--data', 'x', '--constructor'])).toBe('unknown option --constructor');
+  });
+});
+
+describe('parseOptions with positionals', () => {
+  const options: OptionSpecs = { reason: { type: 'string', value: 'text', description: 'why' }, json: { type: 'boolean', description: 'json' } };
+  const promote: PositionalSpecs = [
+    { name: 'model', required: true, description: 'the model' },
+    { name: 'version', required: true, description: 'the version' },
+    { name: 'alias', description: 'the alias' },
+  ];
+  const compare: PositionalSpecs = [
+    { name: 'model', required: true, description: 'the model' },
+    { name: 'run', required: true, variadic: true, description: 'runs' },
+  ];
+  const failsWith = (positionals: PositionalSpecs, argv: string[]): string => {
+    try {
+      parseOptions(options, argv, positionals);
+    } catch (e) {
+      expect(e).toBeInstanceOf(UsageError);
+      return (e as Error).message;
+    }
+    throw new Error(`expected ${argv.join(' ')} to fail`);
+  };
+
+  it('assigns values in order, before, between or after options', () => {
+    const o = parseOptions(options, ['--reason', 'why', 'fraud', '--json', '3'], promote);
+    expect([o.positional('model'), o.positional('version'), o.optionalPositional('alias')]).toEqual(['fraud', '3', undefined]);
+    expect(o.string('reason')).toBe('why');
+    expect(o.flag('json')).toBe(true);
+    expect(parseOptions(options, ['fraud', '3', 'staging'], promote).optionalPositional('alias')).toBe('staging');
+  });
+
+  it('gives the variadic positional every remaining value, and takes values after "--" as positional', () => {
+    expect(parseOptions(options, ['fraud', 'a', 'b', '--json', 'c'], compare).positionals('run')).toEqual(['a', 'b', 'c']);
+    const dashed = parseOptions(options, ['--json', '--', 'fraud', '-x', '--json'], compare);
+    expect([dashed.positional('model'), dashed.positionals('run')]).toEqual(['fraud', ['-x', '--json']]);
+    expect(parseOptions(options, [], [{ name: 'key', variadic: true, description: 'keys' }]).positionals('key')).toEqual([]);
+  });
+
+  it('reports a missing or an extra positional in one line', () => {
+    expect(failsWith(promote, [])).toBe('missing <model>');
+    expect(failsWith(promote, ['fraud', '--json'])).toBe('missing <version>');
+    expect(failsWith(compare, ['fraud'])).toBe('missing <run>');
+    expect(failsWith(promote, ['fraud', '3', 'staging', 'extra'])).toBe('unexpected argument "extra"');
+    expect(failsWith([], ['x'])).toBe('unexpected argument "x"');
+  });
+
+  it('still reports option mistakes when positionals are allowed', () => {
+    expect(failsWith(promote, ['fraud', '3', '--nope'])).toBe('unknown option --nope');
+    expect(failsWith(promote, ['fraud', '--reason'])).toBe('--reason needs a value');
+  });
+
+  it('refuses declarations that make positions ambiguous, as defects rather than usage errors', () => {
+    const defect = (positionals: PositionalSpecs): string => {
+      try {
+        parseOptions(options, [], positionals);
+      } catch (e) {
+        expect(e).not.toBeInstanceOf(UsageError);
+        return (e as Error).message;
+      }
+      throw new Error('expected the declaration to be refused');
+    };
+    expect(defect([{ name: 'a', variadic: true, description: '' }, { name: 'b', description: '' }])).toBe('variadic positional <a> must be the last one');
+    expect(defect([{ name: 'a', description: '' }, { name: 'b', required: true, description: '' }])).toBe('required positional <b> follows an optional one');
+    expect(defect([{ name: 'a', description: '' }, { name: 'a', description: '' }])).toBe('positional <a> is declared twice');
   });
 });
 

@@ -13,6 +13,18 @@ export interface OptionSpec {
 
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
+/** A value given by position, `flywheel models show <model>`: what names the thing a command acts on. */
+export interface PositionalSpec {
+  /** Shown as `<name>` in help and errors, and the key to read it by. */
+  readonly name: string;
+  readonly description: string;
+  readonly required?: boolean;
+  /** Takes every remaining value; only the last positional may. */
+  readonly variadic?: boolean;
+}
+
+export type PositionalSpecs = readonly PositionalSpec[];
+
 /** Allowed values of a number; bounds are inclusive unless marked exclusive. */
 export interface NumberRange {
   readonly integer?: boolean;
@@ -23,18 +35,22 @@ export interface NumberRange {
 }
 
 /**
- * Parses a command's options with `node:util` parseArgs, reporting every mistake as a one-line
- * usage error: unknown options, a missing or misplaced value, a repeated single option, a stray
- * positional argument, a missing required option.
+ * Parses a command's options and positional arguments with `node:util` parseArgs, reporting every
+ * mistake as a one-line usage error: unknown options, a missing or misplaced value, a repeated
+ * single option, a missing or extra positional argument, a missing required option. Positionals
+ * may come before, between or after options; after `--` everything is positional, so a value
+ * that starts with "-" can still be given.
  */
-export function parseOptions(specs: OptionSpecs, argv: readonly string[]): ParsedOptions {
+export function parseOptions(specs: OptionSpecs, argv: readonly string[], positionalSpecs: PositionalSpecs = []): ParsedOptions {
+  checkPositionalSpecs(positionalSpecs);
   const config: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
   for (const [name, spec] of Object.entries(specs)) config[name] = { type: spec.type, multiple: spec.multiple === true };
   // Not strict: parseArgs' own messages are multi-line and generic, so the checks below say it better.
   const { values, tokens } = parseArgs({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true });
   const seen = new Set<string>();
+  const given: string[] = [];
   for (const token of tokens) {
-    if (token.kind === 'positional') throw new UsageError(`unexpected argument ${JSON.stringify(token.value)}`);
+    if (token.kind === 'positional') given.push(token.value);
     if (token.kind !== 'option') continue;
     const spec = Object.hasOwn(specs, token.name) ? specs[token.name] : undefined;
     if (!spec) throw new UsageError(`unknown option ${token.rawName}`);
@@ -49,15 +65,65 @@ export function parseOptions(specs: OptionSpecs, argv: readonly string[]): Parse
     if (seen.has(token.name) && !spec.multiple) throw new UsageError(`${token.rawName} given more than once`);
     seen.add(token.name);
   }
+  const positionals = assignPositionals(positionalSpecs, given);
   for (const [name, spec] of Object.entries(specs)) {
     if (spec.required && !seen.has(name)) throw new UsageError(`missing --${name}${spec.value ? ` <${spec.value}>` : ''}`);
   }
-  return new ParsedOptions(values as Record<string, string | boolean | string[] | undefined>);
+  return new ParsedOptions(values as Record<string, string | boolean | string[] | undefined>, positionals);
 }
 
-/** Typed access to parsed options; conversions report the option by name. */
+/**
+ * Declarations that would make positions ambiguous are defects of the command, not of the call:
+ * a required value after an optional one, or a variadic one anywhere but last.
+ */
+function checkPositionalSpecs(specs: PositionalSpecs): void {
+  specs.forEach((spec, i) => {
+    if (specs.findIndex((s) => s.name === spec.name) !== i) throw new Error(`positional <${spec.name}> is declared twice`);
+    if (spec.variadic && i !== specs.length - 1) throw new Error(`variadic positional <${spec.name}> must be the last one`);
+    if (spec.required && specs.slice(0, i).some((s) => !s.required)) throw new Error(`required positional <${spec.name}> follows an optional one`);
+  });
+}
+
+/** Values in the order given, matched to the declarations in order; the variadic one takes the rest. */
+function assignPositionals(specs: PositionalSpecs, given: readonly string[]): Map<string, string | string[]> {
+  const out = new Map<string, string | string[]>();
+  let next = 0;
+  for (const spec of specs) {
+    if (spec.variadic) {
+      if (next < given.length) out.set(spec.name, given.slice(next));
+      next = given.length;
+    } else if (next < given.length) out.set(spec.name, given[next++]);
+    if (spec.required && !out.has(spec.name)) throw new UsageError(`missing <${spec.name}>`);
+  }
+  if (next < given.length) throw new UsageError(`unexpected argument ${JSON.stringify(given[next])}`);
+  return out;
+}
+
+/** Typed access to parsed options and positionals; conversions report the option by name. */
 export class ParsedOptions {
-  constructor(private readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>) {}
+  constructor(
+    private readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>,
+    private readonly positionalValues: ReadonlyMap<string, string | readonly string[]>,
+  ) {}
+
+  /** A positional the spec marks required, so parsing has already checked it is there. */
+  positional(name: string): string {
+    const v = this.positionalValues.get(name);
+    if (typeof v !== 'string') throw new UsageError(`missing <${name}>`);
+    return v;
+  }
+
+  /** An optional positional, undefined when not given. */
+  optionalPositional(name: string): string | undefined {
+    const v = this.positionalValues.get(name);
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  /** Every value of a variadic positional, in order (none when an optional one is not given). */
+  positionals(name: string): string[] {
+    const v = this.positionalValues.get(name);
+    return v === undefined || typeof v === 'string' ? [] : [...v];
+  }
 
   string(name: string): string | undefined {
     const v = this.values[name];

@@ -28,6 +28,20 @@ const tool: CommandGroup = {
             io.stdout(`${options.flag('shout') ? text.toUpperCase() : text}\n`);
           },
         },
+        {
+          kind: 'command',
+          name: 'join',
+          summary: 'Joins words with a separator.',
+          usage: '[--with <s>]',
+          positionals: [
+            { name: 'first', required: true, description: 'the first word' },
+            { name: 'word', variadic: true, description: 'more words' },
+          ],
+          options: { with: { type: 'string', value: 's', description: 'the separator' } },
+          run(options, io) {
+            io.stdout(`${[options.positional('first'), ...options.positionals('word')].join(options.string('with') ?? ' ')}\n`);
+          },
+        },
       ],
     },
   ],
@@ -44,6 +58,19 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 describe('runCli', () => {
   it('runs the command a path names', async () => {
     expect(await run('area', 'echo', '--text', 'hi', '--shout')).toEqual({ code: EXIT_OK, out: 'HI\n', err: '' });
+  });
+
+  it('passes positionals to the command, in order and around options', async () => {
+    expect(await run('area', 'join', 'a', '--with', '-', 'b', 'c')).toEqual({ code: EXIT_OK, out: 'a-b-c\n', err: '' });
+    expect(await run('area', 'join', 'a')).toEqual({ code: EXIT_OK, out: 'a\n', err: '' });
+  });
+
+  it('shows positionals in the usage line, an Arguments section and the group list', async () => {
+    const help = await run('area', 'join', '--help');
+    expect(help.out).toContain('Usage: tool area join <first> [<word>…] [--with <s>]');
+    expect(help.out).toMatch(/Arguments:\n {2}<first>\s+the first word\n {2}\[<word>…\]\s+more words\n\nOptions:/);
+    expect((await run('area', '--help')).out).toMatch(/join <first> \[<word>…\]\s+Joins words/);
+    expect((await run('area', 'echo', '--help')).out).not.toContain('Arguments:');
   });
 
   it('prints help at every level, without running anything', async () => {
@@ -66,9 +93,11 @@ describe('runCli', () => {
     const cases: [string[], string][] = [
       [[], 'tool: missing command (area); see \'tool --help\'\n'],
       [['nope'], 'tool: unknown command "nope" (commands: area); see \'tool --help\'\n'],
-      [['area'], 'tool: area: missing command (echo); see \'tool area --help\'\n'],
+      [['area'], 'tool: area: missing command (echo, join); see \'tool area --help\'\n'],
       [['area', 'echo'], 'tool: area echo: missing --text <t>\n'],
       [['area', 'echo', '--text', 'bad'], 'tool: area echo: text cannot be "bad" even on two lines\n'],
+      [['area', 'echo', '--text', 'x', 'extra'], 'tool: area echo: unexpected argument "extra"\n'],
+      [['area', 'join', '--with', ','], 'tool: area join: missing <first>\n'],
     ];
     for (const [argv, err] of cases) expect(await run(...argv)).toEqual({ code: EXIT_USAGE, out: '', err });
   });

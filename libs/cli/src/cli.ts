@@ -42,7 +42,7 @@ export async function runCli(root: CommandGroup, argv: readonly string[], io: Io
       io.stdout(commandHelp(node, path));
       return EXIT_OK;
     }
-    await node.run(parseOptions(node.options, rest), io);
+    await node.run(parseOptions(node.options, rest, node.positionals), io);
     return EXIT_OK;
   } catch (e) {
     const where = path.slice(1).join(' ');

@@ -1,4 +1,4 @@
-import { type OptionSpecs, type ParsedOptions } from './args';
+import { type OptionSpecs, type ParsedOptions, type PositionalSpecs } from './args';
 
 /** Where a command writes: stdout carries results (tables or JSON), stderr progress and errors. */
 export interface Io {
@@ -12,8 +12,10 @@ export interface Command {
   readonly name: string;
   /** One line for the parent's command list. */
   readonly summary: string;
-  /** The arguments part of the usage line, after the command path. */
+  /** The options part of the usage line, after the command path and the positionals. */
   readonly usage: string;
+  /** Values given by position, in order: what the command acts on (`flywheel models show <model>`). */
+  readonly positionals?: PositionalSpecs;
   readonly options: OptionSpecs;
   /** Paragraphs printed after the options in `--help`. */
   readonly details?: string;

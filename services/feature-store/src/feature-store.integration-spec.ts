@@ -305,9 +305,9 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     const views = await flywheel('views');
     expect(views.stdout).toMatch(/^view\s+revision\s+dataset\s+entity/);
     expect(views.stdout).toMatch(/claim-features\s+2\s+claims\s+customer_id\s+1\s+never expires\s+v2/);
-    const online = JSON.parse((await flywheel('online', '--view', 'claim-features', '--entity', 'carol', '--entity', 'nobody', '--json')).stdout);
+    const online = JSON.parse((await flywheel('online', 'claim-features', 'carol', 'nobody', '--json')).stdout);
     expect(online.results.map((r: { status: number }) => r.status)).toEqual([featureStoreV1.OnlineStatus.ONLINE_STATUS_PRESENT, featureStoreV1.OnlineStatus.ONLINE_STATUS_MISSING]);
-    const shown = await flywheel('show', '--view', 'claim-features', '--revision', '1');
+    const shown = await flywheel('show', 'claim-features', '--revision', '1');
     expect(shown.stdout).toContain('log1p(abs(amount))');
   });
 });

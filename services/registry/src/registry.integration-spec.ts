@@ -303,18 +303,18 @@ describe('registry service', () => {
     });
 
     it('is driven by the flywheel command: models versions, promote, audit (tables and --json)', async () => {
-      const versions = await flywheel(['models', 'versions', '--model', model, '--json'], infra.tokens.reader);
+      const versions = await flywheel(['models', 'versions', model, '--json'], infra.tokens.reader);
       expect(versions.code).toBe(0);
       expect((JSON.parse(versions.stdout) as registryV1.ModelVersion[]).map((v) => [v.version, v.aliases])).toEqual([
         [3, []],
         [2, []],
         [1, ['production']],
       ]);
-      const denied = await flywheel(['models', 'promote', '--model', model, '--version', '3'], infra.tokens.writer);
+      const denied = await flywheel(['models', 'promote', model, '3'], infra.tokens.writer);
       expect({ code: denied.code, stderr: denied.stderr }).toEqual({ code: 2, stderr: expect.stringContaining('permission denied') });
-      const promoted = await flywheel(['models', 'promote', '--model', model, '--version', '3', '--reason', 'incident 42 resolved'], infra.tokens.promoter);
+      const promoted = await flywheel(['models', 'promote', model, '3', '--reason', 'incident 42 resolved'], infra.tokens.promoter);
       expect(promoted.stdout).toBe(`${model} production: v1 → v3\n`);
-      const audit = await flywheel(['models', 'audit', '--model', model, '--limit', '1'], infra.tokens.reader);
+      const audit = await flywheel(['models', 'audit', model, '--limit', '1'], infra.tokens.reader);
       expect(audit.stdout.split('\n')[2]).toMatch(/release\s+alias set\s+3\s+production\s+-\s+-\s+incident 42 resolved/);
     });
 

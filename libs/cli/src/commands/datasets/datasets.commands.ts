@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type commonV1, type ingestionV1 } from '@flywheel/contracts';
 import type { GrpcClient } from '@flywheel/platform';
-import { type OptionSpecs, type ParsedOptions } from '../../args';
+import { type OptionSpecs, type ParsedOptions, type PositionalSpec } from '../../args';
 import { type Command } from '../../command';
 import { userInput } from '../../errors';
 import { connectionOptions, Targets, withService } from '../../grpc/service-connection';
@@ -15,7 +15,7 @@ const ROWS_PER_BATCH = 1000;
 
 const connection: OptionSpecs = connectionOptions(Targets.ingestion);
 
-const datasetOption: OptionSpecs = { dataset: { type: 'string', required: true, value: 'name', description: 'the dataset' } };
+const datasetPositional: PositionalSpec = { name: 'dataset', required: true, description: 'the dataset' };
 
 type Client = GrpcClient<ingestionV1.IngestionServiceController>;
 
@@ -50,12 +50,13 @@ export const showCommand: Command = {
   kind: 'command',
   name: 'show',
   summary: 'Show a dataset: its contract and commit policy.',
-  usage: '--dataset <name> [--json]',
-  options: { ...datasetOption, ...connection },
+  usage: '[--address <host:port>] [--json]',
+  positionals: [datasetPositional],
+  options: connection,
   run: (options, io) =>
     withClient(options, async (client) => {
       const { commonV1 } = await contracts();
-      const dataset = (await client.getDataset({ name: options.required('dataset') })).dataset!;
+      const dataset = (await client.getDataset({ name: options.positional('dataset') })).dataset!;
       if (options.flag('json')) return io.stdout(toJson(dataset));
       const contract = dataset.contract!;
       const policy = dataset.commitPolicy;
@@ -83,12 +84,13 @@ export const versionsCommand: Command = {
   kind: 'command',
   name: 'versions',
   summary: "List a dataset's versions, newest first.",
-  usage: '--dataset <name> [--json]',
-  options: { ...datasetOption, ...connection },
+  usage: '[--address <host:port>] [--json]',
+  positionals: [datasetPositional],
+  options: connection,
   run: (options, io) =>
     withClient(options, async (client) => {
       const { ingestionV1 } = await contracts();
-      const response = await client.listVersions({ dataset: options.required('dataset'), page: { pageSize: 1000, pageToken: '' } });
+      const response = await client.listVersions({ dataset: options.positional('dataset'), page: { pageSize: 1000, pageToken: '' } });
       if (options.flag('json')) return io.stdout(toJson(response.versions));
       io.stdout(
         `${table(
@@ -112,12 +114,13 @@ export const quarantineCommand: Command = {
   kind: 'command',
   name: 'quarantine',
   summary: "List a dataset's quarantined records, newest first, with what is wrong with each.",
-  usage: '--dataset <name> [--limit <n>] [--json]',
-  options: { ...datasetOption, limit: { type: 'string', value: 'n', description: 'at most this many records (default 50)' }, ...connection },
+  usage: '[--limit <n>] [--address <host:port>] [--json]',
+  positionals: [datasetPositional],
+  options: { limit: { type: 'string', value: 'n', description: 'at most this many records (default 50)' }, ...connection },
   run: (options, io) =>
     withClient(options, async (client) => {
       const limit = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
-      const response = await client.listQuarantine({ dataset: options.required('dataset'), page: { pageSize: limit, pageToken: '' } });
+      const response = await client.listQuarantine({ dataset: options.positional('dataset'), page: { pageSize: limit, pageToken: '' } });
       if (options.flag('json')) return io.stdout(toJson(response.records));
       io.stdout(
         `${table(
@@ -132,9 +135,9 @@ export const ingestCommand: Command = {
   kind: 'command',
   name: 'ingest',
   summary: 'Send the rows of a CSV file to a dataset (validated against its contract).',
-  usage: '--dataset <name> --file <data.csv> [--commit] [--json]',
+  usage: '--file <data.csv> [--commit] [--address <host:port>] [--json]',
+  positionals: [datasetPositional],
   options: {
-    ...datasetOption,
     file: { type: 'string', required: true, value: 'file', description: 'CSV with a header of column names' },
     commit: { type: 'boolean', description: 'commit a version right after the last row' },
     ...connection,
@@ -147,7 +150,7 @@ export const ingestCommand: Command = {
   ].join('\n'),
   run: (options, io) =>
     withClient(options, async (client) => {
-      const name = options.required('dataset');
+      const name = options.positional('dataset');
       const file = options.required('file');
       const bytes = userInput(file, () => readFileSync(file));
       const dataset = (await client.getDataset({ name })).dataset!;

@@ -1,11 +1,7 @@
 import { type deployerV1 } from '@flywheel/contracts';
 import { type Command } from '../../command';
 import { formatValue, table, toJson } from '../../output';
-import { DEPLOYER_CONNECTION_DETAILS, deployerConnectionOptions, withDeployer } from './deployer-connection';
-
-const deploymentOption = {
-  deployment: { type: 'string', required: true, value: 'name', description: 'the deployment (normally the model name)' },
-} as const;
+import { DEPLOYER_CONNECTION_DETAILS, deployerConnectionOptions, deploymentPositional, withDeployer } from './deployer-connection';
 
 // Numeric enums of the contracts, named for people (the contracts module loads lazily).
 const STATES: Record<number, string> = { 1: 'pending', 2: 'stable', 3: 'canary' };
@@ -72,11 +68,12 @@ export const statusCommand: Command = {
   kind: 'command',
   name: 'status',
   summary: 'Where a rollout stands: state, shares, live figures of the stable and canary versions.',
-  usage: '--deployment <name> [--address <host:port>] [--json]',
-  options: { ...deploymentOption, ...deployerConnectionOptions },
+  usage: '[--address <host:port>] [--json]',
+  positionals: [deploymentPositional],
+  options: deployerConnectionOptions,
   details: `Figures count from the start of the current phase (the canary's start, or the last change). ${DEPLOYER_CONNECTION_DETAILS}`,
   async run(options, io) {
-    const deployment = options.required('deployment');
+    const deployment = options.positional('deployment');
     const status = await withDeployer(options, (client) => client.getRolloutStatus({ deployment }));
     if (options.flag('json')) return io.stdout(toJson(status));
     const d = status.deployment;
@@ -105,16 +102,16 @@ export const rollbackCommand: Command = {
   kind: 'command',
   name: 'rollback',
   summary: 'Drop the canary, or return to the previous stable version (or to --to-version).',
-  usage: '--deployment <name> [--to-version <n>] [--reason <text>] [--address <host:port>] [--json]',
+  usage: '[--to-version <n>] [--reason <text>] [--address <host:port>] [--json]',
+  positionals: [deploymentPositional],
   options: {
-    ...deploymentOption,
     'to-version': { type: 'string', value: 'n', description: 'the version to serve (default: drop the canary, or the previous stable version)' },
     reason: { type: 'string', value: 'text', description: 'why, recorded in the DeploymentChanged event' },
     ...deployerConnectionOptions,
   },
   details: `Needs the promote role. ${DEPLOYER_CONNECTION_DETAILS}`,
   async run(options, io) {
-    const deployment = options.required('deployment');
+    const deployment = options.positional('deployment');
     const toVersion = options.number('to-version', { integer: true, min: 1 }) ?? 0;
     const response = await withDeployer(options, (client) => client.rollback({ deployment, toVersion, reason: options.string('reason') ?? '' }));
     if (options.flag('json')) return io.stdout(toJson(response.deployment));

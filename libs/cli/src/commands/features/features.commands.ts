@@ -1,9 +1,10 @@
 import { type commonV1, type featureStoreV1 } from '@flywheel/contracts';
+import { type PositionalSpec } from '../../args';
 import { type Command } from '../../command';
 import { formatSeconds, formatValue, table, toJson } from '../../output';
 import { CONNECTION_DETAILS, connectionOptions, withFeatureStore } from './feature-store-connection';
 
-const viewOption = { view: { type: 'string', required: true, value: 'name', description: 'the feature view' } } as const;
+const viewPositional: PositionalSpec = { name: 'view', required: true, description: 'the feature view' };
 
 // Numeric enums of the contracts, named for people (the contracts module loads lazily).
 const COLUMN_TYPES: Record<number, string> = { 1: 'double', 2: 'integer', 3: 'string', 4: 'boolean', 5: 'timestamp' };
@@ -75,11 +76,12 @@ export const showCommand: Command = {
   kind: 'command',
   name: 'show',
   summary: 'Show a feature view and how each feature is computed.',
-  usage: '--view <name> [--revision <n>] [--address <host:port>] [--json]',
-  options: { ...viewOption, revision: { type: 'string', value: 'n', description: 'a past revision (default: the current one)' }, ...connectionOptions },
+  usage: '[--revision <n>] [--address <host:port>] [--json]',
+  positionals: [viewPositional],
+  options: { revision: { type: 'string', value: 'n', description: 'a past revision (default: the current one)' }, ...connectionOptions },
   details: CONNECTION_DETAILS,
   async run(options, io) {
-    const name = options.required('view');
+    const name = options.positional('view');
     const revision = options.number('revision', { integer: true, min: 1 }) ?? 0;
     const { featureView: view } = await withFeatureStore(options, (client) => client.getFeatureView({ name, revision }));
     if (options.flag('json')) return io.stdout(toJson(view));
@@ -110,17 +112,16 @@ export const onlineCommand: Command = {
   kind: 'command',
   name: 'online',
   summary: 'Read the latest feature values of entities from the online store.',
-  usage: '--view <name> --entity <key> [--entity <key> ...] [--features <a,b>] [--address <host:port>] [--json]',
+  usage: '[--features <a,b>] [--address <host:port>] [--json]',
+  positionals: [viewPositional, { name: 'entity', required: true, variadic: true, description: 'the entity keys to read' }],
   options: {
-    ...viewOption,
-    entity: { type: 'string', multiple: true, required: true, value: 'key', description: 'an entity key (repeat for several)' },
     features: { type: 'string', value: 'a,b', description: 'only these features (default: all)' },
     ...connectionOptions,
   },
   details: `Values older than the view's online TTL are reported as expired, without values. ${CONNECTION_DETAILS}`,
   async run(options, io) {
-    const featureView = options.required('view');
-    const entityKeys = options.all('entity');
+    const featureView = options.positional('view');
+    const entityKeys = options.positionals('entity');
     const response = await withFeatureStore(options, (client) =>
       client.getOnlineFeatures({ featureView, entityKeys, features: options.list('features') ?? [] }),
     );

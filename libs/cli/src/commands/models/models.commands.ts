@@ -1,8 +1,9 @@
+import { parseNumber, type PositionalSpec } from '../../args';
 import { type Command } from '../../command';
 import { formatValue, table, toJson } from '../../output';
 import { CONNECTION_DETAILS, connectionOptions, withRegistry } from './registry-connection';
 
-const modelOption = { model: { type: 'string', required: true, value: 'name', description: 'the model' } } as const;
+const modelPositional: PositionalSpec = { name: 'model', required: true, description: 'the model' };
 const limitOption = { limit: { type: 'string', value: 'n', description: 'at most n rows (default 50)' } } as const;
 
 function aliasesText(aliases: Readonly<Record<string, number>>): string {
@@ -39,11 +40,12 @@ export const showCommand: Command = {
   kind: 'command',
   name: 'show',
   summary: 'Show a model, its aliases and its promotion policy.',
-  usage: '--model <name> [--address <host:port>] [--json]',
-  options: { ...modelOption, ...connectionOptions },
+  usage: '[--address <host:port>] [--json]',
+  positionals: [modelPositional],
+  options: connectionOptions,
   details: CONNECTION_DETAILS,
   async run(options, io) {
-    const name = options.required('model');
+    const name = options.positional('model');
     const { model, policy } = await withRegistry(options, async (client) => ({
       model: (await client.getModel({ name })).model,
       policy: (await client.getPromotionPolicy({ modelName: name })).policy,
@@ -78,11 +80,12 @@ export const versionsCommand: Command = {
   kind: 'command',
   name: 'versions',
   summary: 'List the versions of a model, newest first, with their run, data and metric.',
-  usage: '--model <name> [--limit <n>] [--address <host:port>] [--json]',
-  options: { ...modelOption, ...limitOption, ...connectionOptions },
+  usage: '[--limit <n>] [--address <host:port>] [--json]',
+  positionals: [modelPositional],
+  options: { ...limitOption, ...connectionOptions },
   details: CONNECTION_DETAILS,
   async run(options, io) {
-    const modelName = options.required('model');
+    const modelName = options.positional('model');
     const pageSize = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
     const { versions } = await withRegistry(options, (client) => client.listModelVersions({ modelName, page: { pageSize, pageToken: '' } }));
     if (options.flag('json')) return io.stdout(toJson(versions));
@@ -112,18 +115,17 @@ export const promoteCommand: Command = {
   kind: 'command',
   name: 'promote',
   summary: 'Point an alias (production by default) at a version, bypassing the promotion policy (audited).',
-  usage: '--model <name> --version <n> [--alias <alias>] [--reason <text>] [--address <host:port>] [--json]',
+  usage: '[--alias <alias>] [--reason <text>] [--address <host:port>] [--json]',
+  positionals: [modelPositional, { name: 'version', required: true, description: 'the version to point the alias at' }],
   options: {
-    ...modelOption,
-    version: { type: 'string', required: true, value: 'n', description: 'the version to point the alias at' },
     alias: { type: 'string', value: 'alias', description: 'the alias to move (default production)' },
     reason: { type: 'string', value: 'text', description: 'why; recorded in the audit log and the event' },
     ...connectionOptions,
   },
   details: `Needs the promote role. ${CONNECTION_DETAILS}`,
   async run(options, io) {
-    const modelName = options.required('model');
-    const version = options.number('version', { integer: true, min: 1 }) as number;
+    const modelName = options.positional('model');
+    const version = parseNumber(options.positional('version'), '<version>', { integer: true, min: 1 });
     const alias = options.string('alias') ?? 'production';
     const response = await withRegistry(options, (client) => client.setAlias({ modelName, alias, version, reason: options.string('reason') ?? '' }));
     if (options.flag('json')) return io.stdout(toJson(response));
@@ -136,11 +138,12 @@ export const auditCommand: Command = {
   kind: 'command',
   name: 'audit',
   summary: 'Show the audit log of a model, newest first: who moved which alias, and why.',
-  usage: '--model <name> [--limit <n>] [--address <host:port>] [--json]',
-  options: { ...modelOption, ...limitOption, ...connectionOptions },
+  usage: '[--limit <n>] [--address <host:port>] [--json]',
+  positionals: [modelPositional],
+  options: { ...limitOption, ...connectionOptions },
   details: CONNECTION_DETAILS,
   async run(options, io) {
-    const modelName = options.required('model');
+    const modelName = options.positional('model');
     const pageSize = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
     const { entries, AuditAction } = await withRegistry(options, async (client, contracts) => ({
       entries: (await client.listAuditLog({ modelName, action: contracts.registryV1.AuditAction.AUDIT_ACTION_UNSPECIFIED, page: { pageSize, pageToken: '' } })).entries,

@@ -30,9 +30,9 @@ describe('flywheel predict and deployments', () => {
   });
 
   it('wants exactly one of --features and --entity, and a token, before calling anyone', async () => {
-    const both = await run(['predict', '--deployment', 'fraud', '--features', 'a=1', '--entity', 'c-1'], { FLYWHEEL_TOKEN: 'fw_x' });
+    const both = await run(['predict', 'fraud', '--features', 'a=1', '--entity', 'c-1'], { FLYWHEEL_TOKEN: 'fw_x' });
     expect(both).toMatchObject({ code: 2, stderr: 'flywheel: predict: give either --features or --entity\n' });
-    const noToken = await run(['deployments', 'status', '--deployment', 'fraud']);
+    const noToken = await run(['deployments', 'status', 'fraud']);
     expect(noToken).toMatchObject({ code: 2, stderr: 'flywheel: deployments status: set FLYWHEEL_TOKEN to your API token\n' });
   });
 

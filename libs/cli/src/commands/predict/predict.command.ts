@@ -2,7 +2,7 @@ import { type commonV1 } from '@flywheel/contracts';
 import { type Command } from '../../command';
 import { UsageError } from '../../errors';
 import { formatValue, table, toJson } from '../../output';
-import { DEPLOYER_CONNECTION_DETAILS, deployerConnectionOptions, withDeployer } from '../deployments/deployer-connection';
+import { DEPLOYER_CONNECTION_DETAILS, deployerConnectionOptions, deploymentPositional, withDeployer } from '../deployments/deployer-connection';
 
 /** `amount=82,region=north`: numbers become numbers, `true`/`false` booleans, `null` an explicit null, anything else text. */
 export function parseFeatures(raw: string): commonV1.Row {
@@ -32,9 +32,9 @@ export const predictCommand: Command = {
   kind: 'command',
   name: 'predict',
   summary: 'Ask a deployment for one prediction, from features or an entity key.',
-  usage: '--deployment <name> (--features <k=v,…> | --entity <key>) [--request-id <id>] [--address <host:port>] [--json]',
+  usage: '(--features <k=v,…> | --entity <key>) [--request-id <id>] [--address <host:port>] [--json]',
+  positionals: [deploymentPositional],
   options: {
-    deployment: { type: 'string', required: true, value: 'name', description: 'the deployment (normally the model name)' },
     features: { type: 'string', value: 'k=v,…', description: 'every feature the model takes, e.g. amount=82,region=north' },
     entity: { type: 'string', value: 'key', description: "an entity key: features are read from the model's feature view" },
     'request-id': { type: 'string', value: 'id', description: 'your request id, the join key of feedback labels (default: assigned)' },
@@ -46,7 +46,7 @@ export const predictCommand: Command = {
     const entity = options.string('entity');
     if ((features === undefined) === (entity === undefined)) throw new UsageError('give either --features or --entity');
     const request = {
-      deployment: options.required('deployment'),
+      deployment: options.positional('deployment'),
       requestId: options.string('request-id') ?? '',
       ...(features !== undefined ? { features: parseFeatures(features) } : { entityKey: entity }),
     };

@@ -9,7 +9,6 @@ import { table, toJson } from '../../output';
 /** Loaded on use: the generated code pulls in gRPC. */
 const contracts = () => import('@flywheel/contracts');
 
-
 const connection: OptionSpecs = connectionOptions(Targets.trainer);
 
 type Client = GrpcClient<trainerV1.TrainerServiceController>;
@@ -73,12 +72,13 @@ export const showCommand: Command = {
   kind: 'command',
   name: 'show',
   summary: 'Show a run: its spec, parameters, metrics, lineage, artifact and holdout.',
-  usage: '--run <id> [--json]',
-  options: { run: { type: 'string', required: true, value: 'id', description: 'the run id' }, ...connection },
+  usage: '[--address <host:port>] [--json]',
+  positionals: [{ name: 'run', required: true, description: 'the run id' }],
+  options: connection,
   run: (options, io) =>
     withClient(options, async (client) => {
       const { trainerV1, commonV1 } = await contracts();
-      const run = (await client.getRun({ runId: options.required('run') })).run!;
+      const run = (await client.getRun({ runId: options.positional('run') })).run!;
       if (options.flag('json')) return io.stdout(toJson(run));
       const spec = run.spec!;
       const lineage = run.lineage;
@@ -111,11 +111,12 @@ export const compareCommand: Command = {
   kind: 'command',
   name: 'compare',
   summary: 'Put runs side by side: their metrics and the parameters that differ.',
-  usage: '--run <id> --run <id> [--run <id> ...] [--json]',
-  options: { run: { type: 'string', multiple: true, required: true, value: 'id', description: 'a run to compare (2 to 20)' }, ...connection },
+  usage: '[--address <host:port>] [--json]',
+  positionals: [{ name: 'run', required: true, variadic: true, description: 'the run ids to compare (2 to 20)' }],
+  options: connection,
   run: (options, io) =>
     withClient(options, async (client) => {
-      const comparison = await client.compareRuns({ runIds: options.all('run') });
+      const comparison = await client.compareRuns({ runIds: options.positionals('run') });
       if (options.flag('json')) return io.stdout(toJson(comparison));
       const header = ['', ...comparison.runs.map((r) => (r.runId === comparison.bestRunId ? `${r.runId.slice(0, 8)} (best)` : r.runId.slice(0, 8)))];
       const rows = [
@@ -137,9 +138,9 @@ export const trainCommand: Command = {
   kind: 'command',
   name: 'train',
   summary: 'Submit a training run to the trainer.',
-  usage: '--model <name> --feature-view <name> --label <column> --algo logreg|linear|gbdt [--param k=v ...] [--wait] [--json]',
+  usage: '--feature-view <name> --label <column> --algo logreg|linear|gbdt [--param k=v ...] [--wait] [--json]',
+  positionals: [{ name: 'model', required: true, description: 'the registered model the run produces a version of' }],
   options: {
-    model: { type: 'string', required: true, value: 'name', description: 'the registered model the run produces a version of' },
     'feature-view': { type: 'string', required: true, value: 'name', description: 'the feature view providing the features' },
     label: { type: 'string', required: true, value: 'column', description: 'the label column of the view’s dataset' },
     algo: { type: 'string', required: true, value: 'algorithm', description: 'logreg, linear or gbdt' },
@@ -167,7 +168,7 @@ export const trainCommand: Command = {
       }
       const fraction = options.number('holdout-fraction', { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
       const spec = trainerV1.ModelSpec.fromPartial({
-        modelName: options.required('model'),
+        modelName: options.positional('model'),
         featureView: options.required('feature-view'),
         label: options.required('label'),
         features: options.list('features') ?? [],
