@@ -1,9 +1,18 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { GrpcServices, monitorV1 } from '@flywheel/contracts';
+import { commonV1, GrpcServices, monitorV1 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { startServiceInfrastructure, type ServiceInfrastructure } from '@flywheel/testing';
+import { DataSource } from 'typeorm';
+import { AlertRepository } from './alerts/alert.repository';
 import { startMonitorService } from './monitor.app';
 import { type MonitorConfig } from './monitor.config';
+import { ReferenceRepository } from './reference/reference.repository';
+import { WindowRepository } from './windows/window.repository';
+
+const FLYWHEEL_BIN = resolve(__dirname, '../../../libs/cli/bin/flywheel.js');
 
 jest.setTimeout(120_000);
 
@@ -17,6 +26,21 @@ describe('monitor service (boot, health, auth, policy)', () => {
     clients.push(c);
     return c;
   };
+
+  /**
+   * Runs the `flywheel` command as a user would, pointed at this service by MONITOR_GRPC_ADDRESS.
+   * Asynchronously, unlike `runFlywheel`: a synchronous spawn would block this process, and with
+   * it the in-process service the command is calling.
+   */
+  function flywheel(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    const env = { ...process.env, FLYWHEEL_TOKEN: infra.tokens.reader, MONITOR_GRPC_ADDRESS: service.grpcAddress };
+    return new Promise((done, fail) => {
+      execFile(process.execPath, [FLYWHEEL_BIN, ...args], { cwd: resolve(__dirname, '../../..'), env, timeout: 60_000 }, (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') fail(error);
+        else done({ code: error ? (error.code as number) : 0, stdout, stderr });
+      });
+    });
+  }
 
   beforeAll(async () => {
     infra = await startServiceInfrastructure();
@@ -74,5 +98,68 @@ describe('monitor service (boot, health, auth, policy)', () => {
     await expect(reader.getModelHealth({ modelName: 'unknown' })).rejects.toMatchObject({ code: status.NOT_FOUND });
     await expect(reader.getDriftReport({ modelName: 'unknown', reportId: '' })).rejects.toMatchObject({ code: status.NOT_FOUND });
     expect(await reader.listAlerts(monitorV1.ListAlertsRequest.fromPartial({}))).toMatchObject({ alerts: [], page: { nextPageToken: '' } });
+  });
+
+  it('answers the flywheel command: health as a table, alerts as JSON, a report by version, a missing one in one line', async () => {
+    // monitor-loop.integration-spec.ts fills these tables from events; here the service's own
+    // repositories set up a watched version with one drifted window and its alert, which is all
+    // the command needs. Run last: the test above expects no alerts at all.
+    const model = 'cli-fraud';
+    const report = monitorV1.DriftReport.fromPartial({
+      reportId: randomUUID(),
+      modelName: model,
+      modelVersion: 2,
+      window: { start: new Date('2025-03-01T10:00:00Z'), end: new Date('2025-03-01T11:00:00Z') },
+      reference: { key: `training-sets/${model}/2/data.csv` },
+      features: [
+        { feature: 'amount', type: commonV1.ColumnType.COLUMN_TYPE_DOUBLE, test: monitorV1.DriftTest.DRIFT_TEST_KS, statistic: 0.4, pValue: 1e-9, threshold: 0.05, drifted: true },
+        { feature: 'channel', type: commonV1.ColumnType.COLUMN_TYPE_STRING, test: monitorV1.DriftTest.DRIFT_TEST_JENSEN_SHANNON, statistic: 0.02, threshold: 0.1, drifted: false },
+      ],
+      driftedShare: 0.5,
+      driftShareThreshold: 0.5,
+      datasetDrift: true,
+      createTime: new Date('2025-03-01T11:00:01Z'),
+    });
+    const alert = monitorV1.Alert.fromPartial({
+      alertId: randomUUID(),
+      modelName: model,
+      modelVersion: 2,
+      kind: monitorV1.AlertKind.ALERT_KIND_DATA_DRIFT,
+      message: '1 of 2 features drifted (amount)',
+      reportId: report.reportId,
+      raiseTime: new Date('2025-03-01T11:00:01Z'),
+    });
+    const manager = service.app.get(DataSource).manager;
+    await service.app.get(ReferenceRepository).saveDeployment(manager, { deployment: model, modelName: model, stableVersion: 2, canaryVersion: 0, time: new Date() });
+    await service.app.get(WindowRepository).saveReport(manager, randomUUID(), report);
+    await service.app.get(AlertRepository).raise(manager, alert);
+
+    const health = await flywheel(['health', model]);
+    expect(health).toMatchObject({ code: 0, stderr: '' });
+    expect(health.stdout).toMatch(/^version\s+v2$/m);
+    expect(health.stdout).toMatch(/^status\s+drifting$/m);
+    expect(health.stdout).toMatch(/^drift\s+dataset drift: 1 of 2 features drifted \(share 50%, threshold 50%\)$/m);
+    expect(health.stdout).toMatch(/^open alerts\s+1$/m);
+    expect(health.stdout).toMatch(/^2025-03-01T11:00:01Z\s+cli-fraud\s+2\s+data drift\s+1 of 2 features drifted \(amount\)\s+open$/m);
+
+    const alerts = await flywheel(['alerts', '--model', model, '--open', '--json']);
+    expect(alerts).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(alerts.stdout)).toEqual([
+      { ...alert, kind: 'ALERT_KIND_DATA_DRIFT', raiseTime: '2025-03-01T11:00:01.000Z', resolveTime: null },
+    ]);
+
+    const drift = await flywheel(['drift', model, '--version', '2']);
+    expect(drift).toMatchObject({ code: 0, stderr: '' });
+    expect(drift.stdout.split('\n')[0]).toBe(
+      `${model} v2, window 2025-03-01T10:00:00Z to 2025-03-01T11:00:00Z, reference training-sets/${model}/2/data.csv — dataset drift: 1 of 2 features drifted (share 50%, threshold 50%)`,
+    );
+    expect(drift.stdout).toMatch(/^channel\s+string\s+jensen-shannon\s+0\.02000\s+-\s+0\.1\s+no$/m);
+
+    expect(await flywheel(['drift', model, '--version', '1'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `flywheel: drift: no latest report of ${model} v1: the latest is of v2, the watched version is v2; name an older report with --report <id>\n`,
+    });
+    expect(await flywheel(['drift', 'unknown'])).toEqual({ code: 2, stdout: '', stderr: 'flywheel: drift: not found: model "unknown" has no drift report yet\n' });
   });
 });

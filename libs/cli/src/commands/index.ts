@@ -5,6 +5,7 @@ import { deploymentsGroup } from './deployments';
 import { featuresGroup } from './features';
 import { mlGroup } from './ml';
 import { modelsGroup } from './models';
+import { alertsCommand, driftCommand, healthCommand } from './monitor';
 import { predictCommand } from './predict';
 import { runsGroup, trainCommand } from './runs';
 
@@ -13,5 +14,5 @@ export const flywheel: CommandGroup = {
   kind: 'group',
   name: 'flywheel',
   summary: 'Flywheel, a self-hosted MLOps platform.',
-  children: [mlGroup, authGroup, modelsGroup, featuresGroup, datasetsGroup, deploymentsGroup, predictCommand, runsGroup, trainCommand],
+  children: [mlGroup, authGroup, modelsGroup, featuresGroup, datasetsGroup, deploymentsGroup, predictCommand, runsGroup, trainCommand, driftCommand, healthCommand, alertsCommand],
 };
