@@ -1,4 +1,5 @@
 import { assertConfluentKafkaPython, assertKcat, eventually } from '@flywheel/testing';
+import { DEFAULT_BROKER_CONFIG } from '../broker-config';
 import { startTestBroker, type TestBroker } from '../testing';
 import { KcatGroupMember, killAll, pythonFixture } from './librdkafka-helpers';
 
@@ -107,7 +108,7 @@ describe('confluent_kafka AdminClient', () => {
     const [host, port] = broker.address.split(':');
     expect(listing.brokers).toEqual({ '1': { host, port: Number(port) } });
     expect(listing.controller_id).toBe(1);
-    expect(listing.cluster_id).toBeTruthy();
+    expect(listing.cluster_id).toBe(DEFAULT_BROKER_CONFIG.clusterId);
     expect(listing.topics[topic]).toEqual({
       error: null,
       partitions: [
