@@ -4,7 +4,8 @@ import { createKafkaClient } from './kafka/kafka-client';
 import { MessagingRuntime } from './consuming/messaging-runtime';
 import { KAFKA_CLIENT, MESSAGING_OPTIONS, type MessagingModuleOptions, TRACE_CONTEXT } from './messaging-options';
 import { EventPublisher } from './publishing/event-publisher';
-import { platformTraceContext } from './platform/platform-adapters';
+import { JsonLogger, PlatformMetrics } from '@flywheel/platform';
+import { platformMetricsSink, platformTraceContext } from './platform/platform-adapters';
 import { type TraceContext } from './trace/trace-context';
 
 export interface MessagingModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
@@ -22,6 +23,21 @@ export interface MessagingModuleAsyncOptions extends Pick<ModuleMetadata, 'impor
 export class MessagingModule {
   static forRoot(options: MessagingModuleOptions): DynamicModule {
     return MessagingModule.forRootAsync({ useFactory: () => options });
+  }
+
+  /**
+   * What every Flywheel service uses: the platform's logger and metrics wired in, so a service
+   * names only itself, its brokers and the topics it publishes to.
+   */
+  static forService(options: Pick<MessagingModuleOptions, 'service' | 'brokers' | 'topics'>): DynamicModule {
+    return MessagingModule.forRootAsync({
+      inject: [JsonLogger, PlatformMetrics],
+      useFactory: (logger: JsonLogger, metrics: PlatformMetrics): MessagingModuleOptions => ({
+        ...options,
+        metrics: platformMetricsSink(metrics),
+        logger,
+      }),
+    });
   }
 
   static forRootAsync(options: MessagingModuleAsyncOptions): DynamicModule {

@@ -35,11 +35,23 @@ const schema = z.object({
 export class StorageConfigError extends Error {}
 
 /** Reads the S3_* variables; a bad or missing one fails with a message naming it. */
+/** The S3_* variables of a service's validated configuration, as the store takes them. */
+export interface S3Variables {
+  S3_ENDPOINT: string;
+  S3_ACCESS_KEY: string;
+  S3_SECRET_KEY: string;
+  S3_BUCKET: string;
+  S3_REGION: string;
+}
+
+export function storageConfigOf(config: S3Variables): StorageConfig {
+  return { endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, bucket: config.S3_BUCKET, region: config.S3_REGION };
+}
+
 export function storageConfigFromEnv(env: Record<string, string | undefined> = process.env): StorageConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     throw new StorageConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
   }
-  const { S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET, S3_REGION } = parsed.data;
-  return { endpoint: S3_ENDPOINT, accessKey: S3_ACCESS_KEY, secretKey: S3_SECRET_KEY, bucket: S3_BUCKET, region: S3_REGION };
+  return storageConfigOf(parsed.data);
 }

@@ -1,9 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Topics } from '@flywheel/contracts';
-import { MessagingModule, platformMetricsSink } from '@flywheel/messaging';
+import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
-import { CONFIG, JsonLogger, PlatformMetrics } from '@flywheel/platform';
-import { StorageModule } from '@flywheel/storage';
+import { CONFIG } from '@flywheel/platform';
+import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { type DeployerConfig } from './deployer.config';
 import { DeploymentEntity } from './deployments/deployment.entity';
 import { DeploymentsModule } from './deployments/deployments.module';
@@ -28,23 +28,8 @@ export class AppModule {
           inject: [CONFIG],
           useFactory: (c: DeployerConfig) => ({ url: c.DATABASE_URL, applicationName: 'flywheel-deployer' }),
         }),
-        MessagingModule.forRootAsync({
-          inject: [CONFIG, PlatformMetrics, JsonLogger],
-          useFactory: (c: DeployerConfig, metrics: PlatformMetrics, logger: JsonLogger) => ({
-            service: 'deployer',
-            brokers: c.KAFKA_BROKERS,
-            topics: [Topics.deployerEvents, Topics.predictions],
-            metrics: platformMetricsSink(metrics),
-            logger,
-          }),
-        }),
-        StorageModule.forRoot({
-          endpoint: config.S3_ENDPOINT,
-          accessKey: config.S3_ACCESS_KEY,
-          secretKey: config.S3_SECRET_KEY,
-          bucket: config.S3_BUCKET,
-          region: config.S3_REGION,
-        }),
+        MessagingModule.forService({ service: 'deployer', brokers: config.KAFKA_BROKERS, topics: [Topics.deployerEvents, Topics.predictions] }),
+        StorageModule.forRoot(storageConfigOf(config)),
         DeploymentsModule,
       ],
       providers: [DependencyHealth],

@@ -1,9 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Topics } from '@flywheel/contracts';
-import { MessagingModule, platformMetricsSink } from '@flywheel/messaging';
+import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
-import { JsonLogger, PlatformMetrics } from '@flywheel/platform';
-import { StorageModule } from '@flywheel/storage';
+import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { FeatureStoreGrpcController } from './api/feature-store.grpc-controller';
 import { Clock, SystemClock } from './clock';
 import { DatasetCatalogRepository, PostgresDatasetCatalogRepository } from './datasets/dataset-catalog.repository';
@@ -38,23 +37,8 @@ export class FeatureStoreModule {
           applicationName: `flywheel-${SERVICE_NAME}`,
           statementTimeoutMs: config.GRPC_DEADLINE_MS,
         }),
-        MessagingModule.forRootAsync({
-          inject: [PlatformMetrics, JsonLogger],
-          useFactory: (metrics: PlatformMetrics, logger: JsonLogger) => ({
-            service: SERVICE_NAME,
-            brokers: config.KAFKA_BROKERS,
-            topics: [Topics.featureStoreEvents],
-            metrics: platformMetricsSink(metrics),
-            logger,
-          }),
-        }),
-        StorageModule.forRoot({
-          endpoint: config.S3_ENDPOINT,
-          accessKey: config.S3_ACCESS_KEY,
-          secretKey: config.S3_SECRET_KEY,
-          bucket: config.S3_BUCKET,
-          region: config.S3_REGION,
-        }),
+        MessagingModule.forService({ service: SERVICE_NAME, brokers: config.KAFKA_BROKERS, topics: [Topics.featureStoreEvents] }),
+        StorageModule.forRoot(storageConfigOf(config)),
       ],
       controllers: [FeatureStoreGrpcController],
       providers: [

@@ -1,9 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Topics } from '@flywheel/contracts';
-import { MessagingModule, platformMetricsSink } from '@flywheel/messaging';
+import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
-import { CONFIG, JsonLogger, PlatformMetrics } from '@flywheel/platform';
-import { StorageModule } from '@flywheel/storage';
+import { CONFIG } from '@flywheel/platform';
+import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { DatasetsModule } from './datasets/datasets.module';
 import { type IngestionConfig } from './ingestion.config';
 import { CreateIngestionTables1770100000000 } from './migrations/1770100000000-create-ingestion-tables';
@@ -22,23 +22,8 @@ export class AppModule {
           inject: [CONFIG],
           useFactory: (c: IngestionConfig) => ({ url: c.DATABASE_URL, applicationName: 'flywheel-ingestion', statementTimeoutMs: c.GRPC_DEADLINE_MS }),
         }),
-        MessagingModule.forRootAsync({
-          inject: [CONFIG, JsonLogger, PlatformMetrics],
-          useFactory: (c: IngestionConfig, logger: JsonLogger, metrics: PlatformMetrics) => ({
-            service: 'ingestion',
-            brokers: c.KAFKA_BROKERS,
-            topics: [Topics.ingestionEvents],
-            metrics: platformMetricsSink(metrics),
-            logger,
-          }),
-        }),
-        StorageModule.forRoot({
-          endpoint: config.S3_ENDPOINT,
-          accessKey: config.S3_ACCESS_KEY,
-          secretKey: config.S3_SECRET_KEY,
-          bucket: config.S3_BUCKET,
-          region: config.S3_REGION,
-        }),
+        MessagingModule.forService({ service: 'ingestion', brokers: config.KAFKA_BROKERS, topics: [Topics.ingestionEvents] }),
+        StorageModule.forRoot(storageConfigOf(config)),
         DatasetsModule,
       ],
     };

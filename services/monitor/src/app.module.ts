@@ -1,8 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Topics } from '@flywheel/contracts';
-import { MessagingModule, platformMetricsSink } from '@flywheel/messaging';
+import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
-import { JsonLogger, PlatformMetrics } from '@flywheel/platform';
 import { AlertRepository } from './alerts/alert.repository';
 import { MonitorQueryService } from './api/monitor-query.service';
 import { MonitorGrpcController } from './api/monitor.grpc-controller';
@@ -24,16 +23,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PersistenceModule.forService({ url: config.DATABASE_URL, applicationName: 'flywheel-monitor', entities: [], migrations: MONITOR_MIGRATIONS }),
-        MessagingModule.forRootAsync({
-          inject: [JsonLogger, PlatformMetrics],
-          useFactory: (logger: JsonLogger, metrics: PlatformMetrics) => ({
-            service: 'monitor',
-            brokers: config.KAFKA_BROKERS,
-            topics: [Topics.monitorEvents],
-            metrics: platformMetricsSink(metrics),
-            logger,
-          }),
-        }),
+        MessagingModule.forService({ service: 'monitor', brokers: config.KAFKA_BROKERS, topics: [Topics.monitorEvents] }),
       ],
       controllers: [MonitorGrpcController],
       providers: [

@@ -1,9 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Topics } from '@flywheel/contracts';
-import { MessagingModule, platformMetricsSink } from '@flywheel/messaging';
+import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
-import { CONFIG, JsonLogger, PlatformMetrics } from '@flywheel/platform';
-import { StorageModule } from '@flywheel/storage';
+import { CONFIG } from '@flywheel/platform';
+import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { AliasService } from './models/alias.service';
 import { AuditEntryEntity } from './audit/audit-entry.entity';
 import { AuditLog } from './audit/audit-log';
@@ -38,23 +38,8 @@ export class RegistryModule {
           inject: [CONFIG],
           useFactory: (c: RegistryConfig) => ({ url: c.DATABASE_URL, applicationName: 'flywheel-registry', statementTimeoutMs: c.GRPC_DEADLINE_MS }),
         }),
-        MessagingModule.forRootAsync({
-          inject: [CONFIG, JsonLogger, PlatformMetrics],
-          useFactory: (c: RegistryConfig, logger: JsonLogger, metrics: PlatformMetrics) => ({
-            service: 'registry',
-            brokers: c.KAFKA_BROKERS,
-            topics: [Topics.registryEvents],
-            metrics: platformMetricsSink(metrics),
-            logger,
-          }),
-        }),
-        StorageModule.forRoot({
-          endpoint: config.S3_ENDPOINT,
-          accessKey: config.S3_ACCESS_KEY,
-          secretKey: config.S3_SECRET_KEY,
-          bucket: config.S3_BUCKET,
-          region: config.S3_REGION,
-        }),
+        MessagingModule.forService({ service: 'registry', brokers: config.KAFKA_BROKERS, topics: [Topics.registryEvents] }),
+        StorageModule.forRoot(storageConfigOf(config)),
       ],
       controllers: [RegistryGrpcController],
       providers: [

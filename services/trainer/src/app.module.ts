@@ -1,9 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { Topics } from '@flywheel/contracts';
-import { MessagingModule, platformMetricsSink } from '@flywheel/messaging';
+import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
-import { JsonLogger, PlatformMetrics } from '@flywheel/platform';
-import { StorageModule } from '@flywheel/storage';
+import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { CreateTrainerTables1770300000000 } from './migrations/1770300000000-create-trainer-tables';
 import { RetrainingConsumer } from './retraining/retraining.consumer';
 import { RetrainingRepository, SqlRetrainingRepository } from './retraining/retraining.repository';
@@ -42,23 +41,8 @@ export class TrainerAppModule {
           migrations: TRAINER_MIGRATIONS,
           useFactory: () => ({ url: config.DATABASE_URL, applicationName: 'flywheel-trainer' }),
         }),
-        MessagingModule.forRootAsync({
-          inject: [PlatformMetrics, JsonLogger],
-          useFactory: (metrics: PlatformMetrics, logger: JsonLogger) => ({
-            service: 'trainer',
-            brokers: config.KAFKA_BROKERS,
-            topics: [Topics.trainerEvents, Topics.trainerCommands],
-            metrics: platformMetricsSink(metrics),
-            logger,
-          }),
-        }),
-        StorageModule.forRoot({
-          endpoint: config.S3_ENDPOINT,
-          accessKey: config.S3_ACCESS_KEY,
-          secretKey: config.S3_SECRET_KEY,
-          bucket: config.S3_BUCKET,
-          region: config.S3_REGION,
-        }),
+        MessagingModule.forService({ service: 'trainer', brokers: config.KAFKA_BROKERS, topics: [Topics.trainerEvents, Topics.trainerCommands] }),
+        StorageModule.forRoot(storageConfigOf(config)),
       ],
       controllers: [TrainerGrpcController],
       providers: [
