@@ -1,5 +1,6 @@
 import { type DynamicModule, type InjectionToken, type ModuleMetadata, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { KafkaHealth } from './health/kafka-health';
 import { createKafkaClient } from './kafka/kafka-client';
 import { MessagingRuntime } from './consuming/messaging-runtime';
 import { KAFKA_CLIENT, MESSAGING_OPTIONS, type MessagingModuleOptions, TRACE_CONTEXT } from './messaging-options';
@@ -17,7 +18,7 @@ export interface MessagingModuleAsyncOptions extends Pick<ModuleMetadata, 'impor
 /**
  * Kafka for one service: the `EventPublisher` (through the outbox), the outbox relay, the
  * discovered `@ConsumeEvent` / `@ConsumeRaw` consumers and the topics they need. Needs the
- * `DataSource` of `PersistenceModule` in the application.
+ * `DataSource` of `PersistenceModule` in the application. Registers the `kafka` health check.
  */
 @Module({})
 export class MessagingModule {
@@ -63,6 +64,7 @@ export class MessagingModule {
           useFactory: (o: MessagingModuleOptions, traceContext: TraceContext) => new EventPublisher({ service: o.service, traceContext }),
         },
         MessagingRuntime,
+        KafkaHealth,
       ],
       exports: [EventPublisher, KAFKA_CLIENT, TRACE_CONTEXT],
     };

@@ -36,3 +36,6 @@ export * from './http/platform-metrics';
 export * from './bootstrap/bootstrap-service';
 export * from './bootstrap/platform.module';
 export * from './grpc/grpc-client';
+
+export * from './time/clock';
+export * from './paging/paging';

@@ -9,8 +9,6 @@ import { DeploymentEntity } from './deployments/deployment.entity';
 import { DeploymentsModule } from './deployments/deployments.module';
 import { ModelVersionEntity } from './deployments/model-version.entity';
 import { CreateDeployer1770500000000 } from './migrations/1770500000000-create-deployer';
-import { DependencyHealth } from './shared/dependency-health';
-import { SharedModule } from './shared/shared.module';
 
 export const DEPLOYER_ENTITIES = [DeploymentEntity, ModelVersionEntity];
 export const DEPLOYER_MIGRATIONS = [CreateDeployer1770500000000];
@@ -21,7 +19,6 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        SharedModule,
         PersistenceModule.forServiceAsync({
           entities: DEPLOYER_ENTITIES,
           migrations: DEPLOYER_MIGRATIONS,
@@ -32,7 +29,6 @@ export class AppModule {
         StorageModule.forRoot(storageConfigOf(config)),
         DeploymentsModule,
       ],
-      providers: [DependencyHealth],
     };
   }
 }

@@ -134,12 +134,12 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
   });
 
   describe('boot', () => {
-    it('reports healthy with its database, Kafka and S3 checks', async () => {
+    it('reports healthy with its database, Kafka, object store and prediction log checks', async () => {
       const response = await fetch(`${service.httpUrl}/healthz`);
       const body = (await response.json()) as { status: string; checks: Record<string, { status: string }> };
       expect(response.status).toBe(200);
       expect(body.status).toBe('ok');
-      expect(Object.keys(body.checks).sort()).toEqual(['database', 'grpc', 'kafka', 's3']);
+      expect(Object.keys(body.checks).sort()).toEqual(['database', 'grpc', 'kafka', 'object-store', 'prediction-log']);
     });
 
     it('answers ListDeployments for a reader, refuses a call without a token and a reader rolling back', async () => {

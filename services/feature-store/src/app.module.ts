@@ -4,13 +4,11 @@ import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
 import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { FeatureStoreGrpcController } from './api/feature-store.grpc-controller';
-import { Clock, SystemClock } from './clock';
 import { DatasetCatalogRepository, PostgresDatasetCatalogRepository } from './datasets/dataset-catalog.repository';
 import { GrpcIngestionDatasets, IngestionDatasets } from './datasets/ingestion-datasets';
 import { type FeatureStoreConfig } from './feature-store.config';
 import { FeatureViewRepository, PostgresFeatureViewRepository } from './feature-views/feature-view.repository';
 import { FeatureViewsService } from './feature-views/feature-views.service';
-import { DependenciesHealth } from './health/dependencies.health';
 import { DatasetReader, ObjectStoreDatasetReader } from './materialisation/dataset-reader';
 import { FeatureStoresRepository, PostgresFeatureStoresRepository } from './materialisation/feature-stores.repository';
 import { IngestionEventsConsumer } from './materialisation/ingestion-events.consumer';
@@ -42,7 +40,6 @@ export class FeatureStoreModule {
       ],
       controllers: [FeatureStoreGrpcController],
       providers: [
-        { provide: Clock, useClass: SystemClock },
         { provide: DatasetCatalogRepository, useClass: PostgresDatasetCatalogRepository },
         { provide: FeatureViewRepository, useClass: PostgresFeatureViewRepository },
         { provide: FeatureStoresRepository, useClass: PostgresFeatureStoresRepository },
@@ -61,7 +58,6 @@ export class FeatureStoreModule {
         OnlineFeaturesService,
         HistoricalFeaturesService,
         IngestionEventsConsumer,
-        DependenciesHealth,
       ],
     };
   }

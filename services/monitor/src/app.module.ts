@@ -5,13 +5,11 @@ import { PersistenceModule } from '@flywheel/persistence';
 import { AlertRepository } from './alerts/alert.repository';
 import { MonitorQueryService } from './api/monitor-query.service';
 import { MonitorGrpcController } from './api/monitor.grpc-controller';
-import { HealthIndicators } from './health/health-indicators';
 import { MONITOR_MIGRATIONS } from './migrations/1771000000000-create-monitor-tables';
 import { type MonitorConfig } from './monitor.config';
 import { PolicyRepository, PostgresPolicyRepository } from './policy/policy.repository';
 import { ReferenceConsumer } from './reference/reference.consumer';
 import { ReferenceRepository } from './reference/reference.repository';
-import { Clock, SystemClock } from './windows/clock';
 import { PredictionConsumer } from './windows/prediction.consumer';
 import { WindowRepository } from './windows/window.repository';
 import { WindowService } from './windows/window.service';
@@ -27,8 +25,6 @@ export class AppModule {
       ],
       controllers: [MonitorGrpcController],
       providers: [
-        HealthIndicators,
-        { provide: Clock, useClass: SystemClock },
         { provide: PolicyRepository, useClass: PostgresPolicyRepository },
         ReferenceRepository,
         WindowRepository,

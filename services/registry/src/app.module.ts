@@ -7,8 +7,6 @@ import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { AliasService } from './models/alias.service';
 import { AuditEntryEntity } from './audit/audit-entry.entity';
 import { AuditLog } from './audit/audit-log';
-import { Clock, SystemClock } from './clock';
-import { DependencyHealth } from './health/dependency-health';
 import { CreateRegistry1770400000000 } from './migrations/1770400000000-create-registry';
 import { ModelAliasEntity } from './models/model-alias.entity';
 import { ModelVersionEntity } from './models/model-version.entity';
@@ -44,7 +42,6 @@ export class RegistryModule {
       controllers: [RegistryGrpcController],
       providers: [
         { provide: RegistryRepository, useClass: TypeOrmRegistryRepository },
-        { provide: Clock, useClass: SystemClock },
         { provide: HoldoutScorer, useClass: ObjectStoreHoldoutScorer },
         {
           provide: POLICY_DEFAULTS,
@@ -59,7 +56,6 @@ export class RegistryModule {
         ModelsService,
         RunRegistrar,
         RunCompletedConsumer,
-        DependencyHealth,
       ],
     };
   }

@@ -11,10 +11,9 @@ import { RunsRepository, SqlRunsRepository } from './runs/runs.repository';
 import { QueueSignal, RunsService } from './runs/runs.service';
 import { TrainCommandConsumer } from './runs/train-command.consumer';
 import { TrainerGrpcController } from './runs/trainer.grpc-controller';
-import { Clock, SystemClock } from './system/clock';
+import { Clock, SystemClock } from '@flywheel/platform';
 import { codeVersion } from './system/code-version';
 import { OutboxTrainerEvents, TrainerEvents } from './system/trainer-events';
-import { TrainerHealth } from './system/trainer-health';
 import { type TrainerConfig } from './trainer.config';
 import { FeatureStorePort } from './training/feature-store.port';
 import { GrpcFeatureStore } from './training/grpc-feature-store';
@@ -59,7 +58,6 @@ export class TrainerAppModule {
         RetrainingService,
         TrainCommandConsumer,
         RetrainingConsumer,
-        TrainerHealth,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { type DynamicModule, type InjectionToken, type ModuleMetadata, Module } from '@nestjs/common';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { type DataSourceOptions } from 'typeorm';
+import { DatabaseHealth } from '../health/database-health';
 import { TransactionRunner } from '../transaction/transaction-runner';
 import { createDataSourceOptions, type DataSourceSettings } from './data-source-options';
 import { isTransientConnectionError, openDataSource } from './open-data-source';
@@ -22,7 +23,8 @@ const CONNECT_RETRY_DELAY_MS = 3_000;
 
 /**
  * The service's one database: connects at boot, runs its migrations (plus the outbox's), and
- * provides the TypeORM `DataSource` and a {@link TransactionRunner} to the whole application.
+ * provides the TypeORM `DataSource` and a {@link TransactionRunner} to the whole application, and
+ * registers the `database` health check.
  */
 @Module({})
 export class PersistenceModule {
@@ -58,7 +60,7 @@ export class PersistenceModule {
           },
         }),
       ],
-      providers: [TransactionRunner],
+      providers: [TransactionRunner, DatabaseHealth],
       exports: [TransactionRunner],
     };
   }

@@ -10,6 +10,7 @@ import { GrpcHealth } from '../grpc/grpc-health';
 import { HealthRegistry } from '../http/health-registry';
 import { PlatformMetrics } from '../http/platform-metrics';
 import { JsonLogger } from '../logging/json-logger';
+import { Clock, SystemClock } from '../time/clock';
 
 /** Nest token of the service's name, e.g. `registry`. */
 export const SERVICE_NAME = Symbol.for('flywheel.platform.service-name');
@@ -26,7 +27,7 @@ export interface PlatformModuleOptions {
 
 /**
  * What every service module can inject (config, logger, token store, health registry,
- * metrics) and what every gRPC call goes through (auth guard, exception filter), plus the
+ * metrics, clock) and what every gRPC call goes through (auth guard, exception filter), plus the
  * boot check that each gRPC method declares its role.
  */
 @Global()
@@ -49,11 +50,12 @@ export class PlatformModule implements OnModuleDestroy {
       imports: [DiscoveryModule],
       providers: [
         ...values,
+        { provide: Clock, useClass: SystemClock },
         RequiredRoleCheck,
         { provide: APP_GUARD, useClass: GrpcAuthGuard },
         { provide: APP_FILTER, useClass: GrpcExceptionFilter },
       ],
-      exports: values.map((value) => value.provide),
+      exports: [...values.map((value) => value.provide), Clock],
     };
   }
 

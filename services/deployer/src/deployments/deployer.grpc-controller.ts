@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { deployerV1 } from '@flywheel/contracts';
-import { currentCaller, DomainException, GrpcStatus, invalidArgument, RequiredRole, Role } from '@flywheel/platform';
+import { currentCaller, DomainException, GrpcStatus, isStringCursor, pageOf, readPage, RequiredRole, Role } from '@flywheel/platform';
 import { concatMap, from, type Observable } from 'rxjs';
 import { RolloutService } from '../rollout/rollout.service';
 import { PredictionService } from '../serving/prediction.service';
@@ -8,8 +8,6 @@ import { DeployerException, DeployerExceptionCode } from './deployer.exception';
 import { toProtoDeployment, toProtoStats } from './deployment.mapper';
 import { DeploymentRepository } from './deployment.repository';
 
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 1000;
 
 @Controller()
 @deployerV1.DeployerServiceControllerMethods()
@@ -36,14 +34,10 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
 
   @RequiredRole(Role.Read)
   async listDeployments(request: deployerV1.ListDeploymentsRequest): Promise<deployerV1.ListDeploymentsResponse> {
-    const pageSize = request.page?.pageSize ?? 0;
-    if (pageSize < 0) throw invalidArgument('page.page_size', 'must not be negative');
-    const limit = Math.min(pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-    const after = decodePageToken(request.page?.pageToken ?? '');
-    const rows = await this.repository.list(after, limit + 1);
-    const page = rows.slice(0, limit);
-    const nextPageToken = rows.length > limit ? encodePageToken(page[page.length - 1].name) : '';
-    return { deployments: page.map(toProtoDeployment), page: { nextPageToken } };
+    const page = readPage(request.page, isStringCursor);
+    const rows = await this.repository.list(page.after ?? '', page.size + 1);
+    const listed = pageOf(rows, page, (last) => last.name);
+    return { deployments: listed.items.map(toProtoDeployment), page: listed.page };
   }
 
   @RequiredRole(Role.Read)
@@ -89,19 +83,4 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
 function toPredictError(requestId: string, error: unknown): deployerV1.PredictError {
   if (error instanceof DomainException) return { requestId, code: error.grpcStatus(), message: error.message };
   return { requestId, code: GrpcStatus.INTERNAL, message: 'internal error' };
-}
-
-function encodePageToken(lastName: string): string {
-  return Buffer.from(JSON.stringify({ after: lastName }), 'utf8').toString('base64url');
-}
-
-function decodePageToken(token: string): string {
-  if (!token) return '';
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string') return parsed.after;
-  } catch {
-    // Falls through to the error below.
-  }
-  throw invalidArgument('page.page_token', 'is not a token this service issued');
 }

@@ -75,8 +75,9 @@ export class KafkaPredictionLog extends PredictionLog implements OnModuleInit, O
   }
 
   onModuleInit(): void {
+    // The cluster itself is the messaging library's `kafka` check; this one is the log's producer.
     this.health.register({
-      name: 'kafka',
+      name: 'prediction-log',
       check: () => {
         if (!this.connected) throw new Error('prediction log producer is not connected');
         if (this.consecutiveFailures >= FAILURES_BEFORE_UNHEALTHY) {

@@ -12,7 +12,7 @@ import { toProtoDeployment, toProtoStats } from '../deployments/deployment.mappe
 import { DeploymentRepository } from '../deployments/deployment.repository';
 import { LiveStats } from '../serving/live-stats';
 import { ServedModels } from '../serving/served-models';
-import { Clock } from '../shared/clock';
+import { Clock } from '@flywheel/platform';
 import { judgeCanary, type Verdict, type VersionFigures } from './canary-judge';
 import { DeploymentEvents } from './deployment-events';
 import { concludeCanary, defaultRollbackTarget, manualRollback, newDeployment, startVersion, type Transition } from './rollout-transitions';

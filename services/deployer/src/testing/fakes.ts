@@ -2,7 +2,7 @@
 import { type deployerV1 } from '@flywheel/contracts';
 import { categoricalColumn, fitModel, type LoadedModel, loadModel, makeTable, type ModelArtifact, numericColumn, Rng } from '@flywheel/ml';
 import { type TransactionRunner } from '@flywheel/persistence';
-import { JsonLogger, loadConfig } from '@flywheel/platform';
+import { JsonLogger, loadConfig, Clock } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { type DeployerConfig, deployerConfigSchema } from '../deployer.config';
 import { type DeploymentRecord, type ModelVersionRecord } from '../deployments/deployment';
@@ -11,7 +11,6 @@ import { PredictionLog } from '../prediction-log/prediction-log';
 import { DeploymentEvents } from '../rollout/deployment-events';
 import { ModelLoader } from '../serving/model-loader';
 import { type OnlineLookup, OnlineFeatures } from '../serving/online-features';
-import { Clock } from '../shared/clock';
 
 export function testConfig(env: Record<string, string> = {}): DeployerConfig {
   return loadConfig(deployerConfigSchema, {

@@ -1,9 +1,8 @@
 import { commonV1, FeatureViewAppliedEvent, featureStoreV1, ingestionV1 } from '@flywheel/contracts';
 import { type EventPublisher } from '@flywheel/messaging';
 import { type TransactionRunner } from '@flywheel/persistence';
-import { GrpcStatus } from '@flywheel/platform';
+import { GrpcStatus, ManualClock } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
-import { Clock } from '../clock';
 import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets/dataset-catalog.repository';
 import { IngestionDatasets } from '../datasets/ingestion-datasets';
 import { type Materialiser } from '../materialisation/materialiser.service';
@@ -72,12 +71,6 @@ class RemoteDatasets extends IngestionDatasets {
   }
 }
 
-class FixedClock extends Clock {
-  now(): Date {
-    return new Date('2025-06-01T00:00:00Z');
-  }
-}
-
 function setup(remote: Record<string, ingestionV1.DataContract> = {}) {
   const views = new MemoryViews();
   const catalog = new MemoryCatalog();
@@ -89,7 +82,7 @@ function setup(remote: Record<string, ingestionV1.DataContract> = {}) {
     publish: async (_m: EntityManager, type: { typeName: string }, data: featureStoreV1.FeatureViewApplied) => published.push({ type: type.typeName, data }),
   } as unknown as EventPublisher;
   const transactions = { run: <T>(work: (m: EntityManager) => Promise<T>) => work({} as EntityManager) } as unknown as TransactionRunner;
-  const service = new FeatureViewsService(views, catalog, ingestion, materialiser, publisher, transactions, new FixedClock());
+  const service = new FeatureViewsService(views, catalog, ingestion, materialiser, publisher, transactions, new ManualClock('2025-06-01T00:00:00Z'));
   return { service, catalog, ingestion, backfills, published };
 }
 
@@ -137,6 +130,6 @@ describe('applying feature views', () => {
     expect(first.featureViews.map((v) => v.name)).toEqual(['a', 'b']);
     const second = await service.list({ dataset: '', page: { pageSize: 2, pageToken: first.page!.nextPageToken } });
     expect(second).toMatchObject({ featureViews: [{ name: 'c' }], page: { nextPageToken: '' } });
-    await expect(service.list({ dataset: '', page: { pageSize: 2, pageToken: 'forged' } })).rejects.toThrow('page.pageToken: is not a token this service issued');
+    await expect(service.list({ dataset: '', page: { pageSize: 2, pageToken: 'forged' } })).rejects.toThrow('page.page_token: is not a token from a previous page of this list');
   });
 });

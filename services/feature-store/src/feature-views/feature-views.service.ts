@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FeatureViewAppliedEvent, type featureStoreV1, type ingestionV1 } from '@flywheel/contracts';
 import { EventPublisher } from '@flywheel/messaging';
-import { currentCaller, invalidArgument } from '@flywheel/platform';
+import { Clock, currentCaller, invalidArgument, isStringCursor, pageOf, readPage } from '@flywheel/platform';
 import { TransactionRunner } from '@flywheel/persistence';
-import { Clock } from '../clock';
 import { DatasetCatalogRepository } from '../datasets/dataset-catalog.repository';
 import { IngestionDatasets } from '../datasets/ingestion-datasets';
 import { Materialiser } from '../materialisation/materialiser.service';
@@ -19,8 +18,6 @@ import {
 import { FeatureViewException, FeatureViewExceptionCode, featureViewNotFound } from './feature-view.exception';
 import { FeatureViewRepository } from './feature-view.repository';
 
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 1000;
 
 @Injectable()
 export class FeatureViewsService {
@@ -73,13 +70,10 @@ export class FeatureViewsService {
   }
 
   async list(request: featureStoreV1.ListFeatureViewsRequest): Promise<featureStoreV1.ListFeatureViewsResponse> {
-    const pageSize = Math.min(request.page?.pageSize || DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
-    if (pageSize < 0) throw invalidArgument('page.pageSize', 'must not be negative');
-    const after = request.page?.pageToken ? decodePageToken(request.page.pageToken) : null;
-    const views = await this.views.list(request.dataset || null, after, pageSize + 1);
-    const page = views.slice(0, pageSize);
-    const nextPageToken = views.length > pageSize ? encodePageToken(page[page.length - 1].name) : '';
-    return { featureViews: page.map(toProtoFeatureView), page: { nextPageToken } };
+    const page = readPage(request.page, isStringCursor);
+    const views = await this.views.list(request.dataset || null, page.after ?? null, page.size + 1);
+    const listed = pageOf(views, page, (last) => last.name);
+    return { featureViews: listed.items.map(toProtoFeatureView), page: listed.page };
   }
 
   /** A revision (0: the current one), or NOT_FOUND. */
@@ -101,18 +95,4 @@ export class FeatureViewsService {
     await this.transactions.run((manager) => this.catalog.upsertDataset(manager, dataset, remote));
     return remote;
   }
-}
-
-function encodePageToken(name: string): string {
-  return Buffer.from(JSON.stringify({ after: name }), 'utf8').toString('base64url');
-}
-
-function decodePageToken(token: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string') return parsed.after;
-  } catch {
-    // Falls through to the error below: a token we did not issue.
-  }
-  throw invalidArgument('page.pageToken', 'is not a token this service issued');
 }

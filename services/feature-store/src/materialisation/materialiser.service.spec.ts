@@ -1,10 +1,9 @@
 import { commonV1, FeaturesMaterialisedEvent, ingestionV1 } from '@flywheel/contracts';
 import { type EventPublisher } from '@flywheel/messaging';
 import { type TransactionRunner } from '@flywheel/persistence';
-import { JsonLogger } from '@flywheel/platform';
+import { JsonLogger, ManualClock } from '@flywheel/platform';
 import { type ObjectStore } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
-import { Clock } from '../clock';
 import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets/dataset-catalog.repository';
 import { type Cell } from '../feature-views/feature-values';
 import { type FeatureViewRevision } from '../feature-views/feature-view';
@@ -124,12 +123,6 @@ class TableReader extends DatasetReader {
   }
 }
 
-class FixedClock extends Clock {
-  now(): Date {
-    return new Date('2025-06-01T00:00:00Z');
-  }
-}
-
 function committed(version: number): ingestionV1.DatasetVersionCommitted {
   return ingestionV1.DatasetVersionCommitted.fromPartial({
     dataset: 'claims',
@@ -164,7 +157,7 @@ function setup() {
   } as unknown as EventPublisher;
   const transactions = { run: <T>(work: (m: EntityManager) => Promise<T>) => work(manager) } as unknown as TransactionRunner;
   const logger = new JsonLogger({ service: 'feature-store', level: 'fatal', write: () => undefined });
-  const materialiser = new Materialiser(views, catalog, stores, reader, objects, publisher, transactions, new FixedClock(), logger);
+  const materialiser = new Materialiser(views, catalog, stores, reader, objects, publisher, transactions, new ManualClock('2025-06-01T00:00:00Z'), logger);
   return { materialiser, views, catalog, stores, published, puts };
 }
 

@@ -2,11 +2,10 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { FeaturesMaterialisedEvent, type featureStoreV1, type ingestionV1 } from '@flywheel/contracts';
 import { formatCsv } from '@flywheel/ml';
 import { EventPublisher } from '@flywheel/messaging';
-import { JsonLogger } from '@flywheel/platform';
+import { JsonLogger, Clock } from '@flywheel/platform';
 import { TransactionRunner } from '@flywheel/persistence';
 import { featureSnapshotKey, ObjectStore } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
-import { Clock } from '../clock';
 import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets/dataset-catalog.repository';
 import { entityKeyOf } from '../feature-views/feature-values';
 import { compileFeatureView, type FeatureViewRevision } from '../feature-views/feature-view';

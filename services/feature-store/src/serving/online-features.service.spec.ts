@@ -1,6 +1,5 @@
 import { commonV1, featureStoreV1 } from '@flywheel/contracts';
-import { InvalidArgumentException } from '@flywheel/platform';
-import { Clock } from '../clock';
+import { InvalidArgumentException, ManualClock } from '@flywheel/platform';
 import { type FeatureViewRevision } from '../feature-views/feature-view';
 import { type FeatureViewsService } from '../feature-views/feature-views.service';
 import { type FeatureStoresRepository, type OnlineRecord } from '../materialisation/feature-stores.repository';
@@ -26,15 +25,6 @@ const view: FeatureViewRevision = {
   materialisedDatasetVersion: 1,
 };
 
-class FixedClock extends Clock {
-  constructor(public time: Date) {
-    super();
-  }
-  now(): Date {
-    return this.time;
-  }
-}
-
 function service(records: OnlineRecord[], now: Date, ttlMs: number | null = HOUR) {
   const views = { require: async () => ({ ...view, onlineTtlMs: ttlMs }) } as unknown as FeatureViewsService;
   const stores = {
@@ -43,7 +33,7 @@ function service(records: OnlineRecord[], now: Date, ttlMs: number | null = HOUR
       return new Map(records.filter((r) => keys.includes(r.entityKey)).map((r) => [r.entityKey, r]));
     },
   } as unknown as FeatureStoresRepository;
-  return new OnlineFeaturesService(views, stores, new FixedClock(now));
+  return new OnlineFeaturesService(views, stores, new ManualClock(now));
 }
 
 const written = new Date('2025-06-01T12:00:00.000Z');

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { featureStoreV1 } from '@flywheel/contracts';
-import { invalidArgument } from '@flywheel/platform';
-import { Clock } from '../clock';
+import { invalidArgument, Clock } from '@flywheel/platform';
 import { toProtoValue } from '../feature-views/feature-values';
 import { selectFeatures } from '../feature-views/feature-view';
 import { FeatureViewsService } from '../feature-views/feature-views.service';

@@ -10,7 +10,7 @@ import {
 } from '@flywheel/contracts';
 import { type ConsumedRecord, EventPublisher, NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, InjectConfig } from '@flywheel/platform';
+import { type CallerIdentity, InjectConfig, isPositiveIntegerCursor, isStringCursor, pageOf, readPage } from '@flywheel/platform';
 import { datasetVersionKey, ObjectStore } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { type IngestionConfig } from '../ingestion.config';
@@ -18,7 +18,6 @@ import { contractToProto, parseRegistration, sameDefinition } from './dataset-co
 import { DatasetsException, DatasetsExceptionCode, datasetNotFound } from './datasets.exception';
 import { type DatasetRow, DatasetsRepository, type NewPendingRow, type NewQuarantineRow } from './datasets.repository';
 import { datasetToProto, decodeSummary, encodeSummary, quarantineToProto, versionToProto } from './mapping';
-import { nextPage, readPage } from './paging';
 import { contentHash, type Incoming, rawText, uniqueKeyOf, validateIncoming, ViolationCode, type Violation } from './record-validation';
 import { buildVersionFile, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
 
@@ -90,18 +89,20 @@ export class DatasetsService {
   }
 
   async list(page: commonV1.PageRequest | undefined): Promise<ingestionV1.ListDatasetsResponse> {
-    const { size, after } = readPage<string>(page, 'string');
-    const rows = await this.transactions.run((manager) => this.repository.list(manager, after, size));
-    return { datasets: rows.map(datasetToProto), page: nextPage(rows, size, () => rows[rows.length - 1]!.name) };
+    const wanted = readPage(page, isStringCursor);
+    const rows = await this.transactions.run((manager) => this.repository.list(manager, wanted.after, wanted.size + 1));
+    const listed = pageOf(rows, wanted, (last) => last.name);
+    return { datasets: listed.items.map(datasetToProto), page: listed.page };
   }
 
   async listVersions(dataset: string, page: commonV1.PageRequest | undefined): Promise<ingestionV1.ListVersionsResponse> {
-    const { size, after } = readPage<number>(page, 'number');
+    const wanted = readPage(page, isPositiveIntegerCursor);
     const rows = await this.transactions.run(async (manager) => {
       await this.require(manager, dataset);
-      return this.repository.listVersions(manager, dataset, after, size);
+      return this.repository.listVersions(manager, dataset, wanted.after, wanted.size + 1);
     });
-    return { versions: rows.map(versionToProto), page: nextPage(rows, size, () => rows[rows.length - 1]!.version) };
+    const listed = pageOf(rows, wanted, (last) => last.version);
+    return { versions: listed.items.map(versionToProto), page: listed.page };
   }
 
   async getVersion(dataset: string, version: number): Promise<ingestionV1.DatasetVersion> {
@@ -121,12 +122,13 @@ export class DatasetsService {
   }
 
   async listQuarantine(dataset: string, page: commonV1.PageRequest | undefined): Promise<ingestionV1.ListQuarantineResponse> {
-    const { size, after } = readPage<number>(page, 'number');
+    const wanted = readPage(page, isPositiveIntegerCursor);
     const rows = await this.transactions.run(async (manager) => {
       await this.require(manager, dataset);
-      return this.repository.listQuarantine(manager, dataset, after, size);
+      return this.repository.listQuarantine(manager, dataset, wanted.after, wanted.size + 1);
     });
-    return { records: rows.map(quarantineToProto), page: nextPage(rows, size, () => rows[rows.length - 1]!.seq) };
+    const listed = pageOf(rows, wanted, (last) => last.seq);
+    return { records: listed.items.map(quarantineToProto), page: listed.page };
   }
 
   /**

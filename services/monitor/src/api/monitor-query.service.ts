@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { monitorV1 } from '@flywheel/contracts';
+import { offsetPageOf, readOffsetPage } from '@flywheel/platform';
 import { AlertRepository } from '../alerts/alert.repository';
 import { ReferenceRepository } from '../reference/reference.repository';
 import { tallyAccuracy } from '../windows/window-judge';
 import { WindowRepository } from '../windows/window.repository';
 import { MonitorException, MonitorExceptionCode } from './monitor.exception';
-import { nextPageToken, readPage } from './paging';
 
 const { AlertKind, HealthStatus } = monitorV1;
 
@@ -60,8 +60,9 @@ export class MonitorQueryService {
   }
 
   async listAlerts(request: monitorV1.ListAlertsRequest): Promise<monitorV1.ListAlertsResponse> {
-    const { offset, limit } = readPage(request.page);
-    const rows = await this.alerts.list({ modelName: request.modelName || undefined, kind: request.kind || undefined, openOnly: request.openOnly }, offset, limit + 1);
-    return { alerts: rows.slice(0, limit), page: { nextPageToken: nextPageToken(offset, limit, rows.length) } };
+    const page = readOffsetPage(request.page);
+    const rows = await this.alerts.list({ modelName: request.modelName || undefined, kind: request.kind || undefined, openOnly: request.openOnly }, page.offset, page.limit + 1);
+    const listed = offsetPageOf(rows, page);
+    return { alerts: listed.items, page: listed.page };
   }
 }

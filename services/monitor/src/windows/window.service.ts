@@ -3,7 +3,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { DriftDetectedEvent, monitorV1, PerformanceDegradedEvent } from '@flywheel/contracts';
 import { EventPublisher } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { InjectConfig, JsonLogger } from '@flywheel/platform';
+import { InjectConfig, JsonLogger, Clock } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { decideNotification } from '../alerts/alert-policy';
 import { AlertRepository } from '../alerts/alert.repository';
@@ -11,7 +11,6 @@ import { type MonitorConfig } from '../monitor.config';
 import { type EffectivePolicy, defaultPolicy, effectivePolicy } from '../policy/monitoring-policy';
 import { PolicyRepository } from '../policy/policy.repository';
 import { ReferenceRepository } from '../reference/reference.repository';
-import { Clock } from './clock';
 import { type ClosedWindow, type FoldContext, type OpenWindow, closeIfExpired, foldEntries } from './window-folder';
 import { type Reference } from './window-judge';
 import { emptyWindow, restoreWindow, serializeWindow } from './window-state';

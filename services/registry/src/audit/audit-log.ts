@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, registryV1 } from '@flywheel/contracts';
-import { currentCaller } from '@flywheel/platform';
+import { currentCaller, Clock } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
-import { Clock } from '../clock';
 import { auditActionName } from '../models/model-mapping';
 import { RegistryRepository } from '../models/registry.repository';
 

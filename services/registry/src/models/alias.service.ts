@@ -3,7 +3,7 @@ import { AliasMovedEvent, type commonV1, PromotionRefusedEvent, registryV1 } fro
 import { EventPublisher } from '@flywheel/messaging';
 import { type EntityManager } from 'typeorm';
 import { AuditLog } from '../audit/audit-log';
-import { Clock } from '../clock';
+import { Clock } from '@flywheel/platform';
 import { type ModelVersionEntity } from './model-version.entity';
 import { type ModelEntity } from './model.entity';
 import { toModelVersion } from './model-mapping';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { registryV1 } from '@flywheel/contracts';
 import { TransactionRunner } from '@flywheel/persistence';
+import { isPositiveIntegerCursor, isStringCursor, pageOf, readPage } from '@flywheel/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog, callerActor } from '../audit/audit-log';
 import { isKnownMetric, METRIC_NAMES } from '../promotion/metrics';
@@ -8,7 +9,6 @@ import { effectivePolicy, POLICY_DEFAULTS, type PolicyDefaults } from '../promot
 import { AliasService } from './alias.service';
 import { type ModelEntity } from './model.entity';
 import { auditActionName, toAuditEntry, toModel, toModelVersion } from './model-mapping';
-import { isPositiveInteger, isString, pageOf, readPage } from './paging';
 import { RegistryException, RegistryExceptionCode } from './registry.exception';
 import { RegistryRepository } from './registry.repository';
 import { RequestChecks } from './request-checks';
@@ -81,10 +81,10 @@ export class ModelsService {
   }
 
   async listModels(request: registryV1.ListModelsRequest): Promise<registryV1.ListModelsResponse> {
-    const page = readPage(request.page, isString);
+    const page = readPage(request.page, isStringCursor);
     const manager = this.dataSource.manager;
     const rows = await this.repository.listModels(manager, page.after, page.size + 1);
-    const { items, page: next } = pageOf(rows, page.size, (m) => m.name);
+    const { items, page: next } = pageOf(rows, page, (m) => m.name);
     const aliases = await this.repository.aliasesOf(manager, items.map((m) => m.name));
     return { models: items.map((m) => toModel(m, aliases)), page: next };
   }
@@ -111,11 +111,11 @@ export class ModelsService {
 
   async listModelVersions(request: registryV1.ListModelVersionsRequest): Promise<registryV1.ListModelVersionsResponse> {
     new RequestChecks().modelName('model_name', request.modelName).done();
-    const page = readPage(request.page, isPositiveInteger);
+    const page = readPage(request.page, isPositiveIntegerCursor);
     const manager = this.dataSource.manager;
     await this.requireModel(manager, request.modelName);
     const rows = await this.repository.listVersions(manager, request.modelName, page.after, page.size + 1);
-    const { items, page: next } = pageOf(rows, page.size, (v) => v.version);
+    const { items, page: next } = pageOf(rows, page, (v) => v.version);
     const aliases = await this.repository.aliasesOf(manager, [request.modelName]);
     return { versions: items.map((v) => toModelVersion(v, aliases)), page: next };
   }
@@ -189,7 +189,7 @@ export class ModelsService {
       action: action === registryV1.AuditAction.AUDIT_ACTION_UNSPECIFIED ? undefined : auditActionName(action),
     };
     const rows = await this.repository.listAudit(this.dataSource.manager, filter, { beforeSeq: page.after }, page.size + 1);
-    const { items, page: next } = pageOf(rows, page.size, (e) => e.seq);
+    const { items, page: next } = pageOf(rows, page, (e) => e.seq);
     return { entries: items.map(toAuditEntry), page: next };
   }
 

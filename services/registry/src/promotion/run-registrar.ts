@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { commonV1, type EventEnvelope, ModelVersionRegisteredEvent, registryV1, type trainerV1 } from '@flywheel/contracts';
 import { EventPublisher, NonRetriableError } from '@flywheel/messaging';
-import { JsonLogger } from '@flywheel/platform';
+import { JsonLogger, Clock } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { AuditLog, POLICY_ACTOR } from '../audit/audit-log';
-import { Clock } from '../clock';
 import { AliasService } from '../models/alias.service';
 import { toModelVersion, versionEntity, versionFromRun } from '../models/model-mapping';
 import { type ModelVersionEntity } from '../models/model-version.entity';

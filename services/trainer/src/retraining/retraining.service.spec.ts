@@ -1,25 +1,13 @@
 import { commonV1, trainerV1 } from '@flywheel/contracts';
 import { type TransactionRunner } from '@flywheel/persistence';
 import { type EntityManager } from 'typeorm';
-import { Clock } from '../system/clock';
+import { ManualClock } from '@flywheel/platform';
 import { type TrainerEvents } from '../system/trainer-events';
 import { type PolicySettings } from './retraining-policy';
 import { type DecisionRecord, type LastSuccess, RetrainingRepository } from './retraining.repository';
 import { RetrainingService, type RetrainingTrigger } from './retraining.service';
 
 const MINUTE = 60_000;
-
-class FakeClock extends Clock {
-  constructor(public current: Date) {
-    super();
-  }
-  now(): Date {
-    return new Date(this.current);
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-}
 
 /** A fake transaction: holds the model locks it took until it ends, as a row lock would. */
 interface FakeManager {
@@ -111,7 +99,7 @@ const lastSpec = trainerV1.ModelSpec.fromPartial({
 describe('RetrainingService', () => {
   let repository: InMemoryRetrainingRepository;
   let events: RecordingEvents;
-  let clock: FakeClock;
+  let clock: ManualClock;
   let service: RetrainingService;
   let eventNumber = 0;
 
@@ -138,7 +126,7 @@ describe('RetrainingService', () => {
   beforeEach(() => {
     repository = new InMemoryRetrainingRepository();
     events = new RecordingEvents();
-    clock = new FakeClock(new Date('2025-03-10T08:00:00.000Z'));
+    clock = new ManualClock('2025-03-10T08:00:00.000Z');
     service = new RetrainingService(repository, transactions, events as unknown as TrainerEvents, clock);
     repository.policies.set('fraud', {
       modelName: 'fraud',
@@ -189,7 +177,7 @@ describe('RetrainingService', () => {
     const overBudget = (await decide(drift()))!;
     expect(overBudget.declineReasons).toEqual([trainerV1.DeclineReason.DECLINE_REASON_BUDGET_EXHAUSTED]);
     expect(overBudget.runsToday).toBe(2);
-    clock.current = new Date('2025-03-11T00:00:00.000Z');
+    clock.set('2025-03-11T00:00:00.000Z');
     expect((await decide(drift()))!.outcome).toBe('ACTED');
   });
 

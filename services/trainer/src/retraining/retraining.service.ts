@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, durationFromMillis, durationToMillis, trainerV1 } from '@flywheel/contracts';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, type FieldViolation, invalidArgument, InvalidArgumentException } from '@flywheel/platform';
+import { type CallerIdentity, type FieldViolation, invalidArgument, InvalidArgumentException, Clock, type OffsetPage, offsetPageOf } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { MODEL_NAME_PATTERN, validateSpec } from '../runs/model-spec';
-import { Clock } from '../system/clock';
-import { type Page, pageResponse } from '../system/paging';
 import { TrainerEvents } from '../system/trainer-events';
 import { decideRetraining, defaultPolicy, type PolicySettings, startOfUtcDay, type TriggerKind } from './retraining-policy';
 import { type DecisionRecord, RetrainingRepository } from './retraining.repository';
@@ -114,10 +112,10 @@ export class RetrainingService {
     return policy;
   }
 
-  async listDecisions(modelName: string, page: Page): Promise<{ items: DecisionRecord[]; page: commonV1.PageResponse }> {
+  async listDecisions(modelName: string, page: OffsetPage): Promise<{ items: DecisionRecord[]; page: commonV1.PageResponse }> {
     if (modelName && !MODEL_NAME_PATTERN.test(modelName)) throw invalidArgument('model_name', 'must match [a-z][a-z0-9_-]{0,62}');
     const rows = await this.transactions.run((manager) => this.repository.listDecisions(manager, modelName || null, page.offset, page.limit + 1));
-    return pageResponse(rows, page);
+    return offsetPageOf(rows, page);
   }
 }
 

@@ -3,10 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, type EventEnvelope, trainerV1 } from '@flywheel/contracts';
 import { NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, invalidArgument, InvalidArgumentException } from '@flywheel/platform';
+import { type CallerIdentity, invalidArgument, InvalidArgumentException, Clock, type OffsetPage, offsetPageOf } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
-import { Clock } from '../system/clock';
-import { type Page, pageResponse } from '../system/paging';
 import { TrainerEvents } from '../system/trainer-events';
 import { MODEL_NAME_PATTERN, metricLowerIsBetter, normaliseSpec, validateSpec } from './model-spec';
 import { type RunRecord, type RunState } from './run.entity';
@@ -128,10 +126,10 @@ export class RunsService {
     return run;
   }
 
-  async list(filter: { modelName: string; status: RunState | null }, page: Page): Promise<{ items: RunRecord[]; page: commonV1.PageResponse }> {
+  async list(filter: { modelName: string; status: RunState | null }, page: OffsetPage): Promise<{ items: RunRecord[]; page: commonV1.PageResponse }> {
     if (filter.modelName && !MODEL_NAME_PATTERN.test(filter.modelName)) throw invalidArgument('model_name', 'must match [a-z][a-z0-9_-]{0,62}');
     const rows = await this.runs.list({ modelName: filter.modelName || undefined, status: filter.status ?? undefined }, page.offset, page.limit + 1);
-    return pageResponse(rows, page);
+    return offsetPageOf(rows, page);
   }
 
   async compare(runIds: readonly string[]): Promise<RunComparison> {

@@ -1,8 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { trainerV1 } from '@flywheel/contracts';
-import { currentCaller, invalidArgument, RequiredRole, Role } from '@flywheel/platform';
+import { currentCaller, invalidArgument, readOffsetPage, RequiredRole, Role } from '@flywheel/platform';
 import { decisionToProto, policyToProto, RetrainingService } from '../retraining/retraining.service';
-import { readPage } from '../system/paging';
 import { runStateOf, runToProto } from './run.entity';
 import { RunsService } from './runs.service';
 
@@ -29,7 +28,7 @@ export class TrainerGrpcController implements trainerV1.TrainerServiceController
   async listRuns(request: trainerV1.ListRunsRequest): Promise<trainerV1.ListRunsResponse> {
     const status = request.status === trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED ? null : runStateOf(request.status);
     if (status === null && request.status !== trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED) throw invalidArgument('status', 'is not a run status');
-    const listed = await this.runs.list({ modelName: request.modelName, status }, readPage(request.page));
+    const listed = await this.runs.list({ modelName: request.modelName, status }, readOffsetPage(request.page));
     return { runs: listed.items.map(runToProto), page: listed.page };
   }
 
@@ -56,7 +55,7 @@ export class TrainerGrpcController implements trainerV1.TrainerServiceController
 
   @RequiredRole(Role.Read)
   async listRetrainingDecisions(request: trainerV1.ListRetrainingDecisionsRequest): Promise<trainerV1.ListRetrainingDecisionsResponse> {
-    const listed = await this.retraining.listDecisions(request.modelName, readPage(request.page));
+    const listed = await this.retraining.listDecisions(request.modelName, readOffsetPage(request.page));
     return { decisions: listed.items.map(decisionToProto), page: listed.page };
   }
 }

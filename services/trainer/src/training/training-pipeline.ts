@@ -19,11 +19,10 @@ import {
   tableToCsv,
   takeRows,
 } from '@flywheel/ml';
-import { InvalidArgumentException } from '@flywheel/platform';
+import { InvalidArgumentException, Clock } from '@flywheel/platform';
 import { modelArtifactKey, ObjectStore, parseObjectKey } from '@flywheel/storage';
 import { type CheckedSpec, contractMetrics, type RawParam, validateSpec } from '../runs/model-spec';
 import { type TrialRecord } from '../runs/run.entity';
-import { Clock } from '../system/clock';
 import { FeatureStoreError, FeatureStorePort } from './feature-store.port';
 
 /** Nest token of the code version string runs record. */

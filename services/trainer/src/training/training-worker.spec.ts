@@ -1,11 +1,10 @@
 import { trainerV1 } from '@flywheel/contracts';
 import { type TransactionRunner } from '@flywheel/persistence';
-import { JsonLogger } from '@flywheel/platform';
+import { JsonLogger, SystemClock } from '@flywheel/platform';
 import { waitFor } from '@flywheel/testing';
 import { type EntityManager } from 'typeorm';
 import { type RunRecord } from '../runs/run.entity';
 import { type RunFailure, type RunsRepository, type RunSuccess } from '../runs/runs.repository';
-import { SystemClock } from '../system/clock';
 import { type TrainerEvents } from '../system/trainer-events';
 import { type TrainerConfig } from '../trainer.config';
 import { TrainingFailure, type TrainingInput, type TrainingPipeline, type TrainingResult } from './training-pipeline';
