@@ -17,7 +17,8 @@ import { FLYWHEEL_TRAINER_V1_PACKAGE_NAME, TRAINER_SERVICE_NAME } from './genera
 /**
  * @grpc/proto-loader options matching ts-proto's output: camelCase keys, int64 as number,
  * numeric enums, scalars filled with their defaults, oneofs flat. One difference remains: an
- * unset message field arrives as `null` where the type says `undefined`, so test it with `== null`.
+ * unset message field arrives as `null` where the type says `undefined`; the platform's gRPC
+ * server and client remove those nulls at the edge (`withoutWireNulls`), so nothing past them sees one.
  */
 export const GRPC_LOADER_OPTIONS = {
   keepCase: false,

@@ -12,3 +12,4 @@ export * from './outbox/outbox-transport';
 export * from './processed-events/processed-event.entity';
 export * from './processed-events/processed-events';
 export * from './transaction/transaction-runner';
+export * from './query/query-rows';

@@ -18,7 +18,6 @@ export * from './auth/caller-identity';
 export * from './auth/current-caller';
 export * from './auth/grpc-auth.guard';
 export * from './auth/required-role.check';
-export * from './auth/required-role.decorator';
 export * from './auth/role';
 export * from './auth/token-file';
 export * from './auth/token-store';
@@ -39,3 +38,5 @@ export * from './grpc/grpc-client';
 
 export * from './time/clock';
 export * from './paging/paging';
+export * from './wire/wire-nulls';
+export * from './auth/method-roles';

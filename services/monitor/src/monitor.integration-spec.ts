@@ -145,8 +145,10 @@ describe('monitor service (boot, health, auth, policy)', () => {
     const alerts = await flywheel(['alerts', '--model', model, '--open', '--json']);
     expect(alerts).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(alerts.stdout)).toEqual([
-      { ...alert, kind: 'ALERT_KIND_DATA_DRIFT', raiseTime: '2025-03-01T11:00:01.000Z', resolveTime: null },
+      { ...alert, kind: 'ALERT_KIND_DATA_DRIFT', raiseTime: '2025-03-01T11:00:01.000Z' },
     ]);
+    // An open alert has no resolve time: the field is absent, as the contract's optional field says.
+    expect(JSON.parse(alerts.stdout)[0]).not.toHaveProperty('resolveTime');
 
     const drift = await flywheel(['drift', model, '--version', '2']);
     expect(drift).toMatchObject({ code: 0, stderr: '' });

@@ -12,8 +12,6 @@ export interface BackoffPolicy {
   jitter: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseDelayMs: 200, factor: 2, maxDelayMs: 30_000, jitter: 0 };
-
 /** The wait before retry number `retry` (1 = the first retry). `random` is injectable for tests. */
 export function backoffDelay(policy: BackoffPolicy, retry: number, random: () => number = Math.random): number {
   if (!Number.isInteger(retry) || retry < 1) throw new RangeError(`retry must be a positive integer, got ${retry}`);

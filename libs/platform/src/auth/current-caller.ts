@@ -5,10 +5,3 @@ import { type CallerIdentity } from './caller-identity';
 export function currentCaller(): CallerIdentity | undefined {
   return currentContext()?.caller;
 }
-
-/** For code that only runs behind the auth guard (audit rows): throws when there is no caller. */
-export function requireCaller(): CallerIdentity {
-  const caller = currentCaller();
-  if (!caller) throw new Error('no authenticated caller in this context');
-  return caller;
-}

@@ -2,7 +2,9 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { type Metadata } from '@grpc/grpc-js';
 import { currentContext } from '../logging/request-context';
 import { AuthException, AuthExceptionCode } from './auth.exception';
-import { getRequiredRole } from './required-role.decorator';
+import { MethodRoles } from './method-roles';
+import { requiredRoleOf } from './required-role.check';
+import { type Role } from './role';
 import { grantsRole } from './role';
 import { TokenStore } from './token-store';
 
@@ -10,16 +12,22 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * Every gRPC call to a controller: a known token (UNAUTHENTICATED otherwise) holding the
- * method's role (PERMISSION_DENIED otherwise). Health and reflection are served beside Nest
+ * method's role as its .proto declares it (PERMISSION_DENIED otherwise). Health and reflection are served beside Nest
  * and never reach this guard.
  */
 @Injectable()
 export class GrpcAuthGuard implements CanActivate {
-  constructor(@Inject(TokenStore) private readonly tokens: TokenStore) {}
+  /** Looked up once per handler: the call path stays a map read. */
+  private readonly handlerRoles = new WeakMap<object, Role | undefined>();
+
+  constructor(
+    @Inject(TokenStore) private readonly tokens: TokenStore,
+    @Inject(MethodRoles) private readonly roles: MethodRoles,
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'rpc') return true;
-    const required = getRequiredRole(context.getHandler());
+    const required = this.roleOf(context.getHandler());
     const method = `${context.getClass().name}.${context.getHandler().name}`;
     if (!required) {
       // The boot check makes this unreachable for controllers; refusing keeps it fail-closed.
@@ -46,5 +54,10 @@ export class GrpcAuthGuard implements CanActivate {
     const request = currentContext();
     if (request) request.caller = caller;
     return true;
+  }
+
+  private roleOf(handler: object): Role | undefined {
+    if (!this.handlerRoles.has(handler)) this.handlerRoles.set(handler, requiredRoleOf(this.roles, handler));
+    return this.handlerRoles.get(handler);
   }
 }

@@ -1,6 +1,7 @@
 import { type DynamicModule, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type Server } from '@grpc/grpc-js';
+import { MethodRoles } from '../auth/method-roles';
 import { TokenStore } from '../auth/token-store';
 import { type BaseConfig } from '../config/base-config.schema';
 import { GrpcHealth } from '../grpc/grpc-health';
@@ -60,6 +61,9 @@ export async function bootstrapService<C extends BaseConfig>(options: BootstrapO
   const started = performance.now();
   const { config, name } = options;
   const logger = options.logger ?? new JsonLogger({ service: name, level: config.LOG_LEVEL });
+  // Each RPC's role comes from its .proto; read before anything starts, so a bad file fails fast.
+  const packages = typeof options.grpc.package === 'string' ? [options.grpc.package] : [...options.grpc.package];
+  const roles = MethodRoles.fromProtos(options.grpc.protoPath, packages, options.grpc.loader);
 
   const tokens = TokenStore.open(config.FLYWHEEL_TOKENS_FILE, {
     pollIntervalMs: options.tokensPollIntervalMs,
@@ -101,7 +105,7 @@ export async function bootstrapService<C extends BaseConfig>(options: BootstrapO
     const root: DynamicModule = {
       module: class FlywheelServiceRoot {},
       imports: [
-        PlatformModule.forRoot({ name, config, logger, tokens, health, metrics, grpcHealth }),
+        PlatformModule.forRoot({ name, config, logger, tokens, health, metrics, grpcHealth, roles }),
         options.module,
       ],
     };

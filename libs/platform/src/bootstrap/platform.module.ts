@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { GrpcAuthGuard } from '../auth/grpc-auth.guard';
+import { MethodRoles } from '../auth/method-roles';
 import { RequiredRoleCheck } from '../auth/required-role.check';
 import { TokenStore } from '../auth/token-store';
 import { type BaseConfig } from '../config/base-config.schema';
@@ -23,12 +24,14 @@ export interface PlatformModuleOptions {
   readonly health: HealthRegistry;
   readonly metrics: PlatformMetrics;
   readonly grpcHealth: GrpcHealth;
+  /** The role of each served RPC, from the .proto files. */
+  readonly roles: MethodRoles;
 }
 
 /**
  * What every service module can inject (config, logger, token store, health registry,
  * metrics, clock) and what every gRPC call goes through (auth guard, exception filter), plus the
- * boot check that each gRPC method declares its role.
+ * boot check that each gRPC method's .proto declares its role.
  */
 @Global()
 @Module({})
@@ -44,6 +47,7 @@ export class PlatformModule implements OnModuleDestroy {
       { provide: HealthRegistry, useValue: options.health },
       { provide: PlatformMetrics, useValue: options.metrics },
       { provide: GrpcHealth, useValue: options.grpcHealth },
+      { provide: MethodRoles, useValue: options.roles },
     ];
     return {
       module: PlatformModule,

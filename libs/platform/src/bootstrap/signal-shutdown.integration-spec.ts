@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { protoRoot } from '@flywheel/contracts';
 import { freePort } from '@flywheel/testing';
 import { issueToken } from '../auth/token-file';
 import { Role } from '../auth/role';
@@ -61,7 +62,7 @@ describe.each(['SIGTERM', 'SIGINT'] as const)('a service process receiving %s', 
     }
 
     const { EchoService } = (
-      grpc.loadPackageDefinition(loadSync(PROTO)) as unknown as {
+      grpc.loadPackageDefinition(loadSync(PROTO, { includeDirs: [protoRoot()] })) as unknown as {
         flywheel: { platformtest: { v1: { EchoService: grpc.ServiceClientConstructor } } };
       }
     ).flywheel.platformtest.v1;

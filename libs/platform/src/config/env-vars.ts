@@ -56,10 +56,3 @@ export function envEnum<const T extends readonly [string, ...string[]]>(values: 
   const value = z.enum(values, { message: `must be one of ${values.join(', ')}` });
   return defaultValue === undefined ? value : value.default(defaultValue as never);
 }
-
-export function envBoolean(defaultValue?: boolean) {
-  const value = z
-    .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-    .transform((raw) => raw === 'true' || raw === '1');
-  return defaultValue === undefined ? value : value.default(defaultValue);
-}

@@ -8,6 +8,7 @@ import {
 import { type PlatformMetrics } from '../http/platform-metrics';
 import { type RequestContext, runInContext } from '../logging/request-context';
 import { childTraceContext, newTraceContext, parseTraceparent } from '../logging/traceparent';
+import { withoutWireNulls } from '../wire/wire-nulls';
 
 /** Long-lived by design: a watcher waits for status changes as long as it likes. */
 const NO_DEFAULT_DEADLINE = new Set(['/grpc.health.v1.Health/Watch']);
@@ -25,7 +26,8 @@ export interface CallInterceptorOptions {
  * - the server-side deadline: grpc-js already ends a call at the client's deadline; a call
  *   without one ends with DEADLINE_EXCEEDED after `defaultDeadlineMs`; either way the signal
  *   aborts so the handler can stop its work;
- * - metrics: the status actually sent, whoever decided it.
+ * - metrics: the status actually sent, whoever decided it;
+ * - requests as the generated types describe them: unset message fields absent, not `null`.
  */
 export function createCallInterceptor(options: CallInterceptorOptions): ServerInterceptor {
   return (method, call) => {
@@ -65,7 +67,7 @@ export function createCallInterceptor(options: CallInterceptorOptions): ServerIn
             }
             within(() => nextMetadata(metadata));
           },
-          onReceiveMessage: (message, nextMessage) => within(() => nextMessage(message)),
+          onReceiveMessage: (message, nextMessage) => within(() => nextMessage(withoutWireNulls(message))),
           onReceiveHalfClose: (nextHalfClose) => within(nextHalfClose),
           onCancel: () => {
             clearTimeout(timer);

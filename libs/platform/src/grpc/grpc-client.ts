@@ -4,6 +4,7 @@ import { credentials, loadPackageDefinition, Metadata, type Client, type Service
 import { loadSync } from '@grpc/proto-loader';
 import { type GrpcServiceContract, GRPC_LOADER_OPTIONS, protoRoot } from '@flywheel/contracts';
 import { currentTraceparent } from '../logging/request-context';
+import { withoutWireNulls } from '../wire/wire-nulls';
 
 /** A method of a ts-proto controller interface, seen from the calling side. */
 type Unwrap<T> = T extends PromiseLike<infer U> ? U : T extends { subscribe: unknown } ? never : T;
@@ -64,7 +65,7 @@ export function createGrpcClient<Controller>(contract: GrpcServiceContract, opti
       const deadline = new Date(Date.now() + (callOptions.deadlineMs ?? defaultDeadline));
       const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method];
       fn.call(client, request, metadata, { deadline }, (error: ServiceError | null, response: unknown) =>
-        error ? reject(error) : resolve(response),
+        error ? reject(error) : resolve(withoutWireNulls(response)),
       );
     });
 

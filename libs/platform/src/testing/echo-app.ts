@@ -4,8 +4,6 @@ import { GrpcMethod, GrpcStreamMethod } from '@nestjs/microservices';
 import { map, type Observable, range, reduce } from 'rxjs';
 import { z } from 'zod';
 import { currentCaller } from '../auth/current-caller';
-import { RequiredRole } from '../auth/required-role.decorator';
-import { Role } from '../auth/role';
 import { parseRequest } from '../errors/invalid-argument.exception';
 import { currentContext } from '../logging/request-context';
 import { ShelfException, ShelfExceptionCode } from './shelf.exception';
@@ -42,32 +40,27 @@ function reply(text: string): EchoReply {
 @Controller()
 export class EchoController {
   @GrpcMethod(ECHO_SERVICE, 'Echo')
-  @RequiredRole(Role.Read)
   echo(request: { text: string }): EchoReply {
     return reply(request.text);
   }
 
   @GrpcMethod(ECHO_SERVICE, 'Publish')
-  @RequiredRole(Role.Promote)
   publish(request: { text: string }): EchoReply {
     return reply(`published ${request.text}`);
   }
 
   @GrpcMethod(ECHO_SERVICE, 'Fail')
-  @RequiredRole(Role.Read)
   fail(request: { code: string }): EchoReply {
     const code = request.code as ShelfExceptionCode;
     throw new ShelfException(`shelf "${code}" failed on purpose`, code, { secret: 'not for the caller' });
   }
 
   @GrpcMethod(ECHO_SERVICE, 'Crash')
-  @RequiredRole(Role.Read)
   crash(): EchoReply {
     throw new Error('database password is hunter2');
   }
 
   @GrpcMethod(ECHO_SERVICE, 'Slow')
-  @RequiredRole(Role.Read)
   async slow(request: { delayMs: number }): Promise<EchoReply> {
     const signal = currentContext()?.signal;
     const outcome = await new Promise<'finished' | 'aborted'>((resolve) => {
@@ -82,7 +75,6 @@ export class EchoController {
   }
 
   @GrpcMethod(ECHO_SERVICE, 'Rename')
-  @RequiredRole(Role.Write)
   rename(request: { shelf?: unknown }): EchoReply {
     const shelf = parseRequest(shelfSchema, request.shelf, 'shelf');
     if (shelf.name === 'locked') throw new ShelfException('shelf "locked" is locked', ShelfExceptionCode.SHELF_LOCKED);
@@ -90,14 +82,12 @@ export class EchoController {
   }
 
   @GrpcMethod(ECHO_SERVICE, 'Count')
-  @RequiredRole(Role.Read)
   count(request: { count: number }): Observable<EchoReply> {
     const caller = reply('');
     return range(1, request.count).pipe(map((n) => ({ ...caller, text: String(n) })));
   }
 
   @GrpcStreamMethod(ECHO_SERVICE, 'Collect')
-  @RequiredRole(Role.Write)
   collect(requests: Observable<{ text: string }>): Observable<EchoReply> {
     const caller = reply('');
     return requests.pipe(
@@ -110,10 +100,10 @@ export class EchoController {
 @Module({ controllers: [EchoController] })
 export class EchoModule {}
 
-/** A controller that forgot its roles: the platform must refuse to boot with it. */
+/** A controller of a method whose .proto forgot its role: the platform must refuse to boot with it. */
 @Controller()
 export class UnguardedController {
-  @GrpcMethod(ECHO_SERVICE, 'Echo')
+  @GrpcMethod('UnguardedService', 'Echo')
   echo(request: { text: string }): EchoReply {
     return reply(request.text);
   }

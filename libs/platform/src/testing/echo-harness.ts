@@ -1,3 +1,4 @@
+import { protoRoot } from '@flywheel/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,7 @@ export async function startEchoService(
     service = await bootstrapService({
       name: 'echo',
       module: options.module ?? EchoModule,
-      grpc: { package: ECHO_PACKAGE, protoPath: ECHO_PROTO_PATH },
+      grpc: { package: ECHO_PACKAGE, protoPath: ECHO_PROTO_PATH, loader: { includeDirs: [protoRoot()] } },
       config,
       logger,
       handleSignals: false,
@@ -69,7 +70,7 @@ export async function startEchoService(
   }
   const clients: grpc.Client[] = [];
   const definition = grpc.loadPackageDefinition(
-    loadSync(ECHO_PROTO_PATH, { keepCase: false, longs: Number, defaults: true }),
+    loadSync(ECHO_PROTO_PATH, { keepCase: false, longs: Number, defaults: true, includeDirs: [protoRoot()] }),
   ) as unknown as { flywheel: { platformtest: { v1: { EchoService: grpc.ServiceClientConstructor } } } };
   const health = grpc.loadPackageDefinition(
     loadSync(healthProtoPath, { keepCase: true, enums: String }),

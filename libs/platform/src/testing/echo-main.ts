@@ -1,3 +1,4 @@
+import { protoRoot } from '@flywheel/contracts';
 // The echo service as its own process, started the way a Flywheel service's main.ts starts it.
 import { baseConfigSchema } from '../config/base-config.schema';
 import { loadConfig } from '../config/load-config';
@@ -7,7 +8,7 @@ import { ECHO_PACKAGE, ECHO_PROTO_PATH, EchoModule } from './echo-app';
 bootstrapService({
   name: 'echo',
   module: EchoModule,
-  grpc: { package: ECHO_PACKAGE, protoPath: ECHO_PROTO_PATH },
+  grpc: { package: ECHO_PACKAGE, protoPath: ECHO_PROTO_PATH, loader: { includeDirs: [protoRoot()] } },
   config: loadConfig(baseConfigSchema),
 }).catch((error: Error) => {
   process.stderr.write(`${error.stack ?? error.message}\n`);

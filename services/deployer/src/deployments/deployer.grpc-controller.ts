@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { deployerV1 } from '@flywheel/contracts';
-import { currentCaller, DomainException, GrpcStatus, isStringCursor, pageOf, readPage, RequiredRole, Role } from '@flywheel/platform';
+import { currentCaller, DomainException, GrpcStatus, isStringCursor, pageOf, readPage } from '@flywheel/platform';
 import { concatMap, from, type Observable } from 'rxjs';
 import { RolloutService } from '../rollout/rollout.service';
 import { PredictionService } from '../serving/prediction.service';
@@ -18,7 +18,6 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
     @Inject(PredictionService) private readonly predictions: PredictionService,
   ) {}
 
-  @RequiredRole(Role.Promote)
   deploy(): deployerV1.DeployResponse {
     throw new DeployerException(
       'Deploy is not available yet: a deployment follows its model\'s "production" alias (move it with the registry\'s SetAlias); use Rollback to step back',
@@ -26,13 +25,11 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
     );
   }
 
-  @RequiredRole(Role.Read)
   async getDeployment(request: deployerV1.GetDeploymentRequest): Promise<deployerV1.GetDeploymentResponse> {
     const status = await this.rollout.status(request.name);
     return { deployment: toProtoDeployment(status.deployment) };
   }
 
-  @RequiredRole(Role.Read)
   async listDeployments(request: deployerV1.ListDeploymentsRequest): Promise<deployerV1.ListDeploymentsResponse> {
     const page = readPage(request.page, isStringCursor);
     const rows = await this.repository.list(page.after ?? '', page.size + 1);
@@ -40,7 +37,6 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
     return { deployments: listed.items.map(toProtoDeployment), page: listed.page };
   }
 
-  @RequiredRole(Role.Read)
   async getRolloutStatus(request: deployerV1.GetRolloutStatusRequest): Promise<deployerV1.GetRolloutStatusResponse> {
     const status = await this.rollout.status(request.deployment);
     return {
@@ -51,19 +47,16 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
     };
   }
 
-  @RequiredRole(Role.Promote)
   async rollback(request: deployerV1.RollbackRequest): Promise<deployerV1.RollbackResponse> {
     const record = await this.rollout.rollback(request, currentCaller());
     return { deployment: toProtoDeployment(record) };
   }
 
-  @RequiredRole(Role.Read)
   predict(request: deployerV1.PredictRequest): Promise<deployerV1.PredictResponse> {
     return this.predictions.predict(request);
   }
 
   /** In order, one response per request; a failed request answers with its error and the stream goes on. */
-  @RequiredRole(Role.Read)
   predictStream(requests: Observable<deployerV1.PredictStreamRequest>): Observable<deployerV1.PredictStreamResponse> {
     return requests.pipe(
       concatMap((item) => {

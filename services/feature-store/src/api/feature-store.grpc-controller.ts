@@ -1,6 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
 import { featureStoreV1 } from '@flywheel/contracts';
-import { RequiredRole, Role } from '@flywheel/platform';
 import { FeatureViewsService } from '../feature-views/feature-views.service';
 import { HistoricalFeaturesService } from '../serving/historical-features.service';
 import { OnlineFeaturesService } from '../serving/online-features.service';
@@ -15,29 +14,24 @@ export class FeatureStoreGrpcController implements featureStoreV1.FeatureStoreSe
     @Inject(HistoricalFeaturesService) private readonly historical: HistoricalFeaturesService,
   ) {}
 
-  @RequiredRole(Role.Write)
   applyFeatureView(request: featureStoreV1.ApplyFeatureViewRequest): Promise<featureStoreV1.ApplyFeatureViewResponse> {
     return this.featureViews.apply(request);
   }
 
-  @RequiredRole(Role.Read)
   getFeatureView(request: featureStoreV1.GetFeatureViewRequest): Promise<featureStoreV1.GetFeatureViewResponse> {
     return this.featureViews.get(request);
   }
 
-  @RequiredRole(Role.Read)
   listFeatureViews(request: featureStoreV1.ListFeatureViewsRequest): Promise<featureStoreV1.ListFeatureViewsResponse> {
     return this.featureViews.list(request);
   }
 
-  @RequiredRole(Role.Read)
   getOnlineFeatures(request: featureStoreV1.GetOnlineFeaturesRequest): Promise<featureStoreV1.GetOnlineFeaturesResponse> {
     return this.online.get(request);
   }
 
   // Read, not write: building a training set changes no state anyone else sees (its object is
   // content-addressed), and the trainer and analysts call it with read tokens.
-  @RequiredRole(Role.Read)
   getHistoricalFeatures(request: featureStoreV1.GetHistoricalFeaturesRequest): Promise<featureStoreV1.GetHistoricalFeaturesResponse> {
     return this.historical.get(request);
   }

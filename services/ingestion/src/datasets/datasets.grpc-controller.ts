@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { DATASET_NAME_PATTERN, ingestionV1 } from '@flywheel/contracts';
-import { currentCaller, invalidArgument, RequiredRole, Role } from '@flywheel/platform';
+import { currentCaller, invalidArgument } from '@flywheel/platform';
 import { concatMap, from, type Observable, toArray } from 'rxjs';
 import { DatasetsService, type IncomingRecord } from './datasets.service';
 import { IngestTopicConsumers } from './ingest-topic-consumers';
@@ -32,7 +32,6 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
     @Inject(IngestTopicConsumers) private readonly consumers: IngestTopicConsumers,
   ) {}
 
-  @RequiredRole(Role.Write)
   async registerDataset(request: ingestionV1.RegisterDatasetRequest): Promise<ingestionV1.RegisterDatasetResponse> {
     const response = await this.datasets.register(request, currentCaller());
     // Also on a repeated registration: it retries a topic creation that failed the first time.
@@ -40,17 +39,14 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
     return response;
   }
 
-  @RequiredRole(Role.Read)
   async getDataset(request: ingestionV1.GetDatasetRequest): Promise<ingestionV1.GetDatasetResponse> {
     return { dataset: await this.datasets.get(datasetName(request.name, 'name')) };
   }
 
-  @RequiredRole(Role.Read)
   listDatasets(request: ingestionV1.ListDatasetsRequest): Promise<ingestionV1.ListDatasetsResponse> {
     return this.datasets.list(request.page);
   }
 
-  @RequiredRole(Role.Write)
   async ingest(request: ingestionV1.IngestRequest): Promise<ingestionV1.IngestResponse> {
     const dataset = datasetName(request.dataset);
     const id = batchId(request.batchId);
@@ -63,7 +59,6 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
    * chunk); with a batch id, chunk n is deduplicated as `<batch_id>#n`, so a retried stream
    * has no second effect.
    */
-  @RequiredRole(Role.Write)
   ingestStream(requests: Observable<ingestionV1.IngestStreamRequest>): Observable<ingestionV1.IngestStreamResponse> {
     let dataset: string | undefined;
     let id = '';
@@ -109,18 +104,15 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
     );
   }
 
-  @RequiredRole(Role.Read)
   listVersions(request: ingestionV1.ListVersionsRequest): Promise<ingestionV1.ListVersionsResponse> {
     return this.datasets.listVersions(datasetName(request.dataset), request.page);
   }
 
-  @RequiredRole(Role.Read)
   async getVersion(request: ingestionV1.GetVersionRequest): Promise<ingestionV1.GetVersionResponse> {
     if (!Number.isInteger(request.version) || request.version < 0) throw invalidArgument('version', 'must be 0 (latest) or a version number');
     return { version: await this.datasets.getVersion(datasetName(request.dataset), request.version) };
   }
 
-  @RequiredRole(Role.Read)
   listQuarantine(request: ingestionV1.ListQuarantineRequest): Promise<ingestionV1.ListQuarantineResponse> {
     return this.datasets.listQuarantine(datasetName(request.dataset), request.page);
   }

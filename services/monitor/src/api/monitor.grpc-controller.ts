@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { monitorV1 } from '@flywheel/contracts';
-import { parseRequest, RequiredRole, Role } from '@flywheel/platform';
+import { parseRequest } from '@flywheel/platform';
 import { z } from 'zod';
 import { defaultPolicy, modelNameSchema, parsePolicy, toStoredPolicy } from '../policy/monitoring-policy';
 import { PolicyRepository } from '../policy/policy.repository';
@@ -23,32 +23,27 @@ export class MonitorGrpcController implements monitorV1.MonitorServiceController
     @Inject(PolicyRepository) private readonly policies: PolicyRepository,
   ) {}
 
-  @RequiredRole(Role.Read)
   async getDriftReport(request: monitorV1.GetDriftReportRequest): Promise<monitorV1.GetDriftReportResponse> {
     const { modelName, reportId } = parseRequest(reportRequest, request);
     return { report: await this.queries.driftReport(modelName, reportId) };
   }
 
-  @RequiredRole(Role.Read)
   async getModelHealth(request: monitorV1.GetModelHealthRequest): Promise<monitorV1.GetModelHealthResponse> {
     const { modelName } = parseRequest(modelRequest, request);
     return this.queries.modelHealth(modelName);
   }
 
-  @RequiredRole(Role.Write)
   async setMonitoringPolicy(request: monitorV1.SetMonitoringPolicyRequest): Promise<monitorV1.SetMonitoringPolicyResponse> {
     const policy = parsePolicy(request.policy);
     await this.policies.save(policy);
     return { policy };
   }
 
-  @RequiredRole(Role.Read)
   async getMonitoringPolicy(request: monitorV1.GetMonitoringPolicyRequest): Promise<monitorV1.GetMonitoringPolicyResponse> {
     const { modelName } = parseRequest(modelRequest, request);
     return { policy: (await this.policies.find(modelName)) ?? toStoredPolicy(defaultPolicy(modelName)) };
   }
 
-  @RequiredRole(Role.Read)
   async listAlerts(request: monitorV1.ListAlertsRequest): Promise<monitorV1.ListAlertsResponse> {
     parseRequest(alertsRequest, request);
     return this.queries.listAlerts(request);

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { trainerV1 } from '@flywheel/contracts';
-import { currentCaller, invalidArgument, readOffsetPage, RequiredRole, Role } from '@flywheel/platform';
+import { currentCaller, invalidArgument, readOffsetPage } from '@flywheel/platform';
 import { decisionToProto, policyToProto, RetrainingService } from '../retraining/retraining.service';
 import { runStateOf, runToProto } from './run.entity';
 import { RunsService } from './runs.service';
@@ -14,17 +14,14 @@ export class TrainerGrpcController implements trainerV1.TrainerServiceController
     @Inject(RetrainingService) private readonly retraining: RetrainingService,
   ) {}
 
-  @RequiredRole(Role.Write)
   async submitTraining(request: trainerV1.SubmitTrainingRequest): Promise<trainerV1.SubmitTrainingResponse> {
     return { run: runToProto(await this.runs.submit(request, currentCaller())) };
   }
 
-  @RequiredRole(Role.Read)
   async getRun(request: trainerV1.GetRunRequest): Promise<trainerV1.GetRunResponse> {
     return { run: runToProto(await this.runs.get(request.runId)) };
   }
 
-  @RequiredRole(Role.Read)
   async listRuns(request: trainerV1.ListRunsRequest): Promise<trainerV1.ListRunsResponse> {
     const status = request.status === trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED ? null : runStateOf(request.status);
     if (status === null && request.status !== trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED) throw invalidArgument('status', 'is not a run status');
@@ -32,7 +29,6 @@ export class TrainerGrpcController implements trainerV1.TrainerServiceController
     return { runs: listed.items.map(runToProto), page: listed.page };
   }
 
-  @RequiredRole(Role.Read)
   async compareRuns(request: trainerV1.CompareRunsRequest): Promise<trainerV1.CompareRunsResponse> {
     const comparison = await this.runs.compare(request.runIds);
     return {
@@ -43,17 +39,14 @@ export class TrainerGrpcController implements trainerV1.TrainerServiceController
     };
   }
 
-  @RequiredRole(Role.Read)
   async getRetrainingPolicy(request: trainerV1.GetRetrainingPolicyRequest): Promise<trainerV1.GetRetrainingPolicyResponse> {
     return { policy: policyToProto(await this.retraining.getPolicy(request.modelName)) };
   }
 
-  @RequiredRole(Role.Promote)
   async setRetrainingPolicy(request: trainerV1.SetRetrainingPolicyRequest): Promise<trainerV1.SetRetrainingPolicyResponse> {
     return { policy: policyToProto(await this.retraining.setPolicy(request.policy, currentCaller())) };
   }
 
-  @RequiredRole(Role.Read)
   async listRetrainingDecisions(request: trainerV1.ListRetrainingDecisionsRequest): Promise<trainerV1.ListRetrainingDecisionsResponse> {
     const listed = await this.retraining.listDecisions(request.modelName, readOffsetPage(request.page));
     return { decisions: listed.items.map(decisionToProto), page: listed.page };
