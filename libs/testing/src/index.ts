@@ -7,3 +7,4 @@ export * from './kafka-topic-reader';
 export * from './service-infrastructure';
 export * from './compose-environment';
 export * from './kustomize-environment';
+export * from './service-image';
