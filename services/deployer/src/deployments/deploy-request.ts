@@ -14,8 +14,8 @@ export interface DeploySpec {
   /** Follow this alias, or (alias empty) serve the pinned `version`. */
   readonly alias: string;
   readonly version: number;
-  /** Undefined: keep the deployment's policy (a new deployment gets the defaults). */
-  readonly policy: CanaryPolicyValues | undefined;
+  /** The policy fields to set; the others keep the deployment's values (a new deployment's defaults). */
+  readonly policy: Partial<CanaryPolicyValues>;
   readonly reason: string;
 }
 
@@ -33,20 +33,46 @@ export function parseDeployRequest(request: deployerV1.DeployRequest, defaults: 
       ? invalidArgument('name', `must match ${DEPLOYMENT_NAME_PATTERN.source}`)
       : invalidArgument('name', `is empty and the model name cannot name a deployment (it must match ${DEPLOYMENT_NAME_PATTERN.source}); give a name`);
   }
-  if (request.alias != null && request.version != null) throw invalidArgument('target', 'give either alias or version, not both');
+  if (request.alias && request.version != null) throw invalidArgument('target', 'give either alias or version, not both');
   let alias = '';
   let version = 0;
   if (request.version != null) {
     if (!Number.isInteger(request.version) || request.version <= 0) throw invalidArgument('version', 'must be a version number (1 or more)');
     version = request.version;
   } else {
-    alias = request.alias ?? defaults.followAlias;
+    // An empty alias is an unset one, as in the registry's GetModelVersion.
+    alias = request.alias || defaults.followAlias;
     if (!ALIAS_PATTERN.test(alias)) throw invalidArgument('alias', `must match ${ALIAS_PATTERN.source}`);
   }
   const reason = request.reason ?? '';
   if (reason.length > MAX_REASON_LENGTH) throw invalidArgument('reason', `must be at most ${MAX_REASON_LENGTH} characters`);
-  const policy = request.canaryPolicy == null ? undefined : policyFromProto(checkedPolicy(request.canaryPolicy), defaults.policy);
+  const policy = policyFieldsOf(request, defaults.policy);
   return { name, modelName, alias, version, policy, reason };
+}
+
+/** The proto's CanaryPolicy field names and the values they set. */
+const POLICY_FIELDS: Readonly<Record<string, keyof CanaryPolicyValues>> = {
+  traffic_share: 'trafficShare',
+  min_requests: 'minRequests',
+  max_error_rate_increase: 'maxErrorRateIncrease',
+  max_latency_ratio: 'maxLatencyRatio',
+  max_accuracy_drop: 'maxAccuracyDrop',
+  min_labelled: 'minLabelled',
+  max_duration: 'maxDurationMs',
+};
+
+function policyFieldsOf(request: deployerV1.DeployRequest, defaults: CanaryPolicyValues): Partial<CanaryPolicyValues> {
+  const names = request.canaryPolicyFields ?? [];
+  for (const name of names) {
+    if (!(name in POLICY_FIELDS)) throw invalidArgument('canary_policy_fields', `"${name}" is not a CanaryPolicy field (${Object.keys(POLICY_FIELDS).join(', ')})`);
+  }
+  if (request.canaryPolicy == null) {
+    if (names.length > 0) throw invalidArgument('canary_policy', 'is required when canary_policy_fields names fields');
+    return {};
+  }
+  const given = policyFromProto(checkedPolicy(request.canaryPolicy), defaults);
+  if (names.length === 0) return given;
+  return Object.fromEntries(names.map((name) => [POLICY_FIELDS[name], given[POLICY_FIELDS[name]]]));
 }
 
 function checkedPolicy(policy: deployerV1.CanaryPolicy): deployerV1.CanaryPolicy {

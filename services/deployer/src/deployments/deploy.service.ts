@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type deployerV1 } from '@flywheel/contracts';
-import { type CallerIdentity, InjectConfig } from '@flywheel/platform';
+import { type CallerIdentity, Clock, InjectConfig } from '@flywheel/platform';
 import { type DeployerConfig } from '../deployer.config';
 import { RolloutService } from '../rollout/rollout.service';
 import { ServedModels } from '../serving/served-models';
-import { Clock } from '../shared/clock';
 import { DeployerException, DeployerExceptionCode } from './deployer.exception';
 import { parseDeployRequest, type DeploySpec } from './deploy-request';
 import { type DeploymentRecord, type ModelVersionRecord } from './deployment';

@@ -182,7 +182,7 @@ export class RolloutService {
       let current = await this.repository.getForUpdate(spec.name, manager);
       const created = current === undefined;
       if (!current) {
-        current = newDeployment(spec.name, spec.modelName, spec.alias, spec.policy ?? this.defaultPolicy(), now);
+        current = newDeployment(spec.name, spec.modelName, spec.alias, { ...this.defaultPolicy(), ...spec.policy }, now);
         await this.repository.insert(current, manager);
       }
       if (current.modelName !== spec.modelName) {
@@ -191,7 +191,7 @@ export class RolloutService {
           DeployerExceptionCode.DEPLOYMENT_MODEL_MISMATCH,
         );
       }
-      const transition = deploy(current, { alias: spec.alias, policy: spec.policy ?? current.policy }, target, created, now);
+      const transition = deploy(current, { alias: spec.alias, policy: { ...current.policy, ...spec.policy } }, target, created, now);
       if (!transition) return { record: current, changed: false };
       if (target) await this.repository.saveVersion(target, manager);
       const because = spec.reason ? { ...transition, reason: `${transition.reason}: ${spec.reason}` } : transition;
