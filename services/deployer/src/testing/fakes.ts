@@ -116,17 +116,22 @@ export class FakeModelRegistry extends ModelRegistry {
 
   /** Registers `version` of `modelName` with its artifact at the trainer's key (sha256 `a…a`). */
   addVersion(modelName: string, version: number, featureView = 'claims_features'): registryV1.ModelVersion {
-    const model = this.models.get(modelName) ?? { aliases: {}, versions: new Map<number, registryV1.ModelVersion>() };
-    this.models.set(modelName, model);
-    const registered = registryV1.ModelVersion.fromPartial({
-      modelName,
-      version,
-      artifact: { key: modelArtifactKey(modelName, version, 'model.json'), sha256: 'a'.repeat(64), sizeBytes: 100, contentType: 'application/json' },
-      task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
-      lineage: { featureView },
-    });
-    model.versions.set(version, registered);
-    return registered;
+    return this.register(
+      registryV1.ModelVersion.fromPartial({
+        modelName,
+        version,
+        artifact: { key: modelArtifactKey(modelName, version, 'model.json'), sha256: 'a'.repeat(64), sizeBytes: 100, contentType: 'application/json' },
+        task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
+        lineage: { featureView },
+      }),
+    );
+  }
+
+  register(version: registryV1.ModelVersion): registryV1.ModelVersion {
+    const model = this.models.get(version.modelName) ?? { aliases: {}, versions: new Map<number, registryV1.ModelVersion>() };
+    this.models.set(version.modelName, model);
+    model.versions.set(version.version, version);
+    return version;
   }
 
   setAlias(modelName: string, alias: string, version: number): void {
