@@ -6,7 +6,7 @@ import { CONFIG } from '@flywheel/platform';
 import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { type DeployerConfig } from './deployer.config';
 import { DeploymentEntity } from './deployments/deployment.entity';
-import { DeploymentsModule } from './deployments/deployments.module';
+import { DeploymentsModule, type DeploymentsModuleOverrides } from './deployments/deployments.module';
 import { ModelVersionEntity } from './deployments/model-version.entity';
 import { CreateDeployer1770500000000 } from './migrations/1770500000000-create-deployer';
 
@@ -15,7 +15,7 @@ export const DEPLOYER_MIGRATIONS = [CreateDeployer1770500000000];
 
 @Module({})
 export class AppModule {
-  static forRoot(config: DeployerConfig): DynamicModule {
+  static forRoot(config: DeployerConfig, overrides: DeploymentsModuleOverrides = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -27,7 +27,7 @@ export class AppModule {
         }),
         MessagingModule.forService({ service: 'deployer', brokers: config.KAFKA_BROKERS, topics: [Topics.deployerEvents, Topics.predictions] }),
         StorageModule.forRoot(storageConfigOf(config)),
-        DeploymentsModule,
+        DeploymentsModule.register(overrides),
       ],
     };
   }

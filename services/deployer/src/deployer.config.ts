@@ -12,7 +12,7 @@ function envDecimal(defaultValue: number, min: number, max = Number.MAX_VALUE) {
 /**
  * What the deployer reads at boot: the platform's variables (gRPC 50055, HTTP 8085), the S3
  * credentials (it loads model artifacts), where the feature store is (entity-key predictions),
- * the canary policy a deployment gets unless it was given its own, and the prediction log's
+ * where the registry is (Deploy), the canary policy a deployment gets unless it was given its own, and the prediction log's
  * buffer. Every variable of its own has a default, so docker-compose needs none of them.
  */
 export const deployerConfigSchema = serviceConfigSchema(
@@ -25,6 +25,11 @@ export const deployerConfigSchema = serviceConfigSchema(
       .string()
       .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port')
       .default('127.0.0.1:50052'),
+    /** The registry's gRPC address: Deploy looks models, versions and aliases up there. */
+    REGISTRY_GRPC_ADDRESS: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port')
+      .default('127.0.0.1:50054'),
     /** This service's own API token for calling other services (issued by the launcher). */
     FLYWHEEL_SERVICE_TOKEN: envString().optional(),
     /** The alias a model's deployment follows when the deployer creates it on an alias move. */

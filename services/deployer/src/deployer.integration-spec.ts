@@ -152,12 +152,15 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
       expect(denied.code).toBe(GrpcStatus.PERMISSION_DENIED);
     });
 
-    it('says what is missing: an unknown deployment, and Deploy not built yet', async () => {
+    it('says what is wrong: an unknown deployment, a reader deploying, a bad canary policy', async () => {
       const missing = await grpcError(client(infra.tokens.reader).predict({ deployment: 'nothing', requestId: '', features: claim(1) }));
       expect(missing.code).toBe(GrpcStatus.NOT_FOUND);
       expect(missing.details).toBe('deployment "nothing" not found');
-      const deploy = await grpcError(client(infra.tokens.promoter).deploy({ name: '', modelName: 'fraud', reason: '', canaryPolicy: undefined }));
-      expect(deploy.code).toBe(GrpcStatus.UNIMPLEMENTED);
+      const deploy = deployerV1.DeployRequest.fromPartial({ modelName: 'fraud', canaryPolicy: { trafficShare: 1.5 } });
+      expect((await grpcError(client(infra.tokens.reader).deploy(deploy))).code).toBe(GrpcStatus.PERMISSION_DENIED);
+      const invalid = await grpcError(client(infra.tokens.promoter).deploy(deploy));
+      expect(invalid.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+      expect(invalid.details).toContain('canary_policy.traffic_share: must be between 0 and 1');
     });
   });
 

@@ -4,7 +4,7 @@ import { currentCaller, DomainException, GrpcStatus, isStringCursor, pageOf, rea
 import { concatMap, from, type Observable } from 'rxjs';
 import { RolloutService } from '../rollout/rollout.service';
 import { PredictionService } from '../serving/prediction.service';
-import { DeployerException, DeployerExceptionCode } from './deployer.exception';
+import { DeployService } from './deploy.service';
 import { toProtoDeployment, toProtoStats } from './deployment.mapper';
 import { DeploymentRepository } from './deployment.repository';
 
@@ -16,13 +16,12 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
     @Inject(DeploymentRepository) private readonly repository: DeploymentRepository,
     @Inject(RolloutService) private readonly rollout: RolloutService,
     @Inject(PredictionService) private readonly predictions: PredictionService,
+    @Inject(DeployService) private readonly deployments: DeployService,
   ) {}
 
-  deploy(): deployerV1.DeployResponse {
-    throw new DeployerException(
-      'Deploy is not available yet: a deployment follows its model\'s "production" alias (move it with the registry\'s SetAlias); use Rollback to step back',
-      DeployerExceptionCode.NOT_IMPLEMENTED,
-    );
+  async deploy(request: deployerV1.DeployRequest): Promise<deployerV1.DeployResponse> {
+    const record = await this.deployments.deploy(request, currentCaller());
+    return { deployment: toProtoDeployment(record) };
   }
 
   async getDeployment(request: deployerV1.GetDeploymentRequest): Promise<deployerV1.GetDeploymentResponse> {

@@ -171,3 +171,74 @@ function noCanary() {
 function percent(share: number): string {
   return `${Number((share * 100).toFixed(2))}%`;
 }
+
+/** What a Deploy sets on a deployment: what it follows (alias, or empty when pinned) and its policy. */
+export interface DeploymentSettings {
+  readonly alias: string;
+  readonly policy: CanaryPolicyValues;
+}
+
+/**
+ * A Deploy on `deployment` (`created`: the row was just inserted for it). The settings are
+ * applied; then `target` (the pinned version, or the followed alias's version; undefined when
+ * the alias is not set yet) is served as an alias move would serve it, except that a target
+ * already stable drops a running canary: the deployment serves what it was told to. Null when
+ * nothing changes, so an identical request is harmless. A canary already running takes a new
+ * policy's share at once; a share of 1 applies from the next version.
+ */
+export function deploy(
+  deployment: DeploymentRecord,
+  settings: DeploymentSettings,
+  target: ModelVersionRecord | undefined,
+  created: boolean,
+  now: Date,
+): Transition | null {
+  const settingsChanges = describeSettings(deployment, settings, created);
+  const canaryShare =
+    deployment.state === DeploymentStateName.CANARY && settings.policy.trafficShare < 1 ? settings.policy.trafficShare : deployment.canaryTrafficShare;
+  const configured: DeploymentRecord = { ...deployment, alias: settings.alias, policy: settings.policy, canaryTrafficShare: canaryShare };
+  const moved =
+    target === undefined
+      ? null
+      : target.version === deployment.stableVersion && deployment.state === DeploymentStateName.CANARY
+        ? manualRollback(configured, target, '', now)
+        : startVersion(configured, target, now);
+  if (moved) {
+    return settingsChanges.length > 0 ? { ...moved, reason: `${moved.reason}; ${settingsChanges.join('; ')}` } : moved;
+  }
+  if (settingsChanges.length === 0) return null;
+  const waiting = deployment.stableVersion === 0 && target === undefined ? `; alias "${settings.alias}" is not set yet: nothing serves until it is` : '';
+  return {
+    record: { ...configured, revision: deployment.revision + 1, updatedAt: now },
+    change: Change.DEPLOYMENT_CHANGE_CONFIGURED,
+    fromVersion: deployment.stableVersion,
+    toVersion: deployment.canaryVersion || deployment.stableVersion,
+    reason: `${settingsChanges.join('; ')}${waiting}`,
+    checks: [],
+  };
+}
+
+const POLICY_FIELDS: readonly { key: keyof CanaryPolicyValues; label: string }[] = [
+  { key: 'trafficShare', label: 'traffic share' },
+  { key: 'minRequests', label: 'min requests' },
+  { key: 'maxErrorRateIncrease', label: 'max error rate increase' },
+  { key: 'maxLatencyRatio', label: 'max latency ratio' },
+  { key: 'maxAccuracyDrop', label: 'max accuracy drop' },
+  { key: 'minLabelled', label: 'min labelled' },
+  { key: 'maxDurationMs', label: 'max duration ms' },
+];
+
+/** The settings that change, in words; empty when none does. */
+function describeSettings(deployment: DeploymentRecord, settings: DeploymentSettings, created: boolean): string[] {
+  const follows = settings.alias ? `follows alias "${settings.alias}" of ${deployment.modelName}` : `pinned (model ${deployment.modelName})`;
+  if (created) return [`deployment created: ${follows}`];
+  const changes: string[] = [];
+  if (settings.alias !== deployment.alias) {
+    changes.push(settings.alias ? (deployment.alias ? follows : `unpinned: ${follows}`) : `pinned: no longer follows alias "${deployment.alias}"`);
+  }
+  const policy = POLICY_FIELDS.filter(({ key }) => settings.policy[key] !== deployment.policy[key]).map(
+    ({ key, label }) => `${label} ${deployment.policy[key]} → ${settings.policy[key]}`,
+  );
+  if (policy.length > 0) changes.push(`canary policy: ${policy.join(', ')}`);
+  return changes;
+}

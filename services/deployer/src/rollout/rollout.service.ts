@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, deployerV1, type EventEnvelope, type registryV1 } from '@flywheel/contracts';
 import { NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { parseObjectKey } from '@flywheel/storage';
 import { type CallerIdentity, InjectConfig, invalidArgument, JsonLogger } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { type DeployerConfig } from '../deployer.config';
@@ -10,14 +9,15 @@ import { type CanaryPolicyValues, DEPLOYMENT_NAME_PATTERN, type DeploymentRecord
 import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
 import { toProtoDeployment, toProtoStats } from '../deployments/deployment.mapper';
 import { DeploymentRepository } from '../deployments/deployment.repository';
+import { type DeploySpec } from '../deployments/deploy-request';
+import { servableVersionOf, UnservableVersionError } from '../deployments/servable-version';
 import { LiveStats } from '../serving/live-stats';
 import { ServedModels } from '../serving/served-models';
 import { Clock } from '@flywheel/platform';
 import { judgeCanary, type Verdict, type VersionFigures } from './canary-judge';
 import { DeploymentEvents } from './deployment-events';
-import { concludeCanary, defaultRollbackTarget, manualRollback, newDeployment, startVersion, type Transition } from './rollout-transitions';
+import { concludeCanary, defaultRollbackTarget, deploy, manualRollback, newDeployment, startVersion, type Transition } from './rollout-transitions';
 
-const SHA256 = /^[0-9a-f]{64}$/;
 const DEPLOYER_ACTOR: commonV1.Actor = { team: '', tokenId: '', service: 'deployer' };
 
 export interface RolloutStatus {
@@ -157,7 +157,7 @@ export class RolloutService {
     }
     // Loaded first: rolling back to a model that cannot be loaded would take the deployment down.
     await this.served.preload(target);
-    const actor: commonV1.Actor = { team: caller?.team ?? '', tokenId: caller?.tokenId ?? '', service: '' };
+    const actor = actorOf(caller);
     const record = await this.transactions.run(async (manager) => {
       const current = await this.repository.getForUpdate(request.deployment, manager);
       if (!current || current.revision !== seen.revision) {
@@ -168,6 +168,38 @@ export class RolloutService {
     });
     await this.served.install(record, [target]);
     return record;
+  }
+
+  /**
+   * Deploy by API: creates or updates the deployment and serves `target` (checked with the
+   * registry and loaded by the caller; undefined when the followed alias is not set) through the
+   * same transitions as an alias move. Decided on the locked row; an identical request writes
+   * nothing and publishes nothing.
+   */
+  async deploy(spec: DeploySpec, target: ModelVersionRecord | undefined, caller: CallerIdentity | undefined): Promise<DeploymentRecord> {
+    const outcome = await this.transactions.run(async (manager) => {
+      const now = this.clock.now();
+      let current = await this.repository.getForUpdate(spec.name, manager);
+      const created = current === undefined;
+      if (!current) {
+        current = newDeployment(spec.name, spec.modelName, spec.alias, { ...this.defaultPolicy(), ...spec.policy }, now);
+        await this.repository.insert(current, manager);
+      }
+      if (current.modelName !== spec.modelName) {
+        throw new DeployerException(
+          `deployment "${spec.name}" serves model ${current.modelName}, not ${spec.modelName}; give another deployment name`,
+          DeployerExceptionCode.DEPLOYMENT_MODEL_MISMATCH,
+        );
+      }
+      const transition = deploy(current, { alias: spec.alias, policy: { ...current.policy, ...spec.policy } }, target, created, now);
+      if (!transition) return { record: current, changed: false };
+      if (target) await this.repository.saveVersion(target, manager);
+      const because = spec.reason ? { ...transition, reason: `${transition.reason}: ${spec.reason}` } : transition;
+      const record = await this.write(manager, because, { causationId: null, actor: actorOf(caller), figures: this.figuresOf(current) });
+      return { record, changed: true };
+    });
+    if (outcome.changed) await this.served.install(outcome.record, target ? [target] : []);
+    return outcome.record;
   }
 
   async status(name: string): Promise<RolloutStatus> {
@@ -256,31 +288,22 @@ export class RolloutService {
   }
 }
 
+function actorOf(caller: CallerIdentity | undefined): commonV1.Actor {
+  return { team: caller?.team ?? '', tokenId: caller?.tokenId ?? '', service: '' };
+}
+
 /** The version an AliasMoved points at, as the deployer records it; a malformed one can never be served. */
 function versionOf(moved: registryV1.AliasMoved, now: Date): ModelVersionRecord {
   const target = moved.target!;
-  const artifact = target.artifact;
-  if (!artifact?.key) throw new NonRetriableError(`AliasMoved ${moved.modelName} v${moved.toVersion}: target.artifact.key is missing`);
-  try {
-    parseObjectKey(artifact.key);
-  } catch (error) {
-    throw new NonRetriableError(`AliasMoved ${moved.modelName} v${moved.toVersion}: target.artifact.key: ${(error as Error).message}`);
-  }
-  if (!SHA256.test(artifact.sha256 ?? '')) {
-    throw new NonRetriableError(`AliasMoved ${moved.modelName} v${moved.toVersion}: target.artifact.sha256 must be 64 lower-case hex digits`);
-  }
   if (target.version !== moved.toVersion || target.modelName !== moved.modelName) {
     throw new NonRetriableError(
       `AliasMoved ${moved.modelName} v${moved.toVersion}: target is ${target.modelName} v${target.version}, not the version the alias points at`,
     );
   }
-  return {
-    modelName: moved.modelName,
-    version: moved.toVersion,
-    artifactKey: artifact.key,
-    artifactSha256: artifact.sha256,
-    artifactSizeBytes: artifact.sizeBytes ?? 0,
-    featureView: target.lineage?.featureView ?? '',
-    recordedAt: now,
-  };
+  try {
+    return servableVersionOf(target, 'target', now);
+  } catch (error) {
+    if (error instanceof UnservableVersionError) throw new NonRetriableError(`AliasMoved ${moved.modelName} v${moved.toVersion}: ${error.message}`);
+    throw error;
+  }
 }

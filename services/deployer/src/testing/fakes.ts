@@ -1,12 +1,14 @@
 // Fakes of the deployer's ports for unit tests: no database, Kafka, S3 or wall clock.
-import { type deployerV1 } from '@flywheel/contracts';
+import { commonV1, type deployerV1, registryV1 } from '@flywheel/contracts';
 import { categoricalColumn, fitModel, type LoadedModel, loadModel, makeTable, type ModelArtifact, numericColumn, Rng } from '@flywheel/ml';
 import { type TransactionRunner } from '@flywheel/persistence';
-import { JsonLogger, loadConfig, Clock } from '@flywheel/platform';
+import { Clock, JsonLogger, loadConfig } from '@flywheel/platform';
+import { modelArtifactKey } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { type DeployerConfig, deployerConfigSchema } from '../deployer.config';
 import { type DeploymentRecord, type ModelVersionRecord } from '../deployments/deployment';
 import { DeploymentRepository } from '../deployments/deployment.repository';
+import { ModelRegistry } from '../deployments/model-registry';
 import { PredictionLog } from '../prediction-log/prediction-log';
 import { DeploymentEvents } from '../rollout/deployment-events';
 import { ModelLoader } from '../serving/model-loader';
@@ -104,6 +106,47 @@ export class FakeDeploymentEvents extends DeploymentEvents {
     const id = `event-${this.published.length + 1}`;
     this.published.push({ id, change, causationId });
     return id;
+  }
+}
+
+/** Models, versions and aliases as the registry would answer them; counts the questions. */
+export class FakeModelRegistry extends ModelRegistry {
+  readonly models = new Map<string, { aliases: Record<string, number>; versions: Map<number, registryV1.ModelVersion> }>();
+  lookups = 0;
+
+  /** Registers `version` of `modelName` with its artifact at the trainer's key (sha256 `a…a`). */
+  addVersion(modelName: string, version: number, featureView = 'claims_features'): registryV1.ModelVersion {
+    return this.register(
+      registryV1.ModelVersion.fromPartial({
+        modelName,
+        version,
+        artifact: { key: modelArtifactKey(modelName, version, 'model.json'), sha256: 'a'.repeat(64), sizeBytes: 100, contentType: 'application/json' },
+        task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
+        lineage: { featureView },
+      }),
+    );
+  }
+
+  register(version: registryV1.ModelVersion): registryV1.ModelVersion {
+    const model = this.models.get(version.modelName) ?? { aliases: {}, versions: new Map<number, registryV1.ModelVersion>() };
+    this.models.set(version.modelName, model);
+    model.versions.set(version.version, version);
+    return version;
+  }
+
+  setAlias(modelName: string, alias: string, version: number): void {
+    this.models.get(modelName)!.aliases[alias] = version;
+  }
+
+  async aliasesOf(modelName: string): Promise<Readonly<Record<string, number>> | undefined> {
+    this.lookups++;
+    const model = this.models.get(modelName);
+    return model ? { ...model.aliases } : undefined;
+  }
+
+  async versionOf(modelName: string, version: number): Promise<registryV1.ModelVersion | undefined> {
+    this.lookups++;
+    return this.models.get(modelName)?.versions.get(version);
   }
 }
 
