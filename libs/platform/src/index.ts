@@ -3,6 +3,7 @@ export * from './config/config-error';
 export * from './config/config.tokens';
 export * from './config/env-vars';
 export * from './config/load-config';
+export * from './config/with-defaults';
 
 export * from './logging/json-logger';
 export * from './logging/request-context';

@@ -96,9 +96,14 @@ describe('service images', () => {
 
     it('installs production dependencies only, from the lockfile, without linking the TypeScript workspaces', () => {
       const dependencies = stageNamed(stages, 'production-dependencies')!;
-      expect(copies(dependencies)).toEqual([{ from: undefined, sources: ['package.json', 'package-lock.json', '.npmrc'], target: './' }]);
+      expect(copies(dependencies)).toEqual([
+        { from: undefined, sources: ['package.json', 'package-lock.json', '.npmrc'], target: './' },
+        { from: undefined, sources: ['patches'], target: './patches' },
+      ]);
       const installs = npmCommands(dependencies).filter((command) => !command.startsWith('npm cache clean'));
       expect(installs).toHaveLength(1);
+      // The dependencies' patches are applied in the image as in development.
+      expect(instructions(dependencies, 'RUN').join(' ')).toContain('npx --no-install patch-package');
       expect(installs[0].split(/\s+/)).toEqual(expect.arrayContaining(['npm', 'ci', '--omit=dev', '--workspaces=false']));
       expect(copies(runtime).filter((copy) => copy.from === 'production-dependencies')).toEqual([
         { from: 'production-dependencies', sources: ['/app/node_modules'], target: './node_modules' },

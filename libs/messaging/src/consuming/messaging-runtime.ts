@@ -13,6 +13,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { claimProcessedEvent, kafkaOutboxTransport, OutboxRelay } from '@flywheel/persistence';
 import { ALL_EVENT_TYPES, dlqTopic, EventTypeRegistry } from '@flywheel/contracts';
+import { withDefaults } from '@flywheel/platform';
 import { type Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { ensureTopics, type TopicSpec } from '../kafka/topic-admin';
@@ -78,7 +79,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   async onApplicationBootstrap(): Promise<void> {
     const { options } = this;
     const byGroup = this.discoverBindings();
-    const retry = validateRetryPolicy({ ...DEFAULT_RETRY_POLICY, ...options.retry, backoff: { ...DEFAULT_RETRY_POLICY.backoff, ...options.retry?.backoff } });
+    const retry = validateRetryPolicy({ ...withDefaults(DEFAULT_RETRY_POLICY, options.retry), backoff: withDefaults(DEFAULT_RETRY_POLICY.backoff, options.retry?.backoff) });
     const catalog = options.catalog ?? new EventTypeRegistry().register(...ALL_EVENT_TYPES);
     const metrics = options.metrics ?? NO_METRICS;
 

@@ -1,5 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { type DataSource, type EntityManager } from 'typeorm';
+import { withDefaults } from '@flywheel/platform';
 import { backoffDelay, type BackoffPolicy, sleep } from '../backoff/backoff';
 import { type PendingOutboxRecord } from './outbox-record';
 import { outboxSignalFor } from './outbox-signal';
@@ -63,14 +64,10 @@ export class OutboxRelay {
   private lastBacklogReport = 0;
 
   constructor(options: OutboxRelayOptions) {
-    this.options = {
-      batchSize: OUTBOX_RELAY_DEFAULTS.batchSize,
-      pollIntervalMs: OUTBOX_RELAY_DEFAULTS.pollIntervalMs,
-      backoff: OUTBOX_RELAY_DEFAULTS.backoff,
-      retentionMs: OUTBOX_RELAY_DEFAULTS.retentionMs,
-      logger: new Logger(OutboxRelay.name),
-      ...options,
-    };
+    this.options = withDefaults<OutboxRelay['options']>(
+      { ...OUTBOX_RELAY_DEFAULTS, logger: new Logger(OutboxRelay.name), dataSource: options.dataSource, transport: options.transport },
+      options,
+    );
   }
 
   /** Starts publishing in the background; {@link stop} ends it. */
