@@ -31,6 +31,8 @@ export interface MessagingModuleOptions {
   };
   /** The outbox relay of this service's database; `false` for a process that must not run one. */
   relay?: false | { batchSize?: number; pollIntervalMs?: number };
+  /** KAFKA_MAX_MESSAGE_BYTES: the relay cuts produce requests under it and parks a larger event. */
+  maxMessageBytes?: number;
   /** Every event type the platform knows, to validate events a group does not handle (default: all of the contracts'). */
   catalog?: EventTypeRegistry;
   /** e.g. `platformMetricsSink(platformMetrics)`; none by default. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { Inject, Injectable, Module, type INestApplicationContext } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   decodeEvent,
@@ -19,6 +19,7 @@ import {
   trainerV1,
 } from '@flywheel/contracts';
 import { createDataSourceOptions, openDataSource, outboxBacklog, PersistenceModule, TransactionRunner } from '@flywheel/persistence';
+import { HealthRegistry } from '@flywheel/platform';
 import { countRecords, readRecords, startTestPostgres, type TestPostgres, waitFor } from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { type DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
@@ -227,6 +228,54 @@ describe('messaging (PostgreSQL + Kafka broker)', () => {
     const [trainerRecord] = await readRecords(kafka, Topics.trainerEvents, 1);
     expect(projector.traceparents).toEqual([trainerRecord.headers.traceparent]);
     expect(traceIdOf(event.traceparent)).toBe(traceIdOf(trainerRecord.headers.traceparent));
+  });
+
+  it('parks an event larger than the broker accepts: health is degraded with the reason, and the events behind it go on', async () => {
+    const health = new HealthRegistry();
+    @Global()
+    @Module({ providers: [{ provide: HealthRegistry, useValue: health }], exports: [HealthRegistry] })
+    class HealthModule {}
+    @Module({
+      imports: [
+        HealthModule,
+        PersistenceModule.forService({ url, entities: [], migrations: MIGRATIONS, poolSize: 5 }),
+        MessagingModule.forRoot({
+          service: 'trainer',
+          brokers: broker.address,
+          topics: [Topics.trainerEvents],
+          relay: { pollIntervalMs: 100 },
+          maxMessageBytes: 64 * 1024,
+          logger: silent,
+        }),
+      ],
+    })
+    class PublishingModule {}
+    const app = await NestFactory.createApplicationContext(PublishingModule, { logger: false });
+    apps.push(app);
+    await app.init();
+    const publisher = app.get(EventPublisher);
+    const transactions = app.get(TransactionRunner);
+    expect(await health.run()).toMatchObject({ status: 'ok', checks: { outbox: { status: 'up' } } });
+
+    await transactions.run(async (manager) => {
+      const run = (runId: string, modelName = 'fraud') => trainerV1.RunCompleted.fromPartial({ runId, modelName });
+      await publisher.publish(manager, RunCompletedEvent, run('before'), { key: 'fraud' });
+      await publisher.publish(manager, RunCompletedEvent, run('oversized', 'x'.repeat(100_000)), { key: 'fraud' });
+      await publisher.publish(manager, RunCompletedEvent, run('after'), { key: 'fraud' });
+    });
+
+    await waitFor(async () => (await countRecords(kafka, Topics.trainerEvents)) === 2, 15_000, 'the events around the oversized one published');
+    const published = await readRecords(kafka, Topics.trainerEvents, 2);
+    const registry = new EventTypeRegistry().register(RunCompletedEvent);
+    expect(published.map((record) => (decodeEvent(record, registry).data as trainerV1.RunCompleted).runId)).toEqual(['before', 'after']);
+    const report = await health.run();
+    expect(report.status).toBe('degraded');
+    expect(report.checks.outbox).toMatchObject({ status: 'degraded', info: { parked: 1 } });
+    expect(report.checks.outbox.reason).toMatch(/1 event\(s\) parked, not published; latest: event of \d+ bytes exceeds the largest message the broker accepts \(65536 bytes\)/);
+    const db = await database();
+    const [parked] = await db.query(`SELECT parked_reason FROM outbox WHERE parked_at IS NOT NULL`);
+    expect(parked.parked_reason).toContain('exceeds the largest message the broker accepts');
+    expect((await outboxBacklog(db.manager)).rows).toBe(0);
   });
 
   it('survives a relay crash between publish and mark: the record is sent again and applied once', async () => {

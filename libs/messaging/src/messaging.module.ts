@@ -1,11 +1,12 @@
 import { type DynamicModule, type InjectionToken, type ModuleMetadata, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { KafkaHealth } from './health/kafka-health';
+import { OutboxHealth } from './health/outbox-health';
 import { createKafkaClient } from './kafka/kafka-client';
 import { MessagingRuntime } from './consuming/messaging-runtime';
 import { KAFKA_CLIENT, MESSAGING_OPTIONS, type MessagingModuleOptions, TRACE_CONTEXT } from './messaging-options';
 import { EventPublisher } from './publishing/event-publisher';
-import { JsonLogger, PlatformMetrics } from '@flywheel/platform';
+import { type BaseConfig, CONFIG, JsonLogger, PlatformMetrics } from '@flywheel/platform';
 import { platformMetricsSink, platformTraceContext } from './platform/platform-adapters';
 import { type TraceContext } from './trace/trace-context';
 
@@ -32,9 +33,10 @@ export class MessagingModule {
    */
   static forService(options: Pick<MessagingModuleOptions, 'service' | 'brokers' | 'topics'>): DynamicModule {
     return MessagingModule.forRootAsync({
-      inject: [JsonLogger, PlatformMetrics],
-      useFactory: (logger: JsonLogger, metrics: PlatformMetrics): MessagingModuleOptions => ({
+      inject: [JsonLogger, PlatformMetrics, CONFIG],
+      useFactory: (logger: JsonLogger, metrics: PlatformMetrics, config: BaseConfig): MessagingModuleOptions => ({
         ...options,
+        maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
         metrics: platformMetricsSink(metrics),
         logger,
       }),
@@ -65,6 +67,7 @@ export class MessagingModule {
         },
         MessagingRuntime,
         KafkaHealth,
+        OutboxHealth,
       ],
       exports: [EventPublisher, KAFKA_CLIENT, TRACE_CONTEXT],
     };

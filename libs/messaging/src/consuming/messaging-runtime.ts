@@ -11,7 +11,7 @@
  */
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { claimProcessedEvent, kafkaOutboxTransport, OutboxRelay } from '@flywheel/persistence';
+import { claimProcessedEvent, kafkaOutboxTransport, OutboxRelay, type ParkedOutbox } from '@flywheel/persistence';
 import { ALL_EVENT_TYPES, dlqTopic, EventTypeRegistry } from '@flywheel/contracts';
 import { withDefaults } from '@flywheel/platform';
 import { type Kafka } from 'kafkajs';
@@ -76,6 +76,11 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     return byGroup;
   }
 
+  /** The outbox rows the relay gave up on; undefined where this process runs no relay. */
+  async parkedOutbox(): Promise<ParkedOutbox | undefined> {
+    return this.relay?.parked();
+  }
+
   async onApplicationBootstrap(): Promise<void> {
     const { options } = this;
     const byGroup = this.discoverBindings();
@@ -97,6 +102,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         transport: kafkaOutboxTransport(this.kafka),
         batchSize: options.relay?.batchSize,
         pollIntervalMs: options.relay?.pollIntervalMs,
+        maxMessageBytes: options.maxMessageBytes,
         metrics,
         logger: this.logger,
       });

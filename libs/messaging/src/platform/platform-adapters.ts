@@ -17,6 +17,7 @@ export const platformTraceContext: TraceContext = {
 export function platformMetricsSink(metrics: PlatformMetrics): MessagingMetricsSink {
   const lag = metrics.kafkaConsumerLag();
   const backlog = metrics.outboxBacklog();
+  const parked = metrics.outboxParked();
   const registry = metrics.registry;
   const published =
     (registry.getSingleMetric('flywheel_outbox_published_total') as Counter | undefined) ??
@@ -32,6 +33,7 @@ export function platformMetricsSink(metrics: PlatformMetrics): MessagingMetricsS
     });
   return {
     setOutboxBacklog: (rows) => backlog.set(rows),
+    setOutboxParked: (rows) => parked.set(rows),
     recordOutboxPublished: (rows) => published.inc(rows),
     setConsumerLag: (group, topic, partition, value) => lag.set({ group, topic, partition: String(partition) }, value),
     recordConsumed: (group, topic, outcome, seconds) => consumed.observe({ group, topic, outcome }, seconds),

@@ -6,7 +6,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
  * messaging library's business, publishing it is the relay's.
  */
 @Entity({ name: 'outbox' })
-@Index('outbox_unpublished_idx', ['id'], { where: 'published_at IS NULL' })
+@Index('outbox_unpublished_idx', ['id'], { where: 'published_at IS NULL AND parked_at IS NULL' })
+@Index('outbox_parked_idx', ['id'], { where: 'parked_at IS NOT NULL' })
 @Index('outbox_published_at_idx', ['publishedAt'], { where: 'published_at IS NOT NULL' })
 export class OutboxMessageEntity {
   /** bigserial: publication order. pg returns int8 as a string, which keeps it exact. */
@@ -37,4 +38,11 @@ export class OutboxMessageEntity {
 
   @Column({ name: 'last_error', type: 'text', nullable: true })
   lastError!: string | null;
+
+  /** Set when the row was given up on (too large, or refused after every retry); it is not sent. */
+  @Column({ name: 'parked_at', type: 'timestamptz', nullable: true })
+  parkedAt!: Date | null;
+
+  @Column({ name: 'parked_reason', type: 'text', nullable: true })
+  parkedReason!: string | null;
 }

@@ -47,6 +47,8 @@ async function completeRun(manager: EntityManager, topic: string, runId: string)
   await appendToOutbox(manager, [runCompleted(topic, runId)]);
 }
 
+jest.setTimeout(60_000);
+
 describe('outbox relay (PostgreSQL + Kafka broker)', () => {
   let pg: TestPostgres;
   let broker: TestBroker;
@@ -189,6 +191,67 @@ describe('outbox relay (PostgreSQL + Kafka broker)', () => {
     const [row] = await dataSource.query(`SELECT attempts, last_error FROM outbox`);
     expect(row).toEqual({ attempts: 2, last_error: 'Error: broker unavailable' });
     expect(await countRecords(kafka, topic)).toBe(1);
+  });
+
+  it('parks an event the broker refuses after its last attempt; the events behind it go on, in order', async () => {
+    // A broker that accepts record batches of 64 KiB (Kafka's message.max.bytes), and a relay that
+    // does not know it: the broker's MESSAGE_TOO_LARGE is what tells.
+    const strict = await startTestBroker({ messageMaxBytes: 64 * 1024 });
+    const strictKafka = new Kafka({ clientId: 'outbox-strict', brokers: [strict.address], logLevel: logLevel.NOTHING });
+    try {
+      const topic = `test.outbox.${randomUUID()}`;
+      const dataSource = await database();
+      const big = runCompleted(topic, 'big', 'fraud');
+      big.value = Buffer.concat([big.value ?? Buffer.alloc(0), Buffer.alloc(100 * 1024)]);
+      await dataSource.transaction((manager) => appendToOutbox(manager, [runCompleted(topic, 'before', 'fraud'), big, runCompleted(topic, 'after', 'fraud')]));
+      const errors: string[] = [];
+      relay(dataSource, {
+        transport: kafkaOutboxTransport(strictKafka),
+        maxAttempts: 2,
+        backoff: { baseDelayMs: 20, factor: 2, maxDelayMs: 50, jitter: 0 },
+        logger: { log: () => undefined, warn: () => undefined, error: (message: string) => errors.push(message) },
+      });
+
+      await waitFor(async () => (await unpublished(dataSource)) === 0, 20_000, 'every row published or parked');
+      const published = await readRecords(strictKafka, topic, 2);
+      expect(published.map((record) => decodeEvent({ key: record.key, value: record.value, headers: stringHeaders(record.headers) }, registry).data)).toEqual([
+        expect.objectContaining({ runId: 'before' }),
+        expect.objectContaining({ runId: 'after' }),
+      ]);
+      const rows = await dataSource.query(`SELECT attempts, parked_at IS NOT NULL AS parked, parked_reason FROM outbox ORDER BY id`);
+      expect(rows.map((row: { parked: boolean }) => row.parked)).toEqual([false, true, false]);
+      expect(rows[1].attempts).toBe(2);
+      expect(rows[1].parked_reason).toMatch(/^not published after 2 attempts: .*larger than the max message size/);
+      expect(errors.some((message) => message.includes('parked event'))).toBe(true);
+    } finally {
+      await strict.stop();
+    }
+  });
+
+  it('cuts produce requests under the largest message the broker accepts', async () => {
+    const topic = `test.outbox.${randomUUID()}`;
+    const dataSource = await database();
+    const records = Array.from({ length: 10 }, (_, i) => {
+      const record = runCompleted(topic, `run-${i}`);
+      record.value = Buffer.concat([record.value ?? Buffer.alloc(0), Buffer.alloc(20 * 1024)]);
+      return record;
+    });
+    await dataSource.transaction((manager) => appendToOutbox(manager, records));
+    const real = kafkaOutboxTransport(kafka);
+    const requests: number[] = [];
+    const counting: OutboxTransport = {
+      connect: () => real.connect(),
+      disconnect: () => real.disconnect(),
+      publish: async (batch) => {
+        requests.push(batch.reduce((bytes, record) => bytes + (record.value?.length ?? 0), 0));
+        await real.publish(batch);
+      },
+    };
+    relay(dataSource, { transport: counting, maxMessageBytes: 64 * 1024 });
+    await waitFor(async () => (await unpublished(dataSource)) === 0, 10_000, 'rows published');
+    expect(requests.length).toBeGreaterThanOrEqual(4);
+    for (const bytes of requests) expect(bytes).toBeLessThan(64 * 1024);
+    expect(await countRecords(kafka, topic)).toBe(10);
   });
 
   it('finishes the batch in flight when stopped', async () => {

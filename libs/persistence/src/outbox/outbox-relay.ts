@@ -11,6 +11,8 @@ export interface OutboxMetricsSink {
   /** Unpublished rows, and the age of the oldest one (0 when none). */
   setOutboxBacklog(rows: number, oldestAgeSeconds: number): void;
   recordOutboxPublished(rows: number): void;
+  /** Rows set aside because they could not be published (optional for older sinks). */
+  setOutboxParked?(rows: number): void;
 }
 
 export interface OutboxRelayOptions {
@@ -24,6 +26,13 @@ export interface OutboxRelayOptions {
   backoff?: BackoffPolicy;
   /** Published rows are kept this long (for inspection), then deleted. */
   retentionMs?: number;
+  /**
+   * The largest record batch the broker accepts (Apache Kafka's `message.max.bytes`, 1 MiB by
+   * default): produce requests are cut under it, and a single larger event is parked at once.
+   */
+  maxMessageBytes?: number;
+  /** Failed publications of one row before it is parked and the rows behind it go on. */
+  maxAttempts?: number;
   logger?: LoggerService;
   metrics?: OutboxMetricsSink;
 }
@@ -33,13 +42,30 @@ export const OUTBOX_RELAY_DEFAULTS = {
   pollIntervalMs: 1_000,
   backoff: { baseDelayMs: 500, factor: 2, maxDelayMs: 30_000, jitter: 0.2 } satisfies BackoffPolicy,
   retentionMs: 24 * 3600_000,
+  maxMessageBytes: 1024 * 1024,
+  maxAttempts: 5,
 };
+
+/** Framing of a record batch (61 bytes) and the worst case of one record's own fields. */
+const BATCH_OVERHEAD_BYTES = 61;
+const RECORD_OVERHEAD_BYTES = 40;
 
 const PRUNE_INTERVAL_MS = 600_000;
 const PRUNE_BATCH = 10_000;
 const BACKLOG_REPORT_INTERVAL_MS = 1_000;
 
-type BatchOutcome = { kind: 'published'; rows: number } | { kind: 'empty' } | { kind: 'busy' } | { kind: 'failed'; error: unknown };
+type BatchOutcome =
+  | { kind: 'published'; rows: number; fetched: number }
+  | { kind: 'empty' }
+  | { kind: 'busy' }
+  | { kind: 'failed'; error: unknown; published?: number };
+
+/** Rows the relay gave up on, for health checks and metrics. */
+export interface ParkedOutbox {
+  readonly rows: number;
+  /** The newest parked row's reason. */
+  readonly latestReason: string | undefined;
+}
 
 /**
  * Publishes outbox rows in id order and marks them published, at least once: a crash after
@@ -89,6 +115,11 @@ export class OutboxRelay {
     await this.options.transport.disconnect().catch((error) => this.options.logger.warn(`outbox relay: disconnect failed: ${describe(error)}`));
   }
 
+  /** The rows given up on so far (they stay until a person re-queues or deletes them). */
+  parked(): Promise<ParkedOutbox> {
+    return outboxParked(this.options.dataSource.manager);
+  }
+
   private get stopping(): boolean {
     return this.stopController.signal.aborted;
   }
@@ -119,7 +150,7 @@ export class OutboxRelay {
         continue;
       }
       failures = 0;
-      if (outcome.kind === 'published' && outcome.rows === this.options.batchSize) continue;
+      if (outcome.kind === 'published' && outcome.fetched === this.options.batchSize) continue;
       if (outcome.kind === 'published' || this.wakeRequested) continue;
       await this.waitForWake(pollIntervalMs);
     }
@@ -135,32 +166,88 @@ export class OutboxRelay {
     }
   }
 
-  /** One batch: lock, publish, mark — all in one transaction. Exposed for drains and tests. */
+  /**
+   * One batch: lock, publish, mark — all in one transaction. Exposed for drains and tests.
+   *
+   * Rows go out in outbox order, in produce requests cut under `maxMessageBytes`. A row larger
+   * than that can never be sent: it is parked at once. When a request fails, its rows are sent one
+   * by one so the row at fault is found; it counts an attempt and the batch stops there (what
+   * follows waits, keeping the order); after `maxAttempts` it is parked and the rest goes on.
+   */
   async publishBatch(): Promise<BatchOutcome> {
-    const { dataSource, transport, batchSize, metrics } = this.options;
+    const { dataSource, metrics } = this.options;
     const outcome = await dataSource.transaction(async (manager): Promise<BatchOutcome> => {
       if (!(await tryRelayLock(manager))) return { kind: 'busy' };
-      const rows: PendingOutboxRecord[] = await manager.query(
-        `SELECT id, topic, key, value, headers FROM outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [batchSize],
+      const rows: Array<PendingOutboxRecord & { attempts: number }> = await manager.query(
+        `SELECT id, topic, key, value, headers, attempts FROM outbox
+          WHERE published_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.options.batchSize],
       );
       if (rows.length === 0) return { kind: 'empty' };
-      const ids = rows.map((row) => String(row.id));
-      try {
-        await transport.publish(rows);
-      } catch (error) {
-        await manager.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1::bigint[])`, [
-          ids,
-          describe(error).slice(0, 2000),
-        ]);
-        return { kind: 'failed', error };
+      const sendable: typeof rows = [];
+      for (const row of rows) {
+        const bytes = recordBytes(row);
+        if (bytes + BATCH_OVERHEAD_BYTES > this.options.maxMessageBytes) {
+          await this.park(manager, row.id, `event of ${bytes} bytes exceeds the largest message the broker accepts (${this.options.maxMessageBytes} bytes)`);
+        } else {
+          sendable.push(row);
+        }
       }
-      await manager.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
-      return { kind: 'published', rows: rows.length };
+      let published = 0;
+      for (const chunk of chunksUnder(sendable, this.options.maxMessageBytes)) {
+        const sent = await this.publishChunk(manager, chunk);
+        published += sent.published;
+        if (sent.error !== undefined) return { kind: 'failed', error: sent.error, published };
+      }
+      return { kind: 'published', rows: published, fetched: rows.length };
     });
-    if (outcome.kind === 'published') metrics?.recordOutboxPublished(outcome.rows);
+    const published = outcome.kind === 'published' ? outcome.rows : outcome.kind === 'failed' ? (outcome.published ?? 0) : 0;
+    if (published > 0) metrics?.recordOutboxPublished(published);
     return outcome;
+  }
+
+  /** Sends one produce request; on failure, row by row to find and count the row at fault. */
+  private async publishChunk(
+    manager: EntityManager,
+    chunk: ReadonlyArray<PendingOutboxRecord & { attempts: number }>,
+  ): Promise<{ published: number; error?: unknown }> {
+    try {
+      await this.options.transport.publish(chunk);
+      await markPublished(manager, chunk.map((row) => String(row.id)));
+      return { published: chunk.length };
+    } catch (error) {
+      if (chunk.length === 1) return this.countFailure(manager, chunk[0], error);
+    }
+    let published = 0;
+    for (const row of chunk) {
+      try {
+        await this.options.transport.publish([row]);
+        await markPublished(manager, [String(row.id)]);
+        published += 1;
+      } catch (error) {
+        const outcome = await this.countFailure(manager, row, error);
+        if (outcome.error !== undefined) return { published, error: outcome.error };
+      }
+    }
+    return { published };
+  }
+
+  /** Counts a failed attempt; parks the row after its last one, so what follows can go on. */
+  private async countFailure(
+    manager: EntityManager,
+    row: PendingOutboxRecord & { attempts: number },
+    error: unknown,
+  ): Promise<{ published: number; error?: unknown }> {
+    const attempts = Number(row.attempts) + 1;
+    await manager.query(`UPDATE outbox SET attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, describe(error).slice(0, 2000)]);
+    if (attempts < this.options.maxAttempts) return { published: 0, error };
+    await this.park(manager, row.id, `not published after ${attempts} attempts: ${describe(error).slice(0, 1000)}`);
+    return { published: 0 };
+  }
+
+  private async park(manager: EntityManager, id: string, reason: string): Promise<void> {
+    await manager.query(`UPDATE outbox SET parked_at = now(), parked_reason = $2 WHERE id = $1`, [id, reason]);
+    this.options.logger.error(`outbox relay: parked event ${id}: ${reason}`);
   }
 
   private async housekeeping(): Promise<void> {
@@ -170,6 +257,7 @@ export class OutboxRelay {
         this.lastBacklogReport = now;
         const backlog = await outboxBacklog(this.options.dataSource.manager);
         this.options.metrics.setOutboxBacklog(backlog.rows, backlog.oldestAgeSeconds);
+        this.options.metrics.setOutboxParked?.((await this.parked()).rows);
       }
       if (now - this.lastPrune >= PRUNE_INTERVAL_MS) {
         this.lastPrune = now;
@@ -198,12 +286,51 @@ export class OutboxRelay {
   }
 }
 
+/** Parked rows and the newest one's reason. */
+export async function outboxParked(manager: EntityManager): Promise<ParkedOutbox> {
+  const [row] = await manager.query(
+    `SELECT (SELECT count(*)::int FROM outbox WHERE parked_at IS NOT NULL) AS rows,
+            (SELECT parked_reason FROM outbox WHERE parked_at IS NOT NULL ORDER BY id DESC LIMIT 1) AS reason`,
+  );
+  return { rows: row.rows, latestReason: row.reason ?? undefined };
+}
+
+/** What one record adds to a produce request: its key, value and headers, and their framing. */
+function recordBytes(record: PendingOutboxRecord): number {
+  let bytes = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const [name, value] of Object.entries(record.headers ?? {})) bytes += 10 + Buffer.byteLength(name) + Buffer.byteLength(value);
+  return bytes;
+}
+
+/** Consecutive runs of rows whose produce request stays under `maxBytes`, in order. */
+function chunksUnder<T extends PendingOutboxRecord>(rows: readonly T[], maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let size = BATCH_OVERHEAD_BYTES;
+  for (const row of rows) {
+    const bytes = recordBytes(row);
+    if (current.length > 0 && size + bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      size = BATCH_OVERHEAD_BYTES;
+    }
+    current.push(row);
+    size += bytes;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+async function markPublished(manager: EntityManager, ids: readonly string[]): Promise<void> {
+  await manager.query(`UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [ids]);
+}
+
 /** Unpublished rows and the age of the oldest. */
 export async function outboxBacklog(manager: EntityManager): Promise<{ rows: number; oldestAgeSeconds: number }> {
   const [row] = await manager.query(
     `SELECT count(*)::int AS rows,
             coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS age
-       FROM outbox WHERE published_at IS NULL`,
+       FROM outbox WHERE published_at IS NULL AND parked_at IS NULL`,
   );
   return { rows: row.rows, oldestAgeSeconds: row.age };
 }

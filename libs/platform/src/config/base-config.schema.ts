@@ -17,6 +17,8 @@ export const baseConfigSchema = z
     HTTP_HOST: envString('127.0.0.1'),
     HTTP_PORT: envPort(),
     KAFKA_BROKERS: envHostPortList('127.0.0.1:9092'),
+    /** The largest record batch the brokers accept (Apache Kafka's message.max.bytes); the outbox relay sends under it. */
+    KAFKA_MAX_MESSAGE_BYTES: envInt({ min: 1024, max: 256 * 1024 * 1024, default: 1024 * 1024 }),
     DATABASE_URL: envUrl(['postgres', 'postgresql']),
     S3_ENDPOINT: envUrl(['http', 'https'], 'http://127.0.0.1:9000'),
     // Optional here because not every service stores objects; the storage library insists.

@@ -1,4 +1,4 @@
-import { HealthRegistry } from './health-registry';
+import { degraded, HealthRegistry } from './health-registry';
 import { PlatformMetrics } from './platform-metrics';
 
 describe('HealthRegistry', () => {
@@ -24,6 +24,18 @@ describe('HealthRegistry', () => {
     expect(report.checks.kafka).toMatchObject({ status: 'down', error: 'no answer within 50 ms' });
     expect(report.checks.objectStore).toMatchObject({ status: 'down', error: 'no bucket' });
     expect(report.checks.fine.status).toBe('up');
+  });
+
+  it('is degraded, with the reason, when a check says so and none is down', async () => {
+    const registry = new HealthRegistry();
+    registry.register({ name: 'database', check: () => undefined });
+    registry.register({ name: 'outbox', check: () => degraded('1 event parked', { parked: 1 }) });
+    expect(await registry.run()).toMatchObject({
+      status: 'degraded',
+      checks: { database: { status: 'up' }, outbox: { status: 'degraded', reason: '1 event parked', info: { parked: 1 } } },
+    });
+    registry.register({ name: 'kafka', check: () => Promise.reject(new Error('down')) });
+    expect((await registry.run()).status).toBe('error');
   });
 
   it('refuses two indicators with one name', () => {

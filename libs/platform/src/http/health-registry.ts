@@ -1,19 +1,36 @@
 /** One dependency a service needs to do its work: its database, Kafka, the object store. */
 export interface HealthIndicator {
   readonly name: string;
-  /** Resolves when healthy (optionally with facts to show); throws or rejects when not. */
+  /**
+   * Resolves when healthy (optionally with facts to show); throws or rejects when not; resolves
+   * with {@link degraded} when the service works but something needs a person's attention.
+   */
   check(): Promise<unknown> | unknown;
 }
 
+/** What a check returns when the service still serves but is not all right (e.g. parked events). */
+export class Degraded {
+  constructor(
+    readonly reason: string,
+    readonly info?: unknown,
+  ) {}
+}
+
+export function degraded(reason: string, info?: unknown): Degraded {
+  return new Degraded(reason, info);
+}
+
 export interface HealthCheckResult {
-  readonly status: 'up' | 'down';
+  readonly status: 'up' | 'degraded' | 'down';
   readonly error?: string;
+  readonly reason?: string;
   readonly info?: unknown;
   readonly durationMs: number;
 }
 
+/** `degraded` still answers 200 (keep routing traffic to it) but says why it needs attention. */
 export interface HealthReport {
-  readonly status: 'ok' | 'error';
+  readonly status: 'ok' | 'degraded' | 'error';
   readonly checks: Record<string, HealthCheckResult>;
 }
 
@@ -42,7 +59,9 @@ export class HealthRegistry {
       [...this.indicators.values()].map(async (indicator) => [indicator.name, await this.runOne(indicator)] as const),
     );
     const checks = Object.fromEntries(entries);
-    return { status: entries.every(([, result]) => result.status === 'up') ? 'ok' : 'error', checks };
+    const statuses = entries.map(([, result]) => result.status);
+    const status = statuses.includes('down') ? 'error' : statuses.includes('degraded') ? 'degraded' : 'ok';
+    return { status, checks };
   }
 
   private async runOne(indicator: HealthIndicator): Promise<HealthCheckResult> {
@@ -56,6 +75,11 @@ export class HealthRegistry {
         }),
       ]);
       const durationMs = Math.round(performance.now() - started);
+      if (info instanceof Degraded) {
+        return info.info === undefined
+          ? { status: 'degraded', reason: info.reason, durationMs }
+          : { status: 'degraded', reason: info.reason, info: info.info, durationMs };
+      }
       return info === undefined ? { status: 'up', durationMs } : { status: 'up', info, durationMs };
     } catch (error) {
       return {

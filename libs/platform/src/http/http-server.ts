@@ -52,7 +52,7 @@ async function handle(options: HttpEndpointsOptions, request: IncomingMessage, r
   }
   if (path === '/healthz') {
     const report = await options.health.run();
-    return send(response, report.status === 'ok' ? 200 : 503, 'application/json', `${JSON.stringify(report)}\n`);
+    return send(response, report.status === 'error' ? 503 : 200, 'application/json', `${JSON.stringify(report)}\n`);
   }
   if (path === '/metrics') {
     const { contentType, body } = await options.metrics.expose();

@@ -54,6 +54,10 @@ export class PlatformMetrics {
     return this.gauge('flywheel_outbox_backlog', 'Outbox events written but not yet published.', []);
   }
 
+  outboxParked(): Gauge<never> {
+    return this.gauge('flywheel_outbox_parked', 'Outbox events given up on (too large, or refused after every retry); they need a person.', []);
+  }
+
   /** Text for a `/metrics` response, with its content type. */
   async expose(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
