@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { freePort } from '@flywheel/testing';
+import { freePort } from '@flywheel/test-kit';
 import { issueToken } from '../auth/token-file';
 import { Role } from '../auth/role';
 
