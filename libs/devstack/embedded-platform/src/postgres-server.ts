@@ -1,3 +1,7 @@
+// async-exit-hook ships no types; referencing our declaration here (not through one project's
+// tsconfig) lets every project that compiles this file through @flywheel/embedded-platform see it.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./async-exit-hook.d.ts" />
 import { type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
