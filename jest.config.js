@@ -5,6 +5,15 @@ const { spawnSync } = require('node:child_process');
 
 const swcConfig = JSON.parse(fs.readFileSync(path.join(__dirname, '.swcrc'), 'utf8'));
 
+// `@flywheel/<project>` resolves as the compiler resolves it: tsconfig.base.json's paths are the
+// one list of where each project's entry point lives (some projects are grouped, e.g. libs/devstack/*).
+const { paths } = JSON.parse(fs.readFileSync(path.join(__dirname, 'tsconfig.base.json'), 'utf8')).compilerOptions;
+const projectEntryPoints = Object.fromEntries(
+  Object.entries(paths)
+    .filter(([name]) => name.startsWith('@flywheel/'))
+    .map(([name, [entryPoint]]) => [`^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, `<rootDir>/${entryPoint}`]),
+);
+
 // Suites that drive our servers with third-party clients. Under CI their absence fails the run
 // (the suites' own checks throw); elsewhere they are left out and the run says so loudly.
 const thirdPartyClients = [
@@ -33,7 +42,7 @@ const shared = {
   // NestJS 12 ships ES modules only; Jest's CommonJS runtime needs them transpiled like our own code.
   transform: { '^.+\\.(t|j|mj)s$': ['@swc/jest', { ...swcConfig, swcrc: false }] },
   transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
-  moduleNameMapper: { '^@flywheel/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts' },
+  moduleNameMapper: projectEntryPoints,
   testPathIgnorePatterns: ['/node_modules/', '/dist/', ...leftOut],
 };
 

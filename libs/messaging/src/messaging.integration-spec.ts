@@ -23,7 +23,7 @@ import { HealthRegistry } from '@flywheel/platform';
 import { countRecords, readRecords, startTestPostgres, type TestPostgres, waitFor } from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { type DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { startTestBroker, type TestBroker } from '@flywheel/devstack';
+import { startTestBroker, type TestBroker } from '@flywheel/kafka-broker';
 import { ConsumeEvent, ConsumeRaw } from './consuming/consume.decorators';
 import { type ConsumedRecord } from './consuming/consumed-record';
 import { DeadLetterHeaders } from './consuming/dead-letter';

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { formatNumber, median, repeat, table } from '@flywheel/testing';
+import { formatNumber, median, repeat, table } from '@flywheel/test-kit';
 import { type Algorithm, type DriftColumnInput, type InputRow, type LoadedModel, cellValue, driftReport, fitModel, loadModel, parseCsv } from '../src';
 import { DRIFT_CATEGORIES, FEATURES, writeDriftData, writeTrainingCsv } from './synthetic-data';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { type RunningS3Server, S3Server } from '@flywheel/devstack';
+import { type RunningS3Server, S3Server } from '@flywheel/s3-server';
 import { MinioObjectStore } from './minio-object-store';
 import { datasetVersionKey, datasetVersionPrefix, modelArtifactKey } from './object-key';
 import { sha256Hex, sha256OfStream } from './sha256';

@@ -35,7 +35,7 @@ class VerifyingStream extends Sha256Meter {
   }
 }
 
-/** The object store over the `minio` client: any S3-compatible server (MinIO, AWS S3, the devstack one). */
+/** The object store over the `minio` client: any S3-compatible server (MinIO, AWS S3, the development one of libs/devstack). */
 export class MinioObjectStore extends ObjectStore {
   readonly bucket: string;
   private readonly client: Client;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { eventually } from './eventually';
+import { eventually } from '@flywheel/test-kit';
 import { type IHeaders, type Kafka } from 'kafkajs';
 
 export interface ReadRecord {

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { eventually } from './eventually';
+import { eventually } from '@flywheel/test-kit';
 import { layOutServiceImage, readServiceDockerfile } from './service-image';
 import { startServiceInfrastructure, type ServiceInfrastructure } from './service-infrastructure';
 

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type TestBroker } from '@flywheel/devstack';
-import { freePort } from './free-port';
+import { type TestBroker } from '@flywheel/kafka-broker';
+import { freePort } from '@flywheel/test-kit';
 import { startTestPostgres, type TestPostgres } from './test-postgres';
 
 /** One token per role, for calling a service under test as different teams. */
@@ -35,7 +35,9 @@ export interface ServiceInfrastructure {
 export async function startServiceInfrastructure(): Promise<ServiceInfrastructure> {
   // Loaded here, not at the top: most suites import @flywheel/testing for small helpers and
   // should not pay for the broker, the S3 store and NestJS.
-  const { S3Server, jsonLogger, startTestBroker } = await import('@flywheel/devstack');
+  const { startTestBroker } = await import('@flywheel/kafka-broker');
+  const { S3Server } = await import('@flywheel/s3-server');
+  const { jsonLogger } = await import('@flywheel/dev-server-kit');
   const { issueToken, Role } = await import('@flywheel/platform');
   const dir = mkdtempSync(join(tmpdir(), 'flywheel-services-'));
   const [postgres, broker] = await Promise.all([startTestPostgres(), startTestBroker()]);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import { Client } from 'pg';
-import { freePort } from './free-port';
+import { freePort } from '@flywheel/test-kit';
 
 export interface TestPostgres {
   /** URL of the server's `postgres` database (administrative connections). */

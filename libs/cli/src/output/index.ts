@@ -1,3 +1,3 @@
 export { formatSeconds, formatValue } from './format';
 export { toJson } from './json';
-export { type Cell, table } from './table';
+export { type Cell, table } from '@flywheel/text-table';

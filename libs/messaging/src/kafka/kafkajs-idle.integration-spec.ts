@@ -1,5 +1,5 @@
 import { createHook } from 'node:async_hooks';
-import { startTestBroker, type TestBroker } from '@flywheel/devstack';
+import { startTestBroker, type TestBroker } from '@flywheel/kafka-broker';
 import { Kafka, logLevel } from 'kafkajs';
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeEvent, encodeEvent, EventTypeRegistry, RunCompletedEvent, trainerV1 } from '@flywheel/contracts';
 import { countRecords, readRecords, startTestPostgres, type TestPostgres, waitFor } from '@flywheel/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { startTestBroker, type TestBroker } from '@flywheel/devstack';
+import { startTestBroker, type TestBroker } from '@flywheel/kafka-broker';
 import { Column, type DataSource, Entity, type EntityManager, type MigrationInterface, PrimaryColumn, type QueryRunner } from 'typeorm';
 import { createDataSourceOptions } from '../data-source/data-source-options';
 import { openDataSource } from '../data-source/open-data-source';

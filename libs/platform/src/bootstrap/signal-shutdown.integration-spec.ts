@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoRoot } from '@flywheel/contracts';
-import { freePort } from '@flywheel/testing';
+import { freePort } from '@flywheel/test-kit';
 import { issueToken } from '../auth/token-file';
 import { Role } from '../auth/role';
 

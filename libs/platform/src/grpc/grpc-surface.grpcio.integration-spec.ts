@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { assertToolAvailable, DEBIAN_PYTHON } from '@flywheel/testing';
+import { assertToolAvailable, DEBIAN_PYTHON } from '@flywheel/test-kit';
 import { ECHO_SERVICE_FULL_NAME } from '../testing/echo-app';
 import { type EchoHarness, startEchoService } from '../testing/echo-harness';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, status as GrpcStatus } from '@grpc/grpc-js';
-import { assertToolAvailable } from '@flywheel/testing';
+import { assertToolAvailable } from '@flywheel/test-kit';
 import { type EchoHarness, startEchoService, unary } from '../testing/echo-harness';
 
 describe('gRPC over TLS', () => {

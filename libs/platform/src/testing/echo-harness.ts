@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { type DynamicModule, type Type } from '@nestjs/common';
-import { freePort } from '@flywheel/testing';
+import { freePort } from '@flywheel/test-kit';
 import { issueToken } from '../auth/token-file';
 import { Role } from '../auth/role';
 import { baseConfigSchema, type BaseConfig } from '../config/base-config.schema';

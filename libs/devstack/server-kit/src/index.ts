@@ -1,0 +1,3 @@
+// What the stand-alone development servers (the Kafka-protocol broker, the S3 store) share.
+export { type LogLevel, type ServerLogger, jsonLogger } from './json-logger';
+export { runServerCommand, ServerCommand } from './server-command';

@@ -1,0 +1,6 @@
+// Test helpers with no dependency on any Flywheel server, so that the development servers' own
+// tests and benchmarks can use them too (libs/testing builds on them and on those servers).
+export * from './bench';
+export * from './eventually';
+export * from './external-tool';
+export * from './free-port';

@@ -1,0 +1,1 @@
+export { type Cell, table } from './table';
