@@ -1,19 +1,20 @@
 import { Controller, Inject } from '@nestjs/common';
 import { deployerV1 } from '@flywheel/contracts';
-import { currentCaller, DomainException, GrpcStatus, isStringCursor, pageOf, readPage } from '@flywheel/platform';
+import { currentCaller, DomainException, GrpcStatus, isStringCursor, readPage } from '@flywheel/platform';
 import { concatMap, from, type Observable } from 'rxjs';
 import { RolloutService } from '../rollout/rollout.service';
 import { PredictionService } from '../serving/prediction.service';
+import { parseGetDeployment, parseRollback, parseRolloutStatus } from './deployer-requests';
 import { DeployService } from './deploy.service';
 import { toProtoDeployment, toProtoStats } from './deployment.mapper';
-import { DeploymentRepository } from './deployment.repository';
+import { DeploymentQueryService } from './deployment-query.service';
 
-
+/** The DeployerService contract; each method's role is declared in deployer.proto. */
 @Controller()
 @deployerV1.DeployerServiceControllerMethods()
 export class DeployerGrpcController implements deployerV1.DeployerServiceController {
   constructor(
-    @Inject(DeploymentRepository) private readonly repository: DeploymentRepository,
+    @Inject(DeploymentQueryService) private readonly queries: DeploymentQueryService,
     @Inject(RolloutService) private readonly rollout: RolloutService,
     @Inject(PredictionService) private readonly predictions: PredictionService,
     @Inject(DeployService) private readonly deployments: DeployService,
@@ -25,19 +26,17 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
   }
 
   async getDeployment(request: deployerV1.GetDeploymentRequest): Promise<deployerV1.GetDeploymentResponse> {
-    const status = await this.rollout.status(request.name);
+    const status = await this.rollout.status(parseGetDeployment(request));
     return { deployment: toProtoDeployment(status.deployment) };
   }
 
   async listDeployments(request: deployerV1.ListDeploymentsRequest): Promise<deployerV1.ListDeploymentsResponse> {
-    const page = readPage(request.page, isStringCursor);
-    const rows = await this.repository.list(page.after ?? '', page.size + 1);
-    const listed = pageOf(rows, page, (last) => last.name);
+    const listed = await this.queries.list(readPage(request.page, isStringCursor));
     return { deployments: listed.items.map(toProtoDeployment), page: listed.page };
   }
 
   async getRolloutStatus(request: deployerV1.GetRolloutStatusRequest): Promise<deployerV1.GetRolloutStatusResponse> {
-    const status = await this.rollout.status(request.deployment);
+    const status = await this.rollout.status(parseRolloutStatus(request));
     return {
       deployment: toProtoDeployment(status.deployment),
       stable: status.stable ? toProtoStats(status.stable) : undefined,
@@ -47,7 +46,7 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
   }
 
   async rollback(request: deployerV1.RollbackRequest): Promise<deployerV1.RollbackResponse> {
-    const record = await this.rollout.rollback(request, currentCaller());
+    const record = await this.rollout.rollback(parseRollback(request), currentCaller());
     return { deployment: toProtoDeployment(record) };
   }
 

@@ -29,8 +29,8 @@ export function toProtoPolicy(policy: CanaryPolicyValues): deployerV1.CanaryPoli
 }
 
 /** A policy as given in a request, its zero values replaced by the defaults (as the proto documents). */
-export function policyFromProto(policy: deployerV1.CanaryPolicy | null | undefined, defaults: CanaryPolicyValues): CanaryPolicyValues {
-  if (policy == null) return defaults;
+export function policyFromProto(policy: deployerV1.CanaryPolicy | undefined, defaults: CanaryPolicyValues): CanaryPolicyValues {
+  if (policy === undefined) return defaults;
   return {
     trafficShare: policy.trafficShare || defaults.trafficShare,
     minRequests: policy.minRequests || defaults.minRequests,

@@ -3,6 +3,7 @@ import { RolloutModule } from '../rollout/rollout.module';
 import { ServingModule } from '../serving/serving.module';
 import { DeployerGrpcController } from './deployer.grpc-controller';
 import { DeployService } from './deploy.service';
+import { DeploymentQueryService } from './deployment-query.service';
 import { DeploymentStoreModule } from './deployment-store.module';
 import { GrpcModelRegistry, ModelRegistry } from './model-registry';
 
@@ -21,6 +22,7 @@ export class DeploymentsModule {
       providers: [
         overrides.registry ? { provide: ModelRegistry, useValue: overrides.registry } : { provide: ModelRegistry, useClass: GrpcModelRegistry },
         DeployService,
+        DeploymentQueryService,
       ],
     };
   }

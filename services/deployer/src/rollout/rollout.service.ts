@@ -2,13 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, deployerV1, type EventEnvelope, type registryV1 } from '@flywheel/contracts';
 import { NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, InjectConfig, invalidArgument, JsonLogger } from '@flywheel/platform';
+import { type CallerIdentity, InjectConfig, JsonLogger } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { type DeployerConfig } from '../deployer.config';
 import { type CanaryPolicyValues, DEPLOYMENT_NAME_PATTERN, type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
 import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
 import { toProtoDeployment, toProtoStats } from '../deployments/deployment.mapper';
 import { DeploymentRepository } from '../deployments/deployment.repository';
+import { type RollbackOrder } from '../deployments/deployer-requests';
 import { type DeploySpec } from '../deployments/deploy-request';
 import { servableVersionOf, UnservableVersionError } from '../deployments/servable-version';
 import { LiveStats } from '../serving/live-stats';
@@ -65,7 +66,7 @@ export class RolloutService {
    */
   async onAliasMoved(event: EventEnvelope<registryV1.AliasMoved>, manager: EntityManager): Promise<void> {
     const moved = event.data;
-    if (moved.toVersion <= 0 || moved.target == null) {
+    if (moved.toVersion <= 0 || moved.target === undefined) {
       // Taking a model off the air is a decision for a person (Rollback), not a side effect.
       this.logger.entry('info', 'alias removed; deployments following it keep serving', { model: moved.modelName, alias: moved.alias });
       return;
@@ -141,10 +142,7 @@ export class RolloutService {
   }
 
   /** Rollback by API: drop the canary, return to the previous stable version, or to `toVersion`. */
-  async rollback(request: { deployment: string; toVersion: number; reason: string }, caller: CallerIdentity | undefined): Promise<DeploymentRecord> {
-    if (!DEPLOYMENT_NAME_PATTERN.test(request.deployment ?? '')) throw invalidArgument('deployment', `must match ${DEPLOYMENT_NAME_PATTERN.source}`);
-    if (!Number.isInteger(request.toVersion) || request.toVersion < 0) throw invalidArgument('to_version', 'must be 0 or a version number');
-    if ((request.reason ?? '').length > 1000) throw invalidArgument('reason', 'must be at most 1000 characters');
+  async rollback(request: RollbackOrder, caller: CallerIdentity | undefined): Promise<DeploymentRecord> {
     const seen = await this.repository.get(request.deployment);
     if (!seen) throw new DeployerException(`deployment "${request.deployment}" not found`, DeployerExceptionCode.DEPLOYMENT_NOT_FOUND);
     const targetVersion = request.toVersion > 0 ? request.toVersion : defaultRollbackTarget(seen);
@@ -163,7 +161,7 @@ export class RolloutService {
       if (!current || current.revision !== seen.revision) {
         throw new DeployerException(`deployment "${request.deployment}" changed during the rollback; try again`, DeployerExceptionCode.CONCURRENT_CHANGE);
       }
-      const transition = manualRollback(current, target, request.reason ?? '', this.clock.now());
+      const transition = manualRollback(current, target, request.reason, this.clock.now());
       return this.write(manager, transition, { causationId: null, actor, figures: this.figuresOf(current) });
     });
     await this.served.install(record, [target]);
@@ -203,7 +201,6 @@ export class RolloutService {
   }
 
   async status(name: string): Promise<RolloutStatus> {
-    if (!DEPLOYMENT_NAME_PATTERN.test(name ?? '')) throw invalidArgument('deployment', `must match ${DEPLOYMENT_NAME_PATTERN.source}`);
     const deployment = this.served.get(name)?.deployment ?? (await this.repository.get(name));
     if (!deployment) throw new DeployerException(`deployment "${name}" not found`, DeployerExceptionCode.DEPLOYMENT_NOT_FOUND);
     const figures = this.figuresOf(deployment);

@@ -20,9 +20,9 @@ export class FeedbackConsumer {
 }
 
 function labelOf(value: monitorV1.Feedback['label']): LabelValue | undefined {
-  if (value == null) return undefined;
-  if (value.numberValue != null) return value.numberValue;
-  if (value.stringValue != null) return value.stringValue;
-  if (value.boolValue != null) return value.boolValue;
+  if (value === undefined) return undefined;
+  if (value.numberValue !== undefined) return value.numberValue;
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.boolValue !== undefined) return value.boolValue;
   return undefined;
 }

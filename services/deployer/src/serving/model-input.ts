@@ -40,9 +40,8 @@ function categorical(value: commonV1.Value, field: string): string | null {
   return null;
 }
 
-// proto-loader hands unset oneof members as undefined or null depending on the path they took.
-function isSet<T>(value: T | null | undefined): value is T {
-  return value !== undefined && value !== null;
+function isSet<T>(value: T | undefined): value is T {
+  return value !== undefined;
 }
 
 /** A prediction as a proto Value: a class label keeps its type, a regression value is a number. */

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, type deployerV1 } from '@flywheel/contracts';
 import { type InputRow, SignatureError } from '@flywheel/ml';
-import { currentTraceparent, DomainException, GrpcStatus, invalidArgument, InvalidArgumentException, JsonLogger, Clock } from '@flywheel/platform';
+import { Clock, currentTraceparent, DomainException, GrpcStatus, invalidArgument, InvalidArgumentException, JsonLogger, parseRequest } from '@flywheel/platform';
+import { z } from 'zod';
 import { DEPLOYMENT_NAME_PATTERN } from '../deployments/deployment';
 import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
 import { PredictionLog } from '../prediction-log/prediction-log';
@@ -15,6 +16,19 @@ import { ServedModels, type ServedVersion } from './served-models';
 const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const ENTITY_KEY_MAX = 1024;
 const ONLINE_LOOKUP_DEADLINE_MS = 2_000;
+
+// The request's shape, keyed by the .proto's field names; the features themselves are checked
+// against the served model's signature (toInputRow), not here.
+const predictRequestSchema = z
+  .object({
+    deployment: z.string().regex(DEPLOYMENT_NAME_PATTERN, `must match ${DEPLOYMENT_NAME_PATTERN.source}`),
+    request_id: z.string().regex(REQUEST_ID, 'must be 1 to 128 printable ASCII characters without spaces'),
+    entity_key: z.string().max(ENTITY_KEY_MAX, `must be at most ${ENTITY_KEY_MAX} characters`).optional(),
+    features: z.unknown(),
+  })
+  .superRefine((request, ctx) => {
+    if (request.features === undefined && !request.entity_key) ctx.addIssue({ code: 'custom', path: ['input'], message: 'give either features or entity_key' });
+  });
 
 interface Answer {
   readonly version: ServedVersion;
@@ -49,14 +63,9 @@ export class PredictionService {
 
   async predict(request: deployerV1.PredictRequest, requestId = this.requestIdOf(request)): Promise<deployerV1.PredictResponse> {
     const started = this.clock.monotonicMs();
-    if (!DEPLOYMENT_NAME_PATTERN.test(request.deployment ?? '')) {
-      throw invalidArgument('deployment', `must match ${DEPLOYMENT_NAME_PATTERN.source}`);
-    }
-    if (!REQUEST_ID.test(requestId)) throw invalidArgument('request_id', 'must be 1 to 128 printable ASCII characters without spaces');
-    const entityKey = request.entityKey ?? '';
     const features = request.features?.values;
-    if (features == null && !entityKey) throw invalidArgument('input', 'give either features or entity_key');
-    if (entityKey.length > ENTITY_KEY_MAX) throw invalidArgument('entity_key', `must be at most ${ENTITY_KEY_MAX} characters`);
+    parseRequest(predictRequestSchema, { deployment: request.deployment, request_id: requestId, entity_key: request.entityKey, features });
+    const entityKey = request.entityKey ?? '';
 
     const served = this.served.get(request.deployment);
     if (!served) throw new DeployerException(`deployment "${request.deployment}" not found`, DeployerExceptionCode.DEPLOYMENT_NOT_FOUND);
@@ -65,7 +74,7 @@ export class PredictionService {
       throw new DeployerException(`deployment "${deployment.name}" serves no model yet`, DeployerExceptionCode.NOTHING_DEPLOYED);
     }
 
-    const inputsFor = (version: ServedVersion) => (features != null ? Promise.resolve(features) : this.lookup(version, entityKey));
+    const inputsFor = (version: ServedVersion) => (features !== undefined ? Promise.resolve(features) : this.lookup(version, entityKey));
     let answer: Answer;
     if (canary && routesToCanary(deployment.name, canary.record.version, deployment.canaryTrafficShare, requestId)) {
       try {

@@ -1,6 +1,19 @@
 import { Controller, Inject } from '@nestjs/common';
 import { registryV1 } from '@flywheel/contracts';
+import { isPositiveIntegerCursor, isStringCursor, readPage } from '@flywheel/platform';
+import { toAuditEntry, toModel, toModelVersion } from './model-mapping';
 import { ModelsService } from './models.service';
+import {
+  parseAuditQuery,
+  parseCreateModel,
+  parseDeleteAlias,
+  parseLineageRequest,
+  parseModelName,
+  parseModelNameField,
+  parsePolicySettings,
+  parseSetAlias,
+  parseVersionRef,
+} from './registry-requests';
 
 /** The RegistryService contract; each method's role is declared in registry.proto. */
 @Controller()
@@ -8,47 +21,63 @@ import { ModelsService } from './models.service';
 export class RegistryGrpcController implements registryV1.RegistryServiceController {
   constructor(@Inject(ModelsService) private readonly models: ModelsService) {}
 
-  createModel(request: registryV1.CreateModelRequest): Promise<registryV1.CreateModelResponse> {
-    return this.models.createModel(request);
+  async createModel(request: registryV1.CreateModelRequest): Promise<registryV1.CreateModelResponse> {
+    const { item, aliases, created } = await this.models.createModel(parseCreateModel(request));
+    return { model: toModel(item, aliases), created };
   }
 
-  getModel(request: registryV1.GetModelRequest): Promise<registryV1.GetModelResponse> {
-    return this.models.getModel(request);
+  async getModel(request: registryV1.GetModelRequest): Promise<registryV1.GetModelResponse> {
+    const { item, aliases } = await this.models.getModel(parseModelName(request));
+    return { model: toModel(item, aliases) };
   }
 
-  listModels(request: registryV1.ListModelsRequest): Promise<registryV1.ListModelsResponse> {
-    return this.models.listModels(request);
+  async listModels(request: registryV1.ListModelsRequest): Promise<registryV1.ListModelsResponse> {
+    const { items, aliases, page } = await this.models.listModels(readPage(request.page, isStringCursor));
+    return { models: items.map((m) => toModel(m, aliases)), page };
   }
 
-  getModelVersion(request: registryV1.GetModelVersionRequest): Promise<registryV1.GetModelVersionResponse> {
-    return this.models.getModelVersion(request);
+  async getModelVersion(request: registryV1.GetModelVersionRequest): Promise<registryV1.GetModelVersionResponse> {
+    const { item, aliases } = await this.models.getModelVersion(parseVersionRef(request));
+    return { version: toModelVersion(item, aliases) };
   }
 
-  listModelVersions(request: registryV1.ListModelVersionsRequest): Promise<registryV1.ListModelVersionsResponse> {
-    return this.models.listModelVersions(request);
+  async listModelVersions(request: registryV1.ListModelVersionsRequest): Promise<registryV1.ListModelVersionsResponse> {
+    const modelName = parseModelNameField(request);
+    const { items, aliases, page } = await this.models.listModelVersions(modelName, readPage(request.page, isPositiveIntegerCursor));
+    return { versions: items.map((v) => toModelVersion(v, aliases)), page };
   }
 
-  setAlias(request: registryV1.SetAliasRequest): Promise<registryV1.SetAliasResponse> {
-    return this.models.setAlias(request);
+  async setAlias(request: registryV1.SetAliasRequest): Promise<registryV1.SetAliasResponse> {
+    const { item, aliases, previousVersion } = await this.models.setAlias(parseSetAlias(request));
+    return { model: toModel(item, aliases), previousVersion };
   }
 
-  deleteAlias(request: registryV1.DeleteAliasRequest): Promise<registryV1.DeleteAliasResponse> {
-    return this.models.deleteAlias(request);
+  async deleteAlias(request: registryV1.DeleteAliasRequest): Promise<registryV1.DeleteAliasResponse> {
+    const { item, aliases, previousVersion } = await this.models.deleteAlias(parseDeleteAlias(request));
+    return { model: toModel(item, aliases), previousVersion };
   }
 
-  getLineage(request: registryV1.GetLineageRequest): Promise<registryV1.GetLineageResponse> {
-    return this.models.getLineage(request);
+  async getLineage(request: registryV1.GetLineageRequest): Promise<registryV1.GetLineageResponse> {
+    const { modelName, version: number } = parseLineageRequest(request);
+    const { item, aliases, history } = await this.models.getLineage(modelName, number);
+    const version = toModelVersion(item, aliases);
+    return { version, lineage: version.lineage, history: history.map(toAuditEntry) };
   }
 
-  listAuditLog(request: registryV1.ListAuditLogRequest): Promise<registryV1.ListAuditLogResponse> {
-    return this.models.listAuditLog(request);
+  async listAuditLog(request: registryV1.ListAuditLogRequest): Promise<registryV1.ListAuditLogResponse> {
+    const query = parseAuditQuery(request);
+    const { items, page } = await this.models.listAuditLog(query, readPage(request.page, isSeq));
+    return { entries: items.map(toAuditEntry), page };
   }
 
-  getPromotionPolicy(request: registryV1.GetPromotionPolicyRequest): Promise<registryV1.GetPromotionPolicyResponse> {
-    return this.models.getPromotionPolicy(request);
+  async getPromotionPolicy(request: registryV1.GetPromotionPolicyRequest): Promise<registryV1.GetPromotionPolicyResponse> {
+    return { policy: await this.models.getPromotionPolicy(parseModelNameField(request)) };
   }
 
-  setPromotionPolicy(request: registryV1.SetPromotionPolicyRequest): Promise<registryV1.SetPromotionPolicyResponse> {
-    return this.models.setPromotionPolicy(request);
+  async setPromotionPolicy(request: registryV1.SetPromotionPolicyRequest): Promise<registryV1.SetPromotionPolicyResponse> {
+    return { policy: await this.models.setPromotionPolicy(parsePolicySettings(request)) };
   }
 }
+
+/** Audit log pages continue below the last entry's `seq` (a bigint, as a decimal string). */
+const isSeq = (value: unknown): value is string => typeof value === 'string' && /^[1-9][0-9]{0,18}$/.test(value);
