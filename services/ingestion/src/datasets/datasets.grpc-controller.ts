@@ -93,7 +93,8 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
         from(
           (async () => {
             const ended = parseRequest(streamEndRequest, { dataset });
-            if (commitNow) total.committedVersion = (await this.datasets.commitNow(ended.dataset)) ?? total.committedVersion;
+            const committed = commitNow ? await this.datasets.commitNow(ended.dataset) : undefined;
+            if (committed) total.committedVersion = versionToProto(committed);
             return { summary: total };
           })(),
         ),

@@ -154,7 +154,7 @@ export class DatasetsService {
   }
 
   /** Commits whatever is pending now (the end of a stream with `commit_now`). */
-  async commitNow(dataset: string): Promise<ingestionV1.DatasetVersion | undefined> {
+  async commitNow(dataset: string): Promise<DatasetVersionEntity | undefined> {
     return this.transactions.run(async (manager) => {
       const locked = await this.repository.findDataset(manager, dataset, 'update');
       if (!locked) throw datasetNotFound(dataset);
@@ -275,7 +275,7 @@ export class DatasetsService {
     const quarantined = await this.quarantine(manager, dataset.name, rejected);
 
     let current = await this.repository.addPendingCounts(manager, dataset.name, staged, rejected.length);
-    let committed: ingestionV1.DatasetVersion | undefined;
+    let committed: DatasetVersionEntity | undefined;
     while (current.pendingRows >= current.maxRows) {
       const result = await this.commit(manager, current, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, current.maxRows);
       if (!result) break;
@@ -289,7 +289,7 @@ export class DatasetsService {
       quarantined: rejected.length,
       duplicates,
       rejections: quarantined.slice(0, MAX_REJECTIONS),
-      committedVersion: committed,
+      committedVersion: committed && versionToProto(committed),
     };
   }
 
@@ -326,7 +326,7 @@ export class DatasetsService {
     dataset: DatasetEntity,
     trigger: CommitTrigger,
     limit: number,
-  ): Promise<{ version: ingestionV1.DatasetVersion; dataset: DatasetEntity } | undefined> {
+  ): Promise<{ version: DatasetVersionEntity; dataset: DatasetEntity } | undefined> {
     const pending = await this.repository.takePending(manager, dataset.name, limit);
     if (pending.length === 0) return undefined;
     const number = dataset.latestVersion + 1;
@@ -349,13 +349,12 @@ export class DatasetsService {
       quarantinedCount: dataset.quarantinedPending,
     });
     const updated = await this.repository.completeCommit(manager, dataset.name, number, pending[pending.length - 1]!.id, pending.length);
-    const version = versionToProto(row);
     await this.publisher.publish(
       manager,
       DatasetVersionCommittedEvent,
-      { dataset: dataset.name, version, contract: contractToProto(dataset.contract) },
+      { dataset: dataset.name, version: versionToProto(row), contract: contractToProto(dataset.contract) },
       { key: dataset.name },
     );
-    return { version, dataset: updated };
+    return { version: row, dataset: updated };
   }
 }
