@@ -137,7 +137,8 @@ export class DatasetsService {
 
   /**
    * One gRPC batch (an Ingest call or one chunk of a stream) in one transaction. A batch id
-   * seen before returns the summary it produced then, without a second effect.
+   * seen before returns the summary it produced then, without a second effect. The summary is
+   * the wire message because that is what is stored and replayed, byte for byte.
    */
   async ingestBatch(dataset: string, records: readonly IncomingRecord[], options: { batchId: string; commitNow: boolean }): Promise<ingestionV1.IngestSummary> {
     return this.transactions.run(async (manager) => {
