@@ -4,11 +4,18 @@ import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
 import { CONFIG } from '@flywheel/platform';
 import { StorageModule, storageConfigOf } from '@flywheel/storage';
+import { DatasetVersionEntity } from './datasets/dataset-version.entity';
+import { DatasetEntity } from './datasets/dataset.entity';
 import { DatasetsModule } from './datasets/datasets.module';
+import { IngestBatchEntity } from './datasets/ingest-batch.entity';
+import { PendingRowEntity } from './datasets/pending-row.entity';
+import { QuarantinedRecordEntity } from './datasets/quarantined-record.entity';
+import { RecordKeyEntity } from './datasets/record-key.entity';
 import { type IngestionConfig } from './ingestion.config';
 import { CreateIngestionTables1770100000000 } from './migrations/1770100000000-create-ingestion-tables';
 
 export const INGESTION_MIGRATIONS = [CreateIngestionTables1770100000000];
+export const INGESTION_ENTITIES = [DatasetEntity, PendingRowEntity, RecordKeyEntity, DatasetVersionEntity, QuarantinedRecordEntity, IngestBatchEntity];
 
 @Module({})
 export class AppModule {
@@ -17,7 +24,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PersistenceModule.forServiceAsync({
-          entities: [],
+          entities: INGESTION_ENTITIES,
           migrations: INGESTION_MIGRATIONS,
           inject: [CONFIG],
           useFactory: (c: IngestionConfig) => ({ url: c.DATABASE_URL, applicationName: 'flywheel-ingestion', statementTimeoutMs: c.GRPC_DEADLINE_MS }),

@@ -1,5 +1,6 @@
 import { commonV1, DATASET_NAME_PATTERN, durationToMillis, type ingestionV1 } from '@flywheel/contracts';
-import { type FieldViolation, InvalidArgumentException } from '@flywheel/platform';
+import { parseRequest } from '@flywheel/platform';
+import { z } from 'zod';
 
 export const ColumnType = commonV1.ColumnType;
 export type ColumnType = commonV1.ColumnType;
@@ -53,104 +54,119 @@ const VALID_TYPES = new Set<number>([
 
 const NUMERIC_TYPES = new Set<number>([ColumnType.COLUMN_TYPE_DOUBLE, ColumnType.COLUMN_TYPE_INTEGER]);
 
+type Fail = (path: ReadonlyArray<string | number>, reason: string) => void;
+
 /**
- * Checks a RegisterDataset request and returns the definition to store, with the server's
- * defaults filled in. Every problem is reported at once, each naming its field as the proto
- * spells it (`contract.columns[2].min`), in one INVALID_ARGUMENT.
+ * A RegisterDataset request, checked and turned into the definition to store, with the server's
+ * defaults filled in. The rules are checked in one pass over the request so that every problem
+ * is reported at once, in request order, each naming its field as the proto spells it
+ * (`contract.columns[2].min`).
  */
-export function parseRegistration(request: ingestionV1.RegisterDatasetRequest, defaults: CommitDefaults): DatasetDefinition {
-  const problems: FieldViolation[] = [];
-  const fail = (field: string, reason: string) => problems.push({ field, reason });
-
-  const name = request.name ?? '';
-  if (!DATASET_NAME_PATTERN.test(name)) fail('name', `must match ${DATASET_NAME_PATTERN.source}`);
-  const description = request.description ?? '';
-  if (description.length > MAX_DESCRIPTION) fail('description', `must be at most ${MAX_DESCRIPTION} characters`);
-
-  const columns: ColumnRule[] = [];
-  const contract = request.contract;
-  if (contract == null) {
-    fail('contract', 'is required');
-  } else {
-    const specs = contract.columns ?? [];
-    if (specs.length === 0) fail('contract.columns', 'must list at least one column');
-    if (specs.length > MAX_COLUMNS) fail('contract.columns', `must list at most ${MAX_COLUMNS} columns`);
-    const seen = new Set<string>();
-    specs.forEach((spec, i) => {
-      const at = `contract.columns[${i}]`;
-      const rule = parseColumn(spec, at, fail);
-      if (seen.has(rule.name)) fail(`${at}.name`, `duplicates column "${rule.name}"`);
-      seen.add(rule.name);
-      columns.push(rule);
+export function registrationSchema(defaults: CommitDefaults) {
+  return z
+    .custom<ingestionV1.RegisterDatasetRequest>((value) => typeof value === 'object' && value !== null, 'must be a RegisterDatasetRequest')
+    .superRefine((request, ctx) => {
+      checkRegistration(request, (path, message) => ctx.addIssue({ code: 'custom', path: [...path], message }));
+    })
+    .transform((request): DatasetDefinition => {
+      const policy = request.commitPolicy;
+      const maxIntervalMs = policy?.maxInterval === undefined ? defaults.maxIntervalMs : Math.round(durationToMillis(policy.maxInterval));
+      return {
+        name: request.name,
+        description: request.description,
+        contract: {
+          columns: (request.contract?.columns ?? []).map(toColumnRule),
+          uniqueKey: [...(request.contract?.uniqueKey ?? [])],
+          eventTimeColumn: request.contract?.eventTimeColumn ?? '',
+        },
+        maxRows: policy && policy.maxRows > 0 ? policy.maxRows : defaults.maxRows,
+        maxIntervalMs,
+      };
     });
-    const byName = new Map(columns.map((c) => [c.name, c]));
+}
+
+/** Checks a RegisterDataset request and returns the definition to store (see {@link registrationSchema}). */
+export function parseRegistration(request: ingestionV1.RegisterDatasetRequest, defaults: CommitDefaults): DatasetDefinition {
+  return parseRequest(registrationSchema(defaults), request);
+}
+
+function checkRegistration(request: ingestionV1.RegisterDatasetRequest, fail: Fail): void {
+  if (!DATASET_NAME_PATTERN.test(request.name)) fail(['name'], `must match ${DATASET_NAME_PATTERN.source}`);
+  if (request.description.length > MAX_DESCRIPTION) fail(['description'], `must be at most ${MAX_DESCRIPTION} characters`);
+
+  const contract = request.contract;
+  if (contract === undefined) {
+    fail(['contract'], 'is required');
+  } else {
+    const specs = contract.columns;
+    if (specs.length === 0) fail(['contract', 'columns'], 'must list at least one column');
+    if (specs.length > MAX_COLUMNS) fail(['contract', 'columns'], `must list at most ${MAX_COLUMNS} columns`);
+    // A repeated name is reported once; the key and event-time checks see its last column.
+    const byName = new Map<string, ingestionV1.ColumnSpec>();
+    specs.forEach((spec, i) => {
+      const at = ['contract', 'columns', i];
+      checkColumn(spec, at, fail);
+      if (byName.has(spec.name)) fail([...at, 'name'], `duplicates column "${spec.name}"`);
+      byName.set(spec.name, spec);
+    });
     const keySeen = new Set<string>();
-    (contract.uniqueKey ?? []).forEach((key, i) => {
-      const at = `contract.unique_key[${i}]`;
+    contract.uniqueKey.forEach((key, i) => {
+      const at = ['contract', 'unique_key', i];
       const column = byName.get(key);
       if (!column) fail(at, `names no column ("${key}")`);
       else if (!column.required) fail(at, `column "${key}" must be required to be part of the unique key`);
       if (keySeen.has(key)) fail(at, `repeats "${key}"`);
       keySeen.add(key);
     });
-    const eventTime = contract.eventTimeColumn ?? '';
+    const eventTime = contract.eventTimeColumn;
     if (eventTime !== '') {
       const column = byName.get(eventTime);
-      if (!column) fail('contract.event_time_column', `names no column ("${eventTime}")`);
-      else if (column.type !== ColumnType.COLUMN_TYPE_TIMESTAMP) fail('contract.event_time_column', `column "${eventTime}" must be of type COLUMN_TYPE_TIMESTAMP`);
+      if (!column) fail(['contract', 'event_time_column'], `names no column ("${eventTime}")`);
+      else if (column.type !== ColumnType.COLUMN_TYPE_TIMESTAMP) fail(['contract', 'event_time_column'], `column "${eventTime}" must be of type COLUMN_TYPE_TIMESTAMP`);
     }
   }
 
   const policy = request.commitPolicy;
-  let maxRows = defaults.maxRows;
-  let maxIntervalMs = defaults.maxIntervalMs;
-  if (policy != null) {
+  if (policy !== undefined) {
     if (!Number.isSafeInteger(policy.maxRows) || policy.maxRows < 0 || policy.maxRows > MAX_ROWS_LIMIT) {
-      fail('commit_policy.max_rows', `must be between 0 (server default) and ${MAX_ROWS_LIMIT}`);
-    } else if (policy.maxRows > 0) {
-      maxRows = policy.maxRows;
+      fail(['commit_policy', 'max_rows'], `must be between 0 (server default) and ${MAX_ROWS_LIMIT}`);
     }
-    if (policy.maxInterval != null) {
+    if (policy.maxInterval !== undefined) {
       const ms = durationToMillis(policy.maxInterval);
-      if (!(ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS)) {
-        fail('commit_policy.max_interval', `must be between ${MIN_INTERVAL_MS} ms and 7 days`);
-      } else {
-        maxIntervalMs = Math.round(ms);
-      }
+      if (!(ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS)) fail(['commit_policy', 'max_interval'], `must be between ${MIN_INTERVAL_MS} ms and 7 days`);
     }
   }
-
-  if (problems.length > 0) throw new InvalidArgumentException(problems);
-  return {
-    name,
-    description,
-    contract: { columns, uniqueKey: [...(contract?.uniqueKey ?? [])], eventTimeColumn: contract?.eventTimeColumn ?? '' },
-    maxRows,
-    maxIntervalMs,
-  };
 }
 
-function parseColumn(spec: ingestionV1.ColumnSpec, at: string, fail: (field: string, reason: string) => void): ColumnRule {
-  const name = spec.name ?? '';
-  if (!COLUMN_NAME_PATTERN.test(name)) fail(`${at}.name`, `must match ${COLUMN_NAME_PATTERN.source}`);
-  const type = spec.type;
-  if (!VALID_TYPES.has(type)) fail(`${at}.type`, 'must be one of COLUMN_TYPE_DOUBLE, INTEGER, STRING, BOOLEAN, TIMESTAMP');
-  const numeric = NUMERIC_TYPES.has(type);
-  const min = spec.min ?? null;
-  const max = spec.max ?? null;
-  for (const [field, value] of [['min', min], ['max', max]] as const) {
-    if (value === null) continue;
-    if (!numeric) fail(`${at}.${field}`, 'applies to DOUBLE and INTEGER columns only');
-    else if (!Number.isFinite(value)) fail(`${at}.${field}`, 'must be a finite number');
+function checkColumn(spec: ingestionV1.ColumnSpec, at: ReadonlyArray<string | number>, fail: Fail): void {
+  if (!COLUMN_NAME_PATTERN.test(spec.name)) fail([...at, 'name'], `must match ${COLUMN_NAME_PATTERN.source}`);
+  if (!VALID_TYPES.has(spec.type)) fail([...at, 'type'], 'must be one of COLUMN_TYPE_DOUBLE, INTEGER, STRING, BOOLEAN, TIMESTAMP');
+  const numeric = NUMERIC_TYPES.has(spec.type);
+  for (const field of ['min', 'max'] as const) {
+    const value = spec[field];
+    if (value === undefined) continue;
+    if (!numeric) fail([...at, field], 'applies to DOUBLE and INTEGER columns only');
+    else if (!Number.isFinite(value)) fail([...at, field], 'must be a finite number');
   }
-  if (min !== null && max !== null && min > max) fail(`${at}.min`, `must not exceed max (${min} > ${max})`);
-  const allowedValues = [...(spec.allowedValues ?? [])];
-  if (allowedValues.length > 0 && type !== ColumnType.COLUMN_TYPE_STRING) fail(`${at}.allowed_values`, 'applies to STRING columns only');
-  if (allowedValues.length > MAX_ALLOWED_VALUES) fail(`${at}.allowed_values`, `must list at most ${MAX_ALLOWED_VALUES} values`);
-  if (new Set(allowedValues).size !== allowedValues.length) fail(`${at}.allowed_values`, 'must not repeat a value');
-  const description = spec.description ?? '';
-  if (description.length > MAX_DESCRIPTION) fail(`${at}.description`, `must be at most ${MAX_DESCRIPTION} characters`);
-  return { name, type, required: Boolean(spec.required), min, max, allowedValues, description };
+  if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) fail([...at, 'min'], `must not exceed max (${spec.min} > ${spec.max})`);
+  const allowedValues = spec.allowedValues;
+  if (allowedValues.length > 0 && spec.type !== ColumnType.COLUMN_TYPE_STRING) fail([...at, 'allowed_values'], 'applies to STRING columns only');
+  if (allowedValues.length > MAX_ALLOWED_VALUES) fail([...at, 'allowed_values'], `must list at most ${MAX_ALLOWED_VALUES} values`);
+  if (new Set(allowedValues).size !== allowedValues.length) fail([...at, 'allowed_values'], 'must not repeat a value');
+  if (spec.description.length > MAX_DESCRIPTION) fail([...at, 'description'], `must be at most ${MAX_DESCRIPTION} characters`);
+}
+
+/** A column as stored: unset bounds as null. */
+function toColumnRule(spec: ingestionV1.ColumnSpec): ColumnRule {
+  return {
+    name: spec.name,
+    type: spec.type,
+    required: spec.required,
+    min: spec.min ?? null,
+    max: spec.max ?? null,
+    allowedValues: [...spec.allowedValues],
+    description: spec.description,
+  };
 }
 
 /** Whether a second registration is the same dataset (idempotent) or a conflicting one. */

@@ -1,56 +1,54 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
-import { DATASET_NAME_PATTERN, ingestionV1 } from '@flywheel/contracts';
-import { currentCaller, invalidArgument } from '@flywheel/platform';
+import { ingestionV1 } from '@flywheel/contracts';
+import { currentCaller, InjectConfig, isPositiveIntegerCursor, isStringCursor, parseRequest, readPage } from '@flywheel/platform';
 import { concatMap, from, type Observable, toArray } from 'rxjs';
+import { type IngestionConfig } from '../ingestion.config';
+import { type CommitDefaults, parseRegistration } from './dataset-contract';
+import { datasetToProto, quarantineToProto, versionToProto } from './datasets.mapper';
+import { datasetRequest, getDatasetRequest, getVersionRequest, ingestRequest, streamChunkRequest, streamEndRequest } from './datasets.requests';
 import { DatasetsService, type IncomingRecord } from './datasets.service';
 import { IngestTopicConsumers } from './ingest-topic-consumers';
 
 const MAX_REJECTIONS = 100;
-const BATCH_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
-function datasetName(value: string | undefined, field = 'dataset'): string {
-  if (!value) throw invalidArgument(field, 'is required');
-  if (!DATASET_NAME_PATTERN.test(value)) throw invalidArgument(field, `must match ${DATASET_NAME_PATTERN.source}`);
-  return value;
-}
-
-function batchId(value: string | undefined): string {
-  if (value && !BATCH_ID_PATTERN.test(value)) throw invalidArgument('batch_id', `must match ${BATCH_ID_PATTERN.source}`);
-  return value ?? '';
-}
-
-function records(rows: readonly ingestionV1.IngestRequest['rows'][number][] | undefined, origin: string, firstIndex: number): IncomingRecord[] {
-  return (rows ?? []).map((row, i) => ({ origin: `grpc:${origin}/${firstIndex + i}`, index: firstIndex + i, incoming: { kind: 'row', row } }));
+function records(rows: readonly ingestionV1.IngestRequest['rows'][number][], origin: string, firstIndex: number): IncomingRecord[] {
+  return rows.map((row, i) => ({ origin: `grpc:${origin}/${firstIndex + i}`, index: firstIndex + i, incoming: { kind: 'row', row } }));
 }
 
 @Controller()
 @ingestionV1.IngestionServiceControllerMethods()
 export class DatasetsGrpcController implements ingestionV1.IngestionServiceController {
+  private readonly defaults: CommitDefaults;
+
   constructor(
     @Inject(DatasetsService) private readonly datasets: DatasetsService,
     @Inject(IngestTopicConsumers) private readonly consumers: IngestTopicConsumers,
-  ) {}
+    @InjectConfig() config: IngestionConfig,
+  ) {
+    this.defaults = { maxRows: config.INGEST_DEFAULT_MAX_ROWS, maxIntervalMs: config.INGEST_DEFAULT_MAX_INTERVAL_MS };
+  }
 
   async registerDataset(request: ingestionV1.RegisterDatasetRequest): Promise<ingestionV1.RegisterDatasetResponse> {
-    const response = await this.datasets.register(request, currentCaller());
+    const { dataset, created } = await this.datasets.register(parseRegistration(request, this.defaults), currentCaller());
     // Also on a repeated registration: it retries a topic creation that failed the first time.
-    await this.consumers.ensure(response.dataset!.name);
-    return response;
+    await this.consumers.ensure(dataset.name);
+    return { dataset: datasetToProto(dataset), created };
   }
 
   async getDataset(request: ingestionV1.GetDatasetRequest): Promise<ingestionV1.GetDatasetResponse> {
-    return { dataset: await this.datasets.get(datasetName(request.name, 'name')) };
+    const { name } = parseRequest(getDatasetRequest, request);
+    return { dataset: datasetToProto(await this.datasets.get(name)) };
   }
 
-  listDatasets(request: ingestionV1.ListDatasetsRequest): Promise<ingestionV1.ListDatasetsResponse> {
-    return this.datasets.list(request.page);
+  async listDatasets(request: ingestionV1.ListDatasetsRequest): Promise<ingestionV1.ListDatasetsResponse> {
+    const { items, page } = await this.datasets.list(readPage(request.page, isStringCursor));
+    return { datasets: items.map(datasetToProto), page };
   }
 
   async ingest(request: ingestionV1.IngestRequest): Promise<ingestionV1.IngestResponse> {
-    const dataset = datasetName(request.dataset);
-    const id = batchId(request.batchId);
-    const summary = await this.datasets.ingestBatch(dataset, records(request.rows, id || randomUUID(), 0), { batchId: id, commitNow: request.commitNow });
+    const { dataset, batchId } = parseRequest(ingestRequest, request);
+    const summary = await this.datasets.ingestBatch(dataset, records(request.rows, batchId || randomUUID(), 0), { batchId, commitNow: request.commitNow });
     return { summary };
   }
 
@@ -72,11 +70,10 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
         from(
           (async () => {
             if (dataset === undefined) {
-              dataset = datasetName(request.dataset);
-              id = batchId(request.batchId);
+              ({ dataset, batchId: id } = parseRequest(ingestRequest, request));
               origin = id || randomUUID();
-            } else if (request.dataset && request.dataset !== dataset) {
-              throw invalidArgument('dataset', `must stay "${dataset}" for the whole stream, got "${request.dataset}"`);
+            } else {
+              parseRequest(streamChunkRequest(dataset), request);
             }
             commitNow = request.commitNow;
             const batch = records(request.rows, origin, next);
@@ -95,8 +92,9 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
       concatMap(() =>
         from(
           (async () => {
-            if (dataset === undefined) throw invalidArgument('dataset', 'is required (the stream sent no chunk)');
-            if (commitNow) total.committedVersion = (await this.datasets.commitNow(dataset)) ?? total.committedVersion;
+            const ended = parseRequest(streamEndRequest, { dataset });
+            const committed = commitNow ? await this.datasets.commitNow(ended.dataset) : undefined;
+            if (committed) total.committedVersion = versionToProto(committed);
             return { summary: total };
           })(),
         ),
@@ -104,16 +102,20 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
     );
   }
 
-  listVersions(request: ingestionV1.ListVersionsRequest): Promise<ingestionV1.ListVersionsResponse> {
-    return this.datasets.listVersions(datasetName(request.dataset), request.page);
+  async listVersions(request: ingestionV1.ListVersionsRequest): Promise<ingestionV1.ListVersionsResponse> {
+    const { dataset } = parseRequest(datasetRequest, request);
+    const { items, page } = await this.datasets.listVersions(dataset, readPage(request.page, isPositiveIntegerCursor));
+    return { versions: items.map(versionToProto), page };
   }
 
   async getVersion(request: ingestionV1.GetVersionRequest): Promise<ingestionV1.GetVersionResponse> {
-    if (!Number.isInteger(request.version) || request.version < 0) throw invalidArgument('version', 'must be 0 (latest) or a version number');
-    return { version: await this.datasets.getVersion(datasetName(request.dataset), request.version) };
+    const { dataset, version } = parseRequest(getVersionRequest, request);
+    return { version: versionToProto(await this.datasets.getVersion(dataset, version)) };
   }
 
-  listQuarantine(request: ingestionV1.ListQuarantineRequest): Promise<ingestionV1.ListQuarantineResponse> {
-    return this.datasets.listQuarantine(datasetName(request.dataset), request.page);
+  async listQuarantine(request: ingestionV1.ListQuarantineRequest): Promise<ingestionV1.ListQuarantineResponse> {
+    const { dataset } = parseRequest(datasetRequest, request);
+    const { items, page } = await this.datasets.listQuarantine(dataset, readPage(request.page, isPositiveIntegerCursor));
+    return { records: items.map(quarantineToProto), page };
   }
 }

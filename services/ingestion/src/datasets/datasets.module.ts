@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { CommitScheduler } from './commit-scheduler';
 import { DatasetsGrpcController } from './datasets.grpc-controller';
-import { DatasetsRepository } from './datasets.repository';
+import { DatasetsRepository, TypeOrmDatasetsRepository } from './datasets.repository';
 import { DatasetsService } from './datasets.service';
 import { IngestTopicConsumers } from './ingest-topic-consumers';
 
 @Module({
   controllers: [DatasetsGrpcController],
-  providers: [DatasetsRepository, DatasetsService, IngestTopicConsumers, CommitScheduler],
+  providers: [{ provide: DatasetsRepository, useClass: TypeOrmDatasetsRepository }, DatasetsService, IngestTopicConsumers, CommitScheduler],
 })
 export class DatasetsModule {}

@@ -1,281 +1,264 @@
 import { Injectable } from '@nestjs/common';
-import { type EntityManager } from 'typeorm';
-import { type Contract, type DatasetDefinition } from './dataset-contract';
-import { type Cell, type Record_, type Violation } from './record-validation';
+import { type EntityManager, In, LessThan, LessThanOrEqual, MoreThan } from 'typeorm';
+import { type DatasetDefinition } from './dataset-contract';
+import { DatasetVersionEntity } from './dataset-version.entity';
+import { DatasetEntity } from './dataset.entity';
+import { IngestBatchEntity, type StoredSummary } from './ingest-batch.entity';
+import { PendingRowEntity } from './pending-row.entity';
+import { QuarantinedRecordEntity } from './quarantined-record.entity';
+import { RecordKeyEntity } from './record-key.entity';
+import { type Record_, type Violation } from './record-validation';
 
-export interface DatasetRow extends DatasetDefinition {
-  readonly ownerTeam: string;
-  readonly createdAt: Date;
-  readonly latestVersion: number;
-  readonly cumulativeRows: number;
-  readonly pendingRows: number;
-  readonly pendingSince: Date | null;
-  readonly quarantinedPending: number;
-}
-
-export interface PendingRow {
+export interface PendingRecord {
   readonly id: string;
   readonly values: Record_;
 }
 
-export interface NewPendingRow {
+export interface NewPendingRecord {
   readonly origin: string;
   readonly values: Record_;
   readonly eventTime: Date | null;
 }
 
-export interface VersionRow {
-  readonly dataset: string;
-  readonly version: number;
-  readonly rowCount: number;
-  readonly cumulativeRows: number;
-  readonly objectKey: string;
-  readonly sha256: string;
-  readonly sizeBytes: number;
-  readonly contentType: string;
-  readonly profile: unknown;
-  readonly eventTimeStart: Date | null;
-  readonly eventTimeEnd: Date | null;
-  readonly trigger: number;
-  readonly committedAt: Date;
-  readonly quarantinedCount: number;
+export interface AcceptedKey {
+  readonly key: string;
+  readonly sha: string;
 }
 
-export interface QuarantineRow {
-  readonly seq: number;
-  readonly id: string;
-  readonly dataset: string;
-  readonly raw: string;
-  readonly violations: readonly Violation[];
-  readonly origin: string;
-  readonly quarantinedAt: Date;
-}
+export type NewVersion = Omit<DatasetVersionEntity, 'committedAt'>;
 
-export interface NewQuarantineRow {
+export interface NewQuarantinedRecord {
   readonly id: string;
   readonly raw: string;
   readonly violations: readonly Violation[];
   readonly origin: string;
 }
 
-type Raw = Record<string, unknown>;
+export type DatasetLock = 'none' | 'update' | 'update-skip-locked';
 
-/** Ingestion's tables, through the caller's transaction (`manager`), in plain SQL. */
-@Injectable()
-export class DatasetsRepository {
-  async find(manager: EntityManager, name: string, lock: 'none' | 'update' | 'update-skip-locked' = 'none'): Promise<DatasetRow | undefined> {
-    const suffix = lock === 'update' ? ' FOR UPDATE' : lock === 'update-skip-locked' ? ' FOR UPDATE SKIP LOCKED' : '';
-    const rows: Raw[] = await manager.query(`SELECT * FROM datasets WHERE name = $1${suffix}`, [name]);
-    return rows[0] ? toDataset(rows[0]) : undefined;
-  }
+/** Rows per multi-row statement: keeps the bind parameters of one statement well under pg's limit. */
+const ROWS_PER_STATEMENT = 1000;
 
+/**
+ * Ingestion's state. Every method takes the caller's `EntityManager`, so a use case locks the
+ * dataset, stages or quarantines records, cuts a version and publishes its events in one
+ * transaction.
+ */
+export abstract class DatasetsRepository {
+  // Datasets.
+  abstract findDataset(manager: EntityManager, name: string, lock?: DatasetLock): Promise<DatasetEntity | undefined>;
   /** False when a dataset of that name already exists (a concurrent registration won). */
-  async insert(manager: EntityManager, definition: DatasetDefinition, ownerTeam: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO datasets (name, description, contract, max_rows, max_interval_ms, owner_team)
-       VALUES ($1, $2, $3::jsonb, $4, $5, $6) ON CONFLICT (name) DO NOTHING RETURNING 1`,
-      [definition.name, definition.description, JSON.stringify(definition.contract), definition.maxRows, definition.maxIntervalMs, ownerTeam],
-    );
-    return rows.length === 1;
-  }
+  abstract insertDataset(manager: EntityManager, definition: DatasetDefinition, ownerTeam: string): Promise<boolean>;
+  /** Datasets by name after `after`, at most `limit`. */
+  abstract listDatasets(manager: EntityManager, after: string | undefined, limit: number): Promise<DatasetEntity[]>;
+  abstract datasetNames(manager: EntityManager): Promise<string[]>;
+  /** Datasets whose oldest pending record has waited at least their interval, oldest first. */
+  abstract datasetsDueForCommit(manager: EntityManager, now: Date): Promise<string[]>;
+  abstract datasetsWithPending(manager: EntityManager): Promise<string[]>;
+  /** Adds staged and quarantined records to the dataset's counters; returns the updated dataset. */
+  abstract addPendingCounts(manager: EntityManager, dataset: string, pending: number, quarantined: number): Promise<DatasetEntity>;
 
-  async list(manager: EntityManager, after: string | undefined, limit: number): Promise<DatasetRow[]> {
-    const rows: Raw[] = await manager.query(`SELECT * FROM datasets WHERE ($1::text IS NULL OR name > $1) ORDER BY name LIMIT $2`, [after ?? null, limit]);
-    return rows.map(toDataset);
-  }
-
-  async names(manager: EntityManager): Promise<string[]> {
-    const rows: Array<{ name: string }> = await manager.query(`SELECT name FROM datasets ORDER BY name`);
-    return rows.map((r) => r.name);
-  }
-
-  /** Datasets whose oldest pending record has waited at least their interval. */
-  async dueForCommit(manager: EntityManager, now: Date): Promise<string[]> {
-    const rows: Array<{ name: string }> = await manager.query(
-      `SELECT name FROM datasets WHERE pending_rows > 0 AND pending_since + (max_interval_ms * interval '1 millisecond') <= $1 ORDER BY pending_since`,
-      [now],
-    );
-    return rows.map((r) => r.name);
-  }
-
-  async withPending(manager: EntityManager): Promise<string[]> {
-    const rows: Array<{ name: string }> = await manager.query(`SELECT name FROM datasets WHERE pending_rows > 0 ORDER BY name`);
-    return rows.map((r) => r.name);
-  }
-
+  // Records waiting for the next version.
   /** Stages accepted records; a record whose origin is already staged is skipped. Returns how many were new. */
-  async addPending(manager: EntityManager, dataset: string, rows: readonly NewPendingRow[]): Promise<number> {
+  abstract addPending(manager: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number>;
+  /** The oldest pending records, at most `limit`. */
+  abstract takePending(manager: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]>;
+  /** Removes committed records and brings the dataset's counters in line; returns the updated dataset. */
+  abstract completeCommit(manager: EntityManager, dataset: string, version: number, lastPendingId: string, rowCount: number): Promise<DatasetEntity>;
+
+  // Unique keys already accepted.
+  /** The content hash of each of `keys` already accepted. */
+  abstract findKeys(manager: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>>;
+  abstract insertKeys(manager: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<void>;
+
+  // Versions.
+  abstract insertVersion(manager: EntityManager, version: NewVersion): Promise<DatasetVersionEntity>;
+  abstract findVersion(manager: EntityManager, dataset: string, version: number): Promise<DatasetVersionEntity | undefined>;
+  /** Versions newest first, below `before`, at most `limit`. */
+  abstract listVersions(manager: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<DatasetVersionEntity[]>;
+
+  // Quarantine.
+  /** Stores rejected records; returns them in the order given, with their sequence numbers. */
+  abstract insertQuarantined(manager: EntityManager, dataset: string, records: readonly NewQuarantinedRecord[]): Promise<QuarantinedRecordEntity[]>;
+  /** Quarantined records newest first, below sequence `before`, at most `limit`. */
+  abstract listQuarantined(manager: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<QuarantinedRecordEntity[]>;
+
+  // gRPC batches already applied.
+  /** The stored summary of a batch already applied, if it was. */
+  abstract findBatchSummary(manager: EntityManager, dataset: string, batchId: string): Promise<StoredSummary | undefined>;
+  abstract insertBatch(manager: EntityManager, dataset: string, batchId: string, summary: StoredSummary): Promise<void>;
+}
+
+@Injectable()
+export class TypeOrmDatasetsRepository extends DatasetsRepository {
+  async findDataset(manager: EntityManager, name: string, lock: DatasetLock = 'none'): Promise<DatasetEntity | undefined> {
+    const found = await manager.findOne(DatasetEntity, {
+      where: { name },
+      ...(lock === 'update' ? { lock: { mode: 'pessimistic_write' } } : {}),
+      ...(lock === 'update-skip-locked' ? { lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' } } : {}),
+    });
+    return found ?? undefined;
+  }
+
+  async insertDataset(manager: EntityManager, definition: DatasetDefinition, ownerTeam: string): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(DatasetEntity)
+      .values({
+        name: definition.name,
+        description: definition.description,
+        contract: definition.contract,
+        maxRows: definition.maxRows,
+        maxIntervalMs: definition.maxIntervalMs,
+        ownerTeam,
+      })
+      .orIgnore()
+      .returning(['name'])
+      .updateEntity(false)
+      .execute();
+    return (result.raw as unknown[]).length === 1;
+  }
+
+  listDatasets(manager: EntityManager, after: string | undefined, limit: number): Promise<DatasetEntity[]> {
+    return manager.find(DatasetEntity, { where: after === undefined ? {} : { name: MoreThan(after) }, order: { name: 'ASC' }, take: limit });
+  }
+
+  async datasetNames(manager: EntityManager): Promise<string[]> {
+    const rows = await manager.find(DatasetEntity, { select: { name: true }, order: { name: 'ASC' } });
+    return rows.map((r) => r.name);
+  }
+
+  async datasetsDueForCommit(manager: EntityManager, now: Date): Promise<string[]> {
+    const rows = await manager
+      .createQueryBuilder(DatasetEntity, 'dataset')
+      .select('dataset.name', 'name')
+      .where('dataset.pending_rows > 0')
+      .andWhere(`dataset.pending_since + (dataset.max_interval_ms * interval '1 millisecond') <= :now`, { now })
+      .orderBy('dataset.pending_since')
+      .getRawMany<{ name: string }>();
+    return rows.map((r) => r.name);
+  }
+
+  async datasetsWithPending(manager: EntityManager): Promise<string[]> {
+    const rows = await manager.find(DatasetEntity, { select: { name: true }, where: { pendingRows: MoreThan(0) }, order: { name: 'ASC' } });
+    return rows.map((r) => r.name);
+  }
+
+  async addPendingCounts(manager: EntityManager, dataset: string, pending: number, quarantined: number): Promise<DatasetEntity> {
+    await manager
+      .createQueryBuilder()
+      .update(DatasetEntity)
+      .set({
+        pendingRows: () => 'pending_rows + :pending',
+        quarantinedPending: () => 'quarantined_pending + :quarantined',
+        pendingSince: () => 'CASE WHEN :pending > 0 THEN coalesce(pending_since, now()) ELSE pending_since END',
+      })
+      .where('name = :dataset', { dataset, pending, quarantined })
+      .execute();
+    return manager.findOneByOrFail(DatasetEntity, { name: dataset });
+  }
+
+  async addPending(manager: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number> {
     let inserted = 0;
-    for (let start = 0; start < rows.length; start += 1000) {
-      const chunk = rows.slice(start, start + 1000);
-      const result: unknown[] = await manager.query(
-        `INSERT INTO pending_rows (dataset, origin, values, event_time)
-         SELECT $1, o, v::jsonb, e FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS t(o, v, e)
-         ON CONFLICT (dataset, origin) DO NOTHING RETURNING 1`,
-        [dataset, chunk.map((r) => r.origin), chunk.map((r) => JSON.stringify(r.values)), chunk.map((r) => r.eventTime)],
-      );
-      inserted += result.length;
+    for (const chunk of chunks(records)) {
+      const result = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(PendingRowEntity)
+        .values(chunk.map((r) => ({ dataset, origin: r.origin, values: r.values, eventTime: r.eventTime })))
+        // The only other unique constraint is the bigserial key: a conflict is an origin already staged.
+        .orIgnore()
+        .returning(['id'])
+        .updateEntity(false)
+        .execute();
+      inserted += (result.raw as unknown[]).length;
     }
     return inserted;
   }
 
-  async findKeys(manager: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
-    if (keys.length === 0) return new Map();
-    const rows: Array<{ key: string; content_sha: string }> = await manager.query(
-      `SELECT key, content_sha FROM record_keys WHERE dataset = $1 AND key = ANY($2::text[])`,
-      [dataset, keys],
-    );
-    return new Map(rows.map((r) => [r.key, r.content_sha]));
+  async takePending(manager: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]> {
+    const rows = await manager.find(PendingRowEntity, { select: { id: true, values: true }, where: { dataset }, order: { id: 'ASC' }, take: limit });
+    return rows.map((r) => ({ id: r.id, values: r.values }));
   }
 
-  async insertKeys(manager: EntityManager, dataset: string, entries: ReadonlyArray<{ key: string; sha: string }>): Promise<void> {
-    for (let start = 0; start < entries.length; start += 1000) {
-      const chunk = entries.slice(start, start + 1000);
-      await manager.query(
-        `INSERT INTO record_keys (dataset, key, content_sha) SELECT $1, k, s FROM unnest($2::text[], $3::text[]) AS t(k, s)`,
-        [dataset, chunk.map((e) => e.key), chunk.map((e) => e.sha)],
-      );
+  async completeCommit(manager: EntityManager, dataset: string, version: number, lastPendingId: string, rowCount: number): Promise<DatasetEntity> {
+    await manager.delete(PendingRowEntity, { dataset, id: LessThanOrEqual(lastPendingId) });
+    await manager
+      .createQueryBuilder()
+      .update(DatasetEntity)
+      .set({
+        latestVersion: version,
+        cumulativeRows: () => 'cumulative_rows + :rowCount',
+        pendingRows: () => 'pending_rows - :rowCount',
+        quarantinedPending: 0,
+        pendingSince: () => '(SELECT min(received_at) FROM pending_rows WHERE dataset = :dataset)',
+      })
+      .where('name = :dataset', { dataset, rowCount })
+      .execute();
+    return manager.findOneByOrFail(DatasetEntity, { name: dataset });
+  }
+
+  async findKeys(manager: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows = await manager.find(RecordKeyEntity, { where: { dataset, key: In([...keys]) } });
+    return new Map(rows.map((r) => [r.key, r.contentSha]));
+  }
+
+  async insertKeys(manager: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<void> {
+    for (const chunk of chunks(keys)) {
+      await manager.insert(RecordKeyEntity, chunk.map((k) => ({ dataset, key: k.key, contentSha: k.sha })));
     }
   }
 
-  async addCounts(manager: EntityManager, dataset: string, pending: number, quarantined: number): Promise<DatasetRow> {
-    const rows = updated(await manager.query(
-      `UPDATE datasets SET pending_rows = pending_rows + $2, quarantined_pending = quarantined_pending + $3,
-         pending_since = CASE WHEN $2 > 0 THEN coalesce(pending_since, now()) ELSE pending_since END
-       WHERE name = $1 RETURNING *`,
-      [dataset, pending, quarantined],
-    ));
-    return toDataset(rows[0]!);
+  async insertVersion(manager: EntityManager, version: NewVersion): Promise<DatasetVersionEntity> {
+    const entity = manager.create(DatasetVersionEntity, version);
+    // The insert fills in committed_at, set by the database.
+    await manager.insert(DatasetVersionEntity, entity);
+    return entity;
   }
 
-  /** The oldest pending records, at most `limit`. */
-  async takePending(manager: EntityManager, dataset: string, limit: number): Promise<PendingRow[]> {
-    const rows: Array<{ id: string; values: Record<string, Cell> }> = await manager.query(
-      `SELECT id, values FROM pending_rows WHERE dataset = $1 ORDER BY id LIMIT $2`,
-      [dataset, limit],
-    );
-    return rows.map((r) => ({ id: String(r.id), values: r.values }));
+  async findVersion(manager: EntityManager, dataset: string, version: number): Promise<DatasetVersionEntity | undefined> {
+    return (await manager.findOne(DatasetVersionEntity, { where: { dataset, version } })) ?? undefined;
   }
 
-  /** Removes committed records and brings the dataset's counters in line; returns the updated dataset. */
-  async completeCommit(manager: EntityManager, dataset: string, version: number, lastPendingId: string, rowCount: number): Promise<DatasetRow> {
-    await manager.query(`DELETE FROM pending_rows WHERE dataset = $1 AND id <= $2`, [dataset, lastPendingId]);
-    const rows = updated(await manager.query(
-      `UPDATE datasets SET latest_version = $2, cumulative_rows = cumulative_rows + $3, pending_rows = pending_rows - $3,
-         quarantined_pending = 0,
-         pending_since = (SELECT min(received_at) FROM pending_rows WHERE dataset = $1)
-       WHERE name = $1 RETURNING *`,
-      [dataset, version, rowCount],
-    ));
-    return toDataset(rows[0]!);
+  listVersions(manager: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<DatasetVersionEntity[]> {
+    return manager.find(DatasetVersionEntity, {
+      where: before === undefined ? { dataset } : { dataset, version: LessThan(before) },
+      order: { version: 'DESC' },
+      take: limit,
+    });
   }
 
-  async insertVersion(manager: EntityManager, row: Omit<VersionRow, 'committedAt'>): Promise<VersionRow> {
-    const rows: Raw[] = await manager.query(
-      `INSERT INTO dataset_versions (dataset, version, row_count, cumulative_rows, object_key, sha256, size_bytes, content_type,
-         profile, event_time_start, event_time_end, trigger, quarantined_count)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12, $13) RETURNING *`,
-      [row.dataset, row.version, row.rowCount, row.cumulativeRows, row.objectKey, row.sha256, row.sizeBytes, row.contentType,
-        JSON.stringify(row.profile), row.eventTimeStart, row.eventTimeEnd, row.trigger, row.quarantinedCount],
-    );
-    return toVersion(rows[0]!);
-  }
-
-  async listVersions(manager: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<VersionRow[]> {
-    const rows: Raw[] = await manager.query(
-      `SELECT * FROM dataset_versions WHERE dataset = $1 AND ($2::int IS NULL OR version < $2) ORDER BY version DESC LIMIT $3`,
-      [dataset, before ?? null, limit],
-    );
-    return rows.map(toVersion);
-  }
-
-  async getVersion(manager: EntityManager, dataset: string, version: number): Promise<VersionRow | undefined> {
-    const rows: Raw[] = await manager.query(`SELECT * FROM dataset_versions WHERE dataset = $1 AND version = $2`, [dataset, version]);
-    return rows[0] ? toVersion(rows[0]) : undefined;
-  }
-
-  async insertQuarantine(manager: EntityManager, dataset: string, records: readonly NewQuarantineRow[]): Promise<QuarantineRow[]> {
-    const out: QuarantineRow[] = [];
-    for (let start = 0; start < records.length; start += 1000) {
-      const chunk = records.slice(start, start + 1000);
-      const rows: Raw[] = await manager.query(
-        `INSERT INTO quarantined_records (id, dataset, raw, violations, origin)
-         SELECT i, $1, r, v::jsonb, o FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS t(i, r, v, o, n)
-         ORDER BY n RETURNING *`,
-        [dataset, chunk.map((r) => r.id), chunk.map((r) => r.raw), chunk.map((r) => JSON.stringify(r.violations)), chunk.map((r) => r.origin)],
-      );
-      out.push(...rows.map(toQuarantine));
+  async insertQuarantined(manager: EntityManager, dataset: string, records: readonly NewQuarantinedRecord[]): Promise<QuarantinedRecordEntity[]> {
+    const out: QuarantinedRecordEntity[] = [];
+    for (const chunk of chunks(records)) {
+      const entities = chunk.map((r) => manager.create(QuarantinedRecordEntity, { id: r.id, dataset, raw: r.raw, violations: [...r.violations], origin: r.origin }));
+      // The insert fills in each record's seq and quarantined_at.
+      await manager.insert(QuarantinedRecordEntity, entities);
+      out.push(...entities);
     }
     return out;
   }
 
-  async listQuarantine(manager: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<QuarantineRow[]> {
-    const rows: Raw[] = await manager.query(
-      `SELECT * FROM quarantined_records WHERE dataset = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
-      [dataset, before ?? null, limit],
-    );
-    return rows.map(toQuarantine);
+  listQuarantined(manager: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<QuarantinedRecordEntity[]> {
+    return manager.find(QuarantinedRecordEntity, {
+      where: before === undefined ? { dataset } : { dataset, seq: LessThan(String(before)) },
+      order: { seq: 'DESC' },
+      take: limit,
+    });
   }
 
-  async findBatch(manager: EntityManager, dataset: string, batchId: string): Promise<unknown> {
-    const rows: Array<{ summary: unknown }> = await manager.query(`SELECT summary FROM ingest_batches WHERE dataset = $1 AND batch_id = $2`, [dataset, batchId]);
-    return rows[0]?.summary;
+  async findBatchSummary(manager: EntityManager, dataset: string, batchId: string): Promise<StoredSummary | undefined> {
+    const found = await manager.findOne(IngestBatchEntity, { select: { summary: true }, where: { dataset, batchId } });
+    return found?.summary;
   }
 
-  async insertBatch(manager: EntityManager, dataset: string, batchId: string, summary: unknown): Promise<void> {
-    await manager.query(`INSERT INTO ingest_batches (dataset, batch_id, summary) VALUES ($1, $2, $3::jsonb)`, [dataset, batchId, JSON.stringify(summary)]);
+  async insertBatch(manager: EntityManager, dataset: string, batchId: string, summary: StoredSummary): Promise<void> {
+    await manager.insert(IngestBatchEntity, { dataset, batchId, summary });
   }
 }
 
-/** TypeORM answers an UPDATE … RETURNING with `[rows, affected]`, unlike an INSERT or a SELECT. */
-function updated(result: unknown): Raw[] {
-  return Array.isArray(result) && Array.isArray(result[0]) ? (result[0] as Raw[]) : (result as Raw[]);
-}
-
-function toDataset(r: Raw): DatasetRow {
-  return {
-    name: String(r.name),
-    description: String(r.description),
-    contract: r.contract as Contract,
-    maxRows: Number(r.max_rows),
-    maxIntervalMs: Number(r.max_interval_ms),
-    ownerTeam: String(r.owner_team),
-    createdAt: r.created_at as Date,
-    latestVersion: Number(r.latest_version),
-    cumulativeRows: Number(r.cumulative_rows),
-    pendingRows: Number(r.pending_rows),
-    pendingSince: (r.pending_since as Date | null) ?? null,
-    quarantinedPending: Number(r.quarantined_pending),
-  };
-}
-
-function toVersion(r: Raw): VersionRow {
-  return {
-    dataset: String(r.dataset),
-    version: Number(r.version),
-    rowCount: Number(r.row_count),
-    cumulativeRows: Number(r.cumulative_rows),
-    objectKey: String(r.object_key),
-    sha256: String(r.sha256),
-    sizeBytes: Number(r.size_bytes),
-    contentType: String(r.content_type),
-    profile: r.profile,
-    eventTimeStart: (r.event_time_start as Date | null) ?? null,
-    eventTimeEnd: (r.event_time_end as Date | null) ?? null,
-    trigger: Number(r.trigger),
-    committedAt: r.committed_at as Date,
-    quarantinedCount: Number(r.quarantined_count),
-  };
-}
-
-function toQuarantine(r: Raw): QuarantineRow {
-  return {
-    seq: Number(r.seq),
-    id: String(r.id),
-    dataset: String(r.dataset),
-    raw: String(r.raw),
-    violations: r.violations as Violation[],
-    origin: String(r.origin),
-    quarantinedAt: r.quarantined_at as Date,
-  };
+function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let start = 0; start < items.length; start += ROWS_PER_STATEMENT) yield items.slice(start, start + ROWS_PER_STATEMENT);
 }

@@ -1,23 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  datasetOfIngestTopic,
-  DatasetRegisteredEvent,
-  DatasetVersionCommittedEvent,
-  ingestionV1,
-  RecordsQuarantinedEvent,
-  type commonV1,
-} from '@flywheel/contracts';
+import { datasetOfIngestTopic, DatasetRegisteredEvent, DatasetVersionCommittedEvent, ingestionV1, RecordsQuarantinedEvent } from '@flywheel/contracts';
 import { type ConsumedRecord, EventPublisher, NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, InjectConfig, isPositiveIntegerCursor, isStringCursor, pageOf, readPage } from '@flywheel/platform';
+import { type CallerIdentity, Clock, type Page, pageOf, type PageResponseLike } from '@flywheel/platform';
 import { datasetVersionKey, ObjectStore } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
-import { type IngestionConfig } from '../ingestion.config';
-import { contractToProto, parseRegistration, sameDefinition } from './dataset-contract';
+import { contractToProto, type DatasetDefinition, sameDefinition } from './dataset-contract';
+import { type DatasetVersionEntity } from './dataset-version.entity';
+import { type DatasetEntity } from './dataset.entity';
 import { DatasetsException, DatasetsExceptionCode, datasetNotFound } from './datasets.exception';
-import { type DatasetRow, DatasetsRepository, type NewPendingRow, type NewQuarantineRow } from './datasets.repository';
-import { datasetToProto, decodeSummary, encodeSummary, quarantineToProto, versionToProto } from './mapping';
+import { datasetToProto, decodeSummary, encodeSummary, quarantineToProto, versionToProto } from './datasets.mapper';
+import { DatasetsRepository, type NewPendingRecord, type NewQuarantinedRecord } from './datasets.repository';
+import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import { contentHash, type Incoming, rawText, uniqueKeyOf, validateIncoming, ViolationCode, type Violation } from './record-validation';
 import { buildVersionFile, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
 
@@ -28,6 +23,18 @@ export type CommitTrigger = ingestionV1.CommitTrigger;
 const MAX_REJECTIONS = 100;
 /** Records per RecordsQuarantined event (the contract's limit). */
 const MAX_RECORDS_PER_EVENT = 500;
+
+export interface Registration {
+  readonly dataset: DatasetEntity;
+  /** False when an identical dataset was already registered. */
+  readonly created: boolean;
+}
+
+/** One page of a list and the token of the next. */
+export interface Listed<T> {
+  readonly items: T[];
+  readonly page: PageResponseLike;
+}
 
 export interface IncomingRecord {
   /** `kafka:<topic>/<partition>/<offset>` or `grpc:<batch>/<index>`: identifies the record across redelivery. */
@@ -49,31 +56,31 @@ export class DatasetsService {
     @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
     @Inject(EventPublisher) private readonly publisher: EventPublisher,
     @Inject(ObjectStore) private readonly store: ObjectStore,
-    @InjectConfig() private readonly config: IngestionConfig,
+    @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async register(request: ingestionV1.RegisterDatasetRequest, caller: CallerIdentity | undefined): Promise<ingestionV1.RegisterDatasetResponse> {
-    const definition = parseRegistration(request, { maxRows: this.config.INGEST_DEFAULT_MAX_ROWS, maxIntervalMs: this.config.INGEST_DEFAULT_MAX_INTERVAL_MS });
+  /** Registers a dataset; a repeated identical registration returns the stored one with `created: false`. */
+  async register(definition: DatasetDefinition, caller: CallerIdentity | undefined): Promise<Registration> {
     return this.transactions.run(async (manager) => {
-      const existing = await this.repository.find(manager, definition.name);
-      if (existing) return { dataset: datasetToProto(this.sameOrConflict(existing, definition)), created: false };
-      if (!(await this.repository.insert(manager, definition, caller?.team ?? ''))) {
+      const existing = await this.repository.findDataset(manager, definition.name);
+      if (existing) return { dataset: this.sameOrConflict(existing, definition), created: false };
+      if (!(await this.repository.insertDataset(manager, definition, caller?.team ?? ''))) {
         // A concurrent registration of the same name committed first.
-        const winner = await this.repository.find(manager, definition.name);
-        return { dataset: datasetToProto(this.sameOrConflict(winner!, definition)), created: false };
+        const winner = await this.repository.findDataset(manager, definition.name);
+        return { dataset: this.sameOrConflict(winner!, definition), created: false };
       }
-      const dataset = datasetToProto((await this.repository.find(manager, definition.name))!);
+      const dataset = (await this.repository.findDataset(manager, definition.name))!;
       await this.publisher.publish(
         manager,
         DatasetRegisteredEvent,
-        { dataset, actor: { team: caller?.team ?? '', tokenId: caller?.tokenId ?? '', service: '' } },
+        { dataset: datasetToProto(dataset), actor: { team: caller?.team ?? '', tokenId: caller?.tokenId ?? '', service: '' } },
         { key: definition.name, causationId: null },
       );
       return { dataset, created: true };
     });
   }
 
-  private sameOrConflict(existing: DatasetRow, definition: ReturnType<typeof parseRegistration>): DatasetRow {
+  private sameOrConflict(existing: DatasetEntity, definition: DatasetDefinition): DatasetEntity {
     if (!sameDefinition(existing, definition)) {
       throw new DatasetsException(
         `dataset "${definition.name}" is already registered with a different definition`,
@@ -84,32 +91,30 @@ export class DatasetsService {
     return existing;
   }
 
-  async get(name: string): Promise<ingestionV1.Dataset> {
-    return datasetToProto(await this.transactions.run((manager) => this.require(manager, name)));
+  get(name: string): Promise<DatasetEntity> {
+    return this.transactions.run((manager) => this.require(manager, name));
   }
 
-  async list(page: commonV1.PageRequest | undefined): Promise<ingestionV1.ListDatasetsResponse> {
-    const wanted = readPage(page, isStringCursor);
-    const rows = await this.transactions.run((manager) => this.repository.list(manager, wanted.after, wanted.size + 1));
-    const listed = pageOf(rows, wanted, (last) => last.name);
-    return { datasets: listed.items.map(datasetToProto), page: listed.page };
+  async list(page: Page<string>): Promise<Listed<DatasetEntity>> {
+    const rows = await this.transactions.run((manager) => this.repository.listDatasets(manager, page.after, page.size + 1));
+    return pageOf(rows, page, (last) => last.name);
   }
 
-  async listVersions(dataset: string, page: commonV1.PageRequest | undefined): Promise<ingestionV1.ListVersionsResponse> {
-    const wanted = readPage(page, isPositiveIntegerCursor);
+  /** Versions of a dataset, newest first. */
+  async listVersions(dataset: string, page: Page<number>): Promise<Listed<DatasetVersionEntity>> {
     const rows = await this.transactions.run(async (manager) => {
       await this.require(manager, dataset);
-      return this.repository.listVersions(manager, dataset, wanted.after, wanted.size + 1);
+      return this.repository.listVersions(manager, dataset, page.after, page.size + 1);
     });
-    const listed = pageOf(rows, wanted, (last) => last.version);
-    return { versions: listed.items.map(versionToProto), page: listed.page };
+    return pageOf(rows, page, (last) => last.version);
   }
 
-  async getVersion(dataset: string, version: number): Promise<ingestionV1.DatasetVersion> {
+  /** A version of a dataset; version 0 is the latest. */
+  async getVersion(dataset: string, version: number): Promise<DatasetVersionEntity> {
     const row = await this.transactions.run(async (manager) => {
       const found = await this.require(manager, dataset);
       const wanted = version === 0 ? found.latestVersion : version;
-      return wanted > 0 ? this.repository.getVersion(manager, dataset, wanted) : undefined;
+      return wanted > 0 ? this.repository.findVersion(manager, dataset, wanted) : undefined;
     });
     if (!row) {
       throw new DatasetsException(
@@ -118,29 +123,29 @@ export class DatasetsService {
         { dataset, version },
       );
     }
-    return versionToProto(row);
+    return row;
   }
 
-  async listQuarantine(dataset: string, page: commonV1.PageRequest | undefined): Promise<ingestionV1.ListQuarantineResponse> {
-    const wanted = readPage(page, isPositiveIntegerCursor);
+  /** Quarantined records of a dataset, newest first. */
+  async listQuarantine(dataset: string, page: Page<number>): Promise<Listed<QuarantinedRecordEntity>> {
     const rows = await this.transactions.run(async (manager) => {
       await this.require(manager, dataset);
-      return this.repository.listQuarantine(manager, dataset, wanted.after, wanted.size + 1);
+      return this.repository.listQuarantined(manager, dataset, page.after, page.size + 1);
     });
-    const listed = pageOf(rows, wanted, (last) => last.seq);
-    return { records: listed.items.map(quarantineToProto), page: listed.page };
+    return pageOf(rows, page, (last) => Number(last.seq));
   }
 
   /**
    * One gRPC batch (an Ingest call or one chunk of a stream) in one transaction. A batch id
-   * seen before returns the summary it produced then, without a second effect.
+   * seen before returns the summary it produced then, without a second effect. The summary is
+   * the wire message because that is what is stored and replayed, byte for byte.
    */
   async ingestBatch(dataset: string, records: readonly IncomingRecord[], options: { batchId: string; commitNow: boolean }): Promise<ingestionV1.IngestSummary> {
     return this.transactions.run(async (manager) => {
-      const locked = await this.repository.find(manager, dataset, 'update');
+      const locked = await this.repository.findDataset(manager, dataset, 'update');
       if (!locked) throw datasetNotFound(dataset);
       if (options.batchId) {
-        const previous = await this.repository.findBatch(manager, dataset, options.batchId);
+        const previous = await this.repository.findBatchSummary(manager, dataset, options.batchId);
         if (previous !== undefined) return decodeSummary(previous);
       }
       const summary = await this.ingest(manager, locked, records, options.commitNow);
@@ -150,9 +155,9 @@ export class DatasetsService {
   }
 
   /** Commits whatever is pending now (the end of a stream with `commit_now`). */
-  async commitNow(dataset: string): Promise<ingestionV1.DatasetVersion | undefined> {
+  async commitNow(dataset: string): Promise<DatasetVersionEntity | undefined> {
     return this.transactions.run(async (manager) => {
-      const locked = await this.repository.find(manager, dataset, 'update');
+      const locked = await this.repository.findDataset(manager, dataset, 'update');
       if (!locked) throw datasetNotFound(dataset);
       return locked.pendingRows > 0 ? (await this.commit(manager, locked, CommitTrigger.COMMIT_TRIGGER_REQUESTED, locked.pendingRows))?.version : undefined;
     });
@@ -164,7 +169,7 @@ export class DatasetsService {
    */
   async ingestRawRecord(record: ConsumedRecord, manager: EntityManager): Promise<void> {
     const dataset = datasetOfIngestTopic(record.topic);
-    const locked = dataset ? await this.repository.find(manager, dataset, 'update') : undefined;
+    const locked = dataset ? await this.repository.findDataset(manager, dataset, 'update') : undefined;
     if (!locked) throw new NonRetriableError(`topic ${record.topic} belongs to no registered dataset`);
     const text = record.value === null ? null : record.value.toString('utf8');
     await this.ingest(
@@ -177,7 +182,7 @@ export class DatasetsService {
 
   /** Commits every dataset whose oldest pending record has waited its interval. */
   async commitDue(): Promise<number> {
-    const names = await this.transactions.run((manager) => this.repository.dueForCommit(manager, new Date()));
+    const names = await this.transactions.run((manager) => this.repository.datasetsDueForCommit(manager, this.clock.now()));
     let committed = 0;
     for (const name of names) committed += await this.commitAllOf(name, CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL, true);
     return committed;
@@ -185,7 +190,7 @@ export class DatasetsService {
 
   /** Commits everything pending (graceful shutdown): versions in Postgres and S3 instead of staged rows. */
   async commitAllPending(): Promise<number> {
-    const names = await this.transactions.run((manager) => this.repository.withPending(manager));
+    const names = await this.transactions.run((manager) => this.repository.datasetsWithPending(manager));
     let committed = 0;
     for (const name of names) committed += await this.commitAllOf(name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, false);
     return committed;
@@ -194,9 +199,9 @@ export class DatasetsService {
   private async commitAllOf(name: string, trigger: CommitTrigger, onlyIfDue: boolean): Promise<number> {
     return this.transactions.run(async (manager) => {
       // Another replica (or an ingest) holding the row is committing it or will trip its own trigger.
-      let dataset = await this.repository.find(manager, name, 'update-skip-locked');
+      let dataset = await this.repository.findDataset(manager, name, 'update-skip-locked');
       if (!dataset || dataset.pendingRows === 0) return 0;
-      if (onlyIfDue && (!dataset.pendingSince || dataset.pendingSince.getTime() + dataset.maxIntervalMs > Date.now() + 50)) return 0;
+      if (onlyIfDue && (!dataset.pendingSince || dataset.pendingSince.getTime() + dataset.maxIntervalMs > this.clock.now().getTime() + 50)) return 0;
       let versions = 0;
       while (dataset.pendingRows > 0) {
         const result = await this.commit(manager, dataset, trigger, Math.min(dataset.pendingRows, dataset.maxRows));
@@ -208,8 +213,8 @@ export class DatasetsService {
     });
   }
 
-  private async require(manager: EntityManager, name: string): Promise<DatasetRow> {
-    const row = await this.repository.find(manager, name);
+  private async require(manager: EntityManager, name: string): Promise<DatasetEntity> {
+    const row = await this.repository.findDataset(manager, name);
     if (!row) throw datasetNotFound(name);
     return row;
   }
@@ -218,15 +223,15 @@ export class DatasetsService {
    * Validates records against the locked dataset's contract, stages the good ones, quarantines
    * the bad ones (table and event), then commits while the row-count limit is reached.
    */
-  private async ingest(manager: EntityManager, dataset: DatasetRow, records: readonly IncomingRecord[], commitNow: boolean): Promise<ingestionV1.IngestSummary> {
+  private async ingest(manager: EntityManager, dataset: DatasetEntity, records: readonly IncomingRecord[], commitNow: boolean): Promise<ingestionV1.IngestSummary> {
     const { contract } = dataset;
-    const accepted: Array<NewPendingRow & { key: string | null; sha: string }> = [];
-    const rejected: Array<NewQuarantineRow & { index: number }> = [];
+    const accepted: Array<NewPendingRecord & { key: string | null; sha: string }> = [];
+    const rejected: Array<NewQuarantinedRecord & { index: number }> = [];
     let duplicates = 0;
     const reject = (record: IncomingRecord, violations: readonly Violation[]) =>
       rejected.push({ id: randomUUID(), raw: rawText(record.incoming), violations, origin: record.origin, index: record.index });
 
-    const valid: Array<{ record: IncomingRecord; row: NewPendingRow; key: string | null; sha: string }> = [];
+    const valid: Array<{ record: IncomingRecord; row: NewPendingRecord; key: string | null; sha: string }> = [];
     for (const record of records) {
       const result = validateIncoming(contract, record.incoming);
       if (!result.ok) {
@@ -270,8 +275,8 @@ export class DatasetsService {
     await this.repository.insertKeys(manager, dataset.name, accepted.flatMap((a) => (a.key === null ? [] : [{ key: a.key, sha: a.sha }])));
     const quarantined = await this.quarantine(manager, dataset.name, rejected);
 
-    let current = await this.repository.addCounts(manager, dataset.name, staged, rejected.length);
-    let committed: ingestionV1.DatasetVersion | undefined;
+    let current = await this.repository.addPendingCounts(manager, dataset.name, staged, rejected.length);
+    let committed: DatasetVersionEntity | undefined;
     while (current.pendingRows >= current.maxRows) {
       const result = await this.commit(manager, current, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, current.maxRows);
       if (!result) break;
@@ -285,17 +290,17 @@ export class DatasetsService {
       quarantined: rejected.length,
       duplicates,
       rejections: quarantined.slice(0, MAX_REJECTIONS),
-      committedVersion: committed,
+      committedVersion: committed && versionToProto(committed),
     };
   }
 
   private async quarantine(
     manager: EntityManager,
     dataset: string,
-    rejected: ReadonlyArray<NewQuarantineRow & { index: number }>,
+    rejected: ReadonlyArray<NewQuarantinedRecord & { index: number }>,
   ): Promise<ingestionV1.RecordRejection[]> {
     if (rejected.length === 0) return [];
-    const rows = await this.repository.insertQuarantine(manager, dataset, rejected);
+    const rows = await this.repository.insertQuarantined(manager, dataset, rejected);
     const records = rows.map(quarantineToProto);
     for (let start = 0; start < records.length; start += MAX_RECORDS_PER_EVENT) {
       const chunk = records.slice(start, start + MAX_RECORDS_PER_EVENT);
@@ -319,10 +324,10 @@ export class DatasetsService {
    */
   private async commit(
     manager: EntityManager,
-    dataset: DatasetRow,
+    dataset: DatasetEntity,
     trigger: CommitTrigger,
     limit: number,
-  ): Promise<{ version: ingestionV1.DatasetVersion; dataset: DatasetRow } | undefined> {
+  ): Promise<{ version: DatasetVersionEntity; dataset: DatasetEntity } | undefined> {
     const pending = await this.repository.takePending(manager, dataset.name, limit);
     if (pending.length === 0) return undefined;
     const number = dataset.latestVersion + 1;
@@ -345,13 +350,12 @@ export class DatasetsService {
       quarantinedCount: dataset.quarantinedPending,
     });
     const updated = await this.repository.completeCommit(manager, dataset.name, number, pending[pending.length - 1]!.id, pending.length);
-    const version = versionToProto(row);
     await this.publisher.publish(
       manager,
       DatasetVersionCommittedEvent,
-      { dataset: dataset.name, version, contract: contractToProto(dataset.contract) },
+      { dataset: dataset.name, version: versionToProto(row), contract: contractToProto(dataset.contract) },
       { key: dataset.name },
     );
-    return { version, dataset: updated };
+    return { version: row, dataset: updated };
   }
 }

@@ -14,7 +14,7 @@ import {
   type RawHandlerBinding,
 } from '@flywheel/messaging';
 import { claimProcessedEvent, TransactionRunner } from '@flywheel/persistence';
-import { InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
+import { Clock, InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
 import { type Kafka } from 'kafkajs';
 import { type IngestionConfig } from '../ingestion.config';
 import { DatasetsException, DatasetsExceptionCode } from './datasets.exception';
@@ -56,6 +56,7 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
     @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(PlatformMetrics) private readonly metrics: PlatformMetrics,
+    @Inject(Clock) private readonly clock: Clock,
     @InjectConfig() private readonly config: IngestionConfig,
   ) {}
 
@@ -82,7 +83,7 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
   }
 
   private async reconcile(): Promise<void> {
-    const names = await this.transactions.run((manager) => this.repository.names(manager));
+    const names = await this.transactions.run((manager) => this.repository.datasetNames(manager));
     for (const name of names) if (!this.groups.has(name)) await this.ensure(name);
   }
 
@@ -118,7 +119,7 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
       traceContext: platformTraceContext,
       metrics,
       logger: this.logger,
-      clock: () => new Date(),
+      clock: () => this.clock.now(),
     });
     const consumer = new ConsumerGroup({
       kafka: this.kafka,

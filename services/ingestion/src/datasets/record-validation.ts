@@ -22,7 +22,7 @@ export type Validation =
 /** What arrived, before validation: a JSON text from Kafka, or a gRPC Row's values. */
 export type Incoming =
   | { readonly kind: 'json'; readonly text: string | null }
-  | { readonly kind: 'row'; readonly row: commonV1.Row | null | undefined };
+  | { readonly kind: 'row'; readonly row: commonV1.Row | undefined };
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const MAX_SHOWN = 80;
@@ -34,14 +34,14 @@ export function rawText(incoming: Incoming): string {
 }
 
 /** A Row as a plain object: a Value with no kind set is an explicit null. */
-export function rowToObject(row: commonV1.Row | null | undefined): Record<string, unknown> {
+export function rowToObject(row: commonV1.Row | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(row?.values ?? {})) {
-    if (value == null) out[name] = null;
-    else if (value.numberValue != null) out[name] = value.numberValue;
-    else if (value.stringValue != null) out[name] = value.stringValue;
-    else if (value.boolValue != null) out[name] = value.boolValue;
-    else if (value.timestampValue != null) out[name] = value.timestampValue;
+    if (value === undefined) out[name] = null;
+    else if (value.numberValue !== undefined) out[name] = value.numberValue;
+    else if (value.stringValue !== undefined) out[name] = value.stringValue;
+    else if (value.boolValue !== undefined) out[name] = value.boolValue;
+    else if (value.timestampValue !== undefined) out[name] = value.timestampValue;
     else out[name] = null;
   }
   return out;

@@ -1,8 +1,11 @@
-import { type commonV1, ingestionV1, Topics } from '@flywheel/contracts';
+import { ingestionV1, Topics } from '@flywheel/contracts';
 import { contractToProto } from './dataset-contract';
-import { type DatasetRow, type QuarantineRow, type VersionRow } from './datasets.repository';
+import { type DatasetVersionEntity } from './dataset-version.entity';
+import { type DatasetEntity } from './dataset.entity';
+import { type StoredSummary } from './ingest-batch.entity';
+import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 
-export function datasetToProto(row: DatasetRow): ingestionV1.Dataset {
+export function datasetToProto(row: DatasetEntity): ingestionV1.Dataset {
   return {
     name: row.name,
     description: row.description,
@@ -15,14 +18,14 @@ export function datasetToProto(row: DatasetRow): ingestionV1.Dataset {
   };
 }
 
-export function versionToProto(row: VersionRow): ingestionV1.DatasetVersion {
+export function versionToProto(row: DatasetVersionEntity): ingestionV1.DatasetVersion {
   return {
     dataset: row.dataset,
     version: row.version,
     rowCount: row.rowCount,
     cumulativeRowCount: row.cumulativeRows,
     object: { key: row.objectKey, sha256: row.sha256, sizeBytes: row.sizeBytes, contentType: row.contentType },
-    profile: row.profile as commonV1.DataProfile,
+    profile: row.profile,
     eventTimeRange: row.eventTimeStart && row.eventTimeEnd ? { start: row.eventTimeStart, end: row.eventTimeEnd } : undefined,
     trigger: row.trigger,
     commitTime: row.committedAt,
@@ -30,7 +33,7 @@ export function versionToProto(row: VersionRow): ingestionV1.DatasetVersion {
   };
 }
 
-export function quarantineToProto(row: QuarantineRow): ingestionV1.QuarantinedRecord {
+export function quarantineToProto(row: QuarantinedRecordEntity): ingestionV1.QuarantinedRecord {
   return {
     id: row.id,
     dataset: row.dataset,
@@ -42,10 +45,10 @@ export function quarantineToProto(row: QuarantineRow): ingestionV1.QuarantinedRe
 }
 
 /** Stored form of a batch's summary, replayed when the same batch id comes again. */
-export function encodeSummary(summary: ingestionV1.IngestSummary): { proto: string } {
+export function encodeSummary(summary: ingestionV1.IngestSummary): StoredSummary {
   return { proto: Buffer.from(ingestionV1.IngestSummary.encode(summary).finish()).toString('base64') };
 }
 
-export function decodeSummary(stored: unknown): ingestionV1.IngestSummary {
-  return ingestionV1.IngestSummary.decode(Buffer.from((stored as { proto: string }).proto, 'base64'));
+export function decodeSummary(stored: StoredSummary): ingestionV1.IngestSummary {
+  return ingestionV1.IngestSummary.decode(Buffer.from(stored.proto, 'base64'));
 }

@@ -1,0 +1,268 @@
+import { createHash } from 'node:crypto';
+import { commonV1, DatasetRegisteredEvent, DatasetVersionCommittedEvent, type EventType, ingestionV1, RecordsQuarantinedEvent } from '@flywheel/contracts';
+import { type EventPublisher } from '@flywheel/messaging';
+import { type TransactionRunner } from '@flywheel/persistence';
+import { ManualClock } from '@flywheel/platform';
+import { type ObjectKey, type ObjectStore } from '@flywheel/storage';
+import { type EntityManager } from 'typeorm';
+import { type DatasetDefinition } from './dataset-contract';
+import { type DatasetVersionEntity } from './dataset-version.entity';
+import { type DatasetEntity } from './dataset.entity';
+import { DatasetsExceptionCode } from './datasets.exception';
+import {
+  type AcceptedKey,
+  type DatasetLock,
+  DatasetsRepository,
+  type NewPendingRecord,
+  type NewQuarantinedRecord,
+  type NewVersion,
+  type PendingRecord,
+} from './datasets.repository';
+import { DatasetsService, type IncomingRecord } from './datasets.service';
+import { type StoredSummary } from './ingest-batch.entity';
+import { type QuarantinedRecordEntity } from './quarantined-record.entity';
+
+const { ColumnType } = commonV1;
+
+/** The port kept in memory, with the semantics of the tables (unique origins, sequence numbers, counters). */
+class MemoryDatasets extends DatasetsRepository {
+  readonly datasets = new Map<string, DatasetEntity>();
+  readonly pending: Array<PendingRecord & { dataset: string; origin: string; receivedAt: Date }> = [];
+  readonly keys = new Map<string, string>();
+  readonly versions: DatasetVersionEntity[] = [];
+  readonly quarantined: QuarantinedRecordEntity[] = [];
+  readonly batches = new Map<string, StoredSummary>();
+  private nextId = 1;
+
+  constructor(private readonly clock: ManualClock) {
+    super();
+  }
+
+  findDataset(_m: EntityManager, name: string, _lock?: DatasetLock): Promise<DatasetEntity | undefined> {
+    const found = this.datasets.get(name);
+    return Promise.resolve(found && { ...found });
+  }
+
+  insertDataset(_m: EntityManager, d: DatasetDefinition, ownerTeam: string): Promise<boolean> {
+    if (this.datasets.has(d.name)) return Promise.resolve(false);
+    this.datasets.set(d.name, {
+      ...d,
+      ownerTeam,
+      createdAt: this.clock.now(),
+      latestVersion: 0,
+      cumulativeRows: 0,
+      pendingRows: 0,
+      pendingSince: null,
+      quarantinedPending: 0,
+    });
+    return Promise.resolve(true);
+  }
+
+  listDatasets(_m: EntityManager, after: string | undefined, limit: number): Promise<DatasetEntity[]> {
+    return Promise.resolve([...this.datasets.values()].filter((d) => after === undefined || d.name > after).sort((a, b) => (a.name < b.name ? -1 : 1)).slice(0, limit));
+  }
+
+  datasetNames(): Promise<string[]> {
+    return Promise.resolve([...this.datasets.keys()].sort());
+  }
+
+  datasetsDueForCommit(_m: EntityManager, now: Date): Promise<string[]> {
+    return Promise.resolve([...this.datasets.values()].filter((d) => d.pendingRows > 0 && d.pendingSince!.getTime() + d.maxIntervalMs <= now.getTime()).map((d) => d.name));
+  }
+
+  datasetsWithPending(): Promise<string[]> {
+    return Promise.resolve([...this.datasets.values()].filter((d) => d.pendingRows > 0).map((d) => d.name));
+  }
+
+  async addPendingCounts(m: EntityManager, dataset: string, pending: number, quarantined: number): Promise<DatasetEntity> {
+    const d = this.datasets.get(dataset)!;
+    d.pendingRows += pending;
+    d.quarantinedPending += quarantined;
+    if (pending > 0) d.pendingSince ??= this.clock.now();
+    return (await this.findDataset(m, dataset))!;
+  }
+
+  addPending(_m: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number> {
+    let added = 0;
+    for (const r of records) {
+      if (this.pending.some((p) => p.dataset === dataset && p.origin === r.origin)) continue;
+      this.pending.push({ id: String(this.nextId++), dataset, origin: r.origin, values: r.values, receivedAt: this.clock.now() });
+      added++;
+    }
+    return Promise.resolve(added);
+  }
+
+  takePending(_m: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]> {
+    return Promise.resolve(this.pending.filter((p) => p.dataset === dataset).slice(0, limit).map((p) => ({ id: p.id, values: p.values })));
+  }
+
+  async completeCommit(m: EntityManager, dataset: string, version: number, lastPendingId: string, rowCount: number): Promise<DatasetEntity> {
+    const left = this.pending.filter((p) => p.dataset !== dataset || Number(p.id) > Number(lastPendingId));
+    this.pending.splice(0, this.pending.length, ...left);
+    const d = this.datasets.get(dataset)!;
+    Object.assign(d, {
+      latestVersion: version,
+      cumulativeRows: d.cumulativeRows + rowCount,
+      pendingRows: d.pendingRows - rowCount,
+      quarantinedPending: 0,
+      pendingSince: left.find((p) => p.dataset === dataset)?.receivedAt ?? null,
+    });
+    return (await this.findDataset(m, dataset))!;
+  }
+
+  findKeys(_m: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
+    return Promise.resolve(new Map(keys.flatMap((k) => (this.keys.has(`${dataset}/${k}`) ? [[k, this.keys.get(`${dataset}/${k}`)!] as const] : []))));
+  }
+
+  insertKeys(_m: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<void> {
+    for (const k of keys) this.keys.set(`${dataset}/${k.key}`, k.sha);
+    return Promise.resolve();
+  }
+
+  insertVersion(_m: EntityManager, version: NewVersion): Promise<DatasetVersionEntity> {
+    const row = { ...version, committedAt: this.clock.now() };
+    this.versions.push(row);
+    return Promise.resolve(row);
+  }
+
+  findVersion(_m: EntityManager, dataset: string, version: number): Promise<DatasetVersionEntity | undefined> {
+    return Promise.resolve(this.versions.find((v) => v.dataset === dataset && v.version === version));
+  }
+
+  listVersions(_m: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<DatasetVersionEntity[]> {
+    return Promise.resolve(this.versions.filter((v) => v.dataset === dataset && (before === undefined || v.version < before)).reverse().slice(0, limit));
+  }
+
+  insertQuarantined(_m: EntityManager, dataset: string, records: readonly NewQuarantinedRecord[]): Promise<QuarantinedRecordEntity[]> {
+    const rows = records.map((r, i) => ({ ...r, violations: [...r.violations], seq: String(this.quarantined.length + i + 1), dataset, quarantinedAt: this.clock.now() }));
+    this.quarantined.push(...rows);
+    return Promise.resolve(rows);
+  }
+
+  listQuarantined(_m: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<QuarantinedRecordEntity[]> {
+    return Promise.resolve(this.quarantined.filter((q) => q.dataset === dataset && (before === undefined || Number(q.seq) < before)).reverse().slice(0, limit));
+  }
+
+  findBatchSummary(_m: EntityManager, dataset: string, batchId: string): Promise<StoredSummary | undefined> {
+    return Promise.resolve(this.batches.get(`${dataset}/${batchId}`));
+  }
+
+  insertBatch(_m: EntityManager, dataset: string, batchId: string, summary: StoredSummary): Promise<void> {
+    this.batches.set(`${dataset}/${batchId}`, summary);
+    return Promise.resolve();
+  }
+}
+
+const definition: DatasetDefinition = {
+  name: 'claims',
+  description: 'insurance claims',
+  contract: {
+    columns: [
+      { name: 'claim_id', type: ColumnType.COLUMN_TYPE_STRING, required: true, min: null, max: null, allowedValues: [], description: '' },
+      { name: 'amount', type: ColumnType.COLUMN_TYPE_DOUBLE, required: true, min: 0, max: 1000, allowedValues: [], description: '' },
+    ],
+    uniqueKey: ['claim_id'],
+    eventTimeColumn: '',
+  },
+  maxRows: 3,
+  maxIntervalMs: 60_000,
+};
+
+function grpcRecords(batch: string, values: ReadonlyArray<{ claim_id: string; amount: number }>): IncomingRecord[] {
+  return values.map((v, i) => ({
+    origin: `grpc:${batch}/${i}`,
+    index: i,
+    incoming: { kind: 'row', row: { values: { claim_id: { stringValue: v.claim_id }, amount: { numberValue: v.amount } } } },
+  }));
+}
+
+function setUp() {
+  const clock = new ManualClock('2026-01-01T00:00:00Z');
+  const repository = new MemoryDatasets(clock);
+  const events: Array<{ type: string; data: unknown }> = [];
+  const publisher = {
+    publish: <T>(_m: EntityManager, type: EventType<T>, data: T) => {
+      events.push({ type: type.typeName, data });
+      return Promise.resolve();
+    },
+  } as unknown as EventPublisher;
+  const transactions = { run: <T>(work: (m: EntityManager) => Promise<T>) => work({} as EntityManager) } as unknown as TransactionRunner;
+  const objects = new Map<string, Buffer>();
+  const store = {
+    put: (key: ObjectKey, body: Buffer) => {
+      objects.set(key, body);
+      return Promise.resolve({ key, sha256: createHash('sha256').update(body).digest('hex'), size: body.length, etag: 'e' });
+    },
+  } as unknown as ObjectStore;
+  const service = new DatasetsService(repository, transactions, publisher, store, clock);
+  return { service, repository, events, objects, clock };
+}
+
+describe('DatasetsService', () => {
+  it('registers a dataset once, answers an identical registration with the stored one and refuses a different one', async () => {
+    const { service, events } = setUp();
+    const first = await service.register(definition, { team: 'risk', tokenId: 't1', roles: [] } as never);
+    expect(first).toMatchObject({ created: true, dataset: { name: 'claims', ownerTeam: 'risk', latestVersion: 0 } });
+    expect(events.map((e) => e.type)).toEqual([DatasetRegisteredEvent.typeName]);
+
+    expect(await service.register(definition, undefined)).toMatchObject({ created: false, dataset: { name: 'claims', ownerTeam: 'risk' } });
+    expect(events).toHaveLength(1);
+    await expect(service.register({ ...definition, description: 'other' }, undefined)).rejects.toMatchObject({ code: DatasetsExceptionCode.DATASET_ALREADY_EXISTS });
+  });
+
+  it('stages good records, quarantines bad ones and commits a version when max_rows are pending', async () => {
+    const { service, repository, events, objects } = setUp();
+    await service.register(definition, undefined);
+    const summary = await service.ingestBatch(
+      'claims',
+      grpcRecords('b1', [
+        { claim_id: 'a', amount: 1 },
+        { claim_id: 'b', amount: 5000 },
+        { claim_id: 'c', amount: 2 },
+        { claim_id: 'd', amount: 3 },
+      ]),
+      { batchId: 'b1', commitNow: false },
+    );
+    expect(summary).toMatchObject({ accepted: 3, quarantined: 1, duplicates: 0, committedVersion: { version: 1, rowCount: 3, quarantinedCount: 1 } });
+    expect(summary.rejections).toEqual([{ index: 1, record: expect.objectContaining({ violations: [expect.objectContaining({ field: 'amount' })] }) }]);
+    expect(events.map((e) => e.type)).toEqual([DatasetRegisteredEvent.typeName, RecordsQuarantinedEvent.typeName, DatasetVersionCommittedEvent.typeName]);
+    const version = await service.getVersion('claims', 0);
+    expect(version).toMatchObject({ version: 1, cumulativeRows: 3, trigger: ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_ROWS });
+    expect(version.sha256).toBe(createHash('sha256').update(objects.get(version.objectKey)!).digest('hex'));
+    expect(repository.pending).toHaveLength(0);
+
+    // The same batch again: its first summary, no second effect.
+    expect(await service.ingestBatch('claims', grpcRecords('b1', [{ claim_id: 'e', amount: 1 }]), { batchId: 'b1', commitNow: false })).toEqual(summary);
+    expect(repository.pending).toHaveLength(0);
+    // A key accepted with the same values is a duplicate; with other values, a violation.
+    expect(await service.ingestBatch('claims', grpcRecords('b2', [{ claim_id: 'a', amount: 1 }, { claim_id: 'c', amount: 9 }]), { batchId: '', commitNow: false })).toMatchObject({
+      accepted: 0,
+      duplicates: 1,
+      quarantined: 1,
+    });
+  });
+
+  it('commits on the interval only once the oldest pending record has waited max_interval', async () => {
+    const { service, clock } = setUp();
+    await service.register(definition, undefined);
+    await service.ingestBatch('claims', grpcRecords('b1', [{ claim_id: 'a', amount: 1 }]), { batchId: '', commitNow: false });
+    expect(await service.commitDue()).toBe(0);
+    clock.advance(60_000);
+    expect(await service.commitDue()).toBe(1);
+    expect(await service.getVersion('claims', 1)).toMatchObject({ rowCount: 1, trigger: ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL });
+  });
+
+  it('pages versions newest first and tells a missing dataset from a missing version', async () => {
+    const { service } = setUp();
+    await expect(service.get('nope')).rejects.toMatchObject({ code: DatasetsExceptionCode.DATASET_NOT_FOUND });
+    await service.register(definition, undefined);
+    await expect(service.getVersion('claims', 0)).rejects.toMatchObject({ code: DatasetsExceptionCode.VERSION_NOT_FOUND });
+    for (const batch of ['x', 'y']) {
+      await service.ingestBatch('claims', grpcRecords(batch, [{ claim_id: batch, amount: 1 }]), { batchId: '', commitNow: true });
+    }
+    const first = await service.listVersions('claims', { size: 1, after: undefined });
+    expect(first.items.map((v) => v.version)).toEqual([2]);
+    expect(first.page.nextPageToken).not.toBe('');
+    expect((await service.listVersions('claims', { size: 1, after: 2 })).items.map((v) => v.version)).toEqual([1]);
+  });
+});
