@@ -15,8 +15,8 @@ export abstract class FeatureViewRepository {
   abstract lock(manager: EntityManager, name: string): Promise<void>;
   abstract current(name: string, manager?: EntityManager): Promise<FeatureViewRevision | undefined>;
   abstract revision(name: string, revision: number): Promise<FeatureViewRevision | undefined>;
-  /** Current revisions by name, after `afterName`, at most `limit`. */
-  abstract list(dataset: string | null, afterName: string | null, limit: number): Promise<FeatureViewRevision[]>;
+  /** Current revisions by name (over `dataset`, or every dataset), after `afterName`, at most `limit`. */
+  abstract list(dataset: string | undefined, afterName: string | undefined, limit: number): Promise<FeatureViewRevision[]>;
   /** Current revisions of every view over a dataset. */
   abstract currentForDataset(dataset: string, manager?: EntityManager): Promise<FeatureViewRevision[]>;
   abstract insert(manager: EntityManager, view: FeatureViewRevision, appliedBy: AppliedBy): Promise<void>;
@@ -55,10 +55,10 @@ export class TypeOrmFeatureViewRepository extends FeatureViewRepository {
     return view ? toRevision(view) : undefined;
   }
 
-  async list(dataset: string | null, afterName: string | null, limit: number): Promise<FeatureViewRevision[]> {
+  async list(dataset: string | undefined, afterName: string | undefined, limit: number): Promise<FeatureViewRevision[]> {
     const query = this.currentRevisions(this.dataSource.manager);
-    if (dataset !== null) query.andWhere('view.dataset = :dataset', { dataset });
-    if (afterName !== null) query.andWhere('view.name > :afterName', { afterName });
+    if (dataset !== undefined) query.andWhere('view.dataset = :dataset', { dataset });
+    if (afterName !== undefined) query.andWhere('view.name > :afterName', { afterName });
     return (await query.orderBy('view.name', 'ASC').limit(limit).getMany()).map(toRevision);
   }
 

@@ -33,10 +33,10 @@ class MemoryViews extends FeatureViewRepository {
   async revision(name: string, revision: number): Promise<FeatureViewRevision | undefined> {
     return this.rows.find((v) => v.name === name && v.revision === revision);
   }
-  async list(dataset: string | null, after: string | null, limit: number): Promise<FeatureViewRevision[]> {
-    const names = [...new Set(this.rows.map((v) => v.name))].sort().filter((n) => after === null || n > after);
+  async list(dataset: string | undefined, after: string | undefined, limit: number): Promise<FeatureViewRevision[]> {
+    const names = [...new Set(this.rows.map((v) => v.name))].sort().filter((n) => after === undefined || n > after);
     const current = await Promise.all(names.map((n) => this.current(n)));
-    return (current as FeatureViewRevision[]).filter((v) => dataset === null || v.dataset === dataset).slice(0, limit);
+    return (current as FeatureViewRevision[]).filter((v) => dataset === undefined || v.dataset === dataset).slice(0, limit);
   }
   async currentForDataset(): Promise<FeatureViewRevision[]> {
     return [];

@@ -69,7 +69,7 @@ export class FeatureViewsService {
 
   /** Current revisions by name, over one dataset or all. */
   async list(dataset: string | undefined, page: Page<string>): Promise<FeatureViewPage> {
-    const views = await this.views.list(dataset ?? null, page.after ?? null, page.size + 1);
+    const views = await this.views.list(dataset, page.after, page.size + 1);
     const listed = pageOf(views, page, (last) => last.name);
     return { views: listed.items, page: listed.page };
   }
