@@ -4,15 +4,21 @@ import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
 import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { FeatureStoreGrpcController } from './api/feature-store.grpc-controller';
-import { DatasetCatalogRepository, PostgresDatasetCatalogRepository } from './datasets/dataset-catalog.repository';
+import { DatasetCatalogRepository, TypeOrmDatasetCatalogRepository } from './datasets/dataset-catalog.repository';
+import { DatasetVersionEntity } from './datasets/dataset-version.entity';
+import { DatasetEntity } from './datasets/dataset.entity';
 import { GrpcIngestionDatasets, IngestionDatasets } from './datasets/ingestion-datasets';
 import { type FeatureStoreConfig } from './feature-store.config';
-import { FeatureViewRepository, PostgresFeatureViewRepository } from './feature-views/feature-view.repository';
+import { FeatureViewRepository, TypeOrmFeatureViewRepository } from './feature-views/feature-view.repository';
+import { FeatureViewEntity } from './feature-views/feature-view.entity';
 import { FeatureViewsService } from './feature-views/feature-views.service';
 import { DatasetReader, ObjectStoreDatasetReader } from './materialisation/dataset-reader';
-import { FeatureStoresRepository, PostgresFeatureStoresRepository } from './materialisation/feature-stores.repository';
+import { FeatureStoresRepository, TypeOrmFeatureStoresRepository } from './materialisation/feature-stores.repository';
 import { IngestionEventsConsumer } from './materialisation/ingestion-events.consumer';
+import { MaterialisationEntity } from './materialisation/materialisation.entity';
 import { Materialiser } from './materialisation/materialiser.service';
+import { OfflineFeatureEntity } from './materialisation/offline-feature.entity';
+import { OnlineFeatureEntity } from './materialisation/online-feature.entity';
 import { FEATURE_STORE_MIGRATIONS } from './migrations/1770200000000-create-feature-store';
 import { HistoricalFeaturesService } from './serving/historical-features.service';
 import { OnlineFeaturesService } from './serving/online-features.service';
@@ -30,7 +36,7 @@ export class FeatureStoreModule {
       imports: [
         PersistenceModule.forService({
           url: config.DATABASE_URL,
-          entities: [],
+          entities: [DatasetEntity, DatasetVersionEntity, FeatureViewEntity, MaterialisationEntity, OfflineFeatureEntity, OnlineFeatureEntity],
           migrations: FEATURE_STORE_MIGRATIONS,
           applicationName: `flywheel-${SERVICE_NAME}`,
           statementTimeoutMs: config.GRPC_DEADLINE_MS,
@@ -40,9 +46,9 @@ export class FeatureStoreModule {
       ],
       controllers: [FeatureStoreGrpcController],
       providers: [
-        { provide: DatasetCatalogRepository, useClass: PostgresDatasetCatalogRepository },
-        { provide: FeatureViewRepository, useClass: PostgresFeatureViewRepository },
-        { provide: FeatureStoresRepository, useClass: PostgresFeatureStoresRepository },
+        { provide: DatasetCatalogRepository, useClass: TypeOrmDatasetCatalogRepository },
+        { provide: FeatureViewRepository, useClass: TypeOrmFeatureViewRepository },
+        { provide: FeatureStoresRepository, useClass: TypeOrmFeatureStoresRepository },
         { provide: DatasetReader, useClass: ObjectStoreDatasetReader },
         {
           provide: IngestionDatasets,

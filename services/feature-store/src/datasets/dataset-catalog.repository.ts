@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ingestionV1 } from '@flywheel/contracts';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Between, DataSource, type EntityManager, MoreThanOrEqual } from 'typeorm';
+import { DatasetVersionEntity } from './dataset-version.entity';
+import { DatasetEntity } from './dataset.entity';
 
 /** A committed dataset version as the feature store knows it from the ingestion event. */
 export interface DatasetVersionRecord {
@@ -16,7 +18,7 @@ export interface DatasetVersionRecord {
   readonly committedAt: Date | null;
 }
 
-/** Datasets and their versions, learnt from ingestion's events (port; Postgres below). */
+/** Datasets and their versions, learnt from ingestion's events (port; TypeORM below). */
 export abstract class DatasetCatalogRepository {
   abstract upsertDataset(manager: EntityManager, name: string, contract: ingestionV1.DataContract): Promise<void>;
   abstract findDataset(name: string): Promise<ingestionV1.DataContract | undefined>;
@@ -26,72 +28,58 @@ export abstract class DatasetCatalogRepository {
   abstract listVersions(dataset: string, from: number, to: number | null): Promise<DatasetVersionRecord[]>;
 }
 
-interface VersionRow {
-  dataset: string;
-  version: number;
-  object_key: string;
-  object_sha256: string;
-  content_type: string;
-  row_count: string;
-  contract: unknown;
-  event_id: string;
-  committed_at: Date | null;
+function toVersionRecord(entity: DatasetVersionEntity): DatasetVersionRecord {
+  return {
+    dataset: entity.dataset,
+    version: entity.version,
+    objectKey: entity.objectKey,
+    objectSha256: entity.objectSha256,
+    contentType: entity.contentType,
+    rowCount: entity.rowCount,
+    contract: ingestionV1.DataContract.fromPartial(entity.contract),
+    eventId: entity.eventId,
+    committedAt: entity.committedAt,
+  };
 }
 
 @Injectable()
-export class PostgresDatasetCatalogRepository extends DatasetCatalogRepository {
+export class TypeOrmDatasetCatalogRepository extends DatasetCatalogRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     super();
   }
 
   async upsertDataset(manager: EntityManager, name: string, contract: ingestionV1.DataContract): Promise<void> {
-    await manager.query(
-      `INSERT INTO datasets (name, contract, updated_at) VALUES ($1, $2, now())
-       ON CONFLICT (name) DO UPDATE SET contract = EXCLUDED.contract, updated_at = now()`,
-      [name, JSON.stringify(contract)],
-    );
+    await manager
+      .getRepository(DatasetEntity)
+      .createQueryBuilder()
+      .insert()
+      .values({ name, contract, updatedAt: () => 'now()' })
+      .orUpdate(['contract', 'updated_at'], ['name'])
+      .execute();
   }
 
   async findDataset(name: string): Promise<ingestionV1.DataContract | undefined> {
-    const rows: Array<{ contract: unknown }> = await this.dataSource.query(`SELECT contract FROM datasets WHERE name = $1`, [name]);
-    return rows.length ? ingestionV1.DataContract.fromPartial(rows[0].contract as ingestionV1.DataContract) : undefined;
+    const dataset = await this.dataSource.manager.getRepository(DatasetEntity).findOne({ where: { name } });
+    return dataset ? ingestionV1.DataContract.fromPartial(dataset.contract) : undefined;
   }
 
   async recordVersion(manager: EntityManager, record: DatasetVersionRecord): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO dataset_versions (dataset, version, object_key, object_sha256, content_type, row_count, contract, event_id, committed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (dataset, version) DO NOTHING RETURNING 1`,
-      [
-        record.dataset,
-        record.version,
-        record.objectKey,
-        record.objectSha256,
-        record.contentType,
-        record.rowCount,
-        JSON.stringify(record.contract),
-        record.eventId,
-        record.committedAt,
-      ],
-    );
-    return rows.length === 1;
+    const result = await manager
+      .getRepository(DatasetVersionEntity)
+      .createQueryBuilder()
+      .insert()
+      .values({ ...record })
+      .orIgnore()
+      .returning('version')
+      .execute();
+    return (result.raw as unknown[]).length === 1;
   }
 
   async listVersions(dataset: string, from: number, to: number | null): Promise<DatasetVersionRecord[]> {
-    const rows: VersionRow[] = await this.dataSource.query(
-      `SELECT * FROM dataset_versions WHERE dataset = $1 AND version >= $2 AND ($3::int IS NULL OR version <= $3) ORDER BY version`,
-      [dataset, from, to],
-    );
-    return rows.map((row) => ({
-      dataset: row.dataset,
-      version: row.version,
-      objectKey: row.object_key,
-      objectSha256: row.object_sha256,
-      contentType: row.content_type,
-      rowCount: Number(row.row_count),
-      contract: ingestionV1.DataContract.fromPartial(row.contract as ingestionV1.DataContract),
-      eventId: row.event_id,
-      committedAt: row.committed_at,
-    }));
+    const versions = await this.dataSource.manager.getRepository(DatasetVersionEntity).find({
+      where: { dataset, version: to === null ? MoreThanOrEqual(from) : Between(from, to) },
+      order: { version: 'ASC' },
+    });
+    return versions.map(toVersionRecord);
   }
 }

@@ -38,7 +38,7 @@ export class GrpcIngestionDatasets extends IngestionDatasets implements OnModule
     });
     try {
       const response = await this.client.getDataset({ name: dataset });
-      return response.dataset?.contract ?? undefined;
+      return response.dataset?.contract;
     } catch (error) {
       const code = (error as Partial<ServiceError>).code;
       if (code === GrpcCode.NOT_FOUND) return undefined;

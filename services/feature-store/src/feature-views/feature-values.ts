@@ -30,12 +30,12 @@ export function toProtoValue(value: StoredValue | undefined, type: commonV1.Colu
 }
 
 /** The plain value of a protobuf Value as it arrives from the gRPC loader (oneof flattened). */
-export function fromProtoValue(value: commonV1.Value | null | undefined): StoredValue {
-  if (value == null) return null;
-  if (value.numberValue != null) return value.numberValue;
-  if (value.stringValue != null) return value.stringValue;
-  if (value.boolValue != null) return value.boolValue;
-  if (value.timestampValue != null) return new Date(value.timestampValue).toISOString();
+export function fromProtoValue(value: commonV1.Value | undefined): StoredValue {
+  if (value === undefined) return null;
+  if (value.numberValue !== undefined) return value.numberValue;
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.timestampValue !== undefined) return new Date(value.timestampValue).toISOString();
   return null;
 }
 

@@ -1,6 +1,14 @@
 import { commonV1, featureStoreV1, ingestionV1 } from '@flywheel/contracts';
-import { GrpcStatus, InvalidArgumentException } from '@flywheel/platform';
-import { compileFeatureView, datasetSchemaOf, definitionHash, selectFeatures, validateFeatureView } from './feature-view';
+import { GrpcStatus, InvalidArgumentException, parseRequest } from '@flywheel/platform';
+import {
+  applyFeatureViewSchema,
+  compileFeatureView,
+  type DatasetSchema,
+  datasetSchemaOf,
+  definitionHash,
+  selectFeatures,
+  validateFeatureView,
+} from './feature-view';
 
 const { ColumnType } = commonV1;
 
@@ -33,6 +41,11 @@ function request(overrides: Partial<featureStoreV1.ApplyFeatureViewRequest> = {}
   });
 }
 
+/** What applying a request does: its shape parsed, then the draft checked against the dataset. */
+function validate(request: featureStoreV1.ApplyFeatureViewRequest, schema: DatasetSchema) {
+  return validateFeatureView(parseRequest(applyFeatureViewSchema, request), schema);
+}
+
 function violations(call: () => unknown): string[] {
   try {
     call();
@@ -46,7 +59,7 @@ function violations(call: () => unknown): string[] {
 
 describe('feature view definitions', () => {
   it('resolve feature types from their column or expression', () => {
-    const view = validateFeatureView(
+    const view = validate(
       request({
         features: [
           { name: 'amount', column: 'amount', type: 0, description: '' },
@@ -68,12 +81,12 @@ describe('feature view definitions', () => {
   });
 
   it('reject an expression outside the grammar with INVALID_ARGUMENT naming the feature', () => {
-    expect(violations(() => validateFeatureView(request({ features: [{ name: 'evil', expression: 'require(amount)', type: 0, description: '' }] }), dataset))).toEqual([
+    expect(violations(() => validate(request({ features: [{ name: 'evil', expression: 'require(amount)', type: 0, description: '' }] }), dataset))).toEqual([
       'features[0].expression: feature "evil": unknown function "require" (allowed: log, log1p, exp, sqrt, abs, min, max) at position 1',
     ]);
     expect(
       violations(() =>
-        validateFeatureView(
+        validate(
           request({
             features: [
               { name: 'ok', column: 'amount', type: 0, description: '' },
@@ -93,7 +106,7 @@ describe('feature view definitions', () => {
   it('report every problem with the view at once, each naming its field', () => {
     expect(
       violations(() =>
-        validateFeatureView(
+        validate(
           request({
             entityKey: 'nobody',
             eventTimeColumn: 'amount',
@@ -116,10 +129,10 @@ describe('feature view definitions', () => {
   });
 
   it('reject bad names, duplicates, a feature with both or neither source, and a non-positive TTL', () => {
-    expect(violations(() => validateFeatureView(request({ name: 'Bad Name' }), dataset))).toEqual(['name: must match [a-z][a-z0-9_-]{0,62}']);
+    expect(violations(() => validate(request({ name: 'Bad Name' }), dataset))).toEqual(['name: must match [a-z][a-z0-9_-]{0,62}']);
     expect(
       violations(() =>
-        validateFeatureView(
+        validate(
           request({
             features: [
               { name: 'x', column: 'amount', type: 0, description: '' },
@@ -130,25 +143,25 @@ describe('feature view definitions', () => {
         ),
       ),
     ).toEqual(['features[1].name: duplicate feature "x"']);
-    expect(violations(() => validateFeatureView(request({ features: [{ name: 'y', column: 'amount', expression: 'amount', type: 0, description: '' }] }), dataset))).toEqual([
+    expect(violations(() => validate(request({ features: [{ name: 'y', column: 'amount', expression: 'amount', type: 0, description: '' }] }), dataset))).toEqual([
       'features[0].source: set exactly one of column and expression',
     ]);
-    expect(violations(() => validateFeatureView(request({ features: [] }), dataset))).toEqual(['features: must list at least one feature']);
-    expect(violations(() => validateFeatureView(request({ onlineTtl: { seconds: 0, nanos: 0 } }), dataset))[0]).toMatch(/^onlineTtl: must be positive/);
+    expect(violations(() => validate(request({ features: [] }), dataset))).toEqual(['features: must list at least one feature']);
+    expect(violations(() => validate(request({ onlineTtl: { seconds: 0, nanos: 0 } }), dataset))[0]).toMatch(/^onlineTtl: must be positive/);
   });
 
   it('hash equal definitions equally and changed ones differently', () => {
-    const a = validateFeatureView(request(), dataset);
-    expect(definitionHash(a)).toBe(definitionHash(validateFeatureView(request(), dataset)));
-    expect(definitionHash(a)).not.toBe(definitionHash(validateFeatureView(request({ onlineTtl: { seconds: 1, nanos: 0 } }), dataset)));
+    const a = validate(request(), dataset);
+    expect(definitionHash(a)).toBe(definitionHash(validate(request(), dataset)));
+    expect(definitionHash(a)).not.toBe(definitionHash(validate(request({ onlineTtl: { seconds: 1, nanos: 0 } }), dataset)));
     expect(definitionHash(a)).not.toBe(
-      definitionHash(validateFeatureView(request({ features: [{ name: 'amount', column: 'score', type: 0, description: '' }] }), dataset)),
+      definitionHash(validate(request({ features: [{ name: 'amount', column: 'score', type: 0, description: '' }] }), dataset)),
     );
   });
 
   it('compute feature values of a record, instants as RFC 3339 and undefined results as null', () => {
     const view = compileFeatureView(
-      validateFeatureView(
+      validate(
         request({
           features: [
             { name: 'when', column: 'event_time', type: 0, description: '' },
@@ -164,7 +177,7 @@ describe('feature view definitions', () => {
   });
 
   it('select requested features and name an unknown one', () => {
-    const view = validateFeatureView(request(), dataset);
+    const view = validate(request(), dataset);
     expect(selectFeatures(view, []).map((f) => f.name)).toEqual(['amount', 'ratio']);
     expect(selectFeatures(view, ['ratio']).map((f) => f.name)).toEqual(['ratio']);
     expect(violations(() => selectFeatures(view, ['ratio', 'nope']))).toEqual(['features[1]: feature view "claim-features" has no feature "nope"']);

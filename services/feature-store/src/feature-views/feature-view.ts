@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { commonV1, durationToMillis, type featureStoreV1, type ingestionV1 } from '@flywheel/contracts';
-import { type FieldViolation, InvalidArgumentException, parseRequest } from '@flywheel/platform';
+import { commonV1, durationToMillis, type ingestionV1 } from '@flywheel/contracts';
+import { type FieldViolation, InvalidArgumentException } from '@flywheel/platform';
 import { type Cell, type StoredValues, toStoredValue } from './feature-values';
 import { type ColumnKind, evaluateExpression, type Expr, ExpressionError, parseExpression, typeOfExpression } from './expressions/expression';
 
@@ -53,21 +53,22 @@ export function datasetSchemaOf(name: string, contract: ingestionV1.DataContract
 }
 
 export const VIEW_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
+export const viewNameSchema = z.string().regex(VIEW_NAME_PATTERN, 'must match [a-z][a-z0-9_-]{0,62}');
 const FEATURE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
 const MAX_FEATURES = 200;
 const MAX_TTL_MS = 10 * 365 * 24 * 3600 * 1000;
 
 const durationSchema = z
   .object({ seconds: z.number(), nanos: z.number() })
-  .nullish()
-  .transform((d) => (d == null ? null : durationToMillis(d)))
+  .optional()
+  .transform((d) => (d === undefined ? null : durationToMillis(d)))
   .refine((ms) => ms === null || (ms > 0 && ms <= MAX_TTL_MS), 'must be positive and at most 10 years (unset: never expires)');
 
 const featureSchema = z
   .object({
     name: z.string().regex(FEATURE_NAME_PATTERN, 'must match [a-z][a-z0-9_]{0,62}'),
-    column: z.string().nullish(),
-    expression: z.string().nullish(),
+    column: z.string().optional(),
+    expression: z.string().optional(),
     type: z.number().int(),
     description: z.string().max(1000, 'must be at most 1000 characters').default(''),
   })
@@ -75,38 +76,36 @@ const featureSchema = z
     if (!f.column === !f.expression) ctx.addIssue({ code: 'custom', path: ['source'], message: 'set exactly one of column and expression' });
   });
 
-const applySchema = z.object({
-  name: z.string().regex(VIEW_NAME_PATTERN, 'must match [a-z][a-z0-9_-]{0,62}'),
-  dataset: z.string().regex(VIEW_NAME_PATTERN, 'must match [a-z][a-z0-9_-]{0,62}'),
-  entityKey: z.string().min(1, 'is required'),
-  eventTimeColumn: z.string().min(1, 'is required'),
-  features: z.array(featureSchema).min(1, 'must list at least one feature').max(MAX_FEATURES, `must list at most ${MAX_FEATURES} features`),
-  onlineTtl: durationSchema,
-  description: z.string().max(2000, 'must be at most 2000 characters').default(''),
-});
+/** An ApplyFeatureViewRequest's shape (names, counts, TTL), checked before the dataset is looked up. */
+export const applyFeatureViewSchema = z
+  .object({
+    name: viewNameSchema,
+    dataset: viewNameSchema,
+    entityKey: z.string().min(1, 'is required'),
+    eventTimeColumn: z.string().min(1, 'is required'),
+    features: z.array(featureSchema).min(1, 'must list at least one feature').max(MAX_FEATURES, `must list at most ${MAX_FEATURES} features`),
+    onlineTtl: durationSchema,
+    description: z.string().max(2000, 'must be at most 2000 characters').default(''),
+  })
+  .superRefine((view, ctx) => {
+    const seen = new Set<string>();
+    view.features.forEach((f, i) => {
+      if (seen.has(f.name)) ctx.addIssue({ code: 'custom', path: ['features', i, 'name'], message: `duplicate feature "${f.name}"` });
+      seen.add(f.name);
+    });
+  });
+
+/** A view as a caller asked for it, before it is checked against its dataset. */
+export type FeatureViewDraft = z.output<typeof applyFeatureViewSchema>;
 
 const NUMERIC_TYPES = new Set<ColumnType>([ColumnType.COLUMN_TYPE_DOUBLE, ColumnType.COLUMN_TYPE_INTEGER]);
-
-/** Checks the shape of a request (names, counts, TTL) before the dataset is looked up. */
-export function parseApplyRequest(request: featureStoreV1.ApplyFeatureViewRequest): z.output<typeof applySchema> {
-  const parsed = parseRequest(applySchema, request);
-  const seen = new Set<string>();
-  const violations: FieldViolation[] = [];
-  parsed.features.forEach((f, i) => {
-    if (seen.has(f.name)) violations.push({ field: `features[${i}].name`, reason: `duplicate feature "${f.name}"` });
-    seen.add(f.name);
-  });
-  if (violations.length) throw new InvalidArgumentException(violations);
-  return parsed;
-}
 
 /**
  * Validates a view against its dataset's contract and returns its definition, feature types
  * resolved (an unspecified type is inferred from the column or expression). Every problem is
  * reported at once, each naming its field and feature.
  */
-export function validateFeatureView(request: featureStoreV1.ApplyFeatureViewRequest, dataset: DatasetSchema): FeatureViewDefinition {
-  const parsed = parseApplyRequest(request);
+export function validateFeatureView(parsed: FeatureViewDraft, dataset: DatasetSchema): FeatureViewDefinition {
   const violations: FieldViolation[] = [];
   const entityType = dataset.columns.get(parsed.entityKey);
   if (entityType === undefined) {
@@ -228,30 +227,9 @@ export function compileFeatureView(definition: FeatureViewDefinition): CompiledF
   };
 }
 
-/** The protobuf FeatureView of a stored revision. */
-export function toProtoFeatureView(view: FeatureViewRevision): featureStoreV1.FeatureView {
-  return {
-    name: view.name,
-    dataset: view.dataset,
-    entityKey: view.entityKey,
-    eventTimeColumn: view.eventTimeColumn,
-    features: view.features.map((f) => ({
-      name: f.name,
-      ...('column' in f.source ? { column: f.source.column } : { expression: f.source.expression }),
-      type: f.type,
-      description: f.description,
-    })),
-    onlineTtl: view.onlineTtlMs === null ? undefined : { seconds: Math.trunc(view.onlineTtlMs / 1000), nanos: Math.round((view.onlineTtlMs % 1000) * 1e6) },
-    revision: view.revision,
-    description: view.description,
-    applyTime: view.applyTime,
-    materialisedDatasetVersion: view.materialisedDatasetVersion,
-  };
-}
-
 /** Feature names requested by a call: all of the view's when empty; an unknown one is named. */
-export function selectFeatures(view: FeatureViewDefinition, requested: readonly string[] | null | undefined, field = 'features'): FeatureDefinition[] {
-  if (!requested || requested.length === 0) return [...view.features];
+export function selectFeatures(view: FeatureViewDefinition, requested: readonly string[], field = 'features'): FeatureDefinition[] {
+  if (requested.length === 0) return [...view.features];
   const byName = new Map(view.features.map((f) => [f.name, f]));
   const violations: FieldViolation[] = [];
   const selected: FeatureDefinition[] = [];

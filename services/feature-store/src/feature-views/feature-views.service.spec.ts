@@ -5,7 +5,10 @@ import { GrpcStatus, ManualClock } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets/dataset-catalog.repository';
 import { IngestionDatasets } from '../datasets/ingestion-datasets';
+import { FeatureStoreGrpcController } from '../api/feature-store.grpc-controller';
 import { type Materialiser } from '../materialisation/materialiser.service';
+import { type HistoricalFeaturesService } from '../serving/historical-features.service';
+import { type OnlineFeaturesService } from '../serving/online-features.service';
 import { type FeatureViewRevision } from './feature-view';
 import { FeatureViewException } from './feature-view.exception';
 import { FeatureViewRepository } from './feature-view.repository';
@@ -30,10 +33,10 @@ class MemoryViews extends FeatureViewRepository {
   async revision(name: string, revision: number): Promise<FeatureViewRevision | undefined> {
     return this.rows.find((v) => v.name === name && v.revision === revision);
   }
-  async list(dataset: string | null, after: string | null, limit: number): Promise<FeatureViewRevision[]> {
-    const names = [...new Set(this.rows.map((v) => v.name))].sort().filter((n) => after === null || n > after);
+  async list(dataset: string | undefined, after: string | undefined, limit: number): Promise<FeatureViewRevision[]> {
+    const names = [...new Set(this.rows.map((v) => v.name))].sort().filter((n) => after === undefined || n > after);
     const current = await Promise.all(names.map((n) => this.current(n)));
-    return (current as FeatureViewRevision[]).filter((v) => dataset === null || v.dataset === dataset).slice(0, limit);
+    return (current as FeatureViewRevision[]).filter((v) => dataset === undefined || v.dataset === dataset).slice(0, limit);
   }
   async currentForDataset(): Promise<FeatureViewRevision[]> {
     return [];
@@ -83,7 +86,9 @@ function setup(remote: Record<string, ingestionV1.DataContract> = {}) {
   } as unknown as EventPublisher;
   const transactions = { run: <T>(work: (m: EntityManager) => Promise<T>) => work({} as EntityManager) } as unknown as TransactionRunner;
   const service = new FeatureViewsService(views, catalog, ingestion, materialiser, publisher, transactions, new ManualClock('2025-06-01T00:00:00Z'));
-  return { service, catalog, ingestion, backfills, published };
+  // Through the controller: the requests and responses on the wire are what these tests check.
+  const controller = new FeatureStoreGrpcController(service, {} as OnlineFeaturesService, {} as HistoricalFeaturesService);
+  return { controller, catalog, ingestion, backfills, published };
 }
 
 const request = (expression = 'log1p(amount)') =>
@@ -97,39 +102,39 @@ const request = (expression = 'log1p(amount)') =>
 
 describe('applying feature views', () => {
   it('creates revision 1, leaves an identical definition alone and makes revision 2 of a changed one', async () => {
-    const { service, catalog, backfills, published } = setup();
+    const { controller, catalog, backfills, published } = setup();
     await catalog.upsertDataset({} as EntityManager, 'claims', contract);
-    expect(await service.apply(request())).toMatchObject({ changed: true, featureView: { revision: 1, applyTime: new Date('2025-06-01T00:00:00Z') } });
-    expect(await service.apply(request())).toMatchObject({ changed: false, featureView: { revision: 1 } });
-    expect(await service.apply(request('abs(amount)'))).toMatchObject({ changed: true, featureView: { revision: 2 } });
+    expect(await controller.applyFeatureView(request())).toMatchObject({ changed: true, featureView: { revision: 1, applyTime: new Date('2025-06-01T00:00:00Z') } });
+    expect(await controller.applyFeatureView(request())).toMatchObject({ changed: false, featureView: { revision: 1 } });
+    expect(await controller.applyFeatureView(request('abs(amount)'))).toMatchObject({ changed: true, featureView: { revision: 2 } });
     expect(backfills).toEqual(['claim-features', 'claim-features']);
     expect(published.map((p) => [p.type, p.data.featureView?.revision])).toEqual([
       [FeatureViewAppliedEvent.typeName, 1],
       [FeatureViewAppliedEvent.typeName, 2],
     ]);
-    expect((await service.get({ name: 'claim-features', revision: 1 })).featureView?.features[0].expression).toBe('log1p(amount)');
+    expect((await controller.getFeatureView({ name: 'claim-features', revision: 1 })).featureView?.features[0].expression).toBe('log1p(amount)');
   });
 
   it('asks ingestion for a dataset it has not heard of, and refuses one nobody knows', async () => {
-    const { service, catalog, ingestion } = setup({ claims: contract });
-    expect((await service.apply(request())).changed).toBe(true);
+    const { controller, catalog, ingestion } = setup({ claims: contract });
+    expect((await controller.applyFeatureView(request())).changed).toBe(true);
     expect(ingestion.asked).toEqual(['claims']);
     expect(catalog.datasets.get('claims')).toEqual(contract);
 
-    const refused = await service.apply({ ...request(), dataset: 'payments' }).catch((e: unknown) => e);
+    const refused = await controller.applyFeatureView({ ...request(), dataset: 'payments' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(FeatureViewException);
     expect((refused as FeatureViewException).grpcStatus()).toBe(GrpcStatus.FAILED_PRECONDITION);
     expect((refused as FeatureViewException).message).toBe('dataset "payments" is not registered');
   });
 
   it('pages through views by name', async () => {
-    const { service, catalog } = setup();
+    const { controller, catalog } = setup();
     await catalog.upsertDataset({} as EntityManager, 'claims', contract);
-    for (const name of ['c', 'a', 'b']) await service.apply({ ...request(), name });
-    const first = await service.list({ dataset: '', page: { pageSize: 2, pageToken: '' } });
+    for (const name of ['c', 'a', 'b']) await controller.applyFeatureView({ ...request(), name });
+    const first = await controller.listFeatureViews({ dataset: '', page: { pageSize: 2, pageToken: '' } });
     expect(first.featureViews.map((v) => v.name)).toEqual(['a', 'b']);
-    const second = await service.list({ dataset: '', page: { pageSize: 2, pageToken: first.page!.nextPageToken } });
+    const second = await controller.listFeatureViews({ dataset: '', page: { pageSize: 2, pageToken: first.page!.nextPageToken } });
     expect(second).toMatchObject({ featureViews: [{ name: 'c' }], page: { nextPageToken: '' } });
-    await expect(service.list({ dataset: '', page: { pageSize: 2, pageToken: 'forged' } })).rejects.toThrow('page.page_token: is not a token from a previous page of this list');
+    await expect(controller.listFeatureViews({ dataset: '', page: { pageSize: 2, pageToken: 'forged' } })).rejects.toThrow('page.page_token: is not a token from a previous page of this list');
   });
 });

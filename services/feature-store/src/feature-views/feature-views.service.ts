@@ -1,23 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FeatureViewAppliedEvent, type featureStoreV1, type ingestionV1 } from '@flywheel/contracts';
+import { FeatureViewAppliedEvent, type ingestionV1 } from '@flywheel/contracts';
 import { EventPublisher } from '@flywheel/messaging';
-import { Clock, currentCaller, invalidArgument, isStringCursor, pageOf, readPage } from '@flywheel/platform';
+import { Clock, currentCaller, type Page, pageOf, type PageResponseLike } from '@flywheel/platform';
 import { TransactionRunner } from '@flywheel/persistence';
 import { DatasetCatalogRepository } from '../datasets/dataset-catalog.repository';
 import { IngestionDatasets } from '../datasets/ingestion-datasets';
 import { Materialiser } from '../materialisation/materialiser.service';
-import {
-  datasetSchemaOf,
-  definitionHash,
-  type FeatureViewRevision,
-  parseApplyRequest,
-  toProtoFeatureView,
-  validateFeatureView,
-  VIEW_NAME_PATTERN,
-} from './feature-view';
+import { datasetSchemaOf, definitionHash, type FeatureViewDraft, type FeatureViewRevision, validateFeatureView } from './feature-view';
 import { FeatureViewException, FeatureViewExceptionCode, featureViewNotFound } from './feature-view.exception';
+import { toProtoFeatureView } from './feature-view.mapper';
 import { FeatureViewRepository } from './feature-view.repository';
 
+/** What an apply did: the current revision, and whether this call created it. */
+export interface AppliedFeatureView {
+  readonly view: FeatureViewRevision;
+  readonly changed: boolean;
+}
+
+export interface FeatureViewPage {
+  readonly views: FeatureViewRevision[];
+  readonly page: PageResponseLike;
+}
 
 @Injectable()
 export class FeatureViewsService {
@@ -35,13 +38,12 @@ export class FeatureViewsService {
    * Creates the view or a new revision when its definition changed; an identical definition
    * changes nothing. A new revision is then backfilled from the dataset versions already known.
    */
-  async apply(request: featureStoreV1.ApplyFeatureViewRequest): Promise<featureStoreV1.ApplyFeatureViewResponse> {
-    const { dataset } = parseApplyRequest(request);
-    const contract = await this.datasetContract(dataset);
-    const definition = validateFeatureView(request, datasetSchemaOf(dataset, contract));
+  async apply(draft: FeatureViewDraft): Promise<AppliedFeatureView> {
+    const contract = await this.datasetContract(draft.dataset);
+    const definition = validateFeatureView(draft, datasetSchemaOf(draft.dataset, contract));
     const hash = definitionHash(definition);
     const caller = currentCaller();
-    const { view, changed } = await this.transactions.run(async (manager) => {
+    const applied = await this.transactions.run(async (manager): Promise<AppliedFeatureView> => {
       await this.views.lock(manager, definition.name);
       const current = await this.views.current(definition.name, manager);
       if (current && current.definitionHash === hash) return { view: current, changed: false };
@@ -61,25 +63,19 @@ export class FeatureViewsService {
       );
       return { view: next, changed: true };
     });
-    if (changed) void this.materialiser.scheduleBackfill(view.name);
-    return { featureView: toProtoFeatureView(view), changed };
+    if (applied.changed) void this.materialiser.scheduleBackfill(applied.view.name);
+    return applied;
   }
 
-  async get(request: featureStoreV1.GetFeatureViewRequest): Promise<featureStoreV1.GetFeatureViewResponse> {
-    return { featureView: toProtoFeatureView(await this.require(request.name, request.revision)) };
-  }
-
-  async list(request: featureStoreV1.ListFeatureViewsRequest): Promise<featureStoreV1.ListFeatureViewsResponse> {
-    const page = readPage(request.page, isStringCursor);
-    const views = await this.views.list(request.dataset || null, page.after ?? null, page.size + 1);
+  /** Current revisions by name, over one dataset or all. */
+  async list(dataset: string | undefined, page: Page<string>): Promise<FeatureViewPage> {
+    const views = await this.views.list(dataset, page.after, page.size + 1);
     const listed = pageOf(views, page, (last) => last.name);
-    return { featureViews: listed.items.map(toProtoFeatureView), page: listed.page };
+    return { views: listed.items, page: listed.page };
   }
 
   /** A revision (0: the current one), or NOT_FOUND. */
-  async require(name: string, revision = 0, fields = { name: 'name', revision: 'revision' }): Promise<FeatureViewRevision> {
-    if (!VIEW_NAME_PATTERN.test(name ?? '')) throw invalidArgument(fields.name, 'must match [a-z][a-z0-9_-]{0,62}');
-    if (!Number.isInteger(revision) || revision < 0) throw invalidArgument(fields.revision, 'must be 0 (current) or a revision number');
+  async require(name: string, revision = 0): Promise<FeatureViewRevision> {
     const view = revision > 0 ? await this.views.revision(name, revision) : await this.views.current(name);
     if (!view) throw featureViewNotFound(name, revision);
     return view;

@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { queryRows } from '@flywheel/persistence';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import { type StoredValues } from '../feature-views/feature-values';
 import { type FeatureRecord } from '../serving/point-in-time';
+import { MaterialisationEntity } from './materialisation.entity';
+import { OfflineFeatureEntity } from './offline-feature.entity';
+import { OnlineFeatureEntity } from './online-feature.entity';
 
 export interface MaterialisationStats {
   readonly rowCount: number;
@@ -19,7 +23,7 @@ export interface OnlineRecord {
   readonly values: StoredValues;
 }
 
-/** The offline and online stores and the materialisation ledger (port; Postgres below). */
+/** The offline and online stores and the materialisation ledger (port; TypeORM below). */
 export abstract class FeatureStoresRepository {
   /**
    * Claims (view revision, dataset version) in the caller's transaction. False: it was
@@ -40,7 +44,8 @@ export abstract class FeatureStoresRepository {
   abstract readHistory(view: string, revision: number, bounds: ReadonlyMap<string, Date>): Promise<FeatureRecord[]>;
 }
 
-// Rows per statement: large enough to amortise round trips, small enough for one JSON parameter.
+// Rows per statement: large enough to amortise round trips, few enough that one INSERT's
+// parameters (seven per row) stay under PostgreSQL's limit of 65535.
 const CHUNK = 5000;
 
 function chunks<T>(items: readonly T[], size = CHUNK): T[][] {
@@ -55,7 +60,7 @@ function recordsJson(records: readonly FeatureRecord[]): string {
   );
 }
 
-interface RecordRow {
+interface HistoryRow {
   entity_key: string;
   event_time: Date;
   dataset_version: number;
@@ -64,52 +69,65 @@ interface RecordRow {
 }
 
 @Injectable()
-export class PostgresFeatureStoresRepository extends FeatureStoresRepository {
+export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     super();
   }
 
   async claim(manager: EntityManager, view: string, revision: number, datasetVersion: number): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `INSERT INTO materialisations (feature_view, revision, dataset_version) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING 1`,
-      [view, revision, datasetVersion],
-    );
-    return rows.length === 1;
+    const result = await manager
+      .getRepository(MaterialisationEntity)
+      .createQueryBuilder()
+      .insert()
+      .values({ featureView: view, revision, datasetVersion })
+      .orIgnore()
+      .returning('dataset_version')
+      .execute();
+    return (result.raw as unknown[]).length === 1;
   }
 
   async complete(manager: EntityManager, view: string, revision: number, datasetVersion: number, stats: MaterialisationStats): Promise<void> {
-    await manager.query(
-      `UPDATE materialisations SET row_count = $4, entity_count = $5, skipped_rows = $6, snapshot_key = $7, snapshot_sha256 = $8,
-         event_time_start = $9, event_time_end = $10, materialised_at = now()
-       WHERE feature_view = $1 AND revision = $2 AND dataset_version = $3`,
-      [view, revision, datasetVersion, stats.rowCount, stats.entityCount, stats.skippedRows, stats.snapshotKey, stats.snapshotSha256, stats.eventTimeStart, stats.eventTimeEnd],
-    );
+    await manager
+      .getRepository(MaterialisationEntity)
+      .update({ featureView: view, revision, datasetVersion }, { ...stats, materialisedAt: () => 'now()' });
   }
 
   async materialisedVersions(view: string, revision: number): Promise<number[]> {
-    const rows: Array<{ dataset_version: number }> = await this.dataSource.query(
-      `SELECT dataset_version FROM materialisations WHERE feature_view = $1 AND revision = $2 ORDER BY dataset_version`,
-      [view, revision],
-    );
-    return rows.map((r) => r.dataset_version);
+    const done = await this.dataSource.manager.getRepository(MaterialisationEntity).find({
+      select: { datasetVersion: true },
+      where: { featureView: view, revision },
+      order: { datasetVersion: 'ASC' },
+    });
+    return done.map((m) => m.datasetVersion);
   }
 
   async appendOffline(manager: EntityManager, view: string, revision: number, records: readonly FeatureRecord[]): Promise<void> {
     for (const chunk of chunks(records)) {
-      await manager.query(
-        `INSERT INTO offline_features (feature_view, revision, dataset_version, row_index, entity_key, event_time, "values")
-         SELECT $1, $2, x.v, x.r, x.e, x.t, x.val
-         FROM jsonb_to_recordset($3::jsonb) AS x(e text, t timestamptz, v integer, r integer, val jsonb)
-         ON CONFLICT DO NOTHING`,
-        [view, revision, recordsJson(chunk)],
-      );
+      await manager
+        .getRepository(OfflineFeatureEntity)
+        .createQueryBuilder()
+        .insert()
+        .values(
+          chunk.map((r) => ({
+            featureView: view,
+            revision,
+            datasetVersion: r.datasetVersion,
+            rowIndex: r.rowIndex,
+            entityKey: r.entityKey,
+            eventTime: r.eventTime,
+            values: r.values,
+          })),
+        )
+        .orIgnore()
+        .execute();
     }
   }
 
   async upsertOnline(manager: EntityManager, view: string, revision: number, records: readonly FeatureRecord[]): Promise<void> {
     for (const chunk of chunks(records)) {
-      await manager.query(
+      // Raw: the conditional `ON CONFLICT … DO UPDATE … WHERE` (older records lose) has no builder form.
+      await queryRows(
+        manager,
         `INSERT INTO online_features AS o (feature_view, revision, entity_key, event_time, dataset_version, row_index, "values", updated_at)
          SELECT $1, $2, x.e, x.t, x.v, x.r, x.val, now()
          FROM jsonb_to_recordset($3::jsonb) AS x(e text, t timestamptz, v integer, r integer, val jsonb)
@@ -123,18 +141,19 @@ export class PostgresFeatureStoresRepository extends FeatureStoresRepository {
   }
 
   async readOnline(view: string, revision: number, entityKeys: readonly string[]): Promise<Map<string, OnlineRecord>> {
-    const rows: RecordRow[] = await this.dataSource.query(
-      `SELECT entity_key, event_time, "values" FROM online_features
-       WHERE feature_view = $1 AND revision = $2 AND entity_key = ANY($3::text[])`,
-      [view, revision, [...new Set(entityKeys)]],
-    );
-    return new Map(rows.map((r) => [r.entity_key, { entityKey: r.entity_key, eventTime: r.event_time, values: r.values }]));
+    const stored = await this.dataSource.manager.getRepository(OnlineFeatureEntity).find({
+      select: { entityKey: true, eventTime: true, values: true },
+      where: { featureView: view, revision, entityKey: In([...new Set(entityKeys)]) },
+    });
+    return new Map(stored.map((r) => [r.entityKey, { entityKey: r.entityKey, eventTime: r.eventTime, values: r.values }]));
   }
 
   async readHistory(view: string, revision: number, bounds: ReadonlyMap<string, Date>): Promise<FeatureRecord[]> {
     const out: FeatureRecord[] = [];
     for (const chunk of chunks([...bounds.entries()], 1000)) {
-      const rows: RecordRow[] = await this.dataSource.query(
+      // Raw: a join against the (entity, bound) pairs sent as one jsonb set; the builder has no such source.
+      const rows = await queryRows<HistoryRow>(
+        this.dataSource.manager,
         `SELECT o.entity_key, o.event_time, o.dataset_version, o.row_index, o."values"
          FROM jsonb_to_recordset($3::jsonb) AS s(e text, t timestamptz)
          JOIN offline_features o ON o.feature_view = $1 AND o.revision = $2 AND o.entity_key = s.e AND o.event_time <= s.t`,

@@ -184,9 +184,9 @@ export class Materialiser implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Catches up after a restart: versions that arrived while a backfill was interrupted. */
   async onApplicationBootstrap(): Promise<void> {
-    let after: string | null = null;
+    let after: string | undefined;
     for (;;) {
-      const page = await this.views.list(null, after, 500);
+      const page = await this.views.list(undefined, after, 500);
       for (const view of page) void this.scheduleBackfill(view.name);
       if (page.length < 500) break;
       after = page[page.length - 1].name;

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { commonV1, type featureStoreV1 } from '@flywheel/contracts';
+import { commonV1 } from '@flywheel/contracts';
 import { type CsvCell, formatCsv } from '@flywheel/ml';
 import { type FieldViolation, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
 import { ObjectStore, sha256Hex, trainingSetKey } from '@flywheel/storage';
 import { DatasetCatalogRepository } from '../datasets/dataset-catalog.repository';
-import { entityKeyOf, fromProtoValue, type StoredValue, toStoredValue } from '../feature-views/feature-values';
+import { entityKeyOf, type StoredValue, toStoredValue } from '../feature-views/feature-values';
 import { type FeatureViewRevision, selectFeatures } from '../feature-views/feature-view';
 import { FeatureViewsService } from '../feature-views/feature-views.service';
 import { DatasetReader } from '../materialisation/dataset-reader';
@@ -13,10 +13,52 @@ import { pointInTimeJoin, type SpineRow } from './point-in-time';
 import { ServingException, ServingExceptionCode } from './serving.exception';
 import { inferColumnType, type ProfiledColumn, profileColumns } from './training-set-profile';
 
-export const MAX_ENTITY_ROWS = 100_000;
 export const MAX_DATASET_SPINE_ROWS = 1_000_000;
 export const TRAINING_SET_CONTENT_TYPE = 'text/csv';
 const { ColumnType } = commonV1;
+
+/** A spine row given by the caller, with the extra columns to carry into the set. */
+export interface EntitySpineRow {
+  readonly entityKey: string;
+  readonly timestamp: Date;
+  readonly extra: Readonly<Record<string, StoredValue>>;
+}
+
+/** Where a training set's rows come from: the caller's rows, or the view's own dataset. */
+export type TrainingSetSpine =
+  | { readonly kind: 'entities'; readonly rows: readonly EntitySpineRow[] }
+  | {
+      readonly kind: 'dataset';
+      /** 0: the first version. */
+      readonly versionFrom: number;
+      /** 0: the newest materialised version. */
+      readonly versionTo: number;
+      /** Event times in [start, end); undefined bounds are open. */
+      readonly eventTimeStart: Date | undefined;
+      readonly eventTimeEnd: Date | undefined;
+      readonly extraColumns: readonly string[];
+    };
+
+export interface TrainingSetQuery {
+  readonly featureView: string;
+  /** 0: the current revision. */
+  readonly revision: number;
+  /** Empty: every feature of the view. */
+  readonly features: readonly string[];
+  readonly spine: TrainingSetSpine;
+}
+
+/** A training set written to the object store, with what it was built from. */
+export interface TrainingSet {
+  readonly object: { readonly key: string; readonly sha256: string; readonly sizeBytes: number; readonly contentType: string };
+  readonly rowCount: number;
+  readonly columns: readonly string[];
+  readonly revision: number;
+  readonly dataset: string;
+  readonly versionFrom: number;
+  readonly versionTo: number;
+  readonly profile: commonV1.DataProfile;
+}
 
 interface Spine {
   readonly rows: SpineRow[];
@@ -43,17 +85,12 @@ export class HistoricalFeaturesService {
     @Inject(ObjectStore) private readonly objects: ObjectStore,
   ) {}
 
-  async get(request: featureStoreV1.GetHistoricalFeaturesRequest): Promise<featureStoreV1.GetHistoricalFeaturesResponse> {
-    const view = await this.featureViews.require(request.featureView, request.featureViewRevision ?? 0, {
-      name: 'featureView',
-      revision: 'featureViewRevision',
-    });
-    const features = selectFeatures(view, request.features);
+  async get(query: TrainingSetQuery): Promise<TrainingSet> {
+    const view = await this.featureViews.require(query.featureView, query.revision);
+    const features = selectFeatures(view, query.features);
     const materialised = await this.stores.materialisedVersions(view.name, view.revision);
-    let spine: Spine;
-    if (request.entityRows != null) spine = this.entityRowSpine(request.entityRows, materialised);
-    else if (request.datasetSpine != null) spine = await this.datasetSpine(view, request.datasetSpine, materialised);
-    else throw invalidArgument('spine', 'set entityRows or datasetSpine');
+    const spine =
+      query.spine.kind === 'entities' ? this.entityRowSpine(query.spine.rows, materialised) : await this.datasetSpine(view, query.spine, materialised);
 
     const reserved = new Map<string, string>([
       [view.entityKey, 'the entity key column'],
@@ -62,7 +99,7 @@ export class HistoricalFeaturesService {
     ]);
     const clashes: FieldViolation[] = spine.extraColumns
       .filter((c) => reserved.has(c))
-      .map((c) => ({ field: request.entityRows != null ? 'entityRows.rows.extra' : 'datasetSpine.extraColumns', reason: `column "${c}" clashes with ${reserved.get(c)}` }));
+      .map((c) => ({ field: query.spine.kind === 'entities' ? 'entityRows.rows.extra' : 'datasetSpine.extraColumns', reason: `column "${c}" clashes with ${reserved.get(c)}` }));
     if (clashes.length) throw new InvalidArgumentException(clashes);
 
     const bounds = new Map<string, Date>();
@@ -99,62 +136,48 @@ export class HistoricalFeaturesService {
       ...features.map((f, j) => ({ name: f.name, type: f.type, values: featureValues[j] })),
     ];
     return {
-      trainingSet: { key: put.key, sha256: put.sha256, sizeBytes: put.size, contentType: TRAINING_SET_CONTENT_TYPE },
+      object: { key: put.key, sha256: put.sha256, sizeBytes: put.size, contentType: TRAINING_SET_CONTENT_TYPE },
       rowCount: spine.rows.length,
       columns,
-      featureViewRevision: view.revision,
+      revision: view.revision,
       dataset: view.dataset,
-      datasetVersionFrom: spine.versionFrom,
-      datasetVersionTo: spine.versionTo,
+      versionFrom: spine.versionFrom,
+      versionTo: spine.versionTo,
       profile: profileColumns(spine.rows.length, profiled),
     };
   }
 
-  private entityRowSpine(entityRows: featureStoreV1.EntityRows, materialised: readonly number[]): Spine {
-    const input = entityRows.rows ?? [];
-    if (input.length === 0) throw invalidArgument('entityRows.rows', 'must list at least one row');
-    if (input.length > MAX_ENTITY_ROWS) {
-      throw invalidArgument('entityRows.rows', `must list at most ${MAX_ENTITY_ROWS} rows (larger spines come from a dataset), got ${input.length}`);
-    }
-    const violations: FieldViolation[] = [];
+  private entityRowSpine(input: readonly EntitySpineRow[], materialised: readonly number[]): Spine {
     const extraColumns: string[] = [];
     const seen = new Set<string>();
     for (const row of input) {
-      for (const name of Object.keys(row.extra?.values ?? {})) {
+      for (const name of Object.keys(row.extra)) {
         if (!seen.has(name)) extraColumns.push(name);
         seen.add(name);
       }
     }
-    const rows: SpineRow[] = [];
-    const extras: StoredValue[][] = [];
-    input.forEach((row, i) => {
-      if (!row.entityKey) violations.push({ field: `entityRows.rows[${i}].entityKey`, reason: 'is required' });
-      const timestamp = row.timestamp == null ? null : new Date(row.timestamp);
-      if (!timestamp || Number.isNaN(timestamp.getTime())) violations.push({ field: `entityRows.rows[${i}].timestamp`, reason: 'is required' });
-      if (violations.length >= 20 || !row.entityKey || !timestamp) return;
-      rows.push({ entityKey: row.entityKey, timestamp });
-      const values = row.extra?.values ?? {};
-      extras.push(extraColumns.map((name) => fromProtoValue(values[name])));
-    });
-    if (violations.length) throw new InvalidArgumentException(violations);
     return {
-      rows,
+      rows: input.map((row) => ({ entityKey: row.entityKey, timestamp: row.timestamp })),
       extraColumns,
-      extras,
+      extras: input.map((row) => extraColumns.map((name) => row.extra[name] ?? null)),
       versionFrom: materialised.length ? materialised[0] : 0,
       versionTo: materialised.length ? materialised[materialised.length - 1] : 0,
     };
   }
 
-  private async datasetSpine(view: FeatureViewRevision, spec: featureStoreV1.DatasetSpine, materialised: readonly number[]): Promise<Spine> {
+  private async datasetSpine(
+    view: FeatureViewRevision,
+    spec: Extract<TrainingSetSpine, { kind: 'dataset' }>,
+    materialised: readonly number[],
+  ): Promise<Spine> {
     const done = new Set(materialised);
     const newest = materialised.length ? materialised[materialised.length - 1] : 0;
-    const from = spec.datasetVersionFrom || 1;
-    const to = spec.datasetVersionTo || newest;
-    if (from < 1) throw invalidArgument('datasetSpine.datasetVersionFrom', 'must be 0 (the first) or a version number');
+    const from = spec.versionFrom || 1;
+    const to = spec.versionTo || newest;
     if (to === 0) {
       throw new ServingException(`feature view "${view.name}" revision ${view.revision} has not materialised any dataset version yet`, ServingExceptionCode.NOT_MATERIALISED);
     }
+    // Here rather than in the request schema: an unset datasetVersionTo means the newest version materialised.
     if (from > to) throw invalidArgument('datasetSpine.datasetVersionFrom', `must be at most datasetVersionTo (${to})`);
     const versions = await this.catalog.listVersions(view.dataset, from, to);
     const missing = versions.filter((v) => !done.has(v.version)).map((v) => v.version);
@@ -167,14 +190,14 @@ export class HistoricalFeaturesService {
     }
     const contract = versions[versions.length - 1].contract;
     const known = new Set((contract.columns ?? []).map((c) => c.name));
-    const extraColumns = spec.extraColumns ?? [];
+    const extraColumns = spec.extraColumns;
     const unknown: FieldViolation[] = extraColumns
       .map((name, i) => ({ name, i }))
       .filter(({ name }) => !known.has(name))
       .map(({ name, i }) => ({ field: `datasetSpine.extraColumns[${i}]`, reason: `dataset "${view.dataset}" has no column "${name}"` }));
     if (unknown.length) throw new InvalidArgumentException(unknown);
-    const start = spec.eventTimeRange?.start == null ? null : new Date(spec.eventTimeRange.start).getTime();
-    const end = spec.eventTimeRange?.end == null ? null : new Date(spec.eventTimeRange.end).getTime();
+    const start = spec.eventTimeStart?.getTime() ?? null;
+    const end = spec.eventTimeEnd?.getTime() ?? null;
 
     const rows: SpineRow[] = [];
     const extras: StoredValue[][] = [];

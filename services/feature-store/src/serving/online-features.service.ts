@@ -1,13 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { featureStoreV1 } from '@flywheel/contracts';
-import { invalidArgument, Clock } from '@flywheel/platform';
-import { toProtoValue } from '../feature-views/feature-values';
-import { selectFeatures } from '../feature-views/feature-view';
+import { Clock } from '@flywheel/platform';
+import { type StoredValues } from '../feature-views/feature-values';
+import { type FeatureDefinition, selectFeatures } from '../feature-views/feature-view';
 import { FeatureViewsService } from '../feature-views/feature-views.service';
 import { FeatureStoresRepository } from '../materialisation/feature-stores.repository';
 
-export const MAX_ONLINE_ENTITY_KEYS = 1000;
-const { OnlineStatus } = featureStoreV1;
+/** One entity's online values: present, never written, or older than the view's TTL. */
+export type OnlineLookup =
+  | { readonly entityKey: string; readonly state: 'missing' | 'expired' }
+  | { readonly entityKey: string; readonly state: 'present'; readonly eventTime: Date; readonly values: StoredValues };
+
+export interface OnlineFeatureValues {
+  readonly revision: number;
+  /** The features asked for, in the order they are returned. */
+  readonly features: readonly FeatureDefinition[];
+  /** One per requested entity key, in request order. */
+  readonly results: readonly OnlineLookup[];
+}
 
 /**
  * Latest values per entity from the online store. The TTL is enforced here, at read time: a
@@ -22,25 +31,17 @@ export class OnlineFeaturesService {
     @Inject(Clock) private readonly clock: Clock,
   ) {}
 
-  async get(request: featureStoreV1.GetOnlineFeaturesRequest): Promise<featureStoreV1.GetOnlineFeaturesResponse> {
-    const keys = request.entityKeys ?? [];
-    if (keys.length === 0) throw invalidArgument('entityKeys', 'must list at least one entity key');
-    if (keys.length > MAX_ONLINE_ENTITY_KEYS) throw invalidArgument('entityKeys', `must list at most ${MAX_ONLINE_ENTITY_KEYS} entity keys, got ${keys.length}`);
-    const emptyAt = keys.findIndex((key) => !key);
-    if (emptyAt >= 0) throw invalidArgument(`entityKeys[${emptyAt}]`, 'must not be empty');
-    const view = await this.featureViews.require(request.featureView, 0, { name: 'featureView', revision: 'featureView' });
-    const features = selectFeatures(view, request.features);
-    const stored = await this.stores.readOnline(view.name, view.revision, keys);
+  async get(featureView: string, entityKeys: readonly string[], requestedFeatures: readonly string[]): Promise<OnlineFeatureValues> {
+    const view = await this.featureViews.require(featureView);
+    const features = selectFeatures(view, requestedFeatures);
+    const stored = await this.stores.readOnline(view.name, view.revision, entityKeys);
     const now = this.clock.now().getTime();
-    const results = keys.map((entityKey): featureStoreV1.OnlineFeatures => {
+    const results = entityKeys.map((entityKey): OnlineLookup => {
       const record = stored.get(entityKey);
-      if (!record) return { entityKey, status: OnlineStatus.ONLINE_STATUS_MISSING, values: undefined, eventTime: undefined };
-      if (view.onlineTtlMs !== null && now - record.eventTime.getTime() > view.onlineTtlMs) {
-        return { entityKey, status: OnlineStatus.ONLINE_STATUS_EXPIRED, values: undefined, eventTime: undefined };
-      }
-      const values = Object.fromEntries(features.map((f) => [f.name, toProtoValue(record.values[f.name], f.type)]));
-      return { entityKey, status: OnlineStatus.ONLINE_STATUS_PRESENT, values: { values }, eventTime: record.eventTime };
+      if (!record) return { entityKey, state: 'missing' };
+      if (view.onlineTtlMs !== null && now - record.eventTime.getTime() > view.onlineTtlMs) return { entityKey, state: 'expired' };
+      return { entityKey, state: 'present', eventTime: record.eventTime, values: record.values };
     });
-    return { results, featureViewRevision: view.revision };
+    return { revision: view.revision, features, results };
   }
 }

@@ -1,0 +1,23 @@
+import { featureStoreV1 } from '@flywheel/contracts';
+import { toProtoValue } from '../feature-views/feature-values';
+import { type OnlineFeatureValues, type OnlineLookup } from './online-features.service';
+
+const { OnlineStatus } = featureStoreV1;
+
+const STATUS: Record<OnlineLookup['state'], featureStoreV1.OnlineStatus> = {
+  present: OnlineStatus.ONLINE_STATUS_PRESENT,
+  missing: OnlineStatus.ONLINE_STATUS_MISSING,
+  expired: OnlineStatus.ONLINE_STATUS_EXPIRED,
+};
+
+/** Values typed by each feature's declared type; no values or event time unless present. */
+export function toOnlineFeaturesResponse(found: OnlineFeatureValues): featureStoreV1.GetOnlineFeaturesResponse {
+  return {
+    featureViewRevision: found.revision,
+    results: found.results.map((lookup): featureStoreV1.OnlineFeatures => {
+      if (lookup.state !== 'present') return { entityKey: lookup.entityKey, status: STATUS[lookup.state], values: undefined, eventTime: undefined };
+      const values = Object.fromEntries(found.features.map((f) => [f.name, toProtoValue(lookup.values[f.name], f.type)]));
+      return { entityKey: lookup.entityKey, status: STATUS.present, values: { values }, eventTime: lookup.eventTime };
+    }),
+  };
+}
