@@ -6,7 +6,7 @@ import { commonV1, GrpcServices, monitorV1 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { startServiceInfrastructure, type ServiceInfrastructure } from '@flywheel/testing';
 import { DataSource } from 'typeorm';
-import { AlertRepository } from './alerts/alert.repository';
+import { AlertRepository, type NewAlert } from './alerts/alert.repository';
 import { startMonitorService } from './monitor.app';
 import { type MonitorConfig } from './monitor.config';
 import { ReferenceRepository } from './reference/reference.repository';
@@ -120,19 +120,21 @@ describe('monitor service (boot, health, auth, policy)', () => {
       datasetDrift: true,
       createTime: new Date('2025-03-01T11:00:01Z'),
     });
-    const alert = monitorV1.Alert.fromPartial({
+    const raised: NewAlert = {
       alertId: randomUUID(),
       modelName: model,
       modelVersion: 2,
       kind: monitorV1.AlertKind.ALERT_KIND_DATA_DRIFT,
       message: '1 of 2 features drifted (amount)',
       reportId: report.reportId,
+      eventId: '',
       raiseTime: new Date('2025-03-01T11:00:01Z'),
-    });
+    };
+    const alert = monitorV1.Alert.fromPartial(raised);
     const manager = service.app.get(DataSource).manager;
     await service.app.get(ReferenceRepository).saveDeployment(manager, { deployment: model, modelName: model, stableVersion: 2, canaryVersion: 0, time: new Date() });
     await service.app.get(WindowRepository).saveReport(manager, randomUUID(), report);
-    await service.app.get(AlertRepository).raise(manager, alert);
+    await service.app.get(AlertRepository).raise(manager, raised);
 
     const health = await flywheel(['health', model]);
     expect(health).toMatchObject({ code: 0, stderr: '' });
