@@ -166,4 +166,33 @@ describe('monitor service (boot, health, auth, policy)', () => {
     });
     expect(await flywheel(['drift', 'unknown'])).toEqual({ code: 2, stdout: '', stderr: 'flywheel: drift: not found: model "unknown" has no drift report yet\n' });
   });
+  it('keeps the alert bookkeeping: one open alert per version and kind, re-notified, suppressed, then resolved', async () => {
+    const alerts = service.app.get(AlertRepository);
+    const dataSource = service.app.get(DataSource);
+    const model = 'bookkeeping-fraud';
+    const kind = monitorV1.AlertKind.ALERT_KIND_DATA_DRIFT;
+    const raiseTime = new Date('2025-03-02T10:00:00Z');
+    const alertId = randomUUID();
+    await dataSource.transaction((manager) =>
+      alerts.raise(manager, { alertId, modelName: model, modelVersion: 1, kind, message: 'first', reportId: 'r1', eventId: 'e1', raiseTime }),
+    );
+    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, kind))).toEqual({ alertId, notifyTime: raiseTime });
+    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, monitorV1.AlertKind.ALERT_KIND_PREDICTION_DRIFT))).toBeNull();
+
+    const renotifyTime = new Date('2025-03-02T12:00:00Z');
+    await dataSource.transaction(async (manager) => {
+      await alerts.renotify(manager, alertId, { message: 'again', reportId: 'r2', eventId: 'e2', time: renotifyTime });
+      await alerts.suppress(manager, alertId);
+      await alerts.suppress(manager, alertId);
+    });
+    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, kind))).toEqual({ alertId, notifyTime: renotifyTime });
+    const [row] = await dataSource.query(`SELECT message, report_id, event_id, raise_time, suppressed FROM alerts WHERE alert_id = $1`, [alertId]);
+    expect(row).toEqual({ message: 'again', report_id: 'r2', event_id: 'e2', raise_time: raiseTime, suppressed: 2 });
+
+    const resolveTime = new Date('2025-03-02T13:00:00Z');
+    await dataSource.transaction((manager) => alerts.resolve(manager, model, 1, kind, resolveTime));
+    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, kind))).toBeNull();
+    expect(await alerts.list({ modelName: model, openOnly: true }, 0, 10)).toEqual([]);
+    expect(await alerts.list({ modelName: model, kind }, 0, 10)).toEqual([expect.objectContaining({ alertId, message: 'again', resolveTime })]);
+  });
 });
