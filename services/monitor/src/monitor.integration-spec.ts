@@ -6,7 +6,7 @@ import { commonV1, GrpcServices, monitorV1 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { startServiceInfrastructure, type ServiceInfrastructure } from '@flywheel/testing';
 import { DataSource } from 'typeorm';
-import { AlertRepository } from './alerts/alert.repository';
+import { AlertRepository, type NewAlert } from './alerts/alert.repository';
 import { startMonitorService } from './monitor.app';
 import { type MonitorConfig } from './monitor.config';
 import { ReferenceRepository } from './reference/reference.repository';
@@ -120,19 +120,21 @@ describe('monitor service (boot, health, auth, policy)', () => {
       datasetDrift: true,
       createTime: new Date('2025-03-01T11:00:01Z'),
     });
-    const alert = monitorV1.Alert.fromPartial({
+    const raised: NewAlert = {
       alertId: randomUUID(),
       modelName: model,
       modelVersion: 2,
       kind: monitorV1.AlertKind.ALERT_KIND_DATA_DRIFT,
       message: '1 of 2 features drifted (amount)',
       reportId: report.reportId,
+      eventId: '',
       raiseTime: new Date('2025-03-01T11:00:01Z'),
-    });
+    };
+    const alert = monitorV1.Alert.fromPartial(raised);
     const manager = service.app.get(DataSource).manager;
     await service.app.get(ReferenceRepository).saveDeployment(manager, { deployment: model, modelName: model, stableVersion: 2, canaryVersion: 0, time: new Date() });
     await service.app.get(WindowRepository).saveReport(manager, randomUUID(), report);
-    await service.app.get(AlertRepository).raise(manager, alert);
+    await service.app.get(AlertRepository).raise(manager, raised);
 
     const health = await flywheel(['health', model]);
     expect(health).toMatchObject({ code: 0, stderr: '' });
@@ -163,5 +165,34 @@ describe('monitor service (boot, health, auth, policy)', () => {
       stderr: `flywheel: drift: no latest report of ${model} v1: the latest is of v2, the watched version is v2; name an older report with --report <id>\n`,
     });
     expect(await flywheel(['drift', 'unknown'])).toEqual({ code: 2, stdout: '', stderr: 'flywheel: drift: not found: model "unknown" has no drift report yet\n' });
+  });
+  it('keeps the alert bookkeeping: one open alert per version and kind, re-notified, suppressed, then resolved', async () => {
+    const alerts = service.app.get(AlertRepository);
+    const dataSource = service.app.get(DataSource);
+    const model = 'bookkeeping-fraud';
+    const kind = monitorV1.AlertKind.ALERT_KIND_DATA_DRIFT;
+    const raiseTime = new Date('2025-03-02T10:00:00Z');
+    const alertId = randomUUID();
+    await dataSource.transaction((manager) =>
+      alerts.raise(manager, { alertId, modelName: model, modelVersion: 1, kind, message: 'first', reportId: 'r1', eventId: 'e1', raiseTime }),
+    );
+    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, kind))).toEqual({ alertId, notifyTime: raiseTime });
+    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, monitorV1.AlertKind.ALERT_KIND_PREDICTION_DRIFT))).toBeNull();
+
+    const renotifyTime = new Date('2025-03-02T12:00:00Z');
+    await dataSource.transaction(async (manager) => {
+      await alerts.renotify(manager, alertId, { message: 'again', reportId: 'r2', eventId: 'e2', time: renotifyTime });
+      await alerts.suppress(manager, alertId);
+      await alerts.suppress(manager, alertId);
+    });
+    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, kind))).toEqual({ alertId, notifyTime: renotifyTime });
+    const [row] = await dataSource.query(`SELECT message, report_id, event_id, raise_time, suppressed FROM alerts WHERE alert_id = $1`, [alertId]);
+    expect(row).toEqual({ message: 'again', report_id: 'r2', event_id: 'e2', raise_time: raiseTime, suppressed: 2 });
+
+    const resolveTime = new Date('2025-03-02T13:00:00Z');
+    await dataSource.transaction((manager) => alerts.resolve(manager, model, 1, kind, resolveTime));
+    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, kind))).toBeNull();
+    expect(await alerts.list({ modelName: model, openOnly: true }, 0, 10)).toEqual([]);
+    expect(await alerts.list({ modelName: model, kind }, 0, 10)).toEqual([expect.objectContaining({ alertId, message: 'again', resolveTime })]);
   });
 });

@@ -1,13 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { monitorV1 } from '@flywheel/contracts';
-import { offsetPageOf, readOffsetPage } from '@flywheel/platform';
-import { AlertRepository } from '../alerts/alert.repository';
+import { offsetPageOf, type PageRequestLike, type PageResponseLike, readOffsetPage } from '@flywheel/platform';
+import { type AlertEntity } from '../alerts/alert.entity';
+import { type AlertFilter, AlertRepository } from '../alerts/alert.repository';
 import { ReferenceRepository } from '../reference/reference.repository';
 import { tallyAccuracy } from '../windows/window-judge';
 import { WindowRepository } from '../windows/window.repository';
 import { MonitorException, MonitorExceptionCode } from './monitor.exception';
 
 const { AlertKind, HealthStatus } = monitorV1;
+
+/** How a watched model version is doing: its verdict, its open window and its open alerts. */
+export interface ModelHealth {
+  readonly modelName: string;
+  readonly modelVersion: number;
+  readonly status: monitorV1.HealthStatus;
+  readonly windowPredictions: number;
+  readonly windowLabelled: number;
+  /** Live accuracy of the open window; null without labels. */
+  readonly accuracy: number | null;
+  /** The holdout accuracy it is compared with; null for regression or when unknown. */
+  readonly referenceAccuracy: number | null;
+  readonly latestReport: monitorV1.DriftReport | null;
+  readonly openAlerts: readonly AlertEntity[];
+}
 
 /** The read side of the gRPC API: reports, health and alerts. */
 @Injectable()
@@ -18,8 +34,9 @@ export class MonitorQueryService {
     @Inject(AlertRepository) private readonly alerts: AlertRepository,
   ) {}
 
-  async driftReport(modelName: string, reportId: string): Promise<monitorV1.DriftReport> {
-    const report = await this.windows.findReport(modelName, reportId || null);
+  /** A report of the model by id, or its latest when `reportId` is undefined. */
+  async driftReport(modelName: string, reportId: string | undefined): Promise<monitorV1.DriftReport> {
+    const report = await this.windows.findReport(modelName, reportId ?? null);
     if (report === null) {
       throw reportId
         ? new MonitorException(`drift report "${reportId}" of model "${modelName}" not found`, MonitorExceptionCode.REPORT_NOT_FOUND)
@@ -28,7 +45,7 @@ export class MonitorQueryService {
     return report;
   }
 
-  async modelHealth(modelName: string): Promise<monitorV1.GetModelHealthResponse> {
+  async modelHealth(modelName: string): Promise<ModelHealth> {
     const version = await this.references.watchedVersion(modelName);
     if (version === null) throw new MonitorException(`model "${modelName}" is not monitored`, MonitorExceptionCode.MODEL_NOT_MONITORED);
     const [reference, open, latest, openAlerts] = await Promise.all([
@@ -37,7 +54,6 @@ export class MonitorQueryService {
       this.windows.latestReportOf(modelName, version),
       this.alerts.list({ modelName, modelVersion: version, openOnly: true }, 0, 100),
     ]);
-    const accuracy = open?.state ? tallyAccuracy(open.state.labels) : null;
     const degraded = openAlerts.some((a) => a.kind === AlertKind.ALERT_KIND_PERFORMANCE_DEGRADED);
     const status = degraded
       ? HealthStatus.HEALTH_STATUS_DEGRADED
@@ -46,22 +62,23 @@ export class MonitorQueryService {
         : latest.datasetDrift
           ? HealthStatus.HEALTH_STATUS_DRIFTING
           : HealthStatus.HEALTH_STATUS_HEALTHY;
-    return monitorV1.GetModelHealthResponse.fromPartial({
+    return {
       modelName,
       modelVersion: version,
       status,
       windowPredictions: open?.predictions ?? 0,
       windowLabelled: open?.labelled ?? 0,
-      accuracy: accuracy ?? undefined,
-      referenceAccuracy: reference?.metric === 'accuracy' && reference.referenceValue !== null ? reference.referenceValue : undefined,
-      latestReport: latest ?? undefined,
+      accuracy: open?.state ? tallyAccuracy(open.state.labels) : null,
+      referenceAccuracy: reference?.metric === 'accuracy' ? reference.referenceValue : null,
+      latestReport: latest,
       openAlerts,
-    });
+    };
   }
 
-  async listAlerts(request: monitorV1.ListAlertsRequest): Promise<monitorV1.ListAlertsResponse> {
-    const page = readOffsetPage(request.page);
-    const rows = await this.alerts.list({ modelName: request.modelName || undefined, kind: request.kind || undefined, openOnly: request.openOnly }, page.offset, page.limit + 1);
+  /** One page of alerts matching the filter, newest first. */
+  async listAlerts(filter: AlertFilter, pageRequest: PageRequestLike | undefined): Promise<{ alerts: AlertEntity[]; page: PageResponseLike }> {
+    const page = readOffsetPage(pageRequest);
+    const rows = await this.alerts.list(filter, page.offset, page.limit + 1);
     const listed = offsetPageOf(rows, page);
     return { alerts: listed.items, page: listed.page };
   }

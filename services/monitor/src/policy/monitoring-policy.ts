@@ -1,6 +1,6 @@
 import { durationFromMillis, durationToMillis, monitorV1 } from '@flywheel/contracts';
 import { type ColumnDriftOptions, type StatTestName } from '@flywheel/ml';
-import { invalidArgument, parseRequest } from '@flywheel/platform';
+import { parseRequest } from '@flywheel/platform';
 import { z } from 'zod';
 
 const { DriftTest } = monitorV1;
@@ -80,8 +80,8 @@ const policySchema = z
     windowSize: z.number().int().min(0, 'must be at least 0').max(1_000_000, 'must be at most 1000000'),
     windowDuration: z
       .object({ seconds: z.number(), nanos: z.number() })
-      .nullish()
-      .refine((d) => d == null || durationToMillis(d) > 0, 'must be positive'),
+      .optional()
+      .refine((d) => d === undefined || durationToMillis(d) > 0, 'must be positive'),
     minWindowSize: z.number().int().min(0, 'must be at least 0'),
     featureTests: z.array(featureTestSchema).refine((tests) => new Set(tests.map((t) => t.feature)).size === tests.length, 'names a feature twice'),
     driftShareThreshold: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
@@ -96,12 +96,11 @@ const policySchema = z
 
 /** Validates a SetMonitoringPolicy request and returns the policy as it will be stored (defaults applied). */
 export function parsePolicy(policy: unknown): monitorV1.MonitoringPolicy {
-  if (policy == null) throw invalidArgument('policy', 'is required');
   const parsed = parseRequest(policySchema, policy, 'policy');
   return toStoredPolicy(
     effectivePolicy({
       ...parsed,
-      windowDuration: parsed.windowDuration ?? undefined,
+      windowDuration: parsed.windowDuration,
       featureTests: parsed.featureTests.map((t) => ({ feature: t.feature, test: t.test as monitorV1.DriftTest, threshold: t.threshold })),
     }),
   );

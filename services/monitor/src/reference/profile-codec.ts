@@ -37,7 +37,7 @@ export function decodeProfile(profile: commonV1.DataProfile): DecodedReference {
   const skipped: Array<{ column: string; reason: string }> = [];
   for (const column of profile.columns) {
     try {
-      const feature = column.numeric != null ? decodeNumeric(column, column.numeric) : column.categorical != null ? decodeCategorical(column, column.categorical) : null;
+      const feature = column.numeric !== undefined ? decodeNumeric(column, column.numeric) : column.categorical !== undefined ? decodeCategorical(column, column.categorical) : null;
       if (feature === null) {
         skipped.push({ column: column.name, reason: 'has no summary' });
         continue;

@@ -36,7 +36,7 @@ export class ReferenceConsumer {
   async onRegistryEvent(event: EventEnvelope<registryV1.ModelVersionRegistered | registryV1.AliasMoved>, manager: EntityManager): Promise<void> {
     const version = 'target' in event.data ? event.data.target : (event.data as registryV1.ModelVersionRegistered).version;
     // An alias removed carries no target: nothing to learn.
-    if (version == null || !version.modelName || !(version.version > 0)) return;
+    if (version === undefined || !version.modelName || !(version.version > 0)) return;
     const reference = referenceOf(version);
     if (reference === null) {
       this.logger.entry('warn', 'model version has no training profile; its predictions cannot be checked for drift', {
@@ -72,7 +72,7 @@ export class ReferenceConsumer {
 /** A version's reference: its training profile, and the holdout metric performance is judged by. */
 export function referenceOf(version: registryV1.ModelVersion): { reference: Reference; skipped: ReadonlyArray<{ column: string; reason: string }> } | null {
   const profile = version.lineage?.trainingProfile;
-  if (profile == null || profile.columns.length === 0) return null;
+  if (profile === undefined || profile.columns.length === 0) return null;
   const decoded = decodeProfile(profile);
   if (decoded.profile.features.length === 0) return null;
   const regression = version.task === commonV1.ModelTask.MODEL_TASK_REGRESSION;

@@ -1,62 +1,77 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { commonV1 } from '@flywheel/contracts';
-import { type DataProfile } from '@flywheel/ml';
-import { DataSource, type EntityManager } from 'typeorm';
+import { queryRows } from '@flywheel/persistence';
+import { DataSource, type EntityManager, IsNull, MoreThan } from 'typeorm';
+import { MonitorWindowEntity } from '../windows/monitor-window.entity';
 import { type Reference } from '../windows/window-judge';
+import { DeploymentEntity } from './deployment.entity';
+import { ReferenceProfileEntity } from './reference-profile.entity';
 
-interface ReferenceRow {
-  model_name: string;
-  model_version: number;
-  task: number;
-  profile: DataProfile;
-  column_types: Record<string, commonV1.ColumnType>;
-  reference: unknown;
-  metric: string | null;
-  reference_value: number | null;
-  prediction_baseline: Record<string, number> | null;
+export interface DeploymentChange {
+  readonly deployment: string;
+  readonly modelName: string;
+  readonly stableVersion: number;
+  readonly canaryVersion: number;
+  readonly time: Date;
 }
 
 /** Training profiles per model version, and which version each deployment serves. */
-@Injectable()
-export class ReferenceRepository {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
-
+export abstract class ReferenceRepository {
   /** Stores (or refreshes) a version's reference; a prediction baseline already learnt is kept. */
+  abstract save(manager: EntityManager, reference: Reference, sourceEventId: string): Promise<void>;
+  abstract find(modelName: string, modelVersion: number, manager?: EntityManager): Promise<Reference | null>;
+  /** Records the output classes of the version's first window, unless some were recorded already. */
+  abstract setPredictionBaseline(manager: EntityManager, modelName: string, modelVersion: number, baseline: Record<string, number>): Promise<void>;
+  /** Records a deployment's versions unless a later change was recorded already. */
+  abstract saveDeployment(manager: EntityManager, change: DeploymentChange): Promise<void>;
+  /**
+   * The version GetModelHealth describes: the stable version of the model's latest deployment,
+   * else the newest version that has predictions, else the newest version with a reference.
+   */
+  abstract watchedVersion(modelName: string): Promise<number | null>;
+}
+
+@Injectable()
+export class TypeOrmReferenceRepository extends ReferenceRepository {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
+    super();
+  }
+
   async save(manager: EntityManager, reference: Reference, sourceEventId: string): Promise<void> {
-    await manager.query(
-      `INSERT INTO reference_profiles (model_name, model_version, task, profile, column_types, reference, metric, reference_value, source_event_id, update_time)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-       ON CONFLICT (model_name, model_version) DO UPDATE SET task = EXCLUDED.task, profile = EXCLUDED.profile,
-         column_types = EXCLUDED.column_types, reference = EXCLUDED.reference, metric = EXCLUDED.metric,
-         reference_value = EXCLUDED.reference_value, source_event_id = EXCLUDED.source_event_id, update_time = now()`,
-      [
-        reference.modelName,
-        reference.modelVersion,
-        reference.task,
-        JSON.stringify(reference.profile),
-        JSON.stringify(reference.columnTypes),
-        reference.source ? JSON.stringify(reference.source) : null,
-        reference.metric,
-        reference.referenceValue,
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(ReferenceProfileEntity)
+      .values({
+        modelName: reference.modelName,
+        modelVersion: reference.modelVersion,
+        task: reference.task,
+        profile: reference.profile,
+        columnTypes: reference.columnTypes,
+        reference: reference.source ?? null,
+        metric: reference.metric,
+        referenceValue: reference.referenceValue,
         sourceEventId,
-      ],
-    );
+        updateTime: () => 'now()',
+      })
+      // prediction_baseline is left out: a baseline already learnt survives a repeated event.
+      .orUpdate(['task', 'profile', 'column_types', 'reference', 'metric', 'reference_value', 'source_event_id', 'update_time'], ['model_name', 'model_version'])
+      .execute();
   }
 
   async find(modelName: string, modelVersion: number, manager: EntityManager = this.dataSource.manager): Promise<Reference | null> {
-    const [row]: ReferenceRow[] = await manager.query(`SELECT * FROM reference_profiles WHERE model_name = $1 AND model_version = $2`, [modelName, modelVersion]);
+    const row = await manager.findOne(ReferenceProfileEntity, { where: { modelName, modelVersion } });
     return row ? toReference(row) : null;
   }
 
   async setPredictionBaseline(manager: EntityManager, modelName: string, modelVersion: number, baseline: Record<string, number>): Promise<void> {
-    await manager.query(
-      `UPDATE reference_profiles SET prediction_baseline = $3 WHERE model_name = $1 AND model_version = $2 AND prediction_baseline IS NULL`,
-      [modelName, modelVersion, JSON.stringify(baseline)],
-    );
+    await manager.update(ReferenceProfileEntity, { modelName, modelVersion, predictionBaseline: IsNull() }, { predictionBaseline: baseline });
   }
 
-  async saveDeployment(manager: EntityManager, d: { deployment: string; modelName: string; stableVersion: number; canaryVersion: number; time: Date }): Promise<void> {
-    await manager.query(
+  async saveDeployment(manager: EntityManager, d: DeploymentChange): Promise<void> {
+    // Raw: an upsert that only overwrites an older change (ON CONFLICT … DO UPDATE … WHERE).
+    await queryRows(
+      manager,
       `INSERT INTO deployments (deployment, model_name, stable_version, canary_version, update_time) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (deployment) DO UPDATE SET model_name = EXCLUDED.model_name, stable_version = EXCLUDED.stable_version,
          canary_version = EXCLUDED.canary_version, update_time = EXCLUDED.update_time
@@ -65,33 +80,34 @@ export class ReferenceRepository {
     );
   }
 
-  /**
-   * The version GetModelHealth describes: the stable version of the model's latest deployment,
-   * else the newest version that has predictions, else the newest version with a reference.
-   */
   async watchedVersion(modelName: string): Promise<number | null> {
-    const [row] = await this.dataSource.query(
-      `SELECT COALESCE(
-         (SELECT stable_version FROM deployments WHERE model_name = $1 AND stable_version > 0 ORDER BY update_time DESC LIMIT 1),
-         (SELECT model_version FROM monitor_windows WHERE model_name = $1 AND (predictions > 0 OR status = 'closed') ORDER BY model_version DESC LIMIT 1),
-         (SELECT model_version FROM reference_profiles WHERE model_name = $1 ORDER BY model_version DESC LIMIT 1)
-       ) AS version`,
-      [modelName],
-    );
-    return row?.version ?? null;
+    const manager = this.dataSource.manager;
+    const deployed = await manager.findOne(DeploymentEntity, { where: { modelName, stableVersion: MoreThan(0) }, order: { updateTime: 'DESC' } });
+    if (deployed) return deployed.stableVersion;
+    const predicted = await manager.findOne(MonitorWindowEntity, {
+      select: { windowId: true, modelVersion: true },
+      where: [
+        { modelName, predictions: MoreThan(0) },
+        { modelName, status: 'closed' },
+      ],
+      order: { modelVersion: 'DESC' },
+    });
+    if (predicted) return predicted.modelVersion;
+    const referenced = await manager.findOne(ReferenceProfileEntity, { select: { modelName: true, modelVersion: true }, where: { modelName }, order: { modelVersion: 'DESC' } });
+    return referenced?.modelVersion ?? null;
   }
 }
 
-function toReference(row: ReferenceRow): Reference {
+function toReference(row: ReferenceProfileEntity): Reference {
   return {
-    modelName: row.model_name,
-    modelVersion: row.model_version,
+    modelName: row.modelName,
+    modelVersion: row.modelVersion,
     task: row.task,
     profile: row.profile,
-    columnTypes: row.column_types,
-    source: row.reference ? commonV1.ObjectRef.fromPartial(row.reference as commonV1.ObjectRef) : null,
+    columnTypes: row.columnTypes,
+    source: row.reference ? commonV1.ObjectRef.fromPartial(row.reference) : null,
     metric: row.metric,
-    referenceValue: row.reference_value,
-    predictionBaseline: row.prediction_baseline,
+    referenceValue: row.referenceValue,
+    predictionBaseline: row.predictionBaseline,
   };
 }

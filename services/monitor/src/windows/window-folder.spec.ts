@@ -1,38 +1,12 @@
-import { commonV1 } from '@flywheel/contracts';
-import { buildProfile } from '@flywheel/ml';
 import { type Claim, FEATURES, generateClaims } from '../../test/claims-data';
+import { predictionEntry, referenceFrom } from '../../test/monitor-fixtures';
 import { decideNotification } from '../alerts/alert-policy';
 import { defaultPolicy, type EffectivePolicy } from '../policy/monitoring-policy';
-import { decodeProfile, encodeProfile } from '../reference/profile-codec';
 import { type ClosedWindow, closeIfExpired, type FoldContext, foldEntries, type JournalEntry, type OpenWindow } from './window-folder';
 import { type Reference, tallyAccuracy } from './window-judge';
 import { emptyWindow, restoreWindow, serializeWindow } from './window-state';
 
 const WINDOW = 500;
-
-/** The reference as the monitor receives it: a library profile sent through the contract's profile. */
-function referenceFrom(training: readonly Claim[], overrides: Partial<Reference> = {}): Reference {
-  const profile = buildProfile([
-    { name: 'amount', type: 'numeric', values: training.map((c) => c.amount) },
-    { name: 'age', type: 'numeric', values: training.map((c) => c.age) },
-    { name: 'tenure', type: 'numeric', values: training.map((c) => c.tenure) },
-    { name: 'channel', type: 'categorical', values: training.map((c) => c.channel) },
-    { name: 'region', type: 'categorical', values: training.map((c) => c.region) },
-  ]);
-  const decoded = decodeProfile(encodeProfile(profile, { channel: commonV1.ColumnType.COLUMN_TYPE_STRING, region: commonV1.ColumnType.COLUMN_TYPE_STRING }));
-  return {
-    modelName: 'fraud',
-    modelVersion: 1,
-    task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
-    profile: decoded.profile,
-    columnTypes: decoded.columnTypes,
-    source: null,
-    metric: 'accuracy',
-    referenceValue: 0.9,
-    predictionBaseline: null,
-    ...overrides,
-  };
-}
 
 function policy(overrides: Partial<EffectivePolicy> = {}): EffectivePolicy {
   return { ...defaultPolicy('fraud'), windowSize: WINDOW, minLabelled: 50, ...overrides };
@@ -49,18 +23,7 @@ function open(reference: Reference): OpenWindow {
 
 let clock = Date.parse('2026-01-01T00:00:00Z');
 function predictions(claims: readonly Claim[], prefix: string): JournalEntry[] {
-  return claims.map((c, i) => ({
-    kind: 'prediction',
-    eventId: `${prefix}-event-${i}`,
-    time: (clock += 1000),
-    deployment: 'fraud',
-    entry: {
-      requestId: `${prefix}-${i}`,
-      inputs: { amount: c.amount, age: c.age, tenure: c.tenure, channel: c.channel, region: c.region },
-      outputKey: c.amount > 1100 ? '1' : '0',
-      outputNumber: null,
-    },
-  }));
+  return claims.map((c, i) => predictionEntry(c, prefix, i, (clock += 1000)));
 }
 
 describe('window folding and drift', () => {

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { monitorV1 } from '@flywheel/contracts';
-import { DataSource, type EntityManager } from 'typeorm';
+import { queryRows } from '@flywheel/persistence';
+import { DataSource, type EntityManager, In, MoreThan } from 'typeorm';
+import { DriftReportEntity } from './drift-report.entity';
+import { MonitorWindowEntity } from './monitor-window.entity';
+import { PredictionIndexEntity } from './prediction-index.entity';
 import { type JournalEntry } from './window-folder';
+import { WindowJournalEntity } from './window-journal.entity';
 import { type SerializedWindow } from './window-state';
 
 /** A prediction or label value kept in the join index: its class key and/or number. */
@@ -15,6 +20,16 @@ export interface IndexedPrediction {
   readonly modelVersion: number;
   readonly deployment: string;
   readonly predicted: IndexedValue;
+}
+
+export interface NewIndexedPrediction {
+  readonly requestId: string;
+  readonly modelName: string;
+  readonly modelVersion: number;
+  readonly deployment: string;
+  readonly task: number;
+  readonly predicted: IndexedValue;
+  readonly predictTime: Date;
 }
 
 export interface StoredOpenWindow {
@@ -37,23 +52,86 @@ export interface WindowRecord {
   readonly reportId: string | null;
 }
 
+/** The open window's summaries after a fold. */
+export interface OpenWindowUpdate {
+  readonly windowId: string;
+  readonly deployment: string;
+  readonly state: SerializedWindow;
+  readonly predictions: number;
+  readonly labelled: number;
+  readonly startTime: Date | null;
+  readonly revision: number;
+}
+
+/** A window as it closes: its final summaries, its span, what closed it and its verdict. */
+export interface WindowClosing {
+  readonly windowId: string;
+  readonly deployment: string;
+  readonly state: SerializedWindow;
+  readonly predictions: number;
+  readonly labelled: number;
+  readonly start: Date;
+  readonly end: Date;
+  readonly closedBy: string;
+  readonly reportId: string;
+  readonly metric: string | null;
+  readonly metricValue: number | null;
+}
+
+export interface NextWindow {
+  readonly windowId: string;
+  readonly modelName: string;
+  readonly modelVersion: number;
+  readonly sequence: number;
+  readonly deployment: string;
+}
+
 /**
  * The join index (request id → prediction, bounded by age and size), the journal of committed
  * predictions and labels not yet folded, the windows and the drift reports.
  */
-@Injectable()
-export class WindowRepository {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
-
+export abstract class WindowRepository {
   /**
    * Indexes a prediction for the label join. Returns null for a request id already predicted
    * (a duplicate log line), else the label that arrived before the prediction, if one did.
    */
-  async indexPrediction(
-    manager: EntityManager,
-    p: { requestId: string; modelName: string; modelVersion: number; deployment: string; task: number; predicted: IndexedValue; predictTime: Date },
-  ): Promise<{ label: IndexedValue | null } | null> {
-    const rows: Array<{ label: IndexedValue | null }> = await manager.query(
+  abstract indexPrediction(manager: EntityManager, prediction: NewIndexedPrediction): Promise<{ label: IndexedValue | null } | null>;
+  /**
+   * Indexes a label. Returns null for a request id already labelled (the first label counts),
+   * else its prediction if that arrived already (otherwise the label waits for it).
+   */
+  abstract indexLabel(manager: EntityManager, requestId: string, label: IndexedValue, labelTime: Date): Promise<{ prediction: IndexedPrediction | null } | null>;
+  abstract appendJournal(manager: EntityManager, modelName: string, modelVersion: number, item: JournalEntry): Promise<void>;
+  /** Versions with unfolded journal rows or an open window (which may expire by time). */
+  abstract activeStreams(): Promise<Array<{ modelName: string; modelVersion: number }>>;
+  /** The open window of a version, locked for this transaction (created empty if there is none). */
+  abstract lockOpenWindow(manager: EntityManager, modelName: string, modelVersion: number, newId: string): Promise<StoredOpenWindow>;
+  /** The oldest unfolded journal rows of a version, locked for this transaction. */
+  abstract readJournal(manager: EntityManager, modelName: string, modelVersion: number, limit: number): Promise<Array<{ id: string; item: JournalEntry }>>;
+  abstract deleteJournal(manager: EntityManager, ids: readonly string[]): Promise<void>;
+  abstract saveOpenWindow(manager: EntityManager, window: OpenWindowUpdate): Promise<void>;
+  abstract closeWindow(manager: EntityManager, window: WindowClosing): Promise<void>;
+  /** Opens the window that follows a closed one (inside the transaction that closed it). */
+  abstract openWindow(manager: EntityManager, window: NextWindow): Promise<void>;
+  abstract saveReport(manager: EntityManager, windowId: string, report: monitorV1.DriftReport): Promise<void>;
+  /** A report of the model by id, or its latest when `reportId` is null. */
+  abstract findReport(modelName: string, reportId: string | null): Promise<monitorV1.DriftReport | null>;
+  abstract latestReportOf(modelName: string, modelVersion: number): Promise<monitorV1.DriftReport | null>;
+  abstract openWindowOf(modelName: string, modelVersion: number): Promise<WindowRecord | null>;
+  /** Drops index rows past their retention, then the oldest beyond the size cap; returns how many. */
+  abstract pruneJoinIndex(retentionMs: number, maxRows: number): Promise<number>;
+}
+
+@Injectable()
+export class TypeOrmWindowRepository extends WindowRepository {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
+    super();
+  }
+
+  async indexPrediction(manager: EntityManager, p: NewIndexedPrediction): Promise<{ label: IndexedValue | null } | null> {
+    // Raw: a conditional upsert (ON CONFLICT … DO UPDATE … WHERE) whose RETURNING tells a duplicate apart.
+    const rows = await queryRows<{ label: IndexedValue | null }>(
+      manager,
       `INSERT INTO prediction_index (request_id, model_name, model_version, deployment, task, predicted, predict_time)
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (request_id) DO UPDATE SET model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version,
@@ -65,12 +143,10 @@ export class WindowRepository {
     return rows.length === 0 ? null : { label: rows[0].label };
   }
 
-  /**
-   * Indexes a label. Returns null for a request id already labelled (the first label counts),
-   * else its prediction if that arrived already (otherwise the label waits for it).
-   */
   async indexLabel(manager: EntityManager, requestId: string, label: IndexedValue, labelTime: Date): Promise<{ prediction: IndexedPrediction | null } | null> {
-    const rows: Array<{ model_name: string | null; model_version: number | null; deployment: string | null; predicted: IndexedValue | null }> = await manager.query(
+    // Raw: a conditional upsert (ON CONFLICT … DO UPDATE … WHERE) whose RETURNING tells a second label apart.
+    const rows = await queryRows<{ model_name: string | null; model_version: number | null; deployment: string | null; predicted: IndexedValue | null }>(
+      manager,
       `INSERT INTO prediction_index (request_id, label, label_time) VALUES ($1, $2, $3)
        ON CONFLICT (request_id) DO UPDATE SET label = EXCLUDED.label, label_time = EXCLUDED.label_time
        WHERE prediction_index.label IS NULL
@@ -84,151 +160,160 @@ export class WindowRepository {
   }
 
   async appendJournal(manager: EntityManager, modelName: string, modelVersion: number, item: JournalEntry): Promise<void> {
-    await manager.query(
-      `INSERT INTO window_journal (model_name, model_version, deployment, event_id, kind, payload, event_time) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [modelName, modelVersion, item.deployment, item.eventId, item.kind, JSON.stringify(item.entry), new Date(item.time)],
-    );
+    await manager.insert(WindowJournalEntity, {
+      modelName,
+      modelVersion,
+      deployment: item.deployment,
+      eventId: item.eventId,
+      kind: item.kind,
+      payload: item.entry,
+      eventTime: new Date(item.time),
+    });
   }
 
-  /** Versions with unfolded journal rows or an open window (which may expire by time). */
   async activeStreams(): Promise<Array<{ modelName: string; modelVersion: number }>> {
-    const rows: Array<{ model_name: string; model_version: number }> = await this.dataSource.query(
-      `SELECT DISTINCT model_name, model_version FROM window_journal
-       UNION SELECT model_name, model_version FROM monitor_windows WHERE status = 'open' AND predictions > 0`,
-    );
-    return rows.map((r) => ({ modelName: r.model_name, modelVersion: r.model_version }));
+    const manager = this.dataSource.manager;
+    const journalled = await manager
+      .createQueryBuilder(WindowJournalEntity, 'j')
+      .select('j.modelName', 'modelName')
+      .addSelect('j.modelVersion', 'modelVersion')
+      .distinct(true)
+      .getRawMany<{ modelName: string; modelVersion: number }>();
+    const open = await manager.find(MonitorWindowEntity, {
+      select: { windowId: true, modelName: true, modelVersion: true },
+      where: { status: 'open', predictions: MoreThan(0) },
+    });
+    const streams = new Map<string, { modelName: string; modelVersion: number }>();
+    for (const r of journalled) streams.set(`${r.modelName}\u0000${r.modelVersion}`, { modelName: r.modelName, modelVersion: r.modelVersion });
+    for (const w of open) streams.set(`${w.modelName}\u0000${w.modelVersion}`, { modelName: w.modelName, modelVersion: w.modelVersion });
+    return [...streams.values()];
   }
 
-  /** The open window of a version, locked for this transaction (created empty if there is none). */
   async lockOpenWindow(manager: EntityManager, modelName: string, modelVersion: number, newId: string): Promise<StoredOpenWindow> {
-    await manager.query(
+    // Raw: the insert numbers the window in the same statement and yields to the partial unique
+    // index on open windows (ON CONFLICT … WHERE status = 'open').
+    await queryRows(
+      manager,
       `INSERT INTO monitor_windows (window_id, model_name, model_version, sequence, status)
        SELECT $1, $2, $3, COALESCE(MAX(sequence), 0) + 1, 'open' FROM monitor_windows WHERE model_name = $2 AND model_version = $3
        ON CONFLICT (model_name, model_version) WHERE status = 'open' DO NOTHING`,
       [newId, modelName, modelVersion],
     );
-    const [row] = await manager.query(
-      `SELECT window_id, sequence, deployment, state, revision FROM monitor_windows
-       WHERE model_name = $1 AND model_version = $2 AND status = 'open' FOR UPDATE`,
-      [modelName, modelVersion],
-    );
-    return { windowId: row.window_id, sequence: row.sequence, deployment: row.deployment, state: row.state, revision: Number(row.revision) };
+    const row = await manager.findOneOrFail(MonitorWindowEntity, {
+      select: { windowId: true, sequence: true, deployment: true, state: true, revision: true },
+      where: { modelName, modelVersion, status: 'open' },
+      lock: { mode: 'pessimistic_write' },
+    });
+    return { windowId: row.windowId, sequence: row.sequence, deployment: row.deployment, state: row.state, revision: row.revision };
   }
 
   async readJournal(manager: EntityManager, modelName: string, modelVersion: number, limit: number): Promise<Array<{ id: string; item: JournalEntry }>> {
-    const rows: Array<{ id: string; event_id: string; kind: 'prediction' | 'label'; payload: never; event_time: Date; deployment: string }> = await manager.query(
-      `SELECT id, event_id, kind, payload, event_time, deployment FROM window_journal
-       WHERE model_name = $1 AND model_version = $2 ORDER BY id LIMIT $3 FOR UPDATE`,
-      [modelName, modelVersion, limit],
-    );
+    const rows = await manager.find(WindowJournalEntity, {
+      where: { modelName, modelVersion },
+      order: { id: 'ASC' },
+      take: limit,
+      lock: { mode: 'pessimistic_write' },
+    });
     return rows.map((r) => ({
       id: String(r.id),
-      item: { kind: r.kind, eventId: r.event_id, time: r.event_time.getTime(), deployment: r.deployment, entry: r.payload } as JournalEntry,
+      item: { kind: r.kind, eventId: r.eventId, time: r.eventTime.getTime(), deployment: r.deployment, entry: r.payload } as JournalEntry,
     }));
   }
 
   async deleteJournal(manager: EntityManager, ids: readonly string[]): Promise<void> {
-    if (ids.length > 0) await manager.query(`DELETE FROM window_journal WHERE id = ANY($1::bigint[])`, [ids]);
+    if (ids.length > 0) await manager.delete(WindowJournalEntity, { id: In([...ids]) });
   }
 
-  async saveOpenWindow(
-    manager: EntityManager,
-    w: { windowId: string; deployment: string; state: SerializedWindow; predictions: number; labelled: number; startTime: Date | null; revision: number },
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE monitor_windows SET deployment = $2, state = $3, predictions = $4, labelled = $5, start_time = $6, revision = $7 WHERE window_id = $1`,
-      [w.windowId, w.deployment, JSON.stringify(w.state), w.predictions, w.labelled, w.startTime, w.revision],
+  async saveOpenWindow(manager: EntityManager, w: OpenWindowUpdate): Promise<void> {
+    await manager.update(
+      MonitorWindowEntity,
+      { windowId: w.windowId },
+      { deployment: w.deployment, state: w.state, predictions: w.predictions, labelled: w.labelled, startTime: w.startTime, revision: w.revision },
     );
   }
 
-  async closeWindow(
-    manager: EntityManager,
-    w: {
-      windowId: string;
-      deployment: string;
-      state: SerializedWindow;
-      predictions: number;
-      labelled: number;
-      start: Date;
-      end: Date;
-      closedBy: string;
-      reportId: string;
-      metric: string | null;
-      metricValue: number | null;
-    },
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE monitor_windows SET status = 'closed', deployment = $2, state = $3, predictions = $4, labelled = $5, start_time = $6,
-         end_time = $7, closed_by_event = $8, report_id = $9, metric = $10, metric_value = $11, close_time = now()
-       WHERE window_id = $1`,
-      [w.windowId, w.deployment, JSON.stringify(w.state), w.predictions, w.labelled, w.start, w.end, w.closedBy, w.reportId, w.metric, w.metricValue],
+  async closeWindow(manager: EntityManager, w: WindowClosing): Promise<void> {
+    await manager.update(
+      MonitorWindowEntity,
+      { windowId: w.windowId },
+      {
+        status: 'closed',
+        deployment: w.deployment,
+        state: w.state,
+        predictions: w.predictions,
+        labelled: w.labelled,
+        startTime: w.start,
+        endTime: w.end,
+        closedByEvent: w.closedBy,
+        reportId: w.reportId,
+        metric: w.metric,
+        metricValue: w.metricValue,
+        closeTime: () => 'now()',
+      },
     );
   }
 
-  /** Opens the window that follows a closed one (inside the transaction that closed it). */
-  async openWindow(manager: EntityManager, w: { windowId: string; modelName: string; modelVersion: number; sequence: number; deployment: string }): Promise<void> {
-    await manager.query(
-      `INSERT INTO monitor_windows (window_id, model_name, model_version, sequence, status, deployment) VALUES ($1, $2, $3, $4, 'open', $5)`,
-      [w.windowId, w.modelName, w.modelVersion, w.sequence, w.deployment],
-    );
+  async openWindow(manager: EntityManager, w: NextWindow): Promise<void> {
+    await manager.insert(MonitorWindowEntity, {
+      windowId: w.windowId,
+      modelName: w.modelName,
+      modelVersion: w.modelVersion,
+      sequence: w.sequence,
+      status: 'open',
+      deployment: w.deployment,
+    });
   }
 
   async saveReport(manager: EntityManager, windowId: string, report: monitorV1.DriftReport): Promise<void> {
-    await manager.query(
-      `INSERT INTO drift_reports (report_id, model_name, model_version, window_id, dataset_drift, report, create_time) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [report.reportId, report.modelName, report.modelVersion, windowId, report.datasetDrift, Buffer.from(monitorV1.DriftReport.encode(report).finish()), report.createTime],
-    );
+    await manager.insert(DriftReportEntity, {
+      reportId: report.reportId,
+      modelName: report.modelName,
+      modelVersion: report.modelVersion,
+      windowId,
+      datasetDrift: report.datasetDrift,
+      report: Buffer.from(monitorV1.DriftReport.encode(report).finish()),
+      createTime: report.createTime,
+    });
   }
 
   async findReport(modelName: string, reportId: string | null): Promise<monitorV1.DriftReport | null> {
-    const rows: Array<{ report: Buffer }> = reportId
-      ? await this.dataSource.query(`SELECT report FROM drift_reports WHERE model_name = $1 AND report_id::text = $2`, [modelName, reportId])
-      : await this.dataSource.query(`SELECT report FROM drift_reports WHERE model_name = $1 ORDER BY create_time DESC LIMIT 1`, [modelName]);
-    return rows.length === 0 ? null : monitorV1.DriftReport.decode(rows[0].report);
+    const reports = this.dataSource.manager.createQueryBuilder(DriftReportEntity, 'r').select(['r.reportId', 'r.report']).where('r.model_name = :modelName', { modelName });
+    const row =
+      reportId === null
+        ? await reports.orderBy('r.create_time', 'DESC').getOne()
+        : // Compared as text: an id that is not a uuid finds nothing rather than failing the query.
+          await reports.andWhere('r.report_id::text = :reportId', { reportId }).getOne();
+    return row ? monitorV1.DriftReport.decode(row.report) : null;
   }
 
   async latestReportOf(modelName: string, modelVersion: number): Promise<monitorV1.DriftReport | null> {
-    const rows: Array<{ report: Buffer }> = await this.dataSource.query(
-      `SELECT report FROM drift_reports WHERE model_name = $1 AND model_version = $2 ORDER BY create_time DESC LIMIT 1`,
-      [modelName, modelVersion],
-    );
-    return rows.length === 0 ? null : monitorV1.DriftReport.decode(rows[0].report);
+    const row = await this.dataSource.manager.findOne(DriftReportEntity, { select: { reportId: true, report: true }, where: { modelName, modelVersion }, order: { createTime: 'DESC' } });
+    return row ? monitorV1.DriftReport.decode(row.report) : null;
   }
 
   async openWindowOf(modelName: string, modelVersion: number): Promise<WindowRecord | null> {
-    const [row] = await this.dataSource.query(
-      `SELECT window_id, sequence, status, predictions, labelled, state, start_time, end_time, report_id FROM monitor_windows
-       WHERE model_name = $1 AND model_version = $2 AND status = 'open'`,
-      [modelName, modelVersion],
-    );
+    const row = await this.dataSource.manager.findOne(MonitorWindowEntity, { where: { modelName, modelVersion, status: 'open' } });
     return row
       ? {
-          windowId: row.window_id,
+          windowId: row.windowId,
           sequence: row.sequence,
           status: row.status,
-          predictions: Number(row.predictions),
-          labelled: Number(row.labelled),
+          predictions: row.predictions,
+          labelled: row.labelled,
           state: row.state,
-          startTime: row.start_time,
-          endTime: row.end_time,
-          reportId: row.report_id,
+          startTime: row.startTime,
+          endTime: row.endTime,
+          reportId: row.reportId,
         }
       : null;
   }
 
-  /** Drops index rows past their retention, then the oldest beyond the size cap. */
   async pruneJoinIndex(retentionMs: number, maxRows: number): Promise<number> {
-    // TypeORM answers a DELETE with [rows, affected].
-    const [, expired]: [unknown[], number] = await this.dataSource.query(
-      `DELETE FROM prediction_index WHERE create_time < now() - ($1::bigint * interval '1 millisecond')`,
-      [retentionMs],
-    );
-    const [, overflow]: [unknown[], number] = await this.dataSource.query(
-      `DELETE FROM prediction_index WHERE request_id IN (
-         SELECT request_id FROM prediction_index ORDER BY create_time DESC OFFSET $1
-       )`,
-      [maxRows],
-    );
-    return expired + overflow;
+    const index = () => this.dataSource.manager.createQueryBuilder().delete().from(PredictionIndexEntity);
+    const expired = await index().where(`create_time < now() - (CAST(:retentionMs AS bigint) * interval '1 millisecond')`, { retentionMs }).execute();
+    const overflow = await index()
+      .where(`request_id IN (SELECT request_id FROM prediction_index ORDER BY create_time DESC OFFSET :maxRows)`, { maxRows })
+      .execute();
+    return (expired.affected ?? 0) + (overflow.affected ?? 0);
   }
 }

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { DriftDetectedEvent, monitorV1, PerformanceDegradedEvent } from '@flywheel/contracts';
+import { DriftDetectedEvent, type EventType, monitorV1, PerformanceDegradedEvent } from '@flywheel/contracts';
 import { EventPublisher } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
 import { InjectConfig, JsonLogger, Clock } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
-import { decideNotification } from '../alerts/alert-policy';
-import { AlertRepository } from '../alerts/alert.repository';
+import { driftFindings, type Finding, performanceMessage } from '../alerts/alert-findings';
+import { decideNotification, type NotifyDecision } from '../alerts/alert-policy';
+import { AlertRepository, type OpenAlert } from '../alerts/alert.repository';
 import { type MonitorConfig } from '../monitor.config';
-import { type EffectivePolicy, defaultPolicy, effectivePolicy } from '../policy/monitoring-policy';
+import { type EffectivePolicy, defaultPolicy } from '../policy/monitoring-policy';
 import { PolicyRepository } from '../policy/policy.repository';
 import { ReferenceRepository } from '../reference/reference.repository';
 import { type ClosedWindow, type FoldContext, type OpenWindow, closeIfExpired, foldEntries } from './window-folder';
@@ -102,8 +103,7 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
     const reference = await this.references.find(modelName, modelVersion);
     // Without the version's training profile there is nothing to compare with; the entries wait.
     if (reference === null) return false;
-    const stored = await this.policies.find(modelName);
-    const policy = stored ? effectivePolicy(stored) : defaultPolicy(modelName);
+    const policy = (await this.policies.find(modelName)) ?? defaultPolicy(modelName);
     const key = `${modelName}\u0000${modelVersion}`;
     try {
       const result = await this.transactions.run(async (manager) => {
@@ -162,11 +162,27 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
+  /** Everything a closed window decides, committed in the transaction that closed it. */
   private async persistClosed(manager: EntityManager, reference: Reference, policy: EffectivePolicy, c: ClosedWindow): Promise<void> {
+    const scope: AlertScope = {
+      manager,
+      modelName: reference.modelName,
+      modelVersion: reference.modelVersion,
+      deployment: c.window.deployment,
+      reportId: c.judgement.report.reportId,
+      now: this.clock.now(),
+      publish: { key: reference.modelName, causationId: c.closedBy || null },
+    };
+    await this.storeClosedWindow(manager, c);
+    await this.alertOnDrift(scope, c, policy);
+    await this.alertOnPerformance(scope, c);
+    this.logClosed(reference, c);
+  }
+
+  /** The window's report, and the window itself closed with its final summaries and verdict. */
+  private async storeClosedWindow(manager: EntityManager, c: ClosedWindow): Promise<void> {
     const { judgement, window } = c;
-    const { report } = judgement;
-    const now = this.clock.now();
-    await this.windows.saveReport(manager, window.windowId, report);
+    await this.windows.saveReport(manager, window.windowId, judgement.report);
     await this.windows.closeWindow(manager, {
       windowId: window.windowId,
       deployment: window.deployment,
@@ -176,88 +192,103 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
       start: c.start,
       end: c.end,
       closedBy: c.closedBy,
-      reportId: report.reportId,
+      reportId: judgement.report.reportId,
       metric: judgement.performance?.metric ?? null,
       metricValue: judgement.performance?.current ?? null,
     });
-    const { modelName, modelVersion } = reference;
-    const publishOptions = { key: modelName, causationId: c.closedBy || null };
+  }
 
-    const driftMessages: Array<{ kind: monitorV1.AlertKind; message: string }> = [];
-    if (judgement.datasetDrift) {
-      driftMessages.push({
-        kind: monitorV1.AlertKind.ALERT_KIND_DATA_DRIFT,
-        message: `data drift: ${judgement.driftedFeatures.length} of ${report.features.length} features drifted (${judgement.driftedFeatures.join(', ')}); share ${report.driftedShare.toFixed(2)} >= ${policy.driftShareThreshold}`,
-      });
-    } else {
-      await this.alerts.resolve(manager, modelName, modelVersion, monitorV1.AlertKind.ALERT_KIND_DATA_DRIFT, now);
-    }
-    if (judgement.predictionDrift && report.prediction) {
-      const p = report.prediction;
-      driftMessages.push({
-        kind: monitorV1.AlertKind.ALERT_KIND_PREDICTION_DRIFT,
-        message: `prediction drift: output classes moved from the version's first window (${describeStatistic(p)})`,
-      });
-    } else if (report.prediction) {
-      await this.alerts.resolve(manager, modelName, modelVersion, monitorV1.AlertKind.ALERT_KIND_PREDICTION_DRIFT, now);
-    }
-    if (driftMessages.length > 0) {
-      const decisions = [];
-      for (const d of driftMessages) {
-        const open = await this.alerts.findOpen(manager, modelName, modelVersion, d.kind);
-        decisions.push({ ...d, open, decision: decideNotification(open, now, this.config.MONITOR_ALERT_COOLDOWN_MS) });
-      }
-      let eventId = '';
-      if (decisions.some((d) => d.decision !== 'suppress')) {
-        const event = await this.publisher.publish(
-          manager,
+  /**
+   * Data and prediction drift: kinds the window shows healthy are resolved; the drifted ones
+   * share one DriftDetected, published unless every one of them is within its cooldown.
+   */
+  private async alertOnDrift(scope: AlertScope, c: ClosedWindow, policy: EffectivePolicy): Promise<void> {
+    const { found, healthy } = driftFindings(c.judgement, policy);
+    for (const kind of healthy) await this.alerts.resolve(scope.manager, scope.modelName, scope.modelVersion, kind, scope.now);
+    if (found.length === 0) return;
+    const decided: DecidedFinding[] = [];
+    for (const finding of found) decided.push(await this.decide(scope, finding));
+    const eventId = decided.some((d) => d.decision !== 'suppress')
+      ? await this.publish(
+          scope,
           DriftDetectedEvent,
-          monitorV1.DriftDetected.fromPartial({ report, driftedFeatures: judgement.driftedFeatures, deployment: window.deployment }),
-          publishOptions,
-        );
-        eventId = event.id;
-      }
-      for (const d of decisions) await this.recordAlert(manager, d, { modelName, modelVersion, reportId: report.reportId, eventId, now });
-    }
+          monitorV1.DriftDetected.fromPartial({ report: c.judgement.report, driftedFeatures: c.judgement.driftedFeatures, deployment: scope.deployment }),
+        )
+      : '';
+    for (const d of decided) await this.recordAlert(scope, d, eventId);
+  }
 
-    const performance = judgement.performance;
-    if (performance?.degraded) {
-      const kind = monitorV1.AlertKind.ALERT_KIND_PERFORMANCE_DEGRADED;
-      const open = await this.alerts.findOpen(manager, modelName, modelVersion, kind);
-      const decision = decideNotification(open, now, this.config.MONITOR_ALERT_COOLDOWN_MS);
-      let eventId = '';
-      if (decision !== 'suppress') {
-        const event = await this.publisher.publish(
-          manager,
-          PerformanceDegradedEvent,
-          monitorV1.PerformanceDegraded.fromPartial({
-            modelName,
-            modelVersion,
-            deployment: window.deployment,
-            metric: performance.metric,
-            currentValue: performance.current,
-            referenceValue: performance.reference,
-            maxDrop: performance.maxDrop,
-            labelled: performance.labelled,
-            window: { start: c.start, end: c.end },
-            reportId: report.reportId,
-            detectTime: now,
-          }),
-          publishOptions,
-        );
-        eventId = event.id;
-      }
-      const message =
-        performance.metric === 'rmse'
-          ? `performance degraded: rmse ${performance.current.toFixed(4)} above holdout ${performance.reference.toFixed(4)} by more than ${(performance.maxDrop * 100).toFixed(1)}% over ${performance.labelled} labels`
-          : `performance degraded: accuracy ${performance.current.toFixed(4)} is ${(performance.reference - performance.current).toFixed(4)} below holdout ${performance.reference.toFixed(4)} (max drop ${performance.maxDrop}) over ${performance.labelled} labels`;
-      await this.recordAlert(manager, { kind, message, open, decision }, { modelName, modelVersion, reportId: report.reportId, eventId, now });
-    } else if (performance) {
-      await this.alerts.resolve(manager, modelName, modelVersion, monitorV1.AlertKind.ALERT_KIND_PERFORMANCE_DEGRADED, now);
+  /** Performance below the holdout's raises (or re-publishes) PerformanceDegraded; a judged healthy window resolves it. */
+  private async alertOnPerformance(scope: AlertScope, c: ClosedWindow): Promise<void> {
+    const performance = c.judgement.performance;
+    if (performance === null) return;
+    const kind = monitorV1.AlertKind.ALERT_KIND_PERFORMANCE_DEGRADED;
+    if (!performance.degraded) {
+      await this.alerts.resolve(scope.manager, scope.modelName, scope.modelVersion, kind, scope.now);
+      return;
     }
+    const decided = await this.decide(scope, { kind, message: performanceMessage(performance) });
+    const eventId =
+      decided.decision === 'suppress'
+        ? ''
+        : await this.publish(
+            scope,
+            PerformanceDegradedEvent,
+            monitorV1.PerformanceDegraded.fromPartial({
+              modelName: scope.modelName,
+              modelVersion: scope.modelVersion,
+              deployment: scope.deployment,
+              metric: performance.metric,
+              currentValue: performance.current,
+              referenceValue: performance.reference,
+              maxDrop: performance.maxDrop,
+              labelled: performance.labelled,
+              window: { start: c.start, end: c.end },
+              reportId: scope.reportId,
+              detectTime: scope.now,
+            }),
+          );
+    await this.recordAlert(scope, decided, eventId);
+  }
+
+  /** Whether a finding raises an alert, re-publishes the open one or only counts against it. */
+  private async decide(scope: AlertScope, finding: Finding): Promise<DecidedFinding> {
+    const open = await this.alerts.findOpen(scope.manager, scope.modelName, scope.modelVersion, finding.kind);
+    return { ...finding, open, decision: decideNotification(open, scope.now, this.config.MONITOR_ALERT_COOLDOWN_MS) };
+  }
+
+  /** Publishes through the outbox, in the window's transaction; returns the event's id. */
+  private async publish<T>(scope: AlertScope, type: EventType<T>, data: T): Promise<string> {
+    return (await this.publisher.publish(scope.manager, type, data, scope.publish)).id;
+  }
+
+  private async recordAlert(scope: AlertScope, d: DecidedFinding, eventId: string): Promise<void> {
+    // A performance alert is about labels, not about one drift report.
+    const reportId = d.kind === monitorV1.AlertKind.ALERT_KIND_PERFORMANCE_DEGRADED ? '' : scope.reportId;
+    if (d.decision === 'raise') {
+      await this.alerts.raise(scope.manager, {
+        alertId: randomUUID(),
+        modelName: scope.modelName,
+        modelVersion: scope.modelVersion,
+        kind: d.kind,
+        message: d.message,
+        reportId,
+        eventId,
+        raiseTime: scope.now,
+      });
+    } else if (d.open && d.decision === 'renotify') {
+      await this.alerts.renotify(scope.manager, d.open.alertId, { message: d.message, reportId, eventId, time: scope.now });
+    } else if (d.open) {
+      await this.alerts.suppress(scope.manager, d.open.alertId);
+    }
+  }
+
+  private logClosed(reference: Reference, c: ClosedWindow): void {
+    const { judgement, window } = c;
+    const performance = judgement.performance;
     this.logger.entry('info', 'window closed', {
-      model: modelName,
-      version: modelVersion,
+      model: reference.modelName,
+      version: reference.modelVersion,
       window: window.sequence,
       reason: c.reason,
       predictions: window.summary.predictions,
@@ -268,26 +299,20 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
       performance: performance ? { metric: performance.metric, value: performance.current, degraded: performance.degraded } : null,
     });
   }
-
-  private async recordAlert(
-    manager: EntityManager,
-    d: { kind: monitorV1.AlertKind; message: string; open: { alertId: string } | null; decision: 'raise' | 'renotify' | 'suppress' },
-    at: { modelName: string; modelVersion: number; reportId: string; eventId: string; now: Date },
-  ): Promise<void> {
-    const reportId = d.kind === monitorV1.AlertKind.ALERT_KIND_PERFORMANCE_DEGRADED ? '' : at.reportId;
-    if (d.decision === 'raise') {
-      await this.alerts.raise(
-        manager,
-        monitorV1.Alert.fromPartial({ alertId: randomUUID(), modelName: at.modelName, modelVersion: at.modelVersion, kind: d.kind, message: d.message, reportId, eventId: at.eventId, raiseTime: at.now }),
-      );
-    } else if (d.open && d.decision === 'renotify') {
-      await this.alerts.renotify(manager, d.open.alertId, { message: d.message, reportId, eventId: at.eventId, time: at.now });
-    } else if (d.open) {
-      await this.alerts.suppress(manager, d.open.alertId);
-    }
-  }
 }
 
-function describeStatistic(f: monitorV1.FeatureDrift): string {
-  return f.pValue != null ? `p-value ${f.pValue.toExponential(2)} < ${f.threshold}` : `distance ${f.statistic.toFixed(3)} >= ${f.threshold}`;
+/** Where a closed window's alerts go: its version, its transaction, its time and its cause. */
+interface AlertScope {
+  readonly manager: EntityManager;
+  readonly modelName: string;
+  readonly modelVersion: number;
+  readonly deployment: string;
+  readonly reportId: string;
+  readonly now: Date;
+  readonly publish: { readonly key: string; readonly causationId: string | null };
+}
+
+interface DecidedFinding extends Finding {
+  readonly open: OpenAlert | null;
+  readonly decision: NotifyDecision;
 }
