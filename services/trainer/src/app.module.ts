@@ -4,10 +4,15 @@ import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
 import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { CreateTrainerTables1770300000000 } from './migrations/1770300000000-create-trainer-tables';
+import { DatasetVersionEntity } from './retraining/dataset-version.entity';
+import { ModelStateEntity } from './retraining/model-state.entity';
+import { RetrainingDecisionEntity } from './retraining/retraining-decision.entity';
+import { RetrainingPolicyEntity } from './retraining/retraining-policy.entity';
 import { RetrainingConsumer } from './retraining/retraining.consumer';
-import { RetrainingRepository, SqlRetrainingRepository } from './retraining/retraining.repository';
+import { RetrainingRepository, TypeOrmRetrainingRepository } from './retraining/retraining.repository';
 import { RetrainingService } from './retraining/retraining.service';
-import { RunsRepository, SqlRunsRepository } from './runs/runs.repository';
+import { RunEntity } from './runs/run.entity';
+import { RunsRepository, TypeOrmRunsRepository } from './runs/runs.repository';
 import { QueueSignal, RunsService } from './runs/runs.service';
 import { TrainCommandConsumer } from './runs/train-command.consumer';
 import { TrainerGrpcController } from './runs/trainer.grpc-controller';
@@ -21,6 +26,7 @@ import { CODE_VERSION, TrainingPipeline } from './training/training-pipeline';
 import { TrainingWorker } from './training/training-worker';
 
 export const TRAINER_MIGRATIONS = [CreateTrainerTables1770300000000];
+export const TRAINER_ENTITIES = [RunEntity, ModelStateEntity, RetrainingPolicyEntity, RetrainingDecisionEntity, DatasetVersionEntity];
 
 export interface TrainerModuleOverrides {
   /** Replaces the gRPC feature store, e.g. by a port serving a prepared training set. */
@@ -36,7 +42,7 @@ export class TrainerAppModule {
       module: TrainerAppModule,
       imports: [
         PersistenceModule.forServiceAsync({
-          entities: [],
+          entities: TRAINER_ENTITIES,
           migrations: TRAINER_MIGRATIONS,
           useFactory: () => ({ url: config.DATABASE_URL, applicationName: 'flywheel-trainer' }),
         }),
@@ -48,8 +54,8 @@ export class TrainerAppModule {
         { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
         { provide: CODE_VERSION, useValue: codeVersion(config.FLYWHEEL_CODE_VERSION) },
         overrides.featureStore ? { provide: FeatureStorePort, useValue: overrides.featureStore } : { provide: FeatureStorePort, useClass: GrpcFeatureStore },
-        { provide: RunsRepository, useClass: SqlRunsRepository },
-        { provide: RetrainingRepository, useClass: SqlRetrainingRepository },
+        { provide: RunsRepository, useClass: TypeOrmRunsRepository },
+        { provide: RetrainingRepository, useClass: TypeOrmRetrainingRepository },
         { provide: TrainerEvents, useClass: OutboxTrainerEvents },
         TrainingWorker,
         { provide: QueueSignal, useExisting: TrainingWorker },

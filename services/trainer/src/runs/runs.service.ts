@@ -3,16 +3,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, type EventEnvelope, trainerV1 } from '@flywheel/contracts';
 import { NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, invalidArgument, InvalidArgumentException, Clock, type OffsetPage, offsetPageOf } from '@flywheel/platform';
+import { type CallerIdentity, Clock, InvalidArgumentException, type OffsetPage, offsetPageOf } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { TrainerEvents } from '../system/trainer-events';
 import { MODEL_NAME_PATTERN, metricLowerIsBetter, normaliseSpec, validateSpec } from './model-spec';
-import { type RunRecord, type RunState } from './run.entity';
+import { type RunRecord } from './run-record';
+import { type RunListFilter, type SubmitTraining, UUID } from './run-requests';
 import { RunsException, RunsExceptionCode } from './runs.exception';
 import { RunsRepository } from './runs.repository';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_REQUEST_ID_LENGTH = 200;
 /** Seeds the trainer picks are positive 31-bit integers: exact everywhere, and 0 stays "pick one". */
 const MAX_PICKED_SEED = 2 ** 31 - 1;
 
@@ -40,11 +39,7 @@ export class RunsService {
   ) {}
 
   /** SubmitTraining: queues a run, or returns the run of an earlier call with the same request id. */
-  async submit(request: trainerV1.SubmitTrainingRequest, caller: CallerIdentity | undefined): Promise<RunRecord> {
-    if (request.spec == null) throw invalidArgument('spec', 'is required');
-    if (request.requestId.length > MAX_REQUEST_ID_LENGTH) throw invalidArgument('request_id', `must be at most ${MAX_REQUEST_ID_LENGTH} characters`);
-    const checked = validateSpec(request.spec, 'spec');
-    const requestId = request.requestId || null;
+  async submit({ spec: checked, requestId }: SubmitTraining, caller: CallerIdentity | undefined): Promise<RunRecord> {
     const run = await this.transactions.run(async (manager) => {
       const earlier = requestId ? await this.runs.findByRequestId(manager, requestId) : null;
       const inserted =
@@ -120,24 +115,18 @@ export class RunsService {
   }
 
   async get(runId: string): Promise<RunRecord> {
-    if (!UUID.test(runId)) throw invalidArgument('run_id', 'must be a run id (uuid)');
     const run = await this.runs.get(runId);
     if (!run) throw new RunsException(`run ${runId} not found`, RunsExceptionCode.RUN_NOT_FOUND);
     return run;
   }
 
-  async list(filter: { modelName: string; status: RunState | null }, page: OffsetPage): Promise<{ items: RunRecord[]; page: commonV1.PageResponse }> {
-    if (filter.modelName && !MODEL_NAME_PATTERN.test(filter.modelName)) throw invalidArgument('model_name', 'must match [a-z][a-z0-9_-]{0,62}');
-    const rows = await this.runs.list({ modelName: filter.modelName || undefined, status: filter.status ?? undefined }, page.offset, page.limit + 1);
+  async list(filter: RunListFilter, page: OffsetPage): Promise<{ items: RunRecord[]; page: commonV1.PageResponse }> {
+    const rows = await this.runs.list(filter, page.offset, page.limit + 1);
     return offsetPageOf(rows, page);
   }
 
+  /** Runs side by side; `runIds` are distinct run ids. */
   async compare(runIds: readonly string[]): Promise<RunComparison> {
-    if (runIds.length < 2 || runIds.length > 20) throw invalidArgument('run_ids', 'must list 2 to 20 runs');
-    runIds.forEach((id, i) => {
-      if (!UUID.test(id)) throw invalidArgument(`run_ids[${i}]`, 'must be a run id (uuid)');
-      if (runIds.indexOf(id) !== i) throw invalidArgument(`run_ids[${i}]`, `${id} is listed twice`);
-    });
     const found = new Map((await this.runs.getMany(runIds)).map((run) => [run.id, run]));
     const missing = runIds.filter((id) => !found.has(id));
     if (missing.length > 0) throw new RunsException(`run${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found`, RunsExceptionCode.RUN_NOT_FOUND);

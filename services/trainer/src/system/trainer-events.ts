@@ -3,7 +3,7 @@ import { durationFromMillis, RetrainingDecidedEvent, RunCompletedEvent, RunFaile
 import { EventPublisher } from '@flywheel/messaging';
 import { type EntityManager } from 'typeorm';
 import { rawParamsToValues } from '../runs/model-spec';
-import { type RunRecord } from '../runs/run.entity';
+import { type RunRecord } from '../runs/run-record';
 
 /**
  * What the trainer tells the rest of the platform, always written to the outbox in the

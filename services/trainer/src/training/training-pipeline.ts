@@ -22,7 +22,7 @@ import {
 import { InvalidArgumentException, Clock } from '@flywheel/platform';
 import { modelArtifactKey, ObjectStore, parseObjectKey } from '@flywheel/storage';
 import { type CheckedSpec, contractMetrics, type RawParam, validateSpec } from '../runs/model-spec';
-import { type TrialRecord } from '../runs/run.entity';
+import { type TrialRecord } from '../runs/run-record';
 import { FeatureStoreError, FeatureStorePort } from './feature-store.port';
 
 /** Nest token of the code version string runs record. */
