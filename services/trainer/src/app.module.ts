@@ -16,7 +16,6 @@ import { RunsRepository, TypeOrmRunsRepository } from './runs/runs.repository';
 import { QueueSignal, RunsService } from './runs/runs.service';
 import { TrainCommandConsumer } from './runs/train-command.consumer';
 import { TrainerGrpcController } from './runs/trainer.grpc-controller';
-import { Clock, SystemClock } from '@flywheel/platform';
 import { codeVersion } from './system/code-version';
 import { OutboxTrainerEvents, TrainerEvents } from './system/trainer-events';
 import { type TrainerConfig } from './trainer.config';
@@ -31,7 +30,6 @@ export const TRAINER_ENTITIES = [RunEntity, ModelStateEntity, RetrainingPolicyEn
 export interface TrainerModuleOverrides {
   /** Replaces the gRPC feature store, e.g. by a port serving a prepared training set. */
   readonly featureStore?: FeatureStorePort;
-  readonly clock?: Clock;
 }
 
 /** The trainer: its database, Kafka (outbox relay and consumers), the object store, and its features. */
@@ -51,7 +49,6 @@ export class TrainerAppModule {
       ],
       controllers: [TrainerGrpcController],
       providers: [
-        { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
         { provide: CODE_VERSION, useValue: codeVersion(config.FLYWHEEL_CODE_VERSION) },
         overrides.featureStore ? { provide: FeatureStorePort, useValue: overrides.featureStore } : { provide: FeatureStorePort, useClass: GrpcFeatureStore },
         { provide: RunsRepository, useClass: TypeOrmRunsRepository },

@@ -64,8 +64,12 @@ const runStatusSchema = z
   .refine((status) => status === trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED || runStateOf(status) !== null, 'is not a run status')
   .transform((status) => runStateOf(status) ?? undefined);
 
+// Keyed as the .proto spells the fields, so that every bad one is named as the caller knows it.
+const runListFilterSchema = z.object({ model_name: modelNameFilterSchema, status: runStatusSchema });
+
 export function parseRunListFilter(request: trainerV1.ListRunsRequest): RunListFilter {
-  return { modelName: parseModelNameFilter(request.modelName), status: parseRequest(runStatusSchema, request.status, 'status') };
+  const filter = parseRequest(runListFilterSchema, { model_name: request.modelName, status: request.status });
+  return { modelName: filter.model_name || undefined, status: filter.status };
 }
 
 const runIdsSchema = z
