@@ -6,7 +6,6 @@ import { type CallerIdentity, Clock, type OffsetPage, offsetPageOf } from '@flyw
 import { type EntityManager } from 'typeorm';
 import { TrainerEvents } from '../system/trainer-events';
 import { decideRetraining, defaultPolicy, type PolicySettings, startOfUtcDay, type TriggerKind } from './retraining-policy';
-import { decisionToProto } from './retraining.mapper';
 import { type DecisionRecord, RetrainingRepository } from './retraining.repository';
 
 /**
@@ -77,7 +76,7 @@ export class RetrainingService {
       decidedAt: now,
     };
     await this.repository.saveDecision(manager, decision);
-    await this.events.retrainingDecided(manager, decisionToProto(decision), trigger.eventId);
+    await this.events.retrainingDecided(manager, decision, trigger.eventId);
     if (verdict.acted && spec) {
       await this.events.trainModel(
         manager,

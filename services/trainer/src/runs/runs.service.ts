@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type commonV1, type EventEnvelope, trainerV1 } from '@flywheel/contracts';
+import { type commonV1, trainerV1 } from '@flywheel/contracts';
 import { NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
 import { type CallerIdentity, Clock, InvalidArgumentException, type OffsetPage, offsetPageOf } from '@flywheel/platform';
@@ -18,6 +18,18 @@ const MAX_PICKED_SEED = 2 ** 31 - 1;
 /** Tells the training worker that a run was queued, so it need not wait for its next poll. */
 export abstract class QueueSignal {
   abstract poke(): void;
+}
+
+/** A TrainModel command, as the trainer acts on it. */
+export interface TrainCommand {
+  /** The command's event id: its run's cause, one run per command whatever redelivers it. */
+  readonly eventId: string;
+  /** The service that sent it, e.g. `monitor`. */
+  readonly sender: string;
+  readonly spec: trainerV1.ModelSpec | undefined;
+  readonly trigger: trainerV1.RunTrigger;
+  /** The retraining decision it carries out; empty when not sent by the policy. */
+  readonly decisionId: string;
 }
 
 export interface RunComparison {
@@ -73,11 +85,10 @@ export class RunsService {
    * trained becomes a failed run (and RunFailed), so the asker hears why; only a command without
    * a usable model name, which no run can be recorded under, is refused outright.
    */
-  async enqueueCommand(manager: EntityManager, event: EventEnvelope<trainerV1.TrainModel>, runIdOfDecision: (decisionId: string) => Promise<string | null>): Promise<RunRecord | null> {
-    const command = event.data;
+  async enqueueCommand(manager: EntityManager, command: TrainCommand, runIdOfDecision: (decisionId: string) => Promise<string | null>): Promise<RunRecord | null> {
     const spec = normaliseSpec(command.spec);
     if (!MODEL_NAME_PATTERN.test(spec.modelName)) {
-      throw new NonRetriableError(`TrainModel ${event.id}: spec.model_name must match [a-z][a-z0-9_-]{0,62}, got ${JSON.stringify(spec.modelName)}`);
+      throw new NonRetriableError(`TrainModel ${command.eventId}: spec.model_name must match [a-z][a-z0-9_-]{0,62}, got ${JSON.stringify(spec.modelName)}`);
     }
     const byPolicy = command.trigger === trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY;
     const decisionId = command.decisionId || null;
@@ -94,15 +105,15 @@ export class RunsService {
       id: runId,
       modelName: spec.modelName,
       requestId: null,
-      causeEventId: event.id,
+      causeEventId: command.eventId,
       decisionId: decisionId && UUID.test(decisionId) ? decisionId : null,
       trigger: byPolicy ? trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY : trainerV1.RunTrigger.RUN_TRIGGER_COMMAND,
       spec: checkedSpec,
       seed: checkedSpec.seed || pickSeed(),
-      actor: { team: '', tokenId: '', service: byPolicy ? 'trainer' : event.source.replace(/^flywheel\//, '') },
+      actor: { team: '', tokenId: '', service: byPolicy ? 'trainer' : command.sender },
       createdAt: this.clock.now(),
     });
-    if (!run) return this.runs.findByCauseEventId(manager, event.id);
+    if (!run) return this.runs.findByCauseEventId(manager, command.eventId);
     if (invalid === null) return run;
     const failed = await this.runs.fail(manager, run.id, null, {
       failureCode: trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC,
