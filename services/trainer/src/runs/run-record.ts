@@ -3,6 +3,15 @@ import { type RawParam } from './model-spec';
 
 export type RunState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
+/** Run and decision ids are UUIDs. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Which runs to list; an absent field matches every run. */
+export interface RunFilter {
+  readonly modelName?: string;
+  readonly status?: RunState;
+}
+
 export interface TrialRecord {
   readonly params: Readonly<Record<string, RawParam>>;
   readonly metricValue: number;

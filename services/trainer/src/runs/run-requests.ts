@@ -2,10 +2,9 @@ import { trainerV1 } from '@flywheel/contracts';
 import { InvalidArgumentException, parseRequest } from '@flywheel/platform';
 import { z } from 'zod';
 import { type CheckedSpec, MODEL_NAME_PATTERN, validateSpec } from './model-spec';
-import { type RunState } from './run-record';
+import { type RunFilter, UUID } from './run-record';
 import { runStateOf } from './run.mapper';
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_REQUEST_ID_LENGTH = 200;
 const MODEL_NAME_RULE = 'must match [a-z][a-z0-9_-]{0,62}';
 
@@ -54,11 +53,6 @@ export function parseRunId(runId: string): string {
   return parseRequest(runIdSchema, runId, 'run_id');
 }
 
-export interface RunListFilter {
-  readonly modelName?: string;
-  readonly status?: RunState;
-}
-
 const runStatusSchema = z
   .number()
   .refine((status) => status === trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED || runStateOf(status) !== null, 'is not a run status')
@@ -67,7 +61,7 @@ const runStatusSchema = z
 // Keyed as the .proto spells the fields, so that every bad one is named as the caller knows it.
 const runListFilterSchema = z.object({ model_name: modelNameFilterSchema, status: runStatusSchema });
 
-export function parseRunListFilter(request: trainerV1.ListRunsRequest): RunListFilter {
+export function parseRunListFilter(request: trainerV1.ListRunsRequest): RunFilter {
   const filter = parseRequest(runListFilterSchema, { model_name: request.modelName, status: request.status });
   return { modelName: filter.model_name || undefined, status: filter.status };
 }

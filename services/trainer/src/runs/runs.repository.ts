@@ -4,7 +4,7 @@ import { queryRows } from '@flywheel/persistence';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { ModelStateEntity } from '../retraining/model-state.entity';
 import { type RawParam } from './model-spec';
-import { type RunRecord, type RunState, type TrialRecord } from './run-record';
+import { type RunFilter, type RunRecord, type TrialRecord } from './run-record';
 import { RunEntity } from './run.entity';
 
 export interface NewRun {
@@ -36,11 +36,6 @@ export interface RunFailure {
   readonly error: string;
   readonly durationMs: number;
   readonly endedAt: Date;
-}
-
-export interface RunFilter {
-  readonly modelName?: string;
-  readonly status?: RunState;
 }
 
 /** Where runs live. A port, so that what decides about runs can be tested without a database. */

@@ -7,8 +7,8 @@ import { type CallerIdentity, Clock, InvalidArgumentException, type OffsetPage, 
 import { type EntityManager } from 'typeorm';
 import { TrainerEvents } from '../system/trainer-events';
 import { MODEL_NAME_PATTERN, metricLowerIsBetter, normaliseSpec, validateSpec } from './model-spec';
-import { type RunRecord } from './run-record';
-import { type RunListFilter, type SubmitTraining, UUID } from './run-requests';
+import { type RunFilter, type RunRecord, UUID } from './run-record';
+import { type SubmitTraining } from './run-requests';
 import { RunsException, RunsExceptionCode } from './runs.exception';
 import { RunsRepository } from './runs.repository';
 
@@ -131,7 +131,7 @@ export class RunsService {
     return run;
   }
 
-  async list(filter: RunListFilter, page: OffsetPage): Promise<{ items: RunRecord[]; page: commonV1.PageResponse }> {
+  async list(filter: RunFilter, page: OffsetPage): Promise<{ items: RunRecord[]; page: commonV1.PageResponse }> {
     const rows = await this.runs.list(filter, page.offset, page.limit + 1);
     return offsetPageOf(rows, page);
   }
