@@ -17,7 +17,7 @@ const runIdSchema = z.string().regex(UUID, 'must be a run id (uuid)');
  * A spec as a request carries it: present, and trainable as far as can be told without data
  * (each bad field named from the schema's root, e.g. `spec.params.C`).
  */
-export const specSchema = z
+const specSchema = z
   .looseObject({})
   .transform((spec, ctx): CheckedSpec => {
     try {
