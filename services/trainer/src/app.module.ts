@@ -4,14 +4,18 @@ import { MessagingModule } from '@flywheel/messaging';
 import { PersistenceModule } from '@flywheel/persistence';
 import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { CreateTrainerTables1770300000000 } from './migrations/1770300000000-create-trainer-tables';
+import { DatasetVersionEntity } from './retraining/dataset-version.entity';
+import { ModelStateEntity } from './retraining/model-state.entity';
+import { RetrainingDecisionEntity } from './retraining/retraining-decision.entity';
+import { RetrainingPolicyEntity } from './retraining/retraining-policy.entity';
 import { RetrainingConsumer } from './retraining/retraining.consumer';
-import { RetrainingRepository, SqlRetrainingRepository } from './retraining/retraining.repository';
+import { RetrainingRepository, TypeOrmRetrainingRepository } from './retraining/retraining.repository';
 import { RetrainingService } from './retraining/retraining.service';
-import { RunsRepository, SqlRunsRepository } from './runs/runs.repository';
+import { RunEntity } from './runs/run.entity';
+import { RunsRepository, TypeOrmRunsRepository } from './runs/runs.repository';
 import { QueueSignal, RunsService } from './runs/runs.service';
 import { TrainCommandConsumer } from './runs/train-command.consumer';
 import { TrainerGrpcController } from './runs/trainer.grpc-controller';
-import { Clock, SystemClock } from '@flywheel/platform';
 import { codeVersion } from './system/code-version';
 import { OutboxTrainerEvents, TrainerEvents } from './system/trainer-events';
 import { type TrainerConfig } from './trainer.config';
@@ -21,11 +25,11 @@ import { CODE_VERSION, TrainingPipeline } from './training/training-pipeline';
 import { TrainingWorker } from './training/training-worker';
 
 export const TRAINER_MIGRATIONS = [CreateTrainerTables1770300000000];
+export const TRAINER_ENTITIES = [RunEntity, ModelStateEntity, RetrainingPolicyEntity, RetrainingDecisionEntity, DatasetVersionEntity];
 
 export interface TrainerModuleOverrides {
   /** Replaces the gRPC feature store, e.g. by a port serving a prepared training set. */
   readonly featureStore?: FeatureStorePort;
-  readonly clock?: Clock;
 }
 
 /** The trainer: its database, Kafka (outbox relay and consumers), the object store, and its features. */
@@ -36,7 +40,7 @@ export class TrainerAppModule {
       module: TrainerAppModule,
       imports: [
         PersistenceModule.forServiceAsync({
-          entities: [],
+          entities: TRAINER_ENTITIES,
           migrations: TRAINER_MIGRATIONS,
           useFactory: () => ({ url: config.DATABASE_URL, applicationName: 'flywheel-trainer' }),
         }),
@@ -45,11 +49,10 @@ export class TrainerAppModule {
       ],
       controllers: [TrainerGrpcController],
       providers: [
-        { provide: Clock, useValue: overrides.clock ?? new SystemClock() },
         { provide: CODE_VERSION, useValue: codeVersion(config.FLYWHEEL_CODE_VERSION) },
         overrides.featureStore ? { provide: FeatureStorePort, useValue: overrides.featureStore } : { provide: FeatureStorePort, useClass: GrpcFeatureStore },
-        { provide: RunsRepository, useClass: SqlRunsRepository },
-        { provide: RetrainingRepository, useClass: SqlRetrainingRepository },
+        { provide: RunsRepository, useClass: TypeOrmRunsRepository },
+        { provide: RetrainingRepository, useClass: TypeOrmRetrainingRepository },
         { provide: TrainerEvents, useClass: OutboxTrainerEvents },
         TrainingWorker,
         { provide: QueueSignal, useExisting: TrainingWorker },

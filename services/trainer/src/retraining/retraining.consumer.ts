@@ -29,7 +29,7 @@ export class RetrainingConsumer {
   @ConsumeEvent({ topic: Topics.ingestionEvents, types: [DatasetVersionCommittedEvent], group: DATASET_VERSIONS_GROUP })
   async onDatasetVersion(event: EventEnvelope<ingestionV1.DatasetVersionCommitted>, manager: EntityManager): Promise<void> {
     const version = event.data.version;
-    if (version == null) throw new NonRetriableError(`DatasetVersionCommitted ${event.id} carries no version`);
+    if (version === undefined) throw new NonRetriableError(`DatasetVersionCommitted ${event.id} carries no version`);
     await this.retraining.recordDatasetVersion(manager, {
       dataset: event.data.dataset || version.dataset,
       version: version.version,

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { trainerV1 } from '@flywheel/contracts';
-import { type EntityManager } from 'typeorm';
+import { type EntityManager, MoreThan, MoreThanOrEqual } from 'typeorm';
+import { RunEntity } from '../runs/run.entity';
+import { DatasetVersionEntity } from './dataset-version.entity';
+import { ModelStateEntity } from './model-state.entity';
 import { type PolicySettings } from './retraining-policy';
+import { RetrainingDecisionEntity } from './retraining-decision.entity';
+import { RetrainingPolicyEntity } from './retraining-policy.entity';
 
 export interface LastSuccess {
   readonly runId: string;
@@ -49,183 +54,129 @@ export abstract class RetrainingRepository {
   abstract recordDatasetVersion(manager: EntityManager, dataset: string, version: number, rowCount: number, committedAt: Date | null): Promise<void>;
 }
 
-interface DecisionRow {
-  id: string;
-  model_name: string;
-  outcome: 'ACTED' | 'DECLINED';
-  decline_reasons: string[];
-  reasons: string[];
-  trigger_event_id: string;
-  trigger_event_type: string;
-  run_id: string | null;
-  new_rows: string;
-  runs_today: number;
-  cooldown_until: Date | null;
-  decided_at: Date;
-}
-
-interface PolicyRow {
-  model_name: string;
-  enabled: boolean;
-  cooldown_ms: string;
-  daily_budget: number;
-  min_new_rows: string;
-  spec: Buffer | null;
-  on_drift: boolean;
-  on_performance_degraded: boolean;
-}
-
 const DECLINE = trainerV1.DeclineReason as unknown as Record<string, number> & Record<number, string>;
 
+function decisionOf(row: RetrainingDecisionEntity): DecisionRecord {
+  return {
+    id: row.id,
+    modelName: row.modelName,
+    outcome: row.outcome,
+    declineReasons: row.declineReasons.map((name) => DECLINE[name] ?? trainerV1.DeclineReason.UNRECOGNIZED) as trainerV1.DeclineReason[],
+    reasons: row.reasons,
+    triggerEventId: row.triggerEventId,
+    triggerEventType: row.triggerEventType,
+    runId: row.runId,
+    newRows: row.newRows,
+    runsToday: row.runsToday,
+    cooldownUntil: row.cooldownUntil,
+    decidedAt: row.decidedAt,
+  };
+}
+
 @Injectable()
-export class SqlRetrainingRepository extends RetrainingRepository {
+export class TypeOrmRetrainingRepository extends RetrainingRepository {
   async lockModel(manager: EntityManager, modelName: string): Promise<void> {
-    await manager.query(`INSERT INTO model_states (model_name) VALUES ($1) ON CONFLICT DO NOTHING`, [modelName]);
-    await manager.query(`SELECT model_name FROM model_states WHERE model_name = $1 FOR UPDATE`, [modelName]);
+    await manager.createQueryBuilder().insert().into(ModelStateEntity).values({ modelName }).orIgnore().execute();
+    await manager.findOne(ModelStateEntity, { where: { modelName }, lock: { mode: 'pessimistic_write' } });
   }
 
   async hasDecided(manager: EntityManager, modelName: string, triggerEventId: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(`SELECT 1 FROM retraining_decisions WHERE model_name = $1 AND trigger_event_id = $2`, [modelName, triggerEventId]);
-    return rows.length > 0;
+    return manager.existsBy(RetrainingDecisionEntity, { modelName, triggerEventId });
   }
 
   async policy(manager: EntityManager, modelName: string): Promise<PolicySettings | null> {
-    const rows: PolicyRow[] = await manager.query(`SELECT * FROM retraining_policies WHERE model_name = $1`, [modelName]);
-    const row = rows[0];
+    const row = await manager.findOneBy(RetrainingPolicyEntity, { modelName });
     if (!row) return null;
     return {
-      modelName: row.model_name,
+      modelName: row.modelName,
       enabled: row.enabled,
-      cooldownMs: Number(row.cooldown_ms),
-      dailyBudget: row.daily_budget,
-      minNewRows: Number(row.min_new_rows),
+      cooldownMs: row.cooldownMs,
+      dailyBudget: row.dailyBudget,
+      minNewRows: row.minNewRows,
       spec: row.spec ? trainerV1.ModelSpec.decode(row.spec) : null,
-      onDrift: row.on_drift,
-      onPerformanceDegraded: row.on_performance_degraded,
+      onDrift: row.onDrift,
+      onPerformanceDegraded: row.onPerformanceDegraded,
     };
   }
 
   async savePolicy(manager: EntityManager, policy: PolicySettings, updatedBy: string, at: Date): Promise<void> {
-    await manager.query(
-      `INSERT INTO retraining_policies (model_name, enabled, cooldown_ms, daily_budget, min_new_rows, spec, on_drift, on_performance_degraded, updated_by, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       ON CONFLICT (model_name) DO UPDATE
-       SET enabled = EXCLUDED.enabled, cooldown_ms = EXCLUDED.cooldown_ms, daily_budget = EXCLUDED.daily_budget,
-           min_new_rows = EXCLUDED.min_new_rows, spec = EXCLUDED.spec, on_drift = EXCLUDED.on_drift,
-           on_performance_degraded = EXCLUDED.on_performance_degraded, updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at`,
-      [
-        policy.modelName,
-        policy.enabled,
-        policy.cooldownMs,
-        policy.dailyBudget,
-        policy.minNewRows,
-        policy.spec ? Buffer.from(trainerV1.ModelSpec.encode(policy.spec).finish()) : null,
-        policy.onDrift,
-        policy.onPerformanceDegraded,
+    await manager.upsert(
+      RetrainingPolicyEntity,
+      {
+        modelName: policy.modelName,
+        enabled: policy.enabled,
+        cooldownMs: policy.cooldownMs,
+        dailyBudget: policy.dailyBudget,
+        minNewRows: policy.minNewRows,
+        spec: policy.spec ? Buffer.from(trainerV1.ModelSpec.encode(policy.spec).finish()) : null,
+        onDrift: policy.onDrift,
+        onPerformanceDegraded: policy.onPerformanceDegraded,
         updatedBy,
-        at,
-      ],
+        updatedAt: at,
+      },
+      ['modelName'],
     );
   }
 
   async lastSuccess(manager: EntityManager, modelName: string): Promise<LastSuccess | null> {
-    const rows: Array<{ last_success_run_id: string | null; last_spec: Buffer | null; dataset: string | null; dataset_version_to: number | null }> = await manager.query(
-      `SELECT last_success_run_id, last_spec, dataset, dataset_version_to FROM model_states WHERE model_name = $1`,
-      [modelName],
-    );
-    const row = rows[0];
-    if (!row?.last_success_run_id || !row.last_spec) return null;
-    return { runId: row.last_success_run_id, spec: trainerV1.ModelSpec.decode(row.last_spec), dataset: row.dataset, datasetVersionTo: row.dataset_version_to };
+    const row = await manager.findOneBy(ModelStateEntity, { modelName });
+    if (!row?.lastSuccessRunId || !row.lastSpec) return null;
+    return { runId: row.lastSuccessRunId, spec: trainerV1.ModelSpec.decode(row.lastSpec), dataset: row.dataset, datasetVersionTo: row.datasetVersionTo };
   }
 
   async lastActedAt(manager: EntityManager, modelName: string): Promise<Date | null> {
-    const rows: Array<{ at: Date | null }> = await manager.query(
-      `SELECT max(decided_at) AS at FROM retraining_decisions WHERE model_name = $1 AND outcome = 'ACTED'`,
-      [modelName],
-    );
-    return rows[0]?.at ?? null;
+    const row = await manager
+      .createQueryBuilder(RetrainingDecisionEntity, 'decision')
+      .select('max(decision.decided_at)', 'at')
+      .where({ modelName, outcome: 'ACTED' })
+      .getRawOne<{ at: Date | null }>();
+    return row?.at ?? null;
   }
 
-  async actedSince(manager: EntityManager, modelName: string, since: Date): Promise<number> {
-    const rows: Array<{ n: number }> = await manager.query(
-      `SELECT count(*)::int AS n FROM retraining_decisions WHERE model_name = $1 AND outcome = 'ACTED' AND decided_at >= $2`,
-      [modelName, since],
-    );
-    return rows[0]?.n ?? 0;
+  actedSince(manager: EntityManager, modelName: string, since: Date): Promise<number> {
+    return manager.countBy(RetrainingDecisionEntity, { modelName, outcome: 'ACTED', decidedAt: MoreThanOrEqual(since) });
   }
 
   async rowsAfter(manager: EntityManager, dataset: string, version: number | null): Promise<number> {
-    const rows: Array<{ n: string }> = await manager.query(
-      `SELECT coalesce(sum(row_count), 0)::bigint AS n FROM dataset_versions WHERE dataset = $1 AND version > $2`,
-      [dataset, version ?? 0],
-    );
-    return Number(rows[0]?.n ?? 0);
+    const total = await manager.sum(DatasetVersionEntity, 'rowCount', { dataset, version: MoreThan(version ?? 0) });
+    return Number(total ?? 0);
   }
 
   async inFlight(manager: EntityManager, modelName: string, pendingSince: Date): Promise<boolean> {
-    const rows: Array<{ busy: boolean }> = await manager.query(
-      `SELECT EXISTS (SELECT 1 FROM runs WHERE model_name = $1 AND status IN ('QUEUED', 'RUNNING'))
-           OR EXISTS (SELECT 1 FROM retraining_decisions d
-                      WHERE d.model_name = $1 AND d.outcome = 'ACTED' AND d.decided_at >= $2
-                        AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = d.run_id)) AS busy`,
-      [modelName, pendingSince],
-    );
-    return rows[0]?.busy ?? false;
+    const running = await manager.existsBy(RunEntity, [
+      { modelName, status: 'QUEUED' },
+      { modelName, status: 'RUNNING' },
+    ]);
+    if (running) return true;
+    return manager
+      .createQueryBuilder(RetrainingDecisionEntity, 'decision')
+      .where({ modelName, outcome: 'ACTED', decidedAt: MoreThanOrEqual(pendingSince) })
+      .andWhere((query) => `NOT EXISTS ${query.subQuery().select('1').from(RunEntity, 'run').where('run.id = decision.runId').getQuery()}`)
+      .getExists();
   }
 
   async saveDecision(manager: EntityManager, decision: DecisionRecord): Promise<void> {
-    await manager.query(
-      `INSERT INTO retraining_decisions (id, model_name, outcome, decline_reasons, reasons, trigger_event_id, trigger_event_type,
-                                         run_id, new_rows, runs_today, cooldown_until, decided_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [
-        decision.id,
-        decision.modelName,
-        decision.outcome,
-        decision.declineReasons.map((reason) => DECLINE[reason] ?? String(reason)),
-        decision.reasons,
-        decision.triggerEventId,
-        decision.triggerEventType,
-        decision.runId,
-        decision.newRows,
-        decision.runsToday,
-        decision.cooldownUntil,
-        decision.decidedAt,
-      ],
-    );
+    await manager.insert(RetrainingDecisionEntity, {
+      ...decision,
+      declineReasons: decision.declineReasons.map((reason) => DECLINE[reason] ?? String(reason)),
+    });
   }
 
   async runIdOfDecision(manager: EntityManager, decisionId: string): Promise<string | null> {
-    const rows: Array<{ run_id: string | null }> = await manager.query(`SELECT run_id FROM retraining_decisions WHERE id = $1`, [decisionId]);
-    return rows[0]?.run_id ?? null;
+    return (await manager.findOneBy(RetrainingDecisionEntity, { id: decisionId }))?.runId ?? null;
   }
 
   async listDecisions(manager: EntityManager, modelName: string | null, offset: number, limit: number): Promise<DecisionRecord[]> {
-    const rows: DecisionRow[] = await manager.query(
-      `SELECT * FROM retraining_decisions WHERE ($1::text IS NULL OR model_name = $1)
-       ORDER BY decided_at DESC, id DESC OFFSET $2 LIMIT $3`,
-      [modelName, offset, limit],
-    );
-    return rows.map((row) => ({
-      id: row.id,
-      modelName: row.model_name,
-      outcome: row.outcome,
-      declineReasons: row.decline_reasons.map((name) => DECLINE[name] ?? trainerV1.DeclineReason.UNRECOGNIZED) as trainerV1.DeclineReason[],
-      reasons: row.reasons,
-      triggerEventId: row.trigger_event_id,
-      triggerEventType: row.trigger_event_type,
-      runId: row.run_id,
-      newRows: Number(row.new_rows),
-      runsToday: row.runs_today,
-      cooldownUntil: row.cooldown_until,
-      decidedAt: row.decided_at,
-    }));
+    const rows = await manager.find(RetrainingDecisionEntity, {
+      where: modelName === null ? {} : { modelName },
+      order: { decidedAt: 'DESC', id: 'DESC' },
+      skip: offset,
+      take: limit,
+    });
+    return rows.map(decisionOf);
   }
 
   async recordDatasetVersion(manager: EntityManager, dataset: string, version: number, rowCount: number, committedAt: Date | null): Promise<void> {
-    await manager.query(
-      `INSERT INTO dataset_versions (dataset, version, row_count, committed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
-      [dataset, version, rowCount, committedAt],
-    );
+    await manager.createQueryBuilder().insert().into(DatasetVersionEntity).values({ dataset, version, rowCount, committedAt }).orIgnore().execute();
   }
 }

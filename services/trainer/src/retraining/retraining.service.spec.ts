@@ -77,9 +77,9 @@ class InMemoryRetrainingRepository extends RetrainingRepository {
 }
 
 class RecordingEvents {
-  decided: trainerV1.RetrainingDecision[] = [];
+  decided: DecisionRecord[] = [];
   commands: Array<{ command: trainerV1.TrainModel; causationId: string }> = [];
-  async retrainingDecided(_m: EntityManager, decision: trainerV1.RetrainingDecision): Promise<void> {
+  async retrainingDecided(_m: EntityManager, decision: DecisionRecord): Promise<void> {
     this.decided.push(decision);
   }
   async trainModel(_m: EntityManager, command: trainerV1.TrainModel, causationId: string): Promise<string> {

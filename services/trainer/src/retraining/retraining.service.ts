@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type commonV1, durationFromMillis, durationToMillis, trainerV1 } from '@flywheel/contracts';
+import { type commonV1, trainerV1 } from '@flywheel/contracts';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, type FieldViolation, invalidArgument, InvalidArgumentException, Clock, type OffsetPage, offsetPageOf } from '@flywheel/platform';
+import { type CallerIdentity, Clock, type OffsetPage, offsetPageOf } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
-import { MODEL_NAME_PATTERN, validateSpec } from '../runs/model-spec';
 import { TrainerEvents } from '../system/trainer-events';
 import { decideRetraining, defaultPolicy, type PolicySettings, startOfUtcDay, type TriggerKind } from './retraining-policy';
 import { type DecisionRecord, RetrainingRepository } from './retraining.repository';
@@ -77,7 +76,7 @@ export class RetrainingService {
       decidedAt: now,
     };
     await this.repository.saveDecision(manager, decision);
-    await this.events.retrainingDecided(manager, decisionToProto(decision), trigger.eventId);
+    await this.events.retrainingDecided(manager, decision, trigger.eventId);
     if (verdict.acted && spec) {
       await this.events.trainModel(
         manager,
@@ -102,86 +101,17 @@ export class RetrainingService {
   }
 
   async getPolicy(modelName: string): Promise<PolicySettings> {
-    if (!MODEL_NAME_PATTERN.test(modelName)) throw invalidArgument('model_name', 'must match [a-z][a-z0-9_-]{0,62}');
     return this.transactions.run(async (manager) => (await this.repository.policy(manager, modelName)) ?? defaultPolicy(modelName));
   }
 
-  async setPolicy(input: trainerV1.RetrainingPolicy | null | undefined, caller: CallerIdentity | undefined): Promise<PolicySettings> {
-    const policy = policyFromProto(input);
+  async setPolicy(policy: PolicySettings, caller: CallerIdentity | undefined): Promise<PolicySettings> {
     await this.transactions.run((manager) => this.repository.savePolicy(manager, policy, caller ? `${caller.team}/${caller.tokenId}` : '', this.clock.now()));
     return policy;
   }
 
-  async listDecisions(modelName: string, page: OffsetPage): Promise<{ items: DecisionRecord[]; page: commonV1.PageResponse }> {
-    if (modelName && !MODEL_NAME_PATTERN.test(modelName)) throw invalidArgument('model_name', 'must match [a-z][a-z0-9_-]{0,62}');
-    const rows = await this.transactions.run((manager) => this.repository.listDecisions(manager, modelName || null, page.offset, page.limit + 1));
+  /** Newest first; every model's when `modelName` is undefined. */
+  async listDecisions(modelName: string | undefined, page: OffsetPage): Promise<{ items: DecisionRecord[]; page: commonV1.PageResponse }> {
+    const rows = await this.transactions.run((manager) => this.repository.listDecisions(manager, modelName ?? null, page.offset, page.limit + 1));
     return offsetPageOf(rows, page);
   }
-}
-
-/** Checks a policy from SetRetrainingPolicy, naming each bad field. */
-export function policyFromProto(input: trainerV1.RetrainingPolicy | null | undefined): PolicySettings {
-  if (input == null) throw invalidArgument('policy', 'is required');
-  const policy = trainerV1.RetrainingPolicy.fromPartial(input);
-  const violations: FieldViolation[] = [];
-  const bad = (field: string, reason: string): void => {
-    violations.push({ field: `policy.${field}`, reason });
-  };
-  if (!MODEL_NAME_PATTERN.test(policy.modelName)) bad('model_name', 'must match [a-z][a-z0-9_-]{0,62}');
-  const cooldownMs = durationToMillis(policy.cooldown, 0);
-  if (!(cooldownMs >= 0)) bad('cooldown', 'must not be negative');
-  if (!Number.isInteger(policy.dailyBudget) || policy.dailyBudget < 1) bad('daily_budget', 'must be at least 1');
-  if (!Number.isSafeInteger(policy.minNewRows) || policy.minNewRows < 0) bad('min_new_rows', 'must be 0 or positive');
-  let spec: trainerV1.ModelSpec | null = null;
-  if (policy.spec != null) {
-    const given = { ...policy.spec, modelName: policy.spec.modelName || policy.modelName };
-    if (given.modelName !== policy.modelName) bad('spec.model_name', `must be empty or "${policy.modelName}", the policy's model`);
-    try {
-      spec = validateSpec(given, 'policy.spec').spec;
-    } catch (error) {
-      if (!(error instanceof InvalidArgumentException)) throw error;
-      violations.push(...error.violations);
-    }
-  }
-  if (violations.length > 0) throw new InvalidArgumentException(violations);
-  return {
-    modelName: policy.modelName,
-    enabled: policy.enabled,
-    cooldownMs,
-    dailyBudget: policy.dailyBudget,
-    minNewRows: policy.minNewRows,
-    spec,
-    onDrift: policy.onDrift,
-    onPerformanceDegraded: policy.onPerformanceDegraded,
-  };
-}
-
-export function policyToProto(policy: PolicySettings): trainerV1.RetrainingPolicy {
-  return trainerV1.RetrainingPolicy.fromPartial({
-    modelName: policy.modelName,
-    enabled: policy.enabled,
-    cooldown: durationFromMillis(policy.cooldownMs),
-    dailyBudget: policy.dailyBudget,
-    minNewRows: policy.minNewRows,
-    spec: policy.spec ?? undefined,
-    onDrift: policy.onDrift,
-    onPerformanceDegraded: policy.onPerformanceDegraded,
-  });
-}
-
-export function decisionToProto(decision: DecisionRecord): trainerV1.RetrainingDecision {
-  return trainerV1.RetrainingDecision.fromPartial({
-    decisionId: decision.id,
-    modelName: decision.modelName,
-    outcome: decision.outcome === 'ACTED' ? trainerV1.DecisionOutcome.DECISION_OUTCOME_ACTED : trainerV1.DecisionOutcome.DECISION_OUTCOME_DECLINED,
-    declineReasons: decision.declineReasons,
-    reasons: decision.reasons,
-    triggerEventId: decision.triggerEventId,
-    triggerEventType: decision.triggerEventType,
-    runId: decision.runId ?? '',
-    newRows: decision.newRows,
-    runsToday: decision.runsToday,
-    cooldownUntil: decision.cooldownUntil ?? undefined,
-    decideTime: decision.decidedAt,
-  });
 }

@@ -2,7 +2,7 @@ import { commonV1, trainerV1 } from '@flywheel/contracts';
 import { InvalidArgumentException } from '@flywheel/platform';
 import { splitHoldout } from '../training/training-pipeline';
 import { gridPointsOf, validateSpec } from './model-spec';
-import { type RunRecord } from './run.entity';
+import { type RunRecord } from './run-record';
 import { compareRuns } from './runs.service';
 
 const base = trainerV1.ModelSpec.fromPartial({

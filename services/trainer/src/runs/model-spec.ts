@@ -122,18 +122,18 @@ export function validateSpec(input: trainerV1.ModelSpec, root = 'spec'): Checked
 
   let holdout: CheckedSpec['holdout'] = { fraction: DEFAULT_HOLDOUT_FRACTION };
   const evaluation = spec.evaluation;
-  if (evaluation?.recent != null) {
+  if (evaluation?.recent !== undefined) {
     const recentMs = durationToMillis(evaluation.recent);
     if (!(recentMs > 0)) bad('evaluation.recent', 'must be a positive duration');
     holdout = { recentMs };
-  } else if (evaluation?.recentFraction != null) {
+  } else if (evaluation?.recentFraction !== undefined) {
     const fraction = evaluation.recentFraction;
     if (!(fraction > 0 && fraction < 1)) bad('evaluation.recent_fraction', 'must be between 0 and 1 (exclusive)');
     holdout = { fraction };
   }
 
   if (!Number.isSafeInteger(spec.seed) || spec.seed < 0) bad('seed', 'must be a non-negative integer');
-  if (spec.trainingWindow != null && !(durationToMillis(spec.trainingWindow) > 0)) bad('training_window', 'must be a positive duration');
+  if (spec.trainingWindow !== undefined && !(durationToMillis(spec.trainingWindow) > 0)) bad('training_window', 'must be a positive duration');
 
   if (violations.length > 0 || !algorithm || !task) throw new InvalidArgumentException(violations);
   const taskEnum = task === 'binary' ? commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION : commonV1.ModelTask.MODEL_TASK_REGRESSION;
@@ -193,13 +193,13 @@ function checkSearch(
       bad(`parameters[${i}].name`, `"${parameter.name}" is listed twice`);
       return;
     }
-    if (parameter.range != null) {
+    if (parameter.range !== undefined) {
       const { min, max, logScale, integer } = parameter.range;
       if (!(Number.isFinite(min) && Number.isFinite(max) && min <= max)) bad(`parameters[${i}].range`, 'needs finite min ≤ max');
       else if (logScale && !(min > 0)) bad(`parameters[${i}].range`, 'a log scale needs min > 0');
       allChoices = false;
       domains[name] = { min, max, log: logScale, integer };
-    } else if (parameter.choices != null && parameter.choices.values.length > 0) {
+    } else if (parameter.choices !== undefined && parameter.choices.values.length > 0) {
       domains[name] = parameter.choices.values.map((value) => valueToRaw(value)).filter((v): v is number | string | boolean => v !== null);
     } else {
       bad(`parameters[${i}]`, 'needs a range or at least one choice');
@@ -244,12 +244,12 @@ function camel(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-export function valueToRaw(value: commonV1.Value | null | undefined): RawParam {
-  if (value == null) return null;
-  if (value.numberValue != null) return value.numberValue;
-  if (value.stringValue != null) return value.stringValue;
-  if (value.boolValue != null) return value.boolValue;
-  if (value.timestampValue != null) return new Date(value.timestampValue).toISOString();
+export function valueToRaw(value: commonV1.Value | undefined): RawParam {
+  if (value === undefined) return null;
+  if (value.numberValue !== undefined) return value.numberValue;
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.timestampValue !== undefined) return new Date(value.timestampValue).toISOString();
   return null;
 }
 

@@ -1,89 +1,93 @@
-import { type commonV1, durationFromMillis, trainerV1 } from '@flywheel/contracts';
-import { rawParamsToValues, type RawParam } from './model-spec';
+import { type commonV1 } from '@flywheel/contracts';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber } from '../system/column-transformers';
+import { type RawParam } from './model-spec';
+import { type RunState, type TrialRecord } from './run-record';
 
-export type RunState = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+/**
+ * A row of `runs`: the experiment-tracking record and its place in the job queue. Protobuf
+ * messages (spec, lineage, holdout) are kept as their encoding, enums by name.
+ */
+@Entity({ name: 'runs' })
+export class RunEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
 
-export interface TrialRecord {
-  readonly params: Readonly<Record<string, RawParam>>;
-  readonly metricValue: number;
-}
+  @Column({ name: 'model_name', type: 'text' })
+  modelName!: string;
 
-/** A run as the trainer keeps it: the experiment-tracking record and its place in the job queue. */
-export interface RunRecord {
-  readonly id: string;
-  readonly modelName: string;
-  readonly requestId: string | null;
-  /** The TrainModel command that started it; null for an API call. */
-  readonly causeEventId: string | null;
-  readonly decisionId: string | null;
-  readonly status: RunState;
-  readonly trigger: trainerV1.RunTrigger;
-  readonly spec: trainerV1.ModelSpec;
-  readonly seed: number;
-  readonly params: Readonly<Record<string, RawParam>>;
-  readonly metrics: Readonly<Record<string, number>>;
-  readonly trials: readonly TrialRecord[];
-  readonly artifact: commonV1.ObjectRef | null;
-  readonly lineage: commonV1.TrainingLineage | null;
-  readonly holdout: commonV1.Holdout | null;
-  readonly failureCode: trainerV1.FailureCode | null;
-  readonly error: string;
-  readonly actor: commonV1.Actor;
-  readonly attempts: number;
-  readonly durationMs: number | null;
-  readonly createdAt: Date;
-  readonly startedAt: Date | null;
-  readonly endedAt: Date | null;
-}
+  @Column({ name: 'request_id', type: 'text', nullable: true, unique: true })
+  requestId!: string | null;
 
-export function runStatus(state: RunState): trainerV1.RunStatus {
-  switch (state) {
-    case 'QUEUED':
-      return trainerV1.RunStatus.RUN_STATUS_QUEUED;
-    case 'RUNNING':
-      return trainerV1.RunStatus.RUN_STATUS_RUNNING;
-    case 'SUCCEEDED':
-      return trainerV1.RunStatus.RUN_STATUS_SUCCEEDED;
-    case 'FAILED':
-      return trainerV1.RunStatus.RUN_STATUS_FAILED;
-  }
-}
+  @Column({ name: 'cause_event_id', type: 'text', nullable: true, unique: true })
+  causeEventId!: string | null;
 
-export function runStateOf(status: trainerV1.RunStatus): RunState | null {
-  switch (status) {
-    case trainerV1.RunStatus.RUN_STATUS_QUEUED:
-      return 'QUEUED';
-    case trainerV1.RunStatus.RUN_STATUS_RUNNING:
-      return 'RUNNING';
-    case trainerV1.RunStatus.RUN_STATUS_SUCCEEDED:
-      return 'SUCCEEDED';
-    case trainerV1.RunStatus.RUN_STATUS_FAILED:
-      return 'FAILED';
-    default:
-      return null;
-  }
-}
+  @Column({ name: 'decision_id', type: 'uuid', nullable: true })
+  decisionId!: string | null;
 
-/** The contract's view of a run. */
-export function runToProto(run: RunRecord): trainerV1.Run {
-  return trainerV1.Run.fromPartial({
-    runId: run.id,
-    spec: run.spec,
-    status: runStatus(run.status),
-    trigger: run.trigger,
-    causeEventId: run.causeEventId ?? '',
-    params: rawParamsToValues(run.params),
-    metrics: { ...run.metrics },
-    trials: run.trials.map((trial) => ({ params: rawParamsToValues(trial.params), metricValue: trial.metricValue })),
-    artifact: run.artifact ?? undefined,
-    lineage: run.lineage ?? undefined,
-    holdout: run.holdout ?? undefined,
-    duration: run.durationMs === null ? undefined : durationFromMillis(run.durationMs),
-    createTime: run.createdAt,
-    startTime: run.startedAt ?? undefined,
-    endTime: run.endedAt ?? undefined,
-    failureCode: run.failureCode ?? trainerV1.FailureCode.FAILURE_CODE_UNSPECIFIED,
-    error: run.error,
-    actor: run.actor,
-  });
+  @Column({ type: 'text' })
+  status!: RunState;
+
+  @Column({ type: 'text' })
+  trigger!: string;
+
+  @Column({ type: 'bytea' })
+  spec!: Buffer;
+
+  @Column({ type: 'bigint', transformer: bigintAsNumber })
+  seed!: number;
+
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  params!: Record<string, RawParam>;
+
+  @Column({ type: 'jsonb', default: () => `'{}'` })
+  metrics!: Record<string, number>;
+
+  @Column({ type: 'jsonb', default: () => `'[]'` })
+  trials!: TrialRecord[];
+
+  @Column({ type: 'jsonb', nullable: true })
+  artifact!: commonV1.ObjectRef | null;
+
+  @Column({ type: 'bytea', nullable: true })
+  lineage!: Buffer | null;
+
+  @Column({ type: 'bytea', nullable: true })
+  holdout!: Buffer | null;
+
+  @Column({ name: 'failure_code', type: 'text', nullable: true })
+  failureCode!: string | null;
+
+  @Column({ type: 'text', default: '' })
+  error!: string;
+
+  @Column({ name: 'actor_team', type: 'text', default: '' })
+  actorTeam!: string;
+
+  @Column({ name: 'actor_token_id', type: 'text', default: '' })
+  actorTokenId!: string;
+
+  @Column({ name: 'actor_service', type: 'text', default: '' })
+  actorService!: string;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'lease_owner', type: 'text', nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
+  leaseUntil!: Date | null;
+
+  @Column({ name: 'duration_ms', type: 'double precision', nullable: true })
+  durationMs!: number | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'ended_at', type: 'timestamptz', nullable: true })
+  endedAt!: Date | null;
 }

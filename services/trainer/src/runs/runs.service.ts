@@ -1,24 +1,35 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type commonV1, type EventEnvelope, trainerV1 } from '@flywheel/contracts';
+import { type commonV1, trainerV1 } from '@flywheel/contracts';
 import { NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, invalidArgument, InvalidArgumentException, Clock, type OffsetPage, offsetPageOf } from '@flywheel/platform';
+import { type CallerIdentity, Clock, InvalidArgumentException, type OffsetPage, offsetPageOf } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { TrainerEvents } from '../system/trainer-events';
 import { MODEL_NAME_PATTERN, metricLowerIsBetter, normaliseSpec, validateSpec } from './model-spec';
-import { type RunRecord, type RunState } from './run.entity';
+import { type RunFilter, type RunRecord, UUID } from './run-record';
+import { type SubmitTraining } from './run-requests';
 import { RunsException, RunsExceptionCode } from './runs.exception';
 import { RunsRepository } from './runs.repository';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_REQUEST_ID_LENGTH = 200;
 /** Seeds the trainer picks are positive 31-bit integers: exact everywhere, and 0 stays "pick one". */
 const MAX_PICKED_SEED = 2 ** 31 - 1;
 
 /** Tells the training worker that a run was queued, so it need not wait for its next poll. */
 export abstract class QueueSignal {
   abstract poke(): void;
+}
+
+/** A TrainModel command, as the trainer acts on it. */
+export interface TrainCommand {
+  /** The command's event id: its run's cause, one run per command whatever redelivers it. */
+  readonly eventId: string;
+  /** The service that sent it, e.g. `monitor`. */
+  readonly sender: string;
+  readonly spec: trainerV1.ModelSpec | undefined;
+  readonly trigger: trainerV1.RunTrigger;
+  /** The retraining decision it carries out; empty when not sent by the policy. */
+  readonly decisionId: string;
 }
 
 export interface RunComparison {
@@ -40,11 +51,7 @@ export class RunsService {
   ) {}
 
   /** SubmitTraining: queues a run, or returns the run of an earlier call with the same request id. */
-  async submit(request: trainerV1.SubmitTrainingRequest, caller: CallerIdentity | undefined): Promise<RunRecord> {
-    if (request.spec == null) throw invalidArgument('spec', 'is required');
-    if (request.requestId.length > MAX_REQUEST_ID_LENGTH) throw invalidArgument('request_id', `must be at most ${MAX_REQUEST_ID_LENGTH} characters`);
-    const checked = validateSpec(request.spec, 'spec');
-    const requestId = request.requestId || null;
+  async submit({ spec: checked, requestId }: SubmitTraining, caller: CallerIdentity | undefined): Promise<RunRecord> {
     const run = await this.transactions.run(async (manager) => {
       const earlier = requestId ? await this.runs.findByRequestId(manager, requestId) : null;
       const inserted =
@@ -78,11 +85,10 @@ export class RunsService {
    * trained becomes a failed run (and RunFailed), so the asker hears why; only a command without
    * a usable model name, which no run can be recorded under, is refused outright.
    */
-  async enqueueCommand(manager: EntityManager, event: EventEnvelope<trainerV1.TrainModel>, runIdOfDecision: (decisionId: string) => Promise<string | null>): Promise<RunRecord | null> {
-    const command = event.data;
+  async enqueueCommand(manager: EntityManager, command: TrainCommand, runIdOfDecision: (decisionId: string) => Promise<string | null>): Promise<RunRecord | null> {
     const spec = normaliseSpec(command.spec);
     if (!MODEL_NAME_PATTERN.test(spec.modelName)) {
-      throw new NonRetriableError(`TrainModel ${event.id}: spec.model_name must match [a-z][a-z0-9_-]{0,62}, got ${JSON.stringify(spec.modelName)}`);
+      throw new NonRetriableError(`TrainModel ${command.eventId}: spec.model_name must match [a-z][a-z0-9_-]{0,62}, got ${JSON.stringify(spec.modelName)}`);
     }
     const byPolicy = command.trigger === trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY;
     const decisionId = command.decisionId || null;
@@ -99,15 +105,15 @@ export class RunsService {
       id: runId,
       modelName: spec.modelName,
       requestId: null,
-      causeEventId: event.id,
+      causeEventId: command.eventId,
       decisionId: decisionId && UUID.test(decisionId) ? decisionId : null,
       trigger: byPolicy ? trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY : trainerV1.RunTrigger.RUN_TRIGGER_COMMAND,
       spec: checkedSpec,
       seed: checkedSpec.seed || pickSeed(),
-      actor: { team: '', tokenId: '', service: byPolicy ? 'trainer' : event.source.replace(/^flywheel\//, '') },
+      actor: { team: '', tokenId: '', service: byPolicy ? 'trainer' : command.sender },
       createdAt: this.clock.now(),
     });
-    if (!run) return this.runs.findByCauseEventId(manager, event.id);
+    if (!run) return this.runs.findByCauseEventId(manager, command.eventId);
     if (invalid === null) return run;
     const failed = await this.runs.fail(manager, run.id, null, {
       failureCode: trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC,
@@ -120,24 +126,18 @@ export class RunsService {
   }
 
   async get(runId: string): Promise<RunRecord> {
-    if (!UUID.test(runId)) throw invalidArgument('run_id', 'must be a run id (uuid)');
     const run = await this.runs.get(runId);
     if (!run) throw new RunsException(`run ${runId} not found`, RunsExceptionCode.RUN_NOT_FOUND);
     return run;
   }
 
-  async list(filter: { modelName: string; status: RunState | null }, page: OffsetPage): Promise<{ items: RunRecord[]; page: commonV1.PageResponse }> {
-    if (filter.modelName && !MODEL_NAME_PATTERN.test(filter.modelName)) throw invalidArgument('model_name', 'must match [a-z][a-z0-9_-]{0,62}');
-    const rows = await this.runs.list({ modelName: filter.modelName || undefined, status: filter.status ?? undefined }, page.offset, page.limit + 1);
+  async list(filter: RunFilter, page: OffsetPage): Promise<{ items: RunRecord[]; page: commonV1.PageResponse }> {
+    const rows = await this.runs.list(filter, page.offset, page.limit + 1);
     return offsetPageOf(rows, page);
   }
 
+  /** Runs side by side; `runIds` are distinct run ids. */
   async compare(runIds: readonly string[]): Promise<RunComparison> {
-    if (runIds.length < 2 || runIds.length > 20) throw invalidArgument('run_ids', 'must list 2 to 20 runs');
-    runIds.forEach((id, i) => {
-      if (!UUID.test(id)) throw invalidArgument(`run_ids[${i}]`, 'must be a run id (uuid)');
-      if (runIds.indexOf(id) !== i) throw invalidArgument(`run_ids[${i}]`, `${id} is listed twice`);
-    });
     const found = new Map((await this.runs.getMany(runIds)).map((run) => [run.id, run]));
     const missing = runIds.filter((id) => !found.has(id));
     if (missing.length > 0) throw new RunsException(`run${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found`, RunsExceptionCode.RUN_NOT_FOUND);

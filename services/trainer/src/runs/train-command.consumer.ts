@@ -17,6 +17,13 @@ export class TrainCommandConsumer {
 
   @ConsumeEvent({ topic: Topics.trainerCommands, types: [TrainModelCommand], group: TRAIN_COMMANDS_GROUP })
   async onTrainModel(event: EventEnvelope<trainerV1.TrainModel>, manager: EntityManager): Promise<void> {
-    await this.runs.enqueueCommand(manager, event, (decisionId) => this.retraining.runIdOfDecision(manager, decisionId));
+    const command = {
+      eventId: event.id,
+      sender: event.source.replace(/^flywheel\//, ''),
+      spec: event.data.spec,
+      trigger: event.data.trigger,
+      decisionId: event.data.decisionId,
+    };
+    await this.runs.enqueueCommand(manager, command, (decisionId) => this.retraining.runIdOfDecision(manager, decisionId));
   }
 }

@@ -1,8 +1,11 @@
 import { Controller, Inject } from '@nestjs/common';
 import { trainerV1 } from '@flywheel/contracts';
-import { currentCaller, invalidArgument, readOffsetPage } from '@flywheel/platform';
-import { decisionToProto, policyToProto, RetrainingService } from '../retraining/retraining.service';
-import { runStateOf, runToProto } from './run.entity';
+import { currentCaller, readOffsetPage } from '@flywheel/platform';
+import { parseRetrainingPolicy } from '../retraining/retraining-requests';
+import { decisionToProto, policyToProto } from '../retraining/retraining.mapper';
+import { RetrainingService } from '../retraining/retraining.service';
+import { comparisonToProto, runToProto } from './run.mapper';
+import { parseModelName, parseModelNameFilter, parseRunId, parseRunIds, parseRunListFilter, parseSubmitTraining } from './run-requests';
 import { RunsService } from './runs.service';
 
 /** The TrainerService contract: runs (experiment tracking) and the retraining policy. */
@@ -15,40 +18,32 @@ export class TrainerGrpcController implements trainerV1.TrainerServiceController
   ) {}
 
   async submitTraining(request: trainerV1.SubmitTrainingRequest): Promise<trainerV1.SubmitTrainingResponse> {
-    return { run: runToProto(await this.runs.submit(request, currentCaller())) };
+    return { run: runToProto(await this.runs.submit(parseSubmitTraining(request), currentCaller())) };
   }
 
   async getRun(request: trainerV1.GetRunRequest): Promise<trainerV1.GetRunResponse> {
-    return { run: runToProto(await this.runs.get(request.runId)) };
+    return { run: runToProto(await this.runs.get(parseRunId(request.runId))) };
   }
 
   async listRuns(request: trainerV1.ListRunsRequest): Promise<trainerV1.ListRunsResponse> {
-    const status = request.status === trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED ? null : runStateOf(request.status);
-    if (status === null && request.status !== trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED) throw invalidArgument('status', 'is not a run status');
-    const listed = await this.runs.list({ modelName: request.modelName, status }, readOffsetPage(request.page));
+    const listed = await this.runs.list(parseRunListFilter(request), readOffsetPage(request.page));
     return { runs: listed.items.map(runToProto), page: listed.page };
   }
 
   async compareRuns(request: trainerV1.CompareRunsRequest): Promise<trainerV1.CompareRunsResponse> {
-    const comparison = await this.runs.compare(request.runIds);
-    return {
-      runs: comparison.runs.map(runToProto),
-      metricNames: comparison.metricNames,
-      differingParams: comparison.differingParams,
-      bestRunId: comparison.bestRunId,
-    };
+    return comparisonToProto(await this.runs.compare(parseRunIds(request.runIds)));
   }
 
   async getRetrainingPolicy(request: trainerV1.GetRetrainingPolicyRequest): Promise<trainerV1.GetRetrainingPolicyResponse> {
-    return { policy: policyToProto(await this.retraining.getPolicy(request.modelName)) };
+    return { policy: policyToProto(await this.retraining.getPolicy(parseModelName(request.modelName))) };
   }
 
   async setRetrainingPolicy(request: trainerV1.SetRetrainingPolicyRequest): Promise<trainerV1.SetRetrainingPolicyResponse> {
-    return { policy: policyToProto(await this.retraining.setPolicy(request.policy, currentCaller())) };
+    return { policy: policyToProto(await this.retraining.setPolicy(parseRetrainingPolicy(request.policy), currentCaller())) };
   }
 
   async listRetrainingDecisions(request: trainerV1.ListRetrainingDecisionsRequest): Promise<trainerV1.ListRetrainingDecisionsResponse> {
-    const listed = await this.retraining.listDecisions(request.modelName, readOffsetPage(request.page));
+    const listed = await this.retraining.listDecisions(parseModelNameFilter(request.modelName), readOffsetPage(request.page));
     return { decisions: listed.items.map(decisionToProto), page: listed.page };
   }
 }

@@ -2,8 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { durationFromMillis, RetrainingDecidedEvent, RunCompletedEvent, RunFailedEvent, TrainModelCommand, trainerV1 } from '@flywheel/contracts';
 import { EventPublisher } from '@flywheel/messaging';
 import { type EntityManager } from 'typeorm';
+import { decisionToProto } from '../retraining/retraining.mapper';
+import { type DecisionRecord } from '../retraining/retraining.repository';
 import { rawParamsToValues } from '../runs/model-spec';
-import { type RunRecord } from '../runs/run.entity';
+import { type RunRecord } from '../runs/run-record';
 
 /**
  * What the trainer tells the rest of the platform, always written to the outbox in the
@@ -12,7 +14,7 @@ import { type RunRecord } from '../runs/run.entity';
 export abstract class TrainerEvents {
   abstract runCompleted(manager: EntityManager, run: RunRecord): Promise<void>;
   abstract runFailed(manager: EntityManager, run: RunRecord): Promise<void>;
-  abstract retrainingDecided(manager: EntityManager, decision: trainerV1.RetrainingDecision, causationId: string): Promise<void>;
+  abstract retrainingDecided(manager: EntityManager, decision: DecisionRecord, causationId: string): Promise<void>;
   /** Returns the command's event id. */
   abstract trainModel(manager: EntityManager, command: trainerV1.TrainModel, causationId: string): Promise<string>;
 }
@@ -63,8 +65,8 @@ export class OutboxTrainerEvents extends TrainerEvents {
     );
   }
 
-  async retrainingDecided(manager: EntityManager, decision: trainerV1.RetrainingDecision, causationId: string): Promise<void> {
-    await this.publisher.publish(manager, RetrainingDecidedEvent, { decision }, { key: decision.modelName, causationId });
+  async retrainingDecided(manager: EntityManager, decision: DecisionRecord, causationId: string): Promise<void> {
+    await this.publisher.publish(manager, RetrainingDecidedEvent, { decision: decisionToProto(decision) }, { key: decision.modelName, causationId });
   }
 
   async trainModel(manager: EntityManager, command: trainerV1.TrainModel, causationId: string): Promise<string> {

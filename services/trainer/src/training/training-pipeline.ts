@@ -22,7 +22,7 @@ import {
 import { InvalidArgumentException, Clock } from '@flywheel/platform';
 import { modelArtifactKey, ObjectStore, parseObjectKey } from '@flywheel/storage';
 import { type CheckedSpec, contractMetrics, type RawParam, validateSpec } from '../runs/model-spec';
-import { type TrialRecord } from '../runs/run.entity';
+import { type TrialRecord } from '../runs/run-record';
 import { FeatureStoreError, FeatureStorePort } from './feature-store.port';
 
 /** Nest token of the code version string runs record. */
@@ -157,7 +157,7 @@ export class TrainingPipeline {
   private async fetchTrainingSet(checked: CheckedSpec): Promise<TrainingSet> {
     const { spec } = checked;
     const now = this.clock.now();
-    const window = spec.trainingWindow == null ? undefined : { start: new Date(now.getTime() - durationToMillis(spec.trainingWindow)), end: now };
+    const window = spec.trainingWindow === undefined ? undefined : { start: new Date(now.getTime() - durationToMillis(spec.trainingWindow)), end: now };
     let response: featureStoreV1.GetHistoricalFeaturesResponse;
     try {
       response = await this.featureStore.getHistoricalFeatures(
@@ -177,7 +177,7 @@ export class TrainingPipeline {
     const unavailable = (message: string): TrainingFailure =>
       new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_FEATURES_UNAVAILABLE, `training set of feature view "${spec.featureView}": ${message}`);
     const ref = response.trainingSet;
-    if (ref == null || !ref.key) throw unavailable('the feature store returned no object');
+    if (!ref?.key) throw unavailable('the feature store returned no object');
     if (ref.contentType && !ref.contentType.startsWith(CSV_CONTENT_TYPE)) throw unavailable(`${ref.contentType} is not a format the trainer reads (CSV)`);
     if (response.columns.length < 2) throw unavailable(`expected the entity key and timestamp columns first, got [${response.columns.join(', ')}]`);
 
@@ -336,8 +336,8 @@ function withTimes(table: Table, timeColumn: string, times: readonly number[]): 
 }
 
 /** The feature store's profile of the training set, restricted to the model's features: the monitor's drift reference. */
-function featureProfile(profile: commonV1.DataProfile | undefined | null, features: readonly string[]): commonV1.DataProfile | undefined {
-  if (profile == null) return undefined;
+function featureProfile(profile: commonV1.DataProfile | undefined, features: readonly string[]): commonV1.DataProfile | undefined {
+  if (profile === undefined) return undefined;
   const wanted = new Set(features);
   return { rowCount: profile.rowCount, columns: profile.columns.filter((column) => wanted.has(column.name)) };
 }

@@ -3,7 +3,7 @@ import { type TransactionRunner } from '@flywheel/persistence';
 import { JsonLogger, SystemClock } from '@flywheel/platform';
 import { waitFor } from '@flywheel/testing';
 import { type EntityManager } from 'typeorm';
-import { type RunRecord } from '../runs/run.entity';
+import { type RunRecord } from '../runs/run-record';
 import { type RunFailure, type RunsRepository, type RunSuccess } from '../runs/runs.repository';
 import { type TrainerEvents } from '../system/trainer-events';
 import { type TrainerConfig } from '../trainer.config';

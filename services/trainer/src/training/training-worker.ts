@@ -5,7 +5,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { trainerV1 } from '@flywheel/contracts';
 import { TransactionRunner } from '@flywheel/persistence';
 import { InjectConfig, JsonLogger, Clock } from '@flywheel/platform';
-import { type RunRecord } from '../runs/run.entity';
+import { type RunRecord } from '../runs/run-record';
 import { RunsRepository } from '../runs/runs.repository';
 import { QueueSignal } from '../runs/runs.service';
 import { TrainerEvents } from '../system/trainer-events';

@@ -1,0 +1,63 @@
+import { commonV1, trainerV1 } from '@flywheel/contracts';
+import { InvalidArgumentException } from '@flywheel/platform';
+import { parseModelNameFilter, parseRunId, parseRunIds, parseRunListFilter, parseSubmitTraining } from './run-requests';
+
+const spec = trainerV1.ModelSpec.fromPartial({
+  modelName: 'fraud',
+  featureView: 'claims-features',
+  label: 'is_fraud',
+  algorithm: commonV1.Algorithm.ALGORITHM_LOGISTIC_REGRESSION,
+});
+const RUN_A = '6f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
+const RUN_B = '7f1c2d3e-4a5b-4c6d-8e7f-0a1b2c3d4e5f';
+
+function violations(parse: () => unknown): string[] {
+  try {
+    parse();
+  } catch (error) {
+    if (error instanceof InvalidArgumentException) return error.violations.map((v) => `${v.field}: ${v.reason}`);
+    throw error;
+  }
+  return [];
+}
+
+describe('run requests', () => {
+  it('checks the spec of SubmitTraining and keeps no empty request id', () => {
+    const parsed = parseSubmitTraining({ spec, requestId: '' });
+    expect(parsed.requestId).toBeNull();
+    expect(parsed.spec).toMatchObject({ algorithm: 'logreg', task: 'binary' });
+    expect(parsed.spec.spec.metric).toBe('accuracy');
+    expect(parseSubmitTraining({ spec, requestId: 'retry-1' }).requestId).toBe('retry-1');
+  });
+
+  it('names the bad fields of SubmitTraining as the .proto spells them', () => {
+    expect(violations(() => parseSubmitTraining({ spec: undefined, requestId: '' }))).toEqual(['spec: is required']);
+    expect(violations(() => parseSubmitTraining({ spec, requestId: 'x'.repeat(201) }))).toEqual(['request_id: must be at most 200 characters']);
+    expect(violations(() => parseSubmitTraining({ spec: { ...spec, modelName: 'Fraud Model', metric: 'rmse' }, requestId: '' }))).toEqual([
+      'spec.model_name: must match [a-z][a-z0-9_-]{0,62}',
+      'spec.metric: must be one of accuracy, precision, recall, f1, roc_auc, log_loss for binary classification',
+    ]);
+  });
+
+  it('accepts run ids and refuses anything else', () => {
+    expect(parseRunId(RUN_A)).toBe(RUN_A);
+    expect(violations(() => parseRunId('run-1'))).toEqual(['run_id: must be a run id (uuid)']);
+  });
+
+  it('compares 2 to 20 distinct runs', () => {
+    expect(parseRunIds([RUN_A, RUN_B])).toEqual([RUN_A, RUN_B]);
+    expect(violations(() => parseRunIds([RUN_A]))).toEqual(['run_ids: must list 2 to 20 runs']);
+    expect(violations(() => parseRunIds([RUN_A, 'nope']))).toEqual(['run_ids[1]: must be a run id (uuid)']);
+    expect(violations(() => parseRunIds([RUN_A, RUN_B, RUN_A]))).toEqual([`run_ids[2]: ${RUN_A} is listed twice`]);
+  });
+
+  it('filters runs by model and status, empty and unspecified meaning any', () => {
+    expect(parseRunListFilter({ modelName: '', status: trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED, page: undefined })).toEqual({ modelName: undefined, status: undefined });
+    expect(parseRunListFilter({ modelName: 'fraud', status: trainerV1.RunStatus.RUN_STATUS_FAILED, page: undefined })).toEqual({ modelName: 'fraud', status: 'FAILED' });
+    expect(violations(() => parseRunListFilter({ modelName: 'Fraud', status: 99 as trainerV1.RunStatus, page: undefined }))).toEqual([
+      'model_name: must match [a-z][a-z0-9_-]{0,62}',
+      'status: is not a run status',
+    ]);
+    expect(parseModelNameFilter('')).toBeUndefined();
+  });
+});
