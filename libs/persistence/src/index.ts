@@ -13,3 +13,4 @@ export * from './processed-events/processed-event.entity';
 export * from './processed-events/processed-events';
 export * from './transaction/transaction-runner';
 export * from './query/query-rows';
+export * from './columns/bigint-as-number';

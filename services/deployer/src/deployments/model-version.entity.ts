@@ -1,3 +1,4 @@
+import { bigintAsNumber } from '@flywheel/persistence';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** A model version announced by an alias move: enough to load it again after a restart or for a rollback. */
@@ -15,7 +16,7 @@ export class ModelVersionEntity {
   @Column({ name: 'artifact_sha256', type: 'text' })
   artifactSha256!: string;
 
-  @Column({ name: 'artifact_size_bytes', type: 'bigint', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  @Column({ name: 'artifact_size_bytes', type: 'bigint', transformer: bigintAsNumber })
   artifactSizeBytes!: number;
 
   @Column({ name: 'feature_view', type: 'text' })

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { type ingestionV1 } from '@flywheel/contracts';
-import { bigintAsNumber } from '../persistence/bigint-column';
+import { bigintAsNumber } from '@flywheel/persistence';
 
 /** A committed dataset version, recorded from its DatasetVersionCommitted event. */
 @Entity({ name: 'dataset_versions' })

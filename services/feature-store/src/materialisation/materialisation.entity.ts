@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../persistence/bigint-column';
+import { bigintAsNumber } from '@flywheel/persistence';
 
 /** The claim, then the outcome, of materialising one dataset version for one view revision. */
 @Entity({ name: 'materialisations' })

@@ -1,6 +1,6 @@
 import { type commonV1 } from '@flywheel/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from './bigint-number';
+import { bigintAsNumber } from '@flywheel/persistence';
 
 /** A committed, immutable version: its CSV object in the store and its profile. */
 @Entity({ name: 'dataset_versions' })

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from './bigint-number';
+import { bigintAsNumber } from '@flywheel/persistence';
 import { type Contract, type DatasetDefinition } from './dataset-contract';
 
 /** A registered dataset: its contract and commit policy, and the counters every ingest keeps under its row lock. */

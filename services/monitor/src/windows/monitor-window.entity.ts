@@ -1,8 +1,6 @@
-import { Column, Entity, PrimaryColumn, type ValueTransformer } from 'typeorm';
+import { bigintAsNumber } from '@flywheel/persistence';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { type SerializedWindow } from './window-state';
-
-/** Counters stored as bigint, far below 2^53 in practice; the driver hands bigint back as text. */
-const bigintAsNumber: ValueTransformer = { to: (value: number | undefined) => value, from: (value: string | null) => (value === null ? value : Number(value)) };
 
 export type WindowStatus = 'open' | 'closed';
 

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../system/column-transformers';
+import { bigintAsNumber } from '@flywheel/persistence';
 
 /** A committed dataset version (from ingestion's events): the policy's measure of new data. */
 @Entity({ name: 'dataset_versions' })

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
-import { bigintAsNumber } from '../system/column-transformers';
+import { bigintAsNumber } from '@flywheel/persistence';
 
 /** What the policy decided on one trigger; decline reasons are stored by enum name. */
 @Entity({ name: 'retraining_decisions' })

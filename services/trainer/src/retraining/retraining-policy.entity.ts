@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../system/column-transformers';
+import { bigintAsNumber } from '@flywheel/persistence';
 
 /** A model's retraining policy; the spec to retrain, when set, as its protobuf encoding. */
 @Entity({ name: 'retraining_policies' })

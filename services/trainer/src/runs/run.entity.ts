@@ -1,6 +1,6 @@
 import { type commonV1 } from '@flywheel/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../system/column-transformers';
+import { bigintAsNumber } from '@flywheel/persistence';
 import { type RawParam } from './model-spec';
 import { type RunState, type TrialRecord } from './run-record';
 
