@@ -33,7 +33,15 @@ const TEST_BOUNDARIES = PRODUCTION_BOUNDARIES.map((constraint) => ({
   ...constraint,
   onlyDependOnLibsWithTags: [...new Set([...constraint.onlyDependOnLibsWithTags, 'type:dev-server', 'type:testing'])],
 }));
-const TEST_FILES = ['**/*.spec.ts', '**/*.integration-spec.ts', '**/e2e/**/*.ts', '**/bench/**/*.ts', '**/testing/**/*.ts', '**/conformance/**/*.ts', '**/fixtures/**/*.ts'];
+const TEST_FILES = [
+  '**/*.spec.ts',
+  '**/*.integration-spec.ts',
+  '**/e2e/**/*.ts',
+  '**/bench/**/*.ts',
+  '**/testing/**/*.ts',
+  '**/conformance/**/*.ts',
+  '**/fixtures/**/*.ts',
+];
 // A dynamic import here only defers loading to save start-up time (Node, no bundles to split), so
 // static imports of the same project elsewhere are fine.
 const boundaries = (depConstraints) => [

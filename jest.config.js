@@ -18,7 +18,11 @@ const projectEntryPoints = Object.fromEntries(
 // (the suites' own checks throw); elsewhere they are left out and the run says so loudly.
 const thirdPartyClients = [
   { pattern: '\\.librdkafka\\.', probe: ['kcat', ['-V']], install: 'apt-get install kcat python3-confluent-kafka' },
-  { pattern: '\\.librdkafka\\.', probe: ['/usr/bin/python3', ['-c', 'import confluent_kafka']], install: 'apt-get install python3-confluent-kafka' },
+  {
+    pattern: '\\.librdkafka\\.',
+    probe: ['/usr/bin/python3', ['-c', 'import confluent_kafka']],
+    install: 'apt-get install python3-confluent-kafka',
+  },
   { pattern: '\\.grpcio\\.', probe: ['/usr/bin/python3', ['-c', 'import grpc']], install: 'apt-get install python3-grpcio' },
 ];
 // kubectl comes with the machine image, not from a package CI can install: where it is missing,

@@ -54,7 +54,10 @@ describe('parseOptions', () => {
 });
 
 describe('parseOptions with positionals', () => {
-  const options: OptionSpecs = { reason: { type: 'string', value: 'text', description: 'why' }, json: { type: 'boolean', description: 'json' } };
+  const options: OptionSpecs = {
+    reason: { type: 'string', value: 'text', description: 'why' },
+    json: { type: 'boolean', description: 'json' },
+  };
   const promote: PositionalSpecs = [
     { name: 'model', required: true, description: 'the model' },
     { name: 'version', required: true, description: 'the version' },
@@ -112,9 +115,24 @@ describe('parseOptions with positionals', () => {
       }
       throw new Error('expected the declaration to be refused');
     };
-    expect(defect([{ name: 'a', variadic: true, description: '' }, { name: 'b', description: '' }])).toBe('variadic positional <a> must be the last one');
-    expect(defect([{ name: 'a', description: '' }, { name: 'b', required: true, description: '' }])).toBe('required positional <b> follows an optional one');
-    expect(defect([{ name: 'a', description: '' }, { name: 'a', description: '' }])).toBe('positional <a> is declared twice');
+    expect(
+      defect([
+        { name: 'a', variadic: true, description: '' },
+        { name: 'b', description: '' },
+      ]),
+    ).toBe('variadic positional <a> must be the last one');
+    expect(
+      defect([
+        { name: 'a', description: '' },
+        { name: 'b', required: true, description: '' },
+      ]),
+    ).toBe('required positional <b> follows an optional one');
+    expect(
+      defect([
+        { name: 'a', description: '' },
+        { name: 'a', description: '' },
+      ]),
+    ).toBe('positional <a> is declared twice');
   });
 });
 

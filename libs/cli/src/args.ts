@@ -60,7 +60,9 @@ export function parseOptions(specs: OptionSpecs, argv: readonly string[], positi
       throw new UsageError(`${token.rawName} needs a value`);
     } else if (!token.inlineValue && token.value.startsWith('-') && token.value !== '-' && !/^-\d/.test(token.value)) {
       // "--data --label y" is far more often a forgotten value than a file called "--label".
-      throw new UsageError(`${token.rawName} needs a value, got option ${token.value} (write ${token.rawName}=${token.value} if that is the value)`);
+      throw new UsageError(
+        `${token.rawName} needs a value, got option ${token.value} (write ${token.rawName}=${token.value} if that is the value)`,
+      );
     }
     if (seen.has(token.name) && !spec.multiple) throw new UsageError(`${token.rawName} given more than once`);
     seen.add(token.name);
@@ -80,7 +82,8 @@ function checkPositionalSpecs(specs: PositionalSpecs): void {
   specs.forEach((spec, i) => {
     if (specs.findIndex((s) => s.name === spec.name) !== i) throw new Error(`positional <${spec.name}> is declared twice`);
     if (spec.variadic && i !== specs.length - 1) throw new Error(`variadic positional <${spec.name}> must be the last one`);
-    if (spec.required && specs.slice(0, i).some((s) => !s.required)) throw new Error(`required positional <${spec.name}> follows an optional one`);
+    if (spec.required && specs.slice(0, i).some((s) => !s.required))
+      throw new Error(`required positional <${spec.name}> follows an optional one`);
   });
 }
 
@@ -178,7 +181,8 @@ export class ParsedOptions {
       if (key === null && !options.bareValue) throw new UsageError(`--${name} expects key=value, got ${JSON.stringify(raw)}`);
       if (key === '') throw new UsageError(`--${name} has no key in ${JSON.stringify(raw)}`);
       if (value === '') throw new UsageError(`--${name} has no value in ${JSON.stringify(raw)}`);
-      if (out.has(key)) throw new UsageError(key === null ? `--${name} given more than once without a key` : `--${name} sets ${JSON.stringify(key)} twice`);
+      if (out.has(key))
+        throw new UsageError(key === null ? `--${name} given more than once without a key` : `--${name} sets ${JSON.stringify(key)} twice`);
       out.set(key, value);
     }
     return out;
@@ -190,7 +194,10 @@ export function parseNumber(raw: string, what: string, range: NumberRange = {}):
   const x = raw.trim() === '' ? Number.NaN : Number(raw);
   const lo = range.min === undefined ? '' : `${range.exclusiveMin ? '>' : '≥'} ${range.min}`;
   const hi = range.max === undefined ? '' : `${range.exclusiveMax ? '<' : '≤'} ${range.max}`;
-  const expected = `${range.integer ? 'an integer' : 'a number'}${[lo, hi].filter(Boolean).map((b) => ` ${b}`).join(' and')}`;
+  const expected = `${range.integer ? 'an integer' : 'a number'}${[lo, hi]
+    .filter(Boolean)
+    .map((b) => ` ${b}`)
+    .join(' and')}`;
   const ok =
     Number.isFinite(x) &&
     (!range.integer || Number.isSafeInteger(x)) &&

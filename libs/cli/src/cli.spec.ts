@@ -18,7 +18,10 @@ const tool: CommandGroup = {
           name: 'echo',
           summary: 'Echoes its input.',
           usage: '--text <t> [--shout]',
-          options: { text: { type: 'string', required: true, value: 't', description: 'what to echo' }, shout: { type: 'boolean', description: 'upper-case it' } },
+          options: {
+            text: { type: 'string', required: true, value: 't', description: 'what to echo' },
+            shout: { type: 'boolean', description: 'upper-case it' },
+          },
           details: 'More words.',
           run(options, io) {
             const text = options.required('text');
@@ -91,9 +94,9 @@ describe('runCli', () => {
 
   it('reports usage errors in one line with exit code 2', async () => {
     const cases: [string[], string][] = [
-      [[], 'tool: missing command (area); see \'tool --help\'\n'],
+      [[], "tool: missing command (area); see 'tool --help'\n"],
       [['nope'], 'tool: unknown command "nope" (commands: area); see \'tool --help\'\n'],
-      [['area'], 'tool: area: missing command (echo, join); see \'tool area --help\'\n'],
+      [['area'], "tool: area: missing command (echo, join); see 'tool area --help'\n"],
       [['area', 'echo'], 'tool: area echo: missing --text <t>\n'],
       [['area', 'echo', '--text', 'bad'], 'tool: area echo: text cannot be "bad" even on two lines\n'],
       [['area', 'echo', '--text', 'x', 'extra'], 'tool: area echo: unexpected argument "extra"\n'],

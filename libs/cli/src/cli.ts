@@ -31,7 +31,10 @@ export async function runCli(root: CommandGroup, argv: readonly string[], io: Io
         return EXIT_OK;
       }
       const child = group.children.find((c) => c.name === arg);
-      if (!child) throw new UsageError(`${arg.startsWith('-') ? 'unknown option' : 'unknown command'} ${JSON.stringify(arg)} (commands: ${names}); see '${path.join(' ')} --help'`);
+      if (!child)
+        throw new UsageError(
+          `${arg.startsWith('-') ? 'unknown option' : 'unknown command'} ${JSON.stringify(arg)} (commands: ${names}); see '${path.join(' ')} --help'`,
+        );
       node = child;
       path.push(arg);
       i++;

@@ -26,5 +26,7 @@ export function asUsageError(e: unknown, context: string | null): unknown {
 }
 
 function isDefect(e: Error): boolean {
-  return e instanceof TypeError || e instanceof ReferenceError || e instanceof SyntaxError || e instanceof EvalError || e instanceof URIError;
+  return (
+    e instanceof TypeError || e instanceof ReferenceError || e instanceof SyntaxError || e instanceof EvalError || e instanceof URIError
+  );
 }

@@ -12,7 +12,12 @@ export function groupHelp(group: CommandGroup, path: readonly string[]): string 
     '',
     'Commands:',
     // A command's positionals go with its name, so the group's list already shows how to call it.
-    ...columns(group.children.map((c) => [[c.name, ...(c.kind === 'command' ? (c.positionals ?? []).map(positionalUsage) : [])].join(' '), c.summary])),
+    ...columns(
+      group.children.map((c) => [
+        [c.name, ...(c.kind === 'command' ? (c.positionals ?? []).map(positionalUsage) : [])].join(' '),
+        c.summary,
+      ]),
+    ),
     '',
     `Run '${name} <command> --help' for a command's arguments and options.`,
     '',
@@ -28,13 +33,26 @@ export function positionalUsage(spec: PositionalSpec): string {
 export function commandHelp(command: Command, path: readonly string[]): string {
   const positionals = command.positionals ?? [];
   const usage = [...path, ...positionals.map(positionalUsage), command.usage].filter(Boolean).join(' ');
-  const args = positionals.length === 0 ? [] : ['Arguments:', ...columns(positionals.map((p): [string, string] => [positionalUsage(p), p.description])), ''];
+  const args =
+    positionals.length === 0
+      ? []
+      : ['Arguments:', ...columns(positionals.map((p): [string, string] => [positionalUsage(p), p.description])), ''];
   const options = Object.entries({ ...command.options, help: HELP }).map(([name, spec]): [string, string] => {
     const flag = `${name === 'help' ? '-h, ' : ''}--${name}${spec.type === 'string' ? ` <${spec.value ?? 'value'}>` : ''}`;
     const notes = [spec.required ? 'required' : '', spec.multiple ? 'repeatable' : ''].filter(Boolean).join(', ');
     return [flag, notes ? `${spec.description} (${notes})` : spec.description];
   });
-  return [`Usage: ${usage}`, '', command.summary, '', ...args, 'Options:', ...columns(options), ...(command.details ? ['', command.details] : []), ''].join('\n');
+  return [
+    `Usage: ${usage}`,
+    '',
+    command.summary,
+    '',
+    ...args,
+    'Options:',
+    ...columns(options),
+    ...(command.details ? ['', command.details] : []),
+    '',
+  ].join('\n');
 }
 
 /** Two aligned columns, the second wrapped under itself. */

@@ -25,16 +25,10 @@ export const ConsumedEvents = {
   /** Ingestion reads raw JSON from `flywheel.ingest.<dataset>`, no enveloped events. */
   ingestion: (): EventTypeRegistry => new EventTypeRegistry(),
   /** New versions to materialise; registrations to know datasets before their first version. */
-  featureStore: (): EventTypeRegistry =>
-    new EventTypeRegistry().register(DatasetRegisteredEvent, DatasetVersionCommittedEvent),
+  featureStore: (): EventTypeRegistry => new EventTypeRegistry().register(DatasetRegisteredEvent, DatasetVersionCommittedEvent),
   /** Train commands, the triggers of the retraining policy, and new data for its minimum. */
   trainer: (): EventTypeRegistry =>
-    new EventTypeRegistry().register(
-      TrainModelCommand,
-      DriftDetectedEvent,
-      PerformanceDegradedEvent,
-      DatasetVersionCommittedEvent,
-    ),
+    new EventTypeRegistry().register(TrainModelCommand, DriftDetectedEvent, PerformanceDegradedEvent, DatasetVersionCommittedEvent),
   /** Completed runs become versions. */
   registry: (): EventTypeRegistry => new EventTypeRegistry().register(RunCompletedEvent),
   /** Alias moves start canaries. */

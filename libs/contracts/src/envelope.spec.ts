@@ -13,13 +13,7 @@ import {
   encodeEvent,
   eventType,
 } from './envelope';
-import {
-  AliasMovedEvent,
-  DatasetVersionCommittedEvent,
-  DriftDetectedEvent,
-  PredictionLoggedEvent,
-  TrainModelCommand,
-} from './events';
+import { AliasMovedEvent, DatasetVersionCommittedEvent, DriftDetectedEvent, PredictionLoggedEvent, TrainModelCommand } from './events';
 import { ConsumedEvents } from './consumed-events';
 import { ColumnType, ModelTask } from './generated/flywheel/common/v1/common';
 import { DatasetVersionCommitted, CommitTrigger } from './generated/flywheel/ingestion/v1/ingestion';
@@ -50,10 +44,23 @@ const committed = DatasetVersionCommitted.create({
     version: 3,
     rowCount: 10_000,
     cumulativeRowCount: 30_000,
-    object: { key: 'datasets/claims/v3/data.parquet', sha256: 'ab'.repeat(32), sizeBytes: 123_456, contentType: 'application/vnd.apache.parquet' },
+    object: {
+      key: 'datasets/claims/v3/data.parquet',
+      sha256: 'ab'.repeat(32),
+      sizeBytes: 123_456,
+      contentType: 'application/vnd.apache.parquet',
+    },
     profile: {
       rowCount: 10_000,
-      columns: [{ name: 'amount', type: ColumnType.COLUMN_TYPE_DOUBLE, count: 9_990, nullCount: 10, numeric: { min: 1, max: 9, mean: 4.5, std: 2, quantiles: [1, 9], histogramEdges: [1, 5, 9], histogramCounts: [5_000, 4_990] } }],
+      columns: [
+        {
+          name: 'amount',
+          type: ColumnType.COLUMN_TYPE_DOUBLE,
+          count: 9_990,
+          nullCount: 10,
+          numeric: { min: 1, max: 9, mean: 4.5, std: 2, quantiles: [1, 9], histogramEdges: [1, 5, 9], histogramCounts: [5_000, 4_990] },
+        },
+      ],
     },
     eventTimeRange: { start: new Date('2025-03-01T00:00:00Z'), end: new Date('2025-03-01T12:00:00Z') },
     trigger: CommitTrigger.COMMIT_TRIGGER_MAX_ROWS,
@@ -86,7 +93,14 @@ const moved = AliasMoved.create({
   toVersion: 2,
   cause: AliasMoveCause.ALIAS_MOVE_CAUSE_PROMOTION_POLICY,
   reasons: ['roc_auc 0.912 beats 0.874 by 0.038 >= 0.01'],
-  comparison: { metric: 'roc_auc', higherIsBetter: true, championValue: 0.874, challengerValue: 0.912, absoluteImprovement: 0.038, relativeImprovement: 0.0435 },
+  comparison: {
+    metric: 'roc_auc',
+    higherIsBetter: true,
+    championValue: 0.874,
+    challengerValue: 0.912,
+    absoluteImprovement: 0.038,
+    relativeImprovement: 0.0435,
+  },
   actor: { service: 'registry' },
 });
 
@@ -104,7 +118,11 @@ const prediction = PredictionLogged.create({
   predictTime: new Date('2025-03-01T12:34:56.001Z'),
 });
 
-const train = TrainModel.create({ spec: { modelName: 'fraud', featureView: 'claims', label: 'is_fraud', seed: 7 }, trigger: RunTrigger.RUN_TRIGGER_RETRAINING_POLICY, reason: 'drift on amount' });
+const train = TrainModel.create({
+  spec: { modelName: 'fraud', featureView: 'claims', label: 'is_fraud', seed: 7 },
+  trigger: RunTrigger.RUN_TRIGGER_RETRAINING_POLICY,
+  reason: 'drift on amount',
+});
 
 describe('encodeEvent / decodeEvent', () => {
   const all = ConsumedEvents.all();
@@ -222,7 +240,11 @@ describe('decodeEvent errors name the problem', () => {
   it('wrong specversion', () => {
     const record = good();
     record.headers.ce_specversion = '0.3';
-    expect(decodeError(record)).toMatchObject({ reason: 'invalid-header', field: 'ce_specversion', message: 'ce_specversion: expected 1.0, got "0.3"' });
+    expect(decodeError(record)).toMatchObject({
+      reason: 'invalid-header',
+      field: 'ce_specversion',
+      message: 'ce_specversion: expected 1.0, got "0.3"',
+    });
   });
 
   it('wrong content-type', () => {

@@ -61,12 +61,7 @@ const TYPE_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.[A-Z][A-Za-z0-9]*$/;
 
 /** Why a record could not be read as an event. */
 export type EventDecodeErrorReason =
-  | 'missing-header'
-  | 'invalid-header'
-  | 'unknown-type'
-  | 'missing-key'
-  | 'missing-value'
-  | 'invalid-payload';
+  'missing-header' | 'invalid-header' | 'unknown-type' | 'missing-key' | 'missing-value' | 'invalid-payload';
 
 /**
  * A record that is not a readable event. `field` names the culprit (a header name, `key` or

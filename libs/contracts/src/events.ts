@@ -12,26 +12,18 @@ import * as registry from './generated/flywheel/registry/v1/registry';
 import * as trainer from './generated/flywheel/trainer/v1/trainer';
 
 export const DatasetRegisteredEvent: EventType<ingestion.DatasetRegistered> = eventType(ingestion.DatasetRegistered);
-export const DatasetVersionCommittedEvent: EventType<ingestion.DatasetVersionCommitted> = eventType(
-  ingestion.DatasetVersionCommitted,
-);
+export const DatasetVersionCommittedEvent: EventType<ingestion.DatasetVersionCommitted> = eventType(ingestion.DatasetVersionCommitted);
 export const RecordsQuarantinedEvent: EventType<ingestion.RecordsQuarantined> = eventType(ingestion.RecordsQuarantined);
 
-export const FeatureViewAppliedEvent: EventType<featurestore.FeatureViewApplied> = eventType(
-  featurestore.FeatureViewApplied,
-);
-export const FeaturesMaterialisedEvent: EventType<featurestore.FeaturesMaterialised> = eventType(
-  featurestore.FeaturesMaterialised,
-);
+export const FeatureViewAppliedEvent: EventType<featurestore.FeatureViewApplied> = eventType(featurestore.FeatureViewApplied);
+export const FeaturesMaterialisedEvent: EventType<featurestore.FeaturesMaterialised> = eventType(featurestore.FeaturesMaterialised);
 
 export const TrainModelCommand: EventType<trainer.TrainModel> = eventType(trainer.TrainModel);
 export const RunCompletedEvent: EventType<trainer.RunCompleted> = eventType(trainer.RunCompleted);
 export const RunFailedEvent: EventType<trainer.RunFailed> = eventType(trainer.RunFailed);
 export const RetrainingDecidedEvent: EventType<trainer.RetrainingDecided> = eventType(trainer.RetrainingDecided);
 
-export const ModelVersionRegisteredEvent: EventType<registry.ModelVersionRegistered> = eventType(
-  registry.ModelVersionRegistered,
-);
+export const ModelVersionRegisteredEvent: EventType<registry.ModelVersionRegistered> = eventType(registry.ModelVersionRegistered);
 export const AliasMovedEvent: EventType<registry.AliasMoved> = eventType(registry.AliasMoved);
 export const PromotionRefusedEvent: EventType<registry.PromotionRefused> = eventType(registry.PromotionRefused);
 

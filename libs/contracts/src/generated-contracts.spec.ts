@@ -4,12 +4,54 @@ import { GrpcServices, commonV1, deployerV1, featureStoreV1, ingestionV1, monito
 // change of ts-proto options that drops them must fail here, not at boot.
 describe('generated NestJS contracts', () => {
   const services = [
-    { ns: ingestionV1, pkg: 'FLYWHEEL_INGESTION_V1_PACKAGE_NAME', name: 'INGESTION_SERVICE_NAME', methods: 'IngestionServiceControllerMethods', contract: GrpcServices.ingestion, expected: ['flywheel.ingestion.v1', 'IngestionService'] },
-    { ns: featureStoreV1, pkg: 'FLYWHEEL_FEATURESTORE_V1_PACKAGE_NAME', name: 'FEATURE_STORE_SERVICE_NAME', methods: 'FeatureStoreServiceControllerMethods', contract: GrpcServices.featureStore, expected: ['flywheel.featurestore.v1', 'FeatureStoreService'] },
-    { ns: trainerV1, pkg: 'FLYWHEEL_TRAINER_V1_PACKAGE_NAME', name: 'TRAINER_SERVICE_NAME', methods: 'TrainerServiceControllerMethods', contract: GrpcServices.trainer, expected: ['flywheel.trainer.v1', 'TrainerService'] },
-    { ns: registryV1, pkg: 'FLYWHEEL_REGISTRY_V1_PACKAGE_NAME', name: 'REGISTRY_SERVICE_NAME', methods: 'RegistryServiceControllerMethods', contract: GrpcServices.registry, expected: ['flywheel.registry.v1', 'RegistryService'] },
-    { ns: deployerV1, pkg: 'FLYWHEEL_DEPLOYER_V1_PACKAGE_NAME', name: 'DEPLOYER_SERVICE_NAME', methods: 'DeployerServiceControllerMethods', contract: GrpcServices.deployer, expected: ['flywheel.deployer.v1', 'DeployerService'] },
-    { ns: monitorV1, pkg: 'FLYWHEEL_MONITOR_V1_PACKAGE_NAME', name: 'MONITOR_SERVICE_NAME', methods: 'MonitorServiceControllerMethods', contract: GrpcServices.monitor, expected: ['flywheel.monitor.v1', 'MonitorService'] },
+    {
+      ns: ingestionV1,
+      pkg: 'FLYWHEEL_INGESTION_V1_PACKAGE_NAME',
+      name: 'INGESTION_SERVICE_NAME',
+      methods: 'IngestionServiceControllerMethods',
+      contract: GrpcServices.ingestion,
+      expected: ['flywheel.ingestion.v1', 'IngestionService'],
+    },
+    {
+      ns: featureStoreV1,
+      pkg: 'FLYWHEEL_FEATURESTORE_V1_PACKAGE_NAME',
+      name: 'FEATURE_STORE_SERVICE_NAME',
+      methods: 'FeatureStoreServiceControllerMethods',
+      contract: GrpcServices.featureStore,
+      expected: ['flywheel.featurestore.v1', 'FeatureStoreService'],
+    },
+    {
+      ns: trainerV1,
+      pkg: 'FLYWHEEL_TRAINER_V1_PACKAGE_NAME',
+      name: 'TRAINER_SERVICE_NAME',
+      methods: 'TrainerServiceControllerMethods',
+      contract: GrpcServices.trainer,
+      expected: ['flywheel.trainer.v1', 'TrainerService'],
+    },
+    {
+      ns: registryV1,
+      pkg: 'FLYWHEEL_REGISTRY_V1_PACKAGE_NAME',
+      name: 'REGISTRY_SERVICE_NAME',
+      methods: 'RegistryServiceControllerMethods',
+      contract: GrpcServices.registry,
+      expected: ['flywheel.registry.v1', 'RegistryService'],
+    },
+    {
+      ns: deployerV1,
+      pkg: 'FLYWHEEL_DEPLOYER_V1_PACKAGE_NAME',
+      name: 'DEPLOYER_SERVICE_NAME',
+      methods: 'DeployerServiceControllerMethods',
+      contract: GrpcServices.deployer,
+      expected: ['flywheel.deployer.v1', 'DeployerService'],
+    },
+    {
+      ns: monitorV1,
+      pkg: 'FLYWHEEL_MONITOR_V1_PACKAGE_NAME',
+      name: 'MONITOR_SERVICE_NAME',
+      methods: 'MonitorServiceControllerMethods',
+      contract: GrpcServices.monitor,
+      expected: ['flywheel.monitor.v1', 'MonitorService'],
+    },
   ];
 
   it.each(services.map((s) => [s.expected[1], s] as const))('%s has its package, service name and controller decorator', (_, s) => {

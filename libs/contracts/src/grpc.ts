@@ -5,10 +5,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEPLOYER_SERVICE_NAME, FLYWHEEL_DEPLOYER_V1_PACKAGE_NAME } from './generated/flywheel/deployer/v1/deployer';
-import {
-  FEATURE_STORE_SERVICE_NAME,
-  FLYWHEEL_FEATURESTORE_V1_PACKAGE_NAME,
-} from './generated/flywheel/featurestore/v1/featurestore';
+import { FEATURE_STORE_SERVICE_NAME, FLYWHEEL_FEATURESTORE_V1_PACKAGE_NAME } from './generated/flywheel/featurestore/v1/featurestore';
 import { FLYWHEEL_INGESTION_V1_PACKAGE_NAME, INGESTION_SERVICE_NAME } from './generated/flywheel/ingestion/v1/ingestion';
 import { FLYWHEEL_MONITOR_V1_PACKAGE_NAME, MONITOR_SERVICE_NAME } from './generated/flywheel/monitor/v1/monitor';
 import { FLYWHEEL_REGISTRY_V1_PACKAGE_NAME, REGISTRY_SERVICE_NAME } from './generated/flywheel/registry/v1/registry';

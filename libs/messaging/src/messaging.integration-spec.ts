@@ -147,7 +147,10 @@ describe('messaging (PostgreSQL + Kafka broker)', () => {
     await pg?.stop();
   });
 
-  async function startService(metrics = new RecordingMetrics(), retry = { maxAttempts: 3, backoff: { baseDelayMs: 20, factor: 2, maxDelayMs: 100, jitter: 0 } }) {
+  async function startService(
+    metrics = new RecordingMetrics(),
+    retry = { maxAttempts: 3, backoff: { baseDelayMs: 20, factor: 2, maxDelayMs: 100, jitter: 0 } },
+  ) {
     const traceContext = new AsyncLocalTraceContext();
     @Module({
       imports: [
@@ -206,11 +209,20 @@ describe('messaging (PostgreSQL + Kafka broker)', () => {
     let rootId = '';
     await trainerDb.transaction(async (manager) => {
       await manager.query(`INSERT INTO raw_rows (topic, body) VALUES ('state', '{"run":"run-1"}')`);
-      rootId = (await trainer.publish(manager, RunCompletedEvent, trainerV1.RunCompleted.fromPartial({ runId: 'run-1', modelName: 'fraud' }), { key: 'run-1' })).id;
+      rootId = (
+        await trainer.publish(manager, RunCompletedEvent, trainerV1.RunCompleted.fromPartial({ runId: 'run-1', modelName: 'fraud' }), {
+          key: 'run-1',
+        })
+      ).id;
     });
     await expect(
       trainerDb.transaction(async (manager) => {
-        await trainer.publish(manager, RunCompletedEvent, trainerV1.RunCompleted.fromPartial({ runId: 'rolled-back', modelName: 'fraud' }), { key: 'x' });
+        await trainer.publish(
+          manager,
+          RunCompletedEvent,
+          trainerV1.RunCompleted.fromPartial({ runId: 'rolled-back', modelName: 'fraud' }),
+          { key: 'x' },
+        );
         throw new Error('use case failed');
       }),
     ).rejects.toThrow('use case failed');
@@ -264,14 +276,20 @@ describe('messaging (PostgreSQL + Kafka broker)', () => {
       await publisher.publish(manager, RunCompletedEvent, run('after'), { key: 'fraud' });
     });
 
-    await waitFor(async () => (await countRecords(kafka, Topics.trainerEvents)) === 2, 15_000, 'the events around the oversized one published');
+    await waitFor(
+      async () => (await countRecords(kafka, Topics.trainerEvents)) === 2,
+      15_000,
+      'the events around the oversized one published',
+    );
     const published = await readRecords(kafka, Topics.trainerEvents, 2);
     const registry = new EventTypeRegistry().register(RunCompletedEvent);
     expect(published.map((record) => (decodeEvent(record, registry).data as trainerV1.RunCompleted).runId)).toEqual(['before', 'after']);
     const report = await health.run();
     expect(report.status).toBe('degraded');
     expect(report.checks.outbox).toMatchObject({ status: 'degraded', info: { parked: 1 } });
-    expect(report.checks.outbox.reason).toMatch(/1 event\(s\) parked, not published; latest: event of \d+ bytes exceeds the largest message the broker accepts \(65536 bytes\)/);
+    expect(report.checks.outbox.reason).toMatch(
+      /1 event\(s\) parked, not published; latest: event of \d+ bytes exceeds the largest message the broker accepts \(65536 bytes\)/,
+    );
     const db = await database();
     const [parked] = await db.query(`SELECT parked_reason FROM outbox WHERE parked_at IS NOT NULL`);
     expect(parked.parked_reason).toContain('exceeds the largest message the broker accepts');
@@ -282,13 +300,19 @@ describe('messaging (PostgreSQL + Kafka broker)', () => {
     const trainerDb = await database();
     const trainer = new EventPublisher({ service: 'trainer', traceContext: new AsyncLocalTraceContext() });
     await new TransactionRunner(trainerDb).run((manager) =>
-      trainer.publish(manager, RunCompletedEvent, trainerV1.RunCompleted.fromPartial({ runId: 'run-crash', modelName: 'fraud' }), { key: 'run-crash' }),
+      trainer.publish(manager, RunCompletedEvent, trainerV1.RunCompleted.fromPartial({ runId: 'run-crash', modelName: 'fraud' }), {
+        key: 'run-crash',
+      }),
     );
 
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', 'libs/messaging/src/testing/crashing-relay.ts', url, broker.address], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', 'libs/messaging/src/testing/crashing-relay.ts', url, broker.address],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -53,7 +53,8 @@ export class MessagingModule {
         {
           provide: KAFKA_CLIENT,
           inject: [MESSAGING_OPTIONS],
-          useFactory: (o: MessagingModuleOptions) => createKafkaClient({ ...o.kafka, brokers: o.brokers, clientId: o.service, logger: o.logger }),
+          useFactory: (o: MessagingModuleOptions) =>
+            createKafkaClient({ ...o.kafka, brokers: o.brokers, clientId: o.service, logger: o.logger }),
         },
         {
           provide: TRACE_CONTEXT,

@@ -7,7 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { formatNumber, median, repeat, table } from '@flywheel/test-kit';
-import { type Algorithm, type DriftColumnInput, type InputRow, type LoadedModel, cellValue, driftReport, fitModel, loadModel, parseCsv } from '../src';
+import {
+  type Algorithm,
+  type DriftColumnInput,
+  type InputRow,
+  type LoadedModel,
+  cellValue,
+  driftReport,
+  fitModel,
+  loadModel,
+  parseCsv,
+} from '../src';
 import { DRIFT_CATEGORIES, FEATURES, writeDriftData, writeTrainingCsv } from './synthetic-data';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
@@ -25,7 +35,16 @@ const SETTINGS = { logreg_max_iter: 100, logreg_tol: 1e-10, gbdt_max_iter: 100 }
 const PARAMS: Record<Algorithm, Record<string, string | number | boolean>> = {
   logreg: { holdout: 0, C: 1, max_iter: SETTINGS.logreg_max_iter, tol: SETTINGS.logreg_tol },
   linear: { holdout: 0, alpha: 0 },
-  gbdt: { holdout: 0, learning_rate: 0.1, max_iter: SETTINGS.gbdt_max_iter, max_leaf_nodes: 31, min_samples_leaf: 20, l2_regularization: 0, max_bins: 255, early_stopping: false },
+  gbdt: {
+    holdout: 0,
+    learning_rate: 0.1,
+    max_iter: SETTINGS.gbdt_max_iter,
+    max_leaf_nodes: 31,
+    min_samples_leaf: 20,
+    l2_regularization: 0,
+    max_bins: 255,
+    early_stopping: false,
+  },
 };
 const LABEL: Record<Algorithm, string> = { logreg: 'y', linear: 'target', gbdt: 'y' };
 const ALGOS: Algorithm[] = ['logreg', 'linear', 'gbdt'];
@@ -50,7 +69,21 @@ function pythonAvailable(): string | null {
 }
 
 function runReference(dir: string): Reference {
-  const args = [join(__dirname, 'sklearn_reference.py'), '--data', dir, '--rows-drift', String(DRIFT_ROWS), '--runs', String(RUNS), '--gbdt-runs', String(GBDT_RUNS), '--single-rows', String(SINGLE_ROWS_THEIRS), '--settings', JSON.stringify(SETTINGS)];
+  const args = [
+    join(__dirname, 'sklearn_reference.py'),
+    '--data',
+    dir,
+    '--rows-drift',
+    String(DRIFT_ROWS),
+    '--runs',
+    String(RUNS),
+    '--gbdt-runs',
+    String(GBDT_RUNS),
+    '--single-rows',
+    String(SINGLE_ROWS_THEIRS),
+    '--settings',
+    JSON.stringify(SETTINGS),
+  ];
   const r = spawnSync(PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`sklearn_reference.py failed with exit code ${r.status}`);
   return JSON.parse(r.stdout) as Reference;
@@ -107,7 +140,12 @@ async function main(): Promise<void> {
       ...drift.numeric.map((c, j): DriftColumnInput => ({ name: `n${j}`, type: 'numeric', ...c })),
       ...drift.categorical.map((c, j): DriftColumnInput => {
         const dictionary = Array.from({ length: DRIFT_CATEGORIES }, (_, k) => `c${k}`);
-        return { name: `c${j}`, type: 'categorical', reference: { codes: c.reference, dictionary }, current: { codes: c.current, dictionary } };
+        return {
+          name: `c${j}`,
+          type: 'categorical',
+          reference: { codes: c.reference, dictionary },
+          current: { codes: c.current, dictionary },
+        };
       }),
     ];
     log(`drift report (${RUNS} runs)`);
@@ -139,11 +177,25 @@ async function main(): Promise<void> {
       const mine = median(ours[algo].fit);
       const other = theirs ? median(theirs.fit[algo]) : undefined;
       const iterations = `${ours[algo].iterations || '-'} / ${theirs ? theirs.iterations[algo] || '-' : '-'}`;
-      return [`fit ${algo}`, algo === 'gbdt' ? GBDT_RUNS : RUNS, iterations, t(mine), other === undefined ? '-' : t(other), ratio(mine, other)];
+      return [
+        `fit ${algo}`,
+        algo === 'gbdt' ? GBDT_RUNS : RUNS,
+        iterations,
+        t(mine),
+        other === undefined ? '-' : t(other),
+        ratio(mine, other),
+      ];
     });
     const driftMine = median(driftSeconds);
     const driftOther = theirs ? median(theirs.drift) : undefined;
-    fitRows.push([`drift report, ${formatNumber(DRIFT_ROWS)} × 20`, RUNS, '-', t(driftMine), driftOther === undefined ? '-' : t(driftOther), ratio(driftMine, driftOther)]);
+    fitRows.push([
+      `drift report, ${formatNumber(DRIFT_ROWS)} × 20`,
+      RUNS,
+      '-',
+      t(driftMine),
+      driftOther === undefined ? '-' : t(driftOther),
+      ratio(driftMine, driftOther),
+    ]);
 
     const rate = (n: number, s: number[]): number => n / median(s);
     const predictRows = ALGOS.flatMap((algo) => {
@@ -152,12 +204,24 @@ async function main(): Promise<void> {
       const singleOurs = rate(rows.length, ours[algo].single);
       const singleTheirs = theirs ? rate(theirs.single[algo].rows, theirs.single[algo].seconds) : undefined;
       return [
-        [`${algo} batch (${formatNumber(ROWS)} rows per call)`, formatNumber(batchOurs), batchTheirs === undefined ? '-' : formatNumber(batchTheirs), ratio(batchOurs, batchTheirs)],
-        [`${algo} single row`, formatNumber(singleOurs), singleTheirs === undefined ? '-' : formatNumber(singleTheirs), ratio(singleOurs, singleTheirs)],
+        [
+          `${algo} batch (${formatNumber(ROWS)} rows per call)`,
+          formatNumber(batchOurs),
+          batchTheirs === undefined ? '-' : formatNumber(batchTheirs),
+          ratio(batchOurs, batchTheirs),
+        ],
+        [
+          `${algo} single row`,
+          formatNumber(singleOurs),
+          singleTheirs === undefined ? '-' : formatNumber(singleTheirs),
+          ratio(singleOurs, singleTheirs),
+        ],
       ];
     });
 
-    const versions = theirs ? `scikit-learn ${theirs.versions.sklearn}, scipy ${theirs.versions.scipy}, numpy ${theirs.versions.numpy}` : 'no reference';
+    const versions = theirs
+      ? `scikit-learn ${theirs.versions.sklearn}, scipy ${theirs.versions.scipy}, numpy ${theirs.versions.numpy}`
+      : 'no reference';
     process.stdout.write(
       `\nours: @flywheel/ml on Node ${process.version}; theirs: ${versions}\n` +
         `${formatNumber(ROWS)} × ${FEATURES} rows; logreg lbfgs C=1 max_iter=${SETTINGS.logreg_max_iter}; linear least squares; gbdt ${SETTINGS.gbdt_max_iter} rounds, 31 leaves, 255 bins, no early stopping\n` +

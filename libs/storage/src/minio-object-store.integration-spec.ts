@@ -23,7 +23,14 @@ beforeAll(async () => {
   const accessKey = `storage-${randomBytes(4).toString('hex')}`;
   const secretKey = randomBytes(24).toString('base64url');
   server = await S3Server.start({ port: 0, dataDir, accessKey, secretKey, logger: silent });
-  store = new MinioObjectStore({ endpoint: server.endpoint, accessKey, secretKey, bucket: 'flywheel-test', region: 'us-east-1', partSizeBytes: 5 * MiB });
+  store = new MinioObjectStore({
+    endpoint: server.endpoint,
+    accessKey,
+    secretKey,
+    bucket: 'flywheel-test',
+    region: 'us-east-1',
+    partSizeBytes: 5 * MiB,
+  });
   await store.ensureBucket();
 });
 

@@ -82,7 +82,10 @@ export class MinioObjectStore extends ObjectStore {
     const size = Buffer.isBuffer(body) ? body.length : options.size;
     const feeding = pipeline(source, meter);
     const [uploaded] = await Promise.all([
-      this.client.putObject(this.bucket, key, meter, size, { 'Content-Type': options.contentType ?? 'application/octet-stream', ...metadata }),
+      this.client.putObject(this.bucket, key, meter, size, {
+        'Content-Type': options.contentType ?? 'application/octet-stream',
+        ...metadata,
+      }),
       feeding,
     ]);
     const { sha256, size: sent } = meter.result();
@@ -122,7 +125,8 @@ export class MinioObjectStore extends ObjectStore {
     const metadata: Record<string, string> = {};
     for (const [name, value] of Object.entries(rest)) {
       // The client mixes standard headers into its metadata; only user metadata is returned.
-      if (!['cache-control', 'content-encoding', 'content-disposition', 'content-language', 'x-amz-storage-class'].includes(name)) metadata[name] = value;
+      if (!['cache-control', 'content-encoding', 'content-disposition', 'content-language', 'x-amz-storage-class'].includes(name))
+        metadata[name] = value;
     }
     return {
       key,
@@ -140,7 +144,12 @@ export class MinioObjectStore extends ObjectStore {
     for await (const item of this.client.listObjectsV2(this.bucket, prefix, true)) {
       const entry = item as { name?: string; size: number; etag?: string; lastModified?: Date };
       if (entry.name === undefined) continue;
-      summaries.push({ key: parseObjectKey(entry.name), size: entry.size, etag: entry.etag ?? '', lastModified: entry.lastModified ?? new Date(0) });
+      summaries.push({
+        key: parseObjectKey(entry.name),
+        size: entry.size,
+        etag: entry.etag ?? '',
+        lastModified: entry.lastModified ?? new Date(0),
+      });
     }
     return summaries;
   }

@@ -15,7 +15,23 @@ import { InvalidObjectKeyError } from './storage.exception';
 const validSegment = fc.stringMatching(SEGMENT_PATTERN).filter((s) => !s.includes('..'));
 const hostileSegment = fc.oneof(
   fc.string(),
-  fc.constantFrom('..', '.', '', '/', '/etc/passwd', '../x', 'a/../../b', 'a/b', '.hidden', 'a..b', 'C:\\x', '%2e%2e', 'a\u0000b', ' a', 'x'.repeat(129)),
+  fc.constantFrom(
+    '..',
+    '.',
+    '',
+    '/',
+    '/etc/passwd',
+    '../x',
+    'a/../../b',
+    'a/b',
+    '.hidden',
+    'a..b',
+    'C:\\x',
+    '%2e%2e',
+    'a\u0000b',
+    ' a',
+    'x'.repeat(129),
+  ),
   validSegment.map((s) => `../${s}`),
   validSegment.map((s) => `${s}/..`),
 );
@@ -47,7 +63,9 @@ describe('object keys', () => {
   it('builds the documented layout', () => {
     expect(datasetVersionKey('claims', 3, 'part-0000.parquet')).toBe('datasets/claims/v3/part-0000.parquet');
     expect(modelArtifactKey('fraud', 7, 'model.json')).toBe('models/fraud/7/model.json');
-    expect(trainingSetKey('claims_features', 'ts-2024-01-01', 'data.parquet')).toBe('training-sets/claims_features/ts-2024-01-01/data.parquet');
+    expect(trainingSetKey('claims_features', 'ts-2024-01-01', 'data.parquet')).toBe(
+      'training-sets/claims_features/ts-2024-01-01/data.parquet',
+    );
     expect(featureSnapshotKey('claims_features', 12, 'offline.parquet')).toBe('features/claims_features/12/offline.parquet');
     expect(datasetVersionPrefix('claims', 3)).toBe('datasets/claims/v3/');
   });
@@ -98,7 +116,15 @@ describe('object keys', () => {
   });
 
   it('refuses stored keys that are not shaped like built ones', () => {
-    for (const raw of ['datasets/claims/3/f', 'datasets/claims/v0/f', 'other/a/b/c', '/datasets/a/v1/f', 'datasets/a/v1/f/g', 'models/../1/f', 'models/a/1/']) {
+    for (const raw of [
+      'datasets/claims/3/f',
+      'datasets/claims/v0/f',
+      'other/a/b/c',
+      '/datasets/a/v1/f',
+      'datasets/a/v1/f/g',
+      'models/../1/f',
+      'models/a/1/',
+    ]) {
       expect(() => parseObjectKey(raw)).toThrow(InvalidObjectKeyError);
     }
   });

@@ -4,7 +4,13 @@ describe('storage config from the environment', () => {
   const base = { S3_ENDPOINT: 'http://127.0.0.1:9000', S3_ACCESS_KEY: 'flywheel', S3_SECRET_KEY: 'a-long-secret' };
 
   it('applies the documented defaults', () => {
-    expect(storageConfigFromEnv(base)).toEqual({ endpoint: 'http://127.0.0.1:9000', accessKey: 'flywheel', secretKey: 'a-long-secret', bucket: 'flywheel', region: 'us-east-1' });
+    expect(storageConfigFromEnv(base)).toEqual({
+      endpoint: 'http://127.0.0.1:9000',
+      accessKey: 'flywheel',
+      secretKey: 'a-long-secret',
+      bucket: 'flywheel',
+      region: 'us-east-1',
+    });
   });
 
   it('names each bad or missing variable', () => {

@@ -16,16 +16,14 @@ export const DEFAULT_PART_SIZE_BYTES = 64 * 1024 * 1024;
 const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const schema = z.object({
-  S3_ENDPOINT: z
-    .string({ error: 'is required' })
-    .refine((value) => {
-      try {
-        const url = new URL(value);
-        return (url.protocol === 'http:' || url.protocol === 'https:') && (url.pathname === '/' || url.pathname === '');
-      } catch {
-        return false;
-      }
-    }, 'must be an http(s) URL without a path, e.g. http://127.0.0.1:9000'),
+  S3_ENDPOINT: z.string({ error: 'is required' }).refine((value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && (url.pathname === '/' || url.pathname === '');
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL without a path, e.g. http://127.0.0.1:9000'),
   S3_ACCESS_KEY: z.string({ error: 'is required' }).min(3, 'must be at least 3 characters'),
   S3_SECRET_KEY: z.string({ error: 'is required' }).min(8, 'must be at least 8 characters'),
   S3_BUCKET: z.string().regex(bucketName, 'must be a valid S3 bucket name (3-63 of a-z 0-9 . -)').default('flywheel'),
@@ -45,7 +43,13 @@ export interface S3Variables {
 }
 
 export function storageConfigOf(config: S3Variables): StorageConfig {
-  return { endpoint: config.S3_ENDPOINT, accessKey: config.S3_ACCESS_KEY, secretKey: config.S3_SECRET_KEY, bucket: config.S3_BUCKET, region: config.S3_REGION };
+  return {
+    endpoint: config.S3_ENDPOINT,
+    accessKey: config.S3_ACCESS_KEY,
+    secretKey: config.S3_SECRET_KEY,
+    bucket: config.S3_BUCKET,
+    region: config.S3_REGION,
+  };
 }
 
 export function storageConfigFromEnv(env: Record<string, string | undefined> = process.env): StorageConfig {

@@ -39,6 +39,9 @@ export class IntegrityError extends StorageException {
     readonly expectedSha256: string,
     readonly actualSha256: string,
   ) {
-    super(StorageExceptionCode.INTEGRITY_MISMATCH, `object ${key} failed its integrity check: expected sha256 ${expectedSha256}, read ${actualSha256}`);
+    super(
+      StorageExceptionCode.INTEGRITY_MISMATCH,
+      `object ${key} failed its integrity check: expected sha256 ${expectedSha256}, read ${actualSha256}`,
+    );
   }
 }

@@ -18,7 +18,13 @@ class DatasetWriter {
 @Module({ providers: [DatasetWriter] })
 class DatasetModule {}
 
-const config = { endpoint: 'http://127.0.0.1:9', accessKey: 'flywheel', secretKey: 'a-long-secret', bucket: 'flywheel', region: 'us-east-1' };
+const config = {
+  endpoint: 'http://127.0.0.1:9',
+  accessKey: 'flywheel',
+  secretKey: 'a-long-secret',
+  bucket: 'flywheel',
+  region: 'us-east-1',
+};
 
 describe('StorageModule', () => {
   it('provides the ObjectStore port, backed by minio, to any module', async () => {

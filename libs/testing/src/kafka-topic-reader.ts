@@ -30,11 +30,20 @@ export async function readRecords(kafka: Kafka, topic: string, count: number, ti
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${records.length} of ${count} records of ${topic} in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`read ${records.length} of ${count} records of ${topic} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       consumer
         .run({
           eachMessage: async ({ partition, message }) => {
-            records.push({ partition, offset: message.offset, key: message.key, value: message.value, headers: stringHeaders(message.headers ?? {}) });
+            records.push({
+              partition,
+              offset: message.offset,
+              key: message.key,
+              value: message.value,
+              headers: stringHeaders(message.headers ?? {}),
+            });
             if (records.length >= count) {
               clearTimeout(timer);
               resolve();

@@ -38,11 +38,51 @@ function quantity(value: string | number): number {
 
 // Field names Kubernetes knows at the levels the manifests fill in: a typo (`readinesProbe`) is
 // silently dropped by the API server's non-strict decoding, so it is caught here.
-const CONTAINER_FIELDS = ['name', 'image', 'imagePullPolicy', 'command', 'args', 'workingDir', 'ports', 'env', 'envFrom', 'resources',
-  'volumeMounts', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'securityContext', 'terminationMessagePolicy'];
-const POD_FIELDS = ['automountServiceAccountToken', 'enableServiceLinks', 'terminationGracePeriodSeconds', 'securityContext', 'containers',
-  'initContainers', 'volumes', 'topologySpreadConstraints', 'affinity', 'nodeSelector', 'tolerations', 'serviceAccountName', 'priorityClassName'];
-const PROBE_FIELDS = ['grpc', 'httpGet', 'exec', 'tcpSocket', 'initialDelaySeconds', 'periodSeconds', 'timeoutSeconds', 'failureThreshold', 'successThreshold'];
+const CONTAINER_FIELDS = [
+  'name',
+  'image',
+  'imagePullPolicy',
+  'command',
+  'args',
+  'workingDir',
+  'ports',
+  'env',
+  'envFrom',
+  'resources',
+  'volumeMounts',
+  'livenessProbe',
+  'readinessProbe',
+  'startupProbe',
+  'lifecycle',
+  'securityContext',
+  'terminationMessagePolicy',
+];
+const POD_FIELDS = [
+  'automountServiceAccountToken',
+  'enableServiceLinks',
+  'terminationGracePeriodSeconds',
+  'securityContext',
+  'containers',
+  'initContainers',
+  'volumes',
+  'topologySpreadConstraints',
+  'affinity',
+  'nodeSelector',
+  'tolerations',
+  'serviceAccountName',
+  'priorityClassName',
+];
+const PROBE_FIELDS = [
+  'grpc',
+  'httpGet',
+  'exec',
+  'tcpSocket',
+  'initialDelaySeconds',
+  'periodSeconds',
+  'timeoutSeconds',
+  'failureThreshold',
+  'successThreshold',
+];
 
 describe.each(Object.entries(RENDERINGS))('deploy/kustomize %s', (rendering, objects) => {
   describe.each(SERVICES)('%s', (service) => {
@@ -141,7 +181,8 @@ describe.each(Object.entries(RENDERINGS))('deploy/kustomize %s', (rendering, obj
 
     it('takes credentials only from Secrets, and reaches other services through their Services', () => {
       for (const [name, source] of Object.entries(env)) {
-        if (/KEY|TOKEN|PASSWORD|SECRET|DATABASE_URL/.test(name) && name !== 'FLYWHEEL_TOKENS_FILE') expect([name, source.from]).toEqual([name, 'secret']);
+        if (/KEY|TOKEN|PASSWORD|SECRET|DATABASE_URL/.test(name) && name !== 'FLYWHEEL_TOKENS_FILE')
+          expect([name, source.from]).toEqual([name, 'secret']);
         if (name.endsWith('_GRPC_ADDRESS')) {
           const [host, port] = String(source.value).split(':');
           const target = find(objects, 'Service', host).spec.ports.find((p: KubeObject) => p.name === 'grpc');
@@ -207,7 +248,8 @@ describe('secrets', () => {
   it('declares exactly the keys the Deployments read, and deploy/README.md shows how to create each', () => {
     const used = new Set<string>();
     for (const service of SERVICES) {
-      for (const source of Object.values(resolveContainerEnv(manifests, service, service))) if (source.from === 'secret') used.add(String(source.ref));
+      for (const source of Object.values(resolveContainerEnv(manifests, service, service)))
+        if (source.from === 'secret') used.add(String(source.ref));
       for (const volume of find(manifests, 'Deployment', service).spec.template.spec.volumes as KubeObject[]) {
         for (const item of volume.secret?.items ?? []) used.add(`${volume.secret.secretName}/${item.key}`);
       }

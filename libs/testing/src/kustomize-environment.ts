@@ -49,14 +49,22 @@ interface Kustomization {
 const SUPPORTED_FIELDS = new Set(['apiVersion', 'kind', 'namespace', 'resources', 'images', 'replicas', 'configMapGenerator']);
 
 /** Kinds without a namespace, which the namespace transformer leaves alone. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass']);
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'StorageClass',
+]);
 
 function readKustomization(dir: string): Kustomization {
   const file = join(dir, 'kustomization.yaml');
   if (!existsSync(file)) throw new Error(`${dir} has no kustomization.yaml`);
   const kustomization = (parse(readFileSync(file, 'utf8')) ?? {}) as Kustomization;
   const unsupported = Object.keys(kustomization).filter((field) => !SUPPORTED_FIELDS.has(field));
-  if (unsupported.length > 0) throw new Error(`${file}: unsupported field(s) ${unsupported.join(', ')}: teach kustomize-environment.ts first`);
+  if (unsupported.length > 0)
+    throw new Error(`${file}: unsupported field(s) ${unsupported.join(', ')}: teach kustomize-environment.ts first`);
   return kustomization;
 }
 
@@ -126,7 +134,9 @@ export function renderKustomization(dir: string): KubeObject[] {
       const [name, tag] = splitImage(container.image);
       if (name !== image.name) continue;
       const newName = image.newName ?? name;
-      container.image = image.digest ? `${newName}@${image.digest}` : `${newName}${image.newTag ? `:${image.newTag}` : tag ? `:${tag}` : ''}`;
+      container.image = image.digest
+        ? `${newName}@${image.digest}`
+        : `${newName}${image.newTag ? `:${image.newTag}` : tag ? `:${tag}` : ''}`;
     }
   }
 
@@ -201,7 +211,8 @@ export function resolveContainerEnv(objects: KubeObject[], deploymentName: strin
     if (source.configMapRef) {
       const data = configMap(source.configMapRef.name);
       if (!data && !source.configMapRef.optional) dangling.push(`envFrom ConfigMap ${source.configMapRef.name}`);
-      for (const [key, value] of Object.entries(data ?? {})) env[prefix + key] = { from: 'configMap', value, ref: `${source.configMapRef.name}/${key}` };
+      for (const [key, value] of Object.entries(data ?? {}))
+        env[prefix + key] = { from: 'configMap', value, ref: `${source.configMapRef.name}/${key}` };
     }
     if (source.secretRef) {
       const declared = secrets[source.secretRef.name];

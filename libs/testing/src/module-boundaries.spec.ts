@@ -45,13 +45,25 @@ const importing = (what: string, from: string) => `import { ${what} } from '${fr
 const probes = {
   libraryImportsCli: { filePath: 'libs/storage/src/boundary-probe.ts', code: importing('runCli', '@flywheel/cli') },
   libraryImportsLauncher: { filePath: 'libs/messaging/src/boundary-probe.ts', code: importing('main', '@flywheel/launcher') },
-  serviceImportsService: { filePath: 'services/deployer/src/boundary-probe.ts', code: importing('bootstrap', '@flywheel/registry-service') },
-  serviceReachesIntoService: { filePath: 'services/deployer/src/boundary-probe.ts', code: importing('bootstrap', '../../registry/src/main') },
+  serviceImportsService: {
+    filePath: 'services/deployer/src/boundary-probe.ts',
+    code: importing('bootstrap', '@flywheel/registry-service'),
+  },
+  serviceReachesIntoService: {
+    filePath: 'services/deployer/src/boundary-probe.ts',
+    code: importing('bootstrap', '../../registry/src/main'),
+  },
   libraryImportsDevServer: { filePath: 'libs/messaging/src/boundary-probe.ts', code: importing('KafkaBroker', '@flywheel/kafka-broker') },
   serviceImportsDevServer: { filePath: 'services/trainer/src/boundary-probe.ts', code: importing('S3Server', '@flywheel/s3-server') },
   libraryImportsLibrary: { filePath: 'libs/messaging/src/boundary-probe.ts', code: importing('Topics', '@flywheel/contracts') },
-  libraryTestImportsDevServer: { filePath: 'libs/messaging/src/boundary-probe.integration-spec.ts', code: importing('KafkaBroker', '@flywheel/kafka-broker') },
-  launcherImportsEmbeddedPlatform: { filePath: 'libs/devstack/launcher/src/boundary-probe.ts', code: importing('PlatformLauncher', '@flywheel/embedded-platform') },
+  libraryTestImportsDevServer: {
+    filePath: 'libs/messaging/src/boundary-probe.integration-spec.ts',
+    code: importing('KafkaBroker', '@flywheel/kafka-broker'),
+  },
+  launcherImportsEmbeddedPlatform: {
+    filePath: 'libs/devstack/launcher/src/boundary-probe.ts',
+    code: importing('PlatformLauncher', '@flywheel/embedded-platform'),
+  },
 } satisfies Record<string, Probe>;
 
 describe('project boundaries (eslint.config.mjs)', () => {
@@ -78,7 +90,9 @@ describe('project boundaries (eslint.config.mjs)', () => {
   });
 
   it('keeps the development servers out of libraries and services', () => {
-    expect(boundaryMessages('libraryImportsDevServer')).toEqual(['A project tagged with "type:lib" can only depend on libs tagged with "type:lib"']);
+    expect(boundaryMessages('libraryImportsDevServer')).toEqual([
+      'A project tagged with "type:lib" can only depend on libs tagged with "type:lib"',
+    ]);
     expect(boundaryMessages('serviceImportsDevServer')).toEqual([
       'A project tagged with "type:service" can only depend on libs tagged with "type:lib"',
     ]);

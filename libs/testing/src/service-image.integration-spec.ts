@@ -51,7 +51,9 @@ describe(`the ${SERVICE} image's runtime layout`, () => {
     // The registry reaches these libraries and no test or development tooling.
     expect(readdirSync(join(image, 'dist', 'libs')).sort()).toEqual(['contracts', 'messaging', 'ml', 'persistence', 'platform', 'storage']);
     for (const lib of readdirSync(join(image, 'dist', 'libs'))) {
-      const manifest = JSON.parse(readFileSync(join(image, 'dist', 'node_modules', '@flywheel', lib, 'package.json'), 'utf8')) as { main: string };
+      const manifest = JSON.parse(readFileSync(join(image, 'dist', 'node_modules', '@flywheel', lib, 'package.json'), 'utf8')) as {
+        main: string;
+      };
       expect(existsSync(join(image, 'dist', 'node_modules', '@flywheel', lib, manifest.main))).toBe(true);
       expect(manifest.main).toMatch(/\.js$/);
     }
@@ -77,17 +79,25 @@ describe(`the ${SERVICE} image's runtime layout`, () => {
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
     let report: { status?: string } = {};
-    const healthy = await eventually(async () => {
-      if (child!.exitCode !== null) return true;
-      try {
-        const response = await fetch(`http://127.0.0.1:${env.HTTP_PORT}/healthz`);
-        report = (await response.json()) as { status?: string };
-        return response.ok;
-      } catch {
-        return false;
-      }
-    }, 90_000, 250);
-    expect({ healthy, exitCode: child.exitCode, output: child.exitCode === null ? '' : output }).toEqual({ healthy: true, exitCode: null, output: '' });
+    const healthy = await eventually(
+      async () => {
+        if (child!.exitCode !== null) return true;
+        try {
+          const response = await fetch(`http://127.0.0.1:${env.HTTP_PORT}/healthz`);
+          report = (await response.json()) as { status?: string };
+          return response.ok;
+        } catch {
+          return false;
+        }
+      },
+      90_000,
+      250,
+    );
+    expect({ healthy, exitCode: child.exitCode, output: child.exitCode === null ? '' : output }).toEqual({
+      healthy: true,
+      exitCode: null,
+      output: '',
+    });
     expect(report.status).toBe('ok');
   }, 120_000);
 });

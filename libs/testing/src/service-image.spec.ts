@@ -44,7 +44,15 @@ function npmCommands(stage: DockerStage): string[] {
 describe('parseDockerfile', () => {
   it('reads stages, drops comments and joins continuation lines', () => {
     const stages = parseDockerfile(
-      ['# syntax=docker/dockerfile:1', 'FROM node:20 AS build', 'RUN npm ci \\', '  && npm test', '', 'FROM node:20-slim', 'CMD ["node", "a.js"]'].join('\n'),
+      [
+        '# syntax=docker/dockerfile:1',
+        'FROM node:20 AS build',
+        'RUN npm ci \\',
+        '  && npm test',
+        '',
+        'FROM node:20-slim',
+        'CMD ["node", "a.js"]',
+      ].join('\n'),
     );
     expect(stages).toEqual([
       { base: 'node:20', name: 'build', instructions: [{ keyword: 'RUN', args: 'npm ci && npm test', line: 3 }] },

@@ -83,7 +83,10 @@ export function productionPackages(): Array<{ name: string; optional: boolean }>
  * other platforms are absent here as they would be in the image.
  */
 export async function layOutServiceImage(service: string, outDir: string): Promise<void> {
-  const build = spawn(process.execPath, [join(REPO_ROOT, SERVICE_RUNTIME_SCRIPT), service, outDir], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const build = spawn(process.execPath, [join(REPO_ROOT, SERVICE_RUNTIME_SCRIPT), service, outDir], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   build.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   build.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -25,7 +25,11 @@ export class AppModule {
           inject: [CONFIG],
           useFactory: (c: DeployerConfig) => ({ url: c.DATABASE_URL, applicationName: 'flywheel-deployer' }),
         }),
-        MessagingModule.forService({ service: 'deployer', brokers: config.KAFKA_BROKERS, topics: [Topics.deployerEvents, Topics.predictions] }),
+        MessagingModule.forService({
+          service: 'deployer',
+          brokers: config.KAFKA_BROKERS,
+          topics: [Topics.deployerEvents, Topics.predictions],
+        }),
         StorageModule.forRoot(storageConfigOf(config)),
         DeploymentsModule.register(overrides),
       ],

@@ -1,7 +1,16 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { commonV1, ConsumedEvents, decodeEvent, deployerV1, type EventEnvelope, GrpcServices, registryV1, Topics } from '@flywheel/contracts';
+import {
+  commonV1,
+  ConsumedEvents,
+  decodeEvent,
+  deployerV1,
+  type EventEnvelope,
+  GrpcServices,
+  registryV1,
+  Topics,
+} from '@flywheel/contracts';
 import { type ModelArtifact } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore, modelArtifactKey } from '@flywheel/storage';
@@ -66,7 +75,10 @@ describe('Deploy (Postgres, Kafka broker, S3; registry answers from memory)', ()
     const ok = await eventually(async () => {
       last = await client(infra.tokens.reader)
         .getDeployment({ name })
-        .then((r) => r.deployment ?? undefined, () => undefined);
+        .then(
+          (r) => r.deployment ?? undefined,
+          () => undefined,
+        );
       return last !== undefined && check(last);
     }, 30_000);
     if (!ok) throw new Error(`deployment ${name} never became ${what}; last seen ${JSON.stringify(last)}`);
@@ -103,7 +115,7 @@ describe('Deploy (Postgres, Kafka broker, S3; registry answers from memory)', ()
     await infra?.stop();
   });
 
-  it('creates a deployment following production that serves the alias\'s version at once', async () => {
+  it("creates a deployment following production that serves the alias's version at once", async () => {
     await storeVersion(1, fraudArtifact({ seed: 1 }));
     registry.setAlias('fraud', 'production', 1);
     const created = (await deploy({ reason: 'launch' })).deployment;
@@ -130,30 +142,56 @@ describe('Deploy (Postgres, Kafka broker, S3; registry answers from memory)', ()
     expect([unknownModel.code, unknownModel.details]).toEqual([GrpcStatus.NOT_FOUND, 'model churn is not in the registry']);
     const unknownVersion = await grpcError(deploy({ version: 7 }));
     expect([unknownVersion.code, unknownVersion.details]).toEqual([GrpcStatus.NOT_FOUND, 'model fraud has no version 7 in the registry']);
-    registry.register(registryV1.ModelVersion.fromPartial({ modelName: 'churn', version: 1, artifact: { key: modelArtifactKey('churn', 1, 'model.json'), sha256: 'b'.repeat(64) } }));
+    registry.register(
+      registryV1.ModelVersion.fromPartial({
+        modelName: 'churn',
+        version: 1,
+        artifact: { key: modelArtifactKey('churn', 1, 'model.json'), sha256: 'b'.repeat(64) },
+      }),
+    );
     expect((await grpcError(deploy({ modelName: 'churn', version: 1 }))).code).toBe(GrpcStatus.UNAVAILABLE);
   });
 
   it('pins a version: it starts as a canary under the policy given, is judged and promoted', async () => {
     await storeVersion(2, fraudArtifact({ seed: 2 }));
     const pinned = (
-      await deploy({ version: 2, canaryPolicy: { trafficShare: 0.5, minRequests: 20 }, canaryPolicyFields: ['traffic_share', 'min_requests'], reason: 'try v2' })
+      await deploy({
+        version: 2,
+        canaryPolicy: { trafficShare: 0.5, minRequests: 20 },
+        canaryPolicyFields: ['traffic_share', 'min_requests'],
+        reason: 'try v2',
+      })
     ).deployment;
-    expect(pinned).toMatchObject({ alias: '', state: State.DEPLOYMENT_STATE_CANARY, stableVersion: 1, canaryVersion: 2, canaryTrafficShare: 0.5 });
+    expect(pinned).toMatchObject({
+      alias: '',
+      state: State.DEPLOYMENT_STATE_CANARY,
+      stableVersion: 1,
+      canaryVersion: 2,
+      canaryTrafficShare: 0.5,
+    });
     const status = await client(infra.tokens.reader).getRolloutStatus({ deployment: 'claims' });
     expect(status.summary).toMatch(/^waiting for traffic: canary v2 0\/20 requests/);
 
     const reader = client(infra.tokens.reader);
     const versions = new Set<number>();
-    for (let i = 0; i < 100; i++) versions.add((await reader.predict({ deployment: 'claims', requestId: `pinned-${i}`, features: claim(i) })).modelVersion);
+    for (let i = 0; i < 100; i++)
+      versions.add((await reader.predict({ deployment: 'claims', requestId: `pinned-${i}`, features: claim(i) })).modelVersion);
     expect([...versions].sort()).toEqual([1, 2]);
     await deploymentIs('claims', (d) => d.stableVersion === 2 && d.canaryVersion === 0, 'stable on v2');
   });
 
   it('changes only the canary policy fields named; an identical request changes nothing', async () => {
-    const changed = (await deploy({ version: 2, canaryPolicy: { minRequests: 40 }, canaryPolicyFields: ['min_requests'], reason: 'more evidence' })).deployment!;
-    expect(changed).toMatchObject({ alias: '', stableVersion: 2, canaryPolicy: { trafficShare: 0.5, minRequests: 40, maxErrorRateIncrease: 0.01 } });
-    const again = (await deploy({ version: 2, canaryPolicy: { minRequests: 40 }, canaryPolicyFields: ['min_requests'], reason: 'more evidence' })).deployment!;
+    const changed = (
+      await deploy({ version: 2, canaryPolicy: { minRequests: 40 }, canaryPolicyFields: ['min_requests'], reason: 'more evidence' })
+    ).deployment!;
+    expect(changed).toMatchObject({
+      alias: '',
+      stableVersion: 2,
+      canaryPolicy: { trafficShare: 0.5, minRequests: 40, maxErrorRateIncrease: 0.01 },
+    });
+    const again = (
+      await deploy({ version: 2, canaryPolicy: { minRequests: 40 }, canaryPolicyFields: ['min_requests'], reason: 'more evidence' })
+    ).deployment!;
     expect(again).toEqual(changed);
   });
 
@@ -180,7 +218,9 @@ describe('Deploy (Postgres, Kafka broker, S3; registry answers from memory)', ()
     }
     expect(promoted.causationId).toBe(pinned.id);
     expect(promoted.data.actor).toMatchObject({ service: 'deployer' });
-    expect(initial.data.reason).toBe('first version v1 serves all traffic (nothing to compare it with); deployment created: follows alias "production" of fraud: launch');
+    expect(initial.data.reason).toBe(
+      'first version v1 serves all traffic (nothing to compare it with); deployment created: follows alias "production" of fraud: launch',
+    );
     expect(pinned.data.reason).toBe('v2 takes 50% of traffic as a canary against v1; pinned: no longer follows alias "production": try v2');
     expect(configured.data).toMatchObject({
       reason: 'canary policy: min requests 20 → 40: more evidence',
@@ -190,7 +230,20 @@ describe('Deploy (Postgres, Kafka broker, S3; registry answers from memory)', ()
   });
 
   it('drives Deploy, pin and unpin from the flywheel command', async () => {
-    const created = await flywheel(['deployments', 'deploy', 'claims-cli', '--model', 'fraud', '--version', '1', '--canary-share', '0.2', '--canary-max-duration', '30m', '--json']);
+    const created = await flywheel([
+      'deployments',
+      'deploy',
+      'claims-cli',
+      '--model',
+      'fraud',
+      '--version',
+      '1',
+      '--canary-share',
+      '0.2',
+      '--canary-max-duration',
+      '30m',
+      '--json',
+    ]);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({
@@ -213,6 +266,9 @@ describe('Deploy (Postgres, Kafka broker, S3; registry answers from memory)', ()
     expect(JSON.parse(unpinned.stdout)).toMatchObject({ alias: 'production', stableVersion: 1, canaryVersion: 0 });
 
     const missing = await flywheel(['deployments', 'deploy', 'claims-cli', '--model', 'fraud', '--version', '9']);
-    expect(missing).toMatchObject({ code: 2, stderr: 'flywheel: deployments deploy: not found: model fraud has no version 9 in the registry\n' });
+    expect(missing).toMatchObject({
+      code: 2,
+      stderr: 'flywheel: deployments deploy: not found: model fraud has no version 9 in the registry\n',
+    });
   });
 });

@@ -33,7 +33,10 @@ export const deployerConfigSchema = serviceConfigSchema(
     /** This service's own API token for calling other services (issued by the launcher). */
     FLYWHEEL_SERVICE_TOKEN: envString().optional(),
     /** The alias a model's deployment follows when the deployer creates it on an alias move. */
-    DEPLOYER_FOLLOW_ALIAS: z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must match [a-z][a-z0-9_-]{0,62}').default('production'),
+    DEPLOYER_FOLLOW_ALIAS: z
+      .string()
+      .regex(/^[a-z][a-z0-9_-]{0,62}$/, 'must match [a-z][a-z0-9_-]{0,62}')
+      .default('production'),
     /** Default canary policy: share of traffic on the canary (1 skips the canary). */
     CANARY_TRAFFIC_SHARE: envDecimal(0.1, 0.0001, 1),
     /** Default canary policy: requests each version must serve before the canary is judged. */

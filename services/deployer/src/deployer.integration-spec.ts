@@ -98,7 +98,10 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
     const ok = await eventually(async () => {
       last = await client(infra.tokens.reader)
         .getDeployment({ name: 'fraud' })
-        .then((r) => r.deployment ?? undefined, () => undefined);
+        .then(
+          (r) => r.deployment ?? undefined,
+          () => undefined,
+        );
       return last !== undefined && check(last);
     }, 30_000);
     if (!ok) throw new Error(`deployment never became ${what}; last seen ${JSON.stringify(last)}`);
@@ -225,11 +228,17 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
 
     it('rejects inputs that violate the model signature with INVALID_ARGUMENT naming the field', async () => {
       const reader = client(infra.tokens.reader);
-      const missing = await grpcError(reader.predict({ deployment: 'fraud', requestId: 'bad-1', features: { values: { region: { stringValue: 'north' } } } }));
+      const missing = await grpcError(
+        reader.predict({ deployment: 'fraud', requestId: 'bad-1', features: { values: { region: { stringValue: 'north' } } } }),
+      );
       expect(missing.code).toBe(GrpcStatus.INVALID_ARGUMENT);
       expect(missing.details).toBe('features.amount: is required by the model (numeric)');
       const mistyped = await grpcError(
-        reader.predict({ deployment: 'fraud', requestId: 'bad-2', features: { values: { amount: { stringValue: 'a lot' }, region: { stringValue: 'north' } } } }),
+        reader.predict({
+          deployment: 'fraud',
+          requestId: 'bad-2',
+          features: { values: { amount: { stringValue: 'a lot' }, region: { stringValue: 'north' } } },
+        }),
       );
       expect(mistyped.code).toBe(GrpcStatus.INVALID_ARGUMENT);
       expect(mistyped.details).toBe('features.amount: must be a number, got the string "a lot"');
@@ -255,7 +264,11 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
       await done;
       expect(received).toHaveLength(3);
       expect(received[0].prediction).toMatchObject({ requestId: 'stream-1', modelVersion: 1 });
-      expect(received[1].error).toEqual({ requestId: 'stream-2', code: GrpcStatus.INVALID_ARGUMENT, message: 'features.region: is required by the model (categorical)' });
+      expect(received[1].error).toEqual({
+        requestId: 'stream-2',
+        code: GrpcStatus.INVALID_ARGUMENT,
+        message: 'features.region: is required by the model (categorical)',
+      });
       expect(received[2].prediction?.requestId).toMatch(/^[0-9a-f-]{36}$/);
     });
 
@@ -265,7 +278,12 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
       const moveId = await moveProduction(v2);
       await deploymentIs((d) => d.canaryVersion === 2, 'a canary of v2');
       const status = await client(infra.tokens.reader).getRolloutStatus({ deployment: 'fraud' });
-      expect(status.deployment).toMatchObject({ state: deployerV1.DeploymentState.DEPLOYMENT_STATE_CANARY, stableVersion: 1, canaryVersion: 2, canaryTrafficShare: 0.5 });
+      expect(status.deployment).toMatchObject({
+        state: deployerV1.DeploymentState.DEPLOYMENT_STATE_CANARY,
+        stableVersion: 1,
+        canaryVersion: 2,
+        canaryTrafficShare: 0.5,
+      });
       expect(status.summary).toMatch(/^waiting for traffic: canary v2 0\/20 requests/);
 
       const reader = client(infra.tokens.reader);
@@ -277,7 +295,11 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
       await deploymentIs((d) => d.state === deployerV1.DeploymentState.DEPLOYMENT_STATE_STABLE && d.canaryVersion === 0, 'stable again');
 
       const events = await deploymentEvents(3);
-      expect(events.map((e) => e.data.change)).toEqual([Change.DEPLOYMENT_CHANGE_INITIAL_DEPLOY, Change.DEPLOYMENT_CHANGE_CANARY_STARTED, Change.DEPLOYMENT_CHANGE_ROLLED_BACK]);
+      expect(events.map((e) => e.data.change)).toEqual([
+        Change.DEPLOYMENT_CHANGE_INITIAL_DEPLOY,
+        Change.DEPLOYMENT_CHANGE_CANARY_STARTED,
+        Change.DEPLOYMENT_CHANGE_ROLLED_BACK,
+      ]);
       const [initial, canaryStarted, rolledBack] = events;
       expect(initial.causationId).toBe(aliasMoves.get(1));
       expect(canaryStarted.causationId).toBe(moveId);
@@ -299,7 +321,10 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
       await moveProduction(v2, moveId);
       // The redelivery is seen (deduplicated) and changes nothing.
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      expect((await client(infra.tokens.reader).getDeployment({ name: 'fraud' })).deployment).toMatchObject({ stableVersion: 1, canaryVersion: 0 });
+      expect((await client(infra.tokens.reader).getDeployment({ name: 'fraud' })).deployment).toMatchObject({
+        stableVersion: 1,
+        canaryVersion: 0,
+      });
     });
 
     it('promotes a healthy canary, then rolls back by API to the previous version', async () => {

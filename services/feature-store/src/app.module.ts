@@ -36,7 +36,14 @@ export class FeatureStoreModule {
       imports: [
         PersistenceModule.forService({
           url: config.DATABASE_URL,
-          entities: [DatasetEntity, DatasetVersionEntity, FeatureViewEntity, MaterialisationEntity, OfflineFeatureEntity, OnlineFeatureEntity],
+          entities: [
+            DatasetEntity,
+            DatasetVersionEntity,
+            FeatureViewEntity,
+            MaterialisationEntity,
+            OfflineFeatureEntity,
+            OnlineFeatureEntity,
+          ],
           migrations: FEATURE_STORE_MIGRATIONS,
           applicationName: `flywheel-${SERVICE_NAME}`,
           statementTimeoutMs: config.GRPC_DEADLINE_MS,

@@ -69,7 +69,10 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
   let db: Client;
   const clients: FeatureStoreClient[] = [];
   const client = (token?: string): FeatureStoreClient => {
-    const c = createGrpcClient<featureStoreV1.FeatureStoreServiceController>(GrpcServices.featureStore, { address: service.grpcAddress, token });
+    const c = createGrpcClient<featureStoreV1.FeatureStoreServiceController>(GrpcServices.featureStore, {
+      address: service.grpcAddress,
+      token,
+    });
     clients.push(c);
     return c;
   };
@@ -83,7 +86,13 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     kafka = new Kafka({ clientId: 'feature-store-test', brokers: [infra.broker.address], logLevel: logLevel.NOTHING });
     producer = kafka.producer();
     await producer.connect();
-    objects = new MinioObjectStore({ endpoint: infra.s3.endpoint, accessKey: infra.s3.accessKey, secretKey: infra.s3.secretKey, bucket: 'flywheel', region: 'us-east-1' });
+    objects = new MinioObjectStore({
+      endpoint: infra.s3.endpoint,
+      accessKey: infra.s3.accessKey,
+      secretKey: infra.s3.secretKey,
+      bucket: 'flywheel',
+      region: 'us-east-1',
+    });
     db = new Client({ connectionString: env.DATABASE_URL });
     await db.connect();
   });
@@ -97,13 +106,29 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
   });
 
   async function produce<T>(type: EventType<T>, key: string, data: T, id: string = randomUUID()): Promise<string> {
-    const record = encodeEvent(type, { id, source: 'flywheel/ingestion', time: new Date(), key, causationId: null, traceparent: null, data });
-    await producer.send({ topic: Topics.ingestionEvents, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+    const record = encodeEvent(type, {
+      id,
+      source: 'flywheel/ingestion',
+      time: new Date(),
+      key,
+      causationId: null,
+      traceparent: null,
+      data,
+    });
+    await producer.send({
+      topic: Topics.ingestionEvents,
+      acks: -1,
+      messages: [{ key: record.key, value: record.value, headers: record.headers }],
+    });
     return id;
   }
 
   async function registerDataset(): Promise<void> {
-    await produce(DatasetRegisteredEvent, DATASET, ingestionV1.DatasetRegistered.fromPartial({ dataset: { name: DATASET, contract: CONTRACT } }));
+    await produce(
+      DatasetRegisteredEvent,
+      DATASET,
+      ingestionV1.DatasetRegistered.fromPartial({ dataset: { name: DATASET, contract: CONTRACT } }),
+    );
     await eventually(async () => (await db.query(`SELECT 1 FROM datasets WHERE name = $1`, [DATASET])).rowCount === 1, 30_000);
   }
 
@@ -196,9 +221,15 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     await produce(DatasetVersionCommittedEvent, DATASET, event, id);
     await produce(DatasetVersionCommittedEvent, DATASET, event);
     // Same key, same partition: once this marker is applied, the three before it were handled.
-    await produce(DatasetRegisteredEvent, DATASET, ingestionV1.DatasetRegistered.fromPartial({ dataset: { name: 'marker', contract: CONTRACT } }));
+    await produce(
+      DatasetRegisteredEvent,
+      DATASET,
+      ingestionV1.DatasetRegistered.fromPartial({ dataset: { name: 'marker', contract: CONTRACT } }),
+    );
     await eventually(async () => (await db.query(`SELECT 1 FROM datasets WHERE name = 'marker'`)).rowCount === 1, 30_000);
-    const outbox = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE headers->>'ce_type' = $1`, [FeaturesMaterialisedEvent.typeName]);
+    const outbox = await db.query(`SELECT count(*)::int AS n FROM outbox WHERE headers->>'ce_type' = $1`, [
+      FeaturesMaterialisedEvent.typeName,
+    ]);
     expect(outbox.rows[0].n).toBe(1);
     const published = await readRecords(kafka, Topics.featureStoreEvents, 2, 30_000);
     const types = published.map((r) => decodeEvent(r, ConsumedEvents.all()));
@@ -221,10 +252,17 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     await eventually(async () => (await db.query(`SELECT 1 FROM materialisations WHERE dataset_version = 2`)).rowCount === 1, 30_000);
     const online = await reader.getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['alice', 'dave'], features: [] });
     // Event times are in 2025 and the TTL is an hour: alice's values are expired by now.
-    expect(online.results.map((r) => r.status)).toEqual([featureStoreV1.OnlineStatus.ONLINE_STATUS_EXPIRED, featureStoreV1.OnlineStatus.ONLINE_STATUS_MISSING]);
+    expect(online.results.map((r) => r.status)).toEqual([
+      featureStoreV1.OnlineStatus.ONLINE_STATUS_EXPIRED,
+      featureStoreV1.OnlineStatus.ONLINE_STATUS_MISSING,
+    ]);
     const stored = await db.query(`SELECT "values" FROM online_features WHERE entity_key = 'alice'`);
     expect(stored.rows[0].values.amount).toBe(2000);
-    await expectCode(reader.getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['alice'], features: ['nope'] }), GrpcCode.INVALID_ARGUMENT, /features\[0\]/);
+    await expectCode(
+      reader.getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['alice'], features: ['nope'] }),
+      GrpcCode.INVALID_ARGUMENT,
+      /features\[0\]/,
+    );
   });
 
   it('returns point-in-time-correct historical features as a training set in S3', async () => {
@@ -253,7 +291,13 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     const amounts = Array.from({ length: table.nRows }, (_, i) => cellValue(getColumn(table, 'amount'), i));
     // 08:00 nothing yet; 09:30 the late-arriving 09:00 row (v2); 11:00 the 10:00 row; 12:00 the 12:00 row; bob before his first row.
     expect(amounts).toEqual([null, 7, 100, 2000, null]);
-    expect(Array.from({ length: table.nRows }, (_, i) => cellValue(getColumn(table, 'big_claim'), i))).toEqual([null, 'false', 'false', 'true', null]);
+    expect(Array.from({ length: table.nRows }, (_, i) => cellValue(getColumn(table, 'big_claim'), i))).toEqual([
+      null,
+      'false',
+      'false',
+      'true',
+      null,
+    ]);
     expect(response.profile?.rowCount).toBe(5);
 
     const spine = await reader.getHistoricalFeatures(
@@ -265,7 +309,12 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     expect(spine.rowCount).toBe(5);
     expect(spine.columns).toEqual(['customer_id', 'event_time', 'is_fraud', 'amount', 'amount_to_income', 'log_amount', 'big_claim']);
     await expectCode(
-      reader.getHistoricalFeatures(featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({ featureView: 'claim-features', datasetSpine: { extraColumns: ['nope'] } })),
+      reader.getHistoricalFeatures(
+        featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({
+          featureView: 'claim-features',
+          datasetSpine: { extraColumns: ['nope'] },
+        }),
+      ),
       GrpcCode.INVALID_ARGUMENT,
       /datasetSpine.extraColumns\[0\]/,
     );
@@ -284,11 +333,22 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     );
     expect(applied).toMatchObject({ changed: true, featureView: { revision: 2 } });
     await eventually(async () => (await db.query(`SELECT 1 FROM materialisations WHERE revision = 2`)).rowCount === 2, 30_000);
-    const online = await client(infra.tokens.reader).getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['carol'], features: [] });
+    const online = await client(infra.tokens.reader).getOnlineFeatures({
+      featureView: 'claim-features',
+      entityKeys: ['carol'],
+      features: [],
+    });
     expect(online.featureViewRevision).toBe(2);
-    expect(online.results[0]).toMatchObject({ status: featureStoreV1.OnlineStatus.ONLINE_STATUS_PRESENT, values: { values: { double_amount: { numberValue: 16 } } } });
+    expect(online.results[0]).toMatchObject({
+      status: featureStoreV1.OnlineStatus.ONLINE_STATUS_PRESENT,
+      values: { values: { double_amount: { numberValue: 16 } } },
+    });
     // Backfilled version by version, the late 09:00 row of v2 still loses to alice's 12:00 row of v1.
-    const alice = await client(infra.tokens.reader).getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['alice'], features: [] });
+    const alice = await client(infra.tokens.reader).getOnlineFeatures({
+      featureView: 'claim-features',
+      entityKeys: ['alice'],
+      features: [],
+    });
     expect(alice.results[0]).toMatchObject({
       status: featureStoreV1.OnlineStatus.ONLINE_STATUS_PRESENT,
       eventTime: new Date('2025-01-01T12:00:00.000Z'),
@@ -298,15 +358,22 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
 
   it('answers the flywheel features commands', async () => {
     const flywheel = (...args: string[]) =>
-      promisify(execFile)(process.execPath, [resolve(__dirname, '../../../libs/cli/bin/flywheel.js'), 'features', ...args, '--address', service.grpcAddress], {
-        env: { ...process.env, FLYWHEEL_TOKEN: infra.tokens.reader },
-        timeout: 60_000,
-      });
+      promisify(execFile)(
+        process.execPath,
+        [resolve(__dirname, '../../../libs/cli/bin/flywheel.js'), 'features', ...args, '--address', service.grpcAddress],
+        {
+          env: { ...process.env, FLYWHEEL_TOKEN: infra.tokens.reader },
+          timeout: 60_000,
+        },
+      );
     const views = await flywheel('views');
     expect(views.stdout).toMatch(/^view\s+revision\s+dataset\s+entity/);
     expect(views.stdout).toMatch(/claim-features\s+2\s+claims\s+customer_id\s+1\s+never expires\s+v2/);
     const online = JSON.parse((await flywheel('online', 'claim-features', 'carol', 'nobody', '--json')).stdout);
-    expect(online.results.map((r: { status: number }) => r.status)).toEqual([featureStoreV1.OnlineStatus.ONLINE_STATUS_PRESENT, featureStoreV1.OnlineStatus.ONLINE_STATUS_MISSING]);
+    expect(online.results.map((r: { status: number }) => r.status)).toEqual([
+      featureStoreV1.OnlineStatus.ONLINE_STATUS_PRESENT,
+      featureStoreV1.OnlineStatus.ONLINE_STATUS_MISSING,
+    ]);
     const shown = await flywheel('show', 'claim-features', '--revision', '1');
     expect(shown.stdout).toContain('log1p(abs(amount))');
   });

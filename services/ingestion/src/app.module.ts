@@ -15,7 +15,14 @@ import { type IngestionConfig } from './ingestion.config';
 import { CreateIngestionTables1770100000000 } from './migrations/1770100000000-create-ingestion-tables';
 
 export const INGESTION_MIGRATIONS = [CreateIngestionTables1770100000000];
-export const INGESTION_ENTITIES = [DatasetEntity, PendingRowEntity, RecordKeyEntity, DatasetVersionEntity, QuarantinedRecordEntity, IngestBatchEntity];
+export const INGESTION_ENTITIES = [
+  DatasetEntity,
+  PendingRowEntity,
+  RecordKeyEntity,
+  DatasetVersionEntity,
+  QuarantinedRecordEntity,
+  IngestBatchEntity,
+];
 
 @Module({})
 export class AppModule {
@@ -27,7 +34,11 @@ export class AppModule {
           entities: INGESTION_ENTITIES,
           migrations: INGESTION_MIGRATIONS,
           inject: [CONFIG],
-          useFactory: (c: IngestionConfig) => ({ url: c.DATABASE_URL, applicationName: 'flywheel-ingestion', statementTimeoutMs: c.GRPC_DEADLINE_MS }),
+          useFactory: (c: IngestionConfig) => ({
+            url: c.DATABASE_URL,
+            applicationName: 'flywheel-ingestion',
+            statementTimeoutMs: c.GRPC_DEADLINE_MS,
+          }),
         }),
         MessagingModule.forService({ service: 'ingestion', brokers: config.KAFKA_BROKERS, topics: [Topics.ingestionEvents] }),
         StorageModule.forRoot(storageConfigOf(config)),

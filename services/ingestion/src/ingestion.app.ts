@@ -18,7 +18,11 @@ export async function startIngestionService(
   return bootstrapService({
     name: 'ingestion',
     module: AppModule.forConfig(config),
-    grpc: { package: GrpcServices.ingestion.packageName, protoPath: join(protoRoot(), GrpcServices.ingestion.protoPath), loader: { includeDirs: [protoRoot()] } },
+    grpc: {
+      package: GrpcServices.ingestion.packageName,
+      protoPath: join(protoRoot(), GrpcServices.ingestion.protoPath),
+      loader: { includeDirs: [protoRoot()] },
+    },
     config,
     handleSignals: options.handleSignals ?? true,
   });

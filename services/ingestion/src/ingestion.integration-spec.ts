@@ -97,7 +97,9 @@ describe('ingestion service', () => {
   };
   /** Every event published so far on the ingestion topic. */
   const events = async (): Promise<EventEnvelope[]> =>
-    (await readRecords(kafka, Topics.ingestionEvents, await countRecords(kafka, Topics.ingestionEvents))).map((r) => decodeEvent(r, registry));
+    (await readRecords(kafka, Topics.ingestionEvents, await countRecords(kafka, Topics.ingestionEvents))).map((r) =>
+      decodeEvent(r, registry),
+    );
   /** Waits until the outbox relay has published a matching event. */
   const findEvent = async (match: (event: EventEnvelope) => boolean): Promise<EventEnvelope> => {
     let found: EventEnvelope | undefined;
@@ -109,16 +111,31 @@ describe('ingestion service', () => {
     const ids: string[] = [];
     for (const version of (await reader.listVersions({ dataset, page: { pageSize: 1000, pageToken: '' } })).versions) {
       const csv = (await store.get(parseObjectKey(version.object!.key), { expectedSha256: version.object!.sha256 })).toString('utf8');
-      ids.push(...csv.trim().split('\n').slice(1).map((line) => line.split(',')[0]!));
+      ids.push(
+        ...csv
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((line) => line.split(',')[0]!),
+      );
     }
     return ids.sort();
   };
   /** Commits what is staged (an empty batch with commit_now) until `count` rows are in versions. */
   const waitForCommitted = async (dataset: string, count: number) => {
-    await waitFor(async () => {
-      await writer.ingest({ dataset, rows: [], batchId: '', commitNow: true });
-      return (await reader.listVersions({ dataset, page: { pageSize: 1000, pageToken: '' } })).versions.reduce((sum, v) => sum + v.rowCount, 0) >= count;
-    }, 30_000, `${count} records of ${dataset} committed`);
+    await waitFor(
+      async () => {
+        await writer.ingest({ dataset, rows: [], batchId: '', commitNow: true });
+        return (
+          (await reader.listVersions({ dataset, page: { pageSize: 1000, pageToken: '' } })).versions.reduce(
+            (sum, v) => sum + v.rowCount,
+            0,
+          ) >= count
+        );
+      },
+      30_000,
+      `${count} records of ${dataset} committed`,
+    );
   };
   const register = (name: string, policy?: ingestionV1.CommitPolicy, contract = claimsContract) =>
     writer.registerDataset({ name, description: `${name} data`, contract, commitPolicy: policy });
@@ -130,7 +147,13 @@ describe('ingestion service', () => {
     kafka = new Kafka({ clientId: 'ingestion-test', brokers: [infra.broker.address], logLevel: logLevel.NOTHING });
     producer = kafka.producer();
     await producer.connect();
-    store = new MinioObjectStore({ endpoint: infra.s3.endpoint, accessKey: infra.s3.accessKey, secretKey: infra.s3.secretKey, bucket: 'flywheel', region: 'us-east-1' });
+    store = new MinioObjectStore({
+      endpoint: infra.s3.endpoint,
+      accessKey: infra.s3.accessKey,
+      secretKey: infra.s3.secretKey,
+      bucket: 'flywheel',
+      region: 'us-east-1',
+    });
   });
 
   afterAll(async () => {
@@ -150,25 +173,37 @@ describe('ingestion service', () => {
 
     it('refuses a call without a token and a write by a reader', async () => {
       expect((await grpcError(anonymous.listDatasets({ page: undefined }))).code).toBe(status.UNAUTHENTICATED);
-      expect((await grpcError(reader.registerDataset({ name: 'nope', description: '', contract: claimsContract, commitPolicy: undefined }))).code).toBe(
-        status.PERMISSION_DENIED,
-      );
+      expect(
+        (await grpcError(reader.registerDataset({ name: 'nope', description: '', contract: claimsContract, commitPolicy: undefined })))
+          .code,
+      ).toBe(status.PERMISSION_DENIED);
     });
 
     it('registers a dataset idempotently, serves it and publishes DatasetRegistered', async () => {
       const first = await register('claims_basic');
       expect(first.created).toBe(true);
-      expect(first.dataset).toMatchObject({ name: 'claims_basic', ownerTeam: 'fraud', ingestTopic: Topics.ingestTopic('claims_basic'), latestVersion: 0 });
+      expect(first.dataset).toMatchObject({
+        name: 'claims_basic',
+        ownerTeam: 'fraud',
+        ingestTopic: Topics.ingestTopic('claims_basic'),
+        latestVersion: 0,
+      });
       expect(first.dataset?.commitPolicy).toMatchObject({ maxRows: 10_000, maxInterval: { seconds: 60, nanos: 0 } });
       expect(first.dataset?.contract?.columns[1]).toMatchObject({ name: 'amount', min: 0, max: 100_000 });
       expect((await register('claims_basic')).created).toBe(false);
-      const conflict = await grpcError(writer.registerDataset({ name: 'claims_basic', description: 'other', contract: claimsContract, commitPolicy: undefined }));
+      const conflict = await grpcError(
+        writer.registerDataset({ name: 'claims_basic', description: 'other', contract: claimsContract, commitPolicy: undefined }),
+      );
       expect(conflict.code).toBe(status.ALREADY_EXISTS);
       expect((await reader.getDataset({ name: 'claims_basic' })).dataset?.name).toBe('claims_basic');
       expect((await reader.listDatasets({ page: undefined })).datasets.map((d) => d.name)).toContain('claims_basic');
       expect((await grpcError(reader.getDataset({ name: 'absent' }))).code).toBe(status.NOT_FOUND);
       const event = await findEvent((e) => e.type === DatasetRegisteredEvent.typeName && e.key === 'claims_basic');
-      expect(event).toMatchObject({ type: DatasetRegisteredEvent.typeName, key: 'claims_basic', data: { dataset: { name: 'claims_basic' }, actor: { team: 'fraud' } } });
+      expect(event).toMatchObject({
+        type: DatasetRegisteredEvent.typeName,
+        key: 'claims_basic',
+        data: { dataset: { name: 'claims_basic' }, actor: { team: 'fraud' } },
+      });
     });
 
     it('rejects a bad contract with INVALID_ARGUMENT naming each field', async () => {
@@ -188,7 +223,15 @@ describe('ingestion service', () => {
         }),
       );
       expect(error.code).toBe(status.INVALID_ARGUMENT);
-      for (const field of ['name:', 'contract.columns[0].min:', 'contract.columns[1].name:', 'contract.columns[1].type:', 'contract.unique_key[0]:', 'contract.event_time_column:', 'commit_policy.max_rows:']) {
+      for (const field of [
+        'name:',
+        'contract.columns[0].min:',
+        'contract.columns[1].name:',
+        'contract.columns[1].type:',
+        'contract.unique_key[0]:',
+        'contract.event_time_column:',
+        'commit_policy.max_rows:',
+      ]) {
         expect(error.details).toContain(field);
       }
     });
@@ -209,14 +252,21 @@ describe('ingestion service', () => {
       ];
       // One partition key keeps the order, so the three good ones form version 1.
       await producer.send({ topic, messages: messages.map((value) => ({ key: 'k', value })) });
-      await waitFor(async () => (await reader.listQuarantine({ dataset: 'claims_mixed', page: undefined })).records.length === 4, 30_000, 'four quarantined');
+      await waitFor(
+        async () => (await reader.listQuarantine({ dataset: 'claims_mixed', page: undefined })).records.length === 4,
+        30_000,
+        'four quarantined',
+      );
       await waitFor(async () => (await reader.getDataset({ name: 'claims_mixed' })).dataset?.latestVersion === 1, 30_000, 'version 1');
 
       const quarantined = (await reader.listQuarantine({ dataset: 'claims_mixed', page: undefined })).records.reverse();
       expect(quarantined.map((q) => q.violations.map((v) => [v.field, v.code]))).toEqual([
         [['', ViolationCode.VIOLATION_CODE_MALFORMED]],
         [['amount', ViolationCode.VIOLATION_CODE_OUT_OF_RANGE]],
-        [['extra', ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN], ['channel', ViolationCode.VIOLATION_CODE_NOT_ALLOWED]],
+        [
+          ['extra', ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN],
+          ['channel', ViolationCode.VIOLATION_CODE_NOT_ALLOWED],
+        ],
         [['filed_at', ViolationCode.VIOLATION_CODE_WRONG_TYPE]],
       ]);
       expect(quarantined[1]!.violations[0]!.message).toBe('amount: 250000 is above max 100000');
@@ -226,19 +276,35 @@ describe('ingestion service', () => {
       const version = (await reader.getVersion({ dataset: 'claims_mixed', version: 1 })).version!;
       expect(version).toMatchObject({ rowCount: 3, cumulativeRowCount: 3, trigger: CommitTrigger.COMMIT_TRIGGER_MAX_ROWS });
       const csv = (await store.get(parseObjectKey(version.object!.key), { expectedSha256: version.object!.sha256 })).toString('utf8');
-      expect(csv.trim().split('\n').map((line) => line.split(',')[0])).toEqual(['claim_id', 'c1', 'c4', 'c7']);
+      expect(
+        csv
+          .trim()
+          .split('\n')
+          .map((line) => line.split(',')[0]),
+      ).toEqual(['claim_id', 'c1', 'c4', 'c7']);
 
       await findEvent((e) => e.key === 'claims_mixed' && e.type === DatasetVersionCommittedEvent.typeName);
       const quarantineEvents = (await events()).filter((e) => e.key === 'claims_mixed' && e.type === RecordsQuarantinedEvent.typeName);
       expect(quarantineEvents).toHaveLength(4);
-      expect(quarantineEvents.map((e) => (e.data as ingestionV1.RecordsQuarantined).countsByCode)).toContainEqual({ VIOLATION_CODE_UNKNOWN_COLUMN: 1, VIOLATION_CODE_NOT_ALLOWED: 1 });
+      expect(quarantineEvents.map((e) => (e.data as ingestionV1.RecordsQuarantined).countsByCode)).toContainEqual({
+        VIOLATION_CODE_UNKNOWN_COLUMN: 1,
+        VIOLATION_CODE_NOT_ALLOWED: 1,
+      });
     });
 
     it('commits by row count through Ingest, returning per-record reasons, with the sha256 of the object in the version and its event', async () => {
       await register('claims_rows', { maxRows: 4, maxInterval: undefined });
       const response = await writer.ingest({
         dataset: 'claims_rows',
-        rows: [row(claim(1)), row(claim(2, { amount: -5 })), row(claim(3)), row(claim(4, { claim_id: undefined })), row(claim(5)), row(claim(6)), row(claim(7))],
+        rows: [
+          row(claim(1)),
+          row(claim(2, { amount: -5 })),
+          row(claim(3)),
+          row(claim(4, { claim_id: undefined })),
+          row(claim(5)),
+          row(claim(6)),
+          row(claim(7)),
+        ],
         batchId: 'batch-1',
         commitNow: false,
       });
@@ -266,19 +332,43 @@ describe('ingestion service', () => {
       // The same batch again has no second effect; a redelivered key is dropped; a changed one is quarantined.
       const again = await writer.ingest({ dataset: 'claims_rows', rows: [row(claim(1))], batchId: 'batch-1', commitNow: false });
       expect(again.summary).toMatchObject({ accepted: 5, quarantined: 2 });
-      const redelivered = await writer.ingest({ dataset: 'claims_rows', rows: [row(claim(1)), row(claim(7, { amount: 999 }))], batchId: 'batch-2', commitNow: true });
+      const redelivered = await writer.ingest({
+        dataset: 'claims_rows',
+        rows: [row(claim(1)), row(claim(7, { amount: 999 }))],
+        batchId: 'batch-2',
+        commitNow: true,
+      });
       expect(redelivered.summary).toMatchObject({ accepted: 0, duplicates: 1, quarantined: 1 });
-      expect(redelivered.summary?.rejections[0]?.record?.violations[0]).toMatchObject({ field: 'claim_id', code: ViolationCode.VIOLATION_CODE_DUPLICATE_KEY });
-      expect(redelivered.summary?.committedVersion).toMatchObject({ version: 2, rowCount: 1, trigger: CommitTrigger.COMMIT_TRIGGER_REQUESTED });
+      expect(redelivered.summary?.rejections[0]?.record?.violations[0]).toMatchObject({
+        field: 'claim_id',
+        code: ViolationCode.VIOLATION_CODE_DUPLICATE_KEY,
+      });
+      expect(redelivered.summary?.committedVersion).toMatchObject({
+        version: 2,
+        rowCount: 1,
+        trigger: CommitTrigger.COMMIT_TRIGGER_REQUESTED,
+      });
       expect((await reader.listVersions({ dataset: 'claims_rows', page: undefined })).versions.map((v) => v.version)).toEqual([2, 1]);
     });
 
     it('commits by time when the row count is not reached', async () => {
       await register('claims_timed', { maxRows: 1000, maxInterval: { seconds: 1, nanos: 0 } });
-      const response = await writer.ingest({ dataset: 'claims_timed', rows: [row(claim(1)), row(claim(2))], batchId: '', commitNow: false });
+      const response = await writer.ingest({
+        dataset: 'claims_timed',
+        rows: [row(claim(1)), row(claim(2))],
+        batchId: '',
+        commitNow: false,
+      });
       expect(response.summary?.committedVersion ?? undefined).toBeUndefined();
-      await waitFor(async () => (await reader.getDataset({ name: 'claims_timed' })).dataset?.latestVersion === 1, 15_000, 'interval commit');
-      expect((await reader.getVersion({ dataset: 'claims_timed', version: 0 })).version).toMatchObject({ rowCount: 2, trigger: CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL });
+      await waitFor(
+        async () => (await reader.getDataset({ name: 'claims_timed' })).dataset?.latestVersion === 1,
+        15_000,
+        'interval commit',
+      );
+      expect((await reader.getVersion({ dataset: 'claims_timed', version: 0 })).version).toMatchObject({
+        rowCount: 2,
+        trigger: CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL,
+      });
     });
 
     it('accepts a client stream and answers once it is half-closed', async () => {
@@ -286,14 +376,23 @@ describe('ingestion service', () => {
       const summary = await new Promise<ingestionV1.IngestStreamResponse>((resolve, reject) => {
         const metadata = new Metadata();
         metadata.set('authorization', `Bearer ${infra.tokens.writer}`);
-        const raw = writer.raw as unknown as Record<string, (m: Metadata, cb: (e: ServiceError | null, r: ingestionV1.IngestStreamResponse) => void) => { write(m: unknown): void; end(): void }>;
+        const raw = writer.raw as unknown as Record<
+          string,
+          (
+            m: Metadata,
+            cb: (e: ServiceError | null, r: ingestionV1.IngestStreamResponse) => void,
+          ) => { write(m: unknown): void; end(): void }
+        >;
         const call = raw.IngestStream!(metadata, (error, response) => (error ? reject(error) : resolve(response)));
         call.write({ dataset: 'claims_stream', rows: [row(claim(1)), row(claim(2, { items: 1.5 }))], batchId: 's1' });
         call.write({ rows: [row(claim(3))], commitNow: true });
         call.end();
       });
       expect(summary.summary).toMatchObject({ accepted: 2, quarantined: 1 });
-      expect(summary.summary?.rejections[0]).toMatchObject({ index: 1, record: { violations: [{ field: 'items', code: ViolationCode.VIOLATION_CODE_WRONG_TYPE }] } });
+      expect(summary.summary?.rejections[0]).toMatchObject({
+        index: 1,
+        record: { violations: [{ field: 'items', code: ViolationCode.VIOLATION_CODE_WRONG_TYPE }] },
+      });
       expect(summary.summary?.committedVersion).toMatchObject({ version: 1, rowCount: 2, trigger: CommitTrigger.COMMIT_TRIGGER_REQUESTED });
     });
   });
@@ -304,11 +403,21 @@ describe('ingestion service', () => {
     it('drops a record produced twice under its unique key', async () => {
       const topic = Topics.ingestTopic('claims_twice');
       await register('claims_twice', { maxRows: 3, maxInterval: undefined });
-      await producer.send({ topic, messages: [claim(1), claim(1), claim(2), claim(3)].map((c) => ({ key: String(c.claim_id), value: JSON.stringify(c) })) });
+      await producer.send({
+        topic,
+        messages: [claim(1), claim(1), claim(2), claim(3)].map((c) => ({ key: String(c.claim_id), value: JSON.stringify(c) })),
+      });
       await waitFor(async () => (await reader.getDataset({ name: 'claims_twice' })).dataset?.latestVersion === 1, 30_000, 'version 1');
       const version = (await reader.getVersion({ dataset: 'claims_twice', version: 1 })).version!;
       const csv = (await store.get(parseObjectKey(version.object!.key), { expectedSha256: version.object!.sha256 })).toString('utf8');
-      expect(csv.trim().split('\n').slice(1).map((line) => line.split(',')[0]).sort()).toEqual(['c1', 'c2', 'c3']);
+      expect(
+        csv
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((line) => line.split(',')[0])
+          .sort(),
+      ).toEqual(['c1', 'c2', 'c3']);
     });
 
     it('loses and duplicates nothing when the process is killed mid-stream', async () => {
@@ -323,18 +432,34 @@ describe('ingestion service', () => {
       });
       const exited = new Promise((resolve) => child.once('exit', resolve));
       try {
-        await waitFor(async () => (await fetch(`http://${env.HTTP_HOST}:${env.HTTP_PORT}/healthz`).catch(() => undefined))?.ok === true, 60_000, 'child healthy');
-        await producer.send({ topic, messages: Array.from({ length: 40 }, (_, i) => ({ key: String(i % 3), value: JSON.stringify(claim(i)) })) });
-        await waitFor(async () => {
-          const metrics = await (await fetch(`http://${env.HTTP_HOST}:${env.HTTP_PORT}/metrics`)).text();
-          return /flywheel_kafka_consumed_seconds_count\{[^}]*topic="flywheel\.ingest\.claims_crash"[^}]*outcome="applied"\} ([1-9]\d*)/.test(metrics);
-        }, 30_000, 'some records applied by the child');
+        await waitFor(
+          async () => (await fetch(`http://${env.HTTP_HOST}:${env.HTTP_PORT}/healthz`).catch(() => undefined))?.ok === true,
+          60_000,
+          'child healthy',
+        );
+        await producer.send({
+          topic,
+          messages: Array.from({ length: 40 }, (_, i) => ({ key: String(i % 3), value: JSON.stringify(claim(i)) })),
+        });
+        await waitFor(
+          async () => {
+            const metrics = await (await fetch(`http://${env.HTTP_HOST}:${env.HTTP_PORT}/metrics`)).text();
+            return /flywheel_kafka_consumed_seconds_count\{[^}]*topic="flywheel\.ingest\.claims_crash"[^}]*outcome="applied"\} ([1-9]\d*)/.test(
+              metrics,
+            );
+          },
+          30_000,
+          'some records applied by the child',
+        );
       } finally {
         child.kill('SIGKILL');
         await exited;
       }
       await boot();
-      await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ key: String(i % 3), value: JSON.stringify(claim(40 + i)) })) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 20 }, (_, i) => ({ key: String(i % 3), value: JSON.stringify(claim(40 + i)) })),
+      });
       await waitForCommitted('claims_crash', 60);
       expect(await committedIds('claims_crash')).toEqual(Array.from({ length: 60 }, (_, i) => `c${i}`).sort());
     });
@@ -342,15 +467,27 @@ describe('ingestion service', () => {
     it('keeps every record exactly once across a restart mid-stream (no unique key: Kafka offsets)', async () => {
       const topic = Topics.ingestTopic('claims_restart');
       await register('claims_restart', { maxRows: 50, maxInterval: { seconds: 3600, nanos: 0 } }, noKey);
-      await producer.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ key: String(i % 3), value: JSON.stringify(claim(i)) })) });
-      await waitFor(async () => {
-        const response = await fetch(`${service!.httpUrl}/metrics`);
-        return /flywheel_kafka_consumed_seconds_count\{[^}]*topic="flywheel\.ingest\.claims_restart"[^}]*outcome="applied"\} ([1-9]\d*)/.test(await response.text());
-      }, 30_000, 'some records applied');
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 30 }, (_, i) => ({ key: String(i % 3), value: JSON.stringify(claim(i)) })),
+      });
+      await waitFor(
+        async () => {
+          const response = await fetch(`${service!.httpUrl}/metrics`);
+          return /flywheel_kafka_consumed_seconds_count\{[^}]*topic="flywheel\.ingest\.claims_restart"[^}]*outcome="applied"\} ([1-9]\d*)/.test(
+            await response.text(),
+          );
+        },
+        30_000,
+        'some records applied',
+      );
       // Graceful stop commits what is pending; the rest is read again from the committed offsets.
       await stop();
       await boot();
-      await producer.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ key: String(i % 3), value: JSON.stringify(claim(30 + i)) })) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 30 }, (_, i) => ({ key: String(i % 3), value: JSON.stringify(claim(30 + i)) })),
+      });
       await waitForCommitted('claims_restart', 60);
       expect(await committedIds('claims_restart')).toEqual(Array.from({ length: 60 }, (_, i) => `c${i}`).sort());
     });

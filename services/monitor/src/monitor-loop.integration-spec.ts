@@ -40,7 +40,10 @@ describe('monitor in the loop (predictions, labels, drift, degradation, restart)
 
   const start = async () => {
     service = await startMonitorService(env, { handleSignals: false });
-    client = createGrpcClient<monitorV1.MonitorServiceController>(GrpcServices.monitor, { address: service.grpcAddress, token: infra.tokens.reader });
+    client = createGrpcClient<monitorV1.MonitorServiceController>(GrpcServices.monitor, {
+      address: service.grpcAddress,
+      token: infra.tokens.reader,
+    });
   };
 
   async function send<T>(topic: string, type: EventType<T>, key: string, data: T, id = randomUUID()): Promise<string> {
@@ -54,7 +57,13 @@ describe('monitor in the loop (predictions, labels, drift, degradation, restart)
     const model = loadModel(artifact);
     const ids: string[] = [];
     for (const [i, claim] of claims.entries()) {
-      const predicted = model.predictRow({ amount: claim.amount, age: claim.age, tenure: claim.tenure, channel: claim.channel, region: claim.region });
+      const predicted = model.predictRow({
+        amount: claim.amount,
+        age: claim.age,
+        tenure: claim.tenure,
+        channel: claim.channel,
+        region: claim.region,
+      });
       const data = deployerV1.PredictionLogged.fromPartial({
         requestId: `${prefix}-${i}`,
         deployment: MODEL,
@@ -74,7 +83,12 @@ describe('monitor in the loop (predictions, labels, drift, degradation, restart)
 
   async function logLabels(claims: readonly Claim[], prefix: string, indices: Iterable<number>): Promise<void> {
     for (const i of indices) {
-      await send(Topics.feedback, FeedbackEvent, `${prefix}-${i}`, monitorV1.Feedback.fromPartial({ requestId: `${prefix}-${i}`, label: { numberValue: claims[i].fraud }, labelTime: new Date() }));
+      await send(
+        Topics.feedback,
+        FeedbackEvent,
+        `${prefix}-${i}`,
+        monitorV1.Feedback.fromPartial({ requestId: `${prefix}-${i}`, label: { numberValue: claims[i].fraud }, labelTime: new Date() }),
+      );
     }
   }
 
@@ -88,7 +102,13 @@ describe('monitor in the loop (predictions, labels, drift, degradation, restart)
     producer = kafka.producer();
     await producer.connect();
     const training = generateClaims(2_000, 21);
-    artifact = fitModel({ table: claimsTable(training), label: 'fraud', algo: 'logreg', seed: 1, features: ['amount', 'age', 'tenure', 'channel', 'region'] });
+    artifact = fitModel({
+      table: claimsTable(training),
+      label: 'fraud',
+      algo: 'logreg',
+      seed: 1,
+      features: ['amount', 'age', 'tenure', 'channel', 'region'],
+    });
     await start();
   });
 
@@ -100,9 +120,19 @@ describe('monitor in the loop (predictions, labels, drift, degradation, restart)
   });
 
   it('takes the training profile from AliasMoved, detects the shift, the accuracy drop, and survives a restart mid-window', async () => {
-    const writer = createGrpcClient<monitorV1.MonitorServiceController>(GrpcServices.monitor, { address: service.grpcAddress, token: infra.tokens.writer });
+    const writer = createGrpcClient<monitorV1.MonitorServiceController>(GrpcServices.monitor, {
+      address: service.grpcAddress,
+      token: infra.tokens.writer,
+    });
     await writer.setMonitoringPolicy({
-      policy: monitorV1.MonitoringPolicy.fromPartial({ modelName: MODEL, windowSize: WINDOW, minWindowSize: 100, minLabelled: 50, driftShareThreshold: 0.3, maxAccuracyDrop: 0.05 }),
+      policy: monitorV1.MonitoringPolicy.fromPartial({
+        modelName: MODEL,
+        windowSize: WINDOW,
+        minWindowSize: 100,
+        minLabelled: 50,
+        driftShareThreshold: 0.3,
+        maxAccuracyDrop: 0.05,
+      }),
     });
     writer.close();
 
@@ -117,10 +147,18 @@ describe('monitor in the loop (predictions, labels, drift, degradation, restart)
         features: ['amount', 'age', 'tenure', 'channel', 'region'],
         label: 'fraud',
         trainingSet: { key: `training-sets/${MODEL}/1/data.csv`, sha256: 'a'.repeat(64), sizeBytes: 1, contentType: 'text/csv' },
-        trainingProfile: encodeProfile(artifact.profile, { channel: commonV1.ColumnType.COLUMN_TYPE_STRING, region: commonV1.ColumnType.COLUMN_TYPE_STRING }),
+        trainingProfile: encodeProfile(artifact.profile, {
+          channel: commonV1.ColumnType.COLUMN_TYPE_STRING,
+          region: commonV1.ColumnType.COLUMN_TYPE_STRING,
+        }),
       },
     });
-    await send(Topics.registryEvents, AliasMovedEvent, MODEL, registryV1.AliasMoved.fromPartial({ modelName: MODEL, alias: 'production', toVersion: 1, target: version, moveTime: new Date() }));
+    await send(
+      Topics.registryEvents,
+      AliasMovedEvent,
+      MODEL,
+      registryV1.AliasMoved.fromPartial({ modelName: MODEL, alias: 'production', toVersion: 1, target: version, moveTime: new Date() }),
+    );
     await send(
       Topics.deployerEvents,
       DeploymentChangedEvent,
@@ -157,10 +195,14 @@ describe('monitor in the loop (predictions, labels, drift, degradation, restart)
     await logLabels(after, 'after', [0]);
     await logPredictions(after.slice(0, 150), 'after');
     await logLabels(after, 'after', range(1, 140));
-    await waitFor(async () => {
-      const h = await health();
-      return h.windowPredictions === 150 && h.windowLabelled === 140;
-    }, 30_000, 'half of the shifted window folded with its labels');
+    await waitFor(
+      async () => {
+        const h = await health();
+        return h.windowPredictions === 150 && h.windowLabelled === 140;
+      },
+      30_000,
+      'half of the shifted window folded with its labels',
+    );
 
     // Restart mid-window: the summary and its labels come back from the database.
     client.close();
@@ -181,14 +223,29 @@ describe('monitor in the loop (predictions, labels, drift, degradation, restart)
     expect(drift).toMatchObject({ key: MODEL, source: 'flywheel/monitor' });
     expect(rest).toContain(drift?.causationId);
     expect([...driftData.driftedFeatures].sort()).toEqual(['amount', 'channel']);
-    expect(driftData.report?.features.filter((f) => !f.drifted).map((f) => f.feature).sort()).toEqual(['age', 'region', 'tenure']);
-    expect(driftData.report?.features.find((f) => f.feature === 'amount')).toMatchObject({ referenceCount: expect.any(Number), currentCount: WINDOW, drifted: true });
+    expect(
+      driftData.report?.features
+        .filter((f) => !f.drifted)
+        .map((f) => f.feature)
+        .sort(),
+    ).toEqual(['age', 'region', 'tenure']);
+    expect(driftData.report?.features.find((f) => f.feature === 'amount')).toMatchObject({
+      referenceCount: expect.any(Number),
+      currentCount: WINDOW,
+      drifted: true,
+    });
     expect(driftData.report?.currentProfile?.rowCount).toBe(WINDOW);
     expect(driftData.deployment).toBe(MODEL);
 
     const degradedData = degraded?.data as monitorV1.PerformanceDegraded;
     expect(degraded).toMatchObject({ key: MODEL, causationId: drift?.causationId });
-    expect(degradedData).toMatchObject({ modelName: MODEL, modelVersion: 1, metric: 'accuracy', labelled: 140, reportId: driftData.report?.reportId });
+    expect(degradedData).toMatchObject({
+      modelName: MODEL,
+      modelVersion: 1,
+      metric: 'accuracy',
+      labelled: 140,
+      reportId: driftData.report?.reportId,
+    });
     expect(degradedData.referenceValue).toBeCloseTo(holdoutAccuracy, 12);
     expect(degradedData.currentValue).toBeLessThan(holdoutAccuracy - 0.05);
 
@@ -210,7 +267,9 @@ describe('monitor in the loop (predictions, labels, drift, degradation, restart)
     const alerts = await client.listAlerts(monitorV1.ListAlertsRequest.fromPartial({ modelName: MODEL, page: { pageSize: 2 } }));
     expect(alerts.alerts).toHaveLength(2);
     expect(alerts.page?.nextPageToken).not.toBe('');
-    const nextPage = await client.listAlerts(monitorV1.ListAlertsRequest.fromPartial({ modelName: MODEL, page: { pageSize: 2, pageToken: alerts.page?.nextPageToken } }));
+    const nextPage = await client.listAlerts(
+      monitorV1.ListAlertsRequest.fromPartial({ modelName: MODEL, page: { pageSize: 2, pageToken: alerts.page?.nextPageToken } }),
+    );
     expect(nextPage.alerts).toHaveLength(1);
     expect(nextPage.page?.nextPageToken).toBe('');
 

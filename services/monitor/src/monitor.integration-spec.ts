@@ -35,10 +35,15 @@ describe('monitor service (boot, health, auth, policy)', () => {
   function flywheel(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const env = { ...process.env, FLYWHEEL_TOKEN: infra.tokens.reader, MONITOR_GRPC_ADDRESS: service.grpcAddress };
     return new Promise((done, fail) => {
-      execFile(process.execPath, [FLYWHEEL_BIN, ...args], { cwd: resolve(__dirname, '../../..'), env, timeout: 60_000 }, (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') fail(error);
-        else done({ code: error ? (error.code as number) : 0, stdout, stderr });
-      });
+      execFile(
+        process.execPath,
+        [FLYWHEEL_BIN, ...args],
+        { cwd: resolve(__dirname, '../../..'), env, timeout: 60_000 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== 'number') fail(error);
+          else done({ code: error ? (error.code as number) : 0, stdout, stderr });
+        },
+      );
     });
   }
 
@@ -71,7 +76,14 @@ describe('monitor service (boot, health, auth, policy)', () => {
     const reader = client(infra.tokens.reader);
     const writer = client(infra.tokens.writer);
     const defaults = await reader.getMonitoringPolicy({ modelName: 'fraud' });
-    expect(defaults.policy).toMatchObject({ modelName: 'fraud', windowSize: 500, minWindowSize: 100, driftShareThreshold: 0.5, maxAccuracyDrop: 0.05, minLabelled: 50 });
+    expect(defaults.policy).toMatchObject({
+      modelName: 'fraud',
+      windowSize: 500,
+      minWindowSize: 100,
+      driftShareThreshold: 0.5,
+      maxAccuracyDrop: 0.05,
+      minLabelled: 50,
+    });
     expect(defaults.policy?.windowDuration).toMatchObject({ seconds: 3600 });
 
     const stored = await writer.setMonitoringPolicy({
@@ -81,11 +93,17 @@ describe('monitor service (boot, health, auth, policy)', () => {
         featureTests: [{ feature: 'amount', test: monitorV1.DriftTest.DRIFT_TEST_PSI }],
       }),
     });
-    expect(stored.policy).toMatchObject({ windowSize: 200, minWindowSize: 100, featureTests: [{ feature: 'amount', test: monitorV1.DriftTest.DRIFT_TEST_PSI, threshold: 0.2 }] });
+    expect(stored.policy).toMatchObject({
+      windowSize: 200,
+      minWindowSize: 100,
+      featureTests: [{ feature: 'amount', test: monitorV1.DriftTest.DRIFT_TEST_PSI, threshold: 0.2 }],
+    });
     expect((await reader.getMonitoringPolicy({ modelName: 'fraud' })).policy).toMatchObject({ windowSize: 200 });
 
     await expect(
-      writer.setMonitoringPolicy({ policy: monitorV1.MonitoringPolicy.fromPartial({ modelName: 'fraud', windowSize: 50, minWindowSize: 80 }) }),
+      writer.setMonitoringPolicy({
+        policy: monitorV1.MonitoringPolicy.fromPartial({ modelName: 'fraud', windowSize: 50, minWindowSize: 80 }),
+      }),
     ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: 'policy.minWindowSize: must not exceed windowSize' });
     await expect(reader.getModelHealth({ modelName: 'Bad Name' })).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
@@ -112,8 +130,23 @@ describe('monitor service (boot, health, auth, policy)', () => {
       window: { start: new Date('2025-03-01T10:00:00Z'), end: new Date('2025-03-01T11:00:00Z') },
       reference: { key: `training-sets/${model}/2/data.csv` },
       features: [
-        { feature: 'amount', type: commonV1.ColumnType.COLUMN_TYPE_DOUBLE, test: monitorV1.DriftTest.DRIFT_TEST_KS, statistic: 0.4, pValue: 1e-9, threshold: 0.05, drifted: true },
-        { feature: 'channel', type: commonV1.ColumnType.COLUMN_TYPE_STRING, test: monitorV1.DriftTest.DRIFT_TEST_JENSEN_SHANNON, statistic: 0.02, threshold: 0.1, drifted: false },
+        {
+          feature: 'amount',
+          type: commonV1.ColumnType.COLUMN_TYPE_DOUBLE,
+          test: monitorV1.DriftTest.DRIFT_TEST_KS,
+          statistic: 0.4,
+          pValue: 1e-9,
+          threshold: 0.05,
+          drifted: true,
+        },
+        {
+          feature: 'channel',
+          type: commonV1.ColumnType.COLUMN_TYPE_STRING,
+          test: monitorV1.DriftTest.DRIFT_TEST_JENSEN_SHANNON,
+          statistic: 0.02,
+          threshold: 0.1,
+          drifted: false,
+        },
       ],
       driftedShare: 0.5,
       driftShareThreshold: 0.5,
@@ -132,7 +165,9 @@ describe('monitor service (boot, health, auth, policy)', () => {
     };
     const alert = monitorV1.Alert.fromPartial(raised);
     const manager = service.app.get(DataSource).manager;
-    await service.app.get(ReferenceRepository).saveDeployment(manager, { deployment: model, modelName: model, stableVersion: 2, canaryVersion: 0, time: new Date() });
+    await service.app
+      .get(ReferenceRepository)
+      .saveDeployment(manager, { deployment: model, modelName: model, stableVersion: 2, canaryVersion: 0, time: new Date() });
     await service.app.get(WindowRepository).saveReport(manager, randomUUID(), report);
     await service.app.get(AlertRepository).raise(manager, raised);
 
@@ -146,9 +181,7 @@ describe('monitor service (boot, health, auth, policy)', () => {
 
     const alerts = await flywheel(['alerts', '--model', model, '--open', '--json']);
     expect(alerts).toMatchObject({ code: 0, stderr: '' });
-    expect(JSON.parse(alerts.stdout)).toEqual([
-      { ...alert, kind: 'ALERT_KIND_DATA_DRIFT', raiseTime: '2025-03-01T11:00:01.000Z' },
-    ]);
+    expect(JSON.parse(alerts.stdout)).toEqual([{ ...alert, kind: 'ALERT_KIND_DATA_DRIFT', raiseTime: '2025-03-01T11:00:01.000Z' }]);
     // An open alert has no resolve time: the field is absent, as the contract's optional field says.
     expect(JSON.parse(alerts.stdout)[0]).not.toHaveProperty('resolveTime');
 
@@ -164,7 +197,11 @@ describe('monitor service (boot, health, auth, policy)', () => {
       stdout: '',
       stderr: `flywheel: drift: no latest report of ${model} v1: the latest is of v2, the watched version is v2; name an older report with --report <id>\n`,
     });
-    expect(await flywheel(['drift', 'unknown'])).toEqual({ code: 2, stdout: '', stderr: 'flywheel: drift: not found: model "unknown" has no drift report yet\n' });
+    expect(await flywheel(['drift', 'unknown'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'flywheel: drift: not found: model "unknown" has no drift report yet\n',
+    });
   });
   it('keeps the alert bookkeeping: one open alert per version and kind, re-notified, suppressed, then resolved', async () => {
     const alerts = service.app.get(AlertRepository);
@@ -174,10 +211,21 @@ describe('monitor service (boot, health, auth, policy)', () => {
     const raiseTime = new Date('2025-03-02T10:00:00Z');
     const alertId = randomUUID();
     await dataSource.transaction((manager) =>
-      alerts.raise(manager, { alertId, modelName: model, modelVersion: 1, kind, message: 'first', reportId: 'r1', eventId: 'e1', raiseTime }),
+      alerts.raise(manager, {
+        alertId,
+        modelName: model,
+        modelVersion: 1,
+        kind,
+        message: 'first',
+        reportId: 'r1',
+        eventId: 'e1',
+        raiseTime,
+      }),
     );
     expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, kind))).toEqual({ alertId, notifyTime: raiseTime });
-    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, monitorV1.AlertKind.ALERT_KIND_PREDICTION_DRIFT))).toBeNull();
+    expect(
+      await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, monitorV1.AlertKind.ALERT_KIND_PREDICTION_DRIFT)),
+    ).toBeNull();
 
     const renotifyTime = new Date('2025-03-02T12:00:00Z');
     await dataSource.transaction(async (manager) => {
@@ -185,14 +233,21 @@ describe('monitor service (boot, health, auth, policy)', () => {
       await alerts.suppress(manager, alertId);
       await alerts.suppress(manager, alertId);
     });
-    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, kind))).toEqual({ alertId, notifyTime: renotifyTime });
-    const [row] = await dataSource.query(`SELECT message, report_id, event_id, raise_time, suppressed FROM alerts WHERE alert_id = $1`, [alertId]);
+    expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, kind))).toEqual({
+      alertId,
+      notifyTime: renotifyTime,
+    });
+    const [row] = await dataSource.query(`SELECT message, report_id, event_id, raise_time, suppressed FROM alerts WHERE alert_id = $1`, [
+      alertId,
+    ]);
     expect(row).toEqual({ message: 'again', report_id: 'r2', event_id: 'e2', raise_time: raiseTime, suppressed: 2 });
 
     const resolveTime = new Date('2025-03-02T13:00:00Z');
     await dataSource.transaction((manager) => alerts.resolve(manager, model, 1, kind, resolveTime));
     expect(await dataSource.transaction((manager) => alerts.findOpen(manager, model, 1, kind))).toBeNull();
     expect(await alerts.list({ modelName: model, openOnly: true }, 0, 10)).toEqual([]);
-    expect(await alerts.list({ modelName: model, kind }, 0, 10)).toEqual([expect.objectContaining({ alertId, message: 'again', resolveTime })]);
+    expect(await alerts.list({ modelName: model, kind }, 0, 10)).toEqual([
+      expect.objectContaining({ alertId, message: 'again', resolveTime }),
+    ]);
   });
 });

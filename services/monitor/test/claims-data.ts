@@ -47,12 +47,30 @@ export function generateClaims(rows: number, seed: number, shifted = false): Cla
 
 export function claimsTable(claims: readonly Claim[]): Table {
   return makeTable([
-    numericColumn('amount', claims.map((c) => c.amount)),
-    numericColumn('age', claims.map((c) => c.age)),
-    numericColumn('tenure', claims.map((c) => c.tenure)),
-    categoricalColumn('channel', claims.map((c) => c.channel)),
-    categoricalColumn('region', claims.map((c) => c.region)),
-    numericColumn('fraud', claims.map((c) => c.fraud)),
+    numericColumn(
+      'amount',
+      claims.map((c) => c.amount),
+    ),
+    numericColumn(
+      'age',
+      claims.map((c) => c.age),
+    ),
+    numericColumn(
+      'tenure',
+      claims.map((c) => c.tenure),
+    ),
+    categoricalColumn(
+      'channel',
+      claims.map((c) => c.channel),
+    ),
+    categoricalColumn(
+      'region',
+      claims.map((c) => c.region),
+    ),
+    numericColumn(
+      'fraud',
+      claims.map((c) => c.fraud),
+    ),
   ]);
 }
 

@@ -14,7 +14,9 @@ export function referenceFrom(training: readonly Claim[], overrides: Partial<Ref
     { name: 'channel', type: 'categorical', values: training.map((c) => c.channel) },
     { name: 'region', type: 'categorical', values: training.map((c) => c.region) },
   ]);
-  const decoded = decodeProfile(encodeProfile(profile, { channel: commonV1.ColumnType.COLUMN_TYPE_STRING, region: commonV1.ColumnType.COLUMN_TYPE_STRING }));
+  const decoded = decodeProfile(
+    encodeProfile(profile, { channel: commonV1.ColumnType.COLUMN_TYPE_STRING, region: commonV1.ColumnType.COLUMN_TYPE_STRING }),
+  );
   return {
     modelName: 'fraud',
     modelVersion: 1,

@@ -34,7 +34,11 @@ export class RegistryModule {
           entities: REGISTRY_ENTITIES,
           migrations: REGISTRY_MIGRATIONS,
           inject: [CONFIG],
-          useFactory: (c: RegistryConfig) => ({ url: c.DATABASE_URL, applicationName: 'flywheel-registry', statementTimeoutMs: c.GRPC_DEADLINE_MS }),
+          useFactory: (c: RegistryConfig) => ({
+            url: c.DATABASE_URL,
+            applicationName: 'flywheel-registry',
+            statementTimeoutMs: c.GRPC_DEADLINE_MS,
+          }),
         }),
         MessagingModule.forService({ service: 'registry', brokers: config.KAFKA_BROKERS, topics: [Topics.registryEvents] }),
         StorageModule.forRoot(storageConfigOf(config)),

@@ -93,7 +93,11 @@ describe('registry service', () => {
       traceparent: null,
       data,
     });
-    await producer.send({ topic: Topics.trainerEvents, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+    await producer.send({
+      topic: Topics.trainerEvents,
+      acks: -1,
+      messages: [{ key: record.key, value: record.value, headers: record.headers }],
+    });
     return id;
   }
 
@@ -103,7 +107,9 @@ describe('registry service', () => {
       async () => {
         const total = await countTopic();
         if (total === 0) return false;
-        events = (await readRecords(kafka, Topics.registryEvents, total)).map((r) => decodeEvent(r, registryEvents)).filter((e) => e.key === model);
+        events = (await readRecords(kafka, Topics.registryEvents, total))
+          .map((r) => decodeEvent(r, registryEvents))
+          .filter((e) => e.key === model);
         return events.length >= atLeast;
       },
       30_000,
@@ -186,18 +192,34 @@ describe('registry service', () => {
       const champion = await storeModel(store, model, 'run-1', claimsTable(600, 1), ['x1']);
       const holdout1 = await storeHoldout(store, 'run-1', claimsTable(300, 2));
       v1EventId = await publishRun(runCompleted(model, champion, holdout1, ['x1']));
-      await waitFor(async () => (await reader.getModel({ name: model }).catch(() => undefined))?.model?.aliases.production === 1, 30_000, 'v1 production');
+      await waitFor(
+        async () => (await reader.getModel({ name: model }).catch(() => undefined))?.model?.aliases.production === 1,
+        30_000,
+        'v1 production',
+      );
 
       const v1 = (await reader.getModelVersion({ modelName: model, alias: 'production' })).version;
       expect(v1).toMatchObject({ modelName: model, version: 1, runId: 'run-1', metric: 'roc_auc', aliases: ['production'] });
       expect(v1?.artifact).toEqual(champion.artifact);
       const lineage = (await reader.getLineage({ modelName: model, version: 1 })).lineage;
-      expect(lineage).toMatchObject({ runId: 'run-1', dataset: 'claims', datasetVersionTo: 3, featureView: 'claims-view', featureViewRevision: 2, seed: 7 });
+      expect(lineage).toMatchObject({
+        runId: 'run-1',
+        dataset: 'claims',
+        datasetVersionTo: 3,
+        featureView: 'claims-view',
+        featureViewRevision: 2,
+        seed: 7,
+      });
 
       const events = await registryEventsOf(model, 2);
       const moved = events.find((e) => e.type === AliasMovedEvent.typeName) as EventEnvelope<registryV1.AliasMoved>;
       expect(moved.causationId).toBe(v1EventId);
-      expect(moved.data).toMatchObject({ alias: 'production', fromVersion: 0, toVersion: 1, cause: AliasMoveCause.ALIAS_MOVE_CAUSE_FIRST_VERSION });
+      expect(moved.data).toMatchObject({
+        alias: 'production',
+        fromVersion: 0,
+        toVersion: 1,
+        cause: AliasMoveCause.ALIAS_MOVE_CAUSE_FIRST_VERSION,
+      });
       expect(moved.data.actor).toEqual({ team: '', tokenId: '', service: 'registry' });
       expect(moved.data.target?.lineage?.featureView).toBe('claims-view');
       expect(moved.data.target?.artifact?.sha256).toBe(champion.artifact.sha256);
@@ -217,7 +239,8 @@ describe('registry service', () => {
       let refused: registryV1.AuditEntry | undefined;
       await waitFor(
         async () => {
-          refused = (await reader.listAuditLog({ modelName: model, action: AuditAction.AUDIT_ACTION_PROMOTION_REFUSED, page: undefined })).entries[0];
+          refused = (await reader.listAuditLog({ modelName: model, action: AuditAction.AUDIT_ACTION_PROMOTION_REFUSED, page: undefined }))
+            .entries[0];
           return refused !== undefined;
         },
         30_000,
@@ -263,7 +286,11 @@ describe('registry service', () => {
       const moved = events.filter((e) => e.type === AliasMovedEvent.typeName).map((e) => e as EventEnvelope<registryV1.AliasMoved>);
       const promotion = moved.find((e) => e.data.toVersion === 3);
       expect(promotion?.causationId).toBe(v3EventId);
-      expect(promotion?.data).toMatchObject({ alias: 'production', fromVersion: 1, cause: AliasMoveCause.ALIAS_MOVE_CAUSE_PROMOTION_POLICY });
+      expect(promotion?.data).toMatchObject({
+        alias: 'production',
+        fromVersion: 1,
+        cause: AliasMoveCause.ALIAS_MOVE_CAUSE_PROMOTION_POLICY,
+      });
       const comparison = promotion?.data.comparison;
       expect(comparison?.challengerValue).toBeGreaterThan(comparison?.championValue ?? Infinity);
       expect(comparison?.relativeImprovement).toBeGreaterThanOrEqual(0.01);
@@ -284,7 +311,9 @@ describe('registry service', () => {
       const removed = await promoter.deleteAlias({ modelName: model, alias: 'staging', reason: 'done' });
       expect(removed.previousVersion).toBe(2);
 
-      const audit = (await reader.listAuditLog({ modelName: model, action: AuditAction.AUDIT_ACTION_UNSPECIFIED, page: { pageSize: 3, pageToken: '' } })).entries;
+      const audit = (
+        await reader.listAuditLog({ modelName: model, action: AuditAction.AUDIT_ACTION_UNSPECIFIED, page: { pageSize: 3, pageToken: '' } })
+      ).entries;
       expect(audit.map((a) => [a.action, a.alias, a.version, a.actor?.team])).toEqual([
         [AuditAction.AUDIT_ACTION_ALIAS_DELETED, 'staging', 2, 'release'],
         [AuditAction.AUDIT_ACTION_ALIAS_SET, 'production', 1, 'release'],
@@ -293,13 +322,19 @@ describe('registry service', () => {
       expect(audit[1].reasons).toEqual(['incident 42']);
 
       const events = await registryEventsOf(model, 9);
-      const manual = events.filter((e) => e.type === AliasMovedEvent.typeName && (e.data as registryV1.AliasMoved).cause === AliasMoveCause.ALIAS_MOVE_CAUSE_MANUAL);
-      expect(manual.map((e) => [(e.data as registryV1.AliasMoved).alias, (e.data as registryV1.AliasMoved).toVersion, e.causationId])).toEqual([
+      const manual = events.filter(
+        (e) => e.type === AliasMovedEvent.typeName && (e.data as registryV1.AliasMoved).cause === AliasMoveCause.ALIAS_MOVE_CAUSE_MANUAL,
+      );
+      expect(
+        manual.map((e) => [(e.data as registryV1.AliasMoved).alias, (e.data as registryV1.AliasMoved).toVersion, e.causationId]),
+      ).toEqual([
         ['staging', 2, null],
         ['production', 1, null],
         ['staging', 0, null],
       ]);
-      expect((await grpcError(promoter.setAlias({ modelName: model, alias: 'production', version: 9, reason: '' }))).code).toBe(status.NOT_FOUND);
+      expect((await grpcError(promoter.setAlias({ modelName: model, alias: 'production', version: 9, reason: '' }))).code).toBe(
+        status.NOT_FOUND,
+      );
     });
 
     it('is driven by the flywheel command: models versions, promote, audit (tables and --json)', async () => {
@@ -319,12 +354,34 @@ describe('registry service', () => {
     });
 
     it('stores and applies a model’s own promotion policy', async () => {
-      const bad = await grpcError(promoter.setPromotionPolicy({ policy: { modelName: model, autoPromote: true, alias: '', metric: 'auc', minAbsoluteImprovement: -1, minRelativeImprovement: 0, minHoldoutRows: 0 } }));
+      const bad = await grpcError(
+        promoter.setPromotionPolicy({
+          policy: {
+            modelName: model,
+            autoPromote: true,
+            alias: '',
+            metric: 'auc',
+            minAbsoluteImprovement: -1,
+            minRelativeImprovement: 0,
+            minHoldoutRows: 0,
+          },
+        }),
+      );
       expect(bad.code).toBe(status.INVALID_ARGUMENT);
       expect(bad.details).toContain('policy.metric: must be empty or one of');
       expect(bad.details).toContain('policy.min_absolute_improvement: must be a finite number ≥ 0');
 
-      const stored = await promoter.setPromotionPolicy({ policy: { modelName: model, autoPromote: false, alias: '', metric: 'log_loss', minAbsoluteImprovement: 0.02, minRelativeImprovement: 0, minHoldoutRows: 0 } });
+      const stored = await promoter.setPromotionPolicy({
+        policy: {
+          modelName: model,
+          autoPromote: false,
+          alias: '',
+          metric: 'log_loss',
+          minAbsoluteImprovement: 0.02,
+          minRelativeImprovement: 0,
+          minHoldoutRows: 0,
+        },
+      });
       expect(stored.policy).toMatchObject({ alias: 'production', metric: 'log_loss', minHoldoutRows: 100, autoPromote: false });
       expect((await reader.getPromotionPolicy({ modelName: model })).policy).toEqual(stored.policy);
     });
@@ -351,9 +408,16 @@ describe('registry service', () => {
     await blocker.connect();
     await blocker.startTransaction();
     await blocker.query(`SELECT 1 FROM models WHERE name = 'racer' FOR UPDATE`);
-    const pending = Promise.all(['race-a', 'race-b'].map((runId) => dataSource.transaction((manager) => registrar.register(envelope(runId), manager))));
+    const pending = Promise.all(
+      ['race-a', 'race-b'].map((runId) => dataSource.transaction((manager) => registrar.register(envelope(runId), manager))),
+    );
     await waitFor(
-      async () => (await dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`))[0].n === 2,
+      async () =>
+        (
+          await dataSource.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )
+        )[0].n === 2,
       15_000,
       'both registrations waiting on the model row',
     );
@@ -361,7 +425,8 @@ describe('registry service', () => {
     await blocker.release();
     const outcomes = await pending;
     expect(outcomes.map((o) => (o.kind === 'registered' ? o.promotion : o.kind)).sort()).toEqual(['promoted', 'refused']);
-    const audit = (await reader.listAuditLog({ modelName: 'racer', action: AuditAction.AUDIT_ACTION_UNSPECIFIED, page: undefined })).entries;
+    const audit = (await reader.listAuditLog({ modelName: 'racer', action: AuditAction.AUDIT_ACTION_UNSPECIFIED, page: undefined }))
+      .entries;
     expect(audit.filter((a) => a.action === AuditAction.AUDIT_ACTION_ALIAS_SET)).toHaveLength(1);
     // The same artifact twice: the second only ties the first on the same rows.
     expect(audit.find((a) => a.action === AuditAction.AUDIT_ACTION_PROMOTION_REFUSED)?.reasons[0]).toMatch(/only ties champion v/);

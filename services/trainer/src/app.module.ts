@@ -44,13 +44,19 @@ export class TrainerAppModule {
           migrations: TRAINER_MIGRATIONS,
           useFactory: () => ({ url: config.DATABASE_URL, applicationName: 'flywheel-trainer' }),
         }),
-        MessagingModule.forService({ service: 'trainer', brokers: config.KAFKA_BROKERS, topics: [Topics.trainerEvents, Topics.trainerCommands] }),
+        MessagingModule.forService({
+          service: 'trainer',
+          brokers: config.KAFKA_BROKERS,
+          topics: [Topics.trainerEvents, Topics.trainerCommands],
+        }),
         StorageModule.forRoot(storageConfigOf(config)),
       ],
       controllers: [TrainerGrpcController],
       providers: [
         { provide: CODE_VERSION, useValue: codeVersion(config.FLYWHEEL_CODE_VERSION) },
-        overrides.featureStore ? { provide: FeatureStorePort, useValue: overrides.featureStore } : { provide: FeatureStorePort, useClass: GrpcFeatureStore },
+        overrides.featureStore
+          ? { provide: FeatureStorePort, useValue: overrides.featureStore }
+          : { provide: FeatureStorePort, useClass: GrpcFeatureStore },
         { provide: RunsRepository, useClass: TypeOrmRunsRepository },
         { provide: RetrainingRepository, useClass: TypeOrmRetrainingRepository },
         { provide: TrainerEvents, useClass: OutboxTrainerEvents },

@@ -86,7 +86,13 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
   beforeAll(async () => {
     infra = await startServiceInfrastructure();
     const env = await infra.serviceEnv('trainer', { TRAINING_POLL_INTERVAL_MS: '200', FLYWHEEL_CODE_VERSION: 'test-build' });
-    objects = new MinioObjectStore({ endpoint: env.S3_ENDPOINT!, accessKey: env.S3_ACCESS_KEY!, secretKey: env.S3_SECRET_KEY!, bucket: env.S3_BUCKET!, region: 'us-east-1' });
+    objects = new MinioObjectStore({
+      endpoint: env.S3_ENDPOINT!,
+      accessKey: env.S3_ACCESS_KEY!,
+      secretKey: env.S3_SECRET_KEY!,
+      bucket: env.S3_BUCKET!,
+      region: 'us-east-1',
+    });
     featureStore = new StoredTrainingSetFeatureStore();
     await featureStore.publish(objects, claimsCsv(ROWS));
     service = await startTrainerService(env, { featureStore });
@@ -118,7 +124,10 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
 
   it('names the bad fields of a spec', async () => {
     const error = await grpcError(
-      client(infra.tokens.writer).submitTraining({ spec: spec({ modelName: 'Fraud Model', metric: 'rmse', params: { C: { numberValue: -1 } } }), requestId: '' }),
+      client(infra.tokens.writer).submitTraining({
+        spec: spec({ modelName: 'Fraud Model', metric: 'rmse', params: { C: { numberValue: -1 } } }),
+        requestId: '',
+      }),
     );
     expect(error.code).toBe(GrpcStatus.INVALID_ARGUMENT);
     expect(error.details).toContain('spec.model_name: must match');
@@ -128,8 +137,19 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
 
   it('serves the default retraining policy (disabled) and stores a new one for promoters only', async () => {
     const reader = client(infra.tokens.reader);
-    expect((await reader.getRetrainingPolicy({ modelName: 'fraud' })).policy).toMatchObject({ modelName: 'fraud', enabled: false, dailyBudget: 3 });
-    const policy = trainerV1.RetrainingPolicy.fromPartial({ modelName: 'fraud', enabled: true, cooldown: { seconds: 600, nanos: 0 }, dailyBudget: 2, minNewRows: 50, onDrift: true });
+    expect((await reader.getRetrainingPolicy({ modelName: 'fraud' })).policy).toMatchObject({
+      modelName: 'fraud',
+      enabled: false,
+      dailyBudget: 3,
+    });
+    const policy = trainerV1.RetrainingPolicy.fromPartial({
+      modelName: 'fraud',
+      enabled: true,
+      cooldown: { seconds: 600, nanos: 0 },
+      dailyBudget: 2,
+      minNewRows: 50,
+      onDrift: true,
+    });
     expect((await grpcError(client(infra.tokens.writer).setRetrainingPolicy({ policy }))).code).toBe(GrpcStatus.PERMISSION_DENIED);
     await client(infra.tokens.promoter).setRetrainingPolicy({ policy });
     expect((await reader.getRetrainingPolicy({ modelName: 'fraud' })).policy).toMatchObject({
@@ -187,10 +207,16 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     expect(run.holdout!.eventTimeRange!.start).toEqual(new Date(Date.UTC(2025, 0, 1) + 240 * 60_000));
 
     let completed: EventEnvelope<trainerV1.RunCompleted> | undefined;
-    await waitFor(async () => {
-      completed = (await trainerEvents()).find((e) => e.type === RunCompletedEvent.typeName && (e.data as trainerV1.RunCompleted).runId === run.runId) as typeof completed;
-      return completed !== undefined;
-    }, 20_000, 'RunCompleted');
+    await waitFor(
+      async () => {
+        completed = (await trainerEvents()).find(
+          (e) => e.type === RunCompletedEvent.typeName && (e.data as trainerV1.RunCompleted).runId === run.runId,
+        ) as typeof completed;
+        return completed !== undefined;
+      },
+      20_000,
+      'RunCompleted',
+    );
     expect(completed!.key).toBe('fraud');
     expect(completed!.causationId).toBeNull();
     expect(completed!.data).toMatchObject({ modelName: 'fraud', metrics: run.metrics, artifact: run.artifact, holdout: { rowCount: 60 } });
@@ -219,22 +245,36 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
 
     const writer = client(infra.tokens.writer);
     let runs: trainerV1.Run[] = [];
-    await waitFor(async () => {
-      runs = (await writer.listRuns({ modelName: 'fraud-search', status: 0, page: undefined })).runs;
-      return runs.length > 0;
-    }, 30_000, 'the command to become a run');
+    await waitFor(
+      async () => {
+        runs = (await writer.listRuns({ modelName: 'fraud-search', status: 0, page: undefined })).runs;
+        return runs.length > 0;
+      },
+      30_000,
+      'the command to become a run',
+    );
     const run = await finished(writer, runs[0]!.runId);
     expect(run.status).toBe(trainerV1.RunStatus.RUN_STATUS_SUCCEEDED);
-    expect(run).toMatchObject({ trigger: trainerV1.RunTrigger.RUN_TRIGGER_COMMAND, causeEventId: command.id, actor: { service: 'scheduler' } });
+    expect(run).toMatchObject({
+      trigger: trainerV1.RunTrigger.RUN_TRIGGER_COMMAND,
+      causeEventId: command.id,
+      actor: { service: 'scheduler' },
+    });
     expect(run.trials.map((t) => t.params.C!.numberValue)).toEqual([0.01, 1, 100]);
     const best = Math.max(...run.trials.map((t) => t.metricValue));
     expect(run.params.C!.numberValue).toBe(run.trials.find((t) => t.metricValue === best)!.params.C!.numberValue);
 
     let completed: EventEnvelope | undefined;
-    await waitFor(async () => {
-      completed = (await trainerEvents()).find((e) => e.type === RunCompletedEvent.typeName && (e.data as trainerV1.RunCompleted).runId === run.runId);
-      return completed !== undefined;
-    }, 20_000, 'RunCompleted');
+    await waitFor(
+      async () => {
+        completed = (await trainerEvents()).find(
+          (e) => e.type === RunCompletedEvent.typeName && (e.data as trainerV1.RunCompleted).runId === run.runId,
+        );
+        return completed !== undefined;
+      },
+      20_000,
+      'RunCompleted',
+    );
     expect(completed!.causationId).toBe(command.id);
     // Delivered twice, the command made one run.
     expect((await writer.listRuns({ modelName: 'fraud-search', status: 0, page: undefined })).runs).toHaveLength(1);
@@ -249,11 +289,21 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     expect(run.error).toContain('label column "is_fruad" is not in the training set');
 
     let failed: EventEnvelope<trainerV1.RunFailed> | undefined;
-    await waitFor(async () => {
-      failed = (await trainerEvents()).find((e) => e.type === RunFailedEvent.typeName && (e.data as trainerV1.RunFailed).runId === run.runId) as typeof failed;
-      return failed !== undefined;
-    }, 20_000, 'RunFailed');
-    expect(failed!.data).toMatchObject({ modelName: 'fraud-typo', failureCode: trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC, error: run.error });
+    await waitFor(
+      async () => {
+        failed = (await trainerEvents()).find(
+          (e) => e.type === RunFailedEvent.typeName && (e.data as trainerV1.RunFailed).runId === run.runId,
+        ) as typeof failed;
+        return failed !== undefined;
+      },
+      20_000,
+      'RunFailed',
+    );
+    expect(failed!.data).toMatchObject({
+      modelName: 'fraud-typo',
+      failureCode: trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC,
+      error: run.error,
+    });
   });
 
   it('compares runs side by side and lists them newest first', async () => {

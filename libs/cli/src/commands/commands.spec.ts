@@ -13,8 +13,7 @@ function leaves(group: CommandGroup, path: readonly string[]): Array<{ path: str
 const commands = leaves(flywheel, ['flywheel']);
 
 /** How the README's table writes a command: its path and positionals, `flywheel models promote <model> <version>`. */
-const callForm = ({ path, command }: (typeof commands)[number]) =>
-  [...path, ...(command.positionals ?? []).map(positionalUsage)].join(' ');
+const callForm = ({ path, command }: (typeof commands)[number]) => [...path, ...(command.positionals ?? []).map(positionalUsage)].join(' ');
 
 describe('the flywheel command tree', () => {
   it.each(commands.map((c) => [c.path.join(' '), c] as const))('%s declares positionals the parser accepts', (_, { command }) => {
@@ -27,7 +26,9 @@ describe('the flywheel command tree', () => {
   });
 
   it('never offers a value both by position and as an option', () => {
-    const both = commands.flatMap(({ path, command }) => (command.positionals ?? []).filter((p) => Object.hasOwn(command.options, p.name)).map((p) => `${path.join(' ')} ${p.name}`));
+    const both = commands.flatMap(({ path, command }) =>
+      (command.positionals ?? []).filter((p) => Object.hasOwn(command.options, p.name)).map((p) => `${path.join(' ')} ${p.name}`),
+    );
     expect(both).toEqual([]);
   });
 

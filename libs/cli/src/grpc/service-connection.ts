@@ -17,7 +17,12 @@ export interface ServiceTarget {
 
 export const Targets = {
   ingestion: { label: 'ingestion', contract: 'ingestion', addressVariable: 'INGESTION_GRPC_ADDRESS', defaultAddress: '127.0.0.1:50051' },
-  featureStore: { label: 'the feature store', contract: 'featureStore', addressVariable: 'FEATURE_STORE_GRPC_ADDRESS', defaultAddress: '127.0.0.1:50052' },
+  featureStore: {
+    label: 'the feature store',
+    contract: 'featureStore',
+    addressVariable: 'FEATURE_STORE_GRPC_ADDRESS',
+    defaultAddress: '127.0.0.1:50052',
+  },
   trainer: { label: 'the trainer', contract: 'trainer', addressVariable: 'TRAINER_GRPC_ADDRESS', defaultAddress: '127.0.0.1:50053' },
   registry: { label: 'the registry', contract: 'registry', addressVariable: 'REGISTRY_GRPC_ADDRESS', defaultAddress: '127.0.0.1:50054' },
   deployer: { label: 'the deployer', contract: 'deployer', addressVariable: 'DEPLOYER_GRPC_ADDRESS', defaultAddress: '127.0.0.1:50055' },
@@ -27,12 +32,17 @@ export const Targets = {
 /** Options every command that calls a service takes. */
 export function connectionOptions(target: ServiceTarget): OptionSpecs {
   return {
-    address: { type: 'string', value: 'host:port', description: `${target.label} (default: $${target.addressVariable} or ${target.defaultAddress})` },
+    address: {
+      type: 'string',
+      value: 'host:port',
+      description: `${target.label} (default: $${target.addressVariable} or ${target.defaultAddress})`,
+    },
     json: { type: 'boolean', description: 'print one JSON document' },
   };
 }
 
-export const CONNECTION_DETAILS = 'The API token is read from $FLYWHEEL_TOKEN (never from the command line, where other users could see it).';
+export const CONNECTION_DETAILS =
+  'The API token is read from $FLYWHEEL_TOKEN (never from the command line, where other users could see it).';
 
 // Loaded on use: the platform and contracts libraries pull in gRPC and NestJS, which the
 // offline commands do not need.

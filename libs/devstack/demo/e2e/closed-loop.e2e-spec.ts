@@ -31,7 +31,11 @@ const REPO_ROOT = resolve(__dirname, '../../..');
 
 /** `npm run demo` with flags, in its own process group; resolves its exit code (kills it after `timeoutMs`). */
 function runDemo(args: string[], output: string[], timeoutMs: number): Promise<number | null> {
-  const child = spawn('npm', ['run', '--silent', 'demo', '--', ...args], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['run', '--silent', 'demo', '--', ...args], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
   createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
   return new Promise((resolvePromise) => {
@@ -91,17 +95,21 @@ describe('the closed loop (npm run demo, smaller)', () => {
   });
 
   it('quarantines every malformed record with its reason, and loses or duplicates no good one', () => {
-    const quarantined = result.events.filter((e) => e.type === RecordsQuarantinedEvent.typeName) as StreamedEvent<ingestionV1.RecordsQuarantined>[];
+    const quarantined = result.events.filter(
+      (e) => e.type === RecordsQuarantinedEvent.typeName,
+    ) as StreamedEvent<ingestionV1.RecordsQuarantined>[];
     const records = quarantined.flatMap((e) => e.data.records);
     expect(records).toHaveLength(result.malformedSent);
     const codes = new Set(records.flatMap((r) => r.violations.map((v) => ingestionV1.ViolationCode[v.code])));
     expect([...codes].sort()).toEqual(
-      ['MALFORMED', 'MISSING_REQUIRED', 'NOT_ALLOWED', 'OUT_OF_RANGE', 'UNKNOWN_COLUMN', 'WRONG_TYPE'].map((c) => `VIOLATION_CODE_${c}`).sort(),
+      ['MALFORMED', 'MISSING_REQUIRED', 'NOT_ALLOWED', 'OUT_OF_RANGE', 'UNKNOWN_COLUMN', 'WRONG_TYPE']
+        .map((c) => `VIOLATION_CODE_${c}`)
+        .sort(),
     );
 
-    const versions = (result.events.filter((e) => e.type === DatasetVersionCommittedEvent.typeName) as StreamedEvent<ingestionV1.DatasetVersionCommitted>[]).map(
-      (e) => e.data.version!,
-    );
+    const versions = (
+      result.events.filter((e) => e.type === DatasetVersionCommittedEvent.typeName) as StreamedEvent<ingestionV1.DatasetVersionCommitted>[]
+    ).map((e) => e.data.version!);
     const numbers = versions.map((v) => v.version).sort((a, b) => a - b);
     expect(numbers).toEqual(numbers.map((_, i) => i + 1));
     const total = Math.max(...versions.map((v) => v.cumulativeRowCount));
@@ -116,7 +124,11 @@ describe('the closed loop (npm run demo, smaller)', () => {
     const run = byId(moved.causationId) as StreamedEvent<trainerV1.RunCompleted>;
     expect(run.type).toBe(RunCompletedEvent.typeName);
     expect(run.data.trigger).toBe(trainerV1.RunTrigger.RUN_TRIGGER_API);
-    const deployed = only(DeploymentChangedEvent, (c) => c.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_INITIAL_DEPLOY, 'initial deploy');
+    const deployed = only(
+      DeploymentChangedEvent,
+      (c) => c.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_INITIAL_DEPLOY,
+      'initial deploy',
+    );
     expect(deployed.data.toVersion).toBe(1);
     expect(deployed.causationId).toBe(moved.id);
   });
@@ -140,7 +152,10 @@ describe('the closed loop (npm run demo, smaller)', () => {
 
     // Before the shift, no window of v1 was judged to have drifted as a dataset.
     const early = result.events.filter(
-      (e) => e.type === DriftDetectedEvent.typeName && e.receivedAt < result.shiftAt && (e.data as { report?: { datasetDrift: boolean } }).report?.datasetDrift,
+      (e) =>
+        e.type === DriftDetectedEvent.typeName &&
+        e.receivedAt < result.shiftAt &&
+        (e.data as { report?: { datasetDrift: boolean } }).report?.datasetDrift,
     );
     expect(early).toEqual([]);
 
@@ -160,7 +175,9 @@ describe('the closed loop (npm run demo, smaller)', () => {
     // A burst of drift events, one retraining: every drift event got a decision, all but one declined.
     const drifts = result.events.filter((e) => e.type === DriftDetectedEvent.typeName && e.receivedAt >= result.shiftAt);
     expect(drifts.length).toBeGreaterThan(1);
-    const decisions = result.events.filter((e) => e.type === RetrainingDecidedEvent.typeName) as StreamedEvent<trainerV1.RetrainingDecided>[];
+    const decisions = result.events.filter(
+      (e) => e.type === RetrainingDecidedEvent.typeName,
+    ) as StreamedEvent<trainerV1.RetrainingDecided>[];
     for (const d of drifts) expect(decisions.filter((x) => x.causationId === d.id)).toHaveLength(1);
     const declined = decisions.filter((x) => drifts.some((d) => d.id === x.causationId) && x.id !== acted.id);
     expect(declined.length).toBe(drifts.length - 1);
@@ -186,11 +203,19 @@ describe('the closed loop (npm run demo, smaller)', () => {
 
   it('canaries v2 and then rolls it out fully', () => {
     const moved = only(AliasMovedEvent, (a) => a.modelName === MODEL && a.toVersion === 2, 'AliasMoved to v2');
-    const canary = only(DeploymentChangedEvent, (c) => c.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_CANARY_STARTED, 'canary start');
+    const canary = only(
+      DeploymentChangedEvent,
+      (c) => c.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_CANARY_STARTED,
+      'canary start',
+    );
     expect(canary.causationId).toBe(moved.id);
     expect(canary.data).toMatchObject({ fromVersion: 1, toVersion: 2 });
     expect(canary.data.canaryTrafficShare).toBeCloseTo(DEFAULT_OPTIONS.canaryShare);
-    const promoted = only(DeploymentChangedEvent, (c) => c.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_PROMOTED, 'full rollout');
+    const promoted = only(
+      DeploymentChangedEvent,
+      (c) => c.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_PROMOTED,
+      'full rollout',
+    );
     expect(promoted.causationId).toBe(canary.id);
     expect(promoted.data.toVersion).toBe(2);
     expect(promoted.data.canary!.requests).toBeGreaterThanOrEqual(80);

@@ -66,13 +66,19 @@ export class ClaimTraffic {
   async produceClaims(claims: readonly Claim[]): Promise<void> {
     for (let i = 0; i < claims.length; i += 500) {
       const chunk = claims.slice(i, i + 500);
-      await this.options.producer.send({ topic: Topics.ingestTopic(DATASET), messages: chunk.map((c) => ({ key: c.claim_id, value: JSON.stringify(c) })) });
+      await this.options.producer.send({
+        topic: Topics.ingestTopic(DATASET),
+        messages: chunk.map((c) => ({ key: c.claim_id, value: JSON.stringify(c) })),
+      });
     }
     this.validSent += claims.length;
   }
 
   async produceRaw(values: readonly string[]): Promise<void> {
-    await this.options.producer.send({ topic: Topics.ingestTopic(DATASET), messages: values.map((value, i) => ({ key: `bad-${i}`, value })) });
+    await this.options.producer.send({
+      topic: Topics.ingestTopic(DATASET),
+      messages: values.map((value, i) => ({ key: `bad-${i}`, value })),
+    });
     this.malformedSentCount += values.length;
   }
 

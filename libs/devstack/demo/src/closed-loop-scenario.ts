@@ -112,7 +112,9 @@ export class ClosedLoopScenario {
 
   /** 1. The dataset with its data contract, the feature view, and the demo's short policies. */
   private async registerResources(): Promise<void> {
-    this.timeline.step(`registering dataset "${DATASET}" with its data contract, feature view "${FEATURE_VIEW}", model "${MODEL}" and its policies`);
+    this.timeline.step(
+      `registering dataset "${DATASET}" with its data contract, feature view "${FEATURE_VIEW}", model "${MODEL}" and its policies`,
+    );
     await registerScenarioResources(this.platform.clients, this.options, this.timeline);
   }
 
@@ -124,7 +126,9 @@ export class ClosedLoopScenario {
     const spacing = 3_600_000 / o.backfillClaims;
     const history = Array.from({ length: o.backfillClaims }, (_, i) => generator.next('before', new Date(backfillStart + i * spacing)));
     const malformed = generator.malformed(new Date());
-    this.timeline.step(`streaming ${history.length} historical claims to ${Topics.ingestTopic(DATASET)} with kafkajs, and ${malformed.length} malformed records`);
+    this.timeline.step(
+      `streaming ${history.length} historical claims to ${Topics.ingestTopic(DATASET)} with kafkajs, and ${malformed.length} malformed records`,
+    );
     const half = Math.floor(history.length / 2);
     await traffic.produceClaims(history.slice(0, half));
     await traffic.produceRaw(malformed);
@@ -143,10 +147,20 @@ export class ClosedLoopScenario {
     this.timeline.step(`training v1 (logistic regression on feature view "${FEATURE_VIEW}", holdout = most recent 20%)`);
     const submitted = await this.platform.clients.trainer.submitTraining({ spec: modelSpec(o.seed, null), requestId: `demo-v1-${o.seed}` });
     const runId = submitted.run?.runId ?? '';
-    await events.waitFor(RunCompletedEvent, (r) => r.runId === runId, o.stepTimeoutMs, `run ${runId} of v1 to complete [trainer, feature-store]`, () =>
-      failOnRunFailure(events, runId, this.guard),
+    await events.waitFor(
+      RunCompletedEvent,
+      (r) => r.runId === runId,
+      o.stepTimeoutMs,
+      `run ${runId} of v1 to complete [trainer, feature-store]`,
+      () => failOnRunFailure(events, runId, this.guard),
     );
-    await events.waitFor(AliasMovedEvent, (a) => a.modelName === MODEL && a.alias === 'production' && a.toVersion === 1, o.stepTimeoutMs, 'v1 to become production (registry)', this.pause);
+    await events.waitFor(
+      AliasMovedEvent,
+      (a) => a.modelName === MODEL && a.alias === 'production' && a.toVersion === 1,
+      o.stepTimeoutMs,
+      'v1 to become production (registry)',
+      this.pause,
+    );
     await events.waitFor(
       DeploymentChangedEvent,
       (c) => c.deployment === MODEL && c.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_INITIAL_DEPLOY && c.toVersion === 1,
@@ -159,7 +173,9 @@ export class ClosedLoopScenario {
   /** 4. Live traffic in the old world: predictions now, labels (and the labelled claims) later. */
   private async serveBeforeShift(traffic: ClaimTraffic): Promise<void> {
     const o = this.options;
-    this.timeline.step(`serving live claims: ${o.beforeShiftClaims} at ${o.claimsPerSecond}/s through Predict; labels follow on ${Topics.feedback} a second later`);
+    this.timeline.step(
+      `serving live claims: ${o.beforeShiftClaims} at ${o.claimsPerSecond}/s through Predict; labels follow on ${Topics.feedback} a second later`,
+    );
     await traffic.live('before', 'before-shift', () => false, o.beforeShiftClaims);
     this.timeline.note(`v1 live accuracy before the shift: ${fmt(accuracyOf(traffic.predictions, 'before-shift', 1))}`);
   }
@@ -228,7 +244,8 @@ export class ClosedLoopScenario {
     if (crashed) services = [crashed.service as ServiceName];
     else if (error instanceof StepTimeout) {
       const named = SERVICES.filter((s) => error.step.includes(s));
-      services = named.length > 0 ? named : this.platform.following ? missingStep(this.platform.events, Date.now()).services : [...SERVICES];
+      services =
+        named.length > 0 ? named : this.platform.following ? missingStep(this.platform.events, Date.now()).services : [...SERVICES];
     }
     for (const service of services) {
       const tail = this.platform.logTail(service, 25);

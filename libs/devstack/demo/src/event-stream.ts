@@ -51,9 +51,7 @@ export class EventStream {
     await this.consumer.subscribe({ topics: [...STORY_TOPICS], fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ topic, message }) => {
-        const headers = Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]),
-        );
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(Array.isArray(v) ? v[0] : v)]));
         let envelope: EventEnvelope;
         try {
           envelope = decodeEvent({ key: message.key, value: message.value, headers }, registry);

@@ -38,7 +38,8 @@ export async function waitCommitted(events: EventStream, target: IngestionTarget
     const total = Math.max(0, ...committed().map((c) => c.data.version?.cumulativeRowCount ?? 0));
     const bad = events.ofType(RecordsQuarantinedEvent, (q) => q.dataset === DATASET).reduce((n, e) => n + e.data.records.length, 0);
     const latest = Math.max(0, ...committed().map((c) => c.data.version?.version ?? 0));
-    const materialised = events.ofType(FeaturesMaterialisedEvent, (m) => m.featureView === FEATURE_VIEW && m.datasetVersion === latest).length > 0;
+    const materialised =
+      events.ofType(FeaturesMaterialisedEvent, (m) => m.featureView === FEATURE_VIEW && m.datasetVersion === latest).length > 0;
     return { total, bad, latest, materialised };
   };
   for (;;) {
@@ -64,11 +65,14 @@ export function rolloutOutcome(events: EventStream): StreamedEvent<deployerV1.De
 /** The first link of the chain after the shift that has not happened yet, and who owes it. */
 export function missingStep(events: EventStream, shiftAt: number): { step: string; services: ServiceName[] } {
   const after = <T>(e: StreamedEvent<T>) => e.receivedAt >= shiftAt;
-  if (events.ofType(DriftDetectedEvent, (_d, e) => after(e)).length === 0) return { step: 'the monitor to detect drift after the shift', services: ['monitor', 'deployer'] };
+  if (events.ofType(DriftDetectedEvent, (_d, e) => after(e)).length === 0)
+    return { step: 'the monitor to detect drift after the shift', services: ['monitor', 'deployer'] };
   const acted = events.ofType(RetrainingDecidedEvent, (d) => d.decision?.outcome === trainerV1.DecisionOutcome.DECISION_OUTCOME_ACTED)[0];
   if (!acted) return { step: 'the retraining policy to act on the drift', services: ['trainer', 'ingestion'] };
-  if (events.ofType(RunCompletedEvent, (_d, e) => after(e)).length === 0) return { step: 'the retraining run to complete', services: ['trainer', 'feature-store'] };
-  if (events.ofType(AliasMovedEvent, (a, e) => after(e) && a.toVersion > 1).length === 0) return { step: 'the registry to promote the challenger', services: ['registry'] };
+  if (events.ofType(RunCompletedEvent, (_d, e) => after(e)).length === 0)
+    return { step: 'the retraining run to complete', services: ['trainer', 'feature-store'] };
+  if (events.ofType(AliasMovedEvent, (a, e) => after(e) && a.toVersion > 1).length === 0)
+    return { step: 'the registry to promote the challenger', services: ['registry'] };
   return { step: 'the deployer to judge the canary', services: ['deployer'] };
 }
 

@@ -33,7 +33,8 @@ async function main(): Promise<number> {
   } catch (error) {
     if (error instanceof ScenarioFailure) {
       say(`\nDEMO FAILED: ${error.message}`);
-      for (const [service, tail] of Object.entries(error.logs)) say(`\n--- last lines of ${service}'s log (${error.dataDir}/logs/${service}.log)\n${tail}`);
+      for (const [service, tail] of Object.entries(error.logs))
+        say(`\n--- last lines of ${service}'s log (${error.dataDir}/logs/${service}.log)\n${tail}`);
       say(`\nThe data folder is kept for inspection: ${error.dataDir}`);
     } else {
       say(`\nDEMO FAILED: ${(error as Error).stack ?? String(error)}`);

@@ -58,9 +58,19 @@ const FLAGS: Record<string, { key: keyof ScenarioOptions; env: string; kind: 'in
   '--after-rollout': { key: 'afterRolloutClaims', env: 'DEMO_AFTER_ROLLOUT', kind: 'int', help: 'live claims after the rollout' },
   '--rate': { key: 'claimsPerSecond', env: 'DEMO_RATE', kind: 'number', help: 'live claims per second' },
   '--window': { key: 'windowSize', env: 'DEMO_WINDOW', kind: 'int', help: 'predictions per monitoring window' },
-  '--canary-requests': { key: 'canaryMinRequests', env: 'DEMO_CANARY_REQUESTS', kind: 'int', help: 'requests per version before the canary is judged' },
+  '--canary-requests': {
+    key: 'canaryMinRequests',
+    env: 'DEMO_CANARY_REQUESTS',
+    kind: 'int',
+    help: 'requests per version before the canary is judged',
+  },
   '--canary-share': { key: 'canaryShare', env: 'DEMO_CANARY_SHARE', kind: 'number', help: 'canary share of traffic' },
-  '--max-shift-claims': { key: 'maxShiftClaims', env: 'DEMO_MAX_SHIFT_CLAIMS', kind: 'int', help: 'give up after this many post-shift claims' },
+  '--max-shift-claims': {
+    key: 'maxShiftClaims',
+    env: 'DEMO_MAX_SHIFT_CLAIMS',
+    kind: 'int',
+    help: 'give up after this many post-shift claims',
+  },
   '--step-timeout': { key: 'stepTimeoutMs', env: 'DEMO_STEP_TIMEOUT_MS', kind: 'int', help: 'longest wait of one step (ms)' },
   '--data-dir': { key: 'dataDir', env: 'DEMO_DATA_DIR', kind: 'string', help: 'platform data folder (default: a fresh temporary one)' },
   '--result-file': { key: 'resultFile', env: 'DEMO_RESULT_FILE', kind: 'string', help: 'write the events and figures as JSON here' },
@@ -68,7 +78,9 @@ const FLAGS: Record<string, { key: keyof ScenarioOptions; env: string; kind: 'in
 };
 
 export function usage(): string {
-  const lines = Object.entries(FLAGS).map(([flag, f]) => `  ${flag.padEnd(20)} ${f.env.padEnd(22)} ${f.help} (default ${String(DEFAULT_OPTIONS[f.key] ?? '—')})`);
+  const lines = Object.entries(FLAGS).map(
+    ([flag, f]) => `  ${flag.padEnd(20)} ${f.env.padEnd(22)} ${f.help} (default ${String(DEFAULT_OPTIONS[f.key] ?? '—')})`,
+  );
   return `npm run demo -- [flags]   (each flag also reads the environment variable shown)\n${lines.join('\n')}`;
 }
 

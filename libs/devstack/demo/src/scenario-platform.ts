@@ -1,6 +1,14 @@
 import { createServer } from 'node:net';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { type deployerV1, type featureStoreV1, GrpcServices, type ingestionV1, type monitorV1, type registryV1, type trainerV1 } from '@flywheel/contracts';
+import {
+  type deployerV1,
+  type featureStoreV1,
+  GrpcServices,
+  type ingestionV1,
+  type monitorV1,
+  type registryV1,
+  type trainerV1,
+} from '@flywheel/contracts';
 import { envPrefix, PlatformLauncher, SERVICES, type ServiceName } from '@flywheel/embedded-platform';
 import { createGrpcClient, type GrpcClient } from '@flywheel/platform';
 import { EventStream } from './event-stream';
@@ -77,9 +85,13 @@ export class ScenarioPlatform {
     const t = this.timeline;
     const env = await this.environment();
     t.step(`starting Flywheel on its embedded defaults (data in ${this.dataDir})`);
-    const launcher = new PlatformLauncher(env, (m) => t.note(m), (service, code, tail) => {
-      this.crashed = { service, code, tail };
-    });
+    const launcher = new PlatformLauncher(
+      env,
+      (m) => t.note(m),
+      (service, code, tail) => {
+        this.crashed = { service, code, tail };
+      },
+    );
     this.launcher = launcher;
     await launcher.start();
     const token = launcher.adminToken;
@@ -101,7 +113,11 @@ export class ScenarioPlatform {
       monitor: client(GrpcServices.monitor, 'monitor'),
     };
 
-    const kafka = new Kafka({ clientId: 'flywheel-demo', brokers: [launcher.endpoints.find((e) => e.name === 'kafka')!.address], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'flywheel-demo',
+      brokers: [launcher.endpoints.find((e) => e.name === 'kafka')!.address],
+      logLevel: logLevel.NOTHING,
+    });
     this.kafkaProducer = kafka.producer({ allowAutoTopicCreation: false });
     await this.kafkaProducer.connect();
     this.stream = new EventStream(kafka);
@@ -128,7 +144,16 @@ export class ScenarioPlatform {
   private async environment(): Promise<NodeJS.ProcessEnv> {
     const o = this.options;
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of ['KAFKA_BROKERS', 'POSTGRES_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'FLYWHEEL_TOKENS_FILE', 'FLYWHEEL_GRPC_BASE_PORT', 'FLYWHEEL_HTTP_BASE_PORT']) {
+    for (const name of [
+      'KAFKA_BROKERS',
+      'POSTGRES_URL',
+      'S3_ENDPOINT',
+      'S3_ACCESS_KEY',
+      'S3_SECRET_KEY',
+      'FLYWHEEL_TOKENS_FILE',
+      'FLYWHEEL_GRPC_BASE_PORT',
+      'FLYWHEEL_HTTP_BASE_PORT',
+    ]) {
       delete env[name];
     }
     for (const service of SERVICES) {

@@ -55,10 +55,14 @@ export function summarise(events: EventStream, outcome: StoryOutcome, traffic: C
   const committed = events.ofType(DatasetVersionCommittedEvent, (c) => c.dataset === DATASET);
   const rows = Math.max(0, ...committed.map((c) => c.data.version?.cumulativeRowCount ?? 0));
   const quarantined = events.ofType(RecordsQuarantinedEvent, (q) => q.dataset === DATASET).reduce((n, e) => n + e.data.records.length, 0);
-  lines.push(`data        ${rows} claims committed in ${committed.length} versions; ${quarantined} of ${traffic.malformedSent} malformed records quarantined`);
+  lines.push(
+    `data        ${rows} claims committed in ${committed.length} versions; ${quarantined} of ${traffic.malformedSent} malformed records quarantined`,
+  );
   const promoted = events.ofType(AliasMovedEvent, (a) => a.toVersion === newVersion)[0];
   const v1Holdout = events.ofType(AliasMovedEvent, (a) => a.toVersion === 1)[0]?.data.target?.metrics.accuracy;
-  lines.push(`v1          holdout accuracy ${fmt(v1Holdout)}; live ${fmt(accuracy('before-shift', 1))} before the shift, ${fmt(accuracy('after-shift', 1))} after it`);
+  lines.push(
+    `v1          holdout accuracy ${fmt(v1Holdout)}; live ${fmt(accuracy('before-shift', 1))} before the shift, ${fmt(accuracy('after-shift', 1))} after it`,
+  );
   const c = promoted?.data.comparison;
   const canary = accuracy('after-shift', newVersion);
   lines.push(
@@ -66,7 +70,13 @@ export function summarise(events: EventStream, outcome: StoryOutcome, traffic: C
       `${fmt(accuracy('recovered', newVersion))} serving all traffic`,
   );
   const drift = events.ofType(DriftDetectedEvent, (_d, e) => e.receivedAt >= outcome.shiftAt)[0];
-  if (drift) lines.push(`drift       ${drift.data.driftedFeatures.join(', ')} (steady: ${drift.data.report?.features.filter((f) => !f.drifted).map((f) => f.feature).join(', ')})`);
+  if (drift)
+    lines.push(
+      `drift       ${drift.data.driftedFeatures.join(', ')} (steady: ${drift.data.report?.features
+        .filter((f) => !f.drifted)
+        .map((f) => f.feature)
+        .join(', ')})`,
+    );
   const decisions = events.ofType(RetrainingDecidedEvent);
   const acted = decisions.find((d) => d.data.decision?.outcome === trainerV1.DecisionOutcome.DECISION_OUTCOME_ACTED);
   const reasons = new Map<string, number>();
@@ -79,8 +89,12 @@ export function summarise(events: EventStream, outcome: StoryOutcome, traffic: C
   const declined = [...reasons].map(([name, n]) => `${n}× ${name}`).join(', ');
   const triggers = events.ofType(DriftDetectedEvent).length + events.ofType(PerformanceDegradedEvent).length;
   lines.push(`retraining  ${triggers} drift/degradation events → ${acted ? 1 : 0} retraining; declined: ${declined || 'none'}`);
-  const secs = (from: number, to: number | undefined) => (to === undefined || Number.isNaN(to) ? '—' : `${((to - from) / 1000).toFixed(1)} s`);
-  const canaryStart = events.ofType(DeploymentChangedEvent, (d) => d.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_CANARY_STARTED)[0];
+  const secs = (from: number, to: number | undefined) =>
+    to === undefined || Number.isNaN(to) ? '—' : `${((to - from) / 1000).toFixed(1)} s`;
+  const canaryStart = events.ofType(
+    DeploymentChangedEvent,
+    (d) => d.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_CANARY_STARTED,
+  )[0];
   lines.push(
     `timing      after the shift: drift detected ${secs(outcome.shiftAt, drift?.receivedAt)}, retraining decided ${secs(outcome.shiftAt, acted?.receivedAt)}, ` +
       `v${newVersion} promoted ${secs(outcome.shiftAt, promoted?.receivedAt)}, canary started ${secs(outcome.shiftAt, canaryStart?.receivedAt)}, ` +

@@ -74,7 +74,14 @@ export async function registerScenarioResources(clients: PlatformClients, o: Sce
   await clients.registry.createModel(registryV1.CreateModelRequest.fromPartial({ name: MODEL, description: 'Is a claim fraudulent?' }));
   await clients.registry.setPromotionPolicy(
     registryV1.SetPromotionPolicyRequest.fromPartial({
-      policy: { modelName: MODEL, autoPromote: true, alias: 'production', metric: 'accuracy', minAbsoluteImprovement: 0.02, minHoldoutRows: 50 },
+      policy: {
+        modelName: MODEL,
+        autoPromote: true,
+        alias: 'production',
+        metric: 'accuracy',
+        minAbsoluteImprovement: 0.02,
+        minHoldoutRows: 50,
+      },
     }),
   );
   // Retrain on drift once enough post-shift claims arrived, on those claims only (the training
@@ -105,7 +112,10 @@ export async function registerScenarioResources(clients: PlatformClients, o: Sce
         // (chosen above 1000 reference rows): from the contract's histogram it is biased on a
         // low-cardinality number such as prior_claims and flags it with no drift at all.
         featureTests: [
-          ...['amount', 'log_amount', 'claimant_age', 'policy_tenure_months', 'prior_claims'].map((feature) => ({ feature, test: monitorV1.DriftTest.DRIFT_TEST_KS })),
+          ...['amount', 'log_amount', 'claimant_age', 'policy_tenure_months', 'prior_claims'].map((feature) => ({
+            feature,
+            test: monitorV1.DriftTest.DRIFT_TEST_KS,
+          })),
           ...['channel', 'region'].map((feature) => ({ feature, test: monitorV1.DriftTest.DRIFT_TEST_CHI_SQUARE })),
         ],
         driftShareThreshold: 0.3,

@@ -86,7 +86,10 @@ const pct = (x: number | null | undefined) => (x == null ? '—' : x.toFixed(3))
 
 export function formatFeatureDrift(f: monitorV1.FeatureDrift): string {
   const test = monitorV1.DriftTest[f.test]?.replace('DRIFT_TEST_', '') ?? String(f.test);
-  const stat = f.pValue != null ? `p=${f.pValue < 1e-4 ? f.pValue.toExponential(1) : f.pValue.toFixed(4)}` : `${test === 'PSI' ? 'PSI' : 'stat'}=${f.statistic.toFixed(3)}`;
+  const stat =
+    f.pValue != null
+      ? `p=${f.pValue < 1e-4 ? f.pValue.toExponential(1) : f.pValue.toFixed(4)}`
+      : `${test === 'PSI' ? 'PSI' : 'stat'}=${f.statistic.toFixed(3)}`;
   const name = test === 'UNSPECIFIED' ? 'auto' : test;
   return `${f.feature} (${name} ${stat})`;
 }
@@ -107,7 +110,9 @@ export function describe(event: StreamedEvent): string | null {
     }
     case RecordsQuarantinedEvent.typeName: {
       const q = d as ingestionV1.RecordsQuarantined;
-      const reasons = q.records.flatMap((r) => r.violations.map((v) => `${v.field || 'record'}: ${ingestionV1.ViolationCode[v.code]?.replace('VIOLATION_CODE_', '')}`));
+      const reasons = q.records.flatMap((r) =>
+        r.violations.map((v) => `${v.field || 'record'}: ${ingestionV1.ViolationCode[v.code]?.replace('VIOLATION_CODE_', '')}`),
+      );
       return `ingestion     ${q.records.length} record(s) quarantined — ${reasons.join('; ')}`;
     }
     case FeatureViewAppliedEvent.typeName: {
@@ -146,7 +151,10 @@ export function describe(event: StreamedEvent): string | null {
     case AliasMovedEvent.typeName: {
       const a = d as registryV1.AliasMoved;
       const c = a.comparison;
-      const cmp = c && c.championValue != null ? ` — ${c.metric} ${pct(c.challengerValue)} vs champion ${pct(c.championValue)} on ${c.holdout?.rowCount} recent rows` : '';
+      const cmp =
+        c && c.championValue != null
+          ? ` — ${c.metric} ${pct(c.challengerValue)} vs champion ${pct(c.championValue)} on ${c.holdout?.rowCount} recent rows`
+          : '';
       return `registry      ${a.modelName} ${a.alias}: v${a.fromVersion} → v${a.toVersion} (${registryV1.AliasMoveCause[a.cause]?.replace('ALIAS_MOVE_CAUSE_', '')})${cmp}`;
     }
     case PromotionRefusedEvent.typeName: {

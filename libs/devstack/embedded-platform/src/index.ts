@@ -1,4 +1,12 @@
 // The whole platform on one machine: the embedded infrastructure and the six services as processes.
 export { type Endpoint, type LaunchProgress, PlatformLauncher } from './platform-launcher';
-export { DEFAULT_GRPC_BASE_PORT, DEFAULT_HTTP_BASE_PORT, SERVICES, type ServiceName, databaseName, envPrefix, serviceEntryPoint } from './service-catalog';
+export {
+  DEFAULT_GRPC_BASE_PORT,
+  DEFAULT_HTTP_BASE_PORT,
+  SERVICES,
+  type ServiceName,
+  databaseName,
+  envPrefix,
+  serviceEntryPoint,
+} from './service-catalog';
 export { ServiceProcess, type ServiceProcessOptions } from './service-process';

@@ -117,7 +117,13 @@ export class PlatformLauncher {
         },
       });
       this.services.push(child);
-      this.endpoints.push({ name: service, kind: 'service', address: `127.0.0.1:${grpcPort}`, detail: `http://127.0.0.1:${httpPort}`, embedded: true });
+      this.endpoints.push({
+        name: service,
+        kind: 'service',
+        address: `127.0.0.1:${grpcPort}`,
+        detail: `http://127.0.0.1:${httpPort}`,
+        embedded: true,
+      });
       child.start((code) => {
         if (!this.stopping) this.onServiceExit(service, code, child.tail());
       });
@@ -141,7 +147,13 @@ export class PlatformLauncher {
       defaultPartitions: 3,
     });
     this.infrastructure.push(broker);
-    this.endpoints.push({ name: 'kafka', kind: 'infrastructure', address: broker.bootstrapAddress, detail: 'embedded broker', embedded: true });
+    this.endpoints.push({
+      name: 'kafka',
+      kind: 'infrastructure',
+      address: broker.bootstrapAddress,
+      detail: 'embedded broker',
+      embedded: true,
+    });
     return broker.bootstrapAddress;
   }
 
@@ -167,7 +179,13 @@ export class PlatformLauncher {
       onNotice: (message) => this.progress(message),
     });
     this.infrastructure.push(server);
-    this.endpoints.push({ name: 'postgres', kind: 'infrastructure', address: `${server.host}:${server.port}`, detail: 'embedded (one database per service)', embedded: true });
+    this.endpoints.push({
+      name: 'postgres',
+      kind: 'infrastructure',
+      address: `${server.host}:${server.port}`,
+      detail: 'embedded (one database per service)',
+      embedded: true,
+    });
     return (service) => server.ensureDatabase(databaseName(service));
   }
 
@@ -187,7 +205,13 @@ export class PlatformLauncher {
       logger: jsonLogger('warn', 's3-server'),
     });
     this.infrastructure.push(server);
-    this.endpoints.push({ name: 's3', kind: 'infrastructure', address: server.endpoint, detail: 'embedded S3-compatible store', embedded: true });
+    this.endpoints.push({
+      name: 's3',
+      kind: 'infrastructure',
+      address: server.endpoint,
+      detail: 'embedded S3-compatible store',
+      embedded: true,
+    });
     return { endpoint: server.endpoint, accessKey: secrets.s3AccessKey, secretKey: secrets.s3SecretKey };
   }
 

@@ -8,14 +8,22 @@ import { type ServiceName } from './service-catalog';
  * a service needs lives beside the other generated secrets (mode 0600) and is reissued if the
  * tokens file no longer knows it.
  */
-export function ensureServiceTokens(tokensFile: string, secretsFile: string, services: readonly ServiceName[]): Record<ServiceName, string> {
+export function ensureServiceTokens(
+  tokensFile: string,
+  secretsFile: string,
+  services: readonly ServiceName[],
+): Record<ServiceName, string> {
   const stored: Partial<Record<ServiceName, string>> = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
   const known = new Set(existsSync(tokensFile) ? readTokensFile(tokensFile).tokens.map((t) => t.sha256) : []);
   let changed = false;
   for (const service of services) {
     const token = stored[service];
     if (token && known.has(hashToken(token))) continue;
-    stored[service] = issueToken(tokensFile, { team: `service-${service}`, roles: [Role.Write], description: `${service} calling other services` }).token;
+    stored[service] = issueToken(tokensFile, {
+      team: `service-${service}`,
+      roles: [Role.Write],
+      description: `${service} calling other services`,
+    }).token;
     changed = true;
   }
   if (changed) {

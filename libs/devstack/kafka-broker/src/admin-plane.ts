@@ -73,8 +73,7 @@ export class AdminPlane {
               `Replication factor: ${t.replicationFactor} larger than available brokers: 1.`,
             );
           }
-          const partitions =
-            t.numPartitions === -1 ? t.assignments.length || this.config.defaultPartitions : t.numPartitions;
+          const partitions = t.numPartitions === -1 ? t.assignments.length || this.config.defaultPartitions : t.numPartitions;
           const configs: Record<string, string> = {};
           for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
           if (req.validateOnly) this.topics.validate(t.name, partitions, configs);
@@ -129,7 +128,12 @@ export class AdminPlane {
         if (resource.resourceType === ConfigResourceType.Topic) {
           const described = this.topics.get(resource.resourceName) && this.topics.describeConfigs(resource.resourceName);
           if (!described) {
-            return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `no topic ${resource.resourceName}`, configs: [] };
+            return {
+              ...base,
+              errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              errorMessage: `no topic ${resource.resourceName}`,
+              configs: [],
+            };
           }
           configs = described.map((c) => ({
             name: c.name,
@@ -141,7 +145,12 @@ export class AdminPlane {
         } else if (resource.resourceType === ConfigResourceType.Broker) {
           configs = this.brokerConfigs();
         } else {
-          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${resource.resourceType} has no configs here`, configs: [] };
+          return {
+            ...base,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: `resource type ${resource.resourceType} has no configs here`,
+            configs: [],
+          };
         }
         const keys = resource.configurationKeys;
         return {

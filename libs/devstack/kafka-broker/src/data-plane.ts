@@ -141,7 +141,12 @@ export class DataPlane {
         partitions: t.partitions.map((p) => {
           const log = this.topics.partition(t.name, p.partitionIndex);
           if (!log) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, timestamp: -1, offset: -1 };
-          const answer = (offset: number, timestamp = -1) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, timestamp, offset });
+          const answer = (offset: number, timestamp = -1) => ({
+            partitionIndex: p.partitionIndex,
+            errorCode: ErrorCode.NONE,
+            timestamp,
+            offset,
+          });
           if (p.timestamp === LATEST_TIMESTAMP) return answer(log.logEndOffset);
           if (p.timestamp === EARLIEST_TIMESTAMP) return answer(log.logStartOffset);
           const found = log.offsetForTimestamp(p.timestamp);

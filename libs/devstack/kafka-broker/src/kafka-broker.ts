@@ -178,9 +178,7 @@ export class KafkaBroker {
     this.route(Api.DescribeConfigs, (req) => this.admin.describeConfigs(req));
     this.route(Api.InitProducerId, () => this.admin.initProducerId());
 
-    this.route(Api.JoinGroup, (req, { version, clientId, clientHost }) =>
-      this.groups.joinGroup({ ...req, clientId, clientHost }, version),
-    );
+    this.route(Api.JoinGroup, (req, { version, clientId, clientHost }) => this.groups.joinGroup({ ...req, clientId, clientHost }, version));
     this.route(Api.SyncGroup, (req) => this.groups.syncGroup(req));
     this.route(Api.Heartbeat, (req) => ({ errorCode: this.groups.heartbeat(req) }));
     this.route(Api.LeaveGroup, (req) => ({ errorCode: this.groups.leaveGroup(req) }));

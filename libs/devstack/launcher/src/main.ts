@@ -7,10 +7,14 @@ function say(message: string): void {
 }
 
 async function main(): Promise<void> {
-  const launcher = new PlatformLauncher(process.env, (m) => say(`· ${m}`), (service, code, tail) => {
-    say(`\n${service} stopped unexpectedly (${code}). Last lines of its log:\n${tail}\n`);
-    void shutdown(1);
-  });
+  const launcher = new PlatformLauncher(
+    process.env,
+    (m) => say(`· ${m}`),
+    (service, code, tail) => {
+      say(`\n${service} stopped unexpectedly (${code}). Last lines of its log:\n${tail}\n`);
+      void shutdown(1);
+    },
+  );
 
   let shuttingDown = false;
   async function shutdown(code: number): Promise<void> {

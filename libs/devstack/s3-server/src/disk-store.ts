@@ -362,7 +362,14 @@ export class DiskStore {
     return { upload: upload.meta, parts: [...upload.parts.values()].sort((a, b) => a.partNumber - b.partNumber) };
   }
 
-  putPart(bucket: string, key: string, uploadId: string, partNumber: number, tmpPath: string, received: { size: number; etag: string }): Promise<PartMeta> {
+  putPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    tmpPath: string,
+    received: { size: number; etag: string },
+  ): Promise<PartMeta> {
     return this.lock.run(`upload\n${uploadId}`, async () => {
       const dir = this.uploadDir(uploadId);
       const dataFile = `part-${partNumber}.${randomUUID()}.data`;

@@ -5,8 +5,15 @@ describe('listing pages', () => {
   const keys = ['a/1', 'a/2', 'a/b/3', 'b', 'c/1', 'c/2'].sort();
 
   it('rolls keys under a delimiter into common prefixes', () => {
-    expect(listPage(keys, { prefix: '', delimiter: '/', after: '', maxKeys: 1000 })).toMatchObject({ keys: ['b'], commonPrefixes: ['a/', 'c/'], truncated: false });
-    expect(listPage(keys, { prefix: 'a/', delimiter: '/', after: '', maxKeys: 1000 })).toMatchObject({ keys: ['a/1', 'a/2'], commonPrefixes: ['a/b/'] });
+    expect(listPage(keys, { prefix: '', delimiter: '/', after: '', maxKeys: 1000 })).toMatchObject({
+      keys: ['b'],
+      commonPrefixes: ['a/', 'c/'],
+      truncated: false,
+    });
+    expect(listPage(keys, { prefix: 'a/', delimiter: '/', after: '', maxKeys: 1000 })).toMatchObject({
+      keys: ['a/1', 'a/2'],
+      commonPrefixes: ['a/b/'],
+    });
   });
 
   it('visits every key exactly once across pages, for any page size, prefix and delimiter', () => {

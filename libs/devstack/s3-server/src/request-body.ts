@@ -89,7 +89,9 @@ export class AwsChunkedDecoder extends Transform {
   private endChunk(): void {
     const size = this.remaining;
     const digest = this.chunkHash!.digest('hex');
-    const toSign = ['AWS4-HMAC-SHA256-PAYLOAD', this.auth.amzDate, this.auth.scope, this.previousSignature, EMPTY_SHA256, digest].join('\n');
+    const toSign = ['AWS4-HMAC-SHA256-PAYLOAD', this.auth.amzDate, this.auth.scope, this.previousSignature, EMPTY_SHA256, digest].join(
+      '\n',
+    );
     const signature = createHmac('sha256', this.auth.signingKey).update(toSign).digest('hex');
     if (signature !== this.expectedSignature) throw Errors.signatureDoesNotMatch();
     this.previousSignature = signature;
@@ -183,7 +185,12 @@ async function receive(request: IncomingMessage, payload: PayloadAuth, limits: B
 }
 
 /** Streams the body into `path` (flushed to disk), checking length, Content-MD5 and the signed SHA-256. */
-export async function receiveToFile(request: IncomingMessage, path: string, payload: PayloadAuth, limits: BodyLimits): Promise<ReceivedBody> {
+export async function receiveToFile(
+  request: IncomingMessage,
+  path: string,
+  payload: PayloadAuth,
+  limits: BodyLimits,
+): Promise<ReceivedBody> {
   try {
     const received = await receive(request, payload, limits, createWriteStream(path));
     const handle = await open(path, 'r+');

@@ -58,10 +58,34 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
 };
 /** S3 sub-resources this server does not serve; asking for one is NotImplemented, never a silent wrong answer. */
 const UNSUPPORTED_SUBRESOURCES = [
-  'acl', 'accelerate', 'analytics', 'attributes', 'cors', 'encryption', 'intelligent-tiering', 'inventory', 'legal-hold',
-  'lifecycle', 'logging', 'metrics', 'notification', 'object-lock', 'ownershipControls', 'policy', 'policyStatus',
-  'publicAccessBlock', 'replication', 'requestPayment', 'restore', 'retention', 'select', 'tagging', 'torrent',
-  'versioning', 'versions', 'website',
+  'acl',
+  'accelerate',
+  'analytics',
+  'attributes',
+  'cors',
+  'encryption',
+  'intelligent-tiering',
+  'inventory',
+  'legal-hold',
+  'lifecycle',
+  'logging',
+  'metrics',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'policy',
+  'policyStatus',
+  'publicAccessBlock',
+  'replication',
+  'requestPayment',
+  'restore',
+  'retention',
+  'select',
+  'tagging',
+  'torrent',
+  'versioning',
+  'versions',
+  'website',
 ];
 const OWNER = { ID: 'flywheel', DisplayName: 'flywheel' };
 
@@ -265,9 +289,15 @@ export class S3Server implements RunningS3Server {
     }
   }
 
-  private fail(req: IncomingMessage, res: ServerResponse, error: unknown, resource: string, requestId: string, authenticated: boolean): void {
-    const s3 =
-      error instanceof S3Error ? error : error instanceof XmlSyntaxError ? Errors.malformedXml() : Errors.internalError();
+  private fail(
+    req: IncomingMessage,
+    res: ServerResponse,
+    error: unknown,
+    resource: string,
+    requestId: string,
+    authenticated: boolean,
+  ): void {
+    const s3 = error instanceof S3Error ? error : error instanceof XmlSyntaxError ? Errors.malformedXml() : Errors.internalError();
     if (!(error instanceof S3Error) && !(error instanceof XmlSyntaxError)) {
       this.options.logger.error('s3 request failed', { resource, requestId, error: (error as Error).stack ?? String(error) });
     }
@@ -376,7 +406,11 @@ export class S3Server implements RunningS3Server {
       if (config.name !== 'CreateBucketConfiguration') throw Errors.malformedXml();
       const location = childText(config, 'LocationConstraint');
       if (location && location !== this.options.region) {
-        throw new S3Error('IllegalLocationConstraintException', 400, `The ${location} location constraint is incompatible with the region of this server (${this.options.region}).`);
+        throw new S3Error(
+          'IllegalLocationConstraintException',
+          400,
+          `The ${location} location constraint is incompatible with the region of this server (${this.options.region}).`,
+        );
       }
     }
     await this.store.createBucket(bucket);
@@ -414,7 +448,10 @@ export class S3Server implements RunningS3Server {
     else if (v2) position = { after: startAfter };
     else {
       const markerIsPrefix =
-        delimiter !== '' && marker.startsWith(prefix) && marker.endsWith(delimiter) && marker.indexOf(delimiter, prefix.length) === marker.length - delimiter.length;
+        delimiter !== '' &&
+        marker.startsWith(prefix) &&
+        marker.endsWith(delimiter) &&
+        marker.indexOf(delimiter, prefix.length) === marker.length - delimiter.length;
       position = markerIsPrefix ? { after: marker, skipPrefix: marker } : { after: marker };
     }
     const page = listPage(keys, { prefix, delimiter, maxKeys, ...position });
@@ -493,12 +530,23 @@ export class S3Server implements RunningS3Server {
         metadataBytes += Buffer.byteLength(short) + Buffer.byteLength(text);
       } else if (STORED_HEADERS.includes(name)) {
         // aws-chunked describes the transfer, not the object.
-        const kept = name === 'content-encoding' ? text.split(',').map((s) => s.trim()).filter((s) => s !== 'aws-chunked').join(',') : text;
+        const kept =
+          name === 'content-encoding'
+            ? text
+                .split(',')
+                .map((s) => s.trim())
+                .filter((s) => s !== 'aws-chunked')
+                .join(',')
+            : text;
         if (kept !== '') headers[name] = kept;
       }
     }
     if (metadataBytes > MAX_USER_METADATA_BYTES) {
-      throw new S3Error('MetadataTooLarge', 400, `Your metadata headers exceed the maximum allowed metadata size (${MAX_USER_METADATA_BYTES} bytes).`);
+      throw new S3Error(
+        'MetadataTooLarge',
+        400,
+        `Your metadata headers exceed the maximum allowed metadata size (${MAX_USER_METADATA_BYTES} bytes).`,
+      );
     }
     return { contentType: header(req, 'content-type') ?? DEFAULT_CONTENT_TYPE, metadata, headers };
   }
@@ -539,7 +587,8 @@ export class S3Server implements RunningS3Server {
     const withoutVersion = source.split('?')[0]!;
     const decoded = decodePath(withoutVersion).replace(/^\//, '');
     const slash = decoded.indexOf('/');
-    if (slash <= 0 || slash === decoded.length - 1) throw Errors.invalidArgument('Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+    if (slash <= 0 || slash === decoded.length - 1)
+      throw Errors.invalidArgument('Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
     const sourceBucket = decoded.slice(0, slash);
     const sourceKey = decoded.slice(slash + 1);
     if (!this.store.hasBucket(sourceBucket)) throw Errors.noSuchBucket(sourceBucket);
@@ -557,7 +606,9 @@ export class S3Server implements RunningS3Server {
     try {
       this.checkCopyConditions(req, sourceMeta);
       if (sourceMeta.size > MAX_PUT_BYTES) {
-        throw Errors.invalidRequest(`The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PUT_BYTES}`);
+        throw Errors.invalidRequest(
+          `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PUT_BYTES}`,
+        );
       }
       const md5 = createHash('md5');
       const out = await open(tmp, 'w');
@@ -663,7 +714,8 @@ export class S3Server implements RunningS3Server {
       const body = handle.createReadStream({ start: range?.start ?? 0, end: range?.end ?? meta.size - 1, highWaterMark: 256 * 1024 });
       await pipeline(body, res).catch((error: NodeJS.ErrnoException) => {
         // A client that goes away mid-download is not a server error.
-        if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE') this.options.logger.warn('s3 download failed', { bucket, key, error: error.message });
+        if (error.code !== 'ERR_STREAM_PREMATURE_CLOSE')
+          this.options.logger.warn('s3 download failed', { bucket, key, error: error.message });
       });
     } finally {
       if (!streaming) await handle.close();

@@ -43,10 +43,14 @@ describe('SigV4 verification', () => {
   });
 
   it('refuses the example with another secret, another range, a late clock or no credentials', () => {
-    expect(codeOf(() => verifyRequest(getObject, { credentials: { ...credentials, secretKey: 'x' }, region: 'us-east-1', now }))).toBe('SignatureDoesNotMatch');
+    expect(codeOf(() => verifyRequest(getObject, { credentials: { ...credentials, secretKey: 'x' }, region: 'us-east-1', now }))).toBe(
+      'SignatureDoesNotMatch',
+    );
     const otherRange = { ...getObject, headers: new Map(getObject.headers).set('range', ['bytes=0-99']) };
     expect(codeOf(() => verifyRequest(otherRange, { credentials, region: 'us-east-1', now }))).toBe('SignatureDoesNotMatch');
-    expect(codeOf(() => verifyRequest(getObject, { credentials, region: 'us-east-1', now: new Date(now.getTime() + 16 * 60_000) }))).toBe('RequestTimeTooSkewed');
+    expect(codeOf(() => verifyRequest(getObject, { credentials, region: 'us-east-1', now: new Date(now.getTime() + 16 * 60_000) }))).toBe(
+      'RequestTimeTooSkewed',
+    );
     expect(codeOf(() => verifyRequest(getObject, { credentials, region: 'eu-west-1', now }))).toBe('AuthorizationHeaderMalformed');
     const anonymous = { ...getObject, headers: headers({ host: 'examplebucket.s3.amazonaws.com' }) };
     expect(codeOf(() => verifyRequest(anonymous, { credentials, region: 'us-east-1', now }))).toBe('AccessDenied');
@@ -68,7 +72,11 @@ describe('aws-chunked decoding', () => {
     amzDate: '20130524T000000Z',
     scope: '20130524/us-east-1/s3/aws4_request',
   };
-  const frame = (data: Buffer, signature: string) => [Buffer.from(`${data.length.toString(16)};chunk-signature=${signature}\r\n`), data, Buffer.from('\r\n')];
+  const frame = (data: Buffer, signature: string) => [
+    Buffer.from(`${data.length.toString(16)};chunk-signature=${signature}\r\n`),
+    data,
+    Buffer.from('\r\n'),
+  ];
   const body = Buffer.concat([
     ...frame(Buffer.alloc(65536, 'a'), 'ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648'),
     ...frame(Buffer.alloc(1024, 'a'), '0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497'),

@@ -169,7 +169,9 @@ function equalSignature(expected: string, given: string): boolean {
 function checkScope(auth: ParsedAuth, options: VerifyOptions, amzDate: string): void {
   if (auth.accessKey !== options.credentials.accessKey) throw Errors.invalidAccessKeyId();
   if (auth.date !== amzDate.slice(0, 8)) {
-    throw Errors.authorizationHeaderMalformed(`The credential date "${auth.date}" does not match the request date "${amzDate.slice(0, 8)}".`);
+    throw Errors.authorizationHeaderMalformed(
+      `The credential date "${auth.date}" does not match the request date "${amzDate.slice(0, 8)}".`,
+    );
   }
   if (auth.region !== options.region && !options.alsoAcceptRegions?.includes(auth.region)) {
     throw Errors.authorizationHeaderMalformed(
@@ -179,13 +181,22 @@ function checkScope(auth: ParsedAuth, options: VerifyOptions, amzDate: string): 
   }
 }
 
-function verifySignature(request: RequestToVerify, auth: ParsedAuth, amzDate: string, payloadHash: string, options: VerifyOptions, excludeFromQuery?: string): Buffer {
+function verifySignature(
+  request: RequestToVerify,
+  auth: ParsedAuth,
+  amzDate: string,
+  payloadHash: string,
+  options: VerifyOptions,
+  excludeFromQuery?: string,
+): Buffer {
   const scope = `${auth.date}/${auth.region}/s3/aws4_request`;
   const key = signingKey(options.credentials.secretKey, auth.date, auth.region);
   for (const path of canonicalPaths(request.rawPath)) {
     for (const query of canonicalQueries(request.rawQuery, excludeFromQuery)) {
       const canonical = canonicalRequest(request.method, path, query, request.headers, auth.signedHeaders, payloadHash);
-      const signature = createHmac('sha256', key).update(stringToSign(amzDate, scope, canonical)).digest('hex');
+      const signature = createHmac('sha256', key)
+        .update(stringToSign(amzDate, scope, canonical))
+        .digest('hex');
       if (equalSignature(signature, auth.signature)) return key;
     }
   }
@@ -220,18 +231,27 @@ export function verifyRequest(request: RequestToVerify, options: VerifyOptions):
     const payloadHash = request.headers.get('x-amz-content-sha256')?.[0];
     if (payloadHash === undefined) throw Errors.invalidRequest('Missing required header for this request: x-amz-content-sha256');
     if (payloadHash !== UNSIGNED_PAYLOAD && payloadHash !== STREAMING_PAYLOAD && !/^[0-9a-f]{64}$/.test(payloadHash)) {
-      throw Errors.invalidArgument('x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.');
+      throw Errors.invalidArgument(
+        'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.',
+      );
     }
     const key = verifySignature(request, auth, amzDate, payloadHash, options);
     if (payloadHash === UNSIGNED_PAYLOAD) return { kind: 'unsigned' };
     if (payloadHash === STREAMING_PAYLOAD) {
-      return { kind: 'streaming', seedSignature: auth.signature, signingKey: key, amzDate, scope: `${auth.date}/${auth.region}/s3/aws4_request` };
+      return {
+        kind: 'streaming',
+        seedSignature: auth.signature,
+        signingKey: key,
+        amzDate,
+        scope: `${auth.date}/${auth.region}/s3/aws4_request`,
+      };
     }
     return { kind: 'sha256', sha256: payloadHash };
   }
   if (query.has('X-Amz-Signature') || query.has('X-Amz-Algorithm')) {
     const malformed = (why: string) => Errors.authorizationQueryParametersError(`Error parsing the X-Amz-Credential parameter; ${why}`);
-    if (query.get('X-Amz-Algorithm') !== ALGORITHM) throw Errors.authorizationQueryParametersError('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
+    if (query.get('X-Amz-Algorithm') !== ALGORITHM)
+      throw Errors.authorizationQueryParametersError('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
     const credential = query.get('X-Amz-Credential');
     const amzDate = query.get('X-Amz-Date') ?? undefined;
     const expires = Number(query.get('X-Amz-Expires'));
@@ -246,7 +266,7 @@ export function verifyRequest(request: RequestToVerify, options: VerifyOptions):
       throw Errors.authorizationQueryParametersError('X-Amz-Expires must be between 1 and 604800 seconds.');
     }
     const date = parseAmzDate(amzDate);
-    if (!date) throw Errors.authorizationQueryParametersError('X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+    if (!date) throw Errors.authorizationQueryParametersError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
     if (date.getTime() - options.now.getTime() > MAX_SKEW_MS) throw Errors.requestTimeTooSkewed();
     if (options.now.getTime() > date.getTime() + expires * 1000) throw Errors.expiredToken();
     const auth: ParsedAuth = { ...parseCredential(credential, malformed), signedHeaders: signedHeaders.split(';'), signature };

@@ -26,9 +26,7 @@ export interface ConsumeRawOptions {
   retry?: Partial<RetryPolicy>;
 }
 
-export type ConsumeMetadata =
-  | ({ kind: 'event' } & ConsumeEventOptions<readonly AnyEventType[]>)
-  | ({ kind: 'raw' } & ConsumeRawOptions);
+export type ConsumeMetadata = ({ kind: 'event' } & ConsumeEventOptions<readonly AnyEventType[]>) | ({ kind: 'raw' } & ConsumeRawOptions);
 
 type Handler<A> = (arg: A, manager: EntityManager) => Promise<void>;
 

@@ -59,7 +59,14 @@ export class ConsumerGroup {
     this.consumer = undefined;
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
     const { processor, metrics, group } = this.settings;
     const control = { heartbeat, signal: this.stopController.signal };
     let next: bigint | undefined;

@@ -42,7 +42,9 @@ describe('buildDeadLetter', () => {
     class RegistryUnavailable extends Error {}
     const letter = buildDeadLetter(record, { error: new RegistryUnavailable('down'), consumer: 'c', attempts: 5, failedAt });
     expect(letter.headers[DeadLetterHeaders.errorClass]).toBe('RegistryUnavailable');
-    expect(buildDeadLetter(record, { error: 'boom', consumer: 'c', attempts: 5, failedAt }).headers[DeadLetterHeaders.errorClass]).toBe('string');
+    expect(buildDeadLetter(record, { error: 'boom', consumer: 'c', attempts: 5, failedAt }).headers[DeadLetterHeaders.errorClass]).toBe(
+      'string',
+    );
   });
 
   it('cuts a huge error message on a character boundary', () => {

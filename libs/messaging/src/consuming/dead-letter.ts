@@ -26,7 +26,10 @@ export interface DeadLetter {
  * The record to park: the original key, value and headers, plus why and where it failed. A
  * record parked before (and replayed) gets the headers of its latest failure.
  */
-export function buildDeadLetter(record: ConsumedRecord, failure: { error: unknown; consumer: string; attempts: number; failedAt: Date }): DeadLetter {
+export function buildDeadLetter(
+  record: ConsumedRecord,
+  failure: { error: unknown; consumer: string; attempts: number; failedAt: Date },
+): DeadLetter {
   const headers: IHeaders = {};
   const ours = new Set<string>(Object.values(DeadLetterHeaders));
   for (const [name, value] of Object.entries(record.rawHeaders)) if (!ours.has(name) && value !== undefined) headers[name] = value;

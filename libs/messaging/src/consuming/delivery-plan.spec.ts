@@ -4,7 +4,13 @@ import { DeliveryPlanner, rawDedupeId } from './delivery-plan';
 import { checkBindings, type EventHandlerBinding, type RawHandlerBinding } from './handler-binding';
 
 const handle = async () => undefined;
-const onRunCompleted: EventHandlerBinding = { kind: 'event', name: 'Registry.onRunCompleted', topic: Topics.trainerEvents, types: [RunCompletedEvent], handle };
+const onRunCompleted: EventHandlerBinding = {
+  kind: 'event',
+  name: 'Registry.onRunCompleted',
+  topic: Topics.trainerEvents,
+  types: [RunCompletedEvent],
+  handle,
+};
 const onIngest: RawHandlerBinding = { kind: 'raw', name: 'Ingestion.onRecord', topic: INGEST_TOPIC_PATTERN, handle };
 const catalog = new EventTypeRegistry().register(...ALL_EVENT_TYPES);
 
@@ -54,6 +60,8 @@ describe('checkBindings', () => {
   });
 
   it('accepts one handler per type and topic', () => {
-    expect(() => checkBindings('registry', [onRunCompleted, { ...onRunCompleted, name: 'Registry.onRunFailed', types: [RunFailedEvent] }, onIngest])).not.toThrow();
+    expect(() =>
+      checkBindings('registry', [onRunCompleted, { ...onRunCompleted, name: 'Registry.onRunFailed', types: [RunFailedEvent] }, onIngest]),
+    ).not.toThrow();
   });
 });

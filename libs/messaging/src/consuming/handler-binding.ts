@@ -54,7 +54,8 @@ export function checkBindings(group: string, bindings: readonly HandlerBinding[]
     for (const type of binding.types) {
       const slot = `${binding.topic} ${type.typeName}`;
       const previous = owner.get(slot);
-      if (previous) throw new Error(`consumer group ${group}: ${type.typeName} on ${binding.topic} is handled by both ${previous} and ${binding.name}`);
+      if (previous)
+        throw new Error(`consumer group ${group}: ${type.typeName} on ${binding.topic} is handled by both ${previous} and ${binding.name}`);
       owner.set(slot, binding.name);
     }
   }

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { ALL_EVENT_TYPES, encodeEvent, type EventEnvelope, EventTypeRegistry, RunCompletedEvent, Topics, trainerV1 } from '@flywheel/contracts';
+import {
+  ALL_EVENT_TYPES,
+  encodeEvent,
+  type EventEnvelope,
+  EventTypeRegistry,
+  RunCompletedEvent,
+  Topics,
+  trainerV1,
+} from '@flywheel/contracts';
 import { type EntityManager } from 'typeorm';
 import { NO_METRICS } from '../metrics/messaging-metrics';
 import { currentCausationId } from '../trace/causation';
@@ -21,30 +29,41 @@ function harness(handle: EventHandlerBinding['handle'], options: { deadLetterFai
   const parked: Array<{ topic: string; letter: DeadLetter }> = [];
   let deadLetterFailures = options.deadLetterFailures ?? 0;
   const traceContext = new AsyncLocalTraceContext();
-  const binding: EventHandlerBinding = { kind: 'event', name: 'Test.handle', topic: Topics.trainerEvents, types: [RunCompletedEvent], handle };
-  const processor = new MessageProcessor('registry', new DeliveryPlanner([binding], new EventTypeRegistry().register(...ALL_EVENT_TYPES)), fastRetry, {
-    async transaction(work) {
-      const pending = new Set<string>();
-      const manager = { pending } as unknown as EntityManager;
-      const result = await work(manager);
-      for (const id of pending) claimed.add(id);
-      return result;
+  const binding: EventHandlerBinding = {
+    kind: 'event',
+    name: 'Test.handle',
+    topic: Topics.trainerEvents,
+    types: [RunCompletedEvent],
+    handle,
+  };
+  const processor = new MessageProcessor(
+    'registry',
+    new DeliveryPlanner([binding], new EventTypeRegistry().register(...ALL_EVENT_TYPES)),
+    fastRetry,
+    {
+      async transaction(work) {
+        const pending = new Set<string>();
+        const manager = { pending } as unknown as EntityManager;
+        const result = await work(manager);
+        for (const id of pending) claimed.add(id);
+        return result;
+      },
+      async claim(manager, consumer, eventId) {
+        const key = `${consumer}/${eventId}`;
+        if (claimed.has(key)) return false;
+        (manager as unknown as { pending: Set<string> }).pending.add(key);
+        return true;
+      },
+      async deadLetter(topic, letter) {
+        if (deadLetterFailures-- > 0) throw new Error('dlq unavailable');
+        parked.push({ topic, letter });
+      },
+      traceContext,
+      metrics: NO_METRICS,
+      logger: silent,
+      clock: () => new Date('2026-01-01T00:00:00Z'),
     },
-    async claim(manager, consumer, eventId) {
-      const key = `${consumer}/${eventId}`;
-      if (claimed.has(key)) return false;
-      (manager as unknown as { pending: Set<string> }).pending.add(key);
-      return true;
-    },
-    async deadLetter(topic, letter) {
-      if (deadLetterFailures-- > 0) throw new Error('dlq unavailable');
-      parked.push({ topic, letter });
-    },
-    traceContext,
-    metrics: NO_METRICS,
-    logger: silent,
-    clock: () => new Date('2026-01-01T00:00:00Z'),
-  });
+  );
   return { processor, parked, traceContext };
 }
 
@@ -141,12 +160,18 @@ describe('MessageProcessor', () => {
   });
 
   it('keeps trying to park while the dead-letter topic is unavailable', async () => {
-    const { processor, parked } = harness(async () => {
-      throw new NonRetriableError('bad');
-    }, { deadLetterFailures: 1 });
+    const { processor, parked } = harness(
+      async () => {
+        throw new NonRetriableError('bad');
+      },
+      { deadLetterFailures: 1 },
+    );
     // The dead-letter backoff starts at ~500 ms; the heartbeat slices keep the group alive meanwhile.
     let heartbeats = 0;
-    const result = await processor.process(runCompletedRecord(), { heartbeat: async () => void heartbeats++, signal: new AbortController().signal });
+    const result = await processor.process(runCompletedRecord(), {
+      heartbeat: async () => void heartbeats++,
+      signal: new AbortController().signal,
+    });
     expect(result).toBe('dead-lettered');
     expect(parked).toHaveLength(1);
     expect(heartbeats).toBeGreaterThan(0);

@@ -66,7 +66,15 @@ export class MessageProcessor {
     if (plan.kind === 'raw') {
       const header = record.headers.traceparent;
       const traceparent = header && isTraceparent(header) ? header : null;
-      return this.handleWithRetries(record, plan.binding, plan.dedupeId, traceparent, null, (manager) => plan.binding.handle(record, manager), control);
+      return this.handleWithRetries(
+        record,
+        plan.binding,
+        plan.dedupeId,
+        traceparent,
+        null,
+        (manager) => plan.binding.handle(record, manager),
+        control,
+      );
     }
     let event: EventEnvelope;
     try {
@@ -77,7 +85,15 @@ export class MessageProcessor {
     }
     if (plan.kind === 'validate-only') return 'ignored';
     const { binding } = plan;
-    return this.handleWithRetries(record, binding, event.id, event.traceparent, event.id, (manager) => binding.handle(event as EventEnvelope<never>, manager), control);
+    return this.handleWithRetries(
+      record,
+      binding,
+      event.id,
+      event.traceparent,
+      event.id,
+      (manager) => binding.handle(event as EventEnvelope<never>, manager),
+      control,
+    );
   }
 
   private async handleWithRetries(
@@ -97,7 +113,8 @@ export class MessageProcessor {
         await handle(manager);
         return 'applied';
       });
-    const traced = () => traceContext.run(traceparent ?? newTraceparent(), () => (causationId ? runAsConsequenceOf(causationId, once) : once()));
+    const traced = () =>
+      traceContext.run(traceparent ?? newTraceparent(), () => (causationId ? runAsConsequenceOf(causationId, once) : once()));
     // Bounded by the policy: every failure either schedules a retry (attempt < maxAttempts) or parks.
     for (let attempt = 1; ; attempt++) {
       try {
@@ -105,10 +122,14 @@ export class MessageProcessor {
       } catch (error) {
         const step = nextStep(policy, attempt, error);
         if (step.kind === 'dead-letter') {
-          this.ports.logger.error(`${this.where(record)}: ${binding.name} failed ${attempt} time(s), parking it: ${errorClass(error)}: ${errorMessage(error)}`);
+          this.ports.logger.error(
+            `${this.where(record)}: ${binding.name} failed ${attempt} time(s), parking it: ${errorClass(error)}: ${errorMessage(error)}`,
+          );
           return this.park(record, error, attempt, control);
         }
-        this.ports.logger.warn(`${this.where(record)}: ${binding.name} failed (attempt ${attempt}/${policy.maxAttempts}), retrying in ${step.delayMs} ms: ${errorMessage(error)}`);
+        this.ports.logger.warn(
+          `${this.where(record)}: ${binding.name} failed (attempt ${attempt}/${policy.maxAttempts}), retrying in ${step.delayMs} ms: ${errorMessage(error)}`,
+        );
         if (!(await this.wait(step.delayMs, control))) return 'interrupted';
       }
     }
@@ -123,7 +144,9 @@ export class MessageProcessor {
         return 'dead-lettered';
       } catch (sendError) {
         const delay = backoffDelay(DEAD_LETTER_BACKOFF, retry);
-        this.ports.logger.error(`${this.where(record)}: cannot park the record in the dead-letter topic, retrying in ${delay} ms: ${errorMessage(sendError)}`);
+        this.ports.logger.error(
+          `${this.where(record)}: cannot park the record in the dead-letter topic, retrying in ${delay} ms: ${errorMessage(sendError)}`,
+        );
         if (!(await this.wait(delay, control))) return 'interrupted';
       }
     }

@@ -84,11 +84,17 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   async onApplicationBootstrap(): Promise<void> {
     const { options } = this;
     const byGroup = this.discoverBindings();
-    const retry = validateRetryPolicy({ ...withDefaults(DEFAULT_RETRY_POLICY, options.retry), backoff: withDefaults(DEFAULT_RETRY_POLICY.backoff, options.retry?.backoff) });
+    const retry = validateRetryPolicy({
+      ...withDefaults(DEFAULT_RETRY_POLICY, options.retry),
+      backoff: withDefaults(DEFAULT_RETRY_POLICY.backoff, options.retry?.backoff),
+    });
     const catalog = options.catalog ?? new EventTypeRegistry().register(...ALL_EVENT_TYPES);
     const metrics = options.metrics ?? NO_METRICS;
 
-    const consumedTopics = [...byGroup.values()].flat().map((b) => b.topic).filter((t): t is string => typeof t === 'string');
+    const consumedTopics = [...byGroup.values()]
+      .flat()
+      .map((b) => b.topic)
+      .filter((t): t is string => typeof t === 'string');
     const topicSpecs: TopicSpec[] = [
       ...(options.topics ?? []).map((t) => (typeof t === 'string' ? this.topicSpec(t) : t)),
       ...consumedTopics.map((t) => this.topicSpec(t)),
@@ -131,7 +137,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         processor,
         metrics,
         logger: this.logger,
-        partitionsConsumedConcurrently: options.consumer?.partitionsConsumedConcurrently ?? MESSAGING_DEFAULTS.partitionsConsumedConcurrently,
+        partitionsConsumedConcurrently:
+          options.consumer?.partitionsConsumedConcurrently ?? MESSAGING_DEFAULTS.partitionsConsumedConcurrently,
         sessionTimeoutMs: options.consumer?.sessionTimeoutMs ?? MESSAGING_DEFAULTS.sessionTimeoutMs,
         maxWaitTimeMs: options.consumer?.maxWaitTimeMs ?? MESSAGING_DEFAULTS.maxWaitTimeMs,
       });
@@ -156,10 +163,18 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private topicSpec(topic: string): TopicSpec {
-    return { topic, partitions: this.options.partitions ?? MESSAGING_DEFAULTS.partitions, replicationFactor: this.options.replicationFactor };
+    return {
+      topic,
+      partitions: this.options.partitions ?? MESSAGING_DEFAULTS.partitions,
+      replicationFactor: this.options.replicationFactor,
+    };
   }
 
   private dlqSpec(topic: string): TopicSpec {
-    return { topic, partitions: this.options.dlqPartitions ?? MESSAGING_DEFAULTS.dlqPartitions, replicationFactor: this.options.replicationFactor };
+    return {
+      topic,
+      partitions: this.options.dlqPartitions ?? MESSAGING_DEFAULTS.dlqPartitions,
+      replicationFactor: this.options.replicationFactor,
+    };
   }
 }

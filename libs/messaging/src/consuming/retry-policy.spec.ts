@@ -28,7 +28,9 @@ describe('retry policy', () => {
 
   it('refuses a policy that would never park or never wait sensibly', () => {
     expect(() => validateRetryPolicy({ ...DEFAULT_RETRY_POLICY, maxAttempts: 0 })).toThrow(/maxAttempts/);
-    expect(() => validateRetryPolicy({ ...DEFAULT_RETRY_POLICY, backoff: { ...DEFAULT_RETRY_POLICY.backoff, factor: 0.5 } })).toThrow(/backoff/);
+    expect(() => validateRetryPolicy({ ...DEFAULT_RETRY_POLICY, backoff: { ...DEFAULT_RETRY_POLICY.backoff, factor: 0.5 } })).toThrow(
+      /backoff/,
+    );
     expect(validateRetryPolicy(DEFAULT_RETRY_POLICY)).toBe(DEFAULT_RETRY_POLICY);
   });
 });

@@ -24,6 +24,8 @@ describe('platform adapters', () => {
     expect(body).toContain('flywheel_kafka_consumer_lag{group="registry.runs",topic="flywheel.trainer.events",partition="2"} 5');
     expect(body).toContain('flywheel_outbox_backlog 7');
     expect(body).toContain('flywheel_outbox_published_total 3');
-    expect(body).toContain('flywheel_kafka_consumed_seconds_count{group="registry.runs",topic="flywheel.trainer.events",outcome="dead-lettered"} 1');
+    expect(body).toContain(
+      'flywheel_kafka_consumed_seconds_count{group="registry.runs",topic="flywheel.trainer.events",outcome="dead-lettered"} 1',
+    );
   });
 });

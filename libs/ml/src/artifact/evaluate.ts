@@ -29,7 +29,10 @@ export function evaluateModel(model: LoadedModel, table: Table): Record<string, 
       else key = label.codes[i] === MISSING_CODE ? null : label.dictionary[label.codes[i]];
       if (key === null) throw new Error(`label "${name}" is missing in row ${i + 1}`);
       const k = index.get(key);
-      if (k === undefined) throw new Error(`label "${name}" in row ${i + 1} is ${JSON.stringify(key)}, a class the model does not know (${model.classes.join(', ')})`);
+      if (k === undefined)
+        throw new Error(
+          `label "${name}" in row ${i + 1} is ${JSON.stringify(key)}, a class the model does not know (${model.classes.join(', ')})`,
+        );
       classIndex[i] = k;
       values[i] = k;
     }

@@ -32,7 +32,14 @@ function mixedTable(n: number, seed: number): Table {
     kind.push(z > 1 ? 'high' : z > -0.5 ? 'mid' : 'low');
     amount[i] = 2 * a[i] + (c === 'green' ? 3 : 0) + rng.normal() * 0.1;
   }
-  return makeTable([numericColumn('a', a), numericColumn('b', b), categoricalColumn('colour', colour), categoricalColumn('yes', yes), categoricalColumn('kind', kind), numericColumn('amount', amount)]);
+  return makeTable([
+    numericColumn('a', a),
+    numericColumn('b', b),
+    categoricalColumn('colour', colour),
+    categoricalColumn('yes', yes),
+    categoricalColumn('kind', kind),
+    numericColumn('amount', amount),
+  ]);
 }
 
 const table = mixedTable(600, 1);
@@ -41,8 +48,24 @@ const features = ['a', 'b', 'colour'];
 describe('fitModel', () => {
   it('builds a complete artifact for a binary logistic regression', () => {
     const progress: number[] = [];
-    const art = fitModel({ table, label: 'yes', algo: 'logreg', params: { C: '0.5' }, seed: 7, features, now, onProgress: (p) => progress.push(p.iteration) });
-    expect(art).toMatchObject({ formatVersion: 1, algorithm: 'logreg', task: 'binary', label: { name: 'yes', classes: ['no', 'yes'] }, seed: 7, createdAt: now.toISOString() });
+    const art = fitModel({
+      table,
+      label: 'yes',
+      algo: 'logreg',
+      params: { C: '0.5' },
+      seed: 7,
+      features,
+      now,
+      onProgress: (p) => progress.push(p.iteration),
+    });
+    expect(art).toMatchObject({
+      formatVersion: 1,
+      algorithm: 'logreg',
+      task: 'binary',
+      label: { name: 'yes', classes: ['no', 'yes'] },
+      seed: 7,
+      createdAt: now.toISOString(),
+    });
     expect(art.parameters).toMatchObject({ C: 0.5, holdout: 0.2, impute: 'mean' });
     expect(art.training).toMatchObject({ rows: 600, trainRows: 480, validationRows: 120, stop: 'gradient' });
     expect(art.training.inputNames).toEqual(['a', 'b', 'colour=blue', 'colour=green', 'colour=red', 'colour=<unknown>']);
@@ -72,7 +95,16 @@ describe('fitModel', () => {
     expect(ridge.metrics.validation?.r2).toBeGreaterThan(0.95);
 
     const rounds: number[] = [];
-    const trees = fitModel({ table, label: 'yes', algo: 'gbdt', params: { max_iter: 25, learning_rate: '0.2' }, seed: 1, features, now, onProgress: (p) => rounds.push(p.iteration) });
+    const trees = fitModel({
+      table,
+      label: 'yes',
+      algo: 'gbdt',
+      params: { max_iter: 25, learning_rate: '0.2' },
+      seed: 1,
+      features,
+      now,
+      onProgress: (p) => rounds.push(p.iteration),
+    });
     expect(trees.task).toBe('binary');
     expect(rounds).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(trees.training.stop).toBe('max-iter');
@@ -93,7 +125,9 @@ describe('fitModel', () => {
 
   it('names what is wrong with the request', () => {
     expect(() => fitModel({ table, label: 'nope', algo: 'logreg' })).toThrow('column "nope" not found');
-    expect(() => fitModel({ table, label: 'yes', algo: 'logreg', params: { C: 'x' } })).toThrow('parameter "C": expected a number > 0, got "x"');
+    expect(() => fitModel({ table, label: 'yes', algo: 'logreg', params: { C: 'x' } })).toThrow(
+      'parameter "C": expected a number > 0, got "x"',
+    );
     expect(() => fitModel({ table, label: 'yes', algo: 'gbdt', params: { depth: 3 } })).toThrow('unknown parameter "depth" for gbdt');
     expect(() => fitModel({ table, label: 'kind', algo: 'gbdt', features })).toThrow('gbdt classifies two classes; label "kind" has 3');
     expect(() => fitModel({ table, label: 'yes', algo: 'linear', features })).toThrow('label "yes" must be numeric for linear regression');
@@ -140,7 +174,13 @@ describe('loadModel', () => {
     const metrics = evaluateModel(model, fresh);
     expect(metrics.accuracy).toBeGreaterThan(0.6);
     expect(Object.keys(metrics)).toEqual(Object.keys(artifacts[1][1].metrics.train));
-    const odd = makeTable([...fresh.columns.filter((c) => c.name !== 'kind'), categoricalColumn('kind', Array.from({ length: fresh.nRows }, (_, i) => (i === 3 ? 'extreme' : 'mid')))]);
+    const odd = makeTable([
+      ...fresh.columns.filter((c) => c.name !== 'kind'),
+      categoricalColumn(
+        'kind',
+        Array.from({ length: fresh.nRows }, (_, i) => (i === 3 ? 'extreme' : 'mid')),
+      ),
+    ]);
     expect(() => evaluateModel(model, odd)).toThrow('label "kind" in row 4 is "extreme", a class the model does not know (high, low, mid)');
   });
 
@@ -181,7 +221,7 @@ describe('loadModel', () => {
 });
 
 describe('fitModel on the fixture data', () => {
-  it('reproduces sklearn\'s boosted classifier through the whole pipeline', () => {
+  it("reproduces sklearn's boosted classifier through the whole pipeline", () => {
     const reference = JSON.parse(readFileSync(join(fixtures, 'models-gbdt.json'), 'utf8')).classification[0];
     const train = parseCsv(readFileSync(join(fixtures, 'models-gbdt-classification-train.csv')));
     const test = parseCsv(readFileSync(join(fixtures, 'models-gbdt-classification-test.csv')));
@@ -190,7 +230,16 @@ describe('fitModel on the fixture data', () => {
       table: train,
       label: 'y',
       algo: 'gbdt',
-      params: { holdout: 0, learning_rate: p.learning_rate, max_iter: p.max_iter, max_leaf_nodes: p.max_leaf_nodes, min_samples_leaf: p.min_samples_leaf, l2_regularization: p.l2_regularization, max_bins: p.max_bins, early_stopping: false },
+      params: {
+        holdout: 0,
+        learning_rate: p.learning_rate,
+        max_iter: p.max_iter,
+        max_leaf_nodes: p.max_leaf_nodes,
+        min_samples_leaf: p.min_samples_leaf,
+        l2_regularization: p.l2_regularization,
+        max_bins: p.max_bins,
+        early_stopping: false,
+      },
       now,
     });
     expect(art.metrics.validation).toBeNull();

@@ -133,7 +133,12 @@ export function fitModel(input: FitModelInput): ModelArtifact {
   const validation =
     validationTable === null
       ? null
-      : evaluatePredictions(task, served.predictTable(validationTable), target.classIndex ? pick(target.classIndex, split.validation) : null, pick(target.values, split.validation));
+      : evaluatePredictions(
+          task,
+          served.predictTable(validationTable),
+          target.classIndex ? pick(target.classIndex, split.validation) : null,
+          pick(target.values, split.validation),
+        );
   return { ...partial, metrics: { train, validation } };
 }
 

@@ -124,17 +124,22 @@ function uniqueStrings(v: Json, path: string): string[] {
  */
 export function validateArtifact(input: Json): ModelArtifact {
   const a = object(input, '$');
-  if (a.formatVersion !== FORMAT_VERSION) fail('formatVersion', `unsupported version ${JSON.stringify(a.formatVersion)} (this library reads ${FORMAT_VERSION})`);
+  if (a.formatVersion !== FORMAT_VERSION)
+    fail('formatVersion', `unsupported version ${JSON.stringify(a.formatVersion)} (this library reads ${FORMAT_VERSION})`);
   const algorithm = oneOf(a.algorithm, 'algorithm', ['logreg', 'linear', 'gbdt'] as const);
   const task = oneOf(a.task, 'task', ['regression', 'binary', 'multiclass'] as const);
   const label = validateLabel(a.label, task);
   const parameters = object(a.parameters, 'parameters');
   for (const [k, v] of Object.entries(parameters)) {
-    if (!(v === null || typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)))) fail(`parameters.${k}`, 'must be a number, string, boolean or null');
+    if (!(v === null || typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))))
+      fail(`parameters.${k}`, 'must be a number, string, boolean or null');
   }
   const preprocessing = validatePreprocessing(a.preprocessing);
   const signature = validateSignature(a.signature, preprocessing);
-  const inputWidth = preprocessing.steps.reduce((w, s) => w + (s.type === 'categorical' && s.encoding === 'onehot' ? s.categories.length + 1 : 1), 0);
+  const inputWidth = preprocessing.steps.reduce(
+    (w, s) => w + (s.type === 'categorical' && s.encoding === 'onehot' ? s.categories.length + 1 : 1),
+    0,
+  );
   const nClasses = label.classes?.length ?? 0;
   const model = validateModel(a.model, algorithm, task, inputWidth, nClasses);
   const metrics = object(a.metrics, 'metrics');
@@ -162,7 +167,10 @@ export function validateArtifact(input: Json): ModelArtifact {
     preprocessing,
     signature,
     model,
-    metrics: { train: metricRecord(metrics.train, 'metrics.train'), validation: metrics.validation === null ? null : metricRecord(metrics.validation, 'metrics.validation') },
+    metrics: {
+      train: metricRecord(metrics.train, 'metrics.train'),
+      validation: metrics.validation === null ? null : metricRecord(metrics.validation, 'metrics.validation'),
+    },
     training: {
       rows: training.rows as number,
       trainRows: training.trainRows as number,
@@ -180,13 +188,15 @@ export function validateArtifact(input: Json): ModelArtifact {
 /** The profile's own layout belongs to the profile module; here it must be its version and describe the model's features. */
 function validateProfile(v: Json, signature: ModelSignature): DataProfile {
   const p = object(v, 'profile');
-  if (p.version !== PROFILE_VERSION) fail('profile.version', `unsupported version ${JSON.stringify(p.version)} (this library reads ${PROFILE_VERSION})`);
+  if (p.version !== PROFILE_VERSION)
+    fail('profile.version', `unsupported version ${JSON.stringify(p.version)} (this library reads ${PROFILE_VERSION})`);
   integer(p.rows, 'profile.rows', 0);
   const features = array(p.features, 'profile.features', signature.features.length);
   features.forEach((fv, i) => {
     const f = object(fv, `profile.features[${i}]`);
     const expected = signature.features[i];
-    if (f.name !== expected.name || f.type !== expected.type) fail(`profile.features[${i}]`, `must profile ${expected.type} feature "${expected.name}"`);
+    if (f.name !== expected.name || f.type !== expected.type)
+      fail(`profile.features[${i}]`, `must profile ${expected.type} feature "${expected.name}"`);
   });
   return p as unknown as DataProfile;
 }
@@ -198,7 +208,9 @@ function validateLabel(v: Json, task: Task): LabelInfo {
     if (l.classes !== undefined) fail('label.classes', 'must be absent for regression');
     return { name };
   }
-  const classes = array(l.classes, 'label.classes').map((c, i) => (typeof c === 'number' ? finite(c, `label.classes[${i}]`) : string(c, `label.classes[${i}]`)));
+  const classes = array(l.classes, 'label.classes').map((c, i) =>
+    typeof c === 'number' ? finite(c, `label.classes[${i}]`) : string(c, `label.classes[${i}]`),
+  );
   if (new Set(classes.map(String)).size !== classes.length) fail('label.classes', 'has duplicates');
   if (task === 'binary' && classes.length !== 2) fail('label.classes', 'a binary model needs exactly 2 classes');
   if (task === 'multiclass' && classes.length < 3) fail('label.classes', 'a multiclass model needs at least 3 classes');
@@ -245,7 +257,8 @@ function validateSignature(v: Json, preprocessing: PreprocessorState): ModelSign
     if (f.name !== step.name || f.type !== step.type) fail(path, `disagrees with preprocessing step "${step.name}"`);
     if (step.type === 'numeric') return { name: step.name, type: 'numeric' as const };
     const categories = uniqueStrings(f.categories, `${path}.categories`);
-    if (categories.length !== step.categories.length || categories.some((c, k) => c !== step.categories[k])) fail(`${path}.categories`, 'disagree with preprocessing');
+    if (categories.length !== step.categories.length || categories.some((c, k) => c !== step.categories[k]))
+      fail(`${path}.categories`, 'disagree with preprocessing');
     return { name: step.name, type: 'categorical' as const, categories };
   });
   return { features, unknownCategories };
@@ -258,7 +271,8 @@ function validateModel(v: Json, algorithm: Algorithm, task: Task, width: number,
     return { kind: 'linear', coef: finiteArray(m.coef, 'model.coef', width), intercept: finite(m.intercept, 'model.intercept') };
   }
   if (algorithm === 'logreg') {
-    if (m.kind !== 'logistic' || task === 'regression') fail('model.kind', 'a logreg model must be kind "logistic" with a classification task');
+    if (m.kind !== 'logistic' || task === 'regression')
+      fail('model.kind', 'a logreg model must be kind "logistic" with a classification task');
     const rows = nClasses === 2 ? 1 : nClasses;
     const coef = array(m.coef, 'model.coef', rows).map((r, k) => finiteArray(r, `model.coef[${k}]`, width));
     return { kind: 'logistic', coef, intercept: finiteArray(m.intercept, 'model.intercept', rows) };

@@ -3,7 +3,16 @@ import { paramNames, resolveParams } from './params';
 describe('resolveParams', () => {
   it('fills sklearn defaults and converts CLI strings, accepting snake_case names', () => {
     const p = resolveParams('gbdt', { learning_rate: '0.05', maxLeafNodes: 'none', early_stopping: 'false', max_depth: '4' });
-    expect(p).toMatchObject({ learningRate: 0.05, maxLeafNodes: null, earlyStopping: false, maxDepth: 4, maxIter: 100, minSamplesLeaf: 20, maxBins: 255, tol: 1e-7 });
+    expect(p).toMatchObject({
+      learningRate: 0.05,
+      maxLeafNodes: null,
+      earlyStopping: false,
+      maxDepth: 4,
+      maxIter: 100,
+      minSamplesLeaf: 20,
+      maxBins: 255,
+      tol: 1e-7,
+    });
     expect(resolveParams('logreg')).toMatchObject({ C: 1, holdout: 0.2, impute: 'mean', scale: true });
     expect(paramNames('linear')).toContain('alpha');
   });

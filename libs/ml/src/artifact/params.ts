@@ -6,7 +6,14 @@ export type RawParamValue = string | number | boolean | null;
 export type ResolvedParams = Readonly<Record<string, number | string | boolean | null>>;
 
 type ParamSpec =
-  | { readonly kind: 'number'; readonly default: number; readonly min?: number; readonly max?: number; readonly exclusiveMin?: boolean; readonly exclusiveMax?: boolean }
+  | {
+      readonly kind: 'number';
+      readonly default: number;
+      readonly min?: number;
+      readonly max?: number;
+      readonly exclusiveMin?: boolean;
+      readonly exclusiveMax?: boolean;
+    }
   | { readonly kind: 'integer'; readonly default: number | null; readonly min: number; readonly max?: number; readonly nullable?: boolean }
   | { readonly kind: 'boolean'; readonly default: boolean }
   | { readonly kind: 'enum'; readonly default: string; readonly values: readonly string[] }

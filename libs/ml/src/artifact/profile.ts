@@ -5,7 +5,9 @@ import { type Table, getColumn } from '../table/table';
 export function profileForArtifact(table: Table, features: readonly string[]): DataProfile {
   const columns = features.map((name): ProfileColumnInput => {
     const c = getColumn(table, name);
-    return c.type === 'numeric' ? { name, type: 'numeric', values: c.values } : { name, type: 'categorical', values: { codes: c.codes, dictionary: c.dictionary } };
+    return c.type === 'numeric'
+      ? { name, type: 'numeric', values: c.values }
+      : { name, type: 'categorical', values: { codes: c.codes, dictionary: c.dictionary } };
   });
   return buildProfile(columns);
 }

@@ -8,9 +8,18 @@ import { type BatchPrediction } from './loaded-model';
  * binary models, the Brier score; RMSE, MAE and R² for regression. Labels are class indices. A
  * metric that is undefined on these rows (ROC AUC with a single class present) is left out.
  */
-export function evaluatePredictions(task: Task, prediction: BatchPrediction, classIndex: Int32Array | null, values: Float64Array): Record<string, number> {
+export function evaluatePredictions(
+  task: Task,
+  prediction: BatchPrediction,
+  classIndex: Int32Array | null,
+  values: Float64Array,
+): Record<string, number> {
   if (prediction.task === 'regression') {
-    return { rmse: rootMeanSquaredError(values, prediction.values), mae: meanAbsoluteError(values, prediction.values), r2: r2Score(values, prediction.values) };
+    return {
+      rmse: rootMeanSquaredError(values, prediction.values),
+      mae: meanAbsoluteError(values, prediction.values),
+      r2: r2Score(values, prediction.values),
+    };
   }
   if (task === 'regression' || classIndex === null) throw new Error('a classifier needs class labels to evaluate');
   const yTrue = classIndex;

@@ -3,7 +3,8 @@
  * (`codes[i]` indexes `dictionary`, negative codes are missing) such as the table reader makes.
  * Reference and current may use different dictionaries; categories are matched by their text.
  */
-export type CategoricalArray = readonly (string | null | undefined)[] | { readonly codes: Int32Array; readonly dictionary: readonly string[] };
+export type CategoricalArray =
+  readonly (string | null | undefined)[] | { readonly codes: Int32Array; readonly dictionary: readonly string[] };
 
 /** Counts per category over the union of both samples, keys in ascending order. */
 export interface CategoryCounts<K extends string | number = string | number> {

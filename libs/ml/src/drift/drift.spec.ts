@@ -205,7 +205,10 @@ describe('driftReport: Evidently defaults and its statistics (1e-10 relative to 
   it('dictionary-encoded categorical columns with different dictionaries match plain values', () => {
     const ref = d.categorical.reference as string[];
     const cur = d.categorical.current as string[];
-    const encode = (values: string[], dictionary: string[]) => ({ codes: Int32Array.from(values, (v) => dictionary.indexOf(v)), dictionary });
+    const encode = (values: string[], dictionary: string[]) => ({
+      codes: Int32Array.from(values, (v) => dictionary.indexOf(v)),
+      dictionary,
+    });
     const plain = driftReport([{ name: 'c', type: 'categorical', reference: ref, current: cur }]);
     const encoded = driftReport([
       { name: 'c', type: 'categorical', reference: encode(ref, ['d', 'c', 'b', 'a']), current: encode(cur, ['e', 'a', 'b', 'c', 'd']) },
@@ -214,11 +217,15 @@ describe('driftReport: Evidently defaults and its statistics (1e-10 relative to 
   });
 
   it('missing values are dropped; an all-missing column is an error naming it', () => {
-    const withNaN = driftReport([{ name: 'x', type: 'numeric', reference: [1, 2, NaN, 3, 4, 5, 6, 7], current: [2, 3, 4, 5, 6, 7, 8, Infinity] }]);
+    const withNaN = driftReport([
+      { name: 'x', type: 'numeric', reference: [1, 2, NaN, 3, 4, 5, 6, 7], current: [2, 3, 4, 5, 6, 7, 8, Infinity] },
+    ]);
     const without = driftReport([{ name: 'x', type: 'numeric', reference: [1, 2, 3, 4, 5, 6, 7], current: [2, 3, 4, 5, 6, 7, 8] }]);
     expect(withNaN.columns[0]).toEqual(without.columns[0]);
     expect(() => driftReport([{ name: 'empty', type: 'numeric', reference: [NaN], current: [1] }])).toThrow(/"empty"/);
-    expect(() => driftReport([{ name: 'c', type: 'categorical', reference: ['a'], current: ['a'] }], { test: 'ks' })).toThrow(/"c".*numeric/);
+    expect(() => driftReport([{ name: 'c', type: 'categorical', reference: ['a'], current: ['a'] }], { test: 'ks' })).toThrow(
+      /"c".*numeric/,
+    );
   });
 });
 

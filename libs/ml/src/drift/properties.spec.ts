@@ -4,7 +4,8 @@ import { chiSquareFromCounts } from './chi-square';
 
 const finite = fc.double({ min: -1e6, max: 1e6, noNaN: true, noDefaultInfinity: true });
 const sample = (min: number, max: number) => fc.array(finite, { minLength: min, maxLength: max });
-const freq = (k: number) => fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: k, maxLength: k }).filter((a) => a.some((x) => x > 0));
+const freq = (k: number) =>
+  fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: k, maxLength: k }).filter((a) => a.some((x) => x > 0));
 
 describe('drift statistics: properties', () => {
   it('identical samples: KS D = 0 and p = 1, Wasserstein 0, no column drifts', () => {
@@ -35,17 +36,21 @@ describe('drift statistics: properties', () => {
 
   it('clearly shifted samples drift, by KS (small reference) and by Wasserstein (large reference)', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 30, maxLength: 1500 }), fc.double({ min: 2, max: 50, noNaN: true }), (a, shift) => {
-        const b = a.map((x) => x + shift);
-        const report = driftReport([{ name: 'x', type: 'numeric', reference: a, current: b }]);
-        const distinct = new Set([...a, ...b]).size;
-        if (distinct > 5) {
-          expect(report.columns[0].test).toBe(a.length <= 1000 ? 'ks' : 'wasserstein');
-          expect(report.columns[0].drifted).toBe(true);
-        }
-        expect(ksTwoSample(a, b).statistic).toBe(1);
-        expect(normalizedWasserstein(a, b)).toBeGreaterThanOrEqual(0.1);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 30, maxLength: 1500 }),
+        fc.double({ min: 2, max: 50, noNaN: true }),
+        (a, shift) => {
+          const b = a.map((x) => x + shift);
+          const report = driftReport([{ name: 'x', type: 'numeric', reference: a, current: b }]);
+          const distinct = new Set([...a, ...b]).size;
+          if (distinct > 5) {
+            expect(report.columns[0].test).toBe(a.length <= 1000 ? 'ks' : 'wasserstein');
+            expect(report.columns[0].drifted).toBe(true);
+          }
+          expect(ksTwoSample(a, b).statistic).toBe(1);
+          expect(normalizedWasserstein(a, b)).toBeGreaterThanOrEqual(0.1);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -60,9 +65,12 @@ describe('drift statistics: properties', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }).chain((k) => fc.tuple(freq(k), freq(k))), ([p, q]) => {
-        expect(Math.abs(jensenShannonDistance(p, q) - jensenShannonDistance(q, p))).toBeLessThanOrEqual(1e-15);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20 }).chain((k) => fc.tuple(freq(k), freq(k))),
+        ([p, q]) => {
+          expect(Math.abs(jensenShannonDistance(p, q) - jensenShannonDistance(q, p))).toBeLessThanOrEqual(1e-15);
+        },
+      ),
     );
   });
 
@@ -76,11 +84,14 @@ describe('drift statistics: properties', () => {
       }),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 20 }).chain((k) => fc.tuple(freq(k), freq(k))), ([p, q]) => {
-        const js = jensenShannonDistance(p, q);
-        expect(js).toBeGreaterThanOrEqual(0);
-        expect(js).toBeLessThanOrEqual(Math.sqrt(Math.LN2) + 1e-15);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 20 }).chain((k) => fc.tuple(freq(k), freq(k))),
+        ([p, q]) => {
+          const js = jensenShannonDistance(p, q);
+          expect(js).toBeGreaterThanOrEqual(0);
+          expect(js).toBeLessThanOrEqual(Math.sqrt(Math.LN2) + 1e-15);
+        },
+      ),
     );
   });
 });

@@ -165,7 +165,11 @@ export interface StatTestOutcome {
 }
 
 /** Runs one named test on a prepared column. */
-export function runStatTest(test: StatTestName, prepared: PreparedColumn, options: Pick<DriftOptions, 'ksMethod' | 'jensenShannonBase'> = {}): StatTestOutcome {
+export function runStatTest(
+  test: StatTestName,
+  prepared: PreparedColumn,
+  options: Pick<DriftOptions, 'ksMethod' | 'jensenShannonBase'> = {},
+): StatTestOutcome {
   switch (test) {
     case 'ks': {
       if (prepared.kind !== 'numeric') throw new RangeError('drift: the ks test needs a numeric column');

@@ -71,7 +71,9 @@ export function precisionRecallF1(yTrue: NumericInput, yPred: NumericInput, opti
   let labels: number[];
   if (average === 'binary') {
     if (present.length > 2) {
-      throw new RangeError("Target is multiclass but average='binary'. Please choose another average setting, one of micro, macro, weighted.");
+      throw new RangeError(
+        "Target is multiclass but average='binary'. Please choose another average setting, one of micro, macro, weighted.",
+      );
     }
     if (!present.includes(posLabel) && present.length >= 2) {
       throw new RangeError(`pos_label=${posLabel} is not a valid label. It should be one of ${present.join(', ')}`);

@@ -23,7 +23,8 @@ export function isScoreMatrix(x: NumericInput | ScoreMatrix): x is ScoreMatrix {
 export function matrixView(scores: ScoreMatrix): { rows: number; columns: number; at: (i: number, j: number) => number } {
   if (!Array.isArray(scores)) {
     const { values, columns } = scores as { values: ArrayLike<number>; columns: number };
-    if (!(columns > 0) || values.length % columns !== 0) throw new RangeError(`score matrix: ${values.length} values do not fill rows of ${columns}`);
+    if (!(columns > 0) || values.length % columns !== 0)
+      throw new RangeError(`score matrix: ${values.length} values do not fill rows of ${columns}`);
     return { rows: values.length / columns, columns, at: (i, j) => values[i * columns + j] };
   }
   const rows = scores as readonly ArrayLike<number>[];
@@ -40,7 +41,8 @@ export function uniqueLabels(...arrays: NumericInput[]): number[] {
   for (const a of arrays) {
     for (let i = 0; i < a.length; i++) {
       const v = a[i];
-      if (!Number.isFinite(v) || !Number.isInteger(v)) throw new RangeError(`classification labels must be integers, got ${v} at index ${i}`);
+      if (!Number.isFinite(v) || !Number.isInteger(v))
+        throw new RangeError(`classification labels must be integers, got ${v} at index ${i}`);
       set.add(v);
     }
   }

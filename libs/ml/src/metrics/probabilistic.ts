@@ -9,7 +9,11 @@ const FLOAT64_EPS = 2.220446049250313e-16;
  * of −ln p(true class) is returned. Binary: a flat array of probabilities of the greater label.
  * Multiclass: a score matrix whose columns follow `labels` (default: sorted labels of yTrue).
  */
-export function logLoss(yTrue: NumericInput, probabilities: NumericInput | ScoreMatrix, options: { labels?: readonly number[] } = {}): number {
+export function logLoss(
+  yTrue: NumericInput,
+  probabilities: NumericInput | ScoreMatrix,
+  options: { labels?: readonly number[] } = {},
+): number {
   const labels = options.labels ? uniqueLabels(options.labels) : uniqueLabels(yTrue);
   if (labels.length < 2) {
     throw new RangeError(
@@ -37,7 +41,8 @@ export function logLoss(yTrue: NumericInput, probabilities: NumericInput | Score
   }
   const m = matrixView(probabilities);
   if (m.rows !== n) throw new RangeError(`log_loss: ${n} labels and ${m.rows} probability rows`);
-  if (m.columns !== labels.length) throw new RangeError(`y_true and y_pred contain different number of classes ${labels.length}, ${m.columns}.`);
+  if (m.columns !== labels.length)
+    throw new RangeError(`y_true and y_pred contain different number of classes ${labels.length}, ${m.columns}.`);
   for (let i = 0; i < n; i++) {
     const k = index.get(yTrue[i]);
     if (k === undefined) throw new RangeError(`log_loss: label ${yTrue[i]} is not among labels`);

@@ -78,7 +78,8 @@ export function rocAuc(yTrue: NumericInput, scores: NumericInput | ScoreMatrix, 
     let s = 0;
     for (let j = 0; j < m.columns; j++) s += m.at(i, j);
     // sklearn: np.allclose(1, y_score.sum(axis=1)) (rtol 1e-5, atol 1e-8).
-    if (Math.abs(s - 1) > 1e-8 + 1e-5) throw new RangeError('Target scores need to be probabilities for multiclass roc_auc, i.e. they should sum up to 1.0 over classes');
+    if (Math.abs(s - 1) > 1e-8 + 1e-5)
+      throw new RangeError('Target scores need to be probabilities for multiclass roc_auc, i.e. they should sum up to 1.0 over classes');
   }
   const column = new Float64Array(m.rows);
   const positive = new Uint8Array(m.rows);

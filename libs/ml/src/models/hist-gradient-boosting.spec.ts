@@ -48,7 +48,9 @@ describe('histogram gradient boosting against scikit-learn 1.2', () => {
   const train = load('models-gbdt-classification-train.csv');
   const test = load('models-gbdt-classification-test.csv');
 
-  const classifierRuns: [number, { params: SkParams; accuracy: number; rocAuc: number; nIter: number }][] = reference.classification.map((r: unknown, i: number) => [i, r]);
+  const classifierRuns: [number, { params: SkParams; accuracy: number; rocAuc: number; nIter: number }][] = reference.classification.map(
+    (r: unknown, i: number) => [i, r],
+  );
   it.each(classifierRuns)('classifier, settings %s: test accuracy and ROC AUC within 0.01', (_i, run) => {
     const { params, accuracy: skAccuracy, rocAuc: skAuc, nIter } = run;
     const fit = fitGbdt(train.x, train.y, { loss: 'log_loss', ...options(params) });
@@ -85,8 +87,20 @@ describe('histogram gradient boosting against scikit-learn 1.2', () => {
     expect(reference.earlyStopping.nIter).toBeLessThan(p.max_iter);
     expect(fit.nIter).toBeLessThan(p.max_iter / 5);
     expect(fit.validationLoss).toHaveLength(fit.nIter + 1);
-    expect(shouldStop(fit.validationLoss.map((l) => -l), p.n_iter_no_change, p.tol)).toBe(true);
-    expect(shouldStop(fit.validationLoss.slice(0, -1).map((l) => -l), p.n_iter_no_change, p.tol)).toBe(false);
+    expect(
+      shouldStop(
+        fit.validationLoss.map((l) => -l),
+        p.n_iter_no_change,
+        p.tol,
+      ),
+    ).toBe(true);
+    expect(
+      shouldStop(
+        fit.validationLoss.slice(0, -1).map((l) => -l),
+        p.n_iter_no_change,
+        p.tol,
+      ),
+    ).toBe(false);
   });
 });
 
@@ -107,7 +121,14 @@ describe('fitGbdt', () => {
     // One split on x at 2.5 with four rows left and two right: NaN follows the left side.
     const x = Float64Array.from([0, 1, 2, 2.4, 3, 4]);
     const y = Float64Array.from([0, 0, 0, 0, 10, 10]);
-    const fit = fitGbdt([x], y, { loss: 'squared_error', maxIter: 1, minSamplesLeaf: 1, maxLeafNodes: 2, learningRate: 1, earlyStopping: false });
+    const fit = fitGbdt([x], y, {
+      loss: 'squared_error',
+      maxIter: 1,
+      minSamplesLeaf: 1,
+      maxLeafNodes: 2,
+      learningRate: 1,
+      earlyStopping: false,
+    });
     const tree = fit.model.trees[0];
     expect(Array.from(tree.feature)).toEqual([0, -1, -1]);
     expect(tree.threshold[0]).toBe(2.7); // midpoint of the distinct values 2.4 and 3
@@ -119,7 +140,13 @@ describe('fitGbdt', () => {
   it('is deterministic under a seed and reports progress per round', () => {
     const { x, y } = load('models-gbdt-regression-train.csv');
     const rounds: number[] = [];
-    const a = fitGbdt(x, y, { loss: 'squared_error', maxIter: 30, earlyStopping: true, seed: 9, onProgress: (p) => rounds.push(p.iteration) });
+    const a = fitGbdt(x, y, {
+      loss: 'squared_error',
+      maxIter: 30,
+      earlyStopping: true,
+      seed: 9,
+      onProgress: (p) => rounds.push(p.iteration),
+    });
     const b = fitGbdt(x, y, { loss: 'squared_error', maxIter: 30, earlyStopping: true, seed: 9 });
     expect(a.model).toEqual(b.model);
     expect(rounds).toEqual(Array.from({ length: a.nIter }, (_, i) => i + 1));
@@ -128,7 +155,14 @@ describe('fitGbdt', () => {
 
   it('honours max depth, max leaf nodes and min samples per leaf', () => {
     const { x, y } = load('models-gbdt-regression-train.csv');
-    const fit = fitGbdt(x, y, { loss: 'squared_error', maxIter: 5, maxDepth: 2, maxLeafNodes: null, minSamplesLeaf: 50, earlyStopping: false });
+    const fit = fitGbdt(x, y, {
+      loss: 'squared_error',
+      maxIter: 5,
+      maxDepth: 2,
+      maxLeafNodes: null,
+      minSamplesLeaf: 50,
+      earlyStopping: false,
+    });
     for (const tree of fit.model.trees) {
       const depth = new Int32Array(tree.feature.length);
       for (let i = 0; i < tree.feature.length; i++) {
@@ -145,6 +179,8 @@ describe('fitGbdt', () => {
   it('rejects bad settings and labels', () => {
     const x = [Float64Array.from([1, 2, 3])];
     expect(() => fitGbdt(x, Float64Array.from([0, 1, 2]), { loss: 'log_loss' })).toThrow('log_loss needs labels 0/1, row 3 has 2');
-    expect(() => fitGbdt(x, Float64Array.from([0, 1, 1]), { loss: 'log_loss', maxBins: 300 })).toThrow('maxBins must be an integer in 2..255');
+    expect(() => fitGbdt(x, Float64Array.from([0, 1, 1]), { loss: 'log_loss', maxBins: 300 })).toThrow(
+      'maxBins must be an integer in 2..255',
+    );
   });
 });

@@ -69,7 +69,8 @@ export function fitGbdt(columns: readonly Float64Array[], y: Float64Array, optio
   const n = y.length;
   if (n === 0) throw new Error('cannot fit gradient boosting on zero rows');
   const isClassifier = o.loss === 'log_loss';
-  if (isClassifier) for (let i = 0; i < n; i++) if (y[i] !== 0 && y[i] !== 1) throw new RangeError(`log_loss needs labels 0/1, row ${i + 1} has ${y[i]}`);
+  if (isClassifier)
+    for (let i = 0; i < n; i++) if (y[i] !== 0 && y[i] !== 1) throw new RangeError(`log_loss needs labels 0/1, row ${i + 1} has ${y[i]}`);
   const rng = new Rng(o.seed ?? 0);
 
   const earlyStopping = o.earlyStopping === 'auto' ? n > 10_000 : o.earlyStopping;
@@ -95,7 +96,15 @@ export function fitGbdt(columns: readonly Float64Array[], y: Float64Array, optio
     return out;
   });
   const hasMissing = Uint8Array.from(bins, (b) => (b.includes(missingBin) ? 1 : 0));
-  const data: BinnedData = { nRows: nTrain, bins, rows: rowMajor(bins, nTrain), nBinsNonMissing: Int32Array.from(thresholds, (t) => t.length + 1), hasMissing, missingBin, thresholds };
+  const data: BinnedData = {
+    nRows: nTrain,
+    bins,
+    rows: rowMajor(bins, nTrain),
+    nBinsNonMissing: Int32Array.from(thresholds, (t) => t.length + 1),
+    hasMissing,
+    missingBin,
+    thresholds,
+  };
 
   let validation: { bins: Uint8Array[]; y: Float64Array; raw: Float64Array } | null = null;
   if (validationRows) {
@@ -150,7 +159,13 @@ export function fitGbdt(columns: readonly Float64Array[], y: Float64Array, optio
       scores.push(-vl);
       stop = shouldStop(scores, o.nIterNoChange, o.tol);
     }
-    o.onProgress?.({ algorithm: 'gbdt', iteration: iter + 1, maxIterations: o.maxIter, trainLoss: trainLoss[iter], validationLoss: validation ? validationLoss[validationLoss.length - 1] : undefined });
+    o.onProgress?.({
+      algorithm: 'gbdt',
+      iteration: iter + 1,
+      maxIterations: o.maxIter,
+      trainLoss: trainLoss[iter],
+      validationLoss: validation ? validationLoss[validationLoss.length - 1] : undefined,
+    });
     if (stop) break;
   }
   return { model: { loss: o.loss, baseline, nFeatures: columns.length, trees }, nIter: trees.length, trainLoss, validationLoss };
@@ -236,8 +251,14 @@ function validateOptions(o: Required<Omit<GbdtOptions, 'seed' | 'onProgress'>>):
   };
   check(o.learningRate > 0, `learningRate must be > 0, got ${o.learningRate}`);
   check(Number.isInteger(o.maxIter) && o.maxIter >= 1, `maxIter must be an integer ≥ 1, got ${o.maxIter}`);
-  check(o.maxLeafNodes === null || (Number.isInteger(o.maxLeafNodes) && o.maxLeafNodes >= 2), `maxLeafNodes must be an integer ≥ 2 or null, got ${o.maxLeafNodes}`);
-  check(o.maxDepth === null || (Number.isInteger(o.maxDepth) && o.maxDepth >= 1), `maxDepth must be an integer ≥ 1 or null, got ${o.maxDepth}`);
+  check(
+    o.maxLeafNodes === null || (Number.isInteger(o.maxLeafNodes) && o.maxLeafNodes >= 2),
+    `maxLeafNodes must be an integer ≥ 2 or null, got ${o.maxLeafNodes}`,
+  );
+  check(
+    o.maxDepth === null || (Number.isInteger(o.maxDepth) && o.maxDepth >= 1),
+    `maxDepth must be an integer ≥ 1 or null, got ${o.maxDepth}`,
+  );
   check(Number.isInteger(o.minSamplesLeaf) && o.minSamplesLeaf >= 1, `minSamplesLeaf must be an integer ≥ 1, got ${o.minSamplesLeaf}`);
   check(o.l2Regularization >= 0, `l2Regularization must be ≥ 0, got ${o.l2Regularization}`);
   check(Number.isInteger(o.maxBins) && o.maxBins >= 2 && o.maxBins <= 255, `maxBins must be an integer in 2..255, got ${o.maxBins}`);

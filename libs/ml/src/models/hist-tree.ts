@@ -135,7 +135,8 @@ export class TreeGrower {
     while (splittable.length > 0) {
       // Highest gain first; the earliest pushed wins ties.
       let best = 0;
-      for (let k = 1; k < splittable.length; k++) if ((splittable[k].split as SplitInfo).gain > (splittable[best].split as SplitInfo).gain) best = k;
+      for (let k = 1; k < splittable.length; k++)
+        if ((splittable[k].split as SplitInfo).gain > (splittable[best].split as SplitInfo).gain) best = k;
       const node = splittable.splice(best, 1)[0];
       const split = node.split as SplitInfo;
       const mid = this.partitionRows(node, split);
@@ -248,7 +249,18 @@ export class TreeGrower {
     const nSamples = node.stop - node.start;
     const { sumGrad, sumHess } = node;
     const lossCurrent = sumGrad * node.value;
-    const best: SplitInfo = { gain: -1, feature: -1, bin: 0, missingLeft: false, gradLeft: 0, hessLeft: 0, countLeft: 0, gradRight: 0, hessRight: 0, countRight: 0 };
+    const best: SplitInfo = {
+      gain: -1,
+      feature: -1,
+      bin: 0,
+      missingLeft: false,
+      gradLeft: 0,
+      hessLeft: 0,
+      countLeft: 0,
+      gradRight: 0,
+      hessRight: 0,
+      countRight: 0,
+    };
     const gainOf = (gl: number, hl: number, gr: number, hr: number): number => {
       // loss(node) − loss(left) − loss(right) with loss = G·value and value = −G/(H + λ).
       const vl = -gl / (hl + l2);
@@ -355,7 +367,8 @@ export class TreeGrower {
       tree.feature[i] = split.feature;
       tree.binThreshold[i] = split.bin;
       // A split after the last value bin separates values from missing ones: every value goes left.
-      tree.threshold[i] = split.bin === this.data.nBinsNonMissing[split.feature] - 1 ? Infinity : this.data.thresholds[split.feature][split.bin];
+      tree.threshold[i] =
+        split.bin === this.data.nBinsNonMissing[split.feature] - 1 ? Infinity : this.data.thresholds[split.feature][split.bin];
       tree.missingLeft[i] = split.missingLeft ? 1 : 0;
       tree.left[i] = index.get(node.left as GrowNode) as number;
       tree.right[i] = index.get(node.right as GrowNode) as number;
@@ -368,7 +381,19 @@ function newNode(start: number, stop: number, depth: number, sumGrad: number, su
   return { start, stop, depth, sumGrad, sumHess, value, hist: null, split: null, left: null, right: null, isLeaf: false };
 }
 
-function setBest(best: SplitInfo, gain: number, feature: number, bin: number, missingLeft: boolean, gl: number, hl: number, cl: number, gr: number, hr: number, cr: number): void {
+function setBest(
+  best: SplitInfo,
+  gain: number,
+  feature: number,
+  bin: number,
+  missingLeft: boolean,
+  gl: number,
+  hl: number,
+  cl: number,
+  gr: number,
+  hr: number,
+  cr: number,
+): void {
   best.gain = gain;
   best.feature = feature;
   best.bin = bin;

@@ -16,13 +16,15 @@ function closedForm(x: Float64Array[], y: Float64Array, alpha: number): { coef: 
   const n = y.length;
   const design = [...x, new Float64Array(n).fill(1)];
   const m = p + 1;
-  const a = Array.from({ length: m }, (_, i) => Array.from({ length: m + 1 }, (_, j) => {
-    let s = 0;
-    const ci = design[i];
-    const cj = j < m ? design[j] : y;
-    for (let r = 0; r < n; r++) s += ci[r] * cj[r];
-    return s + (j === i && i < p ? alpha : 0);
-  }));
+  const a = Array.from({ length: m }, (_, i) =>
+    Array.from({ length: m + 1 }, (_, j) => {
+      let s = 0;
+      const ci = design[i];
+      const cj = j < m ? design[j] : y;
+      for (let r = 0; r < n; r++) s += ci[r] * cj[r];
+      return s + (j === i && i < p ? alpha : 0);
+    }),
+  );
   for (let col = 0; col < m; col++) {
     let piv = col;
     for (let r = col + 1; r < m; r++) if (Math.abs(a[r][col]) > Math.abs(a[piv][col])) piv = r;
@@ -54,7 +56,9 @@ describe('fitLinearRegression', () => {
   const y = last.type === 'numeric' ? last.values : new Float64Array();
   const reference = JSON.parse(readFileSync(join(fixtures, 'models-linear.json'), 'utf8'));
 
-  const runs: [number, { coef: number[]; intercept: number; sklearnCoef: number[]; sklearnIntercept: number }][] = reference.runs.map((r: { alpha: number }) => [r.alpha, r]);
+  const runs: [number, { coef: number[]; intercept: number; sklearnCoef: number[]; sklearnIntercept: number }][] = reference.runs.map(
+    (r: { alpha: number }) => [r.alpha, r],
+  );
   it.each(runs)('alpha = %s: within 1e-8 of the closed form (numpy) and of sklearn', (alpha, run) => {
     const { coef: refCoef, intercept, sklearnCoef, sklearnIntercept } = run;
     const fit = fitLinearRegression(x, y, { alpha });

@@ -88,7 +88,6 @@ function minimumNormSolve(a: Float64Array, p: number, b: Float64Array, size: num
   return w;
 }
 
-
 /** Writes `intercept + X·coef` for every row into `out` (column-major X). */
 export function predictLinear(model: LinearModel, columns: readonly Float64Array[], out: Float64Array): void {
   out.fill(model.intercept);

@@ -54,7 +54,8 @@ describe.each([
     const head = data.x.map((c) => c.subarray(0, rows));
     const proba = Array.from({ length: run.classes.length }, () => new Float64Array(rows));
     predictLogisticProba(model, head, proba);
-    for (let i = 0; i < rows; i++) for (let k = 0; k < run.classes.length; k++) expect(Math.abs(proba[k][i] - run.probaFirstRows[i][k])).toBeLessThan(1e-5);
+    for (let i = 0; i < rows; i++)
+      for (let k = 0; k < run.classes.length; k++) expect(Math.abs(proba[k][i] - run.probaFirstRows[i][k])).toBeLessThan(1e-5);
   });
 });
 

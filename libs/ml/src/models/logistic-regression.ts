@@ -35,13 +35,19 @@ export interface LogisticFit {
  * intercept unpenalised. We minimise that divided by C·n — the same minimiser — so the gradient
  * tolerance means the same thing for any n. `y` holds class indices 0..nClasses-1.
  */
-export function fitLogisticRegression(columns: readonly Float64Array[], y: Int32Array, nClasses: number, options: LogisticRegressionOptions = {}): LogisticFit {
+export function fitLogisticRegression(
+  columns: readonly Float64Array[],
+  y: Int32Array,
+  nClasses: number,
+  options: LogisticRegressionOptions = {},
+): LogisticFit {
   const C = options.C ?? 1;
   if (!(C > 0)) throw new RangeError(`C must be > 0, got ${C}`);
   if (nClasses < 2) throw new Error(`logistic regression needs at least 2 classes, got ${nClasses}`);
   const n = y.length;
   if (n === 0) throw new Error('cannot fit logistic regression on zero rows');
-  for (let i = 0; i < n; i++) if (y[i] < 0 || y[i] >= nClasses) throw new RangeError(`class index ${y[i]} in row ${i + 1} is outside 0..${nClasses - 1}`);
+  for (let i = 0; i < n; i++)
+    if (y[i] < 0 || y[i] >= nClasses) throw new RangeError(`class index ${y[i]} in row ${i + 1} is outside 0..${nClasses - 1}`);
   const p = columns.length;
   const fitIntercept = options.fitIntercept ?? true;
   const K = nClasses === 2 ? 1 : nClasses;

@@ -66,11 +66,15 @@ describe('Preprocessor', () => {
     expect(() => pre.transformRowInto({ color: 'red' }, row)).toThrow('field "x" is missing');
     expect(() => pre.transformRowInto({ x: '3', color: 'red' }, row)).toThrow('field "x" must be a number or null, got string');
     expect(() => pre.transformRowInto({ x: 1, color: 7 }, row)).toThrow('field "color" must be a string or null, got number');
-    expect(() => pre.transform(makeTable([numericColumn('x', [1]), numericColumn('color', [1])]))).toThrow('field "color" must be categorical, but the input column is numeric');
+    expect(() => pre.transform(makeTable([numericColumn('x', [1]), numericColumn('color', [1])]))).toThrow(
+      'field "color" must be categorical, but the input column is numeric',
+    );
     expect(() => pre.transform(makeTable([numericColumn('x', [1])]))).toThrow(SignatureError);
     const strict = new Preprocessor(fitPreprocessor(train, ['x', 'color'], { acceptUnknownCategories: false }));
     expect(() => strict.transformRowInto({ x: 1, color: 'green' }, row)).toThrow('field "color": "green" is not an allowed category');
-    expect(() => strict.transform(makeTable([numericColumn('x', [1]), categoricalColumn('color', ['green'])]))).toThrow('field "color": "green" is not an allowed category');
+    expect(() => strict.transform(makeTable([numericColumn('x', [1]), categoricalColumn('color', ['green'])]))).toThrow(
+      'field "color": "green" is not an allowed category',
+    );
   });
 
   it('encodes ordinally for trees, keeping missing and unknown values missing', () => {

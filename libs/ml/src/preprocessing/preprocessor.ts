@@ -82,7 +82,11 @@ function fitNumeric(name: string, values: Float64Array, impute: ImputeStrategy, 
   return { name, type: 'numeric', fill: stored, center, scale: constant ? 1 : Math.sqrt(variance) };
 }
 
-function fitCategorical(col: Extract<Column, { type: 'categorical' }>, impute: ImputeStrategy, encoding: 'onehot' | 'ordinal'): CategoricalStep {
+function fitCategorical(
+  col: Extract<Column, { type: 'categorical' }>,
+  impute: ImputeStrategy,
+  encoding: 'onehot' | 'ordinal',
+): CategoricalStep {
   const counts = new Float64Array(col.dictionary.length);
   for (let i = 0; i < col.codes.length; i++) if (col.codes[i] !== MISSING_CODE) counts[col.codes[i]]++;
   // Categories in sorted order, as sklearn's OneHotEncoder lists them; only those seen in these rows.
@@ -106,7 +110,6 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-
 function median(values: Float64Array): number {
   const sorted = Float64Array.from(values).sort();
   const mid = sorted.length >> 1;
@@ -117,7 +120,7 @@ function mostFrequentNumber(values: Float64Array): number {
   const sorted = Float64Array.from(values).sort();
   let best = sorted[0];
   let bestCount = 0;
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j < sorted.length && sorted[j] === sorted[i]) j++;
     // Strictly greater keeps the smallest value among ties, as SimpleImputer does.
@@ -132,7 +135,9 @@ function mostFrequentNumber(values: Float64Array): number {
 
 /** The model signature implied by a fitted preprocessor. */
 export function signatureOf(state: PreprocessorState): ModelSignature {
-  const features = state.steps.map((s): FeatureSpec => (s.type === 'numeric' ? { name: s.name, type: 'numeric' } : { name: s.name, type: 'categorical', categories: s.categories }));
+  const features = state.steps.map((s): FeatureSpec =>
+    s.type === 'numeric' ? { name: s.name, type: 'numeric' } : { name: s.name, type: 'categorical', categories: s.categories },
+  );
   return { features, unknownCategories: state.unknownCategories };
 }
 
@@ -236,8 +241,10 @@ export class Preprocessor {
       const v = row[step.name];
       if (v === undefined) throw new SignatureError(`field "${step.name}" is missing`, step.name);
       if (step.type === 'numeric') {
-        if (v !== null && typeof v !== 'number') throw new SignatureError(`field "${step.name}" must be a number or null, got ${typeof v}`, step.name);
-        if (typeof v === 'number' && !Number.isNaN(v) && !Number.isFinite(v)) throw new SignatureError(`field "${step.name}" must be finite, got ${v}`, step.name);
+        if (v !== null && typeof v !== 'number')
+          throw new SignatureError(`field "${step.name}" must be a number or null, got ${typeof v}`, step.name);
+        if (typeof v === 'number' && !Number.isNaN(v) && !Number.isFinite(v))
+          throw new SignatureError(`field "${step.name}" must be finite, got ${v}`, step.name);
         const x = v === null || Number.isNaN(v) ? (step.fill ?? Number.NaN) : v;
         out[at] = (x - step.center) / step.scale;
         continue;
@@ -247,7 +254,8 @@ export class Preprocessor {
       else if (typeof v !== 'string') throw new SignatureError(`field "${step.name}" must be a string or null, got ${typeof v}`, step.name);
       else {
         const found = (this.lookups[si] as Map<string, number>).get(v);
-        if (found === undefined && this.state.unknownCategories === 'error') throw new SignatureError(`field "${step.name}": ${JSON.stringify(v)} is not an allowed category`, step.name);
+        if (found === undefined && this.state.unknownCategories === 'error')
+          throw new SignatureError(`field "${step.name}": ${JSON.stringify(v)} is not an allowed category`, step.name);
         k = found ?? -2;
       }
       if (step.encoding === 'ordinal') {

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { driftReport, ksTwoSample, ksTwoSamplePValue, normalizedWasserstein, wassersteinDistance } from '../drift';
 import { meanAndStd } from '../stats';
-import { NumericWindow, buildProfile, createWindows, quantileSorted, sketchDriftReport, sketchKsStatistic, sketchWasserstein, type NumericFeatureProfile } from '.';
+import {
+  NumericWindow,
+  buildProfile,
+  createWindows,
+  quantileSorted,
+  sketchDriftReport,
+  sketchKsStatistic,
+  sketchWasserstein,
+  type NumericFeatureProfile,
+} from '.';
 
 /** Fills a window summary from raw values, as the monitor does one event at a time. */
 function windowOf(profile: NumericFeatureProfile, values: readonly number[]): NumericWindow {
@@ -15,7 +24,13 @@ const numericProfile = (values: readonly number[], bins?: number): NumericFeatur
 
 // Samples with ties (rounded values) and heavy shifts/scales, so bins are unevenly filled.
 const sampleArb = fc
-  .tuple(fc.integer({ min: 1, max: 400 }), fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: 0.1, max: 10, noNaN: true }), fc.integer({ min: 0, max: 3 }), fc.integer())
+  .tuple(
+    fc.integer({ min: 1, max: 400 }),
+    fc.double({ min: -5, max: 5, noNaN: true }),
+    fc.double({ min: 0.1, max: 10, noNaN: true }),
+    fc.integer({ min: 0, max: 3 }),
+    fc.integer(),
+  )
   .map(([n, shift, scale, decimals, seed]) => {
     let s = seed >>> 0 || 1;
     const next = (): number => {
@@ -44,7 +59,14 @@ describe('training-data profile', () => {
       { name: 'c', type: 'categorical', values: ['a', 'b', null, 'a'] },
       { name: 'n', type: 'numeric', values: Float64Array.of(1, 2, 2, 3) },
     ]);
-    expect(profile.features[0]).toEqual({ name: 'c', type: 'categorical', count: 3, missing: 1, missingShare: 0.25, frequencies: { a: 2, b: 1 } });
+    expect(profile.features[0]).toEqual({
+      name: 'c',
+      type: 'categorical',
+      count: 3,
+      missing: 1,
+      missingShare: 0.25,
+      frequencies: { a: 2, b: 1 },
+    });
     expect((profile.features[1] as NumericFeatureProfile).values).toEqual({ values: [1, 2, 3], counts: [1, 2, 1] });
     expect(JSON.parse(JSON.stringify(profile))).toEqual(profile);
   });
@@ -124,7 +146,11 @@ describe('drift from sketches', () => {
         (cr, cc, nr, nc) => {
           const profile = buildProfile([
             { name: 'c', type: 'categorical', values: cr },
-            { name: 'n', type: 'numeric', values: nr.slice(0, cr.length).concat(Array<number>(Math.max(0, cr.length - nr.length)).fill(NaN)) },
+            {
+              name: 'n',
+              type: 'numeric',
+              values: nr.slice(0, cr.length).concat(Array<number>(Math.max(0, cr.length - nr.length)).fill(NaN)),
+            },
           ]);
           const refN = nr.slice(0, cr.length);
           const windows = createWindows(profile.features);
@@ -143,7 +169,8 @@ describe('drift from sketches', () => {
               expect(c.test).toBe(raw.columns[i].test);
               expect(c.errorBound).toBe(0);
               const expected = raw.columns[i].statistic;
-              if (Number.isFinite(expected)) expect(Math.abs(c.statistic - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
+              if (Number.isFinite(expected))
+                expect(Math.abs(c.statistic - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
               else expect(c.statistic).toBe(expected);
               expect(c.drifted).toBe(raw.columns[i].drifted);
             });

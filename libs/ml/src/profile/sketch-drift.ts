@@ -176,7 +176,11 @@ function runSketchTest(
  * summary per feature. Features without a window are skipped; an empty window is an error
  * naming the feature, as an all-missing column is for the exact report.
  */
-export function sketchDriftReport(profile: DataProfile, windows: ReadonlyMap<string, FeatureWindow>, options: DriftOptions = {}): SketchDriftReport {
+export function sketchDriftReport(
+  profile: DataProfile,
+  windows: ReadonlyMap<string, FeatureWindow>,
+  options: DriftOptions = {},
+): SketchDriftReport {
   const results: SketchColumnDriftResult[] = [];
   for (const feature of profile.features) {
     const w = windows.get(feature.name);

@@ -21,7 +21,11 @@ export interface SearchOptions {
 }
 
 /** Exhaustive search over the Cartesian product of `grid` (keys in insertion order, the last key varying fastest). */
-export function gridSearch(grid: Readonly<Record<string, readonly ParamValue[]>>, evaluate: (params: Params) => number, options: SearchOptions = {}): SearchOutcome {
+export function gridSearch(
+  grid: Readonly<Record<string, readonly ParamValue[]>>,
+  evaluate: (params: Params) => number,
+  options: SearchOptions = {},
+): SearchOutcome {
   const keys = Object.keys(grid);
   for (const k of keys) if (grid[k].length === 0) throw new RangeError(`grid entry "${k}" has no values`);
   const candidates: Params[] = [];

@@ -32,7 +32,9 @@ describe('splitIndices', () => {
   });
 
   it('changes with the seed and rejects impossible splits', () => {
-    expect(splitIndices(100, { validation: 0.3, seed: 1 }).validation).not.toEqual(splitIndices(100, { validation: 0.3, seed: 2 }).validation);
+    expect(splitIndices(100, { validation: 0.3, seed: 1 }).validation).not.toEqual(
+      splitIndices(100, { validation: 0.3, seed: 2 }).validation,
+    );
     expect(() => splitIndices(3, { validation: 0.5, test: 0.4, seed: 1 })).toThrow('leaves no training rows');
     expect(() => splitIndices(10, { validation: 1, seed: 1 })).toThrow('validation share must be in [0, 1)');
   });

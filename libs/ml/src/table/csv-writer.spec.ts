@@ -7,17 +7,23 @@ const rowsOf = (t: Table): (number | string | null)[][] => Array.from({ length: 
 
 describe('formatCsv', () => {
   it('quotes fields holding the delimiter, quotes or line breaks, and doubles the quotes', () => {
-    const text = formatCsv(['name', 'note'], [
-      ['Smith, J', 'said "hi"'],
-      ['multi\nline', 'cr\rhere'],
-      ['plain', ''],
-    ]);
+    const text = formatCsv(
+      ['name', 'note'],
+      [
+        ['Smith, J', 'said "hi"'],
+        ['multi\nline', 'cr\rhere'],
+        ['plain', ''],
+      ],
+    );
     expect(text).toBe('name,note\n"Smith, J","said ""hi"""\n"multi\nline","cr\rhere"\nplain,\n');
   });
 
   it('writes numbers in their shortest round-trip form and missing values as empty fields', () => {
     const numbers = [0.1, 1 / 3, -2.5e-300, 1e21, 5e-324, Number.MAX_VALUE, -0];
-    const text = formatCsv(['x', 'y'], numbers.map((x, i) => [x, i % 2 ? null : Number.NaN]));
+    const text = formatCsv(
+      ['x', 'y'],
+      numbers.map((x, i) => [x, i % 2 ? null : Number.NaN]),
+    );
     const back = parseCsv(text);
     expect(rowsOf(back)).toEqual(numbers.map((x) => [x === 0 ? 0 : x, null]));
   });
@@ -35,7 +41,15 @@ describe('formatCsv', () => {
   });
 
   it('rejects what it cannot write faithfully, naming the place', () => {
-    expect(() => formatCsv(['a', 'b'], [[1, 2], [1, Infinity]])).toThrow('row 2, column "b": Infinity cannot be written to CSV');
+    expect(() =>
+      formatCsv(
+        ['a', 'b'],
+        [
+          [1, 2],
+          [1, Infinity],
+        ],
+      ),
+    ).toThrow('row 2, column "b": Infinity cannot be written to CSV');
     expect(() => formatCsv(['a', 'b'], [[1]])).toThrow('row 1 has 1 cells, but the header has 2');
     expect(() => formatCsv(['a'], [], { delimiter: '"' })).toThrow('invalid CSV delimiter');
   });
@@ -52,16 +66,26 @@ describe('tableToCsv', () => {
   it('round-trips any table of finite numbers and text through parseCsv', () => {
     const missing = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL']);
     // Text that parseCsv would read as a number or as missing changes type on the way back; keep it out.
-    const text = fc.string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r', ' ', 'é', '1') }).filter((s) => !missing.has(s) && Number.isNaN(Number(s.trim())));
-    const table = fc.integer({ min: 1, max: 12 }).chain((n) =>
-      fc.tuple(
-        fc.array(fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }), { minLength: n, maxLength: n }),
-        fc.array(fc.option(text, { nil: null }), { minLength: n, maxLength: n }),
-      ),
-    );
+    const text = fc
+      .string({ unit: fc.constantFrom('a', 'b', ',', '"', '\n', '\r', ' ', 'é', '1') })
+      .filter((s) => !missing.has(s) && Number.isNaN(Number(s.trim())));
+    const table = fc
+      .integer({ min: 1, max: 12 })
+      .chain((n) =>
+        fc.tuple(
+          fc.array(fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: null }), { minLength: n, maxLength: n }),
+          fc.array(fc.option(text, { nil: null }), { minLength: n, maxLength: n }),
+        ),
+      );
     fc.assert(
       fc.property(table, ([numbers, strings]) => {
-        const t = makeTable([numericColumn('n', numbers.map((x) => (x === null ? Number.NaN : x))), categoricalColumn('s', strings)]);
+        const t = makeTable([
+          numericColumn(
+            'n',
+            numbers.map((x) => (x === null ? Number.NaN : x)),
+          ),
+          categoricalColumn('s', strings),
+        ]);
         const back = parseCsv(tableToCsv(t), { schema: { n: 'numeric', s: 'categorical' } });
         expect(rowsOf(back)).toEqual(rowsOf(t).map((r) => r.map((v) => (Object.is(v, -0) ? 0 : v))));
       }),

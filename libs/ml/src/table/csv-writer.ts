@@ -18,12 +18,22 @@ export interface CsvWriteOptions {
  */
 export function formatCsv(header: readonly string[], rows: Iterable<readonly CsvCell[]>, options: CsvWriteOptions = {}): string {
   const { delimiter, lineEnding } = resolve(options);
-  const lines = [record(header.map((h) => quote(h, delimiter)), delimiter)];
+  const lines = [
+    record(
+      header.map((h) => quote(h, delimiter)),
+      delimiter,
+    ),
+  ];
   let r = 0;
   for (const row of rows) {
     r++;
     if (row.length !== header.length) throw new RangeError(`row ${r} has ${row.length} cells, but the header has ${header.length}`);
-    lines.push(record(row.map((cell, j) => field(cell, delimiter, r, header[j])), delimiter));
+    lines.push(
+      record(
+        row.map((cell, j) => field(cell, delimiter, r, header[j])),
+        delimiter,
+      ),
+    );
   }
   return lines.join(lineEnding) + lineEnding;
 }
@@ -38,7 +48,12 @@ export function tableToCsv(table: Table, options: CsvWriteOptions = {}): string 
     }
     return (i) => field(c.values[i], delimiter, i + 1, c.name);
   });
-  const lines = [record(table.columns.map((c) => quote(c.name, delimiter)), delimiter)];
+  const lines = [
+    record(
+      table.columns.map((c) => quote(c.name, delimiter)),
+      delimiter,
+    ),
+  ];
   const cells: string[] = new Array(writers.length);
   for (let i = 0; i < table.nRows; i++) {
     for (let j = 0; j < writers.length; j++) cells[j] = writers[j](i);
@@ -49,7 +64,8 @@ export function tableToCsv(table: Table, options: CsvWriteOptions = {}): string 
 
 function resolve(options: CsvWriteOptions): Required<CsvWriteOptions> {
   const delimiter = options.delimiter ?? ',';
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') throw new Error(`invalid CSV delimiter ${JSON.stringify(delimiter)}`);
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r')
+    throw new Error(`invalid CSV delimiter ${JSON.stringify(delimiter)}`);
   return { delimiter, lineEnding: options.lineEnding ?? '\n' };
 }
 

@@ -1,7 +1,8 @@
 import { CsvError, parseCsv } from './csv';
 import { type Column, cellValue, getColumn, takeRows, makeTable, numericColumn, categoricalColumn } from './table';
 
-const values = (c: Column): (number | string | null)[] => Array.from({ length: c.type === 'numeric' ? c.values.length : c.codes.length }, (_, i) => cellValue(c, i));
+const values = (c: Column): (number | string | null)[] =>
+  Array.from({ length: c.type === 'numeric' ? c.values.length : c.codes.length }, (_, i) => cellValue(c, i));
 
 describe('parseCsv', () => {
   it('infers numeric and categorical columns, with missing values', () => {
@@ -67,7 +68,9 @@ describe('parseCsv', () => {
   });
 
   it('keeps row numbers right across quoted newlines', () => {
-    expect(() => parseCsv('a,b\n"x\ny",1\nz,oops\n', { schema: { b: 'numeric' } })).toThrow('row 2 (line 4), column "b": "oops" is not a number');
+    expect(() => parseCsv('a,b\n"x\ny",1\nz,oops\n', { schema: { b: 'numeric' } })).toThrow(
+      'row 2 (line 4), column "b": "oops" is not a number',
+    );
   });
 });
 

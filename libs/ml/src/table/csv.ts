@@ -34,7 +34,8 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function parseCsv(input: string | Uint8Array, options: CsvOptions = {}): Table {
   const text = typeof input === 'string' ? input : new TextDecoder('utf-8').decode(input);
   const delimiter = options.delimiter ?? ',';
-  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') throw new Error(`invalid CSV delimiter ${JSON.stringify(delimiter)}`);
+  if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r')
+    throw new Error(`invalid CSV delimiter ${JSON.stringify(delimiter)}`);
   const missing = new Set(options.missing ?? DEFAULT_MISSING);
   const { header, fields, lines } = tokenize(text, delimiter.charCodeAt(0));
 
@@ -146,7 +147,12 @@ function tokenize(text: string, delim: number): Tokens {
         let segment = pos + 1;
         let p = pos + 1;
         for (;;) {
-          if (p >= n) throw new CsvError(`${where(header, lines.length, recordLine)}: quoted field opened on line ${startLine} is never closed`, header ? lines.length + 1 : 0, startLine);
+          if (p >= n)
+            throw new CsvError(
+              `${where(header, lines.length, recordLine)}: quoted field opened on line ${startLine} is never closed`,
+              header ? lines.length + 1 : 0,
+              startLine,
+            );
           const c = text.charCodeAt(p);
           if (c === QUOTE) {
             if (text.charCodeAt(p + 1) === QUOTE) {
@@ -164,14 +170,23 @@ function tokenize(text: string, delim: number): Tokens {
         pos = p + 1;
         const after = pos < n ? text.charCodeAt(pos) : LF;
         if (after !== delim && after !== LF && after !== CR) {
-          throw new CsvError(`${where(header, lines.length, recordLine)}, field ${record.length + 1}: unexpected character after a closing quote`, header ? lines.length + 1 : 0, line);
+          throw new CsvError(
+            `${where(header, lines.length, recordLine)}, field ${record.length + 1}: unexpected character after a closing quote`,
+            header ? lines.length + 1 : 0,
+            line,
+          );
         }
       } else {
         let p = pos;
         while (p < n) {
           const c = text.charCodeAt(p);
           if (c === delim || c === LF || c === CR) break;
-          if (c === QUOTE) throw new CsvError(`${where(header, lines.length, recordLine)}, field ${record.length + 1}: a quote inside an unquoted field (quote the whole field and double the quote)`, header ? lines.length + 1 : 0, line);
+          if (c === QUOTE)
+            throw new CsvError(
+              `${where(header, lines.length, recordLine)}, field ${record.length + 1}: a quote inside an unquoted field (quote the whole field and double the quote)`,
+              header ? lines.length + 1 : 0,
+              line,
+            );
           p++;
         }
         value = text.slice(pos, p);
@@ -193,7 +208,11 @@ function tokenize(text: string, delim: number): Tokens {
       continue;
     }
     if (record.length !== header.length) {
-      throw new CsvError(`row ${lines.length + 1} (line ${recordLine}): ${record.length} fields, but the header has ${header.length}`, lines.length + 1, recordLine);
+      throw new CsvError(
+        `row ${lines.length + 1} (line ${recordLine}): ${record.length} fields, but the header has ${header.length}`,
+        lines.length + 1,
+        recordLine,
+      );
     }
     for (const v of record) fields.push(v);
     lines.push(recordLine);

@@ -68,7 +68,8 @@ export function makeTable(columns: readonly Column[]): Table {
     if (c.type === 'categorical') {
       for (let i = 0; i < c.codes.length; i++) {
         const code = c.codes[i];
-        if (code < MISSING_CODE || code >= c.dictionary.length) throw new Error(`column "${c.name}": code ${code} in row ${i + 1} is outside its dictionary`);
+        if (code < MISSING_CODE || code >= c.dictionary.length)
+          throw new Error(`column "${c.name}": code ${code} in row ${i + 1} is outside its dictionary`);
       }
     }
   }

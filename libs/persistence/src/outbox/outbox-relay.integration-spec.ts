@@ -72,7 +72,12 @@ describe('outbox relay (PostgreSQL + Kafka broker)', () => {
 
   async function database(url?: string, schema?: string): Promise<DataSource> {
     const dataSource = await openDataSource(
-      createDataSourceOptions({ url: url ?? (await pg.createDatabase()), schema, entities: [RunRow], migrations: [CreateRuns1770000000000] }),
+      createDataSourceOptions({
+        url: url ?? (await pg.createDatabase()),
+        schema,
+        entities: [RunRow],
+        migrations: [CreateRuns1770000000000],
+      }),
     );
     open.push(dataSource);
     return dataSource;
@@ -166,7 +171,10 @@ describe('outbox relay (PostgreSQL + Kafka broker)', () => {
 
     await waitFor(async () => (await unpublished(first)) === 0, 20_000, 'backlog published');
     const records = await readRecords(kafka, topic, total);
-    const runIds = records.map((r) => (decodeEvent({ key: r.key, value: r.value, headers: stringHeaders(r.headers) }, registry).data as trainerV1.RunCompleted).runId);
+    const runIds = records.map(
+      (r) =>
+        (decodeEvent({ key: r.key, value: r.value, headers: stringHeaders(r.headers) }, registry).data as trainerV1.RunCompleted).runId,
+    );
     expect(runIds).toEqual(Array.from({ length: total }, (_, i) => `run-${String(i).padStart(4, '0')}`));
     expect(await countRecords(kafka, topic)).toBe(total);
   });
@@ -185,7 +193,11 @@ describe('outbox relay (PostgreSQL + Kafka broker)', () => {
         await real.publish(records);
       },
     };
-    relay(dataSource, { transport: flaky, logger: { log: () => undefined, warn: () => undefined, error: () => undefined }, backoff: { baseDelayMs: 50, factor: 2, maxDelayMs: 200, jitter: 0 } });
+    relay(dataSource, {
+      transport: flaky,
+      logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+      backoff: { baseDelayMs: 50, factor: 2, maxDelayMs: 200, jitter: 0 },
+    });
 
     await waitFor(async () => (await unpublished(dataSource)) === 0, 10_000, 'row published after failures');
     const [row] = await dataSource.query(`SELECT attempts, last_error FROM outbox`);
@@ -203,7 +215,9 @@ describe('outbox relay (PostgreSQL + Kafka broker)', () => {
       const dataSource = await database();
       const big = runCompleted(topic, 'big', 'fraud');
       big.value = Buffer.concat([big.value ?? Buffer.alloc(0), Buffer.alloc(100 * 1024)]);
-      await dataSource.transaction((manager) => appendToOutbox(manager, [runCompleted(topic, 'before', 'fraud'), big, runCompleted(topic, 'after', 'fraud')]));
+      await dataSource.transaction((manager) =>
+        appendToOutbox(manager, [runCompleted(topic, 'before', 'fraud'), big, runCompleted(topic, 'after', 'fraud')]),
+      );
       const errors: string[] = [];
       relay(dataSource, {
         transport: kafkaOutboxTransport(strictKafka),
@@ -214,10 +228,11 @@ describe('outbox relay (PostgreSQL + Kafka broker)', () => {
 
       await waitFor(async () => (await unpublished(dataSource)) === 0, 20_000, 'every row published or parked');
       const published = await readRecords(strictKafka, topic, 2);
-      expect(published.map((record) => decodeEvent({ key: record.key, value: record.value, headers: stringHeaders(record.headers) }, registry).data)).toEqual([
-        expect.objectContaining({ runId: 'before' }),
-        expect.objectContaining({ runId: 'after' }),
-      ]);
+      expect(
+        published.map(
+          (record) => decodeEvent({ key: record.key, value: record.value, headers: stringHeaders(record.headers) }, registry).data,
+        ),
+      ).toEqual([expect.objectContaining({ runId: 'before' }), expect.objectContaining({ runId: 'after' })]);
       const rows = await dataSource.query(`SELECT attempts, parked_at IS NOT NULL AS parked, parked_reason FROM outbox ORDER BY id`);
       expect(rows.map((row: { parked: boolean }) => row.parked)).toEqual([false, true, false]);
       expect(rows[1].attempts).toBe(2);

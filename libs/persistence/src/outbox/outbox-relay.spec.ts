@@ -26,7 +26,13 @@ describe('outbox relay options', () => {
   it('keeps its poll interval when the caller passes the option as undefined', async () => {
     const outbox = emptyOutbox();
     // What a wrapper does when its own option is unset: `{ pollIntervalMs: settings.relay?.pollIntervalMs }`.
-    const relay = new OutboxRelay({ dataSource: outbox.dataSource, transport, pollIntervalMs: undefined, batchSize: undefined, logger: quiet });
+    const relay = new OutboxRelay({
+      dataSource: outbox.dataSource,
+      transport,
+      pollIntervalMs: undefined,
+      batchSize: undefined,
+      logger: quiet,
+    });
     relay.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await relay.stop();

@@ -112,7 +112,9 @@ export class OutboxRelay {
     this.wake?.();
     this.unsubscribe?.();
     await this.loop;
-    await this.options.transport.disconnect().catch((error) => this.options.logger.warn(`outbox relay: disconnect failed: ${describe(error)}`));
+    await this.options.transport
+      .disconnect()
+      .catch((error) => this.options.logger.warn(`outbox relay: disconnect failed: ${describe(error)}`));
   }
 
   /** The rows given up on so far (they stay until a person re-queues or deletes them). */
@@ -188,7 +190,11 @@ export class OutboxRelay {
       for (const row of rows) {
         const bytes = recordBytes(row);
         if (bytes + BATCH_OVERHEAD_BYTES > this.options.maxMessageBytes) {
-          await this.park(manager, row.id, `event of ${bytes} bytes exceeds the largest message the broker accepts (${this.options.maxMessageBytes} bytes)`);
+          await this.park(
+            manager,
+            row.id,
+            `event of ${bytes} bytes exceeds the largest message the broker accepts (${this.options.maxMessageBytes} bytes)`,
+          );
         } else {
           sendable.push(row);
         }
@@ -213,7 +219,10 @@ export class OutboxRelay {
   ): Promise<{ published: number; error?: unknown }> {
     try {
       await this.options.transport.publish(chunk);
-      await markPublished(manager, chunk.map((row) => String(row.id)));
+      await markPublished(
+        manager,
+        chunk.map((row) => String(row.id)),
+      );
       return { published: chunk.length };
     } catch (error) {
       if (chunk.length === 1) return this.countFailure(manager, chunk[0], error);
@@ -239,7 +248,11 @@ export class OutboxRelay {
     error: unknown,
   ): Promise<{ published: number; error?: unknown }> {
     const attempts = Number(row.attempts) + 1;
-    await manager.query(`UPDATE outbox SET attempts = $2, last_error = $3 WHERE id = $1`, [row.id, attempts, describe(error).slice(0, 2000)]);
+    await manager.query(`UPDATE outbox SET attempts = $2, last_error = $3 WHERE id = $1`, [
+      row.id,
+      attempts,
+      describe(error).slice(0, 2000),
+    ]);
     if (attempts < this.options.maxAttempts) return { published: 0, error };
     await this.park(manager, row.id, `not published after ${attempts} attempts: ${describe(error).slice(0, 1000)}`);
     return { published: 0 };

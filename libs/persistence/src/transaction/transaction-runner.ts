@@ -13,8 +13,6 @@ export class TransactionRunner {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
   run<T>(work: (manager: EntityManager) => Promise<T>, options: { isolationLevel?: IsolationLevel } = {}): Promise<T> {
-    return options.isolationLevel
-      ? this.dataSource.transaction(options.isolationLevel, work)
-      : this.dataSource.transaction(work);
+    return options.isolationLevel ? this.dataSource.transaction(options.isolationLevel, work) : this.dataSource.transaction(work);
   }
 }

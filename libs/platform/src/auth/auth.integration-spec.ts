@@ -87,8 +87,7 @@ describe('a platform gRPC service', () => {
       const content = parseTokensFile(readFileSync(harness.tokensFile, 'utf8'), harness.tokensFile);
       writeTokensFile(harness.tokensFile, { tokens: content.tokens.filter((record) => record.team !== 'analysts') });
       await until(
-        async () =>
-          (await unary(client, 'echo', { text: 'x' }, { token: harness.tokens.reader })).code === GrpcStatus.UNAUTHENTICATED,
+        async () => (await unary(client, 'echo', { text: 'x' }, { token: harness.tokens.reader })).code === GrpcStatus.UNAUTHENTICATED,
         'a removed token to be refused',
       );
       writeTokensFile(harness.tokensFile, content);
@@ -135,18 +134,28 @@ describe('a platform gRPC service', () => {
   describe('trace context', () => {
     it('continues the caller trace from its traceparent metadata, in the handler and in the logs', async () => {
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-      const result = await unary(harness.client(), 'fail', { code: 'SHELF_LOCKED' }, {
-        token: harness.tokens.reader,
-        metadata: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
-      });
+      const result = await unary(
+        harness.client(),
+        'fail',
+        { code: 'SHELF_LOCKED' },
+        {
+          token: harness.tokens.reader,
+          metadata: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+        },
+      );
       expect(result.code).toBe(GrpcStatus.FAILED_PRECONDITION);
       const line = harness.logs.find((entry) => entry.traceId === traceId);
       expect(line).toMatchObject({ service: 'echo', level: 'debug', code: 'SHELF_LOCKED' });
       expect(line?.spanId).not.toBe('00f067aa0ba902b7');
-      const echoed = await unary(harness.client(), 'echo', { text: 't' }, {
-        token: harness.tokens.reader,
-        metadata: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
-      });
+      const echoed = await unary(
+        harness.client(),
+        'echo',
+        { text: 't' },
+        {
+          token: harness.tokens.reader,
+          metadata: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+        },
+      );
       expect(echoed.value?.traceId).toBe(traceId);
     });
   });

@@ -37,19 +37,15 @@ export class GrpcAuthGuard implements CanActivate {
     const header = metadata?.get?.('authorization')?.[0];
     const match = typeof header === 'string' ? BEARER.exec(header) : null;
     if (!match) {
-      throw new AuthException(
-        'missing API token: send metadata "authorization: Bearer <token>"',
-        AuthExceptionCode.MISSING_TOKEN,
-      );
+      throw new AuthException('missing API token: send metadata "authorization: Bearer <token>"', AuthExceptionCode.MISSING_TOKEN);
     }
     const caller = this.tokens.verify(match[1]);
     if (!caller) throw new AuthException('unknown API token', AuthExceptionCode.UNKNOWN_TOKEN);
     if (!grantsRole(caller.roles, required)) {
-      throw new AuthException(
-        `team "${caller.team}" lacks role "${required}" for this method`,
-        AuthExceptionCode.ROLE_REQUIRED,
-        { tokenId: caller.tokenId, method },
-      );
+      throw new AuthException(`team "${caller.team}" lacks role "${required}" for this method`, AuthExceptionCode.ROLE_REQUIRED, {
+        tokenId: caller.tokenId,
+        method,
+      });
     }
     const request = currentContext();
     if (request) request.caller = caller;

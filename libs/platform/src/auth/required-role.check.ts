@@ -25,7 +25,9 @@ export function grpcPatternOf(handler: unknown): GrpcPattern | undefined {
   if (Reflect.getMetadata(TRANSPORT_METADATA, handler) !== Transport.GRPC) return undefined;
   const metadata = Reflect.getMetadata(PATTERN_METADATA, handler) as unknown;
   const pattern = (Array.isArray(metadata) ? metadata[0] : metadata) as Partial<GrpcPattern> | undefined;
-  return typeof pattern?.service === 'string' && typeof pattern.rpc === 'string' ? { service: pattern.service, rpc: pattern.rpc } : undefined;
+  return typeof pattern?.service === 'string' && typeof pattern.rpc === 'string'
+    ? { service: pattern.service, rpc: pattern.rpc }
+    : undefined;
 }
 
 /** The role a controller method requires, from its pattern's .proto declaration. */

@@ -45,12 +45,12 @@ describe('tokens', () => {
     const good = { tokens: [record(generateToken())] };
     expect(parseTokensFile(JSON.stringify(good), 'tokens.json').tokens).toHaveLength(1);
     expect(() => parseTokensFile('{', 'tokens.json')).toThrow(TokensFileError);
-    expect(() =>
-      parseTokensFile(JSON.stringify({ tokens: [{ ...good.tokens[0], roles: ['root'] }] }), 'tokens.json'),
-    ).toThrow(/tokens file tokens.json: tokens\.0\.roles\.0/);
-    expect(() =>
-      parseTokensFile(JSON.stringify({ tokens: [{ ...good.tokens[0], sha256: 'plaintext' }] }), 'tokens.json'),
-    ).toThrow(/sha256: must be 64 lowercase hex digits/);
+    expect(() => parseTokensFile(JSON.stringify({ tokens: [{ ...good.tokens[0], roles: ['root'] }] }), 'tokens.json')).toThrow(
+      /tokens file tokens.json: tokens\.0\.roles\.0/,
+    );
+    expect(() => parseTokensFile(JSON.stringify({ tokens: [{ ...good.tokens[0], sha256: 'plaintext' }] }), 'tokens.json')).toThrow(
+      /sha256: must be 64 lowercase hex digits/,
+    );
     expect(() => parseTokensFile(JSON.stringify({ tokens: [good.tokens[0], good.tokens[0]] }), 'tokens.json')).toThrow(
       /duplicate token id/,
     );

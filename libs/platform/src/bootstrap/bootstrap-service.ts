@@ -104,10 +104,7 @@ export async function bootstrapService<C extends BaseConfig>(options: BootstrapO
 
     const root: DynamicModule = {
       module: class FlywheelServiceRoot {},
-      imports: [
-        PlatformModule.forRoot({ name, config, logger, tokens, health, metrics, grpcHealth, roles }),
-        options.module,
-      ],
+      imports: [PlatformModule.forRoot({ name, config, logger, tokens, health, metrics, grpcHealth, roles }), options.module],
     };
     app = await NestFactory.createMicroservice(root, {
       ...grpcServerOptions({

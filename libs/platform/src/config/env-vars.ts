@@ -44,7 +44,12 @@ const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 export function envHostPortList(defaultValue?: string) {
   const value = z
     .string()
-    .transform((raw) => raw.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0))
+    .transform((raw) =>
+      raw
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0),
+    )
     .refine((entries) => entries.length > 0, { message: 'must list at least one host:port' })
     .refine((entries) => entries.every((entry) => HOST_PORT.test(entry) && Number(entry.split(':').pop()) <= 65535), {
       message: 'must be a comma-separated list of host:port',

@@ -9,7 +9,11 @@ describe('withDefaults', () => {
   });
 
   it('takes defined values, including falsy ones, later overrides winning', () => {
-    expect(withDefaults(defaults, { batchSize: 0 }, undefined, { name: '', pollIntervalMs: 5 })).toEqual({ pollIntervalMs: 5, batchSize: 0, name: '' });
+    expect(withDefaults(defaults, { batchSize: 0 }, undefined, { name: '', pollIntervalMs: 5 })).toEqual({
+      pollIntervalMs: 5,
+      batchSize: 0,
+      name: '',
+    });
   });
 
   it('does not change the defaults object', () => {

@@ -27,9 +27,7 @@ describe('domain exceptions', () => {
   });
 
   it('fail loudly on a code outside the enum (a value the compiler could not see)', () => {
-    expect(() => new ShelfException('x', 'BOGUS' as ShelfExceptionCode).grpcStatus()).toThrow(
-      'unhandled ShelfExceptionCode: BOGUS',
-    );
+    expect(() => new ShelfException('x', 'BOGUS' as ShelfExceptionCode).grpcStatus()).toThrow('unhandled ShelfExceptionCode: BOGUS');
     expect(() => assertNever('x' as never)).toThrow('unhandled value: x');
   });
 

@@ -55,19 +55,21 @@ export function createGrpcClient<Controller>(contract: GrpcServiceContract, opti
   });
   const defaultDeadline = options.deadlineMs ?? 30_000;
 
-  const call = (method: string) => (request: unknown, callOptions: GrpcCallOptions = {}) =>
-    new Promise((resolve, reject) => {
-      const metadata = new Metadata();
-      if (options.token) metadata.set('authorization', `Bearer ${options.token}`);
-      const traceparent = currentTraceparent();
-      if (traceparent) metadata.set('traceparent', traceparent);
-      for (const [key, value] of Object.entries(callOptions.metadata ?? {})) metadata.set(key, value);
-      const deadline = new Date(Date.now() + (callOptions.deadlineMs ?? defaultDeadline));
-      const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method];
-      fn.call(client, request, metadata, { deadline }, (error: ServiceError | null, response: unknown) =>
-        error ? reject(error) : resolve(withoutWireNulls(response)),
-      );
-    });
+  const call =
+    (method: string) =>
+    (request: unknown, callOptions: GrpcCallOptions = {}) =>
+      new Promise((resolve, reject) => {
+        const metadata = new Metadata();
+        if (options.token) metadata.set('authorization', `Bearer ${options.token}`);
+        const traceparent = currentTraceparent();
+        if (traceparent) metadata.set('traceparent', traceparent);
+        for (const [key, value] of Object.entries(callOptions.metadata ?? {})) metadata.set(key, value);
+        const deadline = new Date(Date.now() + (callOptions.deadlineMs ?? defaultDeadline));
+        const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method];
+        fn.call(client, request, metadata, { deadline }, (error: ServiceError | null, response: unknown) =>
+          error ? reject(error) : resolve(withoutWireNulls(response)),
+        );
+      });
 
   return new Proxy({} as GrpcClient<Controller>, {
     get(_target, property) {

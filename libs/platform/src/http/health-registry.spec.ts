@@ -16,7 +16,12 @@ describe('HealthRegistry', () => {
     const registry = new HealthRegistry(50);
     registry.register({ name: 'database', check: () => Promise.reject(new Error('connection refused')) });
     registry.register({ name: 'kafka', check: () => new Promise(() => undefined) });
-    registry.register({ name: 'objectStore', check: () => { throw new Error('no bucket'); } });
+    registry.register({
+      name: 'objectStore',
+      check: () => {
+        throw new Error('no bucket');
+      },
+    });
     registry.register({ name: 'fine', check: () => true });
     const report = await registry.run();
     expect(report.status).toBe('error');
@@ -51,9 +56,7 @@ describe('PlatformMetrics', () => {
     metrics.recordGrpcCall('/flywheel.registry.v1.RegistryService/SetAlias', 'OK', 0.004);
     metrics.recordGrpcCall('/flywheel.registry.v1.RegistryService/SetAlias', 'OK', 0.2);
     const { body } = await metrics.expose();
-    expect(body).toContain(
-      'flywheel_grpc_requests_total{service="flywheel.registry.v1.RegistryService",method="SetAlias",code="OK"} 2',
-    );
+    expect(body).toContain('flywheel_grpc_requests_total{service="flywheel.registry.v1.RegistryService",method="SetAlias",code="OK"} 2');
     expect(body).toContain(
       'flywheel_grpc_request_duration_seconds_bucket{le="0.005",service="flywheel.registry.v1.RegistryService",method="SetAlias",code="OK"} 1',
     );

@@ -55,7 +55,11 @@ export class PlatformMetrics {
   }
 
   outboxParked(): Gauge<never> {
-    return this.gauge('flywheel_outbox_parked', 'Outbox events given up on (too large, or refused after every retry); they need a person.', []);
+    return this.gauge(
+      'flywheel_outbox_parked',
+      'Outbox events given up on (too large, or refused after every retry); they need a person.',
+      [],
+    );
   }
 
   /** Text for a `/metrics` response, with its content type. */

@@ -36,7 +36,9 @@ describe('paging', () => {
     expect(() => readPage({ pageSize: -1 }, isStringCursor)).toThrow('page.page_size: must be 0 (the default) or more');
     for (const forged of ['not-base64-json', Buffer.from('{"after":7}').toString('base64url'), Buffer.from('[]').toString('base64url')]) {
       expect(() => readPage({ pageToken: forged }, isStringCursor)).toThrow(InvalidArgumentException);
-      expect(() => readPage({ pageToken: forged }, isStringCursor)).toThrow('page.page_token: is not a token from a previous page of this list');
+      expect(() => readPage({ pageToken: forged }, isStringCursor)).toThrow(
+        'page.page_token: is not a token from a previous page of this list',
+      );
     }
     expect(() => readOffsetPage({ pageToken: 'x' }, 'query.page')).toThrow('query.page.page_token');
   });

@@ -41,7 +41,8 @@ export function readPage<Cursor>(
   const token = request?.pageToken ?? '';
   if (token === '') return { size, after: undefined };
   const after = decodeCursor(token);
-  if (after === undefined || !isCursor(after)) throw invalidArgument(`${field}.page_token`, 'is not a token from a previous page of this list');
+  if (after === undefined || !isCursor(after))
+    throw invalidArgument(`${field}.page_token`, 'is not a token from a previous page of this list');
   return { size, after };
 }
 

@@ -72,9 +72,9 @@ export async function startEchoService(
   const definition = grpc.loadPackageDefinition(
     loadSync(ECHO_PROTO_PATH, { keepCase: false, longs: Number, defaults: true, includeDirs: [protoRoot()] }),
   ) as unknown as { flywheel: { platformtest: { v1: { EchoService: grpc.ServiceClientConstructor } } } };
-  const health = grpc.loadPackageDefinition(
-    loadSync(healthProtoPath, { keepCase: true, enums: String }),
-  ) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+  const health = grpc.loadPackageDefinition(loadSync(healthProtoPath, { keepCase: true, enums: String })) as unknown as {
+    grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+  };
   return {
     service,
     dir,
@@ -82,11 +82,10 @@ export async function startEchoService(
     tokens,
     logs,
     client: (credentials = grpc.credentials.createInsecure(), channelOptions = {}) => {
-      const client = new definition.flywheel.platformtest.v1.EchoService(
-        service.grpcAddress,
-        credentials,
-        { 'grpc.max_send_message_length': 64 * 1024 * 1024, ...channelOptions },
-      ) as EchoClient;
+      const client = new definition.flywheel.platformtest.v1.EchoService(service.grpcAddress, credentials, {
+        'grpc.max_send_message_length': 64 * 1024 * 1024,
+        ...channelOptions,
+      }) as EchoClient;
       clients.push(client);
       return client;
     },

@@ -17,8 +17,10 @@ export class ObjectStoreHealth implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     this.health?.register({ name: 'object-store', check: () => this.objects.ensureBucket() });
-    await this.objects.ensureBucket().catch((error: Error) =>
-      this.logger?.entry('warn', 'object store not reachable at boot; /healthz reports it', { error: error.message }),
-    );
+    await this.objects
+      .ensureBucket()
+      .catch((error: Error) =>
+        this.logger?.entry('warn', 'object store not reachable at boot; /healthz reports it', { error: error.message }),
+      );
   }
 }

@@ -39,14 +39,28 @@ describe('DeployRequest checks', () => {
   });
 
   it('pins a version (no alias) or follows the alias given', () => {
-    expect(parseDeployRequest(request({ name: 'fraud-eu', version: 3 }), defaults)).toMatchObject({ name: 'fraud-eu', alias: '', version: 3 });
+    expect(parseDeployRequest(request({ name: 'fraud-eu', version: 3 }), defaults)).toMatchObject({
+      name: 'fraud-eu',
+      alias: '',
+      version: 3,
+    });
     expect(parseDeployRequest(request({ alias: 'staging' }), defaults)).toMatchObject({ alias: 'staging', version: 0 });
     expect(parseDeployRequest(request({ alias: '' }), defaults)).toMatchObject({ alias: 'production', version: 0 });
   });
 
-  it('fills a policy\'s zero values with the defaults and keeps the rest', () => {
+  it("fills a policy's zero values with the defaults and keeps the rest", () => {
     const spec = parseDeployRequest(
-      request({ canaryPolicy: { trafficShare: 0.25, minRequests: 40, maxErrorRateIncrease: 0, maxLatencyRatio: 0, maxAccuracyDrop: 0.05, minLabelled: 0, maxDuration: { seconds: 600, nanos: 0 } } }),
+      request({
+        canaryPolicy: {
+          trafficShare: 0.25,
+          minRequests: 40,
+          maxErrorRateIncrease: 0,
+          maxLatencyRatio: 0,
+          maxAccuracyDrop: 0.05,
+          minLabelled: 0,
+          maxDuration: { seconds: 600, nanos: 0 },
+        },
+      }),
       defaults,
     );
     expect(spec.policy).toEqual({
@@ -62,14 +76,19 @@ describe('DeployRequest checks', () => {
 
   it('sets only the policy fields named in canary_policy_fields', () => {
     const spec = parseDeployRequest(
-      request({ canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 0.3, minRequests: 0 }), canaryPolicyFields: ['traffic_share', 'min_requests'] }),
+      request({
+        canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 0.3, minRequests: 0 }),
+        canaryPolicyFields: ['traffic_share', 'min_requests'],
+      }),
       defaults,
     );
     expect(spec.policy).toEqual({ trafficShare: 0.3, minRequests: 200 });
     expect(rejection({ canaryPolicy: deployerV1.CanaryPolicy.fromPartial({}), canaryPolicyFields: ['share'] })).toContain(
       'canary_policy_fields: "share" is not a CanaryPolicy field (traffic_share, min_requests,',
     );
-    expect(rejection({ canaryPolicyFields: ['traffic_share'] })).toContain('canary_policy: is required when canary_policy_fields names fields');
+    expect(rejection({ canaryPolicyFields: ['traffic_share'] })).toContain(
+      'canary_policy: is required when canary_policy_fields names fields',
+    );
   });
 
   it('rejects bad names, targets and reasons, naming the field', () => {
@@ -100,7 +119,9 @@ describe('DeployRequest checks', () => {
   });
 
   it('accepts a share of 1 (no canary) and the documented zero defaults', () => {
-    expect(parseDeployRequest(request({ canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 1 }) }), defaults).policy).toMatchObject({
+    expect(
+      parseDeployRequest(request({ canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 1 }) }), defaults).policy,
+    ).toMatchObject({
       trafficShare: 1,
       minRequests: 200,
       maxDurationMs: 3_600_000,

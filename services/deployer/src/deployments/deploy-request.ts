@@ -65,7 +65,11 @@ const deployRequestSchema = z
       .string()
       .optional()
       .refine((alias) => !alias || ALIAS_PATTERN.test(alias), `must match ${ALIAS_PATTERN.source}`),
-    version: z.number({ error: 'must be a version number (1 or more)' }).int('must be a version number (1 or more)').min(1, 'must be a version number (1 or more)').optional(),
+    version: z
+      .number({ error: 'must be a version number (1 or more)' })
+      .int('must be a version number (1 or more)')
+      .min(1, 'must be a version number (1 or more)')
+      .optional(),
     reason: z.string().max(MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH} characters`),
     canary_policy: canaryPolicySchema.optional(),
     canary_policy_fields: z.array(z.string()).superRefine((names, ctx) => {
@@ -82,7 +86,8 @@ const deployRequestSchema = z
         : `is empty and the model name cannot name a deployment (it must match ${DEPLOYMENT_NAME_PATTERN.source}); give a name`;
       ctx.addIssue({ code: 'custom', path: ['name'], message });
     }
-    if (request.alias && request.version !== undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: 'give either alias or version, not both' });
+    if (request.alias && request.version !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['target'], message: 'give either alias or version, not both' });
     if (request.canary_policy === undefined && request.canary_policy_fields.length > 0) {
       ctx.addIssue({ code: 'custom', path: ['canary_policy'], message: 'is required when canary_policy_fields names fields' });
     }
@@ -93,7 +98,10 @@ const deployRequestSchema = z
  * deployment follows `followAlias`, the alias the deployer follows by default (an empty alias
  * is an unset one, as in the registry's GetModelVersion).
  */
-export function parseDeployRequest(request: deployerV1.DeployRequest, defaults: { followAlias: string; policy: CanaryPolicyValues }): DeploySpec {
+export function parseDeployRequest(
+  request: deployerV1.DeployRequest,
+  defaults: { followAlias: string; policy: CanaryPolicyValues },
+): DeploySpec {
   const policy = request.canaryPolicy;
   const parsed = parseRequest(deployRequestSchema, {
     model_name: request.modelName,
@@ -124,7 +132,11 @@ export function parseDeployRequest(request: deployerV1.DeployRequest, defaults: 
 }
 
 /** The policy fields a Deploy sets: those named in `canary_policy_fields`, or all when it names none. */
-function policyFieldsOf(policy: deployerV1.CanaryPolicy | undefined, names: readonly string[], defaults: CanaryPolicyValues): Partial<CanaryPolicyValues> {
+function policyFieldsOf(
+  policy: deployerV1.CanaryPolicy | undefined,
+  names: readonly string[],
+  defaults: CanaryPolicyValues,
+): Partial<CanaryPolicyValues> {
   if (policy === undefined) return {};
   const given = policyFromProto(policy, defaults);
   if (names.length === 0) return given;

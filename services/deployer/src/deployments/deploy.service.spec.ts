@@ -61,10 +61,16 @@ describe('Deploy', () => {
     throw new Error('the call succeeded');
   }
 
-  it('creates a deployment following production and serves the alias\'s version at once', async () => {
+  it("creates a deployment following production and serves the alias's version at once", async () => {
     registry.setAlias('fraud', 'production', 1);
     const record = await deployer.deploy(request({ reason: 'first launch' }), caller);
-    expect(record).toMatchObject({ name: 'fraud', alias: 'production', state: DeploymentStateName.STABLE, stableVersion: 1, featureView: 'claims_features' });
+    expect(record).toMatchObject({
+      name: 'fraud',
+      alias: 'production',
+      state: DeploymentStateName.STABLE,
+      stableVersion: 1,
+      featureView: 'claims_features',
+    });
     expect(record.policy.trafficShare).toBe(0.2);
     expect(events.published).toHaveLength(1);
     expect(events.published[0].causationId).toBeNull();
@@ -72,13 +78,14 @@ describe('Deploy', () => {
       change: Change.DEPLOYMENT_CHANGE_INITIAL_DEPLOY,
       toVersion: 1,
       actor: { team: 'fraud-team', tokenId: 'tok-1', service: '' },
-      reason: 'first version v1 serves all traffic (nothing to compare it with); deployment created: follows alias "production" of fraud: first launch',
+      reason:
+        'first version v1 serves all traffic (nothing to compare it with); deployment created: follows alias "production" of fraud: first launch',
     });
     expect(await repository.getVersion('fraud', 1)).toMatchObject({ artifactSha256: 'a'.repeat(64) });
     expect(served.get('fraud')?.stable?.record.version).toBe(1);
   });
 
-  it('creates a pending deployment when the followed alias is not set, and the alias\'s first move serves it', async () => {
+  it("creates a pending deployment when the followed alias is not set, and the alias's first move serves it", async () => {
     const record = await deployer.deploy(request({ name: 'fraud-staging', alias: 'staging' }), caller);
     expect(record).toMatchObject({ name: 'fraud-staging', state: DeploymentStateName.PENDING, alias: 'staging', stableVersion: 0 });
     expect(changes()[0]).toMatchObject({
@@ -93,18 +100,33 @@ describe('Deploy', () => {
     registry.setAlias('fraud', 'production', 1);
     await deployer.deploy(request({}), caller);
     const pinned = await deployer.deploy(
-      request({ version: 2, canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 0.3, minRequests: 10 }), canaryPolicyFields: ['traffic_share', 'min_requests'] }),
+      request({
+        version: 2,
+        canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 0.3, minRequests: 10 }),
+        canaryPolicyFields: ['traffic_share', 'min_requests'],
+      }),
       caller,
     );
-    expect(pinned).toMatchObject({ alias: '', state: DeploymentStateName.CANARY, stableVersion: 1, canaryVersion: 2, canaryTrafficShare: 0.3 });
+    expect(pinned).toMatchObject({
+      alias: '',
+      state: DeploymentStateName.CANARY,
+      stableVersion: 1,
+      canaryVersion: 2,
+      canaryTrafficShare: 0.3,
+    });
     expect(pinned.policy).toEqual({ ...rollout.defaultPolicy(), trafficShare: 0.3, minRequests: 10 });
     expect(pinned.canaryEventId).toBe('event-2');
-    expect(changes()[1]).toMatchObject({ change: Change.DEPLOYMENT_CHANGE_CANARY_STARTED, fromVersion: 1, toVersion: 2, canaryTrafficShare: 0.3 });
+    expect(changes()[1]).toMatchObject({
+      change: Change.DEPLOYMENT_CHANGE_CANARY_STARTED,
+      fromVersion: 1,
+      toVersion: 2,
+      canaryTrafficShare: 0.3,
+    });
     expect(changes()[1].reason).toBe(
       'v2 takes 30% of traffic as a canary against v1; pinned: no longer follows alias "production"; canary policy: traffic share 0.2 → 0.3, min requests 50 → 10',
     );
     expect(served.get('fraud')?.canary?.record.version).toBe(2);
-    await rollout.onAliasMoved(aliasMoved(registry.models.get("fraud")!.versions.get(3)!, 'production'), undefined as never);
+    await rollout.onAliasMoved(aliasMoved(registry.models.get('fraud')!.versions.get(3)!, 'production'), undefined as never);
     expect(repository.deployments.get('fraud')).toMatchObject({ canaryVersion: 2, stableVersion: 1 });
   });
 
@@ -121,7 +143,11 @@ describe('Deploy', () => {
     await deployer.deploy(request({}), caller);
     await deployer.deploy(request({ version: 2 }), caller);
     const record = await deployer.deploy(
-      request({ version: 2, canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 0.5, maxErrorRateIncrease: 0.05 }), canaryPolicyFields: ['traffic_share', 'max_error_rate_increase'] }),
+      request({
+        version: 2,
+        canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 0.5, maxErrorRateIncrease: 0.05 }),
+        canaryPolicyFields: ['traffic_share', 'max_error_rate_increase'],
+      }),
       caller,
     );
     expect(record).toMatchObject({ state: DeploymentStateName.CANARY, canaryVersion: 2, canaryTrafficShare: 0.5 });
@@ -161,28 +187,42 @@ describe('Deploy', () => {
   });
 
   it('sets every policy field when canary_policy_fields is empty: zeros take the defaults where the proto says so', async () => {
-    const record = await deployer.deploy(request({ version: 1, canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 0.4 }) }), caller);
+    const record = await deployer.deploy(
+      request({ version: 1, canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 0.4 }) }),
+      caller,
+    );
     expect(record.policy).toEqual({ ...rollout.defaultPolicy(), trafficShare: 0.4, maxErrorRateIncrease: 0, maxAccuracyDrop: 0 });
   });
 
   it('checks the request before asking the registry', async () => {
-    await expect(deployer.deploy(request({ canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 2 }) }), caller)).rejects.toBeInstanceOf(
-      InvalidArgumentException,
-    );
+    await expect(
+      deployer.deploy(request({ canaryPolicy: deployerV1.CanaryPolicy.fromPartial({ trafficShare: 2 }) }), caller),
+    ).rejects.toBeInstanceOf(InvalidArgumentException);
     expect(registry.lookups).toBe(0);
   });
 
-  it('refuses unknown models and versions, another model\'s deployment, and versions it cannot serve, writing nothing', async () => {
+  it("refuses unknown models and versions, another model's deployment, and versions it cannot serve, writing nothing", async () => {
     expect(await failure(deployer.deploy(request({ modelName: 'churn' }), caller))).toEqual({
       code: DeployerExceptionCode.MODEL_NOT_FOUND,
       message: 'model churn is not in the registry',
     });
-    expect(await failure(deployer.deploy(request({ modelName: 'churn', version: 1 }), caller))).toMatchObject({ code: DeployerExceptionCode.MODEL_NOT_FOUND });
+    expect(await failure(deployer.deploy(request({ modelName: 'churn', version: 1 }), caller))).toMatchObject({
+      code: DeployerExceptionCode.MODEL_NOT_FOUND,
+    });
     expect(await failure(deployer.deploy(request({ version: 9 }), caller))).toEqual({
       code: DeployerExceptionCode.VERSION_UNKNOWN,
       message: 'model fraud has no version 9 in the registry',
     });
-    registry.models.get('fraud')!.versions.set(4, registryV1.ModelVersion.fromPartial({ modelName: 'fraud', version: 4, artifact: { key: modelArtifactKey('fraud', 4, 'model.json'), sha256: 'nope' } }));
+    registry.models
+      .get('fraud')!
+      .versions.set(
+        4,
+        registryV1.ModelVersion.fromPartial({
+          modelName: 'fraud',
+          version: 4,
+          artifact: { key: modelArtifactKey('fraud', 4, 'model.json'), sha256: 'nope' },
+        }),
+      );
     expect(await failure(deployer.deploy(request({ version: 4 }), caller))).toEqual({
       code: DeployerExceptionCode.VERSION_UNSERVABLE,
       message: 'model fraud v4 cannot be served: version.artifact.sha256 must be 64 lower-case hex digits',

@@ -44,13 +44,19 @@ export class DeployService {
     const version = await this.registry.versionOf(spec.modelName, number);
     if (!version) {
       if (!spec.alias && !(await this.registry.aliasesOf(spec.modelName))) throw modelNotFound(spec.modelName);
-      throw new DeployerException(`model ${spec.modelName} has no version ${number} in the registry`, DeployerExceptionCode.VERSION_UNKNOWN);
+      throw new DeployerException(
+        `model ${spec.modelName} has no version ${number} in the registry`,
+        DeployerExceptionCode.VERSION_UNKNOWN,
+      );
     }
     try {
       return servableVersionOf(version, 'version', this.clock.now());
     } catch (error) {
       if (!(error instanceof UnservableVersionError)) throw error;
-      throw new DeployerException(`model ${spec.modelName} v${number} cannot be served: ${error.message}`, DeployerExceptionCode.VERSION_UNSERVABLE);
+      throw new DeployerException(
+        `model ${spec.modelName} v${number} cannot be served: ${error.message}`,
+        DeployerExceptionCode.VERSION_UNSERVABLE,
+      );
     }
   }
 

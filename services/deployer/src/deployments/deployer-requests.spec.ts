@@ -16,7 +16,11 @@ function rejection(parse: () => unknown): string {
 
 describe('deployer requests', () => {
   it('read a rollback, naming every bad field as the .proto spells it', () => {
-    expect(parseRollback({ deployment: 'fraud', toVersion: 0, reason: 'bad dashboard' })).toEqual({ deployment: 'fraud', toVersion: 0, reason: 'bad dashboard' });
+    expect(parseRollback({ deployment: 'fraud', toVersion: 0, reason: 'bad dashboard' })).toEqual({
+      deployment: 'fraud',
+      toVersion: 0,
+      reason: 'bad dashboard',
+    });
     expect(rejection(() => parseRollback({ deployment: 'Fraud!', toVersion: -1, reason: 'x'.repeat(1001) }))).toBe(
       'deployment: must match ^[a-z][a-z0-9_-]{0,62}$; to_version: must be 0 or a version number; reason: must be at most 1000 characters',
     );
@@ -33,7 +37,15 @@ describe('deployer requests', () => {
 describe('DeploymentQueryService', () => {
   it('lists deployments by name, one page at a time', async () => {
     const repository = new FakeDeploymentRepository();
-    const policy = { trafficShare: 0.1, minRequests: 1, maxErrorRateIncrease: 0, maxLatencyRatio: 1.5, maxAccuracyDrop: 0, minLabelled: 1, maxDurationMs: 1000 };
+    const policy = {
+      trafficShare: 0.1,
+      minRequests: 1,
+      maxErrorRateIncrease: 0,
+      maxLatencyRatio: 1.5,
+      maxAccuracyDrop: 0,
+      minLabelled: 1,
+      maxDurationMs: 1000,
+    };
     for (const name of ['c', 'a', 'b']) await repository.insert(newDeployment(name, name, 'production', policy, new Date(0)));
     const queries = new DeploymentQueryService(repository);
     const first = await queries.list(readPage({ pageSize: 2 }, isStringCursor));

@@ -18,7 +18,10 @@ export interface RollbackOrder {
 
 const rollbackRequest = z.object({
   deployment: deploymentName,
-  to_version: z.number({ error: 'must be 0 or a version number' }).int('must be 0 or a version number').min(0, 'must be 0 or a version number'),
+  to_version: z
+    .number({ error: 'must be 0 or a version number' })
+    .int('must be 0 or a version number')
+    .min(0, 'must be 0 or a version number'),
   reason: z.string().max(MAX_REASON_LENGTH, `must be at most ${MAX_REASON_LENGTH} characters`),
 });
 

@@ -91,7 +91,11 @@ export class TypeOrmDeploymentRepository extends DeploymentRepository {
       .execute();
   }
 
-  async getVersion(modelName: string, version: number, manager: EntityManager = this.dataSource.manager): Promise<ModelVersionRecord | undefined> {
+  async getVersion(
+    modelName: string,
+    version: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<ModelVersionRecord | undefined> {
     const row = await manager.findOne(ModelVersionEntity, { where: { modelName, version } });
     return row ? { ...row } : undefined;
   }

@@ -20,7 +20,9 @@ export class DeploymentsModule {
       imports: [DeploymentStoreModule, ServingModule, RolloutModule],
       controllers: [DeployerGrpcController],
       providers: [
-        overrides.registry ? { provide: ModelRegistry, useValue: overrides.registry } : { provide: ModelRegistry, useClass: GrpcModelRegistry },
+        overrides.registry
+          ? { provide: ModelRegistry, useValue: overrides.registry }
+          : { provide: ModelRegistry, useClass: GrpcModelRegistry },
         DeployService,
         DeploymentQueryService,
       ],

@@ -138,7 +138,8 @@ export class KafkaPredictionLog extends PredictionLog implements OnModuleInit, O
   }
 
   private schedule(): void {
-    if (this.buffer.length > 0) this.flushSoon(this.buffer.length >= this.config.PREDICTION_LOG_BATCH ? 0 : this.config.PREDICTION_LOG_LINGER_MS);
+    if (this.buffer.length > 0)
+      this.flushSoon(this.buffer.length >= this.config.PREDICTION_LOG_BATCH ? 0 : this.config.PREDICTION_LOG_LINGER_MS);
   }
 
   /** Sends batches until the buffer is empty; one request in flight at a time keeps the order. */

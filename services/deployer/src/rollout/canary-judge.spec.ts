@@ -108,6 +108,8 @@ describe('judgeCanary', () => {
   it('names every failed check in the reason', () => {
     const verdict = judge({}, { errors: 100, errorRate: 0.1, latencyP95Ms: 50 });
     expect(verdict.decision).toBe('rollback');
-    expect(verdict.decision !== 'wait' && verdict.reason).toBe('canary error rate 0.100 > stable 0.000 + 0.010; canary p95 latency 50.0 ms > 1.5 × 5.00 ms');
+    expect(verdict.decision !== 'wait' && verdict.reason).toBe(
+      'canary error rate 0.100 > stable 0.000 + 0.010; canary p95 latency 50.0 ms > 1.5 × 5.00 ms',
+    );
   });
 });

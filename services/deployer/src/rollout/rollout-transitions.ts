@@ -195,7 +195,9 @@ export function deploy(
 ): Transition | null {
   const settingsChanges = describeSettings(deployment, settings, created);
   const canaryShare =
-    deployment.state === DeploymentStateName.CANARY && settings.policy.trafficShare < 1 ? settings.policy.trafficShare : deployment.canaryTrafficShare;
+    deployment.state === DeploymentStateName.CANARY && settings.policy.trafficShare < 1
+      ? settings.policy.trafficShare
+      : deployment.canaryTrafficShare;
   const configured: DeploymentRecord = { ...deployment, alias: settings.alias, policy: settings.policy, canaryTrafficShare: canaryShare };
   const moved =
     target === undefined
@@ -207,7 +209,8 @@ export function deploy(
     return settingsChanges.length > 0 ? { ...moved, reason: `${moved.reason}; ${settingsChanges.join('; ')}` } : moved;
   }
   if (settingsChanges.length === 0) return null;
-  const waiting = deployment.stableVersion === 0 && target === undefined ? `; alias "${settings.alias}" is not set yet: nothing serves until it is` : '';
+  const waiting =
+    deployment.stableVersion === 0 && target === undefined ? `; alias "${settings.alias}" is not set yet: nothing serves until it is` : '';
   return {
     record: { ...configured, revision: deployment.revision + 1, updatedAt: now },
     change: Change.DEPLOYMENT_CHANGE_CONFIGURED,
@@ -230,11 +233,15 @@ const POLICY_FIELDS: readonly { key: keyof CanaryPolicyValues; label: string }[]
 
 /** The settings that change, in words; empty when none does. */
 function describeSettings(deployment: DeploymentRecord, settings: DeploymentSettings, created: boolean): string[] {
-  const follows = settings.alias ? `follows alias "${settings.alias}" of ${deployment.modelName}` : `pinned (model ${deployment.modelName})`;
+  const follows = settings.alias
+    ? `follows alias "${settings.alias}" of ${deployment.modelName}`
+    : `pinned (model ${deployment.modelName})`;
   if (created) return [`deployment created: ${follows}`];
   const changes: string[] = [];
   if (settings.alias !== deployment.alias) {
-    changes.push(settings.alias ? (deployment.alias ? follows : `unpinned: ${follows}`) : `pinned: no longer follows alias "${deployment.alias}"`);
+    changes.push(
+      settings.alias ? (deployment.alias ? follows : `unpinned: ${follows}`) : `pinned: no longer follows alias "${deployment.alias}"`,
+    );
   }
   const policy = POLICY_FIELDS.filter(({ key }) => settings.policy[key] !== deployment.policy[key]).map(
     ({ key, label }) => `${label} ${deployment.policy[key]} → ${settings.policy[key]}`,

@@ -19,7 +19,10 @@ const Change = deployerV1.DeploymentChange;
 const manager = undefined as never;
 const SHA = 'a'.repeat(64);
 
-function aliasMoved(version: number, options: { alias?: string; id?: string; featureView?: string } = {}): EventEnvelope<registryV1.AliasMoved> {
+function aliasMoved(
+  version: number,
+  options: { alias?: string; id?: string; featureView?: string } = {},
+): EventEnvelope<registryV1.AliasMoved> {
   return {
     id: options.id ?? `alias-moved-${version}`,
     source: 'flywheel/registry',
@@ -58,7 +61,8 @@ describe('rollout state machine', () => {
     repository = new FakeDeploymentRepository();
     events = new FakeDeploymentEvents();
     loader = new FakeModelLoader();
-    for (const version of [1, 2, 3]) loader.artifacts.set(modelArtifactKey('fraud', version, 'model.json'), fraudArtifact({ seed: version }));
+    for (const version of [1, 2, 3])
+      loader.artifacts.set(modelArtifactKey('fraud', version, 'model.json'), fraudArtifact({ seed: version }));
     clock = new FakeClock();
     stats = new LiveStats({ latencyWindow: 1000, joinWindow: 1000 });
     served = new ServedModels(repository, loader, stats, config, silentLogger());
@@ -87,7 +91,13 @@ describe('rollout state machine', () => {
   it('deploys the first version at 100% and records the deployment', async () => {
     await rollout.onAliasMoved(aliasMoved(1), manager);
     const deployment = repository.deployments.get('fraud')!;
-    expect(deployment).toMatchObject({ state: DeploymentStateName.STABLE, stableVersion: 1, canaryVersion: 0, alias: 'production', featureView: 'claims_features' });
+    expect(deployment).toMatchObject({
+      state: DeploymentStateName.STABLE,
+      stableVersion: 1,
+      canaryVersion: 0,
+      alias: 'production',
+      featureView: 'claims_features',
+    });
     expect(events.published).toHaveLength(1);
     expect(events.published[0].change).toMatchObject({
       change: Change.DEPLOYMENT_CHANGE_INITIAL_DEPLOY,
@@ -134,13 +144,18 @@ describe('rollout state machine', () => {
     expect(events.published).toHaveLength(2);
   });
 
-  it('promotes a healthy canary, caused by its CANARY_STARTED event, with both versions\' figures', async () => {
+  it("promotes a healthy canary, caused by its CANARY_STARTED event, with both versions' figures", async () => {
     await startCanary();
     traffic(1, 400, { latencyMs: 2, labelled: 100, correct: 90 });
     traffic(2, 60, { latencyMs: 2.5, labelled: 30, correct: 27 });
     const verdict = await rollout.evaluate('fraud');
     expect(verdict?.decision).toBe('promote');
-    expect(repository.deployments.get('fraud')).toMatchObject({ state: DeploymentStateName.STABLE, stableVersion: 2, previousStableVersion: 1, canaryVersion: 0 });
+    expect(repository.deployments.get('fraud')).toMatchObject({
+      state: DeploymentStateName.STABLE,
+      stableVersion: 2,
+      previousStableVersion: 1,
+      canaryVersion: 0,
+    });
     const promoted = events.published[2];
     expect(promoted.causationId).toBe('event-2');
     expect(promoted.change).toMatchObject({
@@ -200,7 +215,9 @@ describe('rollout state machine', () => {
     expect((await rollout.evaluate('fraud'))?.decision).toBe('wait');
     clock.advance(1);
     expect((await rollout.evaluate('fraud'))?.decision).toBe('rollback');
-    expect(events.published[2].change.reason).toBe('canary v2 rolled back: not enough traffic to judge within 1h: canary v2 10/50 requests, stable v1 400/50');
+    expect(events.published[2].change.reason).toBe(
+      'canary v2 rolled back: not enough traffic to judge within 1h: canary v2 10/50 requests, stable v1 400/50',
+    );
   });
 
   it('replaces a canary still running by a newer version, counting afresh', async () => {
@@ -208,7 +225,9 @@ describe('rollout state machine', () => {
     traffic(2, 30);
     await rollout.onAliasMoved(aliasMoved(3), manager);
     expect(repository.deployments.get('fraud')).toMatchObject({ state: DeploymentStateName.CANARY, stableVersion: 1, canaryVersion: 3 });
-    expect(events.published[2].change.reason).toBe('v3 takes 20% of traffic as a canary against v1; it replaces canary v2, which was never judged');
+    expect(events.published[2].change.reason).toBe(
+      'v3 takes 20% of traffic as a canary against v1; it replaces canary v2, which was never judged',
+    );
     expect(stats.figures('fraud', 2).requests).toBe(0);
   });
 
@@ -219,7 +238,12 @@ describe('rollout state machine', () => {
     expect(repository.deployments.get('fraud')).toMatchObject({ state: DeploymentStateName.STABLE, stableVersion: 1, canaryVersion: 0 });
     expect(events.published[2]).toMatchObject({
       causationId: null,
-      change: { change: Change.DEPLOYMENT_CHANGE_ROLLED_BACK, toVersion: 1, reason: 'canary v2 dropped by request: bad dashboard', actor: { team: 'release', tokenId: 'token-1' } },
+      change: {
+        change: Change.DEPLOYMENT_CHANGE_ROLLED_BACK,
+        toVersion: 1,
+        reason: 'canary v2 dropped by request: bad dashboard',
+        actor: { team: 'release', tokenId: 'token-1' },
+      },
     });
     await expect(rollout.rollback({ deployment: 'fraud', toVersion: 0, reason: '' }, caller)).rejects.toThrow(
       'deployment "fraud" has no canary and no previous stable version to return to',
@@ -228,15 +252,30 @@ describe('rollout state machine', () => {
     await rollout.rollback({ deployment: 'fraud', toVersion: 0, reason: '' }, caller);
     expect(repository.deployments.get('fraud')).toMatchObject({ stableVersion: 1, previousStableVersion: 2 });
     expect(events.published[4].change.reason).toBe('rolled back from v2 to v1 by request');
-    await expect(rollout.rollback({ deployment: 'fraud', toVersion: 9, reason: '' }, caller)).rejects.toThrow('model fraud v9 was never deployed here');
+    await expect(rollout.rollback({ deployment: 'fraud', toVersion: 9, reason: '' }, caller)).rejects.toThrow(
+      'model fraud v9 was never deployed here',
+    );
     await expect(rollout.rollback({ deployment: 'nope', toVersion: 0, reason: '' }, caller)).rejects.toThrow('deployment "nope" not found');
   });
 
   it('skips the canary when the share is 1', async () => {
-    const direct = new RolloutService(repository, fakeTransactions, events, served, stats, clock, testConfig({ CANARY_TRAFFIC_SHARE: '1' }), silentLogger());
+    const direct = new RolloutService(
+      repository,
+      fakeTransactions,
+      events,
+      served,
+      stats,
+      clock,
+      testConfig({ CANARY_TRAFFIC_SHARE: '1' }),
+      silentLogger(),
+    );
     await direct.onAliasMoved(aliasMoved(1), manager);
     await direct.onAliasMoved(aliasMoved(2), manager);
-    expect(repository.deployments.get('fraud')).toMatchObject({ state: DeploymentStateName.STABLE, stableVersion: 2, previousStableVersion: 1 });
+    expect(repository.deployments.get('fraud')).toMatchObject({
+      state: DeploymentStateName.STABLE,
+      stableVersion: 2,
+      previousStableVersion: 1,
+    });
     expect(events.published[1].change.change).toBe(Change.DEPLOYMENT_CHANGE_PROMOTED);
   });
 
@@ -244,7 +283,13 @@ describe('rollout state machine', () => {
     await startCanary();
     const reloaded = new FakeModelLoader();
     for (const [key, artifact] of loader.artifacts) reloaded.artifacts.set(key, artifact);
-    const afterRestart = new ServedModels(repository, reloaded, new LiveStats({ latencyWindow: 10, joinWindow: 10 }), config, silentLogger());
+    const afterRestart = new ServedModels(
+      repository,
+      reloaded,
+      new LiveStats({ latencyWindow: 10, joinWindow: 10 }),
+      config,
+      silentLogger(),
+    );
     await afterRestart.sync();
     expect(afterRestart.get('fraud')).toMatchObject({ stable: { record: { version: 1 } }, canary: { record: { version: 2 } } });
     expect(reloaded.loads).toBe(2);

@@ -5,7 +5,13 @@ import { TransactionRunner } from '@flywheel/persistence';
 import { type CallerIdentity, InjectConfig, JsonLogger } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { type DeployerConfig } from '../deployer.config';
-import { type CanaryPolicyValues, DEPLOYMENT_NAME_PATTERN, type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
+import {
+  type CanaryPolicyValues,
+  DEPLOYMENT_NAME_PATTERN,
+  type DeploymentRecord,
+  DeploymentStateName,
+  type ModelVersionRecord,
+} from '../deployments/deployment';
 import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
 import { toProtoDeployment, toProtoStats } from '../deployments/deployment.mapper';
 import { DeploymentRepository } from '../deployments/deployment.repository';
@@ -17,7 +23,15 @@ import { ServedModels } from '../serving/served-models';
 import { Clock } from '@flywheel/platform';
 import { judgeCanary, type Verdict, type VersionFigures } from './canary-judge';
 import { DeploymentEvents } from './deployment-events';
-import { concludeCanary, defaultRollbackTarget, deploy, manualRollback, newDeployment, startVersion, type Transition } from './rollout-transitions';
+import {
+  concludeCanary,
+  defaultRollbackTarget,
+  deploy,
+  manualRollback,
+  newDeployment,
+  startVersion,
+  type Transition,
+} from './rollout-transitions';
 
 const DEPLOYER_ACTOR: commonV1.Actor = { team: '', tokenId: '', service: 'deployer' };
 
@@ -75,7 +89,8 @@ export class RolloutService {
     let deployments = await this.repository.findFollowingForUpdate(moved.modelName, moved.alias, manager);
     if (deployments.length === 0) {
       if (moved.alias !== this.config.DEPLOYER_FOLLOW_ALIAS) return;
-      if (!DEPLOYMENT_NAME_PATTERN.test(moved.modelName)) throw new NonRetriableError(`model name ${JSON.stringify(moved.modelName)} cannot name a deployment`);
+      if (!DEPLOYMENT_NAME_PATTERN.test(moved.modelName))
+        throw new NonRetriableError(`model name ${JSON.stringify(moved.modelName)} cannot name a deployment`);
       if (await this.repository.getForUpdate(moved.modelName, manager)) {
         this.logger.entry('warn', 'a deployment named after the model exists but does not follow the alias; not changed', {
           deployment: moved.modelName,
@@ -95,7 +110,9 @@ export class RolloutService {
     for (const deployment of deployments) {
       const transition = startVersion(deployment, version, this.clock.now());
       if (!transition) continue;
-      changed.push(await this.write(manager, transition, { causationId: undefined, actor: DEPLOYER_ACTOR, figures: this.figuresOf(deployment) }));
+      changed.push(
+        await this.write(manager, transition, { causationId: undefined, actor: DEPLOYER_ACTOR, figures: this.figuresOf(deployment) }),
+      );
     }
     for (const record of changed) await this.served.install(record, [version]);
   }
@@ -159,7 +176,10 @@ export class RolloutService {
     const record = await this.transactions.run(async (manager) => {
       const current = await this.repository.getForUpdate(request.deployment, manager);
       if (!current || current.revision !== seen.revision) {
-        throw new DeployerException(`deployment "${request.deployment}" changed during the rollback; try again`, DeployerExceptionCode.CONCURRENT_CHANGE);
+        throw new DeployerException(
+          `deployment "${request.deployment}" changed during the rollback; try again`,
+          DeployerExceptionCode.CONCURRENT_CHANGE,
+        );
       }
       const transition = manualRollback(current, target, request.reason, this.clock.now());
       return this.write(manager, transition, { causationId: null, actor, figures: this.figuresOf(current) });
@@ -242,7 +262,11 @@ export class RolloutService {
   private async write(
     manager: EntityManager,
     transition: Transition,
-    context: { causationId: string | null | undefined; actor: commonV1.Actor; figures: { stable?: VersionFigures; canary?: VersionFigures } },
+    context: {
+      causationId: string | null | undefined;
+      actor: commonV1.Actor;
+      figures: { stable?: VersionFigures; canary?: VersionFigures };
+    },
   ): Promise<DeploymentRecord> {
     const canaryInvolved =
       transition.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_PROMOTED ||
@@ -300,7 +324,8 @@ function versionOf(moved: registryV1.AliasMoved, now: Date): ModelVersionRecord 
   try {
     return servableVersionOf(target, 'target', now);
   } catch (error) {
-    if (error instanceof UnservableVersionError) throw new NonRetriableError(`AliasMoved ${moved.modelName} v${moved.toVersion}: ${error.message}`);
+    if (error instanceof UnservableVersionError)
+      throw new NonRetriableError(`AliasMoved ${moved.modelName} v${moved.toVersion}: ${error.message}`);
     throw error;
   }
 }

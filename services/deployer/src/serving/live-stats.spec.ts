@@ -13,7 +13,12 @@ describe('LiveStats', () => {
   it('joins labels to served predictions by request id, once, within a bounded window', () => {
     const stats = new LiveStats({ latencyWindow: 10, joinWindow: 3 });
     stats.enterPhase('fraud', '1/2', false);
-    for (const [id, version, output] of [['a', 1, 1], ['b', 1, 0], ['c', 2, 1], ['d', 2, 'yes']] as const) {
+    for (const [id, version, output] of [
+      ['a', 1, 1],
+      ['b', 1, 0],
+      ['c', 2, 1],
+      ['d', 2, 'yes'],
+    ] as const) {
       stats.recordSuccess('fraud', { requestId: id, version, regression: false, output }, 1);
     }
     expect(stats.recordLabel('a', 1)).toBe(false); // forgotten: the window holds the last 3

@@ -4,8 +4,7 @@ import { createGrpcClient, type GrpcClient, InjectConfig } from '@flywheel/platf
 import { type DeployerConfig } from '../deployer.config';
 
 export type OnlineLookup =
-  | { readonly status: 'present'; readonly values: Readonly<Record<string, commonV1.Value>> }
-  | { readonly status: 'missing' | 'expired' };
+  { readonly status: 'present'; readonly values: Readonly<Record<string, commonV1.Value>> } | { readonly status: 'missing' | 'expired' };
 
 /** Latest feature values of one entity. A port, so predictions unit-test without a feature store. */
 export abstract class OnlineFeatures {
@@ -28,10 +27,7 @@ export class GrpcOnlineFeatures extends OnlineFeatures implements OnModuleDestro
       token: this.config.FLYWHEEL_SERVICE_TOKEN,
       maxMessageBytes: this.config.GRPC_MAX_MESSAGE_BYTES,
     });
-    const response = await this.client.getOnlineFeatures(
-      { featureView, entityKeys: [entityKey], features: [...features] },
-      { deadlineMs },
-    );
+    const response = await this.client.getOnlineFeatures({ featureView, entityKeys: [entityKey], features: [...features] }, { deadlineMs });
     const result = response.results?.[0];
     switch (result?.status) {
       case featureStoreV1.OnlineStatus.ONLINE_STATUS_PRESENT:

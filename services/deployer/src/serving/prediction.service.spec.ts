@@ -47,7 +47,15 @@ function deployment(overrides: Partial<DeploymentRecord> = {}): DeploymentRecord
     canaryTrafficShare: 0,
     canaryStartTime: null,
     canaryEventId: null,
-    policy: { trafficShare: 0.5, minRequests: 10, maxErrorRateIncrease: 0.01, maxLatencyRatio: 1.5, maxAccuracyDrop: 0.02, minLabelled: 5, maxDurationMs: 60_000 },
+    policy: {
+      trafficShare: 0.5,
+      minRequests: 10,
+      maxErrorRateIncrease: 0.01,
+      maxLatencyRatio: 1.5,
+      maxAccuracyDrop: 0.02,
+      minLabelled: 5,
+      maxDurationMs: 60_000,
+    },
     featureView: 'claims_features',
     revision: 2,
     createdAt: new Date(0),
@@ -139,16 +147,28 @@ describe('PredictionService', () => {
       'features.amount: is required by the model (numeric)',
     );
     await expectStatus(
-      predictions.predict({ deployment: 'fraud', requestId: 'b', features: features({ amount: { stringValue: 'lots' }, region: { stringValue: 'north' } }) }),
+      predictions.predict({
+        deployment: 'fraud',
+        requestId: 'b',
+        features: features({ amount: { stringValue: 'lots' }, region: { stringValue: 'north' } }),
+      }),
       GrpcStatus.INVALID_ARGUMENT,
       'features.amount: must be a number, got the string "lots"',
     );
     await expectStatus(
-      predictions.predict({ deployment: 'fraud', requestId: 'c', features: features({ amount: { numberValue: 3 }, region: { numberValue: 2 } }) }),
+      predictions.predict({
+        deployment: 'fraud',
+        requestId: 'c',
+        features: features({ amount: { numberValue: 3 }, region: { numberValue: 2 } }),
+      }),
       GrpcStatus.INVALID_ARGUMENT,
       'features.region: must be a string (a category), got the number 2',
     );
-    await expectStatus(predictions.predict({ deployment: 'fraud', requestId: 'd' }), GrpcStatus.INVALID_ARGUMENT, 'input: give either features or entity_key');
+    await expectStatus(
+      predictions.predict({ deployment: 'fraud', requestId: 'd' }),
+      GrpcStatus.INVALID_ARGUMENT,
+      'input: give either features or entity_key',
+    );
     await expectStatus(
       predictions.predict({ deployment: 'Fraud!', requestId: 'e', features: claim }),
       GrpcStatus.INVALID_ARGUMENT,
@@ -159,7 +179,11 @@ describe('PredictionService', () => {
   });
 
   it('accepts an explicit null, which the model imputes', async () => {
-    const response = await predictions.predict({ deployment: 'fraud', requestId: 'n', features: features({ amount: {}, region: { stringValue: 'south' } }) });
+    const response = await predictions.predict({
+      deployment: 'fraud',
+      requestId: 'n',
+      features: features({ amount: {}, region: { stringValue: 'south' } }),
+    });
     const expected = loadModel(JSON.stringify(stableArtifact)).predictRow({ amount: null, region: 'south' });
     expect(response.output).toEqual({ numberValue: expected.prediction });
   });
@@ -215,7 +239,11 @@ describe('PredictionService', () => {
   });
 
   it('says when a deployment is unknown or serves nothing yet', async () => {
-    await expectStatus(predictions.predict({ deployment: 'claims', requestId: 'x', features: claim }), GrpcStatus.NOT_FOUND, 'deployment "claims" not found');
+    await expectStatus(
+      predictions.predict({ deployment: 'claims', requestId: 'x', features: claim }),
+      GrpcStatus.NOT_FOUND,
+      'deployment "claims" not found',
+    );
     await served.install(deployment({ name: 'empty', state: DeploymentStateName.PENDING, stableVersion: 0 }));
     await expectStatus(
       predictions.predict({ deployment: 'empty', requestId: 'x', features: claim }),

@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, type deployerV1 } from '@flywheel/contracts';
 import { type InputRow, SignatureError } from '@flywheel/ml';
-import { Clock, currentTraceparent, DomainException, GrpcStatus, invalidArgument, InvalidArgumentException, JsonLogger, parseRequest } from '@flywheel/platform';
+import {
+  Clock,
+  currentTraceparent,
+  DomainException,
+  GrpcStatus,
+  invalidArgument,
+  InvalidArgumentException,
+  JsonLogger,
+  parseRequest,
+} from '@flywheel/platform';
 import { z } from 'zod';
 import { DEPLOYMENT_NAME_PATTERN } from '../deployments/deployment';
 import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
@@ -27,7 +36,8 @@ const predictRequestSchema = z
     features: z.unknown(),
   })
   .superRefine((request, ctx) => {
-    if (request.features === undefined && !request.entity_key) ctx.addIssue({ code: 'custom', path: ['input'], message: 'give either features or entity_key' });
+    if (request.features === undefined && !request.entity_key)
+      ctx.addIssue({ code: 'custom', path: ['input'], message: 'give either features or entity_key' });
   });
 
 interface Answer {
@@ -97,7 +107,11 @@ export class PredictionService {
 
     const latencyMs = this.clock.monotonicMs() - started;
     const regression = answer.version.model.task === 'regression';
-    this.stats.recordSuccess(deployment.name, { requestId, version: answer.version.record.version, regression, output: answer.prediction }, latencyMs);
+    this.stats.recordSuccess(
+      deployment.name,
+      { requestId, version: answer.version.record.version, regression, output: answer.prediction },
+      latencyMs,
+    );
     const output = toOutputValue(answer.prediction);
     const response: deployerV1.PredictResponse = {
       requestId,
@@ -145,7 +159,10 @@ export class PredictionService {
         version: stable.record.version,
         error: error instanceof Error ? error.message : String(error),
       });
-      throw new DeployerException(`v${stable.record.version} of deployment "${deployment}" failed to predict`, DeployerExceptionCode.PREDICTION_FAILED);
+      throw new DeployerException(
+        `v${stable.record.version} of deployment "${deployment}" failed to predict`,
+        DeployerExceptionCode.PREDICTION_FAILED,
+      );
     }
   }
 
@@ -177,8 +194,14 @@ export class PredictionService {
     try {
       found = await this.onlineFeatures.lookup(featureView, entityKey, names, ONLINE_LOOKUP_DEADLINE_MS);
     } catch (error) {
-      this.logger.entry('warn', 'online feature lookup failed', { featureView, error: error instanceof Error ? error.message : String(error) });
-      throw new DeployerException(`feature store unavailable for feature view "${featureView}"`, DeployerExceptionCode.FEATURE_STORE_UNAVAILABLE);
+      this.logger.entry('warn', 'online feature lookup failed', {
+        featureView,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      throw new DeployerException(
+        `feature store unavailable for feature view "${featureView}"`,
+        DeployerExceptionCode.FEATURE_STORE_UNAVAILABLE,
+      );
     }
     switch (found.status) {
       case 'present':

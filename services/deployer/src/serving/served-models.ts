@@ -83,7 +83,9 @@ export class ServedModels implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.isNewer(deployment)) return;
     const version = async (v: number): Promise<ServedVersion | undefined> => {
       if (v <= 0) return undefined;
-      const record = known.find((k) => k.modelName === deployment.modelName && k.version === v) ?? (await this.repository.getVersion(deployment.modelName, v));
+      const record =
+        known.find((k) => k.modelName === deployment.modelName && k.version === v) ??
+        (await this.repository.getVersion(deployment.modelName, v));
       if (!record) throw new Error(`deployment ${deployment.name}: model ${deployment.modelName} v${v} is not recorded`);
       const model = await this.preload(record);
       return { record, model, task: taskOf(model) };

@@ -16,7 +16,8 @@ import { ServedModels } from './served-models';
     {
       provide: LiveStats,
       inject: [CONFIG],
-      useFactory: (config: DeployerConfig) => new LiveStats({ latencyWindow: config.LATENCY_WINDOW, joinWindow: config.FEEDBACK_JOIN_WINDOW }),
+      useFactory: (config: DeployerConfig) =>
+        new LiveStats({ latencyWindow: config.LATENCY_WINDOW, joinWindow: config.FEEDBACK_JOIN_WINDOW }),
     },
     { provide: ModelLoader, useClass: ObjectStoreModelLoader },
     { provide: OnlineFeatures, useClass: GrpcOnlineFeatures },

@@ -120,7 +120,12 @@ export class FakeModelRegistry extends ModelRegistry {
       registryV1.ModelVersion.fromPartial({
         modelName,
         version,
-        artifact: { key: modelArtifactKey(modelName, version, 'model.json'), sha256: 'a'.repeat(64), sizeBytes: 100, contentType: 'application/json' },
+        artifact: {
+          key: modelArtifactKey(modelName, version, 'model.json'),
+          sha256: 'a'.repeat(64),
+          sizeBytes: 100,
+          contentType: 'application/json',
+        },
         task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
         lineage: { featureView },
       }),
@@ -208,5 +213,11 @@ export function fraudArtifact(options: { seed?: number; extraFeature?: string; f
   }
   const columns = [numericColumn('amount', amount), categoricalColumn('region', region), numericColumn('fraud', label)];
   if (options.extraFeature) columns.push(numericColumn(options.extraFeature, extra));
-  return fitModel({ table: makeTable(columns), label: 'fraud', algo: 'logreg', seed: options.seed ?? 7, now: new Date('2026-01-01T00:00:00Z') });
+  return fitModel({
+    table: makeTable(columns),
+    label: 'fraud',
+    algo: 'logreg',
+    seed: options.seed ?? 7,
+    now: new Date('2026-01-01T00:00:00Z'),
+  });
 }

@@ -8,7 +8,12 @@ import { toHistoricalFeaturesResponse } from '../serving/historical-features.map
 import { HistoricalFeaturesService } from '../serving/historical-features.service';
 import { toOnlineFeaturesResponse } from '../serving/online-features.mapper';
 import { OnlineFeaturesService } from '../serving/online-features.service';
-import { getFeatureViewSchema, getHistoricalFeaturesSchema, getOnlineFeaturesSchema, listFeatureViewsSchema } from './feature-store.requests';
+import {
+  getFeatureViewSchema,
+  getHistoricalFeaturesSchema,
+  getOnlineFeaturesSchema,
+  listFeatureViewsSchema,
+} from './feature-store.requests';
 
 /** The FeatureStoreService contract: each method parses its request, calls its feature and maps the answer. */
 @Controller()

@@ -1,7 +1,13 @@
 import { featureStoreV1 } from '@flywheel/contracts';
 import { InvalidArgumentException, parseRequest } from '@flywheel/platform';
 import { toHistoricalFeaturesResponse } from '../serving/historical-features.mapper';
-import { getFeatureViewSchema, getHistoricalFeaturesSchema, getOnlineFeaturesSchema, listFeatureViewsSchema, MAX_ENTITY_ROWS } from './feature-store.requests';
+import {
+  getFeatureViewSchema,
+  getHistoricalFeaturesSchema,
+  getOnlineFeaturesSchema,
+  listFeatureViewsSchema,
+  MAX_ENTITY_ROWS,
+} from './feature-store.requests';
 
 function violations(call: () => unknown): string[] {
   try {
@@ -14,7 +20,10 @@ function violations(call: () => unknown): string[] {
 }
 
 const historical = (request: Partial<featureStoreV1.GetHistoricalFeaturesRequest>) =>
-  parseRequest(getHistoricalFeaturesSchema, featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({ featureView: 'claim-features', ...request }));
+  parseRequest(
+    getHistoricalFeaturesSchema,
+    featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({ featureView: 'claim-features', ...request }),
+  );
 
 describe('feature store requests', () => {
   it('name the feature view and revision fields as the proto does', () => {
@@ -31,11 +40,14 @@ describe('feature store requests', () => {
   });
 
   it('check online entity keys: at least one, at most the limit, none empty', () => {
-    const parse = (entityKeys: string[]) => parseRequest(getOnlineFeaturesSchema, { featureView: 'claim-features', entityKeys, features: [] });
+    const parse = (entityKeys: string[]) =>
+      parseRequest(getOnlineFeaturesSchema, { featureView: 'claim-features', entityKeys, features: [] });
     expect(parse(['alice'])).toEqual({ featureView: 'claim-features', entityKeys: ['alice'], features: [] });
     expect(violations(() => parse([]))).toEqual(['entityKeys: must list at least one entity key']);
     expect(violations(() => parse(['a', '', '']))).toEqual(['entityKeys[1]: must not be empty']);
-    expect(violations(() => parse(Array.from({ length: 1001 }, (_, i) => `e${i}`)))).toEqual(['entityKeys: must list at most 1000 entity keys, got 1001']);
+    expect(violations(() => parse(Array.from({ length: 1001 }, (_, i) => `e${i}`)))).toEqual([
+      'entityKeys: must list at most 1000 entity keys, got 1001',
+    ]);
   });
 
   it('turn entity rows into a spine, extra values as plain values', () => {
@@ -44,7 +56,9 @@ describe('feature store requests', () => {
       historical({
         featureViewRevision: 3,
         features: ['amount'],
-        entityRows: { rows: [{ entityKey: 'alice', timestamp: time, extra: { values: { label: { numberValue: 1 }, seen: { timestampValue: time } } } }] },
+        entityRows: {
+          rows: [{ entityKey: 'alice', timestamp: time, extra: { values: { label: { numberValue: 1 }, seen: { timestampValue: time } } } }],
+        },
       }),
     ).toEqual({
       featureView: 'claim-features',
@@ -69,7 +83,11 @@ describe('feature store requests', () => {
 
   it('turn a dataset spine into its version and event-time range', () => {
     const start = new Date('2025-01-01T00:00:00.000Z');
-    expect(historical({ datasetSpine: { datasetVersionFrom: 2, datasetVersionTo: 0, eventTimeRange: { start, end: undefined }, extraColumns: ['is_fraud'] } }).spine).toEqual({
+    expect(
+      historical({
+        datasetSpine: { datasetVersionFrom: 2, datasetVersionTo: 0, eventTimeRange: { start, end: undefined }, extraColumns: ['is_fraud'] },
+      }).spine,
+    ).toEqual({
       kind: 'dataset',
       versionFrom: 2,
       versionTo: 0,
@@ -77,9 +95,11 @@ describe('feature store requests', () => {
       eventTimeEnd: undefined,
       extraColumns: ['is_fraud'],
     });
-    expect(violations(() => historical({ datasetSpine: { datasetVersionFrom: -1, datasetVersionTo: 0, eventTimeRange: undefined, extraColumns: [] } }))).toEqual([
-      'datasetSpine.datasetVersionFrom: must be 0 (the first) or a version number',
-    ]);
+    expect(
+      violations(() =>
+        historical({ datasetSpine: { datasetVersionFrom: -1, datasetVersionTo: 0, eventTimeRange: undefined, extraColumns: [] } }),
+      ),
+    ).toEqual(['datasetSpine.datasetVersionFrom: must be 0 (the first) or a version number']);
   });
 
   it('map a training set to the wire response', () => {

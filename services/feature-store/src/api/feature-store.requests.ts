@@ -6,7 +6,9 @@ import { type EntitySpineRow, type TrainingSetQuery } from '../serving/historica
 
 export const MAX_ONLINE_ENTITY_KEYS = 1000;
 
-const revisionSchema = z.number().refine((revision) => Number.isInteger(revision) && revision >= 0, 'must be 0 (current) or a revision number');
+const revisionSchema = z
+  .number()
+  .refine((revision) => Number.isInteger(revision) && revision >= 0, 'must be 0 (current) or a revision number');
 
 export const getFeatureViewSchema = z.object({ name: viewNameSchema, revision: revisionSchema });
 
@@ -51,25 +53,29 @@ const entityRowSchema = z
     timestamp: instantSchema,
     extra: z.object({ values: z.record(z.string(), z.custom<commonV1.Value>()).default({}) }).optional(),
   })
-  .transform(
-    (row): EntitySpineRow => ({
-      entityKey: row.entityKey,
-      timestamp: row.timestamp,
-      extra: Object.fromEntries(Object.entries(row.extra?.values ?? {}).map(([name, value]) => [name, fromProtoValue(value)])),
-    }),
-  );
+  .transform((row): EntitySpineRow => ({
+    entityKey: row.entityKey,
+    timestamp: row.timestamp,
+    extra: Object.fromEntries(Object.entries(row.extra?.values ?? {}).map(([name, value]) => [name, fromProtoValue(value)])),
+  }));
 
 const entityRowsSchema = z.object({
   rows: z.array(entityRowSchema).superRefine((rows, ctx) => {
     if (rows.length === 0) ctx.addIssue({ code: 'custom', message: 'must list at least one row' });
     if (rows.length > MAX_ENTITY_ROWS) {
-      ctx.addIssue({ code: 'custom', message: `must list at most ${MAX_ENTITY_ROWS} rows (larger spines come from a dataset), got ${rows.length}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `must list at most ${MAX_ENTITY_ROWS} rows (larger spines come from a dataset), got ${rows.length}`,
+      });
     }
   }),
 });
 
 const datasetSpineSchema = z.object({
-  datasetVersionFrom: z.number().refine((version) => version >= 0, 'must be 0 (the first) or a version number').default(0),
+  datasetVersionFrom: z
+    .number()
+    .refine((version) => version >= 0, 'must be 0 (the first) or a version number')
+    .default(0),
   datasetVersionTo: z.number().default(0),
   eventTimeRange: z.object({ start: instantSchema.optional(), end: instantSchema.optional() }).optional(),
   extraColumns: z.array(z.string()).default([]),
@@ -84,7 +90,8 @@ export const getHistoricalFeaturesSchema = z
     datasetSpine: datasetSpineSchema.optional(),
   })
   .superRefine((request, ctx) => {
-    if (!request.entityRows && !request.datasetSpine) ctx.addIssue({ code: 'custom', path: ['spine'], message: 'set entityRows or datasetSpine' });
+    if (!request.entityRows && !request.datasetSpine)
+      ctx.addIssue({ code: 'custom', path: ['spine'], message: 'set entityRows or datasetSpine' });
   })
   .transform((request): TrainingSetQuery => {
     const spine = request.datasetSpine;

@@ -14,7 +14,10 @@ export function toProtoFeatureView(view: FeatureViewRevision): featureStoreV1.Fe
       type: f.type,
       description: f.description,
     })),
-    onlineTtl: view.onlineTtlMs === null ? undefined : { seconds: Math.trunc(view.onlineTtlMs / 1000), nanos: Math.round((view.onlineTtlMs % 1000) * 1e6) },
+    onlineTtl:
+      view.onlineTtlMs === null
+        ? undefined
+        : { seconds: Math.trunc(view.onlineTtlMs / 1000), nanos: Math.round((view.onlineTtlMs % 1000) * 1e6) },
     revision: view.revision,
     description: view.description,
     applyTime: view.applyTime,

@@ -63,7 +63,10 @@ export class TypeOrmFeatureViewRepository extends FeatureViewRepository {
   }
 
   async currentForDataset(dataset: string, manager: EntityManager = this.dataSource.manager): Promise<FeatureViewRevision[]> {
-    const views = await this.currentRevisions(manager).andWhere('view.dataset = :dataset', { dataset }).orderBy('view.name', 'ASC').getMany();
+    const views = await this.currentRevisions(manager)
+      .andWhere('view.dataset = :dataset', { dataset })
+      .orderBy('view.name', 'ASC')
+      .getMany();
     return views.map(toRevision);
   }
 

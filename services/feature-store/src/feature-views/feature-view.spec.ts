@@ -81,7 +81,11 @@ describe('feature view definitions', () => {
   });
 
   it('reject an expression outside the grammar with INVALID_ARGUMENT naming the feature', () => {
-    expect(violations(() => validate(request({ features: [{ name: 'evil', expression: 'require(amount)', type: 0, description: '' }] }), dataset))).toEqual([
+    expect(
+      violations(() =>
+        validate(request({ features: [{ name: 'evil', expression: 'require(amount)', type: 0, description: '' }] }), dataset),
+      ),
+    ).toEqual([
       'features[0].expression: feature "evil": unknown function "require" (allowed: log, log1p, exp, sqrt, abs, min, max) at position 1',
     ]);
     expect(
@@ -143,11 +147,15 @@ describe('feature view definitions', () => {
         ),
       ),
     ).toEqual(['features[1].name: duplicate feature "x"']);
-    expect(violations(() => validate(request({ features: [{ name: 'y', column: 'amount', expression: 'amount', type: 0, description: '' }] }), dataset))).toEqual([
-      'features[0].source: set exactly one of column and expression',
-    ]);
+    expect(
+      violations(() =>
+        validate(request({ features: [{ name: 'y', column: 'amount', expression: 'amount', type: 0, description: '' }] }), dataset),
+      ),
+    ).toEqual(['features[0].source: set exactly one of column and expression']);
     expect(violations(() => validate(request({ features: [] }), dataset))).toEqual(['features: must list at least one feature']);
-    expect(violations(() => validate(request({ onlineTtl: { seconds: 0, nanos: 0 } }), dataset))[0]).toMatch(/^onlineTtl: must be positive/);
+    expect(violations(() => validate(request({ onlineTtl: { seconds: 0, nanos: 0 } }), dataset))[0]).toMatch(
+      /^onlineTtl: must be positive/,
+    );
   });
 
   it('hash equal definitions equally and changed ones differently', () => {
@@ -172,7 +180,12 @@ describe('feature view definitions', () => {
         dataset,
       ),
     );
-    const record: Record<string, Date | number | string | null> = { event_time: new Date('2025-01-01T00:00:00Z'), region: 'north', amount: 10, visits: 0 };
+    const record: Record<string, Date | number | string | null> = {
+      event_time: new Date('2025-01-01T00:00:00Z'),
+      region: 'north',
+      amount: 10,
+      visits: 0,
+    };
     expect(view.compute((c) => record[c] ?? null)).toEqual({ when: '2025-01-01T00:00:00.000Z', region: 'north', ratio: null });
   });
 
@@ -180,6 +193,8 @@ describe('feature view definitions', () => {
     const view = validate(request(), dataset);
     expect(selectFeatures(view, []).map((f) => f.name)).toEqual(['amount', 'ratio']);
     expect(selectFeatures(view, ['ratio']).map((f) => f.name)).toEqual(['ratio']);
-    expect(violations(() => selectFeatures(view, ['ratio', 'nope']))).toEqual(['features[1]: feature view "claim-features" has no feature "nope"']);
+    expect(violations(() => selectFeatures(view, ['ratio', 'nope']))).toEqual([
+      'features[1]: feature view "claim-features" has no feature "nope"',
+    ]);
   });
 });

@@ -3,7 +3,14 @@ import { z } from 'zod';
 import { commonV1, durationToMillis, type ingestionV1 } from '@flywheel/contracts';
 import { type FieldViolation, InvalidArgumentException } from '@flywheel/platform';
 import { type Cell, type StoredValues, toStoredValue } from './feature-values';
-import { type ColumnKind, evaluateExpression, type Expr, ExpressionError, parseExpression, typeOfExpression } from './expressions/expression';
+import {
+  type ColumnKind,
+  evaluateExpression,
+  type Expr,
+  ExpressionError,
+  parseExpression,
+  typeOfExpression,
+} from './expressions/expression';
 
 const { ColumnType } = commonV1;
 type ColumnType = commonV1.ColumnType;
@@ -73,7 +80,8 @@ const featureSchema = z
     description: z.string().max(1000, 'must be at most 1000 characters').default(''),
   })
   .superRefine((f, ctx) => {
-    if (!f.column === !f.expression) ctx.addIssue({ code: 'custom', path: ['source'], message: 'set exactly one of column and expression' });
+    if (!f.column === !f.expression)
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'set exactly one of column and expression' });
   });
 
 /** An ApplyFeatureViewRequest's shape (names, counts, TTL), checked before the dataset is looked up. */
@@ -83,7 +91,10 @@ export const applyFeatureViewSchema = z
     dataset: viewNameSchema,
     entityKey: z.string().min(1, 'is required'),
     eventTimeColumn: z.string().min(1, 'is required'),
-    features: z.array(featureSchema).min(1, 'must list at least one feature').max(MAX_FEATURES, `must list at most ${MAX_FEATURES} features`),
+    features: z
+      .array(featureSchema)
+      .min(1, 'must list at least one feature')
+      .max(MAX_FEATURES, `must list at most ${MAX_FEATURES} features`),
     onlineTtl: durationSchema,
     description: z.string().max(2000, 'must be at most 2000 characters').default(''),
   })
@@ -111,7 +122,10 @@ export function validateFeatureView(parsed: FeatureViewDraft, dataset: DatasetSc
   if (entityType === undefined) {
     violations.push({ field: 'entityKey', reason: `dataset "${dataset.name}" has no column "${parsed.entityKey}"` });
   } else if (entityType === ColumnType.COLUMN_TYPE_DOUBLE) {
-    violations.push({ field: 'entityKey', reason: `column "${parsed.entityKey}" is DOUBLE; an entity key must be a string, integer or boolean column` });
+    violations.push({
+      field: 'entityKey',
+      reason: `column "${parsed.entityKey}" is DOUBLE; an entity key must be a string, integer or boolean column`,
+    });
   }
   const timeType = dataset.columns.get(parsed.eventTimeColumn);
   if (timeType === undefined) {
@@ -136,13 +150,19 @@ export function validateFeatureView(parsed: FeatureViewDraft, dataset: DatasetSc
     if (f.column) {
       const columnType = dataset.columns.get(f.column);
       if (columnType === undefined) {
-        violations.push({ field: `features[${i}].column`, reason: `feature "${f.name}": dataset "${dataset.name}" has no column "${f.column}"` });
+        violations.push({
+          field: `features[${i}].column`,
+          reason: `feature "${f.name}": dataset "${dataset.name}" has no column "${f.column}"`,
+        });
         return;
       }
       const type = declared === ColumnType.COLUMN_TYPE_UNSPECIFIED ? columnType : declared;
       const widening = type === ColumnType.COLUMN_TYPE_DOUBLE && columnType === ColumnType.COLUMN_TYPE_INTEGER;
       if (type !== columnType && !widening) {
-        violations.push({ field: typeField, reason: `feature "${f.name}": column "${f.column}" is ${ColumnType[columnType]}, not ${ColumnType[type]}` });
+        violations.push({
+          field: typeField,
+          reason: `feature "${f.name}": column "${f.column}" is ${ColumnType[columnType]}, not ${ColumnType[type]}`,
+        });
         return;
       }
       features.push({ name: f.name, source: { column: f.column }, type, description: f.description });
@@ -155,7 +175,10 @@ export function validateFeatureView(parsed: FeatureViewDraft, dataset: DatasetSc
       const inferred = kind === 'boolean' ? ColumnType.COLUMN_TYPE_BOOLEAN : ColumnType.COLUMN_TYPE_DOUBLE;
       const type = declared === ColumnType.COLUMN_TYPE_UNSPECIFIED ? inferred : declared;
       if (type !== inferred) {
-        violations.push({ field: typeField, reason: `feature "${f.name}": the expression gives ${ColumnType[inferred]}, not ${ColumnType[type]}` });
+        violations.push({
+          field: typeField,
+          reason: `feature "${f.name}": the expression gives ${ColumnType[inferred]}, not ${ColumnType[type]}`,
+        });
         return;
       }
       features.push({ name: f.name, source: { expression: source }, type, description: f.description });

@@ -82,10 +82,19 @@ function setup(remote: Record<string, ingestionV1.DataContract> = {}) {
   const materialiser = { scheduleBackfill: async (name: string) => void backfills.push(name) } as unknown as Materialiser;
   const published: Array<{ type: string; data: featureStoreV1.FeatureViewApplied }> = [];
   const publisher = {
-    publish: async (_m: EntityManager, type: { typeName: string }, data: featureStoreV1.FeatureViewApplied) => published.push({ type: type.typeName, data }),
+    publish: async (_m: EntityManager, type: { typeName: string }, data: featureStoreV1.FeatureViewApplied) =>
+      published.push({ type: type.typeName, data }),
   } as unknown as EventPublisher;
   const transactions = { run: <T>(work: (m: EntityManager) => Promise<T>) => work({} as EntityManager) } as unknown as TransactionRunner;
-  const service = new FeatureViewsService(views, catalog, ingestion, materialiser, publisher, transactions, new ManualClock('2025-06-01T00:00:00Z'));
+  const service = new FeatureViewsService(
+    views,
+    catalog,
+    ingestion,
+    materialiser,
+    publisher,
+    transactions,
+    new ManualClock('2025-06-01T00:00:00Z'),
+  );
   // Through the controller: the requests and responses on the wire are what these tests check.
   const controller = new FeatureStoreGrpcController(service, {} as OnlineFeaturesService, {} as HistoricalFeaturesService);
   return { controller, catalog, ingestion, backfills, published };
@@ -104,7 +113,10 @@ describe('applying feature views', () => {
   it('creates revision 1, leaves an identical definition alone and makes revision 2 of a changed one', async () => {
     const { controller, catalog, backfills, published } = setup();
     await catalog.upsertDataset({} as EntityManager, 'claims', contract);
-    expect(await controller.applyFeatureView(request())).toMatchObject({ changed: true, featureView: { revision: 1, applyTime: new Date('2025-06-01T00:00:00Z') } });
+    expect(await controller.applyFeatureView(request())).toMatchObject({
+      changed: true,
+      featureView: { revision: 1, applyTime: new Date('2025-06-01T00:00:00Z') },
+    });
     expect(await controller.applyFeatureView(request())).toMatchObject({ changed: false, featureView: { revision: 1 } });
     expect(await controller.applyFeatureView(request('abs(amount)'))).toMatchObject({ changed: true, featureView: { revision: 2 } });
     expect(backfills).toEqual(['claim-features', 'claim-features']);
@@ -112,7 +124,9 @@ describe('applying feature views', () => {
       [FeatureViewAppliedEvent.typeName, 1],
       [FeatureViewAppliedEvent.typeName, 2],
     ]);
-    expect((await controller.getFeatureView({ name: 'claim-features', revision: 1 })).featureView?.features[0].expression).toBe('log1p(amount)');
+    expect((await controller.getFeatureView({ name: 'claim-features', revision: 1 })).featureView?.features[0].expression).toBe(
+      'log1p(amount)',
+    );
   });
 
   it('asks ingestion for a dataset it has not heard of, and refuses one nobody knows', async () => {
@@ -135,6 +149,8 @@ describe('applying feature views', () => {
     expect(first.featureViews.map((v) => v.name)).toEqual(['a', 'b']);
     const second = await controller.listFeatureViews({ dataset: '', page: { pageSize: 2, pageToken: first.page!.nextPageToken } });
     expect(second).toMatchObject({ featureViews: [{ name: 'c' }], page: { nextPageToken: '' } });
-    await expect(controller.listFeatureViews({ dataset: '', page: { pageSize: 2, pageToken: 'forged' } })).rejects.toThrow('page.page_token: is not a token from a previous page of this list');
+    await expect(controller.listFeatureViews({ dataset: '', page: { pageSize: 2, pageToken: 'forged' } })).rejects.toThrow(
+      'page.page_token: is not a token from a previous page of this list',
+    );
   });
 });

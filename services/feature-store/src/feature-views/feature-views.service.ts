@@ -86,7 +86,9 @@ export class FeatureViewsService {
     if (known) return known;
     const remote = await this.ingestion.findContract(dataset);
     if (!remote) {
-      throw new FeatureViewException(`dataset "${dataset}" is not registered`, FeatureViewExceptionCode.DATASET_NOT_REGISTERED, { dataset });
+      throw new FeatureViewException(`dataset "${dataset}" is not registered`, FeatureViewExceptionCode.DATASET_NOT_REGISTERED, {
+        dataset,
+      });
     }
     await this.transactions.run((manager) => this.catalog.upsertDataset(manager, dataset, remote));
     return remote;

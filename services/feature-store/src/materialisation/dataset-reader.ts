@@ -74,7 +74,10 @@ export function parseDatasetRecords(bytes: Buffer, format: DatasetFormat, contra
     return format === 'csv' ? parseCsvRecords(bytes, types) : parseJsonLines(bytes, types);
   } catch (error) {
     if (error instanceof CsvError || error instanceof SyntaxError) {
-      throw new MaterialisationException(`dataset version ${key} is not readable ${format}: ${error.message}`, MaterialisationExceptionCode.UNREADABLE_DATASET_VERSION);
+      throw new MaterialisationException(
+        `dataset version ${key} is not readable ${format}: ${error.message}`,
+        MaterialisationExceptionCode.UNREADABLE_DATASET_VERSION,
+      );
     }
     throw error;
   }

@@ -30,7 +30,13 @@ export abstract class FeatureStoresRepository {
    * materialised already (or by a concurrent transaction that then committed) — skip it.
    */
   abstract claim(manager: EntityManager, view: string, revision: number, datasetVersion: number): Promise<boolean>;
-  abstract complete(manager: EntityManager, view: string, revision: number, datasetVersion: number, stats: MaterialisationStats): Promise<void>;
+  abstract complete(
+    manager: EntityManager,
+    view: string,
+    revision: number,
+    datasetVersion: number,
+    stats: MaterialisationStats,
+  ): Promise<void>;
   /** Dataset versions already materialised for a revision, ascending. */
   abstract materialisedVersions(view: string, revision: number): Promise<number[]>;
   abstract appendOffline(manager: EntityManager, view: string, revision: number, records: readonly FeatureRecord[]): Promise<void>;
@@ -86,7 +92,13 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     return (result.raw as unknown[]).length === 1;
   }
 
-  async complete(manager: EntityManager, view: string, revision: number, datasetVersion: number, stats: MaterialisationStats): Promise<void> {
+  async complete(
+    manager: EntityManager,
+    view: string,
+    revision: number,
+    datasetVersion: number,
+    stats: MaterialisationStats,
+  ): Promise<void> {
     await manager
       .getRepository(MaterialisationEntity)
       .update({ featureView: view, revision, datasetVersion }, { ...stats, materialisedAt: () => 'now()' });
@@ -160,7 +172,13 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
         [view, revision, JSON.stringify(chunk.map(([e, t]) => ({ e, t: t.toISOString() })))],
       );
       for (const r of rows) {
-        out.push({ entityKey: r.entity_key, eventTime: r.event_time, datasetVersion: r.dataset_version, rowIndex: r.row_index, values: r.values });
+        out.push({
+          entityKey: r.entity_key,
+          eventTime: r.event_time,
+          datasetVersion: r.dataset_version,
+          rowIndex: r.row_index,
+          values: r.values,
+        });
       }
     }
     return out;

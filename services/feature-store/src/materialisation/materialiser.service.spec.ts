@@ -126,7 +126,12 @@ class TableReader extends DatasetReader {
 function committed(version: number): ingestionV1.DatasetVersionCommitted {
   return ingestionV1.DatasetVersionCommitted.fromPartial({
     dataset: 'claims',
-    version: { dataset: 'claims', version, rowCount: 3, object: { key: `datasets/claims/v${version}/data.csv`, sha256: 'a'.repeat(64), contentType: 'text/csv' } },
+    version: {
+      dataset: 'claims',
+      version,
+      rowCount: 3,
+      object: { key: `datasets/claims/v${version}/data.csv`, sha256: 'a'.repeat(64), contentType: 'text/csv' },
+    },
     contract,
   });
 }
@@ -150,14 +155,27 @@ function setup() {
     ],
   });
   const puts: string[] = [];
-  const objects = { put: async (key: string) => (puts.push(key), { key, sha256: 'b'.repeat(64), size: 10, etag: 'e' }) } as unknown as ObjectStore;
+  const objects = {
+    put: async (key: string) => (puts.push(key), { key, sha256: 'b'.repeat(64), size: 10, etag: 'e' }),
+  } as unknown as ObjectStore;
   const published: Array<{ type: string; data: unknown; options: unknown }> = [];
   const publisher = {
-    publish: async (_m: EntityManager, type: { typeName: string }, data: unknown, options: unknown) => published.push({ type: type.typeName, data, options }),
+    publish: async (_m: EntityManager, type: { typeName: string }, data: unknown, options: unknown) =>
+      published.push({ type: type.typeName, data, options }),
   } as unknown as EventPublisher;
   const transactions = { run: <T>(work: (m: EntityManager) => Promise<T>) => work(manager) } as unknown as TransactionRunner;
   const logger = new JsonLogger({ service: 'feature-store', level: 'fatal', write: () => undefined });
-  const materialiser = new Materialiser(views, catalog, stores, reader, objects, publisher, transactions, new ManualClock('2025-06-01T00:00:00Z'), logger);
+  const materialiser = new Materialiser(
+    views,
+    catalog,
+    stores,
+    reader,
+    objects,
+    publisher,
+    transactions,
+    new ManualClock('2025-06-01T00:00:00Z'),
+    logger,
+  );
   return { materialiser, views, catalog, stores, published, puts };
 }
 
@@ -170,7 +188,13 @@ describe('materialiser', () => {
 
     expect(stores.offline.map((r) => r.values)).toEqual([{ double_amount: 2 }, { double_amount: 4 }]);
     expect(stores.stats).toEqual([
-      expect.objectContaining({ rowCount: 2, entityCount: 1, skippedRows: 1, eventTimeStart: t('2025-01-01T10:00:00Z'), eventTimeEnd: t('2025-01-01T12:00:00Z') }),
+      expect.objectContaining({
+        rowCount: 2,
+        entityCount: 1,
+        skippedRows: 1,
+        eventTimeStart: t('2025-01-01T10:00:00Z'),
+        eventTimeEnd: t('2025-01-01T12:00:00Z'),
+      }),
     ]);
     expect(puts).toEqual(['features/claim-features/r1-v1/features.csv']);
     expect(views.marked).toEqual([1]);

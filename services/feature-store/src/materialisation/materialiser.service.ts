@@ -77,7 +77,13 @@ export class Materialiser implements OnApplicationBootstrap, BeforeApplicationSh
         skippedRows++;
         continue;
       }
-      records.push({ entityKey, eventTime, datasetVersion: version.version, rowIndex: row, values: compiled.compute((column) => data.cell(row, column)) });
+      records.push({
+        entityKey,
+        eventTime,
+        datasetVersion: version.version,
+        rowIndex: row,
+        values: compiled.compute((column) => data.cell(row, column)),
+      });
     }
     await this.stores.appendOffline(manager, view.name, view.revision, records);
     const latest = latestPerEntity(records);
@@ -173,7 +179,11 @@ export class Materialiser implements OnApplicationBootstrap, BeforeApplicationSh
         (count) => {
           if (count > 0) this.logger.entry('info', 'feature view backfilled', { featureView: name, datasetVersions: count });
         },
-        (error: Error) => this.logger.entry('error', 'feature view backfill failed; it resumes at the next apply or restart', { featureView: name, error: error.message }),
+        (error: Error) =>
+          this.logger.entry('error', 'feature view backfill failed; it resumes at the next apply or restart', {
+            featureView: name,
+            error: error.message,
+          }),
       )
       .finally(() => {
         if (this.backfills.get(name) === next) this.backfills.delete(name);

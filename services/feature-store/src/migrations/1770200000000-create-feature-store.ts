@@ -75,9 +75,7 @@ export class CreateFeatureStore1770200000000 implements MigrationInterface {
         "values"        jsonb       NOT NULL,
         PRIMARY KEY (feature_view, revision, dataset_version, row_index)
       )`);
-    await queryRunner.query(
-      `CREATE INDEX offline_features_as_of_idx ON offline_features (feature_view, revision, entity_key, event_time)`,
-    );
+    await queryRunner.query(`CREATE INDEX offline_features_as_of_idx ON offline_features (feature_view, revision, entity_key, event_time)`);
     await queryRunner.query(`
       CREATE TABLE online_features (
         feature_view    text        NOT NULL,

@@ -90,7 +90,9 @@ export class HistoricalFeaturesService {
     const features = selectFeatures(view, query.features);
     const materialised = await this.stores.materialisedVersions(view.name, view.revision);
     const spine =
-      query.spine.kind === 'entities' ? this.entityRowSpine(query.spine.rows, materialised) : await this.datasetSpine(view, query.spine, materialised);
+      query.spine.kind === 'entities'
+        ? this.entityRowSpine(query.spine.rows, materialised)
+        : await this.datasetSpine(view, query.spine, materialised);
 
     const reserved = new Map<string, string>([
       [view.entityKey, 'the entity key column'],
@@ -99,7 +101,10 @@ export class HistoricalFeaturesService {
     ]);
     const clashes: FieldViolation[] = spine.extraColumns
       .filter((c) => reserved.has(c))
-      .map((c) => ({ field: query.spine.kind === 'entities' ? 'entityRows.rows.extra' : 'datasetSpine.extraColumns', reason: `column "${c}" clashes with ${reserved.get(c)}` }));
+      .map((c) => ({
+        field: query.spine.kind === 'entities' ? 'entityRows.rows.extra' : 'datasetSpine.extraColumns',
+        reason: `column "${c}" clashes with ${reserved.get(c)}`,
+      }));
     if (clashes.length) throw new InvalidArgumentException(clashes);
 
     const bounds = new Map<string, Date>();
@@ -175,7 +180,10 @@ export class HistoricalFeaturesService {
     const from = spec.versionFrom || 1;
     const to = spec.versionTo || newest;
     if (to === 0) {
-      throw new ServingException(`feature view "${view.name}" revision ${view.revision} has not materialised any dataset version yet`, ServingExceptionCode.NOT_MATERIALISED);
+      throw new ServingException(
+        `feature view "${view.name}" revision ${view.revision} has not materialised any dataset version yet`,
+        ServingExceptionCode.NOT_MATERIALISED,
+      );
     }
     // Here rather than in the request schema: an unset datasetVersionTo means the newest version materialised.
     if (from > to) throw invalidArgument('datasetSpine.datasetVersionFrom', `must be at most datasetVersionTo (${to})`);
@@ -219,7 +227,13 @@ export class HistoricalFeaturesService {
         extras.push(extraColumns.map((name) => toStoredValue(data.cell(row, name))));
       }
     }
-    return { rows, extraColumns: [...extraColumns], extras, versionFrom: versions[0].version, versionTo: versions[versions.length - 1].version };
+    return {
+      rows,
+      extraColumns: [...extraColumns],
+      extras,
+      versionFrom: versions[0].version,
+      versionTo: versions[versions.length - 1].version,
+    };
   }
 }
 

@@ -15,7 +15,8 @@ export function toOnlineFeaturesResponse(found: OnlineFeatureValues): featureSto
   return {
     featureViewRevision: found.revision,
     results: found.results.map((lookup): featureStoreV1.OnlineFeatures => {
-      if (lookup.state !== 'present') return { entityKey: lookup.entityKey, status: STATUS[lookup.state], values: undefined, eventTime: undefined };
+      if (lookup.state !== 'present')
+        return { entityKey: lookup.entityKey, status: STATUS[lookup.state], values: undefined, eventTime: undefined };
       const values = Object.fromEntries(found.features.map((f) => [f.name, toProtoValue(lookup.values[f.name], f.type)]));
       return { entityKey: lookup.entityKey, status: STATUS.present, values: { values }, eventTime: lookup.eventTime };
     }),

@@ -36,7 +36,11 @@ function service(records: OnlineRecord[], now: Date, ttlMs: number | null = HOUR
     },
   } as unknown as FeatureStoresRepository;
   // Through the controller: request validation and the wire response are part of what is tested.
-  return new FeatureStoreGrpcController(views, new OnlineFeaturesService(views, stores, new ManualClock(now)), {} as HistoricalFeaturesService);
+  return new FeatureStoreGrpcController(
+    views,
+    new OnlineFeaturesService(views, stores, new ManualClock(now)),
+    {} as HistoricalFeaturesService,
+  );
 }
 
 const written = new Date('2025-06-01T12:00:00.000Z');
@@ -44,7 +48,11 @@ const alice: OnlineRecord = { entityKey: 'alice', eventTime: written, values: { 
 
 describe('online features', () => {
   it('return values within the TTL, typed by feature, in request order, with MISSING for unknown entities', async () => {
-    const response = await service([alice], new Date(written.getTime() + HOUR)).getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['bob', 'alice'], features: [] });
+    const response = await service([alice], new Date(written.getTime() + HOUR)).getOnlineFeatures({
+      featureView: 'claim-features',
+      entityKeys: ['bob', 'alice'],
+      features: [],
+    });
     expect(response).toEqual({
       featureViewRevision: 3,
       results: [
@@ -60,20 +68,39 @@ describe('online features', () => {
   });
 
   it('report EXPIRED, without the stale values, once the TTL has passed since the event time', async () => {
-    const response = await service([alice], new Date(written.getTime() + HOUR + 1)).getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['alice'], features: ['amount'] });
-    expect(response.results).toEqual([{ entityKey: 'alice', status: OnlineStatus.ONLINE_STATUS_EXPIRED, values: undefined, eventTime: undefined }]);
+    const response = await service([alice], new Date(written.getTime() + HOUR + 1)).getOnlineFeatures({
+      featureView: 'claim-features',
+      entityKeys: ['alice'],
+      features: ['amount'],
+    });
+    expect(response.results).toEqual([
+      { entityKey: 'alice', status: OnlineStatus.ONLINE_STATUS_EXPIRED, values: undefined, eventTime: undefined },
+    ]);
   });
 
   it('never expire values of a view without a TTL', async () => {
-    const response = await service([alice], new Date(written.getTime() + 1000 * HOUR), null).getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['alice'], features: ['amount'] });
-    expect(response.results[0]).toMatchObject({ status: OnlineStatus.ONLINE_STATUS_PRESENT, values: { values: { amount: { numberValue: 12.5 } } } });
+    const response = await service([alice], new Date(written.getTime() + 1000 * HOUR), null).getOnlineFeatures({
+      featureView: 'claim-features',
+      entityKeys: ['alice'],
+      features: ['amount'],
+    });
+    expect(response.results[0]).toMatchObject({
+      status: OnlineStatus.ONLINE_STATUS_PRESENT,
+      values: { values: { amount: { numberValue: 12.5 } } },
+    });
   });
 
   it('validate the entity keys', async () => {
     const online = service([], written);
-    await expect(online.getOnlineFeatures({ featureView: 'claim-features', entityKeys: [], features: [] })).rejects.toThrow('entityKeys: must list at least one entity key');
-    await expect(online.getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['a', ''], features: [] })).rejects.toThrow('entityKeys[1]: must not be empty');
+    await expect(online.getOnlineFeatures({ featureView: 'claim-features', entityKeys: [], features: [] })).rejects.toThrow(
+      'entityKeys: must list at least one entity key',
+    );
+    await expect(online.getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['a', ''], features: [] })).rejects.toThrow(
+      'entityKeys[1]: must not be empty',
+    );
     const tooMany = Array.from({ length: 1001 }, (_, i) => `e${i}`);
-    await expect(online.getOnlineFeatures({ featureView: 'claim-features', entityKeys: tooMany, features: [] })).rejects.toBeInstanceOf(InvalidArgumentException);
+    await expect(online.getOnlineFeatures({ featureView: 'claim-features', entityKeys: tooMany, features: [] })).rejects.toBeInstanceOf(
+      InvalidArgumentException,
+    );
   });
 });

@@ -11,29 +11,36 @@ const ENTITIES = ['a', 'b', 'c', 'd'];
  */
 const historyArb = fc
   .array(
-    fc.array(fc.record({ entity: fc.constantFrom(...ENTITIES), minute: fc.integer({ min: 0, max: 60 }), amount: fc.integer({ min: -5, max: 5 }) }), {
-      maxLength: 15,
-    }),
+    fc.array(
+      fc.record({ entity: fc.constantFrom(...ENTITIES), minute: fc.integer({ min: 0, max: 60 }), amount: fc.integer({ min: -5, max: 5 }) }),
+      {
+        maxLength: 15,
+      },
+    ),
     { maxLength: 6 },
   )
   .map((versions) =>
     versions.flatMap((records, v) =>
-      records.map(
-        (r, rowIndex): FeatureRecord => ({
-          entityKey: r.entity,
-          eventTime: new Date(BASE + r.minute * 60_000),
-          datasetVersion: v + 1,
-          rowIndex,
-          values: { amount: r.amount, id: `${v + 1}:${rowIndex}` },
-        }),
-      ),
+      records.map((r, rowIndex): FeatureRecord => ({
+        entityKey: r.entity,
+        eventTime: new Date(BASE + r.minute * 60_000),
+        datasetVersion: v + 1,
+        rowIndex,
+        values: { amount: r.amount, id: `${v + 1}:${rowIndex}` },
+      })),
     ),
   );
 
-const spineArb = fc.array(
-  fc.record({ entityKey: fc.constantFrom(...ENTITIES, 'unknown'), minute: fc.integer({ min: -5, max: 65 }), jitterMs: fc.constantFrom(0, -1, 1) }),
-  { maxLength: 30 },
-).map((rows) => rows.map((r): SpineRow => ({ entityKey: r.entityKey, timestamp: new Date(BASE + r.minute * 60_000 + r.jitterMs) })));
+const spineArb = fc
+  .array(
+    fc.record({
+      entityKey: fc.constantFrom(...ENTITIES, 'unknown'),
+      minute: fc.integer({ min: -5, max: 65 }),
+      jitterMs: fc.constantFrom(0, -1, 1),
+    }),
+    { maxLength: 30 },
+  )
+  .map((rows) => rows.map((r): SpineRow => ({ entityKey: r.entityKey, timestamp: new Date(BASE + r.minute * 60_000 + r.jitterMs) })));
 
 /** The definition, literally: every record of the entity at or before the timestamp; the greatest wins. */
 function bruteForceAsOf(spine: readonly SpineRow[], history: readonly FeatureRecord[]): Array<FeatureRecord | null> {
@@ -78,7 +85,13 @@ describe('point-in-time join', () => {
     // v1 has 10:00 and 12:00; v2 arrives later with 11:00 (late) and 13:00 (future of the 12:30 row).
     const history = [record(0, 1, 1), record(120, 1, 2), record(60, 2, 3), record(180, 2, 4)];
     const at = (minute: number): SpineRow => ({ entityKey: 'a', timestamp: new Date(BASE + minute * 60_000) });
-    expect(pointInTimeJoin([at(-1), at(30), at(90), at(150), at(200)], history).map((r) => r?.values.amount ?? null)).toEqual([null, 1, 3, 2, 4]);
+    expect(pointInTimeJoin([at(-1), at(30), at(90), at(150), at(200)], history).map((r) => r?.values.amount ?? null)).toEqual([
+      null,
+      1,
+      3,
+      2,
+      4,
+    ]);
   });
 
   it('keeps the latest record per entity of a batch, by event time, then version, then row', () => {

@@ -22,9 +22,7 @@ export interface SpineRow {
  * uses the same order, so online and offline agree on what "latest" means.
  */
 export function compareRecords(a: FeatureRecord, b: FeatureRecord): number {
-  return (
-    a.eventTime.getTime() - b.eventTime.getTime() || a.datasetVersion - b.datasetVersion || a.rowIndex - b.rowIndex
-  );
+  return a.eventTime.getTime() - b.eventTime.getTime() || a.datasetVersion - b.datasetVersion || a.rowIndex - b.rowIndex;
 }
 
 /**

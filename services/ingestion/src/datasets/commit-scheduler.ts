@@ -49,7 +49,9 @@ export class CommitScheduler implements OnApplicationBootstrap, BeforeApplicatio
       const versions = await this.datasets.commitAllPending();
       this.logger.entry('info', 'committed pending records on shutdown', { versions });
     } catch (error) {
-      this.logger.entry('error', 'shutdown commit failed; pending records stay staged for the next start', { error: (error as Error).message });
+      this.logger.entry('error', 'shutdown commit failed; pending records stay staged for the next start', {
+        error: (error as Error).message,
+      });
     }
   }
 }

@@ -36,7 +36,9 @@ function violations(value: ingestionV1.RegisterDatasetRequest): string[] {
 describe('dataset registration', () => {
   it('fills the server defaults and keeps the policy a caller set', () => {
     expect(parseRegistration(request(), defaults)).toMatchObject({ name: 'claims', maxRows: 10_000, maxIntervalMs: 60_000 });
-    expect(parseRegistration(request({ commitPolicy: { maxRows: 5, maxInterval: { seconds: 2, nanos: 500_000_000 } } }), defaults)).toMatchObject({
+    expect(
+      parseRegistration(request({ commitPolicy: { maxRows: 5, maxInterval: { seconds: 2, nanos: 500_000_000 } } }), defaults),
+    ).toMatchObject({
       maxRows: 5,
       maxIntervalMs: 2_500,
     });
@@ -72,7 +74,9 @@ describe('dataset registration', () => {
 
   it('requires a contract with columns and unique-key columns that are required', () => {
     expect(violations(request({ contract: undefined }))).toEqual(['contract: is required']);
-    expect(violations(request({ contract: { columns: [], uniqueKey: [], eventTimeColumn: '' } }))).toEqual(['contract.columns: must list at least one column']);
+    expect(violations(request({ contract: { columns: [], uniqueKey: [], eventTimeColumn: '' } }))).toEqual([
+      'contract.columns: must list at least one column',
+    ]);
     const optionalKey = request();
     optionalKey.contract!.columns[0]!.required = false;
     expect(violations(optionalKey)).toEqual(['contract.unique_key[0]: column "id" must be required to be part of the unique key']);

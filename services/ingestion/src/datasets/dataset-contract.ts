@@ -122,7 +122,8 @@ function checkRegistration(request: ingestionV1.RegisterDatasetRequest, fail: Fa
     if (eventTime !== '') {
       const column = byName.get(eventTime);
       if (!column) fail(['contract', 'event_time_column'], `names no column ("${eventTime}")`);
-      else if (column.type !== ColumnType.COLUMN_TYPE_TIMESTAMP) fail(['contract', 'event_time_column'], `column "${eventTime}" must be of type COLUMN_TYPE_TIMESTAMP`);
+      else if (column.type !== ColumnType.COLUMN_TYPE_TIMESTAMP)
+        fail(['contract', 'event_time_column'], `column "${eventTime}" must be of type COLUMN_TYPE_TIMESTAMP`);
     }
   }
 
@@ -133,7 +134,8 @@ function checkRegistration(request: ingestionV1.RegisterDatasetRequest, fail: Fa
     }
     if (policy.maxInterval !== undefined) {
       const ms = durationToMillis(policy.maxInterval);
-      if (!(ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS)) fail(['commit_policy', 'max_interval'], `must be between ${MIN_INTERVAL_MS} ms and 7 days`);
+      if (!(ms >= MIN_INTERVAL_MS && ms <= MAX_INTERVAL_MS))
+        fail(['commit_policy', 'max_interval'], `must be between ${MIN_INTERVAL_MS} ms and 7 days`);
     }
   }
 }
@@ -148,9 +150,11 @@ function checkColumn(spec: ingestionV1.ColumnSpec, at: ReadonlyArray<string | nu
     if (!numeric) fail([...at, field], 'applies to DOUBLE and INTEGER columns only');
     else if (!Number.isFinite(value)) fail([...at, field], 'must be a finite number');
   }
-  if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) fail([...at, 'min'], `must not exceed max (${spec.min} > ${spec.max})`);
+  if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max)
+    fail([...at, 'min'], `must not exceed max (${spec.min} > ${spec.max})`);
   const allowedValues = spec.allowedValues;
-  if (allowedValues.length > 0 && spec.type !== ColumnType.COLUMN_TYPE_STRING) fail([...at, 'allowed_values'], 'applies to STRING columns only');
+  if (allowedValues.length > 0 && spec.type !== ColumnType.COLUMN_TYPE_STRING)
+    fail([...at, 'allowed_values'], 'applies to STRING columns only');
   if (allowedValues.length > MAX_ALLOWED_VALUES) fail([...at, 'allowed_values'], `must list at most ${MAX_ALLOWED_VALUES} values`);
   if (new Set(allowedValues).size !== allowedValues.length) fail([...at, 'allowed_values'], 'must not repeat a value');
   if (spec.description.length > MAX_DESCRIPTION) fail([...at, 'description'], `must be at most ${MAX_DESCRIPTION} characters`);
@@ -175,8 +179,15 @@ export function sameDefinition(a: DatasetDefinition, b: DatasetDefinition): bool
 }
 
 function canonical(d: DatasetDefinition): unknown {
-  return [d.name, d.description, d.maxRows, d.maxIntervalMs, d.contract.uniqueKey, d.contract.eventTimeColumn,
-    d.contract.columns.map((c) => [c.name, c.type, c.required, c.min, c.max, c.allowedValues, c.description])];
+  return [
+    d.name,
+    d.description,
+    d.maxRows,
+    d.maxIntervalMs,
+    d.contract.uniqueKey,
+    d.contract.eventTimeColumn,
+    d.contract.columns.map((c) => [c.name, c.type, c.required, c.min, c.max, c.allowedValues, c.description]),
+  ];
 }
 
 /** The stored contract as the proto message. */

@@ -6,7 +6,14 @@ import { concatMap, from, type Observable, toArray } from 'rxjs';
 import { type IngestionConfig } from '../ingestion.config';
 import { type CommitDefaults, parseRegistration } from './dataset-contract';
 import { datasetToProto, quarantineToProto, versionToProto } from './datasets.mapper';
-import { datasetRequest, getDatasetRequest, getVersionRequest, ingestRequest, streamChunkRequest, streamEndRequest } from './datasets.requests';
+import {
+  datasetRequest,
+  getDatasetRequest,
+  getVersionRequest,
+  ingestRequest,
+  streamChunkRequest,
+  streamEndRequest,
+} from './datasets.requests';
 import { DatasetsService, type IncomingRecord } from './datasets.service';
 import { IngestTopicConsumers } from './ingest-topic-consumers';
 
@@ -48,7 +55,10 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
 
   async ingest(request: ingestionV1.IngestRequest): Promise<ingestionV1.IngestResponse> {
     const { dataset, batchId } = parseRequest(ingestRequest, request);
-    const summary = await this.datasets.ingestBatch(dataset, records(request.rows, batchId || randomUUID(), 0), { batchId, commitNow: request.commitNow });
+    const summary = await this.datasets.ingestBatch(dataset, records(request.rows, batchId || randomUUID(), 0), {
+      batchId,
+      commitNow: request.commitNow,
+    });
     return { summary };
   }
 

@@ -11,7 +11,9 @@ const dataset: DatasetEntity = {
   name: 'claims',
   description: 'insurance claims',
   contract: {
-    columns: [{ name: 'amount', type: ColumnType.COLUMN_TYPE_DOUBLE, required: true, min: 0, max: null, allowedValues: [], description: '' }],
+    columns: [
+      { name: 'amount', type: ColumnType.COLUMN_TYPE_DOUBLE, required: true, min: 0, max: null, allowedValues: [], description: '' },
+    ],
     uniqueKey: [],
     eventTimeColumn: '',
   },
@@ -84,8 +86,21 @@ describe('datasets mapper', () => {
       quarantinedAt: createdAt,
     };
     const proto = quarantineToProto(record);
-    expect(proto).toEqual({ id: record.id, dataset: 'claims', raw: record.raw, violations: record.violations, origin: 'grpc:b/0', quarantineTime: createdAt });
-    const summary: ingestionV1.IngestSummary = { accepted: 2, quarantined: 1, duplicates: 0, rejections: [{ index: 1, record: proto }], committedVersion: versionToProto(version) };
+    expect(proto).toEqual({
+      id: record.id,
+      dataset: 'claims',
+      raw: record.raw,
+      violations: record.violations,
+      origin: 'grpc:b/0',
+      quarantineTime: createdAt,
+    });
+    const summary: ingestionV1.IngestSummary = {
+      accepted: 2,
+      quarantined: 1,
+      duplicates: 0,
+      rejections: [{ index: 1, record: proto }],
+      committedVersion: versionToProto(version),
+    };
     expect(decodeSummary(encodeSummary(summary))).toEqual(summary);
   });
 });

@@ -10,7 +10,10 @@ export function datasetToProto(row: DatasetEntity): ingestionV1.Dataset {
     name: row.name,
     description: row.description,
     contract: contractToProto(row.contract),
-    commitPolicy: { maxRows: row.maxRows, maxInterval: { seconds: Math.floor(row.maxIntervalMs / 1000), nanos: (row.maxIntervalMs % 1000) * 1e6 } },
+    commitPolicy: {
+      maxRows: row.maxRows,
+      maxInterval: { seconds: Math.floor(row.maxIntervalMs / 1000), nanos: (row.maxIntervalMs % 1000) * 1e6 },
+    },
     ownerTeam: row.ownerTeam,
     createTime: row.createdAt,
     latestVersion: row.latestVersion,

@@ -64,7 +64,13 @@ export abstract class DatasetsRepository {
   /** The oldest pending records, at most `limit`. */
   abstract takePending(manager: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]>;
   /** Removes committed records and brings the dataset's counters in line; returns the updated dataset. */
-  abstract completeCommit(manager: EntityManager, dataset: string, version: number, lastPendingId: string, rowCount: number): Promise<DatasetEntity>;
+  abstract completeCommit(
+    manager: EntityManager,
+    dataset: string,
+    version: number,
+    lastPendingId: string,
+    rowCount: number,
+  ): Promise<DatasetEntity>;
 
   // Unique keys already accepted.
   /** The content hash of each of `keys` already accepted. */
@@ -75,13 +81,27 @@ export abstract class DatasetsRepository {
   abstract insertVersion(manager: EntityManager, version: NewVersion): Promise<DatasetVersionEntity>;
   abstract findVersion(manager: EntityManager, dataset: string, version: number): Promise<DatasetVersionEntity | undefined>;
   /** Versions newest first, below `before`, at most `limit`. */
-  abstract listVersions(manager: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<DatasetVersionEntity[]>;
+  abstract listVersions(
+    manager: EntityManager,
+    dataset: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<DatasetVersionEntity[]>;
 
   // Quarantine.
   /** Stores rejected records; returns them in the order given, with their sequence numbers. */
-  abstract insertQuarantined(manager: EntityManager, dataset: string, records: readonly NewQuarantinedRecord[]): Promise<QuarantinedRecordEntity[]>;
+  abstract insertQuarantined(
+    manager: EntityManager,
+    dataset: string,
+    records: readonly NewQuarantinedRecord[],
+  ): Promise<QuarantinedRecordEntity[]>;
   /** Quarantined records newest first, below sequence `before`, at most `limit`. */
-  abstract listQuarantined(manager: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<QuarantinedRecordEntity[]>;
+  abstract listQuarantined(
+    manager: EntityManager,
+    dataset: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<QuarantinedRecordEntity[]>;
 
   // gRPC batches already applied.
   /** The stored summary of a batch already applied, if it was. */
@@ -121,7 +141,11 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
   }
 
   listDatasets(manager: EntityManager, after: string | undefined, limit: number): Promise<DatasetEntity[]> {
-    return manager.find(DatasetEntity, { where: after === undefined ? {} : { name: MoreThan(after) }, order: { name: 'ASC' }, take: limit });
+    return manager.find(DatasetEntity, {
+      where: after === undefined ? {} : { name: MoreThan(after) },
+      order: { name: 'ASC' },
+      take: limit,
+    });
   }
 
   async datasetNames(manager: EntityManager): Promise<string[]> {
@@ -178,11 +202,22 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
   }
 
   async takePending(manager: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]> {
-    const rows = await manager.find(PendingRowEntity, { select: { id: true, values: true }, where: { dataset }, order: { id: 'ASC' }, take: limit });
+    const rows = await manager.find(PendingRowEntity, {
+      select: { id: true, values: true },
+      where: { dataset },
+      order: { id: 'ASC' },
+      take: limit,
+    });
     return rows.map((r) => ({ id: r.id, values: r.values }));
   }
 
-  async completeCommit(manager: EntityManager, dataset: string, version: number, lastPendingId: string, rowCount: number): Promise<DatasetEntity> {
+  async completeCommit(
+    manager: EntityManager,
+    dataset: string,
+    version: number,
+    lastPendingId: string,
+    rowCount: number,
+  ): Promise<DatasetEntity> {
     await manager.delete(PendingRowEntity, { dataset, id: LessThanOrEqual(lastPendingId) });
     await manager
       .createQueryBuilder()
@@ -207,7 +242,10 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
 
   async insertKeys(manager: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<void> {
     for (const chunk of chunks(keys)) {
-      await manager.insert(RecordKeyEntity, chunk.map((k) => ({ dataset, key: k.key, contentSha: k.sha })));
+      await manager.insert(
+        RecordKeyEntity,
+        chunk.map((k) => ({ dataset, key: k.key, contentSha: k.sha })),
+      );
     }
   }
 
@@ -230,10 +268,16 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
     });
   }
 
-  async insertQuarantined(manager: EntityManager, dataset: string, records: readonly NewQuarantinedRecord[]): Promise<QuarantinedRecordEntity[]> {
+  async insertQuarantined(
+    manager: EntityManager,
+    dataset: string,
+    records: readonly NewQuarantinedRecord[],
+  ): Promise<QuarantinedRecordEntity[]> {
     const out: QuarantinedRecordEntity[] = [];
     for (const chunk of chunks(records)) {
-      const entities = chunk.map((r) => manager.create(QuarantinedRecordEntity, { id: r.id, dataset, raw: r.raw, violations: [...r.violations], origin: r.origin }));
+      const entities = chunk.map((r) =>
+        manager.create(QuarantinedRecordEntity, { id: r.id, dataset, raw: r.raw, violations: [...r.violations], origin: r.origin }),
+      );
       // The insert fills in each record's seq and quarantined_at.
       await manager.insert(QuarantinedRecordEntity, entities);
       out.push(...entities);

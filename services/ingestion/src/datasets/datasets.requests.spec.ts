@@ -1,6 +1,13 @@
 import { InvalidArgumentException, parseRequest } from '@flywheel/platform';
 import { type z } from 'zod';
-import { datasetRequest, getDatasetRequest, getVersionRequest, ingestRequest, streamChunkRequest, streamEndRequest } from './datasets.requests';
+import {
+  datasetRequest,
+  getDatasetRequest,
+  getVersionRequest,
+  ingestRequest,
+  streamChunkRequest,
+  streamEndRequest,
+} from './datasets.requests';
 
 function violations(schema: z.ZodType, request: unknown): string[] {
   try {
@@ -22,14 +29,20 @@ describe('dataset request schemas', () => {
 
   it('accepts an empty batch id and names a bad one batch_id', () => {
     expect(parseRequest(ingestRequest, { dataset: 'claims', batchId: '' })).toEqual({ dataset: 'claims', batchId: '' });
-    expect(parseRequest(ingestRequest, { dataset: 'claims', batchId: 'nightly:2025-01-01' })).toMatchObject({ batchId: 'nightly:2025-01-01' });
-    expect(violations(ingestRequest, { dataset: 'claims', batchId: 'has space' })).toEqual(['batch_id: must match ^[A-Za-z0-9._:-]{1,128}$']);
+    expect(parseRequest(ingestRequest, { dataset: 'claims', batchId: 'nightly:2025-01-01' })).toMatchObject({
+      batchId: 'nightly:2025-01-01',
+    });
+    expect(violations(ingestRequest, { dataset: 'claims', batchId: 'has space' })).toEqual([
+      'batch_id: must match ^[A-Za-z0-9._:-]{1,128}$',
+    ]);
   });
 
   it('keeps a stream on the dataset of its first chunk', () => {
     expect(violations(streamChunkRequest('claims'), { dataset: '' })).toEqual([]);
     expect(violations(streamChunkRequest('claims'), { dataset: 'claims' })).toEqual([]);
-    expect(violations(streamChunkRequest('claims'), { dataset: 'orders' })).toEqual(['dataset: must stay "claims" for the whole stream, got "orders"']);
+    expect(violations(streamChunkRequest('claims'), { dataset: 'orders' })).toEqual([
+      'dataset: must stay "claims" for the whole stream, got "orders"',
+    ]);
     expect(violations(streamEndRequest, { dataset: undefined })).toEqual(['dataset: is required']);
   });
 

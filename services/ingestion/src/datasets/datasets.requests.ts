@@ -15,19 +15,18 @@ export const getDatasetRequest = z.object({ name: datasetNameSchema });
 export const datasetRequest = z.object({ dataset: datasetNameSchema });
 
 /** Ingest and the first chunk of IngestStream: the dataset and an optional batch id (`batch_id` in the proto). */
-export const ingestRequest = z
-  .object({ dataset: datasetNameSchema, batchId: z.string() })
-  .superRefine((request, ctx) => {
-    if (request.batchId !== '' && !BATCH_ID_PATTERN.test(request.batchId)) {
-      ctx.addIssue({ code: 'custom', path: ['batch_id'], message: `must match ${BATCH_ID_PATTERN.source}` });
-    }
-  });
+export const ingestRequest = z.object({ dataset: datasetNameSchema, batchId: z.string() }).superRefine((request, ctx) => {
+  if (request.batchId !== '' && !BATCH_ID_PATTERN.test(request.batchId)) {
+    ctx.addIssue({ code: 'custom', path: ['batch_id'], message: `must match ${BATCH_ID_PATTERN.source}` });
+  }
+});
 
 /** A later chunk of IngestStream: it may repeat the stream's dataset but not change it. */
 export function streamChunkRequest(dataset: string) {
   return z.object({
     dataset: z.string().superRefine((named, ctx) => {
-      if (named !== '' && named !== dataset) ctx.addIssue({ code: 'custom', message: `must stay "${dataset}" for the whole stream, got "${named}"` });
+      if (named !== '' && named !== dataset)
+        ctx.addIssue({ code: 'custom', message: `must stay "${dataset}" for the whole stream, got "${named}"` });
     }),
   });
 }

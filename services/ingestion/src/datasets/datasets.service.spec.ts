@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { commonV1, DatasetRegisteredEvent, DatasetVersionCommittedEvent, type EventType, ingestionV1, RecordsQuarantinedEvent } from '@flywheel/contracts';
+import {
+  commonV1,
+  DatasetRegisteredEvent,
+  DatasetVersionCommittedEvent,
+  type EventType,
+  ingestionV1,
+  RecordsQuarantinedEvent,
+} from '@flywheel/contracts';
 import { type EventPublisher } from '@flywheel/messaging';
 import { type TransactionRunner } from '@flywheel/persistence';
 import { ManualClock } from '@flywheel/platform';
@@ -59,7 +66,12 @@ class MemoryDatasets extends DatasetsRepository {
   }
 
   listDatasets(_m: EntityManager, after: string | undefined, limit: number): Promise<DatasetEntity[]> {
-    return Promise.resolve([...this.datasets.values()].filter((d) => after === undefined || d.name > after).sort((a, b) => (a.name < b.name ? -1 : 1)).slice(0, limit));
+    return Promise.resolve(
+      [...this.datasets.values()]
+        .filter((d) => after === undefined || d.name > after)
+        .sort((a, b) => (a.name < b.name ? -1 : 1))
+        .slice(0, limit),
+    );
   }
 
   datasetNames(): Promise<string[]> {
@@ -67,7 +79,11 @@ class MemoryDatasets extends DatasetsRepository {
   }
 
   datasetsDueForCommit(_m: EntityManager, now: Date): Promise<string[]> {
-    return Promise.resolve([...this.datasets.values()].filter((d) => d.pendingRows > 0 && d.pendingSince!.getTime() + d.maxIntervalMs <= now.getTime()).map((d) => d.name));
+    return Promise.resolve(
+      [...this.datasets.values()]
+        .filter((d) => d.pendingRows > 0 && d.pendingSince!.getTime() + d.maxIntervalMs <= now.getTime())
+        .map((d) => d.name),
+    );
   }
 
   datasetsWithPending(): Promise<string[]> {
@@ -93,10 +109,21 @@ class MemoryDatasets extends DatasetsRepository {
   }
 
   takePending(_m: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]> {
-    return Promise.resolve(this.pending.filter((p) => p.dataset === dataset).slice(0, limit).map((p) => ({ id: p.id, values: p.values })));
+    return Promise.resolve(
+      this.pending
+        .filter((p) => p.dataset === dataset)
+        .slice(0, limit)
+        .map((p) => ({ id: p.id, values: p.values })),
+    );
   }
 
-  async completeCommit(m: EntityManager, dataset: string, version: number, lastPendingId: string, rowCount: number): Promise<DatasetEntity> {
+  async completeCommit(
+    m: EntityManager,
+    dataset: string,
+    version: number,
+    lastPendingId: string,
+    rowCount: number,
+  ): Promise<DatasetEntity> {
     const left = this.pending.filter((p) => p.dataset !== dataset || Number(p.id) > Number(lastPendingId));
     this.pending.splice(0, this.pending.length, ...left);
     const d = this.datasets.get(dataset)!;
@@ -111,7 +138,9 @@ class MemoryDatasets extends DatasetsRepository {
   }
 
   findKeys(_m: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
-    return Promise.resolve(new Map(keys.flatMap((k) => (this.keys.has(`${dataset}/${k}`) ? [[k, this.keys.get(`${dataset}/${k}`)!] as const] : []))));
+    return Promise.resolve(
+      new Map(keys.flatMap((k) => (this.keys.has(`${dataset}/${k}`) ? [[k, this.keys.get(`${dataset}/${k}`)!] as const] : []))),
+    );
   }
 
   insertKeys(_m: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<void> {
@@ -130,17 +159,33 @@ class MemoryDatasets extends DatasetsRepository {
   }
 
   listVersions(_m: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<DatasetVersionEntity[]> {
-    return Promise.resolve(this.versions.filter((v) => v.dataset === dataset && (before === undefined || v.version < before)).reverse().slice(0, limit));
+    return Promise.resolve(
+      this.versions
+        .filter((v) => v.dataset === dataset && (before === undefined || v.version < before))
+        .reverse()
+        .slice(0, limit),
+    );
   }
 
   insertQuarantined(_m: EntityManager, dataset: string, records: readonly NewQuarantinedRecord[]): Promise<QuarantinedRecordEntity[]> {
-    const rows = records.map((r, i) => ({ ...r, violations: [...r.violations], seq: String(this.quarantined.length + i + 1), dataset, quarantinedAt: this.clock.now() }));
+    const rows = records.map((r, i) => ({
+      ...r,
+      violations: [...r.violations],
+      seq: String(this.quarantined.length + i + 1),
+      dataset,
+      quarantinedAt: this.clock.now(),
+    }));
     this.quarantined.push(...rows);
     return Promise.resolve(rows);
   }
 
   listQuarantined(_m: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<QuarantinedRecordEntity[]> {
-    return Promise.resolve(this.quarantined.filter((q) => q.dataset === dataset && (before === undefined || Number(q.seq) < before)).reverse().slice(0, limit));
+    return Promise.resolve(
+      this.quarantined
+        .filter((q) => q.dataset === dataset && (before === undefined || Number(q.seq) < before))
+        .reverse()
+        .slice(0, limit),
+    );
   }
 
   findBatchSummary(_m: EntityManager, dataset: string, batchId: string): Promise<StoredSummary | undefined> {
@@ -207,7 +252,9 @@ describe('DatasetsService', () => {
 
     expect(await service.register(definition, undefined)).toMatchObject({ created: false, dataset: { name: 'claims', ownerTeam: 'risk' } });
     expect(events).toHaveLength(1);
-    await expect(service.register({ ...definition, description: 'other' }, undefined)).rejects.toMatchObject({ code: DatasetsExceptionCode.DATASET_ALREADY_EXISTS });
+    await expect(service.register({ ...definition, description: 'other' }, undefined)).rejects.toMatchObject({
+      code: DatasetsExceptionCode.DATASET_ALREADY_EXISTS,
+    });
   });
 
   it('stages good records, quarantines bad ones and commits a version when max_rows are pending', async () => {
@@ -223,19 +270,41 @@ describe('DatasetsService', () => {
       ]),
       { batchId: 'b1', commitNow: false },
     );
-    expect(summary).toMatchObject({ accepted: 3, quarantined: 1, duplicates: 0, committedVersion: { version: 1, rowCount: 3, quarantinedCount: 1 } });
-    expect(summary.rejections).toEqual([{ index: 1, record: expect.objectContaining({ violations: [expect.objectContaining({ field: 'amount' })] }) }]);
-    expect(events.map((e) => e.type)).toEqual([DatasetRegisteredEvent.typeName, RecordsQuarantinedEvent.typeName, DatasetVersionCommittedEvent.typeName]);
+    expect(summary).toMatchObject({
+      accepted: 3,
+      quarantined: 1,
+      duplicates: 0,
+      committedVersion: { version: 1, rowCount: 3, quarantinedCount: 1 },
+    });
+    expect(summary.rejections).toEqual([
+      { index: 1, record: expect.objectContaining({ violations: [expect.objectContaining({ field: 'amount' })] }) },
+    ]);
+    expect(events.map((e) => e.type)).toEqual([
+      DatasetRegisteredEvent.typeName,
+      RecordsQuarantinedEvent.typeName,
+      DatasetVersionCommittedEvent.typeName,
+    ]);
     const version = await service.getVersion('claims', 0);
     expect(version).toMatchObject({ version: 1, cumulativeRows: 3, trigger: ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_ROWS });
     expect(version.sha256).toBe(createHash('sha256').update(objects.get(version.objectKey)!).digest('hex'));
     expect(repository.pending).toHaveLength(0);
 
     // The same batch again: its first summary, no second effect.
-    expect(await service.ingestBatch('claims', grpcRecords('b1', [{ claim_id: 'e', amount: 1 }]), { batchId: 'b1', commitNow: false })).toEqual(summary);
+    expect(
+      await service.ingestBatch('claims', grpcRecords('b1', [{ claim_id: 'e', amount: 1 }]), { batchId: 'b1', commitNow: false }),
+    ).toEqual(summary);
     expect(repository.pending).toHaveLength(0);
     // A key accepted with the same values is a duplicate; with other values, a violation.
-    expect(await service.ingestBatch('claims', grpcRecords('b2', [{ claim_id: 'a', amount: 1 }, { claim_id: 'c', amount: 9 }]), { batchId: '', commitNow: false })).toMatchObject({
+    expect(
+      await service.ingestBatch(
+        'claims',
+        grpcRecords('b2', [
+          { claim_id: 'a', amount: 1 },
+          { claim_id: 'c', amount: 9 },
+        ]),
+        { batchId: '', commitNow: false },
+      ),
+    ).toMatchObject({
       accepted: 0,
       duplicates: 1,
       quarantined: 1,
@@ -249,7 +318,10 @@ describe('DatasetsService', () => {
     expect(await service.commitDue()).toBe(0);
     clock.advance(60_000);
     expect(await service.commitDue()).toBe(1);
-    expect(await service.getVersion('claims', 1)).toMatchObject({ rowCount: 1, trigger: ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL });
+    expect(await service.getVersion('claims', 1)).toMatchObject({
+      rowCount: 1,
+      trigger: ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL,
+    });
   });
 
   it('pages versions newest first and tells a missing dataset from a missing version', async () => {

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { datasetOfIngestTopic, DatasetRegisteredEvent, DatasetVersionCommittedEvent, ingestionV1, RecordsQuarantinedEvent } from '@flywheel/contracts';
+import {
+  datasetOfIngestTopic,
+  DatasetRegisteredEvent,
+  DatasetVersionCommittedEvent,
+  ingestionV1,
+  RecordsQuarantinedEvent,
+} from '@flywheel/contracts';
 import { type ConsumedRecord, EventPublisher, NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
 import { type CallerIdentity, Clock, type Page, pageOf, type PageResponseLike } from '@flywheel/platform';
@@ -140,7 +146,11 @@ export class DatasetsService {
    * seen before returns the summary it produced then, without a second effect. The summary is
    * the wire message because that is what is stored and replayed, byte for byte.
    */
-  async ingestBatch(dataset: string, records: readonly IncomingRecord[], options: { batchId: string; commitNow: boolean }): Promise<ingestionV1.IngestSummary> {
+  async ingestBatch(
+    dataset: string,
+    records: readonly IncomingRecord[],
+    options: { batchId: string; commitNow: boolean },
+  ): Promise<ingestionV1.IngestSummary> {
     return this.transactions.run(async (manager) => {
       const locked = await this.repository.findDataset(manager, dataset, 'update');
       if (!locked) throw datasetNotFound(dataset);
@@ -159,7 +169,9 @@ export class DatasetsService {
     return this.transactions.run(async (manager) => {
       const locked = await this.repository.findDataset(manager, dataset, 'update');
       if (!locked) throw datasetNotFound(dataset);
-      return locked.pendingRows > 0 ? (await this.commit(manager, locked, CommitTrigger.COMMIT_TRIGGER_REQUESTED, locked.pendingRows))?.version : undefined;
+      return locked.pendingRows > 0
+        ? (await this.commit(manager, locked, CommitTrigger.COMMIT_TRIGGER_REQUESTED, locked.pendingRows))?.version
+        : undefined;
     });
   }
 
@@ -175,7 +187,13 @@ export class DatasetsService {
     await this.ingest(
       manager,
       locked,
-      [{ origin: `kafka:${record.topic}/${record.partition}/${record.offset}`, index: Number(record.offset), incoming: { kind: 'json', text } }],
+      [
+        {
+          origin: `kafka:${record.topic}/${record.partition}/${record.offset}`,
+          index: Number(record.offset),
+          incoming: { kind: 'json', text },
+        },
+      ],
       false,
     );
   }
@@ -201,7 +219,8 @@ export class DatasetsService {
       // Another replica (or an ingest) holding the row is committing it or will trip its own trigger.
       let dataset = await this.repository.findDataset(manager, name, 'update-skip-locked');
       if (!dataset || dataset.pendingRows === 0) return 0;
-      if (onlyIfDue && (!dataset.pendingSince || dataset.pendingSince.getTime() + dataset.maxIntervalMs > this.clock.now().getTime() + 50)) return 0;
+      if (onlyIfDue && (!dataset.pendingSince || dataset.pendingSince.getTime() + dataset.maxIntervalMs > this.clock.now().getTime() + 50))
+        return 0;
       let versions = 0;
       while (dataset.pendingRows > 0) {
         const result = await this.commit(manager, dataset, trigger, Math.min(dataset.pendingRows, dataset.maxRows));
@@ -223,7 +242,12 @@ export class DatasetsService {
    * Validates records against the locked dataset's contract, stages the good ones, quarantines
    * the bad ones (table and event), then commits while the row-count limit is reached.
    */
-  private async ingest(manager: EntityManager, dataset: DatasetEntity, records: readonly IncomingRecord[], commitNow: boolean): Promise<ingestionV1.IngestSummary> {
+  private async ingest(
+    manager: EntityManager,
+    dataset: DatasetEntity,
+    records: readonly IncomingRecord[],
+    commitNow: boolean,
+  ): Promise<ingestionV1.IngestSummary> {
     const { contract } = dataset;
     const accepted: Array<NewPendingRecord & { key: string | null; sha: string }> = [];
     const rejected: Array<NewQuarantinedRecord & { index: number }> = [];
@@ -246,7 +270,11 @@ export class DatasetsService {
       });
     }
 
-    const known = await this.repository.findKeys(manager, dataset.name, valid.flatMap((v) => (v.key === null ? [] : [v.key])));
+    const known = await this.repository.findKeys(
+      manager,
+      dataset.name,
+      valid.flatMap((v) => (v.key === null ? [] : [v.key])),
+    );
     for (const candidate of valid) {
       if (candidate.key !== null) {
         const previous = known.get(candidate.key);
@@ -272,7 +300,11 @@ export class DatasetsService {
     const staged = await this.repository.addPending(manager, dataset.name, accepted);
     // A record whose origin was already staged is a redelivery of a record not yet committed.
     duplicates += accepted.length - staged;
-    await this.repository.insertKeys(manager, dataset.name, accepted.flatMap((a) => (a.key === null ? [] : [{ key: a.key, sha: a.sha }])));
+    await this.repository.insertKeys(
+      manager,
+      dataset.name,
+      accepted.flatMap((a) => (a.key === null ? [] : [{ key: a.key, sha: a.sha }])),
+    );
     const quarantined = await this.quarantine(manager, dataset.name, rejected);
 
     let current = await this.repository.addPendingCounts(manager, dataset.name, staged, rejected.length);
@@ -331,9 +363,15 @@ export class DatasetsService {
     const pending = await this.repository.takePending(manager, dataset.name, limit);
     if (pending.length === 0) return undefined;
     const number = dataset.latestVersion + 1;
-    const file = buildVersionFile(dataset.contract, pending.map((p) => p.values));
+    const file = buildVersionFile(
+      dataset.contract,
+      pending.map((p) => p.values),
+    );
     const key = datasetVersionKey(dataset.name, number, VERSION_FILE);
-    const stored = await this.store.put(key, file.body, { contentType: VERSION_CONTENT_TYPE, metadata: { dataset: dataset.name, version: String(number) } });
+    const stored = await this.store.put(key, file.body, {
+      contentType: VERSION_CONTENT_TYPE,
+      metadata: { dataset: dataset.name, version: String(number) },
+    });
     const row = await this.repository.insertVersion(manager, {
       dataset: dataset.name,
       version: number,

@@ -65,7 +65,9 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
     await this.deadLetters.connect();
     await this.reconcile();
     this.timer = setInterval(() => {
-      this.reconcile().catch((error: Error) => this.logger.entry('error', 'raw-topic consumers could not be reconciled', { error: error.message }));
+      this.reconcile().catch((error: Error) =>
+        this.logger.entry('error', 'raw-topic consumers could not be reconciled', { error: error.message }),
+      );
     }, this.config.INGEST_DATASET_SYNC_MS);
     this.timer.unref();
   }
@@ -112,15 +114,20 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
     };
     const metrics = platformMetricsSink(this.metrics);
     const deadLetters = this.deadLetters!;
-    const processor = new MessageProcessor(group, new DeliveryPlanner([binding], new EventTypeRegistry().register(...ALL_EVENT_TYPES)), DEFAULT_RETRY_POLICY, {
-      transaction: (work) => this.transactions.run(work),
-      claim: claimProcessedEvent,
-      deadLetter: (source, letter) => deadLetters.send(source, letter),
-      traceContext: platformTraceContext,
-      metrics,
-      logger: this.logger,
-      clock: () => this.clock.now(),
-    });
+    const processor = new MessageProcessor(
+      group,
+      new DeliveryPlanner([binding], new EventTypeRegistry().register(...ALL_EVENT_TYPES)),
+      DEFAULT_RETRY_POLICY,
+      {
+        transaction: (work) => this.transactions.run(work),
+        claim: claimProcessedEvent,
+        deadLetter: (source, letter) => deadLetters.send(source, letter),
+        traceContext: platformTraceContext,
+        metrics,
+        logger: this.logger,
+        clock: () => this.clock.now(),
+      },
+    );
     const consumer = new ConsumerGroup({
       kafka: this.kafka,
       group,
@@ -142,7 +149,11 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
     this.stopping ??= (async () => {
       clearInterval(this.timer);
       await this.queue;
-      await Promise.all([...this.groups.values()].map((g) => g.stop().catch((error: Error) => this.logger.entry('error', 'raw consumer stop failed', { error: error.message }))));
+      await Promise.all(
+        [...this.groups.values()].map((g) =>
+          g.stop().catch((error: Error) => this.logger.entry('error', 'raw consumer stop failed', { error: error.message })),
+        ),
+      );
       this.groups.clear();
       await this.deadLetters?.disconnect().catch(() => undefined);
     })();

@@ -10,7 +10,15 @@ const contract: Contract = {
     { name: 'id', type: ColumnType.COLUMN_TYPE_STRING, required: true, min: null, max: null, allowedValues: [], description: '' },
     { name: 'amount', type: ColumnType.COLUMN_TYPE_DOUBLE, required: true, min: 0, max: 100, allowedValues: [], description: '' },
     { name: 'items', type: ColumnType.COLUMN_TYPE_INTEGER, required: false, min: 1, max: null, allowedValues: [], description: '' },
-    { name: 'channel', type: ColumnType.COLUMN_TYPE_STRING, required: false, min: null, max: null, allowedValues: ['web', 'phone'], description: '' },
+    {
+      name: 'channel',
+      type: ColumnType.COLUMN_TYPE_STRING,
+      required: false,
+      min: null,
+      max: null,
+      allowedValues: ['web', 'phone'],
+      description: '',
+    },
     { name: 'fraud', type: ColumnType.COLUMN_TYPE_BOOLEAN, required: false, min: null, max: null, allowedValues: [], description: '' },
     { name: 'at', type: ColumnType.COLUMN_TYPE_TIMESTAMP, required: true, min: null, max: null, allowedValues: [], description: '' },
   ],
@@ -60,14 +68,24 @@ describe('record validation', () => {
     ['"text"', 'must be a JSON object, got string'],
   ])('quarantines %s as MALFORMED', (text, reason) => {
     const result = validateIncoming(contract, { kind: 'json', text });
-    expect(!result.ok && result.violations).toEqual([{ field: '', code: ViolationCode.VIOLATION_CODE_MALFORMED, message: expect.stringContaining(reason) }]);
+    expect(!result.ok && result.violations).toEqual([
+      { field: '', code: ViolationCode.VIOLATION_CODE_MALFORMED, message: expect.stringContaining(reason) },
+    ]);
   });
 
   it('reads gRPC rows, including timestamps and explicit nulls, and renders them as JSON for the quarantine', () => {
     const row: commonV1.Row = {
-      values: { id: { stringValue: 'a' }, amount: { numberValue: 3 }, at: { timestampValue: new Date('2025-01-01T00:00:00Z') }, channel: {} },
+      values: {
+        id: { stringValue: 'a' },
+        amount: { numberValue: 3 },
+        at: { timestampValue: new Date('2025-01-01T00:00:00Z') },
+        channel: {},
+      },
     };
-    expect(validateIncoming(contract, { kind: 'row', row })).toMatchObject({ ok: true, values: { id: 'a', amount: 3, channel: null, at: '2025-01-01T00:00:00.000Z' } });
+    expect(validateIncoming(contract, { kind: 'row', row })).toMatchObject({
+      ok: true,
+      values: { id: 'a', amount: 3, channel: null, at: '2025-01-01T00:00:00.000Z' },
+    });
     expect(JSON.parse(rawText({ kind: 'row', row }))).toEqual({ id: 'a', amount: 3, at: '2025-01-01T00:00:00.000Z', channel: null });
   });
 

@@ -21,8 +21,7 @@ export type Validation =
 
 /** What arrived, before validation: a JSON text from Kafka, or a gRPC Row's values. */
 export type Incoming =
-  | { readonly kind: 'json'; readonly text: string | null }
-  | { readonly kind: 'row'; readonly row: commonV1.Row | undefined };
+  { readonly kind: 'json'; readonly text: string | null } | { readonly kind: 'row'; readonly row: commonV1.Row | undefined };
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 const MAX_SHOWN = 80;
@@ -73,14 +72,23 @@ export function validateRecord(contract: Contract, input: Readonly<Record<string
   const values: Record<string, Cell> = {};
   const known = new Set(contract.columns.map((c) => c.name));
   for (const name of Object.keys(input)) {
-    if (!known.has(name)) violations.push({ field: name, code: ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN, message: `${name}: is not a column of the contract` });
+    if (!known.has(name))
+      violations.push({
+        field: name,
+        code: ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN,
+        message: `${name}: is not a column of the contract`,
+      });
   }
   let eventTime: Date | null = null;
   for (const column of contract.columns) {
     const raw = input[column.name];
     if (raw === undefined || raw === null) {
       if (column.required) {
-        violations.push({ field: column.name, code: ViolationCode.VIOLATION_CODE_MISSING_REQUIRED, message: `${column.name}: is required` });
+        violations.push({
+          field: column.name,
+          code: ViolationCode.VIOLATION_CODE_MISSING_REQUIRED,
+          message: `${column.name}: is required`,
+        });
       }
       values[column.name] = null;
       continue;
@@ -98,7 +106,11 @@ export function validateRecord(contract: Contract, input: Readonly<Record<string
 
 function checkCell(column: ColumnRule, raw: unknown): { cell: Cell } | { violation: Violation } {
   const wrongType = (expected: string) => ({
-    violation: { field: column.name, code: ViolationCode.VIOLATION_CODE_WRONG_TYPE, message: `${column.name}: ${show(raw)} is not ${expected}` },
+    violation: {
+      field: column.name,
+      code: ViolationCode.VIOLATION_CODE_WRONG_TYPE,
+      message: `${column.name}: ${show(raw)} is not ${expected}`,
+    },
   });
   switch (column.type) {
     case ColumnType.COLUMN_TYPE_DOUBLE:
@@ -143,7 +155,7 @@ function outOfRange(column: ColumnRule, message: string): { violation: Violation
 }
 
 function show(value: unknown): string {
-  const text = value instanceof Date ? value.toISOString() : JSON.stringify(value) ?? String(value);
+  const text = value instanceof Date ? value.toISOString() : (JSON.stringify(value) ?? String(value));
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
 }
 

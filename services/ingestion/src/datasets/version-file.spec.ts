@@ -42,13 +42,26 @@ describe('version file', () => {
     // values 1, 2, 6: sample variance ((4 + 1 + 9) / 2) = 7
     expect(amount.numeric!.std).toBeCloseTo(Math.sqrt(7), 12);
     expect(amount.numeric!.quantiles).toHaveLength(21);
-    expect(profile.columns[2]).toMatchObject({ count: 4, categorical: { distinctCount: 2, topValues: [{ value: 'true', count: 3 }, { value: 'false', count: 1 }], otherCount: 0 } });
+    expect(profile.columns[2]).toMatchObject({
+      count: 4,
+      categorical: {
+        distinctCount: 2,
+        topValues: [
+          { value: 'true', count: 3 },
+          { value: 'false', count: 1 },
+        ],
+        otherCount: 0,
+      },
+    });
     expect(profile.columns[3]).toEqual({ name: 'note', type: ColumnType.COLUMN_TYPE_STRING, count: 0, nullCount: 4 });
     expect(profile.columns[4]!.numeric!.min).toBe(Date.parse('2025-01-01T00:00:00.000Z'));
   });
 
   it('records the event-time range as [earliest, latest + 1 ms)', () => {
-    expect(buildVersionFile(contract, rows).eventTimeRange).toEqual({ start: new Date('2025-01-01T00:00:00.000Z'), end: new Date('2025-01-01T00:00:03.001Z') });
+    expect(buildVersionFile(contract, rows).eventTimeRange).toEqual({
+      start: new Date('2025-01-01T00:00:00.000Z'),
+      end: new Date('2025-01-01T00:00:03.001Z'),
+    });
     expect(buildVersionFile({ ...contract, eventTimeColumn: '' }, rows).eventTimeRange).toBeNull();
   });
 });

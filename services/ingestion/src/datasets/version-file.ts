@@ -23,7 +23,10 @@ export interface VersionFile {
  */
 export function buildVersionFile(contract: Contract, rows: readonly Record_[]): VersionFile {
   const header = contract.columns.map((c) => c.name);
-  const csv = formatCsv(header, rows.map((row) => contract.columns.map((c) => csvCell(row[c.name] ?? null))));
+  const csv = formatCsv(
+    header,
+    rows.map((row) => contract.columns.map((c) => csvCell(row[c.name] ?? null))),
+  );
   const profile: commonV1.DataProfile = { rowCount: rows.length, columns: contract.columns.map((c) => profileColumn(c, rows)) };
   let eventTimeRange: VersionFile['eventTimeRange'] = null;
   if (contract.eventTimeColumn) {
@@ -47,7 +50,10 @@ function csvCell(value: Record_[string]): CsvCell {
 }
 
 function profileColumn(column: ColumnRule, rows: readonly Record_[]): commonV1.ColumnProfile {
-  const numeric = column.type === ColumnType.COLUMN_TYPE_DOUBLE || column.type === ColumnType.COLUMN_TYPE_INTEGER || column.type === ColumnType.COLUMN_TYPE_TIMESTAMP;
+  const numeric =
+    column.type === ColumnType.COLUMN_TYPE_DOUBLE ||
+    column.type === ColumnType.COLUMN_TYPE_INTEGER ||
+    column.type === ColumnType.COLUMN_TYPE_TIMESTAMP;
   const base = { name: column.name, type: column.type };
   if (numeric) {
     const values = new Float64Array(rows.length);
@@ -58,7 +64,9 @@ function profileColumn(column: ColumnRule, rows: readonly Record_[]): commonV1.C
       if (!Number.isNaN(values[i])) count++;
     });
     if (count === 0) return { ...base, count: 0, nullCount: rows.length };
-    const [feature] = buildProfile([{ name: column.name, type: 'numeric', values }], { quantiles: SUMMARY_QUANTILES }).features as [NumericFeatureProfile];
+    const [feature] = buildProfile([{ name: column.name, type: 'numeric', values }], { quantiles: SUMMARY_QUANTILES }).features as [
+      NumericFeatureProfile,
+    ];
     return { ...base, count: feature.count, nullCount: feature.missing, numeric: numericSummary(feature) };
   }
   const values = rows.map((row) => {
@@ -75,7 +83,11 @@ function profileColumn(column: ColumnRule, rows: readonly Record_[]): commonV1.C
     ...base,
     count: feature.count,
     nullCount: feature.missing,
-    categorical: { distinctCount: sorted.length, topValues: top.map(([value, n]) => ({ value, count: n })), otherCount: feature.count - shown },
+    categorical: {
+      distinctCount: sorted.length,
+      topValues: top.map(([value, n]) => ({ value, count: n })),
+      otherCount: feature.count - shown,
+    },
   };
 }
 

@@ -46,5 +46,7 @@ export function performanceMessage(performance: PerformanceJudgement): string {
 }
 
 function describeStatistic(f: monitorV1.FeatureDrift): string {
-  return f.pValue !== undefined ? `p-value ${f.pValue.toExponential(2)} < ${f.threshold}` : `distance ${f.statistic.toFixed(3)} >= ${f.threshold}`;
+  return f.pValue !== undefined
+    ? `p-value ${f.pValue.toExponential(2)} < ${f.threshold}`
+    : `distance ${f.statistic.toFixed(3)} >= ${f.threshold}`;
 }

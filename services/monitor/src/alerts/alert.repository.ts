@@ -33,7 +33,11 @@ export abstract class AlertRepository {
   abstract findOpen(manager: EntityManager, modelName: string, modelVersion: number, kind: monitorV1.AlertKind): Promise<OpenAlert | null>;
   abstract raise(manager: EntityManager, alert: NewAlert): Promise<void>;
   /** The alert's event was published again: it now names that event and the latest report. */
-  abstract renotify(manager: EntityManager, alertId: string, update: { message: string; reportId: string; eventId: string; time: Date }): Promise<void>;
+  abstract renotify(
+    manager: EntityManager,
+    alertId: string,
+    update: { message: string; reportId: string; eventId: string; time: Date },
+  ): Promise<void>;
   /** One more bad window counted against the alert without publishing. */
   abstract suppress(manager: EntityManager, alertId: string): Promise<void>;
   abstract resolve(manager: EntityManager, modelName: string, modelVersion: number, kind: monitorV1.AlertKind, time: Date): Promise<void>;
@@ -70,8 +74,16 @@ export class TypeOrmAlertRepository extends AlertRepository {
     });
   }
 
-  async renotify(manager: EntityManager, alertId: string, update: { message: string; reportId: string; eventId: string; time: Date }): Promise<void> {
-    await manager.update(AlertEntity, { alertId }, { message: update.message, reportId: update.reportId, eventId: update.eventId, notifyTime: update.time });
+  async renotify(
+    manager: EntityManager,
+    alertId: string,
+    update: { message: string; reportId: string; eventId: string; time: Date },
+  ): Promise<void> {
+    await manager.update(
+      AlertEntity,
+      { alertId },
+      { message: update.message, reportId: update.reportId, eventId: update.eventId, notifyTime: update.time },
+    );
   }
 
   async suppress(manager: EntityManager, alertId: string): Promise<void> {

@@ -76,7 +76,10 @@ export class MonitorQueryService {
   }
 
   /** One page of alerts matching the filter, newest first. */
-  async listAlerts(filter: AlertFilter, pageRequest: PageRequestLike | undefined): Promise<{ alerts: AlertEntity[]; page: PageResponseLike }> {
+  async listAlerts(
+    filter: AlertFilter,
+    pageRequest: PageRequestLike | undefined,
+  ): Promise<{ alerts: AlertEntity[]; page: PageResponseLike }> {
     const page = readOffsetPage(pageRequest);
     const rows = await this.alerts.list(filter, page.offset, page.limit + 1);
     const listed = offsetPageOf(rows, page);

@@ -37,7 +37,17 @@ describe('monitor mapper', () => {
     expect(response.referenceAccuracy).toBeUndefined();
     expect(response.latestReport).toBeUndefined();
     expect(response.openAlerts).toEqual([
-      { alertId: openAlert.alertId, modelName: 'fraud', modelVersion: 2, kind: openAlert.kind, message: 'data drift', reportId: 'r1', eventId: 'e1', raiseTime: openAlert.raiseTime, resolveTime: undefined },
+      {
+        alertId: openAlert.alertId,
+        modelName: 'fraud',
+        modelVersion: 2,
+        kind: openAlert.kind,
+        message: 'data drift',
+        reportId: 'r1',
+        eventId: 'e1',
+        raiseTime: openAlert.raiseTime,
+        resolveTime: undefined,
+      },
     ]);
   });
 
@@ -64,8 +74,17 @@ describe('monitor mapper', () => {
 
 describe('monitor request schemas', () => {
   it("turns the proto's empty filters into absent ones", () => {
-    expect(parseRequest(alertsRequest, monitorV1.ListAlertsRequest.fromPartial({}))).toEqual({ modelName: undefined, kind: undefined, openOnly: false });
-    expect(parseRequest(alertsRequest, monitorV1.ListAlertsRequest.fromPartial({ modelName: 'fraud', kind: monitorV1.AlertKind.ALERT_KIND_DATA_DRIFT, openOnly: true }))).toEqual({
+    expect(parseRequest(alertsRequest, monitorV1.ListAlertsRequest.fromPartial({}))).toEqual({
+      modelName: undefined,
+      kind: undefined,
+      openOnly: false,
+    });
+    expect(
+      parseRequest(
+        alertsRequest,
+        monitorV1.ListAlertsRequest.fromPartial({ modelName: 'fraud', kind: monitorV1.AlertKind.ALERT_KIND_DATA_DRIFT, openOnly: true }),
+      ),
+    ).toEqual({
       modelName: 'fraud',
       kind: monitorV1.AlertKind.ALERT_KIND_DATA_DRIFT,
       openOnly: true,
@@ -81,7 +100,11 @@ describe('monitor request schemas', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(InvalidArgumentException);
-    expect((caught as InvalidArgumentException).message).toBe('modelName: must match [a-z][a-z0-9_-]{0,62} or be empty; kind: must be a known AlertKind');
-    expect(() => parseRequest(reportRequest, { modelName: 'fraud', reportId: 'nope' })).toThrow('reportId: must be a report id (uuid) or empty');
+    expect((caught as InvalidArgumentException).message).toBe(
+      'modelName: must match [a-z][a-z0-9_-]{0,62} or be empty; kind: must be a known AlertKind',
+    );
+    expect(() => parseRequest(reportRequest, { modelName: 'fraud', reportId: 'nope' })).toThrow(
+      'reportId: must be a report id (uuid) or empty',
+    );
   });
 });

@@ -86,7 +86,9 @@ export class CreateMonitorTables1771000000000 implements MigrationInterface {
         report_id uuid,
         close_time timestamptz
       )`);
-    await queryRunner.query(`CREATE UNIQUE INDEX monitor_windows_open ON monitor_windows (model_name, model_version) WHERE status = 'open'`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX monitor_windows_open ON monitor_windows (model_name, model_version) WHERE status = 'open'`,
+    );
     await queryRunner.query(`CREATE INDEX monitor_windows_stream ON monitor_windows (model_name, model_version, sequence DESC)`);
     await queryRunner.query(`
       CREATE TABLE drift_reports (
@@ -118,7 +120,16 @@ export class CreateMonitorTables1771000000000 implements MigrationInterface {
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    for (const table of ['alerts', 'drift_reports', 'monitor_windows', 'window_journal', 'prediction_index', 'deployments', 'reference_profiles', 'monitoring_policies']) {
+    for (const table of [
+      'alerts',
+      'drift_reports',
+      'monitor_windows',
+      'window_journal',
+      'prediction_index',
+      'deployments',
+      'reference_profiles',
+      'monitoring_policies',
+    ]) {
       await queryRunner.query(`DROP TABLE ${table}`);
     }
   }

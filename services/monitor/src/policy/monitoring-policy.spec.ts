@@ -5,9 +5,19 @@ import { columnOverrides, effectivePolicy, parsePolicy } from './monitoring-poli
 describe('monitoring policy', () => {
   it('fills the contract’s defaults, PSI’s threshold being 0.2', () => {
     const stored = parsePolicy(
-      monitorV1.MonitoringPolicy.fromPartial({ modelName: 'fraud', featureTests: [{ feature: 'amount', test: monitorV1.DriftTest.DRIFT_TEST_PSI }] }),
+      monitorV1.MonitoringPolicy.fromPartial({
+        modelName: 'fraud',
+        featureTests: [{ feature: 'amount', test: monitorV1.DriftTest.DRIFT_TEST_PSI }],
+      }),
     );
-    expect(stored).toMatchObject({ windowSize: 500, minWindowSize: 100, driftShareThreshold: 0.5, maxAccuracyDrop: 0.05, minLabelled: 50, windowDuration: { seconds: 3600, nanos: 0 } });
+    expect(stored).toMatchObject({
+      windowSize: 500,
+      minWindowSize: 100,
+      driftShareThreshold: 0.5,
+      maxAccuracyDrop: 0.05,
+      minLabelled: 50,
+      windowDuration: { seconds: 3600, nanos: 0 },
+    });
     expect(columnOverrides(effectivePolicy(stored))).toEqual({ amount: { test: 'psi', threshold: 0.2 } });
   });
 
@@ -26,12 +36,25 @@ describe('monitoring policy', () => {
     }
     expect(caught).toBeInstanceOf(InvalidArgumentException);
     const fields = (caught as InvalidArgumentException).violations.map((v) => v.field);
-    expect(fields).toEqual(expect.arrayContaining(['policy.modelName', 'policy.windowSize', 'policy.driftShareThreshold', 'policy.featureTests[0].test', 'policy.featureTests']));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'policy.modelName',
+        'policy.windowSize',
+        'policy.driftShareThreshold',
+        'policy.featureTests[0].test',
+        'policy.featureTests',
+      ]),
+    );
     expect(() => parsePolicy(null)).toThrow('policy: is required');
   });
 
   it('keeps the minimum window within the window size', () => {
-    expect(() => parsePolicy(monitorV1.MonitoringPolicy.fromPartial({ modelName: 'fraud', windowSize: 50 }))).toThrow('policy.minWindowSize: must not exceed windowSize');
-    expect(parsePolicy(monitorV1.MonitoringPolicy.fromPartial({ modelName: 'fraud', windowSize: 50, minWindowSize: 20 }))).toMatchObject({ windowSize: 50, minWindowSize: 20 });
+    expect(() => parsePolicy(monitorV1.MonitoringPolicy.fromPartial({ modelName: 'fraud', windowSize: 50 }))).toThrow(
+      'policy.minWindowSize: must not exceed windowSize',
+    );
+    expect(parsePolicy(monitorV1.MonitoringPolicy.fromPartial({ modelName: 'fraud', windowSize: 50, minWindowSize: 20 }))).toMatchObject({
+      windowSize: 50,
+      minWindowSize: 20,
+    });
   });
 });

@@ -83,7 +83,9 @@ const policySchema = z
       .optional()
       .refine((d) => d === undefined || durationToMillis(d) > 0, 'must be positive'),
     minWindowSize: z.number().int().min(0, 'must be at least 0'),
-    featureTests: z.array(featureTestSchema).refine((tests) => new Set(tests.map((t) => t.feature)).size === tests.length, 'names a feature twice'),
+    featureTests: z
+      .array(featureTestSchema)
+      .refine((tests) => new Set(tests.map((t) => t.feature)).size === tests.length, 'names a feature twice'),
     driftShareThreshold: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1'),
     correctForMultipleTests: z.boolean(),
     maxAccuracyDrop: z.number().min(0, 'must be at least 0'),

@@ -37,7 +37,12 @@ export function decodeProfile(profile: commonV1.DataProfile): DecodedReference {
   const skipped: Array<{ column: string; reason: string }> = [];
   for (const column of profile.columns) {
     try {
-      const feature = column.numeric !== undefined ? decodeNumeric(column, column.numeric) : column.categorical !== undefined ? decodeCategorical(column, column.categorical) : null;
+      const feature =
+        column.numeric !== undefined
+          ? decodeNumeric(column, column.numeric)
+          : column.categorical !== undefined
+            ? decodeCategorical(column, column.categorical)
+            : null;
       if (feature === null) {
         skipped.push({ column: column.name, reason: 'has no summary' });
         continue;
@@ -100,7 +105,14 @@ function decodeCategorical(column: commonV1.ColumnProfile, summary: commonV1.Cat
   }
   if (count <= 0) throw new Error('has no categories');
   const total = count + column.nullCount;
-  return { name: column.name, type: 'categorical', count, missing: column.nullCount, missingShare: total > 0 ? column.nullCount / total : 0, frequencies };
+  return {
+    name: column.name,
+    type: 'categorical',
+    count,
+    missing: column.nullCount,
+    missingShare: total > 0 ? column.nullCount / total : 0,
+    frequencies,
+  };
 }
 
 /**
@@ -200,7 +212,9 @@ function windowHistogram(edges: Float64Array, counts: Float64Array, min: number,
 }
 
 function categoricalSummary(frequencies: ReadonlyMap<string, number>): commonV1.CategoricalSummary {
-  const sorted = [...frequencies.entries()].filter(([value]) => value !== OTHER_CATEGORY).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const sorted = [...frequencies.entries()]
+    .filter(([value]) => value !== OTHER_CATEGORY)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const top = sorted.slice(0, MAX_TOP_VALUES);
   const other = sorted.slice(MAX_TOP_VALUES).reduce((sum, [, c]) => sum + c, 0) + (frequencies.get(OTHER_CATEGORY) ?? 0);
   return { distinctCount: frequencies.size, topValues: top.map(([value, count]) => ({ value, count })), otherCount: other };

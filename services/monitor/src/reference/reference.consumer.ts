@@ -33,7 +33,10 @@ export class ReferenceConsumer {
   ) {}
 
   @ConsumeEvent({ topic: Topics.registryEvents, types: [ModelVersionRegisteredEvent, AliasMovedEvent], group: REFERENCES_GROUP })
-  async onRegistryEvent(event: EventEnvelope<registryV1.ModelVersionRegistered | registryV1.AliasMoved>, manager: EntityManager): Promise<void> {
+  async onRegistryEvent(
+    event: EventEnvelope<registryV1.ModelVersionRegistered | registryV1.AliasMoved>,
+    manager: EntityManager,
+  ): Promise<void> {
     const version = 'target' in event.data ? event.data.target : (event.data as registryV1.ModelVersionRegistered).version;
     // An alias removed carries no target: nothing to learn.
     if (version === undefined || !version.modelName || !(version.version > 0)) return;
@@ -48,7 +51,11 @@ export class ReferenceConsumer {
     }
     await this.references.save(manager, reference.reference, event.id);
     if (reference.skipped.length > 0) {
-      this.logger.entry('warn', 'training profile columns left out of the reference', { model: version.modelName, version: version.version, skipped: reference.skipped });
+      this.logger.entry('warn', 'training profile columns left out of the reference', {
+        model: version.modelName,
+        version: version.version,
+        skipped: reference.skipped,
+      });
     }
     // Predictions that arrived before their reference can be folded now.
     this.windows.schedule();
@@ -70,7 +77,9 @@ export class ReferenceConsumer {
 }
 
 /** A version's reference: its training profile, and the holdout metric performance is judged by. */
-export function referenceOf(version: registryV1.ModelVersion): { reference: Reference; skipped: ReadonlyArray<{ column: string; reason: string }> } | null {
+export function referenceOf(
+  version: registryV1.ModelVersion,
+): { reference: Reference; skipped: ReadonlyArray<{ column: string; reason: string }> } | null {
   const profile = version.lineage?.trainingProfile;
   if (profile === undefined || profile.columns.length === 0) return null;
   const decoded = decodeProfile(profile);

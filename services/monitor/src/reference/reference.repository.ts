@@ -21,7 +21,12 @@ export abstract class ReferenceRepository {
   abstract save(manager: EntityManager, reference: Reference, sourceEventId: string): Promise<void>;
   abstract find(modelName: string, modelVersion: number, manager?: EntityManager): Promise<Reference | null>;
   /** Records the output classes of the version's first window, unless some were recorded already. */
-  abstract setPredictionBaseline(manager: EntityManager, modelName: string, modelVersion: number, baseline: Record<string, number>): Promise<void>;
+  abstract setPredictionBaseline(
+    manager: EntityManager,
+    modelName: string,
+    modelVersion: number,
+    baseline: Record<string, number>,
+  ): Promise<void>;
   /** Records a deployment's versions unless a later change was recorded already. */
   abstract saveDeployment(manager: EntityManager, change: DeploymentChange): Promise<void>;
   /**
@@ -55,7 +60,10 @@ export class TypeOrmReferenceRepository extends ReferenceRepository {
         updateTime: () => 'now()',
       })
       // prediction_baseline is left out: a baseline already learnt survives a repeated event.
-      .orUpdate(['task', 'profile', 'column_types', 'reference', 'metric', 'reference_value', 'source_event_id', 'update_time'], ['model_name', 'model_version'])
+      .orUpdate(
+        ['task', 'profile', 'column_types', 'reference', 'metric', 'reference_value', 'source_event_id', 'update_time'],
+        ['model_name', 'model_version'],
+      )
       .execute();
   }
 
@@ -64,8 +72,17 @@ export class TypeOrmReferenceRepository extends ReferenceRepository {
     return row ? toReference(row) : null;
   }
 
-  async setPredictionBaseline(manager: EntityManager, modelName: string, modelVersion: number, baseline: Record<string, number>): Promise<void> {
-    await manager.update(ReferenceProfileEntity, { modelName, modelVersion, predictionBaseline: IsNull() }, { predictionBaseline: baseline });
+  async setPredictionBaseline(
+    manager: EntityManager,
+    modelName: string,
+    modelVersion: number,
+    baseline: Record<string, number>,
+  ): Promise<void> {
+    await manager.update(
+      ReferenceProfileEntity,
+      { modelName, modelVersion, predictionBaseline: IsNull() },
+      { predictionBaseline: baseline },
+    );
   }
 
   async saveDeployment(manager: EntityManager, d: DeploymentChange): Promise<void> {
@@ -82,7 +99,10 @@ export class TypeOrmReferenceRepository extends ReferenceRepository {
 
   async watchedVersion(modelName: string): Promise<number | null> {
     const manager = this.dataSource.manager;
-    const deployed = await manager.findOne(DeploymentEntity, { where: { modelName, stableVersion: MoreThan(0) }, order: { updateTime: 'DESC' } });
+    const deployed = await manager.findOne(DeploymentEntity, {
+      where: { modelName, stableVersion: MoreThan(0) },
+      order: { updateTime: 'DESC' },
+    });
     if (deployed) return deployed.stableVersion;
     const predicted = await manager.findOne(MonitorWindowEntity, {
       select: { windowId: true, modelVersion: true },
@@ -93,7 +113,11 @@ export class TypeOrmReferenceRepository extends ReferenceRepository {
       order: { modelVersion: 'DESC' },
     });
     if (predicted) return predicted.modelVersion;
-    const referenced = await manager.findOne(ReferenceProfileEntity, { select: { modelName: true, modelVersion: true }, where: { modelName }, order: { modelVersion: 'DESC' } });
+    const referenced = await manager.findOne(ReferenceProfileEntity, {
+      select: { modelName: true, modelVersion: true },
+      where: { modelName },
+      order: { modelVersion: 'DESC' },
+    });
     return referenced?.modelVersion ?? null;
   }
 }

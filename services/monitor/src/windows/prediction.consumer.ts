@@ -1,5 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { commonV1, type deployerV1, type EventEnvelope, FeedbackEvent, type monitorV1, PredictionLoggedEvent, Topics } from '@flywheel/contracts';
+import {
+  commonV1,
+  type deployerV1,
+  type EventEnvelope,
+  FeedbackEvent,
+  type monitorV1,
+  PredictionLoggedEvent,
+  Topics,
+} from '@flywheel/contracts';
 import { ConsumeEvent, NonRetriableError } from '@flywheel/messaging';
 import { type EntityManager } from 'typeorm';
 import { classKey, journalRow, numberOf } from './journal-values';
@@ -70,7 +78,14 @@ export class PredictionConsumer {
     this.folder.schedule();
   }
 
-  private async appendLabel(manager: EntityManager, eventId: string, time: number, requestId: string, prediction: IndexedPrediction, label: IndexedValue): Promise<void> {
+  private async appendLabel(
+    manager: EntityManager,
+    eventId: string,
+    time: number,
+    requestId: string,
+    prediction: IndexedPrediction,
+    label: IndexedValue,
+  ): Promise<void> {
     const classification = prediction.predicted.key !== null;
     await this.windows.appendJournal(manager, prediction.modelName, prediction.modelVersion, {
       kind: 'label',

@@ -32,7 +32,11 @@ describe('window folding and drift', () => {
   it('finds no drift over several windows from the training distribution', () => {
     // Windows of 1 000: Evidently's 0.1 on normalised Wasserstein is meant for samples this large.
     const live = generateClaims(4 * 1_000, 2);
-    const { closed, open: next } = foldEntries(context(reference, policy({ windowSize: 1_000 })), open(reference), predictions(live, 'same'));
+    const { closed, open: next } = foldEntries(
+      context(reference, policy({ windowSize: 1_000 })),
+      open(reference),
+      predictions(live, 'same'),
+    );
     expect(closed).toHaveLength(4);
     expect(next.summary.predictions).toBe(0);
     for (const window of closed) {
@@ -63,7 +67,7 @@ describe('window folding and drift', () => {
     expect(amount).toMatchObject({ test: 4, drifted: true, referenceCount: 5_000, currentCount: WINDOW, threshold: 0.1 });
   });
 
-  it('corrects the prediction\'s p-value test together with the features\'', () => {
+  it("corrects the prediction's p-value test together with the features'", () => {
     const training = generateClaims(500, 1);
     const small = referenceFrom(training);
     const baseline = { '0': training.filter((c) => c.amount <= 1100).length, '1': training.filter((c) => c.amount > 1100).length };
@@ -80,7 +84,12 @@ describe('window folding and drift', () => {
 
   it('uses the policy’s test and threshold for one feature and reports it', () => {
     const live = generateClaims(WINDOW, 4);
-    const p = policy({ featureTests: [{ feature: 'region', test: 'psi', threshold: 0.2 }, { feature: 'tenure', test: 'ks', threshold: 0.05 }] });
+    const p = policy({
+      featureTests: [
+        { feature: 'region', test: 'psi', threshold: 0.2 },
+        { feature: 'tenure', test: 'ks', threshold: 0.05 },
+      ],
+    });
     const [window] = foldEntries(context(reference, p), open(reference), predictions(live, 'policy')).closed;
     const byName = Object.fromEntries(window.judgement.report.features.map((f) => [f.feature, f]));
     expect(byName.region).toMatchObject({ test: 3, threshold: 0.2, drifted: false });
@@ -99,7 +108,19 @@ describe('window folding and drift', () => {
       if (prediction.kind !== 'prediction') throw new Error('expected a prediction');
       const truth = live[i].fraud === 1 ? '1' : '0';
       if (truth === prediction.entry.outputKey) correct++;
-      labelled.push({ kind: 'label', eventId: `label-${i}`, time: clock, deployment: 'fraud', entry: { requestId: `labelled-${i}`, truthKey: truth, predictedKey: prediction.entry.outputKey, truthNumber: null, predictedNumber: null } });
+      labelled.push({
+        kind: 'label',
+        eventId: `label-${i}`,
+        time: clock,
+        deployment: 'fraud',
+        entry: {
+          requestId: `labelled-${i}`,
+          truthKey: truth,
+          predictedKey: prediction.entry.outputKey,
+          truthNumber: null,
+          predictedNumber: null,
+        },
+      });
     }
     const ctx = context(reference);
     const first = foldEntries(ctx, open(reference), entries);
@@ -118,7 +139,13 @@ describe('window folding and drift', () => {
       eventId: `l-${i}`,
       time: clock,
       deployment: 'fraud',
-      entry: { requestId: `degraded-${i}`, truthKey: String(live[i].fraud), predictedKey: p.kind === 'prediction' ? p.entry.outputKey : null, truthNumber: null, predictedNumber: null },
+      entry: {
+        requestId: `degraded-${i}`,
+        truthKey: String(live[i].fraud),
+        predictedKey: p.kind === 'prediction' ? p.entry.outputKey : null,
+        truthNumber: null,
+        predictedNumber: null,
+      },
     }));
     // Labels folded while the window is open count in it.
     const { closed } = foldEntries(context(reference), open(reference), [...entries.slice(0, 300), ...labels, ...entries.slice(300)]);
@@ -162,7 +189,14 @@ describe('window folding and drift', () => {
     const channel = ref.profile.features.find((f) => f.name === 'channel');
     expect(channel?.type).toBe('categorical');
     expect(Object.keys(channel?.type === 'categorical' ? channel.frequencies : {})).toHaveLength(100 + 1);
-    const { closed } = foldEntries(context(ref), open(ref), predictions(generateClaims(WINDOW, 11).map((c, i) => ({ ...c, channel: i % 2 === 0 ? c.channel : `ch-${i % 300}` })), 'other'));
+    const { closed } = foldEntries(
+      context(ref),
+      open(ref),
+      predictions(
+        generateClaims(WINDOW, 11).map((c, i) => ({ ...c, channel: i % 2 === 0 ? c.channel : `ch-${i % 300}` })),
+        'other',
+      ),
+    );
     expect(closed[0].judgement.report.features.find((f) => f.feature === 'channel')?.drifted).toBe(false);
   });
 });

@@ -4,7 +4,13 @@ import { type LabelEntry, type PredictionEntry, type WindowSummary, addLabel, ad
 
 /** A committed prediction or joined label, in the order it is folded. */
 export type JournalEntry =
-  | { readonly kind: 'prediction'; readonly eventId: string; readonly time: number; readonly deployment: string; readonly entry: PredictionEntry }
+  | {
+      readonly kind: 'prediction';
+      readonly eventId: string;
+      readonly time: number;
+      readonly deployment: string;
+      readonly entry: PredictionEntry;
+    }
   | { readonly kind: 'label'; readonly eventId: string; readonly time: number; readonly deployment: string; readonly entry: LabelEntry };
 
 export interface OpenWindow {
@@ -91,11 +97,24 @@ function close(
 ): { closed: ClosedWindow; next: OpenWindow; reference: Reference } {
   const start = new Date(window.summary.startTime ?? end.getTime());
   const endTime = new Date(Math.max(end.getTime(), window.summary.lastTime ?? 0, start.getTime()));
-  const judgement = judgeWindow({ reference: context.reference, policy: context.policy, window: window.summary, reportId: context.newId(), start, end: endTime, now: context.now() });
+  const judgement = judgeWindow({
+    reference: context.reference,
+    policy: context.policy,
+    window: window.summary,
+    reportId: context.newId(),
+    start,
+    end: endTime,
+    now: context.now(),
+  });
   const reference = judgement.newBaseline ? { ...context.reference, predictionBaseline: judgement.newBaseline } : context.reference;
   return {
     closed: { window, closedBy, reason, start, end: endTime, judgement },
-    next: { windowId: context.newId(), sequence: window.sequence + 1, deployment: window.deployment, summary: emptyWindow(context.reference.profile) },
+    next: {
+      windowId: context.newId(),
+      sequence: window.sequence + 1,
+      deployment: window.deployment,
+      summary: emptyWindow(context.reference.profile),
+    },
     reference,
   };
 }

@@ -85,7 +85,9 @@ export function judgeWindow(input: JudgeInput): Judgement {
     } catch {
       // A test the policy named that this feature cannot take (e.g. chi-square on a numeric
       // feature with many values): the automatic choice, with the policy's threshold if any.
-      [result] = sketchDriftReport(single, windows, { columns: { [feature.name]: { threshold: overrides[feature.name]?.threshold } } }).columns;
+      [result] = sketchDriftReport(single, windows, {
+        columns: { [feature.name]: { threshold: overrides[feature.name]?.threshold } },
+      }).columns;
     }
     results.push({ result, window: w });
   }
@@ -106,7 +108,12 @@ export function judgeWindow(input: JudgeInput): Judgement {
   }
   const decided = decideDatasetDrift(columns, { method: 'share', share: policy.driftShareThreshold });
   const features = decided.columns.map((c, i) =>
-    featureDrift(c, reference.columnTypes[c.name] ?? commonV1.ColumnType.COLUMN_TYPE_DOUBLE, reference.profile.features.find((f) => f.name === c.name)?.count ?? 0, results[i].window.count),
+    featureDrift(
+      c,
+      reference.columnTypes[c.name] ?? commonV1.ColumnType.COLUMN_TYPE_DOUBLE,
+      reference.profile.features.find((f) => f.name === c.name)?.count ?? 0,
+      results[i].window.count,
+    ),
   );
 
   const predictionReport = prediction
@@ -137,7 +144,12 @@ export function judgeWindow(input: JudgeInput): Judgement {
   };
 }
 
-function featureDrift(c: ColumnDriftResult, type: commonV1.ColumnType, referenceCount: number, currentCount: number): monitorV1.FeatureDrift {
+function featureDrift(
+  c: ColumnDriftResult,
+  type: commonV1.ColumnType,
+  referenceCount: number,
+  currentCount: number,
+): monitorV1.FeatureDrift {
   return monitorV1.FeatureDrift.fromPartial({
     feature: c.name,
     type,
@@ -160,11 +172,21 @@ function predictionDrift(
   if (baseline === null || window.outputs.size === 0) return null;
   const count = Object.values(baseline).reduce((a, b) => a + b, 0);
   if (count === 0) return null;
-  const profile: CategoricalFeatureProfile = { name: PREDICTION_FEATURE, type: 'categorical', count, missing: 0, missingShare: 0, frequencies: baseline };
+  const profile: CategoricalFeatureProfile = {
+    name: PREDICTION_FEATURE,
+    type: 'categorical',
+    count,
+    missing: 0,
+    missingShare: 0,
+    frequencies: baseline,
+  };
   const current = new CategoricalWindow(profile);
   for (const [key, n] of window.outputs) current.frequencies.set(key, n);
   current.count = [...window.outputs.values()].reduce((a, b) => a + b, 0);
-  const [result] = sketchDriftReport({ version: PROFILE_VERSION, rows: count, features: [profile] }, new Map([[PREDICTION_FEATURE, current]])).columns;
+  const [result] = sketchDriftReport(
+    { version: PROFILE_VERSION, rows: count, features: [profile] },
+    new Map([[PREDICTION_FEATURE, current]]),
+  ).columns;
   return { result, referenceCount: count, currentCount: current.count };
 }
 
@@ -206,9 +228,23 @@ export function judgePerformance(reference: Reference, policy: EffectivePolicy, 
   if (reference.metric === 'rmse') {
     const current = tallyRmse(tally);
     if (current === null) return null;
-    return { metric: 'rmse', current, reference: reference.referenceValue, maxDrop, labelled: tally.labelled, degraded: current > reference.referenceValue * (1 + maxDrop) };
+    return {
+      metric: 'rmse',
+      current,
+      reference: reference.referenceValue,
+      maxDrop,
+      labelled: tally.labelled,
+      degraded: current > reference.referenceValue * (1 + maxDrop),
+    };
   }
   const current = tallyAccuracy(tally);
   if (current === null) return null;
-  return { metric: 'accuracy', current, reference: reference.referenceValue, maxDrop, labelled: tally.labelled, degraded: reference.referenceValue - current > maxDrop };
+  return {
+    metric: 'accuracy',
+    current,
+    reference: reference.referenceValue,
+    maxDrop,
+    labelled: tally.labelled,
+    degraded: reference.referenceValue - current > maxDrop,
+  };
 }

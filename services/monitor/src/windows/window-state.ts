@@ -53,7 +53,15 @@ export function emptyTally(): LabelTally {
 }
 
 export function emptyWindow(profile: DataProfile): WindowSummary {
-  return { features: createWindows(profile.features), outputs: new Map(), labels: emptyTally(), predictions: 0, startTime: null, lastTime: null, lastEventId: null };
+  return {
+    features: createWindows(profile.features),
+    outputs: new Map(),
+    labels: emptyTally(),
+    predictions: 0,
+    startTime: null,
+    lastTime: null,
+    lastEventId: null,
+  };
 }
 
 export function numericValue(value: JournalValue | undefined): number {
@@ -87,7 +95,9 @@ export function addPrediction(window: WindowSummary, entry: PredictionEntry, tim
     if (w.type === 'numeric') w.add(numericValue(value));
     else {
       const category = categoryValue(value);
-      w.add(category === null || category in w.profile.frequencies || !(OTHER_CATEGORY in w.profile.frequencies) ? category : OTHER_CATEGORY);
+      w.add(
+        category === null || category in w.profile.frequencies || !(OTHER_CATEGORY in w.profile.frequencies) ? category : OTHER_CATEGORY,
+      );
     }
   }
   if (entry.outputKey !== null) window.outputs.set(entry.outputKey, (window.outputs.get(entry.outputKey) ?? 0) + 1);

@@ -100,14 +100,24 @@ export abstract class WindowRepository {
    * Indexes a label. Returns null for a request id already labelled (the first label counts),
    * else its prediction if that arrived already (otherwise the label waits for it).
    */
-  abstract indexLabel(manager: EntityManager, requestId: string, label: IndexedValue, labelTime: Date): Promise<{ prediction: IndexedPrediction | null } | null>;
+  abstract indexLabel(
+    manager: EntityManager,
+    requestId: string,
+    label: IndexedValue,
+    labelTime: Date,
+  ): Promise<{ prediction: IndexedPrediction | null } | null>;
   abstract appendJournal(manager: EntityManager, modelName: string, modelVersion: number, item: JournalEntry): Promise<void>;
   /** Versions with unfolded journal rows or an open window (which may expire by time). */
   abstract activeStreams(): Promise<Array<{ modelName: string; modelVersion: number }>>;
   /** The open window of a version, locked for this transaction (created empty if there is none). */
   abstract lockOpenWindow(manager: EntityManager, modelName: string, modelVersion: number, newId: string): Promise<StoredOpenWindow>;
   /** The oldest unfolded journal rows of a version, locked for this transaction. */
-  abstract readJournal(manager: EntityManager, modelName: string, modelVersion: number, limit: number): Promise<Array<{ id: string; item: JournalEntry }>>;
+  abstract readJournal(
+    manager: EntityManager,
+    modelName: string,
+    modelVersion: number,
+    limit: number,
+  ): Promise<Array<{ id: string; item: JournalEntry }>>;
   abstract deleteJournal(manager: EntityManager, ids: readonly string[]): Promise<void>;
   abstract saveOpenWindow(manager: EntityManager, window: OpenWindowUpdate): Promise<void>;
   abstract closeWindow(manager: EntityManager, window: WindowClosing): Promise<void>;
@@ -143,9 +153,19 @@ export class TypeOrmWindowRepository extends WindowRepository {
     return rows.length === 0 ? null : { label: rows[0].label };
   }
 
-  async indexLabel(manager: EntityManager, requestId: string, label: IndexedValue, labelTime: Date): Promise<{ prediction: IndexedPrediction | null } | null> {
+  async indexLabel(
+    manager: EntityManager,
+    requestId: string,
+    label: IndexedValue,
+    labelTime: Date,
+  ): Promise<{ prediction: IndexedPrediction | null } | null> {
     // Raw: a conditional upsert (ON CONFLICT … DO UPDATE … WHERE) whose RETURNING tells a second label apart.
-    const rows = await queryRows<{ model_name: string | null; model_version: number | null; deployment: string | null; predicted: IndexedValue | null }>(
+    const rows = await queryRows<{
+      model_name: string | null;
+      model_version: number | null;
+      deployment: string | null;
+      predicted: IndexedValue | null;
+    }>(
       manager,
       `INSERT INTO prediction_index (request_id, label, label_time) VALUES ($1, $2, $3)
        ON CONFLICT (request_id) DO UPDATE SET label = EXCLUDED.label, label_time = EXCLUDED.label_time
@@ -156,7 +176,14 @@ export class TypeOrmWindowRepository extends WindowRepository {
     if (rows.length === 0) return null;
     const row = rows[0];
     if (row.predicted === null || row.model_name === null || row.model_version === null) return { prediction: null };
-    return { prediction: { modelName: row.model_name, modelVersion: row.model_version, deployment: row.deployment ?? '', predicted: row.predicted } };
+    return {
+      prediction: {
+        modelName: row.model_name,
+        modelVersion: row.model_version,
+        deployment: row.deployment ?? '',
+        predicted: row.predicted,
+      },
+    };
   }
 
   async appendJournal(manager: EntityManager, modelName: string, modelVersion: number, item: JournalEntry): Promise<void> {
@@ -184,7 +211,8 @@ export class TypeOrmWindowRepository extends WindowRepository {
       where: { status: 'open', predictions: MoreThan(0) },
     });
     const streams = new Map<string, { modelName: string; modelVersion: number }>();
-    for (const r of journalled) streams.set(`${r.modelName}\u0000${r.modelVersion}`, { modelName: r.modelName, modelVersion: r.modelVersion });
+    for (const r of journalled)
+      streams.set(`${r.modelName}\u0000${r.modelVersion}`, { modelName: r.modelName, modelVersion: r.modelVersion });
     for (const w of open) streams.set(`${w.modelName}\u0000${w.modelVersion}`, { modelName: w.modelName, modelVersion: w.modelVersion });
     return [...streams.values()];
   }
@@ -207,7 +235,12 @@ export class TypeOrmWindowRepository extends WindowRepository {
     return { windowId: row.windowId, sequence: row.sequence, deployment: row.deployment, state: row.state, revision: row.revision };
   }
 
-  async readJournal(manager: EntityManager, modelName: string, modelVersion: number, limit: number): Promise<Array<{ id: string; item: JournalEntry }>> {
+  async readJournal(
+    manager: EntityManager,
+    modelName: string,
+    modelVersion: number,
+    limit: number,
+  ): Promise<Array<{ id: string; item: JournalEntry }>> {
     const rows = await manager.find(WindowJournalEntity, {
       where: { modelName, modelVersion },
       order: { id: 'ASC' },
@@ -228,7 +261,14 @@ export class TypeOrmWindowRepository extends WindowRepository {
     await manager.update(
       MonitorWindowEntity,
       { windowId: w.windowId },
-      { deployment: w.deployment, state: w.state, predictions: w.predictions, labelled: w.labelled, startTime: w.startTime, revision: w.revision },
+      {
+        deployment: w.deployment,
+        state: w.state,
+        predictions: w.predictions,
+        labelled: w.labelled,
+        startTime: w.startTime,
+        revision: w.revision,
+      },
     );
   }
 
@@ -277,7 +317,10 @@ export class TypeOrmWindowRepository extends WindowRepository {
   }
 
   async findReport(modelName: string, reportId: string | null): Promise<monitorV1.DriftReport | null> {
-    const reports = this.dataSource.manager.createQueryBuilder(DriftReportEntity, 'r').select(['r.reportId', 'r.report']).where('r.model_name = :modelName', { modelName });
+    const reports = this.dataSource.manager
+      .createQueryBuilder(DriftReportEntity, 'r')
+      .select(['r.reportId', 'r.report'])
+      .where('r.model_name = :modelName', { modelName });
     const row =
       reportId === null
         ? await reports.orderBy('r.create_time', 'DESC').getOne()
@@ -287,7 +330,11 @@ export class TypeOrmWindowRepository extends WindowRepository {
   }
 
   async latestReportOf(modelName: string, modelVersion: number): Promise<monitorV1.DriftReport | null> {
-    const row = await this.dataSource.manager.findOne(DriftReportEntity, { select: { reportId: true, report: true }, where: { modelName, modelVersion }, order: { createTime: 'DESC' } });
+    const row = await this.dataSource.manager.findOne(DriftReportEntity, {
+      select: { reportId: true, report: true },
+      where: { modelName, modelVersion },
+      order: { createTime: 'DESC' },
+    });
     return row ? monitorV1.DriftReport.decode(row.report) : null;
   }
 
@@ -310,7 +357,9 @@ export class TypeOrmWindowRepository extends WindowRepository {
 
   async pruneJoinIndex(retentionMs: number, maxRows: number): Promise<number> {
     const index = () => this.dataSource.manager.createQueryBuilder().delete().from(PredictionIndexEntity);
-    const expired = await index().where(`create_time < now() - (CAST(:retentionMs AS bigint) * interval '1 millisecond')`, { retentionMs }).execute();
+    const expired = await index()
+      .where(`create_time < now() - (CAST(:retentionMs AS bigint) * interval '1 millisecond')`, { retentionMs })
+      .execute();
     const overflow = await index()
       .where(`request_id IN (SELECT request_id FROM prediction_index ORDER BY create_time DESC OFFSET :maxRows)`, { maxRows })
       .execute();

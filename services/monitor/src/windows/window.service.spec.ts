@@ -58,29 +58,60 @@ class InMemoryWindowRepository extends WindowRepository {
     this.journal.push({ id: String(++this.nextId), modelName, modelVersion, item });
   }
   async activeStreams(): Promise<Array<{ modelName: string; modelVersion: number }>> {
-    const streams = new Map(this.journal.map((j) => [`${j.modelName}/${j.modelVersion}`, { modelName: j.modelName, modelVersion: j.modelVersion }]));
+    const streams = new Map(
+      this.journal.map((j) => [`${j.modelName}/${j.modelVersion}`, { modelName: j.modelName, modelVersion: j.modelVersion }]),
+    );
     return [...streams.values()];
   }
   async lockOpenWindow(_manager: EntityManager, modelName: string, modelVersion: number, newId: string): Promise<StoredOpenWindow> {
     const ofVersion = this.windows.filter((w) => w.modelName === modelName && w.modelVersion === modelVersion);
     let open = ofVersion.find((w) => w.status === 'open');
     if (!open) {
-      open = { windowId: newId, modelName, modelVersion, sequence: ofVersion.length + 1, status: 'open', deployment: '', state: null, revision: 0, predictions: 0 };
+      open = {
+        windowId: newId,
+        modelName,
+        modelVersion,
+        sequence: ofVersion.length + 1,
+        status: 'open',
+        deployment: '',
+        state: null,
+        revision: 0,
+        predictions: 0,
+      };
       this.windows.push(open);
     }
     return { ...open };
   }
-  async readJournal(_manager: EntityManager, modelName: string, modelVersion: number, limit: number): Promise<Array<{ id: string; item: JournalEntry }>> {
+  async readJournal(
+    _manager: EntityManager,
+    modelName: string,
+    modelVersion: number,
+    limit: number,
+  ): Promise<Array<{ id: string; item: JournalEntry }>> {
     return this.journal.filter((j) => j.modelName === modelName && j.modelVersion === modelVersion).slice(0, limit);
   }
   async deleteJournal(_manager: EntityManager, ids: readonly string[]): Promise<void> {
-    for (const id of ids) this.journal.splice(this.journal.findIndex((j) => j.id === id), 1);
+    for (const id of ids)
+      this.journal.splice(
+        this.journal.findIndex((j) => j.id === id),
+        1,
+      );
   }
   async saveOpenWindow(_manager: EntityManager, update: OpenWindowUpdate): Promise<void> {
-    Object.assign(this.window(update.windowId), { deployment: update.deployment, state: update.state, revision: update.revision, predictions: update.predictions });
+    Object.assign(this.window(update.windowId), {
+      deployment: update.deployment,
+      state: update.state,
+      revision: update.revision,
+      predictions: update.predictions,
+    });
   }
   async closeWindow(_manager: EntityManager, closing: WindowClosing): Promise<void> {
-    Object.assign(this.window(closing.windowId), { status: 'closed', deployment: closing.deployment, state: closing.state, predictions: closing.predictions });
+    Object.assign(this.window(closing.windowId), {
+      status: 'closed',
+      deployment: closing.deployment,
+      state: closing.state,
+      predictions: closing.predictions,
+    });
   }
   async openWindow(_manager: EntityManager, next: NextWindow): Promise<void> {
     this.windows.push({ ...next, status: 'open', state: null, revision: 0, predictions: 0 });
@@ -111,23 +142,37 @@ class InMemoryAlertRepository extends AlertRepository {
   readonly alerts: AlertEntity[] = [];
 
   async findOpen(_manager: EntityManager, modelName: string, modelVersion: number, kind: monitorV1.AlertKind): Promise<OpenAlert | null> {
-    const open = this.alerts.find((a) => a.modelName === modelName && a.modelVersion === modelVersion && a.kind === kind && a.resolveTime === null);
+    const open = this.alerts.find(
+      (a) => a.modelName === modelName && a.modelVersion === modelVersion && a.kind === kind && a.resolveTime === null,
+    );
     return open ? { alertId: open.alertId, notifyTime: open.notifyTime } : null;
   }
   async raise(_manager: EntityManager, alert: NewAlert): Promise<void> {
     this.alerts.push({ ...alert, notifyTime: alert.raiseTime, resolveTime: null, suppressed: 0 });
   }
-  async renotify(_manager: EntityManager, alertId: string, update: { message: string; reportId: string; eventId: string; time: Date }): Promise<void> {
-    Object.assign(this.alert(alertId), { message: update.message, reportId: update.reportId, eventId: update.eventId, notifyTime: update.time });
+  async renotify(
+    _manager: EntityManager,
+    alertId: string,
+    update: { message: string; reportId: string; eventId: string; time: Date },
+  ): Promise<void> {
+    Object.assign(this.alert(alertId), {
+      message: update.message,
+      reportId: update.reportId,
+      eventId: update.eventId,
+      notifyTime: update.time,
+    });
   }
   async suppress(_manager: EntityManager, alertId: string): Promise<void> {
     this.alert(alertId).suppressed += 1;
   }
   async resolve(_manager: EntityManager, modelName: string, modelVersion: number, kind: monitorV1.AlertKind, time: Date): Promise<void> {
-    for (const a of this.alerts) if (a.modelName === modelName && a.modelVersion === modelVersion && a.kind === kind && a.resolveTime === null) a.resolveTime = time;
+    for (const a of this.alerts)
+      if (a.modelName === modelName && a.modelVersion === modelVersion && a.kind === kind && a.resolveTime === null) a.resolveTime = time;
   }
   async list(filter: AlertFilter): Promise<AlertEntity[]> {
-    return this.alerts.filter((a) => (filter.modelName === undefined || a.modelName === filter.modelName) && (!filter.openOnly || a.resolveTime === null));
+    return this.alerts.filter(
+      (a) => (filter.modelName === undefined || a.modelName === filter.modelName) && (!filter.openOnly || a.resolveTime === null),
+    );
   }
   private alert(alertId: string): AlertEntity {
     const found = this.alerts.find((a) => a.alertId === alertId);
@@ -144,7 +189,12 @@ class InMemoryReferenceRepository extends ReferenceRepository {
   async find(modelName: string, modelVersion: number): Promise<Reference | null> {
     return modelName === this.reference.modelName && modelVersion === this.reference.modelVersion ? this.reference : null;
   }
-  async setPredictionBaseline(_manager: EntityManager, _modelName: string, _modelVersion: number, baseline: Record<string, number>): Promise<void> {
+  async setPredictionBaseline(
+    _manager: EntityManager,
+    _modelName: string,
+    _modelVersion: number,
+    baseline: Record<string, number>,
+  ): Promise<void> {
     if (this.reference.predictionBaseline === null) this.reference = { ...this.reference, predictionBaseline: baseline };
   }
   async saveDeployment(_manager: EntityManager, _change: DeploymentChange): Promise<void> {}
@@ -177,7 +227,12 @@ describe('WindowService', () => {
   } as unknown as EventPublisher;
   const transactions = { run: <T>(work: (manager: EntityManager) => Promise<T>) => work({} as EntityManager) } as TransactionRunner;
   const logger = { entry: () => undefined } as unknown as JsonLogger;
-  const config = { MONITOR_ALERT_COOLDOWN_MS: COOLDOWN_MS, MONITOR_JOIN_RETENTION_MS: 60_000, MONITOR_JOIN_MAX_ROWS: 1_000, MONITOR_FOLD_INTERVAL_MS: 1_000 } as MonitorConfig;
+  const config = {
+    MONITOR_ALERT_COOLDOWN_MS: COOLDOWN_MS,
+    MONITOR_JOIN_RETENTION_MS: 60_000,
+    MONITOR_JOIN_MAX_ROWS: 1_000,
+    MONITOR_FOLD_INTERVAL_MS: 1_000,
+  } as MonitorConfig;
   const service = new WindowService(
     windows,
     new InMemoryReferenceRepository(referenceFrom(generateClaims(5_000, 1))),
@@ -233,7 +288,12 @@ describe('WindowService', () => {
     await foldWindow('shifted-3', true, 25);
     expect(published).toHaveLength(2);
     expect(published[1]).toMatchObject({ type: DriftDetectedEvent.typeName, causationId: `shifted-3-event-${WINDOW - 1}` });
-    expect(dataDrift()).toMatchObject({ eventId: published[1].id, reportId: windows.reports[2].reportId, notifyTime: clock.now(), suppressed: 1 });
+    expect(dataDrift()).toMatchObject({
+      eventId: published[1].id,
+      reportId: windows.reports[2].reportId,
+      notifyTime: clock.now(),
+      suppressed: 1,
+    });
     expect(alerts.alerts.filter((a) => a.kind === AlertKind.ALERT_KIND_DATA_DRIFT)).toHaveLength(1);
   });
 

@@ -72,7 +72,9 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
     this.pending = setTimeout(() => {
       this.pending = undefined;
       this.running = this.foldAll()
-        .catch((error: Error) => this.logger.entry('error', 'folding windows failed; will retry', { error: error.message, stack: error.stack }))
+        .catch((error: Error) =>
+          this.logger.entry('error', 'folding windows failed; will retry', { error: error.message, stack: error.stack }),
+        )
         .finally(() => {
           this.running = undefined;
           if (this.again) {
@@ -120,17 +122,32 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
               };
         const rows = await this.windows.readJournal(manager, modelName, modelVersion, FOLD_BATCH);
         const context: FoldContext = { reference, policy, newId: randomUUID, now: () => this.clock.now() };
-        const folded = foldEntries(context, open, rows.map((r) => r.item));
+        const folded = foldEntries(
+          context,
+          open,
+          rows.map((r) => r.item),
+        );
         const closed = [...folded.closed];
         const latestBaseline = [...closed].reverse().find((c) => c.judgement.newBaseline)?.judgement.newBaseline;
-        const expired = closeIfExpired({ ...context, reference: latestBaseline ? { ...reference, predictionBaseline: latestBaseline } : reference }, folded.open, this.clock.now());
+        const expired = closeIfExpired(
+          { ...context, reference: latestBaseline ? { ...reference, predictionBaseline: latestBaseline } : reference },
+          folded.open,
+          this.clock.now(),
+        );
         if (expired.closed) closed.push(expired.closed);
         const current = expired.open;
         if (rows.length === 0 && closed.length === 0) return { revision: stored.revision, current, more: false, unchanged: true };
 
         let baselineKnown = reference.predictionBaseline !== null;
         for (const c of closed) {
-          if (c.window.windowId !== stored.windowId) await this.windows.openWindow(manager, { modelName, modelVersion, windowId: c.window.windowId, sequence: c.window.sequence, deployment: c.window.deployment });
+          if (c.window.windowId !== stored.windowId)
+            await this.windows.openWindow(manager, {
+              modelName,
+              modelVersion,
+              windowId: c.window.windowId,
+              sequence: c.window.sequence,
+              deployment: c.window.deployment,
+            });
           await this.persistClosed(manager, reference, policy, c);
           if (!baselineKnown && c.judgement.newBaseline) {
             await this.references.setPredictionBaseline(manager, modelName, modelVersion, c.judgement.newBaseline);
@@ -138,7 +155,13 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
           }
         }
         if (current.windowId !== stored.windowId) {
-          await this.windows.openWindow(manager, { modelName, modelVersion, windowId: current.windowId, sequence: current.sequence, deployment: current.deployment });
+          await this.windows.openWindow(manager, {
+            modelName,
+            modelVersion,
+            windowId: current.windowId,
+            sequence: current.sequence,
+            deployment: current.deployment,
+          });
         }
         const revision = stored.revision + 1;
         await this.windows.saveOpenWindow(manager, {
@@ -150,7 +173,10 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
           startTime: current.summary.startTime === null ? null : new Date(current.summary.startTime),
           revision,
         });
-        await this.windows.deleteJournal(manager, rows.map((r) => r.id));
+        await this.windows.deleteJournal(
+          manager,
+          rows.map((r) => r.id),
+        );
         return { revision, current, more: rows.length === FOLD_BATCH, unchanged: false };
       });
       if (!result.unchanged || !this.cache.has(key)) this.cache.set(key, { revision: result.revision, open: result.current });
@@ -212,7 +238,11 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
       ? await this.publish(
           scope,
           DriftDetectedEvent,
-          monitorV1.DriftDetected.fromPartial({ report: c.judgement.report, driftedFeatures: c.judgement.driftedFeatures, deployment: scope.deployment }),
+          monitorV1.DriftDetected.fromPartial({
+            report: c.judgement.report,
+            driftedFeatures: c.judgement.driftedFeatures,
+            deployment: scope.deployment,
+          }),
         )
       : '';
     for (const d of decided) await this.recordAlert(scope, d, eventId);

@@ -93,7 +93,14 @@ export class ModelsService {
     const manager = this.dataSource.manager;
     const rows = await this.repository.listModels(manager, page.after, page.size + 1);
     const { items, page: next } = pageOf(rows, page, (m) => m.name);
-    return { items, aliases: await this.repository.aliasesOf(manager, items.map((m) => m.name)), page: next };
+    return {
+      items,
+      aliases: await this.repository.aliasesOf(
+        manager,
+        items.map((m) => m.name),
+      ),
+      page: next,
+    };
   }
 
   async getModelVersion(ref: VersionRef): Promise<WithAliases<ModelVersionEntity>> {
@@ -153,7 +160,11 @@ export class ModelsService {
       const model = await this.lockModel(manager, deletion.modelName);
       const current = (await this.repository.aliasesOf(manager, [model.name])).find((a) => a.alias === deletion.alias);
       if (!current) throw RegistryException.aliasNotFound(model.name, deletion.alias);
-      await this.aliases.remove(manager, { model, alias: deletion.alias, reasons: [deletion.reason || `removed by ${actor.team}`], actor }, current.version);
+      await this.aliases.remove(
+        manager,
+        { model, alias: deletion.alias, reasons: [deletion.reason || `removed by ${actor.team}`], actor },
+        current.version,
+      );
       return { item: model, aliases: await this.repository.aliasesOf(manager, [model.name]), previousVersion: current.version };
     });
   }

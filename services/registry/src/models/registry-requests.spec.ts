@@ -31,13 +31,21 @@ const policy: registryV1.PromotionPolicy = {
 
 describe('registry requests', () => {
   it('name every bad field of CreateModel as the .proto spells it, all at once', () => {
-    expect(rejection(() => parseCreateModel({ name: 'Bad Name', description: '', tags: {} }))).toBe('name: must match [a-z][a-z0-9_-]{0,62}');
-    expect(rejection(() => parseCreateModel({ name: '', description: 'x'.repeat(2001), tags: { 'bad key': 'v', ok: 'x'.repeat(257) } }))).toBe(
+    expect(rejection(() => parseCreateModel({ name: 'Bad Name', description: '', tags: {} }))).toBe(
+      'name: must match [a-z][a-z0-9_-]{0,62}',
+    );
+    expect(
+      rejection(() => parseCreateModel({ name: '', description: 'x'.repeat(2001), tags: { 'bad key': 'v', ok: 'x'.repeat(257) } })),
+    ).toBe(
       'name: is required; description: must be at most 2000 characters; tags[bad key]: key must be 1-63 of A-Z a-z 0-9 _ . : / -; tags[ok]: must be at most 256 characters',
     );
     const tags = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']));
     expect(rejection(() => parseCreateModel({ name: 'fraud', description: '', tags }))).toBe('tags: must have at most 50 entries');
-    expect(parseCreateModel({ name: 'fraud', description: 'd', tags: { team: 'risk' } })).toEqual({ name: 'fraud', description: 'd', tags: { team: 'risk' } });
+    expect(parseCreateModel({ name: 'fraud', description: 'd', tags: { team: 'risk' } })).toEqual({
+      name: 'fraud',
+      description: 'd',
+      tags: { team: 'risk' },
+    });
   });
 
   it('read a version by alias when one is given, by number otherwise', () => {
@@ -53,7 +61,11 @@ describe('registry requests', () => {
     expect(rejection(() => parseSetAlias({ modelName: '', alias: '', version: 1.5, reason: 'x'.repeat(1001) }))).toBe(
       'model_name: is required; alias: is required; version: must be a version number ≥ 1; reason: must be at most 1000 characters',
     );
-    expect(parseDeleteAlias({ modelName: 'fraud', alias: 'production', reason: '' })).toEqual({ modelName: 'fraud', alias: 'production', reason: '' });
+    expect(parseDeleteAlias({ modelName: 'fraud', alias: 'production', reason: '' })).toEqual({
+      modelName: 'fraud',
+      alias: 'production',
+      reason: '',
+    });
   });
 
   it('read the audit filter: empty model and UNSPECIFIED action mean every one', () => {
@@ -65,20 +77,35 @@ describe('registry requests', () => {
       modelName: 'fraud',
       action: registryV1.AuditAction.AUDIT_ACTION_ALIAS_SET,
     });
-    expect(rejection(() => parseAuditQuery({ modelName: '', action: 999 as registryV1.AuditAction, page: undefined }))).toBe('action: is not an AuditAction');
+    expect(rejection(() => parseAuditQuery({ modelName: '', action: 999 as registryV1.AuditAction, page: undefined }))).toBe(
+      'action: is not an AuditAction',
+    );
   });
 
   it('check a promotion policy field by field under policy.*', () => {
     expect(rejection(() => parsePolicySettings({ policy: undefined }))).toBe('policy: is required');
     expect(
       rejection(() =>
-        parsePolicySettings({ policy: { ...policy, alias: 'Prod', metric: 'auc', minAbsoluteImprovement: -1, minRelativeImprovement: Number.NaN, minHoldoutRows: 2.5 } }),
+        parsePolicySettings({
+          policy: {
+            ...policy,
+            alias: 'Prod',
+            metric: 'auc',
+            minAbsoluteImprovement: -1,
+            minRelativeImprovement: Number.NaN,
+            minHoldoutRows: 2.5,
+          },
+        }),
       ),
     ).toBe(
       'policy.alias: must match [a-z][a-z0-9_-]{0,62}; policy.metric: must be empty or one of accuracy, precision, recall, f1, roc_auc, log_loss, brier, rmse, mae, r2; ' +
         'policy.min_absolute_improvement: must be a finite number ≥ 0; policy.min_relative_improvement: must be a finite number ≥ 0; ' +
         'policy.min_holdout_rows: must be an integer ≥ 0',
     );
-    expect(parsePolicySettings({ policy: { ...policy, metric: 'log_loss', minHoldoutRows: 200 } })).toEqual({ ...policy, metric: 'log_loss', minHoldoutRows: 200 });
+    expect(parsePolicySettings({ policy: { ...policy, metric: 'log_loss', minHoldoutRows: 200 } })).toEqual({
+      ...policy,
+      metric: 'log_loss',
+      minHoldoutRows: 200,
+    });
   });
 });

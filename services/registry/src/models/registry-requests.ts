@@ -131,7 +131,12 @@ export function parseLineageRequest(request: registryV1.GetLineageRequest): { mo
 const setAliasRequest = z.object({ model_name: modelName, alias, version, reason: maxLength(MAX_REASON) });
 
 export function parseSetAlias(request: registryV1.SetAliasRequest): AliasAssignment {
-  const parsed = parseRequest(setAliasRequest, { model_name: request.modelName, alias: request.alias, version: request.version, reason: request.reason });
+  const parsed = parseRequest(setAliasRequest, {
+    model_name: request.modelName,
+    alias: request.alias,
+    version: request.version,
+    reason: request.reason,
+  });
   return { modelName: parsed.model_name, alias: parsed.alias, version: parsed.version, reason: parsed.reason };
 }
 

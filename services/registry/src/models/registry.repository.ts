@@ -38,7 +38,12 @@ export abstract class RegistryRepository {
   abstract findVersion(manager: EntityManager, modelName: string, version: number): Promise<ModelVersionEntity | undefined>;
   abstract findVersionByRun(manager: EntityManager, runId: string): Promise<ModelVersionEntity | undefined>;
   /** Versions newest first, below `before`, at most `limit`. */
-  abstract listVersions(manager: EntityManager, modelName: string, before: number | undefined, limit: number): Promise<ModelVersionEntity[]>;
+  abstract listVersions(
+    manager: EntityManager,
+    modelName: string,
+    before: number | undefined,
+    limit: number,
+  ): Promise<ModelVersionEntity[]>;
   abstract insertVersion(manager: EntityManager, version: ModelVersionEntity): Promise<void>;
 
   abstract aliasesOf(manager: EntityManager, modelNames: readonly string[]): Promise<ModelAliasEntity[]>;

@@ -86,7 +86,10 @@ describe('scoring champion and challenger on the challenger’s holdout', () => 
     await expect(scorer.score(champion, tampered)).rejects.toThrow(ComparisonUnavailable);
     await expect(scorer.score(champion, tampered)).rejects.toThrow(/challenger v2 artifact: .*failed its integrity check/);
 
-    const missing = { ...challenger, holdout: { ...challenger.holdout!, data: { ...challenger.holdout!.data!, key: 'training-sets/claims-view/gone/holdout.csv' } } };
+    const missing = {
+      ...challenger,
+      holdout: { ...challenger.holdout!, data: { ...challenger.holdout!.data!, key: 'training-sets/claims-view/gone/holdout.csv' } },
+    };
     await expect(scorer.score(champion, missing)).rejects.toThrow(/holdout of v2: object .* does not exist/);
 
     await expect(scorer.score(champion, { ...challenger, holdout: undefined })).rejects.toThrow('v2 has no holdout to compare on');
@@ -97,7 +100,15 @@ describe('scoring champion and challenger on the challenger’s holdout', () => 
 
   it('says when the champion cannot score the challenger’s rows (a feature it needs is absent)', async () => {
     const champion = await version(1, good, holdoutCsv);
-    const withoutX2 = tableToCsv(claimsTable(300, 3)).split('\n').map((line) => line.split(',').filter((_, i) => i !== 1).join(',')).join('\n');
+    const withoutX2 = tableToCsv(claimsTable(300, 3))
+      .split('\n')
+      .map((line) =>
+        line
+          .split(',')
+          .filter((_, i) => i !== 1)
+          .join(','),
+      )
+      .join('\n');
     const onlyX1 = fitModel({ table: claimsTable(600, 1), label: 'y', algo: 'logreg', features: ['x1'], seed: 7 });
     const challenger = await version(2, onlyX1, withoutX2);
     await expect(scorer.score(champion, challenger)).rejects.toThrow(/champion v1 cannot be scored on the holdout of v2/);

@@ -9,7 +9,15 @@ function policy(overrides: Partial<registryV1.PromotionPolicy> = {}): registryV1
 }
 
 function scores(overrides: Partial<ChallengerScores>): ChallengerScores {
-  return { metric: 'roc_auc', championVersion: 1, challengerVersion: 2, championValue: 0.874, challengerValue: 0.912, holdoutRows: 500, ...overrides };
+  return {
+    metric: 'roc_auc',
+    championVersion: 1,
+    challengerVersion: 2,
+    championValue: 0.874,
+    challengerValue: 0.912,
+    holdoutRows: 500,
+    ...overrides,
+  };
 }
 
 describe('effective promotion policy', () => {
@@ -26,9 +34,19 @@ describe('effective promotion policy', () => {
   });
 
   it('resolves the contract’s empty values of a stored policy (alias → production, 0 rows → 100)', () => {
-    const stored = { autoPromote: false, alias: '', metric: 'rmse', minAbsoluteImprovement: 0.5, minRelativeImprovement: 0, minHoldoutRows: 0 };
+    const stored = {
+      autoPromote: false,
+      alias: '',
+      metric: 'rmse',
+      minAbsoluteImprovement: 0.5,
+      minRelativeImprovement: 0,
+      minHoldoutRows: 0,
+    };
     expect(effectivePolicy('price', stored, defaults)).toEqual({ modelName: 'price', ...stored, alias: 'production', minHoldoutRows: 100 });
-    expect(effectivePolicy('price', { ...stored, alias: 'staging', minHoldoutRows: 20 }, defaults)).toMatchObject({ alias: 'staging', minHoldoutRows: 20 });
+    expect(effectivePolicy('price', { ...stored, alias: 'staging', minHoldoutRows: 20 }, defaults)).toMatchObject({
+      alias: 'staging',
+      minHoldoutRows: 20,
+    });
   });
 });
 
@@ -56,9 +74,15 @@ describe('promotion decision', () => {
 
   it('refuses an improvement within the absolute margin, and one within the relative margin', () => {
     const absolute = decidePromotion(policy({ minAbsoluteImprovement: 0.05, minRelativeImprovement: 0 }), scores({}));
-    expect(absolute).toMatchObject({ promote: false, reasons: ['roc_auc improves on champion v1 by 0.038 < minimum absolute improvement 0.05'] });
+    expect(absolute).toMatchObject({
+      promote: false,
+      reasons: ['roc_auc improves on champion v1 by 0.038 < minimum absolute improvement 0.05'],
+    });
     const relative = decidePromotion(policy({ minRelativeImprovement: 0.05 }), scores({}));
-    expect(relative).toMatchObject({ promote: false, reasons: ['roc_auc improves on champion v1 by 4.35% < minimum relative improvement 5%'] });
+    expect(relative).toMatchObject({
+      promote: false,
+      reasons: ['roc_auc improves on champion v1 by 4.35% < minimum relative improvement 5%'],
+    });
   });
 
   it('needs both margins when both are set, and lists every one that is missed', () => {
@@ -81,7 +105,10 @@ describe('promotion decision', () => {
     expect(higher.absoluteImprovement).toBeCloseTo(-0.04, 12);
     expect(higher.reasons).toEqual(['log_loss 0.35 is above champion v1 0.31 (lower is better)']);
 
-    const withinMargin = decidePromotion(policy({ minAbsoluteImprovement: 0.02 }), scores({ metric: 'log_loss', championValue: 0.31, challengerValue: 0.3 }));
+    const withinMargin = decidePromotion(
+      policy({ minAbsoluteImprovement: 0.02 }),
+      scores({ metric: 'log_loss', championValue: 0.31, challengerValue: 0.3 }),
+    );
     expect(withinMargin.promote).toBe(false);
   });
 
@@ -91,7 +118,10 @@ describe('promotion decision', () => {
   });
 
   it('does not apply a relative margin over a champion that scored 0, and refuses non-finite scores', () => {
-    const fromZero = decidePromotion(policy({ minRelativeImprovement: 0.5 }), scores({ metric: 'r2', championValue: 0, challengerValue: 0.2 }));
+    const fromZero = decidePromotion(
+      policy({ minRelativeImprovement: 0.5 }),
+      scores({ metric: 'r2', championValue: 0, challengerValue: 0.2 }),
+    );
     expect(fromZero).toMatchObject({ promote: true, relativeImprovement: 0 });
     const nan = decidePromotion(policy(), scores({ challengerValue: Number.NaN }));
     expect(nan.promote).toBe(false);

@@ -76,19 +76,26 @@ export function decidePromotion(policy: registryV1.PromotionPolicy, scores: Chal
     reasons.push(`holdout has ${scores.holdoutRows} rows; the policy needs at least ${policy.minHoldoutRows}`);
   }
   if (absolute < 0) {
-    reasons.push(`${metric} ${fmt(challenger)} is ${higher ? 'below' : 'above'} ${champ} ${fmt(champion)} (${higher ? 'higher' : 'lower'} is better)`);
+    reasons.push(
+      `${metric} ${fmt(challenger)} is ${higher ? 'below' : 'above'} ${champ} ${fmt(champion)} (${higher ? 'higher' : 'lower'} is better)`,
+    );
   } else if (absolute === 0) {
     reasons.push(`${metric} ${fmt(challenger)} only ties ${champ} ${fmt(champion)}`);
   } else {
     if (policy.minAbsoluteImprovement > 0 && absolute < policy.minAbsoluteImprovement) {
-      reasons.push(`${metric} improves on ${champ} by ${fmt(absolute)} < minimum absolute improvement ${fmt(policy.minAbsoluteImprovement)}`);
+      reasons.push(
+        `${metric} improves on ${champ} by ${fmt(absolute)} < minimum absolute improvement ${fmt(policy.minAbsoluteImprovement)}`,
+      );
     }
     // A relative margin over a champion that scored 0 is undefined; the absolute one still applies.
     if (policy.minRelativeImprovement > 0 && champion !== 0 && relative < policy.minRelativeImprovement) {
-      reasons.push(`${metric} improves on ${champ} by ${pct(relative)} < minimum relative improvement ${pct(policy.minRelativeImprovement)}`);
+      reasons.push(
+        `${metric} improves on ${champ} by ${pct(relative)} < minimum relative improvement ${pct(policy.minRelativeImprovement)}`,
+      );
     }
   }
-  if (reasons.length > 0) return { promote: false, reasons, higherIsBetter: higher, absoluteImprovement: absolute, relativeImprovement: relative };
+  if (reasons.length > 0)
+    return { promote: false, reasons, higherIsBetter: higher, absoluteImprovement: absolute, relativeImprovement: relative };
 
   const margins = [
     policy.minAbsoluteImprovement > 0 ? `≥ ${fmt(policy.minAbsoluteImprovement)}` : undefined,

@@ -57,7 +57,12 @@ export class RunRegistrar {
     await this.repository.insertVersion(manager, entity);
     model.latestVersion = number;
     await this.repository.saveModel(manager, model);
-    const registered = await this.publisher.publish(manager, ModelVersionRegisteredEvent, { version }, { key: model.name, causationId: event.id });
+    const registered = await this.publisher.publish(
+      manager,
+      ModelVersionRegisteredEvent,
+      { version },
+      { key: model.name, causationId: event.id },
+    );
     await this.audit.record(manager, {
       action: registryV1.AuditAction.AUDIT_ACTION_VERSION_REGISTERED,
       modelName: model.name,
@@ -71,7 +76,11 @@ export class RunRegistrar {
     const policy = effectivePolicy(model.name, await this.repository.findPolicy(manager, model.name), this.defaults);
     if (!policy.autoPromote) return { kind: 'registered', version: number, promotion: 'off' };
     const promoted = await this.judge(manager, model, entity, version, policy, event.id);
-    this.logger.entry('info', promoted ? 'version promoted' : 'promotion refused', { model: model.name, version: number, alias: policy.alias });
+    this.logger.entry('info', promoted ? 'version promoted' : 'promotion refused', {
+      model: model.name,
+      version: number,
+      alias: policy.alias,
+    });
     return { kind: 'registered', version: number, promotion: promoted ? 'promoted' : 'refused' };
   }
 
@@ -96,7 +105,9 @@ export class RunRegistrar {
         model,
         alias,
         target: challengerEntity,
-        cause: first ? registryV1.AliasMoveCause.ALIAS_MOVE_CAUSE_FIRST_VERSION : registryV1.AliasMoveCause.ALIAS_MOVE_CAUSE_PROMOTION_POLICY,
+        cause: first
+          ? registryV1.AliasMoveCause.ALIAS_MOVE_CAUSE_FIRST_VERSION
+          : registryV1.AliasMoveCause.ALIAS_MOVE_CAUSE_PROMOTION_POLICY,
         reasons: [first ? `v1 is the first version of ${model.name}` : `no version holds ${alias}; v${challenger.version} takes it`],
         comparison: registryV1.MetricComparison.fromPartial({
           metric,
@@ -116,7 +127,16 @@ export class RunRegistrar {
       this.aliases
         .refuse(
           manager,
-          { model, alias, championVersion: championNumber, challengerVersion: challenger.version, reasons, comparison, policy, causationId },
+          {
+            model,
+            alias,
+            championVersion: championNumber,
+            challengerVersion: challenger.version,
+            reasons,
+            comparison,
+            policy,
+            causationId,
+          },
           POLICY_ACTOR,
         )
         .then(() => false);
@@ -173,7 +193,8 @@ function checkRun(run: trainerV1.RunCompleted): void {
   if (!run.runId) problems.push('run_id is empty');
   if (!run.artifact?.key) problems.push('artifact.key is empty');
   if (!/^[0-9a-f]{64}$/.test(run.artifact?.sha256 ?? '')) problems.push('artifact.sha256 must be 64 lower-case hex digits');
-  if (problems.length > 0) throw new NonRetriableError(`RunCompleted ${run.runId || '(no run id)'} cannot be registered: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new NonRetriableError(`RunCompleted ${run.runId || '(no run id)'} cannot be registered: ${problems.join('; ')}`);
 }
 
 function defaultMetric(task: commonV1.ModelTask | undefined): string {

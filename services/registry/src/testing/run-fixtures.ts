@@ -57,7 +57,13 @@ export interface StoredRun {
 }
 
 /** Fits a logistic regression with @flywheel/ml and stores its artifact as the trainer would. */
-export async function storeModel(store: ObjectStore, model: string, runId: string, table: Table, features: readonly string[]): Promise<StoredRun> {
+export async function storeModel(
+  store: ObjectStore,
+  model: string,
+  runId: string,
+  table: Table,
+  features: readonly string[],
+): Promise<StoredRun> {
   const artifact = fitModel({ table, label: 'y', algo: 'logreg', features, seed: 7 });
   const body = Buffer.from(JSON.stringify(artifact));
   const put = await store.put(modelArtifactKey(model, runId, 'model.json'), body, { contentType: 'application/json' });
@@ -70,7 +76,9 @@ export async function storeModel(store: ObjectStore, model: string, runId: strin
 }
 
 export async function storeHoldout(store: ObjectStore, runId: string, table: Table): Promise<commonV1.Holdout> {
-  const put = await store.put(trainingSetKey('claims-view', runId, 'holdout.csv'), Buffer.from(tableToCsv(table)), { contentType: 'text/csv' });
+  const put = await store.put(trainingSetKey('claims-view', runId, 'holdout.csv'), Buffer.from(tableToCsv(table)), {
+    contentType: 'text/csv',
+  });
   return {
     data: { key: put.key, sha256: put.sha256, sizeBytes: put.size, contentType: 'text/csv' },
     eventTimeRange: { start: new Date('2025-03-01T00:00:00Z'), end: new Date('2025-04-01T00:00:00Z') },
@@ -80,7 +88,12 @@ export async function storeHoldout(store: ObjectStore, runId: string, table: Tab
 }
 
 /** The RunCompleted the trainer publishes for a stored model and holdout. */
-export function runCompleted(model: string, run: StoredRun, holdout: commonV1.Holdout, features: readonly string[]): trainerV1.RunCompleted {
+export function runCompleted(
+  model: string,
+  run: StoredRun,
+  holdout: commonV1.Holdout,
+  features: readonly string[],
+): trainerV1.RunCompleted {
   return trainerV1.RunCompleted.fromPartial({
     runId: run.runId,
     modelName: model,

@@ -86,7 +86,9 @@ export class CreateTrainerTables1770300000000 implements MigrationInterface {
       )`);
     await queryRunner.query(`CREATE INDEX retraining_decisions_by_model ON retraining_decisions (model_name, decided_at DESC, id DESC)`);
     await queryRunner.query(`CREATE INDEX retraining_decisions_by_time ON retraining_decisions (decided_at DESC, id DESC)`);
-    await queryRunner.query(`CREATE INDEX retraining_decisions_acted ON retraining_decisions (model_name, decided_at) WHERE outcome = 'ACTED'`);
+    await queryRunner.query(
+      `CREATE INDEX retraining_decisions_acted ON retraining_decisions (model_name, decided_at) WHERE outcome = 'ACTED'`,
+    );
 
     // Committed dataset versions (from ingestion's events): the policy's measure of new data.
     await queryRunner.query(`

@@ -32,7 +32,11 @@ describe('decideRetraining', () => {
   it('declines within the cooldown of the last retraining and acts once it is over', () => {
     const lastActedAt = new Date(NOW.getTime() - 29 * MINUTE);
     const within = decideRetraining(policy, { ...facts, lastActedAt });
-    expect(within).toMatchObject({ acted: false, declineReasons: [R.DECLINE_REASON_COOLDOWN], cooldownUntil: new Date(NOW.getTime() + MINUTE) });
+    expect(within).toMatchObject({
+      acted: false,
+      declineReasons: [R.DECLINE_REASON_COOLDOWN],
+      cooldownUntil: new Date(NOW.getTime() + MINUTE),
+    });
     expect(within.reasons).toContain('cooldown until 2025-03-10T12:01:00.000Z (last retraining 2025-03-10T11:31:00.000Z)');
     expect(decideRetraining(policy, { ...facts, lastActedAt, now: new Date(NOW.getTime() + MINUTE) }).acted).toBe(true);
   });
@@ -56,7 +60,10 @@ describe('decideRetraining', () => {
   });
 
   it('merges a trigger into a run already queued or running', () => {
-    expect(decideRetraining(policy, { ...facts, inFlight: true })).toMatchObject({ acted: false, declineReasons: [R.DECLINE_REASON_ALREADY_RUNNING] });
+    expect(decideRetraining(policy, { ...facts, inFlight: true })).toMatchObject({
+      acted: false,
+      declineReasons: [R.DECLINE_REASON_ALREADY_RUNNING],
+    });
   });
 
   it('reports every guard that stands in the way, not just the first', () => {
@@ -79,7 +86,10 @@ describe('decideRetraining', () => {
   });
 
   it('declines everything while disabled, and the triggers it does not react to', () => {
-    expect(decideRetraining(defaultPolicy('fraud'), facts)).toMatchObject({ acted: false, declineReasons: [R.DECLINE_REASON_POLICY_DISABLED] });
+    expect(decideRetraining(defaultPolicy('fraud'), facts)).toMatchObject({
+      acted: false,
+      declineReasons: [R.DECLINE_REASON_POLICY_DISABLED],
+    });
     const onlyDrift = { ...policy, onPerformanceDegraded: false };
     expect(decideRetraining(onlyDrift, { ...facts, trigger: 'performance' })).toMatchObject({
       declineReasons: [R.DECLINE_REASON_POLICY_DISABLED],

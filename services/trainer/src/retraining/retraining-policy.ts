@@ -63,12 +63,20 @@ export interface PolicyVerdict {
 export function decideRetraining(policy: PolicySettings, facts: PolicyFacts): PolicyVerdict {
   const R = trainerV1.DeclineReason;
   if (!policy.enabled) {
-    return declined([R.DECLINE_REASON_POLICY_DISABLED], [facts.triggerSummary, `the retraining policy of ${policy.modelName} is disabled`], null);
+    return declined(
+      [R.DECLINE_REASON_POLICY_DISABLED],
+      [facts.triggerSummary, `the retraining policy of ${policy.modelName} is disabled`],
+      null,
+    );
   }
   const reacts = facts.trigger === 'drift' ? policy.onDrift : policy.onPerformanceDegraded;
   if (!reacts) {
     const what = facts.trigger === 'drift' ? 'drift' : 'degraded performance';
-    return declined([R.DECLINE_REASON_POLICY_DISABLED], [facts.triggerSummary, `the retraining policy of ${policy.modelName} does not react to ${what}`], null);
+    return declined(
+      [R.DECLINE_REASON_POLICY_DISABLED],
+      [facts.triggerSummary, `the retraining policy of ${policy.modelName} does not react to ${what}`],
+      null,
+    );
   }
 
   const declineReasons: trainerV1.DeclineReason[] = [];
@@ -103,7 +111,9 @@ export function decideRetraining(policy: PolicySettings, facts: PolicyFacts): Po
     declineReasons: [],
     reasons: [
       facts.triggerSummary,
-      facts.newRows === null ? 'no earlier run to measure new data against' : `${facts.newRows} new rows since the last run's data (minimum ${policy.minNewRows})`,
+      facts.newRows === null
+        ? 'no earlier run to measure new data against'
+        : `${facts.newRows} new rows since the last run's data (minimum ${policy.minNewRows})`,
       `run ${facts.actedToday + 1} of ${policy.dailyBudget} today (UTC)`,
       policy.cooldownMs > 0 ? `next retraining not before ${cooldownUntil.toISOString()}` : 'no cooldown',
     ],

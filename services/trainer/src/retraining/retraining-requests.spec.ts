@@ -26,13 +26,25 @@ function violations(input: trainerV1.RetrainingPolicy | undefined): string[] {
 describe('parseRetrainingPolicy', () => {
   it('turns a policy into the settings the trainer keeps, and back', () => {
     const settings = parseRetrainingPolicy(policy);
-    expect(settings).toEqual({ modelName: 'fraud', enabled: true, cooldownMs: 600_000, dailyBudget: 2, minNewRows: 100, spec: null, onDrift: true, onPerformanceDegraded: false });
+    expect(settings).toEqual({
+      modelName: 'fraud',
+      enabled: true,
+      cooldownMs: 600_000,
+      dailyBudget: 2,
+      minNewRows: 100,
+      spec: null,
+      onDrift: true,
+      onPerformanceDegraded: false,
+    });
     expect(policyToProto(settings)).toEqual(policy);
   });
 
   it("fills in the policy's model in its spec and checks the spec", () => {
     const spec = { featureView: 'claims-features', label: 'is_fraud', algorithm: commonV1.Algorithm.ALGORITHM_LOGISTIC_REGRESSION };
-    expect(parseRetrainingPolicy({ ...policy, spec: trainerV1.ModelSpec.fromPartial(spec) }).spec).toMatchObject({ modelName: 'fraud', metric: 'accuracy' });
+    expect(parseRetrainingPolicy({ ...policy, spec: trainerV1.ModelSpec.fromPartial(spec) }).spec).toMatchObject({
+      modelName: 'fraud',
+      metric: 'accuracy',
+    });
     expect(violations({ ...policy, spec: trainerV1.ModelSpec.fromPartial({ ...spec, modelName: 'other', metric: 'rmse' }) })).toEqual([
       `policy.spec.model_name: must be empty or "fraud", the policy's model`,
       'policy.spec.metric: must be one of accuracy, precision, recall, f1, roc_auc, log_loss for binary classification',

@@ -22,7 +22,10 @@ export class RetrainingConsumer {
   constructor(@Inject(RetrainingService) private readonly retraining: RetrainingService) {}
 
   @ConsumeEvent({ topic: Topics.monitorEvents, types: [DriftDetectedEvent, PerformanceDegradedEvent], group: RETRAINING_GROUP })
-  async onMonitorEvent(event: EventEnvelope<monitorV1.DriftDetected | monitorV1.PerformanceDegraded>, manager: EntityManager): Promise<void> {
+  async onMonitorEvent(
+    event: EventEnvelope<monitorV1.DriftDetected | monitorV1.PerformanceDegraded>,
+    manager: EntityManager,
+  ): Promise<void> {
     await this.retraining.decide(manager, triggerOf(event));
   }
 
@@ -64,6 +67,7 @@ function triggerOf(event: EventEnvelope<monitorV1.DriftDetected | monitorV1.Perf
 }
 
 function trigger(event: EventEnvelope, modelName: string, kind: RetrainingTrigger['kind'], summary: string): RetrainingTrigger {
-  if (!MODEL_NAME_PATTERN.test(modelName)) throw new NonRetriableError(`${event.type} ${event.id}: no valid model name (got ${JSON.stringify(modelName)})`);
+  if (!MODEL_NAME_PATTERN.test(modelName))
+    throw new NonRetriableError(`${event.type} ${event.id}: no valid model name (got ${JSON.stringify(modelName)})`);
   return { eventId: event.id, eventType: event.type, modelName, kind, summary };
 }

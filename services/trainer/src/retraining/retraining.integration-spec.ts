@@ -40,11 +40,20 @@ describe('retraining policy (PostgreSQL, Kafka broker, S3)', () => {
   beforeAll(async () => {
     infra = await startServiceInfrastructure();
     const env = await infra.serviceEnv('trainer', { TRAINING_POLL_INTERVAL_MS: '200' });
-    const objects = new MinioObjectStore({ endpoint: env.S3_ENDPOINT!, accessKey: env.S3_ACCESS_KEY!, secretKey: env.S3_SECRET_KEY!, bucket: env.S3_BUCKET!, region: 'us-east-1' });
+    const objects = new MinioObjectStore({
+      endpoint: env.S3_ENDPOINT!,
+      accessKey: env.S3_ACCESS_KEY!,
+      secretKey: env.S3_SECRET_KEY!,
+      bucket: env.S3_BUCKET!,
+      region: 'us-east-1',
+    });
     const featureStore = new StoredTrainingSetFeatureStore();
     await featureStore.publish(objects, claimsCsv(200));
     service = await startTrainerService(env, { featureStore });
-    client = createGrpcClient<trainerV1.TrainerServiceController>(GrpcServices.trainer, { address: service.grpcAddress, token: infra.tokens.admin });
+    client = createGrpcClient<trainerV1.TrainerServiceController>(GrpcServices.trainer, {
+      address: service.grpcAddress,
+      token: infra.tokens.admin,
+    });
     kafka = new Kafka({ clientId: 'retraining-test', brokers: [infra.broker.address], logLevel: logLevel.NOTHING });
     producer = kafka.producer();
     await producer.connect();
@@ -92,10 +101,14 @@ describe('retraining policy (PostgreSQL, Kafka broker, S3)', () => {
     await producer.send({ topic: Topics.monitorEvents, messages: drifts });
 
     let decisions: trainerV1.RetrainingDecision[] = [];
-    await waitFor(async () => {
-      decisions = (await client.listRetrainingDecisions({ modelName: 'fraud', page: undefined })).decisions;
-      return decisions.length === BURST;
-    }, 30_000, `${BURST} decisions`);
+    await waitFor(
+      async () => {
+        decisions = (await client.listRetrainingDecisions({ modelName: 'fraud', page: undefined })).decisions;
+        return decisions.length === BURST;
+      },
+      30_000,
+      `${BURST} decisions`,
+    );
     const acted = decisions.filter((d) => d.outcome === trainerV1.DecisionOutcome.DECISION_OUTCOME_ACTED);
     expect(acted).toHaveLength(1);
     const decision = acted[0]!;
@@ -113,18 +126,34 @@ describe('retraining policy (PostgreSQL, Kafka broker, S3)', () => {
     await waitFor(async () => (commands = await read(Topics.trainerCommands)).length >= 1, 20_000, 'the TrainModel command');
     expect(commands).toHaveLength(1);
     expect(commands[0]).toMatchObject({ type: TrainModelCommand.typeName, key: 'fraud', causationId: decision.triggerEventId });
-    expect(commands[0]!.data).toMatchObject({ trigger: trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY, decisionId: decision.decisionId, spec: { modelName: 'fraud' } });
+    expect(commands[0]!.data).toMatchObject({
+      trigger: trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY,
+      decisionId: decision.decisionId,
+      spec: { modelName: 'fraud' },
+    });
 
     // The command becomes the run the decision named, and its RunCompleted names the command.
     let run: trainerV1.Run | undefined;
-    await waitFor(async () => {
-      run = (await client.getRun({ runId: decision.runId }).catch(() => ({ run: undefined }))).run;
-      return run?.status === trainerV1.RunStatus.RUN_STATUS_SUCCEEDED;
-    }, 60_000, 'the policy run to succeed');
-    expect(run).toMatchObject({ trigger: trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY, causeEventId: commands[0]!.id, actor: { service: 'trainer' } });
+    await waitFor(
+      async () => {
+        run = (await client.getRun({ runId: decision.runId }).catch(() => ({ run: undefined }))).run;
+        return run?.status === trainerV1.RunStatus.RUN_STATUS_SUCCEEDED;
+      },
+      60_000,
+      'the policy run to succeed',
+    );
+    expect(run).toMatchObject({
+      trigger: trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY,
+      causeEventId: commands[0]!.id,
+      actor: { service: 'trainer' },
+    });
 
     let trainerEvents: EventEnvelope[] = [];
-    await waitFor(async () => (trainerEvents = await read(Topics.trainerEvents)).some((e) => e.type === RunCompletedEvent.typeName), 20_000, 'RunCompleted');
+    await waitFor(
+      async () => (trainerEvents = await read(Topics.trainerEvents)).some((e) => e.type === RunCompletedEvent.typeName),
+      20_000,
+      'RunCompleted',
+    );
     expect(trainerEvents.find((e) => e.type === RunCompletedEvent.typeName)!.causationId).toBe(commands[0]!.id);
     const decided = trainerEvents.filter((e) => e.type === RetrainingDecidedEvent.typeName);
     expect(decided).toHaveLength(BURST);
@@ -137,22 +166,38 @@ describe('retraining policy (PostgreSQL, Kafka broker, S3)', () => {
   it('declines degraded performance within the cooldown, with its reasons', async () => {
     const degraded = producedEvent(
       PerformanceDegradedEvent,
-      monitorV1.PerformanceDegraded.fromPartial({ modelName: 'fraud', modelVersion: 1, metric: 'accuracy', currentValue: 0.62, referenceValue: 0.9, maxDrop: 0.05, labelled: 400 }),
+      monitorV1.PerformanceDegraded.fromPartial({
+        modelName: 'fraud',
+        modelVersion: 1,
+        metric: 'accuracy',
+        currentValue: 0.62,
+        referenceValue: 0.9,
+        maxDrop: 0.05,
+        labelled: 400,
+      }),
       'fraud',
       'flywheel/monitor',
     );
     await producer.send({ topic: Topics.monitorEvents, messages: [degraded] });
     let decision: trainerV1.RetrainingDecision | undefined;
-    await waitFor(async () => {
-      decision = (await client.listRetrainingDecisions({ modelName: 'fraud', page: undefined })).decisions.find((d) => d.triggerEventId === degraded.id);
-      return decision !== undefined;
-    }, 20_000, 'the decision on PerformanceDegraded');
+    await waitFor(
+      async () => {
+        decision = (await client.listRetrainingDecisions({ modelName: 'fraud', page: undefined })).decisions.find(
+          (d) => d.triggerEventId === degraded.id,
+        );
+        return decision !== undefined;
+      },
+      20_000,
+      'the decision on PerformanceDegraded',
+    );
     expect(decision).toMatchObject({
       outcome: trainerV1.DecisionOutcome.DECISION_OUTCOME_DECLINED,
       declineReasons: [trainerV1.DeclineReason.DECLINE_REASON_COOLDOWN],
       triggerEventType: PerformanceDegradedEvent.typeName,
       runsToday: 1,
     });
-    expect(decision!.reasons[0]).toBe('accuracy 0.6200 against 0.9000 on the holdout (largest tolerated drop 0.05, 400 labelled predictions)');
+    expect(decision!.reasons[0]).toBe(
+      'accuracy 0.6200 against 0.9000 on the holdout (largest tolerated drop 0.05, 400 labelled predictions)',
+    );
   });
 });

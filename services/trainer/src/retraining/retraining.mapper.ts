@@ -19,7 +19,8 @@ export function decisionToProto(decision: DecisionRecord): trainerV1.RetrainingD
   return trainerV1.RetrainingDecision.fromPartial({
     decisionId: decision.id,
     modelName: decision.modelName,
-    outcome: decision.outcome === 'ACTED' ? trainerV1.DecisionOutcome.DECISION_OUTCOME_ACTED : trainerV1.DecisionOutcome.DECISION_OUTCOME_DECLINED,
+    outcome:
+      decision.outcome === 'ACTED' ? trainerV1.DecisionOutcome.DECISION_OUTCOME_ACTED : trainerV1.DecisionOutcome.DECISION_OUTCOME_DECLINED,
     declineReasons: decision.declineReasons,
     reasons: decision.reasons,
     triggerEventId: decision.triggerEventId,

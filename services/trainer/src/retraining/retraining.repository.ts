@@ -51,7 +51,13 @@ export abstract class RetrainingRepository {
   abstract saveDecision(manager: EntityManager, decision: DecisionRecord): Promise<void>;
   abstract runIdOfDecision(manager: EntityManager, decisionId: string): Promise<string | null>;
   abstract listDecisions(manager: EntityManager, modelName: string | null, offset: number, limit: number): Promise<DecisionRecord[]>;
-  abstract recordDatasetVersion(manager: EntityManager, dataset: string, version: number, rowCount: number, committedAt: Date | null): Promise<void>;
+  abstract recordDatasetVersion(
+    manager: EntityManager,
+    dataset: string,
+    version: number,
+    rowCount: number,
+    committedAt: Date | null,
+  ): Promise<void>;
 }
 
 const DECLINE = trainerV1.DeclineReason as unknown as Record<string, number> & Record<number, string>;
@@ -121,7 +127,12 @@ export class TypeOrmRetrainingRepository extends RetrainingRepository {
   async lastSuccess(manager: EntityManager, modelName: string): Promise<LastSuccess | null> {
     const row = await manager.findOneBy(ModelStateEntity, { modelName });
     if (!row?.lastSuccessRunId || !row.lastSpec) return null;
-    return { runId: row.lastSuccessRunId, spec: trainerV1.ModelSpec.decode(row.lastSpec), dataset: row.dataset, datasetVersionTo: row.datasetVersionTo };
+    return {
+      runId: row.lastSuccessRunId,
+      spec: trainerV1.ModelSpec.decode(row.lastSpec),
+      dataset: row.dataset,
+      datasetVersionTo: row.datasetVersionTo,
+    };
   }
 
   async lastActedAt(manager: EntityManager, modelName: string): Promise<Date | null> {
@@ -176,7 +187,19 @@ export class TypeOrmRetrainingRepository extends RetrainingRepository {
     return rows.map(decisionOf);
   }
 
-  async recordDatasetVersion(manager: EntityManager, dataset: string, version: number, rowCount: number, committedAt: Date | null): Promise<void> {
-    await manager.createQueryBuilder().insert().into(DatasetVersionEntity).values({ dataset, version, rowCount, committedAt }).orIgnore().execute();
+  async recordDatasetVersion(
+    manager: EntityManager,
+    dataset: string,
+    version: number,
+    rowCount: number,
+    committedAt: Date | null,
+  ): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(DatasetVersionEntity)
+      .values({ dataset, version, rowCount, committedAt })
+      .orIgnore()
+      .execute();
   }
 }

@@ -27,7 +27,10 @@ class InMemoryRetrainingRepository extends RetrainingRepository {
     const previous = this.locks.get(modelName) ?? Promise.resolve();
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    this.locks.set(modelName, previous.then(() => held));
+    this.locks.set(
+      modelName,
+      previous.then(() => held),
+    );
     fake.releases.push(release);
     await previous;
   }
@@ -121,7 +124,8 @@ describe('RetrainingService', () => {
     kind: 'drift',
     summary: 'drift on amount',
   });
-  const decide = (trigger: RetrainingTrigger): Promise<DecisionRecord | null> => transactions.run((manager) => service.decide(manager, trigger));
+  const decide = (trigger: RetrainingTrigger): Promise<DecisionRecord | null> =>
+    transactions.run((manager) => service.decide(manager, trigger));
 
   beforeEach(() => {
     repository = new InMemoryRetrainingRepository();
@@ -152,10 +156,17 @@ describe('RetrainingService', () => {
     expect(events.commands).toHaveLength(1);
     const [{ command, causationId }] = events.commands as [(typeof events.commands)[number]];
     expect(causationId).toBe(acted[0]!.triggerEventId);
-    expect(command).toMatchObject({ trigger: trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY, decisionId: acted[0]!.id, spec: lastSpec });
+    expect(command).toMatchObject({
+      trigger: trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY,
+      decisionId: acted[0]!.id,
+      spec: lastSpec,
+    });
     expect(acted[0]).toMatchObject({ newRows: 250, runsToday: 0, runId: expect.any(String) });
     for (const declined of decisions.filter((d) => d?.outcome === 'DECLINED')) {
-      expect(declined!.declineReasons).toEqual([trainerV1.DeclineReason.DECLINE_REASON_COOLDOWN, trainerV1.DeclineReason.DECLINE_REASON_ALREADY_RUNNING]);
+      expect(declined!.declineReasons).toEqual([
+        trainerV1.DeclineReason.DECLINE_REASON_COOLDOWN,
+        trainerV1.DeclineReason.DECLINE_REASON_ALREADY_RUNNING,
+      ]);
     }
   });
 
@@ -185,8 +196,14 @@ describe('RetrainingService', () => {
     repository.datasetVersions.pop();
     repository.datasetVersions.push({ dataset: 'claims', version: 4, rowCount: 60 });
     const declined = (await decide(drift()))!;
-    expect(declined).toMatchObject({ outcome: 'DECLINED', newRows: 60, declineReasons: [trainerV1.DeclineReason.DECLINE_REASON_NOT_ENOUGH_NEW_DATA] });
-    await transactions.run((manager) => service.recordDatasetVersion(manager, { dataset: 'claims', version: 5, rowCount: 40, commitTime: null }));
+    expect(declined).toMatchObject({
+      outcome: 'DECLINED',
+      newRows: 60,
+      declineReasons: [trainerV1.DeclineReason.DECLINE_REASON_NOT_ENOUGH_NEW_DATA],
+    });
+    await transactions.run((manager) =>
+      service.recordDatasetVersion(manager, { dataset: 'claims', version: 5, rowCount: 40, commitTime: null }),
+    );
     expect((await decide(drift()))!).toMatchObject({ outcome: 'ACTED', newRows: 100 });
   });
 

@@ -96,7 +96,10 @@ export class RetrainingService {
     return this.repository.runIdOfDecision(manager, decisionId);
   }
 
-  recordDatasetVersion(manager: EntityManager, version: { dataset: string; version: number; rowCount: number; commitTime: Date | null }): Promise<void> {
+  recordDatasetVersion(
+    manager: EntityManager,
+    version: { dataset: string; version: number; rowCount: number; commitTime: Date | null },
+  ): Promise<void> {
     return this.repository.recordDatasetVersion(manager, version.dataset, version.version, version.rowCount, version.commitTime);
   }
 
@@ -105,13 +108,17 @@ export class RetrainingService {
   }
 
   async setPolicy(policy: PolicySettings, caller: CallerIdentity | undefined): Promise<PolicySettings> {
-    await this.transactions.run((manager) => this.repository.savePolicy(manager, policy, caller ? `${caller.team}/${caller.tokenId}` : '', this.clock.now()));
+    await this.transactions.run((manager) =>
+      this.repository.savePolicy(manager, policy, caller ? `${caller.team}/${caller.tokenId}` : '', this.clock.now()),
+    );
     return policy;
   }
 
   /** Newest first; every model's when `modelName` is undefined. */
   async listDecisions(modelName: string | undefined, page: OffsetPage): Promise<{ items: DecisionRecord[]; page: commonV1.PageResponse }> {
-    const rows = await this.transactions.run((manager) => this.repository.listDecisions(manager, modelName ?? null, page.offset, page.limit + 1));
+    const rows = await this.transactions.run((manager) =>
+      this.repository.listDecisions(manager, modelName ?? null, page.offset, page.limit + 1),
+    );
     return offsetPageOf(rows, page);
   }
 }

@@ -29,7 +29,12 @@ describe('validateSpec', () => {
     expect(checked).toMatchObject({ algorithm: 'gbdt', task: 'binary', holdout: { fraction: 0.2 }, lowerIsBetter: false, search: null });
     expect(checked.spec.metric).toBe('accuracy');
     expect(checked.params).toEqual({ task: 'classification' });
-    const linear = validateSpec({ ...base, algorithm: commonV1.Algorithm.ALGORITHM_LINEAR_REGRESSION, task: 0, evaluation: { recent: { seconds: 3600, nanos: 0 } } });
+    const linear = validateSpec({
+      ...base,
+      algorithm: commonV1.Algorithm.ALGORITHM_LINEAR_REGRESSION,
+      task: 0,
+      evaluation: { recent: { seconds: 3600, nanos: 0 } },
+    });
     expect(linear).toMatchObject({ task: 'regression', holdout: { recentMs: 3_600_000 }, lowerIsBetter: true });
     expect(linear.spec).toMatchObject({ metric: 'rmse', task: commonV1.ModelTask.MODEL_TASK_REGRESSION });
   });
@@ -40,9 +45,9 @@ describe('validateSpec', () => {
       'spec.features[1]: "amount" is listed twice',
       'spec.label: "amount" is also listed as a feature',
     ]);
-    expect(violations({ algorithm: commonV1.Algorithm.ALGORITHM_LOGISTIC_REGRESSION, task: commonV1.ModelTask.MODEL_TASK_REGRESSION })).toEqual([
-      'spec.task: logistic regression classifies; use MODEL_TASK_BINARY_CLASSIFICATION',
-    ]);
+    expect(
+      violations({ algorithm: commonV1.Algorithm.ALGORITHM_LOGISTIC_REGRESSION, task: commonV1.ModelTask.MODEL_TASK_REGRESSION }),
+    ).toEqual(['spec.task: logistic regression classifies; use MODEL_TASK_BINARY_CLASSIFICATION']);
     expect(violations({ task: 0 })).toEqual(['spec.task: is required for gradient-boosted trees (they classify or regress)']);
     expect(violations({ metric: 'r2', evaluation: { recentFraction: 1 }, seed: -1 })).toEqual([
       'spec.metric: must be one of accuracy, precision, recall, f1, roc_auc, log_loss for binary classification',
@@ -71,13 +76,21 @@ describe('validateSpec', () => {
     expect(grid.search).toEqual({ strategy: 'grid', grid: { maxDepth: [2, 4], learningRate: [0.01, expect.closeTo(0.1, 12), 1] } });
     const random = validateSpec({
       ...base,
-      searchSpace: { parameters: [{ name: 'max_iter', range: { min: 10, max: 200, logScale: false, integer: true } }], strategy: 0, maxTrials: 7, gridPoints: 0 },
+      searchSpace: {
+        parameters: [{ name: 'max_iter', range: { min: 10, max: 200, logScale: false, integer: true } }],
+        strategy: 0,
+        maxTrials: 7,
+        gridPoints: 0,
+      },
     });
     expect(random.search).toEqual({ strategy: 'random', space: { maxIter: { min: 10, max: 200, log: false, integer: true } }, trials: 7 });
     expect(
       violations({
         searchSpace: {
-          parameters: [{ name: 'max_iter', range: { min: 1, max: 100, logScale: false, integer: true } }, { name: 'depth', choices: { values: [] } }],
+          parameters: [
+            { name: 'max_iter', range: { min: 1, max: 100, logScale: false, integer: true } },
+            { name: 'depth', choices: { values: [] } },
+          ],
           strategy: trainerV1.SearchStrategy.SEARCH_STRATEGY_GRID,
           maxTrials: 3,
           gridPoints: 5,

@@ -100,7 +100,11 @@ export function validateSpec(input: trainerV1.ModelSpec, root = 'spec'): Checked
   if (task) {
     metric ||= DEFAULT_METRIC[task];
     const known = METRICS[task][metric];
-    if (!known) bad('metric', `must be one of ${Object.keys(METRICS[task]).join(', ')} for ${task === 'binary' ? 'binary classification' : 'regression'}`);
+    if (!known)
+      bad(
+        'metric',
+        `must be one of ${Object.keys(METRICS[task]).join(', ')} for ${task === 'binary' ? 'binary classification' : 'regression'}`,
+      );
     else lowerIsBetter = known.lowerIsBetter;
   }
 
@@ -118,7 +122,10 @@ export function validateSpec(input: trainerV1.ModelSpec, root = 'spec'): Checked
   // A task given in the spec is passed to the trees, which otherwise guess it from the label.
   if (algorithm === 'gbdt' && task) params.task = task === 'binary' ? 'classification' : 'regression';
 
-  const search = algorithm && spec.searchSpace ? checkSearch(spec.searchSpace, algorithm, (field, reason) => bad(`search_space.${field}`, reason)) : null;
+  const search =
+    algorithm && spec.searchSpace
+      ? checkSearch(spec.searchSpace, algorithm, (field, reason) => bad(`search_space.${field}`, reason))
+      : null;
 
   let holdout: CheckedSpec['holdout'] = { fraction: DEFAULT_HOLDOUT_FRACTION };
   const evaluation = spec.evaluation;
@@ -133,7 +140,8 @@ export function validateSpec(input: trainerV1.ModelSpec, root = 'spec'): Checked
   }
 
   if (!Number.isSafeInteger(spec.seed) || spec.seed < 0) bad('seed', 'must be a non-negative integer');
-  if (spec.trainingWindow !== undefined && !(durationToMillis(spec.trainingWindow) > 0)) bad('training_window', 'must be a positive duration');
+  if (spec.trainingWindow !== undefined && !(durationToMillis(spec.trainingWindow) > 0))
+    bad('training_window', 'must be a positive duration');
 
   if (violations.length > 0 || !algorithm || !task) throw new InvalidArgumentException(violations);
   const taskEnum = task === 'binary' ? commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION : commonV1.ModelTask.MODEL_TASK_REGRESSION;
@@ -169,11 +177,7 @@ function decideTask(algorithm: Algorithm, task: commonV1.ModelTask, bad: (reason
   }
 }
 
-function checkSearch(
-  space: trainerV1.SearchSpace,
-  algorithm: Algorithm,
-  bad: (field: string, reason: string) => void,
-): SearchPlan | null {
+function checkSearch(space: trainerV1.SearchSpace, algorithm: Algorithm, bad: (field: string, reason: string) => void): SearchPlan | null {
   const known = new Set(paramNames(algorithm));
   const maxTrials = space.maxTrials === 0 ? DEFAULT_MAX_TRIALS : space.maxTrials;
   const gridPoints = space.gridPoints === 0 ? DEFAULT_GRID_POINTS : space.gridPoints;
@@ -219,7 +223,8 @@ function checkSearch(
   const grid: Record<string, (number | string | boolean)[]> = {};
   for (const [name, domain] of Object.entries(domains)) grid[name] = isRange(domain) ? gridPointsOf(domain, gridPoints) : [...domain];
   const size = Object.values(grid).reduce((product, values) => product * values.length, 1);
-  if (size > maxTrials) bad('max_trials', `the grid has ${size} combinations, more than the cap of ${maxTrials}; raise max_trials or narrow the grid`);
+  if (size > maxTrials)
+    bad('max_trials', `the grid has ${size} combinations, more than the cap of ${maxTrials}; raise max_trials or narrow the grid`);
   return { strategy, grid };
 }
 
@@ -234,7 +239,14 @@ export function gridPointsOf(range: { min: number; max: number; log?: boolean; i
   for (let i = 0; i < points; i++) {
     const t = points === 1 ? 0 : i / (points - 1);
     // The bounds themselves, exactly: exp(log(x)) is not always x.
-    const value = i === 0 ? min : i === points - 1 ? max : range.log ? Math.exp(Math.log(min) + t * (Math.log(max) - Math.log(min))) : min + t * (max - min);
+    const value =
+      i === 0
+        ? min
+        : i === points - 1
+          ? max
+          : range.log
+            ? Math.exp(Math.log(min) + t * (Math.log(max) - Math.log(min)))
+            : min + t * (max - min);
     values.push(range.integer ? Math.round(value) : value);
   }
   return [...new Set(values)];

@@ -32,7 +32,9 @@ describe('run requests', () => {
 
   it('names the bad fields of SubmitTraining as the .proto spells them', () => {
     expect(violations(() => parseSubmitTraining({ spec: undefined, requestId: '' }))).toEqual(['spec: is required']);
-    expect(violations(() => parseSubmitTraining({ spec, requestId: 'x'.repeat(201) }))).toEqual(['request_id: must be at most 200 characters']);
+    expect(violations(() => parseSubmitTraining({ spec, requestId: 'x'.repeat(201) }))).toEqual([
+      'request_id: must be at most 200 characters',
+    ]);
     expect(violations(() => parseSubmitTraining({ spec: { ...spec, modelName: 'Fraud Model', metric: 'rmse' }, requestId: '' }))).toEqual([
       'spec.model_name: must match [a-z][a-z0-9_-]{0,62}',
       'spec.metric: must be one of accuracy, precision, recall, f1, roc_auc, log_loss for binary classification',
@@ -52,8 +54,14 @@ describe('run requests', () => {
   });
 
   it('filters runs by model and status, empty and unspecified meaning any', () => {
-    expect(parseRunListFilter({ modelName: '', status: trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED, page: undefined })).toEqual({ modelName: undefined, status: undefined });
-    expect(parseRunListFilter({ modelName: 'fraud', status: trainerV1.RunStatus.RUN_STATUS_FAILED, page: undefined })).toEqual({ modelName: 'fraud', status: 'FAILED' });
+    expect(parseRunListFilter({ modelName: '', status: trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED, page: undefined })).toEqual({
+      modelName: undefined,
+      status: undefined,
+    });
+    expect(parseRunListFilter({ modelName: 'fraud', status: trainerV1.RunStatus.RUN_STATUS_FAILED, page: undefined })).toEqual({
+      modelName: 'fraud',
+      status: 'FAILED',
+    });
     expect(violations(() => parseRunListFilter({ modelName: 'Fraud', status: 99 as trainerV1.RunStatus, page: undefined }))).toEqual([
       'model_name: must match [a-z][a-z0-9_-]{0,62}',
       'status: is not a run status',

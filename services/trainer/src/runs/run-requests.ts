@@ -17,17 +17,16 @@ const runIdSchema = z.string().regex(UUID, 'must be a run id (uuid)');
  * A spec as a request carries it: present, and trainable as far as can be told without data
  * (each bad field named from the schema's root, e.g. `spec.params.C`).
  */
-const specSchema = z
-  .looseObject({})
-  .transform((spec, ctx): CheckedSpec => {
-    try {
-      return validateSpec(spec as unknown as trainerV1.ModelSpec, '');
-    } catch (error) {
-      if (!(error instanceof InvalidArgumentException)) throw error;
-      for (const violation of error.violations) ctx.addIssue({ code: 'custom', path: [violation.field.replace(/^\./, '')], message: violation.reason });
-      return z.NEVER;
-    }
-  });
+const specSchema = z.looseObject({}).transform((spec, ctx): CheckedSpec => {
+  try {
+    return validateSpec(spec as unknown as trainerV1.ModelSpec, '');
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentException)) throw error;
+    for (const violation of error.violations)
+      ctx.addIssue({ code: 'custom', path: [violation.field.replace(/^\./, '')], message: violation.reason });
+    return z.NEVER;
+  }
+});
 
 export function parseModelName(modelName: string): string {
   return parseRequest(modelNameSchema, modelName, 'model_name');
@@ -45,7 +44,11 @@ export interface SubmitTraining {
 }
 
 export function parseSubmitTraining(request: trainerV1.SubmitTrainingRequest): SubmitTraining {
-  const requestId = parseRequest(z.string().max(MAX_REQUEST_ID_LENGTH, `must be at most ${MAX_REQUEST_ID_LENGTH} characters`), request.requestId, 'request_id');
+  const requestId = parseRequest(
+    z.string().max(MAX_REQUEST_ID_LENGTH, `must be at most ${MAX_REQUEST_ID_LENGTH} characters`),
+    request.requestId,
+    'request_id',
+  );
   return { spec: parseRequest(specSchema, request.spec, 'spec'), requestId: requestId || null };
 }
 

@@ -31,7 +31,12 @@ const queued: RunRecord = {
 describe('run mapper', () => {
   it('leaves what a queued run does not have yet unset on the wire', () => {
     const run = runToProto(queued);
-    expect(run).toMatchObject({ runId: queued.id, status: trainerV1.RunStatus.RUN_STATUS_QUEUED, causeEventId: '', createTime: queued.createdAt });
+    expect(run).toMatchObject({
+      runId: queued.id,
+      status: trainerV1.RunStatus.RUN_STATUS_QUEUED,
+      causeEventId: '',
+      createTime: queued.createdAt,
+    });
     expect(run.failureCode).toBe(trainerV1.FailureCode.FAILURE_CODE_UNSPECIFIED);
     for (const unset of [run.artifact, run.lineage, run.holdout, run.duration, run.startTime, run.endTime]) expect(unset).toBeUndefined();
   });

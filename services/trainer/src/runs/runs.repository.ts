@@ -232,8 +232,14 @@ export class TypeOrmRunsRepository extends RunsRepository {
       })
       .where(
         owner === null
-          ? [{ id, status: 'QUEUED' }, { id, status: 'RUNNING' }]
-          : [{ id, status: 'QUEUED' }, { id, status: 'RUNNING', leaseOwner: owner }],
+          ? [
+              { id, status: 'QUEUED' },
+              { id, status: 'RUNNING' },
+            ]
+          : [
+              { id, status: 'QUEUED' },
+              { id, status: 'RUNNING', leaseOwner: owner },
+            ],
       )
       .execute();
     return updated.affected === 1 ? this.find(manager, { id }) : null;
@@ -254,7 +260,10 @@ export class TypeOrmRunsRepository extends RunsRepository {
     );
   }
 
-  private async find(manager: EntityManager, where: { id: string } | { requestId: string } | { causeEventId: string }): Promise<RunRecord | null> {
+  private async find(
+    manager: EntityManager,
+    where: { id: string } | { requestId: string } | { causeEventId: string },
+  ): Promise<RunRecord | null> {
     const row = await manager.findOneBy(RunEntity, where);
     return row ? toRecord(row) : null;
   }

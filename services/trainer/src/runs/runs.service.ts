@@ -72,7 +72,10 @@ export class RunsService {
       const run = inserted ?? (await this.runs.findByRequestId(manager, requestId!));
       if (!run) throw new Error(`run of request ${requestId} vanished`);
       if (!sameSpec(run.spec, checked.spec)) {
-        throw new RunsException(`request_id "${requestId}" was already used for a different spec (run ${run.id})`, RunsExceptionCode.REQUEST_ID_REUSED);
+        throw new RunsException(
+          `request_id "${requestId}" was already used for a different spec (run ${run.id})`,
+          RunsExceptionCode.REQUEST_ID_REUSED,
+        );
       }
       return run;
     });
@@ -85,10 +88,16 @@ export class RunsService {
    * trained becomes a failed run (and RunFailed), so the asker hears why; only a command without
    * a usable model name, which no run can be recorded under, is refused outright.
    */
-  async enqueueCommand(manager: EntityManager, command: TrainCommand, runIdOfDecision: (decisionId: string) => Promise<string | null>): Promise<RunRecord | null> {
+  async enqueueCommand(
+    manager: EntityManager,
+    command: TrainCommand,
+    runIdOfDecision: (decisionId: string) => Promise<string | null>,
+  ): Promise<RunRecord | null> {
     const spec = normaliseSpec(command.spec);
     if (!MODEL_NAME_PATTERN.test(spec.modelName)) {
-      throw new NonRetriableError(`TrainModel ${command.eventId}: spec.model_name must match [a-z][a-z0-9_-]{0,62}, got ${JSON.stringify(spec.modelName)}`);
+      throw new NonRetriableError(
+        `TrainModel ${command.eventId}: spec.model_name must match [a-z][a-z0-9_-]{0,62}, got ${JSON.stringify(spec.modelName)}`,
+      );
     }
     const byPolicy = command.trigger === trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY;
     const decisionId = command.decisionId || null;
@@ -140,7 +149,8 @@ export class RunsService {
   async compare(runIds: readonly string[]): Promise<RunComparison> {
     const found = new Map((await this.runs.getMany(runIds)).map((run) => [run.id, run]));
     const missing = runIds.filter((id) => !found.has(id));
-    if (missing.length > 0) throw new RunsException(`run${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found`, RunsExceptionCode.RUN_NOT_FOUND);
+    if (missing.length > 0)
+      throw new RunsException(`run${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found`, RunsExceptionCode.RUN_NOT_FOUND);
     return compareRuns(runIds.map((id) => found.get(id)!));
   }
 }

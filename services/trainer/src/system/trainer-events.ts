@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { durationFromMillis, RetrainingDecidedEvent, RunCompletedEvent, RunFailedEvent, TrainModelCommand, trainerV1 } from '@flywheel/contracts';
+import {
+  durationFromMillis,
+  RetrainingDecidedEvent,
+  RunCompletedEvent,
+  RunFailedEvent,
+  TrainModelCommand,
+  trainerV1,
+} from '@flywheel/contracts';
 import { EventPublisher } from '@flywheel/messaging';
 import { type EntityManager } from 'typeorm';
 import { decisionToProto } from '../retraining/retraining.mapper';
@@ -66,7 +73,12 @@ export class OutboxTrainerEvents extends TrainerEvents {
   }
 
   async retrainingDecided(manager: EntityManager, decision: DecisionRecord, causationId: string): Promise<void> {
-    await this.publisher.publish(manager, RetrainingDecidedEvent, { decision: decisionToProto(decision) }, { key: decision.modelName, causationId });
+    await this.publisher.publish(
+      manager,
+      RetrainingDecidedEvent,
+      { decision: decisionToProto(decision) },
+      { key: decision.modelName, causationId },
+    );
   }
 
   async trainModel(manager: EntityManager, command: trainerV1.TrainModel, causationId: string): Promise<string> {

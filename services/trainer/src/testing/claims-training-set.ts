@@ -61,7 +61,13 @@ export class StoredTrainingSetFeatureStore extends FeatureStorePort {
 }
 
 /** An enveloped event as another service would put it on Kafka. */
-export function producedEvent<T>(type: EventType<T>, data: T, key: string, source: string, causationId: string | null = null): KafkaRecord & { id: string } {
+export function producedEvent<T>(
+  type: EventType<T>,
+  data: T,
+  key: string,
+  source: string,
+  causationId: string | null = null,
+): KafkaRecord & { id: string } {
   const id = randomUUID();
   return { id, ...encodeEvent(type, { id, source, time: new Date(), key, causationId, traceparent: null, data }) };
 }

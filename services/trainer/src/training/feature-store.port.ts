@@ -5,7 +5,9 @@ import { type featureStoreV1 } from '@flywheel/contracts';
  * so the pipeline can be exercised against a fake that serves a real object.
  */
 export abstract class FeatureStorePort {
-  abstract getHistoricalFeatures(request: featureStoreV1.GetHistoricalFeaturesRequest): Promise<featureStoreV1.GetHistoricalFeaturesResponse>;
+  abstract getHistoricalFeatures(
+    request: featureStoreV1.GetHistoricalFeaturesRequest,
+  ): Promise<featureStoreV1.GetHistoricalFeaturesResponse>;
 }
 
 /** The feature store refused or failed; `invalidRequest` when the spec is at fault (unknown view, column). */

@@ -111,7 +111,10 @@ export class TrainingPipeline {
     try {
       holdoutMetrics = contractMetrics(evaluateModel(model, holdoutTable));
     } catch (error) {
-      throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_INSUFFICIENT_DATA, `the holdout cannot be scored: ${(error as Error).message}`);
+      throw new TrainingFailure(
+        trainerV1.FailureCode.FAILURE_CODE_INSUFFICIENT_DATA,
+        `the holdout cannot be scored: ${(error as Error).message}`,
+      );
     }
     if (holdoutMetrics[spec.metric] === undefined) {
       throw new TrainingFailure(
@@ -120,8 +123,20 @@ export class TrainingPipeline {
       );
     }
 
-    const artifactRef = await this.putObject(spec.modelName, input.runId, 'model.json', Buffer.from(JSON.stringify(artifact)), JSON_CONTENT_TYPE);
-    const holdoutCsv = tableToCsv(withTimes(holdoutTable, timeColumn, holdout.map((row) => times[row]!)));
+    const artifactRef = await this.putObject(
+      spec.modelName,
+      input.runId,
+      'model.json',
+      Buffer.from(JSON.stringify(artifact)),
+      JSON_CONTENT_TYPE,
+    );
+    const holdoutCsv = tableToCsv(
+      withTimes(
+        holdoutTable,
+        timeColumn,
+        holdout.map((row) => times[row]!),
+      ),
+    );
     const holdoutRef = await this.putObject(spec.modelName, input.runId, 'holdout.csv', Buffer.from(holdoutCsv), CSV_CONTENT_TYPE);
 
     const holdoutTimes = holdout.map((row) => times[row]!);
@@ -157,7 +172,8 @@ export class TrainingPipeline {
   private async fetchTrainingSet(checked: CheckedSpec): Promise<TrainingSet> {
     const { spec } = checked;
     const now = this.clock.now();
-    const window = spec.trainingWindow === undefined ? undefined : { start: new Date(now.getTime() - durationToMillis(spec.trainingWindow)), end: now };
+    const window =
+      spec.trainingWindow === undefined ? undefined : { start: new Date(now.getTime() - durationToMillis(spec.trainingWindow)), end: now };
     let response: featureStoreV1.GetHistoricalFeaturesResponse;
     try {
       response = await this.featureStore.getHistoricalFeatures(
@@ -175,11 +191,16 @@ export class TrainingPipeline {
       throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_FEATURES_UNAVAILABLE, (error as Error).message);
     }
     const unavailable = (message: string): TrainingFailure =>
-      new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_FEATURES_UNAVAILABLE, `training set of feature view "${spec.featureView}": ${message}`);
+      new TrainingFailure(
+        trainerV1.FailureCode.FAILURE_CODE_FEATURES_UNAVAILABLE,
+        `training set of feature view "${spec.featureView}": ${message}`,
+      );
     const ref = response.trainingSet;
     if (!ref?.key) throw unavailable('the feature store returned no object');
-    if (ref.contentType && !ref.contentType.startsWith(CSV_CONTENT_TYPE)) throw unavailable(`${ref.contentType} is not a format the trainer reads (CSV)`);
-    if (response.columns.length < 2) throw unavailable(`expected the entity key and timestamp columns first, got [${response.columns.join(', ')}]`);
+    if (ref.contentType && !ref.contentType.startsWith(CSV_CONTENT_TYPE))
+      throw unavailable(`${ref.contentType} is not a format the trainer reads (CSV)`);
+    if (response.columns.length < 2)
+      throw unavailable(`expected the entity key and timestamp columns first, got [${response.columns.join(', ')}]`);
 
     let bytes: Buffer;
     try {
@@ -212,11 +233,20 @@ export class TrainingPipeline {
         `feature${missing.length > 1 ? 's' : ''} ${missing.map((name) => `"${name}"`).join(', ')} not in the training set of feature view "${spec.featureView}"`,
       );
     }
-    if (features.length === 0) throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC, `feature view "${spec.featureView}" gave no feature columns`);
+    if (features.length === 0)
+      throw new TrainingFailure(
+        trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC,
+        `feature view "${spec.featureView}" gave no feature columns`,
+      );
     return { response, table, entityColumn, timeColumn, features };
   }
 
-  private fit(checked: CheckedSpec, table: Table, features: readonly string[], seed: number): { artifact: ModelArtifact; trials: TrialRecord[] } {
+  private fit(
+    checked: CheckedSpec,
+    table: Table,
+    features: readonly string[],
+    seed: number,
+  ): { artifact: ModelArtifact; trials: TrialRecord[] } {
     const { spec, algorithm, search } = checked;
     const now = this.clock.now();
     const fitWith = (params: Readonly<Record<string, RawParam>>): ModelArtifact => {
@@ -238,7 +268,10 @@ export class TrainingPipeline {
       const artifact = fitWith(params);
       const score = contractMetrics(artifact.metrics.validation ?? {})[spec.metric];
       if (score === undefined || Number.isNaN(score)) {
-        throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_TRAINING_ERROR, `${spec.metric} is undefined on the validation split of trial ${JSON.stringify(candidate)}`);
+        throw new TrainingFailure(
+          trainerV1.FailureCode.FAILURE_CODE_TRAINING_ERROR,
+          `${spec.metric} is undefined on the validation split of trial ${JSON.stringify(candidate)}`,
+        );
       }
       trials.push({ params, metricValue: score });
       if (best.artifact === undefined || sign * score > sign * best.score) Object.assign(best, { artifact, score });
@@ -261,7 +294,8 @@ function check(spec: trainerV1.ModelSpec): CheckedSpec {
   try {
     return validateSpec(spec);
   } catch (error) {
-    if (error instanceof InvalidArgumentException) throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC, error.message);
+    if (error instanceof InvalidArgumentException)
+      throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC, error.message);
     throw error;
   }
 }
@@ -294,7 +328,11 @@ function labelledRowsByTime(table: Table, label: string, times: Float64Array): n
 }
 
 /** The holdout is the most recent labelled data: a span of event time before the newest row, or a share of the rows. */
-export function splitHoldout(rowsByTime: readonly number[], times: Float64Array, holdout: CheckedSpec['holdout']): { train: number[]; holdout: number[] } {
+export function splitHoldout(
+  rowsByTime: readonly number[],
+  times: Float64Array,
+  holdout: CheckedSpec['holdout'],
+): { train: number[]; holdout: number[] } {
   if (rowsByTime.length === 0) return { train: [], holdout: [] };
   let cut: number;
   if ('recentMs' in holdout) {
@@ -310,17 +348,24 @@ export function splitHoldout(rowsByTime: readonly number[], times: Float64Array,
 function checkLabel(checked: CheckedSpec, label: Column): void {
   const name = label.name;
   if (checked.task === 'regression') {
-    if (label.type !== 'numeric') throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC, `label "${name}" must be numeric for regression`);
+    if (label.type !== 'numeric')
+      throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC, `label "${name}" must be numeric for regression`);
     return;
   }
   const classes = new Set<number | string>();
   if (label.type === 'numeric') label.values.forEach((v) => classes.add(v));
   else label.codes.forEach((code) => classes.add(code));
   if (classes.size > 2) {
-    throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC, `label "${name}" has ${classes.size} classes; binary classification needs 2`);
+    throw new TrainingFailure(
+      trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC,
+      `label "${name}" has ${classes.size} classes; binary classification needs 2`,
+    );
   }
   if (classes.size < 2) {
-    throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_INSUFFICIENT_DATA, `label "${name}" has a single class in the training rows`);
+    throw new TrainingFailure(
+      trainerV1.FailureCode.FAILURE_CODE_INSUFFICIENT_DATA,
+      `label "${name}" has a single class in the training rows`,
+    );
   }
 }
 
@@ -331,7 +376,10 @@ function selectColumns(table: Table, names: readonly string[]): Table {
 /** The holdout as it is stored: entity key, event time (RFC 3339), features, label. */
 function withTimes(table: Table, timeColumn: string, times: readonly number[]): Table {
   const [entity, ...rest] = table.columns;
-  const iso = categoricalColumn(timeColumn, times.map((ms) => new Date(ms).toISOString()));
+  const iso = categoricalColumn(
+    timeColumn,
+    times.map((ms) => new Date(ms).toISOString()),
+  );
   return makeTable([entity!, iso, ...rest]);
 }
 

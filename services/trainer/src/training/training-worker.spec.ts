@@ -11,7 +11,14 @@ import { TrainingFailure, type TrainingInput, type TrainingPipeline, type Traini
 import { TrainingWorker } from './training-worker';
 
 function queuedRun(id: string): RunRecord {
-  return { id, modelName: 'fraud', spec: trainerV1.ModelSpec.fromPartial({ modelName: 'fraud' }), seed: 1, attempts: 0, status: 'QUEUED' } as unknown as RunRecord;
+  return {
+    id,
+    modelName: 'fraud',
+    spec: trainerV1.ModelSpec.fromPartial({ modelName: 'fraud' }),
+    seed: 1,
+    attempts: 0,
+    status: 'QUEUED',
+  } as unknown as RunRecord;
 }
 
 class QueueRepository {
@@ -56,7 +63,13 @@ class GatedPipeline {
 }
 
 describe('TrainingWorker', () => {
-  const config = { TRAINING_MAX_CONCURRENT_JOBS: 2, TRAINING_POLL_INTERVAL_MS: 10_000, TRAINING_LEASE_MS: 60_000, TRAINING_MAX_ATTEMPTS: 3, SHUTDOWN_TIMEOUT_MS: 1_000 } as TrainerConfig;
+  const config = {
+    TRAINING_MAX_CONCURRENT_JOBS: 2,
+    TRAINING_POLL_INTERVAL_MS: 10_000,
+    TRAINING_LEASE_MS: 60_000,
+    TRAINING_MAX_ATTEMPTS: 3,
+    SHUTDOWN_TIMEOUT_MS: 1_000,
+  } as TrainerConfig;
   const transactions = { run: <T>(work: (m: EntityManager) => Promise<T>) => work({} as EntityManager) } as unknown as TransactionRunner;
   const logger = new JsonLogger({ service: 'trainer', level: 'fatal', write: () => undefined });
 
@@ -70,7 +83,15 @@ describe('TrainingWorker', () => {
       runCompleted: async (_m: EntityManager, run: RunRecord) => void completed.push(run.id),
       runFailed: async (_m: EntityManager, run: RunRecord) => void failed.push(run.id),
     } as unknown as TrainerEvents;
-    const worker = new TrainingWorker(config, repository as unknown as RunsRepository, pipeline as unknown as TrainingPipeline, transactions, events, new SystemClock(), logger);
+    const worker = new TrainingWorker(
+      config,
+      repository as unknown as RunsRepository,
+      pipeline as unknown as TrainingPipeline,
+      transactions,
+      events,
+      new SystemClock(),
+      logger,
+    );
     worker.onApplicationBootstrap();
     try {
       await waitFor(() => pipeline.running === 2, 5_000, 'two trainings');
@@ -84,7 +105,10 @@ describe('TrainingWorker', () => {
       expect(pipeline.mostAtOnce).toBe(2);
       expect(completed.sort()).toEqual(['a', 'b', 'c', 'd']);
       expect(failed).toEqual(['bad']);
-      expect(repository.failures.get('bad')).toMatchObject({ failureCode: trainerV1.FailureCode.FAILURE_CODE_INSUFFICIENT_DATA, error: 'too few rows' });
+      expect(repository.failures.get('bad')).toMatchObject({
+        failureCode: trainerV1.FailureCode.FAILURE_CODE_INSUFFICIENT_DATA,
+        error: 'too few rows',
+      });
     } finally {
       pipeline.releaseAll();
       await worker.beforeApplicationShutdown();
@@ -96,12 +120,23 @@ describe('TrainingWorker', () => {
     repository.queue = [{ ...queuedRun('crashy'), attempts: 3 }];
     const pipeline = new GatedPipeline();
     const events = { runFailed: async () => undefined } as unknown as TrainerEvents;
-    const worker = new TrainingWorker(config, repository as unknown as RunsRepository, pipeline as unknown as TrainingPipeline, transactions, events, new SystemClock(), logger);
+    const worker = new TrainingWorker(
+      config,
+      repository as unknown as RunsRepository,
+      pipeline as unknown as TrainingPipeline,
+      transactions,
+      events,
+      new SystemClock(),
+      logger,
+    );
     worker.onApplicationBootstrap();
     try {
       await waitFor(() => repository.finished.has('crashy'), 5_000, 'the run to fail');
       expect(pipeline.mostAtOnce).toBe(0);
-      expect(repository.failures.get('crashy')).toMatchObject({ failureCode: trainerV1.FailureCode.FAILURE_CODE_INTERNAL, error: 'gave up after 3 attempts: the process training it stopped each time' });
+      expect(repository.failures.get('crashy')).toMatchObject({
+        failureCode: trainerV1.FailureCode.FAILURE_CODE_INTERNAL,
+        error: 'gave up after 3 attempts: the process training it stopped each time',
+      });
     } finally {
       await worker.beforeApplicationShutdown();
     }

@@ -81,10 +81,15 @@ export class TrainingWorker extends QueueSignal implements OnApplicationBootstra
 
   private async execute(run: RunRecord): Promise<void> {
     const started = performance.now();
-    const renewal = setInterval(() => {
-      const until = new Date(this.clock.now().getTime() + this.config.TRAINING_LEASE_MS);
-      this.runs.renewLease(run.id, this.owner, until).catch((error: Error) => this.logger.entry('warn', 'lease renewal failed', { runId: run.id, error: error.message }));
-    }, Math.max(1_000, Math.floor(this.config.TRAINING_LEASE_MS / 3)));
+    const renewal = setInterval(
+      () => {
+        const until = new Date(this.clock.now().getTime() + this.config.TRAINING_LEASE_MS);
+        this.runs
+          .renewLease(run.id, this.owner, until)
+          .catch((error: Error) => this.logger.entry('warn', 'lease renewal failed', { runId: run.id, error: error.message }));
+      },
+      Math.max(1_000, Math.floor(this.config.TRAINING_LEASE_MS / 3)),
+    );
     try {
       if (run.attempts > this.config.TRAINING_MAX_ATTEMPTS) {
         throw new TrainingFailure(
@@ -104,7 +109,13 @@ export class TrainingWorker extends QueueSignal implements OnApplicationBootstra
         await this.events.runCompleted(manager, succeeded);
         return succeeded;
       });
-      if (done) this.logger.entry('info', 'training succeeded', { runId: run.id, model: run.modelName, metrics: done.metrics, durationMs: Math.round(durationMs) });
+      if (done)
+        this.logger.entry('info', 'training succeeded', {
+          runId: run.id,
+          model: run.modelName,
+          metrics: done.metrics,
+          durationMs: Math.round(durationMs),
+        });
       else this.logger.entry('warn', 'training finished after its claim was taken over; result dropped', { runId: run.id });
     } catch (error) {
       await this.recordFailure(run, error, performance.now() - started);
@@ -127,7 +138,12 @@ export class TrainingWorker extends QueueSignal implements OnApplicationBootstra
     });
     try {
       await this.transactions.run(async (manager) => {
-        const failed = await this.runs.fail(manager, run.id, this.owner, { failureCode: failure.code, error: failure.message, durationMs, endedAt: this.clock.now() });
+        const failed = await this.runs.fail(manager, run.id, this.owner, {
+          failureCode: failure.code,
+          error: failure.message,
+          durationMs,
+          endedAt: this.clock.now(),
+        });
         if (failed) await this.events.runFailed(manager, failed);
       });
     } catch (recordError) {

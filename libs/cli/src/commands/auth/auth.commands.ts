@@ -2,7 +2,6 @@ import { type Command } from '../../command';
 import { UsageError } from '../../errors';
 import { table, toJson } from '../../output';
 
-
 /** The platform library loads NestJS; only these commands need it, so it is loaded on use. */
 const platform = () => import('@flywheel/platform');
 
@@ -20,7 +19,11 @@ export const initCommand: Command = {
     const { ensureAdminToken } = await platform();
     const result = ensureAdminToken(options.required('tokens-file'));
     if (options.flag('json')) return io.stdout(toJson(result));
-    io.stdout(result.created ? `Admin token (shown once):\n\n    ${result.token}\n` : 'The tokens file already has an admin token; nothing created.\n');
+    io.stdout(
+      result.created
+        ? `Admin token (shown once):\n\n    ${result.token}\n`
+        : 'The tokens file already has an admin token; nothing created.\n',
+    );
   },
 };
 
@@ -46,7 +49,10 @@ export const issueCommand: Command = {
       roles: roles.filter(isRole),
       description: options.string('description') ?? '',
     });
-    if (options.flag('json')) return io.stdout(toJson({ id: issued.id, team: issued.record.team, roles: issued.record.roles, token: issued.token }));
-    io.stdout(`${table(['id', 'team', 'roles'], [[issued.id, issued.record.team, issued.record.roles.join(',')]])}\n\nToken (shown once):\n\n    ${issued.token}\n`);
+    if (options.flag('json'))
+      return io.stdout(toJson({ id: issued.id, team: issued.record.team, roles: issued.record.roles, token: issued.token }));
+    io.stdout(
+      `${table(['id', 'team', 'roles'], [[issued.id, issued.record.team, issued.record.roles.join(',')]])}\n\nToken (shown once):\n\n    ${issued.token}\n`,
+    );
   },
 };

@@ -17,7 +17,14 @@ describe('datasets ingest: CSV to rows', () => {
   it('types cells by the contract, keeps quoted text, and sends empty cells as null', () => {
     const rows = csvRows('id,amount,fraud,at\r\n"a, ""b""",12.5,true,2025-01-01T00:00:00Z\nc,,false,\n', contract, ColumnType);
     expect(rows).toEqual([
-      { values: { id: { stringValue: 'a, "b"' }, amount: { numberValue: 12.5 }, fraud: { boolValue: true }, at: { stringValue: '2025-01-01T00:00:00Z' } } },
+      {
+        values: {
+          id: { stringValue: 'a, "b"' },
+          amount: { numberValue: 12.5 },
+          fraud: { boolValue: true },
+          at: { stringValue: '2025-01-01T00:00:00Z' },
+        },
+      },
       { values: { id: { stringValue: 'c' }, amount: {}, fraud: { boolValue: false }, at: {} } },
     ]);
   });

@@ -42,7 +42,12 @@ export const listCommand: Command = {
         pageToken = response.page?.nextPageToken ?? '';
       } while (pageToken);
       if (options.flag('json')) return io.stdout(toJson(datasets));
-      io.stdout(`${table(['name', 'latest', 'columns', 'owner', 'topic'], datasets.map((d) => [d.name, d.latestVersion, d.contract?.columns.length ?? 0, d.ownerTeam, d.ingestTopic]))}\n`);
+      io.stdout(
+        `${table(
+          ['name', 'latest', 'columns', 'owner', 'topic'],
+          datasets.map((d) => [d.name, d.latestVersion, d.contract?.columns.length ?? 0, d.ownerTeam, d.ingestTopic]),
+        )}\n`,
+      );
     }),
 };
 
@@ -125,7 +130,12 @@ export const quarantineCommand: Command = {
       io.stdout(
         `${table(
           ['time', 'origin', 'problems', 'record'],
-          response.records.map((r) => [time(r.quarantineTime), r.origin, r.violations.map((v) => v.message).join('; '), r.raw.length > 60 ? `${r.raw.slice(0, 60)}…` : r.raw]),
+          response.records.map((r) => [
+            time(r.quarantineTime),
+            r.origin,
+            r.violations.map((v) => v.message).join('; '),
+            r.raw.length > 60 ? `${r.raw.slice(0, 60)}…` : r.raw,
+          ]),
         )}\n`,
       );
     }),
@@ -160,7 +170,12 @@ export const ingestCommand: Command = {
       const total = { accepted: 0, quarantined: 0, duplicates: 0, rejections: [] as ingestionV1.RecordRejection[], committedVersion: 0 };
       for (let start = 0, batch = 0; start < rows.length || (batch === 0 && options.flag('commit')); start += ROWS_PER_BATCH, batch++) {
         const last = start + ROWS_PER_BATCH >= rows.length;
-        const response = await client.ingest({ dataset: name, rows: rows.slice(start, start + ROWS_PER_BATCH), batchId: `cli-${fingerprint}-${batch}`, commitNow: last && options.flag('commit') });
+        const response = await client.ingest({
+          dataset: name,
+          rows: rows.slice(start, start + ROWS_PER_BATCH),
+          batchId: `cli-${fingerprint}-${batch}`,
+          commitNow: last && options.flag('commit'),
+        });
         const summary = response.summary!;
         total.accepted += summary.accepted;
         total.quarantined += summary.quarantined;
@@ -171,9 +186,16 @@ export const ingestCommand: Command = {
         if (last) break;
       }
       if (options.flag('json')) return io.stdout(toJson({ dataset: name, file, rows: rows.length, ...total }));
-      io.stdout(`${table(['rows', 'accepted', 'quarantined', 'duplicates', 'committed version'], [[rows.length, total.accepted, total.quarantined, total.duplicates, total.committedVersion || '-']])}\n`);
+      io.stdout(
+        `${table(['rows', 'accepted', 'quarantined', 'duplicates', 'committed version'], [[rows.length, total.accepted, total.quarantined, total.duplicates, total.committedVersion || '-']])}\n`,
+      );
       if (total.rejections.length > 0) {
-        io.stdout(`\n${table(['line', 'problems'], total.rejections.slice(0, 20).map((r) => [r.index + 2, r.record?.violations.map((v) => v.message).join('; ') ?? '']))}\n`);
+        io.stdout(
+          `\n${table(
+            ['line', 'problems'],
+            total.rejections.slice(0, 20).map((r) => [r.index + 2, r.record?.violations.map((v) => v.message).join('; ') ?? '']),
+          )}\n`,
+        );
       }
     }),
 };
@@ -228,11 +250,16 @@ export function csvRows(text: string, contract: ingestionV1.DataContract, Column
       }
       const type = types.get(column);
       const number = Number(cell);
-      if ((type === ColumnType.COLUMN_TYPE_DOUBLE || type === ColumnType.COLUMN_TYPE_INTEGER) && cell.trim() !== '' && Number.isFinite(number)) row.values[column] = { numberValue: number };
-      else if (type === ColumnType.COLUMN_TYPE_BOOLEAN && (cell === 'true' || cell === 'false')) row.values[column] = { boolValue: cell === 'true' };
+      if (
+        (type === ColumnType.COLUMN_TYPE_DOUBLE || type === ColumnType.COLUMN_TYPE_INTEGER) &&
+        cell.trim() !== '' &&
+        Number.isFinite(number)
+      )
+        row.values[column] = { numberValue: number };
+      else if (type === ColumnType.COLUMN_TYPE_BOOLEAN && (cell === 'true' || cell === 'false'))
+        row.values[column] = { boolValue: cell === 'true' };
       else row.values[column] = { stringValue: cell };
     });
     return row;
   });
 }
-

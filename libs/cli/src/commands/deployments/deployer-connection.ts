@@ -6,7 +6,11 @@ import { CONNECTION_DETAILS, Targets, connectionOptions, withService } from '../
 export const DEPLOYER_CONNECTION_DETAILS = CONNECTION_DETAILS;
 export const deployerConnectionOptions = connectionOptions(Targets.deployer);
 /** The deployment a command acts on: the deployments commands and predict name it the same way. */
-export const deploymentPositional: PositionalSpec = { name: 'deployment', required: true, description: 'the deployment (normally the model name)' };
+export const deploymentPositional: PositionalSpec = {
+  name: 'deployment',
+  required: true,
+  description: 'the deployment (normally the model name)',
+};
 export type DeployerClient = GrpcClient<deployerV1.DeployerServiceController>;
 
 export const withDeployer = <T>(options: ParsedOptions, work: (client: DeployerClient) => Promise<T>): Promise<T> =>

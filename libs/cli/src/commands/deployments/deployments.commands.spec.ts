@@ -25,7 +25,9 @@ const parsed = (argv: string[]) => parseOptions(deployCommand.options ?? {}, arg
 describe('flywheel deployments deploy, pin and unpin', () => {
   it('sends only the canary options given, naming the fields they set', () => {
     expect(canaryPolicyOf(parsed(['claims']))).toEqual({ canaryPolicy: undefined, canaryPolicyFields: [] });
-    expect(canaryPolicyOf(parsed(['claims', '--canary-share', '0.25', '--canary-min-requests', '500', '--canary-max-duration', '30m']))).toEqual({
+    expect(
+      canaryPolicyOf(parsed(['claims', '--canary-share', '0.25', '--canary-min-requests', '500', '--canary-max-duration', '30m'])),
+    ).toEqual({
       canaryPolicy: {
         trafficShare: 0.25,
         minRequests: 500,
@@ -37,11 +39,24 @@ describe('flywheel deployments deploy, pin and unpin', () => {
       },
       canaryPolicyFields: ['traffic_share', 'min_requests', 'max_duration'],
     });
-    expect(canaryPolicyOf(parsed(['claims', '--canary-max-error-rate-increase', '0', '--canary-max-latency-ratio', '2', '--canary-max-accuracy-drop', '0.03', '--canary-min-labelled', '80'])))
-      .toMatchObject({
-        canaryPolicy: { maxErrorRateIncrease: 0, maxLatencyRatio: 2, maxAccuracyDrop: 0.03, minLabelled: 80 },
-        canaryPolicyFields: ['max_error_rate_increase', 'max_latency_ratio', 'max_accuracy_drop', 'min_labelled'],
-      });
+    expect(
+      canaryPolicyOf(
+        parsed([
+          'claims',
+          '--canary-max-error-rate-increase',
+          '0',
+          '--canary-max-latency-ratio',
+          '2',
+          '--canary-max-accuracy-drop',
+          '0.03',
+          '--canary-min-labelled',
+          '80',
+        ]),
+      ),
+    ).toMatchObject({
+      canaryPolicy: { maxErrorRateIncrease: 0, maxLatencyRatio: 2, maxAccuracyDrop: 0.03, minLabelled: 80 },
+      canaryPolicyFields: ['max_error_rate_increase', 'max_latency_ratio', 'max_accuracy_drop', 'min_labelled'],
+    });
   });
 
   it('reads durations as seconds, minutes or hours', () => {
@@ -72,7 +87,15 @@ describe('flywheel deployments deploy, pin and unpin', () => {
     expect(deploy.code).toBe(0);
     expect(deploy.stdout).toContain('Arguments');
     expect(deploy.stdout).toContain('<deployment>');
-    for (const option of ['--model', '--alias', '--version', '--canary-share', '--canary-min-requests', '--canary-max-duration', '--json']) {
+    for (const option of [
+      '--model',
+      '--alias',
+      '--version',
+      '--canary-share',
+      '--canary-min-requests',
+      '--canary-max-duration',
+      '--json',
+    ]) {
       expect(deploy.stdout).toContain(option);
     }
     const pin = await run(['deployments', 'pin', '--help']);

@@ -3,7 +3,13 @@ import { type OptionSpecs, type ParsedOptions, parseNumber } from '../../args';
 import { type Command, type Io } from '../../command';
 import { UsageError } from '../../errors';
 import { formatValue, table, toJson } from '../../output';
-import { DEPLOYER_CONNECTION_DETAILS, type DeployerClient, deployerConnectionOptions, deploymentPositional, withDeployer } from './deployer-connection';
+import {
+  DEPLOYER_CONNECTION_DETAILS,
+  type DeployerClient,
+  deployerConnectionOptions,
+  deploymentPositional,
+  withDeployer,
+} from './deployer-connection';
 
 // Numeric enums of the contracts, named for people (the contracts module loads lazily).
 const STATES: Record<number, string> = { 1: 'pending', 2: 'stable', 3: 'canary' };
@@ -81,7 +87,10 @@ export const statusCommand: Command = {
     const d = status.deployment;
     if (!d) return;
     const summary = deploymentTable(d, [['judgement', status.summary]]);
-    const rows = [...(status.stable ? [statsRow('stable', status.stable)] : []), ...(status.canary ? [statsRow('canary', status.canary)] : [])];
+    const rows = [
+      ...(status.stable ? [statsRow('stable', status.stable)] : []),
+      ...(status.canary ? [statsRow('canary', status.canary)] : []),
+    ];
     const figures = table(['', 'version', 'requests', 'errors', 'error rate', 'p50 ms', 'p95 ms', 'p99 ms', 'labelled', 'quality'], rows);
     io.stdout(`${summary}\n\n${figures}\n`);
   },
@@ -94,7 +103,11 @@ export const rollbackCommand: Command = {
   usage: '[--to-version <n>] [--reason <text>] [--address <host:port>] [--json]',
   positionals: [deploymentPositional],
   options: {
-    'to-version': { type: 'string', value: 'n', description: 'the version to serve (default: drop the canary, or the previous stable version)' },
+    'to-version': {
+      type: 'string',
+      value: 'n',
+      description: 'the version to serve (default: drop the canary, or the previous stable version)',
+    },
     reason: { type: 'string', value: 'text', description: 'why, recorded in the DeploymentChanged event' },
     ...deployerConnectionOptions,
   },
@@ -102,7 +115,9 @@ export const rollbackCommand: Command = {
   async run(options, io) {
     const deployment = options.positional('deployment');
     const toVersion = options.number('to-version', { integer: true, min: 1 }) ?? 0;
-    const response = await withDeployer(options, (client) => client.rollback({ deployment, toVersion, reason: options.string('reason') ?? '' }));
+    const response = await withDeployer(options, (client) =>
+      client.rollback({ deployment, toVersion, reason: options.string('reason') ?? '' }),
+    );
     if (options.flag('json')) return io.stdout(toJson(response.deployment));
     const d = response.deployment;
     if (d) io.stdout(`${d.name}: ${version(d.stableVersion)} serves all traffic\n`);
@@ -139,7 +154,13 @@ function policyRow(d: deployerV1.Deployment): [string, string] {
 }
 
 /** Each canary option: the CanaryPolicy field it sets and how its value is read. */
-const CANARY_OPTIONS: readonly { option: string; field: string; value: string; description: string; read: (raw: string, label: string) => Partial<deployerV1.CanaryPolicy> }[] = [
+const CANARY_OPTIONS: readonly {
+  option: string;
+  field: string;
+  value: string;
+  description: string;
+  read: (raw: string, label: string) => Partial<deployerV1.CanaryPolicy>;
+}[] = [
   {
     option: 'canary-share',
     value: 'x',
@@ -199,7 +220,8 @@ const canaryOptions: OptionSpecs = Object.fromEntries(
 export function parseDurationSeconds(raw: string, label: string): number {
   const match = /^(\d+)(s|m|h)?$/.exec(raw.trim());
   const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 's' | 'm' | 'h'] : 0;
-  if (!match || seconds <= 0 || !Number.isSafeInteger(seconds)) throw new UsageError(`${label} expects a positive duration such as 90s, 30m or 2h, got ${JSON.stringify(raw)}`);
+  if (!match || seconds <= 0 || !Number.isSafeInteger(seconds))
+    throw new UsageError(`${label} expects a positive duration such as 90s, 30m or 2h, got ${JSON.stringify(raw)}`);
   return seconds;
 }
 
@@ -220,7 +242,9 @@ export function canaryPolicyOf(options: ParsedOptions): Pick<deployerV1.DeployRe
   return { canaryPolicy: policy, canaryPolicyFields: given.map(({ field }) => field) };
 }
 
-const reasonOption: OptionSpecs = { reason: { type: 'string', value: 'text', description: 'why, recorded in the DeploymentChanged event' } };
+const reasonOption: OptionSpecs = {
+  reason: { type: 'string', value: 'text', description: 'why, recorded in the DeploymentChanged event' },
+};
 
 function printDeployed(options: ParsedOptions, io: Io, d: deployerV1.Deployment | undefined): void {
   if (options.flag('json')) return io.stdout(toJson(d));
@@ -228,20 +252,25 @@ function printDeployed(options: ParsedOptions, io: Io, d: deployerV1.Deployment 
 }
 
 const DEPLOY_DETAILS =
-  'The model, and the version or the alias\'s version, must be in the registry; a new version starts as a canary ' +
+  "The model, and the version or the alias's version, must be in the registry; a new version starts as a canary " +
   'under the canary policy (the first one serves all traffic). Canary options not given keep their values ' +
-  '(a new deployment gets the deployer\'s defaults). Repeating the same command changes nothing. ' +
+  "(a new deployment gets the deployer's defaults). Repeating the same command changes nothing. " +
   `Needs the promote role. ${DEPLOYER_CONNECTION_DETAILS}`;
 
 export const deployCommand: Command = {
   kind: 'command',
   name: 'deploy',
   summary: 'Create or update a deployment: follow an alias or pin a version, set its canary policy.',
-  usage: '[--model <m>] [--alias <alias> | --version <n>] [--canary-share <x>] [--canary-min-requests <n>] [… canary options] [--reason <text>] [--address <host:port>] [--json]',
+  usage:
+    '[--model <m>] [--alias <alias> | --version <n>] [--canary-share <x>] [--canary-min-requests <n>] [… canary options] [--reason <text>] [--address <host:port>] [--json]',
   positionals: [{ name: 'deployment', required: true, description: 'the deployment to create or update (normally the model name)' }],
   options: {
     model: { type: 'string', value: 'm', description: 'the model to serve (default: the deployment name)' },
-    alias: { type: 'string', value: 'alias', description: "follow this alias of the model (default production); each move starts a canary" },
+    alias: {
+      type: 'string',
+      value: 'alias',
+      description: 'follow this alias of the model (default production); each move starts a canary',
+    },
     version: { type: 'string', value: 'n', description: 'pin this version instead of following an alias' },
     ...canaryOptions,
     ...reasonOption,
@@ -266,7 +295,12 @@ export const deployCommand: Command = {
 };
 
 /** Deploy on an existing deployment: its model as it is, a new target, its policy as it is. */
-async function retarget(client: DeployerClient, name: string, target: { alias?: string; version?: number }, reason: string): Promise<deployerV1.DeployResponse> {
+async function retarget(
+  client: DeployerClient,
+  name: string,
+  target: { alias?: string; version?: number },
+  reason: string,
+): Promise<deployerV1.DeployResponse> {
   const current = (await client.getDeployment({ name })).deployment;
   return client.deploy({ name, modelName: current?.modelName ?? '', ...target, canaryPolicy: undefined, canaryPolicyFields: [], reason });
 }
@@ -301,7 +335,9 @@ export const unpinCommand: Command = {
   details: `A version other than the stable one starts as a canary. Needs the promote role. ${DEPLOYER_CONNECTION_DETAILS}`,
   async run(options, io) {
     const name = options.positional('deployment');
-    const response = await withDeployer(options, (client) => retarget(client, name, { alias: options.string('alias') }, options.string('reason') ?? ''));
+    const response = await withDeployer(options, (client) =>
+      retarget(client, name, { alias: options.string('alias') }, options.string('reason') ?? ''),
+    );
     printDeployed(options, io, response.deployment);
   },
 };

@@ -7,5 +7,7 @@ export { CONNECTION_DETAILS };
 export const connectionOptions = optionsFor(Targets.featureStore);
 export type FeatureStoreClient = GrpcClient<featureStoreV1.FeatureStoreServiceController>;
 
-export const withFeatureStore = <T>(options: ParsedOptions, work: (client: FeatureStoreClient, contracts: Contracts) => Promise<T>): Promise<T> =>
-  withService<featureStoreV1.FeatureStoreServiceController, T>(Targets.featureStore, options, work);
+export const withFeatureStore = <T>(
+  options: ParsedOptions,
+  work: (client: FeatureStoreClient, contracts: Contracts) => Promise<T>,
+): Promise<T> => withService<featureStoreV1.FeatureStoreServiceController, T>(Targets.featureStore, options, work);

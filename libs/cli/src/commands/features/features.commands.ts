@@ -102,7 +102,12 @@ export const showCommand: Command = {
     );
     const features = table(
       ['feature', 'type', 'computed as', 'description'],
-      view.features.map((f) => [f.name, COLUMN_TYPES[f.type] ?? '-', f.expression ? f.expression : `column ${f.column}`, f.description || '-']),
+      view.features.map((f) => [
+        f.name,
+        COLUMN_TYPES[f.type] ?? '-',
+        f.expression ? f.expression : `column ${f.column}`,
+        f.description || '-',
+      ]),
     );
     io.stdout(`${summary}\n\n${features}\n`);
   },

@@ -26,11 +26,34 @@ export const driftCommand: Command = {
   options: {
     reference: { type: 'string', required: true, value: 'file', description: 'the baseline data, e.g. the training set' },
     current: { type: 'string', required: true, value: 'file', description: 'the data to compare with it' },
-    columns: { type: 'string', value: 'a,b,c', description: "columns to compare (default: every column of the reference; each must be in both files)" },
-    stattest: { type: 'string', multiple: true, value: 'column=test', description: `the test for a column, or for every column when given without "column=": ${TESTS.join(', ')}` },
-    threshold: { type: 'string', multiple: true, value: 'column=x', description: 'the drift threshold for a column, or for every column when given without "column="' },
-    'dataset-share': { type: 'string', value: 'share', description: 'the dataset drifts when at least this share of the columns does (default 0.5)' },
-    fdr: { type: 'string', value: 'q', description: 'instead decide the p-value columns by Benjamini–Hochberg at this false discovery rate; the dataset drifts when any column does' },
+    columns: {
+      type: 'string',
+      value: 'a,b,c',
+      description: 'columns to compare (default: every column of the reference; each must be in both files)',
+    },
+    stattest: {
+      type: 'string',
+      multiple: true,
+      value: 'column=test',
+      description: `the test for a column, or for every column when given without "column=": ${TESTS.join(', ')}`,
+    },
+    threshold: {
+      type: 'string',
+      multiple: true,
+      value: 'column=x',
+      description: 'the drift threshold for a column, or for every column when given without "column="',
+    },
+    'dataset-share': {
+      type: 'string',
+      value: 'share',
+      description: 'the dataset drifts when at least this share of the columns does (default 0.5)',
+    },
+    fdr: {
+      type: 'string',
+      value: 'q',
+      description:
+        'instead decide the p-value columns by Benjamini–Hochberg at this false discovery rate; the dataset drifts when any column does',
+    },
     json: { type: 'boolean', description: 'print one JSON document instead of a table' },
   },
   details: [
@@ -44,7 +67,8 @@ export const driftCommand: Command = {
   run(options, io) {
     const referencePath = options.required('reference');
     const currentPath = options.required('current');
-    if (options.string('dataset-share') !== undefined && options.string('fdr') !== undefined) throw new UsageError('--dataset-share and --fdr are alternatives; give one');
+    if (options.string('dataset-share') !== undefined && options.string('fdr') !== undefined)
+      throw new UsageError('--dataset-share and --fdr are alternatives; give one');
     const share = options.number('dataset-share', { min: 0, max: 1 });
     const fdr = options.number('fdr', { min: 0, max: 1, exclusiveMin: true });
     const tests = options.pairs('stattest', { bareValue: true });
@@ -52,9 +76,12 @@ export const driftCommand: Command = {
 
     const reference = readCsv(referencePath, '--reference');
     const names = options.list('columns') ?? reference.columns.map((c) => c.name);
-    for (const name of names) if (!hasColumn(reference, name)) throw new UsageError(`${referencePath} has no column "${name}" named by --columns (columns: ${columnNames(reference)})`);
+    for (const name of names)
+      if (!hasColumn(reference, name))
+        throw new UsageError(`${referencePath} has no column "${name}" named by --columns (columns: ${columnNames(reference)})`);
     for (const key of [...tests.keys(), ...thresholds.keys()]) {
-      if (key !== null && !names.includes(key)) throw new UsageError(`--stattest/--threshold name column "${key}", which is not compared (compared: ${names.join(', ')})`);
+      if (key !== null && !names.includes(key))
+        throw new UsageError(`--stattest/--threshold name column "${key}", which is not compared (compared: ${names.join(', ')})`);
     }
     const schema = Object.fromEntries(names.map((name) => [name, getColumn(reference, name).type]));
     const current = readCsv(currentPath, '--current', { schema, missing: (name) => `has no column "${name}", which the reference has` });
@@ -63,7 +90,11 @@ export const driftCommand: Command = {
     for (const name of names) {
       const test = tests.get(name);
       const threshold = thresholds.get(name);
-      if (test !== undefined || threshold !== undefined) columnOptions[name] = { test: test === undefined ? undefined : testName(test), threshold: threshold === undefined ? undefined : thresholdValue(threshold) };
+      if (test !== undefined || threshold !== undefined)
+        columnOptions[name] = {
+          test: test === undefined ? undefined : testName(test),
+          threshold: threshold === undefined ? undefined : thresholdValue(threshold),
+        };
     }
     const allTest = tests.get(null);
     const allThreshold = thresholds.get(null);
@@ -78,15 +109,20 @@ export const driftCommand: Command = {
     );
 
     if (options.flag('json')) {
-      io.stdout(toJson({ reference: referencePath, current: currentPath, referenceRows: reference.nRows, currentRows: current.nRows, ...report }));
+      io.stdout(
+        toJson({ reference: referencePath, current: currentPath, referenceRows: reference.nRows, currentRows: current.nRows, ...report }),
+      );
       return;
     }
-    io.stdout(`${referencePath} (${reference.nRows} rows) → ${currentPath} (${current.nRows} rows)\n\n${driftTable(report)}\n\n${verdict(report)}\n`);
+    io.stdout(
+      `${referencePath} (${reference.nRows} rows) → ${currentPath} (${current.nRows} rows)\n\n${driftTable(report)}\n\n${verdict(report)}\n`,
+    );
   },
 };
 
 function testName(raw: string): StatTestName {
-  if (!(TESTS as string[]).includes(raw)) throw new UsageError(`--stattest: unknown test ${JSON.stringify(raw)} (tests: ${TESTS.join(', ')})`);
+  if (!(TESTS as string[]).includes(raw))
+    throw new UsageError(`--stattest: unknown test ${JSON.stringify(raw)} (tests: ${TESTS.join(', ')})`);
   return raw as StatTestName;
 }
 

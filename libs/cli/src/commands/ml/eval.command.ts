@@ -9,7 +9,7 @@ import { readModelInput } from './model-input';
 export const evalCommand: Command = {
   kind: 'command',
   name: 'eval',
-  summary: "Score a model on labelled rows: the metrics fit reports, on a file of your choice.",
+  summary: 'Score a model on labelled rows: the metrics fit reports, on a file of your choice.',
   usage: '--model <file> --data <file> [--json]',
   options: {
     model: { type: 'string', required: true, value: 'file', description: 'a model written by flywheel ml fit' },
@@ -28,7 +28,9 @@ export const evalCommand: Command = {
     const data = readModelInput(model, dataPath, { withLabel: true });
     const metrics = userInput(dataPath, () => evaluateModel(model, data));
     if (options.flag('json')) {
-      io.stdout(toJson({ model: modelPath, data: dataPath, rows: data.nRows, task: model.task, label: model.artifact.label.name, metrics }));
+      io.stdout(
+        toJson({ model: modelPath, data: dataPath, rows: data.nRows, task: model.task, label: model.artifact.label.name, metrics }),
+      );
       return;
     }
     io.stdout(`${modelPath} (${model.artifact.algorithm}, ${model.task}) on ${dataPath}: ${data.nRows} rows\n\n`);

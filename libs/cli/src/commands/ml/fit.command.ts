@@ -15,8 +15,18 @@ export const fitCommand: Command = {
   options: {
     data: { type: 'string', required: true, value: 'file', description: 'training data, CSV with a header row' },
     label: { type: 'string', required: true, value: 'column', description: 'the column to predict' },
-    algo: { type: 'string', required: true, value: 'algo', description: 'logreg (logistic regression), linear (linear/ridge regression) or gbdt (gradient-boosted trees)' },
-    param: { type: 'string', multiple: true, value: 'key=value', description: 'an algorithm parameter, e.g. C=0.5 or max_iter=200 (scikit-learn or camelCase spelling)' },
+    algo: {
+      type: 'string',
+      required: true,
+      value: 'algo',
+      description: 'logreg (logistic regression), linear (linear/ridge regression) or gbdt (gradient-boosted trees)',
+    },
+    param: {
+      type: 'string',
+      multiple: true,
+      value: 'key=value',
+      description: 'an algorithm parameter, e.g. C=0.5 or max_iter=200 (scikit-learn or camelCase spelling)',
+    },
     seed: { type: 'string', value: 'n', description: 'seed for the validation split and training (default 0)' },
     features: { type: 'string', value: 'a,b,c', description: 'feature columns (default: every column but the label)' },
     out: { type: 'string', required: true, value: 'file', description: 'where to write the model' },
@@ -33,7 +43,8 @@ export const fitCommand: Command = {
   ].join('\n'),
   run(options, io) {
     const algo = options.required('algo');
-    if (!(ALGORITHMS as readonly string[]).includes(algo)) throw new UsageError(`--algo must be one of ${ALGORITHMS.join(', ')}, got ${JSON.stringify(algo)}`);
+    if (!(ALGORITHMS as readonly string[]).includes(algo))
+      throw new UsageError(`--algo must be one of ${ALGORITHMS.join(', ')}, got ${JSON.stringify(algo)}`);
     const seed = options.number('seed', { integer: true, min: 0 }) ?? 0;
     const params = Object.fromEntries(options.pairs('param')) as Record<string, string>;
     // Parameters are checked before the data is read, so a typo fails at once.
@@ -45,16 +56,27 @@ export const fitCommand: Command = {
     const data = readCsv(dataPath, '--data');
     if (!hasColumn(data, label)) throw new UsageError(`${dataPath} has no column "${label}" for --label (columns: ${columnNames(data)})`);
     const features = options.list('features');
-    for (const f of features ?? []) if (!hasColumn(data, f)) throw new UsageError(`${dataPath} has no column "${f}" named by --features (columns: ${columnNames(data)})`);
+    for (const f of features ?? [])
+      if (!hasColumn(data, f)) throw new UsageError(`${dataPath} has no column "${f}" named by --features (columns: ${columnNames(data)})`);
     const started = performance.now();
     const artifact = userInput(null, () =>
-      fitModel({ table: data, label, algo: algo as Algorithm, params, seed, features, onProgress: (p) => io.stderr(`${progressLine(p)}\n`) }),
+      fitModel({
+        table: data,
+        label,
+        algo: algo as Algorithm,
+        params,
+        seed,
+        features,
+        onProgress: (p) => io.stderr(`${progressLine(p)}\n`),
+      }),
     );
     const seconds = (performance.now() - started) / 1000;
     writeText(out, '--out', `${JSON.stringify(artifact)}\n`);
     const { training } = artifact;
     const iterations = training.iterations ? `${training.iterations} iterations${training.stop ? ` (${training.stop})` : ''} in ` : '';
-    io.stderr(`fit: ${algo} on ${dataPath} (${training.rows} rows, ${artifact.signature.features.length} features): ${iterations}${formatSeconds(seconds)}; model written to ${out}\n`);
+    io.stderr(
+      `fit: ${algo} on ${dataPath} (${training.rows} rows, ${artifact.signature.features.length} features): ${iterations}${formatSeconds(seconds)}; model written to ${out}\n`,
+    );
 
     const classes = artifact.label.classes;
     if (options.flag('json')) {
@@ -77,9 +99,16 @@ export const fitCommand: Command = {
       );
       return;
     }
-    const what = classes ? `${artifact.task} classifier of "${artifact.label.name}" (classes ${classes.join(', ')})` : `regression of "${artifact.label.name}"`;
+    const what = classes
+      ? `${artifact.task} classifier of "${artifact.label.name}" (classes ${classes.join(', ')})`
+      : `regression of "${artifact.label.name}"`;
     io.stdout(`${out}: ${artifact.algorithm}, ${what}; ${training.trainRows} training and ${training.validationRows} validation rows\n\n`);
-    io.stdout(`${metricsTable([{ title: 'validation', metrics: artifact.metrics.validation }, { title: 'train', metrics: artifact.metrics.train }])}\n`);
+    io.stdout(
+      `${metricsTable([
+        { title: 'validation', metrics: artifact.metrics.validation },
+        { title: 'train', metrics: artifact.metrics.train },
+      ])}\n`,
+    );
   },
 };
 

@@ -65,7 +65,21 @@ type Algo = keyof typeof fits;
 const fitted = {} as Record<Algo, Run>;
 
 beforeAll(() => {
-  for (const algo of Object.keys(fits) as Algo[]) fitted[algo] = flywheel('ml', 'fit', '--data', train, '--algo', algo, ...fits[algo], '--seed', '3', '--out', at(`${algo}.json`), '--json');
+  for (const algo of Object.keys(fits) as Algo[])
+    fitted[algo] = flywheel(
+      'ml',
+      'fit',
+      '--data',
+      train,
+      '--algo',
+      algo,
+      ...fits[algo],
+      '--seed',
+      '3',
+      '--out',
+      at(`${algo}.json`),
+      '--json',
+    );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -79,7 +93,13 @@ describe('flywheel ml fit', () => {
     expect(m.artifact.algorithm).toBe(algo);
     expect(m.artifact.seed).toBe(3);
     expect(m.signature.features.map((f) => f.name)).toEqual(FEATURES.split(','));
-    expect(out).toMatchObject({ model: at(`${algo}.json`), algorithm: algo, task: m.task, label: m.artifact.label.name, metrics: m.artifact.metrics });
+    expect(out).toMatchObject({
+      model: at(`${algo}.json`),
+      algorithm: algo,
+      task: m.task,
+      label: m.artifact.label.name,
+      metrics: m.artifact.metrics,
+    });
     expect(out.validationRows).toBe(m.artifact.training.validationRows);
     expect(fitted[algo].stderr).toMatch(new RegExp(`^fit: ${algo} on .*model written to .*${algo}\\.json$`, 'm'));
   });
@@ -107,7 +127,8 @@ describe('flywheel ml eval', () => {
     expect(out).toMatchObject({ rows: testTable.nRows, metrics: expected });
     const table = flywheel('ml', 'eval', '--model', at(`${algo}.json`), '--data', test);
     expect(table.code).toBe(0);
-    for (const [name, value] of Object.entries(expected)) expect(table.stdout).toMatch(new RegExp(`^${name}\\s+${escape(formatValue(value))}$`, 'm'));
+    for (const [name, value] of Object.entries(expected))
+      expect(table.stdout).toMatch(new RegExp(`^${name}\\s+${escape(formatValue(value))}$`, 'm'));
   });
 });
 
@@ -140,7 +161,8 @@ describe('flywheel ml drift', () => {
   const reference = writeCsv('reference.csv', base);
   const same = writeCsv('same.csv', base);
   const current = writeCsv('current.csv', shifted);
-  const drifted = (report: Record<string, unknown>): string[] => (report.columns as { name: string; drifted: boolean }[]).filter((c) => c.drifted).map((c) => c.name);
+  const drifted = (report: Record<string, unknown>): string[] =>
+    (report.columns as { name: string; drifted: boolean }[]).filter((c) => c.drifted).map((c) => c.name);
 
   it('finds no drift between identical files', () => {
     const report = json(flywheel('ml', 'drift', '--reference', reference, '--current', same, '--json'));
@@ -152,13 +174,36 @@ describe('flywheel ml drift', () => {
     const report = json(flywheel('ml', 'drift', '--reference', reference, '--current', current, '--json'));
     expect(drifted(report)).toEqual(['x1', 'colour']);
     const expected = driftReport(driftInputs(parseCsv(readFileSync(reference)), parseCsv(readFileSync(current))));
-    expect(report).toMatchObject({ referenceRows: base.length, currentRows: base.length, columns: expected.columns, dataset: expected.dataset });
+    expect(report).toMatchObject({
+      referenceRows: base.length,
+      currentRows: base.length,
+      columns: expected.columns,
+      dataset: expected.dataset,
+    });
   });
 
   it('uses hypothesis tests on small files, with per-column overrides and Benjamini–Hochberg', () => {
     const small = writeCsv('small-reference.csv', base.slice(0, 400));
     const smallShifted = writeCsv('small-current.csv', shifted.slice(0, 400));
-    const report = json(flywheel('ml', 'drift', '--reference', small, '--current', smallShifted, '--columns', 'x1,x2,colour', '--stattest', 'x2=psi', '--threshold', 'x2=0.2', '--fdr', '0.01', '--json'));
+    const report = json(
+      flywheel(
+        'ml',
+        'drift',
+        '--reference',
+        small,
+        '--current',
+        smallShifted,
+        '--columns',
+        'x1,x2,colour',
+        '--stattest',
+        'x2=psi',
+        '--threshold',
+        'x2=0.2',
+        '--fdr',
+        '0.01',
+        '--json',
+      ),
+    );
     expect((report.columns as { test: string }[]).map((c) => c.test)).toEqual(['ks', 'psi', 'chisquare']);
     expect(drifted(report)).toEqual(['x1', 'colour']);
     expect(report.dataset).toMatchObject({ method: 'benjamini-hochberg', threshold: 0.01, drifted: true });
@@ -169,26 +214,73 @@ describe('flywheel ml drift', () => {
 });
 
 describe('bad input', () => {
-  const broken = writeCsv('broken.csv', [[1, 2, 'red', 'yes', 3], ['oops', 2, 'red', 'no', 1]]);
+  const broken = writeCsv('broken.csv', [
+    [1, 2, 'red', 'yes', 3],
+    ['oops', 2, 'red', 'no', 1],
+  ]);
   const ragged = at('ragged.csv');
   writeFileSync(ragged, 'x1,x2\n1,2\n3\n');
-  const unlabelled = writeCsv('unlabelled.csv', rows(5, 6).map((r) => r.slice(0, 3)), HEADER.slice(0, 3));
-  const noColour = writeCsv('no-colour.csv', rows(5, 7).map((r) => r.slice(0, 2)), HEADER.slice(0, 2));
+  const unlabelled = writeCsv(
+    'unlabelled.csv',
+    rows(5, 6).map((r) => r.slice(0, 3)),
+    HEADER.slice(0, 3),
+  );
+  const noColour = writeCsv(
+    'no-colour.csv',
+    rows(5, 7).map((r) => r.slice(0, 2)),
+    HEADER.slice(0, 2),
+  );
   const notAModel = at('not-a-model.json');
   writeFileSync(notAModel, '{"formatVersion": 1');
 
   const cases: [string, string[], RegExp][] = [
     ['a missing flag', ['ml', 'fit', '--data', 'x.csv', '--label', 'y', '--algo', 'gbdt'], /^flywheel: ml fit: missing --out <file>$/],
-    ['an unknown algorithm', ['ml', 'fit', '--data', 'x.csv', '--label', 'y', '--algo', 'forest', '--out', 'm.json'], /--algo must be one of logreg, linear, gbdt, got "forest"$/],
-    ['an unknown option', ['ml', 'eval', '--model', 'm.json', '--data', 'x.csv', '--verbose'], /^flywheel: ml eval: unknown option --verbose$/],
+    [
+      'an unknown algorithm',
+      ['ml', 'fit', '--data', 'x.csv', '--label', 'y', '--algo', 'forest', '--out', 'm.json'],
+      /--algo must be one of logreg, linear, gbdt, got "forest"$/,
+    ],
+    [
+      'an unknown option',
+      ['ml', 'eval', '--model', 'm.json', '--data', 'x.csv', '--verbose'],
+      /^flywheel: ml eval: unknown option --verbose$/,
+    ],
     ['an unknown command', ['ml', 'train'], /^flywheel: ml: unknown command "train"/],
-    ['an unreadable file', ['ml', 'fit', '--data', at('absent.csv'), '--label', 'y', '--algo', 'gbdt', '--out', at('m.json')], /cannot read --data .*absent\.csv: no such file or directory$/],
-    ['a ragged CSV', ['ml', 'drift', '--reference', ragged, '--current', ragged], /ragged\.csv: row 2 \(line 3\): 1 fields, but the header has 2$/],
-    ['a bad value in a numeric feature', ['ml', 'predict', '--model', at('gbdt.json'), '--data', broken, '--out', at('p.csv')], /broken\.csv: row 2 \(line 3\), column "x1": "oops" is not a number$/],
-    ['a label not in the data', ['ml', 'fit', '--data', train, '--label', 'nope', '--algo', 'logreg', '--out', at('m.json')], /has no column "nope" for --label \(columns: x1, x2, colour, churn, spend\)$/],
-    ['a bad parameter', ['ml', 'fit', '--data', train, '--label', 'churn', '--algo', 'logreg', '--param', 'C=-1', '--out', at('m.json')], /parameter "C": expected a number > 0, got "-1"$/],
-    ['data without the label', ['ml', 'eval', '--model', at('logreg.json'), '--data', unlabelled], /unlabelled\.csv has no column "churn", the model's label$/],
-    ['data without a feature', ['ml', 'predict', '--model', at('logreg.json'), '--data', noColour, '--out', at('p.csv')], /no-colour\.csv has no column "colour", a feature of the model$/],
+    [
+      'an unreadable file',
+      ['ml', 'fit', '--data', at('absent.csv'), '--label', 'y', '--algo', 'gbdt', '--out', at('m.json')],
+      /cannot read --data .*absent\.csv: no such file or directory$/,
+    ],
+    [
+      'a ragged CSV',
+      ['ml', 'drift', '--reference', ragged, '--current', ragged],
+      /ragged\.csv: row 2 \(line 3\): 1 fields, but the header has 2$/,
+    ],
+    [
+      'a bad value in a numeric feature',
+      ['ml', 'predict', '--model', at('gbdt.json'), '--data', broken, '--out', at('p.csv')],
+      /broken\.csv: row 2 \(line 3\), column "x1": "oops" is not a number$/,
+    ],
+    [
+      'a label not in the data',
+      ['ml', 'fit', '--data', train, '--label', 'nope', '--algo', 'logreg', '--out', at('m.json')],
+      /has no column "nope" for --label \(columns: x1, x2, colour, churn, spend\)$/,
+    ],
+    [
+      'a bad parameter',
+      ['ml', 'fit', '--data', train, '--label', 'churn', '--algo', 'logreg', '--param', 'C=-1', '--out', at('m.json')],
+      /parameter "C": expected a number > 0, got "-1"$/,
+    ],
+    [
+      'data without the label',
+      ['ml', 'eval', '--model', at('logreg.json'), '--data', unlabelled],
+      /unlabelled\.csv has no column "churn", the model's label$/,
+    ],
+    [
+      'data without a feature',
+      ['ml', 'predict', '--model', at('logreg.json'), '--data', noColour, '--out', at('p.csv')],
+      /no-colour\.csv has no column "colour", a feature of the model$/,
+    ],
     ['a broken model file', ['ml', 'eval', '--model', notAModel, '--data', test], /not-a-model\.json: model artifact is not valid JSON/],
     ['an unknown test', ['ml', 'drift', '--reference', test, '--current', test, '--stattest', 'x1=t'], /--stattest: unknown test "t"/],
   ];

@@ -12,7 +12,12 @@ export const predictCommand: Command = {
   usage: '--model <file> --data <file> --out <file> [--json]',
   options: {
     model: { type: 'string', required: true, value: 'file', description: 'a model written by flywheel ml fit' },
-    data: { type: 'string', required: true, value: 'file', description: "CSV with the model's features (other columns are carried through)" },
+    data: {
+      type: 'string',
+      required: true,
+      value: 'file',
+      description: "CSV with the model's features (other columns are carried through)",
+    },
     out: { type: 'string', required: true, value: 'file', description: 'where to write the CSV with predictions' },
     json: { type: 'boolean', description: 'print a JSON summary instead of a sentence' },
   },
@@ -38,11 +43,27 @@ export const predictCommand: Command = {
     writeText(out, '--out', tableToCsv(result));
     const columns = result.columns.map((c) => c.name);
     if (options.flag('json')) {
-      io.stdout(toJson({ model: modelPath, data: dataPath, out, rows: result.nRows, columns, ...(model.task === 'binary' ? { positiveClass: model.classes[1] } : {}) }));
+      io.stdout(
+        toJson({
+          model: modelPath,
+          data: dataPath,
+          out,
+          rows: result.nRows,
+          columns,
+          ...(model.task === 'binary' ? { positiveClass: model.classes[1] } : {}),
+        }),
+      );
       return;
     }
-    const probability = model.task === 'binary' ? ` (of class ${JSON.stringify(model.classes[1])})` : model.task === 'multiclass' ? ' (of the predicted class)' : '';
-    io.stdout(`wrote ${result.nRows} rows to ${out}: the ${data.columns.length} input columns, ${added.map((c) => c.name).join(', ')}${probability}\n`);
+    const probability =
+      model.task === 'binary'
+        ? ` (of class ${JSON.stringify(model.classes[1])})`
+        : model.task === 'multiclass'
+          ? ' (of the predicted class)'
+          : '';
+    io.stdout(
+      `wrote ${result.nRows} rows to ${out}: the ${data.columns.length} input columns, ${added.map((c) => c.name).join(', ')}${probability}\n`,
+    );
   },
 };
 
@@ -51,7 +72,10 @@ function predictionColumns(p: BatchPrediction): Column[] {
   const n = p.classIndex.length;
   // Classes keep the label's type: numbers stay numbers, text is written as text.
   const prediction: Column = p.classes.every((c) => typeof c === 'number')
-    ? numericColumn('prediction', Float64Array.from(p.classIndex, (k) => p.classes[k] as number))
+    ? numericColumn(
+        'prediction',
+        Float64Array.from(p.classIndex, (k) => p.classes[k] as number),
+      )
     : { name: 'prediction', type: 'categorical', codes: p.classIndex, dictionary: p.classes.map(String) };
   const probability = new Float64Array(n);
   if (p.task === 'binary') probability.set(p.probabilities[1]);

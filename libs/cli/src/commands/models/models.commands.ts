@@ -87,7 +87,9 @@ export const versionsCommand: Command = {
   async run(options, io) {
     const modelName = options.positional('model');
     const pageSize = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
-    const { versions } = await withRegistry(options, (client) => client.listModelVersions({ modelName, page: { pageSize, pageToken: '' } }));
+    const { versions } = await withRegistry(options, (client) =>
+      client.listModelVersions({ modelName, page: { pageSize, pageToken: '' } }),
+    );
     if (options.flag('json')) return io.stdout(toJson(versions));
     io.stdout(
       `${table(
@@ -127,10 +129,16 @@ export const promoteCommand: Command = {
     const modelName = options.positional('model');
     const version = parseNumber(options.positional('version'), '<version>', { integer: true, min: 1 });
     const alias = options.string('alias') ?? 'production';
-    const response = await withRegistry(options, (client) => client.setAlias({ modelName, alias, version, reason: options.string('reason') ?? '' }));
+    const response = await withRegistry(options, (client) =>
+      client.setAlias({ modelName, alias, version, reason: options.string('reason') ?? '' }),
+    );
     if (options.flag('json')) return io.stdout(toJson(response));
     const from = response.previousVersion === 0 ? 'nothing' : `v${response.previousVersion}`;
-    io.stdout(response.previousVersion === version ? `${modelName} ${alias} already points at v${version}\n` : `${modelName} ${alias}: ${from} → v${version}\n`);
+    io.stdout(
+      response.previousVersion === version
+        ? `${modelName} ${alias} already points at v${version}\n`
+        : `${modelName} ${alias}: ${from} → v${version}\n`,
+    );
   },
 };
 
@@ -146,7 +154,13 @@ export const auditCommand: Command = {
     const modelName = options.positional('model');
     const pageSize = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
     const { entries, AuditAction } = await withRegistry(options, async (client, contracts) => ({
-      entries: (await client.listAuditLog({ modelName, action: contracts.registryV1.AuditAction.AUDIT_ACTION_UNSPECIFIED, page: { pageSize, pageToken: '' } })).entries,
+      entries: (
+        await client.listAuditLog({
+          modelName,
+          action: contracts.registryV1.AuditAction.AUDIT_ACTION_UNSPECIFIED,
+          page: { pageSize, pageToken: '' },
+        })
+      ).entries,
       AuditAction: contracts.registryV1.AuditAction,
     }));
     if (options.flag('json')) return io.stdout(toJson(entries.map((e) => ({ ...e, action: AuditAction[e.action] }))));
@@ -158,7 +172,10 @@ export const auditCommand: Command = {
           return [
             time(e.time),
             e.actor?.team || e.actor?.service || '-',
-            (AuditAction[e.action] ?? String(e.action)).replace(/^AUDIT_ACTION_/, '').toLowerCase().replace(/_/g, ' '),
+            (AuditAction[e.action] ?? String(e.action))
+              .replace(/^AUDIT_ACTION_/, '')
+              .toLowerCase()
+              .replace(/_/g, ' '),
             e.version || '-',
             e.alias || '-',
             c?.championValue == null ? '-' : formatValue(c.championValue),

@@ -14,11 +14,41 @@ const report = monitorV1.DriftReport.fromPartial({
   window: { start: new Date('2025-03-01T10:00:00.000Z'), end: new Date('2025-03-01T11:00:00.000Z') },
   reference: { key: 'training-sets/claims-fraud/3/data.csv' },
   features: [
-    { feature: 'amount', type: ColumnType.COLUMN_TYPE_DOUBLE, test: DriftTest.DRIFT_TEST_KS, statistic: 0.41237, pValue: 2.5e-12, threshold: 0.05, drifted: true },
-    { feature: 'channel', type: ColumnType.COLUMN_TYPE_STRING, test: DriftTest.DRIFT_TEST_CHI_SQUARE, statistic: Infinity, pValue: 0, threshold: 0.05, drifted: true },
-    { feature: 'tenure', type: ColumnType.COLUMN_TYPE_INTEGER, test: DriftTest.DRIFT_TEST_WASSERSTEIN, statistic: 0.031, threshold: 0.1, drifted: false },
+    {
+      feature: 'amount',
+      type: ColumnType.COLUMN_TYPE_DOUBLE,
+      test: DriftTest.DRIFT_TEST_KS,
+      statistic: 0.41237,
+      pValue: 2.5e-12,
+      threshold: 0.05,
+      drifted: true,
+    },
+    {
+      feature: 'channel',
+      type: ColumnType.COLUMN_TYPE_STRING,
+      test: DriftTest.DRIFT_TEST_CHI_SQUARE,
+      statistic: Infinity,
+      pValue: 0,
+      threshold: 0.05,
+      drifted: true,
+    },
+    {
+      feature: 'tenure',
+      type: ColumnType.COLUMN_TYPE_INTEGER,
+      test: DriftTest.DRIFT_TEST_WASSERSTEIN,
+      statistic: 0.031,
+      threshold: 0.1,
+      drifted: false,
+    },
   ],
-  prediction: { feature: 'prediction', type: ColumnType.COLUMN_TYPE_DOUBLE, test: DriftTest.DRIFT_TEST_JENSEN_SHANNON, statistic: 0.2, threshold: 0.1, drifted: true },
+  prediction: {
+    feature: 'prediction',
+    type: ColumnType.COLUMN_TYPE_DOUBLE,
+    test: DriftTest.DRIFT_TEST_JENSEN_SHANNON,
+    statistic: 0.2,
+    threshold: 0.1,
+    drifted: true,
+  },
   driftedShare: 2 / 3,
   driftShareThreshold: 0.5,
   datasetDrift: true,
@@ -44,7 +74,13 @@ describe('monitor output', () => {
   });
 
   it('leaves out the output row when the report has none and says when nothing drifted', () => {
-    const calm = monitorV1.DriftReport.fromPartial({ ...report, prediction: undefined, datasetDrift: false, driftedShare: 0, features: [report.features[2]] });
+    const calm = monitorV1.DriftReport.fromPartial({
+      ...report,
+      prediction: undefined,
+      datasetDrift: false,
+      driftedShare: 0,
+      features: [report.features[2]],
+    });
     const lines = driftReportText(calm, enums).split('\n');
     expect(lines[0]).toMatch(/ — no dataset drift: 0 of 1 features drifted \(share 0%, threshold 50%\)$/);
     expect(lines.filter((l) => l.startsWith('prediction'))).toEqual([]);
@@ -52,7 +88,12 @@ describe('monitor output', () => {
 
   it('names enum values in JSON, writes an infinite statistic as "Infinity" and leaves out a missing p-value', () => {
     const json = JSON.parse(toJson(driftReportJson(report, enums)));
-    expect(json.features[1]).toMatchObject({ feature: 'channel', type: 'COLUMN_TYPE_STRING', test: 'DRIFT_TEST_CHI_SQUARE', statistic: 'Infinity' });
+    expect(json.features[1]).toMatchObject({
+      feature: 'channel',
+      type: 'COLUMN_TYPE_STRING',
+      test: 'DRIFT_TEST_CHI_SQUARE',
+      statistic: 'Infinity',
+    });
     expect(json.prediction).toMatchObject({ test: 'DRIFT_TEST_JENSEN_SHANNON', drifted: true });
     expect(json.features[2]).not.toHaveProperty('pValue');
   });
@@ -89,7 +130,13 @@ describe('monitor output', () => {
 
   it('lists alerts with their state', () => {
     const alerts = [
-      monitorV1.Alert.fromPartial({ modelName: 'claims-fraud', modelVersion: 3, kind: monitorV1.AlertKind.ALERT_KIND_PERFORMANCE_DEGRADED, message: 'accuracy 0.71 < 0.82', raiseTime: new Date('2025-03-02T00:00:00Z') }),
+      monitorV1.Alert.fromPartial({
+        modelName: 'claims-fraud',
+        modelVersion: 3,
+        kind: monitorV1.AlertKind.ALERT_KIND_PERFORMANCE_DEGRADED,
+        message: 'accuracy 0.71 < 0.82',
+        raiseTime: new Date('2025-03-02T00:00:00Z'),
+      }),
       monitorV1.Alert.fromPartial({
         modelName: 'claims-fraud',
         modelVersion: 2,

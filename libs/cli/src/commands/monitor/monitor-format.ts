@@ -38,7 +38,10 @@ function time(value: Date | string | null | undefined): string {
 const percent = (share: number) => `${formatValue(share * 100, 3)}%`;
 
 /** A threshold is a policy's setting, so it reads as written there: 0.05, not 0.05000. */
-const setting = (x: number) => formatValue(x).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+const setting = (x: number) =>
+  formatValue(x)
+    .replace(/(\.\d*?)0+$/, '$1')
+    .replace(/\.$/, '');
 
 function windowText(window: commonV1.TimeRange | undefined): string {
   return window?.start || window?.end ? `${time(window.start)} to ${time(window.end)}` : '-';
@@ -93,12 +96,20 @@ export function driftReportText(report: monitorV1.DriftReport, enums: MonitorEnu
 export function alertsTable(alerts: readonly monitorV1.Alert[], enums: MonitorEnums): string {
   return table(
     ['time', 'model', 'version', 'kind', 'summary', 'state'],
-    alerts.map((a) => [time(a.raiseTime), a.modelName, a.modelVersion, kindLabel(enums, a.kind), a.message || '-', a.resolveTime ? `resolved ${time(a.resolveTime)}` : 'open']),
+    alerts.map((a) => [
+      time(a.raiseTime),
+      a.modelName,
+      a.modelVersion,
+      kindLabel(enums, a.kind),
+      a.message || '-',
+      a.resolveTime ? `resolved ${time(a.resolveTime)}` : 'open',
+    ]),
   );
 }
 
 function accuracyText(health: monitorV1.GetModelHealthResponse): string {
-  if (health.accuracy == null) return health.referenceAccuracy == null ? '- (no labels yet)' : `- (no labels yet; reference ${formatValue(health.referenceAccuracy)})`;
+  if (health.accuracy == null)
+    return health.referenceAccuracy == null ? '- (no labels yet)' : `- (no labels yet; reference ${formatValue(health.referenceAccuracy)})`;
   if (health.referenceAccuracy == null) return formatValue(health.accuracy);
   const change = health.accuracy - health.referenceAccuracy;
   return `${formatValue(health.accuracy)} (reference ${formatValue(health.referenceAccuracy)}, ${change >= 0 ? '+' : ''}${formatValue(change)})`;
@@ -132,10 +143,18 @@ export function healthText(health: monitorV1.GetModelHealthResponse, enums: Moni
 // JSON keeps every field but names enum values as proto3 JSON does ("DRIFT_TEST_KS"), so a
 // script need not know the numbers.
 
-const featureJson = (enums: MonitorEnums, f: monitorV1.FeatureDrift) => ({ ...f, type: enums.ColumnType[f.type], test: enums.DriftTest[f.test] });
+const featureJson = (enums: MonitorEnums, f: monitorV1.FeatureDrift) => ({
+  ...f,
+  type: enums.ColumnType[f.type],
+  test: enums.DriftTest[f.test],
+});
 
 export function driftReportJson(report: monitorV1.DriftReport, enums: MonitorEnums): unknown {
-  return { ...report, features: report.features.map((f) => featureJson(enums, f)), prediction: report.prediction && featureJson(enums, report.prediction) };
+  return {
+    ...report,
+    features: report.features.map((f) => featureJson(enums, f)),
+    prediction: report.prediction && featureJson(enums, report.prediction),
+  };
 }
 
 export function alertJson(alert: monitorV1.Alert, enums: MonitorEnums): unknown {

@@ -23,7 +23,13 @@ async function run(argv: string[], env: Record<string, string | undefined> = {})
 describe('flywheel predict and deployments', () => {
   it('types --features values: numbers, booleans, null and text', () => {
     expect(parseFeatures('amount=82.5, region=north,new=true,age=null,zip=02139')).toEqual({
-      values: { amount: { numberValue: 82.5 }, region: { stringValue: 'north' }, new: { boolValue: true }, age: {}, zip: { numberValue: 2139 } },
+      values: {
+        amount: { numberValue: 82.5 },
+        region: { stringValue: 'north' },
+        new: { boolValue: true },
+        age: {},
+        zip: { numberValue: 2139 },
+      },
     });
     expect(() => parseFeatures('amount')).toThrow('--features expects name=value,… got "amount"');
     expect(() => parseFeatures('a=1,a=2')).toThrow('--features sets "a" twice');

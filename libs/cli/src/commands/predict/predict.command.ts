@@ -2,7 +2,12 @@ import { type commonV1 } from '@flywheel/contracts';
 import { type Command } from '../../command';
 import { UsageError } from '../../errors';
 import { formatValue, table, toJson } from '../../output';
-import { DEPLOYER_CONNECTION_DETAILS, deployerConnectionOptions, deploymentPositional, withDeployer } from '../deployments/deployer-connection';
+import {
+  DEPLOYER_CONNECTION_DETAILS,
+  deployerConnectionOptions,
+  deploymentPositional,
+  withDeployer,
+} from '../deployments/deployer-connection';
 
 /** `amount=82,region=north`: numbers become numbers, `true`/`false` booleans, `null` an explicit null, anything else text. */
 export function parseFeatures(raw: string): commonV1.Row {

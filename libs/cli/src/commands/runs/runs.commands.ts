@@ -20,7 +20,8 @@ const withClient = <T>(options: ParsedOptions, work: (client: Client) => Promise
 const time = (d: Date | undefined | null) => (d ? new Date(d).toISOString() : '-');
 const seconds = (d: { seconds: number; nanos: number } | undefined | null) => (d ? (d.seconds + d.nanos / 1e9).toFixed(2) : '-');
 const metric = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(4));
-const enumName = (names: Record<number, string>, value: number, prefix: string) => (names[value] ?? String(value)).replace(prefix, '').toLowerCase();
+const enumName = (names: Record<number, string>, value: number, prefix: string) =>
+  (names[value] ?? String(value)).replace(prefix, '').toLowerCase();
 
 function paramValue(value: commonV1.Value | undefined): string {
   if (!value) return '-';
@@ -47,10 +48,16 @@ export const listCommand: Command = {
     withClient(options, async (client) => {
       const { trainerV1 } = await contracts();
       const rawStatus = options.string('status');
-      const status = rawStatus === undefined ? 0 : trainerV1.RunStatus[`RUN_STATUS_${rawStatus.toUpperCase()}` as keyof typeof trainerV1.RunStatus];
-      if (rawStatus !== undefined && (typeof status !== 'number' || status <= 0)) throw new UsageError(`--status must be queued, running, succeeded or failed, got ${JSON.stringify(rawStatus)}`);
+      const status =
+        rawStatus === undefined ? 0 : trainerV1.RunStatus[`RUN_STATUS_${rawStatus.toUpperCase()}` as keyof typeof trainerV1.RunStatus];
+      if (rawStatus !== undefined && (typeof status !== 'number' || status <= 0))
+        throw new UsageError(`--status must be queued, running, succeeded or failed, got ${JSON.stringify(rawStatus)}`);
       const limit = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
-      const response = await client.listRuns({ modelName: options.string('model') ?? '', status, page: { pageSize: limit, pageToken: '' } });
+      const response = await client.listRuns({
+        modelName: options.string('model') ?? '',
+        status,
+        page: { pageSize: limit, pageToken: '' },
+      });
       if (options.flag('json')) return io.stdout(toJson(response.runs));
       const rows = await Promise.all(
         response.runs.map(async (run) => [
@@ -87,7 +94,8 @@ export const showCommand: Command = {
         `algorithm ${enumName(commonV1.Algorithm, spec.algorithm, 'ALGORITHM_')}, label ${spec.label}, feature view ${spec.featureView}, metric ${spec.metric}`,
         `created ${time(run.createTime)}, started ${time(run.startTime)}, ended ${time(run.endTime)}, ${seconds(run.duration)} s`,
       ];
-      if (run.status === trainerV1.RunStatus.RUN_STATUS_FAILED) lines.push(`failed (${enumName(trainerV1.FailureCode, run.failureCode, 'FAILURE_CODE_')}): ${run.error}`);
+      if (run.status === trainerV1.RunStatus.RUN_STATUS_FAILED)
+        lines.push(`failed (${enumName(trainerV1.FailureCode, run.failureCode, 'FAILURE_CODE_')}): ${run.error}`);
       if (lineage) {
         lines.push(
           `data ${lineage.dataset} v${lineage.datasetVersionFrom}..v${lineage.datasetVersionTo}, feature view revision ${lineage.featureViewRevision}, seed ${lineage.seed}, code ${lineage.codeVersion}`,
@@ -97,11 +105,37 @@ export const showCommand: Command = {
       if (run.artifact) lines.push(`artifact ${run.artifact.key} (sha256 ${run.artifact.sha256})`);
       if (run.holdout?.data) lines.push(`holdout ${run.holdout.data.key}, ${run.holdout.rowCount} rows`);
       const metrics = Object.entries(run.metrics).sort(([a], [b]) => a.localeCompare(b));
-      if (metrics.length > 0) lines.push('', table(['metric', 'holdout'], metrics.map(([name, value]) => [name, metric(value)])));
+      if (metrics.length > 0)
+        lines.push(
+          '',
+          table(
+            ['metric', 'holdout'],
+            metrics.map(([name, value]) => [name, metric(value)]),
+          ),
+        );
       const params = Object.entries(run.params).sort(([a], [b]) => a.localeCompare(b));
-      if (params.length > 0) lines.push('', table(['parameter', 'value'], params.map(([name, value]) => [name, paramValue(value)])));
+      if (params.length > 0)
+        lines.push(
+          '',
+          table(
+            ['parameter', 'value'],
+            params.map(([name, value]) => [name, paramValue(value)]),
+          ),
+        );
       if (run.trials.length > 0) {
-        lines.push('', table(['trial', 'parameters', spec.metric], run.trials.map((t, i) => [i + 1, Object.entries(t.params).map(([k, v]) => `${k}=${paramValue(v)}`).join(' '), metric(t.metricValue)])));
+        lines.push(
+          '',
+          table(
+            ['trial', 'parameters', spec.metric],
+            run.trials.map((t, i) => [
+              i + 1,
+              Object.entries(t.params)
+                .map(([k, v]) => `${k}=${paramValue(v)}`)
+                .join(' '),
+              metric(t.metricValue),
+            ]),
+          ),
+        );
       }
       io.stdout(`${lines.join('\n')}\n`);
     }),
@@ -118,7 +152,10 @@ export const compareCommand: Command = {
     withClient(options, async (client) => {
       const comparison = await client.compareRuns({ runIds: options.positionals('run') });
       if (options.flag('json')) return io.stdout(toJson(comparison));
-      const header = ['', ...comparison.runs.map((r) => (r.runId === comparison.bestRunId ? `${r.runId.slice(0, 8)} (best)` : r.runId.slice(0, 8)))];
+      const header = [
+        '',
+        ...comparison.runs.map((r) => (r.runId === comparison.bestRunId ? `${r.runId.slice(0, 8)} (best)` : r.runId.slice(0, 8))),
+      ];
       const rows = [
         ['model', ...comparison.runs.map((r) => r.spec?.modelName ?? '-')],
         ...comparison.metricNames.map((name) => [name, ...comparison.runs.map((r) => metric(r.metrics[name]))]),
@@ -160,11 +197,17 @@ export const trainCommand: Command = {
       const algo = options.required('algo');
       if (!ALGORITHMS[algo]) throw new UsageError(`--algo must be logreg, linear or gbdt, got ${JSON.stringify(algo)}`);
       const task = options.string('task');
-      if (task !== undefined && task !== 'binary' && task !== 'regression') throw new UsageError(`--task must be binary or regression, got ${JSON.stringify(task)}`);
+      if (task !== undefined && task !== 'binary' && task !== 'regression')
+        throw new UsageError(`--task must be binary or regression, got ${JSON.stringify(task)}`);
       const params: Record<string, commonV1.Value> = {};
       for (const [name, raw] of options.pairs('param')) {
         const number = Number(raw);
-        params[name!] = raw === 'true' || raw === 'false' ? { boolValue: raw === 'true' } : raw.trim() !== '' && Number.isFinite(number) ? { numberValue: number } : { stringValue: raw };
+        params[name!] =
+          raw === 'true' || raw === 'false'
+            ? { boolValue: raw === 'true' }
+            : raw.trim() !== '' && Number.isFinite(number)
+              ? { numberValue: number }
+              : { stringValue: raw };
       }
       const fraction = options.number('holdout-fraction', { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
       const spec = trainerV1.ModelSpec.fromPartial({
@@ -173,7 +216,12 @@ export const trainCommand: Command = {
         label: options.required('label'),
         features: options.list('features') ?? [],
         algorithm: commonV1.Algorithm[ALGORITHMS[algo] as keyof typeof commonV1.Algorithm],
-        task: task === 'binary' ? commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION : task === 'regression' ? commonV1.ModelTask.MODEL_TASK_REGRESSION : 0,
+        task:
+          task === 'binary'
+            ? commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION
+            : task === 'regression'
+              ? commonV1.ModelTask.MODEL_TASK_REGRESSION
+              : 0,
         params,
         metric: options.string('metric') ?? '',
         evaluation: fraction === undefined ? undefined : { recentFraction: fraction },

@@ -32,7 +32,11 @@ async function stillServes(): Promise<void> {
 
 function produceRequest(topic: string, records: Buffer) {
   return (w: Writer) =>
-    w.nullableString(null).int16(1).int32(5000).array([0], (w) => w.string(topic).array([0], (w) => w.int32(0).bytes(records)));
+    w
+      .nullableString(null)
+      .int16(1)
+      .int32(5000)
+      .array([0], (w) => w.string(topic).array([0], (w) => w.int32(0).bytes(records)));
 }
 
 function readProducePartition(r: Reader) {

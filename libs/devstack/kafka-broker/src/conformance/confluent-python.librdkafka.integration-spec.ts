@@ -46,7 +46,14 @@ interface ConfigListing {
 }
 
 interface ListedGroups {
-  groups: Array<{ id: string; error: string | null; state: string; protocol_type: string; protocol: string; members: Array<{ id: string; client_id: string }> }>;
+  groups: Array<{
+    id: string;
+    error: string | null;
+    state: string;
+    protocol_type: string;
+    protocol: string;
+    members: Array<{ id: string; client_id: string }>;
+  }>;
 }
 
 interface Produced {
@@ -56,7 +63,15 @@ interface Produced {
 }
 
 interface ConsumedRun {
-  messages: Array<{ partition: number; offset: number; key: string | null; size: number; digest: string; headers: Record<string, string>; intact: boolean }>;
+  messages: Array<{
+    partition: number;
+    offset: number;
+    key: string | null;
+    size: number;
+    digest: string;
+    headers: Record<string, string>;
+    intact: boolean;
+  }>;
   errors: string[];
   committed: Array<{ partition: number; offset: number }> | null;
 }
@@ -93,7 +108,9 @@ describe('confluent_kafka AdminClient', () => {
 
     // validate_only checks the request and creates nothing.
     const dryRun = newTopic('admin-dry-run');
-    expect(await admin<PerName>('create_topics', { topics: [{ topic: dryRun, partitions: 3 }], validate_only: true })).toEqual({ [dryRun]: null });
+    expect(await admin<PerName>('create_topics', { topics: [{ topic: dryRun, partitions: 3 }], validate_only: true })).toEqual({
+      [dryRun]: null,
+    });
 
     const listing = await admin<TopicListing>('list_topics');
     expect(listing.topics[a].partitions.map((p) => p.id)).toEqual([0, 1, 2]);
@@ -233,7 +250,7 @@ describe('confluent_kafka Producer and Consumer', () => {
     expect(consumed.committed).toEqual([{ partition: 0, offset: 3 }]);
   });
 
-  it('finds offsets by timestamp (offsets_for_times) and keeps each record\'s CreateTime', async () => {
+  it("finds offsets by timestamp (offsets_for_times) and keeps each record's CreateTime", async () => {
     const topic = newTopic('timestamps');
     await admin<PerName>('create_topics', [{ topic, partitions: 1 }]);
     const base = Date.now() - 60_000;

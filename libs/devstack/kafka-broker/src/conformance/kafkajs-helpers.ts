@@ -26,7 +26,14 @@ export async function collect(consumer: Consumer, count: number, timeoutMs = 30_
     eachMessage: async ({ topic, partition, message }: EachMessagePayload) => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-      received.push({ topic, partition, offset: Number(message.offset), key: message.key?.toString() ?? null, value: message.value, headers });
+      received.push({
+        topic,
+        partition,
+        offset: Number(message.offset),
+        key: message.key?.toString() ?? null,
+        value: message.value,
+        headers,
+      });
     },
   });
   await eventually(() => received.length >= count, timeoutMs);

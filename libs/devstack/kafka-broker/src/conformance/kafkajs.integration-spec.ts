@@ -106,7 +106,10 @@ describe('kafkajs producer', () => {
     const topic = await newTopic();
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic, messages: [{ value: 'with headers', headers: { ce_type: 'flywheel.test.v1.Thing', traceparent: '00-abc-def-01' } }] });
+    await producer.send({
+      topic,
+      messages: [{ value: 'with headers', headers: { ce_type: 'flywheel.test.v1.Thing', traceparent: '00-abc-def-01' } }],
+    });
     await producer.disconnect();
     const c = consumer(`g-${topic}`);
     await c.connect();
@@ -252,7 +255,8 @@ describe('kafkajs consumer groups', () => {
       await c.run({ eachMessage: async () => undefined });
     }
     const allThree = () =>
-      members.every((c) => (assignments.get(c)?.length ?? 0) > 0) && coverage(members.map((c) => assignments.get(c) ?? [])).join() === '0,1,2,3,4,5';
+      members.every((c) => (assignments.get(c)?.length ?? 0) > 0) &&
+      coverage(members.map((c) => assignments.get(c) ?? [])).join() === '0,1,2,3,4,5';
     expect(await eventually(allThree, 30_000)).toBe(true);
     for (const c of members) expect(assignments.get(c)).toHaveLength(2);
 
@@ -267,7 +271,7 @@ describe('kafkajs consumer groups', () => {
     expect(description.groups[0].members).toHaveLength(2);
   });
 
-  it('hands a killed member\'s partitions to the survivors after its session expires', async () => {
+  it("hands a killed member's partitions to the survivors after its session expires", async () => {
     const topic = await newTopic(6);
     const groupId = `g-${topic}`;
     const assignments: Assignments = new Map();
@@ -340,7 +344,7 @@ describe('kafkajs admin', () => {
     expect(await admin.listTopics()).not.toContain(topic);
   });
 
-  it('refuses invalid topics with Kafka\'s error codes', async () => {
+  it("refuses invalid topics with Kafka's error codes", async () => {
     const creationError = (topic: { topic: string; replicationFactor?: number }) =>
       admin.createTopics({ topics: [topic] }).then(
         () => 'created',
@@ -407,7 +411,14 @@ describe('kafkajs admin', () => {
     const reset = await admin.fetchOffsets({ groupId, topics: [topic] });
     expect(reset[0].partitions.map((p) => p.offset)).toEqual(['-2', '-2']);
 
-    await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }, { partition: 1, offset: '3' }] });
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: [
+        { partition: 0, offset: '2' },
+        { partition: 1, offset: '3' },
+      ],
+    });
     const set = await admin.fetchOffsets({ groupId, topics: [topic] });
     expect(Object.fromEntries(set[0].partitions.map((p) => [p.partition, p.offset]))).toEqual({ 0: '2', 1: '3' });
     // The next member of the group starts where the offsets were set.

@@ -26,11 +26,20 @@ function owned(members: KcatGroupMember[]): number[] {
 }
 
 function describeMembers(members: KcatGroupMember[]): string {
-  return members.map((m, i) => `member ${i} (${m.memberId}) owns [${m.assignment}]; last lines:\n  ${m.log.slice(-8).join('\n  ')}`).join('\n');
+  return members
+    .map((m, i) => `member ${i} (${m.memberId}) owns [${m.assignment}]; last lines:\n  ${m.log.slice(-8).join('\n  ')}`)
+    .join('\n');
 }
 
 interface ListedGroups {
-  groups: Array<{ id: string; error: string | null; state: string; protocol_type: string; protocol: string; members: Array<{ id: string; client_id: string }> }>;
+  groups: Array<{
+    id: string;
+    error: string | null;
+    state: string;
+    protocol_type: string;
+    protocol: string;
+    members: Array<{ id: string; client_id: string }>;
+  }>;
 }
 
 describe('a three-member kcat -G consumer group', () => {
@@ -39,50 +48,54 @@ describe('a three-member kcat -G consumer group', () => {
   it.each([
     { strategy: 'range,roundrobin', protocol: 'range' },
     { strategy: 'cooperative-sticky', protocol: 'cooperative-sticky' },
-  ])('assigns each of six partitions exactly once, and the survivors take over a killed member\'s partitions ($strategy)', async ({ strategy, protocol }) => {
-    const topic = `group-${protocol}-${Date.now()}`;
-    const group = `g-${topic}`;
-    await kcat(['-b', broker.address, '-P', '-t', topic, '-K:'], {
-      input: Array.from({ length: 60 }, (_, i) => `k${i}:m${i}\n`).join(''),
-      timeoutMs: 60_000,
-    });
+  ])(
+    "assigns each of six partitions exactly once, and the survivors take over a killed member's partitions ($strategy)",
+    async ({ strategy, protocol }) => {
+      const topic = `group-${protocol}-${Date.now()}`;
+      const group = `g-${topic}`;
+      await kcat(['-b', broker.address, '-P', '-t', topic, '-K:'], {
+        input: Array.from({ length: 60 }, (_, i) => `k${i}:m${i}\n`).join(''),
+        timeoutMs: 60_000,
+      });
 
-    const members: KcatGroupMember[] = [];
-    try {
-      for (let i = 0; i < 3; i++) members.push(new KcatGroupMember(broker.address, group, topic, ['-X', `partition.assignment.strategy=${strategy}`]));
+      const members: KcatGroupMember[] = [];
+      try {
+        for (let i = 0; i < 3; i++)
+          members.push(new KcatGroupMember(broker.address, group, topic, ['-X', `partition.assignment.strategy=${strategy}`]));
 
-      // Each member owns two partitions and together they own 0..5 exactly once.
-      const spread = () => members.every((m) => m.assignment.length === 2) && owned(members).join() === '0,1,2,3,4,5';
-      const spreadReached = await eventually(spread, 60_000);
-      if (!spreadReached) throw new Error(`no even assignment over three members:\n${describeMembers(members)}`);
-      expect(new Set(members.map((m) => m.memberId)).size).toBe(3);
+        // Each member owns two partitions and together they own 0..5 exactly once.
+        const spread = () => members.every((m) => m.assignment.length === 2) && owned(members).join() === '0,1,2,3,4,5';
+        const spreadReached = await eventually(spread, 60_000);
+        if (!spreadReached) throw new Error(`no even assignment over three members:\n${describeMembers(members)}`);
+        expect(new Set(members.map((m) => m.memberId)).size).toBe(3);
 
-      // The group as the broker reports it through ListGroups/DescribeGroups (librdkafka's list_groups()).
-      const listed = await pythonFixture<ListedGroups>('confluent_admin.py', [broker.address, 'list_groups']);
-      const described = listed.groups.find((g) => g.id === group);
-      expect(described).toMatchObject({ error: null, state: 'Stable', protocol_type: 'consumer', protocol });
-      expect(described!.members.map((m) => m.id).sort()).toEqual(members.map((m) => m.memberId).sort());
+        // The group as the broker reports it through ListGroups/DescribeGroups (librdkafka's list_groups()).
+        const listed = await pythonFixture<ListedGroups>('confluent_admin.py', [broker.address, 'list_groups']);
+        const described = listed.groups.find((g) => g.id === group);
+        expect(described).toMatchObject({ error: null, state: 'Stable', protocol_type: 'consumer', protocol });
+        expect(described!.members.map((m) => m.id).sort()).toEqual(members.map((m) => m.memberId).sort());
 
-      // SIGKILL sends no LeaveGroup: the broker must expire the session (6 s) and rebalance.
-      const [killed, ...survivors] = [members[2], members[0], members[1]];
-      const killedPartitions = [...killed.assignment];
-      killed.kill('SIGKILL');
-      await killed.exited;
+        // SIGKILL sends no LeaveGroup: the broker must expire the session (6 s) and rebalance.
+        const [killed, ...survivors] = [members[2], members[0], members[1]];
+        const killedPartitions = [...killed.assignment];
+        killed.kill('SIGKILL');
+        await killed.exited;
 
-      const takenOver = () => survivors.every((m) => m.assignment.length === 3) && owned(survivors).join() === '0,1,2,3,4,5';
-      const takeoverReached = await eventually(takenOver, 60_000);
-      if (!takeoverReached) throw new Error(`survivors did not take over [${killedPartitions}]:\n${describeMembers(survivors)}`);
-      for (const p of killedPartitions) expect(owned(survivors)).toContain(p);
+        const takenOver = () => survivors.every((m) => m.assignment.length === 3) && owned(survivors).join() === '0,1,2,3,4,5';
+        const takeoverReached = await eventually(takenOver, 60_000);
+        if (!takeoverReached) throw new Error(`survivors did not take over [${killedPartitions}]:\n${describeMembers(survivors)}`);
+        for (const p of killedPartitions) expect(owned(survivors)).toContain(p);
 
-      const after = await pythonFixture<ListedGroups>('confluent_admin.py', [broker.address, 'list_groups']);
-      const afterGroup = after.groups.find((g) => g.id === group);
-      expect(afterGroup).toMatchObject({ state: 'Stable' });
-      expect(afterGroup!.members.map((m) => m.id).sort()).toEqual(survivors.map((m) => m.memberId).sort());
-    } finally {
-      for (const m of members) m.kill('SIGKILL');
-      await Promise.all(members.map((m) => m.exited));
-    }
-  });
+        const after = await pythonFixture<ListedGroups>('confluent_admin.py', [broker.address, 'list_groups']);
+        const afterGroup = after.groups.find((g) => g.id === group);
+        expect(afterGroup).toMatchObject({ state: 'Stable' });
+        expect(afterGroup!.members.map((m) => m.id).sort()).toEqual(survivors.map((m) => m.memberId).sort());
+      } finally {
+        for (const m of members) m.kill('SIGKILL');
+        await Promise.all(members.map((m) => m.exited));
+      }
+    },
+  );
 
   it('resumes a group at the offsets its members committed', async () => {
     const topic = `resume-${Date.now()}`;

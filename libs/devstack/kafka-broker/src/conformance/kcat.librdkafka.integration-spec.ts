@@ -4,7 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertKcat, eventually } from '@flywheel/test-kit';
 import { startTestBroker, type TestBroker } from '../testing';
-import { CONSUME_FORMAT, type Consumed, kcat, KcatProcess, killAll, offsetsByPartition, parseConsumed, runTool } from './librdkafka-helpers';
+import {
+  CONSUME_FORMAT,
+  type Consumed,
+  kcat,
+  KcatProcess,
+  killAll,
+  offsetsByPartition,
+  parseConsumed,
+  runTool,
+} from './librdkafka-helpers';
 
 // Generous: a loaded 2-core machine runs kcat, the broker and Jest side by side.
 jest.setTimeout(180_000);
@@ -51,9 +60,12 @@ async function produce(topic: string, lines: string[], extraArgs: string[] = [])
  * not cover.
  */
 async function consumeAll(topic: string, extraArgs: string[] = []): Promise<Consumed[]> {
-  const result = await kcat(['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-X', 'check.crcs=true', '-f', CONSUME_FORMAT, ...extraArgs], {
-    timeoutMs: 150_000,
-  });
+  const result = await kcat(
+    ['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-X', 'check.crcs=true', '-f', CONSUME_FORMAT, ...extraArgs],
+    {
+      timeoutMs: 150_000,
+    },
+  );
   // Consumer errors (a failed CRC check among them) are printed as "% ERROR: ..." on stderr.
   expect(result.stderr).not.toContain('% ERROR');
   return parseConsumed(result.stdout);
@@ -99,7 +111,10 @@ describe('kcat metadata (-L)', () => {
     const json = JSON.parse((await kcat(['-b', broker.address, '-L', '-J'], { timeoutMs: 30_000 })).stdout) as {
       controllerid: number;
       brokers: Array<{ id: number; name: string }>;
-      topics: Array<{ topic: string; partitions: Array<{ partition: number; leader: number; replicas: Array<{ id: number }>; isrs: Array<{ id: number }> }> }>;
+      topics: Array<{
+        topic: string;
+        partitions: Array<{ partition: number; leader: number; replicas: Array<{ id: number }>; isrs: Array<{ id: number }> }>;
+      }>;
     };
     expect(json.brokers).toEqual([{ id: 1, name: broker.address }]);
     expect(json.controllerid).toBe(1);
@@ -137,7 +152,16 @@ describe('kcat metadata (-L)', () => {
     // "feature" logs each "Enabling feature X" decision; the summary line "Updated enabled
     // protocol features to A,B,C" is logged under the "broker" context.
     const { stderr } = await kcat(['-b', broker.address, '-L', '-d', 'feature,broker'], { timeoutMs: 30_000 });
-    const required = ['MsgVer1', 'MsgVer2', 'ApiVersion', 'BrokerGroupCoordinator', 'BrokerBalancedConsumer', 'IdempotentProducer', 'ZSTD', 'LZ4'];
+    const required = [
+      'MsgVer1',
+      'MsgVer2',
+      'ApiVersion',
+      'BrokerGroupCoordinator',
+      'BrokerBalancedConsumer',
+      'IdempotentProducer',
+      'ZSTD',
+      'LZ4',
+    ];
     const summaries = [...stderr.matchAll(/Updated enabled protocol features to (\S+)/g)].map((m) => m[1].split(','));
     expect(summaries.length).toBeGreaterThan(0);
     expect(summaries[summaries.length - 1]).toEqual(expect.arrayContaining(required));
@@ -183,10 +207,15 @@ describe('kcat produce and consume', () => {
     );
     // "-d msg" makes librdkafka log each fetched message set's format and codec
     // ("Enqueue N message(s) ... (..., v2, ..., zstd)"): the batches come back as compressed.
-    const consumed = await kcat(['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-X', 'check.crcs=true', '-f', CONSUME_FORMAT, '-d', 'msg'], {
-      timeoutMs: 150_000,
-    });
-    const codecs = new Set([...consumed.stderr.matchAll(/Enqueue \d+ message\(s\).*, (v\d), .*, (\w+)\)$/gm)].map((m) => `${m[1]} ${m[2]}`));
+    const consumed = await kcat(
+      ['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-X', 'check.crcs=true', '-f', CONSUME_FORMAT, '-d', 'msg'],
+      {
+        timeoutMs: 150_000,
+      },
+    );
+    const codecs = new Set(
+      [...consumed.stderr.matchAll(/Enqueue \d+ message\(s\).*, (v\d), .*, (\w+)\)$/gm)].map((m) => `${m[1]} ${m[2]}`),
+    );
     expect([...codecs]).toEqual([`v2 ${codec}`]);
     const received = parseConsumed(consumed.stdout);
     expect(received).toHaveLength(sent.length);
@@ -202,9 +231,13 @@ describe('kcat produce and consume', () => {
       Array.from({ length: 5 }, (_, i) => `k:with-headers-${i}`),
       ['-H', 'ce_type=flywheel.test.v1.Thing', '-H', 'traceparent=00-abc-def-01'],
     );
-    const { stdout } = await kcat(['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%h|%s\\n'], { timeoutMs: 60_000 });
+    const { stdout } = await kcat(['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%h|%s\\n'], {
+      timeoutMs: 60_000,
+    });
     const lines = stdout.split('\n').filter(Boolean).sort();
-    expect(lines).toEqual(Array.from({ length: 5 }, (_, i) => `ce_type=flywheel.test.v1.Thing,traceparent=00-abc-def-01|with-headers-${i}`));
+    expect(lines).toEqual(
+      Array.from({ length: 5 }, (_, i) => `ce_type=flywheel.test.v1.Thing,traceparent=00-abc-def-01|with-headers-${i}`),
+    );
   });
 
   it('reads the last ten of each partition (-o -10)', async () => {
@@ -262,7 +295,7 @@ describe('kcat produce acknowledgements, limits and long polls', () => {
     expectKeysKeepPartitionAndOrder(received, sent);
   });
 
-  it('refuses a message over the broker\'s message.max.bytes with MSG_SIZE_TOO_LARGE, and keeps serving', async () => {
+  it("refuses a message over the broker's message.max.bytes with MSG_SIZE_TOO_LARGE, and keeps serving", async () => {
     const small = await startTestBroker({ messageMaxBytes: 100_000 });
     try {
       const topic = newTopic('too-large');
@@ -276,7 +309,9 @@ describe('kcat produce acknowledgements, limits and long polls', () => {
       expect(refused.stderr).toContain('Delivery failed for message: Broker: Message size too large');
 
       await kcat(['-b', small.address, '-P', '-t', topic, '-p', '0'], { input: 'fits\n', timeoutMs: 60_000 });
-      const { stdout } = await kcat(['-b', small.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%o %s\n'], { timeoutMs: 60_000 });
+      const { stdout } = await kcat(['-b', small.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%o %s\n'], {
+        timeoutMs: 60_000,
+      });
       expect(stdout).toBe('0 fits\n');
     } finally {
       await small.stop();
@@ -287,7 +322,21 @@ describe('kcat produce acknowledgements, limits and long polls', () => {
     const topic = newTopic('long-poll');
     await produce(topic, ['k:first'], ['-p', '0']);
     // A long maximum wait: if the broker held the fetch until then, the message would be late.
-    const consumer = new KcatProcess(['-b', broker.address, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-X', 'fetch.wait.max.ms=20000', '-f', '%o %s\n']);
+    const consumer = new KcatProcess([
+      '-b',
+      broker.address,
+      '-C',
+      '-t',
+      topic,
+      '-p',
+      '0',
+      '-o',
+      'beginning',
+      '-X',
+      'fetch.wait.max.ms=20000',
+      '-f',
+      '%o %s\n',
+    ]);
     try {
       expect(await eventually(() => consumer.lines.length === 1, 30_000)).toBe(true);
       // The first fetch after "first" is now parked on the broker.
@@ -326,7 +375,9 @@ describe('kcat large messages', () => {
 
     // The consumer keeps librdkafka's 1 MB max.partition.fetch.bytes: the broker must still
     // return each whole 5 MB batch, as Kafka does.
-    const sizes = await kcat(['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p %o %S\\n'], { timeoutMs: 120_000 });
+    const sizes = await kcat(['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p %o %S\\n'], {
+      timeoutMs: 120_000,
+    });
     expect(sizes.stdout.split('\n').filter(Boolean)).toEqual([`0 0 ${size}`, `0 1 ${size}`]);
     const digests: string[] = [];
     for (const offset of [0, 1]) {

@@ -64,7 +64,9 @@ export function runTool(command: string, args: string[], options: RunOptions = {
 export async function kcat(args: string[], options: RunOptions = {}): Promise<ToolResult> {
   const result = await runTool('kcat', args, options);
   if (result.code !== 0) {
-    throw new Error(`kcat ${args.join(' ')} exited with ${result.code ?? result.signal}${result.timedOut ? ' (timed out)' : ''}:\n${result.stderr.slice(-4000)}`);
+    throw new Error(
+      `kcat ${args.join(' ')} exited with ${result.code ?? result.signal}${result.timedOut ? ' (timed out)' : ''}:\n${result.stderr.slice(-4000)}`,
+    );
   }
   return result;
 }
@@ -163,13 +165,19 @@ export class KcatGroupMember extends KcatProcess {
 
   constructor(address: string, group: string, topic: string, extraArgs: string[] = []) {
     super([
-      '-b', address,
-      '-G', group,
+      '-b',
+      address,
+      '-G',
+      group,
       // Short session timeout so that a killed member is noticed quickly.
-      '-X', 'session.timeout.ms=6000',
-      '-X', 'heartbeat.interval.ms=500',
-      '-X', 'auto.offset.reset=earliest',
-      '-f', CONSUME_FORMAT,
+      '-X',
+      'session.timeout.ms=6000',
+      '-X',
+      'heartbeat.interval.ms=500',
+      '-X',
+      'auto.offset.reset=earliest',
+      '-f',
+      CONSUME_FORMAT,
       ...extraArgs,
       topic,
     ]);

@@ -157,9 +157,7 @@ export class ConsumerGroup {
   selectProtocol(): string {
     const members = [...this.members.values()];
     const [first] = members;
-    const candidates = first.protocols
-      .map((p) => p.name)
-      .filter((name) => members.every((m) => m.protocols.some((p) => p.name === name)));
+    const candidates = first.protocols.map((p) => p.name).filter((name) => members.every((m) => m.protocols.some((p) => p.name === name)));
     const votes = new Map<string, number>(candidates.map((name) => [name, 0]));
     for (const member of members) {
       const vote = member.protocols.find((p) => votes.has(p.name))?.name;

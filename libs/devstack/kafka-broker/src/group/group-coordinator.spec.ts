@@ -1,15 +1,6 @@
 import { ErrorCode } from '../protocol/error-codes';
 import { GroupCoordinator } from './group-coordinator';
-import {
-  formStableGroup,
-  InMemoryOffsetStore,
-  joinRequest,
-  peek,
-  PENDING,
-  startJoin,
-  syncRequest,
-  text,
-} from './testing/group-test-kit';
+import { formStableGroup, InMemoryOffsetStore, joinRequest, peek, PENDING, startJoin, syncRequest, text } from './testing/group-test-kit';
 
 let coordinator: GroupCoordinator;
 
@@ -165,9 +156,7 @@ describe('a rebalance', () => {
     for (const [i, joined] of [leader, ...followers].entries()) {
       expect(joined).toMatchObject({ errorCode: ErrorCode.NONE, generationId: 1, leader: ids[0], memberId: ids[i] });
     }
-    expect(leader.members).toEqual(
-      ids.map((memberId, i) => ({ memberId, groupInstanceId: null, metadata: metadata[i] })),
-    );
+    expect(leader.members).toEqual(ids.map((memberId, i) => ({ memberId, groupInstanceId: null, metadata: metadata[i] })));
     for (const follower of followers) expect(follower.members).toEqual([]);
   });
 
@@ -261,10 +250,7 @@ describe('a rebalance', () => {
 
   it('breaks a tie in favour of the earliest member’s preference', async () => {
     const p = (...names: string[]) => ({ protocols: names.map((name) => ({ name, metadata: Buffer.alloc(0) })) });
-    const started = [
-      await startJoin(coordinator, p('range', 'roundrobin')),
-      await startJoin(coordinator, p('roundrobin', 'range')),
-    ];
+    const started = [await startJoin(coordinator, p('range', 'roundrobin')), await startJoin(coordinator, p('roundrobin', 'range'))];
     await jest.advanceTimersByTimeAsync(1);
     const [leader] = await Promise.all(started.map((s) => s.join));
     expect(leader.protocolName).toBe('range');
@@ -377,8 +363,7 @@ describe('the initial rebalance delay', () => {
 describe('heartbeats', () => {
   it('answer UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION and REBALANCE_IN_PROGRESS as Kafka does', async () => {
     const group = await formStableGroup(coordinator, [{}]);
-    const hb = (generationId: number, memberId = group.leader, groupId = 'g') =>
-      coordinator.heartbeat({ groupId, generationId, memberId });
+    const hb = (generationId: number, memberId = group.leader, groupId = 'g') => coordinator.heartbeat({ groupId, generationId, memberId });
     expect(hb(1)).toBe(ErrorCode.NONE);
     expect(hb(1, 'stranger')).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(hb(1, group.leader, 'other-group')).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -480,9 +465,7 @@ describe('session expiry', () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(heartbeat(leader)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     expect(heartbeat(silent)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    const joins = [leader, second].map((memberId) =>
-      coordinator.joinGroup(joinRequest({ memberId, sessionTimeoutMs: 30_000 }), 5),
-    );
+    const joins = [leader, second].map((memberId) => coordinator.joinGroup(joinRequest({ memberId, sessionTimeoutMs: 30_000 }), 5));
     const [answer] = await Promise.all(joins);
     expect(answer.members.map((m) => m.memberId)).toEqual([leader, second]);
   });
@@ -560,8 +543,6 @@ describe('close', () => {
     await expect(coordinator.joinGroup(joinRequest(), 5)).resolves.toMatchObject({
       errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
     });
-    expect(other.heartbeat({ groupId: 'g', generationId: 1, memberId: started[0].memberId })).toBe(
-      ErrorCode.COORDINATOR_NOT_AVAILABLE,
-    );
+    expect(other.heartbeat({ groupId: 'g', generationId: 1, memberId: started[0].memberId })).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   });
 });

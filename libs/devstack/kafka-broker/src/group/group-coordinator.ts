@@ -361,11 +361,7 @@ export class GroupCoordinator {
     else this.prepareRebalance(group);
   }
 
-  private repeatCurrentGeneration(
-    group: ConsumerGroup,
-    member: GroupMember,
-    respond: (r: JoinGroupResponse) => void,
-  ): void {
+  private repeatCurrentGeneration(group: ConsumerGroup, member: GroupMember, respond: (r: JoinGroupResponse) => void): void {
     this.touch(group, member);
     respond(this.generationAnswer(group, member));
   }

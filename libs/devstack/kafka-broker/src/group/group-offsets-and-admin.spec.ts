@@ -1,13 +1,7 @@
 import { ErrorCode } from '../protocol/error-codes';
 import { GroupCoordinator, MAX_OFFSET_METADATA_LENGTH } from './group-coordinator';
 import { type OffsetCommitRequest } from './group-types';
-import {
-  formStableGroup,
-  InMemoryOffsetStore,
-  joinRequest,
-  startJoin,
-  syncRequest,
-} from './testing/group-test-kit';
+import { formStableGroup, InMemoryOffsetStore, joinRequest, startJoin, syncRequest } from './testing/group-test-kit';
 
 const NOW = 1_700_000_000_000;
 let store: InMemoryOffsetStore;
@@ -222,9 +216,7 @@ describe('listing, describing and deleting groups', () => {
     expect(coordinator.describeGroups(['g'])[0]).toMatchObject({
       protocolType: 'consumer',
       protocolData: '',
-      members: [
-        { memberId: joining.memberId, clientId: 'svc', clientHost: '/10.0.0.7', memberMetadata: Buffer.alloc(0) },
-      ],
+      members: [{ memberId: joining.memberId, clientId: 'svc', clientHost: '/10.0.0.7', memberMetadata: Buffer.alloc(0) }],
     });
     await jest.advanceTimersByTimeAsync(3_000);
     await joining.join;

@@ -12,13 +12,7 @@ export {
   type RecordInput,
   splitRecordBatches,
 } from './record-batch';
-export {
-  type AppendResult,
-  PARTITION_LOG_DEFAULTS,
-  PartitionLog,
-  type PartitionLogOptions,
-  type TimestampType,
-} from './partition-log';
+export { type AppendResult, PARTITION_LOG_DEFAULTS, PartitionLog, type PartitionLogOptions, type TimestampType } from './partition-log';
 export { type ConfigSource, TOPIC_CONFIG_NAMES, type TopicConfigEntry, validateTopicConfigs } from './topic-config';
 export { type TopicInfo, TopicStore, type TopicStoreOptions, validateTopicName } from './topic-store';
 export {

@@ -32,7 +32,14 @@ describe('FileOffsetStore', () => {
   it('stores commits per group, topic and partition', () => {
     const store = open();
     expect(store.fetch('g', 't', 0)).toBeUndefined();
-    store.commit('g', [{ topic: 't', partition: 0, offset: 5, metadata: null }, { topic: 't', partition: 1, offset: 9, metadata: 'm' }], 100);
+    store.commit(
+      'g',
+      [
+        { topic: 't', partition: 0, offset: 5, metadata: null },
+        { topic: 't', partition: 1, offset: 9, metadata: 'm' },
+      ],
+      100,
+    );
     store.commit('g', [{ topic: 't', partition: 0, offset: 7, metadata: 'again' }], 200);
     store.commit('h', [{ topic: 'u', partition: 3, offset: 1, metadata: null }], 300);
     expect(store.fetch('g', 't', 0)).toEqual({ offset: 7, metadata: 'again', commitTimestamp: 200 });
@@ -61,7 +68,14 @@ describe('FileOffsetStore', () => {
 
   it('deletes groups and topics durably', () => {
     let store = open();
-    store.commit('g', [{ topic: 't', partition: 0, offset: 1, metadata: null }, { topic: 'u', partition: 0, offset: 2, metadata: null }], 1);
+    store.commit(
+      'g',
+      [
+        { topic: 't', partition: 0, offset: 1, metadata: null },
+        { topic: 'u', partition: 0, offset: 2, metadata: null },
+      ],
+      1,
+    );
     store.commit('h', [{ topic: 't', partition: 0, offset: 3, metadata: null }], 1);
     store.commit('k', [{ topic: 'x', partition: 0, offset: 4, metadata: null }], 1);
     store.deleteTopic('t');

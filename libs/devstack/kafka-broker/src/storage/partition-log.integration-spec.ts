@@ -35,9 +35,7 @@ function reopen(log: PartitionLog, options: PartitionLogOptions = {}): Partition
 
 /** A batch of `count` records whose values name their position, e.g. `r5`. */
 function batch(first: number, count = 1, timestamp = T0 + first, extra: Partial<RecordInput> = {}): Buffer {
-  return buildRecordBatch(
-    Array.from({ length: count }, (_, i) => ({ value: `r${first + i}`, timestamp, ...extra })),
-  );
+  return buildRecordBatch(Array.from({ length: count }, (_, i) => ({ value: `r${first + i}`, timestamp, ...extra })));
 }
 
 function idempotentBatch(producerId: number, epoch: number, seq: number, count = 1): Buffer {
@@ -63,9 +61,11 @@ function readAll(log: PartitionLog, from = log.logStartOffset, maxBytes = 1 << 2
   return out;
 }
 
-
 function segmentFiles(suffix: string): string[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith(suffix)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(suffix))
+    .sort();
 }
 
 describe('PartitionLog append and read', () => {
@@ -278,7 +278,10 @@ describe('PartitionLog recovery', () => {
   });
 
   it.each([
-    ['garbage bytes', (file: string) => fs.appendFileSync(file, Buffer.from('this is not a record batch at all....................................'))],
+    [
+      'garbage bytes',
+      (file: string) => fs.appendFileSync(file, Buffer.from('this is not a record batch at all....................................')),
+    ],
     ['half a batch', (file: string) => fs.appendFileSync(file, batch(5, 3).subarray(0, 70))],
     ['a batch with a bad CRC', (file: string) => fs.appendFileSync(file, Buffer.from(batch(5)).fill(0x55, 62, 64))],
     ['a few zero bytes', (file: string) => fs.appendFileSync(file, Buffer.alloc(7))],
@@ -337,10 +340,14 @@ describe('PartitionLog recovery', () => {
 
   it('keeps every batch a killed writer reported (kill -9 mid-way)', async () => {
     const producerId = 7;
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'fixtures/append-until-killed.ts'), dir, String(producerId)], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', path.join(__dirname, 'fixtures/append-until-killed.ts'), dir, String(producerId)],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

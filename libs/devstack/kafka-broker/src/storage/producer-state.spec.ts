@@ -2,7 +2,6 @@ import { ErrorCode } from '../protocol/error-codes';
 import { ProducerStateTable } from './producer-state';
 import { errorCodeOf } from '../testing/error-code-of';
 
-
 describe('ProducerStateTable', () => {
   let table: ProducerStateTable;
   /** Appends a batch of `count` records at sequence `seq` the way PartitionLog does. */

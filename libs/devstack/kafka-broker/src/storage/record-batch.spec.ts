@@ -50,7 +50,15 @@ describe('buildRecordBatch / parseBatchHeader / readRecords', () => {
   it('round-trips keys, values, nulls, headers and timestamps', () => {
     const batch = buildRecordBatch(
       [
-        { key: 'k1', value: 'v1', timestamp: T0, headers: [{ key: 'ce_type', value: 'x.y' }, { key: 'empty', value: null }] },
+        {
+          key: 'k1',
+          value: 'v1',
+          timestamp: T0,
+          headers: [
+            { key: 'ce_type', value: 'x.y' },
+            { key: 'empty', value: null },
+          ],
+        },
         { key: null, value: Buffer.from([0, 1, 2]), timestamp: T0 - 5 },
         { value: null, timestamp: T0 + 1234 },
       ],
@@ -164,7 +172,11 @@ describe('splitRecordBatches', () => {
       },
       ErrorCode.CORRUPT_MESSAGE,
     ],
-    ['recordsCount disagreeing with lastOffsetDelta', () => tamper(a, (c) => c.writeInt32BE(2, BatchField.recordsCount)), ErrorCode.CORRUPT_MESSAGE],
+    [
+      'recordsCount disagreeing with lastOffsetDelta',
+      () => tamper(a, (c) => c.writeInt32BE(2, BatchField.recordsCount)),
+      ErrorCode.CORRUPT_MESSAGE,
+    ],
     [
       'zero records',
       () =>
@@ -175,8 +187,16 @@ describe('splitRecordBatches', () => {
       ErrorCode.CORRUPT_MESSAGE,
     ],
     ['magic 3', () => Buffer.from(a).fill(3, BatchField.magic, BatchField.magic + 1), ErrorCode.CORRUPT_MESSAGE],
-    ['a legacy v1 message set', () => Buffer.from(a).fill(1, BatchField.magic, BatchField.magic + 1), ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT],
-    ['a legacy v0 message set', () => Buffer.from(a).fill(0, BatchField.magic, BatchField.magic + 1), ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT],
+    [
+      'a legacy v1 message set',
+      () => Buffer.from(a).fill(1, BatchField.magic, BatchField.magic + 1),
+      ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+    ],
+    [
+      'a legacy v0 message set',
+      () => Buffer.from(a).fill(0, BatchField.magic, BatchField.magic + 1),
+      ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+    ],
   ])('rejects %s', (_name, input, code) => {
     expect(protocolError(() => splitRecordBatches(input())).code).toBe(code);
   });

@@ -50,7 +50,9 @@ describe('topic configs', () => {
   });
 
   it('turns effective configs into partition-log options', () => {
-    expect(partitionLogOptions({ 'retention.bytes': '100', 'message.timestamp.type': 'LogAppendTime' }, { 'segment.bytes': '2048' })).toEqual({
+    expect(
+      partitionLogOptions({ 'retention.bytes': '100', 'message.timestamp.type': 'LogAppendTime' }, { 'segment.bytes': '2048' }),
+    ).toEqual({
       segmentBytes: 2048,
       segmentMs: 604800000,
       retentionBytes: 100,

@@ -24,7 +24,6 @@ function open(options: Parameters<typeof TopicStore.open>[1] = {}): TopicStore {
   return store;
 }
 
-
 const topicsDir = () => path.join(dataDir, 'topics');
 
 describe('TopicStore', () => {

@@ -106,7 +106,8 @@ export class TopicStore {
         continue;
       }
       const info = parseMetadata(metadataFile);
-      if (store.topics.has(info.name)) throw new Error(`topic ${info.name} is stored twice, in ${dir} and ${store.topics.get(info.name)?.dir}`);
+      if (store.topics.has(info.name))
+        throw new Error(`topic ${info.name} is stored twice, in ${dir} and ${store.topics.get(info.name)?.dir}`);
       store.topics.set(info.name, { info, dir, logs: store.openPartitions(info, dir) });
     }
     return store;

@@ -57,7 +57,20 @@ export interface BrokerProcess {
 export function spawnBrokerProcess(port: number, dataDir: string, extraArgs: string[] = []): Promise<BrokerProcess> {
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', 'libs/devstack/kafka-broker/src/main.ts', '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn', '--rebalance-delay-ms', '0', ...extraArgs],
+    [
+      '-r',
+      '@swc-node/register',
+      'libs/devstack/kafka-broker/src/main.ts',
+      '--port',
+      String(port),
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+      '--rebalance-delay-ms',
+      '0',
+      ...extraArgs,
+    ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));

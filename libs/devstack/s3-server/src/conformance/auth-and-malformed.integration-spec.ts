@@ -31,19 +31,25 @@ interface Answer {
 function send(method: string, path: string, headers: Record<string, string>, body: Buffer | string = ''): Promise<Answer> {
   const url = new URL(s3.server.endpoint);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, method, path, headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: url.hostname, port: url.port, method, path, headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Signs with the minio client's own SigV4 code, so the server is checked against an independent signer. */
@@ -61,11 +67,23 @@ function signed(
     'x-amz-content-sha256': options.payloadHash ?? createHash('sha256').update(body).digest('hex'),
     ...options.headers,
   };
-  headers.authorization = signV4({ method, path, headers } as Parameters<typeof signV4>[0], s3.accessKey, options.secretKey ?? s3.secretKey, 'us-east-1', date, headers['x-amz-content-sha256']!);
+  headers.authorization = signV4(
+    { method, path, headers } as Parameters<typeof signV4>[0],
+    s3.accessKey,
+    options.secretKey ?? s3.secretKey,
+    'us-east-1',
+    date,
+    headers['x-amz-content-sha256']!,
+  );
   return { headers, body };
 }
 
-async function signedSend(method: string, path: string, options: Parameters<typeof signed>[2] = {}, extraHeaders: Record<string, string> = {}): Promise<Answer> {
+async function signedSend(
+  method: string,
+  path: string,
+  options: Parameters<typeof signed>[2] = {},
+  extraHeaders: Record<string, string> = {},
+): Promise<Answer> {
   const { headers, body } = signed(method, path, options);
   return send(method, path, { ...headers, ...extraHeaders }, body);
 }
@@ -167,14 +185,20 @@ describe('malformed and inconsistent requests', () => {
 
   it('refuses a body that does not match its Content-MD5 (BadDigest)', async () => {
     const wrongMd5 = createHash('md5').update('something else').digest('base64');
-    const answer = await signedSend('PUT', `/${BUCKET}/md5`, { body: 'payload', payloadHash: 'UNSIGNED-PAYLOAD', headers: { 'content-md5': wrongMd5 } });
+    const answer = await signedSend('PUT', `/${BUCKET}/md5`, {
+      body: 'payload',
+      payloadHash: 'UNSIGNED-PAYLOAD',
+      headers: { 'content-md5': wrongMd5 },
+    });
     expect([answer.status, code(answer)]).toEqual([400, 'BadDigest']);
   });
 
   it('refuses malformed multi-delete XML (MalformedXML) and answers NotImplemented for unsupported sub-resources', async () => {
     const answer = await signedSend('POST', `/${BUCKET}?delete`, { body: '<Delete><Object><Key>a</Key></Object>' });
     expect([answer.status, code(answer)]).toEqual([400, 'MalformedXML']);
-    const doctype = await signedSend('POST', `/${BUCKET}?delete`, { body: '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Delete><Object><Key>&e;</Key></Object></Delete>' });
+    const doctype = await signedSend('POST', `/${BUCKET}?delete`, {
+      body: '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><Delete><Object><Key>&e;</Key></Object></Delete>',
+    });
     expect([doctype.status, code(doctype)]).toEqual([400, 'MalformedXML']);
     const tagging = await signedSend('GET', `/${BUCKET}?tagging`);
     expect([tagging.status, code(tagging)]).toEqual([501, 'NotImplemented']);
@@ -201,12 +225,22 @@ describe('malformed and inconsistent requests', () => {
       const seed = /Signature=([0-9a-f]{64})/.exec(headers.authorization!)![1]!;
       const day = amzDate(date).slice(0, 8);
       const scope = `${day}/us-east-1/s3/aws4_request`;
-      const key = [day, 'us-east-1', 's3', 'aws4_request'].reduce<Buffer | string>((k, part) => createHmac('sha256', k).update(part).digest(), `AWS4${s3.secretKey}`);
+      const key = [day, 'us-east-1', 's3', 'aws4_request'].reduce<Buffer | string>(
+        (k, part) => createHmac('sha256', k).update(part).digest(),
+        `AWS4${s3.secretKey}`,
+      );
       const empty = createHash('sha256').update('').digest('hex');
       let previous = seed;
       const framed: Buffer[] = [];
       for (const data of [...chunks, Buffer.alloc(0)]) {
-        const toSign = ['AWS4-HMAC-SHA256-PAYLOAD', amzDate(date), scope, previous, empty, createHash('sha256').update(data).digest('hex')].join('\n');
+        const toSign = [
+          'AWS4-HMAC-SHA256-PAYLOAD',
+          amzDate(date),
+          scope,
+          previous,
+          empty,
+          createHash('sha256').update(data).digest('hex'),
+        ].join('\n');
         const signature = createHmac('sha256', key).update(toSign).digest('hex');
         const sent = forge && data.length === 1024 ? Buffer.alloc(1024, 'c') : data;
         framed.push(Buffer.from(`${data.length.toString(16)};chunk-signature=${signature}\r\n`), sent, Buffer.from('\r\n'));

@@ -31,11 +31,20 @@ afterEach(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function startProcess(env: Record<string, string | undefined>): { child: ChildProcess; ready: Promise<void>; exited: Promise<number | null>; output: () => string } {
-  const proc = spawn(process.execPath, ['-r', '@swc-node/register', MAIN, '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function startProcess(env: Record<string, string | undefined>): {
+  child: ChildProcess;
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  output: () => string;
+} {
+  const proc = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', MAIN, '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'],
+    {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     proc.stdout!.on('data', (chunk: Buffer) => {
@@ -51,7 +60,10 @@ function startProcess(env: Record<string, string | undefined>): { child: ChildPr
 }
 
 function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 describe('the s3 server process', () => {
@@ -77,8 +89,21 @@ describe('the s3 server process', () => {
       'x-amz-date': amzDate(date),
       'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
     };
-    headers.authorization = signV4({ method: 'PUT', path, headers } as Parameters<typeof signV4>[0], accessKey, secretKey, 'us-east-1', date, 'UNSIGNED-PAYLOAD');
-    const upload = request({ host: '127.0.0.1', port, method: 'PUT', path, headers: { ...headers, 'content-length': String(8 * 1024 * 1024) } });
+    headers.authorization = signV4(
+      { method: 'PUT', path, headers } as Parameters<typeof signV4>[0],
+      accessKey,
+      secretKey,
+      'us-east-1',
+      date,
+      'UNSIGNED-PAYLOAD',
+    );
+    const upload = request({
+      host: '127.0.0.1',
+      port,
+      method: 'PUT',
+      path,
+      headers: { ...headers, 'content-length': String(8 * 1024 * 1024) },
+    });
     upload.on('error', () => undefined);
     upload.write(Buffer.alloc(4 * 1024 * 1024, 1));
     for (let i = 0; i < 100 && readdirSync(join(dataDir, 'tmp')).length === 0; i++) await new Promise((r) => setTimeout(r, 20));

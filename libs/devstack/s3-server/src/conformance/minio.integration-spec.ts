@@ -80,8 +80,12 @@ describe('buckets through minio', () => {
     expect((await errorOf(client.putObject('no-such-bucket', 'x', Buffer.from('x')))).code).toBe('NoSuchBucket');
     expect((await errorOf(client.removeBucket('no-such-bucket'))).code).toBe('NoSuchBucket');
     // The client refuses invalid names itself; the server must too (a client with its own rules may not).
-    const direct = client as unknown as { makeRequestAsyncOmit(options: object, payload: string, codes: number[], region: string): Promise<unknown> };
-    expect((await errorOf(direct.makeRequestAsyncOmit({ method: 'PUT', bucketName: 'Upper_Case' }, '', [200], 'us-east-1'))).code).toBe('InvalidBucketName');
+    const direct = client as unknown as {
+      makeRequestAsyncOmit(options: object, payload: string, codes: number[], region: string): Promise<unknown>;
+    };
+    expect((await errorOf(direct.makeRequestAsyncOmit({ method: 'PUT', bucketName: 'Upper_Case' }, '', [200], 'us-east-1'))).code).toBe(
+      'InvalidBucketName',
+    );
   });
 
   it('reports a configured region, and clients with and without that region both work', async () => {
@@ -119,7 +123,7 @@ describe('objects through minio', () => {
   });
 
   it('stores an empty object and keys with spaces, unicode, plus signs and numbers', async () => {
-    const keys = ['empty', 'with space/and+plus', 'unicodé/ключ/鍵.txt', 'odd!chars*(1)\'~.bin', '12345', '0x1f', '1e5'];
+    const keys = ['empty', 'with space/and+plus', 'unicodé/ключ/鍵.txt', "odd!chars*(1)'~.bin", '12345', '0x1f', '1e5'];
     for (const key of keys) await client.putObject(BUCKET, key, key === 'empty' ? Buffer.alloc(0) : Buffer.from(key));
     for (const key of keys) {
       expect((await readAll(await client.getObject(BUCKET, key))).toString()).toBe(key === 'empty' ? '' : key);
@@ -168,17 +172,26 @@ describe('objects through minio', () => {
 
     await client.copyObject(
       new CopySourceOptions({ Bucket: BUCKET, Object: 'models/fraud/1/model.json' }),
-      new CopyDestinationOptions({ Bucket: BUCKET, Object: 'models/fraud/3/model.json', MetadataDirective: 'REPLACE', UserMetadata: { run: 'r3' } }),
+      new CopyDestinationOptions({
+        Bucket: BUCKET,
+        Object: 'models/fraud/3/model.json',
+        MetadataDirective: 'REPLACE',
+        UserMetadata: { run: 'r3' },
+      }),
     );
     expect((await client.statObject(BUCKET, 'models/fraud/3/model.json')).metaData.run).toBe('r3');
     expect((await readAll(await client.getObject(BUCKET, 'models/fraud/3/model.json'))).toString()).toBe('{"w":[1]}');
 
     const conditions = new CopyConditions();
     conditions.setMatchETag('not-the-etag');
-    const refused = await errorOf(client.copyObject(BUCKET, 'models/fraud/4/model.json', `/${BUCKET}/models/fraud/1/model.json`, conditions));
+    const refused = await errorOf(
+      client.copyObject(BUCKET, 'models/fraud/4/model.json', `/${BUCKET}/models/fraud/1/model.json`, conditions),
+    );
     expect(refused.code).toBe('PreconditionFailed');
     expect((await errorOf(client.statObject(BUCKET, 'models/fraud/4/model.json'))).code).toBe('NotFound');
-    const legacy = (await client.copyObject(BUCKET, 'models/fraud/5/model.json', `/${BUCKET}/models/fraud/1/model.json`)) as { etag: string };
+    const legacy = (await client.copyObject(BUCKET, 'models/fraud/5/model.json', `/${BUCKET}/models/fraud/1/model.json`)) as {
+      etag: string;
+    };
     expect(legacy.etag).toBe(kept.Etag);
   });
 
@@ -209,7 +222,10 @@ describe('listing through minio', () => {
 
   it('rolls keys up into common prefixes with a delimiter', async () => {
     const top = await collect(client.listObjectsV2(BUCKET, '', false));
-    expect(top).toEqual([{ prefix: 'datasets/', size: 0 }, { prefix: 'models/', size: 0 }]);
+    expect(top).toEqual([
+      { prefix: 'datasets/', size: 0 },
+      { prefix: 'models/', size: 0 },
+    ]);
     const datasets = await collect(client.listObjectsV2(BUCKET, 'datasets/', false));
     expect(datasets.map((o) => o.prefix)).toEqual(['datasets/d0/', 'datasets/d1/', 'datasets/d2/']);
   });
@@ -237,7 +253,9 @@ describe('listing through minio', () => {
       if (!page.isTruncated) break;
       token = page.nextContinuationToken;
     }
-    expect(prefixes).toEqual([...new Set(keys.filter((k) => k.startsWith('datasets/d1/')).map((k) => k.split('/').slice(0, 3).join('/') + '/'))]);
+    expect(prefixes).toEqual([
+      ...new Set(keys.filter((k) => k.startsWith('datasets/d1/')).map((k) => k.split('/').slice(0, 3).join('/') + '/')),
+    ]);
   });
 
   it('starts after a given key, and lists with the V1 API (markers) as well', async () => {
@@ -255,10 +273,17 @@ describe('multipart uploads through minio', () => {
   it('uploads a 17 MiB stream in 5 MiB parts and reads it back byte-identical, whole and by range', async () => {
     const multipart = s3.client({ partSize: 5 * MiB });
     const data = randomBytes(17 * MiB);
-    const result = await multipart.putObject(BUCKET, 'datasets/big/v1/data.bin', byteStream(data), data.length, { 'Content-Type': 'application/octet-stream', 'x-amz-meta-kind': 'big' });
+    const result = await multipart.putObject(BUCKET, 'datasets/big/v1/data.bin', byteStream(data), data.length, {
+      'Content-Type': 'application/octet-stream',
+      'x-amz-meta-kind': 'big',
+    });
     expect(result.etag).toMatch(/^[0-9a-f]{32}-4$/);
 
-    const partMd5s = [0, 1, 2, 3].map((i) => createHash('md5').update(data.subarray(i * 5 * MiB, (i + 1) * 5 * MiB)).digest());
+    const partMd5s = [0, 1, 2, 3].map((i) =>
+      createHash('md5')
+        .update(data.subarray(i * 5 * MiB, (i + 1) * 5 * MiB))
+        .digest(),
+    );
     expect(result.etag).toBe(`${createHash('md5').update(Buffer.concat(partMd5s)).digest('hex')}-4`);
 
     const stat = await multipart.statObject(BUCKET, 'datasets/big/v1/data.bin');
@@ -285,18 +310,34 @@ describe('multipart uploads through minio', () => {
     const incomplete = await collect(client.listIncompleteUploads(BUCKET, 'models/', true));
     expect(incomplete).toEqual([expect.objectContaining({ key, uploadId, size: part1.length + part2.length })]);
 
-    const bad = await errorOf(client.completeMultipartUpload(BUCKET, key, uploadId, [{ part: 1, etag: e1.etag }, { part: 2, etag: 'ffffffffffffffffffffffffffffffff' }]));
+    const bad = await errorOf(
+      client.completeMultipartUpload(BUCKET, key, uploadId, [
+        { part: 1, etag: e1.etag },
+        { part: 2, etag: 'ffffffffffffffffffffffffffffffff' },
+      ]),
+    );
     expect(bad.code).toBe('InvalidPart');
-    const disordered = await errorOf(client.completeMultipartUpload(BUCKET, key, uploadId, [{ part: 2, etag: e2.etag }, { part: 1, etag: e1.etag }]));
+    const disordered = await errorOf(
+      client.completeMultipartUpload(BUCKET, key, uploadId, [
+        { part: 2, etag: e2.etag },
+        { part: 1, etag: e1.etag },
+      ]),
+    );
     expect(disordered.code).toBe('InvalidPartOrder');
 
-    await client.completeMultipartUpload(BUCKET, key, uploadId, [{ part: 1, etag: e1.etag }, { part: 2, etag: e2.etag }]);
+    await client.completeMultipartUpload(BUCKET, key, uploadId, [
+      { part: 1, etag: e1.etag },
+      { part: 2, etag: e2.etag },
+    ]);
     expect(sha256(await readAll(await client.getObject(BUCKET, key)))).toBe(sha256(Buffer.concat([part1, part2])));
     expect((await client.statObject(BUCKET, key)).metaData.run).toBe('r9');
     expect((await errorOf(listParts(client, BUCKET, key, uploadId))).code).toBe('NoSuchUpload');
 
     const abandoned = await client.initiateNewMultipartUpload(BUCKET, 'abandoned', {});
-    await client.uploadPart({ bucketName: BUCKET, objectName: 'abandoned', uploadID: abandoned, partNumber: 1, headers: {} }, Buffer.from('x'));
+    await client.uploadPart(
+      { bucketName: BUCKET, objectName: 'abandoned', uploadID: abandoned, partNumber: 1, headers: {} },
+      Buffer.from('x'),
+    );
     await client.abortMultipartUpload(BUCKET, 'abandoned', abandoned);
     expect(await collect(client.listIncompleteUploads(BUCKET, '', true))).toEqual([]);
     expect((await errorOf(client.abortMultipartUpload(BUCKET, 'abandoned', abandoned))).code).toBe('NoSuchUpload');
@@ -304,9 +345,20 @@ describe('multipart uploads through minio', () => {
 
   it('refuses a non-last part below 5 MiB with EntityTooSmall', async () => {
     const uploadId = await client.initiateNewMultipartUpload(BUCKET, 'small-parts', {});
-    const e1 = await client.uploadPart({ bucketName: BUCKET, objectName: 'small-parts', uploadID: uploadId, partNumber: 1, headers: {} }, Buffer.from('a'));
-    const e2 = await client.uploadPart({ bucketName: BUCKET, objectName: 'small-parts', uploadID: uploadId, partNumber: 2, headers: {} }, Buffer.from('b'));
-    const error = await errorOf(client.completeMultipartUpload(BUCKET, 'small-parts', uploadId, [{ part: 1, etag: e1.etag }, { part: 2, etag: e2.etag }]));
+    const e1 = await client.uploadPart(
+      { bucketName: BUCKET, objectName: 'small-parts', uploadID: uploadId, partNumber: 1, headers: {} },
+      Buffer.from('a'),
+    );
+    const e2 = await client.uploadPart(
+      { bucketName: BUCKET, objectName: 'small-parts', uploadID: uploadId, partNumber: 2, headers: {} },
+      Buffer.from('b'),
+    );
+    const error = await errorOf(
+      client.completeMultipartUpload(BUCKET, 'small-parts', uploadId, [
+        { part: 1, etag: e1.etag },
+        { part: 2, etag: e2.etag },
+      ]),
+    );
     expect(error.code).toBe('EntityTooSmall');
   });
 });
@@ -318,7 +370,10 @@ describe('durability', () => {
     await multipart.putObject(BUCKET, 'big', byteStream(big), big.length);
     await client.putObject(BUCKET, 'small', Buffer.from('kept'), undefined, { 'x-amz-meta-note': 'survives' });
     const uploadId = await client.initiateNewMultipartUpload(BUCKET, 'pending', {});
-    const e1 = await client.uploadPart({ bucketName: BUCKET, objectName: 'pending', uploadID: uploadId, partNumber: 1, headers: {} }, Buffer.from('part'));
+    const e1 = await client.uploadPart(
+      { bucketName: BUCKET, objectName: 'pending', uploadID: uploadId, partNumber: 1, headers: {} },
+      Buffer.from('part'),
+    );
 
     await s3.restart();
     const again = s3.client();

@@ -23,7 +23,12 @@ export interface TestS3 {
   dispose(): Promise<void>;
 }
 
-export function minioClient(endpoint: string, accessKey: string, secretKey: string, extra: { partSize?: number; region?: string } = {}): Client {
+export function minioClient(
+  endpoint: string,
+  accessKey: string,
+  secretKey: string,
+  extra: { partSize?: number; region?: string } = {},
+): Client {
   const url = new URL(endpoint);
   return new Client({ endPoint: url.hostname, port: Number(url.port), useSSL: false, accessKey, secretKey, ...extra });
 }

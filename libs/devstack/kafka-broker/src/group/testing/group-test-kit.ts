@@ -1,9 +1,5 @@
 import { ErrorCode } from '../../protocol/error-codes';
-import {
-  type CommittedOffset,
-  type OffsetCommitEntry,
-  type OffsetStore,
-} from '../../storage/offset-store';
+import { type CommittedOffset, type OffsetCommitEntry, type OffsetStore } from '../../storage/offset-store';
 import { type GroupCoordinator } from '../group-coordinator';
 import { type JoinGroupRequest, type JoinGroupResponse, type SyncGroupResponse } from '../group-types';
 
@@ -121,10 +117,7 @@ export interface FormedGroup {
  * Brings a group to Stable with the given members (one join request override each), the
  * leader assigning `assignment-<index>` to each. Needs fake timers and a zero initial delay.
  */
-export async function formStableGroup(
-  coordinator: GroupCoordinator,
-  members: Array<Partial<JoinGroupRequest>>,
-): Promise<FormedGroup> {
+export async function formStableGroup(coordinator: GroupCoordinator, members: Array<Partial<JoinGroupRequest>>): Promise<FormedGroup> {
   const started = [];
   for (const overrides of members) started.push(await startJoin(coordinator, overrides));
   await jest.advanceTimersByTimeAsync(1);
@@ -134,9 +127,7 @@ export async function formStableGroup(
   const memberIds = started.map((s) => s.memberId);
   const groupId = members[0].groupId ?? 'g';
   const assignments = Object.fromEntries(memberIds.map((id, i) => [id, `assignment-${i}`]));
-  const syncs = memberIds.map((id) =>
-    coordinator.syncGroup(syncRequest(id, generationId, id === leader ? assignments : {}, groupId)),
-  );
+  const syncs = memberIds.map((id) => coordinator.syncGroup(syncRequest(id, generationId, id === leader ? assignments : {}, groupId)));
   for (const sync of await Promise.all(syncs)) {
     if (sync.errorCode !== ErrorCode.NONE) throw new Error(`sync failed with ${sync.errorCode}`);
   }

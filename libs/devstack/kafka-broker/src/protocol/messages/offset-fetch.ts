@@ -26,9 +26,7 @@ export const OffsetFetch: ApiCodec<OffsetFetchRequest, OffsetFetchResponse> = {
     if (version >= 3) w.int32(NO_THROTTLE);
     w.array(res.topics, (w, t) => {
       w.string(t.name);
-      w.array(t.partitions, (w, p) =>
-        w.int32(p.partitionIndex).int64(p.committedOffset).nullableString(p.metadata).int16(p.errorCode),
-      );
+      w.array(t.partitions, (w, p) => w.int32(p.partitionIndex).int64(p.committedOffset).nullableString(p.metadata).int16(p.errorCode));
     });
     if (version >= 2) w.int16(res.errorCode);
   },
