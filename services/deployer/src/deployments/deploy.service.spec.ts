@@ -213,16 +213,14 @@ describe('Deploy', () => {
       code: DeployerExceptionCode.VERSION_UNKNOWN,
       message: 'model fraud has no version 9 in the registry',
     });
-    registry.models
-      .get('fraud')!
-      .versions.set(
-        4,
-        registryV1.ModelVersion.fromPartial({
-          modelName: 'fraud',
-          version: 4,
-          artifact: { key: modelArtifactKey('fraud', 4, 'model.json'), sha256: 'nope' },
-        }),
-      );
+    registry.models.get('fraud')!.versions.set(
+      4,
+      registryV1.ModelVersion.fromPartial({
+        modelName: 'fraud',
+        version: 4,
+        artifact: { key: modelArtifactKey('fraud', 4, 'model.json'), sha256: 'nope' },
+      }),
+    );
     expect(await failure(deployer.deploy(request({ version: 4 }), caller))).toEqual({
       code: DeployerExceptionCode.VERSION_UNSERVABLE,
       message: 'model fraud v4 cannot be served: version.artifact.sha256 must be 64 lower-case hex digits',
