@@ -66,6 +66,31 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+/** CPU time (user + system) used so far by each of `pids`, in seconds; a process that ended counts 0. */
+function cpuSeconds(pids: readonly number[]): Map<number, number> {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const used = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after the name.
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) / ticksPerSecond);
+    } catch {
+      used.set(pid, 0);
+    }
+  }
+  return used;
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').slice(0, 120);
+  } catch {
+    return '(ended)';
+  }
+}
+
 /** Ctrl-C for the whole group; nothing to do if it has already gone. */
 function interrupt(running: Running): void {
   try {
@@ -135,6 +160,24 @@ describe('npm start', () => {
       pids = descendants(first.child.pid!);
       // npm, the launcher, six services and PostgreSQL's processes at least.
       expect(pids.length).toBeGreaterThanOrEqual(8);
+
+      // Idle is idle: with no work, the whole platform — services, their PostgreSQL backends, the
+      // broker, S3 and the launcher — uses a few percent of one core at most (the benchmark of
+      // this figure is far below; 5% leaves room for a busy CI machine).
+      const idleSeconds = 20;
+      const before = cpuSeconds(pids);
+      await new Promise((r) => setTimeout(r, idleSeconds * 1000));
+      const after = cpuSeconds(pids);
+      const perProcess = pids.map((pid) => ({ pid, share: ((after.get(pid) ?? 0) - (before.get(pid) ?? 0)) / idleSeconds }));
+      const total = perProcess.reduce((sum, p) => sum + p.share, 0);
+      const busiest = perProcess
+        .sort((a, b) => b.share - a.share)
+        .slice(0, 5)
+        .map((p) => `${(p.share * 100).toFixed(2)}% ${commandOf(p.pid)}`);
+      process.stdout.write(
+        `idle platform: ${(total * 100).toFixed(2)}% of one core over ${idleSeconds} s; busiest:\n  ${busiest.join('\n  ')}\n`,
+      );
+      expect(total).toBeLessThan(0.05);
     } finally {
       interrupt(first);
     }

@@ -19,4 +19,12 @@ describe('clocks', () => {
     expect(clock.monotonicMs()).toBe(86_400_000);
     expect(() => clock.advance(-1)).toThrow('does not go backwards');
   });
+
+  it('can make each monotonic reading take a simulated latency', () => {
+    const clock = new ManualClock();
+    clock.stepMs = 3;
+    const started = clock.monotonicMs();
+    expect(clock.monotonicMs() - started).toBe(3);
+    expect(clock.now().toISOString()).toBe('2026-01-01T00:00:00.000Z');
+  });
 });

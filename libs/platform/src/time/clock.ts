@@ -26,6 +26,8 @@ export class SystemClock extends Clock {
 export class ManualClock extends Clock {
   private current: number;
   private monotonic = 0;
+  /** Milliseconds each `monotonicMs` reading moves on by itself: the latency of a simulated call. */
+  stepMs = 0;
 
   constructor(start: Date | string | number = '2026-01-01T00:00:00Z') {
     super();
@@ -37,7 +39,9 @@ export class ManualClock extends Clock {
   }
 
   monotonicMs(): number {
-    return this.monotonic;
+    const reading = this.monotonic;
+    this.monotonic += this.stepMs;
+    return reading;
   }
 
   /** Moves both readings forward. */

@@ -1,3 +1,4 @@
+import { ManualClock } from '@flywheel/platform';
 import { deployerV1, type EventEnvelope, registryV1 } from '@flywheel/contracts';
 import { type CallerIdentity, InvalidArgumentException, Role } from '@flywheel/platform';
 import { modelArtifactKey } from '@flywheel/storage';
@@ -5,7 +6,6 @@ import { RolloutService } from '../rollout/rollout.service';
 import { LiveStats } from '../serving/live-stats';
 import { ServedModels } from '../serving/served-models';
 import {
-  FakeClock,
   FakeDeploymentEvents,
   FakeDeploymentRepository,
   FakeModelLoader,
@@ -28,7 +28,7 @@ describe('Deploy', () => {
   let events: FakeDeploymentEvents;
   let loader: FakeModelLoader;
   let registry: FakeModelRegistry;
-  let clock: FakeClock;
+  let clock: ManualClock;
   let served: ServedModels;
   let rollout: RolloutService;
   let deployer: DeployService;
@@ -43,7 +43,7 @@ describe('Deploy', () => {
       registry.addVersion('fraud', version);
       loader.artifacts.set(modelArtifactKey('fraud', version, 'model.json'), fraudArtifact({ seed: version }));
     }
-    clock = new FakeClock();
+    clock = new ManualClock();
     const stats = new LiveStats({ latencyWindow: 1000, joinWindow: 1000 });
     served = new ServedModels(repository, loader, stats, config, silentLogger());
     rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger());

@@ -1,10 +1,10 @@
+import { ManualClock } from '@flywheel/platform';
 import { commonV1, deployerV1, type EventEnvelope, registryV1 } from '@flywheel/contracts';
 import { modelArtifactKey } from '@flywheel/storage';
 import { DeploymentStateName } from '../deployments/deployment';
 import { LiveStats } from '../serving/live-stats';
 import { ServedModels } from '../serving/served-models';
 import {
-  FakeClock,
   FakeDeploymentEvents,
   FakeDeploymentRepository,
   FakeModelLoader,
@@ -51,7 +51,7 @@ describe('rollout state machine', () => {
   let repository: FakeDeploymentRepository;
   let events: FakeDeploymentEvents;
   let loader: FakeModelLoader;
-  let clock: FakeClock;
+  let clock: ManualClock;
   let stats: LiveStats;
   let served: ServedModels;
   let rollout: RolloutService;
@@ -63,7 +63,7 @@ describe('rollout state machine', () => {
     loader = new FakeModelLoader();
     for (const version of [1, 2, 3])
       loader.artifacts.set(modelArtifactKey('fraud', version, 'model.json'), fraudArtifact({ seed: version }));
-    clock = new FakeClock();
+    clock = new ManualClock();
     stats = new LiveStats({ latencyWindow: 1000, joinWindow: 1000 });
     served = new ServedModels(repository, loader, stats, config, silentLogger());
     rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger());

@@ -1,11 +1,10 @@
+import { ManualClock, DomainException, GrpcStatus } from '@flywheel/platform';
 import { commonV1 } from '@flywheel/contracts';
 import { loadModel } from '@flywheel/ml';
-import { DomainException, GrpcStatus } from '@flywheel/platform';
 import { modelArtifactKey } from '@flywheel/storage';
 import { type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
 import { routesToCanary } from '../rollout/traffic-split';
 import {
-  FakeClock,
   FakeDeploymentRepository,
   FakeModelLoader,
   FakeOnlineFeatures,
@@ -82,7 +81,7 @@ describe('PredictionService', () => {
   let stats: LiveStats;
   let log: FakePredictionLog;
   let online: FakeOnlineFeatures;
-  let clock: FakeClock;
+  let clock: ManualClock;
   let served: ServedModels;
   let predictions: PredictionService;
 
@@ -96,7 +95,7 @@ describe('PredictionService', () => {
     stats = new LiveStats({ latencyWindow: 100, joinWindow: 100 });
     log = new FakePredictionLog();
     online = new FakeOnlineFeatures();
-    clock = new FakeClock();
+    clock = new ManualClock();
     clock.stepMs = 3;
     served = new ServedModels(repository, loader, stats, config, silentLogger());
     predictions = new PredictionService(served, online, stats, log, clock, silentLogger());

@@ -2,7 +2,7 @@
 import { commonV1, type deployerV1, registryV1 } from '@flywheel/contracts';
 import { categoricalColumn, fitModel, type LoadedModel, loadModel, makeTable, type ModelArtifact, numericColumn, Rng } from '@flywheel/ml';
 import { type TransactionRunner } from '@flywheel/persistence';
-import { Clock, JsonLogger, loadConfig } from '@flywheel/platform';
+import { JsonLogger, loadConfig } from '@flywheel/platform';
 import { modelArtifactKey } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { type DeployerConfig, deployerConfigSchema } from '../deployer.config';
@@ -25,27 +25,6 @@ export function testConfig(env: Record<string, string> = {}): DeployerConfig {
 }
 
 export const silentLogger = (): JsonLogger => new JsonLogger({ service: 'deployer', level: 'fatal', write: () => undefined });
-
-export class FakeClock extends Clock {
-  private wallMs = Date.parse('2026-01-01T00:00:00Z');
-  private monotonic = 0;
-  /** Milliseconds each `monotonicMs` reading advances: the latency of every simulated call. */
-  stepMs = 0;
-
-  now(): Date {
-    return new Date(this.wallMs);
-  }
-
-  monotonicMs(): number {
-    const reading = this.monotonic;
-    this.monotonic += this.stepMs;
-    return reading;
-  }
-
-  advance(ms: number): void {
-    this.wallMs += ms;
-  }
-}
 
 export class FakeDeploymentRepository extends DeploymentRepository {
   readonly deployments = new Map<string, DeploymentRecord>();
