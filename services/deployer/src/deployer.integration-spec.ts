@@ -142,7 +142,7 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
       const body = (await response.json()) as { status: string; checks: Record<string, { status: string }> };
       expect(response.status).toBe(200);
       expect(body.status).toBe('ok');
-      expect(Object.keys(body.checks).sort()).toEqual(['database', 'grpc', 'kafka', 'object-store', 'prediction-log']);
+      expect(Object.keys(body.checks).sort()).toEqual(['database', 'grpc', 'kafka', 'object-store', 'outbox', 'prediction-log']);
     });
 
     it('answers ListDeployments for a reader, refuses a call without a token and a reader rolling back', async () => {

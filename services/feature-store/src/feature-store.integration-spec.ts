@@ -153,7 +153,7 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     const health = await fetch(`${service.httpUrl}/healthz`);
     expect(health.status).toBe(200);
     const report = (await health.json()) as { checks: Record<string, { status: string }> };
-    expect(Object.keys(report.checks).sort()).toEqual(['database', 'grpc', 'kafka', 'object-store']);
+    expect(Object.keys(report.checks).sort()).toEqual(['database', 'grpc', 'kafka', 'object-store', 'outbox']);
     expect(Object.values(report.checks).every((c) => c.status === 'up')).toBe(true);
     expect(service.grpcHealth.status).toBe('SERVING');
     const listed = await client(infra.tokens.reader).listFeatureViews({ dataset: '', page: undefined });

@@ -163,11 +163,11 @@ describe('ingestion service', () => {
   });
 
   describe('boot, health and auth', () => {
-    it('reports healthy database, Kafka and object store on /healthz', async () => {
+    it('reports healthy database, Kafka, object store and outbox on /healthz', async () => {
       const response = await fetch(`${service!.httpUrl}/healthz`);
       expect(response.status).toBe(200);
       const body = (await response.json()) as { checks: Record<string, { status: string }> };
-      expect(Object.keys(body.checks).sort()).toEqual(['database', 'grpc', 'kafka', 'object-store']);
+      expect(Object.keys(body.checks).sort()).toEqual(['database', 'grpc', 'kafka', 'object-store', 'outbox']);
       expect(Object.values(body.checks).every((c) => c.status === 'up')).toBe(true);
     });
 

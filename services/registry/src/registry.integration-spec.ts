@@ -149,7 +149,7 @@ describe('registry service', () => {
       const body = (await response.json()) as { status: string; checks: Record<string, { status: string }> };
       expect(response.status).toBe(200);
       expect(body.status).toBe('ok');
-      expect(Object.keys(body.checks).sort()).toEqual(['database', 'grpc', 'kafka', 'object-store']);
+      expect(Object.keys(body.checks).sort()).toEqual(['database', 'grpc', 'kafka', 'object-store', 'outbox']);
     });
 
     it('refuses a call without a token (UNAUTHENTICATED) and a writer moving an alias (PERMISSION_DENIED)', async () => {

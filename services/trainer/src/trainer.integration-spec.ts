@@ -113,7 +113,7 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     const body = (await response.json()) as { status: string; checks: Record<string, { status: string }> };
     expect(response.status).toBe(200);
     expect(body.status).toBe('ok');
-    for (const check of ['database', 'kafka', 'object-store', 'grpc']) expect(body.checks[check]?.status).toBe('up');
+    for (const check of ['database', 'kafka', 'object-store', 'outbox', 'grpc']) expect(body.checks[check]?.status).toBe('up');
   });
 
   it('refuses a call without a token and a reader submitting training', async () => {
