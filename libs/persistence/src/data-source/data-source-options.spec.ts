@@ -1,4 +1,5 @@
 import { CreateOutbox1760000000000 } from '../outbox/migrations/1760000000000-create-outbox';
+import { OutboxParking1760000000001 } from '../outbox/migrations/1760000000001-outbox-parking';
 import { OutboxMessageEntity } from '../outbox/outbox-message.entity';
 import { ProcessedEventEntity } from '../processed-events/processed-event.entity';
 import { createDataSourceOptions } from './data-source-options';
@@ -15,14 +16,14 @@ describe('createDataSourceOptions', () => {
     expect(options).toMatchObject({ type: 'postgres', migrationsRun: true, synchronize: false, url: base.url });
   });
 
-  it('always carries the outbox tables and migration, once, next to the service’s own', () => {
+  it('always carries the outbox tables and migrations, once, next to the service’s own', () => {
     const options = createDataSourceOptions({
       ...base,
       entities: [Thing, OutboxMessageEntity],
       migrations: [CreateOutbox1760000000000, CreateThings1770000000000],
     });
     expect(options.entities).toEqual([OutboxMessageEntity, ProcessedEventEntity, Thing]);
-    expect(options.migrations).toEqual([CreateOutbox1760000000000, CreateThings1770000000000]);
+    expect(options.migrations).toEqual([CreateOutbox1760000000000, OutboxParking1760000000001, CreateThings1770000000000]);
   });
 
   it('bounds the pool and every statement', () => {
