@@ -52,5 +52,7 @@ export const MESSAGING_DEFAULTS = {
   dlqPartitions: 1,
   partitionsConsumedConcurrently: 3,
   sessionTimeoutMs: 30_000,
-  maxWaitTimeMs: 1_000,
+  // How long a fetch may wait on the broker for new records. A record that arrives answers it at
+  // once, so this bounds only how often an idle consumer asks (and heartbeats): kafkajs's default.
+  maxWaitTimeMs: 5_000,
 };

@@ -36,7 +36,7 @@ describe('outbox relay options', () => {
     relay.start();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await relay.stop();
-    // With the 1 s default: the first poll only. A 1 ms interval polled hundreds of times here.
+    // With the 5 s default: the first poll only. A 1 ms interval polled hundreds of times here.
     expect(outbox.polls()).toBe(1);
   });
 });
