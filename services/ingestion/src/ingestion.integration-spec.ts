@@ -292,6 +292,34 @@ describe('ingestion service', () => {
       });
     });
 
+    it('quarantines hostile records through Kafka with a reason each — none dead-lettered — and commits the good one behind them', async () => {
+      const topic = Topics.ingestTopic('claims_hostile');
+      await register('claims_hostile', { maxRows: 1, maxInterval: undefined });
+      const good = Buffer.from(JSON.stringify(claim(1)));
+      const hostile: Array<[string, Buffer]> = [
+        ['a raw NUL byte', Buffer.concat([good, Buffer.from([0])])],
+        ['invalid UTF-8', Buffer.concat([Buffer.from('{"claim_id": "c2'), Buffer.from([0xff]), Buffer.from('"}')])],
+        ['JSON nested 100,000 deep', Buffer.from(`{"claim_id": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`)],
+        ['an impossible date', Buffer.from(JSON.stringify(claim(3, { filed_at: '2026-02-30T00:00:00Z' })))],
+        ['a NUL escape', Buffer.from(JSON.stringify(claim(4, { claim_id: 'c\u0000' })))],
+      ];
+      await producer.send({ topic, messages: [...hostile.map(([, value]) => ({ key: 'k', value })), { key: 'k', value: good }] });
+      await waitFor(
+        async () => (await reader.getDataset({ name: 'claims_hostile' })).dataset?.latestVersion === 1,
+        30_000,
+        'the good record committed',
+      );
+      const quarantined = (await reader.listQuarantine({ dataset: 'claims_hostile', page: undefined })).records.reverse();
+      expect(quarantined.map((q) => q.violations.map((v) => v.message).join('; '))).toEqual([
+        expect.stringContaining('not valid JSON'),
+        'not valid UTF-8',
+        'nested deeper than 32 levels',
+        'filed_at: "2026-02-30T00:00:00Z" is not an RFC 3339 timestamp',
+        'claim_id: contains a NUL character',
+      ]);
+      expect(await countRecords(kafka, Topics.dlqTopic(topic))).toBe(0);
+    });
+
     it('commits by row count through Ingest, returning per-record reasons, with the sha256 of the object in the version and its event', async () => {
       await register('claims_rows', { maxRows: 4, maxInterval: undefined });
       const response = await writer.ingest({

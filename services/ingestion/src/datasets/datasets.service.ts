@@ -183,7 +183,7 @@ export class DatasetsService {
     const dataset = datasetOfIngestTopic(record.topic);
     const locked = dataset ? await this.repository.findDataset(manager, dataset, 'update') : undefined;
     if (!locked) throw new NonRetriableError(`topic ${record.topic} belongs to no registered dataset`);
-    const text = record.value === null ? null : record.value.toString('utf8');
+
     await this.ingest(
       manager,
       locked,
@@ -191,7 +191,7 @@ export class DatasetsService {
         {
           origin: `kafka:${record.topic}/${record.partition}/${record.offset}`,
           index: Number(record.offset),
-          incoming: { kind: 'json', text },
+          incoming: { kind: 'json', bytes: record.value },
         },
       ],
       false,

@@ -1,6 +1,16 @@
 import { commonV1, ingestionV1 } from '@flywheel/contracts';
 import { type Contract } from './dataset-contract';
-import { contentHash, rawText, uniqueKeyOf, validateIncoming, validateRecord } from './record-validation';
+import {
+  contentHash,
+  MAX_NESTING_DEPTH,
+  MAX_RECORD_BYTES,
+  nestingDepth,
+  parseRfc3339,
+  rawText,
+  uniqueKeyOf,
+  validateIncoming,
+  validateRecord,
+} from './record-validation';
 
 const { ColumnType } = commonV1;
 const { ViolationCode } = ingestionV1;
@@ -67,7 +77,7 @@ describe('record validation', () => {
     ['null', 'must be a JSON object, got null'],
     ['"text"', 'must be a JSON object, got string'],
   ])('quarantines %s as MALFORMED', (text, reason) => {
-    const result = validateIncoming(contract, { kind: 'json', text });
+    const result = validateIncoming(contract, { kind: 'json', bytes: Buffer.from(text, 'utf8') });
     expect(!result.ok && result.violations).toEqual([
       { field: '', code: ViolationCode.VIOLATION_CODE_MALFORMED, message: expect.stringContaining(reason) },
     ]);
@@ -97,5 +107,85 @@ describe('record validation', () => {
     expect(uniqueKeyOf({ ...contract, uniqueKey: [] }, a.values)).toBeNull();
     expect(contentHash(contract, a.values)).toBe(contentHash(contract, { ...a.values }));
     expect(contentHash(contract, a.values)).not.toBe(contentHash(contract, b.values));
+  });
+});
+
+describe('hostile records are quarantined with a reason, never thrown', () => {
+  const column = (name: string, type: Contract['columns'][number]['type'], required = false) => ({
+    name,
+    type,
+    required,
+    min: null,
+    max: null,
+    allowedValues: [],
+    description: '',
+  });
+  const contract: Contract = {
+    columns: [
+      column('id', ColumnType.COLUMN_TYPE_STRING, true),
+      column('at', ColumnType.COLUMN_TYPE_TIMESTAMP),
+      column('amount', ColumnType.COLUMN_TYPE_DOUBLE),
+    ],
+    uniqueKey: ['id'],
+    eventTimeColumn: '',
+  };
+  const json = (value: string | Buffer) =>
+    validateIncoming(contract, { kind: 'json', bytes: Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8') });
+  const reasons = (result: ReturnType<typeof json>) =>
+    result.ok ? [] : result.violations.map((v) => `${ViolationCode[v.code]} ${v.message}`);
+
+  it.each([
+    ['a \\u0000 escape in a string', '{"id": "a\\u0000b"}', 'VIOLATION_CODE_MALFORMED id: contains a NUL character'],
+    ['a lone surrogate', '{"id": "a\\ud800b"}', 'VIOLATION_CODE_MALFORMED id: contains a lone UTF-16 surrogate'],
+    [
+      '30 February',
+      '{"id": "a", "at": "2026-02-30T00:00:00Z"}',
+      'VIOLATION_CODE_WRONG_TYPE at: "2026-02-30T00:00:00Z" is not an RFC 3339 timestamp',
+    ],
+    ['hour 24', '{"id": "a", "at": "2026-01-01T24:00:00Z"}', 'is not an RFC 3339 timestamp'],
+    ['an offset of 25 hours', '{"id": "a", "at": "2026-01-01T10:00:00+25:00"}', 'is not an RFC 3339 timestamp'],
+    ['1e999', '{"id": "a", "amount": 1e999}', 'VIOLATION_CODE_WRONG_TYPE amount: Infinity is not a finite number'],
+    ['a raw NUL byte', '{"id": "a"}\u0000', 'VIOLATION_CODE_MALFORMED not valid JSON'],
+  ])('%s', (_name, text, reason) => {
+    expect(reasons(json(text)).join('\n')).toContain(reason);
+  });
+
+  it('accepts real calendar dates, leap days included', () => {
+    expect(json('{"id": "a", "at": "2024-02-29T23:59:59.123+05:30"}')).toMatchObject({
+      ok: true,
+      values: { at: '2024-02-29T18:29:59.123Z' },
+    });
+    expect(parseRfc3339('2023-02-29T00:00:00Z')).toBeNull();
+    expect(parseRfc3339('2000-02-29T00:00:00Z')).toBe(Date.UTC(2000, 1, 29));
+    expect(parseRfc3339('1900-02-29T00:00:00Z')).toBeNull();
+  });
+
+  it('refuses invalid UTF-8 instead of storing U+FFFD, and keeps the quarantined text storable', () => {
+    const bytes = Buffer.concat([Buffer.from('{"id": "a'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    expect(reasons(json(bytes))).toEqual(['VIOLATION_CODE_MALFORMED not valid UTF-8']);
+    expect(rawText({ kind: 'json', bytes: Buffer.from('{"id": "a"}\u0000') })).toBe('{"id": "a"}\u2400');
+  });
+
+  it('refuses deep nesting before parsing it, without recursion', () => {
+    const deep = `{"id": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(nestingDepth(deep)).toBe(100_001);
+    expect(reasons(json(deep))).toEqual([`VIOLATION_CODE_MALFORMED nested deeper than ${MAX_NESTING_DEPTH} levels`]);
+    expect(nestingDepth('{"id": "[[[[{{{{"}')).toBe(1);
+  });
+
+  it('refuses records beyond the size limit and unique keys beyond the index limit', () => {
+    expect(reasons(json(`{"id": "${'x'.repeat(MAX_RECORD_BYTES)}"}`))).toEqual([
+      expect.stringMatching(/^VIOLATION_CODE_MALFORMED the record is \d+ bytes, more than the limit of 1048576$/),
+    ]);
+    expect(reasons(json(`{"id": "${'k'.repeat(5000)}"}`))).toEqual([
+      'VIOLATION_CODE_OUT_OF_RANGE id: the unique key is 5004 bytes, more than 1024',
+    ]);
+  });
+
+  it('reports ten unknown columns and counts the rest, however many there are', () => {
+    const record = Object.fromEntries([['id', 'a'], ...Array.from({ length: 350 }, (_, i) => [`extra${i}`, i])]);
+    const found = reasons(json(JSON.stringify(record)));
+    expect(found).toHaveLength(11);
+    expect(found[10]).toBe('VIOLATION_CODE_UNKNOWN_COLUMN and 340 more columns that are not in the contract');
   });
 });

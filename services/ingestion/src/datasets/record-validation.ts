@@ -19,17 +19,30 @@ export type Validation =
   | { readonly ok: true; readonly values: Record_; readonly eventTime: Date | null }
   | { readonly ok: false; readonly violations: readonly Violation[] };
 
-/** What arrived, before validation: a JSON text from Kafka, or a gRPC Row's values. */
+/** What arrived, before validation: the bytes of a JSON record from Kafka, or a gRPC Row's values. */
 export type Incoming =
-  { readonly kind: 'json'; readonly text: string | null } | { readonly kind: 'row'; readonly row: commonV1.Row | undefined };
+  { readonly kind: 'json'; readonly bytes: Buffer | null } | { readonly kind: 'row'; readonly row: commonV1.Row | undefined };
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
 const MAX_SHOWN = 80;
+/** A record larger than this is refused before it is parsed. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
+/** Records are flat objects of scalars; anything nested deeper is refused before it is parsed. */
+export const MAX_NESTING_DEPTH = 32;
+/** The unique key's text is indexed: PostgreSQL's btree rows stop near 2.7 KB. */
+export const MAX_UNIQUE_KEY_BYTES = 1024;
+/** Unknown columns reported one by one, then counted. */
+const MAX_UNKNOWN_REPORTED = 10;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The record as the quarantine keeps it: the JSON text received, or the Row rendered as JSON. */
+/**
+ * The record as the quarantine keeps it: the text received (invalid UTF-8 shown as U+FFFD, NUL
+ * as U+2400, since PostgreSQL text holds neither), or the Row rendered as JSON.
+ */
 export function rawText(incoming: Incoming): string {
-  if (incoming.kind === 'json') return incoming.text ?? '';
-  return JSON.stringify(rowToObject(incoming.row));
+  const text = incoming.kind === 'json' ? (incoming.bytes?.toString('utf8') ?? '') : JSON.stringify(rowToObject(incoming.row));
+  return text.split('\u0000').join('\u2400');
 }
 
 /** A Row as a plain object: a Value with no kind set is an explicit null. */
@@ -46,13 +59,26 @@ export function rowToObject(row: commonV1.Row | undefined): Record<string, unkno
   return out;
 }
 
-/** Parses and checks one record against the contract, reporting every broken rule. */
+/**
+ * Parses and checks one record against the contract, reporting every broken rule. Whatever the
+ * bytes are, the answer is a validation — never a throw: bad data is quarantined, not retried.
+ */
 export function validateIncoming(contract: Contract, incoming: Incoming): Validation {
   if (incoming.kind === 'row') return validateRecord(contract, rowToObject(incoming.row));
-  if (incoming.text === null) return malformed('the record has no value');
+  const bytes = incoming.bytes;
+  if (bytes === null) return malformed('the record has no value');
+  if (bytes.length > MAX_RECORD_BYTES) return malformed(`the record is ${bytes.length} bytes, more than the limit of ${MAX_RECORD_BYTES}`);
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return malformed('not valid UTF-8');
+  }
+  const depth = nestingDepth(text);
+  if (depth > MAX_NESTING_DEPTH) return malformed(`nested deeper than ${MAX_NESTING_DEPTH} levels`);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(incoming.text);
+    parsed = JSON.parse(text);
   } catch (error) {
     return malformed(`not valid JSON: ${(error as Error).message}`);
   }
@@ -71,13 +97,20 @@ export function validateRecord(contract: Contract, input: Readonly<Record<string
   const violations: Violation[] = [];
   const values: Record<string, Cell> = {};
   const known = new Set(contract.columns.map((c) => c.name));
-  for (const name of Object.keys(input)) {
-    if (!known.has(name))
-      violations.push({
-        field: name,
-        code: ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN,
-        message: `${name}: is not a column of the contract`,
-      });
+  const unknown = Object.keys(input).filter((name) => !known.has(name));
+  for (const name of unknown.slice(0, MAX_UNKNOWN_REPORTED)) {
+    violations.push({
+      field: printable(name),
+      code: ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN,
+      message: `${printable(name)}: is not a column of the contract`,
+    });
+  }
+  if (unknown.length > MAX_UNKNOWN_REPORTED) {
+    violations.push({
+      field: '',
+      code: ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN,
+      message: `and ${unknown.length - MAX_UNKNOWN_REPORTED} more columns that are not in the contract`,
+    });
   }
   let eventTime: Date | null = null;
   for (const column of contract.columns) {
@@ -100,6 +133,16 @@ export function validateRecord(contract: Contract, input: Readonly<Record<string
     }
     values[column.name] = checked.cell;
     if (column.name === contract.eventTimeColumn && typeof checked.cell === 'string') eventTime = new Date(checked.cell);
+  }
+  if (violations.length === 0 && contract.uniqueKey.length > 0) {
+    const keyBytes = Buffer.byteLength(uniqueKeyOf(contract, values) ?? '');
+    if (keyBytes > MAX_UNIQUE_KEY_BYTES) {
+      violations.push({
+        field: contract.uniqueKey.join(','),
+        code: ViolationCode.VIOLATION_CODE_OUT_OF_RANGE,
+        message: `${contract.uniqueKey.join(', ')}: the unique key is ${keyBytes} bytes, more than ${MAX_UNIQUE_KEY_BYTES}`,
+      });
+    }
   }
   return violations.length > 0 ? { ok: false, violations } : { ok: true, values, eventTime };
 }
@@ -124,6 +167,8 @@ function checkCell(column: ColumnRule, raw: unknown): { cell: Cell } | { violati
     }
     case ColumnType.COLUMN_TYPE_STRING: {
       if (typeof raw !== 'string') return wrongType('a string');
+      if (raw.includes('\u0000')) return malformedCell(column, 'contains a NUL character');
+      if (LONE_SURROGATE.test(raw)) return malformedCell(column, 'contains a lone UTF-16 surrogate (not Unicode text)');
       if (column.allowedValues.length > 0 && !column.allowedValues.includes(raw)) {
         return {
           violation: {
@@ -139,9 +184,9 @@ function checkCell(column: ColumnRule, raw: unknown): { cell: Cell } | { violati
       return typeof raw === 'boolean' ? { cell: raw } : wrongType('a boolean');
     case ColumnType.COLUMN_TYPE_TIMESTAMP: {
       if (raw instanceof Date && !Number.isNaN(raw.getTime())) return { cell: raw.toISOString() };
-      if (typeof raw === 'string' && RFC3339.test(raw)) {
-        const time = Date.parse(raw);
-        if (!Number.isNaN(time)) return { cell: new Date(time).toISOString() };
+      if (typeof raw === 'string') {
+        const time = parseRfc3339(raw);
+        if (time !== null) return { cell: new Date(time).toISOString() };
       }
       return wrongType('an RFC 3339 timestamp');
     }
@@ -150,12 +195,74 @@ function checkCell(column: ColumnRule, raw: unknown): { cell: Cell } | { violati
   }
 }
 
+function malformedCell(column: ColumnRule, reason: string): { violation: Violation } {
+  return { violation: { field: column.name, code: ViolationCode.VIOLATION_CODE_MALFORMED, message: `${column.name}: ${reason}` } };
+}
+
+/**
+ * Milliseconds of a strict RFC 3339 date-time, or null: the calendar must exist (no 30 February,
+ * which `Date.parse` would roll into March), hours 0–23, minutes and seconds 0–59, offsets ±23:59.
+ */
+export function parseRfc3339(text: string): number | null {
+  const match = RFC3339.exec(text);
+  if (!match) return null;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  const offsetHours = match[8] === undefined ? 0 : Number(match[8]);
+  const offsetMinutes = match[9] === undefined ? 0 : Number(match[9]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return null;
+  const time = Date.parse(text);
+  return Number.isNaN(time) ? null : time;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/**
+ * How deeply a JSON text nests arrays and objects, counted in one pass outside strings (so a
+ * hostile record cannot overflow a recursive parser or formatter before it is refused).
+ */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return deepest;
+}
+
+/** A name as the quarantine can store it: JSON-escaped when it holds control or surrogate characters. */
+function printable(name: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is looked for
+  return /[\u0000-\u001f]/.test(name) || LONE_SURROGATE.test(name) ? JSON.stringify(name) : name;
+}
+
 function outOfRange(column: ColumnRule, message: string): { violation: Violation } {
   return { violation: { field: column.name, code: ViolationCode.VIOLATION_CODE_OUT_OF_RANGE, message } };
 }
 
 function show(value: unknown): string {
-  const text = value instanceof Date ? value.toISOString() : (JSON.stringify(value) ?? String(value));
+  const text =
+    value instanceof Date
+      ? value.toISOString()
+      : typeof value === 'number' && !Number.isFinite(value)
+        ? String(value)
+        : (JSON.stringify(value) ?? String(value));
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
 }
 
