@@ -5,3 +5,4 @@ export * from './service-infrastructure';
 export * from './compose-environment';
 export * from './kustomize-environment';
 export * from './service-image';
+export * from './grpc-error';

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   commonV1,
   ConsumedEvents,
@@ -14,7 +14,7 @@ import {
 import { type ModelArtifact } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore, modelArtifactKey } from '@flywheel/storage';
-import { eventually, readRecords, startServiceInfrastructure, type ServiceInfrastructure } from '@flywheel/testing';
+import { eventually, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure } from '@flywheel/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { startDeployerService } from './deployer.app';
 import { type DeployerConfig } from './deployer.config';
@@ -26,15 +26,6 @@ type DeployerClient = GrpcClient<deployerV1.DeployerServiceController>;
 const Change = deployerV1.DeploymentChange;
 const State = deployerV1.DeploymentState;
 const FLYWHEEL_BIN = resolve(__dirname, '../../../libs/cli/bin/flywheel.js');
-
-async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 const claim = (amount: number): commonV1.Row => ({ values: { amount: { numberValue: amount }, region: { stringValue: 'north' } } });
 

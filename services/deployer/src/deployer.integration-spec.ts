@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import {
   AliasMovedEvent,
   commonV1,
@@ -15,7 +15,7 @@ import {
 import { loadModel, type ModelArtifact } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore, modelArtifactKey } from '@flywheel/storage';
-import { eventually, readRecords, startServiceInfrastructure, type ServiceInfrastructure } from '@flywheel/testing';
+import { eventually, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure } from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startDeployerService } from './deployer.app';
 import { type DeployerConfig } from './deployer.config';
@@ -25,15 +25,6 @@ jest.setTimeout(180_000);
 
 type DeployerClient = GrpcClient<deployerV1.DeployerServiceController>;
 const Change = deployerV1.DeploymentChange;
-
-async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 const claim = (amount: number, region = 'north'): commonV1.Row => ({
   values: { amount: { numberValue: amount }, region: { stringValue: region } },

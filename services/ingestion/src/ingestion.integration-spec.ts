@@ -16,7 +16,7 @@ import {
 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore, parseObjectKey } from '@flywheel/storage';
-import { countRecords, readRecords, startServiceInfrastructure, waitFor, type ServiceInfrastructure } from '@flywheel/testing';
+import { countRecords, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startIngestionService } from './ingestion.app';
 import { type IngestionConfig } from './ingestion.config';
@@ -62,15 +62,6 @@ function row(values: Record<string, unknown>): commonV1.Row {
     else out.values[name] = {};
   }
   return out;
-}
-
-async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
 }
 
 describe('ingestion service', () => {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import {
   AliasMovedEvent,
   decodeEvent,
@@ -18,7 +18,7 @@ import {
 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore } from '@flywheel/storage';
-import { readRecords, startServiceInfrastructure, waitFor, type ServiceInfrastructure } from '@flywheel/testing';
+import { grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { RunRegistrar } from './promotion/run-registrar';
@@ -33,15 +33,6 @@ const REPO_ROOT = resolve(__dirname, '../../..');
 type Client = GrpcClient<registryV1.RegistryServiceController>;
 const { AuditAction, AliasMoveCause } = registryV1;
 const registryEvents = new EventTypeRegistry().register(ModelVersionRegisteredEvent, AliasMovedEvent, PromotionRefusedEvent);
-
-async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call succeeded');
-}
 
 describe('registry service', () => {
   let infra: ServiceInfrastructure;

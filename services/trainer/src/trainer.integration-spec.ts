@@ -1,4 +1,4 @@
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   commonV1,
   ConsumedEvents,
@@ -14,7 +14,7 @@ import {
 import { loadModel, parseCsv } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore, parseObjectKey, sha256Hex } from '@flywheel/storage';
-import { countRecords, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
+import { countRecords, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { claimsCsv, FEATURE_VIEW, producedEvent, StoredTrainingSetFeatureStore } from './testing/claims-training-set';
 import { startTrainerService } from './trainer.app';
@@ -38,15 +38,6 @@ function spec(overrides: Partial<trainerV1.ModelSpec> = {}): trainerV1.ModelSpec
     seed: 42,
     ...overrides,
   });
-}
-
-async function grpcError(call: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
