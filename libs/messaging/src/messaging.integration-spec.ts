@@ -108,6 +108,7 @@ class RecordingMetrics implements MessagingMetricsSink {
   recordConsumed(_group: string, _topic: string, outcome: ConsumeOutcome): void {
     this.outcomes.push(outcome);
   }
+  recordBatchConsumed(): void {}
   count(outcome: ConsumeOutcome): number {
     return this.outcomes.filter((o) => o === outcome).length;
   }

@@ -8,13 +8,15 @@ import { DatasetVersionEntity } from './datasets/dataset-version.entity';
 import { DatasetEntity } from './datasets/dataset.entity';
 import { DatasetsModule } from './datasets/datasets.module';
 import { IngestBatchEntity } from './datasets/ingest-batch.entity';
+import { IngestOffsetEntity } from './datasets/ingest-offset.entity';
 import { PendingRowEntity } from './datasets/pending-row.entity';
 import { QuarantinedRecordEntity } from './datasets/quarantined-record.entity';
 import { RecordKeyEntity } from './datasets/record-key.entity';
 import { type IngestionConfig } from './ingestion.config';
 import { CreateIngestionTables1770100000000 } from './migrations/1770100000000-create-ingestion-tables';
+import { BatchIngestion1770100000001 } from './migrations/1770100000001-batch-ingestion';
 
-export const INGESTION_MIGRATIONS = [CreateIngestionTables1770100000000];
+export const INGESTION_MIGRATIONS = [CreateIngestionTables1770100000000, BatchIngestion1770100000001];
 export const INGESTION_ENTITIES = [
   DatasetEntity,
   PendingRowEntity,
@@ -22,6 +24,7 @@ export const INGESTION_ENTITIES = [
   DatasetVersionEntity,
   QuarantinedRecordEntity,
   IngestBatchEntity,
+  IngestOffsetEntity,
 ];
 
 @Module({})

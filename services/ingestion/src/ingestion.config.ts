@@ -12,8 +12,14 @@ export const ingestionConfigSchema = serviceConfigSchema(
     INGEST_DEFAULT_MAX_ROWS: envInt({ min: 1, max: 1_000_000, default: 10_000 }),
     /** Longest time records stay pending when a dataset's policy leaves `max_interval` unset. */
     INGEST_DEFAULT_MAX_INTERVAL_MS: envInt({ min: 100, default: 60_000 }),
-    /** How often the commit timer looks for datasets whose interval has elapsed. */
-    INGEST_COMMIT_CHECK_MS: envInt({ min: 10, max: 60_000, default: 1_000 }),
+    /**
+     * Longest wait of the commit timer between two looks for datasets whose interval has
+     * elapsed. Records staged by this replica wake it exactly when they fall due; the look
+     * finds those staged by another replica.
+     */
+    INGEST_COMMIT_CHECK_MS: envInt({ min: 10, max: 300_000, default: 30_000 }),
+    /** Bytes of each record a RecordsQuarantined event or a quarantine listing carries (with its size and sha256). */
+    INGEST_QUARANTINE_SAMPLE_BYTES: envInt({ min: 256, max: 65_536, default: 4_096 }),
     /** How often raw-topic consumers are reconciled with the datasets table (datasets registered by another replica). */
     INGEST_DATASET_SYNC_MS: envInt({ min: 100, default: 10_000 }),
     /** Partitions of a `flywheel.ingest.<dataset>` topic created at registration. */

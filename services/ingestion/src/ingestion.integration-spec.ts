@@ -39,6 +39,8 @@ const claimsContract: ingestionV1.DataContract = {
   ],
   uniqueKey: ['claim_id'],
   eventTimeColumn: 'filed_at',
+  maxRecordBytes: 0,
+  maxValueBytes: 0,
 };
 
 function claim(n: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -209,6 +211,8 @@ describe('ingestion service', () => {
             ],
             uniqueKey: ['missing'],
             eventTimeColumn: 'amount',
+            maxRecordBytes: 0,
+            maxValueBytes: 0,
           },
           commitPolicy: { maxRows: -1, maxInterval: undefined },
         }),
@@ -276,10 +280,27 @@ describe('ingestion service', () => {
 
       await findEvent((e) => e.key === 'claims_mixed' && e.type === DatasetVersionCommittedEvent.typeName);
       const quarantineEvents = (await events()).filter((e) => e.key === 'claims_mixed' && e.type === RecordsQuarantinedEvent.typeName);
-      expect(quarantineEvents).toHaveLength(4);
-      expect(quarantineEvents.map((e) => (e.data as ingestionV1.RecordsQuarantined).countsByCode)).toContainEqual({
+      // The rejects of one fetched batch travel together, each with its size and hash.
+      const quarantinedRecords = quarantineEvents.flatMap((e) => (e.data as ingestionV1.RecordsQuarantined).records);
+      expect(quarantinedRecords.map((r) => r.origin).sort()).toEqual(quarantined.map((q) => q.origin).sort());
+      const counts: Record<string, number> = {};
+      for (const e of quarantineEvents) {
+        for (const [code, n] of Object.entries((e.data as ingestionV1.RecordsQuarantined).countsByCode))
+          counts[code] = (counts[code] ?? 0) + n;
+      }
+      expect(counts).toEqual({
+        VIOLATION_CODE_MALFORMED: 1,
+        VIOLATION_CODE_OUT_OF_RANGE: 1,
         VIOLATION_CODE_UNKNOWN_COLUMN: 1,
         VIOLATION_CODE_NOT_ALLOWED: 1,
+        VIOLATION_CODE_WRONG_TYPE: 1,
+      });
+      const malformed = quarantinedRecords.find((r) => r.origin === quarantined[0]!.origin)!;
+      expect(malformed).toMatchObject({
+        raw: messages[1],
+        rawSizeBytes: Buffer.byteLength(messages[1]!),
+        rawSha256: createHash('sha256').update(messages[1]!).digest('hex'),
+        rawTruncated: false,
       });
     });
 
@@ -463,7 +484,7 @@ describe('ingestion service', () => {
         await waitFor(
           async () => {
             const metrics = await (await fetch(`http://${env.HTTP_HOST}:${env.HTTP_PORT}/metrics`)).text();
-            return /flywheel_kafka_consumed_seconds_count\{[^}]*topic="flywheel\.ingest\.claims_crash"[^}]*outcome="applied"\} ([1-9]\d*)/.test(
+            return /flywheel_kafka_batch_records_total\{[^}]*topic="flywheel\.ingest\.claims_crash"[^}]*outcome="applied"\} ([1-9]\d*)/.test(
               metrics,
             );
           },
@@ -493,7 +514,7 @@ describe('ingestion service', () => {
       await waitFor(
         async () => {
           const response = await fetch(`${service!.httpUrl}/metrics`);
-          return /flywheel_kafka_consumed_seconds_count\{[^}]*topic="flywheel\.ingest\.claims_restart"[^}]*outcome="applied"\} ([1-9]\d*)/.test(
+          return /flywheel_kafka_batch_records_total\{[^}]*topic="flywheel\.ingest\.claims_restart"[^}]*outcome="applied"\} ([1-9]\d*)/.test(
             await response.text(),
           );
         },

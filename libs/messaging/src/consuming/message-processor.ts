@@ -1,11 +1,11 @@
 import { type LoggerService } from '@nestjs/common';
-import { backoffDelay, type BackoffPolicy, sleep } from '@flywheel/persistence';
 import { decodeEvent, type EventEnvelope } from '@flywheel/contracts';
 import { type EntityManager } from 'typeorm';
 import { runAsConsequenceOf } from '../trace/causation';
 import { isTraceparent, newTraceparent, type TraceContext } from '../trace/trace-context';
 import { type ConsumeOutcome, type MessagingMetricsSink } from '../metrics/messaging-metrics';
 import { type ConsumedRecord } from './consumed-record';
+import { deadLetterUntilAccepted, type ProcessControl, waitWithHeartbeats } from './consumer-waits';
 import { buildDeadLetter, type DeadLetter, errorClass, errorMessage } from './dead-letter';
 import { type DeliveryPlanner } from './delivery-plan';
 import { type HandlerBinding } from './handler-binding';
@@ -28,16 +28,7 @@ export interface ProcessorPorts {
 /** What the consumer loop does with the record's offset afterwards. */
 export type ProcessResult = ConsumeOutcome | 'interrupted';
 
-export interface ProcessControl {
-  /** Keeps the group membership alive during long waits; throws when the group rebalances. */
-  heartbeat(): Promise<void>;
-  /** Aborted when the consumer stops: waits end at once and the record is left for redelivery. */
-  signal: AbortSignal;
-}
-
-/** Waiting for the dead-letter topic to accept a record (Kafka down) never gives up. */
-const DEAD_LETTER_BACKOFF: BackoffPolicy = { baseDelayMs: 500, factor: 2, maxDelayMs: 30_000, jitter: 0.2 };
-const HEARTBEAT_SLICE_MS = 1_000;
+export type { ProcessControl };
 
 /**
  * Applies one consumed record for one consumer group: validate, dedupe and handle in one
@@ -130,38 +121,20 @@ export class MessageProcessor {
         this.ports.logger.warn(
           `${this.where(record)}: ${binding.name} failed (attempt ${attempt}/${policy.maxAttempts}), retrying in ${step.delayMs} ms: ${errorMessage(error)}`,
         );
-        if (!(await this.wait(step.delayMs, control))) return 'interrupted';
+        if (!(await waitWithHeartbeats(step.delayMs, control))) return 'interrupted';
       }
     }
   }
 
   private async park(record: ConsumedRecord, error: unknown, attempts: number, control: ProcessControl): Promise<ProcessResult> {
     const letter = buildDeadLetter(record, { error, consumer: this.group, attempts, failedAt: this.ports.clock() });
-    // Unbounded on purpose, until the consumer stops: dropping the record is never an option.
-    for (let retry = 1; ; retry++) {
-      try {
-        await this.ports.deadLetter(record.topic, letter);
-        return 'dead-lettered';
-      } catch (sendError) {
-        const delay = backoffDelay(DEAD_LETTER_BACKOFF, retry);
-        this.ports.logger.error(
-          `${this.where(record)}: cannot park the record in the dead-letter topic, retrying in ${delay} ms: ${errorMessage(sendError)}`,
-        );
-        if (!(await this.wait(delay, control))) return 'interrupted';
-      }
-    }
-  }
-
-  /** Sleeps `ms` in slices, heartbeating between them; false if the consumer is stopping. */
-  private async wait(ms: number, control: ProcessControl): Promise<boolean> {
-    const until = Date.now() + ms;
-    while (!control.signal.aborted) {
-      const left = until - Date.now();
-      if (left <= 0) return true;
-      await sleep(Math.min(left, HEARTBEAT_SLICE_MS), control.signal);
-      if (!control.signal.aborted) await control.heartbeat();
-    }
-    return false;
+    const parked = await deadLetterUntilAccepted(
+      () => this.ports.deadLetter(record.topic, letter),
+      control,
+      this.ports.logger,
+      this.where(record),
+    );
+    return parked ? 'dead-lettered' : 'interrupted';
   }
 
   private where(record: ConsumedRecord): string {

@@ -10,6 +10,8 @@ export type ConsumeOutcome = 'applied' | 'duplicate' | 'ignored' | 'dead-lettere
 export interface MessagingMetricsSink extends OutboxMetricsSink {
   setConsumerLag(group: string, topic: string, partition: number, lag: number): void;
   recordConsumed(group: string, topic: string, outcome: ConsumeOutcome, seconds: number): void;
+  /** A batch applied by a batch consumer: its records, how many of them were dead-lettered, and the time it took. */
+  recordBatchConsumed(group: string, topic: string, records: number, deadLettered: number, seconds: number): void;
 }
 
 export const NO_METRICS: MessagingMetricsSink = {
@@ -17,4 +19,5 @@ export const NO_METRICS: MessagingMetricsSink = {
   recordOutboxPublished: () => undefined,
   setConsumerLag: () => undefined,
   recordConsumed: () => undefined,
+  recordBatchConsumed: () => undefined,
 };

@@ -31,11 +31,33 @@ export function platformMetricsSink(metrics: PlatformMetrics): MessagingMetricsS
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
       registers: [registry],
     });
+  const batchRecords =
+    (registry.getSingleMetric('flywheel_kafka_batch_records_total') as Counter<'group' | 'topic' | 'outcome'> | undefined) ??
+    new Counter({
+      name: 'flywheel_kafka_batch_records_total',
+      help: 'Records applied by batch consumers, by group, topic and outcome (applied, dead-lettered).',
+      labelNames: ['group', 'topic', 'outcome'],
+      registers: [registry],
+    });
+  const batchSeconds =
+    (registry.getSingleMetric('flywheel_kafka_batch_seconds') as Histogram<'group' | 'topic'> | undefined) ??
+    new Histogram({
+      name: 'flywheel_kafka_batch_seconds',
+      help: 'Time to apply one batch of consumed records, by group and topic.',
+      labelNames: ['group', 'topic'],
+      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+      registers: [registry],
+    });
   return {
     setOutboxBacklog: (rows) => backlog.set(rows),
     setOutboxParked: (rows) => parked.set(rows),
     recordOutboxPublished: (rows) => published.inc(rows),
     setConsumerLag: (group, topic, partition, value) => lag.set({ group, topic, partition: String(partition) }, value),
     recordConsumed: (group, topic, outcome, seconds) => consumed.observe({ group, topic, outcome }, seconds),
+    recordBatchConsumed: (group, topic, records, deadLettered, seconds) => {
+      if (records > deadLettered) batchRecords.inc({ group, topic, outcome: 'applied' }, records - deadLettered);
+      if (deadLettered > 0) batchRecords.inc({ group, topic, outcome: 'dead-lettered' }, deadLettered);
+      batchSeconds.observe({ group, topic }, seconds);
+    },
   };
 }

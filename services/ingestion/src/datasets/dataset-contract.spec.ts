@@ -17,6 +17,8 @@ function request(overrides: Partial<ingestionV1.RegisterDatasetRequest> = {}): i
       ],
       uniqueKey: ['id'],
       eventTimeColumn: 'at',
+      maxRecordBytes: 0,
+      maxValueBytes: 0,
     },
     commitPolicy: undefined,
     ...overrides,
@@ -55,6 +57,8 @@ describe('dataset registration', () => {
         ],
         uniqueKey: ['id', 'nope'],
         eventTimeColumn: 'n',
+        maxRecordBytes: 0,
+        maxValueBytes: 0,
       },
       commitPolicy: { maxRows: 2_000_000, maxInterval: { seconds: 0, nanos: 1 } },
     });
@@ -74,9 +78,9 @@ describe('dataset registration', () => {
 
   it('requires a contract with columns and unique-key columns that are required', () => {
     expect(violations(request({ contract: undefined }))).toEqual(['contract: is required']);
-    expect(violations(request({ contract: { columns: [], uniqueKey: [], eventTimeColumn: '' } }))).toEqual([
-      'contract.columns: must list at least one column',
-    ]);
+    expect(
+      violations(request({ contract: { columns: [], uniqueKey: [], eventTimeColumn: '', maxRecordBytes: 0, maxValueBytes: 0 } })),
+    ).toEqual(['contract.columns: must list at least one column']);
     const optionalKey = request();
     optionalKey.contract!.columns[0]!.required = false;
     expect(violations(optionalKey)).toEqual(['contract.unique_key[0]: column "id" must be required to be part of the unique key']);

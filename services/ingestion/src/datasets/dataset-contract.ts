@@ -12,6 +12,11 @@ const MAX_DESCRIPTION = 4_000;
 /** A version is built in memory; this bounds one commit's size. */
 export const MAX_ROWS_LIMIT = 1_000_000;
 const MIN_INTERVAL_MS = 100;
+/** A record's size when the contract leaves `max_record_bytes` at 0 (Apache Kafka's default message limit). */
+export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+export const MAX_RECORD_BYTES_LIMIT = 16 * 1024 * 1024;
+/** A string value's size when the contract leaves `max_value_bytes` at 0. */
+export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024;
 const MAX_INTERVAL_MS = 7 * 24 * 3600 * 1000;
 
 /** One column rule, as stored (the proto's ColumnSpec with unset bounds as null). */
@@ -29,6 +34,17 @@ export interface Contract {
   readonly columns: readonly ColumnRule[];
   readonly uniqueKey: readonly string[];
   readonly eventTimeColumn: string;
+  /** Absent in contracts stored before the limits existed: the defaults apply. */
+  readonly maxRecordBytes?: number;
+  readonly maxValueBytes?: number;
+}
+
+/** The size limits a contract sets, defaults filled in. */
+export function contractLimits(contract: Contract): { maxRecordBytes: number; maxValueBytes: number } {
+  return {
+    maxRecordBytes: contract.maxRecordBytes || DEFAULT_MAX_RECORD_BYTES,
+    maxValueBytes: contract.maxValueBytes || DEFAULT_MAX_VALUE_BYTES,
+  };
 }
 
 export interface DatasetDefinition {
@@ -78,6 +94,8 @@ export function registrationSchema(defaults: CommitDefaults) {
           columns: (request.contract?.columns ?? []).map(toColumnRule),
           uniqueKey: [...(request.contract?.uniqueKey ?? [])],
           eventTimeColumn: request.contract?.eventTimeColumn ?? '',
+          maxRecordBytes: request.contract?.maxRecordBytes || DEFAULT_MAX_RECORD_BYTES,
+          maxValueBytes: request.contract?.maxValueBytes || DEFAULT_MAX_VALUE_BYTES,
         },
         maxRows: policy && policy.maxRows > 0 ? policy.maxRows : defaults.maxRows,
         maxIntervalMs,
@@ -118,6 +136,11 @@ function checkRegistration(request: ingestionV1.RegisterDatasetRequest, fail: Fa
       if (keySeen.has(key)) fail(at, `repeats "${key}"`);
       keySeen.add(key);
     });
+    if (!Number.isSafeInteger(contract.maxRecordBytes) || contract.maxRecordBytes < 0 || contract.maxRecordBytes > MAX_RECORD_BYTES_LIMIT)
+      fail(['contract', 'max_record_bytes'], `must be between 0 (default ${DEFAULT_MAX_RECORD_BYTES}) and ${MAX_RECORD_BYTES_LIMIT}`);
+    const recordLimit = contract.maxRecordBytes || DEFAULT_MAX_RECORD_BYTES;
+    if (!Number.isSafeInteger(contract.maxValueBytes) || contract.maxValueBytes < 0 || contract.maxValueBytes > recordLimit)
+      fail(['contract', 'max_value_bytes'], `must be between 0 (default ${DEFAULT_MAX_VALUE_BYTES}) and max_record_bytes (${recordLimit})`);
     const eventTime = contract.eventTimeColumn;
     if (eventTime !== '') {
       const column = byName.get(eventTime);
@@ -186,6 +209,7 @@ function canonical(d: DatasetDefinition): unknown {
     d.maxIntervalMs,
     d.contract.uniqueKey,
     d.contract.eventTimeColumn,
+    contractLimits(d.contract),
     d.contract.columns.map((c) => [c.name, c.type, c.required, c.min, c.max, c.allowedValues, c.description]),
   ];
 }
@@ -204,5 +228,6 @@ export function contractToProto(contract: Contract): ingestionV1.DataContract {
     })),
     uniqueKey: [...contract.uniqueKey],
     eventTimeColumn: contract.eventTimeColumn,
+    ...contractLimits(contract),
   };
 }

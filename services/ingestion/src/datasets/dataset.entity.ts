@@ -2,7 +2,11 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '@flywheel/persistence';
 import { type Contract, type DatasetDefinition } from './dataset-contract';
 
-/** A registered dataset: its contract and commit policy, and the counters every ingest keeps under its row lock. */
+/**
+ * A registered dataset: its contract, commit policy and committed totals. Only registration and
+ * version commits write it (commits lock it, one at a time); ingestion never does, so producers
+ * never wait for a commit.
+ */
 @Entity({ name: 'datasets' })
 export class DatasetEntity implements DatasetDefinition {
   @PrimaryColumn({ type: 'text' })
@@ -31,15 +35,4 @@ export class DatasetEntity implements DatasetDefinition {
 
   @Column({ name: 'cumulative_rows', type: 'bigint', default: 0, transformer: bigintAsNumber })
   cumulativeRows!: number;
-
-  /** Maintained under the row lock every ingest takes, so the row-count trigger is exact. */
-  @Column({ name: 'pending_rows', type: 'bigint', default: 0, transformer: bigintAsNumber })
-  pendingRows!: number;
-
-  /** When the oldest pending record arrived: the interval trigger counts from here. */
-  @Column({ name: 'pending_since', type: 'timestamptz', nullable: true })
-  pendingSince!: Date | null;
-
-  @Column({ name: 'quarantined_pending', type: 'bigint', default: 0, transformer: bigintAsNumber })
-  quarantinedPending!: number;
 }

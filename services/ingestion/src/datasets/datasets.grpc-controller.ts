@@ -27,6 +27,7 @@ function records(rows: readonly ingestionV1.IngestRequest['rows'][number][], ori
 @ingestionV1.IngestionServiceControllerMethods()
 export class DatasetsGrpcController implements ingestionV1.IngestionServiceController {
   private readonly defaults: CommitDefaults;
+  private readonly sampleBytes: number;
 
   constructor(
     @Inject(DatasetsService) private readonly datasets: DatasetsService,
@@ -34,6 +35,7 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
     @InjectConfig() config: IngestionConfig,
   ) {
     this.defaults = { maxRows: config.INGEST_DEFAULT_MAX_ROWS, maxIntervalMs: config.INGEST_DEFAULT_MAX_INTERVAL_MS };
+    this.sampleBytes = config.INGEST_QUARANTINE_SAMPLE_BYTES;
   }
 
   async registerDataset(request: ingestionV1.RegisterDatasetRequest): Promise<ingestionV1.RegisterDatasetResponse> {
@@ -126,6 +128,6 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
   async listQuarantine(request: ingestionV1.ListQuarantineRequest): Promise<ingestionV1.ListQuarantineResponse> {
     const { dataset } = parseRequest(datasetRequest, request);
     const { items, page } = await this.datasets.listQuarantine(dataset, readPage(request.page, isPositiveIntegerCursor));
-    return { records: items.map(quarantineToProto), page };
+    return { records: items.map((row) => quarantineToProto(row, this.sampleBytes)), page };
   }
 }

@@ -23,9 +23,6 @@ const dataset: DatasetEntity = {
   createdAt,
   latestVersion: 3,
   cumulativeRows: 300,
-  pendingRows: 7,
-  pendingSince: createdAt,
-  quarantinedPending: 1,
 };
 
 const version: DatasetVersionEntity = {
@@ -54,6 +51,9 @@ describe('datasets mapper', () => {
         columns: [{ name: 'amount', type: ColumnType.COLUMN_TYPE_DOUBLE, required: true, min: 0, allowedValues: [], description: '' }],
         uniqueKey: [],
         eventTimeColumn: '',
+        // Contracts stored before the limits existed show the defaults.
+        maxRecordBytes: 1024 * 1024,
+        maxValueBytes: 64 * 1024,
       },
       commitPolicy: { maxRows: 100, maxInterval: { seconds: 2, nanos: 500_000_000 } },
       ownerTeam: 'risk',
@@ -84,16 +84,24 @@ describe('datasets mapper', () => {
       violations: [{ field: 'amount', code: ingestionV1.ViolationCode.VIOLATION_CODE_OUT_OF_RANGE, message: 'amount: -1 is below min 0' }],
       origin: 'grpc:b/0',
       quarantinedAt: createdAt,
+      rawSizeBytes: 13,
+      rawSha256: 'cd'.repeat(32),
+      version: null,
     };
-    const proto = quarantineToProto(record);
+    const proto = quarantineToProto(record, 4096);
     expect(proto).toEqual({
       id: record.id,
       dataset: 'claims',
       raw: record.raw,
+      rawTruncated: false,
+      rawSizeBytes: 13,
+      rawSha256: 'cd'.repeat(32),
       violations: record.violations,
       origin: 'grpc:b/0',
       quarantineTime: createdAt,
     });
+    // A sample cut on a character boundary: 'é' is two bytes and is not split.
+    expect(quarantineToProto({ ...record, raw: 'aé'.repeat(10) }, 4)).toMatchObject({ raw: 'aéa', rawTruncated: true });
     const summary: ingestionV1.IngestSummary = {
       accepted: 2,
       quarantined: 1,

@@ -4,6 +4,7 @@ import { type DatasetVersionEntity } from './dataset-version.entity';
 import { type DatasetEntity } from './dataset.entity';
 import { type StoredSummary } from './ingest-batch.entity';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
+import { utf8Sample } from './record-batch';
 
 export function datasetToProto(row: DatasetEntity): ingestionV1.Dataset {
   return {
@@ -36,11 +37,16 @@ export function versionToProto(row: DatasetVersionEntity): ingestionV1.DatasetVe
   };
 }
 
-export function quarantineToProto(row: QuarantinedRecordEntity): ingestionV1.QuarantinedRecord {
+/** A quarantined record with the first `sampleBytes` of its text (its size and hash tell the whole). */
+export function quarantineToProto(row: QuarantinedRecordEntity, sampleBytes: number): ingestionV1.QuarantinedRecord {
+  const sample = utf8Sample(row.raw, sampleBytes);
   return {
     id: row.id,
     dataset: row.dataset,
-    raw: row.raw,
+    raw: sample.text,
+    rawTruncated: sample.truncated,
+    rawSizeBytes: row.rawSizeBytes,
+    rawSha256: row.rawSha256,
     violations: row.violations.map((v) => ({ field: v.field, code: v.code, message: v.message })),
     origin: row.origin,
     quarantineTime: row.quarantinedAt,

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { type EntityManager, In, LessThan, LessThanOrEqual, MoreThan } from 'typeorm';
+import { queryRows } from '@flywheel/persistence';
+import { type EntityManager, IsNull, LessThan, MoreThan } from 'typeorm';
 import { type DatasetDefinition } from './dataset-contract';
 import { DatasetVersionEntity } from './dataset-version.entity';
 import { DatasetEntity } from './dataset.entity';
 import { IngestBatchEntity, type StoredSummary } from './ingest-batch.entity';
-import { PendingRowEntity } from './pending-row.entity';
+import { IngestOffsetEntity } from './ingest-offset.entity';
 import { QuarantinedRecordEntity } from './quarantined-record.entity';
-import { RecordKeyEntity } from './record-key.entity';
 import { type Record_, type Violation } from './record-validation';
 
 export interface PendingRecord {
@@ -30,18 +30,20 @@ export type NewVersion = Omit<DatasetVersionEntity, 'committedAt'>;
 export interface NewQuarantinedRecord {
   readonly id: string;
   readonly raw: string;
+  readonly rawSizeBytes: number;
+  readonly rawSha256: string;
   readonly violations: readonly Violation[];
   readonly origin: string;
 }
 
 export type DatasetLock = 'none' | 'update' | 'update-skip-locked';
 
-/** Rows per multi-row statement: keeps the bind parameters of one statement well under pg's limit. */
-const ROWS_PER_STATEMENT = 1000;
+/** A gRPC batch id: new (this call applies it), or applied before with this summary. */
+export type BatchClaim = { readonly claimed: true } | { readonly claimed: false; readonly summary: StoredSummary };
 
 /**
- * Ingestion's state. Every method takes the caller's `EntityManager`, so a use case locks the
- * dataset, stages or quarantines records, cuts a version and publishes its events in one
+ * Ingestion's state. Every method takes the caller's `EntityManager`, so a use case stages or
+ * quarantines records, advances its offset, cuts a version and publishes its events in one
  * transaction.
  */
 export abstract class DatasetsRepository {
@@ -52,30 +54,35 @@ export abstract class DatasetsRepository {
   /** Datasets by name after `after`, at most `limit`. */
   abstract listDatasets(manager: EntityManager, after: string | undefined, limit: number): Promise<DatasetEntity[]>;
   abstract datasetNames(manager: EntityManager): Promise<string[]>;
-  /** Datasets whose oldest pending record has waited at least their interval, oldest first. */
+  /** Datasets whose oldest pending record has waited at least their interval at `now`, most overdue first. */
   abstract datasetsDueForCommit(manager: EntityManager, now: Date): Promise<string[]>;
+  /** When the next dataset falls due (its oldest pending record's arrival plus its interval); undefined when nothing is pending. */
+  abstract nextCommitDue(manager: EntityManager): Promise<Date | undefined>;
   abstract datasetsWithPending(manager: EntityManager): Promise<string[]>;
-  /** Adds staged and quarantined records to the dataset's counters; returns the updated dataset. */
-  abstract addPendingCounts(manager: EntityManager, dataset: string, pending: number, quarantined: number): Promise<DatasetEntity>;
+  /** Records the version: the dataset's latest version and cumulative rows. */
+  abstract completeCommit(manager: EntityManager, dataset: string, version: number, rowCount: number): Promise<DatasetEntity>;
 
   // Records waiting for the next version.
-  /** Stages accepted records; a record whose origin is already staged is skipped. Returns how many were new. */
-  abstract addPending(manager: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number>;
-  /** The oldest pending records, at most `limit`. */
+  /** Stages accepted records with one statement; returns how many. */
+  abstract stagePending(manager: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number>;
+  /** Pending records of the dataset, counted up to `upTo` (enough to tell whether a version is full). */
+  abstract countPending(manager: EntityManager, dataset: string, upTo: number): Promise<number>;
+  /**
+   * Removes and returns the oldest `limit` pending records visible now, in arrival order.
+   * Records staged by transactions still running are left for the next version.
+   */
   abstract takePending(manager: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]>;
-  /** Removes committed records and brings the dataset's counters in line; returns the updated dataset. */
-  abstract completeCommit(
-    manager: EntityManager,
-    dataset: string,
-    version: number,
-    lastPendingId: string,
-    rowCount: number,
-  ): Promise<DatasetEntity>;
 
   // Unique keys already accepted.
   /** The content hash of each of `keys` already accepted. */
   abstract findKeys(manager: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>>;
-  abstract insertKeys(manager: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<void>;
+  /** Records accepted keys; returns those another transaction recorded first (none, unless producers race). */
+  abstract insertKeys(manager: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<string[]>;
+
+  // Offsets of the raw topics.
+  /** Locks the partition's offset row (created at `initial` if new) and returns the next offset to apply. */
+  abstract lockOffset(manager: EntityManager, topic: string, partition: number, dataset: string): Promise<bigint>;
+  abstract advanceOffset(manager: EntityManager, topic: string, partition: number, next: bigint): Promise<void>;
 
   // Versions.
   abstract insertVersion(manager: EntityManager, version: NewVersion): Promise<DatasetVersionEntity>;
@@ -95,6 +102,8 @@ export abstract class DatasetsRepository {
     dataset: string,
     records: readonly NewQuarantinedRecord[],
   ): Promise<QuarantinedRecordEntity[]>;
+  /** Attributes the quarantined records not yet in a version's window to `version`; returns how many. */
+  abstract assignQuarantined(manager: EntityManager, dataset: string, version: number): Promise<number>;
   /** Quarantined records newest first, below sequence `before`, at most `limit`. */
   abstract listQuarantined(
     manager: EntityManager,
@@ -104,9 +113,12 @@ export abstract class DatasetsRepository {
   ): Promise<QuarantinedRecordEntity[]>;
 
   // gRPC batches already applied.
-  /** The stored summary of a batch already applied, if it was. */
-  abstract findBatchSummary(manager: EntityManager, dataset: string, batchId: string): Promise<StoredSummary | undefined>;
-  abstract insertBatch(manager: EntityManager, dataset: string, batchId: string, summary: StoredSummary): Promise<void>;
+  /**
+   * Claims a batch id for this call; a concurrent call with the same id waits until the first
+   * one ends, then finds it applied.
+   */
+  abstract claimBatch(manager: EntityManager, dataset: string, batchId: string): Promise<BatchClaim>;
+  abstract saveBatchSummary(manager: EntityManager, dataset: string, batchId: string, summary: StoredSummary): Promise<void>;
 }
 
 @Injectable()
@@ -154,99 +166,105 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
   }
 
   async datasetsDueForCommit(manager: EntityManager, now: Date): Promise<string[]> {
-    const rows = await manager
-      .createQueryBuilder(DatasetEntity, 'dataset')
-      .select('dataset.name', 'name')
-      .where('dataset.pending_rows > 0')
-      .andWhere(`dataset.pending_since + (dataset.max_interval_ms * interval '1 millisecond') <= :now`, { now })
-      .orderBy('dataset.pending_since')
-      .getRawMany<{ name: string }>();
+    // Raw SQL: the lateral "oldest pending row" per dataset has no TypeORM form.
+    const rows = await queryRows<{ name: string }>(manager, `SELECT name FROM (${OLDEST_PENDING}) d WHERE due <= $1 ORDER BY due`, [now]);
     return rows.map((r) => r.name);
+  }
+
+  async nextCommitDue(manager: EntityManager): Promise<Date | undefined> {
+    const rows = await queryRows<{ due: Date | null }>(manager, `SELECT min(due) AS due FROM (${OLDEST_PENDING}) d`);
+    return rows[0]?.due ?? undefined;
   }
 
   async datasetsWithPending(manager: EntityManager): Promise<string[]> {
-    const rows = await manager.find(DatasetEntity, { select: { name: true }, where: { pendingRows: MoreThan(0) }, order: { name: 'ASC' } });
+    const rows = await queryRows<{ name: string }>(manager, `SELECT name FROM (${OLDEST_PENDING}) d ORDER BY name`);
     return rows.map((r) => r.name);
   }
 
-  async addPendingCounts(manager: EntityManager, dataset: string, pending: number, quarantined: number): Promise<DatasetEntity> {
+  async completeCommit(manager: EntityManager, dataset: string, version: number, rowCount: number): Promise<DatasetEntity> {
     await manager
       .createQueryBuilder()
       .update(DatasetEntity)
-      .set({
-        pendingRows: () => 'pending_rows + :pending',
-        quarantinedPending: () => 'quarantined_pending + :quarantined',
-        pendingSince: () => 'CASE WHEN :pending > 0 THEN coalesce(pending_since, now()) ELSE pending_since END',
-      })
-      .where('name = :dataset', { dataset, pending, quarantined })
-      .execute();
-    return manager.findOneByOrFail(DatasetEntity, { name: dataset });
-  }
-
-  async addPending(manager: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number> {
-    let inserted = 0;
-    for (const chunk of chunks(records)) {
-      const result = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(PendingRowEntity)
-        .values(chunk.map((r) => ({ dataset, origin: r.origin, values: r.values, eventTime: r.eventTime })))
-        // The only other unique constraint is the bigserial key: a conflict is an origin already staged.
-        .orIgnore()
-        .returning(['id'])
-        .updateEntity(false)
-        .execute();
-      inserted += (result.raw as unknown[]).length;
-    }
-    return inserted;
-  }
-
-  async takePending(manager: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]> {
-    const rows = await manager.find(PendingRowEntity, {
-      select: { id: true, values: true },
-      where: { dataset },
-      order: { id: 'ASC' },
-      take: limit,
-    });
-    return rows.map((r) => ({ id: r.id, values: r.values }));
-  }
-
-  async completeCommit(
-    manager: EntityManager,
-    dataset: string,
-    version: number,
-    lastPendingId: string,
-    rowCount: number,
-  ): Promise<DatasetEntity> {
-    await manager.delete(PendingRowEntity, { dataset, id: LessThanOrEqual(lastPendingId) });
-    await manager
-      .createQueryBuilder()
-      .update(DatasetEntity)
-      .set({
-        latestVersion: version,
-        cumulativeRows: () => 'cumulative_rows + :rowCount',
-        pendingRows: () => 'pending_rows - :rowCount',
-        quarantinedPending: 0,
-        pendingSince: () => '(SELECT min(received_at) FROM pending_rows WHERE dataset = :dataset)',
-      })
+      .set({ latestVersion: version, cumulativeRows: () => 'cumulative_rows + :rowCount' })
       .where('name = :dataset', { dataset, rowCount })
       .execute();
     return manager.findOneByOrFail(DatasetEntity, { name: dataset });
   }
 
-  async findKeys(manager: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
-    if (keys.length === 0) return new Map();
-    const rows = await manager.find(RecordKeyEntity, { where: { dataset, key: In([...keys]) } });
-    return new Map(rows.map((r) => [r.key, r.contentSha]));
+  async stagePending(manager: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number> {
+    if (records.length === 0) return 0;
+    // Raw SQL: a whole batch as one JSON parameter, one statement and one round trip whatever its size.
+    const batch = JSON.stringify(records.map((r) => ({ o: r.origin, v: r.values, t: r.eventTime })));
+    await manager.query(
+      `INSERT INTO pending_rows (dataset, origin, values, event_time)
+       SELECT $1, r.o, r.v::text, r.t FROM json_to_recordset($2::json) AS r(o text, v json, t timestamptz)`,
+      [dataset, batch],
+    );
+    return records.length;
   }
 
-  async insertKeys(manager: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<void> {
-    for (const chunk of chunks(keys)) {
-      await manager.insert(
-        RecordKeyEntity,
-        chunk.map((k) => ({ dataset, key: k.key, contentSha: k.sha })),
-      );
-    }
+  async countPending(manager: EntityManager, dataset: string, upTo: number): Promise<number> {
+    // Raw SQL: a count that stops at `upTo` (an index-only scan of at most that many entries).
+    const rows = await queryRows<{ count: string }>(
+      manager,
+      `SELECT count(*) AS count FROM (SELECT 1 FROM pending_rows WHERE dataset = $1 LIMIT $2) p`,
+      [dataset, upTo],
+    );
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  async takePending(manager: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]> {
+    // Raw SQL: DELETE … RETURNING of the oldest rows in one statement.
+    const rows = await queryRows<{ id: string; values: string }>(
+      manager,
+      `DELETE FROM pending_rows WHERE id IN (SELECT id FROM pending_rows WHERE dataset = $1 ORDER BY id LIMIT $2)
+       RETURNING id, values`,
+      [dataset, limit],
+    );
+    // RETURNING follows no order: arrival order is the id's.
+    rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    return rows.map((r) => ({ id: r.id, values: JSON.parse(r.values) as Record_ }));
+  }
+
+  async findKeys(manager: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    // Raw SQL: one array parameter instead of one bind parameter per key.
+    const rows = await queryRows<{ key: string; content_sha: string }>(
+      manager,
+      `SELECT key, content_sha FROM record_keys WHERE dataset = $1 AND key = ANY($2::text[])`,
+      [dataset, keys],
+    );
+    return new Map(rows.map((r) => [r.key, r.content_sha]));
+  }
+
+  async insertKeys(manager: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    // Raw SQL: one statement per batch; sorted so that two racing batches lock keys in one order (no deadlock).
+    const sorted = [...keys].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const inserted = await queryRows<{ key: string }>(
+      manager,
+      `INSERT INTO record_keys (dataset, key, content_sha)
+       SELECT $1, r.k, r.s FROM ROWS FROM (json_to_recordset($2::json) AS (k text, s text)) WITH ORDINALITY AS r(k, s, n) ORDER BY r.n
+       ON CONFLICT (dataset, key) DO NOTHING RETURNING key`,
+      [dataset, JSON.stringify(sorted.map((k) => ({ k: k.key, s: k.sha })))],
+    );
+    const fresh = new Set(inserted.map((r) => r.key));
+    return sorted.filter((k) => !fresh.has(k.key)).map((k) => k.key);
+  }
+
+  async lockOffset(manager: EntityManager, topic: string, partition: number, dataset: string): Promise<bigint> {
+    // Raw SQL: an upsert that locks the row and returns the stored offset in one round trip.
+    const rows = await queryRows<{ next_offset: string }>(
+      manager,
+      `INSERT INTO ingest_offsets (topic, partition, dataset, next_offset) VALUES ($1, $2, $3, 0)
+       ON CONFLICT (topic, partition) DO UPDATE SET updated_at = now() RETURNING next_offset`,
+      [topic, partition, dataset],
+    );
+    return BigInt(rows[0]!.next_offset);
+  }
+
+  async advanceOffset(manager: EntityManager, topic: string, partition: number, next: bigint): Promise<void> {
+    await manager.update(IngestOffsetEntity, { topic, partition }, { nextOffset: next.toString() });
   }
 
   async insertVersion(manager: EntityManager, version: NewVersion): Promise<DatasetVersionEntity> {
@@ -273,16 +291,38 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
     dataset: string,
     records: readonly NewQuarantinedRecord[],
   ): Promise<QuarantinedRecordEntity[]> {
-    const out: QuarantinedRecordEntity[] = [];
-    for (const chunk of chunks(records)) {
-      const entities = chunk.map((r) =>
-        manager.create(QuarantinedRecordEntity, { id: r.id, dataset, raw: r.raw, violations: [...r.violations], origin: r.origin }),
-      );
-      // The insert fills in each record's seq and quarantined_at.
-      await manager.insert(QuarantinedRecordEntity, entities);
-      out.push(...entities);
-    }
-    return out;
+    if (records.length === 0) return [];
+    // Raw SQL: a whole batch as one JSON parameter; WITH ORDINALITY keeps the rows in the order given.
+    const batch = JSON.stringify(
+      records.map((r) => ({ id: r.id, raw: r.raw, size: r.rawSizeBytes, sha: r.rawSha256, violations: r.violations, origin: r.origin })),
+    );
+    const rows = await queryRows<{ seq: string; quarantined_at: Date }>(
+      manager,
+      `INSERT INTO quarantined_records (id, dataset, raw, raw_size_bytes, raw_sha256, violations, origin)
+       SELECT r.id, $1, r.raw, r.size, r.sha, r.violations::jsonb, r.origin
+       FROM ROWS FROM (json_to_recordset($2::json) AS (id uuid, raw text, size bigint, sha text, violations json, origin text))
+         WITH ORDINALITY AS r(id, raw, size, sha, violations, origin, n)
+       ORDER BY r.n
+       RETURNING seq, quarantined_at`,
+      [dataset, batch],
+    );
+    // seq comes from a sequence in insertion order, which ORDER BY r.n fixed.
+    rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+    return records.map((r, i) =>
+      manager.create(QuarantinedRecordEntity, {
+        ...r,
+        violations: [...r.violations],
+        dataset,
+        seq: rows[i]!.seq,
+        quarantinedAt: rows[i]!.quarantined_at,
+        version: null,
+      }),
+    );
+  }
+
+  async assignQuarantined(manager: EntityManager, dataset: string, version: number): Promise<number> {
+    const result = await manager.update(QuarantinedRecordEntity, { dataset, version: IsNull() }, { version });
+    return result.affected ?? 0;
   }
 
   listQuarantined(manager: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<QuarantinedRecordEntity[]> {
@@ -293,16 +333,28 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
     });
   }
 
-  async findBatchSummary(manager: EntityManager, dataset: string, batchId: string): Promise<StoredSummary | undefined> {
-    const found = await manager.findOne(IngestBatchEntity, { select: { summary: true }, where: { dataset, batchId } });
-    return found?.summary;
+  async claimBatch(manager: EntityManager, dataset: string, batchId: string): Promise<BatchClaim> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(IngestBatchEntity)
+      .values({ dataset, batchId, summary: { proto: '' } })
+      .orIgnore()
+      .returning('batch_id')
+      .updateEntity(false)
+      .execute();
+    if ((result.raw as unknown[]).length === 1) return { claimed: true };
+    const found = await manager.findOneOrFail(IngestBatchEntity, { select: { summary: true }, where: { dataset, batchId } });
+    return { claimed: false, summary: found.summary };
   }
 
-  async insertBatch(manager: EntityManager, dataset: string, batchId: string, summary: StoredSummary): Promise<void> {
-    await manager.insert(IngestBatchEntity, { dataset, batchId, summary });
+  async saveBatchSummary(manager: EntityManager, dataset: string, batchId: string, summary: StoredSummary): Promise<void> {
+    await manager.update(IngestBatchEntity, { dataset, batchId }, { summary });
   }
 }
 
-function* chunks<T>(items: readonly T[]): Generator<T[]> {
-  for (let start = 0; start < items.length; start += ROWS_PER_STATEMENT) yield items.slice(start, start + ROWS_PER_STATEMENT);
-}
+/** Each dataset with pending records, with when it falls due (the oldest record's arrival plus its interval). */
+const OLDEST_PENDING = `
+  SELECT d.name, o.received_at + d.max_interval_ms * interval '1 millisecond' AS due
+  FROM datasets d
+  CROSS JOIN LATERAL (SELECT received_at FROM pending_rows p WHERE p.dataset = d.name ORDER BY p.id LIMIT 1) o`;

@@ -18,6 +18,7 @@ import { type DatasetEntity } from './dataset.entity';
 import { DatasetsExceptionCode } from './datasets.exception';
 import {
   type AcceptedKey,
+  type BatchClaim,
   type DatasetLock,
   DatasetsRepository,
   type NewPendingRecord,
@@ -26,12 +27,13 @@ import {
   type PendingRecord,
 } from './datasets.repository';
 import { DatasetsService, type IncomingRecord } from './datasets.service';
+import { type IngestionConfig } from '../ingestion.config';
 import { type StoredSummary } from './ingest-batch.entity';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 
 const { ColumnType } = commonV1;
 
-/** The port kept in memory, with the semantics of the tables (unique origins, sequence numbers, counters). */
+/** The port kept in memory, with the semantics of the tables (offsets, sequence numbers, keys). */
 class MemoryDatasets extends DatasetsRepository {
   readonly datasets = new Map<string, DatasetEntity>();
   readonly pending: Array<PendingRecord & { dataset: string; origin: string; receivedAt: Date }> = [];
@@ -39,6 +41,7 @@ class MemoryDatasets extends DatasetsRepository {
   readonly versions: DatasetVersionEntity[] = [];
   readonly quarantined: QuarantinedRecordEntity[] = [];
   readonly batches = new Map<string, StoredSummary>();
+  readonly offsets = new Map<string, bigint>();
   private nextId = 1;
 
   constructor(private readonly clock: ManualClock) {
@@ -52,16 +55,7 @@ class MemoryDatasets extends DatasetsRepository {
 
   insertDataset(_m: EntityManager, d: DatasetDefinition, ownerTeam: string): Promise<boolean> {
     if (this.datasets.has(d.name)) return Promise.resolve(false);
-    this.datasets.set(d.name, {
-      ...d,
-      ownerTeam,
-      createdAt: this.clock.now(),
-      latestVersion: 0,
-      cumulativeRows: 0,
-      pendingRows: 0,
-      pendingSince: null,
-      quarantinedPending: 0,
-    });
+    this.datasets.set(d.name, { ...d, ownerTeam, createdAt: this.clock.now(), latestVersion: 0, cumulativeRows: 0 });
     return Promise.resolve(true);
   }
 
@@ -78,63 +72,48 @@ class MemoryDatasets extends DatasetsRepository {
     return Promise.resolve([...this.datasets.keys()].sort());
   }
 
+  private dueTimes(): Array<{ name: string; due: number }> {
+    return [...this.datasets.values()].flatMap((d) => {
+      const oldest = this.pending.find((p) => p.dataset === d.name);
+      return oldest ? [{ name: d.name, due: oldest.receivedAt.getTime() + d.maxIntervalMs }] : [];
+    });
+  }
+
   datasetsDueForCommit(_m: EntityManager, now: Date): Promise<string[]> {
-    return Promise.resolve(
-      [...this.datasets.values()]
-        .filter((d) => d.pendingRows > 0 && d.pendingSince!.getTime() + d.maxIntervalMs <= now.getTime())
-        .map((d) => d.name),
-    );
+    return Promise.resolve(this.dueTimes().flatMap((d) => (d.due <= now.getTime() ? [d.name] : [])));
+  }
+
+  nextCommitDue(): Promise<Date | undefined> {
+    const times = this.dueTimes().map((d) => d.due);
+    return Promise.resolve(times.length ? new Date(Math.min(...times)) : undefined);
   }
 
   datasetsWithPending(): Promise<string[]> {
-    return Promise.resolve([...this.datasets.values()].filter((d) => d.pendingRows > 0).map((d) => d.name));
+    return Promise.resolve(this.dueTimes().map((d) => d.name));
   }
 
-  async addPendingCounts(m: EntityManager, dataset: string, pending: number, quarantined: number): Promise<DatasetEntity> {
+  async completeCommit(m: EntityManager, dataset: string, version: number, rowCount: number): Promise<DatasetEntity> {
     const d = this.datasets.get(dataset)!;
-    d.pendingRows += pending;
-    d.quarantinedPending += quarantined;
-    if (pending > 0) d.pendingSince ??= this.clock.now();
+    Object.assign(d, { latestVersion: version, cumulativeRows: d.cumulativeRows + rowCount });
     return (await this.findDataset(m, dataset))!;
   }
 
-  addPending(_m: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number> {
-    let added = 0;
+  stagePending(_m: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number> {
     for (const r of records) {
-      if (this.pending.some((p) => p.dataset === dataset && p.origin === r.origin)) continue;
       this.pending.push({ id: String(this.nextId++), dataset, origin: r.origin, values: r.values, receivedAt: this.clock.now() });
-      added++;
     }
-    return Promise.resolve(added);
+    return Promise.resolve(records.length);
+  }
+
+  countPending(_m: EntityManager, dataset: string, upTo: number): Promise<number> {
+    return Promise.resolve(Math.min(upTo, this.pending.filter((p) => p.dataset === dataset).length));
   }
 
   takePending(_m: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]> {
-    return Promise.resolve(
-      this.pending
-        .filter((p) => p.dataset === dataset)
-        .slice(0, limit)
-        .map((p) => ({ id: p.id, values: p.values })),
-    );
-  }
-
-  async completeCommit(
-    m: EntityManager,
-    dataset: string,
-    version: number,
-    lastPendingId: string,
-    rowCount: number,
-  ): Promise<DatasetEntity> {
-    const left = this.pending.filter((p) => p.dataset !== dataset || Number(p.id) > Number(lastPendingId));
+    const taken = this.pending.filter((p) => p.dataset === dataset).slice(0, limit);
+    const left = this.pending.filter((p) => !taken.includes(p));
     this.pending.splice(0, this.pending.length, ...left);
-    const d = this.datasets.get(dataset)!;
-    Object.assign(d, {
-      latestVersion: version,
-      cumulativeRows: d.cumulativeRows + rowCount,
-      pendingRows: d.pendingRows - rowCount,
-      quarantinedPending: 0,
-      pendingSince: left.find((p) => p.dataset === dataset)?.receivedAt ?? null,
-    });
-    return (await this.findDataset(m, dataset))!;
+    return Promise.resolve(taken.map((p) => ({ id: p.id, values: p.values })));
   }
 
   findKeys(_m: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
@@ -143,8 +122,18 @@ class MemoryDatasets extends DatasetsRepository {
     );
   }
 
-  insertKeys(_m: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<void> {
-    for (const k of keys) this.keys.set(`${dataset}/${k.key}`, k.sha);
+  insertKeys(_m: EntityManager, dataset: string, keys: readonly AcceptedKey[]): Promise<string[]> {
+    const raced = keys.filter((k) => this.keys.has(`${dataset}/${k.key}`)).map((k) => k.key);
+    for (const k of keys) if (!raced.includes(k.key)) this.keys.set(`${dataset}/${k.key}`, k.sha);
+    return Promise.resolve(raced);
+  }
+
+  lockOffset(_m: EntityManager, topic: string, partition: number): Promise<bigint> {
+    return Promise.resolve(this.offsets.get(`${topic}/${partition}`) ?? 0n);
+  }
+
+  advanceOffset(_m: EntityManager, topic: string, partition: number, next: bigint): Promise<void> {
+    this.offsets.set(`${topic}/${partition}`, next);
     return Promise.resolve();
   }
 
@@ -174,9 +163,16 @@ class MemoryDatasets extends DatasetsRepository {
       seq: String(this.quarantined.length + i + 1),
       dataset,
       quarantinedAt: this.clock.now(),
+      version: null,
     }));
     this.quarantined.push(...rows);
     return Promise.resolve(rows);
+  }
+
+  assignQuarantined(_m: EntityManager, dataset: string, version: number): Promise<number> {
+    const open = this.quarantined.filter((q) => q.dataset === dataset && q.version === null);
+    for (const q of open) q.version = version;
+    return Promise.resolve(open.length);
   }
 
   listQuarantined(_m: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<QuarantinedRecordEntity[]> {
@@ -188,11 +184,14 @@ class MemoryDatasets extends DatasetsRepository {
     );
   }
 
-  findBatchSummary(_m: EntityManager, dataset: string, batchId: string): Promise<StoredSummary | undefined> {
-    return Promise.resolve(this.batches.get(`${dataset}/${batchId}`));
+  claimBatch(_m: EntityManager, dataset: string, batchId: string): Promise<BatchClaim> {
+    const stored = this.batches.get(`${dataset}/${batchId}`);
+    if (stored) return Promise.resolve({ claimed: false, summary: stored });
+    this.batches.set(`${dataset}/${batchId}`, { proto: '' });
+    return Promise.resolve({ claimed: true });
   }
 
-  insertBatch(_m: EntityManager, dataset: string, batchId: string, summary: StoredSummary): Promise<void> {
+  saveBatchSummary(_m: EntityManager, dataset: string, batchId: string, summary: StoredSummary): Promise<void> {
     this.batches.set(`${dataset}/${batchId}`, summary);
     return Promise.resolve();
   }
@@ -239,7 +238,8 @@ function setUp() {
       return Promise.resolve({ key, sha256: createHash('sha256').update(body).digest('hex'), size: body.length, etag: 'e' });
     },
   } as unknown as ObjectStore;
-  const service = new DatasetsService(repository, transactions, publisher, store, clock);
+  const config = { INGEST_QUARANTINE_SAMPLE_BYTES: 256 } as IngestionConfig;
+  const service = new DatasetsService(repository, transactions, publisher, store, clock, config);
   return { service, repository, events, objects, clock };
 }
 
@@ -336,5 +336,63 @@ describe('DatasetsService', () => {
     expect(first.items.map((v) => v.version)).toEqual([2]);
     expect(first.page.nextPageToken).not.toBe('');
     expect((await service.listVersions('claims', { size: 1, after: 2 })).items.map((v) => v.version)).toEqual([1]);
+  });
+  it('applies a Kafka batch once: a redelivered batch (below the stored offset) adds nothing, a new one goes on', async () => {
+    const { service, repository } = setUp();
+    await service.register({ ...definition, maxRows: 100 }, undefined);
+    const topic = 'flywheel.ingest.claims';
+    const record = (offset: number, value: unknown) => ({
+      topic,
+      partition: 0,
+      offset: String(offset),
+      timestamp: '0',
+      key: null,
+      value: Buffer.from(JSON.stringify(value)),
+      headers: {},
+      rawHeaders: {},
+    });
+    const first = { topic, partition: 0, records: [record(0, { claim_id: 'a', amount: 1 }), record(1, { claim_id: 'b', amount: -1 })] };
+    await service.ingestKafkaBatch(first);
+    expect(repository.pending.map((p) => p.origin)).toEqual([`kafka:${topic}/0/0`]);
+    expect(repository.quarantined.map((q) => q.origin)).toEqual([`kafka:${topic}/0/1`]);
+    expect(repository.offsets.get(`${topic}/0`)).toBe(2n);
+
+    // Redelivered after a crash, overlapping the next records: only offset 2 is new.
+    await service.ingestKafkaBatch({ topic, partition: 0, records: [...first.records, record(2, { claim_id: 'c', amount: 2 })] });
+    expect(repository.pending.map((p) => p.origin)).toEqual([`kafka:${topic}/0/0`, `kafka:${topic}/0/2`]);
+    expect(repository.quarantined).toHaveLength(1);
+    expect(repository.offsets.get(`${topic}/0`)).toBe(3n);
+  });
+
+  it('quarantines a hostile Kafka record with a bounded sample, its size and sha256 in the event', async () => {
+    const { service, events } = setUp();
+    await service.register(definition, undefined);
+    const value = Buffer.from(JSON.stringify({ claim_id: 'x', amount: 1, junk: 'y'.repeat(10_000) }));
+    const topic = 'flywheel.ingest.claims';
+    await service.ingestKafkaBatch({
+      topic,
+      partition: 1,
+      records: [{ topic, partition: 1, offset: '7', timestamp: '0', key: null, value, headers: {}, rawHeaders: {} }],
+    });
+    const event = events.find((e) => e.type === RecordsQuarantinedEvent.typeName)!.data as ingestionV1.RecordsQuarantined;
+    const [quarantined] = event.records;
+    expect(quarantined).toMatchObject({
+      rawTruncated: true,
+      rawSizeBytes: value.length,
+      rawSha256: createHash('sha256').update(value).digest('hex'),
+      origin: `kafka:${topic}/1/7`,
+    });
+    expect(Buffer.byteLength(quarantined!.raw)).toBeLessThanOrEqual(256);
+    expect(value.toString('utf8').startsWith(quarantined!.raw)).toBe(true);
+  });
+
+  it('tells the commit timer when staged records fall due', async () => {
+    const { service, clock } = setUp();
+    await service.register(definition, undefined);
+    const dues: number[] = [];
+    service.onStaged((due) => dues.push(due.getTime()));
+    await service.ingestBatch('claims', grpcRecords('b1', [{ claim_id: 'a', amount: 1 }]), { batchId: '', commitNow: false });
+    expect(dues).toEqual([clock.now().getTime() + definition.maxIntervalMs]);
+    expect((await service.nextCommitDue())?.getTime()).toBe(clock.now().getTime() + definition.maxIntervalMs);
   });
 });

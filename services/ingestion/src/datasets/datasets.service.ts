@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   datasetOfIngestTopic,
@@ -7,19 +6,21 @@ import {
   ingestionV1,
   RecordsQuarantinedEvent,
 } from '@flywheel/contracts';
-import { type ConsumedRecord, EventPublisher, NonRetriableError } from '@flywheel/messaging';
+import { type ConsumedBatch, EventPublisher, NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, Clock, type Page, pageOf, type PageResponseLike } from '@flywheel/platform';
+import { type CallerIdentity, Clock, InjectConfig, type Page, pageOf, type PageResponseLike } from '@flywheel/platform';
 import { datasetVersionKey, ObjectStore } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { contractToProto, type DatasetDefinition, sameDefinition } from './dataset-contract';
 import { type DatasetVersionEntity } from './dataset-version.entity';
 import { type DatasetEntity } from './dataset.entity';
 import { DatasetsException, DatasetsExceptionCode, datasetNotFound } from './datasets.exception';
+import { type IngestionConfig } from '../ingestion.config';
 import { datasetToProto, decodeSummary, encodeSummary, quarantineToProto, versionToProto } from './datasets.mapper';
-import { DatasetsRepository, type NewPendingRecord, type NewQuarantinedRecord } from './datasets.repository';
+import { DatasetsRepository } from './datasets.repository';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
-import { contentHash, type Incoming, rawText, uniqueKeyOf, validateIncoming, ViolationCode, type Violation } from './record-validation';
+import { type Candidate, type IncomingRecord, quarantineEntry, type Rejection, type Screened, screenRecords } from './record-batch';
+import { ViolationCode } from './record-validation';
 import { buildVersionFile, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
 
 export const CommitTrigger = ingestionV1.CommitTrigger;
@@ -29,6 +30,8 @@ export type CommitTrigger = ingestionV1.CommitTrigger;
 const MAX_REJECTIONS = 100;
 /** Records per RecordsQuarantined event (the contract's limit). */
 const MAX_RECORDS_PER_EVENT = 500;
+/** A RecordsQuarantined event is cut before this size: a quarter of Apache Kafka's default message limit. */
+const MAX_EVENT_BYTES = 256 * 1024;
 
 export interface Registration {
   readonly dataset: DatasetEntity;
@@ -42,27 +45,29 @@ export interface Listed<T> {
   readonly page: PageResponseLike;
 }
 
-export interface IncomingRecord {
-  /** `kafka:<topic>/<partition>/<offset>` or `grpc:<batch>/<index>`: identifies the record across redelivery. */
-  readonly origin: string;
-  /** Index reported in rejections (position in the request or stream). */
-  readonly index: number;
-  readonly incoming: Incoming;
-}
+export type { IncomingRecord };
 
 /**
  * The ingestion use cases. Every state change and the events it causes share one transaction;
  * accepted records are staged in `pending_rows` and move into a version atomically, so a crash
- * at any point loses nothing and a redelivery adds nothing.
+ * at any point loses nothing and a redelivery adds nothing. Batches are validated before their
+ * transaction and written with a statement per table, never locking the dataset row: that lock
+ * belongs to version commits alone.
  */
 @Injectable()
 export class DatasetsService {
+  private readonly definitions = new Map<string, DatasetDefinition>();
+  /** Per dataset, pending records as of the last count plus those staged here since (see cutFullVersions). */
+  private readonly pendingEstimates = new Map<string, number>();
+  private readonly stagedListeners: Array<(due: Date) => void> = [];
+
   constructor(
     @Inject(DatasetsRepository) private readonly repository: DatasetsRepository,
     @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
     @Inject(EventPublisher) private readonly publisher: EventPublisher,
     @Inject(ObjectStore) private readonly store: ObjectStore,
     @Inject(Clock) private readonly clock: Clock,
+    @InjectConfig() private readonly config: IngestionConfig,
   ) {}
 
   /** Registers a dataset; a repeated identical registration returns the stored one with `created: false`. */
@@ -147,89 +152,107 @@ export class DatasetsService {
    * the wire message because that is what is stored and replayed, byte for byte.
    */
   async ingestBatch(
-    dataset: string,
+    name: string,
     records: readonly IncomingRecord[],
     options: { batchId: string; commitNow: boolean },
   ): Promise<ingestionV1.IngestSummary> {
-    return this.transactions.run(async (manager) => {
-      const locked = await this.repository.findDataset(manager, dataset, 'update');
-      if (!locked) throw datasetNotFound(dataset);
+    const dataset = await this.definitionOf(name);
+    if (!dataset) throw datasetNotFound(name);
+    const screened = screenRecords(dataset.contract, records);
+    const outcome = await this.transactions.run(async (manager) => {
       if (options.batchId) {
-        const previous = await this.repository.findBatchSummary(manager, dataset, options.batchId);
-        if (previous !== undefined) return decodeSummary(previous);
+        const claim = await this.repository.claimBatch(manager, name, options.batchId);
+        if (!claim.claimed) return { summary: decodeSummary(claim.summary), staged: 0 };
       }
-      const summary = await this.ingest(manager, locked, records, options.commitNow);
-      if (options.batchId) await this.repository.insertBatch(manager, dataset, options.batchId, encodeSummary(summary));
-      return summary;
+      const written = await this.write(manager, dataset, screened);
+      const versions = await this.cutFullVersions(manager, dataset, written.staged);
+      if (options.commitNow) versions.push(...(await this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait')));
+      const committed = versions[versions.length - 1];
+      const summary: ingestionV1.IngestSummary = {
+        accepted: written.staged,
+        quarantined: written.quarantined.length,
+        duplicates: written.duplicates,
+        rejections: written.quarantined.slice(0, MAX_REJECTIONS).map(({ index, row }) => ({ index, record: this.sampleOf(row) })),
+        committedVersion: committed && versionToProto(committed),
+      };
+      if (options.batchId) await this.repository.saveBatchSummary(manager, name, options.batchId, encodeSummary(summary));
+      return { summary, staged: written.staged };
     });
+    this.staged(dataset, outcome.staged);
+    return outcome.summary;
   }
 
-  /** Commits whatever is pending now (the end of a stream with `commit_now`). */
-  async commitNow(dataset: string): Promise<DatasetVersionEntity | undefined> {
-    return this.transactions.run(async (manager) => {
-      const locked = await this.repository.findDataset(manager, dataset, 'update');
-      if (!locked) throw datasetNotFound(dataset);
-      return locked.pendingRows > 0
-        ? (await this.commit(manager, locked, CommitTrigger.COMMIT_TRIGGER_REQUESTED, locked.pendingRows))?.version
-        : undefined;
+  /** Commits whatever is pending now (the end of a stream with `commit_now`): the last version cut, if any. */
+  async commitNow(name: string): Promise<DatasetVersionEntity | undefined> {
+    const versions = await this.transactions.run(async (manager) => {
+      if (!(await this.repository.findDataset(manager, name))) throw datasetNotFound(name);
+      return this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait');
     });
+    return versions[versions.length - 1];
   }
 
   /**
-   * A raw record from `flywheel.ingest.<dataset>`, inside the consumer's transaction (which
-   * also holds its processed-events row, keyed by topic/partition/offset).
+   * A batch of raw records of one partition of `flywheel.ingest.<dataset>`, in one transaction
+   * that also advances the partition's stored offset: records below it were applied before (a
+   * redelivery) and are skipped, so each record counts once without a row per record.
    */
-  async ingestRawRecord(record: ConsumedRecord, manager: EntityManager): Promise<void> {
-    const dataset = datasetOfIngestTopic(record.topic);
-    const locked = dataset ? await this.repository.findDataset(manager, dataset, 'update') : undefined;
-    if (!locked) throw new NonRetriableError(`topic ${record.topic} belongs to no registered dataset`);
-
-    await this.ingest(
-      manager,
-      locked,
-      [
-        {
-          origin: `kafka:${record.topic}/${record.partition}/${record.offset}`,
-          index: Number(record.offset),
-          incoming: { kind: 'json', bytes: record.value },
-        },
-      ],
-      false,
-    );
+  async ingestKafkaBatch(batch: ConsumedBatch): Promise<void> {
+    const name = datasetOfIngestTopic(batch.topic);
+    const dataset = name ? await this.definitionOf(name) : undefined;
+    if (!name || !dataset) throw new NonRetriableError(`topic ${batch.topic} belongs to no registered dataset`);
+    const records = batch.records.map((r): IncomingRecord => ({
+      origin: `kafka:${batch.topic}/${batch.partition}/${r.offset}`,
+      index: Number(r.offset),
+      incoming: { kind: 'json', bytes: r.value },
+    }));
+    const last = BigInt(batch.records[batch.records.length - 1]!.offset);
+    const staged = await this.transactions.run(async (manager) => {
+      const next = await this.repository.lockOffset(manager, batch.topic, batch.partition, name);
+      if (last < next) return 0;
+      const fresh = records.filter((_, i) => BigInt(batch.records[i]!.offset) >= next);
+      const written = await this.write(manager, dataset, screenRecords(dataset.contract, fresh));
+      await this.repository.advanceOffset(manager, batch.topic, batch.partition, last + 1n);
+      await this.cutFullVersions(manager, dataset, written.staged);
+      return written.staged;
+    });
+    this.staged(dataset, staged);
   }
 
-  /** Commits every dataset whose oldest pending record has waited its interval. */
+  /** Commits every dataset whose oldest pending record has waited its interval; returns the versions cut. */
   async commitDue(): Promise<number> {
     const names = await this.transactions.run((manager) => this.repository.datasetsDueForCommit(manager, this.clock.now()));
     let committed = 0;
-    for (const name of names) committed += await this.commitAllOf(name, CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL, true);
+    for (const name of names) {
+      // A dataset locked by another commit is being committed already.
+      const versions = await this.transactions.run((manager) =>
+        this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL, 'skip-locked'),
+      );
+      committed += versions.length;
+    }
     return committed;
+  }
+
+  /** When the next dataset falls due for an interval commit; undefined when nothing is pending. */
+  nextCommitDue(): Promise<Date | undefined> {
+    return this.transactions.run((manager) => this.repository.nextCommitDue(manager));
+  }
+
+  /** Calls `listener` with the time records just staged fall due, so a commit timer can wake for them. */
+  onStaged(listener: (due: Date) => void): void {
+    this.stagedListeners.push(listener);
   }
 
   /** Commits everything pending (graceful shutdown): versions in Postgres and S3 instead of staged rows. */
   async commitAllPending(): Promise<number> {
     const names = await this.transactions.run((manager) => this.repository.datasetsWithPending(manager));
     let committed = 0;
-    for (const name of names) committed += await this.commitAllOf(name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, false);
+    for (const name of names) {
+      const versions = await this.transactions.run((manager) =>
+        this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait'),
+      );
+      committed += versions.length;
+    }
     return committed;
-  }
-
-  private async commitAllOf(name: string, trigger: CommitTrigger, onlyIfDue: boolean): Promise<number> {
-    return this.transactions.run(async (manager) => {
-      // Another replica (or an ingest) holding the row is committing it or will trip its own trigger.
-      let dataset = await this.repository.findDataset(manager, name, 'update-skip-locked');
-      if (!dataset || dataset.pendingRows === 0) return 0;
-      if (onlyIfDue && (!dataset.pendingSince || dataset.pendingSince.getTime() + dataset.maxIntervalMs > this.clock.now().getTime() + 50))
-        return 0;
-      let versions = 0;
-      while (dataset.pendingRows > 0) {
-        const result = await this.commit(manager, dataset, trigger, Math.min(dataset.pendingRows, dataset.maxRows));
-        if (!result) break;
-        dataset = result.dataset;
-        versions++;
-      }
-      return versions;
-    });
   }
 
   private async require(manager: EntityManager, name: string): Promise<DatasetEntity> {
@@ -239,43 +262,36 @@ export class DatasetsService {
   }
 
   /**
-   * Validates records against the locked dataset's contract, stages the good ones, quarantines
-   * the bad ones (table and event), then commits while the row-count limit is reached.
+   * A dataset's definition (contract and commit policy), read once: a registration never
+   * changes, so batches need no query for it.
    */
-  private async ingest(
-    manager: EntityManager,
-    dataset: DatasetEntity,
-    records: readonly IncomingRecord[],
-    commitNow: boolean,
-  ): Promise<ingestionV1.IngestSummary> {
+  private async definitionOf(name: string): Promise<DatasetDefinition | undefined> {
+    const known = this.definitions.get(name);
+    if (known) return known;
+    const found = await this.transactions.run((manager) => this.repository.findDataset(manager, name));
+    if (found) this.definitions.set(name, found);
+    return found;
+  }
+
+  /**
+   * Stages a screened batch and quarantines what failed, without locking the dataset: records
+   * whose unique key was accepted before with the same values are dropped as duplicates, with
+   * other values quarantined. Two batches racing with one new key: the later one fails and its
+   * retry sees the key.
+   */
+  private async write(manager: EntityManager, dataset: DatasetDefinition, screened: Screened): Promise<Written> {
     const { contract } = dataset;
-    const accepted: Array<NewPendingRecord & { key: string | null; sha: string }> = [];
-    const rejected: Array<NewQuarantinedRecord & { index: number }> = [];
+    const keyColumns = contract.uniqueKey.join(',');
+    const accepted: Candidate[] = [];
+    const rejections = [...screened.rejections];
     let duplicates = 0;
-    const reject = (record: IncomingRecord, violations: readonly Violation[]) =>
-      rejected.push({ id: randomUUID(), raw: rawText(record.incoming), violations, origin: record.origin, index: record.index });
-
-    const valid: Array<{ record: IncomingRecord; row: NewPendingRecord; key: string | null; sha: string }> = [];
-    for (const record of records) {
-      const result = validateIncoming(contract, record.incoming);
-      if (!result.ok) {
-        reject(record, result.violations);
-        continue;
-      }
-      valid.push({
-        record,
-        row: { origin: record.origin, values: result.values, eventTime: result.eventTime },
-        key: uniqueKeyOf(contract, result.values),
-        sha: contentHash(contract, result.values),
-      });
-    }
-
+    const keyed = screened.candidates.filter((c) => c.key !== null);
     const known = await this.repository.findKeys(
       manager,
       dataset.name,
-      valid.flatMap((v) => (v.key === null ? [] : [v.key])),
+      keyed.map((c) => c.key!),
     );
-    for (const candidate of valid) {
+    for (const candidate of screened.candidates) {
       if (candidate.key !== null) {
         const previous = known.get(candidate.key);
         if (previous === candidate.sha) {
@@ -283,59 +299,46 @@ export class DatasetsService {
           continue;
         }
         if (previous !== undefined) {
-          reject(candidate.record, [
-            {
-              field: contract.uniqueKey.join(','),
-              code: ViolationCode.VIOLATION_CODE_DUPLICATE_KEY,
-              message: `${contract.uniqueKey.join(',')}: key ${candidate.key} was already accepted with different values`,
-            },
-          ]);
+          rejections.push({
+            record: candidate.record,
+            violations: [
+              {
+                field: keyColumns,
+                code: ViolationCode.VIOLATION_CODE_DUPLICATE_KEY,
+                message: `${keyColumns}: key ${candidate.key} was already accepted with different values`,
+              },
+            ],
+          });
           continue;
         }
-        known.set(candidate.key, candidate.sha);
+        known.set(candidate.key, candidate.sha!);
       }
-      accepted.push({ ...candidate.row, key: candidate.key, sha: candidate.sha });
+      accepted.push(candidate);
     }
-
-    const staged = await this.repository.addPending(manager, dataset.name, accepted);
-    // A record whose origin was already staged is a redelivery of a record not yet committed.
-    duplicates += accepted.length - staged;
-    await this.repository.insertKeys(
+    const raced = await this.repository.insertKeys(
       manager,
       dataset.name,
-      accepted.flatMap((a) => (a.key === null ? [] : [{ key: a.key, sha: a.sha }])),
+      accepted.flatMap((a) => (a.key === null ? [] : [{ key: a.key, sha: a.sha! }])),
     );
-    const quarantined = await this.quarantine(manager, dataset.name, rejected);
-
-    let current = await this.repository.addPendingCounts(manager, dataset.name, staged, rejected.length);
-    let committed: DatasetVersionEntity | undefined;
-    while (current.pendingRows >= current.maxRows) {
-      const result = await this.commit(manager, current, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, current.maxRows);
-      if (!result) break;
-      ({ version: committed, dataset: current } = result);
-    }
-    if (commitNow && current.pendingRows > 0) {
-      committed = (await this.commit(manager, current, CommitTrigger.COMMIT_TRIGGER_REQUESTED, current.pendingRows))?.version ?? committed;
-    }
-    return {
-      accepted: staged,
-      quarantined: rejected.length,
-      duplicates,
-      rejections: quarantined.slice(0, MAX_REJECTIONS),
-      committedVersion: committed && versionToProto(committed),
-    };
+    if (raced.length > 0) throw new Error(`${raced.length} unique key(s) of ${dataset.name} were accepted by a concurrent batch; retrying`);
+    const staged = await this.repository.stagePending(
+      manager,
+      dataset.name,
+      accepted.map((a) => ({ origin: a.record.origin, values: a.values, eventTime: a.eventTime })),
+    );
+    rejections.sort((a, b) => a.record.index - b.record.index);
+    return { staged, duplicates, quarantined: await this.quarantine(manager, dataset.name, rejections) };
   }
 
-  private async quarantine(
-    manager: EntityManager,
-    dataset: string,
-    rejected: ReadonlyArray<NewQuarantinedRecord & { index: number }>,
-  ): Promise<ingestionV1.RecordRejection[]> {
-    if (rejected.length === 0) return [];
-    const rows = await this.repository.insertQuarantined(manager, dataset, rejected);
-    const records = rows.map(quarantineToProto);
-    for (let start = 0; start < records.length; start += MAX_RECORDS_PER_EVENT) {
-      const chunk = records.slice(start, start + MAX_RECORDS_PER_EVENT);
+  private async quarantine(manager: EntityManager, dataset: string, rejections: readonly Rejection[]): Promise<Quarantined[]> {
+    if (rejections.length === 0) return [];
+    const rows = await this.repository.insertQuarantined(manager, dataset, rejections.map(quarantineEntry));
+    // Events carry samples and go out in pieces of bounded size: whatever the records were, no
+    // event can exceed the broker's limit and block the outbox.
+    let chunk: ingestionV1.QuarantinedRecord[] = [];
+    let chunkBytes = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
       const countsByCode: Record<string, number> = {};
       for (const record of chunk) {
         for (const violation of record.violations) {
@@ -344,13 +347,81 @@ export class DatasetsService {
         }
       }
       await this.publisher.publish(manager, RecordsQuarantinedEvent, { dataset, records: chunk, countsByCode }, { key: dataset });
+      chunk = [];
+      chunkBytes = 0;
+    };
+    for (const row of rows) {
+      const record = this.sampleOf(row);
+      const bytes = approximateSize(record);
+      if (chunk.length >= MAX_RECORDS_PER_EVENT || (chunk.length > 0 && chunkBytes + bytes > MAX_EVENT_BYTES)) await flush();
+      chunk.push(record);
+      chunkBytes += bytes;
     }
-    return records.map((record, i) => ({ index: rejected[i]!.index, record }));
+    await flush();
+    return rows.map((row, i) => ({ index: rejections[i]!.record.index, row }));
+  }
+
+  private sampleOf(row: QuarantinedRecordEntity): ingestionV1.QuarantinedRecord {
+    return quarantineToProto(row, this.config.INGEST_QUARANTINE_SAMPLE_BYTES);
+  }
+
+  /** After records of a dataset were staged (and committed): wake the commit timer for when they fall due. */
+  private staged(dataset: DatasetDefinition, count: number): void {
+    if (count === 0) return;
+    const due = new Date(this.clock.now().getTime() + dataset.maxIntervalMs);
+    for (const listener of this.stagedListeners) listener(due);
+  }
+
+  /**
+   * The row-count trigger: once `max_rows` may be pending, cuts versions of exactly `max_rows`
+   * while that many are. The count is kept in memory between checks so that a batch costs no
+   * counting query until a version may be full; records staged by another replica are found by
+   * the next exact count or by the interval trigger.
+   */
+  private async cutFullVersions(manager: EntityManager, dataset: DatasetDefinition, staged: number): Promise<DatasetVersionEntity[]> {
+    const estimate = (this.pendingEstimates.get(dataset.name) ?? Number.POSITIVE_INFINITY) + staged;
+    if (estimate < dataset.maxRows) {
+      this.pendingEstimates.set(dataset.name, estimate);
+      return [];
+    }
+    return this.cutVersions(manager, dataset.name, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, 'wait', { onlyFull: true });
+  }
+
+  /**
+   * Cuts versions of at most `max_rows` each from what is pending, oldest first, under the
+   * dataset's row lock (commits take turns; producers never wait for them). With `onlyFull`,
+   * only full versions are cut; otherwise everything visible now is taken.
+   */
+  private async cutVersions(
+    manager: EntityManager,
+    name: string,
+    trigger: CommitTrigger,
+    lock: 'wait' | 'skip-locked',
+    options: { onlyFull?: boolean } = {},
+  ): Promise<DatasetVersionEntity[]> {
+    let dataset = await this.repository.findDataset(manager, name, lock === 'wait' ? 'update' : 'update-skip-locked');
+    if (!dataset) return [];
+    const versions: DatasetVersionEntity[] = [];
+    for (;;) {
+      if (options.onlyFull) {
+        const pending = await this.repository.countPending(manager, name, dataset.maxRows);
+        this.pendingEstimates.set(name, pending);
+        if (pending < dataset.maxRows) break;
+      }
+      const result = await this.commit(manager, dataset, trigger, dataset.maxRows);
+      if (!result) break;
+      versions.push(result.version);
+      dataset = result.dataset;
+      if (!options.onlyFull && result.version.rowCount < dataset.maxRows) break;
+    }
+    // Whatever is left was counted (onlyFull) or is what arrived meanwhile: the next batch counts it.
+    if (!options.onlyFull) this.pendingEstimates.delete(name);
+    return versions;
   }
 
   /**
    * Moves the oldest `limit` pending records into the next version: the CSV object (its
-   * sha256 recorded), the version row, the counters and the DatasetVersionCommitted event, in
+   * sha256 recorded), the version row, the totals and the DatasetVersionCommitted event, in
    * the caller's transaction. An object written by a transaction that then rolls back is
    * overwritten by the next attempt at the same version number, never referenced.
    */
@@ -372,6 +443,7 @@ export class DatasetsService {
       contentType: VERSION_CONTENT_TYPE,
       metadata: { dataset: dataset.name, version: String(number) },
     });
+    const quarantinedCount = await this.repository.assignQuarantined(manager, dataset.name, number);
     const row = await this.repository.insertVersion(manager, {
       dataset: dataset.name,
       version: number,
@@ -385,9 +457,9 @@ export class DatasetsService {
       eventTimeStart: file.eventTimeRange?.start ?? null,
       eventTimeEnd: file.eventTimeRange?.end ?? null,
       trigger,
-      quarantinedCount: dataset.quarantinedPending,
+      quarantinedCount,
     });
-    const updated = await this.repository.completeCommit(manager, dataset.name, number, pending[pending.length - 1]!.id, pending.length);
+    const updated = await this.repository.completeCommit(manager, dataset.name, number, pending.length);
     await this.publisher.publish(
       manager,
       DatasetVersionCommittedEvent,
@@ -396,4 +468,23 @@ export class DatasetsService {
     );
     return { version: row, dataset: updated };
   }
+}
+
+interface Quarantined {
+  /** Position in the request (gRPC) or offset (Kafka). */
+  readonly index: number;
+  readonly row: QuarantinedRecordEntity;
+}
+
+interface Written {
+  readonly staged: number;
+  readonly duplicates: number;
+  readonly quarantined: Quarantined[];
+}
+
+/** Bytes a quarantined record adds to an event, near enough to keep events bounded. */
+function approximateSize(record: ingestionV1.QuarantinedRecord): number {
+  let bytes = 128 + record.raw.length * 3 + record.origin.length;
+  for (const v of record.violations) bytes += 16 + v.field.length * 3 + v.message.length * 3;
+  return bytes;
 }

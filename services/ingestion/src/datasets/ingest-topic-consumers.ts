@@ -1,19 +1,15 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { ALL_EVENT_TYPES, dlqTopic, EventTypeRegistry, Topics } from '@flywheel/contracts';
+import { dlqTopic, Topics } from '@flywheel/contracts';
 import {
-  ConsumerGroup,
+  BatchConsumerGroup,
   DEFAULT_RETRY_POLICY,
-  DeliveryPlanner,
   ensureTopics,
   KAFKA_CLIENT,
   KafkaDeadLetterSink,
   MESSAGING_DEFAULTS,
-  MessageProcessor,
   platformMetricsSink,
-  platformTraceContext,
-  type RawHandlerBinding,
 } from '@flywheel/messaging';
-import { claimProcessedEvent, TransactionRunner } from '@flywheel/persistence';
+import { TransactionRunner } from '@flywheel/persistence';
 import { Clock, InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
 import { type Kafka } from 'kafkajs';
 import { type IngestionConfig } from '../ingestion.config';
@@ -21,7 +17,12 @@ import { DatasetsException, DatasetsExceptionCode } from './datasets.exception';
 import { DatasetsRepository } from './datasets.repository';
 import { DatasetsService } from './datasets.service';
 
-/** Consumer group of one dataset's raw topic; also its name in processed_events. */
+/** Records handed to one transaction at most: a fetch of small records is applied in slices of this size. */
+const MAX_RECORDS_PER_BATCH = 5_000;
+/** Bytes fetched per partition and request: room for a few thousand typical records, and for the largest allowed one. */
+const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+
+/** Consumer group of one dataset's raw topic. */
 export function rawGroupOf(dataset: string): string {
   return `ingestion.raw.${dataset}`;
 }
@@ -33,16 +34,15 @@ export function rawGroupOf(dataset: string): string {
  * boot and a pattern only matches the topics existing then, so a dataset registered later
  * would wait for a restart. Instead a consumer is started for a dataset when it is registered
  * (after its topic is created), at boot for every dataset in the table, and on a periodic
- * reconciliation that picks up datasets registered through another replica. Each consumer is
- * built from the messaging library's own parts (MessageProcessor, ConsumerGroup, dead-letter
- * sink), so it has exactly the semantics of `@ConsumeRaw`: the handler's writes and the
- * processed-events row (topic/partition/offset) in one transaction, retries with backoff, and
- * `<topic>.dlq` for what cannot be applied. Starting one dataset's consumer never pauses
- * another's.
+ * reconciliation that picks up datasets registered through another replica. Each consumer hands
+ * whole fetched batches to DatasetsService.ingestKafkaBatch (one transaction per batch, the
+ * partition's offset stored with it); data the contract refuses is quarantined there, and only
+ * what the platform itself cannot apply reaches `<topic>.dlq`. Starting one dataset's consumer
+ * never pauses another's.
  */
 @Injectable()
 export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly groups = new Map<string, ConsumerGroup>();
+  private readonly groups = new Map<string, BatchConsumerGroup>();
   private deadLetters: KafkaDeadLetterSink | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Starts are serialised so that two registrations of one dataset start one consumer. */
@@ -106,38 +106,22 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
     }
     this.deadLetters?.markEnsured([dlqTopic(topic)]);
     const group = rawGroupOf(dataset);
-    const binding: RawHandlerBinding = {
-      kind: 'raw',
-      name: 'DatasetsService.ingestRawRecord',
-      topic,
-      handle: (record, manager) => this.datasets.ingestRawRecord(record, manager),
-    };
-    const metrics = platformMetricsSink(this.metrics);
     const deadLetters = this.deadLetters!;
-    const processor = new MessageProcessor(
-      group,
-      new DeliveryPlanner([binding], new EventTypeRegistry().register(...ALL_EVENT_TYPES)),
-      DEFAULT_RETRY_POLICY,
-      {
-        transaction: (work) => this.transactions.run(work),
-        claim: claimProcessedEvent,
-        deadLetter: (source, letter) => deadLetters.send(source, letter),
-        traceContext: platformTraceContext,
-        metrics,
-        logger: this.logger,
-        clock: () => this.clock.now(),
-      },
-    );
-    const consumer = new ConsumerGroup({
+    const consumer = new BatchConsumerGroup({
       kafka: this.kafka,
       group,
       topics: [topic],
-      processor,
-      metrics,
+      handle: (batch) => this.datasets.ingestKafkaBatch(batch),
+      retry: DEFAULT_RETRY_POLICY,
+      deadLetter: (source, letter) => deadLetters.send(source, letter),
+      metrics: platformMetricsSink(this.metrics),
       logger: this.logger,
+      clock: () => this.clock.now(),
       partitionsConsumedConcurrently: MESSAGING_DEFAULTS.partitionsConsumedConcurrently,
       sessionTimeoutMs: MESSAGING_DEFAULTS.sessionTimeoutMs,
       maxWaitTimeMs: MESSAGING_DEFAULTS.maxWaitTimeMs,
+      maxRecordsPerBatch: MAX_RECORDS_PER_BATCH,
+      maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
     });
     await consumer.start();
     this.groups.set(dataset, consumer);

@@ -1,5 +1,4 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { type Record_ } from './record-validation';
 
 /** An accepted record waiting for the next version. */
 @Entity({ name: 'pending_rows' })
@@ -11,12 +10,13 @@ export class PendingRowEntity {
   @Column({ type: 'text' })
   dataset!: string;
 
-  /** `kafka:<topic>/<partition>/<offset>` or `grpc:<batch>/<index>`: one record, once (unique per dataset). */
+  /** `kafka:<topic>/<partition>/<offset>` or `grpc:<batch>/<index>`: where the record came from. */
   @Column({ type: 'text' })
   origin!: string;
 
-  @Column({ type: 'jsonb' })
-  values!: Record_;
+  /** The validated values as JSON text: written and read whole, never queried. */
+  @Column({ type: 'text' })
+  values!: string;
 
   @Column({ name: 'event_time', type: 'timestamptz', nullable: true })
   eventTime!: Date | null;

@@ -1,3 +1,4 @@
+import { bigintAsNumber } from '@flywheel/persistence';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { type Violation } from './record-validation';
 
@@ -14,8 +15,19 @@ export class QuarantinedRecordEntity {
   @Column({ type: 'text' })
   dataset!: string;
 
+  /** The record as received (see `rawText`). */
   @Column({ type: 'text' })
   raw!: string;
+
+  @Column({ name: 'raw_size_bytes', type: 'bigint', transformer: bigintAsNumber })
+  rawSizeBytes!: number;
+
+  @Column({ name: 'raw_sha256', type: 'text' })
+  rawSha256!: string;
+
+  /** The version committed after it was quarantined (its `quarantined_count` counts it); null until then. */
+  @Column({ type: 'integer', nullable: true })
+  version!: number | null;
 
   @Column({ type: 'jsonb' })
   violations!: Violation[];

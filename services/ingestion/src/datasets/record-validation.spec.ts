@@ -1,9 +1,8 @@
 import { commonV1, ingestionV1 } from '@flywheel/contracts';
-import { type Contract } from './dataset-contract';
+import { type Contract, DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_VALUE_BYTES } from './dataset-contract';
 import {
   contentHash,
   MAX_NESTING_DEPTH,
-  MAX_RECORD_BYTES,
   nestingDepth,
   parseRfc3339,
   rawText,
@@ -173,9 +172,30 @@ describe('hostile records are quarantined with a reason, never thrown', () => {
     expect(nestingDepth('{"id": "[[[[{{{{"}')).toBe(1);
   });
 
-  it('refuses records beyond the size limit and unique keys beyond the index limit', () => {
-    expect(reasons(json(`{"id": "${'x'.repeat(MAX_RECORD_BYTES)}"}`))).toEqual([
-      expect.stringMatching(/^VIOLATION_CODE_MALFORMED the record is \d+ bytes, more than the limit of 1048576$/),
+  it("refuses records and values beyond the contract's limits (1 MiB and 64 KiB unless set) and unique keys beyond the index limit", () => {
+    expect(reasons(json(`{"id": "${'x'.repeat(DEFAULT_MAX_RECORD_BYTES)}"}`))).toEqual([
+      expect.stringMatching(/^VIOLATION_CODE_MALFORMED the record is \d+ bytes, more than the contract's max_record_bytes \(1048576\)$/),
+    ]);
+    const small = { ...contract, maxRecordBytes: 200, maxValueBytes: 20 };
+    const fine = { id: 'a', amount: 1, at: good.at };
+    expect(reasons(validateIncoming(small, { kind: 'json', bytes: Buffer.from(JSON.stringify(fine)) }))).toEqual([]);
+    expect(
+      reasons(validateIncoming(small, { kind: 'json', bytes: Buffer.from(JSON.stringify({ ...fine, id: 'x'.repeat(300) })) })),
+    ).toEqual([
+      expect.stringMatching(/^VIOLATION_CODE_MALFORMED the record is 3\d\d bytes, more than the contract's max_record_bytes \(200\)$/),
+    ]);
+    // Measured in UTF-8 bytes: seven 'é' are 14 bytes, eleven are 22.
+    expect(reasons(validateRecord(small, { ...fine, id: 'é'.repeat(7) }))).toEqual([]);
+    expect(reasons(validateRecord(small, { ...fine, id: 'é'.repeat(11) }))).toEqual([
+      "VIOLATION_CODE_OUT_OF_RANGE id: the value is 22 bytes, more than the contract's max_value_bytes (20)",
+    ]);
+    // A gRPC Row is measured as its JSON text.
+    const row = { values: { id: { stringValue: 'y'.repeat(250) }, amount: { numberValue: 1 }, at: { stringValue: good.at } } };
+    expect(reasons(validateIncoming(small, { kind: 'row', row }))).toEqual([
+      expect.stringMatching(/^VIOLATION_CODE_MALFORMED the record is \d+ bytes, more than the contract's max_record_bytes \(200\)$/),
+    ]);
+    expect(reasons(json(`{"id": "${'v'.repeat(DEFAULT_MAX_VALUE_BYTES + 1)}", "amount": 1, "at": "${good.at}"}`))).toEqual([
+      `VIOLATION_CODE_OUT_OF_RANGE id: the value is ${DEFAULT_MAX_VALUE_BYTES + 1} bytes, more than the contract's max_value_bytes (${DEFAULT_MAX_VALUE_BYTES})`,
     ]);
     expect(reasons(json(`{"id": "${'k'.repeat(5000)}"}`))).toEqual([
       'VIOLATION_CODE_OUT_OF_RANGE id: the unique key is 5004 bytes, more than 1024',

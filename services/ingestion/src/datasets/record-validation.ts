@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type commonV1, ingestionV1 } from '@flywheel/contracts';
-import { ColumnType, type ColumnRule, type Contract } from './dataset-contract';
+import { ColumnType, type ColumnRule, type Contract, contractLimits } from './dataset-contract';
 
 export const ViolationCode = ingestionV1.ViolationCode;
 export type ViolationCode = ingestionV1.ViolationCode;
@@ -25,8 +25,6 @@ export type Incoming =
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
 const MAX_SHOWN = 80;
-/** A record larger than this is refused before it is parsed. */
-export const MAX_RECORD_BYTES = 1024 * 1024;
 /** Records are flat objects of scalars; anything nested deeper is refused before it is parsed. */
 export const MAX_NESTING_DEPTH = 32;
 /** The unique key's text is indexed: PostgreSQL's btree rows stop near 2.7 KB. */
@@ -34,6 +32,7 @@ export const MAX_UNIQUE_KEY_BYTES = 1024;
 /** Unknown columns reported one by one, then counted. */
 const MAX_UNKNOWN_REPORTED = 10;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -42,7 +41,13 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function rawText(incoming: Incoming): string {
   const text = incoming.kind === 'json' ? (incoming.bytes?.toString('utf8') ?? '') : JSON.stringify(rowToObject(incoming.row));
-  return text.split('\u0000').join('\u2400');
+  // A Row's strings may hold lone surrogates, which no UTF-8 column or JSON can store.
+  return text.split('\u0000').join('\u2400').replace(LONE_SURROGATES, '\uFFFD');
+}
+
+/** The record's bytes as received (a Row as its JSON text): what its size and hash are of. */
+export function rawBytes(incoming: Incoming): Buffer {
+  return incoming.kind === 'json' ? (incoming.bytes ?? Buffer.alloc(0)) : Buffer.from(JSON.stringify(rowToObject(incoming.row)), 'utf8');
 }
 
 /** A Row as a plain object: a Value with no kind set is an explicit null. */
@@ -64,10 +69,17 @@ export function rowToObject(row: commonV1.Row | undefined): Record<string, unkno
  * bytes are, the answer is a validation — never a throw: bad data is quarantined, not retried.
  */
 export function validateIncoming(contract: Contract, incoming: Incoming): Validation {
-  if (incoming.kind === 'row') return validateRecord(contract, rowToObject(incoming.row));
+  const { maxRecordBytes } = contractLimits(contract);
+  const tooLarge = (size: number) =>
+    malformed(`the record is ${size} bytes, more than the contract's max_record_bytes (${maxRecordBytes})`);
+  if (incoming.kind === 'row') {
+    const record = rowToObject(incoming.row);
+    const size = Buffer.byteLength(JSON.stringify(record));
+    return size > maxRecordBytes ? tooLarge(size) : validateRecord(contract, record);
+  }
   const bytes = incoming.bytes;
   if (bytes === null) return malformed('the record has no value');
-  if (bytes.length > MAX_RECORD_BYTES) return malformed(`the record is ${bytes.length} bytes, more than the limit of ${MAX_RECORD_BYTES}`);
+  if (bytes.length > maxRecordBytes) return tooLarge(bytes.length);
   let text: string;
   try {
     text = strictUtf8.decode(bytes);
@@ -96,7 +108,7 @@ function malformed(message: string): Validation {
 export function validateRecord(contract: Contract, input: Readonly<Record<string, unknown>>): Validation {
   const violations: Violation[] = [];
   const values: Record<string, Cell> = {};
-  const known = new Set(contract.columns.map((c) => c.name));
+  const { known, maxValueBytes } = planOf(contract);
   const unknown = Object.keys(input).filter((name) => !known.has(name));
   for (const name of unknown.slice(0, MAX_UNKNOWN_REPORTED)) {
     violations.push({
@@ -126,7 +138,7 @@ export function validateRecord(contract: Contract, input: Readonly<Record<string
       values[column.name] = null;
       continue;
     }
-    const checked = checkCell(column, raw);
+    const checked = checkCell(column, raw, maxValueBytes);
     if ('violation' in checked) {
       violations.push(checked.violation);
       continue;
@@ -147,7 +159,24 @@ export function validateRecord(contract: Contract, input: Readonly<Record<string
   return violations.length > 0 ? { ok: false, violations } : { ok: true, values, eventTime };
 }
 
-function checkCell(column: ColumnRule, raw: unknown): { cell: Cell } | { violation: Violation } {
+interface ContractPlan {
+  readonly known: ReadonlySet<string>;
+  readonly maxValueBytes: number;
+}
+
+/** Per contract, what every record's check needs: computed once, not per record. */
+const plans = new WeakMap<Contract, ContractPlan>();
+
+function planOf(contract: Contract): ContractPlan {
+  let plan = plans.get(contract);
+  if (!plan) {
+    plan = { known: new Set(contract.columns.map((c) => c.name)), maxValueBytes: contractLimits(contract).maxValueBytes };
+    plans.set(contract, plan);
+  }
+  return plan;
+}
+
+function checkCell(column: ColumnRule, raw: unknown, maxValueBytes: number): { cell: Cell } | { violation: Violation } {
   const wrongType = (expected: string) => ({
     violation: {
       field: column.name,
@@ -167,6 +196,15 @@ function checkCell(column: ColumnRule, raw: unknown): { cell: Cell } | { violati
     }
     case ColumnType.COLUMN_TYPE_STRING: {
       if (typeof raw !== 'string') return wrongType('a string');
+      // A UTF-8 character is at most 3 bytes per UTF-16 unit: only long strings are measured.
+      if (raw.length * 3 > maxValueBytes) {
+        const size = Buffer.byteLength(raw);
+        if (size > maxValueBytes)
+          return outOfRange(
+            column,
+            `${column.name}: the value is ${size} bytes, more than the contract's max_value_bytes (${maxValueBytes})`,
+          );
+      }
       if (raw.includes('\u0000')) return malformedCell(column, 'contains a NUL character');
       if (LONE_SURROGATE.test(raw)) return malformedCell(column, 'contains a lone UTF-16 surrogate (not Unicode text)');
       if (column.allowedValues.length > 0 && !column.allowedValues.includes(raw)) {

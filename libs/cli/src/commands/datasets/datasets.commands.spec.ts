@@ -11,6 +11,8 @@ const contract: ingestionV1.DataContract = {
   ],
   uniqueKey: [],
   eventTimeColumn: '',
+  maxRecordBytes: 0,
+  maxValueBytes: 0,
 };
 
 describe('datasets ingest: CSV to rows', () => {
