@@ -124,10 +124,13 @@ export abstract class DatasetsRepository {
 @Injectable()
 export class TypeOrmDatasetsRepository extends DatasetsRepository {
   async findDataset(manager: EntityManager, name: string, lock: DatasetLock = 'none'): Promise<DatasetEntity | undefined> {
+    // FOR NO KEY UPDATE, not FOR UPDATE: every staged, quarantined or offset row holds a
+    // KEY SHARE lock on its dataset through its foreign key, which FOR UPDATE would wait for
+    // (and deadlock with two batches that both reach the row-count trigger).
     const found = await manager.findOne(DatasetEntity, {
       where: { name },
-      ...(lock === 'update' ? { lock: { mode: 'pessimistic_write' } } : {}),
-      ...(lock === 'update-skip-locked' ? { lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' } } : {}),
+      ...(lock === 'update' ? { lock: { mode: 'for_no_key_update' } } : {}),
+      ...(lock === 'update-skip-locked' ? { lock: { mode: 'for_no_key_update', onLocked: 'skip_locked' } } : {}),
     });
     return found ?? undefined;
   }

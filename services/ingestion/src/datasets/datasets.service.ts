@@ -57,8 +57,8 @@ export type { IncomingRecord };
 @Injectable()
 export class DatasetsService {
   private readonly definitions = new Map<string, DatasetDefinition>();
-  /** Per dataset, pending records as of the last count plus those staged here since (see cutFullVersions). */
-  private readonly pendingEstimates = new Map<string, number>();
+  /** Per dataset, what the row-count trigger knows of its pending records (see afterStaged). */
+  private readonly tallies = new Map<string, PendingTally>();
   private readonly stagedListeners: Array<(due: Date) => void> = [];
 
   constructor(
@@ -165,8 +165,12 @@ export class DatasetsService {
         if (!claim.claimed) return { summary: decodeSummary(claim.summary), staged: 0 };
       }
       const written = await this.write(manager, dataset, screened);
-      const versions = await this.cutFullVersions(manager, dataset, written.staged);
-      if (options.commitNow) versions.push(...(await this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait')));
+      // The caller learns of a version its own records filled, so the check runs in its transaction too.
+      const versions =
+        written.staged > 0 && this.tallyOf(name).estimate + written.staged >= dataset.maxRows
+          ? (await this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, 'wait', { onlyFull: true })).versions
+          : [];
+      if (options.commitNow) versions.push(...(await this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait')).versions);
       const committed = versions[versions.length - 1];
       const summary: ingestionV1.IngestSummary = {
         accepted: written.staged,
@@ -178,7 +182,7 @@ export class DatasetsService {
       if (options.batchId) await this.repository.saveBatchSummary(manager, name, options.batchId, encodeSummary(summary));
       return { summary, staged: written.staged };
     });
-    this.staged(dataset, outcome.staged);
+    await this.afterStaged(dataset, outcome.staged);
     return outcome.summary;
   }
 
@@ -186,7 +190,7 @@ export class DatasetsService {
   async commitNow(name: string): Promise<DatasetVersionEntity | undefined> {
     const versions = await this.transactions.run(async (manager) => {
       if (!(await this.repository.findDataset(manager, name))) throw datasetNotFound(name);
-      return this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait');
+      return (await this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait')).versions;
     });
     return versions[versions.length - 1];
   }
@@ -212,10 +216,9 @@ export class DatasetsService {
       const fresh = records.filter((_, i) => BigInt(batch.records[i]!.offset) >= next);
       const written = await this.write(manager, dataset, screenRecords(dataset.contract, fresh));
       await this.repository.advanceOffset(manager, batch.topic, batch.partition, last + 1n);
-      await this.cutFullVersions(manager, dataset, written.staged);
       return written.staged;
     });
-    this.staged(dataset, staged);
+    await this.afterStaged(dataset, staged);
   }
 
   /** Commits every dataset whose oldest pending record has waited its interval; returns the versions cut. */
@@ -224,7 +227,7 @@ export class DatasetsService {
     let committed = 0;
     for (const name of names) {
       // A dataset locked by another commit is being committed already.
-      const versions = await this.transactions.run((manager) =>
+      const { versions } = await this.transactions.run((manager) =>
         this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL, 'skip-locked'),
       );
       committed += versions.length;
@@ -247,7 +250,7 @@ export class DatasetsService {
     const names = await this.transactions.run((manager) => this.repository.datasetsWithPending(manager));
     let committed = 0;
     for (const name of names) {
-      const versions = await this.transactions.run((manager) =>
+      const { versions } = await this.transactions.run((manager) =>
         this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait'),
       );
       committed += versions.length;
@@ -365,32 +368,41 @@ export class DatasetsService {
     return quarantineToProto(row, this.config.INGEST_QUARANTINE_SAMPLE_BYTES);
   }
 
-  /** After records of a dataset were staged (and committed): wake the commit timer for when they fall due. */
-  private staged(dataset: DatasetDefinition, count: number): void {
-    if (count === 0) return;
-    const due = new Date(this.clock.now().getTime() + dataset.maxIntervalMs);
-    for (const listener of this.stagedListeners) listener(due);
+  private tallyOf(name: string): PendingTally {
+    let tally = this.tallies.get(name);
+    if (!tally) this.tallies.set(name, (tally = { estimate: Number.POSITIVE_INFINITY, staged: 0 }));
+    return tally;
   }
 
   /**
-   * The row-count trigger: once `max_rows` may be pending, cuts versions of exactly `max_rows`
-   * while that many are. The count is kept in memory between checks so that a batch costs no
-   * counting query until a version may be full; records staged by another replica are found by
-   * the next exact count or by the interval trigger.
+   * After a transaction staged records: wakes the commit timer for when they fall due, and runs
+   * the row-count trigger — once `max_rows` may be pending, cuts versions of exactly `max_rows`
+   * while that many are. Pending records are counted only then: in between, the tally adds what
+   * this process staged to the last count. Records staged by another replica are found by the
+   * next count or the interval trigger. The check runs after the commit, so that the last
+   * batch to commit sees every record before it.
    */
-  private async cutFullVersions(manager: EntityManager, dataset: DatasetDefinition, staged: number): Promise<DatasetVersionEntity[]> {
-    const estimate = (this.pendingEstimates.get(dataset.name) ?? Number.POSITIVE_INFINITY) + staged;
-    if (estimate < dataset.maxRows) {
-      this.pendingEstimates.set(dataset.name, estimate);
-      return [];
-    }
-    return this.cutVersions(manager, dataset.name, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, 'wait', { onlyFull: true });
+  private async afterStaged(dataset: DatasetDefinition, count: number): Promise<void> {
+    if (count === 0) return;
+    const due = new Date(this.clock.now().getTime() + dataset.maxIntervalMs);
+    for (const listener of this.stagedListeners) listener(due);
+    const tally = this.tallyOf(dataset.name);
+    tally.staged += count;
+    tally.estimate += count;
+    if (tally.estimate < dataset.maxRows) return;
+    const mark = tally.staged;
+    const { pending } = await this.transactions.run((manager) =>
+      this.cutVersions(manager, dataset.name, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, 'wait', { onlyFull: true }),
+    );
+    // Records staged while counting may be in the count too: the tally errs high, never low.
+    tally.estimate = (pending ?? Number.POSITIVE_INFINITY) + (tally.staged - mark);
   }
 
   /**
    * Cuts versions of at most `max_rows` each from what is pending, oldest first, under the
    * dataset's row lock (commits take turns; producers never wait for them). With `onlyFull`,
-   * only full versions are cut; otherwise everything visible now is taken.
+   * only full versions are cut, and `pending` is what is left; otherwise everything visible
+   * now is taken.
    */
   private async cutVersions(
     manager: EntityManager,
@@ -398,25 +410,21 @@ export class DatasetsService {
     trigger: CommitTrigger,
     lock: 'wait' | 'skip-locked',
     options: { onlyFull?: boolean } = {},
-  ): Promise<DatasetVersionEntity[]> {
+  ): Promise<{ versions: DatasetVersionEntity[]; pending?: number }> {
     let dataset = await this.repository.findDataset(manager, name, lock === 'wait' ? 'update' : 'update-skip-locked');
-    if (!dataset) return [];
     const versions: DatasetVersionEntity[] = [];
+    if (!dataset) return { versions };
     for (;;) {
       if (options.onlyFull) {
         const pending = await this.repository.countPending(manager, name, dataset.maxRows);
-        this.pendingEstimates.set(name, pending);
-        if (pending < dataset.maxRows) break;
+        if (pending < dataset.maxRows) return { versions, pending };
       }
       const result = await this.commit(manager, dataset, trigger, dataset.maxRows);
-      if (!result) break;
+      if (!result) return { versions };
       versions.push(result.version);
       dataset = result.dataset;
-      if (!options.onlyFull && result.version.rowCount < dataset.maxRows) break;
+      if (!options.onlyFull && result.version.rowCount < dataset.maxRows) return { versions };
     }
-    // Whatever is left was counted (onlyFull) or is what arrived meanwhile: the next batch counts it.
-    if (!options.onlyFull) this.pendingEstimates.delete(name);
-    return versions;
   }
 
   /**
@@ -468,6 +476,13 @@ export class DatasetsService {
     );
     return { version: row, dataset: updated };
   }
+}
+
+interface PendingTally {
+  /** Pending records as last counted, plus those staged here since; infinite until first counted. */
+  estimate: number;
+  /** Records staged here so far (marks which were staged during a count). */
+  staged: number;
 }
 
 interface Quarantined {

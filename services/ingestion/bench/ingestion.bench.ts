@@ -1,0 +1,328 @@
+// Ingestion throughput through Kafka and gRPC, and commit latency under load, each next to a
+// baseline measured in the same run on the same machine:
+// - Kafka: a 20-column contract's JSON records produced with kafkajs, from the first record
+//   produced to the last one committed in a version, against a bare kafkajs consumer reading the
+//   same messages from the same broker (what the broker and the client give at best).
+// - gRPC: Ingest calls of 1,000 rows, against a bare grpc-js server answering the same calls
+//   with an empty summary (what decoding the requests costs at best).
+// - Latency: records produced continuously; the time from the last one produced to its version
+//   committed, against the dataset's commit interval.
+// The service runs as its own process, as in production; PostgreSQL, the broker and S3 are the
+// embedded servers `npm start` uses.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { commonV1, GrpcServices, type ingestionV1, Topics } from '@flywheel/contracts';
+import { spawnBrokerProcess, temporaryDataDir } from '@flywheel/kafka-broker';
+import { createGrpcClient, type GrpcClient, issueToken, Role } from '@flywheel/platform';
+import { jsonLogger } from '@flywheel/dev-server-kit';
+import { S3Server } from '@flywheel/s3-server';
+import { formatNumber, freePort, median, repeat, table } from '@flywheel/test-kit';
+import { startTestPostgres } from '@flywheel/testing';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 50_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SEND_BATCH = 1_000;
+const GRPC_BATCH = 1_000;
+const GRPC_IN_FLIGHT = 4;
+const COMMIT_INTERVAL_MS = 2_000;
+const LATENCY_STREAM_MS = 6_000;
+const ROOT = resolve(__dirname, '../../..');
+
+type Client = GrpcClient<ingestionV1.IngestionServiceController>;
+const { ColumnType } = commonV1;
+
+/** 20 columns: an id, 8 doubles, 4 integers, 3 strings (one enumerated), 2 booleans, a category, the event time. */
+const CONTRACT: ingestionV1.DataContract = {
+  columns: [
+    { name: 'id', type: ColumnType.COLUMN_TYPE_STRING, required: true, allowedValues: [], description: '' },
+    ...Array.from({ length: 8 }, (_, i) => ({
+      name: `x${i}`,
+      type: ColumnType.COLUMN_TYPE_DOUBLE,
+      required: true,
+      min: -1e6,
+      max: 1e6,
+      allowedValues: [],
+      description: '',
+    })),
+    ...Array.from({ length: 4 }, (_, i) => ({ name: `n${i}`, type: ColumnType.COLUMN_TYPE_INTEGER, required: false, min: 0, allowedValues: [], description: '' })),
+    { name: 'channel', type: ColumnType.COLUMN_TYPE_STRING, required: true, allowedValues: ['web', 'phone', 'branch'], description: '' },
+    { name: 'city', type: ColumnType.COLUMN_TYPE_STRING, required: false, allowedValues: [], description: '' },
+    { name: 'note', type: ColumnType.COLUMN_TYPE_STRING, required: false, allowedValues: [], description: '' },
+    { name: 'b0', type: ColumnType.COLUMN_TYPE_BOOLEAN, required: false, allowedValues: [], description: '' },
+    { name: 'b1', type: ColumnType.COLUMN_TYPE_BOOLEAN, required: false, allowedValues: [], description: '' },
+    { name: 'segment', type: ColumnType.COLUMN_TYPE_STRING, required: false, allowedValues: [], description: '' },
+    { name: 'at', type: ColumnType.COLUMN_TYPE_TIMESTAMP, required: true, allowedValues: [], description: '' },
+  ],
+  uniqueKey: [],
+  eventTimeColumn: 'at',
+  maxRecordBytes: 0,
+  maxValueBytes: 0,
+};
+
+function record(i: number): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = { id: `r${i}` };
+  for (let c = 0; c < 8; c++) out[`x${c}`] = Math.round(Math.sin(i * (c + 1)) * 1e5) / 100;
+  for (let c = 0; c < 4; c++) out[`n${c}`] = (i * (c + 7)) % 1000;
+  out.channel = ['web', 'phone', 'branch'][i % 3]!;
+  out.city = ['Lisbon', 'Porto', 'Braga', 'Faro'][i % 4]!;
+  out.note = `note ${i % 97}`;
+  out.b0 = i % 2 === 0;
+  out.b1 = i % 5 === 0;
+  out.segment = `s${i % 11}`;
+  out.at = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
+  return out;
+}
+
+function row(values: Record<string, string | number | boolean>): commonV1.Row {
+  const out: commonV1.Row = { values: {} };
+  for (const [name, value] of Object.entries(values)) {
+    out.values[name] = typeof value === 'number' ? { numberValue: value } : typeof value === 'boolean' ? { boolValue: value } : { stringValue: value };
+  }
+  return out;
+}
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+/** Rows of a dataset committed in versions so far. */
+async function committedRows(client: Client, dataset: string): Promise<number> {
+  const found = (await client.getDataset({ name: dataset })).dataset!;
+  if (found.latestVersion === 0) return 0;
+  return (await client.getVersion({ dataset, version: 0 })).version!.cumulativeRowCount;
+}
+
+async function register(client: Client, name: string, maxRows: number, intervalMs: number): Promise<void> {
+  await client.registerDataset({
+    name,
+    description: 'benchmark',
+    contract: CONTRACT,
+    commitPolicy: { maxRows, maxInterval: { seconds: Math.floor(intervalMs / 1000), nanos: (intervalMs % 1000) * 1e6 } },
+  });
+}
+
+/** Registers a dataset and waits until its raw consumer has applied a first record (then committed alone). */
+async function readyDataset(client: Client, producer: Producer, name: string, maxRows: number, intervalMs: number): Promise<void> {
+  await register(client, name, maxRows, intervalMs);
+  await producer.send({ topic: Topics.ingestTopic(name), messages: [{ value: JSON.stringify(record(RECORDS)) }] });
+  await until(
+    async () => {
+      await client.ingest({ dataset: name, rows: [], batchId: '', commitNow: true });
+      return (await committedRows(client, name)) === 1;
+    },
+    60_000,
+    `${name} consuming`,
+  );
+}
+
+async function produceAll(producer: Producer, topic: string, values: readonly Buffer[]): Promise<void> {
+  const sends: Promise<unknown>[] = [];
+  for (let start = 0; start < values.length; start += SEND_BATCH) {
+    const messages = values.slice(start, start + SEND_BATCH).map((value, i) => ({ key: String((start + i) % 12), value }));
+    sends.push(producer.send({ topic, messages }));
+    // A few sends in flight, as a busy producer would have.
+    if (sends.length >= 4) await sends.shift();
+  }
+  await Promise.all(sends);
+}
+
+/** A bare kafkajs consumer reading `count` messages of `topic` from its start: seconds from joining to the last one. */
+async function rawConsume(kafka: Kafka, topic: string, count: number): Promise<number> {
+  const consumer = kafka.consumer({ groupId: `bench-raw-${randomBytes(4).toString('hex')}`, maxBytes: 16 << 20, maxBytesPerPartition: 4 << 20 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let seen = 0;
+  const start = process.hrtime.bigint();
+  const elapsed = await new Promise<number>((done) => {
+    void consumer.run({
+      partitionsConsumedConcurrently: 3,
+      eachBatch: async ({ batch }) => {
+        seen += batch.messages.length;
+        if (seen >= count) done(seconds(start));
+      },
+    });
+  });
+  await consumer.disconnect();
+  return elapsed;
+}
+
+/** The bare grpc-js baseline (bare-ingest-server.ts) in its own process. */
+async function startBareServer(): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'bare-ingest-server.ts')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((done) => child.stdout!.once('data', (d) => done(Number(String(d).trim()))));
+  return { child, address: `127.0.0.1:${port}` };
+}
+
+/** Sends `rows` as Ingest calls of GRPC_BATCH rows, GRPC_IN_FLIGHT at a time: seconds for all. */
+async function ingestOverGrpc(client: Client, dataset: string, rows: readonly commonV1.Row[]): Promise<number> {
+  const start = process.hrtime.bigint();
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const first = next;
+      next += GRPC_BATCH;
+      if (first >= rows.length) return;
+      await client.ingest({ dataset, rows: rows.slice(first, first + GRPC_BATCH), batchId: '', commitNow: false }, { deadlineMs: 120_000 });
+    }
+  };
+  await Promise.all(Array.from({ length: GRPC_IN_FLIGHT }, worker));
+  return seconds(start);
+}
+
+async function startService(env: Record<string, string>): Promise<ChildProcess> {
+  // BENCH_PROFILE=<dir> writes the service's CPU profile there when it stops (open it in Chrome's DevTools).
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
+  const child = spawn(process.execPath, [...profile, '-r', '@swc-node/register', join(ROOT, 'services/ingestion/src/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  await until(
+    async () => (await fetch(`http://${env.HTTP_HOST}:${env.HTTP_PORT}/healthz`).catch(() => undefined))?.ok === true,
+    120_000,
+    'ingestion healthy',
+  );
+  return child;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'flywheel-bench-ingestion-'));
+  const brokerDir = temporaryDataDir('flywheel-bench-broker-');
+  const postgres = await startTestPostgres();
+  const broker = await spawnBrokerProcess(await freePort(), brokerDir);
+  const s3Keys = { accessKey: `BENCH${randomBytes(6).toString('hex').toUpperCase()}`, secretKey: randomBytes(18).toString('base64url') };
+  const s3 = await S3Server.start({ port: 0, dataDir: join(dir, 's3'), ...s3Keys, logger: jsonLogger('warn', 's3-server') });
+  const tokensFile = join(dir, 'tokens.json');
+  const writer = issueToken(tokensFile, { team: 'bench', roles: [Role.Write] }).token;
+  const admin = issueToken(tokensFile, { team: 'platform', roles: [Role.Admin] }).token;
+  const env: Record<string, string> = {
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: String(await freePort()),
+    HTTP_HOST: '127.0.0.1',
+    HTTP_PORT: String(await freePort()),
+    KAFKA_BROKERS: broker.address,
+    DATABASE_URL: await postgres.createDatabase('ingestion_bench'),
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY: s3Keys.accessKey,
+    S3_SECRET_KEY: s3Keys.secretKey,
+    S3_BUCKET: 'flywheel',
+    FLYWHEEL_TOKENS_FILE: tokensFile,
+    FLYWHEEL_SERVICE_TOKEN: admin,
+    LOG_LEVEL: 'warn',
+  };
+  process.stderr.write(`starting PostgreSQL, the broker, S3 and the ingestion service…\n`);
+  const service = await startService(env);
+  const client: Client = createGrpcClient(GrpcServices.ingestion, { address: `${env.GRPC_HOST}:${env.GRPC_PORT}`, token: writer });
+  const kafka = new Kafka({ clientId: 'bench', brokers: [broker.address], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  const bare = await startBareServer();
+  const bareClient: Client = createGrpcClient(GrpcServices.ingestion, { address: bare.address });
+  const values = Array.from({ length: RECORDS }, (_, i) => Buffer.from(JSON.stringify(record(i))));
+  const rows = Array.from({ length: RECORDS }, (_, i) => row(record(i)));
+  let dataset = 0;
+
+  try {
+    process.stderr.write(`Kafka: ${formatNumber(RECORDS)} records of 20 columns (${values[0]!.length} bytes each), 3 partitions\n`);
+    const kafkaRuns = await repeat(RUNS, async () => {
+      const name = `bench_kafka_${dataset++}`;
+      await readyDataset(client, producer, name, 10_000, 60_000);
+      const start = process.hrtime.bigint();
+      await produceAll(producer, Topics.ingestTopic(name), values);
+      await until(async () => (await committedRows(client, name)) === RECORDS + 1, 600_000, `${name} committed`);
+      const ingest = seconds(start);
+      const raw = await rawConsume(kafka, Topics.ingestTopic(name), RECORDS + 1);
+      return { ingest, raw };
+    });
+
+    process.stderr.write(`latency: records produced for ${LATENCY_STREAM_MS / 1000} s, commit interval ${COMMIT_INTERVAL_MS / 1000} s\n`);
+    const latencyRuns = await repeat(RUNS, async () => {
+      const name = `bench_latency_${dataset++}`;
+      await readyDataset(client, producer, name, 1_000_000, COMMIT_INTERVAL_MS);
+      let sent = 0;
+      const streamEnd = Date.now() + LATENCY_STREAM_MS;
+      while (Date.now() < streamEnd) {
+        await producer.send({ topic: Topics.ingestTopic(name), messages: values.slice(0, 500).map((value) => ({ value })) });
+        sent += 500;
+        await sleep(50);
+      }
+      const lastProduced = process.hrtime.bigint();
+      await until(async () => (await committedRows(client, name)) === sent + 1, 60_000, `${name} committed`);
+      return seconds(lastProduced);
+    });
+
+    process.stderr.write(`gRPC: Ingest calls of ${GRPC_BATCH} rows, ${GRPC_IN_FLIGHT} in flight\n`);
+    const grpcRuns = await repeat(RUNS, async () => {
+      const name = `bench_grpc_${dataset++}`;
+      await register(client, name, 10_000, 60_000);
+      const ingest = await ingestOverGrpc(client, name, rows);
+      const bareSeconds = await ingestOverGrpc(bareClient, name, rows);
+      return { ingest, bare: bareSeconds };
+    });
+
+    const rate = (s: number) => RECORDS / s;
+    const kafkaIngest = median(kafkaRuns.map((r) => rate(r.ingest)));
+    const kafkaRaw = median(kafkaRuns.map((r) => rate(r.raw)));
+    const grpcIngest = median(grpcRuns.map((r) => rate(r.ingest)));
+    const grpcBare = median(grpcRuns.map((r) => rate(r.bare)));
+    const latency = median(latencyRuns);
+    const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    process.stdout.write(
+      `\n${table(
+        [`scenario (median of ${RUNS})`, 'records/s', 'baseline records/s', 'ratio', 'target'],
+        [
+          [
+            'Kafka → committed versions',
+            formatNumber(kafkaIngest),
+            `${formatNumber(kafkaRaw)} (bare kafkajs consumer)`,
+            formatNumber(kafkaIngest / kafkaRaw, 2),
+            `≥ 50,000/s and ≥ 0.3: ${met(kafkaIngest >= 50_000 && kafkaIngest / kafkaRaw >= 0.3)}`,
+          ],
+          [
+            `gRPC Ingest, ${GRPC_BATCH} rows per call`,
+            formatNumber(grpcIngest),
+            `${formatNumber(grpcBare)} (bare grpc-js server)`,
+            formatNumber(grpcIngest / grpcBare, 2),
+            `≥ 50,000/s: ${met(grpcIngest >= 50_000)}`,
+          ],
+        ],
+      )}\n`,
+    );
+    process.stdout.write(
+      `\nlast record produced → its version committed: ${formatNumber(latency, 2)} s (median; runs ${latencyRuns.map((s) => formatNumber(s, 2)).join(', ')} s) ` +
+        `with a ${COMMIT_INTERVAL_MS / 1000} s interval; target ≤ interval + 1 s: ${met(latency <= COMMIT_INTERVAL_MS / 1000 + 1)}\n`,
+    );
+  } finally {
+    client.close();
+    bareClient.close();
+    bare.child.kill('SIGTERM');
+    await producer.disconnect();
+    service.kill('SIGTERM');
+    await new Promise((r) => service.once('exit', r));
+    broker.child.kill('SIGTERM');
+    await broker.exited;
+    await s3.stop();
+    await postgres.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(brokerDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});
