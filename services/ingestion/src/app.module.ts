@@ -9,7 +9,7 @@ import { DatasetEntity } from './datasets/dataset.entity';
 import { DatasetsModule } from './datasets/datasets.module';
 import { IngestBatchEntity } from './datasets/ingest-batch.entity';
 import { IngestOffsetEntity } from './datasets/ingest-offset.entity';
-import { PendingRowEntity } from './datasets/pending-row.entity';
+import { PendingBatchEntity } from './datasets/pending-batch.entity';
 import { QuarantinedRecordEntity } from './datasets/quarantined-record.entity';
 import { RecordKeyEntity } from './datasets/record-key.entity';
 import { type IngestionConfig } from './ingestion.config';
@@ -19,7 +19,7 @@ import { BatchIngestion1770100000001 } from './migrations/1770100000001-batch-in
 export const INGESTION_MIGRATIONS = [CreateIngestionTables1770100000000, BatchIngestion1770100000001];
 export const INGESTION_ENTITIES = [
   DatasetEntity,
-  PendingRowEntity,
+  PendingBatchEntity,
   RecordKeyEntity,
   DatasetVersionEntity,
   QuarantinedRecordEntity,

@@ -6,19 +6,9 @@ import { DatasetVersionEntity } from './dataset-version.entity';
 import { DatasetEntity } from './dataset.entity';
 import { IngestBatchEntity, type StoredSummary } from './ingest-batch.entity';
 import { IngestOffsetEntity } from './ingest-offset.entity';
+import { PendingBatchEntity } from './pending-batch.entity';
 import { QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Record_, type Violation } from './record-validation';
-
-export interface PendingRecord {
-  readonly id: string;
-  readonly values: Record_;
-}
-
-export interface NewPendingRecord {
-  readonly origin: string;
-  readonly values: Record_;
-  readonly eventTime: Date | null;
-}
 
 export interface AcceptedKey {
   readonly key: string;
@@ -63,15 +53,15 @@ export abstract class DatasetsRepository {
   abstract completeCommit(manager: EntityManager, dataset: string, version: number, rowCount: number): Promise<DatasetEntity>;
 
   // Records waiting for the next version.
-  /** Stages accepted records with one statement; returns how many. */
-  abstract stagePending(manager: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number>;
-  /** Pending records of the dataset, counted up to `upTo` (enough to tell whether a version is full). */
-  abstract countPending(manager: EntityManager, dataset: string, upTo: number): Promise<number>;
+  /** Stages accepted records (one row for the batch); returns how many. */
+  abstract stagePending(manager: EntityManager, dataset: string, origin: string, records: readonly Record_[]): Promise<number>;
+  /** Pending records of the dataset. */
+  abstract countPending(manager: EntityManager, dataset: string): Promise<number>;
   /**
    * Removes and returns the oldest `limit` pending records visible now, in arrival order.
    * Records staged by transactions still running are left for the next version.
    */
-  abstract takePending(manager: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]>;
+  abstract takePending(manager: EntityManager, dataset: string, limit: number): Promise<Record_[]>;
 
   // Unique keys already accepted.
   /** The content hash of each of `keys` already accepted. */
@@ -194,39 +184,55 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
     return manager.findOneByOrFail(DatasetEntity, { name: dataset });
   }
 
-  async stagePending(manager: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number> {
+  async stagePending(manager: EntityManager, dataset: string, origin: string, records: readonly Record_[]): Promise<number> {
     if (records.length === 0) return 0;
-    // Raw SQL: a whole batch as one JSON parameter, one statement and one round trip whatever its size.
-    const batch = JSON.stringify(records.map((r) => ({ o: r.origin, v: r.values, t: r.eventTime })));
-    await manager.query(
-      `INSERT INTO pending_rows (dataset, origin, values, event_time)
-       SELECT $1, r.o, r.v::text, r.t FROM json_to_recordset($2::json) AS r(o text, v json, t timestamptz)`,
-      [dataset, batch],
-    );
+    await manager.insert(PendingBatchEntity, { dataset, origin, rowCount: records.length, records: JSON.stringify(records) });
     return records.length;
   }
 
-  async countPending(manager: EntityManager, dataset: string, upTo: number): Promise<number> {
-    // Raw SQL: a count that stops at `upTo` (an index-only scan of at most that many entries).
-    const rows = await queryRows<{ count: string }>(
-      manager,
-      `SELECT count(*) AS count FROM (SELECT 1 FROM pending_rows WHERE dataset = $1 LIMIT $2) p`,
-      [dataset, upTo],
-    );
+  async countPending(manager: EntityManager, dataset: string): Promise<number> {
+    const rows = await queryRows<{ count: string | null }>(manager, `SELECT sum(row_count) AS count FROM pending_batches WHERE dataset = $1`, [
+      dataset,
+    ]);
     return Number(rows[0]?.count ?? 0);
   }
 
-  async takePending(manager: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]> {
-    // Raw SQL: DELETE … RETURNING of the oldest rows in one statement.
-    const rows = await queryRows<{ id: string; values: string }>(
-      manager,
-      `DELETE FROM pending_rows WHERE id IN (SELECT id FROM pending_rows WHERE dataset = $1 ORDER BY id LIMIT $2)
-       RETURNING id, values`,
-      [dataset, limit],
-    );
-    // RETURNING follows no order: arrival order is the id's.
-    rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    return rows.map((r) => ({ id: r.id, values: JSON.parse(r.values) as Record_ }));
+  async takePending(manager: EntityManager, dataset: string, limit: number): Promise<Record_[]> {
+    const batches = await manager.find(PendingBatchEntity, { select: { id: true, rowCount: true }, where: { dataset }, order: { id: 'ASC' } });
+    const whole: string[] = [];
+    let taken = 0;
+    let partial: { id: string; count: number } | undefined;
+    for (const batch of batches) {
+      if (taken >= limit) break;
+      if (taken + batch.rowCount <= limit) {
+        whole.push(batch.id);
+        taken += batch.rowCount;
+      } else {
+        partial = { id: batch.id, count: limit - taken };
+        taken = limit;
+      }
+    }
+    const records: Record_[] = [];
+    if (whole.length > 0) {
+      // Raw SQL: DELETE … RETURNING of many batches in one statement.
+      const rows = await queryRows<{ id: string; records: string }>(
+        manager,
+        `DELETE FROM pending_batches WHERE dataset = $1 AND id = ANY($2::bigint[]) RETURNING id, records`,
+        [dataset, whole],
+      );
+      // RETURNING follows no order: arrival order is the id's.
+      rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+      for (const row of rows) for (const record of JSON.parse(row.records) as Record_[]) records.push(record);
+    }
+    if (partial) {
+      // The batch that crosses the limit gives its first records and keeps its place (and age) in line.
+      const batch = await manager.findOneByOrFail(PendingBatchEntity, { dataset, id: partial.id });
+      const values = JSON.parse(batch.records) as Record_[];
+      for (const record of values.slice(0, partial.count)) records.push(record);
+      const rest = values.slice(partial.count);
+      await manager.update(PendingBatchEntity, { dataset, id: partial.id }, { records: JSON.stringify(rest), rowCount: rest.length });
+    }
+    return records;
   }
 
   async findKeys(manager: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
@@ -360,4 +366,4 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
 const OLDEST_PENDING = `
   SELECT d.name, o.received_at + d.max_interval_ms * interval '1 millisecond' AS due
   FROM datasets d
-  CROSS JOIN LATERAL (SELECT received_at FROM pending_rows p WHERE p.dataset = d.name ORDER BY p.id LIMIT 1) o`;
+  CROSS JOIN LATERAL (SELECT received_at FROM pending_batches p WHERE p.dataset = d.name ORDER BY p.id LIMIT 1) o`;

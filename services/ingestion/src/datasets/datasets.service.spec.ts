@@ -21,28 +21,27 @@ import {
   type BatchClaim,
   type DatasetLock,
   DatasetsRepository,
-  type NewPendingRecord,
   type NewQuarantinedRecord,
   type NewVersion,
-  type PendingRecord,
 } from './datasets.repository';
 import { DatasetsService, type IncomingRecord } from './datasets.service';
 import { type IngestionConfig } from '../ingestion.config';
 import { type StoredSummary } from './ingest-batch.entity';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
+import { type Record_ } from './record-validation';
 
 const { ColumnType } = commonV1;
 
 /** The port kept in memory, with the semantics of the tables (offsets, sequence numbers, keys). */
 class MemoryDatasets extends DatasetsRepository {
   readonly datasets = new Map<string, DatasetEntity>();
-  readonly pending: Array<PendingRecord & { dataset: string; origin: string; receivedAt: Date }> = [];
+  /** One entry per staged record, with the origin of its batch. */
+  readonly pending: Array<{ dataset: string; origin: string; values: Record_; receivedAt: Date }> = [];
   readonly keys = new Map<string, string>();
   readonly versions: DatasetVersionEntity[] = [];
   readonly quarantined: QuarantinedRecordEntity[] = [];
   readonly batches = new Map<string, StoredSummary>();
   readonly offsets = new Map<string, bigint>();
-  private nextId = 1;
 
   constructor(private readonly clock: ManualClock) {
     super();
@@ -98,22 +97,20 @@ class MemoryDatasets extends DatasetsRepository {
     return (await this.findDataset(m, dataset))!;
   }
 
-  stagePending(_m: EntityManager, dataset: string, records: readonly NewPendingRecord[]): Promise<number> {
-    for (const r of records) {
-      this.pending.push({ id: String(this.nextId++), dataset, origin: r.origin, values: r.values, receivedAt: this.clock.now() });
-    }
+  stagePending(_m: EntityManager, dataset: string, origin: string, records: readonly Record_[]): Promise<number> {
+    for (const values of records) this.pending.push({ dataset, origin, values, receivedAt: this.clock.now() });
     return Promise.resolve(records.length);
   }
 
-  countPending(_m: EntityManager, dataset: string, upTo: number): Promise<number> {
-    return Promise.resolve(Math.min(upTo, this.pending.filter((p) => p.dataset === dataset).length));
+  countPending(_m: EntityManager, dataset: string): Promise<number> {
+    return Promise.resolve(this.pending.filter((p) => p.dataset === dataset).length);
   }
 
-  takePending(_m: EntityManager, dataset: string, limit: number): Promise<PendingRecord[]> {
+  takePending(_m: EntityManager, dataset: string, limit: number): Promise<Record_[]> {
     const taken = this.pending.filter((p) => p.dataset === dataset).slice(0, limit);
     const left = this.pending.filter((p) => !taken.includes(p));
     this.pending.splice(0, this.pending.length, ...left);
-    return Promise.resolve(taken.map((p) => ({ id: p.id, values: p.values })));
+    return Promise.resolve(taken.map((p) => p.values));
   }
 
   findKeys(_m: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
@@ -353,13 +350,16 @@ describe('DatasetsService', () => {
     });
     const first = { topic, partition: 0, records: [record(0, { claim_id: 'a', amount: 1 }), record(1, { claim_id: 'b', amount: -1 })] };
     await service.ingestKafkaBatch(first);
-    expect(repository.pending.map((p) => p.origin)).toEqual([`kafka:${topic}/0/0`]);
+    expect(repository.pending.map((p) => [p.values.claim_id, p.origin])).toEqual([['a', `kafka:${topic}/0/0-1`]]);
     expect(repository.quarantined.map((q) => q.origin)).toEqual([`kafka:${topic}/0/1`]);
     expect(repository.offsets.get(`${topic}/0`)).toBe(2n);
 
     // Redelivered after a crash, overlapping the next records: only offset 2 is new.
     await service.ingestKafkaBatch({ topic, partition: 0, records: [...first.records, record(2, { claim_id: 'c', amount: 2 })] });
-    expect(repository.pending.map((p) => p.origin)).toEqual([`kafka:${topic}/0/0`, `kafka:${topic}/0/2`]);
+    expect(repository.pending.map((p) => [p.values.claim_id, p.origin])).toEqual([
+      ['a', `kafka:${topic}/0/0-1`],
+      ['c', `kafka:${topic}/0/2-2`],
+    ]);
     expect(repository.quarantined).toHaveLength(1);
     expect(repository.offsets.get(`${topic}/0`)).toBe(3n);
   });

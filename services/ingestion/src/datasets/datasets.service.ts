@@ -49,7 +49,7 @@ export type { IncomingRecord };
 
 /**
  * The ingestion use cases. Every state change and the events it causes share one transaction;
- * accepted records are staged in `pending_rows` and move into a version atomically, so a crash
+ * accepted records are staged in `pending_batches` and move into a version atomically, so a crash
  * at any point loses nothing and a redelivery adds nothing. Batches are validated before their
  * transaction and written with a statement per table, never locking the dataset row: that lock
  * belongs to version commits alone.
@@ -164,7 +164,7 @@ export class DatasetsService {
         const claim = await this.repository.claimBatch(manager, name, options.batchId);
         if (!claim.claimed) return { summary: decodeSummary(claim.summary), staged: 0 };
       }
-      const written = await this.write(manager, dataset, screened);
+      const written = await this.write(manager, dataset, screened, `grpc:${options.batchId || records[0]?.origin || ''}`);
       // The caller learns of a version its own records filled, so the check runs in its transaction too.
       const versions =
         written.staged > 0 && this.tallyOf(name).estimate + written.staged >= dataset.maxRows
@@ -214,7 +214,8 @@ export class DatasetsService {
       const next = await this.repository.lockOffset(manager, batch.topic, batch.partition, name);
       if (last < next) return 0;
       const fresh = records.filter((_, i) => BigInt(batch.records[i]!.offset) >= next);
-      const written = await this.write(manager, dataset, screenRecords(dataset.contract, fresh));
+      const origin = `kafka:${batch.topic}/${batch.partition}/${fresh[0]!.index}-${last}`;
+      const written = await this.write(manager, dataset, screenRecords(dataset.contract, fresh), origin);
       await this.repository.advanceOffset(manager, batch.topic, batch.partition, last + 1n);
       return written.staged;
     });
@@ -282,7 +283,7 @@ export class DatasetsService {
    * other values quarantined. Two batches racing with one new key: the later one fails and its
    * retry sees the key.
    */
-  private async write(manager: EntityManager, dataset: DatasetDefinition, screened: Screened): Promise<Written> {
+  private async write(manager: EntityManager, dataset: DatasetDefinition, screened: Screened, origin: string): Promise<Written> {
     const { contract } = dataset;
     const keyColumns = contract.uniqueKey.join(',');
     const accepted: Candidate[] = [];
@@ -327,7 +328,8 @@ export class DatasetsService {
     const staged = await this.repository.stagePending(
       manager,
       dataset.name,
-      accepted.map((a) => ({ origin: a.record.origin, values: a.values, eventTime: a.eventTime })),
+      origin,
+      accepted.map((a) => a.values),
     );
     rejections.sort((a, b) => a.record.index - b.record.index);
     return { staged, duplicates, quarantined: await this.quarantine(manager, dataset.name, rejections) };
@@ -416,7 +418,7 @@ export class DatasetsService {
     if (!dataset) return { versions };
     for (;;) {
       if (options.onlyFull) {
-        const pending = await this.repository.countPending(manager, name, dataset.maxRows);
+        const pending = await this.repository.countPending(manager, name);
         if (pending < dataset.maxRows) return { versions, pending };
       }
       const result = await this.commit(manager, dataset, trigger, dataset.maxRows);
@@ -442,10 +444,7 @@ export class DatasetsService {
     const pending = await this.repository.takePending(manager, dataset.name, limit);
     if (pending.length === 0) return undefined;
     const number = dataset.latestVersion + 1;
-    const file = buildVersionFile(
-      dataset.contract,
-      pending.map((p) => p.values),
-    );
+    const file = buildVersionFile(dataset.contract, pending);
     const key = datasetVersionKey(dataset.name, number, VERSION_FILE);
     const stored = await this.store.put(key, file.body, {
       contentType: VERSION_CONTENT_TYPE,

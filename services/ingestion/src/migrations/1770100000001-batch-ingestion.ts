@@ -1,11 +1,10 @@
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
- * Batch ingestion: records are staged without locking the dataset row, so the counters kept
- * under that lock go; redelivery is recognised by each partition's next offset (one row per
- * partition, written with the batch) instead of a unique origin per staged row; staged values
- * are JSON text (written and read whole, never queried); a quarantined record keeps its size
- * and hash and learns the version whose window it fell into.
+ * Batch ingestion: records are staged a batch per row without locking the dataset row, so the
+ * counters kept under that lock go; redelivery is recognised by each partition's next offset
+ * (one row per partition, written with the batch) instead of a unique origin per staged row; a
+ * quarantined record keeps its size and hash and learns the version whose window it fell into.
  */
 export class BatchIngestion1770100000001 implements MigrationInterface {
   name = 'BatchIngestion1770100000001';
@@ -21,8 +20,26 @@ export class BatchIngestion1770100000001 implements MigrationInterface {
         updated_at   timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (topic, partition)
       )`);
-    await queryRunner.query(`ALTER TABLE pending_rows DROP CONSTRAINT IF EXISTS pending_rows_dataset_origin_key`);
-    await queryRunner.query(`ALTER TABLE pending_rows ALTER COLUMN values TYPE text USING values::text`);
+    // Staged records are written and read whole, never queried one by one: a staged batch is one
+    // row (its values as one JSON array), so staging costs a row per batch, not per record. The
+    // hot table has no foreign key (a check and a KEY SHARE lock on the dataset per insert).
+    await queryRunner.query(`
+      CREATE TABLE pending_batches (
+        id           bigserial   NOT NULL,
+        dataset      text        NOT NULL,
+        -- Where the batch came from, e.g. kafka:<topic>/<partition>/<first>-<last>.
+        origin       text        NOT NULL,
+        row_count    integer     NOT NULL CHECK (row_count > 0),
+        -- JSON array of the records' values, in arrival order.
+        records      text        NOT NULL,
+        received_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (dataset, id)
+      )`);
+    await queryRunner.query(`
+      INSERT INTO pending_batches (dataset, origin, row_count, records, received_at)
+      SELECT dataset, 'staged before batch ingestion', count(*), json_agg(values ORDER BY id)::text, min(received_at)
+      FROM pending_rows GROUP BY dataset`);
+    await queryRunner.query(`DROP TABLE pending_rows`);
     await queryRunner.query(`ALTER TABLE quarantined_records ADD COLUMN version integer`);
     await queryRunner.query(`ALTER TABLE quarantined_records ADD COLUMN raw_size_bytes bigint`);
     await queryRunner.query(`ALTER TABLE quarantined_records ADD COLUMN raw_sha256 text`);
@@ -52,8 +69,23 @@ export class BatchIngestion1770100000001 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX datasets_pending_idx ON datasets (pending_since) WHERE pending_rows > 0`);
     await queryRunner.query(`DROP INDEX quarantined_records_unversioned_idx`);
     await queryRunner.query(`ALTER TABLE quarantined_records DROP COLUMN version, DROP COLUMN raw_size_bytes, DROP COLUMN raw_sha256`);
-    await queryRunner.query(`ALTER TABLE pending_rows ALTER COLUMN values TYPE jsonb USING values::jsonb`);
-    await queryRunner.query(`ALTER TABLE pending_rows ADD CONSTRAINT pending_rows_dataset_origin_key UNIQUE (dataset, origin)`);
+    await queryRunner.query(`
+      CREATE TABLE pending_rows (
+        id           bigserial   PRIMARY KEY,
+        dataset      text        NOT NULL REFERENCES datasets (name),
+        origin       text        NOT NULL,
+        values       jsonb       NOT NULL,
+        event_time   timestamptz,
+        received_at  timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (dataset, origin)
+      )`);
+    await queryRunner.query(`CREATE INDEX pending_rows_dataset_idx ON pending_rows (dataset, id)`);
+    await queryRunner.query(`
+      INSERT INTO pending_rows (dataset, origin, values, received_at)
+      SELECT b.dataset, b.origin || '#' || r.n, r.v, b.received_at
+      FROM pending_batches b CROSS JOIN LATERAL jsonb_array_elements(b.records::jsonb) WITH ORDINALITY AS r(v, n)
+      ORDER BY b.id, r.n`);
+    await queryRunner.query(`DROP TABLE pending_batches`);
     await queryRunner.query(`DROP TABLE ingest_offsets`);
   }
 }
