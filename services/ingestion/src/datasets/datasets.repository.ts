@@ -191,14 +191,20 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
   }
 
   async countPending(manager: EntityManager, dataset: string): Promise<number> {
-    const rows = await queryRows<{ count: string | null }>(manager, `SELECT sum(row_count) AS count FROM pending_batches WHERE dataset = $1`, [
-      dataset,
-    ]);
+    const rows = await queryRows<{ count: string | null }>(
+      manager,
+      `SELECT sum(row_count) AS count FROM pending_batches WHERE dataset = $1`,
+      [dataset],
+    );
     return Number(rows[0]?.count ?? 0);
   }
 
   async takePending(manager: EntityManager, dataset: string, limit: number): Promise<Record_[]> {
-    const batches = await manager.find(PendingBatchEntity, { select: { id: true, rowCount: true }, where: { dataset }, order: { id: 'ASC' } });
+    const batches = await manager.find(PendingBatchEntity, {
+      select: { id: true, rowCount: true },
+      where: { dataset },
+      order: { id: 'ASC' },
+    });
     const whole: string[] = [];
     let taken = 0;
     let partial: { id: string; count: number } | undefined;

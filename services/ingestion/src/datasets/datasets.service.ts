@@ -170,7 +170,8 @@ export class DatasetsService {
         written.staged > 0 && this.tallyOf(name).estimate + written.staged >= dataset.maxRows
           ? (await this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, 'wait', { onlyFull: true })).versions
           : [];
-      if (options.commitNow) versions.push(...(await this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait')).versions);
+      if (options.commitNow)
+        versions.push(...(await this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait')).versions);
       const committed = versions[versions.length - 1];
       const summary: ingestionV1.IngestSummary = {
         accepted: written.staged,
