@@ -12,6 +12,7 @@ import { IngestOffsetEntity } from './datasets/ingest-offset.entity';
 import { PendingBatchEntity } from './datasets/pending-batch.entity';
 import { QuarantinedRecordEntity } from './datasets/quarantined-record.entity';
 import { RecordKeyEntity } from './datasets/record-key.entity';
+import { UnregisteredTopicEntity } from './datasets/unregistered-topic.entity';
 import { type IngestionConfig } from './ingestion.config';
 import { CreateIngestionTables1770100000000 } from './migrations/1770100000000-create-ingestion-tables';
 import { BatchIngestion1770100000001 } from './migrations/1770100000001-batch-ingestion';
@@ -25,6 +26,7 @@ export const INGESTION_ENTITIES = [
   QuarantinedRecordEntity,
   IngestBatchEntity,
   IngestOffsetEntity,
+  UnregisteredTopicEntity,
 ];
 
 @Module({})

@@ -7,6 +7,7 @@ import {
   decodeEvent,
   DatasetRegisteredEvent,
   DatasetVersionCommittedEvent,
+  dlqTopic,
   type EventEnvelope,
   EventTypeRegistry,
   GrpcServices,
@@ -302,6 +303,31 @@ describe('ingestion service', () => {
         rawSha256: createHash('sha256').update(messages[1]!).digest('hex'),
         rawTruncated: false,
       });
+    });
+
+    it('sends records on an ingest topic with no dataset to its DLQ with the reason, shows the topic, and ingests once the dataset is registered', async () => {
+      const topic = Topics.ingestTopic('claims_typo');
+      await producer.send({ topic, messages: [{ value: JSON.stringify(claim(1)) }, { value: JSON.stringify(claim(2)) }] });
+      await waitFor(
+        async () =>
+          (await reader.listDatasets({ page: undefined })).unregisteredTopics.some((t) => t.topic === topic && t.deadLettered === 2),
+        30_000,
+        'the unregistered topic counted',
+      );
+      const letters = await readRecords(kafka, dlqTopic(topic), 2);
+      expect(letters.map((l) => l.value?.toString('utf8'))).toEqual([JSON.stringify(claim(1)), JSON.stringify(claim(2))]);
+      expect(letters[0]!.headers['x-flywheel-error']).toBe(
+        `no dataset "claims_typo" is registered: the record waits in ${dlqTopic(topic)} (register the dataset, then replay it)`,
+      );
+      const metrics = await (await fetch(`${service!.httpUrl}/metrics`)).text();
+      expect(metrics).toContain(`flywheel_ingest_unregistered_records_total{topic="${topic}"} 2`);
+
+      // Registered now: what comes next is ingested, what came before stays in the DLQ.
+      await register('claims_typo', { maxRows: 1, maxInterval: undefined });
+      await producer.send({ topic, messages: [{ value: JSON.stringify(claim(3)) }] });
+      await waitFor(async () => (await reader.getDataset({ name: 'claims_typo' })).dataset?.latestVersion === 1, 30_000, 'version 1');
+      expect(await committedIds('claims_typo')).toEqual(['c3']);
+      expect((await reader.listDatasets({ page: undefined })).unregisteredTopics.map((t) => t.topic)).not.toContain(topic);
     });
 
     it('quarantines hostile records through Kafka with a reason each — none dead-lettered — and commits the good one behind them', async () => {

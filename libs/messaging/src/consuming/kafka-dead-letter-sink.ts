@@ -27,14 +27,19 @@ export class KafkaDeadLetterSink {
     for (const topic of topics) this.ensured.add(topic);
   }
 
-  async send(sourceTopic: string, letter: DeadLetter): Promise<void> {
+  send(sourceTopic: string, letter: DeadLetter): Promise<void> {
+    return this.sendAll(sourceTopic, [letter]);
+  }
+
+  /** Parks several records of one topic with one produce request. */
+  async sendAll(sourceTopic: string, letters: readonly DeadLetter[]): Promise<void> {
     if (!this.producer) throw new Error('dead-letter sink is not connected');
     const topic = dlqTopic(sourceTopic);
     if (!this.ensured.has(topic)) {
       await ensureTopics(this.kafka, [this.dlqSpec(topic)]);
       this.ensured.add(topic);
     }
-    await this.producer.send({ topic, acks: -1, messages: [{ key: letter.key, value: letter.value, headers: letter.headers }] });
+    await this.producer.send({ topic, acks: -1, messages: letters.map((l) => ({ key: l.key, value: l.value, headers: l.headers })) });
   }
 
   async disconnect(): Promise<void> {

@@ -5,7 +5,7 @@ import { currentCaller, InjectConfig, isPositiveIntegerCursor, isStringCursor, p
 import { concatMap, from, type Observable, toArray } from 'rxjs';
 import { type IngestionConfig } from '../ingestion.config';
 import { type CommitDefaults, parseRegistration } from './dataset-contract';
-import { datasetToProto, quarantineToProto, versionToProto } from './datasets.mapper';
+import { datasetToProto, quarantineToProto, unregisteredTopicToProto, versionToProto } from './datasets.mapper';
 import {
   datasetRequest,
   getDatasetRequest,
@@ -51,8 +51,10 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
   }
 
   async listDatasets(request: ingestionV1.ListDatasetsRequest): Promise<ingestionV1.ListDatasetsResponse> {
-    const { items, page } = await this.datasets.list(readPage(request.page, isStringCursor));
-    return { datasets: items.map(datasetToProto), page };
+    const wanted = readPage(request.page, isStringCursor);
+    const { items, page } = await this.datasets.list(wanted);
+    const unregistered = wanted.after === undefined ? await this.datasets.listUnregisteredTopics() : [];
+    return { datasets: items.map(datasetToProto), page, unregisteredTopics: unregistered.map(unregisteredTopicToProto) };
   }
 
   async ingest(request: ingestionV1.IngestRequest): Promise<ingestionV1.IngestResponse> {

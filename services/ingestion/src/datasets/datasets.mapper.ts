@@ -5,6 +5,7 @@ import { type DatasetEntity } from './dataset.entity';
 import { type StoredSummary } from './ingest-batch.entity';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import { utf8Sample } from './record-batch';
+import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
 
 export function datasetToProto(row: DatasetEntity): ingestionV1.Dataset {
   return {
@@ -51,6 +52,10 @@ export function quarantineToProto(row: QuarantinedRecordEntity, sampleBytes: num
     origin: row.origin,
     quarantineTime: row.quarantinedAt,
   };
+}
+
+export function unregisteredTopicToProto(row: UnregisteredTopicEntity): ingestionV1.UnregisteredTopic {
+  return { topic: row.topic, deadLettered: row.deadLettered, firstSeen: row.firstSeen, lastSeen: row.lastSeen };
 }
 
 /** Stored form of a batch's summary, replayed when the same batch id comes again. */

@@ -7,6 +7,7 @@ import { DatasetEntity } from './dataset.entity';
 import { IngestBatchEntity, type StoredSummary } from './ingest-batch.entity';
 import { IngestOffsetEntity } from './ingest-offset.entity';
 import { PendingBatchEntity } from './pending-batch.entity';
+import { UnregisteredTopicEntity } from './unregistered-topic.entity';
 import { QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Record_, type Violation } from './record-validation';
 
@@ -101,6 +102,13 @@ export abstract class DatasetsRepository {
     before: number | undefined,
     limit: number,
   ): Promise<QuarantinedRecordEntity[]>;
+
+  // Ingest topics without a dataset.
+  /** Counts records of a topic no dataset owns (dead-lettered). */
+  abstract recordUnregistered(manager: EntityManager, topic: string, records: number): Promise<void>;
+  abstract listUnregistered(manager: EntityManager): Promise<UnregisteredTopicEntity[]>;
+  /** The topic now has its dataset. */
+  abstract forgetUnregistered(manager: EntityManager, topic: string): Promise<void>;
 
   // gRPC batches already applied.
   /**
@@ -346,6 +354,23 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
       order: { seq: 'DESC' },
       take: limit,
     });
+  }
+
+  async recordUnregistered(manager: EntityManager, topic: string, records: number): Promise<void> {
+    // Raw SQL: an upsert that adds to the stored count.
+    await manager.query(
+      `INSERT INTO unregistered_ingest_topics (topic, dead_lettered) VALUES ($1, $2)
+       ON CONFLICT (topic) DO UPDATE SET dead_lettered = unregistered_ingest_topics.dead_lettered + EXCLUDED.dead_lettered, last_seen = now()`,
+      [topic, records],
+    );
+  }
+
+  listUnregistered(manager: EntityManager): Promise<UnregisteredTopicEntity[]> {
+    return manager.find(UnregisteredTopicEntity, { order: { topic: 'ASC' } });
+  }
+
+  async forgetUnregistered(manager: EntityManager, topic: string): Promise<void> {
+    await manager.delete(UnregisteredTopicEntity, { topic });
   }
 
   async claimBatch(manager: EntityManager, dataset: string, batchId: string): Promise<BatchClaim> {

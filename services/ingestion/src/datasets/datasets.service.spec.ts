@@ -29,6 +29,7 @@ import { type IngestionConfig } from '../ingestion.config';
 import { type StoredSummary } from './ingest-batch.entity';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Record_ } from './record-validation';
+import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
 
 const { ColumnType } = commonV1;
 
@@ -181,6 +182,29 @@ class MemoryDatasets extends DatasetsRepository {
     );
   }
 
+  readonly unregistered = new Map<string, UnregisteredTopicEntity>();
+
+  recordUnregistered(_m: EntityManager, topic: string, records: number): Promise<void> {
+    const known = this.unregistered.get(topic);
+    const now = this.clock.now();
+    this.unregistered.set(topic, {
+      topic,
+      deadLettered: (known?.deadLettered ?? 0) + records,
+      firstSeen: known?.firstSeen ?? now,
+      lastSeen: now,
+    });
+    return Promise.resolve();
+  }
+
+  listUnregistered(): Promise<UnregisteredTopicEntity[]> {
+    return Promise.resolve([...this.unregistered.values()]);
+  }
+
+  forgetUnregistered(_m: EntityManager, topic: string): Promise<void> {
+    this.unregistered.delete(topic);
+    return Promise.resolve();
+  }
+
   claimBatch(_m: EntityManager, dataset: string, batchId: string): Promise<BatchClaim> {
     const stored = this.batches.get(`${dataset}/${batchId}`);
     if (stored) return Promise.resolve({ claimed: false, summary: stored });
@@ -242,10 +266,14 @@ function setUp() {
 
 describe('DatasetsService', () => {
   it('registers a dataset once, answers an identical registration with the stored one and refuses a different one', async () => {
-    const { service, events } = setUp();
+    const { service, events, repository } = setUp();
+    // Records that reached its topic before the registration are no longer "without a dataset" after it.
+    await service.recordUnregistered('flywheel.ingest.claims', 3);
+    expect((await service.listUnregisteredTopics()).map((t) => [t.topic, t.deadLettered])).toEqual([['flywheel.ingest.claims', 3]]);
     const first = await service.register(definition, { team: 'risk', tokenId: 't1', roles: [] } as never);
     expect(first).toMatchObject({ created: true, dataset: { name: 'claims', ownerTeam: 'risk', latestVersion: 0 } });
     expect(events.map((e) => e.type)).toEqual([DatasetRegisteredEvent.typeName]);
+    expect(repository.unregistered.size).toBe(0);
 
     expect(await service.register(definition, undefined)).toMatchObject({ created: false, dataset: { name: 'claims', ownerTeam: 'risk' } });
     expect(events).toHaveLength(1);

@@ -5,6 +5,7 @@ import {
   DatasetVersionCommittedEvent,
   ingestionV1,
   RecordsQuarantinedEvent,
+  Topics,
 } from '@flywheel/contracts';
 import { type ConsumedBatch, EventPublisher, NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
@@ -21,6 +22,7 @@ import { DatasetsRepository } from './datasets.repository';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Candidate, type IncomingRecord, quarantineEntry, type Rejection, type Screened, screenRecords } from './record-batch';
 import { ViolationCode } from './record-validation';
+import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
 import { buildVersionFile, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
 
 export const CommitTrigger = ingestionV1.CommitTrigger;
@@ -81,6 +83,7 @@ export class DatasetsService {
         return { dataset: this.sameOrConflict(winner!, definition), created: false };
       }
       const dataset = (await this.repository.findDataset(manager, definition.name))!;
+      await this.repository.forgetUnregistered(manager, Topics.ingestTopic(definition.name));
       await this.publisher.publish(
         manager,
         DatasetRegisteredEvent,
@@ -109,6 +112,16 @@ export class DatasetsService {
   async list(page: Page<string>): Promise<Listed<DatasetEntity>> {
     const rows = await this.transactions.run((manager) => this.repository.listDatasets(manager, page.after, page.size + 1));
     return pageOf(rows, page, (last) => last.name);
+  }
+
+  /** Ingest topics receiving records that no registered dataset owns. */
+  listUnregisteredTopics(): Promise<UnregisteredTopicEntity[]> {
+    return this.transactions.run((manager) => this.repository.listUnregistered(manager));
+  }
+
+  /** Counts records of a topic no dataset owns, once they are in its dead-letter topic. */
+  recordUnregistered(topic: string, records: number): Promise<void> {
+    return this.transactions.run((manager) => this.repository.recordUnregistered(manager, topic, records));
   }
 
   /** Versions of a dataset, newest first. */

@@ -1,7 +1,10 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { dlqTopic, Topics } from '@flywheel/contracts';
+import { datasetOfIngestTopic, dlqTopic, Topics } from '@flywheel/contracts';
 import {
   BatchConsumerGroup,
+  buildDeadLetter,
+  type ConsumedBatch,
+  NonRetriableError,
   DEFAULT_RETRY_POLICY,
   ensureTopics,
   KAFKA_CLIENT,
@@ -11,7 +14,8 @@ import {
 } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
 import { Clock, InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
-import { type Kafka } from 'kafkajs';
+import { type Admin, type Kafka } from 'kafkajs';
+import { Counter } from 'prom-client';
 import { type IngestionConfig } from '../ingestion.config';
 import { DatasetsException, DatasetsExceptionCode } from './datasets.exception';
 import { DatasetsRepository } from './datasets.repository';
@@ -39,11 +43,21 @@ export function rawGroupOf(dataset: string): string {
  * partition's offset stored with it); data the contract refuses is quarantined there, and only
  * what the platform itself cannot apply reaches `<topic>.dlq`. Starting one dataset's consumer
  * never pauses another's.
+ *
+ * An ingest topic that receives records while no dataset owns it (a typo'd name, or a producer
+ * ahead of its registration) is found by the same reconciliation: a consumer in the dataset's
+ * own group sends its records to `<topic>.dlq` with the reason, counts them (metric and table,
+ * shown by `flywheel datasets`), and gives way to the dataset's consumer once it is registered,
+ * which goes on after them.
  */
 @Injectable()
 export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly groups = new Map<string, BatchConsumerGroup>();
+  /** Consumers of ingest topics no registered dataset owns, by the dataset name they carry. */
+  private readonly unregistered = new Map<string, BatchConsumerGroup>();
   private deadLetters: KafkaDeadLetterSink | undefined;
+  private admin: Admin | undefined;
+  private unregisteredRecords: Counter<'topic'> | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Starts are serialised so that two registrations of one dataset start one consumer. */
   private queue: Promise<unknown> = Promise.resolve();
@@ -63,6 +77,16 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
   async onApplicationBootstrap(): Promise<void> {
     this.deadLetters = new KafkaDeadLetterSink(this.kafka, (topic) => ({ topic, partitions: MESSAGING_DEFAULTS.dlqPartitions }));
     await this.deadLetters.connect();
+    this.admin = this.kafka.admin();
+    await this.admin.connect();
+    this.unregisteredRecords =
+      (this.metrics.registry.getSingleMetric('flywheel_ingest_unregistered_records_total') as Counter<'topic'> | undefined) ??
+      new Counter({
+        name: 'flywheel_ingest_unregistered_records_total',
+        help: 'Records on ingest topics that no registered dataset owns, sent to the topic’s DLQ.',
+        labelNames: ['topic'],
+        registers: [this.metrics.registry],
+      });
     await this.reconcile();
     this.timer = setInterval(() => {
       this.reconcile().catch((error: Error) =>
@@ -79,14 +103,49 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
 
   /** Creates the dataset's raw topic (and its DLQ) if needed and starts consuming it. */
   ensure(dataset: string): Promise<void> {
-    const next = this.queue.then(() => this.start(dataset));
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.serialised(() => this.start(dataset));
   }
 
   private async reconcile(): Promise<void> {
     const names = await this.transactions.run((manager) => this.repository.datasetNames(manager));
     for (const name of names) if (!this.groups.has(name)) await this.ensure(name);
+    const registered = new Set(names);
+    for (const topic of (await this.admin?.listTopics()) ?? []) {
+      const name = datasetOfIngestTopic(topic);
+      if (name && !registered.has(name) && !this.unregistered.has(name)) await this.serialised(() => this.startUnregistered(name));
+    }
+  }
+
+  private serialised(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Dead-letters what arrives on the raw topic of a dataset that is not registered, until it is. */
+  private async startUnregistered(dataset: string): Promise<void> {
+    if (this.stopping || this.groups.has(dataset) || this.unregistered.has(dataset)) return;
+    // Registered meanwhile (by this replica or another): its own consumer takes the topic.
+    if (await this.transactions.run((manager) => this.repository.findDataset(manager, dataset))) return;
+    const topic = Topics.ingestTopic(dataset);
+    const group = rawGroupOf(dataset);
+    const deadLetters = this.deadLetters!;
+    const consumer = this.consumerOf(dataset, async (batch: ConsumedBatch) => {
+      const reason = new NonRetriableError(
+        `no dataset "${dataset}" is registered: the record waits in ${dlqTopic(topic)} (register the dataset, then replay it)`,
+      );
+      const failedAt = this.clock.now();
+      await deadLetters.sendAll(
+        topic,
+        batch.records.map((record) => buildDeadLetter(record, { error: reason, consumer: group, attempts: 1, failedAt })),
+      );
+      await this.datasets.recordUnregistered(topic, batch.records.length);
+      this.unregisteredRecords?.inc({ topic }, batch.records.length);
+      this.logger.entry('warn', 'records on an ingest topic with no dataset were dead-lettered', { topic, records: batch.records.length });
+    });
+    await consumer.start();
+    this.unregistered.set(dataset, consumer);
+    this.logger.entry('warn', 'an ingest topic receives records but no dataset is registered for it', { topic, dlq: dlqTopic(topic) });
   }
 
   private async start(dataset: string): Promise<void> {
@@ -105,13 +164,25 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
       );
     }
     this.deadLetters?.markEnsured([dlqTopic(topic)]);
-    const group = rawGroupOf(dataset);
+    // The topic's records were dead-lettered until now; the dataset's consumer goes on after them.
+    const waiting = this.unregistered.get(dataset);
+    if (waiting) {
+      await waiting.stop();
+      this.unregistered.delete(dataset);
+    }
+    const consumer = this.consumerOf(dataset, (batch) => this.datasets.ingestKafkaBatch(batch));
+    await consumer.start();
+    this.groups.set(dataset, consumer);
+    this.logger.entry('info', 'consuming raw records', { dataset, topic, group: rawGroupOf(dataset) });
+  }
+
+  private consumerOf(dataset: string, handle: (batch: ConsumedBatch) => Promise<void>): BatchConsumerGroup {
     const deadLetters = this.deadLetters!;
-    const consumer = new BatchConsumerGroup({
+    return new BatchConsumerGroup({
       kafka: this.kafka,
-      group,
-      topics: [topic],
-      handle: (batch) => this.datasets.ingestKafkaBatch(batch),
+      group: rawGroupOf(dataset),
+      topics: [Topics.ingestTopic(dataset)],
+      handle,
       retry: DEFAULT_RETRY_POLICY,
       deadLetter: (source, letter) => deadLetters.send(source, letter),
       metrics: platformMetricsSink(this.metrics),
@@ -123,9 +194,6 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
       maxRecordsPerBatch: MAX_RECORDS_PER_BATCH,
       maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
     });
-    await consumer.start();
-    this.groups.set(dataset, consumer);
-    this.logger.entry('info', 'consuming raw records', { dataset, topic, group });
   }
 
   /** Stops fetching, lets records in hand finish and commits their offsets. Idempotent. */
@@ -134,12 +202,14 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
       clearInterval(this.timer);
       await this.queue;
       await Promise.all(
-        [...this.groups.values()].map((g) =>
+        [...this.groups.values(), ...this.unregistered.values()].map((g) =>
           g.stop().catch((error: Error) => this.logger.entry('error', 'raw consumer stop failed', { error: error.message })),
         ),
       );
       this.groups.clear();
+      this.unregistered.clear();
       await this.deadLetters?.disconnect().catch(() => undefined);
+      await this.admin?.disconnect().catch(() => undefined);
     })();
     return this.stopping;
   }

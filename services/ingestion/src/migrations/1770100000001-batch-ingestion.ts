@@ -40,6 +40,14 @@ export class BatchIngestion1770100000001 implements MigrationInterface {
       SELECT dataset, 'staged before batch ingestion', count(*), json_agg(values ORDER BY id)::text, min(received_at)
       FROM pending_rows GROUP BY dataset`);
     await queryRunner.query(`DROP TABLE pending_rows`);
+    await queryRunner.query(`
+      CREATE TABLE unregistered_ingest_topics (
+        topic          text        PRIMARY KEY,
+        -- Records sent to <topic>.dlq because no dataset owned the topic.
+        dead_lettered  bigint      NOT NULL DEFAULT 0,
+        first_seen     timestamptz NOT NULL DEFAULT now(),
+        last_seen      timestamptz NOT NULL DEFAULT now()
+      )`);
     await queryRunner.query(`ALTER TABLE quarantined_records ADD COLUMN version integer`);
     await queryRunner.query(`ALTER TABLE quarantined_records ADD COLUMN raw_size_bytes bigint`);
     await queryRunner.query(`ALTER TABLE quarantined_records ADD COLUMN raw_sha256 text`);
@@ -86,6 +94,7 @@ export class BatchIngestion1770100000001 implements MigrationInterface {
       FROM pending_batches b CROSS JOIN LATERAL jsonb_array_elements(b.records::jsonb) WITH ORDINALITY AS r(v, n)
       ORDER BY b.id, r.n`);
     await queryRunner.query(`DROP TABLE pending_batches`);
+    await queryRunner.query(`DROP TABLE unregistered_ingest_topics`);
     await queryRunner.query(`DROP TABLE ingest_offsets`);
   }
 }

@@ -28,26 +28,36 @@ const time = (d: Date | undefined | null) => (d ? new Date(d).toISOString() : '-
 export const listCommand: Command = {
   kind: 'command',
   name: 'list',
-  summary: 'List datasets with their latest version.',
+  summary: 'List datasets with their latest version, and ingest topics that receive records without a dataset.',
   usage: '[--address <host:port>] [--json]',
   options: connection,
   run: (options, io) =>
     withClient(options, async (client) => {
       const datasets: ingestionV1.Dataset[] = [];
+      const unregistered: ingestionV1.UnregisteredTopic[] = [];
       let pageToken = '';
       // Bounded by the server's paging: each page is followed until it says there is no next one.
       do {
         const response = await client.listDatasets({ page: { pageSize: 1000, pageToken } });
         datasets.push(...response.datasets);
+        unregistered.push(...response.unregisteredTopics);
         pageToken = response.page?.nextPageToken ?? '';
       } while (pageToken);
-      if (options.flag('json')) return io.stdout(toJson(datasets));
+      if (options.flag('json')) return io.stdout(toJson({ datasets, unregisteredTopics: unregistered }));
       io.stdout(
         `${table(
           ['name', 'latest', 'columns', 'owner', 'topic'],
           datasets.map((d) => [d.name, d.latestVersion, d.contract?.columns.length ?? 0, d.ownerTeam, d.ingestTopic]),
         )}\n`,
       );
+      if (unregistered.length > 0) {
+        io.stdout(
+          `\ntopics receiving records with no dataset registered (their records are in <topic>.dlq):\n${table(
+            ['topic', 'dead-lettered', 'first seen', 'last seen'],
+            unregistered.map((t) => [t.topic, t.deadLettered, time(t.firstSeen), time(t.lastSeen)]),
+          )}\n`,
+        );
+      }
     }),
 };
 
