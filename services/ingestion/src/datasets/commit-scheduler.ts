@@ -76,6 +76,7 @@ export class CommitScheduler implements OnApplicationBootstrap, BeforeApplicatio
     clearTimeout(this.timer);
     await this.running;
     await this.consumers.stop();
+    await this.datasets.settle();
     try {
       const versions = await this.datasets.commitAllPending();
       this.logger.entry('info', 'committed pending records on shutdown', { versions });

@@ -9,7 +9,7 @@ import {
 } from '@flywheel/contracts';
 import { type EventPublisher } from '@flywheel/messaging';
 import { type TransactionRunner } from '@flywheel/persistence';
-import { ManualClock } from '@flywheel/platform';
+import { JsonLogger, ManualClock } from '@flywheel/platform';
 import { type ObjectKey, type ObjectStore } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { type DatasetDefinition } from './dataset-contract';
@@ -260,7 +260,8 @@ function setUp() {
     },
   } as unknown as ObjectStore;
   const config = { INGEST_QUARANTINE_SAMPLE_BYTES: 256 } as IngestionConfig;
-  const service = new DatasetsService(repository, transactions, publisher, store, clock, config);
+  const logger = new JsonLogger({ service: 'ingestion', level: 'fatal', write: () => undefined });
+  const service = new DatasetsService(repository, transactions, publisher, store, clock, config, logger);
   return { service, repository, events, objects, clock };
 }
 
@@ -422,5 +423,28 @@ describe('DatasetsService', () => {
     await service.ingestBatch('claims', grpcRecords('b1', [{ claim_id: 'a', amount: 1 }]), { batchId: '', commitNow: false });
     expect(dues).toEqual([clock.now().getTime() + definition.maxIntervalMs]);
     expect((await service.nextCommitDue())?.getTime()).toBe(clock.now().getTime() + definition.maxIntervalMs);
+  });
+  it('cuts full versions of a Kafka-fed dataset beside the consumer, exactly max_rows each', async () => {
+    const { service, repository } = setUp();
+    await service.register(definition, undefined);
+    const topic = 'flywheel.ingest.claims';
+    const records = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id, offset) => ({
+      topic,
+      partition: 0,
+      offset: String(offset),
+      timestamp: '0',
+      key: null,
+      value: Buffer.from(JSON.stringify({ claim_id: id, amount: 1 })),
+      headers: {},
+      rawHeaders: {},
+    }));
+    await service.ingestKafkaBatch({ topic, partition: 0, records: records.slice(0, 4) });
+    await service.ingestKafkaBatch({ topic, partition: 0, records: records.slice(4) });
+    await service.settle();
+    expect(repository.versions.map((v) => [v.rowCount, v.trigger])).toEqual([
+      [3, ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_ROWS],
+      [3, ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_ROWS],
+    ]);
+    expect(repository.pending.map((p) => p.values.claim_id)).toEqual(['g']);
   });
 });

@@ -9,7 +9,7 @@ import {
 } from '@flywheel/contracts';
 import { type ConsumedBatch, EventPublisher, NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, Clock, InjectConfig, type Page, pageOf, type PageResponseLike } from '@flywheel/platform';
+import { type CallerIdentity, Clock, InjectConfig, JsonLogger, type Page, pageOf, type PageResponseLike } from '@flywheel/platform';
 import { datasetVersionKey, ObjectStore } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { contractToProto, type DatasetDefinition, sameDefinition } from './dataset-contract';
@@ -70,6 +70,7 @@ export class DatasetsService {
     @Inject(ObjectStore) private readonly store: ObjectStore,
     @Inject(Clock) private readonly clock: Clock,
     @InjectConfig() private readonly config: IngestionConfig,
+    @Inject(JsonLogger) private readonly logger: JsonLogger,
   ) {}
 
   /** Registers a dataset; a repeated identical registration returns the stored one with `created: false`. */
@@ -196,7 +197,7 @@ export class DatasetsService {
       if (options.batchId) await this.repository.saveBatchSummary(manager, name, options.batchId, encodeSummary(summary));
       return { summary, staged: written.staged };
     });
-    await this.afterStaged(dataset, outcome.staged);
+    this.afterStaged(dataset, outcome.staged);
     return outcome.summary;
   }
 
@@ -233,7 +234,7 @@ export class DatasetsService {
       await this.repository.advanceOffset(manager, batch.topic, batch.partition, last + 1n);
       return written.staged;
     });
-    await this.afterStaged(dataset, staged);
+    this.afterStaged(dataset, staged);
   }
 
   /** Commits every dataset whose oldest pending record has waited its interval; returns the versions cut. */
@@ -386,19 +387,20 @@ export class DatasetsService {
 
   private tallyOf(name: string): PendingTally {
     let tally = this.tallies.get(name);
-    if (!tally) this.tallies.set(name, (tally = { estimate: Number.POSITIVE_INFINITY, staged: 0 }));
+    if (!tally) this.tallies.set(name, (tally = { estimate: Number.POSITIVE_INFINITY, staged: 0, cutting: undefined, again: false }));
     return tally;
   }
 
   /**
    * After a transaction staged records: wakes the commit timer for when they fall due, and runs
-   * the row-count trigger — once `max_rows` may be pending, cuts versions of exactly `max_rows`
-   * while that many are. Pending records are counted only then: in between, the tally adds what
-   * this process staged to the last count. Records staged by another replica are found by the
-   * next count or the interval trigger. The check runs after the commit, so that the last
-   * batch to commit sees every record before it.
+   * the row-count trigger — once `max_rows` may be pending, versions of exactly `max_rows` are
+   * cut while that many are. Pending records are counted only then: in between, the tally adds
+   * what this process staged to the last count. Records staged by another replica are found by
+   * the next count or the interval trigger. The cut runs after the commit (so the last batch
+   * to commit sees every record before it) and beside the consumers, one per dataset at a
+   * time: building and storing a version never holds up the next batch.
    */
-  private async afterStaged(dataset: DatasetDefinition, count: number): Promise<void> {
+  private afterStaged(dataset: DatasetDefinition, count: number): void {
     if (count === 0) return;
     const due = new Date(this.clock.now().getTime() + dataset.maxIntervalMs);
     for (const listener of this.stagedListeners) listener(due);
@@ -406,12 +408,34 @@ export class DatasetsService {
     tally.staged += count;
     tally.estimate += count;
     if (tally.estimate < dataset.maxRows) return;
-    const mark = tally.staged;
-    const { pending } = await this.transactions.run((manager) =>
-      this.cutVersions(manager, dataset.name, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, 'wait', { onlyFull: true }),
-    );
-    // Records staged while counting may be in the count too: the tally errs high, never low.
-    tally.estimate = (pending ?? Number.POSITIVE_INFINITY) + (tally.staged - mark);
+    if (tally.cutting) {
+      tally.again = true;
+      return;
+    }
+    tally.cutting = this.cutFull(dataset, tally).finally(() => (tally.cutting = undefined));
+  }
+
+  private async cutFull(dataset: DatasetDefinition, tally: PendingTally): Promise<void> {
+    do {
+      tally.again = false;
+      const mark = tally.staged;
+      try {
+        const { pending } = await this.transactions.run((manager) =>
+          this.cutVersions(manager, dataset.name, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, 'wait', { onlyFull: true }),
+        );
+        // Records staged while counting may be in the count too: the tally errs high, never low.
+        tally.estimate = (pending ?? Number.POSITIVE_INFINITY) + (tally.staged - mark);
+      } catch (error) {
+        // The next batch or the interval trigger tries again.
+        this.logger.entry('error', 'a full version could not be cut', { dataset: dataset.name, error: (error as Error).message });
+        return;
+      }
+    } while (tally.again && tally.estimate >= dataset.maxRows);
+  }
+
+  /** Resolves once no version is being cut in the background (before shutdown). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.tallies.values()].map((t) => t.cutting));
   }
 
   /**
@@ -496,6 +520,10 @@ interface PendingTally {
   estimate: number;
   /** Records staged here so far (marks which were staged during a count). */
   staged: number;
+  /** The background cut running now, if any. */
+  cutting: Promise<void> | undefined;
+  /** More records were staged while it ran: look again when it ends. */
+  again: boolean;
 }
 
 interface Quarantined {
