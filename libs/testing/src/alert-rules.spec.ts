@@ -24,7 +24,9 @@ function sources(dir: string, out: string[] = []): string[] {
 }
 
 describe('Prometheus alert rules (deploy/prometheus/flywheel-alerts.yaml)', () => {
-  const file = parse(readFileSync(join(root, 'deploy/prometheus/flywheel-alerts.yaml'), 'utf8')) as { groups: Array<{ name: string; rules: Rule[] }> };
+  const file = parse(readFileSync(join(root, 'deploy/prometheus/flywheel-alerts.yaml'), 'utf8')) as {
+    groups: Array<{ name: string; rules: Rule[] }>;
+  };
   const rules = file.groups.flatMap((g) => g.rules);
 
   it('alerts on a parked outbox event and on records reaching an ingest topic without a dataset', () => {
@@ -37,11 +39,14 @@ describe('Prometheus alert rules (deploy/prometheus/flywheel-alerts.yaml)', () =
   });
 
   it('names only metrics the services export', () => {
-    const code = sources(join(root, 'libs')).concat(sources(join(root, 'services'))).join('\n');
+    const code = sources(join(root, 'libs'))
+      .concat(sources(join(root, 'services')))
+      .join('\n');
     for (const rule of rules) {
       const metrics = rule.expr.match(/flywheel_[a-z_]+/g) ?? [];
       expect(metrics.length).toBeGreaterThan(0);
-      for (const metric of metrics) expect({ rule: rule.alert, metric, exported: code.includes(`'${metric}'`) }).toMatchObject({ exported: true });
+      for (const metric of metrics)
+        expect({ rule: rule.alert, metric, exported: code.includes(`'${metric}'`) }).toMatchObject({ exported: true });
     }
   });
 });
