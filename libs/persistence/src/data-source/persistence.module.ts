@@ -1,4 +1,12 @@
-import { type DynamicModule, Inject, Injectable, type InjectionToken, type ModuleMetadata, Module, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  type InjectionToken,
+  type ModuleMetadata,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { DatabaseHealth } from '../health/database-health';

@@ -140,7 +140,11 @@ describe('outbox relay (PostgreSQL + Kafka broker)', () => {
   it('hears rows committed by another process (NOTIFY) instead of waiting for its poll, in its own schema', async () => {
     const topic = `test.outbox.${randomUUID()}`;
     const url = await pg.createDatabase();
-    const [relayed, writer, otherSchema] = [await database(url, 'trainer'), await database(url, 'trainer'), await database(url, 'registry')];
+    const [relayed, writer, otherSchema] = [
+      await database(url, 'trainer'),
+      await database(url, 'trainer'),
+      await database(url, 'registry'),
+    ];
     relay(relayed, { pollIntervalMs: 600_000, changes: tableChangesFor(relayed) });
     await new Promise((r) => setTimeout(r, 500)); // idle, listening
     // A commit in another schema of the same database is not this relay's business…

@@ -24,7 +24,8 @@ export class PlatformMetrics {
   readonly grpcDuration: Histogram<GrpcLabel>;
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLING_MS });
+    if (options.defaultMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLING_MS });
     this.grpcRequests = new Counter({
       name: 'flywheel_grpc_requests_total',
       help: 'gRPC calls handled, by service, method and status code.',

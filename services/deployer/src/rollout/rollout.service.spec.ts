@@ -329,7 +329,14 @@ describe('rollout state machine', () => {
 
   it("serves another replica's change as soon as the deployments table announces it", async () => {
     const changes = new ManualTableChanges();
-    const replica = new ServedModels(repository, loader, new LiveStats({ latencyWindow: 10, joinWindow: 10 }), config, silentLogger(), changes);
+    const replica = new ServedModels(
+      repository,
+      loader,
+      new LiveStats({ latencyWindow: 10, joinWindow: 10 }),
+      config,
+      silentLogger(),
+      changes,
+    );
     await replica.onApplicationBootstrap(); // reconciles every 30 s by default
     try {
       expect(changes.listening('deployments')).toBe(1);
