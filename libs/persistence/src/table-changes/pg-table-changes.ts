@@ -61,7 +61,8 @@ export class PgTableChanges extends TableChanges {
     if (!set) {
       set = new Set();
       this.listeners.set(table, set);
-      if (this.client && this.schema !== undefined) void this.listen(this.client, table);
+      const client = this.client;
+      if (client) this.listen(client, table).catch((error: Error) => this.lost(client, error));
     }
     set.add(listener);
     this.ensureConnected();

@@ -94,21 +94,29 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-/** CPU time (user + system) used so far by each of `pids`, in seconds; a process that ended counts 0. */
-export function cpuSeconds(pids: readonly number[]): Map<number, number> {
+interface CpuReading {
+  /** When the process started (clock ticks since boot): tells a reused pid from the process that had it. */
+  started: number;
+  /** CPU time (user + system) used so far, in seconds. */
+  seconds: number;
+}
+
+/** CPU used so far by each of `pids` that is still running. */
+export function cpuReadings(pids: readonly number[]): Map<number, CpuReading> {
   const ticksPerSecond = 100; // USER_HZ on Linux
-  const used = new Map<number, number>();
+  const readings = new Map<number, CpuReading>();
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after the name.
-      used.set(pid, (Number(fields[11]) + Number(fields[12])) / ticksPerSecond);
+      // utime, stime and starttime are the 14th, 15th and 22nd fields of the line, the 12th, 13th
+      // and 20th after the name.
+      readings.set(pid, { started: Number(fields[19]), seconds: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond });
     } catch {
-      used.set(pid, 0);
+      // the process ended while we looked
     }
   }
-  return used;
+  return readings;
 }
 
 export function commandOf(pid: number): string {
@@ -136,15 +144,24 @@ export interface CpuWindow {
   processes: ProcessShare[];
 }
 
-/** What the processes below `rootPid` (as they are when it starts) use over `seconds`. */
+/**
+ * What the processes below `rootPid` use over `seconds`: those there at the start and those that
+ * appear meanwhile (a new connection's backend counts all its CPU). One that ends within the
+ * window took its last CPU time with it and counts nothing.
+ */
 export async function measureCpu(rootPid: number, seconds: number): Promise<CpuWindow> {
-  const pids = descendants(rootPid);
-  const commands = new Map(pids.map((pid) => [pid, commandOf(pid)]));
-  const before = cpuSeconds(pids);
+  const before = cpuReadings(descendants(rootPid));
+  const commands = new Map([...before.keys()].map((pid) => [pid, commandOf(pid)]));
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  const after = cpuSeconds(pids);
-  const processes = pids
-    .map((pid) => ({ pid, command: commands.get(pid) ?? '', share: ((after.get(pid) ?? 0) - (before.get(pid) ?? 0)) / seconds }))
+  const now = descendants(rootPid);
+  for (const pid of now) if (!commands.has(pid)) commands.set(pid, commandOf(pid));
+  const after = cpuReadings(now);
+  const processes = [...new Set([...before.keys(), ...now])]
+    .map((pid) => {
+      const [start, end] = [before.get(pid), after.get(pid)];
+      const used = !end ? 0 : start && start.started === end.started ? end.seconds - start.seconds : end.seconds;
+      return { pid, command: commands.get(pid) ?? '', share: used / seconds };
+    })
     .sort((a, b) => b.share - a.share);
   return { seconds, total: processes.reduce((sum, p) => sum + p.share, 0), processes };
 }
