@@ -72,11 +72,11 @@ describe('npm start', () => {
       // loops, a 10 ms event-loop monitor and kafkajs's 100 ms request-timeout checks in every
       // service, about 5% of one core. Loops now wait for notifications: settled, the platform
       // uses about FIGURE of one core (`npm run bench -- idle` measures it over longer windows).
-      // Measured once start-up has settled: for a minute or two each service still compiles and
+      // Measured once start-up has settled: for two minutes or so each service still compiles and
       // collects its start-up garbage (a few full collections of ~70 MB heaps, several percent of
       // a core while they last). The bound catches a spin or a loop back on a short beat, with
       // room for a busy CI machine.
-      await new Promise((r) => setTimeout(r, 90_000));
+      await new Promise((r) => setTimeout(r, 180_000));
       const idle = await measureCpu(first.child.pid!, 20);
       const busiest = idle.processes.slice(0, 5).map((p) => `${(p.share * 100).toFixed(2)}% ${p.command}`);
       process.stdout.write(
