@@ -14,3 +14,6 @@ export * from './processed-events/processed-events';
 export * from './transaction/transaction-runner';
 export * from './query/query-rows';
 export * from './columns/bigint-as-number';
+export * from './table-changes/table-changes';
+export * from './table-changes/notify-on-change';
+export * from './table-changes/pg-table-changes';

@@ -9,9 +9,10 @@ import { DeploymentEntity } from './deployments/deployment.entity';
 import { DeploymentsModule, type DeploymentsModuleOverrides } from './deployments/deployments.module';
 import { ModelVersionEntity } from './deployments/model-version.entity';
 import { CreateDeployer1770500000000 } from './migrations/1770500000000-create-deployer';
+import { DeploymentsNotify1772000000000 } from './migrations/1772000000000-deployments-notify';
 
 export const DEPLOYER_ENTITIES = [DeploymentEntity, ModelVersionEntity];
-export const DEPLOYER_MIGRATIONS = [CreateDeployer1770500000000];
+export const DEPLOYER_MIGRATIONS = [CreateDeployer1770500000000, DeploymentsNotify1772000000000];
 
 @Module({})
 export class AppModule {

@@ -56,10 +56,13 @@ export const deployerConfigSchema = serviceConfigSchema(
      * latencies jitter by multiples of themselves, and that is no reason to roll back.
      */
     CANARY_LATENCY_FLOOR_MS: envDecimal(1, 0),
-    /** How often running canaries are judged. */
+    /** How often running canaries are judged (only while this process serves one). */
     ROLLOUT_EVALUATION_INTERVAL_MS: envInt({ min: 10, default: 1_000 }),
-    /** How often the served models are reconciled with the database (other replicas' changes). */
-    DEPLOYMENT_SYNC_INTERVAL_MS: envInt({ min: 100, default: 5_000 }),
+    /**
+     * How often the served models are reconciled with the database anyway: a change by another
+     * replica is heard at once (the deployments table NOTIFYs); this covers a lost notification.
+     */
+    DEPLOYMENT_SYNC_INTERVAL_MS: envInt({ min: 100, default: 30_000 }),
     /** Served predictions kept per deployment to join labels from `flywheel.feedback`. */
     FEEDBACK_JOIN_WINDOW: envInt({ min: 1, default: 50_000 }),
     /** Latency samples kept per version for the percentiles (a sliding window). */

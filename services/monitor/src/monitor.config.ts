@@ -7,9 +7,10 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 export const monitorConfigSchema = serviceConfigSchema(
   { grpcPort: 50056, httpPort: 8086 },
   {
-    // How often committed predictions and labels are folded into the window summaries (and the
-    // summaries saved); a handler also schedules a fold right after it runs.
-    MONITOR_FOLD_INTERVAL_MS: envInt({ min: 10, max: 60_000, default: 1_000 }),
+    // The longest the window folder sleeps. It folds when there is work: right after a handler
+    // journals an event, when another process commits entries, a policy or a reference (NOTIFY),
+    // and when the earliest open window is due to close by time; this only covers a lost notification.
+    MONITOR_FOLD_INTERVAL_MS: envInt({ min: 10, max: 60_000, default: 30_000 }),
     // After a DriftDetected / PerformanceDegraded for a model version, further drifted windows
     // of that version are only recorded, not published again, until this much time has passed.
     MONITOR_ALERT_COOLDOWN_MS: envInt({ min: 0, default: 60 * MINUTE_MS }),

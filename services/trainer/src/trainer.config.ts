@@ -22,8 +22,12 @@ export const trainerConfigSchema = serviceConfigSchema(
     FEATURE_STORE_DEADLINE_MS: envInt({ min: 1, default: 120_000 }),
     /** Trainings running at once in this process; the rest wait in the queue. */
     TRAINING_MAX_CONCURRENT_JOBS: envInt({ min: 1, max: 64, default: 2 }),
-    /** How often the queue is checked for runs queued by other processes or commands. */
-    TRAINING_POLL_INTERVAL_MS: envInt({ min: 10, default: 1_000 }),
+    /**
+     * How often the queue is checked anyway. A queued run wakes every trainer at once (in this
+     * process directly, in others through NOTIFY); the poll finds what a lost notification
+     * missed and runs whose claim lapsed (a crashed process), which waited a whole lease already.
+     */
+    TRAINING_POLL_INTERVAL_MS: envInt({ min: 10, default: 30_000 }),
     /** How long a job's claim on a run lasts; it is renewed while training, and a lapsed one (crashed process) is taken over. */
     TRAINING_LEASE_MS: envInt({ min: 1_000, default: 300_000 }),
     /** Times a run is started (after crashes of the process training it) before it is failed. */

@@ -34,7 +34,11 @@ export class ConsumerGroup {
     const consumer = kafka.consumer({
       groupId: group,
       sessionTimeout: sessionTimeoutMs,
-      heartbeatInterval: Math.max(1_000, Math.floor(sessionTimeoutMs / 10)),
+      // kafkajs heartbeats after a fetch once this much time has passed. A third of the session
+      // (Kafka's own rule) keeps the membership safe; a tenth made every idle long-poll (5 s) be
+      // followed by a heartbeat, doubling what an idle group asks the broker. A rebalance is
+      // still noticed within about this long.
+      heartbeatInterval: Math.max(1_000, Math.floor(sessionTimeoutMs / 3)),
       maxWaitTimeInMs: maxWaitTimeMs,
       // Topics are created at boot with their configured partitions, never implicitly.
       allowAutoTopicCreation: false,

@@ -9,9 +9,9 @@
  * done, heartbeats during backoff, a dedupe row in the handler's transaction, one group per
  * handler set, and a stop that finishes the record in hand and commits.
  */
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { claimProcessedEvent, kafkaOutboxTransport, OutboxRelay, type ParkedOutbox } from '@flywheel/persistence';
+import { claimProcessedEvent, kafkaOutboxTransport, OutboxRelay, type ParkedOutbox, TableChanges } from '@flywheel/persistence';
 import { ALL_EVENT_TYPES, dlqTopic, EventTypeRegistry } from '@flywheel/contracts';
 import { withDefaults } from '@flywheel/platform';
 import { type Kafka } from 'kafkajs';
@@ -44,6 +44,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
     @Inject(Reflector) private readonly reflector: Reflector,
+    // PersistenceModule's: rows other processes add to the outbox wake the relay at once.
+    @Optional() @Inject(TableChanges) private readonly tableChanges?: TableChanges,
   ) {
     this.logger = options.logger ?? new Logger('Messaging');
   }
@@ -108,6 +110,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         transport: kafkaOutboxTransport(this.kafka),
         batchSize: options.relay?.batchSize,
         pollIntervalMs: options.relay?.pollIntervalMs,
+        changes: this.tableChanges,
         maxMessageBytes: options.maxMessageBytes,
         metrics,
         logger: this.logger,

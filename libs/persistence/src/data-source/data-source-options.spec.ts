@@ -1,5 +1,6 @@
 import { CreateOutbox1760000000000 } from '../outbox/migrations/1760000000000-create-outbox';
 import { OutboxParking1760000000001 } from '../outbox/migrations/1760000000001-outbox-parking';
+import { OutboxNotify1760000000002 } from '../outbox/migrations/1760000000002-outbox-notify';
 import { OutboxMessageEntity } from '../outbox/outbox-message.entity';
 import { ProcessedEventEntity } from '../processed-events/processed-event.entity';
 import { createDataSourceOptions } from './data-source-options';
@@ -23,13 +24,23 @@ describe('createDataSourceOptions', () => {
       migrations: [CreateOutbox1760000000000, CreateThings1770000000000],
     });
     expect(options.entities).toEqual([OutboxMessageEntity, ProcessedEventEntity, Thing]);
-    expect(options.migrations).toEqual([CreateOutbox1760000000000, OutboxParking1760000000001, CreateThings1770000000000]);
+    expect(options.migrations).toEqual([
+      CreateOutbox1760000000000,
+      OutboxParking1760000000001,
+      OutboxNotify1760000000002,
+      CreateThings1770000000000,
+    ]);
   });
 
   it('bounds the pool and every statement', () => {
     const options = createDataSourceOptions({ ...base, poolSize: 4, statementTimeoutMs: 5_000 });
     expect(options.extra).toMatchObject({ max: 4, statement_timeout: 5_000, idle_in_transaction_session_timeout: 60_000 });
     expect(createDataSourceOptions(base).extra).toMatchObject({ max: 10, statement_timeout: 30_000 });
+  });
+
+  it('keeps an idle connection longer than the idle loops sleep, so that they do not reconnect each time', () => {
+    expect(createDataSourceOptions(base).extra).toMatchObject({ idleTimeoutMillis: 120_000 });
+    expect(createDataSourceOptions({ ...base, idleConnectionTimeoutMs: 5_000 }).extra).toMatchObject({ idleTimeoutMillis: 5_000 });
   });
 
   it('puts a schema first on the search path and refuses an unsafe one', () => {

@@ -26,12 +26,20 @@ export interface DataSourceSettings {
   idleInTransactionTimeoutMs?: number;
   /** Time allowed to open a connection before the pool gives up. */
   connectTimeoutMs?: number;
+  /** A pooled connection unused this long is closed (the pool shrinks back after a burst). */
+  idleConnectionTimeoutMs?: number;
 }
 
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Longer than any idle loop's period (fallback polls every 30 s, metrics every 60 s): with pg's
+ * 10 s default, an idle service closed its connection after each query and opened a new one for
+ * the next, paying a backend fork and a SCRAM handshake on both sides every time.
+ */
+export const DEFAULT_IDLE_CONNECTION_TIMEOUT_MS = 120_000;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -61,6 +69,7 @@ export function createDataSourceOptions(settings: DataSourceSettings): DataSourc
     connectTimeoutMS: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     extra: {
       max: poolSize,
+      idleTimeoutMillis: settings.idleConnectionTimeoutMs ?? DEFAULT_IDLE_CONNECTION_TIMEOUT_MS,
       statement_timeout: statementTimeout,
       idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
       // Raw SQL (the outbox, processed events) then finds the service's tables unqualified.

@@ -1,7 +1,17 @@
-import { type DynamicModule, type InjectionToken, type ModuleMetadata, Module } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  type InjectionToken,
+  type ModuleMetadata,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { DatabaseHealth } from '../health/database-health';
+import { PgTableChanges, tableChangesFor } from '../table-changes/pg-table-changes';
+import { TableChanges } from '../table-changes/table-changes';
 import { TransactionRunner } from '../transaction/transaction-runner';
 import { createDataSourceOptions, type DataSourceSettings } from './data-source-options';
 import { isTransientConnectionError, openDataSource } from './open-data-source';
@@ -21,10 +31,21 @@ export interface PersistenceModuleAsyncOptions extends Pick<ModuleMetadata, 'imp
 const CONNECT_RETRY_ATTEMPTS = 10;
 const CONNECT_RETRY_DELAY_MS = 3_000;
 
+/** Closes the table-change listener's connection last, after every loop that listened has stopped. */
+@Injectable()
+class TableChangesShutdown implements OnApplicationShutdown {
+  constructor(@Inject(TableChanges) private readonly changes: TableChanges) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.changes instanceof PgTableChanges) await this.changes.close();
+  }
+}
+
 /**
  * The service's one database: connects at boot, runs its migrations (plus the outbox's), and
  * provides the TypeORM `DataSource` and a {@link TransactionRunner} to the whole application, and
- * registers the `database` health check.
+ * registers the `database` health check. {@link TableChanges} tells its loops of commits by any
+ * process (LISTEN/NOTIFY on one connection of its own).
  */
 @Module({})
 export class PersistenceModule {
@@ -60,8 +81,13 @@ export class PersistenceModule {
           },
         }),
       ],
-      providers: [TransactionRunner, DatabaseHealth],
-      exports: [TransactionRunner],
+      providers: [
+        TransactionRunner,
+        DatabaseHealth,
+        { provide: TableChanges, inject: [DataSource], useFactory: (dataSource: DataSource) => tableChangesFor(dataSource) },
+        TableChangesShutdown,
+      ],
+      exports: [TransactionRunner, TableChanges],
     };
   }
 }

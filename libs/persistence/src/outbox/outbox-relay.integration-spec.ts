@@ -6,6 +6,7 @@ import { startTestBroker, type TestBroker } from '@flywheel/kafka-broker';
 import { Column, type DataSource, Entity, type EntityManager, type MigrationInterface, PrimaryColumn, type QueryRunner } from 'typeorm';
 import { createDataSourceOptions } from '../data-source/data-source-options';
 import { openDataSource } from '../data-source/open-data-source';
+import { tableChangesFor } from '../table-changes/pg-table-changes';
 import { TransactionRunner } from '../transaction/transaction-runner';
 import { appendToOutbox, type OutboxRecord } from './outbox-record';
 import { OutboxRelay, type OutboxMetricsSink, outboxBacklog } from './outbox-relay';
@@ -134,6 +135,26 @@ describe('outbox relay (PostgreSQL + Kafka broker)', () => {
     await dataSource.transaction((manager) => completeRun(manager, topic, 'run-1'));
     await waitFor(async () => (await unpublished(dataSource)) === 0, 5_000, 'row published');
     expect(Date.now() - committed).toBeLessThan(3_000);
+  });
+
+  it('hears rows committed by another process (NOTIFY) instead of waiting for its poll, in its own schema', async () => {
+    const topic = `test.outbox.${randomUUID()}`;
+    const url = await pg.createDatabase();
+    const [relayed, writer, otherSchema] = [
+      await database(url, 'trainer'),
+      await database(url, 'trainer'),
+      await database(url, 'registry'),
+    ];
+    relay(relayed, { pollIntervalMs: 600_000, changes: tableChangesFor(relayed) });
+    await new Promise((r) => setTimeout(r, 500)); // idle, listening
+    // A commit in another schema of the same database is not this relay's business…
+    await otherSchema.transaction((manager) => completeRun(manager, topic, 'run-elsewhere'));
+    // …a commit by another process in its own schema is, although no in-process signal tells it.
+    const committed = Date.now();
+    await writer.transaction((manager) => completeRun(manager, topic, 'run-1'));
+    await waitFor(async () => (await unpublished(relayed)) === 0, 5_000, 'row published');
+    expect(Date.now() - committed).toBeLessThan(3_000);
+    expect(await unpublished(otherSchema)).toBe(1);
   });
 
   it('publishes nothing for a transaction that rolled back', async () => {

@@ -3,6 +3,7 @@ import { type DataSource, type EntityManager } from 'typeorm';
 import { withDefaults } from '@flywheel/platform';
 import { backoffDelay, type BackoffPolicy, sleep } from '../backoff/backoff';
 import { type PendingOutboxRecord } from './outbox-record';
+import { type TableChanges } from '../table-changes/table-changes';
 import { outboxSignalFor } from './outbox-signal';
 import { type OutboxTransport } from './outbox-transport';
 
@@ -20,7 +21,12 @@ export interface OutboxRelayOptions {
   transport: OutboxTransport;
   /** Rows per transaction and Kafka request. */
   batchSize?: number;
-  /** Fallback when no in-process commit wakes the relay (rows written by another process). */
+  /**
+   * Commits of outbox rows by other processes (the outbox table's trigger NOTIFYs); without it
+   * only this process's commits wake the relay and the poll finds the rest.
+   */
+  changes?: TableChanges;
+  /** Fallback for a notification that was missed (a lost listener connection). */
   pollIntervalMs?: number;
   /** Waits after failed publications (Kafka down, a rejected record). */
   backoff?: BackoffPolicy;
@@ -39,8 +45,9 @@ export interface OutboxRelayOptions {
 
 export const OUTBOX_RELAY_DEFAULTS = {
   batchSize: 200,
-  // A commit in this process wakes the relay at once; the poll only finds rows another process wrote.
-  pollIntervalMs: 5_000,
+  // A commit wakes the relay at once (in this process directly, in another through NOTIFY): the
+  // poll is only a safety net, so an idle relay costs a query every half minute.
+  pollIntervalMs: 30_000,
   backoff: { baseDelayMs: 500, factor: 2, maxDelayMs: 30_000, jitter: 0.2 } satisfies BackoffPolicy,
   retentionMs: 24 * 3600_000,
   maxMessageBytes: 1024 * 1024,
@@ -62,6 +69,9 @@ type BatchOutcome =
   | { kind: 'busy' }
   | { kind: 'failed'; error: unknown; published?: number };
 
+/** While idle the backlog is known to be empty; parked rows are recounted this often. */
+const IDLE_PARKED_REPORT_INTERVAL_MS = 60_000;
+
 /** Rows the relay gave up on, for health checks and metrics. */
 export interface ParkedOutbox {
   readonly rows: number;
@@ -82,11 +92,11 @@ export interface ParkedOutbox {
  * long as writers lock the aggregate, which any state change does.
  */
 export class OutboxRelay {
-  private readonly options: Required<Omit<OutboxRelayOptions, 'metrics'>> & Pick<OutboxRelayOptions, 'metrics'>;
+  private readonly options: Required<Omit<OutboxRelayOptions, 'metrics' | 'changes'>> & Pick<OutboxRelayOptions, 'metrics' | 'changes'>;
   private readonly stopController = new AbortController();
   private wake: (() => void) | undefined;
   private wakeRequested = false;
-  private unsubscribe: (() => void) | undefined;
+  private readonly unsubscribe: Array<() => void> = [];
   private loop: Promise<void> | undefined;
   private lastPrune = 0;
   private lastBacklogReport = 0;
@@ -101,10 +111,12 @@ export class OutboxRelay {
   /** Starts publishing in the background; {@link stop} ends it. */
   start(): void {
     if (this.loop) throw new Error('outbox relay already started');
-    this.unsubscribe = outboxSignalFor(this.options.dataSource).subscribe(() => {
+    const wake = () => {
       this.wakeRequested = true;
       this.wake?.();
-    });
+    };
+    this.unsubscribe.push(outboxSignalFor(this.options.dataSource).subscribe(wake));
+    if (this.options.changes) this.unsubscribe.push(this.options.changes.onChange('outbox', wake));
     this.loop = this.run();
   }
 
@@ -112,7 +124,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopController.abort();
     this.wake?.();
-    this.unsubscribe?.();
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     await this.loop;
     await this.options.transport
       .disconnect()
@@ -145,7 +157,7 @@ export class OutboxRelay {
         // The database itself failed (connection lost, timeout): nothing was marked.
         outcome = { kind: 'failed', error };
       }
-      await this.housekeeping();
+      await this.housekeeping(outcome);
       if (outcome.kind === 'failed') {
         failures++;
         const delay = backoffDelay(backoff, failures);
@@ -265,14 +277,22 @@ export class OutboxRelay {
     this.options.logger.error(`outbox relay: parked event ${id}: ${reason}`);
   }
 
-  private async housekeeping(): Promise<void> {
+  private async housekeeping(outcome: BatchOutcome): Promise<void> {
     const now = Date.now();
+    const { metrics } = this.options;
     try {
-      if (this.options.metrics && now - this.lastBacklogReport >= BACKLOG_REPORT_INTERVAL_MS) {
+      // An empty round proves the backlog empty (the relay holds the relay lock; uncommitted rows
+      // are not backlog yet): an idle relay reports it without asking the database.
+      const idle = outcome.kind === 'empty';
+      if (metrics && idle) metrics.setOutboxBacklog(0, 0);
+      const reportEvery = idle ? IDLE_PARKED_REPORT_INTERVAL_MS : BACKLOG_REPORT_INTERVAL_MS;
+      if (metrics && now - this.lastBacklogReport >= reportEvery) {
         this.lastBacklogReport = now;
-        const backlog = await outboxBacklog(this.options.dataSource.manager);
-        this.options.metrics.setOutboxBacklog(backlog.rows, backlog.oldestAgeSeconds);
-        this.options.metrics.setOutboxParked?.((await this.parked()).rows);
+        if (!idle) {
+          const backlog = await outboxBacklog(this.options.dataSource.manager);
+          metrics.setOutboxBacklog(backlog.rows, backlog.oldestAgeSeconds);
+        }
+        metrics.setOutboxParked?.((await this.parked()).rows);
       }
       if (now - this.lastPrune >= PRUNE_INTERVAL_MS) {
         this.lastPrune = now;

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from './role';
-import { ensureAdminToken, issueToken, readTokensFile } from './token-file';
+import { ensureAdminToken, issueToken, readTokensFile, writeTokensFile } from './token-file';
 import { TokenStore } from './token-store';
 import { hashToken, TokensFileError } from './tokens';
 
@@ -71,6 +71,52 @@ describe('tokens file', () => {
       while (errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(errors[0]).toBeInstanceOf(TokensFileError);
       expect(store.verify(token)?.team).toBe('fraud');
+    } finally {
+      store.close();
+    }
+  });
+
+  async function until(check: () => boolean, what: string): Promise<number> {
+    const started = Date.now();
+    while (!check()) {
+      if (Date.now() - started > 5_000) throw new Error(`${what} not within 5 s`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return Date.now() - started;
+  }
+
+  it('sees a revoked token at once through its directory watch, long before its poll', async () => {
+    const kept = issueToken(file, { team: 'fraud', roles: [Role.Read] });
+    const revoked = issueToken(file, { team: 'claims', roles: [Role.Write] });
+    const store = TokenStore.open(file, { pollIntervalMs: 600_000 });
+    try {
+      expect(store.verify(revoked.token)?.team).toBe('claims');
+      const content = readTokensFile(file);
+      writeTokensFile(file, { ...content, tokens: content.tokens.filter((t) => t.id !== revoked.id) });
+      expect(await until(() => store.verify(revoked.token) === undefined, 'the revocation')).toBeLessThan(2_000);
+      expect(store.verify(kept.token)?.team).toBe('fraud');
+    } finally {
+      store.close();
+    }
+  });
+
+  it('follows a mounted Secret swapped by renaming the symlink its file goes through', async () => {
+    // A Kubernetes Secret volume: tokens.json -> ..data/tokens.json, ..data -> a timestamped directory.
+    const mount = join(dir, 'secret');
+    const [first, second] = [join(mount, '..2026_01_01_first'), join(mount, '..2026_01_02_second')];
+    mkdirSync(first, { recursive: true });
+    mkdirSync(second);
+    const old = issueToken(join(first, 'tokens.json'), { team: 'fraud', roles: [Role.Read] });
+    const rotated = issueToken(join(second, 'tokens.json'), { team: 'fraud', roles: [Role.Read] });
+    symlinkSync(first, join(mount, '..data'));
+    symlinkSync(join('..data', 'tokens.json'), join(mount, 'tokens.json'));
+    const store = TokenStore.open(join(mount, 'tokens.json'), { pollIntervalMs: 600_000 });
+    try {
+      expect(store.verify(old.token)?.team).toBe('fraud');
+      symlinkSync(second, join(mount, '..data_tmp'));
+      renameSync(join(mount, '..data_tmp'), join(mount, '..data'));
+      await until(() => store.verify(rotated.token) !== undefined, 'the rotated Secret');
+      expect(store.verify(old.token)).toBeUndefined();
     } finally {
       store.close();
     }

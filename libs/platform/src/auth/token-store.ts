@@ -1,10 +1,11 @@
-import { statSync } from 'node:fs';
+import { type FSWatcher, statSync, watch } from 'node:fs';
+import { dirname } from 'node:path';
 import { type CallerIdentity } from './caller-identity';
 import { readTokensFile } from './token-file';
 import { TokenIndex } from './tokens';
 
 export interface TokenStoreOptions {
-  /** How often the file's stat is polled for changes. */
+  /** How often the file's stat is polled anyway, in case a change went unseen by the directory watch. */
   readonly pollIntervalMs?: number;
   readonly onReload?: (tokenCount: number) => void;
   /** A failed reload keeps the tokens already loaded; this hears why, once per bad version. */
@@ -14,16 +15,24 @@ export interface TokenStoreOptions {
 /** What identifies one version of the file on disk; `missing` while it does not exist. */
 type FileVersion = string;
 
+/** A revoked token stops working within this long even if no change event came. */
+export const TOKENS_POLL_INTERVAL_MS = 10_000;
+
 /**
  * The tokens file, loaded at boot and reloaded when it changes (a rotated Kubernetes Secret,
- * a token issued by the CLI) without a restart. Polling stat works across the symlink swaps
- * of mounted Secrets, where inotify watches go stale; comparing with the stat taken before
- * the last read means a change made at any moment, even during a load, is picked up.
+ * a token issued or revoked by the CLI) without a restart. The file's directory is watched, not
+ * the file: a mounted Secret is swapped by renaming a symlink in that directory, which leaves a
+ * watch on the file itself stale but shows up in the directory's events. Any event there makes
+ * the store compare the file's stat with the stat taken before the last read (so a change made
+ * at any moment, even during a load, is picked up); a slow stat poll covers a watch that cannot
+ * be set up or misses an event (network file systems).
  */
 export class TokenStore {
   private index: TokenIndex = new TokenIndex([]);
   private loaded: FileVersion = 'missing';
   private timer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
+  private closed = false;
 
   private constructor(
     readonly file: string,
@@ -34,7 +43,11 @@ export class TokenStore {
   static open(file: string, options: TokenStoreOptions = {}): TokenStore {
     const store = new TokenStore(file, options);
     store.reload();
-    store.timer = setInterval(() => store.poll(), options.pollIntervalMs ?? 1000);
+    store.watchDirectory();
+    store.timer = setInterval(() => {
+      store.watchDirectory();
+      store.poll();
+    }, options.pollIntervalMs ?? TOKENS_POLL_INTERVAL_MS);
     store.timer.unref();
     return store;
   }
@@ -57,11 +70,30 @@ export class TokenStore {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.timer = undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  /** (Re)starts the directory watch; where it cannot be had, the poll alone keeps the tokens fresh. */
+  private watchDirectory(): void {
+    if (this.watcher || this.closed) return;
+    try {
+      const watcher = watch(dirname(this.file), { persistent: false }, () => this.poll());
+      watcher.on('error', () => {
+        watcher.close();
+        if (this.watcher === watcher) this.watcher = undefined;
+      });
+      this.watcher = watcher;
+    } catch {
+      // The directory is gone or cannot be watched; the next poll tries again.
+    }
   }
 
   private poll(): void {
+    if (this.closed) return;
     const version = this.currentVersion();
     if (version === this.loaded) return;
     try {

@@ -1,3 +1,4 @@
+import { NoTableChanges } from '@flywheel/persistence';
 import { ManualClock } from '@flywheel/platform';
 import { deployerV1, type EventEnvelope, registryV1 } from '@flywheel/contracts';
 import { type CallerIdentity, InvalidArgumentException, Role } from '@flywheel/platform';
@@ -45,7 +46,7 @@ describe('Deploy', () => {
     }
     clock = new ManualClock();
     const stats = new LiveStats({ latencyWindow: 1000, joinWindow: 1000 });
-    served = new ServedModels(repository, loader, stats, config, silentLogger());
+    served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
     rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger());
     deployer = new DeployService(registry, rollout, served, clock, config);
   });

@@ -1,4 +1,6 @@
+import { ManualTableChanges, NoTableChanges } from '@flywheel/persistence';
 import { ManualClock } from '@flywheel/platform';
+import { waitFor } from '@flywheel/testing';
 import { commonV1, deployerV1, type EventEnvelope, registryV1 } from '@flywheel/contracts';
 import { modelArtifactKey } from '@flywheel/storage';
 import { DeploymentStateName } from '../deployments/deployment';
@@ -13,6 +15,7 @@ import {
   silentLogger,
   testConfig,
 } from '../testing/fakes';
+import { RolloutScheduler } from './rollout-scheduler';
 import { RolloutService } from './rollout.service';
 
 const Change = deployerV1.DeploymentChange;
@@ -65,7 +68,7 @@ describe('rollout state machine', () => {
       loader.artifacts.set(modelArtifactKey('fraud', version, 'model.json'), fraudArtifact({ seed: version }));
     clock = new ManualClock();
     stats = new LiveStats({ latencyWindow: 1000, joinWindow: 1000 });
-    served = new ServedModels(repository, loader, stats, config, silentLogger());
+    served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
     rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger());
   });
 
@@ -289,12 +292,62 @@ describe('rollout state machine', () => {
       new LiveStats({ latencyWindow: 10, joinWindow: 10 }),
       config,
       silentLogger(),
+      new NoTableChanges(),
     );
     await afterRestart.sync();
     expect(afterRestart.get('fraud')).toMatchObject({ stable: { record: { version: 1 } }, canary: { record: { version: 2 } } });
     expect(reloaded.loads).toBe(2);
-    const withoutArtifacts = new ServedModels(repository, new FakeModelLoader(), stats, config, silentLogger());
+    const withoutArtifacts = new ServedModels(repository, new FakeModelLoader(), stats, config, silentLogger(), new NoTableChanges());
     await withoutArtifacts.sync();
     expect(withoutArtifacts.get('fraud')).toBeUndefined();
+  });
+
+  it('runs the judging clock only while a canary is served', async () => {
+    let rounds = 0;
+    const counting = { evaluateAll: async () => void rounds++ } as unknown as RolloutService;
+    const scheduler = new RolloutScheduler(counting, served, testConfig({ ROLLOUT_EVALUATION_INTERVAL_MS: '20' }));
+    scheduler.onApplicationBootstrap();
+    try {
+      await rollout.onAliasMoved(aliasMoved(1), manager);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(scheduler.judging).toBe(false);
+      expect(rounds).toBe(0);
+
+      await rollout.onAliasMoved(aliasMoved(2), manager);
+      expect(scheduler.judging).toBe(true);
+      await waitFor(() => rounds >= 2, 2_000, 'the canary judged');
+
+      await rollout.rollback({ deployment: 'fraud', toVersion: 0, reason: 'done' }, { team: 'release', tokenId: 't', roles: [] });
+      expect(scheduler.judging).toBe(false);
+      const judged = rounds;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(rounds).toBe(judged);
+    } finally {
+      await scheduler.onModuleDestroy();
+    }
+  });
+
+  it("serves another replica's change as soon as the deployments table announces it", async () => {
+    const changes = new ManualTableChanges();
+    const replica = new ServedModels(
+      repository,
+      loader,
+      new LiveStats({ latencyWindow: 10, joinWindow: 10 }),
+      config,
+      silentLogger(),
+      changes,
+    );
+    await replica.onApplicationBootstrap(); // reconciles every 30 s by default
+    try {
+      expect(changes.listening('deployments')).toBe(1);
+      await startCanary();
+      expect(replica.get('fraud')).toBeUndefined();
+      changes.announce('deployments');
+      await waitFor(() => replica.get('fraud')?.canary?.record.version === 2, 2_000, 'the replica serving the canary');
+      expect(replica.get('fraud')).toMatchObject({ stable: { record: { version: 1 } } });
+    } finally {
+      await replica.onModuleDestroy();
+    }
+    expect(changes.listening('deployments')).toBe(0);
   });
 });

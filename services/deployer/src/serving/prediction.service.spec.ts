@@ -1,3 +1,4 @@
+import { NoTableChanges } from '@flywheel/persistence';
 import { ManualClock, DomainException, GrpcStatus } from '@flywheel/platform';
 import { commonV1 } from '@flywheel/contracts';
 import { loadModel } from '@flywheel/ml';
@@ -97,7 +98,7 @@ describe('PredictionService', () => {
     online = new FakeOnlineFeatures();
     clock = new ManualClock();
     clock.stepMs = 3;
-    served = new ServedModels(repository, loader, stats, config, silentLogger());
+    served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
     predictions = new PredictionService(served, online, stats, log, clock, silentLogger());
     await served.install(deployment());
   });
@@ -224,7 +225,7 @@ describe('PredictionService', () => {
     const loader = new FakeModelLoader();
     loader.artifacts.set(version(1).artifactKey, stableArtifact);
     loader.artifacts.set(version(2).artifactKey, fraudArtifact({ seed: 3 }));
-    served = new ServedModels(repository, loader, stats, config, silentLogger());
+    served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
     predictions = new PredictionService(served, online, stats, log, clock, silentLogger());
     await served.install(deployment({ state: DeploymentStateName.CANARY, canaryVersion: 2, canaryTrafficShare: 0.5, revision: 3 }));
     for (let i = 0; i < 30; i++) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { commonV1 } from '@flywheel/contracts';
 import { type LoadedModel } from '@flywheel/ml';
+import { TableChanges } from '@flywheel/persistence';
 import { InjectConfig, JsonLogger } from '@flywheel/platform';
 import { type DeploymentRecord, type ModelVersionRecord } from '../deployments/deployment';
 import { DeploymentRepository } from '../deployments/deployment.repository';
@@ -24,14 +25,19 @@ export interface ServedDeployment {
 /**
  * The models this process serves, per deployment: an in-memory mirror of the deployments table
  * with their models loaded. A change made here is installed at once; the table stays the truth,
- * read at boot (models reloaded from the object store) and every DEPLOYMENT_SYNC_INTERVAL_MS,
- * which also picks up changes made by other replicas. A mirror only moves to a higher revision.
+ * read at boot (models reloaded from the object store), whenever a commit changes it (its
+ * trigger NOTIFYs: other replicas' changes) and every DEPLOYMENT_SYNC_INTERVAL_MS in case a
+ * notification was lost. A mirror only moves to a higher revision.
  */
 @Injectable()
 export class ServedModels implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly served = new Map<string, ServedDeployment>();
   private readonly models = new Map<string, Promise<LoadedModel>>();
+  private readonly installed = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
+  private stopListening: (() => void) | undefined;
+  private syncing: Promise<void> | undefined;
+  private syncAgain = false;
 
   constructor(
     @Inject(DeploymentRepository) private readonly repository: DeploymentRepository,
@@ -39,20 +45,43 @@ export class ServedModels implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(LiveStats) private readonly stats: LiveStats,
     @InjectConfig() private readonly config: DeployerConfig,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(TableChanges) private readonly changes: TableChanges,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.sync();
-    this.timer = setInterval(() => {
-      this.sync().catch((error: Error) =>
-        this.logger.entry('error', 'deployment sync failed; serving what is loaded', { error: error.message }),
-      );
-    }, this.config.DEPLOYMENT_SYNC_INTERVAL_MS);
+    this.stopListening = this.changes.onChange('deployments', () => this.syncSoon());
+    this.timer = setInterval(() => this.syncSoon(), this.config.DEPLOYMENT_SYNC_INTERVAL_MS);
     this.timer.unref();
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
+    this.stopListening?.();
     clearInterval(this.timer);
+    await this.syncing;
+  }
+
+  /** Calls `listener` after each deployment this process starts serving differently; returns how to stop. */
+  onInstall(listener: () => void): () => void {
+    this.installed.add(listener);
+    return () => this.installed.delete(listener);
+  }
+
+  /** A sync in the background; one at a time, and one more if asked meanwhile. */
+  private syncSoon(): void {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncing = this.sync()
+      .catch((error: Error) => this.logger.entry('error', 'deployment sync failed; serving what is loaded', { error: error.message }))
+      .finally(() => {
+        this.syncing = undefined;
+        if (this.syncAgain) {
+          this.syncAgain = false;
+          this.syncSoon();
+        }
+      });
   }
 
   get(name: string): ServedDeployment | undefined {
@@ -97,6 +126,7 @@ export class ServedModels implements OnApplicationBootstrap, OnModuleDestroy {
     const regression = (canary ?? stable)?.model.task === 'regression';
     this.stats.enterPhase(deployment.name, `${deployment.stableVersion}/${deployment.canaryVersion}`, regression);
     this.evictUnused();
+    for (const listener of [...this.installed]) listener();
   }
 
   /** Reads every deployment and installs those that changed. */

@@ -1,4 +1,5 @@
 import { type MigrationInterface, type QueryRunner } from 'typeorm';
+import { FoldNotify1772000000000 } from './1772000000000-fold-notify';
 
 /**
  * The monitor's state. Window summaries live in `monitor_windows.state` (a few kilobytes per
@@ -135,4 +136,4 @@ export class CreateMonitorTables1771000000000 implements MigrationInterface {
   }
 }
 
-export const MONITOR_MIGRATIONS = [CreateMonitorTables1771000000000];
+export const MONITOR_MIGRATIONS = [CreateMonitorTables1771000000000, FoldNotify1772000000000];

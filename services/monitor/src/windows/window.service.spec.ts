@@ -1,7 +1,8 @@
 import { DriftDetectedEvent, type EventType, monitorV1 } from '@flywheel/contracts';
 import { type EventPublisher } from '@flywheel/messaging';
-import { type TransactionRunner } from '@flywheel/persistence';
-import { type JsonLogger, ManualClock } from '@flywheel/platform';
+import { ManualTableChanges, type TransactionRunner } from '@flywheel/persistence';
+import { type JsonLogger, ManualClock, SystemClock } from '@flywheel/platform';
+import { waitFor } from '@flywheel/testing';
 import { type EntityManager } from 'typeorm';
 import { generateClaims } from '../../test/claims-data';
 import { predictionEntry, referenceFrom } from '../../test/monitor-fixtures';
@@ -58,8 +59,12 @@ class InMemoryWindowRepository extends WindowRepository {
     this.journal.push({ id: String(++this.nextId), modelName, modelVersion, item });
   }
   async activeStreams(): Promise<Array<{ modelName: string; modelVersion: number }>> {
+    // As the table's: versions with journalled entries, or an open window holding predictions.
     const streams = new Map(
-      this.journal.map((j) => [`${j.modelName}/${j.modelVersion}`, { modelName: j.modelName, modelVersion: j.modelVersion }]),
+      [...this.journal, ...this.windows.filter((w) => w.status === 'open' && w.predictions > 0)].map((j) => [
+        `${j.modelName}/${j.modelVersion}`,
+        { modelName: j.modelName, modelVersion: j.modelVersion },
+      ]),
     );
     return [...streams.values()];
   }
@@ -243,6 +248,7 @@ describe('WindowService', () => {
     clock,
     logger,
     config,
+    new ManualTableChanges(),
   );
 
   let eventTime = clock.now().getTime();
@@ -302,5 +308,73 @@ describe('WindowService', () => {
     await foldWindow('healthy', false, 26);
     expect(windows.reports.at(-1)?.datasetDrift).toBe(false);
     expect(dataDrift()?.resolveTime).toEqual(clock.now());
+  });
+});
+
+describe('WindowService scheduling (no fixed beat)', () => {
+  const FALLBACK_MS = 60_000;
+  const DURATION_MS = 400;
+  const config = {
+    MONITOR_ALERT_COOLDOWN_MS: COOLDOWN_MS,
+    MONITOR_JOIN_RETENTION_MS: 60_000,
+    MONITOR_JOIN_MAX_ROWS: 1_000,
+    MONITOR_FOLD_INTERVAL_MS: FALLBACK_MS,
+  } as MonitorConfig;
+
+  function started(): { service: WindowService; windows: InMemoryWindowRepository; changes: ManualTableChanges } {
+    const windows = new InMemoryWindowRepository();
+    const changes = new ManualTableChanges();
+    const service = new WindowService(
+      windows,
+      new InMemoryReferenceRepository(referenceFrom(generateClaims(5_000, 1))),
+      new FixedPolicyRepository({ ...defaultPolicy('fraud'), windowSize: WINDOW, minWindowSize: 5, windowDurationMs: DURATION_MS }),
+      new InMemoryAlertRepository(),
+      { publish: async () => ({ id: 'event' }) } as unknown as EventPublisher,
+      { run: <T>(work: (manager: EntityManager) => Promise<T>) => work({} as EntityManager) } as TransactionRunner,
+      new SystemClock(),
+      { entry: () => undefined } as unknown as JsonLogger,
+      config,
+      changes,
+    );
+    return { service, windows, changes };
+  }
+
+  async function journal(windows: InMemoryWindowRepository, prefix: string, count: number): Promise<void> {
+    for (const [i, claim] of generateClaims(count, 7).entries()) {
+      await windows.appendJournal({} as EntityManager, 'fraud', 1, predictionEntry(claim, prefix, i, Date.now()));
+    }
+  }
+
+  it('folds entries another process journalled as soon as the journal announces them', async () => {
+    const { service, windows, changes } = started();
+    service.onApplicationBootstrap();
+    try {
+      expect(changes.listening('window_journal')).toBe(1);
+      expect(changes.listening('monitoring_policies')).toBe(1);
+      expect(changes.listening('reference_profiles')).toBe(1);
+      await new Promise((r) => setTimeout(r, 100)); // the first fold found nothing; next one in a minute
+      await journal(windows, 'elsewhere', 3);
+      changes.announce('window_journal');
+      await waitFor(() => windows.journal.length === 0, 1_000, 'the announced entries folded');
+      expect(windows.windows.find((w) => w.status === 'open')?.predictions).toBe(3);
+    } finally {
+      await service.beforeApplicationShutdown();
+    }
+    expect(changes.listening('window_journal')).toBe(0);
+  });
+
+  it('sleeps until the open window is due and closes it by time then, not on the fallback poll', async () => {
+    const { service, windows } = started();
+    await journal(windows, 'due', 10);
+    const journalled = Date.now();
+    service.onApplicationBootstrap();
+    try {
+      await waitFor(() => windows.reports.length === 1, 3_000, 'the window closed by time');
+      expect(Date.now() - journalled).toBeGreaterThanOrEqual(DURATION_MS - 50);
+      expect(Date.now() - journalled).toBeLessThan(FALLBACK_MS / 10);
+      expect(windows.windows.find((w) => w.status === 'closed')?.predictions).toBe(10);
+    } finally {
+      await service.beforeApplicationShutdown();
+    }
   });
 });

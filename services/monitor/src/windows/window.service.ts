@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DriftDetectedEvent, type EventType, monitorV1, PerformanceDegradedEvent } from '@flywheel/contracts';
 import { EventPublisher } from '@flywheel/messaging';
-import { TransactionRunner } from '@flywheel/persistence';
+import { TableChanges, TransactionRunner } from '@flywheel/persistence';
 import { InjectConfig, JsonLogger, Clock } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { driftFindings, type Finding, performanceMessage } from '../alerts/alert-findings';
@@ -20,6 +20,10 @@ import { WindowRepository } from './window.repository';
 /** Journal rows folded per transaction; a backlog is worked off in several. */
 const FOLD_BATCH = 2_000;
 const PRUNE_EVERY_MS = 60_000;
+/** After a failed fold, the next try comes this soon (not a whole fallback interval later). */
+const RETRY_AFTER_FAILURE_MS = 1_000;
+/** Commits that give the folder work: new entries, a changed policy, a reference entries waited for. */
+const WAKING_TABLES = ['window_journal', 'monitoring_policies', 'reference_profiles'] as const;
 
 /**
  * Folds the journal into each model version's open window: the window summaries, the journal
@@ -27,11 +31,19 @@ const PRUNE_EVERY_MS = 60_000;
  * through the outbox) commit together, under a lock on the open window, so replicas and
  * restarts never count an entry twice or lose one. The open window is cached between folds
  * and reloaded whenever its stored revision moved.
+ *
+ * A fold runs when there is something to fold, never on a fixed beat: when this process journals
+ * an event, when another one commits to the journal, a policy or a reference (their tables
+ * NOTIFY), and when the earliest open window is due to close by time. MONITOR_FOLD_INTERVAL_MS
+ * only bounds the wait, for a notification that was lost.
  */
 @Injectable()
 export class WindowService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly cache = new Map<string, { revision: number; open: OpenWindow }>();
-  private interval: NodeJS.Timeout | undefined;
+  private next: NodeJS.Timeout | undefined;
+  private readonly stopListening: Array<() => void> = [];
+  /** When the earliest open window closes by time (epoch ms), as the last fold found it. */
+  private nextDue = Infinity;
   private pending: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -48,16 +60,18 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(Clock) private readonly clock: Clock,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @InjectConfig() private readonly config: MonitorConfig,
+    @Inject(TableChanges) private readonly changes: TableChanges,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.interval = setInterval(() => this.schedule(0), this.config.MONITOR_FOLD_INTERVAL_MS);
+    for (const table of WAKING_TABLES) this.stopListening.push(this.changes.onChange(table, () => this.schedule(0)));
     this.schedule(0);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.interval);
+    for (const stop of this.stopListening.splice(0)) stop();
+    clearTimeout(this.next);
     clearTimeout(this.pending);
     await this.running;
   }
@@ -71,27 +85,51 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
     }
     this.pending = setTimeout(() => {
       this.pending = undefined;
+      let failed = false;
       this.running = this.foldAll()
-        .catch((error: Error) =>
-          this.logger.entry('error', 'folding windows failed; will retry', { error: error.message, stack: error.stack }),
-        )
+        .catch((error: Error) => {
+          failed = true;
+          this.logger.entry('error', 'folding windows failed; will retry', { error: error.message, stack: error.stack });
+        })
         .finally(() => {
           this.running = undefined;
           if (this.again) {
             this.again = false;
             this.schedule(0);
+          } else {
+            this.armNextFold(failed);
           }
         });
     }, delayMs);
   }
 
+  /** Sleeps until the earliest window is due, a retry after a failure, or at most the fallback interval. */
+  private armNextFold(failed: boolean): void {
+    if (this.stopped) return;
+    clearTimeout(this.next);
+    const untilDue = this.nextDue - this.clock.now().getTime();
+    const wait = Math.max(0, Math.min(this.config.MONITOR_FOLD_INTERVAL_MS, failed ? RETRY_AFTER_FAILURE_MS : untilDue));
+    this.next = setTimeout(() => this.schedule(0), wait);
+  }
+
   /** Folds every version with pending entries or an open window; resolves when done (tests await it). */
   async foldAll(): Promise<void> {
+    let nextDue = Infinity;
     for (const stream of await this.windows.activeStreams()) {
       if (this.stopped) return;
       let more = true;
-      for (let round = 0; more && round < 100; round++) more = await this.foldStream(stream.modelName, stream.modelVersion);
+      for (let round = 0; more; round++) {
+        if (round === 100) {
+          // The rest of a large backlog waits for the next fold (other versions go first), which comes at once.
+          nextDue = 0;
+          break;
+        }
+        const folded = await this.foldStream(stream.modelName, stream.modelVersion);
+        nextDue = Math.min(nextDue, folded.dueAt);
+        more = folded.more;
+      }
     }
+    this.nextDue = nextDue;
     const now = this.clock.now().getTime();
     if (now - this.lastPrune >= PRUNE_EVERY_MS) {
       this.lastPrune = now;
@@ -100,11 +138,14 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
     }
   }
 
-  /** One transaction of folding for one version; true when a full batch suggests more is waiting. */
-  private async foldStream(modelName: string, modelVersion: number): Promise<boolean> {
+  /**
+   * One transaction of folding for one version: `more` when a full batch suggests more is
+   * waiting, `dueAt` when its open window closes by time (Infinity: only new entries can close it).
+   */
+  private async foldStream(modelName: string, modelVersion: number): Promise<{ more: boolean; dueAt: number }> {
     const reference = await this.references.find(modelName, modelVersion);
     // Without the version's training profile there is nothing to compare with; the entries wait.
-    if (reference === null) return false;
+    if (reference === null) return { more: false, dueAt: Infinity };
     const policy = (await this.policies.find(modelName)) ?? defaultPolicy(modelName);
     const key = `${modelName}\u0000${modelVersion}`;
     try {
@@ -180,7 +221,7 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
         return { revision, current, more: rows.length === FOLD_BATCH, unchanged: false };
       });
       if (!result.unchanged || !this.cache.has(key)) this.cache.set(key, { revision: result.revision, open: result.current });
-      return result.more;
+      return { more: result.more, dueAt: closesByTimeAt(result.current, policy) };
     } catch (error) {
       // The cached summary may hold entries of the rolled-back transaction: reload it next time.
       this.cache.delete(key);
@@ -329,6 +370,13 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
       performance: performance ? { metric: performance.metric, value: performance.current, degraded: performance.degraded } : null,
     });
   }
+}
+
+/** When `open` closes by time if no entry closes it first ({@link closeIfExpired}'s rule); Infinity when it cannot yet. */
+function closesByTimeAt(open: OpenWindow, policy: EffectivePolicy): number {
+  const { startTime, predictions } = open.summary;
+  if (startTime === null || predictions < policy.minWindowSize) return Infinity;
+  return startTime + policy.windowDurationMs;
 }
 
 /** Where a closed window's alerts go: its version, its transaction, its time and its cause. */

@@ -1,5 +1,5 @@
 import { trainerV1 } from '@flywheel/contracts';
-import { type TransactionRunner } from '@flywheel/persistence';
+import { ManualTableChanges, type TransactionRunner } from '@flywheel/persistence';
 import { JsonLogger, SystemClock } from '@flywheel/platform';
 import { waitFor } from '@flywheel/testing';
 import { type EntityManager } from 'typeorm';
@@ -91,6 +91,7 @@ describe('TrainingWorker', () => {
       events,
       new SystemClock(),
       logger,
+      new ManualTableChanges(),
     );
     worker.onApplicationBootstrap();
     try {
@@ -128,6 +129,7 @@ describe('TrainingWorker', () => {
       events,
       new SystemClock(),
       logger,
+      new ManualTableChanges(),
     );
     worker.onApplicationBootstrap();
     try {
@@ -140,5 +142,36 @@ describe('TrainingWorker', () => {
     } finally {
       await worker.beforeApplicationShutdown();
     }
+  });
+
+  it('claims a run queued by another process as soon as the runs table announces it, long before its poll', async () => {
+    const repository = new QueueRepository();
+    const pipeline = new GatedPipeline();
+    const changes = new ManualTableChanges();
+    const events = { runCompleted: async () => undefined } as unknown as TrainerEvents;
+    const worker = new TrainingWorker(
+      config, // polls every 10 s
+      repository as unknown as RunsRepository,
+      pipeline as unknown as TrainingPipeline,
+      transactions,
+      events,
+      new SystemClock(),
+      logger,
+      changes,
+    );
+    worker.onApplicationBootstrap();
+    try {
+      expect(changes.listening('runs')).toBe(1);
+      await new Promise((r) => setTimeout(r, 50)); // the first look found nothing
+      repository.queue = [queuedRun('from-elsewhere')];
+      const announced = Date.now();
+      changes.announce('runs');
+      await waitFor(() => pipeline.running === 1, 2_000, 'the announced run to start');
+      expect(Date.now() - announced).toBeLessThan(1_000);
+    } finally {
+      pipeline.releaseAll();
+      await worker.beforeApplicationShutdown();
+    }
+    expect(changes.listening('runs')).toBe(0);
   });
 });

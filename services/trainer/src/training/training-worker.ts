@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { trainerV1 } from '@flywheel/contracts';
-import { TransactionRunner } from '@flywheel/persistence';
+import { TableChanges, TransactionRunner } from '@flywheel/persistence';
 import { InjectConfig, JsonLogger, Clock } from '@flywheel/platform';
 import { type RunRecord } from '../runs/run-record';
 import { RunsRepository } from '../runs/runs.repository';
@@ -16,13 +16,16 @@ import { TrainingFailure, TrainingPipeline } from './training-pipeline';
  * Runs training jobs in the background, at most TRAINING_MAX_CONCURRENT_JOBS at once. The queue
  * is the runs table: a job claims a queued run (or one whose claim lapsed because its process
  * died) with a lease it renews while training, then records the outcome and its event in one
- * transaction. Nothing is trained inside a gRPC call or a consumer's transaction.
+ * transaction. Nothing is trained inside a gRPC call or a consumer's transaction. It looks for
+ * work when a run is queued (by this process, or by another one: the runs table NOTIFYs) and
+ * otherwise only every TRAINING_POLL_INTERVAL_MS, so an idle trainer does not query.
  */
 @Injectable()
 export class TrainingWorker extends QueueSignal implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly active = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
+  private stopListening: (() => void) | undefined;
   private filling: Promise<void> | null = null;
   private refill = false;
   private stopping = false;
@@ -35,11 +38,13 @@ export class TrainingWorker extends QueueSignal implements OnApplicationBootstra
     @Inject(TrainerEvents) private readonly events: TrainerEvents,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(TableChanges) private readonly changes: TableChanges,
   ) {
     super();
   }
 
   onApplicationBootstrap(): void {
+    this.stopListening = this.changes.onChange('runs', () => this.poke());
     this.timer = setInterval(() => this.poke(), this.config.TRAINING_POLL_INTERVAL_MS);
     this.poke();
   }
@@ -155,6 +160,7 @@ export class TrainingWorker extends QueueSignal implements OnApplicationBootstra
   /** Finishes the jobs in hand within SHUTDOWN_TIMEOUT_MS; an unfinished one is retried when its claim lapses. */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    this.stopListening?.();
     clearInterval(this.timer);
     await this.filling;
     let timeout: NodeJS.Timeout | undefined;

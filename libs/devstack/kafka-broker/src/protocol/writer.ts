@@ -1,4 +1,10 @@
 const CHUNK = 16 * 1024;
+/**
+ * Most answers (heartbeats, empty long-poll fetches, commits) are a few hundred bytes: they start
+ * in a small slice of Node's shared buffer pool instead of a fresh 16 KiB allocation each.
+ */
+const FIRST_CHUNK = 1024;
+const NO_CHUNK = Buffer.alloc(0);
 /** Byte fields at least this large are referenced, not copied (fetched record batches). */
 const ZERO_COPY_THRESHOLD = 4096;
 
@@ -8,7 +14,7 @@ const ZERO_COPY_THRESHOLD = 4096;
  */
 export class Writer {
   private readonly chunks: Buffer[] = [];
-  private current = Buffer.allocUnsafe(CHUNK);
+  private current = Buffer.allocUnsafe(FIRST_CHUNK);
   private pos = 0;
   private total = 0;
 
@@ -18,9 +24,10 @@ export class Writer {
     this.current = Buffer.allocUnsafe(Math.max(CHUNK, n));
   }
 
+  /** Ends the current chunk; the next one is allocated only when something is written to it. */
   private flushCurrent(): void {
     if (this.pos > 0) this.chunks.push(this.current.subarray(0, this.pos));
-    this.current = Buffer.allocUnsafe(CHUNK);
+    this.current = NO_CHUNK;
     this.pos = 0;
   }
 
