@@ -5,6 +5,7 @@ export * from './consuming/consumer-group';
 export * from './consuming/consumer-waits';
 export * from './consuming/dead-letter';
 export * from './consuming/delivery-plan';
+export * from './consuming/group-consumer';
 export * from './consuming/handler-binding';
 export * from './consuming/kafka-dead-letter-sink';
 export * from './consuming/message-processor';

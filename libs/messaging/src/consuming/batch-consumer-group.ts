@@ -1,8 +1,9 @@
 import { type LoggerService } from '@nestjs/common';
-import { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
+import { type Consumer, type EachBatchPayload } from 'kafkajs';
 import { type MessagingMetricsSink } from '../metrics/messaging-metrics';
 import { type ConsumedRecord, consumedRecord } from './consumed-record';
 import { deadLetterUntilAccepted, type ProcessControl, waitWithHeartbeats } from './consumer-waits';
+import { type GroupConsumerSettings, startGroupConsumer } from './group-consumer';
 import { buildDeadLetter, type DeadLetter, errorClass, errorMessage } from './dead-letter';
 import { nextStep, type RetryPolicy } from './retry-policy';
 
@@ -22,10 +23,7 @@ export interface ConsumedBatch {
  */
 export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;
 
-export interface BatchConsumerGroupSettings {
-  kafka: Kafka;
-  group: string;
-  topics: ReadonlyArray<string | RegExp>;
+export interface BatchConsumerGroupSettings extends GroupConsumerSettings {
   handle: BatchHandler;
   retry: RetryPolicy;
   /** Parks a record the handler failed on, alone, after its retries, in `<its topic>.dlq`. */
@@ -33,15 +31,8 @@ export interface BatchConsumerGroupSettings {
   metrics: MessagingMetricsSink;
   logger: LoggerService;
   clock: () => Date;
-  /** Partitions handled at once; each uses one database connection while it works. */
-  partitionsConsumedConcurrently: number;
-  sessionTimeoutMs: number;
-  /** Upper bound of a fetch long-poll, hence of how long a stop waits for an idle fetch. */
-  maxWaitTimeMs: number;
   /** Largest batch handed to the handler; a larger fetch is applied in slices of this size. */
   maxRecordsPerBatch: number;
-  /** Bytes fetched per partition per request (kafkajs default 1 MiB). */
-  maxBytesPerPartition?: number;
 }
 
 /**
@@ -58,26 +49,7 @@ export class BatchConsumerGroup {
   constructor(private readonly settings: BatchConsumerGroupSettings) {}
 
   async start(): Promise<void> {
-    const { kafka, group, topics, sessionTimeoutMs, maxWaitTimeMs, partitionsConsumedConcurrently, maxBytesPerPartition } = this.settings;
-    const consumer = kafka.consumer({
-      groupId: group,
-      sessionTimeout: sessionTimeoutMs,
-      heartbeatInterval: Math.max(1_000, Math.floor(sessionTimeoutMs / 10)),
-      maxWaitTimeInMs: maxWaitTimeMs,
-      ...(maxBytesPerPartition
-        ? { maxBytesPerPartition, maxBytes: maxBytesPerPartition * Math.max(4, partitionsConsumedConcurrently) }
-        : {}),
-      allowAutoTopicCreation: false,
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-    await consumer.run({
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    this.consumer = await startGroupConsumer(this.settings, (payload) => this.eachBatch(payload));
   }
 
   /** Stops fetching, lets the batch in hand finish, commits resolved offsets and leaves the group. */

@@ -1,21 +1,14 @@
 import { type LoggerService } from '@nestjs/common';
-import { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
+import { type Consumer, type EachBatchPayload } from 'kafkajs';
 import { type MessagingMetricsSink } from '../metrics/messaging-metrics';
 import { consumedRecord } from './consumed-record';
+import { type GroupConsumerSettings, startGroupConsumer } from './group-consumer';
 import { type MessageProcessor } from './message-processor';
 
-export interface ConsumerGroupSettings {
-  kafka: Kafka;
-  group: string;
-  topics: ReadonlyArray<string | RegExp>;
+export interface ConsumerGroupSettings extends GroupConsumerSettings {
   processor: MessageProcessor;
   metrics: MessagingMetricsSink;
   logger: LoggerService;
-  /** Partitions handled at once; each uses one database connection while it works. */
-  partitionsConsumedConcurrently: number;
-  sessionTimeoutMs: number;
-  /** Upper bound of a fetch long-poll, hence of how long a stop waits for an idle fetch. */
-  maxWaitTimeMs: number;
 }
 
 /**
@@ -30,30 +23,7 @@ export class ConsumerGroup {
   constructor(private readonly settings: ConsumerGroupSettings) {}
 
   async start(): Promise<void> {
-    const { kafka, group, topics, sessionTimeoutMs, maxWaitTimeMs, partitionsConsumedConcurrently } = this.settings;
-    const consumer = kafka.consumer({
-      groupId: group,
-      sessionTimeout: sessionTimeoutMs,
-      // kafkajs heartbeats after a fetch once this much time has passed. A third of the session
-      // (Kafka's own rule) keeps the membership safe; a tenth made every idle long-poll (5 s) be
-      // followed by a heartbeat, doubling what an idle group asks the broker. A rebalance is
-      // still noticed within about this long.
-      heartbeatInterval: Math.max(1_000, Math.floor(sessionTimeoutMs / 3)),
-      maxWaitTimeInMs: maxWaitTimeMs,
-      // Topics are created at boot with their configured partitions, never implicitly.
-      allowAutoTopicCreation: false,
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    // A new group reads the topic from its start: events written before a service's first
-    // deployment still reach it.
-    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-    await consumer.run({
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently,
-      eachBatch: (payload) => this.eachBatch(payload),
-    });
+    this.consumer = await startGroupConsumer(this.settings, (payload) => this.eachBatch(payload));
   }
 
   /** Stops fetching, lets the record in hand finish, commits resolved offsets and leaves the group. */

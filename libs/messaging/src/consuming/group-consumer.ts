@@ -1,0 +1,44 @@
+import { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
+
+export interface GroupConsumerSettings {
+  kafka: Kafka;
+  group: string;
+  topics: ReadonlyArray<string | RegExp>;
+  partitionsConsumedConcurrently: number;
+  sessionTimeoutMs: number;
+  /** Upper bound of a fetch long-poll, hence of how long a stop waits for an idle fetch. */
+  maxWaitTimeMs: number;
+  /** Bytes fetched per partition per request (kafkajs default 1 MiB). */
+  maxBytesPerPartition?: number;
+}
+
+/**
+ * Connects a kafkajs consumer of `group`, subscribed from the topics' start, that hands every
+ * fetched batch to `eachBatch` and commits only the offsets it resolves. The one way both
+ * consumer kinds (record by record, and whole batches) join a group.
+ */
+export async function startGroupConsumer(
+  settings: GroupConsumerSettings,
+  eachBatch: (payload: EachBatchPayload) => Promise<void>,
+): Promise<Consumer> {
+  const { kafka, group, topics, sessionTimeoutMs, maxWaitTimeMs, partitionsConsumedConcurrently, maxBytesPerPartition } = settings;
+  const consumer = kafka.consumer({
+    groupId: group,
+    sessionTimeout: sessionTimeoutMs,
+    // kafkajs heartbeats after a fetch once this much time has passed. A third of the session
+    // (Kafka's own rule) keeps the membership safe; a tenth made every idle long-poll (5 s) be
+    // followed by a heartbeat, doubling what an idle group asks the broker. A rebalance is
+    // still noticed within about this long.
+    heartbeatInterval: Math.max(1_000, Math.floor(sessionTimeoutMs / 3)),
+    maxWaitTimeInMs: maxWaitTimeMs,
+    ...(maxBytesPerPartition ? { maxBytesPerPartition, maxBytes: maxBytesPerPartition * Math.max(4, partitionsConsumedConcurrently) } : {}),
+    // Topics are created at boot with their configured partitions, never implicitly.
+    allowAutoTopicCreation: false,
+  });
+  await consumer.connect();
+  // A new group reads the topic from its start: events written before a service's first
+  // deployment still reach it.
+  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+  await consumer.run({ autoCommit: true, eachBatchAutoResolve: false, partitionsConsumedConcurrently, eachBatch });
+  return consumer;
+}
