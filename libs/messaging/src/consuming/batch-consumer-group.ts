@@ -1,9 +1,9 @@
 import { type LoggerService } from '@nestjs/common';
-import { type Consumer, type EachBatchPayload } from 'kafkajs';
+import { type EachBatchPayload } from 'kafkajs';
 import { type MessagingMetricsSink } from '../metrics/messaging-metrics';
 import { type ConsumedRecord, consumedRecord } from './consumed-record';
 import { deadLetterUntilAccepted, type ProcessControl, waitWithHeartbeats } from './consumer-waits';
-import { type GroupConsumerSettings, startGroupConsumer } from './group-consumer';
+import { GroupConsumer, type GroupConsumerSettings } from './group-consumer';
 import { buildDeadLetter, type DeadLetter, errorClass, errorMessage } from './dead-letter';
 import { nextStep, type RetryPolicy } from './retry-policy';
 
@@ -42,33 +42,11 @@ export interface BatchConsumerGroupSettings extends GroupConsumerSettings {
  * so that only a record the platform cannot apply is parked in the dead-letter topic and the
  * rest go on. Offsets are committed to Kafka only after the handler resolved.
  */
-export class BatchConsumerGroup {
-  private consumer: Consumer | undefined;
-  private readonly stopController = new AbortController();
-
-  constructor(private readonly settings: BatchConsumerGroupSettings) {}
-
-  async start(): Promise<void> {
-    this.consumer = await startGroupConsumer(this.settings, (payload) => this.eachBatch(payload));
-  }
-
-  /** Stops fetching, lets the batch in hand finish, commits resolved offsets and leaves the group. */
-  async stop(): Promise<void> {
-    this.stopController.abort();
-    await this.consumer?.disconnect();
-    this.consumer = undefined;
-  }
-
-  private async eachBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    commitOffsetsIfNecessary,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
+export class BatchConsumerGroup extends GroupConsumer<BatchConsumerGroupSettings> {
+  protected async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const { metrics, group, maxRecordsPerBatch } = this.settings;
-    const control: ProcessControl = { heartbeat, signal: this.stopController.signal };
+    const control = this.controlOf(payload);
     let next: bigint | undefined;
     for (let start = 0; start < batch.messages.length; start += maxRecordsPerBatch) {
       if (!isRunning() || isStale() || control.signal.aborted) break;

@@ -1,8 +1,8 @@
 import { type LoggerService } from '@nestjs/common';
-import { type Consumer, type EachBatchPayload } from 'kafkajs';
+import { type EachBatchPayload } from 'kafkajs';
 import { type MessagingMetricsSink } from '../metrics/messaging-metrics';
 import { consumedRecord } from './consumed-record';
-import { type GroupConsumerSettings, startGroupConsumer } from './group-consumer';
+import { GroupConsumer, type GroupConsumerSettings } from './group-consumer';
 import { type MessageProcessor } from './message-processor';
 
 export interface ConsumerGroupSettings extends GroupConsumerSettings {
@@ -16,36 +16,14 @@ export interface ConsumerGroupSettings extends GroupConsumerSettings {
  * another and an offset is resolved only once its record is done (applied, a duplicate,
  * ignored, or parked), so a commit never passes an unfinished record.
  */
-export class ConsumerGroup {
-  private consumer: Consumer | undefined;
-  private readonly stopController = new AbortController();
-
-  constructor(private readonly settings: ConsumerGroupSettings) {}
-
-  async start(): Promise<void> {
-    this.consumer = await startGroupConsumer(this.settings, (payload) => this.eachBatch(payload));
-  }
-
-  /** Stops fetching, lets the record in hand finish, commits resolved offsets and leaves the group. */
-  async stop(): Promise<void> {
-    this.stopController.abort();
-    await this.consumer?.disconnect();
-    this.consumer = undefined;
-  }
-
-  private async eachBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    commitOffsetsIfNecessary,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
+export class ConsumerGroup extends GroupConsumer<ConsumerGroupSettings> {
+  protected async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const { processor, metrics, group } = this.settings;
-    const control = { heartbeat, signal: this.stopController.signal };
+    const control = this.controlOf(payload);
     let next: bigint | undefined;
     for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stopController.signal.aborted) break;
+      if (!isRunning() || isStale() || control.signal.aborted) break;
       const result = await processor.process(consumedRecord(batch.topic, batch.partition, message), control);
       if (result === 'interrupted') break;
       resolveOffset(message.offset);

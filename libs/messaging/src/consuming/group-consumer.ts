@@ -1,4 +1,5 @@
 import { type Consumer, type EachBatchPayload, type Kafka } from 'kafkajs';
+import { type ProcessControl } from './consumer-waits';
 
 export interface GroupConsumerSettings {
   kafka: Kafka;
@@ -41,4 +42,33 @@ export async function startGroupConsumer(
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
   await consumer.run({ autoCommit: true, eachBatchAutoResolve: false, partitionsConsumedConcurrently, eachBatch });
   return consumer;
+}
+
+/**
+ * What both consumer kinds share: joining the group, and stopping — fetching ends, the work in
+ * hand finishes (waits in it end early through `control.signal`), resolved offsets are committed
+ * and the group is left.
+ */
+export abstract class GroupConsumer<Settings extends GroupConsumerSettings> {
+  private consumer: Consumer | undefined;
+  private readonly stopController = new AbortController();
+
+  constructor(protected readonly settings: Settings) {}
+
+  async start(): Promise<void> {
+    this.consumer = await startGroupConsumer(this.settings, (payload) => this.eachBatch(payload));
+  }
+
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+  }
+
+  /** Heartbeats for long waits, and the signal that the consumer is stopping. */
+  protected controlOf(payload: EachBatchPayload): ProcessControl {
+    return { heartbeat: payload.heartbeat, signal: this.stopController.signal };
+  }
+
+  protected abstract eachBatch(payload: EachBatchPayload): Promise<void>;
 }
