@@ -1,5 +1,4 @@
 import { currentContext, currentTraceparent, type PlatformMetrics, runWithTraceparent } from '@flywheel/platform';
-import { Counter, Histogram } from 'prom-client';
 import { type MessagingMetricsSink } from '../metrics/messaging-metrics';
 import { type TraceContext } from '../trace/trace-context';
 
@@ -18,36 +17,24 @@ export function platformMetricsSink(metrics: PlatformMetrics): MessagingMetricsS
   const lag = metrics.kafkaConsumerLag();
   const backlog = metrics.outboxBacklog();
   const parked = metrics.outboxParked();
-  const registry = metrics.registry;
-  const published =
-    (registry.getSingleMetric('flywheel_outbox_published_total') as Counter | undefined) ??
-    new Counter({ name: 'flywheel_outbox_published_total', help: 'Outbox rows published to Kafka.', registers: [registry] });
-  const consumed =
-    (registry.getSingleMetric('flywheel_kafka_consumed_seconds') as Histogram<'group' | 'topic' | 'outcome'> | undefined) ??
-    new Histogram({
-      name: 'flywheel_kafka_consumed_seconds',
-      help: 'Time to process one consumed record, by group, topic and outcome (applied, duplicate, ignored, dead-lettered).',
-      labelNames: ['group', 'topic', 'outcome'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-      registers: [registry],
-    });
-  const batchRecords =
-    (registry.getSingleMetric('flywheel_kafka_batch_records_total') as Counter<'group' | 'topic' | 'outcome'> | undefined) ??
-    new Counter({
-      name: 'flywheel_kafka_batch_records_total',
-      help: 'Records applied by batch consumers, by group, topic and outcome (applied, dead-lettered).',
-      labelNames: ['group', 'topic', 'outcome'],
-      registers: [registry],
-    });
-  const batchSeconds =
-    (registry.getSingleMetric('flywheel_kafka_batch_seconds') as Histogram<'group' | 'topic'> | undefined) ??
-    new Histogram({
-      name: 'flywheel_kafka_batch_seconds',
-      help: 'Time to apply one batch of consumed records, by group and topic.',
-      labelNames: ['group', 'topic'],
-      buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-      registers: [registry],
-    });
+  const published = metrics.counter('flywheel_outbox_published_total', 'Outbox rows published to Kafka.', []);
+  const consumed = metrics.histogram(
+    'flywheel_kafka_consumed_seconds',
+    'Time to process one consumed record, by group, topic and outcome (applied, duplicate, ignored, dead-lettered).',
+    ['group', 'topic', 'outcome'],
+    [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+  );
+  const batchRecords = metrics.counter(
+    'flywheel_kafka_batch_records_total',
+    'Records applied by batch consumers, by group, topic and outcome (applied, dead-lettered).',
+    ['group', 'topic', 'outcome'],
+  );
+  const batchSeconds = metrics.histogram(
+    'flywheel_kafka_batch_seconds',
+    'Time to apply one batch of consumed records, by group and topic.',
+    ['group', 'topic'],
+    [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+  );
   return {
     setOutboxBacklog: (rows) => backlog.set(rows),
     setOutboxParked: (rows) => parked.set(rows),

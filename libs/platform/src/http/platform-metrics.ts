@@ -76,9 +76,25 @@ export class PlatformMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
+  /** The registry's counter of that name, created on first use (several parts of a service may ask for it). */
+  counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
+    return (
+      (this.registry.getSingleMetric(name) as Counter<L> | undefined) ??
+      new Counter<L>({ name, help, labelNames, registers: [this.registry] })
+    );
+  }
+
+  /** The registry's histogram of that name, created on first use. */
+  histogram<L extends string>(name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
+    return (
+      (this.registry.getSingleMetric(name) as Histogram<L> | undefined) ??
+      new Histogram<L>({ name, help, labelNames, buckets, registers: [this.registry] })
+    );
+  }
+
   private gauge<L extends string>(name: string, help: string, labelNames: L[]): Gauge<L> {
-    const existing = this.registry.getSingleMetric(name);
-    if (existing) return existing as Gauge<L>;
-    return new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
+    return (
+      (this.registry.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge<L>({ name, help, labelNames, registers: [this.registry] })
+    );
   }
 }

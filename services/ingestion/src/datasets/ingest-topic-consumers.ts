@@ -15,7 +15,7 @@ import {
 import { TransactionRunner } from '@flywheel/persistence';
 import { Clock, InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
 import { type Admin, type Kafka } from 'kafkajs';
-import { Counter } from 'prom-client';
+import { type Counter } from 'prom-client';
 import { type IngestionConfig } from '../ingestion.config';
 import { DatasetsException, DatasetsExceptionCode } from './datasets.exception';
 import { DatasetsRepository } from './datasets.repository';
@@ -79,14 +79,11 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
     await this.deadLetters.connect();
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    this.unregisteredRecords =
-      (this.metrics.registry.getSingleMetric('flywheel_ingest_unregistered_records_total') as Counter<'topic'> | undefined) ??
-      new Counter({
-        name: 'flywheel_ingest_unregistered_records_total',
-        help: 'Records on ingest topics that no registered dataset owns, sent to the topic’s DLQ.',
-        labelNames: ['topic'],
-        registers: [this.metrics.registry],
-      });
+    this.unregisteredRecords = this.metrics.counter(
+      'flywheel_ingest_unregistered_records_total',
+      'Records on ingest topics that no registered dataset owns, sent to the topic’s DLQ.',
+      ['topic'],
+    );
     await this.reconcile();
     this.timer = setInterval(() => {
       this.reconcile().catch((error: Error) =>
