@@ -41,3 +41,5 @@ export * from './time/clock';
 export * from './paging/paging';
 export * from './wire/wire-nulls';
 export * from './auth/method-roles';
+
+export * from './workers/worker-tasks';

@@ -16,8 +16,13 @@ import { UnregisteredTopicEntity } from './datasets/unregistered-topic.entity';
 import { type IngestionConfig } from './ingestion.config';
 import { CreateIngestionTables1770100000000 } from './migrations/1770100000000-create-ingestion-tables';
 import { BatchIngestion1770100000001 } from './migrations/1770100000001-batch-ingestion';
+import { UncompressedPendingBatches1770100000002 } from './migrations/1770100000002-uncompressed-pending-batches';
 
-export const INGESTION_MIGRATIONS = [CreateIngestionTables1770100000000, BatchIngestion1770100000001];
+export const INGESTION_MIGRATIONS = [
+  CreateIngestionTables1770100000000,
+  BatchIngestion1770100000001,
+  UncompressedPendingBatches1770100000002,
+];
 export const INGESTION_ENTITIES = [
   DatasetEntity,
   PendingBatchEntity,

@@ -22,6 +22,11 @@ export const ingestionConfigSchema = serviceConfigSchema(
     INGEST_QUARANTINE_SAMPLE_BYTES: envInt({ min: 256, max: 65_536, default: 4_096 }),
     /** How often raw-topic consumers are reconciled with the datasets table (datasets registered by another replica). */
     INGEST_DATASET_SYNC_MS: envInt({ min: 100, default: 10_000 }),
+    /**
+     * Threads that build version files (CSV and profile) beside the event loop; several
+     * versions of a backlog are built at once.
+     */
+    INGEST_VERSION_THREADS: envInt({ min: 1, max: 16, default: 2 }),
     /** Partitions of a `flywheel.ingest.<dataset>` topic created at registration. */
     INGEST_TOPIC_PARTITIONS: envInt({ min: 1, max: 1_000, default: 3 }),
   },

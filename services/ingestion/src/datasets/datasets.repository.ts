@@ -9,7 +9,8 @@ import { IngestOffsetEntity } from './ingest-offset.entity';
 import { PendingBatchEntity } from './pending-batch.entity';
 import { UnregisteredTopicEntity } from './unregistered-topic.entity';
 import { QuarantinedRecordEntity } from './quarantined-record.entity';
-import { type Record_, type Violation } from './record-validation';
+import { type Violation } from './record-validation';
+import { type StagedBatchRef } from './version-plan';
 
 export interface AcceptedKey {
   readonly key: string;
@@ -54,15 +55,16 @@ export abstract class DatasetsRepository {
   abstract completeCommit(manager: EntityManager, dataset: string, version: number, rowCount: number): Promise<DatasetEntity>;
 
   // Records waiting for the next version.
-  /** Stages accepted records (one row for the batch); returns how many. */
-  abstract stagePending(manager: EntityManager, dataset: string, origin: string, records: readonly Record_[]): Promise<number>;
-  /** Pending records of the dataset. */
-  abstract countPending(manager: EntityManager, dataset: string): Promise<number>;
-  /**
-   * Removes and returns the oldest `limit` pending records visible now, in arrival order.
-   * Records staged by transactions still running are left for the next version.
-   */
-  abstract takePending(manager: EntityManager, dataset: string, limit: number): Promise<Record_[]>;
+  /** Stages accepted records, each given as its JSON object text (one row for the batch); returns how many. */
+  abstract stagePending(manager: EntityManager, dataset: string, origin: string, records: readonly string[]): Promise<number>;
+  /** Staged batches visible now (records staged by transactions still running are not), oldest first. */
+  abstract listPending(manager: EntityManager, dataset: string): Promise<StagedBatchRef[]>;
+  /** Removes staged batches, returning each one's records (a JSON array) by id. */
+  abstract removePending(manager: EntityManager, dataset: string, ids: readonly string[]): Promise<Map<string, string>>;
+  /** A staged batch's records (a JSON array), locked until the transaction ends. */
+  abstract readPending(manager: EntityManager, dataset: string, id: string): Promise<string>;
+  /** What stays of a batch that a version took part of: its records past it. */
+  abstract keepPending(manager: EntityManager, dataset: string, id: string, rest: { json: string; count: number }): Promise<void>;
 
   // Unique keys already accepted.
   /** The content hash of each of `keys` already accepted. */
@@ -192,61 +194,39 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
     return manager.findOneByOrFail(DatasetEntity, { name: dataset });
   }
 
-  async stagePending(manager: EntityManager, dataset: string, origin: string, records: readonly Record_[]): Promise<number> {
+  async stagePending(manager: EntityManager, dataset: string, origin: string, records: readonly string[]): Promise<number> {
     if (records.length === 0) return 0;
-    await manager.insert(PendingBatchEntity, { dataset, origin, rowCount: records.length, records: JSON.stringify(records) });
+    await manager.insert(PendingBatchEntity, { dataset, origin, rowCount: records.length, records: `[${records.join(',')}]` });
     return records.length;
   }
 
-  async countPending(manager: EntityManager, dataset: string): Promise<number> {
-    const rows = await queryRows<{ count: string | null }>(
-      manager,
-      `SELECT sum(row_count) AS count FROM pending_batches WHERE dataset = $1`,
-      [dataset],
-    );
-    return Number(rows[0]?.count ?? 0);
-  }
-
-  async takePending(manager: EntityManager, dataset: string, limit: number): Promise<Record_[]> {
+  async listPending(manager: EntityManager, dataset: string): Promise<StagedBatchRef[]> {
     const batches = await manager.find(PendingBatchEntity, {
       select: { id: true, rowCount: true },
       where: { dataset },
       order: { id: 'ASC' },
     });
-    const whole: string[] = [];
-    let taken = 0;
-    let partial: { id: string; count: number } | undefined;
-    for (const batch of batches) {
-      if (taken >= limit) break;
-      if (taken + batch.rowCount <= limit) {
-        whole.push(batch.id);
-        taken += batch.rowCount;
-      } else {
-        partial = { id: batch.id, count: limit - taken };
-        taken = limit;
-      }
-    }
-    const records: Record_[] = [];
-    if (whole.length > 0) {
-      // Raw SQL: DELETE … RETURNING of many batches in one statement.
-      const rows = await queryRows<{ id: string; records: string }>(
-        manager,
-        `DELETE FROM pending_batches WHERE dataset = $1 AND id = ANY($2::bigint[]) RETURNING id, records`,
-        [dataset, whole],
-      );
-      // RETURNING follows no order: arrival order is the id's.
-      rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-      for (const row of rows) for (const record of JSON.parse(row.records) as Record_[]) records.push(record);
-    }
-    if (partial) {
-      // The batch that crosses the limit gives its first records and keeps its place (and age) in line.
-      const batch = await manager.findOneByOrFail(PendingBatchEntity, { dataset, id: partial.id });
-      const values = JSON.parse(batch.records) as Record_[];
-      for (const record of values.slice(0, partial.count)) records.push(record);
-      const rest = values.slice(partial.count);
-      await manager.update(PendingBatchEntity, { dataset, id: partial.id }, { records: JSON.stringify(rest), rowCount: rest.length });
-    }
-    return records;
+    return batches.map((b) => ({ id: b.id, rowCount: b.rowCount }));
+  }
+
+  async removePending(manager: EntityManager, dataset: string, ids: readonly string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    // Raw SQL: DELETE … RETURNING of many batches in one statement.
+    const rows = await queryRows<{ id: string; records: string }>(
+      manager,
+      `DELETE FROM pending_batches WHERE dataset = $1 AND id = ANY($2::bigint[]) RETURNING id, records`,
+      [dataset, ids],
+    );
+    return new Map(rows.map((r) => [r.id, r.records]));
+  }
+
+  async readPending(manager: EntityManager, dataset: string, id: string): Promise<string> {
+    const batch = await manager.findOneOrFail(PendingBatchEntity, { where: { dataset, id }, lock: { mode: 'pessimistic_write' } });
+    return batch.records;
+  }
+
+  async keepPending(manager: EntityManager, dataset: string, id: string, rest: { json: string; count: number }): Promise<void> {
+    await manager.update(PendingBatchEntity, { dataset, id }, { records: rest.json, rowCount: rest.count });
   }
 
   async findKeys(manager: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {

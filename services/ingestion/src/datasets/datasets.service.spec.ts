@@ -30,6 +30,8 @@ import { type StoredSummary } from './ingest-batch.entity';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Record_ } from './record-validation';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
+import { InThreadVersionBuilder } from './version-builder';
+import { type StagedBatchRef } from './version-plan';
 
 const { ColumnType } = commonV1;
 
@@ -37,7 +39,9 @@ const { ColumnType } = commonV1;
 class MemoryDatasets extends DatasetsRepository {
   readonly datasets = new Map<string, DatasetEntity>();
   /** One entry per staged record, with the origin of its batch. */
-  readonly pending: Array<{ dataset: string; origin: string; values: Record_; receivedAt: Date }> = [];
+  /** One staged record per batch here: ids count up from 1. */
+  readonly pending: Array<{ id: string; dataset: string; origin: string; values: Record_; receivedAt: Date }> = [];
+  private nextBatch = 1;
   readonly keys = new Map<string, string>();
   readonly versions: DatasetVersionEntity[] = [];
   readonly quarantined: QuarantinedRecordEntity[] = [];
@@ -98,20 +102,35 @@ class MemoryDatasets extends DatasetsRepository {
     return (await this.findDataset(m, dataset))!;
   }
 
-  stagePending(_m: EntityManager, dataset: string, origin: string, records: readonly Record_[]): Promise<number> {
-    for (const values of records) this.pending.push({ dataset, origin, values, receivedAt: this.clock.now() });
+  stagePending(_m: EntityManager, dataset: string, origin: string, records: readonly string[]): Promise<number> {
+    for (const json of records) {
+      this.pending.push({
+        id: String(this.nextBatch++),
+        dataset,
+        origin,
+        values: JSON.parse(json) as Record_,
+        receivedAt: this.clock.now(),
+      });
+    }
     return Promise.resolve(records.length);
   }
 
-  countPending(_m: EntityManager, dataset: string): Promise<number> {
-    return Promise.resolve(this.pending.filter((p) => p.dataset === dataset).length);
+  listPending(_m: EntityManager, dataset: string): Promise<StagedBatchRef[]> {
+    return Promise.resolve(this.pending.filter((p) => p.dataset === dataset).map((p) => ({ id: p.id, rowCount: 1 })));
   }
 
-  takePending(_m: EntityManager, dataset: string, limit: number): Promise<Record_[]> {
-    const taken = this.pending.filter((p) => p.dataset === dataset).slice(0, limit);
-    const left = this.pending.filter((p) => !taken.includes(p));
-    this.pending.splice(0, this.pending.length, ...left);
-    return Promise.resolve(taken.map((p) => p.values));
+  removePending(_m: EntityManager, dataset: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const removed = this.pending.filter((p) => p.dataset === dataset && ids.includes(p.id));
+    this.pending.splice(0, this.pending.length, ...this.pending.filter((p) => !removed.includes(p)));
+    return Promise.resolve(new Map(removed.map((p) => [p.id, JSON.stringify([p.values])])));
+  }
+
+  readPending(): Promise<string> {
+    return Promise.reject(new Error('batches of one record are never split'));
+  }
+
+  keepPending(): Promise<void> {
+    return Promise.reject(new Error('batches of one record are never split'));
   }
 
   findKeys(_m: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
@@ -261,7 +280,7 @@ function setUp() {
   } as unknown as ObjectStore;
   const config = { INGEST_QUARANTINE_SAMPLE_BYTES: 256 } as IngestionConfig;
   const logger = new JsonLogger({ service: 'ingestion', level: 'fatal', write: () => undefined });
-  const service = new DatasetsService(repository, transactions, publisher, store, clock, config, logger);
+  const service = new DatasetsService(repository, transactions, publisher, store, new InThreadVersionBuilder(), clock, config, logger);
   return { service, repository, events, objects, clock };
 }
 

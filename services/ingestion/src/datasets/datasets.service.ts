@@ -23,7 +23,9 @@ import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Candidate, type IncomingRecord, quarantineEntry, type Rejection, type Screened, screenRecords } from './record-batch';
 import { ViolationCode } from './record-validation';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
-import { buildVersionFile, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
+import { VersionBuilder } from './version-builder';
+import { type StagedVersion, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
+import { planVersions } from './version-plan';
 
 export const CommitTrigger = ingestionV1.CommitTrigger;
 export type CommitTrigger = ingestionV1.CommitTrigger;
@@ -34,6 +36,9 @@ const MAX_REJECTIONS = 100;
 const MAX_RECORDS_PER_EVENT = 500;
 /** A RecordsQuarantined event is cut before this size: a quarter of Apache Kafka's default message limit. */
 const MAX_EVENT_BYTES = 256 * 1024;
+/** Versions of a backlog built at once (fewer when versions are large: their records are in memory together). */
+const MAX_VERSIONS_AHEAD = 4;
+const MAX_ROWS_AHEAD = 200_000;
 
 export interface Registration {
   readonly dataset: DatasetEntity;
@@ -68,6 +73,7 @@ export class DatasetsService {
     @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
     @Inject(EventPublisher) private readonly publisher: EventPublisher,
     @Inject(ObjectStore) private readonly store: ObjectStore,
+    @Inject(VersionBuilder) private readonly versions: VersionBuilder,
     @Inject(Clock) private readonly clock: Clock,
     @InjectConfig() private readonly config: IngestionConfig,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
@@ -344,7 +350,7 @@ export class DatasetsService {
       manager,
       dataset.name,
       origin,
-      accepted.map((a) => a.values),
+      accepted.map((a) => a.json),
     );
     rejections.sort((a, b) => a.record.index - b.record.index);
     return { staged, duplicates, quarantined: await this.quarantine(manager, dataset.name, rejections) };
@@ -442,7 +448,8 @@ export class DatasetsService {
    * Cuts versions of at most `max_rows` each from what is pending, oldest first, under the
    * dataset's row lock (commits take turns; producers never wait for them). With `onlyFull`,
    * only full versions are cut, and `pending` is what is left; otherwise everything visible
-   * now is taken.
+   * now is taken. A backlog's versions are planned from the staged batches' sizes and built
+   * together on the builder's threads, then stored and recorded in order.
    */
   private async cutVersions(
     manager: EntityManager,
@@ -454,35 +461,54 @@ export class DatasetsService {
     let dataset = await this.repository.findDataset(manager, name, lock === 'wait' ? 'update' : 'update-skip-locked');
     const versions: DatasetVersionEntity[] = [];
     if (!dataset) return { versions };
+    const onlyFull = options.onlyFull ?? false;
     for (;;) {
-      if (options.onlyFull) {
-        const pending = await this.repository.countPending(manager, name);
-        if (pending < dataset.maxRows) return { versions, pending };
+      const plan = planVersions(await this.repository.listPending(manager, name), {
+        maxRows: dataset.maxRows,
+        maxVersions: Math.max(1, Math.min(MAX_VERSIONS_AHEAD, Math.floor(MAX_ROWS_AHEAD / dataset.maxRows))),
+        onlyFull,
+      });
+      if (plan.versions.length === 0) return { versions, pending: plan.left };
+      const staged = await this.repository.removePending(manager, name, plan.consumed);
+      if (plan.split !== null) staged.set(plan.split, await this.repository.readPending(manager, name, plan.split));
+      const { contract } = dataset;
+      const last = plan.versions.length - 1;
+      const builds = plan.versions.map((version, i) =>
+        this.versions.build({
+          contract,
+          staged: version.batchIds.map((id) => staged.get(id)!),
+          skip: version.skip,
+          limit: version.rows,
+          keepRest: i === last && plan.split !== null,
+        }),
+      );
+      // Awaited in order below; a later build failing meanwhile must not count as unhandled.
+      for (const build of builds) build.catch(() => undefined);
+      let built: StagedVersion | undefined;
+      for (const build of builds) {
+        built = await build;
+        const result = await this.commit(manager, dataset, trigger, built);
+        versions.push(result.version);
+        dataset = result.dataset;
       }
-      const result = await this.commit(manager, dataset, trigger, dataset.maxRows);
-      if (!result) return { versions };
-      versions.push(result.version);
-      dataset = result.dataset;
-      if (!options.onlyFull && result.version.rowCount < dataset.maxRows) return { versions };
+      if (plan.split !== null) await this.repository.keepPending(manager, name, plan.split, built!.rest!);
+      if (!onlyFull && built!.rowCount < dataset.maxRows) return { versions, pending: plan.left };
     }
   }
 
   /**
-   * Moves the oldest `limit` pending records into the next version: the CSV object (its
-   * sha256 recorded), the version row, the totals and the DatasetVersionCommitted event, in
-   * the caller's transaction. An object written by a transaction that then rolls back is
-   * overwritten by the next attempt at the same version number, never referenced.
+   * Stores a built version as the dataset's next one: the CSV object (its sha256 recorded), the
+   * version row, the totals and the DatasetVersionCommitted event, in the caller's transaction.
+   * An object written by a transaction that then rolls back is overwritten by the next attempt
+   * at the same version number, never referenced.
    */
   private async commit(
     manager: EntityManager,
     dataset: DatasetEntity,
     trigger: CommitTrigger,
-    limit: number,
-  ): Promise<{ version: DatasetVersionEntity; dataset: DatasetEntity } | undefined> {
-    const pending = await this.repository.takePending(manager, dataset.name, limit);
-    if (pending.length === 0) return undefined;
+    { file, rowCount }: StagedVersion,
+  ): Promise<{ version: DatasetVersionEntity; dataset: DatasetEntity }> {
     const number = dataset.latestVersion + 1;
-    const file = buildVersionFile(dataset.contract, pending);
     const key = datasetVersionKey(dataset.name, number, VERSION_FILE);
     const stored = await this.store.put(key, file.body, {
       contentType: VERSION_CONTENT_TYPE,
@@ -492,8 +518,8 @@ export class DatasetsService {
     const row = await this.repository.insertVersion(manager, {
       dataset: dataset.name,
       version: number,
-      rowCount: pending.length,
-      cumulativeRows: dataset.cumulativeRows + pending.length,
+      rowCount,
+      cumulativeRows: dataset.cumulativeRows + rowCount,
       objectKey: key,
       sha256: stored.sha256,
       sizeBytes: stored.size,
@@ -504,7 +530,7 @@ export class DatasetsService {
       trigger,
       quarantinedCount,
     });
-    const updated = await this.repository.completeCommit(manager, dataset.name, number, pending.length);
+    const updated = await this.repository.completeCommit(manager, dataset.name, number, rowCount);
     await this.publisher.publish(
       manager,
       DatasetVersionCommittedEvent,

@@ -24,7 +24,8 @@ export interface IncomingRecord {
 export interface Candidate {
   readonly record: IncomingRecord;
   readonly values: Record_;
-  readonly eventTime: Date | null;
+  /** The values as JSON text, as they are staged. */
+  readonly json: string;
   /** The unique key as text and the hash of the values, when the contract has a key. */
   readonly key: string | null;
   readonly sha: string | null;
@@ -54,7 +55,7 @@ export function screenRecords(contract: Contract, records: readonly IncomingReco
     candidates.push({
       record,
       values: result.values,
-      eventTime: result.eventTime,
+      json: result.json,
       key,
       sha: key === null ? null : contentHash(contract, result.values),
     });

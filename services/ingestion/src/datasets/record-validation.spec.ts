@@ -43,8 +43,37 @@ describe('record validation', () => {
     expect(result).toEqual({
       ok: true,
       values: { id: 'a', amount: 1, items: null, channel: null, fraud: null, at: '2025-03-01T08:00:00.000Z' },
-      eventTime: new Date('2025-03-01T08:00:00.000Z'),
+      json: '{"id":"a","amount":1,"items":null,"channel":null,"fraud":null,"at":"2025-03-01T08:00:00.000Z"}',
     });
+  });
+
+  it('stages a record that needed no change as the very text received, and a normalised one as its values', () => {
+    const received = '{ "id": "a", "amount": 1.50, "at": "2025-03-01T08:00:00.000Z" }';
+    const asIs = validateIncoming(contract, { kind: 'json', bytes: Buffer.from(received) });
+    expect(asIs.ok && asIs.json).toBe(received);
+    const shifted = validateIncoming(contract, {
+      kind: 'json',
+      bytes: Buffer.from('{"id":"a","amount":1.5,"at":"2025-03-01T10:00:00+02:00"}'),
+    });
+    expect(shifted.ok && JSON.parse(shifted.json)).toEqual({ id: 'a', amount: 1.5, at: '2025-03-01T08:00:00.000Z' });
+    // Either way the staged text reads back as the values (an absent column as null).
+    for (const result of [asIs, shifted]) {
+      if (!result.ok) throw new Error('expected a valid record');
+      const staged = JSON.parse(result.json) as Record<string, unknown>;
+      for (const column of contract.columns) expect(staged[column.name] ?? null).toEqual(result.values[column.name] ?? null);
+    }
+  });
+
+  it.each([
+    ['2024-02-29T23:59:59.999Z', '2024-02-29T23:59:59.999Z'],
+    ['2023-02-29T00:00:00.000Z', null],
+    ['2025-13-01T00:00:00.000Z', null],
+    ['2025-01-01T24:00:00.000Z', null],
+    ['2025-01-01t00:00:00.000z', '2025-01-01T00:00:00.000Z'],
+    ['2025-01-01T00:00:00Z', '2025-01-01T00:00:00.000Z'],
+  ])('stores the instant %s as %s (canonical texts are kept, others normalised or refused)', (at, stored) => {
+    const result = validateRecord(contract, { ...good, at });
+    expect(result.ok ? result.values.at : null).toBe(stored);
   });
 
   it('reports every broken rule with its field, code and a reason people can read', () => {

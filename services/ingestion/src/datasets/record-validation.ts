@@ -16,7 +16,16 @@ export interface Violation {
 }
 
 export type Validation =
-  | { readonly ok: true; readonly values: Record_; readonly eventTime: Date | null }
+  | {
+      readonly ok: true;
+      readonly values: Record_;
+      /**
+       * The record as JSON text to stage, which parses back to `values` (an absent column
+       * reads as null): the text received when nothing had to be normalised, so most records
+       * are never serialised again.
+       */
+      readonly json: string;
+    }
   | { readonly ok: false; readonly violations: readonly Violation[] };
 
 /** What arrived, before validation: the bytes of a JSON record from Kafka, or a gRPC Row's values. */
@@ -53,7 +62,9 @@ export function rawBytes(incoming: Incoming): Buffer {
 /** A Row as a plain object: a Value with no kind set is an explicit null. */
 export function rowToObject(row: commonV1.Row | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(row?.values ?? {})) {
+  const values = row?.values ?? {};
+  for (const name in values) {
+    const value = values[name];
     if (value === undefined) out[name] = null;
     else if (value.numberValue !== undefined) out[name] = value.numberValue;
     else if (value.stringValue !== undefined) out[name] = value.stringValue;
@@ -69,13 +80,17 @@ export function rowToObject(row: commonV1.Row | undefined): Record<string, unkno
  * bytes are, the answer is a validation — never a throw: bad data is quarantined, not retried.
  */
 export function validateIncoming(contract: Contract, incoming: Incoming): Validation {
-  const { maxRecordBytes } = contractLimits(contract);
+  const { maxRecordBytes } = planOf(contract);
   const tooLarge = (size: number) =>
     malformed(`the record is ${size} bytes, more than the contract's max_record_bytes (${maxRecordBytes})`);
   if (incoming.kind === 'row') {
     const record = rowToObject(incoming.row);
-    const size = Buffer.byteLength(JSON.stringify(record));
-    return size > maxRecordBytes ? tooLarge(size) : validateRecord(contract, record);
+    const size = rowJsonBytes(record, maxRecordBytes);
+    if (size > maxRecordBytes) return tooLarge(size);
+    // The object was built here: checked in place, like a parsed record.
+    const checked = checkRecord(contract, record, 'in-place');
+    if (checked.violations !== undefined) return { ok: false, violations: checked.violations };
+    return { ok: true, values: checked.values, json: JSON.stringify(checked.values) };
   }
   const bytes = incoming.bytes;
   if (bytes === null) return malformed('the record has no value');
@@ -86,8 +101,9 @@ export function validateIncoming(contract: Contract, incoming: Incoming): Valida
   } catch {
     return malformed('not valid UTF-8');
   }
-  const depth = nestingDepth(text);
-  if (depth > MAX_NESTING_DEPTH) return malformed(`nested deeper than ${MAX_NESTING_DEPTH} levels`);
+  // A flat record opens one object and no array: only other texts need their depth measured.
+  const flat = text.indexOf('{', text.indexOf('{') + 1) === -1 && text.indexOf('[') === -1;
+  if (!flat && nestingDepth(text) > MAX_NESTING_DEPTH) return malformed(`nested deeper than ${MAX_NESTING_DEPTH} levels`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -97,7 +113,24 @@ export function validateIncoming(contract: Contract, incoming: Incoming): Valida
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     return malformed(`must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}`);
   }
-  return validateRecord(contract, parsed as Record<string, unknown>);
+  // The parsed object is this call's own: its values are checked (and normalised) in place.
+  const checked = checkRecord(contract, parsed as Record<string, Cell>, 'in-place');
+  if (checked.violations !== undefined) return { ok: false, violations: checked.violations };
+  return { ok: true, values: checked.values, json: checked.normalised ? JSON.stringify(checked.values) : text };
+}
+
+/**
+ * A Row's size as JSON text, computed only when it might exceed `limit`: every UTF-16 unit of a
+ * name or string takes at most 6 bytes in JSON (`\u0000`), a number at most 24, so the text is
+ * built only for rows whose bound is above the limit.
+ */
+function rowJsonBytes(record: Record<string, unknown>, limit: number): number {
+  let bound = 2;
+  for (const name in record) {
+    const value = record[name];
+    bound += 6 * name.length + 4 + (typeof value === 'string' ? 6 * value.length + 2 : 32);
+  }
+  return bound <= limit ? bound : Buffer.byteLength(JSON.stringify(record));
 }
 
 function malformed(message: string): Validation {
@@ -106,61 +139,93 @@ function malformed(message: string): Validation {
 
 /** Checks a plain object (JSON values, or Dates for timestamps) against the contract. */
 export function validateRecord(contract: Contract, input: Readonly<Record<string, unknown>>): Validation {
-  const violations: Violation[] = [];
-  const values: Record<string, Cell> = {};
-  const { known, maxValueBytes } = planOf(contract);
-  const unknown = Object.keys(input).filter((name) => !known.has(name));
-  for (const name of unknown.slice(0, MAX_UNKNOWN_REPORTED)) {
-    violations.push({
-      field: printable(name),
-      code: ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN,
-      message: `${printable(name)}: is not a column of the contract`,
-    });
-  }
-  if (unknown.length > MAX_UNKNOWN_REPORTED) {
-    violations.push({
-      field: '',
-      code: ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN,
-      message: `and ${unknown.length - MAX_UNKNOWN_REPORTED} more columns that are not in the contract`,
-    });
-  }
-  let eventTime: Date | null = null;
-  for (const column of contract.columns) {
-    const raw = input[column.name];
-    if (raw === undefined || raw === null) {
-      if (column.required) {
-        violations.push({
-          field: column.name,
-          code: ViolationCode.VIOLATION_CODE_MISSING_REQUIRED,
-          message: `${column.name}: is required`,
-        });
-      }
-      values[column.name] = null;
-      continue;
-    }
-    const checked = checkCell(column, raw, maxValueBytes);
-    if ('violation' in checked) {
-      violations.push(checked.violation);
-      continue;
-    }
-    values[column.name] = checked.cell;
-    if (column.name === contract.eventTimeColumn && typeof checked.cell === 'string') eventTime = new Date(checked.cell);
-  }
-  if (violations.length === 0 && contract.uniqueKey.length > 0) {
-    const keyBytes = Buffer.byteLength(uniqueKeyOf(contract, values) ?? '');
-    if (keyBytes > MAX_UNIQUE_KEY_BYTES) {
-      violations.push({
-        field: contract.uniqueKey.join(','),
-        code: ViolationCode.VIOLATION_CODE_OUT_OF_RANGE,
-        message: `${contract.uniqueKey.join(', ')}: the unique key is ${keyBytes} bytes, more than ${MAX_UNIQUE_KEY_BYTES}`,
+  const checked = checkRecord(contract, input, 'copy');
+  if (checked.violations !== undefined) return { ok: false, violations: checked.violations };
+  return { ok: true, values: checked.values, json: JSON.stringify(checked.values) };
+}
+
+interface Checked {
+  /** With 'copy', every column in contract order (absent ones null); 'in-place' leaves absent ones absent. */
+  readonly values: Record<string, Cell>;
+  /** Some present value was stored in another form than it arrived in (a timestamp put in UTC). */
+  readonly normalised: boolean;
+  readonly violations: Violation[] | undefined;
+}
+
+function checkRecord(contract: Contract, input: Readonly<Record<string, unknown>>, mode: 'copy' | 'in-place'): Checked {
+  // Allocated only for a record that breaks a rule: valid records, the common case, build none.
+  let violations: Violation[] | undefined;
+  let normalised = false;
+  const values = mode === 'copy' ? ({} as Record<string, Cell>) : (input as Record<string, Cell>);
+  const { known, columns, maxValueBytes } = planOf(contract);
+  let unknown = 0;
+  for (const name in input) {
+    if (known.has(name)) continue;
+    if (unknown++ < MAX_UNKNOWN_REPORTED) {
+      (violations ??= []).push({
+        field: printable(name),
+        code: ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN,
+        message: `${printable(name)}: is not a column of the contract`,
       });
     }
   }
-  return violations.length > 0 ? { ok: false, violations } : { ok: true, values, eventTime };
+  if (unknown > MAX_UNKNOWN_REPORTED) {
+    violations!.push({
+      field: '',
+      code: ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN,
+      message: `and ${unknown - MAX_UNKNOWN_REPORTED} more columns that are not in the contract`,
+    });
+  }
+  for (const column of columns) {
+    const raw = input[column.rule.name];
+    if (raw === undefined || raw === null) {
+      if (column.rule.required) {
+        (violations ??= []).push({
+          field: column.rule.name,
+          code: ViolationCode.VIOLATION_CODE_MISSING_REQUIRED,
+          message: `${column.rule.name}: is required`,
+        });
+      }
+      if (mode === 'copy') values[column.rule.name] = null;
+      continue;
+    }
+    const checked = checkCell(column, raw, maxValueBytes);
+    if (typeof checked === 'object' && checked !== null) {
+      (violations ??= []).push(checked);
+    } else {
+      if (checked !== raw) {
+        values[column.rule.name] = checked;
+        normalised = true;
+      } else if (mode === 'copy') {
+        values[column.rule.name] = checked;
+      }
+    }
+  }
+  if (violations === undefined && contract.uniqueKey.length > 0) {
+    const keyBytes = Buffer.byteLength(uniqueKeyOf(contract, values) ?? '');
+    if (keyBytes > MAX_UNIQUE_KEY_BYTES) {
+      violations = [
+        {
+          field: contract.uniqueKey.join(','),
+          code: ViolationCode.VIOLATION_CODE_OUT_OF_RANGE,
+          message: `${contract.uniqueKey.join(', ')}: the unique key is ${keyBytes} bytes, more than ${MAX_UNIQUE_KEY_BYTES}`,
+        },
+      ];
+    }
+  }
+  return { values, normalised, violations };
+}
+
+interface ColumnPlan {
+  readonly rule: ColumnRule;
+  /** The allowed values as a set (contracts may list thousands), or null when any is allowed. */
+  readonly allowed: ReadonlySet<string> | null;
 }
 
 interface ContractPlan {
   readonly known: ReadonlySet<string>;
+  readonly columns: readonly ColumnPlan[];
+  readonly maxRecordBytes: number;
   readonly maxValueBytes: number;
 }
 
@@ -170,19 +235,22 @@ const plans = new WeakMap<Contract, ContractPlan>();
 function planOf(contract: Contract): ContractPlan {
   let plan = plans.get(contract);
   if (!plan) {
-    plan = { known: new Set(contract.columns.map((c) => c.name)), maxValueBytes: contractLimits(contract).maxValueBytes };
+    plan = {
+      known: new Set(contract.columns.map((c) => c.name)),
+      columns: contract.columns.map((rule) => ({ rule, allowed: rule.allowedValues.length > 0 ? new Set(rule.allowedValues) : null })),
+      ...contractLimits(contract),
+    };
     plans.set(contract, plan);
   }
   return plan;
 }
 
-function checkCell(column: ColumnRule, raw: unknown, maxValueBytes: number): { cell: Cell } | { violation: Violation } {
-  const wrongType = (expected: string) => ({
-    violation: {
-      field: column.name,
-      code: ViolationCode.VIOLATION_CODE_WRONG_TYPE,
-      message: `${column.name}: ${show(raw)} is not ${expected}`,
-    },
+/** The stored cell of a present value, or the rule it breaks. */
+function checkCell({ rule: column, allowed }: ColumnPlan, raw: unknown, maxValueBytes: number): Cell | Violation {
+  const wrongType = (expected: string): Violation => ({
+    field: column.name,
+    code: ViolationCode.VIOLATION_CODE_WRONG_TYPE,
+    message: `${column.name}: ${show(raw)} is not ${expected}`,
   });
   switch (column.type) {
     case ColumnType.COLUMN_TYPE_DOUBLE:
@@ -192,7 +260,7 @@ function checkCell(column: ColumnRule, raw: unknown, maxValueBytes: number): { c
       if (integer && !Number.isSafeInteger(raw)) return wrongType('an integer');
       if (column.min !== null && raw < column.min) return outOfRange(column, `${column.name}: ${raw} is below min ${column.min}`);
       if (column.max !== null && raw > column.max) return outOfRange(column, `${column.name}: ${raw} is above max ${column.max}`);
-      return { cell: raw };
+      return raw;
     }
     case ColumnType.COLUMN_TYPE_STRING: {
       if (typeof raw !== 'string') return wrongType('a string');
@@ -207,24 +275,23 @@ function checkCell(column: ColumnRule, raw: unknown, maxValueBytes: number): { c
       }
       if (raw.includes('\u0000')) return malformedCell(column, 'contains a NUL character');
       if (LONE_SURROGATE.test(raw)) return malformedCell(column, 'contains a lone UTF-16 surrogate (not Unicode text)');
-      if (column.allowedValues.length > 0 && !column.allowedValues.includes(raw)) {
+      if (allowed !== null && !allowed.has(raw)) {
         return {
-          violation: {
-            field: column.name,
-            code: ViolationCode.VIOLATION_CODE_NOT_ALLOWED,
-            message: `${column.name}: ${show(raw)} is not one of ${column.allowedValues.slice(0, 10).map(show).join(', ')}${column.allowedValues.length > 10 ? ', …' : ''}`,
-          },
+          field: column.name,
+          code: ViolationCode.VIOLATION_CODE_NOT_ALLOWED,
+          message: `${column.name}: ${show(raw)} is not one of ${column.allowedValues.slice(0, 10).map(show).join(', ')}${column.allowedValues.length > 10 ? ', …' : ''}`,
         };
       }
-      return { cell: raw };
+      return raw;
     }
     case ColumnType.COLUMN_TYPE_BOOLEAN:
-      return typeof raw === 'boolean' ? { cell: raw } : wrongType('a boolean');
+      return typeof raw === 'boolean' ? raw : wrongType('a boolean');
     case ColumnType.COLUMN_TYPE_TIMESTAMP: {
-      if (raw instanceof Date && !Number.isNaN(raw.getTime())) return { cell: raw.toISOString() };
+      if (raw instanceof Date && !Number.isNaN(raw.getTime())) return raw.toISOString();
       if (typeof raw === 'string') {
+        if (isCanonicalInstant(raw)) return raw;
         const time = parseRfc3339(raw);
-        if (time !== null) return { cell: new Date(time).toISOString() };
+        if (time !== null) return new Date(time).toISOString();
       }
       return wrongType('an RFC 3339 timestamp');
     }
@@ -233,8 +300,43 @@ function checkCell(column: ColumnRule, raw: unknown, maxValueBytes: number): { c
   }
 }
 
-function malformedCell(column: ColumnRule, reason: string): { violation: Violation } {
-  return { violation: { field: column.name, code: ViolationCode.VIOLATION_CODE_MALFORMED, message: `${column.name}: ${reason}` } };
+const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+
+/**
+ * Whether a text is already the stored form of an instant, `YYYY-MM-DDTHH:MM:SS.sssZ` with a
+ * date that exists: what `toISOString` writes and what most producers send, checked without a
+ * regular expression or a Date.
+ */
+function isCanonicalInstant(text: string): boolean {
+  if (text.length !== 24 || text.charCodeAt(23) !== 0x5a /* Z */ || text.charCodeAt(10) !== 0x54 /* T */) return false;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a)
+    return false;
+  if (text.charCodeAt(19) !== 0x2e) return false;
+  for (const i of DIGIT_POSITIONS) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  const number = (at: number, digits: number) => {
+    let n = 0;
+    for (let i = at; i < at + digits; i++) n = n * 10 + text.charCodeAt(i) - 0x30;
+    return n;
+  };
+  const year = number(0, 4);
+  const month = number(5, 2);
+  const day = number(8, 2);
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    number(11, 2) <= 23 &&
+    number(14, 2) <= 59 &&
+    number(17, 2) <= 59
+  );
+}
+
+function malformedCell(column: ColumnRule, reason: string): Violation {
+  return { field: column.name, code: ViolationCode.VIOLATION_CODE_MALFORMED, message: `${column.name}: ${reason}` };
 }
 
 /**
@@ -290,8 +392,8 @@ function printable(name: string): string {
   return /[\u0000-\u001f]/.test(name) || LONE_SURROGATE.test(name) ? JSON.stringify(name) : name;
 }
 
-function outOfRange(column: ColumnRule, message: string): { violation: Violation } {
-  return { violation: { field: column.name, code: ViolationCode.VIOLATION_CODE_OUT_OF_RANGE, message } };
+function outOfRange(column: ColumnRule, message: string): Violation {
+  return { field: column.name, code: ViolationCode.VIOLATION_CODE_OUT_OF_RANGE, message };
 }
 
 function show(value: unknown): string {

@@ -1,7 +1,7 @@
 import { commonV1 } from '@flywheel/contracts';
 import { parseCsv } from '@flywheel/ml';
 import { type Contract } from './dataset-contract';
-import { buildVersionFile } from './version-file';
+import { buildVersionFile, instantMillis } from './version-file';
 
 const { ColumnType } = commonV1;
 
@@ -64,4 +64,13 @@ describe('version file', () => {
     });
     expect(buildVersionFile({ ...contract, eventTimeColumn: '' }, rows).eventTimeRange).toBeNull();
   });
+
+  it.each([
+    '2025-01-01T00:00:03.001Z',
+    '1970-01-01T00:00:00.000Z',
+    '0099-12-31T23:59:59.999Z',
+    '9999-12-31T23:59:59.999Z',
+    '2024-02-29T12:00:00.500Z',
+    '2025-01-01T00:00:00Z',
+  ])('reads the instant %s as Date.parse does', (text) => expect(instantMillis(text)).toBe(Date.parse(text)));
 });

@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { WorkerTasks } from './worker-tasks';
+import { type ArithmeticTask } from './testing/arithmetic-worker';
+
+describe('WorkerTasks', () => {
+  let tasks: WorkerTasks<ArithmeticTask, number>;
+
+  beforeEach(() => {
+    tasks = new WorkerTasks(join(__dirname, 'testing', 'arithmetic-worker.ts'), 'arithmetic');
+  });
+
+  afterEach(() => tasks.close());
+
+  it('runs tasks on another thread and answers each with its own result', async () => {
+    const results = await Promise.all([3, 4, 5].map((value) => tasks.run({ kind: 'square', value })));
+    expect(results).toEqual([9, 16, 25]);
+    expect(await tasks.run({ kind: 'thread' })).not.toBe(threadId);
+  });
+
+  it('fails only the task that threw, with its message', async () => {
+    const failing = tasks.run({ kind: 'square', value: -2 });
+    const fine = tasks.run({ kind: 'square', value: 2 });
+    await expect(failing).rejects.toThrow('value: -2 is negative');
+    await expect(fine).resolves.toBe(4);
+  });
+
+  it("spreads tasks over the pool's threads", async () => {
+    const pool = new WorkerTasks<ArithmeticTask, number>(join(__dirname, 'testing', 'arithmetic-worker.ts'), 'arithmetic', 2);
+    try {
+      const threads = await Promise.all([1, 2, 3, 4].map(() => pool.run({ kind: 'thread' })));
+      expect(new Set(threads).size).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails the tasks a dead worker held with the reason, and the next task gets a new worker', async () => {
+    const first = await tasks.run({ kind: 'thread' });
+    await expect(tasks.run({ kind: 'die' })).rejects.toThrow('arithmetic worker exited with code 3');
+    expect(await tasks.run({ kind: 'square', value: 7 })).toBe(49);
+    expect(await tasks.run({ kind: 'thread' })).not.toBe(first);
+  });
+});
