@@ -23,10 +23,10 @@ export const ingestionConfigSchema = serviceConfigSchema(
     /** How often raw-topic consumers are reconciled with the datasets table (datasets registered by another replica). */
     INGEST_DATASET_SYNC_MS: envInt({ min: 100, default: 10_000 }),
     /**
-     * Threads that build version files (CSV and profile) beside the event loop; several
-     * versions of a backlog are built at once.
+     * Threads that validate raw records and build version files (CSV and profile) beside the
+     * event loop; several batches, and several versions of a backlog, are worked on at once.
      */
-    INGEST_VERSION_THREADS: envInt({ min: 1, max: 16, default: 2 }),
+    INGEST_COMPUTE_THREADS: envInt({ min: 1, max: 16, default: 2 }),
     /** Partitions of a `flywheel.ingest.<dataset>` topic created at registration. */
     INGEST_TOPIC_PARTITIONS: envInt({ min: 1, max: 1_000, default: 3 }),
   },

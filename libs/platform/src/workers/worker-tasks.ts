@@ -57,7 +57,8 @@ export class WorkerTasks<Request, Result> {
     while (this.threads.length < this.size) this.startThread();
   }
 
-  run(request: Request): Promise<Result> {
+  /** Runs a task; `transfer` lists buffers of the request that move to the worker instead of being copied. */
+  run(request: Request, transfer: readonly ArrayBuffer[] = []): Promise<Result> {
     const idle = this.threads.reduce<Thread<Result> | undefined>(
       (best, t) => (!best || t.pending.size < best.pending.size ? t : best),
       undefined,
@@ -68,7 +69,7 @@ export class WorkerTasks<Request, Result> {
       thread.pending.set(id, { resolve, reject });
       // A worker holds the process open only while it has work.
       thread.worker.ref();
-      thread.worker.postMessage({ id, request } satisfies TaskMessage<Request>);
+      thread.worker.postMessage({ id, request } satisfies TaskMessage<Request>, [...transfer]);
     });
   }
 

@@ -4,13 +4,13 @@ import { DatasetsGrpcController } from './datasets.grpc-controller';
 import { DatasetsRepository, TypeOrmDatasetsRepository } from './datasets.repository';
 import { DatasetsService } from './datasets.service';
 import { IngestTopicConsumers } from './ingest-topic-consumers';
-import { VersionBuilder, WorkerVersionBuilder } from './version-builder';
+import { IngestionCompute, WorkerIngestionCompute } from './ingestion-compute';
 
 @Module({
   controllers: [DatasetsGrpcController],
   providers: [
     { provide: DatasetsRepository, useClass: TypeOrmDatasetsRepository },
-    { provide: VersionBuilder, useClass: WorkerVersionBuilder },
+    { provide: IngestionCompute, useClass: WorkerIngestionCompute },
     DatasetsService,
     IngestTopicConsumers,
     CommitScheduler,

@@ -30,7 +30,7 @@ import { type StoredSummary } from './ingest-batch.entity';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Record_ } from './record-validation';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
-import { InThreadVersionBuilder } from './version-builder';
+import { InThreadIngestionCompute } from './ingestion-compute';
 import { type StagedBatchRef } from './version-plan';
 
 const { ColumnType } = commonV1;
@@ -280,7 +280,7 @@ function setUp() {
   } as unknown as ObjectStore;
   const config = { INGEST_QUARANTINE_SAMPLE_BYTES: 256 } as IngestionConfig;
   const logger = new JsonLogger({ service: 'ingestion', level: 'fatal', write: () => undefined });
-  const service = new DatasetsService(repository, transactions, publisher, store, new InThreadVersionBuilder(), clock, config, logger);
+  const service = new DatasetsService(repository, transactions, publisher, store, new InThreadIngestionCompute(), clock, config, logger);
   return { service, repository, events, objects, clock };
 }
 

@@ -20,10 +20,19 @@ import { type IngestionConfig } from '../ingestion.config';
 import { datasetToProto, decodeSummary, encodeSummary, quarantineToProto, versionToProto } from './datasets.mapper';
 import { DatasetsRepository } from './datasets.repository';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
-import { type Candidate, type IncomingRecord, quarantineEntry, type Rejection, type Screened, screenRecords } from './record-batch';
+import {
+  type Candidate,
+  type IncomingRecord,
+  quarantineEntry,
+  type Rejection,
+  type Screened,
+  KafkaRecord,
+  screened as attach,
+  screenRecords,
+} from './record-batch';
 import { ViolationCode } from './record-validation';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
-import { VersionBuilder } from './version-builder';
+import { IngestionCompute } from './ingestion-compute';
 import { type StagedVersion, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
 import { planVersions } from './version-plan';
 
@@ -73,7 +82,7 @@ export class DatasetsService {
     @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
     @Inject(EventPublisher) private readonly publisher: EventPublisher,
     @Inject(ObjectStore) private readonly store: ObjectStore,
-    @Inject(VersionBuilder) private readonly versions: VersionBuilder,
+    @Inject(IngestionCompute) private readonly compute: IngestionCompute,
     @Inject(Clock) private readonly clock: Clock,
     @InjectConfig() private readonly config: IngestionConfig,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
@@ -225,18 +234,24 @@ export class DatasetsService {
     const name = datasetOfIngestTopic(batch.topic);
     const dataset = name ? await this.definitionOf(name) : undefined;
     if (!name || !dataset) throw new NonRetriableError(`topic ${batch.topic} belongs to no registered dataset`);
-    const records = batch.records.map((r): IncomingRecord => ({
-      origin: `kafka:${batch.topic}/${batch.partition}/${r.offset}`,
-      index: Number(r.offset),
-      incoming: { kind: 'json', bytes: r.value },
-    }));
+    // Judged before the transaction, on a compute thread; a redelivered batch is judged again.
+    const verdicts = await this.compute.judge(
+      dataset.contract,
+      batch.records.map((r) => r.value),
+    );
+    const where = `kafka:${batch.topic}/${batch.partition}/`;
     const last = BigInt(batch.records[batch.records.length - 1]!.offset);
     const staged = await this.transactions.run(async (manager) => {
       const next = await this.repository.lockOffset(manager, batch.topic, batch.partition, name);
       if (last < next) return 0;
-      const fresh = records.filter((_, i) => BigInt(batch.records[i]!.offset) >= next);
-      const origin = `kafka:${batch.topic}/${batch.partition}/${fresh[0]!.index}-${last}`;
-      const written = await this.write(manager, dataset, screenRecords(dataset.contract, fresh), origin);
+      const from = batch.records.findIndex((r) => BigInt(r.offset) >= next);
+      const screened = attach(
+        verdicts,
+        (at) => new KafkaRecord(where, batch.records[at]!.offset, { kind: 'json', bytes: batch.records[at]!.value }),
+        from,
+      );
+      const origin = `${where}${batch.records[from]!.offset}-${last}`;
+      const written = await this.write(manager, dataset, screened, origin);
       await this.repository.advanceOffset(manager, batch.topic, batch.partition, last + 1n);
       return written.staged;
     });
@@ -474,8 +489,7 @@ export class DatasetsService {
       const { contract } = dataset;
       const last = plan.versions.length - 1;
       const builds = plan.versions.map((version, i) =>
-        this.versions.build({
-          contract,
+        this.compute.build(contract, {
           staged: version.batchIds.map((id) => staged.get(id)!),
           skip: version.skip,
           limit: version.rows,

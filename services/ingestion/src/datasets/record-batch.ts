@@ -1,16 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Contract } from './dataset-contract';
 import { type NewQuarantinedRecord } from './datasets.repository';
-import {
-  contentHash,
-  type Incoming,
-  rawBytes,
-  rawText,
-  type Record_,
-  uniqueKeyOf,
-  validateIncoming,
-  type Violation,
-} from './record-validation';
+import { contentHash, type Incoming, rawBytes, rawText, uniqueKeyOf, validateIncoming, type Violation } from './record-validation';
 
 export interface IncomingRecord {
   /** `kafka:<topic>/<partition>/<offset>` or `grpc:<batch>/<index>`: where the record came from. */
@@ -23,7 +14,6 @@ export interface IncomingRecord {
 /** A record that satisfies the contract, not yet checked against the keys already accepted. */
 export interface Candidate {
   readonly record: IncomingRecord;
-  readonly values: Record_;
   /** The values as JSON text, as they are staged. */
   readonly json: string;
   /** The unique key as text and the hash of the values, when the contract has a key. */
@@ -41,26 +31,96 @@ export interface Screened {
   readonly rejections: Rejection[];
 }
 
-/** Validates a batch against the contract, off the database: what is stageable and what is not, in order. */
-export function screenRecords(contract: Contract, records: readonly IncomingRecord[]): Screened {
-  const candidates: Candidate[] = [];
-  const rejections: Rejection[] = [];
-  for (const record of records) {
-    const result = validateIncoming(contract, record.incoming);
+/** A batch's verdicts by position: what a thread that only saw the bytes can tell. */
+export interface Verdicts {
+  readonly candidates: Array<Omit<Candidate, 'record'> & { readonly at: number }>;
+  readonly rejections: Array<Omit<Rejection, 'record'> & { readonly at: number }>;
+}
+
+/** Validates `count` records (the `at`-th given by `incomingAt`) against the contract, in order. */
+export function judgeRecords(contract: Contract, count: number, incomingAt: (at: number) => Incoming): Verdicts {
+  const verdicts: Verdicts = { candidates: [], rejections: [] };
+  for (let at = 0; at < count; at++) {
+    const result = validateIncoming(contract, incomingAt(at));
     if (!result.ok) {
-      rejections.push({ record, violations: result.violations });
+      verdicts.rejections.push({ at, violations: result.violations });
       continue;
     }
     const key = uniqueKeyOf(contract, result.values);
-    candidates.push({
-      record,
-      values: result.values,
-      json: result.json,
-      key,
-      sha: key === null ? null : contentHash(contract, result.values),
-    });
+    verdicts.candidates.push({ at, json: result.json, key, sha: key === null ? null : contentHash(contract, result.values) });
   }
-  return { candidates, rejections };
+  return verdicts;
+}
+
+/** The verdicts attached to their records (`recordAt` gives the `at`-th); those before `from` left out. */
+export function screened(verdicts: Verdicts, recordAt: (at: number) => IncomingRecord, from = 0): Screened {
+  const out: Screened = { candidates: [], rejections: [] };
+  for (const { at, json, key, sha } of verdicts.candidates) if (at >= from) out.candidates.push({ record: recordAt(at), json, key, sha });
+  for (const { at, violations } of verdicts.rejections) if (at >= from) out.rejections.push({ record: recordAt(at), violations });
+  return out;
+}
+
+/** Validates a batch against the contract, off the database: what is stageable and what is not, in order. */
+export function screenRecords(contract: Contract, records: readonly IncomingRecord[]): Screened {
+  return screened(
+    judgeRecords(contract, records.length, (at) => records[at]!.incoming),
+    (at) => records[at]!,
+  );
+}
+
+/** A record of a Kafka batch: its origin is spelled out only when something asks (the quarantine). */
+export class KafkaRecord implements IncomingRecord {
+  constructor(
+    /** `kafka:<topic>/<partition>/` */
+    private readonly where: string,
+    private readonly offset: string,
+    readonly incoming: Incoming,
+  ) {}
+
+  get origin(): string {
+    return `${this.where}${this.offset}`;
+  }
+
+  get index(): number {
+    return Number(this.offset);
+  }
+}
+
+/** JSON records packed for another thread: their bytes end to end, and where each ends (-1: no value). */
+export interface PackedRecords {
+  readonly bytes: Uint8Array;
+  readonly ends: Int32Array;
+}
+
+export function packRecords(values: ReadonlyArray<Buffer | null>): PackedRecords {
+  let size = 0;
+  for (const value of values) size += value?.length ?? 0;
+  const bytes = new Uint8Array(size);
+  const ends = new Int32Array(values.length);
+  let end = 0;
+  values.forEach((value, i) => {
+    if (value === null) {
+      ends[i] = -1;
+      return;
+    }
+    bytes.set(value, end);
+    end += value.length;
+    ends[i] = end;
+  });
+  return { bytes, ends };
+}
+
+/** The `at`-th of packed records. */
+export function unpackRecord({ bytes, ends }: PackedRecords, at: number): Incoming {
+  if (ends[at]! < 0) return { kind: 'json', bytes: null };
+  let start = 0;
+  for (let i = at - 1; i >= 0; i--) {
+    if (ends[i]! >= 0) {
+      start = ends[i]!;
+      break;
+    }
+  }
+  return { kind: 'json', bytes: Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[at]! - start) };
 }
 
 /** A rejected record as the quarantine stores it: whole, with its size and hash. */
