@@ -464,7 +464,7 @@ export class DatasetsService {
    * dataset's row lock (commits take turns; producers never wait for them). With `onlyFull`,
    * only full versions are cut, and `pending` is what is left; otherwise everything visible
    * now is taken. A backlog's versions are planned from the staged batches' sizes and built
-   * together on the builder's threads, then stored and recorded in order.
+   * together on the compute threads, then stored and recorded in order.
    */
   private async cutVersions(
     manager: EntityManager,
