@@ -69,8 +69,11 @@ function resolve(options: CsvWriteOptions): Required<CsvWriteOptions> {
   return { delimiter, lineEnding: options.lineEnding ?? '\n' };
 }
 
-/** A record of one empty field would be a blank line, which readers skip; `""` keeps the row. */
-function record(fields: readonly string[], delimiter: string): string {
+/**
+ * One CSV record from fields already quoted ({@link quote}). A record of one empty field would
+ * be a blank line, which readers skip; `""` keeps the row.
+ */
+export function record(fields: readonly string[], delimiter = ','): string {
   return fields.length === 1 && fields[0] === '' ? '""' : fields.join(delimiter);
 }
 
@@ -83,13 +86,17 @@ function field(cell: CsvCell, delimiter: string, row: number, column: string): s
   return String(cell);
 }
 
-function quote(value: string, delimiter: string): string {
+const NEEDS_QUOTES_WITH_COMMA = /[",\n\r]/;
+
+/** A text field as CSV writes it: quoted, its quotes doubled, when it holds the delimiter, a quote, CR or LF. */
+export function quote(value: string, delimiter = ','): string {
   let needs = false;
-  for (let k = 0; k < value.length; k++) {
-    const c = value[k];
-    if (c === delimiter || c === '"' || c === '\n' || c === '\r') {
-      needs = true;
-      break;
+  if (delimiter === ',') {
+    needs = NEEDS_QUOTES_WITH_COMMA.test(value);
+  } else {
+    for (let k = 0; k < value.length && !needs; k++) {
+      const c = value[k];
+      needs = c === delimiter || c === '"' || c === '\n' || c === '\r';
     }
   }
   return needs ? `"${value.replace(/"/g, '""')}"` : value;

@@ -16,4 +16,4 @@ export {
   numericColumn,
   takeRows,
 } from './table';
-export { type CsvCell, type CsvWriteOptions, formatCsv, tableToCsv } from './csv-writer';
+export { type CsvCell, type CsvWriteOptions, formatCsv, quote as quoteCsvField, record as csvRecord, tableToCsv } from './csv-writer';

@@ -50,10 +50,8 @@ export class WorkerIngestionCompute extends IngestionCompute implements OnModule
   async judge(contract: Contract, values: ReadonlyArray<Buffer | null>): Promise<Verdicts> {
     const packed = packRecords(values);
     // The packed bytes move to the worker: a batch is copied once, into the pack.
-    return (await this.tasks.run({ kind: 'judge', contract, packed }, [
-      packed.bytes.buffer as ArrayBuffer,
-      packed.ends.buffer as ArrayBuffer,
-    ])) as Verdicts;
+    const transfer = [packed.bytes.buffer, packed.ends.buffer, packed.missing.buffer] as ArrayBuffer[];
+    return (await this.tasks.run({ kind: 'judge', contract, packed }, transfer)) as Verdicts;
   }
 
   async build(contract: Contract, slice: StagedSlice): Promise<StagedVersion> {

@@ -86,40 +86,31 @@ export class KafkaRecord implements IncomingRecord {
   }
 }
 
-/** JSON records packed for another thread: their bytes end to end, and where each ends (-1: no value). */
+/** JSON records packed for another thread: their bytes end to end, where each ends, and which had no value. */
 export interface PackedRecords {
   readonly bytes: Uint8Array;
   readonly ends: Int32Array;
+  readonly missing: Uint8Array;
 }
 
 export function packRecords(values: ReadonlyArray<Buffer | null>): PackedRecords {
   let size = 0;
   for (const value of values) size += value?.length ?? 0;
-  const bytes = new Uint8Array(size);
-  const ends = new Int32Array(values.length);
+  const packed = { bytes: new Uint8Array(size), ends: new Int32Array(values.length), missing: new Uint8Array(values.length) };
   let end = 0;
   values.forEach((value, i) => {
-    if (value === null) {
-      ends[i] = -1;
-      return;
-    }
-    bytes.set(value, end);
-    end += value.length;
-    ends[i] = end;
+    if (value === null) packed.missing[i] = 1;
+    else packed.bytes.set(value, end);
+    end += value?.length ?? 0;
+    packed.ends[i] = end;
   });
-  return { bytes, ends };
+  return packed;
 }
 
 /** The `at`-th of packed records. */
-export function unpackRecord({ bytes, ends }: PackedRecords, at: number): Incoming {
-  if (ends[at]! < 0) return { kind: 'json', bytes: null };
-  let start = 0;
-  for (let i = at - 1; i >= 0; i--) {
-    if (ends[i]! >= 0) {
-      start = ends[i]!;
-      break;
-    }
-  }
+export function unpackRecord({ bytes, ends, missing }: PackedRecords, at: number): Incoming {
+  if (missing[at] === 1) return { kind: 'json', bytes: null };
+  const start = at === 0 ? 0 : ends[at - 1]!;
   return { kind: 'json', bytes: Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[at]! - start) };
 }
 

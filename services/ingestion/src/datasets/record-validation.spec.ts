@@ -1,6 +1,7 @@
 import { commonV1, ingestionV1 } from '@flywheel/contracts';
 import { type Contract, DEFAULT_MAX_RECORD_BYTES, DEFAULT_MAX_VALUE_BYTES } from './dataset-contract';
 import {
+  canonicalInstantMillis,
   contentHash,
   MAX_NESTING_DEPTH,
   nestingDepth,
@@ -237,4 +238,20 @@ describe('hostile records are quarantined with a reason, never thrown', () => {
     expect(found).toHaveLength(11);
     expect(found[10]).toBe('VIOLATION_CODE_UNKNOWN_COLUMN and 340 more columns that are not in the contract');
   });
+
+  it.each([
+    '2025-01-01T00:00:03.001Z',
+    '1970-01-01T00:00:00.000Z',
+    '0099-12-31T23:59:59.999Z',
+    '9999-12-31T23:59:59.999Z',
+    '2024-02-29T12:00:00.500Z',
+  ])('reads the stored instant %s as Date.parse does', (text) => expect(canonicalInstantMillis(text)).toBe(Date.parse(text)));
+
+  it.each([
+    '2025-01-01T00:00:00Z',
+    '2023-02-29T00:00:00.000Z',
+    '2025-01-01T24:00:00.000Z',
+    '2025-01-01 00:00:00.000Z',
+    '2025-0a-01T00:00:00.000Z',
+  ])('leaves %s, not a stored instant, to the full parser', (text) => expect(canonicalInstantMillis(text)).toBeNull());
 });

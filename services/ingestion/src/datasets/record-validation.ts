@@ -88,9 +88,7 @@ export function validateIncoming(contract: Contract, incoming: Incoming): Valida
     const size = rowJsonBytes(record, maxRecordBytes);
     if (size > maxRecordBytes) return tooLarge(size);
     // The object was built here: checked in place, like a parsed record.
-    const checked = checkRecord(contract, record, 'in-place');
-    if (checked.violations !== undefined) return { ok: false, violations: checked.violations };
-    return { ok: true, values: checked.values, json: JSON.stringify(checked.values) };
+    return validation(checkRecord(contract, record, 'in-place'));
   }
   const bytes = incoming.bytes;
   if (bytes === null) return malformed('the record has no value');
@@ -114,9 +112,7 @@ export function validateIncoming(contract: Contract, incoming: Incoming): Valida
     return malformed(`must be a JSON object, got ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : typeof parsed}`);
   }
   // The parsed object is this call's own: its values are checked (and normalised) in place.
-  const checked = checkRecord(contract, parsed as Record<string, Cell>, 'in-place');
-  if (checked.violations !== undefined) return { ok: false, violations: checked.violations };
-  return { ok: true, values: checked.values, json: checked.normalised ? JSON.stringify(checked.values) : text };
+  return validation(checkRecord(contract, parsed as Record<string, Cell>, 'in-place'), text);
 }
 
 /**
@@ -139,9 +135,14 @@ function malformed(message: string): Validation {
 
 /** Checks a plain object (JSON values, or Dates for timestamps) against the contract. */
 export function validateRecord(contract: Contract, input: Readonly<Record<string, unknown>>): Validation {
-  const checked = checkRecord(contract, input, 'copy');
+  return validation(checkRecord(contract, input, 'copy'));
+}
+
+/** The validation of a checked record; `received` is its JSON text as it arrived, if it did as text. */
+function validation(checked: Checked, received?: string): Validation {
   if (checked.violations !== undefined) return { ok: false, violations: checked.violations };
-  return { ok: true, values: checked.values, json: JSON.stringify(checked.values) };
+  const json = received !== undefined && !checked.normalised ? received : JSON.stringify(checked.values);
+  return { ok: true, values: checked.values, json };
 }
 
 interface Checked {
@@ -289,7 +290,7 @@ function checkCell({ rule: column, allowed }: ColumnPlan, raw: unknown, maxValue
     case ColumnType.COLUMN_TYPE_TIMESTAMP: {
       if (raw instanceof Date && !Number.isNaN(raw.getTime())) return raw.toISOString();
       if (typeof raw === 'string') {
-        if (isCanonicalInstant(raw)) return raw;
+        if (canonicalInstantMillis(raw) !== null) return raw;
         const time = parseRfc3339(raw);
         if (time !== null) return new Date(time).toISOString();
       }
@@ -300,39 +301,41 @@ function checkCell({ rule: column, allowed }: ColumnPlan, raw: unknown, maxValue
   }
 }
 
-const DIGIT_POSITIONS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
-
 /**
- * Whether a text is already the stored form of an instant, `YYYY-MM-DDTHH:MM:SS.sssZ` with a
- * date that exists: what `toISOString` writes and what most producers send, checked without a
- * regular expression or a Date.
+ * Epoch milliseconds of a text already in the stored form of an instant,
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` (what `toISOString` writes and most producers send) with a date
+ * that exists; null for any other text. Read digit by digit: a tenth of what a regular
+ * expression and `Date.parse` cost.
  */
-function isCanonicalInstant(text: string): boolean {
-  if (text.length !== 24 || text.charCodeAt(23) !== 0x5a /* Z */ || text.charCodeAt(10) !== 0x54 /* T */) return false;
+export function canonicalInstantMillis(text: string): number | null {
+  if (text.length !== 24 || text.charCodeAt(23) !== 0x5a /* Z */ || text.charCodeAt(10) !== 0x54 /* T */) return null;
   if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a)
-    return false;
-  if (text.charCodeAt(19) !== 0x2e) return false;
-  for (const i of DIGIT_POSITIONS) {
-    const c = text.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
+    return null;
+  if (text.charCodeAt(19) !== 0x2e) return null;
   const number = (at: number, digits: number) => {
     let n = 0;
-    for (let i = at; i < at + digits; i++) n = n * 10 + text.charCodeAt(i) - 0x30;
+    for (let i = at; i < at + digits; i++) {
+      const d = text.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) return NaN;
+      n = n * 10 + d;
+    }
     return n;
   };
-  const year = number(0, 4);
-  const month = number(5, 2);
-  const day = number(8, 2);
-  return (
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= daysInMonth(year, month) &&
-    number(11, 2) <= 23 &&
-    number(14, 2) <= 59 &&
-    number(17, 2) <= 59
-  );
+  const [year, month, day, hour, minute, second, millis] = [
+    number(0, 4),
+    number(5, 2),
+    number(8, 2),
+    number(11, 2),
+    number(14, 2),
+    number(17, 2),
+    number(20, 3),
+  ] as [number, number, number, number, number, number, number];
+  // NaN (a non-digit) fails every comparison.
+  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return null;
+  if (!(hour <= 23 && minute <= 59 && second <= 59 && millis >= 0)) return null;
+  const time = Date.UTC(year, month - 1, day, hour, minute, second, millis);
+  // Date.UTC reads years 0–99 as 1900–1999.
+  return year < 100 ? new Date(time).setUTCFullYear(year) : time;
 }
 
 function malformedCell(column: ColumnRule, reason: string): Violation {
