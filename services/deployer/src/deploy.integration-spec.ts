@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
-  commonV1,
+  type commonV1,
   ConsumedEvents,
   decodeEvent,
   deployerV1,
@@ -13,12 +13,13 @@ import {
 } from '@flywheel/contracts';
 import { type ModelArtifact } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
-import { MinioObjectStore, modelArtifactKey } from '@flywheel/storage';
+import { modelArtifactKey } from '@flywheel/storage';
 import { eventually, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure } from '@flywheel/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { startDeployerService } from './deployer.app';
 import { type DeployerConfig } from './deployer.config';
 import { FakeModelRegistry, fraudArtifact } from './testing/fakes';
+import { storeFraudVersion } from './testing/stored-versions';
 
 jest.setTimeout(180_000);
 
@@ -46,19 +47,7 @@ describe('Deploy (Postgres, Kafka broker, S3; registry answers from memory)', ()
 
   /** Stores an artifact as the trainer would and registers the version as the registry would. */
   async function storeVersion(version: number, artifact: ModelArtifact): Promise<void> {
-    const store = new MinioObjectStore({ ...infra.s3, bucket: 'flywheel', region: 'us-east-1' });
-    await store.ensureBucket();
-    const key = modelArtifactKey('fraud', version, 'model.json');
-    const put = await store.put(key, Buffer.from(JSON.stringify(artifact)), { contentType: 'application/json' });
-    registry.register(
-      registryV1.ModelVersion.fromPartial({
-        modelName: 'fraud',
-        version,
-        artifact: { key, sha256: put.sha256, sizeBytes: put.size, contentType: 'application/json' },
-        task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
-        lineage: { featureView: 'claims_features', features: ['amount', 'region'], label: 'fraud' },
-      }),
-    );
+    await storeFraudVersion(infra.s3, registry, version, artifact);
   }
 
   async function deploymentIs(name: string, check: (d: deployerV1.Deployment) => boolean, what: string): Promise<deployerV1.Deployment> {

@@ -6,12 +6,14 @@ import {
   ConsumedEvents,
   decodeEvent,
   deployerV1,
+  dlqTopic,
   encodeEvent,
   type EventEnvelope,
   GrpcServices,
   registryV1,
   Topics,
 } from '@flywheel/contracts';
+import { DeadLetterHeaders } from '@flywheel/messaging';
 import { loadModel, type ModelArtifact } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore, modelArtifactKey } from '@flywheel/storage';
@@ -19,7 +21,8 @@ import { eventually, grpcError, readRecords, type ServiceInfrastructure, startSe
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startDeployerService } from './deployer.app';
 import { type DeployerConfig } from './deployer.config';
-import { fraudArtifact } from './testing/fakes';
+import { FakeModelRegistry, fraudArtifact } from './testing/fakes';
+import { storeFraudVersion } from './testing/stored-versions';
 
 jest.setTimeout(180_000);
 
@@ -30,7 +33,7 @@ const claim = (amount: number, region = 'north'): commonV1.Row => ({
   values: { amount: { numberValue: amount }, region: { stringValue: region } },
 });
 
-describe('deployer service (Postgres, Kafka broker, S3)', () => {
+describe('deployer service (Postgres, Kafka broker, S3; registry answers from memory)', () => {
   let infra: ServiceInfrastructure;
   let env: Record<string, string>;
   let service: RunningService<DeployerConfig>;
@@ -39,6 +42,8 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
   const clients: DeployerClient[] = [];
   const artifacts = new Map<number, ModelArtifact>();
   const aliasMoves = new Map<number, string>();
+  // The registry's answers: the deployer confirms every AliasMoved with it before serving.
+  const registry = new FakeModelRegistry();
 
   const client = (token?: string): DeployerClient => {
     const c = createGrpcClient<deployerV1.DeployerServiceController>(GrpcServices.deployer, { address: service.grpcAddress, token });
@@ -48,21 +53,13 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
 
   /** Stores an artifact as the trainer would and returns the ModelVersion the registry would announce. */
   async function registerVersion(version: number, artifact: ModelArtifact): Promise<registryV1.ModelVersion> {
-    const store = new MinioObjectStore({ ...infra.s3, bucket: 'flywheel', region: 'us-east-1' });
-    await store.ensureBucket();
-    const key = modelArtifactKey('fraud', version, 'model.json');
-    const put = await store.put(key, Buffer.from(JSON.stringify(artifact)), { contentType: 'application/json' });
     artifacts.set(version, artifact);
-    return registryV1.ModelVersion.fromPartial({
-      modelName: 'fraud',
-      version,
-      artifact: { key, sha256: put.sha256, sizeBytes: put.size, contentType: 'application/json' },
-      task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
-      lineage: { featureView: 'claims_features', features: ['amount', 'region'], label: 'fraud' },
-    });
+    return storeFraudVersion(infra.s3, registry, version, artifact);
   }
 
+  /** Moves production as the registry does: its alias first, then the event. */
   async function moveProduction(target: registryV1.ModelVersion, id: string = randomUUID()): Promise<string> {
+    registry.setAlias('fraud', 'production', target.version);
     const record = encodeEvent(AliasMovedEvent, {
       id,
       source: 'flywheel/registry',
@@ -114,7 +111,7 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
       CANARY_LATENCY_FLOOR_MS: '200',
       PREDICTION_LOG_LINGER_MS: '5',
     });
-    service = await startDeployerService(env);
+    service = await startDeployerService(env, { registry });
     kafka = new Kafka({ clientId: 'deployer-test', brokers: [infra.broker.address], logLevel: logLevel.NOTHING });
     producer = kafka.producer();
     await producer.connect();
@@ -170,6 +167,35 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
         canaryVersion: 0,
         featureView: 'claims_features',
       });
+    });
+
+    it('dead-letters a forged AliasMoved the registry does not confirm, with the reason, and serves nothing for it', async () => {
+      // Anyone able to write the registry's topic could send this: an artifact of their own under a new name.
+      const store = new MinioObjectStore({ ...infra.s3, bucket: 'flywheel', region: 'us-east-1' });
+      const key = modelArtifactKey('evil', 1, 'model.json');
+      const put = await store.put(key, Buffer.from(JSON.stringify(fraudArtifact({ seed: 9 }))), { contentType: 'application/json' });
+      const forged = encodeEvent(AliasMovedEvent, {
+        id: randomUUID(),
+        source: 'flywheel/registry',
+        time: new Date(),
+        key: 'evil',
+        causationId: null,
+        traceparent: null,
+        data: registryV1.AliasMoved.fromPartial({
+          modelName: 'evil',
+          alias: 'production',
+          toVersion: 1,
+          target: { modelName: 'evil', version: 1, artifact: { key, sha256: put.sha256, sizeBytes: put.size } },
+        }),
+      });
+      await producer.send({ topic: Topics.registryEvents, acks: -1, messages: [forged] });
+      const [parked] = await readRecords(kafka, dlqTopic(Topics.registryEvents), 1, 30_000);
+      expect(parked.headers[DeadLetterHeaders.error]).toMatch(
+        /^AliasMoved .* from flywheel\/registry \(evil production → v1\) refused: the registry has no model "evil"$/,
+      );
+      expect(parked.headers[DeadLetterHeaders.attempts]).toBe('1');
+      const missing = await grpcError(client(infra.tokens.reader).getDeployment({ name: 'evil' }));
+      expect(missing.code).toBe(GrpcStatus.NOT_FOUND);
     });
 
     it("serves Predict over gRPC with the model's own prediction and logs it on flywheel.predictions", async () => {
@@ -346,7 +372,7 @@ describe('deployer service (Postgres, Kafka broker, S3)', () => {
 
     it('serves the same deployment after a restart, its models reloaded from S3', async () => {
       await service.shutdown('restart');
-      service = await startDeployerService(env);
+      service = await startDeployerService(env, { registry });
       const deployment = (await client(infra.tokens.reader).getDeployment({ name: 'fraud' })).deployment;
       expect(deployment).toMatchObject({ stableVersion: 1, canaryVersion: 0, state: deployerV1.DeploymentState.DEPLOYMENT_STATE_STABLE });
       const response = await client(infra.tokens.reader).predict({ deployment: 'fraud', requestId: 'after-restart', features: claim(90) });

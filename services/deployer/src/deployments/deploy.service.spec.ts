@@ -47,7 +47,7 @@ describe('Deploy', () => {
     clock = new ManualClock();
     const stats = new LiveStats({ latencyWindow: 1000, joinWindow: 1000 });
     served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger());
+    rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger(), registry);
     deployer = new DeployService(registry, rollout, served, clock, config);
   });
 
@@ -93,6 +93,7 @@ describe('Deploy', () => {
       change: Change.DEPLOYMENT_CHANGE_CONFIGURED,
       reason: 'deployment created: follows alias "staging" of fraud; alias "staging" is not set yet: nothing serves until it is',
     });
+    registry.setAlias('fraud', 'staging', 2);
     await rollout.onAliasMoved(aliasMoved(registry.addVersion('fraud', 2), 'staging'), undefined as never);
     expect(repository.deployments.get('fraud-staging')).toMatchObject({ state: DeploymentStateName.STABLE, stableVersion: 2 });
   });
@@ -127,6 +128,7 @@ describe('Deploy', () => {
       'v2 takes 30% of traffic as a canary against v1; pinned: no longer follows alias "production"; canary policy: traffic share 0.2 → 0.3, min requests 50 → 10',
     );
     expect(served.get('fraud')?.canary?.record.version).toBe(2);
+    registry.setAlias('fraud', 'production', 3);
     await rollout.onAliasMoved(aliasMoved(registry.models.get('fraud')!.versions.get(3)!, 'production'), undefined as never);
     expect(repository.deployments.get('fraud')).toMatchObject({ canaryVersion: 2, stableVersion: 1 });
   });

@@ -5,7 +5,8 @@ import { DeployerGrpcController } from './deployer.grpc-controller';
 import { DeployService } from './deploy.service';
 import { DeploymentQueryService } from './deployment-query.service';
 import { DeploymentStoreModule } from './deployment-store.module';
-import { GrpcModelRegistry, ModelRegistry } from './model-registry';
+import { type ModelRegistry } from './model-registry';
+import { ModelRegistryModule } from './model-registry.module';
 
 export interface DeploymentsModuleOverrides {
   /** Replaces the registry over gRPC, e.g. by one serving the versions a test stored. */
@@ -15,17 +16,13 @@ export interface DeploymentsModuleOverrides {
 @Module({})
 export class DeploymentsModule {
   static register(overrides: DeploymentsModuleOverrides = {}): DynamicModule {
+    // One registration, imported by both: one registry client for the whole service.
+    const registry = ModelRegistryModule.register(overrides.registry);
     return {
       module: DeploymentsModule,
-      imports: [DeploymentStoreModule, ServingModule, RolloutModule],
+      imports: [DeploymentStoreModule, ServingModule, registry, RolloutModule.register(registry)],
       controllers: [DeployerGrpcController],
-      providers: [
-        overrides.registry
-          ? { provide: ModelRegistry, useValue: overrides.registry }
-          : { provide: ModelRegistry, useClass: GrpcModelRegistry },
-        DeployService,
-        DeploymentQueryService,
-      ],
+      providers: [DeployService, DeploymentQueryService],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { DeploymentStoreModule } from '../deployments/deployment-store.module';
 import { ServingModule } from '../serving/serving.module';
 import { AliasMovedConsumer } from './alias-moved.consumer';
@@ -6,9 +6,15 @@ import { DeploymentEvents, OutboxDeploymentEvents } from './deployment-events';
 import { RolloutScheduler } from './rollout-scheduler';
 import { RolloutService } from './rollout.service';
 
-@Module({
-  imports: [DeploymentStoreModule, ServingModule],
-  providers: [{ provide: DeploymentEvents, useClass: OutboxDeploymentEvents }, RolloutService, RolloutScheduler, AliasMovedConsumer],
-  exports: [RolloutService],
-})
-export class RolloutModule {}
+@Module({})
+export class RolloutModule {
+  /** `registry`: the registry port's module, which confirms every alias move before it is served. */
+  static register(registry: DynamicModule): DynamicModule {
+    return {
+      module: RolloutModule,
+      imports: [DeploymentStoreModule, ServingModule, registry],
+      providers: [{ provide: DeploymentEvents, useClass: OutboxDeploymentEvents }, RolloutService, RolloutScheduler, AliasMovedConsumer],
+      exports: [RolloutService],
+    };
+  }
+}

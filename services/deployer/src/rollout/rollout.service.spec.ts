@@ -1,3 +1,4 @@
+import { NonRetriableError } from '@flywheel/messaging';
 import { ManualTableChanges, NoTableChanges } from '@flywheel/persistence';
 import { ManualClock } from '@flywheel/platform';
 import { waitFor } from '@flywheel/testing';
@@ -10,6 +11,7 @@ import {
   FakeDeploymentEvents,
   FakeDeploymentRepository,
   FakeModelLoader,
+  FakeModelRegistry,
   fakeTransactions,
   fraudArtifact,
   silentLogger,
@@ -22,9 +24,22 @@ const Change = deployerV1.DeploymentChange;
 const manager = undefined as never;
 const SHA = 'a'.repeat(64);
 
+let registry: FakeModelRegistry;
+
+/** An AliasMoved as the registry announces it: the registry has the version, and the alias points at it. */
 function aliasMoved(
   version: number,
   options: { alias?: string; id?: string; featureView?: string } = {},
+): EventEnvelope<registryV1.AliasMoved> {
+  const event = movedEvent(version, options);
+  registry.register(event.data.target!);
+  registry.setAlias('fraud', event.data.alias, version);
+  return event;
+}
+
+function movedEvent(
+  version: number,
+  options: { alias?: string; id?: string; featureView?: string; sha256?: string } = {},
 ): EventEnvelope<registryV1.AliasMoved> {
   return {
     id: options.id ?? `alias-moved-${version}`,
@@ -42,7 +57,12 @@ function aliasMoved(
       target: {
         modelName: 'fraud',
         version,
-        artifact: { key: modelArtifactKey('fraud', version, 'model.json'), sha256: SHA, sizeBytes: 100, contentType: 'application/json' },
+        artifact: {
+          key: modelArtifactKey('fraud', version, 'model.json'),
+          sha256: options.sha256 ?? SHA,
+          sizeBytes: 100,
+          contentType: 'application/json',
+        },
         task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
         lineage: { featureView: options.featureView ?? 'claims_features' },
       },
@@ -61,6 +81,7 @@ describe('rollout state machine', () => {
   const config = testConfig({ CANARY_MIN_REQUESTS: '50', CANARY_MIN_LABELLED: '20', CANARY_TRAFFIC_SHARE: '0.2' });
 
   beforeEach(() => {
+    registry = new FakeModelRegistry();
     repository = new FakeDeploymentRepository();
     events = new FakeDeploymentEvents();
     loader = new FakeModelLoader();
@@ -69,7 +90,7 @@ describe('rollout state machine', () => {
     clock = new ManualClock();
     stats = new LiveStats({ latencyWindow: 1000, joinWindow: 1000 });
     served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger());
+    rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger(), registry);
   });
 
   /** Serves `n` requests on `version` with the given latency, failing `errors` of them. */
@@ -135,6 +156,50 @@ describe('rollout state machine', () => {
     expect(repository.deployments.size).toBe(0);
     await startCanary();
     expect(loader.loads).toBe(2);
+  });
+
+  describe('serves only what the registry confirms', () => {
+    it('refuses a move of a model the registry does not have, creating nothing', async () => {
+      const forged = movedEvent(1, { id: 'forged' });
+      await expect(rollout.onAliasMoved(forged, manager)).rejects.toThrow(
+        'AliasMoved forged from flywheel/registry (fraud production → v1) refused: the registry has no model "fraud"',
+      );
+      await expect(rollout.onAliasMoved(forged, manager)).rejects.toBeInstanceOf(NonRetriableError);
+      expect(repository.deployments.size).toBe(0);
+      expect(loader.loads).toBe(0);
+      expect(served.get('fraud')).toBeUndefined();
+    });
+
+    it('refuses a version the registry does not have, and an artifact that is not the registered one', async () => {
+      await rollout.onAliasMoved(aliasMoved(1), manager);
+      await expect(rollout.onAliasMoved(movedEvent(7, { id: 'unknown-version' }), manager)).rejects.toThrow(
+        'refused: the registry has no version 7 of fraud',
+      );
+      registry.register(movedEvent(2).data.target!);
+      registry.setAlias('fraud', 'production', 2);
+      const swapped = movedEvent(2, { id: 'swapped', sha256: 'b'.repeat(64) });
+      await expect(rollout.onAliasMoved(swapped, manager)).rejects.toThrow(
+        `its artifact (${modelArtifactKey('fraud', 2, 'model.json')}, sha256 ${'b'.repeat(64)}) is not the registry's`,
+      );
+      expect(repository.deployments.get('fraud')).toMatchObject({ stableVersion: 1, canaryVersion: 0 });
+      expect(events.published).toHaveLength(1);
+    });
+
+    it("serves the registry's record of the version, not the event's copy of it", async () => {
+      const event = aliasMoved(1, { featureView: 'claims_features' });
+      registry.register(registryV1.ModelVersion.fromPartial({ ...event.data.target!, lineage: { featureView: 'registered_view' } }));
+      await rollout.onAliasMoved(event, manager);
+      expect(repository.deployments.get('fraud')!.featureView).toBe('registered_view');
+    });
+
+    it('skips a genuine move the alias has since moved on from, without a change', async () => {
+      await rollout.onAliasMoved(aliasMoved(1), manager);
+      const stale = aliasMoved(2);
+      aliasMoved(3);
+      await rollout.onAliasMoved(stale, manager);
+      expect(repository.deployments.get('fraud')).toMatchObject({ stableVersion: 1, canaryVersion: 0 });
+      expect(events.published).toHaveLength(1);
+    });
   });
 
   it('keeps waiting while either version has too few requests', async () => {
@@ -271,6 +336,7 @@ describe('rollout state machine', () => {
       clock,
       testConfig({ CANARY_TRAFFIC_SHARE: '1' }),
       silentLogger(),
+      registry,
     );
     await direct.onAliasMoved(aliasMoved(1), manager);
     await direct.onAliasMoved(aliasMoved(2), manager);

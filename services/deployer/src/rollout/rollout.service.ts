@@ -15,12 +15,14 @@ import {
 import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
 import { toProtoDeployment, toProtoStats } from '../deployments/deployment.mapper';
 import { DeploymentRepository } from '../deployments/deployment.repository';
+import { ModelRegistry } from '../deployments/model-registry';
 import { type RollbackOrder } from '../deployments/deployer-requests';
 import { type DeploySpec } from '../deployments/deploy-request';
 import { servableVersionOf, UnservableVersionError } from '../deployments/servable-version';
 import { LiveStats } from '../serving/live-stats';
 import { ServedModels } from '../serving/served-models';
 import { Clock } from '@flywheel/platform';
+import { checkAliasMove } from './alias-move-check';
 import { judgeCanary, type Verdict, type VersionFigures } from './canary-judge';
 import { DeploymentEvents } from './deployment-events';
 import {
@@ -59,6 +61,7 @@ export class RolloutService {
     @Inject(Clock) private readonly clock: Clock,
     @InjectConfig() private readonly config: DeployerConfig,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(ModelRegistry) private readonly registry: ModelRegistry,
   ) {}
 
   defaultPolicy(): CanaryPolicyValues {
@@ -75,8 +78,9 @@ export class RolloutService {
 
   /**
    * An alias moved: every deployment following it takes the new version (a model's first move of
-   * the followed alias creates its deployment, named after the model). Runs in the consumer's
-   * transaction, so the change and its events commit with the processed-event row.
+   * the followed alias creates its deployment, named after the model) — as far as the registry
+   * confirms the move. Runs in the consumer's transaction, so the change and its events commit
+   * with the processed-event row.
    */
   async onAliasMoved(event: EventEnvelope<registryV1.AliasMoved>, manager: EntityManager): Promise<void> {
     const moved = event.data;
@@ -85,7 +89,20 @@ export class RolloutService {
       this.logger.entry('info', 'alias removed; deployments following it keep serving', { model: moved.modelName, alias: moved.alias });
       return;
     }
-    const version = versionOf(moved, this.clock.now());
+    // Checked before anything is read or written: a refused move (dead-lettered with its reason)
+    // must not even create a deployment.
+    const check = await checkAliasMove(this.registry, event);
+    if (check.kind === 'superseded') {
+      this.logger.entry('info', 'alias has moved on since; a later event carries the move', {
+        model: moved.modelName,
+        alias: moved.alias,
+        eventVersion: moved.toVersion,
+        currentVersion: check.current,
+        eventId: event.id,
+      });
+      return;
+    }
+    const version = versionOf({ ...moved, target: check.version }, this.clock.now());
     let deployments = await this.repository.findFollowingForUpdate(moved.modelName, moved.alias, manager);
     if (deployments.length === 0) {
       if (moved.alias !== this.config.DEPLOYER_FOLLOW_ALIAS) return;
