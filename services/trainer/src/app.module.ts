@@ -15,6 +15,7 @@ import { RetrainingService } from './retraining/retraining.service';
 import { RunEntity } from './runs/run.entity';
 import { RunsRepository, TypeOrmRunsRepository } from './runs/runs.repository';
 import { QueueSignal, RunsService } from './runs/runs.service';
+import { TrainCommandGate } from './runs/train-command-gate';
 import { TrainCommandConsumer } from './runs/train-command.consumer';
 import { TrainerGrpcController } from './runs/trainer.grpc-controller';
 import { codeVersion } from './system/code-version';
@@ -65,6 +66,7 @@ export class TrainerAppModule {
         { provide: QueueSignal, useExisting: TrainingWorker },
         TrainingPipeline,
         RunsService,
+        TrainCommandGate,
         RetrainingService,
         TrainCommandConsumer,
         RetrainingConsumer,

@@ -3,6 +3,7 @@ import {
   commonV1,
   ConsumedEvents,
   decodeEvent,
+  dlqTopic,
   type EventEnvelope,
   GrpcServices,
   RunCompletedEvent,
@@ -11,6 +12,7 @@ import {
   trainerV1,
   Topics,
 } from '@flywheel/contracts';
+import { DeadLetterHeaders } from '@flywheel/messaging';
 import { loadModel, parseCsv } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore, parseObjectKey, sha256Hex } from '@flywheel/storage';
@@ -213,7 +215,32 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     expect(completed!.data).toMatchObject({ modelName: 'fraud', metrics: run.metrics, artifact: run.artifact, holdout: { rowCount: 60 } });
   });
 
-  it('trains a TrainModel command with a search, naming the command as the cause of RunCompleted', async () => {
+  it('dead-letters a TrainModel for a model the trainer does not know, with the reason, and starts no run', async () => {
+    const forged = producedEvent(
+      TrainModelCommand,
+      trainerV1.TrainModel.fromPartial({ spec: spec({ modelName: 'evil' }), trigger: trainerV1.RunTrigger.RUN_TRIGGER_COMMAND }),
+      'evil',
+      'flywheel/intruder',
+    );
+    await producer.send({ topic: Topics.trainerCommands, messages: [forged] });
+    const [parked] = await readRecords(kafka, dlqTopic(Topics.trainerCommands), 1, 30_000);
+    expect(parked.headers[DeadLetterHeaders.error]).toBe(
+      `TrainModel ${forged.id} from intruder refused: the trainer knows no model evil (no retraining policy, no successful run); ` +
+        'set its policy or train it with SubmitTraining',
+    );
+    expect((await client(infra.tokens.reader).listRuns({ modelName: 'evil', status: 0, page: undefined })).runs).toHaveLength(0);
+  });
+
+  it('trains a TrainModel command its policy admits, with a search, naming the command as the cause of RunCompleted', async () => {
+    // Commands are judged by the model's retraining policy: switched on, no budget spent.
+    await client(infra.tokens.promoter).setRetrainingPolicy({
+      policy: trainerV1.RetrainingPolicy.fromPartial({
+        modelName: 'fraud-search',
+        enabled: true,
+        dailyBudget: 5,
+        cooldown: { seconds: 0, nanos: 0 },
+      }),
+    });
     const command = producedEvent(
       TrainModelCommand,
       trainerV1.TrainModel.fromPartial({

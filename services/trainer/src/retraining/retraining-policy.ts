@@ -27,7 +27,8 @@ export function defaultPolicy(modelName: string): PolicySettings {
   };
 }
 
-export type TriggerKind = 'drift' | 'performance';
+/** What asks for retraining: the monitor's drift or degraded performance, or a TrainModel command another system sent. */
+export type TriggerKind = 'drift' | 'performance' | 'command';
 
 /** What the policy knows when an event asks it to retrain. */
 export interface PolicyFacts {
@@ -69,7 +70,8 @@ export function decideRetraining(policy: PolicySettings, facts: PolicyFacts): Po
       null,
     );
   }
-  const reacts = facts.trigger === 'drift' ? policy.onDrift : policy.onPerformanceDegraded;
+  // A command is a request to retrain, not an observation: the policy has no switch for it, only its limits.
+  const reacts = facts.trigger === 'drift' ? policy.onDrift : facts.trigger === 'performance' ? policy.onPerformanceDegraded : true;
   if (!reacts) {
     const what = facts.trigger === 'drift' ? 'drift' : 'degraded performance';
     return declined(

@@ -49,7 +49,7 @@ export abstract class RetrainingRepository {
   /** A run of the model is queued or running, or an acted decision since `pendingSince` has no run yet. */
   abstract inFlight(manager: EntityManager, modelName: string, pendingSince: Date): Promise<boolean>;
   abstract saveDecision(manager: EntityManager, decision: DecisionRecord): Promise<void>;
-  abstract runIdOfDecision(manager: EntityManager, decisionId: string): Promise<string | null>;
+  abstract decision(manager: EntityManager, decisionId: string): Promise<DecisionRecord | null>;
   abstract listDecisions(manager: EntityManager, modelName: string | null, offset: number, limit: number): Promise<DecisionRecord[]>;
   abstract recordDatasetVersion(
     manager: EntityManager,
@@ -173,8 +173,9 @@ export class TypeOrmRetrainingRepository extends RetrainingRepository {
     });
   }
 
-  async runIdOfDecision(manager: EntityManager, decisionId: string): Promise<string | null> {
-    return (await manager.findOneBy(RetrainingDecisionEntity, { id: decisionId }))?.runId ?? null;
+  async decision(manager: EntityManager, decisionId: string): Promise<DecisionRecord | null> {
+    const row = await manager.findOneBy(RetrainingDecisionEntity, { id: decisionId });
+    return row ? decisionOf(row) : null;
   }
 
   async listDecisions(manager: EntityManager, modelName: string | null, offset: number, limit: number): Promise<DecisionRecord[]> {

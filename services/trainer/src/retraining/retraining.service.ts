@@ -39,15 +39,19 @@ export class RetrainingService {
    * Decides on one trigger in the caller's transaction, under the model's row lock, and records
    * the decision (row and RetrainingDecided); when it acts, the TrainModel command goes out in
    * the same transaction. Returns null for a trigger already decided.
+   *
+   * A TrainModel command another system sent is judged the same way (`commandSpec`: the spec it
+   * asks for); acting on it sends no command of its own: the caller queues the command's run
+   * under the decision's run id.
    */
-  async decide(manager: EntityManager, trigger: RetrainingTrigger): Promise<DecisionRecord | null> {
+  async decide(manager: EntityManager, trigger: RetrainingTrigger, commandSpec?: trainerV1.ModelSpec): Promise<DecisionRecord | null> {
     const model = trigger.modelName;
     await this.repository.lockModel(manager, model);
     if (await this.repository.hasDecided(manager, model, trigger.eventId)) return null;
     const now = this.clock.now();
     const policy = (await this.repository.policy(manager, model)) ?? defaultPolicy(model);
     const last = await this.repository.lastSuccess(manager, model);
-    const spec = policy.spec ?? last?.spec ?? null;
+    const spec = commandSpec ?? policy.spec ?? last?.spec ?? null;
     const newRows = last?.dataset ? await this.repository.rowsAfter(manager, last.dataset, last.datasetVersionTo) : null;
     const actedToday = await this.repository.actedSince(manager, model, startOfUtcDay(now));
     const verdict = decideRetraining(policy, {
@@ -77,7 +81,7 @@ export class RetrainingService {
     };
     await this.repository.saveDecision(manager, decision);
     await this.events.retrainingDecided(manager, decision, trigger.eventId);
-    if (verdict.acted && spec) {
+    if (verdict.acted && spec && !commandSpec) {
       await this.events.trainModel(
         manager,
         {
@@ -92,8 +96,13 @@ export class RetrainingService {
     return decision;
   }
 
-  runIdOfDecision(manager: EntityManager, decisionId: string): Promise<string | null> {
-    return this.repository.runIdOfDecision(manager, decisionId);
+  decision(manager: EntityManager, decisionId: string): Promise<DecisionRecord | null> {
+    return this.repository.decision(manager, decisionId);
+  }
+
+  /** Whether the trainer knows the model: someone set its retraining policy, or a run of it succeeded. */
+  async knowsModel(manager: EntityManager, modelName: string): Promise<boolean> {
+    return (await this.repository.policy(manager, modelName)) !== null || (await this.repository.lastSuccess(manager, modelName)) !== null;
   }
 
   recordDatasetVersion(

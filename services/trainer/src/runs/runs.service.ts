@@ -1,16 +1,16 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, trainerV1 } from '@flywheel/contracts';
-import { NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
 import { type CallerIdentity, Clock, InvalidArgumentException, type OffsetPage, offsetPageOf } from '@flywheel/platform';
 import { type EntityManager } from 'typeorm';
 import { TrainerEvents } from '../system/trainer-events';
-import { MODEL_NAME_PATTERN, metricLowerIsBetter, normaliseSpec, validateSpec } from './model-spec';
-import { type RunFilter, type RunRecord, UUID } from './run-record';
+import { metricLowerIsBetter, normaliseSpec, validateSpec } from './model-spec';
+import { type RunFilter, type RunRecord } from './run-record';
 import { type SubmitTraining } from './run-requests';
 import { RunsException, RunsExceptionCode } from './runs.exception';
 import { RunsRepository } from './runs.repository';
+import { type CommandAdmission } from './train-command-gate';
 
 /** Seeds the trainer picks are positive 31-bit integers: exact everywhere, and 0 stays "pick one". */
 const MAX_PICKED_SEED = 2 ** 31 - 1;
@@ -30,6 +30,8 @@ export interface TrainCommand {
   readonly trigger: trainerV1.RunTrigger;
   /** The retraining decision it carries out; empty when not sent by the policy. */
   readonly decisionId: string;
+  /** Why it was sent, in words. */
+  readonly reason: string;
 }
 
 export interface RunComparison {
@@ -84,24 +86,13 @@ export class RunsService {
   }
 
   /**
-   * A TrainModel command: queues its run in the consumer's transaction. A spec that cannot be
-   * trained becomes a failed run (and RunFailed), so the asker hears why; only a command without
-   * a usable model name, which no run can be recorded under, is refused outright.
+   * A TrainModel command the gate admitted: queues its run in the consumer's transaction. A spec
+   * that cannot be trained becomes a failed run (and RunFailed), so the asker hears why.
    */
-  async enqueueCommand(
-    manager: EntityManager,
-    command: TrainCommand,
-    runIdOfDecision: (decisionId: string) => Promise<string | null>,
-  ): Promise<RunRecord | null> {
+  async enqueueCommand(manager: EntityManager, command: TrainCommand, admission: CommandAdmission): Promise<RunRecord | null> {
     const spec = normaliseSpec(command.spec);
-    if (!MODEL_NAME_PATTERN.test(spec.modelName)) {
-      throw new NonRetriableError(
-        `TrainModel ${command.eventId}: spec.model_name must match [a-z][a-z0-9_-]{0,62}, got ${JSON.stringify(spec.modelName)}`,
-      );
-    }
     const byPolicy = command.trigger === trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY;
-    const decisionId = command.decisionId || null;
-    const runId = (decisionId && UUID.test(decisionId) ? await runIdOfDecision(decisionId) : null) ?? randomUUID();
+    const runId = admission.runId;
     let checkedSpec = spec;
     let invalid: string | null = null;
     try {
@@ -115,7 +106,7 @@ export class RunsService {
       modelName: spec.modelName,
       requestId: null,
       causeEventId: command.eventId,
-      decisionId: decisionId && UUID.test(decisionId) ? decisionId : null,
+      decisionId: admission.decisionId,
       trigger: byPolicy ? trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY : trainerV1.RunTrigger.RUN_TRIGGER_COMMAND,
       spec: checkedSpec,
       seed: checkedSpec.seed || pickSeed(),
