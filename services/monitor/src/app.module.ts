@@ -21,6 +21,7 @@ import { PredictionIndexEntity } from './windows/prediction-index.entity';
 import { PredictionConsumer } from './windows/prediction.consumer';
 import { WindowJournalEntity } from './windows/window-journal.entity';
 import { TypeOrmWindowRepository, WindowRepository } from './windows/window.repository';
+import { JoinIndexPruner } from './windows/join-index-pruner';
 import { WindowService } from './windows/window.service';
 
 export const MONITOR_ENTITIES = [
@@ -56,6 +57,7 @@ export class AppModule {
         { provide: AlertRepository, useClass: TypeOrmAlertRepository },
         MonitoringPolicyService,
         WindowService,
+        JoinIndexPruner,
         PredictionConsumer,
         ReferenceConsumer,
         MonitorQueryService,

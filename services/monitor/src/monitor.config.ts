@@ -18,6 +18,12 @@ export const monitorConfigSchema = serviceConfigSchema(
     MONITOR_JOIN_RETENTION_MS: envInt({ min: MINUTE_MS, default: 7 * DAY_MS }),
     // ...and at most this many rows (oldest dropped first).
     MONITOR_JOIN_MAX_ROWS: envInt({ min: 1_000, default: 1_000_000 }),
+    // A label whose prediction has not arrived waits this long (its prediction may still be on
+    // its way through the prediction log), then is dropped and counted as unmatched...
+    MONITOR_LABEL_WAIT_MS: envInt({ min: 1_000, default: 60 * MINUTE_MS }),
+    // ...and at most this many labels wait at once (oldest dropped first), so labels for request
+    // ids nobody served cannot crowd the predictions out of the index.
+    MONITOR_LABEL_WAIT_MAX_ROWS: envInt({ min: 100, default: 100_000 }),
   },
 );
 

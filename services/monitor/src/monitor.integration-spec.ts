@@ -2,9 +2,10 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { commonV1, GrpcServices, monitorV1 } from '@flywheel/contracts';
+import { commonV1, encodeEvent, FeedbackEvent, GrpcServices, monitorV1, Topics } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
-import { startServiceInfrastructure, type ServiceInfrastructure } from '@flywheel/testing';
+import { startServiceInfrastructure, type ServiceInfrastructure, waitFor } from '@flywheel/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { AlertRepository, type NewAlert } from './alerts/alert.repository';
 import { startMonitorService } from './monitor.app';
@@ -49,7 +50,8 @@ describe('monitor service (boot, health, auth, policy)', () => {
 
   beforeAll(async () => {
     infra = await startServiceInfrastructure();
-    service = await startMonitorService(await infra.serviceEnv('monitor'), { handleSignals: false });
+    // Labels wait one second for their prediction here, so an unmatched one is dropped within the test.
+    service = await startMonitorService(await infra.serviceEnv('monitor', { MONITOR_LABEL_WAIT_MS: '1000' }), { handleSignals: false });
   });
 
   afterAll(async () => {
@@ -64,6 +66,36 @@ describe('monitor service (boot, health, auth, policy)', () => {
     expect(response.status).toBe(200);
     expect(body.status).toBe('ok');
     expect(body.checks).toMatchObject({ database: { status: 'up' }, kafka: { status: 'up' }, grpc: { status: 'up' } });
+  });
+
+  it('drops a label for a request id no prediction carries, and counts it', async () => {
+    const kafka = new Kafka({ clientId: 'monitor-test', brokers: [infra.broker.address], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      const id = randomUUID();
+      const feedback = encodeEvent(FeedbackEvent, {
+        id,
+        source: 'flywheel/test',
+        time: new Date(),
+        key: 'made-up-request',
+        causationId: null,
+        traceparent: null,
+        data: monitorV1.Feedback.fromPartial({ requestId: 'made-up-request', label: { numberValue: 1 }, labelTime: new Date() }),
+      });
+      await producer.send({ topic: Topics.feedback, acks: -1, messages: [feedback] });
+      const unmatched = async () => {
+        const metrics = await (await fetch(`${service.httpUrl}/metrics`)).text();
+        return Number(/^flywheel_monitor_feedback_unmatched_total (\d+)$/m.exec(metrics)?.[1] ?? NaN);
+      };
+      await waitFor(async () => (await unmatched()) === 1, 30_000, 'the unmatched label to be dropped and counted');
+      const left = await service.app
+        .get(DataSource)
+        .query(`SELECT count(*)::int AS n FROM prediction_index WHERE request_id = 'made-up-request'`);
+      expect(left[0].n).toBe(0);
+    } finally {
+      await producer.disconnect();
+    }
   });
 
   it('refuses a call without a token and a write by a reader', async () => {

@@ -1,21 +1,35 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope, FeedbackEvent, type monitorV1, Topics } from '@flywheel/contracts';
 import { ConsumeEvent } from '@flywheel/messaging';
+import { PlatformMetrics } from '@flywheel/platform';
+import { type Counter } from 'prom-client';
 import { type EntityManager } from 'typeorm';
 import { LiveStats, type LabelValue } from './live-stats';
 
 /**
  * Joins ground-truth labels to the predictions this process served, by request id, for the
- * canary's accuracy check. Labels of requests it did not serve (or has forgotten) are skipped.
+ * canary's accuracy check. Labels of requests it did not serve (or has forgotten, or that no one
+ * served) change nothing and are counted.
  */
 @Injectable()
 export class FeedbackConsumer {
-  constructor(@Inject(LiveStats) private readonly stats: LiveStats) {}
+  private readonly unmatched: Counter;
+
+  constructor(
+    @Inject(LiveStats) private readonly stats: LiveStats,
+    @Inject(PlatformMetrics) metrics: PlatformMetrics,
+  ) {
+    this.unmatched = metrics.counter(
+      'flywheel_deployer_feedback_unmatched_total',
+      'Feedback labels skipped because this process has no recent prediction with their request id.',
+      [],
+    );
+  }
 
   @ConsumeEvent({ topic: Topics.feedback, types: [FeedbackEvent], group: 'deployer.feedback' })
   async onFeedback(event: EventEnvelope<monitorV1.Feedback>, _manager: EntityManager): Promise<void> {
     const label = labelOf(event.data.label);
-    if (label !== undefined) this.stats.recordLabel(event.data.requestId, label);
+    if (label === undefined || !this.stats.recordLabel(event.data.requestId, label)) this.unmatched.inc();
   }
 }
 

@@ -86,6 +86,15 @@ export interface NextWindow {
   readonly deployment: string;
 }
 
+/** How long and how much the request id → prediction index keeps. */
+export interface JoinIndexLimits {
+  readonly retentionMs: number;
+  readonly maxRows: number;
+  /** How long a label waits for its prediction before it is dropped as unmatched. */
+  readonly labelWaitMs: number;
+  readonly maxWaitingLabels: number;
+}
+
 /**
  * The join index (request id → prediction, bounded by age and size), the journal of committed
  * predictions and labels not yet folded, the windows and the drift reports.
@@ -129,7 +138,8 @@ export abstract class WindowRepository {
   abstract latestReportOf(modelName: string, modelVersion: number): Promise<monitorV1.DriftReport | null>;
   abstract openWindowOf(modelName: string, modelVersion: number): Promise<WindowRecord | null>;
   /** Drops index rows past their retention, then the oldest beyond the size cap; returns how many. */
-  abstract pruneJoinIndex(retentionMs: number, maxRows: number): Promise<number>;
+  /** Drops what the join index may no longer keep; says how many predictions and unmatched labels went. */
+  abstract pruneJoinIndex(limits: JoinIndexLimits): Promise<{ predictions: number; unmatchedLabels: number }>;
 }
 
 @Injectable()
@@ -355,14 +365,30 @@ export class TypeOrmWindowRepository extends WindowRepository {
       : null;
   }
 
-  async pruneJoinIndex(retentionMs: number, maxRows: number): Promise<number> {
+  async pruneJoinIndex(limits: JoinIndexLimits): Promise<{ predictions: number; unmatchedLabels: number }> {
     const index = () => this.dataSource.manager.createQueryBuilder().delete().from(PredictionIndexEntity);
+    // Labels still waiting for their prediction (no model yet) first: past their wait, or beyond their own cap.
+    const lateLabels = await index()
+      .where(`model_name IS NULL AND create_time < now() - (CAST(:wait AS bigint) * interval '1 millisecond')`, {
+        wait: limits.labelWaitMs,
+      })
+      .execute();
+    const crowdingLabels = await index()
+      .where(`request_id IN (SELECT request_id FROM prediction_index WHERE model_name IS NULL ORDER BY create_time DESC OFFSET :max)`, {
+        max: limits.maxWaitingLabels,
+      })
+      .execute();
     const expired = await index()
-      .where(`create_time < now() - (CAST(:retentionMs AS bigint) * interval '1 millisecond')`, { retentionMs })
+      .where(`create_time < now() - (CAST(:retentionMs AS bigint) * interval '1 millisecond')`, { retentionMs: limits.retentionMs })
       .execute();
     const overflow = await index()
-      .where(`request_id IN (SELECT request_id FROM prediction_index ORDER BY create_time DESC OFFSET :maxRows)`, { maxRows })
+      .where(`request_id IN (SELECT request_id FROM prediction_index ORDER BY create_time DESC OFFSET :maxRows)`, {
+        maxRows: limits.maxRows,
+      })
       .execute();
-    return (expired.affected ?? 0) + (overflow.affected ?? 0);
+    return {
+      predictions: (expired.affected ?? 0) + (overflow.affected ?? 0),
+      unmatchedLabels: (lateLabels.affected ?? 0) + (crowdingLabels.affected ?? 0),
+    };
   }
 }

@@ -133,8 +133,8 @@ class InMemoryWindowRepository extends WindowRepository {
   async openWindowOf(): Promise<WindowRecord | null> {
     return null;
   }
-  async pruneJoinIndex(): Promise<number> {
-    return 0;
+  async pruneJoinIndex(): Promise<{ predictions: number; unmatchedLabels: number }> {
+    return { predictions: 0, unmatchedLabels: 0 };
   }
   private window(windowId: string): StoredWindow {
     const found = this.windows.find((w) => w.windowId === windowId);

@@ -19,7 +19,6 @@ import { WindowRepository } from './window.repository';
 
 /** Journal rows folded per transaction; a backlog is worked off in several. */
 const FOLD_BATCH = 2_000;
-const PRUNE_EVERY_MS = 60_000;
 /** After a failed fold, the next try comes this soon (not a whole fallback interval later). */
 const RETRY_AFTER_FAILURE_MS = 1_000;
 /** Commits that give the folder work: new entries, a changed policy, a reference entries waited for. */
@@ -48,7 +47,6 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
-  private lastPrune = 0;
 
   constructor(
     @Inject(WindowRepository) private readonly windows: WindowRepository,
@@ -130,12 +128,6 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
       }
     }
     this.nextDue = nextDue;
-    const now = this.clock.now().getTime();
-    if (now - this.lastPrune >= PRUNE_EVERY_MS) {
-      this.lastPrune = now;
-      const pruned = await this.windows.pruneJoinIndex(this.config.MONITOR_JOIN_RETENTION_MS, this.config.MONITOR_JOIN_MAX_ROWS);
-      if (pruned > 0) this.logger.entry('info', 'join index pruned', { rows: pruned });
-    }
   }
 
   /**
