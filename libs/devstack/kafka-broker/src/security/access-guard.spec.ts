@@ -105,6 +105,7 @@ describe('AccessGuard (Kafka request authorisation)', () => {
     }));
     const codes = Object.fromEntries(response.topics.map((t) => [t.topic, t.partitions[0].errorCode]));
     expect(codes).toEqual({ in: ErrorCode.NONE, out: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
+    expect(response.topics[1].partitions[0].records).toEqual(Buffer.alloc(0));
   });
 
   it('ListOffsets: Describe on the topic (implied by Read)', () => {

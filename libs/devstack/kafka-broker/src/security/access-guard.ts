@@ -76,7 +76,8 @@ export const AccessGuard = {
         highWatermark: -1,
         lastStableOffset: -1,
         logStartOffset: -1,
-        records: null,
+        // Empty, not null: librdkafka rejects a null record set as a malformed answer (Kafka sends empty).
+        records: Buffer.alloc(0),
       })),
     }));
     return { topics: [...answered.topics, ...refusedTopics] };

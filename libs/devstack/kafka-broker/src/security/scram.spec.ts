@@ -75,6 +75,19 @@ describe('ScramServerExchange', () => {
     expect(() => server.step(recorded)).toThrow(/nonce does not match/);
   });
 
+  it("accepts librdkafka's client-final, which repeats the client nonce in front of the issued one, and no other prefix", () => {
+    const run = (prefix: (client: ScramTestClient) => string) => {
+      const server = exchange();
+      const client = new ScramTestClient('alice', 'alice-secret');
+      const serverFirst = server.step(client.clientFirst()).toString();
+      const issued = /^r=([^,]+)/.exec(serverFirst)![1];
+      server.step(client.clientFinal(serverFirst, prefix(client) + issued));
+      return server.authenticatedUser;
+    };
+    expect(run((client) => client.clientNonce)).toBe('alice');
+    expect(() => run(() => 'x')).toThrow(/nonce does not match/);
+  });
+
   it('refuses a client-final whose nonce lacks the server part', () => {
     const server = exchange();
     const client = new ScramTestClient('alice', 'alice-secret');

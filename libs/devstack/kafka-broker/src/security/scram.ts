@@ -101,6 +101,7 @@ export class ScramServerExchange {
   private credential: ScramCredential | undefined;
   private decoy!: ScramCredential;
   private nonce = '';
+  private clientNonce = '';
   private clientFirstBare = '';
   private serverFirst = '';
   private gs2Header = '';
@@ -151,6 +152,7 @@ export class ScramServerExchange {
       throw new ScramAuthenticationError('client nonce must be 8 to 256 printable characters without a comma');
     }
     this.username = username;
+    this.clientNonce = clientNonce;
     this.credential = this.options.lookup(username);
     const credential = this.credential ?? this.decoyFor(username);
     this.nonce = clientNonce + (this.options.randomNonce?.() ?? randomBytes(SERVER_NONCE_BYTES).toString('base64url'));
@@ -178,8 +180,13 @@ export class ScramServerExchange {
     if (attrs[0][1] !== Buffer.from(this.gs2Header, 'utf8').toString('base64')) {
       throw new ScramAuthenticationError('channel binding does not match the client-first message');
     }
-    // The nonce must be exactly the one this exchange issued: a replayed client-final carries another.
-    if (!constantTimeEqual(Buffer.from(attrs[1][1], 'utf8'), Buffer.from(this.nonce, 'utf8'))) {
+    // The nonce must be the one this exchange issued: a replayed client-final carries another.
+    // librdkafka (up to at least 2.x) sends its own nonce again in front of it, and Kafka accepts
+    // that (ScramSaslServer checks endsWith); so do we, but for exactly that prefix only.
+    const sent = Buffer.from(attrs[1][1], 'utf8');
+    const issued = Buffer.from(this.nonce, 'utf8');
+    const librdkafka = Buffer.from(this.clientNonce + this.nonce, 'utf8');
+    if (!constantTimeEqual(sent, issued) && !constantTimeEqual(sent, librdkafka)) {
       throw new ScramAuthenticationError('nonce does not match the one issued');
     }
     const proof = Buffer.from(message.slice(proofAt + 3), 'base64');
