@@ -150,21 +150,38 @@ describe('SASL on the wire', () => {
     await expect(saslAuthenticate(early, new ScramTestClient('consumer', 'x').clientFirst())).rejects.toThrow(/closed/);
   });
 
-  it('closes a connection that sends another request between the handshake and SaslAuthenticate', async () => {
+  it.each([
+    ['Metadata', ApiKey.Metadata, 4, metadataRequest([])],
+    ['ApiVersions', ApiKey.ApiVersions, 2, () => undefined],
+  ])('closes a connection that sends %s between the handshake and SaslAuthenticate', async (_name, apiKey, version, body) => {
     const client = await connect();
     expect((await saslHandshake(client, 'SCRAM-SHA-512')).errorCode).toBe(ErrorCode.NONE);
-    await expect(client.request(ApiKey.Metadata, 4, metadataRequest([]))).rejects.toThrow(/closed/);
+    await expect(client.request(apiKey, version, body)).rejects.toThrow(/closed/);
   });
 
-  it('refuses PLAIN with UNSUPPORTED_SASL_MECHANISM and the enabled list, and lets the client try SCRAM next', async () => {
+  it('refuses PLAIN with UNSUPPORTED_SASL_MECHANISM and the enabled list, then closes the connection as Kafka does', async () => {
     const client = await connect();
     expect(await saslHandshake(client, 'PLAIN')).toEqual({
       errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM,
       mechanisms: ['SCRAM-SHA-512'],
     });
-    expect((await scramLogin(client, 'consumer', PASSWORDS.consumer)).errorCode).toBe(ErrorCode.NONE);
-    expect(await metadata(client, [])).toEqual({});
-    client.close();
+    await client.closed;
+    const again = await connect();
+    expect((await scramLogin(again, 'consumer', PASSWORDS.consumer)).errorCode).toBe(ErrorCode.NONE);
+    again.close();
+  });
+
+  it('answers SASL requests on an anonymous broker with ILLEGAL_SASL_STATE, as a PLAINTEXT listener does', async () => {
+    const anonymous = await startTestBroker();
+    try {
+      const client = await RawKafkaClient.connect(anonymous.address);
+      expect(await saslHandshake(client, 'SCRAM-SHA-512')).toEqual({ errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] });
+      expect((await saslAuthenticate(client, Buffer.from('n,,n=a,r=abcdefgh'))).errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);
+      expect(await metadata(client, [])).toEqual({});
+      client.close();
+    } finally {
+      await anonymous.stop();
+    }
   });
 
   it.each([0, 1, 2])('logs in with SaslAuthenticate v%i, then serves requests', async (version) => {

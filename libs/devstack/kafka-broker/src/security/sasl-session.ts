@@ -35,7 +35,9 @@ export class SaslSession implements ConnectionAuthenticator {
   handshake(mechanism: string, version: number): SaslHandshakeResponse {
     if (!ENABLED_MECHANISMS.includes(mechanism)) {
       this.logger.warn('sasl mechanism refused', { client: this.clientHost, mechanism: mechanism.slice(0, 64) });
-      // Kafka keeps the connection open after this answer; the client may try another mechanism.
+      // As Kafka's SaslServerAuthenticator: the answer names the enabled mechanisms, then the
+      // connection is closed (the client reconnects with one of them).
+      this.stage = 'failed';
       return { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, mechanisms: ENABLED_MECHANISMS };
     }
     this.exchange = new ScramServerExchange(this.users);

@@ -27,7 +27,7 @@ export class ConnectionClosingError extends Error {}
 /**
  * Where a connection stands in SASL authentication (Kafka's SaslServerAuthenticator states):
  * - handshake: only ApiVersions and SaslHandshake are accepted;
- * - authenticate: after a v1 handshake, only SaslAuthenticate (and ApiVersions);
+ * - authenticate: after a v1 handshake, only SaslAuthenticate;
  * - raw-token: after a v0 handshake, the next frames are bare SASL tokens, not requests;
  * - authenticated: every API; SASL requests again close the connection (no re-authentication);
  * - failed: the failure answer is sent, then the connection is closed.
@@ -45,9 +45,14 @@ export interface ConnectionAuthenticator {
  */
 export const MAX_UNAUTHENTICATED_FRAME_BYTES = 512 * 1024;
 
+/*
+ * ApiVersions may come more than once before the handshake: librdkafka asks with v3 first and,
+ * told our range, again with v0. After a v1 handshake only SaslAuthenticate is valid (Kafka's
+ * AUTHENTICATE state).
+ */
 const ALLOWED_BEFORE_AUTHENTICATION: Record<string, readonly number[]> = {
   handshake: [ApiKey.ApiVersions, ApiKey.SaslHandshake],
-  authenticate: [ApiKey.ApiVersions, ApiKey.SaslAuthenticate],
+  authenticate: [ApiKey.SaslAuthenticate],
 };
 
 interface Slot {
