@@ -4,6 +4,7 @@ export * from './events';
 export * from './consumed-events';
 export * from './grpc';
 export * from './duration';
+export * from './kafka-access';
 export { type Duration } from './generated/google/protobuf/duration';
 // Generated contracts, one namespace per proto package: `registryV1.ModelVersion`,
 // `registryV1.RegistryServiceControllerMethods()`, `registryV1.REGISTRY_SERVICE_NAME`, ...

@@ -39,11 +39,13 @@ export class AdminPlane {
     private readonly producerIds: ProducerIdAllocator,
   ) {}
 
-  metadata(req: MetadataRequest, self: MetadataBroker): MetadataResponse {
+  /** `mayCreate`: whether the caller may have a missing topic auto-created (Create on cluster or topic). */
+  metadata(req: MetadataRequest, self: MetadataBroker, mayCreate: (topic: string) => boolean = () => true): MetadataResponse {
     const names = req.topics ?? this.topics.list().map((t) => t.name);
     const topics = names.map((name): MetadataTopic => {
       let topic = this.topics.get(name);
       if (!topic && req.topics !== null && req.allowAutoTopicCreation && this.config.autoCreateTopics) {
+        if (!mayCreate(name)) return { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, partitions: [] };
         // Created before answering, so clients never loop on LEADER_NOT_AVAILABLE.
         const created = attempt(() => this.topics.create(name, this.config.defaultPartitions, {}));
         if (created.errorCode !== ErrorCode.NONE) return { errorCode: created.errorCode, name, partitions: [] };

@@ -1,3 +1,4 @@
+import { type BrokerSecurity } from '@flywheel/contracts';
 import { type ServerLogger } from '@flywheel/dev-server-kit';
 
 export interface BrokerConfig {
@@ -26,6 +27,12 @@ export interface BrokerConfig {
   retentionCheckIntervalMs: number;
   /** fsync every append; off by default: page-cache writes already survive a killed broker. */
   fsync: boolean;
+  /**
+   * 'anonymous': every client may do everything, without authenticating (the library default,
+   * for tests). Otherwise every client authenticates with SASL/SCRAM-SHA-512 as one of `users`
+   * and may do only what `acls` allow (super users: everything).
+   */
+  security: 'anonymous' | BrokerSecurity;
   logger: ServerLogger;
 }
 
@@ -46,4 +53,5 @@ export const DEFAULT_BROKER_CONFIG: Omit<BrokerConfig, 'dataDir' | 'logger'> = {
   retentionBytes: -1,
   retentionCheckIntervalMs: 60_000,
   fsync: false,
+  security: 'anonymous',
 };

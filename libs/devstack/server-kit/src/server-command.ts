@@ -8,17 +8,21 @@ const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'sile
  * commands: string options with one-line errors and exit code 2, `--help`, `--log-level`, and a
  * clean stop on SIGINT/SIGTERM.
  */
-export class ServerCommand<Name extends string> {
+export class ServerCommand<Name extends string, Flag extends string = never> {
   readonly values: Partial<Record<Name | 'log-level', string>>;
+  private readonly flags: Partial<Record<Flag, boolean>>;
 
+  /** `options` take a value (`--port 9092`); `flags` do not (`--allow-anonymous`). */
   constructor(
     private readonly usage: string,
     options: readonly Name[],
+    flags: readonly Flag[] = [],
   ) {
     let parsed: Record<string, string | boolean | undefined> = {};
     try {
       const spec = Object.fromEntries([...options, 'log-level'].map((name) => [name, { type: 'string' as const }]));
-      parsed = parseArgs({ options: { ...spec, help: { type: 'boolean' } } }).values;
+      const flagSpec = Object.fromEntries(flags.map((name) => [name, { type: 'boolean' as const }]));
+      parsed = parseArgs({ options: { ...spec, ...flagSpec, help: { type: 'boolean' } } }).values;
     } catch (error) {
       this.fail((error as Error).message);
     }
@@ -27,6 +31,11 @@ export class ServerCommand<Name extends string> {
       process.exit(0);
     }
     this.values = parsed as Partial<Record<Name | 'log-level', string>>;
+    this.flags = parsed as Partial<Record<Flag, boolean>>;
+  }
+
+  flag(name: Flag): boolean {
+    return this.flags[name] === true;
   }
 
   fail(message: string): never {

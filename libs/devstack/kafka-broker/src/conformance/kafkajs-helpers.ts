@@ -1,12 +1,19 @@
 import { eventually } from '@flywheel/test-kit';
 import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
 
-export function kafkaClient(address: string, clientId = 'conformance'): Kafka {
+export interface Credential {
+  username: string;
+  password: string;
+}
+
+/** A kafkajs client; with `credential`, it logs in with SASL/SCRAM-SHA-512 as the platform's clients do. */
+export function kafkaClient(address: string, clientId = 'conformance', credential?: Credential, retries = 8): Kafka {
   return new Kafka({
     clientId,
     brokers: [address],
     logLevel: logLevel.NOTHING,
-    retry: { retries: 8, initialRetryTime: 100 },
+    retry: { retries, initialRetryTime: 100 },
+    ...(credential && { sasl: { mechanism: 'scram-sha-512', ...credential } }),
   });
 }
 

@@ -54,6 +54,17 @@ export class RawKafkaClient {
     });
   }
 
+  /** Sends a bare size-prefixed frame (a SASL token after a v0 handshake) and resolves with the bare answer. */
+  exchangeRaw(token: Buffer): Promise<Buffer> {
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(token.length);
+    this.socket.write(Buffer.concat([size, token]));
+    return new Promise((resolve, reject) => {
+      this.closed.then(() => reject(new Error('connection closed by the broker')));
+      this.waiting.push(resolve);
+    });
+  }
+
   close(): void {
     this.socket.destroy();
   }

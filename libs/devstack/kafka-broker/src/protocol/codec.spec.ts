@@ -1,10 +1,60 @@
-import { Fetch, JoinGroup, Metadata, OffsetCommit, Produce } from './messages';
+import { Fetch, JoinGroup, Metadata, OffsetCommit, Produce, SaslAuthenticate, SaslHandshake } from './messages';
 import { MalformedRequestError, Reader } from './reader';
 import { Writer } from './writer';
 
 const bytesOf = (w: Writer) => Buffer.concat(w.finish());
 
 describe('Reader and Writer', () => {
+  it('round-trip the flexible encodings: unsigned varints, compact strings and bytes', () => {
+    const values = [0, 1, 127, 128, 300, 16_383, 16_384, 2 ** 31 - 1];
+    const w = new Writer();
+    for (const v of values) w.unsignedVarint(v);
+    w.compactNullableString('héllo')
+      .compactNullableString(null)
+      .compactBytes(Buffer.from([9, 8]))
+      .noTaggedFields();
+    const r = new Reader(bytesOf(w));
+    expect(values.map(() => r.unsignedVarint())).toEqual(values);
+    expect(r.compactNullableBytes()?.toString()).toBe('héllo');
+    expect(r.compactNullableBytes()).toBeNull();
+    expect([...r.compactBytes()]).toEqual([9, 8]);
+    r.skipTaggedFields();
+    expect(r.remaining).toBe(0);
+    // 300 is 0xac 0x02, as in Kafka's ByteUtils.
+    expect([...bytesOf(new Writer().unsignedVarint(300))]).toEqual([0xac, 0x02]);
+  });
+
+  it('skips tagged fields it does not know', () => {
+    const r = new Reader(Buffer.from([2, 0, 2, 0xaa, 0xbb, 5, 0, 42]));
+    r.skipTaggedFields();
+    expect(r.int8()).toBe(42);
+  });
+
+  it.each([
+    ['a varint over 5 bytes', [0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
+    ['a varint over int32', [0xff, 0xff, 0xff, 0xff, 0x0f]],
+    ['compact bytes longer than the frame', [0x10, 1, 2]],
+    ['a tagged field longer than the frame', [1, 0, 9, 1]],
+  ])('refuses %s', (_name, bytes) => {
+    const r = new Reader(Buffer.from(bytes));
+    expect(() => {
+      r.skipTaggedFields();
+      r.compactBytes();
+    }).toThrow(MalformedRequestError);
+  });
+
+  it('decodes SaslAuthenticate v2 (compact) and v0 alike, and encodes SaslHandshake with the mechanism list', () => {
+    const token = Buffer.from('n,,n=a,r=nonce');
+    const v2 = new Reader(bytesOf(new Writer().compactBytes(token).noTaggedFields()));
+    expect(SaslAuthenticate.decodeRequest(v2, 2).authBytes.equals(token)).toBe(true);
+    const v0 = new Reader(bytesOf(new Writer().bytes(token)));
+    expect(SaslAuthenticate.decodeRequest(v0, 0).authBytes.equals(token)).toBe(true);
+    const w = new Writer();
+    SaslHandshake.encodeResponse(w, 1, { errorCode: 33, mechanisms: ['SCRAM-SHA-512'] });
+    const r = new Reader(bytesOf(w));
+    expect([r.int16(), r.array((r) => r.string())]).toEqual([33, ['SCRAM-SHA-512']]);
+  });
+
   it('round-trip every primitive, including null strings, bytes and arrays', () => {
     const big = Buffer.alloc(10_000, 7);
     const w = new Writer()

@@ -85,6 +85,11 @@ export class Reader {
     const length = this.int32();
     if (length === -1) return null;
     if (length < -1) throw new MalformedRequestError(`invalid bytes length ${length}`);
+    return this.slice(length);
+  }
+
+  /** The next `length` bytes, as a view on the frame. */
+  private slice(length: number): Buffer {
     this.need(length);
     const v = this.buf.subarray(this.pos, this.pos + length);
     this.pos += length;
@@ -93,6 +98,43 @@ export class Reader {
 
   bytes(): Buffer {
     return this.nullableBytes() ?? Buffer.alloc(0);
+  }
+
+  /** Kafka's unsigned varint (flexible versions); at most 5 bytes, as an int32 needs. */
+  unsignedVarint(): number {
+    let value = 0;
+    for (let i = 0; i < 5; i++) {
+      const byte = this.int8() & 0xff;
+      value += (byte & 0x7f) * 2 ** (7 * i);
+      if ((byte & 0x80) === 0) {
+        if (value > 0x7fffffff) throw new MalformedRequestError(`varint ${value} out of range`);
+        return value;
+      }
+    }
+    throw new MalformedRequestError('varint longer than 5 bytes');
+  }
+
+  /** COMPACT_NULLABLE_BYTES: length + 1 as an unsigned varint, 0 for null. */
+  compactNullableBytes(): Buffer | null {
+    const length = this.unsignedVarint() - 1;
+    return length === -1 ? null : this.slice(length);
+  }
+
+  compactBytes(): Buffer {
+    const v = this.compactNullableBytes();
+    if (v === null) throw new MalformedRequestError('null where bytes are required');
+    return v;
+  }
+
+  /** Skips a tagged-field section: this broker knows no tag, and unknown tags are to be ignored. */
+  skipTaggedFields(): void {
+    const count = this.unsignedVarint();
+    for (let i = 0; i < count; i++) {
+      this.unsignedVarint(); // tag
+      const size = this.unsignedVarint();
+      this.need(size);
+      this.pos += size;
+    }
   }
 
   nullableArray<T>(item: (r: Reader) => T): T[] | null {

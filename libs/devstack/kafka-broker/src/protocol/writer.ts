@@ -104,6 +104,31 @@ export class Writer {
     return this.nullableBytes(v);
   }
 
+  /** Kafka's unsigned varint (flexible versions). */
+  unsignedVarint(v: number): this {
+    let rest = v;
+    while (rest >= 0x80) {
+      this.int8((((rest & 0x7f) | 0x80) << 24) >> 24);
+      rest = Math.floor(rest / 128);
+    }
+    return this.int8((rest << 24) >> 24);
+  }
+
+  /** COMPACT_NULLABLE_STRING: byte length + 1 as an unsigned varint, 0 for null. */
+  compactNullableString(v: string | null): this {
+    if (v === null) return this.unsignedVarint(0);
+    return this.compactBytes(Buffer.from(v, 'utf8'));
+  }
+
+  compactBytes(v: Buffer): this {
+    return this.unsignedVarint(v.length + 1).raw(v);
+  }
+
+  /** An empty tagged-field section: the broker sends no optional fields. */
+  noTaggedFields(): this {
+    return this.unsignedVarint(0);
+  }
+
   nullableArray<T>(items: readonly T[] | null, write: (w: Writer, item: T) => void): this {
     if (items === null) return this.int32(-1);
     this.int32(items.length);

@@ -9,7 +9,8 @@ export class FrameDecoder {
   private buffered = 0;
   private frameSize = -1;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** Lowered while a connection is unauthenticated; raised once it is. */
+  constructor(public maxFrameBytes: number) {}
 
   /** Adds received bytes and returns every frame they complete (without the size prefix). */
   push(data: Buffer): Buffer[] {

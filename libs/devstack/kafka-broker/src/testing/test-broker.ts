@@ -52,9 +52,11 @@ export interface BrokerProcess {
 
 /**
  * The broker as `npm run broker` runs it, in a child process, so that tests can send it real
- * signals (SIGTERM for a clean stop, SIGKILL for a crash).
+ * signals (SIGTERM for a clean stop, SIGKILL for a crash). Anonymous unless `extraArgs` name a
+ * `--users-file`.
  */
 export function spawnBrokerProcess(port: number, dataDir: string, extraArgs: string[] = []): Promise<BrokerProcess> {
+  const security = extraArgs.includes('--users-file') ? [] : ['--allow-anonymous'];
   const child = spawn(
     process.execPath,
     [
@@ -69,6 +71,7 @@ export function spawnBrokerProcess(port: number, dataDir: string, extraArgs: str
       'warn',
       '--rebalance-delay-ms',
       '0',
+      ...security,
       ...extraArgs,
     ],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },

@@ -17,4 +17,6 @@ export * from './metadata';
 export * from './offset-commit';
 export * from './offset-fetch';
 export * from './produce';
+export * from './sasl-authenticate';
+export * from './sasl-handshake';
 export * from './sync-group';
