@@ -1,3 +1,4 @@
+import { type BrokerSecurity } from '@flywheel/contracts';
 import { type ServerLogger } from '@flywheel/dev-server-kit';
 
 export interface BrokerConfig {
@@ -27,6 +28,11 @@ export interface BrokerConfig {
   /** fsync every append; off by default: page-cache writes already survive a killed broker. */
   fsync: boolean;
   logger: ServerLogger;
+  /**
+   * TYPE-ONLY STUB of the shared interface, replaced when the broker's SASL/SCRAM and ACL checks
+   * are merged: this broker does not read it yet (clients stay anonymous). Omitted: 'anonymous'.
+   */
+  security?: 'anonymous' | BrokerSecurity;
 }
 
 export const DEFAULT_BROKER_CONFIG: Omit<BrokerConfig, 'dataDir' | 'logger'> = {
