@@ -31,6 +31,13 @@ export interface EmbeddedKafkaAuth {
   readonly admin: { readonly name: string; readonly password: string };
 }
 
+/** kafkajs's `sasl` option (and what KAFKA_SASL_* say). */
+export interface KafkaSasl {
+  readonly mechanism: 'scram-sha-512';
+  readonly username: string;
+  readonly password: string;
+}
+
 /**
  * One password per service principal and one for the admin, generated on first start and kept
  * in the launcher's 0600 secrets file beside its other generated credentials (an older file

@@ -5,7 +5,7 @@ import { jsonLogger } from '@flywheel/dev-server-kit';
 import { KafkaBroker } from '@flywheel/kafka-broker';
 import { S3Server } from '@flywheel/s3-server';
 import { type BrokerSecurity } from '@flywheel/contracts';
-import { launcherKafkaAuth } from './kafka-credentials';
+import { type KafkaSasl, launcherKafkaAuth } from './kafka-credentials';
 import { loadOrCreateSecrets } from './launcher-secrets';
 import { ensureServiceTokens } from './service-tokens';
 import {
@@ -48,6 +48,8 @@ export class PlatformLauncher {
   private readonly infrastructure: Stoppable[] = [];
   private stopping = false;
   adminToken?: string;
+  /** The admin's Kafka credentials when the embedded broker checks them, for tools beside the platform (the demo). */
+  kafkaSasl?: KafkaSasl;
   startupMs = 0;
 
   constructor(
@@ -75,6 +77,7 @@ export class PlatformLauncher {
     const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
     const tokensFile = resolve(this.env.FLYWHEEL_TOKENS_FILE ?? join(dataDir, 'auth', 'tokens.json'));
     const kafkaAuth = launcherKafkaAuth(this.env, join(dataDir, 'secrets.json'), tokensFile);
+    if (kafkaAuth) this.kafkaSasl = { mechanism: 'scram-sha-512', username: kafkaAuth.admin.name, password: kafkaAuth.admin.password };
 
     const kafkaBrokers = await this.startKafka(dataDir, kafkaAuth?.security);
     const databaseUrl = await this.startPostgres(dataDir, secrets.postgresPassword);
