@@ -66,6 +66,19 @@ export function aclCommands(acls: readonly KafkaAcl[]): string[] {
   );
 }
 
+/**
+ * The same grants for a person to run against Apache Kafka (`flywheel auth kafka` prints them
+ * for a team's producer): the SCRAM user, its password read from `passwordExpression` by the
+ * shell, so it never appears in the output, then its ACLs.
+ */
+export function apacheKafkaCommands(user: string, passwordExpression: string, acls: readonly KafkaAcl[], connect: string): string[] {
+  return [
+    `kafka-configs.sh ${connect} --alter --entity-type users --entity-name ${user} ` +
+      `--add-config "SCRAM-SHA-512=[iterations=8192,password=${passwordExpression}]"`,
+    ...aclCommands(acls).map((command) => command.replace(/^allow /, `kafka-acls.sh ${connect} --add --allow-principal `)),
+  ];
+}
+
 const PREAMBLE = `#!/bin/sh
 # GENERATED from libs/contracts/src/kafka-access.ts by \`npm run deploy:kafka-access\`: do not edit.
 #

@@ -52,6 +52,15 @@ describe('flywheel auth kafka', () => {
     expect(run.stdout).not.toContain(producer.password);
     expect(run.stdout).toContain("sasl: { mechanism: 'scram-sha-512', username: 'fraud-producer', password: /* sasl.password in");
     expect(run.stdout).toMatch(/flywheel\.ingest\.payments\s+describe/);
+    // And what Apache Kafka's admin runs, the password read from the file by the shell.
+    expect(run.stdout).toContain(
+      `kafka-configs.sh --bootstrap-server kafka-1:9092,kafka-2:9092 --command-config admin.properties --alter --entity-type users ` +
+        `--entity-name fraud-producer --add-config "SCRAM-SHA-512=[iterations=8192,password=$(sed -n 's/^sasl.password=//p' ${properties})]"`,
+    );
+    expect(run.stdout).toContain(
+      'kafka-acls.sh --bootstrap-server kafka-1:9092,kafka-2:9092 --command-config admin.properties --add ' +
+        '--allow-principal User:fraud-producer --topic flywheel.ingest.claims --resource-pattern-type literal --operation Write --operation Describe',
+    );
   });
 
   it('shows the password to a terminal, and in --json', async () => {

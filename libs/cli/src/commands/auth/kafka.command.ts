@@ -70,9 +70,10 @@ export const kafkaCommand: Command = {
   },
   details:
     'Running it again for a team replaces its password and ACLs. The embedded broker reads the Kafka-access ' +
-    'file when `npm start` starts it. The password is written to --out and printed only to a terminal or with --json.',
+    'file when `npm start` starts it; for Apache Kafka it prints the kafka-configs and kafka-acls commands its admin runs. ' +
+    'The password is written to --out and printed only to a terminal or with --json.',
   async run(options, io) {
-    const { grantTeamProducer, kafkaAccessFileBeside, writePrivateFile } = await platform();
+    const { apacheKafkaCommands, grantTeamProducer, kafkaAccessFileBeside, writePrivateFile } = await platform();
     const brokers = parseBootstrap(options.string('bootstrap') ?? '127.0.0.1:9092');
     const accessFile = kafkaAccessFileBeside(options.required('tokens-file'));
     const { grant, replaced } = userInput(null, () =>
@@ -98,7 +99,10 @@ export const kafkaCommand: Command = {
     io.stdout(
       `${replaced ? 'Replaced' : 'Created'} Kafka user ${grant.user} (principal User:${grant.user}) in ${accessFile}:\n\n${acls}\n\n` +
         `Wrote ${out} (mode 0600), e.g. kcat -F ${out} -P -t ${grant.acls[0].name}\n\n` +
-        `kafkajs:\n\n${kafkajsSnippet(brokers, grant.user, io.stdoutIsTerminal ? grant.password : null, out)}\n`,
+        `kafkajs:\n\n${kafkajsSnippet(brokers, grant.user, io.stdoutIsTerminal ? grant.password : null, out)}\n\n` +
+        // `npm start`'s broker reads the Kafka-access file; Apache Kafka is told by its admin.
+        `On Apache Kafka, as its admin (admin.properties: the admin's client settings):\n\n` +
+        `${apacheKafkaCommands(grant.user, `$(sed -n 's/^sasl.password=//p' ${out})`, grant.acls, `--bootstrap-server ${brokers.join(',')} --command-config admin.properties`).join('\n')}\n`,
     );
   },
 };
