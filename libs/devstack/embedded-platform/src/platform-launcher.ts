@@ -152,7 +152,8 @@ export class PlatformLauncher {
       // Services join their groups one after another at start; Kafka's 3 s delay would only slow them.
       initialRebalanceDelayMs: 0,
       defaultPartitions: 3,
-      security,
+      // Absent rather than undefined: the broker's own default ('anonymous') applies.
+      ...(security && { security }),
     });
     this.infrastructure.push(broker);
     this.endpoints.push({
