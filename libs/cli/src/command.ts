@@ -4,6 +4,8 @@ import { type OptionSpecs, type ParsedOptions, type PositionalSpecs } from './ar
 export interface Io {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** stdout is a terminal (a person reads it), not a pipe or a file: where a secret may be shown. */
+  readonly stdoutIsTerminal?: boolean;
 }
 
 /** A runnable leaf, `flywheel ml fit`. `--help` is handled for every command by the router. */

@@ -11,6 +11,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 void runCli(flywheel, process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stdoutIsTerminal: process.stdout.isTTY === true,
 }).then((code) => {
   // Set rather than exit, so buffered output to pipes is flushed first.
   process.exitCode = code;

@@ -31,8 +31,8 @@ export const ConsumedEvents = {
     new EventTypeRegistry().register(TrainModelCommand, DriftDetectedEvent, PerformanceDegradedEvent, DatasetVersionCommittedEvent),
   /** Completed runs become versions. */
   registry: (): EventTypeRegistry => new EventTypeRegistry().register(RunCompletedEvent),
-  /** Alias moves start canaries. */
-  deployer: (): EventTypeRegistry => new EventTypeRegistry().register(AliasMovedEvent),
+  /** Alias moves start canaries; labels judge a canary's accuracy. */
+  deployer: (): EventTypeRegistry => new EventTypeRegistry().register(AliasMovedEvent, FeedbackEvent),
   /** Predictions and labels fill windows; deployment and alias changes switch the reference. */
   monitor: (): EventTypeRegistry =>
     new EventTypeRegistry().register(

@@ -2,6 +2,7 @@ export * from './envelope';
 export * from './topics';
 export * from './events';
 export * from './consumed-events';
+export * from './kafka-access';
 export * from './grpc';
 export * from './duration';
 export * from './kafka-access';

@@ -11,8 +11,9 @@
 /** What a dataset name must look like; it becomes part of topic names, object keys and URLs. */
 export const DATASET_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
 
-const INGEST_PREFIX = 'flywheel.ingest.';
-const DLQ_SUFFIX = '.dlq';
+/** What every raw-records topic starts with (a prefix ACL grants all of them). */
+export const INGEST_TOPIC_PREFIX = 'flywheel.ingest.';
+export const DLQ_SUFFIX = '.dlq';
 
 /** Every raw-records topic, for a pattern subscription that picks up datasets registered later. */
 export const INGEST_TOPIC_PATTERN = /^flywheel\.ingest\.[a-z][a-z0-9_-]{0,62}$/;
@@ -33,12 +34,12 @@ export function ingestTopic(dataset: string): string {
   if (!DATASET_NAME_PATTERN.test(dataset)) {
     throw new InvalidTopicError(`dataset: must match ${DATASET_NAME_PATTERN.source}, got ${JSON.stringify(dataset)}`);
   }
-  return INGEST_PREFIX + dataset;
+  return INGEST_TOPIC_PREFIX + dataset;
 }
 
 /** The dataset a raw-records topic belongs to, or null when the topic is not one. */
 export function datasetOfIngestTopic(topic: string): string | null {
-  return INGEST_TOPIC_PATTERN.test(topic) ? topic.slice(INGEST_PREFIX.length) : null;
+  return INGEST_TOPIC_PATTERN.test(topic) ? topic.slice(INGEST_TOPIC_PREFIX.length) : null;
 }
 
 /**

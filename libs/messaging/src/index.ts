@@ -12,6 +12,7 @@ export * from './consuming/message-processor';
 export * from './consuming/messaging-runtime';
 export * from './consuming/retry-policy';
 export * from './kafka/kafka-client';
+export * from './kafka/kafka-security';
 export * from './kafka/topic-admin';
 export * from './messaging-options';
 export * from './messaging.module';

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { KafkaHealth } from './health/kafka-health';
 import { OutboxHealth } from './health/outbox-health';
 import { createKafkaClient } from './kafka/kafka-client';
+import { kafkaClientSecurity } from './kafka/kafka-security';
 import { MessagingRuntime } from './consuming/messaging-runtime';
 import { KAFKA_CLIENT, MESSAGING_OPTIONS, type MessagingModuleOptions, TRACE_CONTEXT } from './messaging-options';
 import { EventPublisher } from './publishing/event-publisher';
@@ -28,7 +29,8 @@ export class MessagingModule {
   }
 
   /**
-   * What every Flywheel service uses: the platform's logger and metrics wired in, so a service
+   * What every Flywheel service uses: the platform's logger and metrics wired in, and the
+   * service's own Kafka principal and TLS from its config (KAFKA_SASL_*, KAFKA_SSL*), so a service
    * names only itself, its brokers and the topics it publishes to.
    */
   static forService(options: Pick<MessagingModuleOptions, 'service' | 'brokers' | 'topics'>): DynamicModule {
@@ -37,6 +39,7 @@ export class MessagingModule {
       useFactory: (logger: JsonLogger, metrics: PlatformMetrics, config: BaseConfig): MessagingModuleOptions => ({
         ...options,
         maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
+        kafka: kafkaClientSecurity(config),
         metrics: platformMetricsSink(metrics),
         logger,
       }),

@@ -18,6 +18,8 @@ export * from './auth/auth.exception';
 export * from './auth/caller-identity';
 export * from './auth/current-caller';
 export * from './auth/grpc-auth.guard';
+export * from './auth/kafka-access-file';
+export * from './auth/kafka-access-script';
 export * from './auth/required-role.check';
 export * from './auth/role';
 export * from './auth/token-file';

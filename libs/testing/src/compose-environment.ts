@@ -4,8 +4,18 @@ import { parse } from 'yaml';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 
+/** A service of docker-compose.yml, as far as the checks read it. */
+export interface ComposeService {
+  environment?: Record<string, string | number>;
+  build?: { dockerfile?: string };
+  depends_on?: Record<string, { condition: string }>;
+  network_mode?: string;
+  entrypoint?: string[];
+  volumes?: string[];
+}
+
 interface ComposeFile {
-  services: Record<string, { environment?: Record<string, string | number>; build?: { dockerfile?: string } }>;
+  services: Record<string, ComposeService>;
 }
 
 /** A zod object schema, seen only as far as this check needs. */
@@ -30,9 +40,7 @@ export interface ComposeCheck {
  * schema it validates at boot, so the production file cannot drift from what the code reads.
  */
 export function checkComposeService(service: string, config: ConfigShape): ComposeCheck {
-  const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
-  const entry = compose.services[service];
-  if (!entry) throw new Error(`docker-compose.yml has no service "${service}"`);
+  const entry = composeService(service);
   const environment = Object.keys(entry.environment ?? {});
   const read = Object.keys(config.shape);
   return {
@@ -42,4 +50,21 @@ export function checkComposeService(service: string, config: ConfigShape): Compo
     ),
     dockerfileExists: Boolean(entry.build?.dockerfile && existsSync(join(REPO_ROOT, entry.build.dockerfile))),
   };
+}
+
+/** docker-compose.yml, anchors merged. */
+function readCompose(): ComposeFile {
+  return parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
+}
+
+/** A service of docker-compose.yml, anchors merged. */
+export function composeService(service: string): ComposeService {
+  const entry = readCompose().services[service];
+  if (!entry) throw new Error(`docker-compose.yml has no service "${service}"`);
+  return entry;
+}
+
+/** The environment docker-compose.yml gives a service (anchors merged, `${…}` left as written). */
+export function composeEnvironment(service: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(composeService(service).environment ?? {}).map(([name, value]) => [name, String(value)]));
 }

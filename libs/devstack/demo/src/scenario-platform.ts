@@ -116,6 +116,8 @@ export class ScenarioPlatform {
     const kafka = new Kafka({
       clientId: 'flywheel-demo',
       brokers: [launcher.endpoints.find((e) => e.name === 'kafka')!.address],
+      // The demo plays every team (ingest, labels) and watches every topic: the operator's user.
+      sasl: launcher.kafkaSasl && { ...launcher.kafkaSasl },
       logLevel: logLevel.NOTHING,
     });
     this.kafkaProducer = kafka.producer({ allowAutoTopicCreation: false });

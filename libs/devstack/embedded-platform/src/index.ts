@@ -10,3 +10,4 @@ export {
   serviceEntryPoint,
 } from './service-catalog';
 export { ServiceProcess, type ServiceProcessOptions } from './service-process';
+export { type KafkaSasl } from './kafka-credentials';

@@ -4,6 +4,8 @@ import { ensureAdminToken } from '@flywheel/platform';
 import { jsonLogger } from '@flywheel/dev-server-kit';
 import { KafkaBroker } from '@flywheel/kafka-broker';
 import { S3Server } from '@flywheel/s3-server';
+import { type BrokerSecurity } from '@flywheel/contracts';
+import { type KafkaSasl, launcherKafkaAuth } from './kafka-credentials';
 import { loadOrCreateSecrets } from './launcher-secrets';
 import { ensureServiceTokens } from './service-tokens';
 import {
@@ -46,6 +48,8 @@ export class PlatformLauncher {
   private readonly infrastructure: Stoppable[] = [];
   private stopping = false;
   adminToken?: string;
+  /** The admin's Kafka credentials when the embedded broker checks them, for tools beside the platform (the demo). */
+  kafkaSasl?: KafkaSasl;
   startupMs = 0;
 
   constructor(
@@ -71,12 +75,14 @@ export class PlatformLauncher {
     const dataDir = this.dataDir;
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
     const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
+    const tokensFile = resolve(this.env.FLYWHEEL_TOKENS_FILE ?? join(dataDir, 'auth', 'tokens.json'));
+    const kafkaAuth = launcherKafkaAuth(this.env, join(dataDir, 'secrets.json'), tokensFile);
+    if (kafkaAuth) this.kafkaSasl = { mechanism: 'scram-sha-512', username: kafkaAuth.admin.name, password: kafkaAuth.admin.password };
 
-    const kafkaBrokers = await this.startKafka(dataDir);
+    const kafkaBrokers = await this.startKafka(dataDir, kafkaAuth?.security);
     const databaseUrl = await this.startPostgres(dataDir, secrets.postgresPassword);
     const s3 = await this.startS3(dataDir, secrets);
 
-    const tokensFile = resolve(this.env.FLYWHEEL_TOKENS_FILE ?? join(dataDir, 'auth', 'tokens.json'));
     const admin = ensureAdminToken(tokensFile);
     if (admin.created) this.adminToken = admin.token;
     const serviceTokens = ensureServiceTokens(tokensFile, join(dataDir, 'service-tokens.json'), SERVICES);
@@ -106,6 +112,7 @@ export class PlatformLauncher {
           HTTP_HOST: this.env.HTTP_HOST ?? '127.0.0.1',
           HTTP_PORT: String(httpPort),
           KAFKA_BROKERS: kafkaBrokers,
+          ...kafkaAuth?.serviceEnv(service),
           DATABASE_URL: this.env[`${prefix}_DATABASE_URL`] ?? (await databaseUrl(service)),
           S3_ENDPOINT: s3.endpoint,
           S3_ACCESS_KEY: s3.accessKey,
@@ -132,7 +139,7 @@ export class PlatformLauncher {
     this.startupMs = Date.now() - started;
   }
 
-  private async startKafka(dataDir: string): Promise<string> {
+  private async startKafka(dataDir: string, security: BrokerSecurity | undefined): Promise<string> {
     if (this.env.KAFKA_BROKERS) {
       this.endpoints.push({ name: 'kafka', kind: 'infrastructure', address: this.env.KAFKA_BROKERS, detail: 'external', embedded: false });
       return this.env.KAFKA_BROKERS;
@@ -145,6 +152,8 @@ export class PlatformLauncher {
       // Services join their groups one after another at start; Kafka's 3 s delay would only slow them.
       initialRebalanceDelayMs: 0,
       defaultPartitions: 3,
+      // Absent rather than undefined: the broker's own default ('anonymous') applies.
+      ...(security && { security }),
     });
     this.infrastructure.push(broker);
     this.endpoints.push({

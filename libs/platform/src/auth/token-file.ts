@@ -22,16 +22,16 @@ function readTokensFileOrEmpty(file: string): TokensFile {
 
 /**
  * Writes the whole file beside itself and renames it into place, so a reader (a service
- * reloading it) sees the old or the new content, never half of one; mode 0600 because it
- * guards every API.
+ * reloading it) sees the old or the new content, never half of one; mode 0600, in a folder
+ * only its owner enters, because what it holds guards the platform (tokens, Kafka credentials).
  */
-export function writeTokensFile(file: string, content: TokensFile): void {
+export function writePrivateFile(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const fd = openSync(temp, 'wx', 0o600);
     try {
-      writeSync(fd, `${JSON.stringify(content, null, 2)}\n`);
+      writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -41,6 +41,10 @@ export function writeTokensFile(file: string, content: TokensFile): void {
     rmSync(temp, { force: true });
     throw error;
   }
+}
+
+export function writeTokensFile(file: string, content: TokensFile): void {
+  writePrivateFile(file, `${JSON.stringify(content, null, 2)}\n`);
 }
 
 export interface IssueTokenRequest {

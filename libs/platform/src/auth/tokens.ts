@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ALL_ROLES, type Role } from './role';
+import { parseValidatedJson } from './validated-json';
 
 export const TOKEN_PREFIX = 'fw_';
 
@@ -50,23 +51,13 @@ export function newTokenId(): string {
 }
 
 export function parseTokensFile(text: string, source: string): TokensFile {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new TokensFileError(source, `not JSON (${(error as Error).message})`);
-  }
-  const result = tokensFileSchema.safeParse(json);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new TokensFileError(source, `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
+  const data = parseValidatedJson(text, tokensFileSchema, (reason) => new TokensFileError(source, reason));
   const ids = new Set<string>();
-  for (const record of result.data.tokens) {
+  for (const record of data.tokens) {
     if (ids.has(record.id)) throw new TokensFileError(source, `duplicate token id ${record.id}`);
     ids.add(record.id);
   }
-  return result.data;
+  return data;
 }
 
 /**

@@ -1,8 +1,37 @@
 import { z } from 'zod';
-import { envEnum, envHostPortList, envInt, envPort, envString, envUrl } from './env-vars';
+import { envBoolean, envEnum, envHostPortList, envInt, envPort, envString, envUrl } from './env-vars';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+// A rule on several variables runs even when another variable is bad (`when`), so that one
+// boot error lists them all. Each helper returns the two arguments of `.refine`.
+function isObject(payload: { value: unknown }): boolean {
+  return typeof payload.value === 'object' && payload.value !== null;
+}
+
+const BOTH_OR_NEITHER = ' (give both or neither)';
+
+type Rule = [check: (config: Record<string, unknown>) => boolean, params: { path: string[]; message: string; when: typeof isObject }];
+
+/** `variable` must be set when `other` is. */
+function requiredWith(variable: string, other: string, hint = ''): Rule {
+  return [
+    (config: Record<string, unknown>) => !(config[other] && !config[variable]),
+    { path: [variable], message: `is required when ${other} is set${hint}`, when: isObject },
+  ];
+}
+
+/** A TLS file means nothing without KAFKA_SSL: refused rather than silently unused. */
+function onlyWithSsl(variable: string): Rule {
+  return [
+    (config: Record<string, unknown>) => !(config[variable] && config.KAFKA_SSL !== true),
+    { path: [variable], message: 'is set but KAFKA_SSL is not true', when: isObject },
+  ];
+}
+
+/** SASL mechanisms a service may authenticate to Kafka with (kafkajs' names). */
+export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'plain'] as const;
 
 const MIB = 1024 * 1024;
 
@@ -19,6 +48,15 @@ export const baseConfigSchema = z
     KAFKA_BROKERS: envHostPortList('127.0.0.1:9092'),
     /** The largest record batch the brokers accept (Apache Kafka's message.max.bytes); the outbox relay sends under it. */
     KAFKA_MAX_MESSAGE_BYTES: envInt({ min: 1024, max: 256 * 1024 * 1024, default: 1024 * 1024 }),
+    // The service's own Kafka principal (`User:<username>`); unset: no SASL (a broker without auth).
+    KAFKA_SASL_MECHANISM: envEnum(KAFKA_SASL_MECHANISMS, 'scram-sha-512'),
+    KAFKA_SASL_USERNAME: envString().optional(),
+    KAFKA_SASL_PASSWORD: envString().optional(),
+    KAFKA_SSL: envBoolean(false),
+    /** PEM files: the CA that signed the brokers' certificates, and a client certificate and key (mTLS). */
+    KAFKA_SSL_CA_FILE: envString().optional(),
+    KAFKA_SSL_CERT_FILE: envString().optional(),
+    KAFKA_SSL_KEY_FILE: envString().optional(),
     DATABASE_URL: envUrl(['postgres', 'postgresql']),
     S3_ENDPOINT: envUrl(['http', 'https'], 'http://127.0.0.1:9000'),
     // Optional here because not every service stores objects; the storage library insists.
@@ -37,21 +75,26 @@ export const baseConfigSchema = z
     GRPC_DEADLINE_MS: envInt({ min: 1, default: 30_000 }),
     SHUTDOWN_TIMEOUT_MS: envInt({ min: 0, default: 10_000 }),
   })
-  .refine((config) => !(config.TLS_CERT_FILE && !config.TLS_KEY_FILE), {
-    path: ['TLS_KEY_FILE'],
-    message: 'is required when TLS_CERT_FILE is set (give both or neither)',
-    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
-  })
-  .refine((config) => !(config.TLS_KEY_FILE && !config.TLS_CERT_FILE), {
-    path: ['TLS_CERT_FILE'],
-    message: 'is required when TLS_KEY_FILE is set (give both or neither)',
-    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
-  })
+  .refine(...requiredWith('TLS_KEY_FILE', 'TLS_CERT_FILE', BOTH_OR_NEITHER))
+  .refine(...requiredWith('TLS_CERT_FILE', 'TLS_KEY_FILE', BOTH_OR_NEITHER))
   .refine((config) => Boolean(config.S3_ACCESS_KEY) === Boolean(config.S3_SECRET_KEY), {
     path: ['S3_SECRET_KEY'],
     message: 'S3_ACCESS_KEY and S3_SECRET_KEY go together (give both or neither)',
-    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
-  });
+    when: isObject,
+  })
+  .refine(...requiredWith('KAFKA_SASL_PASSWORD', 'KAFKA_SASL_USERNAME'))
+  .refine(...requiredWith('KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'))
+  // PLAIN sends the password itself on the wire: only inside TLS.
+  .refine((config) => !(config.KAFKA_SASL_USERNAME && config.KAFKA_SASL_MECHANISM === 'plain' && config.KAFKA_SSL !== true), {
+    path: ['KAFKA_SASL_MECHANISM'],
+    message: 'plain sends the password in clear text: use it only with KAFKA_SSL=true, or use scram-sha-512',
+    when: isObject,
+  })
+  .refine(...onlyWithSsl('KAFKA_SSL_CA_FILE'))
+  .refine(...onlyWithSsl('KAFKA_SSL_CERT_FILE'))
+  .refine(...onlyWithSsl('KAFKA_SSL_KEY_FILE'))
+  .refine(...requiredWith('KAFKA_SSL_KEY_FILE', 'KAFKA_SSL_CERT_FILE', BOTH_OR_NEITHER))
+  .refine(...requiredWith('KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE', BOTH_OR_NEITHER));
 
 export type BaseConfig = Readonly<z.infer<typeof baseConfigSchema>>;
 

@@ -61,3 +61,18 @@ export function envEnum<const T extends readonly [string, ...string[]]>(values: 
   const value = z.enum(values, { message: `must be one of ${values.join(', ')}` });
   return defaultValue === undefined ? value : value.default(defaultValue as never);
 }
+
+const TRUE_WORDS = ['true', '1', 'yes'];
+const FALSE_WORDS = ['false', '0', 'no'];
+
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, any case); anything else is an error, not false. */
+export function envBoolean(defaultValue: boolean) {
+  return z
+    .string()
+    .transform((raw) => raw.trim().toLowerCase())
+    .refine((word) => TRUE_WORDS.includes(word) || FALSE_WORDS.includes(word), {
+      message: `must be one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')}`,
+    })
+    .transform((word) => TRUE_WORDS.includes(word))
+    .prefault(String(defaultValue));
+}

@@ -88,6 +88,55 @@ describe('loadConfig', () => {
     expect(loadConfig(baseConfigSchema, { ...valid, TLS_CERT_FILE: '/c.pem', TLS_KEY_FILE: '/k.pem' }).TLS_KEY_FILE).toBe('/k.pem');
   });
 
+  it("reads a service's Kafka principal and TLS, SCRAM-SHA-512 unless told otherwise", () => {
+    const config = loadConfig(baseConfigSchema, {
+      ...valid,
+      KAFKA_SASL_USERNAME: 'registry',
+      KAFKA_SASL_PASSWORD: 's3cret',
+      KAFKA_SSL: 'TRUE',
+      KAFKA_SSL_CA_FILE: '/etc/kafka/ca.pem',
+    });
+    expect(config).toMatchObject({
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'registry',
+      KAFKA_SASL_PASSWORD: 's3cret',
+      KAFKA_SSL: true,
+      KAFKA_SSL_CA_FILE: '/etc/kafka/ca.pem',
+    });
+    const anonymous = loadConfig(baseConfigSchema, valid);
+    expect(anonymous.KAFKA_SSL).toBe(false);
+    expect(anonymous.KAFKA_SASL_USERNAME).toBeUndefined();
+  });
+
+  it('stops boot on a Kafka username without its password, naming the variable, with the other errors', () => {
+    const error = configError({ ...valid, GRPC_PORT: 'x', KAFKA_SASL_USERNAME: 'registry' });
+    expect(error.issues).toEqual([
+      { variable: 'GRPC_PORT', reason: 'must be a port number', value: '"x"' },
+      { variable: 'KAFKA_SASL_PASSWORD', reason: 'is required when KAFKA_SASL_USERNAME is set', value: '(unset)' },
+    ]);
+    expect(configError({ ...valid, KAFKA_SASL_PASSWORD: 'pw' }).issues).toEqual([
+      { variable: 'KAFKA_SASL_USERNAME', reason: 'is required when KAFKA_SASL_PASSWORD is set', value: '(unset)' },
+    ]);
+  });
+
+  it('refuses PLAIN without TLS, TLS files without KAFKA_SSL, a certificate without its key, and a bad boolean', () => {
+    const plain = configError({ ...valid, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' });
+    expect(plain.issues.map((i) => [i.variable, i.reason])).toEqual([
+      ['KAFKA_SASL_MECHANISM', 'plain sends the password in clear text: use it only with KAFKA_SSL=true, or use scram-sha-512'],
+    ]);
+    expect(plain.message).not.toContain('"p"');
+    const files = configError({ ...valid, KAFKA_SSL_CA_FILE: '/ca.pem', KAFKA_SSL_CERT_FILE: '/c.pem' });
+    expect(files.issues.map((i) => [i.variable, i.reason])).toEqual([
+      ['KAFKA_SSL_CA_FILE', 'is set but KAFKA_SSL is not true'],
+      ['KAFKA_SSL_CERT_FILE', 'is set but KAFKA_SSL is not true'],
+      ['KAFKA_SSL_KEY_FILE', 'is required when KAFKA_SSL_CERT_FILE is set (give both or neither)'],
+    ]);
+    expect(configError({ ...valid, KAFKA_SSL: 'maybe' }).issues).toEqual([
+      { variable: 'KAFKA_SSL', reason: 'must be one of true, 1, yes, false, 0, no', value: '"maybe"' },
+    ]);
+    expect(configError({ ...valid, KAFKA_SASL_MECHANISM: 'gssapi' }).issues[0].reason).toBe('must be one of scram-sha-512, plain');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig(baseConfigSchema, { ...valid, LOG_LEVEL: '' }).LOG_LEVEL).toBe('info');
   });
