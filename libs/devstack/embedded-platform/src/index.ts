@@ -3,6 +3,7 @@ export { type Endpoint, type LaunchProgress, PlatformLauncher } from './platform
 export {
   DEFAULT_GRPC_BASE_PORT,
   DEFAULT_HTTP_BASE_PORT,
+  DEFAULT_INFRASTRUCTURE_PORTS,
   SERVICES,
   type ServiceName,
   databaseName,
@@ -10,3 +11,5 @@ export {
   serviceEntryPoint,
 } from './service-catalog';
 export { ServiceProcess, type ServiceProcessOptions } from './service-process';
+export { ServiceSupervisor, type SupervisorEvents } from './service-supervisor';
+export { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartDecision, type RestartPolicyOptions } from './restart-policy';

@@ -10,17 +10,23 @@ async function main(): Promise<void> {
   const launcher = new PlatformLauncher(
     process.env,
     (m) => say(`· ${m}`),
-    (service, code, tail) => {
-      say(`\n${service} stopped unexpectedly (${code}). Last lines of its log:\n${tail}\n`);
-      void shutdown(1);
-    },
+    // The others keep running: a service that keeps crashing should not take the platform down.
+    (service, reason, tail) => say(`\n${service} ${reason}. The other services keep running. Last lines of its log:\n${tail}\n`),
   );
+  // Services and PostgreSQL run in their own process groups, so nothing else stops them should the
+  // launcher exit without stopping them (an uncaught error); kill -9 leaves them to the next start.
+  process.on('exit', () => launcher.kill());
 
   let shuttingDown = false;
   async function shutdown(code: number): Promise<void> {
-    if (shuttingDown) return;
+    if (shuttingDown) {
+      // A second Ctrl-C: no more waiting for graceful shutdowns.
+      say('stopping at once (killing every process)…');
+      launcher.kill();
+      process.exit(130);
+    }
     shuttingDown = true;
-    say('\nstopping Flywheel…');
+    say('\nstopping Flywheel: the services first, then the broker, S3 and PostgreSQL (Ctrl-C again to force)…');
     await launcher.stop();
     say('stopped.');
     process.exit(code);
