@@ -52,6 +52,10 @@ export class PlatformLauncher {
   private stopping = false;
   private ready = false;
   private ownsDataDir = false;
+  // Services and PostgreSQL run in process groups of their own: should this process exit without
+  // stop() (an uncaught error, process.exit), nothing else would end them. (kill -9 leaves them
+  // to the next start.)
+  private readonly killOnExit = () => this.kill();
   adminToken?: string;
   startupMs = 0;
 
@@ -102,6 +106,7 @@ export class PlatformLauncher {
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
     mkdirSync(join(dataDir, 'run'), { recursive: true });
     this.claimDataDir();
+    process.once('exit', this.killOnExit);
     await this.stopLeftoverServices();
     const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
 
@@ -274,6 +279,7 @@ export class PlatformLauncher {
     const deadline = Date.now() + timeoutMs;
     const pending = new Set(this.services);
     while (pending.size > 0) {
+      if (this.stopping) throw new Error('stopped while starting');
       for (const service of [...pending]) {
         // A crash while starting is restarted like any other (a port briefly taken heals so).
         if (service.gaveUp) throw new Error(`${service.name} ${service.gaveUp}:\n${service.process.tail()}`);
@@ -304,6 +310,7 @@ export class PlatformLauncher {
       await piece.stop().catch((error) => this.progress(`stopping infrastructure failed: ${(error as Error).message}`));
     }
     if (this.ownsDataDir) removePidFile(this.pidFile('launcher'), process.pid);
+    process.off('exit', this.killOnExit);
   }
 
   /**
