@@ -1,12 +1,25 @@
 import { createServer } from 'node:net';
-import { freePort } from './free-port';
+import { freePort, freeStablePort } from './free-port';
+
+async function listenAndClose(port: number): Promise<void> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
 
 describe('freePort', () => {
   it('returns a port that a server can then listen on', async () => {
     const port = await freePort();
     expect(port).toBeGreaterThan(0);
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await listenAndClose(port);
+  });
+});
+
+describe('freeStablePort', () => {
+  it("returns a port below Linux's ephemeral range that a server can then listen on", async () => {
+    const port = await freeStablePort();
+    expect(port).toBeGreaterThanOrEqual(20_000);
+    expect(port).toBeLessThan(32_768);
+    await listenAndClose(port);
   });
 });

@@ -12,3 +12,22 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/**
+ * A free loopback port below Linux's ephemeral range (32768–60999), for a server that is stopped
+ * and started again on the same port: in that range, an outgoing connection's local end may take
+ * the port in between, and the restart fails with EADDRINUSE.
+ */
+export async function freeStablePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port found in 20000–31999');
+}

@@ -274,7 +274,7 @@ describe('checkKustomizeService', () => {
   const schema = z.object({
     GRPC_PORT: z.string().default('1'),
     DATABASE_URL: z.string(),
-    INGESTION_GRPC_ADDRESS: z.string().default('127.0.0.1:50051'),
+    INGESTION_GRPC_ADDRESS: z.string().default('127.0.0.1:8051'),
   });
   let copy: string;
   beforeEach(() => {

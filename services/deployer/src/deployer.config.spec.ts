@@ -16,9 +16,9 @@ describe('deployer config', () => {
 
   it('defaults to the design ports, the production alias and the documented canary policy', () => {
     expect(loadConfig(deployerConfigSchema, required)).toMatchObject({
-      GRPC_PORT: 50055,
+      GRPC_PORT: 8055,
       HTTP_PORT: 8085,
-      FEATURE_STORE_GRPC_ADDRESS: '127.0.0.1:50052',
+      FEATURE_STORE_GRPC_ADDRESS: '127.0.0.1:8052',
       DEPLOYER_FOLLOW_ALIAS: 'production',
       CANARY_TRAFFIC_SHARE: 0.1,
       CANARY_MIN_REQUESTS: 200,

@@ -10,13 +10,13 @@ function envDecimal(defaultValue: number, min: number, max = Number.MAX_VALUE) {
 }
 
 /**
- * What the deployer reads at boot: the platform's variables (gRPC 50055, HTTP 8085), the S3
+ * What the deployer reads at boot: the platform's variables (gRPC 8055, HTTP 8085), the S3
  * credentials (it loads model artifacts), where the feature store is (entity-key predictions),
  * where the registry is (Deploy), the canary policy a deployment gets unless it was given its own, and the prediction log's
  * buffer. Every variable of its own has a default, so docker-compose needs none of them.
  */
 export const deployerConfigSchema = serviceConfigSchema(
-  { grpcPort: 50055, httpPort: 8085 },
+  { grpcPort: 8055, httpPort: 8085 },
   {
     S3_ACCESS_KEY: z.string().min(1, 'is required: the deployer loads model artifacts'),
     S3_SECRET_KEY: z.string().min(1, 'is required: the deployer loads model artifacts'),
@@ -24,12 +24,12 @@ export const deployerConfigSchema = serviceConfigSchema(
     FEATURE_STORE_GRPC_ADDRESS: z
       .string()
       .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port')
-      .default('127.0.0.1:50052'),
+      .default('127.0.0.1:8052'),
     /** The registry's gRPC address: Deploy looks models, versions and aliases up there. */
     REGISTRY_GRPC_ADDRESS: z
       .string()
       .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port')
-      .default('127.0.0.1:50054'),
+      .default('127.0.0.1:8054'),
     /** This service's own API token for calling other services (issued by the launcher). */
     FLYWHEEL_SERVICE_TOKEN: envString().optional(),
     /** The alias a model's deployment follows when the deployer creates it on an alias move. */

@@ -16,9 +16,9 @@ describe('feature-store config', () => {
 
   it('defaults to the design ports and the ingestion service beside it', () => {
     expect(loadConfig(featureStoreConfigSchema, required)).toMatchObject({
-      GRPC_PORT: 50052,
+      GRPC_PORT: 8052,
       HTTP_PORT: 8082,
-      INGESTION_GRPC_ADDRESS: '127.0.0.1:50051',
+      INGESTION_GRPC_ADDRESS: '127.0.0.1:8051',
     });
   });
 

@@ -2,17 +2,17 @@ import { z } from 'zod';
 import { envString, serviceConfigSchema } from '@flywheel/platform';
 
 /**
- * What the feature store reads at boot: the platform's variables (gRPC 50052, HTTP 8082), the
+ * What the feature store reads at boot: the platform's variables (gRPC 8052, HTTP 8082), the
  * S3 credentials (it reads dataset versions and writes training sets and snapshots), and how it
  * reaches the ingestion service for a dataset it has not heard of yet.
  */
 export const featureStoreConfigSchema = serviceConfigSchema(
-  { grpcPort: 50052, httpPort: 8082 },
+  { grpcPort: 8052, httpPort: 8082 },
   {
     S3_ACCESS_KEY: z.string().min(1, 'is required: the feature store reads dataset versions and writes training sets'),
     S3_SECRET_KEY: z.string().min(1, 'is required: the feature store reads dataset versions and writes training sets'),
     /** host:port of the ingestion service's gRPC API. */
-    INGESTION_GRPC_ADDRESS: envString('127.0.0.1:50051'),
+    INGESTION_GRPC_ADDRESS: envString('127.0.0.1:8051'),
     /** This service's own API token for calling other services; unset, it asks nobody. */
     FLYWHEEL_SERVICE_TOKEN: envString().optional(),
   },

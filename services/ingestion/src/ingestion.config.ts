@@ -3,7 +3,7 @@ import { type z } from 'zod';
 
 /** Ingestion's variables: the platform's, its default ports, object-store keys and commit defaults. */
 export const ingestionConfigSchema = serviceConfigSchema(
-  { grpcPort: 50051, httpPort: 8081 },
+  { grpcPort: 8051, httpPort: 8081 },
   {
     // Dataset versions live in the object store, so unlike the base schema the keys are required.
     S3_ACCESS_KEY: envString(),

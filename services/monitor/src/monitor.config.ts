@@ -5,7 +5,7 @@ const DAY_MS = 24 * 60 * MINUTE_MS;
 
 /** What the monitor reads at boot: the platform's variables, its default ports and its own. */
 export const monitorConfigSchema = serviceConfigSchema(
-  { grpcPort: 50056, httpPort: 8086 },
+  { grpcPort: 8056, httpPort: 8086 },
   {
     // The longest the window folder sleeps. It folds when there is work: right after a handler
     // journals an event, when another process commits entries, a policy or a reference (NOTIFY),

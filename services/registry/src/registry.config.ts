@@ -10,12 +10,12 @@ function envFraction(defaultValue: number) {
 }
 
 /**
- * What the registry reads at boot: the platform's variables (gRPC 50054, HTTP 8084), the S3
+ * What the registry reads at boot: the platform's variables (gRPC 8054, HTTP 8084), the S3
  * credentials (it reads artifacts and holdouts to compare a challenger with the champion), and
  * the promotion policy a model gets until someone sets its own.
  */
 export const registryConfigSchema = serviceConfigSchema(
-  { grpcPort: 50054, httpPort: 8084 },
+  { grpcPort: 8054, httpPort: 8084 },
   {
     S3_ACCESS_KEY: z.string().min(1, 'is required: the registry reads model artifacts and holdouts'),
     S3_SECRET_KEY: z.string().min(1, 'is required: the registry reads model artifacts and holdouts'),

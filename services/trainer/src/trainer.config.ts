@@ -2,12 +2,12 @@ import { z } from 'zod';
 import { envInt, envString, serviceConfigSchema } from '@flywheel/platform';
 
 /**
- * What the trainer reads at boot: the platform's variables (gRPC 50053, HTTP 8083), the S3
+ * What the trainer reads at boot: the platform's variables (gRPC 8053, HTTP 8083), the S3
  * credentials (it reads training sets and writes artifacts and holdouts), where the feature
  * store is and the token to call it with, and how many trainings may run at once.
  */
 export const trainerConfigSchema = serviceConfigSchema(
-  { grpcPort: 50053, httpPort: 8083 },
+  { grpcPort: 8053, httpPort: 8083 },
   {
     S3_ACCESS_KEY: z.string().min(1, 'is required: the trainer reads training sets and writes model artifacts'),
     S3_SECRET_KEY: z.string().min(1, 'is required: the trainer reads training sets and writes model artifacts'),
@@ -15,7 +15,7 @@ export const trainerConfigSchema = serviceConfigSchema(
     FEATURE_STORE_GRPC_ADDRESS: z
       .string()
       .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, 'must be host:port')
-      .default('127.0.0.1:50052'),
+      .default('127.0.0.1:8052'),
     /** The trainer's own API token, sent when it calls the feature store. */
     FLYWHEEL_SERVICE_TOKEN: envString(),
     /** Deadline of a GetHistoricalFeatures call: building a training set can take a while. */

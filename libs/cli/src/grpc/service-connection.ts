@@ -16,17 +16,17 @@ export interface ServiceTarget {
 }
 
 export const Targets = {
-  ingestion: { label: 'ingestion', contract: 'ingestion', addressVariable: 'INGESTION_GRPC_ADDRESS', defaultAddress: '127.0.0.1:50051' },
+  ingestion: { label: 'ingestion', contract: 'ingestion', addressVariable: 'INGESTION_GRPC_ADDRESS', defaultAddress: '127.0.0.1:8051' },
   featureStore: {
     label: 'the feature store',
     contract: 'featureStore',
     addressVariable: 'FEATURE_STORE_GRPC_ADDRESS',
-    defaultAddress: '127.0.0.1:50052',
+    defaultAddress: '127.0.0.1:8052',
   },
-  trainer: { label: 'the trainer', contract: 'trainer', addressVariable: 'TRAINER_GRPC_ADDRESS', defaultAddress: '127.0.0.1:50053' },
-  registry: { label: 'the registry', contract: 'registry', addressVariable: 'REGISTRY_GRPC_ADDRESS', defaultAddress: '127.0.0.1:50054' },
-  deployer: { label: 'the deployer', contract: 'deployer', addressVariable: 'DEPLOYER_GRPC_ADDRESS', defaultAddress: '127.0.0.1:50055' },
-  monitor: { label: 'the monitor', contract: 'monitor', addressVariable: 'MONITOR_GRPC_ADDRESS', defaultAddress: '127.0.0.1:50056' },
+  trainer: { label: 'the trainer', contract: 'trainer', addressVariable: 'TRAINER_GRPC_ADDRESS', defaultAddress: '127.0.0.1:8053' },
+  registry: { label: 'the registry', contract: 'registry', addressVariable: 'REGISTRY_GRPC_ADDRESS', defaultAddress: '127.0.0.1:8054' },
+  deployer: { label: 'the deployer', contract: 'deployer', addressVariable: 'DEPLOYER_GRPC_ADDRESS', defaultAddress: '127.0.0.1:8055' },
+  monitor: { label: 'the monitor', contract: 'monitor', addressVariable: 'MONITOR_GRPC_ADDRESS', defaultAddress: '127.0.0.1:8056' },
 } as const satisfies Record<string, ServiceTarget>;
 
 /** Options every command that calls a service takes. */

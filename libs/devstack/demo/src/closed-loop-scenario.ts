@@ -229,7 +229,7 @@ export class ClosedLoopScenario {
   private readonly guard = (): void => {
     if (this.aborted) throw new Error('interrupted');
     const crashed = this.platform.crashed;
-    if (crashed) throw new Error(`${crashed.service} stopped unexpectedly (${crashed.code})`);
+    if (crashed) throw new Error(`${crashed.service} ${crashed.reason}`);
   };
 
   private readonly pause = async (): Promise<void> => {

@@ -25,9 +25,10 @@ export interface PlatformClients {
   monitor: GrpcClient<monitorV1.MonitorServiceController>;
 }
 
+/** A service the launcher gave up restarting. */
 export interface ServiceCrash {
   service: string;
-  code: number | string;
+  reason: string;
   tail: string;
 }
 
@@ -88,8 +89,8 @@ export class ScenarioPlatform {
     const launcher = new PlatformLauncher(
       env,
       (m) => t.note(m),
-      (service, code, tail) => {
-        this.crashed = { service, code, tail };
+      (service, reason, tail) => {
+        this.crashed = { service, reason, tail };
       },
     );
     this.launcher = launcher;
@@ -129,7 +130,7 @@ export class ScenarioPlatform {
 
   /** The end of a service's log, or nothing when the service never started. */
   logTail(service: ServiceName, lines: number): string | undefined {
-    return this.launcher?.services.find((s) => s.options.name === service)?.tail(lines);
+    return this.launcher?.services.find((s) => s.name === service)?.process.tail(lines);
   }
 
   async stop(): Promise<void> {

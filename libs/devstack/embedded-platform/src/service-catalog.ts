@@ -5,8 +5,13 @@ import { join, resolve } from 'node:path';
 export const SERVICES = ['ingestion', 'feature-store', 'trainer', 'registry', 'deployer', 'monitor'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-export const DEFAULT_GRPC_BASE_PORT = 50051;
+// Below Linux's ephemeral range (32768–60999, ip_local_port_range): a port in it may be taken,
+// at any moment, by the local end of an outgoing connection, and a restarted service then fails
+// with EADDRINUSE. default-ports.spec.ts keeps every default out of it.
+export const DEFAULT_GRPC_BASE_PORT = 8051;
 export const DEFAULT_HTTP_BASE_PORT = 8081;
+/** The embedded infrastructure's ports (KAFKA_PORT, S3_PORT, POSTGRES_PORT override them). */
+export const DEFAULT_INFRASTRUCTURE_PORTS = { kafka: 9092, s3: 9000, postgres: 5433 } as const;
 
 /** Each service owns one database, named after it. */
 export function databaseName(service: ServiceName): string {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
+import { removePidFile, signal, writePidFile } from './owned-processes';
 
 export interface ServiceProcessOptions {
   name: string;
@@ -9,9 +10,15 @@ export interface ServiceProcessOptions {
   env: NodeJS.ProcessEnv;
   logFile: string;
   healthUrl: string;
+  /** Where the running process's pid is kept, so that a later launcher can stop it if this one dies. */
+  pidFile?: string;
 }
 
-/** One service running as its own OS process, with its output in a log file. */
+/**
+ * One service running as its own OS process, with its output in a log file. It runs in a process
+ * group of its own (detached), so a terminal's Ctrl-C reaches only the launcher, which stops the
+ * services in order. It can be started again after it has exited.
+ */
 export class ServiceProcess {
   private child?: ChildProcess;
   private log?: WriteStream;
@@ -29,18 +36,29 @@ export class ServiceProcess {
     return this.exitCode;
   }
 
+  get running(): boolean {
+    return this.child !== undefined && this.exitCode === null;
+  }
+
   start(onExit: (code: number | string) => void): void {
-    this.log = createWriteStream(this.options.logFile, { flags: 'a' });
-    this.child = spawn(process.execPath, ['-r', '@swc-node/register', this.options.entryPoint], {
+    if (this.running) throw new Error(`${this.options.name} is already running`);
+    this.log ??= createWriteStream(this.options.logFile, { flags: 'a' });
+    this.exitCode = null;
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', this.options.entryPoint], {
       cwd: this.options.cwd,
       env: this.options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
-    this.child.stdout!.pipe(this.log, { end: false });
-    this.child.stderr!.pipe(this.log, { end: false });
+    this.child = child;
+    child.stdout!.pipe(this.log, { end: false });
+    child.stderr!.pipe(this.log, { end: false });
+    const { pidFile, entryPoint } = this.options;
+    if (pidFile && child.pid !== undefined) writePidFile(pidFile, child.pid, entryPoint);
     this.exited = new Promise((resolve) =>
-      this.child!.once('exit', (code, signal) => {
-        this.exitCode = code ?? signal ?? -1;
+      child.once('exit', (code, signalName) => {
+        if (pidFile && child.pid !== undefined) removePidFile(pidFile, child.pid);
+        this.exitCode = code ?? signalName ?? -1;
         resolve();
         onExit(this.exitCode);
       }),
@@ -60,14 +78,24 @@ export class ServiceProcess {
     });
   }
 
-  /** SIGTERM, then SIGKILL if it is still there after `graceMs`. */
+  /** SIGTERM to its process group (its graceful shutdown), then SIGKILL if it is still there after `graceMs`. */
   async stop(graceMs: number): Promise<void> {
-    if (!this.child || this.exitCode !== null) return this.closeLog();
-    this.child.kill('SIGTERM');
-    const killer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(killer);
+    if (this.running) {
+      this.signalGroup('SIGTERM');
+      const killer = setTimeout(() => this.signalGroup('SIGKILL'), graceMs);
+      await this.exited;
+      clearTimeout(killer);
+    }
     await this.closeLog();
+  }
+
+  /** SIGKILL at once, synchronously: for a second Ctrl-C, or a launcher that is exiting. */
+  kill(): void {
+    if (this.running) this.signalGroup('SIGKILL');
+  }
+
+  private signalGroup(name: NodeJS.Signals): void {
+    if (this.child?.pid !== undefined) signal(-this.child.pid, name);
   }
 
   /** The last lines of the service's log, to show why it failed. */
@@ -80,6 +108,8 @@ export class ServiceProcess {
   }
 
   private closeLog(): Promise<void> {
-    return new Promise((resolve) => (this.log ? this.log.end(resolve) : resolve()));
+    const log = this.log;
+    this.log = undefined;
+    return new Promise((resolve) => (log ? log.end(resolve) : resolve()));
   }
 }

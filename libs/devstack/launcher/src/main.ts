@@ -10,23 +10,28 @@ async function main(): Promise<void> {
   const launcher = new PlatformLauncher(
     process.env,
     (m) => say(`· ${m}`),
-    (service, code, tail) => {
-      say(`\n${service} stopped unexpectedly (${code}). Last lines of its log:\n${tail}\n`);
-      void shutdown(1);
-    },
+    // The others keep running: a service that keeps crashing should not take the platform down.
+    (service, reason, tail) => say(`\n${service} ${reason}. The other services keep running. Last lines of its log:\n${tail}\n`),
   );
 
   let shuttingDown = false;
   async function shutdown(code: number): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
-    say('\nstopping Flywheel…');
+    say('\nstopping Flywheel: the services first, then the broker, S3 and PostgreSQL (Ctrl-C again to force)…');
     await launcher.stop();
     say('stopped.');
     process.exit(code);
   }
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  function interrupted(): void {
+    if (!shuttingDown) return void shutdown(0);
+    // A second Ctrl-C: no more waiting for graceful shutdowns.
+    say('stopping at once (killing every process)…');
+    launcher.kill();
+    process.exit(130);
+  }
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
 
   say(`Flywheel: starting on embedded defaults (data in ${launcher.dataDir})`);
   try {

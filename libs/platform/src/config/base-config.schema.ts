@@ -104,7 +104,7 @@ export interface ServicePorts {
 }
 
 /**
- * `serviceConfigSchema({ grpcPort: 50054, httpPort: 8084 }, { PROMOTION_MARGIN: envNumber... })`:
+ * `serviceConfigSchema({ grpcPort: 8054, httpPort: 8084 }, { PROMOTION_MARGIN: envNumber... })`:
  * the base variables with the service's default ports, plus its own.
  */
 export function serviceConfigSchema<Shape extends z.ZodRawShape>(

@@ -4,7 +4,7 @@ import { envPort, envString } from './env-vars';
 import { loadConfig, maskUrlPassword } from './load-config';
 
 const valid = {
-  GRPC_PORT: '50054',
+  GRPC_PORT: '8054',
   HTTP_PORT: '8084',
   DATABASE_URL: 'postgres://registry:pw@127.0.0.1:5433/flywheel_registry',
   FLYWHEEL_TOKENS_FILE: '/var/lib/flywheel/tokens.json',
@@ -25,7 +25,7 @@ describe('loadConfig', () => {
     const config = loadConfig(baseConfigSchema, { ...valid, KAFKA_BROKERS: 'k1:9092, k2:9093' });
     expect(config).toMatchObject({
       GRPC_HOST: '127.0.0.1',
-      GRPC_PORT: 50054,
+      GRPC_PORT: 8054,
       HTTP_PORT: 8084,
       KAFKA_BROKERS: ['k1:9092', 'k2:9093'],
       S3_ENDPOINT: 'http://127.0.0.1:9000',
@@ -142,10 +142,10 @@ describe('loadConfig', () => {
   });
 
   it('lets a service extend the base with its own fields and default ports, keeping the base rules', () => {
-    const schema = serviceConfigSchema({ grpcPort: 50054, httpPort: 8084 }, { MODEL_BUCKET: envString() });
+    const schema = serviceConfigSchema({ grpcPort: 8054, httpPort: 8084 }, { MODEL_BUCKET: envString() });
     const { GRPC_PORT: _grpc, HTTP_PORT: _http, ...rest } = valid;
     const config = loadConfig(schema, { ...rest, MODEL_BUCKET: 'models' });
-    expect(config).toMatchObject({ GRPC_PORT: 50054, HTTP_PORT: 8084, MODEL_BUCKET: 'models' });
+    expect(config).toMatchObject({ GRPC_PORT: 8054, HTTP_PORT: 8084, MODEL_BUCKET: 'models' });
     const error = (() => {
       try {
         loadConfig(schema, { ...rest, TLS_KEY_FILE: '/k.pem' });

@@ -2,9 +2,9 @@
 // lines, stop it with Ctrl-C, and read what its processes cost from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort } from '@flywheel/test-kit';
+import { freeStablePort } from '@flywheel/test-kit';
 import { SERVICES, envPrefix, type ServiceName } from '@flywheel/embedded-platform';
 
 const REPO_ROOT = resolve(__dirname, '../../../../..');
@@ -21,25 +21,31 @@ export interface PlatformPorts {
   services: Record<ServiceName, { grpc: number; http: number }>;
 }
 
-/** An environment for `npm start` on free loopback ports, with its data in `dataDir`. */
+/**
+ * An environment for `npm start` on free loopback ports, with its data in `dataDir`. The ports lie
+ * below the ephemeral range, as the defaults do, so that a restart finds them free again.
+ */
 export async function platformEnv(dataDir: string, base: NodeJS.ProcessEnv = process.env): Promise<PlatformPorts> {
   const env: NodeJS.ProcessEnv = {
     ...base,
     FLYWHEEL_DATA_DIR: dataDir,
-    KAFKA_PORT: String(await freePort()),
-    POSTGRES_PORT: String(await freePort()),
-    S3_PORT: String(await freePort()),
+    KAFKA_PORT: String(await freeStablePort()),
+    POSTGRES_PORT: String(await freeStablePort()),
+    S3_PORT: String(await freeStablePort()),
   };
   const services = {} as PlatformPorts['services'];
   for (const service of SERVICES) {
-    services[service] = { grpc: await freePort(), http: await freePort() };
+    services[service] = { grpc: await freeStablePort(), http: await freeStablePort() };
     env[`${envPrefix(service)}_GRPC_PORT`] = String(services[service].grpc);
     env[`${envPrefix(service)}_HTTP_PORT`] = String(services[service].http);
   }
   return { env, services };
 }
 
-/** `npm start` in its own process group, as a terminal runs it, so Ctrl-C reaches every process. */
+/**
+ * `npm start` in its own process group, as a terminal runs it: Ctrl-C to the group reaches npm and
+ * the launcher (services and PostgreSQL run in groups of their own).
+ */
 export function npmStart(env: NodeJS.ProcessEnv): RunningPlatform {
   const child = spawn('npm', ['start'], { cwd: REPO_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
@@ -67,6 +73,19 @@ export function interrupt(running: RunningPlatform): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
   }
+}
+
+/** The launcher's own process (npm runs it through a shell). */
+export function launcherPid(running: RunningPlatform): number {
+  // Not the shell npm runs it through (`sh -c node … main.ts`): the node process itself.
+  const pid = descendants(running.child.pid!).find((p) => /^\S*node -r \S+ \S*launcher\/src\/main\.ts/.test(commandOf(p)));
+  if (pid === undefined) throw new Error('no launcher process below npm');
+  return pid;
+}
+
+/** The pid of a running service, from the pid file the launcher keeps in the data folder. */
+export function servicePid(dataDir: string, service: ServiceName): number {
+  return (JSON.parse(readFileSync(join(dataDir, 'run', `${service}.pid`), 'utf8')) as { pid: number }).pid;
 }
 
 /** Every process below `pid`, read from /proc. */
