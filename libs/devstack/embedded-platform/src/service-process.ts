@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
+import { PRIVATE_FILE_MODE } from '@flywheel/dev-server-kit';
 
 export interface ServiceProcessOptions {
   name: string;
@@ -30,7 +31,7 @@ export class ServiceProcess {
   }
 
   start(onExit: (code: number | string) => void): void {
-    this.log = createWriteStream(this.options.logFile, { flags: 'a' });
+    this.log = createWriteStream(this.options.logFile, { flags: 'a', mode: PRIVATE_FILE_MODE });
     this.child = spawn(process.execPath, ['-r', '@swc-node/register', this.options.entryPoint], {
       cwd: this.options.cwd,
       env: this.options.env,

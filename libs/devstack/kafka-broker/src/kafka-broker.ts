@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_BROKER_CONFIG, type BrokerConfig } from './broker-config';
-import { jsonLogger } from '@flywheel/dev-server-kit';
+import { jsonLogger, PRIVATE_DIR_MODE } from '@flywheel/dev-server-kit';
 import { GroupCoordinator } from './group';
 import { ApiKey, type ApiCodec } from './protocol/api';
 import { ErrorCode } from './protocol/error-codes';
@@ -54,7 +54,7 @@ export class KafkaBroker {
 
   static async start(options: Partial<BrokerConfig> & { dataDir: string }): Promise<KafkaBroker> {
     const config: BrokerConfig = { ...DEFAULT_BROKER_CONFIG, logger: jsonLogger('info', 'kafka-broker'), ...options };
-    mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(config.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const topics = TopicStore.open(config.dataDir, {
       segmentBytes: config.segmentBytes,
       retentionMs: config.retentionMs,
