@@ -24,6 +24,8 @@ const thirdPartyClients = [
     install: 'apt-get install python3-confluent-kafka',
   },
   { pattern: '\\.grpcio\\.', probe: ['/usr/bin/python3', ['-c', 'import grpc']], install: 'apt-get install python3-grpcio' },
+  // PostgreSQL's own client runs deploy/postgres/create-databases.sql as the postgres image does.
+  { pattern: '\\.psql\\.', probe: ['psql', ['--version']], install: 'apt-get install postgresql-client' },
 ];
 // kubectl comes with the machine image, not from a package CI can install: where it is missing,
 // its cross-check is left out (loudly) even under CI.

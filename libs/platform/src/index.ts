@@ -25,6 +25,7 @@ export * from './auth/role';
 export * from './auth/token-file';
 export * from './auth/token-store';
 export * from './auth/tokens';
+export * from './files/write-private-file';
 
 export * from './grpc/call-interceptor';
 export * from './grpc/grpc-health';

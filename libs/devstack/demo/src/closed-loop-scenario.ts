@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AliasMovedEvent, DeploymentChangedEvent, deployerV1, DriftDetectedEvent, RunCompletedEvent, Topics } from '@flywheel/contracts';
-import { SERVICES, type ServiceName } from '@flywheel/embedded-platform';
+import { removeDataFolder, SERVICES, type ServiceName } from '@flywheel/embedded-platform';
 import { ClaimsGenerator } from './claims-generator';
 import { ClaimTraffic, type ServedPrediction } from './claim-traffic';
 import { StepTimeout, type StreamedEvent } from './event-stream';
@@ -80,7 +80,7 @@ export class ClosedLoopScenario {
       throw this.failure(error);
     } finally {
       await this.platform.stop();
-      if (ok && this.ownsDataDir && !this.options.keepData) rmSync(this.dataDir, { recursive: true, force: true });
+      if (ok && this.ownsDataDir && !this.options.keepData) removeDataFolder(this.dataDir);
     }
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allServiceAcls, Topics } from '@flywheel/contracts';
 import { grantTeamProducer, kafkaAccessFileBeside } from '@flywheel/platform';
-import { embeddedKafkaAuth, ensureKafkaPasswords } from './kafka-credentials';
+import { embeddedKafkaAuth } from './kafka-credentials';
 import { loadOrCreateSecrets } from './launcher-secrets';
 import { SERVICES } from './service-catalog';
 
@@ -17,24 +17,22 @@ beforeEach(() => {
 
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('ensureKafkaPasswords', () => {
-  it("adds a password per service and the admin to the launcher's secrets, 0600, and keeps them", () => {
-    const launcher = loadOrCreateSecrets(secretsFile);
-    const passwords = ensureKafkaPasswords(secretsFile);
+describe("the launcher's Kafka passwords", () => {
+  it('keeps one per service and the admin in its secrets (0600), the same on every start', () => {
+    const passwords = loadOrCreateSecrets(secretsFile).kafkaPasswords;
     expect(Object.keys(passwords).sort()).toEqual(['admin', ...SERVICES].sort());
     expect(new Set(Object.values(passwords)).size).toBe(SERVICES.length + 1);
     expect(Object.values(passwords).every((p) => p.length >= 40)).toBe(true);
 
     expect(statSync(secretsFile).mode & 0o777).toBe(0o600);
-    expect(loadOrCreateSecrets(secretsFile)).toMatchObject(launcher);
-    expect(ensureKafkaPasswords(secretsFile)).toEqual(passwords);
+    expect(loadOrCreateSecrets(secretsFile).kafkaPasswords).toEqual(passwords);
     expect(JSON.parse(readFileSync(secretsFile, 'utf8')).kafkaPasswords).toEqual(passwords);
   });
 });
 
 describe('embeddedKafkaAuth', () => {
   it("gives the broker the services', the admin's and the teams' users and ACLs, and each service its own", () => {
-    const passwords = ensureKafkaPasswords(secretsFile);
+    const passwords = loadOrCreateSecrets(secretsFile).kafkaPasswords;
     const accessFile = kafkaAccessFileBeside(join(dir, 'auth', 'tokens.json'));
     const { grant } = grantTeamProducer(accessFile, { team: 'fraud', produce: [Topics.ingestTopic('claims')] });
 
@@ -54,7 +52,7 @@ describe('embeddedKafkaAuth', () => {
   });
 
   it('starts with the services alone when no team has a producer yet', () => {
-    const auth = embeddedKafkaAuth(ensureKafkaPasswords(secretsFile), join(dir, 'none', 'kafka-access.json'));
+    const auth = embeddedKafkaAuth(loadOrCreateSecrets(secretsFile).kafkaPasswords, join(dir, 'none', 'kafka-access.json'));
     expect(auth.security.users.map((u) => u.name)).toEqual(['admin', ...SERVICES]);
     expect(auth.security.acls).toEqual(allServiceAcls());
   });

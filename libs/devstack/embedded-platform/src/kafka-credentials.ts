@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import {
   allServiceAcls,
   type BrokerSecurity,
@@ -8,11 +6,8 @@ import {
   SERVICE_KAFKA_ACCESS,
   type KafkaService,
 } from '@flywheel/contracts';
-import { kafkaAccessFileBeside, kafkaAccessOf, readKafkaAccessFile, writePrivateFile } from '@flywheel/platform';
+import { kafkaAccessFileBeside, kafkaAccessOf, readKafkaAccessFile } from '@flywheel/platform';
 import { type ServiceName } from './service-catalog';
-
-/** The key of the launcher's secrets file (launcher-secrets.ts) that holds the Kafka passwords. */
-const SECRETS_KEY = 'kafkaPasswords';
 
 export interface EmbeddedKafkaAuth {
   /** `BrokerConfig.security`: the services', the admin's and the teams' users and ACLs. */
@@ -28,22 +23,6 @@ export interface KafkaSasl {
   readonly mechanism: 'scram-sha-512';
   readonly username: string;
   readonly password: string;
-}
-
-/**
- * One password per service principal and one for the admin, generated on first start and kept
- * in the launcher's 0600 secrets file beside its other generated credentials (an older file
- * gains them, its other keys untouched), so a restart finds the same users.
- */
-export function ensureKafkaPasswords(secretsFile: string): Record<string, string> {
-  const secrets: Record<string, unknown> = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
-  const stored = { ...((secrets[SECRETS_KEY] ?? {}) as Record<string, string>) };
-  const users = [KAFKA_ADMIN_USER, ...Object.values(SERVICE_KAFKA_ACCESS).map((access) => access.user)];
-  const missing = users.filter((user) => typeof stored[user] !== 'string' || stored[user].length < 16);
-  if (missing.length === 0) return stored;
-  for (const user of missing) stored[user] = randomBytes(32).toString('base64url');
-  writePrivateFile(secretsFile, `${JSON.stringify({ ...secrets, [SECRETS_KEY]: stored }, null, 2)}\n`);
-  return stored;
 }
 
 /** What the embedded broker and the services get: the table's ACLs, plus the teams' from the Kafka-access file. */
@@ -70,7 +49,11 @@ export function embeddedKafkaAuth(passwords: Readonly<Record<string, string>>, k
  * undefined when Kafka is not the embedded broker (KAFKA_BROKERS given: its credentials are
  * the operator's, passed on in KAFKA_SASL_*).
  */
-export function launcherKafkaAuth(env: NodeJS.ProcessEnv, secretsFile: string, tokensFile: string): EmbeddedKafkaAuth | undefined {
+export function launcherKafkaAuth(
+  env: NodeJS.ProcessEnv,
+  passwords: Readonly<Record<string, string>>,
+  tokensFile: string,
+): EmbeddedKafkaAuth | undefined {
   if (env.KAFKA_BROKERS) return undefined;
-  return embeddedKafkaAuth(ensureKafkaPasswords(secretsFile), kafkaAccessFileBeside(tokensFile));
+  return embeddedKafkaAuth(passwords, kafkaAccessFileBeside(tokensFile));
 }

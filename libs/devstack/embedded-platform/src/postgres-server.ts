@@ -3,39 +3,29 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference
 /// <reference path="./async-exit-hook.d.ts" />
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
-import { Client } from 'pg';
+import { PRIVATE_DIR_MODE } from '@flywheel/dev-server-kit';
 import { identify, isPostgresOf, terminate } from './owned-processes';
+import { writeInitdbPasswordFile } from './postgres-home';
+import { provisionServiceDatabase, type ServiceDatabase } from './service-database';
 
 export interface PostgresServerOptions {
-  /** The cluster's folder; initialised on first start, reused after. */
+  /**
+   * PostgreSQL's own folder (postgres-home.ts): the cluster is initialised in `cluster/` below
+   * it on first start and reused after. As root, its owner is the OS user PostgreSQL runs as.
+   */
   dataDir: string;
   port: number;
   /** Superuser password: chosen by the caller (the launcher generates and keeps one). */
   password: string;
   user?: string;
   onLog?: (line: string) => void;
-  /** Told about folders made searchable for the `postgres` user (as root only). */
+  /** Told what was done to start it, e.g. a server left running on the cluster stopped. */
   onNotice?: (message: string) => void;
-}
-
-/**
- * As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to its
- * cluster folder: a private parent (mode 0700, as `mktemp -d` or a root home makes) stops it.
- * Search permission alone (o+x, not read) lets it pass without listing anything.
- */
-function makeReachableForPostgres(folder: string, notice: (message: string) => void): void {
-  for (let dir = dirname(folder); ; dir = dirname(dir)) {
-    const mode = statSync(dir).mode;
-    if ((mode & 0o001) === 0) {
-      chmodSync(dir, (mode & 0o7777) | 0o001);
-      notice(`made ${dir} searchable (o+x) so that the postgres user can reach ${folder}`);
-    }
-    if (dirname(dir) === dir) break;
-  }
 }
 
 // embedded-postgres installs signal handlers that stop every server and exit the process on
@@ -59,22 +49,26 @@ export class PostgresServer {
 
   static async start(options: PostgresServerOptions): Promise<PostgresServer> {
     const user = options.user ?? 'postgres';
-    mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
+    mkdirSync(options.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const cluster = join(options.dataDir, 'cluster');
     const asRoot = process.getuid?.() === 0;
-    if (asRoot) makeReachableForPostgres(cluster, options.onNotice ?? (() => undefined));
+    const initialised = existsSync(join(cluster, 'PG_VERSION'));
+    // The package would write the password to a file in the shared temporary folder: it gets a
+    // throw-away one there, and initdb the real one from our file (the last --pwfile wins).
+    const pwfile = initialised ? undefined : writeInitdbPasswordFile(options.dataDir, options.password);
     const pg = new EmbeddedPostgres({
       databaseDir: cluster,
       port: options.port,
       user,
-      password: options.password,
+      password: randomBytes(24).toString('hex'),
+      initdbFlags: pwfile ? [`--pwfile=${pwfile}`] : [],
       authMethod: 'scram-sha-256',
       persistent: true,
       createPostgresUser: asRoot,
       onLog: options.onLog ?? (() => undefined),
       onError: (error) => options.onLog?.(`[error] ${String(error)}`),
     });
-    if (!existsSync(join(cluster, 'PG_VERSION'))) await pg.initialise();
+    if (pwfile) await pg.initialise().finally(() => rmSync(pwfile, { force: true }));
     await stopLeftoverServer(cluster, options.onNotice ?? (() => undefined));
     const server = await startServer(cluster, options, asRoot);
     return new PostgresServer(server, '127.0.0.1', options.port, user, options.password);
@@ -85,18 +79,9 @@ export class PostgresServer {
     return `postgres://${encodeURIComponent(this.user)}:${encodeURIComponent(this.password)}@${this.host}:${this.port}/${database}`;
   }
 
-  /** Creates the database unless it exists; returns its URL. */
-  async ensureDatabase(name: string): Promise<string> {
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid database name "${name}"`);
-    const client = new Client({ connectionString: this.url() });
-    await client.connect();
-    try {
-      const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await client.end();
-    }
-    return this.url(name);
+  /** Creates (or brings up to date) a service's role and database; returns the URL the service connects with. */
+  ensureServiceDatabase(spec: ServiceDatabase): Promise<string> {
+    return provisionServiceDatabase(this.url(), spec);
   }
 
   /** Fast shutdown (SIGINT: sessions ended, a checkpoint), then immediate (SIGQUIT) after 30 s. */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
+import { PRIVATE_FILE_MODE } from '@flywheel/dev-server-kit';
 import { removePidFile, signal, writePidFile } from './owned-processes';
 
 export interface ServiceProcessOptions {
@@ -42,7 +43,7 @@ export class ServiceProcess {
 
   start(onExit: (code: number | string) => void): void {
     if (this.running) throw new Error(`${this.options.name} is already running`);
-    this.log ??= createWriteStream(this.options.logFile, { flags: 'a' });
+    this.log ??= createWriteStream(this.options.logFile, { flags: 'a', mode: PRIVATE_FILE_MODE });
     this.exitCode = null;
     const child = spawn(process.execPath, ['-r', '@swc-node/register', this.options.entryPoint], {
       cwd: this.options.cwd,

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { hashToken, issueToken, readTokensFile, Role } from '@flywheel/platform';
+import { existsSync, readFileSync } from 'node:fs';
+import { hashToken, issueToken, readTokensFile, Role, writePrivateFile } from '@flywheel/platform';
 import { type ServiceName } from './service-catalog';
 
 /**
@@ -26,9 +26,6 @@ export function ensureServiceTokens(
     }).token;
     changed = true;
   }
-  if (changed) {
-    writeFileSync(`${secretsFile}.tmp`, JSON.stringify(stored, null, 2), { mode: 0o600 });
-    renameSync(`${secretsFile}.tmp`, secretsFile);
-  }
+  if (changed) writePrivateFile(secretsFile, JSON.stringify(stored, null, 2));
   return stored as Record<ServiceName, string>;
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { DEFAULT_BROKER_CONFIG, type BrokerConfig } from './broker-config';
-import { jsonLogger } from '@flywheel/dev-server-kit';
+import { jsonLogger, PRIVATE_DIR_MODE } from '@flywheel/dev-server-kit';
 import { GroupCoordinator } from './group';
 import { ApiKey, type ApiCodec } from './protocol/api';
 import { ErrorCode } from './protocol/error-codes';
@@ -73,7 +73,7 @@ export class KafkaBroker {
     // Checked before anything touches the disk: a bad ACL must not leave a half-started broker.
     const settings = config.security === 'anonymous' ? null : parseBrokerSecurity(config.security);
     const security = settings && { users: new ScramUserStore(settings.users), authorizer: new KafkaAuthorizer(settings) };
-    mkdirSync(config.dataDir, { recursive: true });
+    mkdirSync(config.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const topics = TopicStore.open(config.dataDir, {
       segmentBytes: config.segmentBytes,
       retentionMs: config.retentionMs,

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './storage/fs-util';
 
 /** Ids handed out between two writes of the high-water mark; a crash skips at most this many. */
 const BLOCK = 1000;
@@ -27,12 +28,7 @@ export class ProducerIdAllocator {
   allocate(): number {
     if (this.next >= this.reservedUntil) {
       this.reservedUntil = this.next + BLOCK;
-      const tmp = `${this.file}.tmp`;
-      const fd = openSync(tmp, 'w');
-      writeSync(fd, String(this.reservedUntil));
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, this.file);
+      writeFileAtomic(this.file, String(this.reservedUntil), true);
     }
     return this.next++;
   }

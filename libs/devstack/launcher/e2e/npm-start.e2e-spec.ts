@@ -1,10 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { SERVICES } from '@flywheel/embedded-platform';
+import { Client as MinioClient } from 'minio';
+import { Client as PgClient } from 'pg';
+import { ADMIN_TOKEN_FILE, DEFAULT_POSTGRES_ROOT, databaseName, removeDataFolder, SERVICES } from '@flywheel/embedded-platform';
+import { hashToken, readTokensFile, Role } from '@flywheel/platform';
+import { entriesOpenToOthers } from '@flywheel/test-kit';
 import {
   alive,
   descendants,
@@ -32,18 +37,47 @@ function grpcHealth(address: string, service = ''): Promise<string> {
   );
 }
 
+/** The mode of every folder above `path`, up to `/`. */
+function ancestorModes(path: string): Record<string, string> {
+  const modes: Record<string, string> = {};
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    modes[dir] = (statSync(dir).mode & 0o7777).toString(8);
+    if (dirname(dir) === dir) return modes;
+  }
+}
+
+/** What another account on the machine gets from `cat file`: nothing, or the bytes. */
+function catAsNobody(file: string): { status: number | null; stdout: string } {
+  const run = spawnSync('runuser', ['-u', 'nobody', '--', 'cat', file], { encoding: 'utf8', timeout: 10_000 });
+  return { status: run.status, stdout: run.stdout };
+}
+
+interface Secrets {
+  postgresPassword: string;
+  s3AccessKey: string;
+  s3SecretKey: string;
+}
+
+// Run as root, as CI does: root is who could once open the data folder's parents to every user.
 describe('npm start', () => {
+  let parent: string;
   let dataDir: string;
+  let parentModes: Record<string, string>;
   let env: NodeJS.ProcessEnv;
   let ports: PlatformPorts['services'];
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'flywheel-platform-'));
+    if (process.getuid?.() !== 0) throw new Error('npm start e2e checks what the platform does as root: run it as root (CI does)');
+    // A private parent (0700, as mktemp -d makes), which PostgreSQL's user cannot pass and must not be opened for it.
+    parent = mkdtempSync(join(tmpdir(), 'flywheel-platform-'));
+    dataDir = join(parent, 'data');
+    parentModes = ancestorModes(dataDir);
     ({ env, services: ports } = await platformEnv(dataDir));
   });
 
   afterAll(() => {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) removeDataFolder(dataDir);
+    if (parent) rmSync(parent, { recursive: true, force: true });
   });
 
   it('starts all six services healthy, stops them all on Ctrl-C, and finds its data again', async () => {
@@ -52,8 +86,15 @@ describe('npm start', () => {
     try {
       const ready = await waitForLine(first, /Flywheel is ready/, 300_000);
       expect(ready).toMatch(/all six services healthy in [\d.]+ s/);
-      // The admin token is printed once, on the first start.
-      expect(first.output.some((l) => /^\s+fw_[A-Za-z0-9_-]{20,}$/.test(l))).toBe(true);
+      // The admin token, once, on the first start: npm's output is a pipe here, not a terminal,
+      // so the token goes to a 0600 file and only its path is printed.
+      const tokenFile = join(dataDir, ADMIN_TOKEN_FILE);
+      expect(first.output).toContain(`Admin token written to ${tokenFile} (mode 0600; output is not a terminal, so it is not printed).`);
+      expect(first.output.some((l) => /fw_[A-Za-z0-9_-]{20,}/.test(l))).toBe(false);
+      expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+      const adminToken = readFileSync(tokenFile, 'utf8').trim();
+      const record = readTokensFile(join(dataDir, 'auth', 'tokens.json')).tokens.find((t) => t.sha256 === hashToken(adminToken));
+      expect(record?.roles).toEqual([Role.Admin]);
 
       for (const service of SERVICES) {
         expect(await grpcHealth(`127.0.0.1:${ports[service].grpc}`)).toBe('SERVING');
@@ -62,6 +103,7 @@ describe('npm start', () => {
         const metrics = await fetch(`http://127.0.0.1:${ports[service].http}/metrics`);
         expect(await metrics.text()).toContain('flywheel_grpc_requests_total');
       }
+      await checkLockedDown(ports);
       pids = descendants(first.child.pid!);
       // npm, the launcher, six services and PostgreSQL's processes at least.
       expect(pids.length).toBeGreaterThanOrEqual(8);
@@ -103,5 +145,82 @@ describe('npm start', () => {
     }
     expect([0, 'SIGINT']).toContain(await second.exited);
     await waitForLine(second, /^stopped\.$/, 60_000);
+    expect(second.output.some((l) => l.includes('Admin token'))).toBe(false);
+    expect(entriesOpenToOthers(dataDir)).toEqual([]);
+    expect(ancestorModes(dataDir)).toEqual(parentModes);
   });
+
+  /**
+   * An attacker with another account on the machine: no file or folder under the data folder
+   * is open to them, they cannot read a model artifact, the secrets or PostgreSQL's files, no
+   * folder above the data folder was opened, and each service is connected to PostgreSQL as
+   * its own role, not as the superuser.
+   */
+  async function checkLockedDown(servicePorts: PlatformPorts['services']): Promise<void> {
+    expect(Object.keys(servicePorts)).toEqual([...SERVICES]);
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Secrets;
+    const model = `{"e2e-model":"${Date.now()}"}`;
+    const s3 = new MinioClient({
+      endPoint: '127.0.0.1',
+      port: Number(env.S3_PORT),
+      useSSL: false,
+      accessKey: secrets.s3AccessKey,
+      secretKey: secrets.s3SecretKey,
+    });
+    if (!(await s3.bucketExists('flywheel'))) await s3.makeBucket('flywheel');
+    await s3.putObject('flywheel', 'models/e2e/1/model.json', Buffer.from(model));
+    const objects = join(dataDir, 's3', 'buckets', 'flywheel', 'objects');
+    const artifact = readdirSync(objects, { recursive: true, encoding: 'utf8' })
+      .map((name) => join(objects, name))
+      .find((file) => file.endsWith('.data') && readFileSync(file, 'utf8') === model);
+    expect(artifact).toBeDefined();
+
+    const files = readdirSync(dataDir, { recursive: true, encoding: 'utf8' });
+    // What there is to protect: secrets, tokens, logs, Kafka segments and offsets, S3 objects.
+    for (const expected of [
+      'secrets.json',
+      'service-tokens.json',
+      'auth/tokens.json',
+      'logs/registry.log',
+      'kafka/consumer-offsets.journal',
+    ]) {
+      expect(files).toContain(expected);
+    }
+    expect(files.some((f) => f.startsWith('kafka/topics/') && f.endsWith('.log'))).toBe(true);
+    expect(entriesOpenToOthers(dataDir)).toEqual([]);
+
+    for (const secret of [artifact!, join(dataDir, 'secrets.json'), join(dataDir, ADMIN_TOKEN_FILE)]) {
+      const read = catAsNobody(secret);
+      expect(read.stdout).toBe('');
+      expect(read.status).not.toBe(0);
+    }
+    // The control: nobody can run cat at all, and reads what is meant for everyone.
+    expect(catAsNobody('/etc/hostname').status).toBe(0);
+
+    // PostgreSQL's cluster: outside the data folder, in a 0700 folder of the postgres user.
+    const clusterId = readFileSync(join(dataDir, 'postgres', 'cluster-id'), 'utf8').trim();
+    const home = join(DEFAULT_POSTGRES_ROOT, clusterId);
+    const postgresUid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+    expect({ uid: statSync(home).uid, mode: (statSync(home).mode & 0o777).toString(8) }).toEqual({ uid: postgresUid, mode: '700' });
+    expect(catAsNobody(join(home, 'cluster', 'PG_VERSION')).status).not.toBe(0);
+    expect(ancestorModes(dataDir)).toEqual(parentModes);
+
+    const admin = new PgClient({
+      connectionString: `postgres://postgres:${encodeURIComponent(secrets.postgresPassword)}@127.0.0.1:${env.POSTGRES_PORT}/postgres`,
+    });
+    await admin.connect();
+    try {
+      const sessions = await admin.query<{ datname: string; usename: string; rolsuper: boolean }>(
+        `SELECT DISTINCT a.datname, a.usename, r.rolsuper FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
+          WHERE a.datname LIKE 'flywheel\\_%' ORDER BY a.datname`,
+      );
+      expect(sessions.rows).toEqual(
+        SERVICES.map((service) => ({ datname: databaseName(service), usename: databaseName(service), rolsuper: false })).sort((a, b) =>
+          a.datname.localeCompare(b.datname),
+        ),
+      );
+    } finally {
+      await admin.end();
+    }
+  }
 });

@@ -1,5 +1,6 @@
 // `npm start`: the whole platform on its embedded defaults.
-import { PlatformLauncher } from '@flywheel/embedded-platform';
+import { keepNewFilesPrivate } from '@flywheel/dev-server-kit';
+import { adminTokenLines, PlatformLauncher, saveAdminToken } from '@flywheel/embedded-platform';
 import { table } from '@flywheel/text-table';
 
 function say(message: string): void {
@@ -7,6 +8,7 @@ function say(message: string): void {
 }
 
 async function main(): Promise<void> {
+  keepNewFilesPrivate();
   const launcher = new PlatformLauncher(
     process.env,
     (m) => say(`· ${m}`),
@@ -49,8 +51,10 @@ async function main(): Promise<void> {
     ),
   );
   if (launcher.adminToken) {
-    say(`\nAdmin token (shown once; it is stored only as a hash):\n\n    ${launcher.adminToken}\n`);
-    say('Use it as gRPC metadata "authorization: Bearer <token>" or FLYWHEEL_TOKEN for the flywheel command.');
+    const destination = process.stdout.isTTY
+      ? { terminal: true as const }
+      : { file: saveAdminToken(launcher.dataDir, launcher.adminToken) };
+    for (const line of adminTokenLines(launcher.adminToken, destination)) say(line);
   }
   say(`\nFlywheel is ready: all six services healthy in ${(launcher.startupMs / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
 }

@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '@flywheel/dev-server-kit';
 import { KeyedLock } from './keyed-lock';
 import { Errors } from './s3-errors';
 
@@ -110,7 +111,8 @@ export class DiskStore {
   static async open(dataDir: string): Promise<DiskStore> {
     const store = new DiskStore(dataDir);
     await rm(store.tmpDir, { recursive: true, force: true });
-    for (const dir of [store.tmpDir, join(dataDir, 'buckets'), join(dataDir, 'multipart')]) await mkdir(dir, { recursive: true });
+    for (const dir of [store.tmpDir, join(dataDir, 'buckets'), join(dataDir, 'multipart')])
+      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     await store.loadBuckets();
     await store.loadUploads();
     return store;
@@ -139,7 +141,7 @@ export class DiskStore {
 
   private async writeJsonAtomic(path: string, value: unknown): Promise<void> {
     const tmp = this.tempPath();
-    const handle = await open(tmp, 'w');
+    const handle = await open(tmp, 'w', PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(JSON.stringify(value));
       await handle.sync();
@@ -215,7 +217,7 @@ export class DiskStore {
     return this.lock.run(`bucket\n${bucket}`, async () => {
       if (this.buckets.has(bucket)) throw Errors.bucketAlreadyOwnedByYou(bucket);
       const meta: BucketMeta = { name: bucket, created: new Date().toISOString() };
-      await mkdir(join(this.bucketDir(bucket), 'objects'), { recursive: true });
+      await mkdir(join(this.bucketDir(bucket), 'objects'), { recursive: true, mode: PRIVATE_DIR_MODE });
       await this.writeJsonAtomic(join(this.bucketDir(bucket), 'bucket.json'), meta);
       this.buckets.set(bucket, { meta, objects: new Map(), sorted: undefined });
     });
@@ -287,7 +289,7 @@ export class DiskStore {
         const state = this.requireBucket(bucket);
         existing = state.objects.get(key);
         precondition?.(existing);
-        await mkdir(dir, { recursive: true });
+        await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
         await rename(tmpPath, join(dir, dataFile));
       } catch (error) {
         await unlink(tmpPath).catch(() => undefined);
@@ -330,7 +332,7 @@ export class DiskStore {
     this.requireBucket(bucket);
     const uploadId = `fw${randomBytes(24).toString('hex')}`;
     const meta: UploadMeta = { ...attributes, uploadId, bucket, key, initiated: new Date().toISOString() };
-    await mkdir(this.uploadDir(uploadId), { recursive: true });
+    await mkdir(this.uploadDir(uploadId), { recursive: true, mode: PRIVATE_DIR_MODE });
     await this.writeJsonAtomic(join(this.uploadDir(uploadId), 'upload.json'), meta);
     this.uploads.set(uploadId, { meta, parts: new Map() });
     return meta;
@@ -414,7 +416,7 @@ export class DiskStore {
       }
       if (chosen.slice(0, -1).some((part) => part.size < MIN_PART_SIZE)) throw Errors.entityTooSmall();
       const tmp = this.tempPath();
-      const handle = await open(tmp, 'w');
+      const handle = await open(tmp, 'w', PRIVATE_FILE_MODE);
       let size = 0;
       try {
         for (const part of chosen) {

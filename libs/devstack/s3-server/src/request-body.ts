@@ -4,6 +4,7 @@ import { open, unlink } from 'node:fs/promises';
 import { type IncomingMessage } from 'node:http';
 import { Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PRIVATE_FILE_MODE } from '@flywheel/dev-server-kit';
 import { Errors } from './s3-errors';
 import { EMPTY_SHA256, type PayloadAuth } from './sigv4';
 
@@ -192,7 +193,7 @@ export async function receiveToFile(
   limits: BodyLimits,
 ): Promise<ReceivedBody> {
   try {
-    const received = await receive(request, payload, limits, createWriteStream(path));
+    const received = await receive(request, payload, limits, createWriteStream(path, { mode: PRIVATE_FILE_MODE }));
     const handle = await open(path, 'r+');
     try {
       await handle.sync();

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { jsonLogger, type ServerLogger as S3Logger } from '@flywheel/dev-server-kit';
+import { jsonLogger, PRIVATE_FILE_MODE, type ServerLogger as S3Logger } from '@flywheel/dev-server-kit';
 import { DiskStore, MAX_PARTS, type ObjectAttributes, type ObjectMeta } from './disk-store';
 import { continuationToken, listPage, readContinuationToken, urlEncodeKey } from './listing';
 import { resolveRange } from './range';
@@ -611,7 +611,7 @@ export class S3Server implements RunningS3Server {
         );
       }
       const md5 = createHash('md5');
-      const out = await open(tmp, 'w');
+      const out = await open(tmp, 'w', PRIVATE_FILE_MODE);
       try {
         for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 1024 * 1024 })) {
           md5.update(chunk as Buffer);

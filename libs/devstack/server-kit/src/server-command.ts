@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { type LogLevel } from './json-logger';
+import { keepNewFilesPrivate } from './private-files';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 /**
  * What the stand-alone servers of the devstack (`npm run broker`, `npm run s3`) share as
- * commands: string options with one-line errors and exit code 2, `--help`, `--log-level`, and a
- * clean stop on SIGINT/SIGTERM.
+ * commands: string options with one-line errors and exit code 2, `--help`, `--log-level`, a
+ * clean stop on SIGINT/SIGTERM, and files created for the user who runs them alone (umask 077).
  */
 export class ServerCommand<Name extends string, Flag extends string = never> {
   readonly values: Partial<Record<Name | 'log-level', string>>;
@@ -18,6 +19,7 @@ export class ServerCommand<Name extends string, Flag extends string = never> {
     options: readonly Name[],
     flags: readonly Flag[] = [],
   ) {
+    keepNewFilesPrivate();
     let parsed: Record<string, string | boolean | undefined> = {};
     try {
       const spec = Object.fromEntries([...options, 'log-level'].map((name) => [name, { type: 'string' as const }]));

@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type KafkaAcl, type KafkaUser, producerAcls, principalOf, teamProducerUser } from '@flywheel/contracts';
 import { z } from 'zod';
-import { writePrivateFile } from './token-file';
+import { writePrivateFile } from '../files/write-private-file';
 import { parseValidatedJson } from './validated-json';
 
 /**

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writePrivateFile } from '../files/write-private-file';
 import { Role } from './role';
 import { generateToken, hashToken, newTokenId, parseTokensFile, type TokenRecord, type TokensFile } from './tokens';
 
@@ -21,28 +20,9 @@ function readTokensFileOrEmpty(file: string): TokensFile {
 }
 
 /**
- * Writes the whole file beside itself and renames it into place, so a reader (a service
- * reloading it) sees the old or the new content, never half of one; mode 0600, in a folder
- * only its owner enters, because what it holds guards the platform (tokens, Kafka credentials).
+ * Written whole and renamed into place, so a reader (a service reloading it) sees the old or
+ * the new content, never half of one; mode 0600 because it guards every API.
  */
-export function writePrivateFile(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fd = openSync(temp, 'wx', 0o600);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, file);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-}
-
 export function writeTokensFile(file: string, content: TokensFile): void {
   writePrivateFile(file, `${JSON.stringify(content, null, 2)}\n`);
 }

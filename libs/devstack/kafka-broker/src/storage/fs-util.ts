@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '@flywheel/dev-server-kit';
 
 /** `fs.writeSync` may write less than asked; loop until every byte is in the file. */
 export function writeFully(fd: number, buf: Uint8Array, position: number | null): void {
@@ -38,7 +39,7 @@ export const TEMP_SUFFIX = '.tmp';
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array, fsync: boolean): void {
   const temp = file + TEMP_SUFFIX;
-  const fd = fs.openSync(temp, 'w');
+  const fd = fs.openSync(temp, 'w', PRIVATE_FILE_MODE);
   try {
     writeFully(fd, typeof data === 'string' ? Buffer.from(data) : data, 0);
     if (fsync) fs.fsyncSync(fd);
@@ -47,6 +48,16 @@ export function writeFileAtomic(file: string, data: string | Uint8Array, fsync: 
   }
   fs.renameSync(temp, file);
   if (fsync) fsyncDir(path.dirname(file));
+}
+
+/** Creates `dir` (and missing parents) readable by the broker's user alone. */
+export function mkdirPrivate(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+}
+
+/** Opens a log, index or journal file, created (when it does not exist) readable by the broker's user alone. */
+export function openPrivate(file: string, flags: 'a' | 'w+' | 'r+'): number {
+  return fs.openSync(file, flags, PRIVATE_FILE_MODE);
 }
 
 export function unlinkIfExists(file: string): void {

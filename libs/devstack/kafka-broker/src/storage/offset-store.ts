@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TEMP_SUFFIX, unlinkIfExists, writeFileAtomic, writeFully } from './fs-util';
+import { mkdirPrivate, openPrivate, TEMP_SUFFIX, unlinkIfExists, writeFileAtomic, writeFully } from './fs-util';
 
 /** A consumer group's committed position on one partition. */
 export interface CommittedOffset {
@@ -66,7 +66,7 @@ export class FileOffsetStore implements OffsetStore {
 
   static open(file: string, options: FileOffsetStoreOptions = {}): FileOffsetStore {
     const store = new FileOffsetStore(file, options.fsync ?? false, options.compactAfterEntries ?? 10_000);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    mkdirPrivate(path.dirname(file));
     unlinkIfExists(file + TEMP_SUFFIX);
     const data = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.alloc(0);
     let validEnd = 0;
@@ -76,7 +76,7 @@ export class FileOffsetStore implements OffsetStore {
     }
     // Appending after a torn line would glue the next record onto it.
     if (validEnd < data.length) fs.truncateSync(file, validEnd);
-    store.fd = fs.openSync(file, 'a');
+    store.fd = openPrivate(file, 'a');
     store.compactIfBloated();
     return store;
   }
@@ -195,7 +195,7 @@ export class FileOffsetStore implements OffsetStore {
     }
     writeFileAtomic(this.file, text, this.fsync);
     fs.closeSync(this.fd);
-    this.fd = fs.openSync(this.file, 'a');
+    this.fd = openPrivate(this.file, 'a');
     this.journalEntries = this.liveEntries;
   }
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes';
-import { fsyncDir, TEMP_SUFFIX, unlinkIfExists, writeFileAtomic } from './fs-util';
+import { fsyncDir, mkdirPrivate, TEMP_SUFFIX, unlinkIfExists, writeFileAtomic } from './fs-util';
 import { ProducerStateTable } from './producer-state';
 import {
   Attribute,
@@ -97,7 +97,7 @@ export class PartitionLog {
   /** Opens (creating if needed) the log in `dir`, recovering the tail after any shutdown. */
   static open(dir: string, options: PartitionLogOptions = {}): PartitionLog {
     const resolved = { ...PARTITION_LOG_DEFAULTS, ...options };
-    fs.mkdirSync(dir, { recursive: true });
+    mkdirPrivate(dir);
     const logBases: number[] = [];
     const indexBases: number[] = [];
     let snapshotBases: number[] = [];

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readFully, unlinkIfExists, writeFileAtomic, writeFully } from './fs-util';
+import { openPrivate, readFully, unlinkIfExists, writeFileAtomic, writeFully } from './fs-util';
 import { BATCH_HEADER_SIZE, BatchField, batchSizeAt, batchCrcMatches, batchFramingProblem, readInt64, writeInt64 } from './record-batch';
 
 export const LOG_SUFFIX = '.log';
@@ -105,7 +105,7 @@ export class Segment {
 
   static create(dir: string, baseOffset: number, indexIntervalBytes: number): Segment {
     const segment = Segment.at(dir, baseOffset, indexIntervalBytes, NaN);
-    segment.fd = fs.openSync(segment.logPath, 'w+');
+    segment.fd = openPrivate(segment.logPath, 'w+');
     return segment;
   }
 
@@ -126,7 +126,7 @@ export class Segment {
     // The file's creation approximates its first append; birthtime is 0 where the file system does not record it.
     const startedAt = stat.birthtimeMs > 0 ? Math.min(stat.birthtimeMs, now) : now;
     const segment = Segment.at(dir, baseOffset, indexIntervalBytes, startedAt);
-    segment.fd = fs.openSync(logPath, 'r+');
+    segment.fd = openPrivate(logPath, 'r+');
     const validEnd = walkBatches(segment.fd, 0, stat.size, true, (buf, off, position, size) => {
       if (readInt64(buf, off) !== segment.nextOffset) return false;
       segment.trackBatch(buf, off, position, size);
@@ -311,7 +311,7 @@ export class Segment {
   }
 
   private handle(): number {
-    if (this.fd < 0) this.fd = fs.openSync(this.logPath, 'r+');
+    if (this.fd < 0) this.fd = openPrivate(this.logPath, 'r+');
     return this.fd;
   }
 

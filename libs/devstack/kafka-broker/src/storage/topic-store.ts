@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { PRIVATE_DIR_MODE } from '@flywheel/dev-server-kit';
 import { ErrorCode, KafkaProtocolError } from '../protocol/error-codes';
-import { fsyncDir, TEMP_SUFFIX, writeFileAtomic } from './fs-util';
+import { fsyncDir, mkdirPrivate, TEMP_SUFFIX, writeFileAtomic } from './fs-util';
 import { PartitionLog, type PartitionLogOptions } from './partition-log';
 import { effectiveTopicConfigs, partitionLogOptions, type TopicConfigEntry, validateTopicConfigs } from './topic-config';
 
@@ -95,7 +96,7 @@ export class TopicStore {
     for (const [name, value] of shorthands) if (value !== undefined) configDefaults[name] = String(value);
     validateTopicConfigs(configDefaults);
     const store = new TopicStore(path.join(dataDir, 'topics'), configDefaults, options.fsync ?? false);
-    fs.mkdirSync(store.root, { recursive: true });
+    mkdirPrivate(store.root);
     for (const entry of fs.readdirSync(store.root, { withFileTypes: true })) {
       const dir = path.join(store.root, entry.name);
       if (!entry.isDirectory()) continue;
@@ -159,7 +160,7 @@ export class TopicStore {
     this.validate(name, partitions, configs);
     const info: TopicInfo = { name, topicId: randomUUID(), partitions, configs: { ...configs } };
     const dir = path.join(this.root, info.topicId);
-    fs.mkdirSync(dir);
+    fs.mkdirSync(dir, { mode: PRIVATE_DIR_MODE });
     const logs: PartitionLog[] = [];
     try {
       const options = this.logOptions(info);
