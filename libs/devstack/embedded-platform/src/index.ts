@@ -1,7 +1,7 @@
 // The whole platform on one machine: the embedded infrastructure and the six services as processes.
 export { ADMIN_TOKEN_FILE, type AdminTokenDestination, adminTokenLines, saveAdminToken } from './admin-token-output';
 export { type Endpoint, type LaunchProgress, PlatformLauncher } from './platform-launcher';
-export { DEFAULT_POSTGRES_ROOT, removeDataFolder } from './postgres-home';
+export { DEFAULT_POSTGRES_ROOT, postgresClusterOf, removeDataFolder } from './postgres-home';
 export {
   DEFAULT_GRPC_BASE_PORT,
   DEFAULT_HTTP_BASE_PORT,

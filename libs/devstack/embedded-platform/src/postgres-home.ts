@@ -77,6 +77,12 @@ export function preparePostgresHome(dataDir: string, systemRoot = DEFAULT_POSTGR
   return { dir, outsideDataDir: true };
 }
 
+/** Where the PostgreSQL cluster of a prepared data folder is, without touching anything. */
+export function postgresClusterOf(dataDir: string, systemRoot = DEFAULT_POSTGRES_ROOT): string {
+  const id = readClusterId(dataDir);
+  return id ? join(systemRoot, id, 'cluster') : join(dataDir, 'postgres', 'cluster');
+}
+
 /** Removes a data folder and, as root, the PostgreSQL folder it keeps outside (stop the platform first). */
 export function removeDataFolder(dataDir: string, systemRoot = DEFAULT_POSTGRES_ROOT): void {
   const id = readClusterId(dataDir);
