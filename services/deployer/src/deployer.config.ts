@@ -67,6 +67,16 @@ export const deployerConfigSchema = serviceConfigSchema(
     FEEDBACK_JOIN_WINDOW: envInt({ min: 1, default: 50_000 }),
     /** Latency samples kept per version for the percentiles (a sliding window). */
     LATENCY_WINDOW: envInt({ min: 10, default: 10_000 }),
+    /**
+     * Largest model artifact loaded: checked against the object's size before the download and
+     * enforced while reading it. At most 512 MiB, the longest text a JavaScript string holds.
+     */
+    MODEL_ARTIFACT_MAX_BYTES: envInt({ min: 1, max: 512 * 1024 * 1024, default: 256 * 1024 * 1024 }),
+    /**
+     * Heap of the thread that parses and checks artifacts (MiB): an artifact that needs more
+     * fails its deployment; the service and the models it serves are untouched.
+     */
+    MODEL_ARTIFACT_WORKER_HEAP_MB: envInt({ min: 64, max: 65_536, default: 1024 }),
     /** Prediction log records buffered in memory at most; beyond it new records are dropped and counted. */
     PREDICTION_LOG_BUFFER: envInt({ min: 1, default: 100_000 }),
     /** Prediction log records per Kafka request. */
