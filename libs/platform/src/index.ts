@@ -17,6 +17,7 @@ export * from './errors/invalid-argument.exception';
 export * from './auth/auth.exception';
 export * from './auth/caller-identity';
 export * from './auth/current-caller';
+export * from './auth/authorize-call';
 export * from './auth/grpc-auth.guard';
 export * from './auth/required-role.check';
 export * from './auth/role';
@@ -28,6 +29,7 @@ export * from './grpc/call-interceptor';
 export * from './grpc/grpc-health';
 export * from './grpc/grpc-reflection';
 export * from './grpc/grpc-server-options';
+export * from './grpc/undecodable-request';
 
 export * from './http/health-registry';
 export * from './http/http-server';

@@ -4,3 +4,4 @@ export * from './bench';
 export * from './eventually';
 export * from './external-tool';
 export * from './free-port';
+export * from './raw-grpc';
