@@ -213,7 +213,8 @@ export function deepTreesArtifact(bytes: number, depth = 20_000): Buffer {
   return Buffer.from(text.replace('"trees":[]', `"trees":[${new Array<string>(count).fill(tree).join(',')}]`));
 }
 
-function fraudTable(options: { seed?: number; extraFeature?: string; flipLabels?: boolean }) {
+/** The fraud data the fakes fit: amount, region and a 0/1 label (plus `extraFeature`). */
+export function fraudTable(options: { seed?: number; extraFeature?: string; flipLabels?: boolean }) {
   const rng = new Rng(options.seed ?? 7);
   const n = 400;
   const amount: number[] = [];
