@@ -36,6 +36,7 @@ describe('deployer config', () => {
       ['MODEL_ARTIFACT_MAX_BYTES', String(513 * 1024 * 1024), 'must be at most 536870912'],
       ['MODEL_ARTIFACT_MAX_BYTES', '1e3x', 'must be an integer'],
       ['MODEL_ARTIFACT_WORKER_HEAP_MB', '16', 'must be at least 64'],
+      ['MODEL_ARTIFACT_WORKER_HEAP_MB', '511', 'MODEL_ARTIFACT_WORKER_HEAP_MB: must be at least twice MODEL_ARTIFACT_MAX_BYTES, 512 MiB'],
     ]) {
       expect(() => loadConfig(deployerConfigSchema, { ...required, [name]: value })).toThrow(ConfigError);
       expect(() => loadConfig(deployerConfigSchema, { ...required, [name]: value })).toThrow(message);

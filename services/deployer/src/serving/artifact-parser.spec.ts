@@ -9,7 +9,9 @@ describe('WorkerArtifactParser', () => {
   let parser: WorkerArtifactParser;
 
   beforeAll(() => {
-    parser = new WorkerArtifactParser(testConfig({ MODEL_ARTIFACT_WORKER_HEAP_MB: '64' }));
+    parser = new WorkerArtifactParser(
+      testConfig({ MODEL_ARTIFACT_MAX_BYTES: String(32 * 1024 * 1024), MODEL_ARTIFACT_WORKER_HEAP_MB: '64' }),
+    );
   });
 
   afterAll(() => parser.onModuleDestroy());
