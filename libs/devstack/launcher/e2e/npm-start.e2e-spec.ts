@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { SERVICES } from '@flywheel/embedded-platform';
+import { type GrpcServiceContract, GrpcServices, protoRoot } from '@flywheel/contracts';
+import { SERVICES, type ServiceName } from '@flywheel/embedded-platform';
+import { unaryBytes } from '@flywheel/test-kit';
 import {
   alive,
   descendants,
@@ -32,6 +34,22 @@ function grpcHealth(address: string, service = ''): Promise<string> {
   );
 }
 
+const CONTRACTS: Record<ServiceName, GrpcServiceContract> = {
+  ingestion: GrpcServices.ingestion,
+  'feature-store': GrpcServices.featureStore,
+  trainer: GrpcServices.trainer,
+  registry: GrpcServices.registry,
+  deployer: GrpcServices.deployer,
+  monitor: GrpcServices.monitor,
+};
+
+/** The path of the first method of a service's contract, `/package.Service/Method`. */
+function firstMethodPath(contract: GrpcServiceContract): string {
+  const definition = loadSync(join(protoRoot(), contract.protoPath), { includeDirs: [protoRoot()] });
+  const service = definition[`${contract.packageName}.${contract.serviceName}`] as unknown as Record<string, { path: string }>;
+  return Object.values(service)[0].path;
+}
+
 describe('npm start', () => {
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
@@ -53,7 +71,8 @@ describe('npm start', () => {
       const ready = await waitForLine(first, /Flywheel is ready/, 300_000);
       expect(ready).toMatch(/all six services healthy in [\d.]+ s/);
       // The admin token is printed once, on the first start.
-      expect(first.output.some((l) => /^\s+fw_[A-Za-z0-9_-]{20,}$/.test(l))).toBe(true);
+      const admin = first.output.map((l) => /^\s+(fw_[A-Za-z0-9_-]{20,})$/.exec(l)?.[1]).find(Boolean);
+      expect(admin).toBeDefined();
 
       for (const service of SERVICES) {
         expect(await grpcHealth(`127.0.0.1:${ports[service].grpc}`)).toBe('SERVING');
@@ -61,6 +80,14 @@ describe('npm start', () => {
         expect(healthz.status).toBe(200);
         const metrics = await fetch(`http://127.0.0.1:${ports[service].http}/metrics`);
         expect(await metrics.text()).toContain('flywheel_grpc_requests_total');
+        // Bytes that are no request: the caller's error, told only to a caller with a token.
+        const address = `127.0.0.1:${ports[service].grpc}`;
+        const path = firstMethodPath(CONTRACTS[service]);
+        const garbage = Buffer.from([0x0a, 0x01, 0x61, 0x0f]);
+        expect([service, (await unaryBytes(address, path, garbage)).code]).toEqual([service, grpc.status.UNAUTHENTICATED]);
+        const refused = await unaryBytes(address, path, garbage, admin);
+        expect([service, refused.code]).toEqual([service, grpc.status.INVALID_ARGUMENT]);
+        expect(refused.details).toMatch(/^\(request\): is not a valid \w+ message: /);
       }
       pids = descendants(first.child.pid!);
       // npm, the launcher, six services and PostgreSQL's processes at least.
