@@ -43,5 +43,6 @@ export * from './time/clock';
 export * from './paging/paging';
 export * from './wire/wire-nulls';
 export * from './auth/method-roles';
+export { SERVICE_CONTRACTS } from './auth/roles-readme';
 
 export * from './workers/worker-tasks';

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
-import { type GrpcServiceContract, GrpcServices, protoRoot } from '@flywheel/contracts';
-import { SERVICES, type ServiceName } from '@flywheel/embedded-platform';
+import { type GrpcServiceContract, protoRoot } from '@flywheel/contracts';
+import { SERVICES } from '@flywheel/embedded-platform';
+import { SERVICE_CONTRACTS } from '@flywheel/platform';
 import { unaryBytes } from '@flywheel/test-kit';
 import {
   alive,
@@ -33,15 +34,6 @@ function grpcHealth(address: string, service = ''): Promise<string> {
     }),
   );
 }
-
-const CONTRACTS: Record<ServiceName, GrpcServiceContract> = {
-  ingestion: GrpcServices.ingestion,
-  'feature-store': GrpcServices.featureStore,
-  trainer: GrpcServices.trainer,
-  registry: GrpcServices.registry,
-  deployer: GrpcServices.deployer,
-  monitor: GrpcServices.monitor,
-};
 
 /** The path of the first method of a service's contract, `/package.Service/Method`. */
 function firstMethodPath(contract: GrpcServiceContract): string {
@@ -82,7 +74,7 @@ describe('npm start', () => {
         expect(await metrics.text()).toContain('flywheel_grpc_requests_total');
         // Bytes that are no request: the caller's error, told only to a caller with a token.
         const address = `127.0.0.1:${ports[service].grpc}`;
-        const path = firstMethodPath(CONTRACTS[service]);
+        const path = firstMethodPath(SERVICE_CONTRACTS[service]);
         const garbage = Buffer.from([0x0a, 0x01, 0x61, 0x0f]);
         expect([service, (await unaryBytes(address, path, garbage)).code]).toEqual([service, grpc.status.UNAUTHENTICATED]);
         const refused = await unaryBytes(address, path, garbage, admin);
