@@ -17,6 +17,7 @@ export * from './errors/invalid-argument.exception';
 export * from './auth/auth.exception';
 export * from './auth/caller-identity';
 export * from './auth/current-caller';
+export * from './auth/authorize-call';
 export * from './auth/grpc-auth.guard';
 export * from './auth/kafka-access-file';
 export * from './auth/kafka-access-script';
@@ -31,6 +32,7 @@ export * from './grpc/call-interceptor';
 export * from './grpc/grpc-health';
 export * from './grpc/grpc-reflection';
 export * from './grpc/grpc-server-options';
+export * from './grpc/undecodable-request';
 
 export * from './http/health-registry';
 export * from './http/http-server';
@@ -44,5 +46,6 @@ export * from './time/clock';
 export * from './paging/paging';
 export * from './wire/wire-nulls';
 export * from './auth/method-roles';
+export { SERVICE_CONTRACTS } from './auth/roles-readme';
 
 export * from './workers/worker-tasks';

@@ -7,7 +7,7 @@ import { type RunningS3Server, S3Server } from '@flywheel/s3-server';
 import { MinioObjectStore } from './minio-object-store';
 import { datasetVersionKey, datasetVersionPrefix, modelArtifactKey } from './object-key';
 import { sha256Hex, sha256OfStream } from './sha256';
-import { IntegrityError, ObjectNotFoundError } from './storage.exception';
+import { IntegrityError, ObjectNotFoundError, ObjectTooLargeError } from './storage.exception';
 
 jest.setTimeout(120_000);
 
@@ -94,6 +94,17 @@ describe('MinioObjectStore against the embedded S3 server', () => {
     await store.put(key, Buffer.from('a,b\n'));
     await expect(store.get(key, { expectedSha256: sha256Hex('something else') })).rejects.toBeInstanceOf(IntegrityError);
     await expect(store.get(key, { expectedSha256: 'not-a-digest' })).rejects.toThrow(/expectedSha256 must be 64 lowercase hex/);
+  });
+
+  it('stops a read at maxBytes with ObjectTooLargeError, whatever the object is, and reads one that fits', async () => {
+    const key = modelArtifactKey('grown', 1, 'model.json');
+    const data = randomBytes(3 * MiB);
+    const put = await store.put(key, data);
+    const refused = store.get(key, { expectedSha256: put.sha256, maxBytes: MiB });
+    await expect(refused).rejects.toBeInstanceOf(ObjectTooLargeError);
+    await expect(refused).rejects.toThrow(`object ${key} is larger than the ${MiB} bytes allowed`);
+    expect((await store.get(key, { expectedSha256: put.sha256, maxBytes: data.length })).equals(data)).toBe(true);
+    await expect(store.get(key, { expectedSha256: put.sha256, maxBytes: -1 })).rejects.toThrow('maxBytes must be an integer ≥ 0');
   });
 
   it('streams a large object up in parts and back, hashing on the way, byte-identical', async () => {

@@ -5,7 +5,7 @@ import { type ObjectKey, type ObjectKeyPrefix, parseObjectKey } from './object-k
 import { type GetOptions, type ObjectInfo, ObjectStore, type ObjectSummary, type PutOptions, type PutResult } from './object-store';
 import { SHA256_HEX, Sha256Meter, sha256Hex } from './sha256';
 import { DEFAULT_PART_SIZE_BYTES, type StorageConfig } from './storage-config';
-import { IntegrityError, ObjectNotFoundError } from './storage.exception';
+import { IntegrityError, ObjectNotFoundError, ObjectTooLargeError } from './storage.exception';
 
 const SHA256_METADATA = 'sha256';
 /** A Buffer body is handed to the client in slices this size, so multipart uploads get real parts. */
@@ -19,15 +19,29 @@ function checkExpected(options: GetOptions): void {
   if (!SHA256_HEX.test(options?.expectedSha256 ?? '')) {
     throw new TypeError(`expectedSha256 must be 64 lowercase hex characters, got ${JSON.stringify(options?.expectedSha256)}`);
   }
+  const max = options.maxBytes;
+  if (max !== undefined && !(Number.isSafeInteger(max) && max >= 0)) throw new TypeError(`maxBytes must be an integer ≥ 0, got ${max}`);
 }
 
-/** Fails the stream at its end, instead of ending it, when the digest is not the expected one. */
+/**
+ * Fails the stream at its end, instead of ending it, when the digest is not the expected one;
+ * and as soon as more than `maxBytes` pass, whatever size the object was said to have.
+ */
 class VerifyingStream extends Sha256Meter {
+  private seen = 0;
+
   constructor(
     private readonly key: string,
     private readonly expected: string,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
   ) {
     super();
+  }
+
+  override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.maxBytes) callback(new ObjectTooLargeError(this.key, this.maxBytes));
+    else super._transform(chunk, encoding, callback);
   }
 
   protected override onDigest(digest: string, callback: TransformCallback): void {
@@ -108,8 +122,10 @@ export class MinioObjectStore extends ObjectStore {
       if (s3Code(error) === 'NoSuchKey') throw new ObjectNotFoundError(key);
       throw error;
     }
-    const verifying = new VerifyingStream(key, options.expectedSha256);
+    const verifying = new VerifyingStream(key, options.expectedSha256, options.maxBytes);
     source.on('error', (error) => verifying.destroy(error));
+    // A refused read stops the download too, not only what the caller sees of it.
+    verifying.once('error', () => source.destroy());
     return source.pipe(verifying);
   }
 

@@ -20,6 +20,8 @@ export interface PutResult {
 export interface GetOptions {
   /** The sha256 recorded when the object was written; a read that does not match throws IntegrityError. */
   expectedSha256: string;
+  /** A read past this many bytes fails with ObjectTooLargeError, whatever size the object claims. */
+  maxBytes?: number;
 }
 
 export interface ObjectSummary {
@@ -44,7 +46,7 @@ export abstract class ObjectStore {
   /** Creates the configured bucket if it does not exist yet. */
   abstract ensureBucket(): Promise<void>;
   abstract put(key: ObjectKey, body: Buffer | Readable, options?: PutOptions): Promise<PutResult>;
-  /** The whole object, verified against `expectedSha256`. Throws ObjectNotFoundError or IntegrityError. */
+  /** The whole object, verified against `expectedSha256`. Throws ObjectNotFoundError, IntegrityError or ObjectTooLargeError. */
   abstract get(key: ObjectKey, options: GetOptions): Promise<Buffer>;
   /**
    * The object as a stream; its last act is the integrity check, so it errors with IntegrityError

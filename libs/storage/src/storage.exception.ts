@@ -2,6 +2,7 @@ export enum StorageExceptionCode {
   INVALID_OBJECT_KEY = 'INVALID_OBJECT_KEY',
   OBJECT_NOT_FOUND = 'OBJECT_NOT_FOUND',
   INTEGRITY_MISMATCH = 'INTEGRITY_MISMATCH',
+  OBJECT_TOO_LARGE = 'OBJECT_TOO_LARGE',
 }
 
 /** Every error the storage library raises on purpose; `code` says which. */
@@ -43,5 +44,15 @@ export class IntegrityError extends StorageException {
       StorageExceptionCode.INTEGRITY_MISMATCH,
       `object ${key} failed its integrity check: expected sha256 ${expectedSha256}, read ${actualSha256}`,
     );
+  }
+}
+
+/** A read went past the size its caller accepts (GetOptions.maxBytes); it was stopped there. */
+export class ObjectTooLargeError extends StorageException {
+  constructor(
+    readonly key: string,
+    readonly maxBytes: number,
+  ) {
+    super(StorageExceptionCode.OBJECT_TOO_LARGE, `object ${key} is larger than the ${maxBytes} bytes allowed`);
   }
 }

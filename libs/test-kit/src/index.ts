@@ -5,3 +5,4 @@ export * from './eventually';
 export * from './external-tool';
 export * from './free-port';
 export * from './open-to-others';
+export * from './raw-grpc';

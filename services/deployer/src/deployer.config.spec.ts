@@ -24,7 +24,23 @@ describe('deployer config', () => {
       CANARY_MIN_REQUESTS: 200,
       CANARY_MAX_LATENCY_RATIO: 1.5,
       CANARY_MAX_DURATION_MS: 3_600_000,
+      MODEL_ARTIFACT_MAX_BYTES: 256 * 1024 * 1024,
+      MODEL_ARTIFACT_WORKER_HEAP_MB: 1024,
     });
+  });
+
+  it('bounds the artifact size and the parser heap at boot', () => {
+    expect(loadConfig(deployerConfigSchema, { ...required, MODEL_ARTIFACT_MAX_BYTES: '1048576' }).MODEL_ARTIFACT_MAX_BYTES).toBe(1048576);
+    for (const [name, value, message] of [
+      ['MODEL_ARTIFACT_MAX_BYTES', '0', 'must be at least 1'],
+      ['MODEL_ARTIFACT_MAX_BYTES', String(513 * 1024 * 1024), 'must be at most 536870912'],
+      ['MODEL_ARTIFACT_MAX_BYTES', '1e3x', 'must be an integer'],
+      ['MODEL_ARTIFACT_WORKER_HEAP_MB', '16', 'must be at least 64'],
+      ['MODEL_ARTIFACT_WORKER_HEAP_MB', '511', 'MODEL_ARTIFACT_WORKER_HEAP_MB: must be at least twice MODEL_ARTIFACT_MAX_BYTES, 512 MiB'],
+    ]) {
+      expect(() => loadConfig(deployerConfigSchema, { ...required, [name]: value })).toThrow(ConfigError);
+      expect(() => loadConfig(deployerConfigSchema, { ...required, [name]: value })).toThrow(message);
+    }
   });
 
   it('names the bad variables', () => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { envInt, envString, serviceConfigSchema } from '@flywheel/platform';
 
+const MiB = 1024 * 1024;
+
 /** A finite decimal from the environment within [min, max], e.g. `0.01`. */
 function envDecimal(defaultValue: number, min: number, max = Number.MAX_VALUE) {
   return z.coerce
@@ -67,6 +69,17 @@ export const deployerConfigSchema = serviceConfigSchema(
     FEEDBACK_JOIN_WINDOW: envInt({ min: 1, default: 50_000 }),
     /** Latency samples kept per version for the percentiles (a sliding window). */
     LATENCY_WINDOW: envInt({ min: 10, default: 10_000 }),
+    /**
+     * Largest model artifact loaded: checked against the object's size before the download and
+     * enforced while reading it. At most 512 MiB, the longest text a JavaScript string holds.
+     */
+    MODEL_ARTIFACT_MAX_BYTES: envInt({ min: 1, max: 512 * MiB, default: 256 * MiB }),
+    /**
+     * Heap of the thread that parses and checks artifacts (MiB), at least twice
+     * MODEL_ARTIFACT_MAX_BYTES: an artifact that needs more fails its deployment; the service and
+     * the models it serves are untouched.
+     */
+    MODEL_ARTIFACT_WORKER_HEAP_MB: envInt({ min: 64, max: 65_536, default: 1024 }),
     /** Prediction log records buffered in memory at most; beyond it new records are dropped and counted. */
     PREDICTION_LOG_BUFFER: envInt({ min: 1, default: 100_000 }),
     /** Prediction log records per Kafka request. */
@@ -74,6 +87,16 @@ export const deployerConfigSchema = serviceConfigSchema(
     /** How long a record may wait for its batch to fill before it is sent anyway. */
     PREDICTION_LOG_LINGER_MS: envInt({ min: 0, default: 20 }),
   },
-);
+).superRefine((config, context) => {
+  // The artifact's text alone takes its size of the parser's heap, and parsing it more.
+  const needed = Math.ceil((2 * config.MODEL_ARTIFACT_MAX_BYTES) / MiB);
+  if (config.MODEL_ARTIFACT_WORKER_HEAP_MB < needed) {
+    context.addIssue({
+      code: 'custom',
+      path: ['MODEL_ARTIFACT_WORKER_HEAP_MB'],
+      message: `must be at least twice MODEL_ARTIFACT_MAX_BYTES, ${needed} MiB`,
+    });
+  }
+});
 
 export type DeployerConfig = Readonly<z.infer<typeof deployerConfigSchema>>;

@@ -21,7 +21,7 @@ import { eventually, grpcError, readRecords, type ServiceInfrastructure, startSe
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startDeployerService } from './deployer.app';
 import { type DeployerConfig } from './deployer.config';
-import { FakeModelRegistry, fraudArtifact } from './testing/fakes';
+import { deepTreesArtifact, FakeModelRegistry, fraudArtifact } from './testing/fakes';
 import { storeFraudVersion } from './testing/stored-versions';
 
 jest.setTimeout(180_000);
@@ -59,16 +59,17 @@ describe('deployer service (Postgres, Kafka broker, S3; registry answers from me
 
   /** Moves production as the registry does: its alias first, then the event. */
   async function moveProduction(target: registryV1.ModelVersion, id: string = randomUUID()): Promise<string> {
-    registry.setAlias('fraud', 'production', target.version);
+    registry.register(target);
+    registry.setAlias(target.modelName, 'production', target.version);
     const record = encodeEvent(AliasMovedEvent, {
       id,
       source: 'flywheel/registry',
       time: new Date(),
-      key: 'fraud',
+      key: target.modelName,
       causationId: null,
       traceparent: null,
       data: registryV1.AliasMoved.fromPartial({
-        modelName: 'fraud',
+        modelName: target.modelName,
         alias: 'production',
         toVersion: target.version,
         target,
@@ -380,6 +381,63 @@ describe('deployer service (Postgres, Kafka broker, S3; registry answers from me
       expect(response).toMatchObject({ modelVersion: 1, output: { numberValue: expected.prediction } });
       const listed = await client(infra.tokens.reader).listDeployments({ page: undefined });
       expect(listed.deployments.map((d) => d.name)).toEqual(['fraud']);
+    });
+  });
+
+  describe('a hostile artifact', () => {
+    it('fails its deployment within seconds with the reason, while /healthz and Predict on another deployment keep answering', async () => {
+      // ~60 MB of trees that are chains of 20 000 splits: parsing it on the event loop stalled it for seconds.
+      const bytes = deepTreesArtifact(60 * 1024 * 1024);
+      const store = new MinioObjectStore({ ...infra.s3, bucket: 'flywheel', region: 'us-east-1' });
+      const key = modelArtifactKey('bomb', 1, 'model.json');
+      const upload = () => store.put(key, bytes, { contentType: 'application/json' });
+      // A kept-alive socket can meet the S3 server closing it as idle (ECONNRESET on the first
+      // write); that race is no part of this test, so the upload is tried once more.
+      const put = await upload().catch((error: Error) => (/ECONNRESET/.test(error.message) ? upload() : Promise.reject(error)));
+      const target = registryV1.ModelVersion.fromPartial({
+        modelName: 'bomb',
+        version: 1,
+        artifact: { key, sha256: put.sha256, sizeBytes: put.size, contentType: 'application/json' },
+        task: commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION,
+        lineage: { featureView: 'claims_features' },
+      });
+
+      const reader = client(infra.tokens.reader);
+      let probing = true;
+      let worstHealthMs = 0;
+      let healthy = 0;
+      let predictions = 0;
+      const probe = (async () => {
+        while (probing) {
+          const started = performance.now();
+          const response = await fetch(`${service.httpUrl}/healthz`);
+          await response.arrayBuffer();
+          worstHealthMs = Math.max(worstHealthMs, performance.now() - started);
+          if (response.status === 200) healthy++;
+          const prediction = await reader.predict({ deployment: 'fraud', requestId: `beside-${predictions}`, features: claim(60) });
+          if (prediction.modelVersion === 1) predictions++;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+
+      await moveProduction(target);
+      // Parked at once: no retry changes the artifact.
+      // The forged move above was parked there first.
+      const letters = await readRecords(kafka, dlqTopic(Topics.registryEvents), 2, 60_000);
+      const letter = letters.find((l) => l.key?.toString() === 'bomb')!;
+      probing = false;
+      await probe;
+      expect(letter.headers['x-flywheel-error']).toBe(
+        'model bomb v1 cannot be deployed: artifact rejected: model artifact over its limits: ' +
+          'model.trees[0]: tree depth 20000, over the limit of 512 (maxTreeDepth)',
+      );
+      expect(letter.headers['x-flywheel-attempts']).toBe('1');
+      expect((await grpcError(reader.getDeployment({ name: 'bomb' }))).code).toBe(GrpcStatus.NOT_FOUND);
+
+      expect(healthy).toBeGreaterThan(0);
+      expect(predictions).toBe(healthy);
+      // The one timing this test asserts, generously: it is the behaviour under test.
+      expect(worstHealthMs).toBeLessThan(1000);
     });
   });
 });

@@ -7,9 +7,10 @@ import { loadSync } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { Client as MinioClient } from 'minio';
 import { Client as PgClient } from 'pg';
+import { type GrpcServiceContract, protoRoot } from '@flywheel/contracts';
 import { ADMIN_TOKEN_FILE, DEFAULT_POSTGRES_ROOT, databaseName, removeDataFolder, SERVICES } from '@flywheel/embedded-platform';
-import { hashToken, readTokensFile, Role } from '@flywheel/platform';
-import { entriesOpenToOthers } from '@flywheel/test-kit';
+import { hashToken, readTokensFile, Role, SERVICE_CONTRACTS } from '@flywheel/platform';
+import { entriesOpenToOthers, unaryBytes } from '@flywheel/test-kit';
 import {
   alive,
   descendants,
@@ -59,6 +60,14 @@ interface Secrets {
 }
 
 // Run as root, as CI does: root is who could once open the data folder's parents to every user.
+
+/** The path of the first method of a service's contract, `/package.Service/Method`. */
+function firstMethodPath(contract: GrpcServiceContract): string {
+  const definition = loadSync(join(protoRoot(), contract.protoPath), { includeDirs: [protoRoot()] });
+  const service = definition[`${contract.packageName}.${contract.serviceName}`] as unknown as Record<string, { path: string }>;
+  return Object.values(service)[0].path;
+}
+
 describe('npm start', () => {
   let parent: string;
   let dataDir: string;
@@ -92,8 +101,8 @@ describe('npm start', () => {
       expect(first.output).toContain(`Admin token written to ${tokenFile} (mode 0600; output is not a terminal, so it is not printed).`);
       expect(first.output.some((l) => /fw_[A-Za-z0-9_-]{20,}/.test(l))).toBe(false);
       expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
-      const adminToken = readFileSync(tokenFile, 'utf8').trim();
-      const record = readTokensFile(join(dataDir, 'auth', 'tokens.json')).tokens.find((t) => t.sha256 === hashToken(adminToken));
+      const admin = readFileSync(tokenFile, 'utf8').trim();
+      const record = readTokensFile(join(dataDir, 'auth', 'tokens.json')).tokens.find((t) => t.sha256 === hashToken(admin));
       expect(record?.roles).toEqual([Role.Admin]);
 
       for (const service of SERVICES) {
@@ -102,6 +111,14 @@ describe('npm start', () => {
         expect(healthz.status).toBe(200);
         const metrics = await fetch(`http://127.0.0.1:${ports[service].http}/metrics`);
         expect(await metrics.text()).toContain('flywheel_grpc_requests_total');
+        // Bytes that are no request: the caller's error, told only to a caller with a token.
+        const address = `127.0.0.1:${ports[service].grpc}`;
+        const path = firstMethodPath(SERVICE_CONTRACTS[service]);
+        const garbage = Buffer.from([0x0a, 0x01, 0x61, 0x0f]);
+        expect([service, (await unaryBytes(address, path, garbage)).code]).toEqual([service, grpc.status.UNAUTHENTICATED]);
+        const refused = await unaryBytes(address, path, garbage, admin);
+        expect([service, refused.code]).toEqual([service, grpc.status.INVALID_ARGUMENT]);
+        expect(refused.details).toMatch(/^\(request\): is not a valid \w+ message: /);
       }
       await checkLockedDown(ports);
       pids = descendants(first.child.pid!);

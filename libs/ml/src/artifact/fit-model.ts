@@ -8,6 +8,7 @@ import { Rng } from '../random/rng';
 import { splitIndices } from '../selection/split';
 import { type Column, type Table, MISSING_CODE, getColumn, takeRows } from '../table/table';
 import { FORMAT_VERSION, type ModelArtifact, type ModelState, type SerializedTree, type Task } from './format';
+import { DEFAULT_ARTIFACT_LIMITS, MAX_TREE_LEAVES } from './limits';
 import { LoadedModel } from './loaded-model';
 import { type Algorithm, type RawParamValue, resolveParams } from './params';
 import { profileForArtifact } from './profile';
@@ -88,8 +89,9 @@ export function fitModel(input: FitModelInput): ModelArtifact {
       loss: task === 'regression' ? 'squared_error' : 'log_loss',
       learningRate: params.learningRate as number,
       maxIter: params.maxIter as number,
-      maxLeafNodes: params.maxLeafNodes as number | null,
-      maxDepth: params.maxDepth as number | null,
+      // "None" grows up to the bounds every loader accepts (limits.ts), not past them.
+      maxLeafNodes: (params.maxLeafNodes as number | null) ?? MAX_TREE_LEAVES,
+      maxDepth: (params.maxDepth as number | null) ?? DEFAULT_ARTIFACT_LIMITS.maxTreeDepth,
       minSamplesLeaf: params.minSamplesLeaf as number,
       l2Regularization: params.l2Regularization as number,
       maxBins: params.maxBins as number,

@@ -2,6 +2,7 @@ import { type GbdtLoss } from '../models/hist-gradient-boosting';
 import { type PreprocessorState } from '../preprocessing/preprocessor';
 import { type DataProfile, PROFILE_VERSION } from '../profile';
 import { type ModelSignature } from '../preprocessing/signature';
+import { type ArtifactLimits, checkLimit, DEFAULT_ARTIFACT_LIMITS } from './limits';
 import { type Algorithm, type ResolvedParams } from './params';
 
 /** Bumped whenever the artifact layout changes incompatibly; loaders reject other versions. */
@@ -120,28 +121,29 @@ function uniqueStrings(v: Json, path: string): string[] {
 /**
  * Checks the structure of a parsed artifact and returns it typed. Only data is read — nothing is
  * evaluated — and every index a prediction will follow is range-checked, so a loaded model
- * cannot read outside its arrays or loop.
+ * cannot read outside its arrays or loop. Sizes are checked against `limits` before the arrays
+ * they count are walked (ArtifactLimitError).
  */
-export function validateArtifact(input: Json): ModelArtifact {
+export function validateArtifact(input: Json, limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS): ModelArtifact {
   const a = object(input, '$');
   if (a.formatVersion !== FORMAT_VERSION)
     fail('formatVersion', `unsupported version ${JSON.stringify(a.formatVersion)} (this library reads ${FORMAT_VERSION})`);
   const algorithm = oneOf(a.algorithm, 'algorithm', ['logreg', 'linear', 'gbdt'] as const);
   const task = oneOf(a.task, 'task', ['regression', 'binary', 'multiclass'] as const);
-  const label = validateLabel(a.label, task);
+  const label = validateLabel(a.label, task, limits);
   const parameters = object(a.parameters, 'parameters');
   for (const [k, v] of Object.entries(parameters)) {
     if (!(v === null || typeof v === 'boolean' || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v))))
       fail(`parameters.${k}`, 'must be a number, string, boolean or null');
   }
-  const preprocessing = validatePreprocessing(a.preprocessing);
+  const preprocessing = validatePreprocessing(a.preprocessing, limits);
   const signature = validateSignature(a.signature, preprocessing);
   const inputWidth = preprocessing.steps.reduce(
     (w, s) => w + (s.type === 'categorical' && s.encoding === 'onehot' ? s.categories.length + 1 : 1),
     0,
   );
   const nClasses = label.classes?.length ?? 0;
-  const model = validateModel(a.model, algorithm, task, inputWidth, nClasses);
+  const model = validateModel(a.model, { algorithm, task, width: inputWidth, nClasses, limits });
   const metrics = object(a.metrics, 'metrics');
   const metricRecord = (v: Json, path: string): Record<string, number> => {
     const o = object(v, path);
@@ -201,27 +203,30 @@ function validateProfile(v: Json, signature: ModelSignature): DataProfile {
   return p as unknown as DataProfile;
 }
 
-function validateLabel(v: Json, task: Task): LabelInfo {
+function validateLabel(v: Json, task: Task, limits: ArtifactLimits): LabelInfo {
   const l = object(v, 'label');
   const name = string(l.name, 'label.name');
   if (task === 'regression') {
     if (l.classes !== undefined) fail('label.classes', 'must be absent for regression');
     return { name };
   }
-  const classes = array(l.classes, 'label.classes').map((c, i) =>
-    typeof c === 'number' ? finite(c, `label.classes[${i}]`) : string(c, `label.classes[${i}]`),
-  );
+  const given = array(l.classes, 'label.classes');
+  checkLimit(limits, 'maxClasses', given.length, 'label.classes');
+  const classes = given.map((c, i) => (typeof c === 'number' ? finite(c, `label.classes[${i}]`) : string(c, `label.classes[${i}]`)));
   if (new Set(classes.map(String)).size !== classes.length) fail('label.classes', 'has duplicates');
   if (task === 'binary' && classes.length !== 2) fail('label.classes', 'a binary model needs exactly 2 classes');
   if (task === 'multiclass' && classes.length < 3) fail('label.classes', 'a multiclass model needs at least 3 classes');
   return { name, classes };
 }
 
-function validatePreprocessing(v: Json): PreprocessorState {
+function validatePreprocessing(v: Json, limits: ArtifactLimits): PreprocessorState {
   const p = object(v, 'preprocessing');
   const unknownCategories = oneOf(p.unknownCategories, 'preprocessing.unknownCategories', ['accept', 'error'] as const);
   const names = new Set<string>();
-  const steps = array(p.steps, 'preprocessing.steps').map((sv, i) => {
+  const given = array(p.steps, 'preprocessing.steps');
+  checkLimit(limits, 'maxFeatures', given.length, 'preprocessing.steps');
+  let categoryCount = 0;
+  const steps = given.map((sv, i) => {
     const path = `preprocessing.steps[${i}]`;
     const s = object(sv, path);
     const name = string(s.name, `${path}.name`);
@@ -234,6 +239,8 @@ function validatePreprocessing(v: Json): PreprocessorState {
       if (scale <= 0) fail(`${path}.scale`, 'must be > 0');
       return { name, type, fill, center: finite(s.center, `${path}.center`), scale };
     }
+    categoryCount += array(s.categories, `${path}.categories`).length;
+    checkLimit(limits, 'maxCategories', categoryCount, `${path}.categories`);
     const categories = uniqueStrings(s.categories, `${path}.categories`);
     return {
       name,
@@ -264,16 +271,27 @@ function validateSignature(v: Json, preprocessing: PreprocessorState): ModelSign
   return { features, unknownCategories };
 }
 
-function validateModel(v: Json, algorithm: Algorithm, task: Task, width: number, nClasses: number): ModelState {
+interface ModelShape {
+  readonly algorithm: Algorithm;
+  readonly task: Task;
+  /** Model inputs after preprocessing. */
+  readonly width: number;
+  readonly nClasses: number;
+  readonly limits: ArtifactLimits;
+}
+
+function validateModel(v: Json, { algorithm, task, width, nClasses, limits }: ModelShape): ModelState {
   const m = object(v, 'model');
   if (algorithm === 'linear') {
     if (m.kind !== 'linear' || task !== 'regression') fail('model.kind', 'a linear model must be kind "linear" with task regression');
+    checkLimit(limits, 'maxCoefficients', width, 'model.coef');
     return { kind: 'linear', coef: finiteArray(m.coef, 'model.coef', width), intercept: finite(m.intercept, 'model.intercept') };
   }
   if (algorithm === 'logreg') {
     if (m.kind !== 'logistic' || task === 'regression')
       fail('model.kind', 'a logreg model must be kind "logistic" with a classification task');
     const rows = nClasses === 2 ? 1 : nClasses;
+    checkLimit(limits, 'maxCoefficients', rows * width, 'model.coef');
     const coef = array(m.coef, 'model.coef', rows).map((r, k) => finiteArray(r, `model.coef[${k}]`, width));
     return { kind: 'logistic', coef, intercept: finiteArray(m.intercept, 'model.intercept', rows) };
   }
@@ -281,15 +299,24 @@ function validateModel(v: Json, algorithm: Algorithm, task: Task, width: number,
   if (task === 'multiclass') fail('task', 'gbdt models are binary or regression');
   const loss = oneOf(m.loss, 'model.loss', ['squared_error', 'log_loss'] as const);
   if ((loss === 'log_loss') !== (task === 'binary')) fail('model.loss', `does not fit task ${task}`);
-  const trees = array(m.trees, 'model.trees').map((tv, t) => validateTree(tv, `model.trees[${t}]`, width));
+  const given = array(m.trees, 'model.trees');
+  checkLimit(limits, 'maxTrees', given.length, 'model.trees');
+  let nodes = 0;
+  const trees = given.map((tv, t) => {
+    const tree = validateTree(tv, `model.trees[${t}]`, width, limits);
+    nodes += tree.feature.length;
+    checkLimit(limits, 'maxTotalNodes', nodes, `model.trees[${t}]`);
+    return tree;
+  });
   return { kind: 'gbdt', loss, baseline: finite(m.baseline, 'model.baseline'), trees };
 }
 
-function validateTree(v: Json, path: string, width: number): SerializedTree {
+function validateTree(v: Json, path: string, width: number, limits: ArtifactLimits): SerializedTree {
   const t = object(v, path);
   const feature = array(t.feature, `${path}.feature`);
   const m = feature.length;
   if (m === 0) fail(`${path}.feature`, 'a tree needs at least one node');
+  checkLimit(limits, 'maxNodesPerTree', m, `${path}.feature`);
   const tree: SerializedTree = {
     feature: feature.map((f, i) => integer(f, `${path}.feature[${i}]`, -1, width - 1)),
     threshold: array(t.threshold, `${path}.threshold`, m).map((x, i) => (x === null ? null : finite(x, `${path}.threshold[${i}]`))),
@@ -307,5 +334,23 @@ function validateTree(v: Json, path: string, width: number): SerializedTree {
     if (tree.left[i] <= i) fail(`${path}.left[${i}]`, `must point past node ${i}`);
     if (tree.right[i] <= i) fail(`${path}.right[${i}]`, `must point past node ${i}`);
   }
+  checkLimit(limits, 'maxTreeDepth', treeDepth(tree), path);
   return tree;
+}
+
+/**
+ * Edges on the longest path from the root, without recursion: children always follow their
+ * parent, so one forward pass has settled every parent's depth before it reaches the child.
+ */
+function treeDepth(tree: SerializedTree): number {
+  const depth = new Int32Array(tree.feature.length);
+  let deepest = 0;
+  for (let i = 0; i < depth.length; i++) {
+    if (tree.feature[i] === -1) continue;
+    const below = depth[i] + 1;
+    if (below > deepest) deepest = below;
+    if (below > depth[tree.left[i]]) depth[tree.left[i]] = below;
+    if (below > depth[tree.right[i]]) depth[tree.right[i]] = below;
+  }
+  return deepest;
 }

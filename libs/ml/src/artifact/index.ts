@@ -11,5 +11,16 @@ export {
   type TrainingInfo,
   validateArtifact,
 } from './format';
-export { type BatchPrediction, LoadedModel, type RowPrediction, loadModel } from './loaded-model';
+export { ArtifactLimitError, type ArtifactLimits, DEFAULT_ARTIFACT_LIMITS, MAX_TREE_LEAVES } from './limits';
+export {
+  type BatchPrediction,
+  CompactModel,
+  type CompactModelParts,
+  compactModelFromBytes,
+  compactPartsOf,
+  LoadedModel,
+  type RowPrediction,
+  loadModel,
+  transferablesOf,
+} from './loaded-model';
 export { ALGORITHMS, type Algorithm, type RawParamValue, type ResolvedParams, paramNames, resolveParams } from './params';

@@ -1,8 +1,10 @@
 import { sigmoid } from '../models/logistic-regression';
-import { Preprocessor } from '../preprocessing/preprocessor';
+import { Preprocessor, type PreprocessorState } from '../preprocessing/preprocessor';
 import { type InputRow, type ModelSignature } from '../preprocessing/signature';
 import { type Table } from '../table/table';
-import { type ModelArtifact, type SerializedTree, type Task, validateArtifact } from './format';
+import { ArtifactError, type LabelInfo, type ModelArtifact, type SerializedTree, type Task, validateArtifact } from './format';
+import { checkJsonBounds, maxJsonMembers } from './json-bounds';
+import { type ArtifactLimits, DEFAULT_ARTIFACT_LIMITS } from './limits';
 
 /** One row's prediction. */
 export interface RowPrediction {
@@ -29,20 +31,40 @@ export type BatchPrediction =
  * Loads a model from its JSON text or parsed object. The artifact is validated as data (see
  * {@link validateArtifact}); nothing in it is executed.
  */
-export function loadModel(json: string | unknown): LoadedModel {
-  let parsed: unknown = json;
-  if (typeof json === 'string') {
-    try {
-      parsed = JSON.parse(json);
-    } catch (e) {
-      throw new Error(`model artifact is not valid JSON: ${(e as Error).message}`);
-    }
+export function loadModel(json: string | unknown, limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS): LoadedModel {
+  return new LoadedModel(validateArtifact(typeof json === 'string' ? parseJson(json) : json, limits));
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`model artifact is not valid JSON: ${(e as Error).message}`);
   }
-  return new LoadedModel(validateArtifact(parsed));
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * An artifact's bytes (as stored) to the parts of a {@link CompactModel}: bounded (see
+ * {@link checkJsonBounds}), decoded, parsed, validated within `limits` and flattened. The costly
+ * half of loading, in one call a worker thread can make; the parts' arrays transfer back
+ * ({@link transferablesOf}).
+ */
+export function compactModelFromBytes(bytes: Uint8Array, limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS): CompactModelParts {
+  checkJsonBounds(bytes, maxJsonMembers(limits));
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new ArtifactError('is not UTF-8 text', '$');
+  }
+  return compactPartsOf(validateArtifact(parseJson(text), limits));
 }
 
 /** Flattened trees: every tree's nodes back to back, child indices absolute, -1 at leaves. */
 interface Forest {
+  readonly baseline: number;
   readonly roots: Int32Array;
   readonly feature: Int32Array;
   readonly threshold: Float64Array;
@@ -52,47 +74,75 @@ interface Forest {
   readonly value: Float64Array;
 }
 
+/** A linear layer: `bias.length` rows of weights over the model inputs, row-major. */
+interface Linear {
+  readonly weights: Float64Array;
+  readonly bias: Float64Array;
+}
+
 /**
- * A model ready to predict. Buffers for one row are allocated here, once, so {@link scoreRow}
- * allocates nothing and {@link predictRow} only its result.
+ * What a model needs to predict: small plain data and typed arrays, so it crosses threads
+ * cheaply (the arrays transfer instead of being copied). Built from a validated artifact only.
  */
-export class LoadedModel {
+export interface CompactModelParts {
+  readonly task: Task;
+  readonly label: LabelInfo;
+  readonly preprocessing: PreprocessorState;
+  readonly signature: ModelSignature;
+  readonly kernel: ({ readonly kind: 'forest' } & Forest) | ({ readonly kind: 'linear' } & Linear);
+}
+
+/** The parts of a validated artifact's model. */
+export function compactPartsOf(artifact: ModelArtifact): CompactModelParts {
+  const { task, label, preprocessing, signature, model: m } = artifact;
+  if (m.kind === 'gbdt')
+    return { task, label, preprocessing, signature, kernel: { kind: 'forest', ...flattenForest(m.trees, m.baseline) } };
+  const rows = m.kind === 'linear' ? [m.coef] : m.coef;
+  const width = rows[0]?.length ?? 0;
+  const weights = new Float64Array(rows.length * width);
+  rows.forEach((r, k) => weights.set(r, k * width));
+  const bias = Float64Array.from(m.kind === 'linear' ? [m.intercept] : m.intercept);
+  return { task, label, preprocessing, signature, kernel: { kind: 'linear', weights, bias } };
+}
+
+/** The buffers of `parts` to move with it to another thread (each typed array owns its buffer). */
+export function transferablesOf(parts: CompactModelParts): ArrayBuffer[] {
+  const k = parts.kernel;
+  const arrays = k.kind === 'forest' ? [k.roots, k.feature, k.threshold, k.missingLeft, k.left, k.right, k.value] : [k.weights, k.bias];
+  return arrays.map((a) => a.buffer as ArrayBuffer);
+}
+
+/**
+ * A model ready to predict, from its {@link CompactModelParts}. Buffers for one row are
+ * allocated here, once, so {@link scoreRow} allocates nothing and {@link predictRow} only its
+ * result.
+ */
+export class CompactModel {
   readonly preprocessor: Preprocessor;
   readonly task: Task;
+  readonly label: LabelInfo;
   readonly classes: readonly (number | string)[];
+  readonly signature: ModelSignature;
   private readonly x: Float64Array;
   private readonly proba: Float64Array;
-  /** Linear layer: `nOut` rows of `width` weights, row-major. */
   private readonly weights: Float64Array;
   private readonly bias: Float64Array;
   private readonly forest: Forest | null;
   private readonly baseline: number;
 
-  constructor(readonly artifact: ModelArtifact) {
-    this.preprocessor = new Preprocessor(artifact.preprocessing);
-    this.task = artifact.task;
-    this.classes = artifact.label.classes ?? [];
-    const width = this.preprocessor.nOutputs;
-    this.x = new Float64Array(width);
+  constructor(parts: CompactModelParts) {
+    this.preprocessor = new Preprocessor(parts.preprocessing);
+    this.task = parts.task;
+    this.label = parts.label;
+    this.classes = parts.label.classes ?? [];
+    this.signature = parts.signature;
+    this.x = new Float64Array(this.preprocessor.nOutputs);
     this.proba = new Float64Array(Math.max(this.classes.length, 1));
-    const m = artifact.model;
-    if (m.kind === 'gbdt') {
-      this.forest = flattenForest(m.trees);
-      this.baseline = m.baseline;
-      this.weights = new Float64Array(0);
-      this.bias = new Float64Array(0);
-    } else {
-      const rows = m.kind === 'linear' ? [m.coef] : m.coef;
-      this.weights = new Float64Array(rows.length * width);
-      rows.forEach((r, k) => this.weights.set(r, k * width));
-      this.bias = Float64Array.from(m.kind === 'linear' ? [m.intercept] : m.intercept);
-      this.forest = null;
-      this.baseline = 0;
-    }
-  }
-
-  get signature(): ModelSignature {
-    return this.artifact.signature;
+    const k = parts.kernel;
+    this.forest = k.kind === 'forest' ? k : null;
+    this.baseline = k.kind === 'forest' ? k.baseline : 0;
+    this.weights = k.kind === 'linear' ? k.weights : new Float64Array(0);
+    this.bias = k.kind === 'linear' ? k.bias : new Float64Array(0);
   }
 
   /**
@@ -197,10 +247,18 @@ export class LoadedModel {
   }
 }
 
-function flattenForest(trees: readonly SerializedTree[]): Forest {
+/** A model loaded from its whole artifact, which it keeps (label, metrics, training facts). */
+export class LoadedModel extends CompactModel {
+  constructor(readonly artifact: ModelArtifact) {
+    super(compactPartsOf(artifact));
+  }
+}
+
+function flattenForest(trees: readonly SerializedTree[], baseline: number): Forest {
   let total = 0;
   for (const t of trees) total += t.feature.length;
   const f: Forest = {
+    baseline,
     roots: new Int32Array(trees.length),
     feature: new Int32Array(total),
     threshold: new Float64Array(total),

@@ -20,7 +20,7 @@ describe('resolveParams', () => {
   it('rejects unknown names and out-of-range values, naming the parameter', () => {
     expect(() => resolveParams('linear', { C: 1 })).toThrow('unknown parameter "C" for linear');
     expect(() => resolveParams('gbdt', { maxBins: 256 })).toThrow('parameter "maxBins": expected an integer ≥ 2 and ≤ 255, got 256');
-    expect(() => resolveParams('gbdt', { maxIter: '2.5' })).toThrow('parameter "maxIter": expected an integer ≥ 1, got "2.5"');
+    expect(() => resolveParams('gbdt', { maxIter: '2.5' })).toThrow('parameter "maxIter": expected an integer ≥ 1 and ≤ 10000, got "2.5"');
     expect(() => resolveParams('logreg', { impute: 'zero' })).toThrow('parameter "impute": expected one of mean, median, most_frequent');
     expect(() => resolveParams('logreg', { holdout: 1 })).toThrow('parameter "holdout": expected a number ≥ 0 and < 1, got 1');
   });

@@ -1,3 +1,5 @@
+import { DEFAULT_ARTIFACT_LIMITS, MAX_TREE_LEAVES } from './limits';
+
 export type Algorithm = 'logreg' | 'linear' | 'gbdt';
 export const ALGORITHMS: readonly Algorithm[] = ['logreg', 'linear', 'gbdt'];
 
@@ -49,9 +51,10 @@ const SPECS: Record<Algorithm, Record<string, ParamSpec>> = {
     task: { kind: 'enum', default: 'auto', values: ['auto', 'classification', 'regression'] },
     unknownCategories: { kind: 'enum', default: 'accept', values: ['accept', 'error'] },
     learningRate: { kind: 'number', default: 0.1, min: 0, exclusiveMin: true },
-    maxIter: { kind: 'integer', default: 100, min: 1 },
-    maxLeafNodes: { kind: 'integer', default: 31, min: 2, nullable: true },
-    maxDepth: { kind: 'integer', default: null, min: 1, nullable: true },
+    // Bounded so that every model fits what the deployer loads (limits.ts); none means up to the bound.
+    maxIter: { kind: 'integer', default: 100, min: 1, max: DEFAULT_ARTIFACT_LIMITS.maxTrees },
+    maxLeafNodes: { kind: 'integer', default: 31, min: 2, max: MAX_TREE_LEAVES, nullable: true },
+    maxDepth: { kind: 'integer', default: null, min: 1, max: DEFAULT_ARTIFACT_LIMITS.maxTreeDepth, nullable: true },
     minSamplesLeaf: { kind: 'integer', default: 20, min: 1 },
     l2Regularization: { kind: 'number', default: 0, min: 0 },
     maxBins: { kind: 'integer', default: 255, min: 2, max: 255 },

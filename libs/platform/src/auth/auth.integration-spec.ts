@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, status as GrpcStatus } from '@grpc/grpc-js';
+import { unaryBytes } from '@flywheel/test-kit';
 import { ERROR_CODE_METADATA_KEY } from '../errors/grpc-exception.filter';
 import { MissingRequiredRoleError } from './required-role.check';
 import { Role } from './role';
@@ -117,6 +118,27 @@ describe('a platform gRPC service', () => {
       expect(bad).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, details: 'shelf.name: must match [a-z][a-z0-9_-]{0,62}' });
       const missing = await unary(client, 'rename', {}, { token: harness.tokens.writer });
       expect(missing).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, details: 'shelf: is required' });
+    });
+
+    it('answers bytes that are no request INVALID_ARGUMENT, and only to a caller who may make the call', async () => {
+      const path = `/${ECHO_SERVICE_FULL_NAME}/Echo`;
+      // text = "a", then a field key whose value is missing.
+      const garbage = Buffer.from([0x0a, 0x01, 0x61, 0x0f]);
+      expect(await unaryBytes(harness.service.grpcAddress, path, garbage, harness.tokens.reader)).toEqual({
+        code: GrpcStatus.INVALID_ARGUMENT,
+        details: '(request): is not a valid EchoRequest message: index out of range: 4 + 1 > 4',
+      });
+      expect(await unaryBytes(harness.service.grpcAddress, path, garbage)).toEqual({
+        code: GrpcStatus.UNAUTHENTICATED,
+        details: 'missing API token: send metadata "authorization: Bearer <token>"',
+      });
+      expect((await unaryBytes(harness.service.grpcAddress, path, garbage, `fw_${'A'.repeat(43)}`)).code).toBe(GrpcStatus.UNAUTHENTICATED);
+      // Publish needs a role the reader lacks: refused for that, whatever the bytes.
+      const denied = await unaryBytes(harness.service.grpcAddress, `/${ECHO_SERVICE_FULL_NAME}/Publish`, garbage, harness.tokens.reader);
+      expect(denied).toEqual({ code: GrpcStatus.PERMISSION_DENIED, details: 'team "analysts" lacks role "promote" for this method' });
+      // The same method decodes good bytes as before: EchoRequest{text = "ok"}.
+      const fine = await unaryBytes(harness.service.grpcAddress, path, Buffer.from([0x0a, 0x02, 0x6f, 0x6b]), harness.tokens.reader);
+      expect(fine.code).toBe(GrpcStatus.OK);
     });
 
     it('turns an unknown error into INTERNAL, logs its stack and keeps its message from the caller', async () => {
@@ -344,6 +366,32 @@ describe('streaming calls', () => {
     expect(ok.code).toBe(GrpcStatus.OK);
     expect(ok.replies.map((reply) => reply.text)).toEqual(['1', '2', '3']);
     expect(ok.replies[0].team).toBe('analysts');
+  });
+
+  it('ends a client stream with INVALID_ARGUMENT at a message that is no request, only for an authorised caller', async () => {
+    const collect = (token: string | undefined, messages: Buffer[]) => {
+      const client = new Client(harness.service.grpcAddress, credentials.createInsecure());
+      return new Promise<{ code: GrpcStatus; details: string }>((resolve) => {
+        const call = client.makeClientStreamRequest(
+          `/${ECHO_SERVICE_FULL_NAME}/Collect`,
+          (message: Buffer) => message,
+          (reply: Buffer) => reply,
+          metadataFor(token),
+          (error) => resolve(error ? { code: error.code, details: error.details } : { code: GrpcStatus.OK, details: '' }),
+        );
+        for (const message of messages) call.write(message);
+        call.end();
+      }).finally(() => client.close());
+    };
+    const good = Buffer.from([0x0a, 0x01, 0x61]);
+    const garbage = Buffer.from([0x0a, 0x01, 0x61, 0x0f]);
+    expect(await collect(harness.tokens.writer, [good, garbage, good])).toEqual({
+      code: GrpcStatus.INVALID_ARGUMENT,
+      details: '(request): is not a valid EchoRequest message: index out of range: 4 + 1 > 4',
+    });
+    expect((await collect(undefined, [garbage])).code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect((await collect(harness.tokens.reader, [garbage])).code).toBe(GrpcStatus.PERMISSION_DENIED);
+    expect((await collect(harness.tokens.writer, [good, good])).code).toBe(GrpcStatus.OK);
   });
 
   it('authenticates client-streaming calls and checks their role', async () => {

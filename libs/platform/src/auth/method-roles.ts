@@ -54,6 +54,12 @@ export class MethodRoles {
     return this.roles.get(key(service, method));
   }
 
+  /** The role of a call by its path, `/package.Service/Method`, if declared. */
+  roleOfPath(path: string): Role | undefined {
+    const match = /^\/(?:[\w.]+\.)?(\w+)\/(\w+)$/.exec(path);
+    return match ? this.roleOf(match[1], match[2]) : undefined;
+  }
+
   /** Full paths (`/package.Service/Method`) of the loaded methods that declare no role. */
   methodsWithoutRole(): readonly string[] {
     return this.undeclared;

@@ -2,6 +2,7 @@ import { type DynamicModule, type INestMicroservice, type Type } from '@nestjs/c
 import { NestFactory } from '@nestjs/core';
 import { type Server } from '@grpc/grpc-js';
 import { MethodRoles } from '../auth/method-roles';
+import { authorizeCall } from '../auth/authorize-call';
 import { TokenStore } from '../auth/token-store';
 import { type BaseConfig } from '../config/base-config.schema';
 import { GrpcHealth } from '../grpc/grpc-health';
@@ -114,6 +115,7 @@ export async function bootstrapService<C extends BaseConfig>(options: BootstrapO
         loader: options.grpc.loader,
         health: grpcHealth,
         metrics,
+        authorize: (metadata, path) => authorizeCall(tokens, metadata, roles.roleOfPath(path), path),
         onServer: (server) => (grpcServer = server),
       }),
       logger,

@@ -5,10 +5,12 @@ import {
   type ServerInterceptingCallInterface,
   status as GrpcStatus,
 } from '@grpc/grpc-js';
+import { GrpcExceptionFilter } from '../errors/grpc-exception.filter';
 import { type PlatformMetrics } from '../http/platform-metrics';
 import { type RequestContext, runInContext } from '../logging/request-context';
 import { childTraceContext, newTraceContext, parseTraceparent } from '../logging/traceparent';
 import { withoutWireNulls } from '../wire/wire-nulls';
+import { UndecodableRequest } from './undecodable-request';
 
 /** Long-lived by design: a watcher waits for status changes as long as it likes. */
 const NO_DEFAULT_DEADLINE = new Set(['/grpc.health.v1.Health/Watch']);
@@ -17,7 +19,15 @@ export interface CallInterceptorOptions {
   /** Limit for a call whose client set no deadline (GRPC_DEADLINE_MS). */
   readonly defaultDeadlineMs: number;
   readonly metrics?: PlatformMetrics;
+  /**
+   * Throws (a DomainException: UNAUTHENTICATED, PERMISSION_DENIED) unless the call's metadata
+   * may call `path`; asked before a request that could not be decoded is answered, so such bytes
+   * tell nothing to a caller without a token.
+   */
+  readonly authorize?: (metadata: Metadata, path: string) => void;
 }
+
+const errors = new GrpcExceptionFilter();
 
 /**
  * Wraps every call the gRPC server handles, below Nest, so that guards, interceptors,
@@ -37,6 +47,7 @@ export function createCallInterceptor(options: CallInterceptorOptions): ServerIn
     let context: RequestContext | undefined;
     let outcome: GrpcStatus | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let metadataReceived: Metadata | undefined;
 
     const settle = (code: GrpcStatus): void => {
       if (outcome !== undefined) return;
@@ -50,6 +61,7 @@ export function createCallInterceptor(options: CallInterceptorOptions): ServerIn
       start: (next) =>
         next({
           onReceiveMetadata: (metadata, nextMetadata) => {
+            metadataReceived = metadata;
             const parent = parseTraceparent(firstString(metadata, 'traceparent'));
             context = {
               trace: parent ? childTraceContext(parent) : newTraceContext(),
@@ -67,7 +79,15 @@ export function createCallInterceptor(options: CallInterceptorOptions): ServerIn
             }
             within(() => nextMetadata(metadata));
           },
-          onReceiveMessage: (message, nextMessage) => within(() => nextMessage(withoutWireNulls(message))),
+          onReceiveMessage: (message, nextMessage) => {
+            if (message instanceof UndecodableRequest) {
+              // Not passed on: the call ends here, as the caller's error once it is known who asks.
+              const refusal = within(() => refusalOf(message, path, metadataReceived, options.authorize));
+              intercepted.sendStatus({ code: refusal.code, details: refusal.message, metadata: refusal.metadata });
+              return;
+            }
+            within(() => nextMessage(withoutWireNulls(message)));
+          },
           onReceiveHalfClose: (nextHalfClose) => within(nextHalfClose),
           onCancel: () => {
             clearTimeout(timer);
@@ -85,6 +105,21 @@ export function createCallInterceptor(options: CallInterceptorOptions): ServerIn
     });
     return intercepted;
   };
+}
+
+/** Why a request that could not be decoded is refused: who asks first, then the bytes. */
+function refusalOf(
+  request: UndecodableRequest,
+  path: string,
+  metadata: Metadata | undefined,
+  authorize: CallInterceptorOptions['authorize'],
+): ReturnType<GrpcExceptionFilter['toPayload']> {
+  try {
+    if (authorize && metadata) authorize(metadata, path);
+  } catch (error) {
+    return errors.toPayload(error);
+  }
+  return errors.toPayload(request.toException());
 }
 
 function firstString(metadata: Metadata, key: string): string | undefined {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type Server, ServerCredentials } from '@grpc/grpc-js';
+import { type Metadata, type Server, ServerCredentials } from '@grpc/grpc-js';
 import { type PackageDefinition } from '@grpc/proto-loader';
 import { type GrpcOptions, Transport } from '@nestjs/microservices';
 import { GRPC_LOADER_OPTIONS } from '@flywheel/contracts';
@@ -8,6 +8,7 @@ import { type PlatformMetrics } from '../http/platform-metrics';
 import { createCallInterceptor } from './call-interceptor';
 import { type GrpcHealth } from './grpc-health';
 import { addReflection, serviceNames } from './grpc-reflection';
+import { markUndecodableRequests } from './undecodable-request';
 
 export type ProtoLoaderOptions = NonNullable<GrpcOptions['options']['loader']>;
 
@@ -21,6 +22,8 @@ export interface GrpcServerSetup {
   readonly loader?: ProtoLoaderOptions;
   readonly health: GrpcHealth;
   readonly metrics?: PlatformMetrics;
+  /** Who may call a path (see CallInterceptorOptions.authorize). */
+  readonly authorize?: (metadata: Metadata, path: string) => void;
   /** Receives the grpc-js server once created, before any service is added (shutdown needs it). */
   readonly onServer?: (server: Server) => void;
 }
@@ -33,7 +36,11 @@ export interface GrpcServerSetup {
 export function grpcServerOptions(setup: GrpcServerSetup): GrpcOptions {
   const { config } = setup;
   const packages = typeof setup.package === 'string' ? [setup.package] : [...setup.package];
-  const interceptor = createCallInterceptor({ defaultDeadlineMs: config.GRPC_DEADLINE_MS, metrics: setup.metrics });
+  const interceptor = createCallInterceptor({
+    defaultDeadlineMs: config.GRPC_DEADLINE_MS,
+    metrics: setup.metrics,
+    authorize: setup.authorize,
+  });
   return {
     transport: Transport.GRPC,
     options: {
@@ -58,6 +65,8 @@ export function grpcServerOptions(setup: GrpcServerSetup): GrpcOptions {
       // Shutdown drains calls itself, bounded by SHUTDOWN_TIMEOUT_MS (see bootstrapService).
       gracefulShutdown: false,
       onLoadPackageDefinition: (definition: PackageDefinition, server: Server) => {
+        // Before the services are added: bytes that are no request reach the interceptor marked.
+        markUndecodableRequests(definition, packages);
         setup.onServer?.(server);
         setup.health.addServices(serviceNames(definition, packages));
         setup.health.addToServer(server);

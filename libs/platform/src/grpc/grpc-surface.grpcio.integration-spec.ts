@@ -38,7 +38,7 @@ describe('gRPC surface seen by python3-grpcio', () => {
     await harness?.stop();
   });
 
-  it('checks health, lists and describes services through reflection, and calls a method with a token', async () => {
+  it('checks health, lists and describes services through reflection, calls a method with a token, and sends it garbage', async () => {
     const result = await runPython([harness.service.grpcAddress, harness.tokens.reader, ECHO_SERVICE_FULL_NAME]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -55,5 +55,9 @@ describe('gRPC surface seen by python3-grpcio', () => {
     expect(found.methods).toEqual(['Echo', 'Publish', 'Fail', 'Crash', 'Slow', 'Rename', 'Count', 'Collect']);
     expect(found.echo).toEqual({ text: 'from python', team: 'analysts' });
     expect(found.withoutToken).toBe('UNAUTHENTICATED');
+    expect(found.garbage).toEqual({
+      withToken: ['INVALID_ARGUMENT', '(request): is not a valid EchoRequest message: index out of range: 4 + 1 > 4'],
+      withoutToken: ['UNAUTHENTICATED', 'missing API token: send metadata "authorization: Bearer <token>"'],
+    });
   });
 });

@@ -35,6 +35,26 @@ describe('WorkerTasks', () => {
     }
   });
 
+  it('moves a result buffer back instead of copying it', async () => {
+    const sequence = await tasks.run({ kind: 'sequence', length: 5 });
+    expect(Array.from(sequence as unknown as Float64Array)).toEqual([0, 1, 2, 3, 4]);
+    // Moved, the worker's copy is detached: it has no bytes left.
+    expect(await tasks.run({ kind: 'last-sequence-bytes' })).toBe(0);
+  });
+
+  it('fails a task whose thread outgrows its memory limit with the reason, and the next task gets a new thread', async () => {
+    const bounded = new WorkerTasks<ArithmeticTask, number>(join(__dirname, 'testing', 'arithmetic-worker.ts'), 'arithmetic', 1, {
+      maxOldGenerationSizeMb: 32,
+      maxYoungGenerationSizeMb: 8,
+    });
+    try {
+      await expect(bounded.run({ kind: 'hoard' })).rejects.toThrow(/^arithmetic worker failed: .*memory limit/);
+      expect(await bounded.run({ kind: 'square', value: 6 })).toBe(36);
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it('fails the tasks a dead worker held with the reason, and the next task gets a new worker', async () => {
     const first = await tasks.run({ kind: 'thread' });
     await expect(tasks.run({ kind: 'die' })).rejects.toThrow('arithmetic worker exited with code 3');

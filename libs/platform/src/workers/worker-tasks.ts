@@ -1,4 +1,4 @@
-import { isMainThread, parentPort, Worker } from 'node:worker_threads';
+import { isMainThread, parentPort, type ResourceLimits, Worker } from 'node:worker_threads';
 
 /** What goes to a worker and back: values the structured clone algorithm copies. */
 interface TaskMessage<T> {
@@ -15,11 +15,12 @@ const LOADER = '@swc-node/register';
 /**
  * A worker thread running `file`, a module of this code base: compiled code (.js) starts as
  * is, TypeScript sources (development, tests) with the loader the services run under.
+ * `resourceLimits` bound its heap: past them the thread dies, not the process.
  */
-export function startWorkerThread(file: string): Worker {
+export function startWorkerThread(file: string, resourceLimits?: ResourceLimits): Worker {
   const inherited = process.execArgv.some((arg) => arg.includes(LOADER));
   const execArgv = file.endsWith('.ts') && !inherited ? ['--require', LOADER] : undefined;
-  return new Worker(file, execArgv ? { execArgv } : {});
+  return new Worker(file, { ...(execArgv ? { execArgv } : {}), ...(resourceLimits ? { resourceLimits } : {}) });
 }
 
 interface Pending<Result> {
@@ -43,11 +44,15 @@ export class WorkerTasks<Request, Result> {
   private readonly threads: Array<Thread<Result>> = [];
   private nextId = 0;
 
-  /** `file` calls {@link serveWorkerTasks} with the handler; `name` says what it is in errors. */
+  /**
+   * `file` calls {@link serveWorkerTasks} with the handler; `name` says what it is in errors;
+   * `resourceLimits` bound each thread's memory (a thread past them dies: its tasks fail).
+   */
   constructor(
     private readonly file: string,
     private readonly name: string,
     private readonly size = 1,
+    private readonly resourceLimits?: ResourceLimits,
   ) {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`${name}: a pool needs at least one thread, got ${size}`);
   }
@@ -81,7 +86,7 @@ export class WorkerTasks<Request, Result> {
   }
 
   private startThread(): Thread<Result> {
-    const thread: Thread<Result> = { worker: startWorkerThread(this.file), pending: new Map() };
+    const thread: Thread<Result> = { worker: startWorkerThread(this.file, this.resourceLimits), pending: new Map() };
     const { worker, pending } = thread;
     worker.unref();
     worker.on('message', (reply: ReplyMessage<Result>) => {
@@ -116,14 +121,21 @@ export class WorkerTasks<Request, Result> {
   }
 }
 
-/** The worker's side of {@link WorkerTasks}: answers each task with what `handle` returns or throws. */
-export function serveWorkerTasks<Request, Result>(handle: (request: Request) => Result | Promise<Result>): void {
+/**
+ * The worker's side of {@link WorkerTasks}: answers each task with what `handle` returns or
+ * throws; `transfer` lists buffers of a result that move back instead of being copied.
+ */
+export function serveWorkerTasks<Request, Result>(
+  handle: (request: Request) => Result | Promise<Result>,
+  transfer: (result: Result) => readonly ArrayBuffer[] = () => [],
+): void {
   if (isMainThread || !parentPort) throw new Error('serveWorkerTasks runs in a worker thread');
   const port = parentPort;
   port.on('message', (task: TaskMessage<Request>) => {
     void (async () => {
       try {
-        port.postMessage({ id: task.id, ok: true, result: await handle(task.request) } satisfies ReplyMessage<Result>);
+        const result = await handle(task.request);
+        port.postMessage({ id: task.id, ok: true, result } satisfies ReplyMessage<Result>, [...transfer(result)]);
       } catch (error) {
         const { message, stack } = error instanceof Error ? error : { message: String(error), stack: undefined };
         port.postMessage({ id: task.id, ok: false, message, stack } satisfies ReplyMessage<Result>);

@@ -233,6 +233,13 @@ describe('Deploy', () => {
       code: DeployerExceptionCode.MODEL_UNAVAILABLE,
       message: expect.stringContaining('model fraud v5 could not be loaded'),
     });
+    registry.addVersion('fraud', 6);
+    loader.rejected.set(modelArtifactKey('fraud', 6, 'model.json'), 'model.trees[0]: tree depth 600, over the limit of 512 (maxTreeDepth)');
+    expect(await failure(deployer.deploy(request({ version: 6 }), caller))).toEqual({
+      code: DeployerExceptionCode.ARTIFACT_REJECTED,
+      message:
+        'model fraud v6 could not be loaded: artifact rejected: model.trees[0]: tree depth 600, over the limit of 512 (maxTreeDepth)',
+    });
     expect(repository.deployments.size).toBe(0);
     expect(events.published).toHaveLength(0);
 

@@ -3,6 +3,7 @@ import { type deployerV1 } from '@flywheel/contracts';
 import { type CallerIdentity, Clock, InjectConfig } from '@flywheel/platform';
 import { type DeployerConfig } from '../deployer.config';
 import { RolloutService } from '../rollout/rollout.service';
+import { ArtifactRejectedError } from '../serving/artifact-rejected.error';
 import { ServedModels } from '../serving/served-models';
 import { DeployerException, DeployerExceptionCode } from './deployer.exception';
 import { parseDeployRequest, type DeploySpec } from './deploy-request';
@@ -67,7 +68,7 @@ export class DeployService {
     } catch (error) {
       throw new DeployerException(
         `model ${target.modelName} v${target.version} could not be loaded: ${error instanceof Error ? error.message : String(error)}`,
-        DeployerExceptionCode.MODEL_UNAVAILABLE,
+        error instanceof ArtifactRejectedError ? DeployerExceptionCode.ARTIFACT_REJECTED : DeployerExceptionCode.MODEL_UNAVAILABLE,
       );
     }
   }

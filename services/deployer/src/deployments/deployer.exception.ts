@@ -19,6 +19,8 @@ export enum DeployerExceptionCode {
   NO_FEATURE_VIEW = 'NO_FEATURE_VIEW',
   FEATURE_STORE_UNAVAILABLE = 'FEATURE_STORE_UNAVAILABLE',
   MODEL_UNAVAILABLE = 'MODEL_UNAVAILABLE',
+  /** The version's artifact will never load: too large, malformed or over the artifact limits. */
+  ARTIFACT_REJECTED = 'ARTIFACT_REJECTED',
   PREDICTION_FAILED = 'PREDICTION_FAILED',
 }
 
@@ -36,6 +38,7 @@ export class DeployerException extends DomainException<DeployerExceptionCode> {
       case DeployerExceptionCode.NO_FEATURE_VIEW:
       case DeployerExceptionCode.DEPLOYMENT_MODEL_MISMATCH:
       case DeployerExceptionCode.VERSION_UNSERVABLE:
+      case DeployerExceptionCode.ARTIFACT_REJECTED:
         return GrpcStatus.FAILED_PRECONDITION;
       case DeployerExceptionCode.CONCURRENT_CHANGE:
         return GrpcStatus.ABORTED;

@@ -151,6 +151,22 @@ describe('rollout state machine', () => {
     expect(repository.deployments.get('fraud')!.revision).toBe(deployment.revision);
   });
 
+  it('dead-letters a move to a version whose artifact is rejected at once, with the reason, and keeps serving', async () => {
+    await rollout.onAliasMoved(aliasMoved(1), manager);
+    loader.rejected.set(
+      modelArtifactKey('fraud', 2, 'model.json'),
+      'models/fraud/2/model.json is 900 bytes, over MODEL_ARTIFACT_MAX_BYTES (800)',
+    );
+    const move = rollout.onAliasMoved(aliasMoved(2), manager);
+    await expect(move).rejects.toBeInstanceOf(NonRetriableError);
+    await expect(move).rejects.toThrow(
+      'model fraud v2 cannot be deployed: artifact rejected: models/fraud/2/model.json is 900 bytes, over MODEL_ARTIFACT_MAX_BYTES (800)',
+    );
+    expect(repository.deployments.get('fraud')).toMatchObject({ stableVersion: 1, canaryVersion: 0 });
+    expect(events.published).toHaveLength(1);
+    expect(served.get('fraud')?.stable?.record.version).toBe(1);
+  });
+
   it('ignores moves of other aliases and does not load a version twice', async () => {
     await rollout.onAliasMoved(aliasMoved(1, { alias: 'staging' }), manager);
     expect(repository.deployments.size).toBe(0);

@@ -19,6 +19,7 @@ import { ModelRegistry } from '../deployments/model-registry';
 import { type RollbackOrder } from '../deployments/deployer-requests';
 import { type DeploySpec } from '../deployments/deploy-request';
 import { servableVersionOf, UnservableVersionError } from '../deployments/servable-version';
+import { ArtifactRejectedError } from '../serving/artifact-rejected.error';
 import { LiveStats } from '../serving/live-stats';
 import { ServedModels } from '../serving/served-models';
 import { Clock } from '@flywheel/platform';
@@ -120,8 +121,12 @@ export class RolloutService {
       deployments = [created];
     }
     // Loaded (and its sha256 checked) before anything commits: a version that cannot be served
-    // must not become one; the failure is retried, then dead-lettered with its reason.
-    await this.served.preload(version);
+    // must not become one; the failure is retried, then dead-lettered with its reason (at once
+    // when the artifact itself is refused: no retry changes its bytes).
+    await this.served.preload(version).catch((error: unknown) => {
+      if (!(error instanceof ArtifactRejectedError)) throw error;
+      throw new NonRetriableError(`model ${version.modelName} v${version.version} cannot be deployed: ${error.message}`, { cause: error });
+    });
     await this.repository.saveVersion(version, manager);
     const changed: DeploymentRecord[] = [];
     for (const deployment of deployments) {

@@ -1,25 +1,49 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { loadModel, type LoadedModel } from '@flywheel/ml';
-import { ObjectStore, parseObjectKey } from '@flywheel/storage';
+import { type CompactModel } from '@flywheel/ml';
+import { InjectConfig } from '@flywheel/platform';
+import { ObjectNotFoundError, ObjectStore, ObjectTooLargeError, parseObjectKey } from '@flywheel/storage';
+import { type DeployerConfig } from '../deployer.config';
 import { type ModelVersionRecord } from '../deployments/deployment';
+import { ArtifactParser } from './artifact-parser';
+import { ArtifactRejectedError } from './artifact-rejected.error';
 
 /** Turns a recorded model version into a model ready to predict. A port: unit tests load from memory. */
 export abstract class ModelLoader {
-  abstract load(version: ModelVersionRecord): Promise<LoadedModel>;
+  abstract load(version: ModelVersionRecord): Promise<CompactModel>;
 }
 
 /**
  * Reads the artifact from the object store, checked against the sha256 the registry recorded,
- * and parses it as data: loading a model executes nothing from it.
+ * and parses it as data: loading a model executes nothing from it. Its size is bounded by
+ * MODEL_ARTIFACT_MAX_BYTES three times: as the registry recorded it, as the store states it
+ * (before any byte is fetched), and while reading (an object that grew or lied stops there).
  */
 @Injectable()
 export class ObjectStoreModelLoader extends ModelLoader {
-  constructor(@Inject(ObjectStore) private readonly objects: ObjectStore) {
+  constructor(
+    @Inject(ObjectStore) private readonly objects: ObjectStore,
+    @Inject(ArtifactParser) private readonly parser: ArtifactParser,
+    @InjectConfig() private readonly config: DeployerConfig,
+  ) {
     super();
   }
 
-  async load(version: ModelVersionRecord): Promise<LoadedModel> {
-    const bytes = await this.objects.get(parseObjectKey(version.artifactKey), { expectedSha256: version.artifactSha256 });
-    return loadModel(bytes.toString('utf8'));
+  async load(version: ModelVersionRecord): Promise<CompactModel> {
+    const key = parseObjectKey(version.artifactKey);
+    const maxBytes = this.config.MODEL_ARTIFACT_MAX_BYTES;
+    const tooLarge = (size: number | string) =>
+      new ArtifactRejectedError(`${key} is ${size} bytes, over MODEL_ARTIFACT_MAX_BYTES (${maxBytes})`);
+    if (version.artifactSizeBytes > maxBytes) throw tooLarge(version.artifactSizeBytes);
+    const stat = await this.objects.stat(key);
+    if (!stat) throw new ObjectNotFoundError(key);
+    if (stat.size > maxBytes) throw tooLarge(stat.size);
+    let bytes: Buffer;
+    try {
+      bytes = await this.objects.get(key, { expectedSha256: version.artifactSha256, maxBytes });
+    } catch (error) {
+      if (error instanceof ObjectTooLargeError) throw tooLarge(`more than ${maxBytes}`);
+      throw error;
+    }
+    return this.parser.parse(bytes);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { commonV1 } from '@flywheel/contracts';
-import { type LoadedModel } from '@flywheel/ml';
+import { type CompactModel } from '@flywheel/ml';
 import { TableChanges } from '@flywheel/persistence';
 import { InjectConfig, JsonLogger } from '@flywheel/platform';
 import { type DeploymentRecord, type ModelVersionRecord } from '../deployments/deployment';
@@ -11,7 +11,7 @@ import { ModelLoader } from './model-loader';
 
 export interface ServedVersion {
   readonly record: ModelVersionRecord;
-  readonly model: LoadedModel;
+  readonly model: CompactModel;
   /** The task as the prediction log names it. */
   readonly task: commonV1.ModelTask;
 }
@@ -32,7 +32,7 @@ export interface ServedDeployment {
 @Injectable()
 export class ServedModels implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly served = new Map<string, ServedDeployment>();
-  private readonly models = new Map<string, Promise<LoadedModel>>();
+  private readonly models = new Map<string, Promise<CompactModel>>();
   private readonly installed = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private stopListening: (() => void) | undefined;
@@ -93,7 +93,7 @@ export class ServedModels implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Loads a version (once; concurrent callers share the load), e.g. before a change commits. */
-  preload(version: ModelVersionRecord): Promise<LoadedModel> {
+  preload(version: ModelVersionRecord): Promise<CompactModel> {
     const key = modelKey(version);
     let model = this.models.get(key);
     if (!model) {
@@ -166,7 +166,7 @@ function modelKey(version: ModelVersionRecord): string {
   return `${version.modelName}\u0000${version.version}\u0000${version.artifactSha256}`;
 }
 
-function taskOf(model: LoadedModel): commonV1.ModelTask {
+function taskOf(model: CompactModel): commonV1.ModelTask {
   switch (model.task) {
     case 'regression':
       return commonV1.ModelTask.MODEL_TASK_REGRESSION;

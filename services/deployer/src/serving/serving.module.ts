@@ -3,6 +3,7 @@ import { CONFIG } from '@flywheel/platform';
 import { type DeployerConfig } from '../deployer.config';
 import { DeploymentStoreModule } from '../deployments/deployment-store.module';
 import { PredictionLogModule } from '../prediction-log/prediction-log.module';
+import { ArtifactParser, WorkerArtifactParser } from './artifact-parser';
 import { FeedbackConsumer } from './feedback.consumer';
 import { LiveStats } from './live-stats';
 import { ModelLoader, ObjectStoreModelLoader } from './model-loader';
@@ -19,6 +20,7 @@ import { ServedModels } from './served-models';
       useFactory: (config: DeployerConfig) =>
         new LiveStats({ latencyWindow: config.LATENCY_WINDOW, joinWindow: config.FEEDBACK_JOIN_WINDOW }),
     },
+    { provide: ArtifactParser, useClass: WorkerArtifactParser },
     { provide: ModelLoader, useClass: ObjectStoreModelLoader },
     { provide: OnlineFeatures, useClass: GrpcOnlineFeatures },
     ServedModels,

@@ -11,6 +11,7 @@ import { DeploymentRepository } from '../deployments/deployment.repository';
 import { ModelRegistry } from '../deployments/model-registry';
 import { PredictionLog } from '../prediction-log/prediction-log';
 import { DeploymentEvents } from '../rollout/deployment-events';
+import { ArtifactRejectedError } from '../serving/artifact-rejected.error';
 import { ModelLoader } from '../serving/model-loader';
 import { type OnlineLookup, OnlineFeatures } from '../serving/online-features';
 
@@ -139,12 +140,15 @@ export const fakeTransactions = {
   run: <T>(work: (manager: EntityManager) => Promise<T>) => work(undefined as unknown as EntityManager),
 } as unknown as TransactionRunner;
 
-/** Artifacts by key, loaded the way the object-store loader loads them. */
+/** Artifacts by key, loaded the way the object-store loader loads them; `rejected` keys fail with their reason. */
 export class FakeModelLoader extends ModelLoader {
   readonly artifacts = new Map<string, ModelArtifact>();
+  readonly rejected = new Map<string, string>();
   loads = 0;
 
   async load(version: ModelVersionRecord): Promise<LoadedModel> {
+    const reason = this.rejected.get(version.artifactKey);
+    if (reason) throw new ArtifactRejectedError(reason);
     const artifact = this.artifacts.get(version.artifactKey);
     if (!artifact) throw new Error(`object ${version.artifactKey} does not exist`);
     this.loads++;
@@ -175,6 +179,42 @@ export class FakeOnlineFeatures extends OnlineFeatures {
  * the north. `extraFeature` adds a feature the traffic of the tests never sends.
  */
 export function fraudArtifact(options: { seed?: number; extraFeature?: string; flipLabels?: boolean } = {}): ModelArtifact {
+  return fitModel({
+    table: fraudTable(options),
+    label: 'fraud',
+    algo: 'logreg',
+    seed: options.seed ?? 7,
+    now: new Date('2026-01-01T00:00:00Z'),
+  });
+}
+
+/**
+ * A crafted gbdt artifact for the fraud features, about `bytes` long: every tree is a chain of
+ * `depth` splits, deeper than any tree the trainer grows, repeated until the file is that big.
+ */
+export function deepTreesArtifact(bytes: number, depth = 20_000): Buffer {
+  const base = fitModel({
+    table: fraudTable({}),
+    label: 'fraud',
+    algo: 'gbdt',
+    params: { task: 'classification', maxIter: 1 },
+    seed: 7,
+    now: new Date('2026-01-01T00:00:00Z'),
+  });
+  // Node 2k splits on feature 0 with a leaf on its left and node 2k + 2 on its right.
+  const nodes = 2 * depth + 1;
+  const at = (f: (i: number) => number | string) => Array.from({ length: nodes }, (_, i) => f(i)).join(',');
+  const split = (i: number) => i % 2 === 0 && i < nodes - 1;
+  const tree =
+    `{"feature":[${at((i) => (split(i) ? 0 : -1))}],"threshold":[${at((i) => i)}],"missingLeft":[${at(() => 0)}],` +
+    `"left":[${at((i) => (split(i) ? i + 1 : -1))}],"right":[${at((i) => (split(i) ? i + 2 : -1))}],"value":[${at(() => 0.5)}]}`;
+  const count = Math.max(1, Math.ceil(bytes / tree.length));
+  const text = JSON.stringify({ ...base, model: { ...base.model, trees: [] } });
+  return Buffer.from(text.replace('"trees":[]', `"trees":[${new Array<string>(count).fill(tree).join(',')}]`));
+}
+
+/** The fraud data the fakes fit: amount, region and a 0/1 label (plus `extraFeature`). */
+export function fraudTable(options: { seed?: number; extraFeature?: string; flipLabels?: boolean }) {
   const rng = new Rng(options.seed ?? 7);
   const n = 400;
   const amount: number[] = [];
@@ -192,11 +232,5 @@ export function fraudArtifact(options: { seed?: number; extraFeature?: string; f
   }
   const columns = [numericColumn('amount', amount), categoricalColumn('region', region), numericColumn('fraud', label)];
   if (options.extraFeature) columns.push(numericColumn(options.extraFeature, extra));
-  return fitModel({
-    table: makeTable(columns),
-    label: 'fraud',
-    algo: 'logreg',
-    seed: options.seed ?? 7,
-    now: new Date('2026-01-01T00:00:00Z'),
-  });
+  return makeTable(columns);
 }

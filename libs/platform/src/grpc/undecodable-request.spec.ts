@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { loadSync } from '@grpc/proto-loader';
+import { GRPC_LOADER_OPTIONS, protoRoot } from '@flywheel/contracts';
+import { rolesOfContract, SERVICE_CONTRACTS } from '../auth/roles-readme';
+import { markUndecodableRequests, UndecodableRequest } from './undecodable-request';
+
+interface Method {
+  readonly path: string;
+  readonly requestDeserialize: (bytes: Buffer) => unknown;
+  readonly requestType: { readonly type: { readonly name: string } };
+}
+
+// Field 1 = "a", then a field key without its value: no request message decodes it.
+const GARBAGE = Buffer.from([0x0a, 0x01, 0x61, 0x0f]);
+
+describe('requests that cannot be decoded, for every service', () => {
+  it.each(Object.entries(SERVICE_CONTRACTS))(
+    '%s: every method marks them, decodes the rest, and has a role to check first',
+    (_name, contract) => {
+      const definition = loadSync(join(protoRoot(), contract.protoPath), { ...GRPC_LOADER_OPTIONS, includeDirs: [protoRoot()] });
+      const methods = Object.values(definition[`${contract.packageName}.${contract.serviceName}`] as unknown as Record<string, Method>);
+      expect(methods.length).toBeGreaterThan(0);
+      for (const method of methods) expect(() => method.requestDeserialize(GARBAGE)).toThrow();
+
+      markUndecodableRequests(definition as unknown as Record<string, unknown>, [contract.packageName]);
+      const roles = rolesOfContract(contract);
+      for (const method of methods) {
+        const marked = method.requestDeserialize(GARBAGE);
+        expect(marked).toBeInstanceOf(UndecodableRequest);
+        expect((marked as UndecodableRequest).toException().message).toMatch(
+          new RegExp(`^\\(request\\): is not a valid ${method.requestType.type.name} message: \\S`),
+        );
+        expect(method.requestDeserialize(Buffer.alloc(0))).not.toBeInstanceOf(UndecodableRequest);
+        // The interceptor asks who may call a path before it answers for the bytes.
+        expect(roles.roleOfPath(method.path)).toBeDefined();
+      }
+    },
+  );
+
+  it('leaves the services of other packages as they are', () => {
+    const contract = SERVICE_CONTRACTS.registry;
+    const definition = loadSync(join(protoRoot(), contract.protoPath), { ...GRPC_LOADER_OPTIONS, includeDirs: [protoRoot()] });
+    markUndecodableRequests(definition as unknown as Record<string, unknown>, ['flywheel.other.v1']);
+    const methods = Object.values(definition[`${contract.packageName}.${contract.serviceName}`] as unknown as Record<string, Method>);
+    expect(() => methods[0].requestDeserialize(GARBAGE)).toThrow();
+  });
+});
