@@ -12,9 +12,22 @@ export interface KafkaUser {
   password: string;
 }
 
-export type KafkaAclResource = 'topic' | 'group' | 'cluster' | 'transactional-id';
-export type KafkaAclOperation =
-  'read' | 'write' | 'create' | 'delete' | 'alter' | 'describe' | 'describe-configs' | 'alter-configs' | 'idempotent-write' | 'all';
+/** Kafka's ACL resource types and operations, as values too: whoever reads ACLs from a file checks them against these. */
+export const KAFKA_ACL_RESOURCES = ['topic', 'group', 'cluster', 'transactional-id'] as const;
+export const KAFKA_ACL_OPERATIONS = [
+  'read',
+  'write',
+  'create',
+  'delete',
+  'alter',
+  'describe',
+  'describe-configs',
+  'alter-configs',
+  'idempotent-write',
+  'all',
+] as const;
+export type KafkaAclResource = (typeof KAFKA_ACL_RESOURCES)[number];
+export type KafkaAclOperation = (typeof KAFKA_ACL_OPERATIONS)[number];
 
 /** Allow-only, as Kafka's ALLOW bindings. */
 export interface KafkaAcl {

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type KafkaAcl, type KafkaUser, producerAcls, principalOf, teamProducerUser } from '@flywheel/contracts';
+import {
+  KAFKA_ACL_OPERATIONS,
+  KAFKA_ACL_RESOURCES,
+  type KafkaAcl,
+  type KafkaUser,
+  producerAcls,
+  principalOf,
+  teamProducerUser,
+} from '@flywheel/contracts';
 import { z } from 'zod';
 import { writePrivateFile } from '../files/write-private-file';
 import { parseValidatedJson } from './validated-json';
@@ -42,21 +50,10 @@ export class KafkaAccessFileError extends Error {
 
 const aclSchema = z.object({
   principal: z.string().regex(/^User:[A-Za-z0-9._-]+$/),
-  resource: z.enum(['topic', 'group', 'cluster', 'transactional-id']),
+  resource: z.enum(KAFKA_ACL_RESOURCES),
   pattern: z.enum(['literal', 'prefixed']),
   name: z.string().min(1).max(255),
-  operation: z.enum([
-    'read',
-    'write',
-    'create',
-    'delete',
-    'alter',
-    'describe',
-    'describe-configs',
-    'alter-configs',
-    'idempotent-write',
-    'all',
-  ]),
+  operation: z.enum(KAFKA_ACL_OPERATIONS),
 });
 
 const fileSchema = z.object({

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type BrokerSecurity, type KafkaAclOperation, type KafkaAclResource } from '@flywheel/contracts';
+import {
+  type BrokerSecurity,
+  KAFKA_ACL_OPERATIONS,
+  KAFKA_ACL_RESOURCES,
+  type KafkaAclOperation,
+  type KafkaAclResource,
+} from '@flywheel/contracts';
 import { z } from 'zod';
 import { MAX_USERNAME_BYTES, scramCredential, type ScramCredential, type ScramServerOptions } from './scram';
 import { CLUSTER_NAME, USER_PRINCIPAL_PREFIX, WILDCARD } from './authorizer';
@@ -53,21 +59,10 @@ const schema = z
         z
           .strictObject({
             principal,
-            resource: z.enum(['topic', 'group', 'cluster', 'transactional-id']),
+            resource: z.enum(KAFKA_ACL_RESOURCES),
             pattern: z.enum(['literal', 'prefixed']),
             name: printable('resource name', MAX_RESOURCE_NAME_CHARS),
-            operation: z.enum([
-              'read',
-              'write',
-              'create',
-              'delete',
-              'alter',
-              'describe',
-              'describe-configs',
-              'alter-configs',
-              'idempotent-write',
-              'all',
-            ]),
+            operation: z.enum(KAFKA_ACL_OPERATIONS),
           })
           .refine((acl) => OPERATIONS[acl.resource].includes(acl.operation), {
             message: 'operation is not valid for this resource type',
