@@ -115,7 +115,8 @@ export async function pythonFixture<T>(
   args: string[],
   { timeoutMs = 120_000, credential }: { timeoutMs?: number; credential?: Credential } = {},
 ): Promise<T> {
-  const env = credential && loginEnvironment(credential);
+  // The fixtures import conformance_login.py: no __pycache__ may be left in the source tree.
+  const env = { PYTHONDONTWRITEBYTECODE: '1', ...(credential && loginEnvironment(credential)) };
   const result = await runTool(DEBIAN_PYTHON, [join(FIXTURES, script), ...args], { timeoutMs, env });
   if (result.code !== 0) {
     throw new Error(`${script} ${args.join(' ')} exited with ${result.code ?? result.signal}:\n${result.stderr.slice(-4000)}`);
