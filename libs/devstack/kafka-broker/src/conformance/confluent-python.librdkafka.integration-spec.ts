@@ -1,12 +1,12 @@
 import { assertConfluentKafkaPython, assertKcat, eventually } from '@flywheel/test-kit';
 import { DEFAULT_BROKER_CONFIG } from '../broker-config';
-import { startTestBroker, type TestBroker } from '../testing';
+import { type ConformanceBroker, startConformanceBroker } from './conformance-broker';
 import { KcatGroupMember, killAll, pythonFixture } from './librdkafka-helpers';
 
 // Generous: each step starts a Python interpreter next to the broker on a loaded machine.
 jest.setTimeout(180_000);
 
-let broker: TestBroker;
+let broker: ConformanceBroker;
 let topicCounter = 0;
 
 function newTopic(prefix: string): string {
@@ -16,7 +16,7 @@ function newTopic(prefix: string): string {
 beforeAll(async () => {
   assertConfluentKafkaPython();
   assertKcat();
-  broker = await startTestBroker();
+  broker = await startConformanceBroker();
 });
 
 afterAll(async () => {
@@ -77,7 +77,9 @@ interface ConsumedRun {
 }
 
 const admin = <T>(operation: string, arg?: unknown) =>
-  pythonFixture<T>('confluent_admin.py', [broker.address, operation, ...(arg === undefined ? [] : [JSON.stringify(arg)])]);
+  pythonFixture<T>('confluent_admin.py', [broker.address, operation, ...(arg === undefined ? [] : [JSON.stringify(arg)])], {
+    credential: broker.credential,
+  });
 
 describe('confluent_kafka AdminClient', () => {
   it('creates topics, and refuses a duplicate (TOPIC_ALREADY_EXISTS), an impossible replication factor, bad names and configs', async () => {
@@ -162,7 +164,7 @@ describe('confluent_kafka AdminClient', () => {
     expect(topicConfigs.configs!['cleanup.policy']).toMatchObject({ value: 'delete' });
     const brokerConfigs = Object.entries(described).find(([key]) => key.endsWith(':1'))![1];
     expect(brokerConfigs.error).toBeUndefined();
-    // startTestBroker keeps the 16 MiB default of messageMaxBytes.
+    // startConformanceBroker keeps the 16 MiB default of messageMaxBytes.
     expect(brokerConfigs.configs!['message.max.bytes']).toMatchObject({ value: String(16 * 1024 * 1024) });
     // Without an override a topic's max.message.bytes is the broker's message.max.bytes, as in
     // Kafka: the value described must be the limit that Produce enforces (5 MB messages pass).
@@ -187,7 +189,7 @@ describe('confluent_kafka AdminClient', () => {
     const topic = newTopic('listed-group');
     await admin<PerName>('create_topics', [{ topic, partitions: 2 }]);
     const group = `g-${topic}`;
-    const member = new KcatGroupMember(broker.address, group, topic);
+    const member = new KcatGroupMember(broker, group, topic);
     try {
       expect(await eventually(() => member.assignment.length === 2, 60_000)).toBe(true);
       const listed = await admin<ListedGroups>('list_groups');
@@ -213,13 +215,17 @@ describe('confluent_kafka Producer and Consumer', () => {
   it('round-trips keyed messages with headers, and a committed offset is read back and resumed from', async () => {
     const topic = newTopic('roundtrip');
     await admin<PerName>('create_topics', [{ topic, partitions: 1 }]);
-    const produced = await pythonFixture<Produced>('confluent_clients.py', ['produce', broker.address, topic, '20', '0']);
+    const produced = await pythonFixture<Produced>('confluent_clients.py', ['produce', broker.address, topic, '20', '0'], {
+      credential: broker.credential,
+    });
     expect(produced.errors).toEqual([]);
     expect(produced.undelivered).toBe(0);
     expect(produced.delivered.map((d) => d.offset).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
 
     const group = `g-${topic}`;
-    const first = await pythonFixture<ConsumedRun>('confluent_clients.py', ['consume', broker.address, topic, group, '20', '12']);
+    const first = await pythonFixture<ConsumedRun>('confluent_clients.py', ['consume', broker.address, topic, group, '20', '12'], {
+      credential: broker.credential,
+    });
     expect(first.errors).toEqual([]);
     expect(first.messages.map((m) => m.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(first.messages.map((m) => m.key)).toEqual(Array.from({ length: 20 }, (_, i) => `key-${i}`));
@@ -228,7 +234,9 @@ describe('confluent_kafka Producer and Consumer', () => {
     // Committing the 12th message (offset 11) stores 12: the next offset to read.
     expect(first.committed).toEqual([{ partition: 0, offset: 12 }]);
 
-    const second = await pythonFixture<ConsumedRun>('confluent_clients.py', ['consume', broker.address, topic, group, '8', '0']);
+    const second = await pythonFixture<ConsumedRun>('confluent_clients.py', ['consume', broker.address, topic, group, '8', '0'], {
+      credential: broker.credential,
+    });
     expect(second.errors).toEqual([]);
     expect(second.messages.map((m) => m.offset)).toEqual([12, 13, 14, 15, 16, 17, 18, 19]);
   });
@@ -237,10 +245,14 @@ describe('confluent_kafka Producer and Consumer', () => {
     const topic = newTopic('large-python');
     await admin<PerName>('create_topics', [{ topic, partitions: 1 }]);
     const size = 5 * 1024 * 1024;
-    const produced = await pythonFixture<Produced>('confluent_clients.py', ['produce', broker.address, topic, '3', String(size)]);
+    const produced = await pythonFixture<Produced>('confluent_clients.py', ['produce', broker.address, topic, '3', String(size)], {
+      credential: broker.credential,
+    });
     expect(produced.errors).toEqual([]);
     expect(produced.delivered).toHaveLength(3);
-    const consumed = await pythonFixture<ConsumedRun>('confluent_clients.py', ['consume', broker.address, topic, `g-${topic}`, '3', '3']);
+    const consumed = await pythonFixture<ConsumedRun>('confluent_clients.py', ['consume', broker.address, topic, `g-${topic}`, '3', '3'], {
+      credential: broker.credential,
+    });
     expect(consumed.errors).toEqual([]);
     expect(consumed.messages.map((m) => [m.offset, m.size, m.intact])).toEqual([
       [0, size, true],
@@ -260,7 +272,7 @@ describe('confluent_kafka Producer and Consumer', () => {
       low: number;
       high: number;
       stamps: Array<{ offset: number; type: number; timestamp: number }>;
-    }>('confluent_clients.py', ['timestamps', broker.address, topic, '5', String(base)]);
+    }>('confluent_clients.py', ['timestamps', broker.address, topic, '5', String(base)], { credential: broker.credential });
     expect(result.undelivered).toBe(0);
     // The first offset whose timestamp is at or after the one asked for; -1 (end) past the last.
     expect(result.offsets).toEqual({ before_first: 0, first: 0, between_2_and_3: 3, last: 4, after_last: -1 });

@@ -6,6 +6,23 @@ export interface Credential {
   password: string;
 }
 
+/**
+ * How a fixture in its own process (fixtures/kafkajs-group-member.ts, fixtures/conformance_login.py)
+ * learns its login: from the environment, not argv, where `ps` would show the password.
+ */
+const LOGIN_ENV = { username: 'FLYWHEEL_KAFKA_SASL_USERNAME', password: 'FLYWHEEL_KAFKA_SASL_PASSWORD' } as const;
+
+export function loginEnvironment(credential: Credential): Record<string, string> {
+  return { [LOGIN_ENV.username]: credential.username, [LOGIN_ENV.password]: credential.password };
+}
+
+/** The credential loginEnvironment passed, or none: the fixture then connects without SASL. */
+export function credentialFromEnvironment(env: NodeJS.ProcessEnv = process.env): Credential | undefined {
+  const username = env[LOGIN_ENV.username];
+  const password = env[LOGIN_ENV.password];
+  return username === undefined || password === undefined ? undefined : { username, password };
+}
+
 /** A kafkajs client; with `credential`, it logs in with SASL/SCRAM-SHA-512 as the platform's clients do. */
 export function kafkaClient(address: string, clientId = 'conformance', credential?: Credential, retries = 8): Kafka {
   return new Kafka({

@@ -3,12 +3,12 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CompressionTypes, type Admin, type Consumer, type Kafka } from 'kafkajs';
-import { startTestBroker, type TestBroker } from '../testing';
-import { collect, isContiguousFromZero, kafkaClient, offsetsByPartition } from './kafkajs-helpers';
+import { type ConformanceBroker, startConformanceBroker } from './conformance-broker';
+import { collect, isContiguousFromZero, kafkaClient, loginEnvironment, offsetsByPartition } from './kafkajs-helpers';
 
 jest.setTimeout(120_000);
 
-let broker: TestBroker;
+let broker: ConformanceBroker;
 let kafka: Kafka;
 let admin: Admin;
 const consumers: Consumer[] = [];
@@ -28,8 +28,8 @@ function consumer(groupId: string, options: { sessionTimeout?: number } = {}): C
 }
 
 beforeAll(async () => {
-  broker = await startTestBroker();
-  kafka = kafkaClient(broker.address);
+  broker = await startConformanceBroker();
+  kafka = kafkaClient(broker.address, 'conformance', broker.credential);
   admin = kafka.admin();
   await admin.connect();
 });
@@ -285,7 +285,7 @@ describe('kafkajs consumer groups', () => {
     const child = spawn(
       process.execPath,
       ['-r', '@swc-node/register', resolve(__dirname, 'fixtures/kafkajs-group-member.ts'), broker.address, groupId, topic],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...loginEnvironment(broker.credential) } },
     );
     let childAssignment: number[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => (childAssignment = JSON.parse(line).assignment));

@@ -1,18 +1,18 @@
 import { assertConfluentKafkaPython, assertKcat, eventually } from '@flywheel/test-kit';
-import { startTestBroker, type TestBroker } from '../testing';
-import { type Consumed, kcat, KcatGroupMember, killAll, parseConsumed, pythonFixture } from './librdkafka-helpers';
+import { type ConformanceBroker, startConformanceBroker } from './conformance-broker';
+import { type Consumed, kcat, kcatBroker, KcatGroupMember, killAll, parseConsumed, pythonFixture } from './librdkafka-helpers';
 
 // Generous: three kcat members, the broker and Jest share a loaded 2-core machine, and one
 // step waits out a 6 s session timeout.
 jest.setTimeout(180_000);
 
-let broker: TestBroker;
+let broker: ConformanceBroker;
 
 beforeAll(async () => {
   assertKcat();
   assertConfluentKafkaPython();
   // Topics that kcat's producer auto-creates get six partitions.
-  broker = await startTestBroker({ defaultPartitions: 6 });
+  broker = await startConformanceBroker({ defaultPartitions: 6 });
 });
 
 afterAll(async () => {
@@ -53,7 +53,7 @@ describe('a three-member kcat -G consumer group', () => {
     async ({ strategy, protocol }) => {
       const topic = `group-${protocol}-${Date.now()}`;
       const group = `g-${topic}`;
-      await kcat(['-b', broker.address, '-P', '-t', topic, '-K:'], {
+      await kcat([...kcatBroker(broker), '-P', '-t', topic, '-K:'], {
         input: Array.from({ length: 60 }, (_, i) => `k${i}:m${i}\n`).join(''),
         timeoutMs: 60_000,
       });
@@ -61,7 +61,7 @@ describe('a three-member kcat -G consumer group', () => {
       const members: KcatGroupMember[] = [];
       try {
         for (let i = 0; i < 3; i++)
-          members.push(new KcatGroupMember(broker.address, group, topic, ['-X', `partition.assignment.strategy=${strategy}`]));
+          members.push(new KcatGroupMember(broker, group, topic, ['-X', `partition.assignment.strategy=${strategy}`]));
 
         // Each member owns two partitions and together they own 0..5 exactly once.
         const spread = () => members.every((m) => m.assignment.length === 2) && owned(members).join() === '0,1,2,3,4,5';
@@ -70,7 +70,9 @@ describe('a three-member kcat -G consumer group', () => {
         expect(new Set(members.map((m) => m.memberId)).size).toBe(3);
 
         // The group as the broker reports it through ListGroups/DescribeGroups (librdkafka's list_groups()).
-        const listed = await pythonFixture<ListedGroups>('confluent_admin.py', [broker.address, 'list_groups']);
+        const listed = await pythonFixture<ListedGroups>('confluent_admin.py', [broker.address, 'list_groups'], {
+          credential: broker.credential,
+        });
         const described = listed.groups.find((g) => g.id === group);
         expect(described).toMatchObject({ error: null, state: 'Stable', protocol_type: 'consumer', protocol });
         expect(described!.members.map((m) => m.id).sort()).toEqual(members.map((m) => m.memberId).sort());
@@ -86,7 +88,9 @@ describe('a three-member kcat -G consumer group', () => {
         if (!takeoverReached) throw new Error(`survivors did not take over [${killedPartitions}]:\n${describeMembers(survivors)}`);
         for (const p of killedPartitions) expect(owned(survivors)).toContain(p);
 
-        const after = await pythonFixture<ListedGroups>('confluent_admin.py', [broker.address, 'list_groups']);
+        const after = await pythonFixture<ListedGroups>('confluent_admin.py', [broker.address, 'list_groups'], {
+          credential: broker.credential,
+        });
         const afterGroup = after.groups.find((g) => g.id === group);
         expect(afterGroup).toMatchObject({ state: 'Stable' });
         expect(afterGroup!.members.map((m) => m.id).sort()).toEqual(survivors.map((m) => m.memberId).sort());
@@ -101,14 +105,14 @@ describe('a three-member kcat -G consumer group', () => {
     const topic = `resume-${Date.now()}`;
     const group = `g-${topic}`;
     const produce = (from: number, to: number) =>
-      kcat(['-b', broker.address, '-P', '-t', topic, '-K:'], {
+      kcat([...kcatBroker(broker), '-P', '-t', topic, '-K:'], {
         input: Array.from({ length: to - from }, (_, i) => `k${from + i}:m${from + i}\n`).join(''),
         timeoutMs: 60_000,
       });
     await produce(0, 300);
 
     // kcat commits what it consumed when it leaves the group on SIGTERM (auto commit, then close).
-    const first = new KcatGroupMember(broker.address, group, topic);
+    const first = new KcatGroupMember(broker, group, topic);
     let firstRun: Consumed[];
     try {
       expect(await eventually(() => first.lines.length >= 300, 60_000)).toBe(true);
@@ -120,7 +124,7 @@ describe('a three-member kcat -G consumer group', () => {
     expect(new Set(firstRun.map((m) => m.value)).size).toBe(300);
 
     await produce(300, 330);
-    const second = new KcatGroupMember(broker.address, group, topic);
+    const second = new KcatGroupMember(broker, group, topic);
     try {
       expect(await eventually(() => second.lines.length >= 30, 60_000)).toBe(true);
       // Nothing already committed comes back: give a late duplicate the chance to show up.

@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertKcat, eventually } from '@flywheel/test-kit';
-import { startTestBroker, type TestBroker } from '../testing';
+import { type ConformanceBroker, startConformanceBroker } from './conformance-broker';
 import {
   CONSUME_FORMAT,
   type Consumed,
   kcat,
+  kcatBroker,
   KcatProcess,
   killAll,
   offsetsByPartition,
@@ -21,7 +22,7 @@ jest.setTimeout(180_000);
 /** Topics that kcat's producer auto-creates get this many partitions. */
 const PARTITIONS = 4;
 
-let broker: TestBroker;
+let broker: ConformanceBroker;
 let scratch: string;
 let topicCounter = 0;
 
@@ -32,7 +33,7 @@ function newTopic(prefix: string): string {
 
 beforeAll(async () => {
   assertKcat();
-  broker = await startTestBroker({ defaultPartitions: PARTITIONS });
+  broker = await startConformanceBroker({ defaultPartitions: PARTITIONS });
   scratch = mkdtempSync(join(tmpdir(), 'flywheel-kcat-'));
 });
 
@@ -44,7 +45,7 @@ afterAll(async () => {
 
 /** Produces `lines` ("key:value" with `-K:`) to `topic`; fails on any delivery error. */
 async function produce(topic: string, lines: string[], extraArgs: string[] = []): Promise<string> {
-  const result = await kcat(['-b', broker.address, '-P', '-t', topic, '-K:', ...extraArgs], {
+  const result = await kcat([...kcatBroker(broker), '-P', '-t', topic, '-K:', ...extraArgs], {
     input: lines.map((l) => `${l}\n`).join(''),
     timeoutMs: 150_000,
   });
@@ -61,7 +62,7 @@ async function produce(topic: string, lines: string[], extraArgs: string[] = [])
  */
 async function consumeAll(topic: string, extraArgs: string[] = []): Promise<Consumed[]> {
   const result = await kcat(
-    ['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-X', 'check.crcs=true', '-f', CONSUME_FORMAT, ...extraArgs],
+    [...kcatBroker(broker), '-C', '-t', topic, '-o', 'beginning', '-e', '-X', 'check.crcs=true', '-f', CONSUME_FORMAT, ...extraArgs],
     {
       timeoutMs: 150_000,
     },
@@ -108,7 +109,7 @@ describe('kcat metadata (-L)', () => {
     const topic = newTopic('metadata');
     await produce(topic, ['k:v']);
 
-    const json = JSON.parse((await kcat(['-b', broker.address, '-L', '-J'], { timeoutMs: 30_000 })).stdout) as {
+    const json = JSON.parse((await kcat([...kcatBroker(broker), '-L', '-J'], { timeoutMs: 30_000 })).stdout) as {
       controllerid: number;
       brokers: Array<{ id: number; name: string }>;
       topics: Array<{
@@ -127,31 +128,31 @@ describe('kcat metadata (-L)', () => {
     }
 
     // The plain-text listing marks the controller, which is how operators read it.
-    const text = (await kcat(['-b', broker.address, '-L', '-t', topic], { timeoutMs: 30_000 })).stdout;
+    const text = (await kcat([...kcatBroker(broker), '-L', '-t', topic], { timeoutMs: 30_000 })).stdout;
     expect(text).toContain(`broker 1 at ${broker.address} (controller)`);
     expect(text).toContain(`topic "${topic}" with ${PARTITIONS} partitions:`);
   });
 
   it('creates a topic on a metadata request only when the client allows it', async () => {
     const refused = newTopic('not-created');
-    const listed = await kcat(['-b', broker.address, '-L', '-t', refused, '-X', 'allow.auto.create.topics=false'], { timeoutMs: 30_000 });
+    const listed = await kcat([...kcatBroker(broker), '-L', '-t', refused, '-X', 'allow.auto.create.topics=false'], { timeoutMs: 30_000 });
     expect(listed.stdout).toContain(`topic "${refused}" with 0 partitions: Broker: Unknown topic or partition`);
     // librdkafka's consumer never asks for auto-creation (allow.auto.create.topics=false by default).
-    const consumed = await runTool('kcat', ['-b', broker.address, '-C', '-t', refused, '-e'], { timeoutMs: 30_000 });
+    const consumed = await runTool('kcat', [...kcatBroker(broker), '-C', '-t', refused, '-e'], { timeoutMs: 30_000 });
     expect(consumed.stderr).toContain(`Topic ${refused} error: Broker: Unknown topic or partition`);
-    const all = await kcat(['-b', broker.address, '-L'], { timeoutMs: 30_000 });
+    const all = await kcat([...kcatBroker(broker), '-L'], { timeoutMs: 30_000 });
     expect(all.stdout).not.toContain(refused);
 
     // A producer's metadata request does ask, and the topic is there at once.
     const created = newTopic('created');
-    const producerView = await kcat(['-b', broker.address, '-L', '-t', created], { timeoutMs: 30_000 });
+    const producerView = await kcat([...kcatBroker(broker), '-L', '-t', created], { timeoutMs: 30_000 });
     expect(producerView.stdout).toContain(`topic "${created}" with ${PARTITIONS} partitions:`);
   });
 
   it('lets librdkafka enable MsgVer2, IdempotentProducer and ZSTD (-d feature)', async () => {
     // "feature" logs each "Enabling feature X" decision; the summary line "Updated enabled
     // protocol features to A,B,C" is logged under the "broker" context.
-    const { stderr } = await kcat(['-b', broker.address, '-L', '-d', 'feature,broker'], { timeoutMs: 30_000 });
+    const { stderr } = await kcat([...kcatBroker(broker), '-L', '-d', 'feature,broker'], { timeoutMs: 30_000 });
     const required = [
       'MsgVer1',
       'MsgVer2',
@@ -191,7 +192,7 @@ describe('kcat produce and consume', () => {
 
     // ListOffsets (latest, via -Q with timestamp -1) agrees with what was read.
     for (const [partition, offsets] of offsetsByPartition(received)) {
-      const { stdout } = await kcat(['-b', broker.address, '-Q', '-t', `${topic}:${partition}:-1`], { timeoutMs: 30_000 });
+      const { stdout } = await kcat([...kcatBroker(broker), '-Q', '-t', `${topic}:${partition}:-1`], { timeoutMs: 30_000 });
       expect(stdout).toMatch(new RegExp(`\\[${partition}\\]\\s+offset ${offsets.length}\\b`));
     }
   });
@@ -208,7 +209,7 @@ describe('kcat produce and consume', () => {
     // "-d msg" makes librdkafka log each fetched message set's format and codec
     // ("Enqueue N message(s) ... (..., v2, ..., zstd)"): the batches come back as compressed.
     const consumed = await kcat(
-      ['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-X', 'check.crcs=true', '-f', CONSUME_FORMAT, '-d', 'msg'],
+      [...kcatBroker(broker), '-C', '-t', topic, '-o', 'beginning', '-e', '-X', 'check.crcs=true', '-f', CONSUME_FORMAT, '-d', 'msg'],
       {
         timeoutMs: 150_000,
       },
@@ -231,7 +232,7 @@ describe('kcat produce and consume', () => {
       Array.from({ length: 5 }, (_, i) => `k:with-headers-${i}`),
       ['-H', 'ce_type=flywheel.test.v1.Thing', '-H', 'traceparent=00-abc-def-01'],
     );
-    const { stdout } = await kcat(['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%h|%s\\n'], {
+    const { stdout } = await kcat([...kcatBroker(broker), '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%h|%s\\n'], {
       timeoutMs: 60_000,
     });
     const lines = stdout.split('\n').filter(Boolean).sort();
@@ -250,7 +251,7 @@ describe('kcat produce and consume', () => {
         ['-p', String(partition)],
       );
     }
-    const received = await kcat(['-b', broker.address, '-C', '-t', topic, '-o', '-10', '-e', '-f', CONSUME_FORMAT], { timeoutMs: 60_000 });
+    const received = await kcat([...kcatBroker(broker), '-C', '-t', topic, '-o', '-10', '-e', '-f', CONSUME_FORMAT], { timeoutMs: 60_000 });
     const byPartition = offsetsByPartition(parseConsumed(received.stdout));
     for (const [partition, n] of perPartition.entries()) {
       expect({ partition, offsets: byPartition.get(partition) }).toEqual({
@@ -296,20 +297,20 @@ describe('kcat produce acknowledgements, limits and long polls', () => {
   });
 
   it("refuses a message over the broker's message.max.bytes with MSG_SIZE_TOO_LARGE, and keeps serving", async () => {
-    const small = await startTestBroker({ messageMaxBytes: 100_000 });
+    const small = await startConformanceBroker({ messageMaxBytes: 100_000 });
     try {
       const topic = newTopic('too-large');
       const path = join(scratch, 'too-large.bin');
       writeFileSync(path, Buffer.alloc(200_000, 'a'));
       // The client's own limit is higher, so the request reaches the broker.
-      const refused = await runTool('kcat', ['-b', small.address, '-P', '-t', topic, '-p', '0', '-X', 'message.max.bytes=1000000', path], {
+      const refused = await runTool('kcat', [...kcatBroker(small), '-P', '-t', topic, '-p', '0', '-X', 'message.max.bytes=1000000', path], {
         timeoutMs: 60_000,
       });
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('Delivery failed for message: Broker: Message size too large');
 
-      await kcat(['-b', small.address, '-P', '-t', topic, '-p', '0'], { input: 'fits\n', timeoutMs: 60_000 });
-      const { stdout } = await kcat(['-b', small.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%o %s\n'], {
+      await kcat([...kcatBroker(small), '-P', '-t', topic, '-p', '0'], { input: 'fits\n', timeoutMs: 60_000 });
+      const { stdout } = await kcat([...kcatBroker(small), '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%o %s\n'], {
         timeoutMs: 60_000,
       });
       expect(stdout).toBe('0 fits\n');
@@ -323,8 +324,7 @@ describe('kcat produce acknowledgements, limits and long polls', () => {
     await produce(topic, ['k:first'], ['-p', '0']);
     // A long maximum wait: if the broker held the fetch until then, the message would be late.
     const consumer = new KcatProcess([
-      '-b',
-      broker.address,
+      ...kcatBroker(broker),
       '-C',
       '-t',
       topic,
@@ -368,14 +368,14 @@ describe('kcat large messages', () => {
       return { path, digest: createHash('sha256').update(data).digest('hex') };
     });
     const produced = await kcat(
-      ['-b', broker.address, '-P', '-t', topic, '-p', '0', '-X', 'message.max.bytes=8388608', ...files.map((f) => f.path)],
+      [...kcatBroker(broker), '-P', '-t', topic, '-p', '0', '-X', 'message.max.bytes=8388608', ...files.map((f) => f.path)],
       { timeoutMs: 120_000 },
     );
     expect(produced.stderr).not.toMatch(/Delivery failed|% ERROR/i);
 
     // The consumer keeps librdkafka's 1 MB max.partition.fetch.bytes: the broker must still
     // return each whole 5 MB batch, as Kafka does.
-    const sizes = await kcat(['-b', broker.address, '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p %o %S\\n'], {
+    const sizes = await kcat([...kcatBroker(broker), '-C', '-t', topic, '-o', 'beginning', '-e', '-f', '%p %o %S\\n'], {
       timeoutMs: 120_000,
     });
     expect(sizes.stdout.split('\n').filter(Boolean)).toEqual([`0 0 ${size}`, `0 1 ${size}`]);
@@ -390,7 +390,7 @@ describe('kcat large messages', () => {
   /** The value at `offset` of partition 0, byte for byte (-f '%s' prints nothing else). */
   async function readValue(topic: string, offset: number): Promise<Buffer> {
     const { stdout } = await kcat(
-      ['-b', broker.address, '-C', '-t', topic, '-p', '0', '-o', String(offset), '-c', '1', '-f', '%s', '-X', 'fetch.max.bytes=16777216'],
+      [...kcatBroker(broker), '-C', '-t', topic, '-p', '0', '-o', String(offset), '-c', '1', '-f', '%s', '-X', 'fetch.max.bytes=16777216'],
       { timeoutMs: 120_000 },
     );
     return Buffer.from(stdout, 'utf8');

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEBIAN_PYTHON } from '@flywheel/test-kit';
+import { type Credential, loginEnvironment } from './kafkajs-helpers';
 
 /** Every child a test starts, so that `killAll()` in afterAll leaves nothing behind. */
 const running = new Set<ChildProcess>();
@@ -18,6 +19,8 @@ export interface ToolResult {
 export interface RunOptions {
   input?: string | Buffer;
   timeoutMs?: number;
+  /** Added to the environment the command inherits. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -27,7 +30,8 @@ export interface RunOptions {
 export function runTool(command: string, args: string[], options: RunOptions = {}): Promise<ToolResult> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = options.env && { ...process.env, ...options.env };
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     running.add(child);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -60,6 +64,34 @@ export function runTool(command: string, args: string[], options: RunOptions = {
   });
 }
 
+/**
+ * librdkafka's options (kcat's -X) to log in as `credential` the way the platform documents:
+ * SASL_PLAINTEXT with SCRAM-SHA-512. The one place a kcat invocation learns a login.
+ */
+export function kcatLogin(credential: Credential): string[] {
+  return [
+    '-X',
+    'security.protocol=SASL_PLAINTEXT',
+    '-X',
+    'sasl.mechanisms=SCRAM-SHA-512',
+    '-X',
+    `sasl.username=${credential.username}`,
+    '-X',
+    `sasl.password=${credential.password}`,
+  ];
+}
+
+/** A broker as kcat reaches it: its address and, unless it is anonymous, the login to use. */
+export interface KcatBroker {
+  address: string;
+  credential?: Credential;
+}
+
+/** kcat's `-b <address>` and the broker's login: what every kcat invocation of a suite starts with. */
+export function kcatBroker(broker: KcatBroker): string[] {
+  return ['-b', broker.address, ...(broker.credential ? kcatLogin(broker.credential) : [])];
+}
+
 /** Runs kcat and fails with its stderr unless it exits with 0. */
 export async function kcat(args: string[], options: RunOptions = {}): Promise<ToolResult> {
   const result = await runTool('kcat', args, options);
@@ -73,9 +105,19 @@ export async function kcat(args: string[], options: RunOptions = {}): Promise<To
 
 const FIXTURES = join(__dirname, 'fixtures');
 
-/** Runs a Python fixture with Debian's interpreter (the only one with confluent_kafka) and parses its JSON. */
-export async function pythonFixture<T>(script: string, args: string[], timeoutMs = 120_000): Promise<T> {
-  const result = await runTool(DEBIAN_PYTHON, [join(FIXTURES, script), ...args], { timeoutMs });
+/**
+ * Runs a Python fixture with Debian's interpreter (the only one with confluent_kafka) and parses
+ * its JSON. With `credential`, the fixture's clients log in: fixtures/conformance_login.py merges
+ * it (passed by loginEnvironment) into every client config.
+ */
+export async function pythonFixture<T>(
+  script: string,
+  args: string[],
+  { timeoutMs = 120_000, credential }: { timeoutMs?: number; credential?: Credential } = {},
+): Promise<T> {
+  // The fixtures import conformance_login.py: no __pycache__ may be left in the source tree.
+  const env = { PYTHONDONTWRITEBYTECODE: '1', ...(credential && loginEnvironment(credential)) };
+  const result = await runTool(DEBIAN_PYTHON, [join(FIXTURES, script), ...args], { timeoutMs, env });
   if (result.code !== 0) {
     throw new Error(`${script} ${args.join(' ')} exited with ${result.code ?? result.signal}:\n${result.stderr.slice(-4000)}`);
   }
@@ -163,10 +205,9 @@ export class KcatGroupMember extends KcatProcess {
   assignedCount = 0;
   memberId = '';
 
-  constructor(address: string, group: string, topic: string, extraArgs: string[] = []) {
+  constructor(broker: KcatBroker, group: string, topic: string, extraArgs: string[] = []) {
     super([
-      '-b',
-      address,
+      ...kcatBroker(broker),
       '-G',
       group,
       // Short session timeout so that a killed member is noticed quickly.

@@ -2,16 +2,20 @@ import { rmSync } from 'node:fs';
 import { type Kafka } from 'kafkajs';
 import { freePort, eventually } from '@flywheel/test-kit';
 import { spawnBrokerProcess, temporaryDataDir, type BrokerProcess } from '../testing';
+import { CONFORMANCE_CREDENTIAL, writeConformanceUsersFile } from './conformance-broker';
 import { collect, kafkaClient } from './kafkajs-helpers';
 
 jest.setTimeout(180_000);
 
 let dataDir: string;
+/** Outside the data folder: the broker owns that one. */
+let usersDir: string;
 let port: number;
 let running: BrokerProcess | undefined;
 
 beforeEach(async () => {
   dataDir = temporaryDataDir();
+  usersDir = temporaryDataDir('flywheel-kafka-users-');
   port = await freePort();
 });
 
@@ -20,11 +24,13 @@ afterEach(async () => {
   if (running) await running.exited;
   running = undefined;
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(usersDir, { recursive: true, force: true });
 });
 
+/** `npm run broker` as deployed: every client logs in (--users-file), here as the conformance user. */
 async function start(): Promise<Kafka> {
-  running = await spawnBrokerProcess(port, dataDir);
-  return kafkaClient(running.address);
+  running = await spawnBrokerProcess(port, dataDir, ['--users-file', writeConformanceUsersFile(usersDir)]);
+  return kafkaClient(running.address, 'conformance', CONFORMANCE_CREDENTIAL);
 }
 
 async function kill9(): Promise<void> {

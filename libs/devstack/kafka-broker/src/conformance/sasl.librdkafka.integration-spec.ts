@@ -1,7 +1,7 @@
 import { assertConfluentKafkaPython, assertKcat } from '@flywheel/test-kit';
 import { type TestBroker } from '../testing';
 import { kafkaClient } from './kafkajs-helpers';
-import { CONSUME_FORMAT, kcat, KcatGroupMember, killAll, parseConsumed, pythonFixture, runTool } from './librdkafka-helpers';
+import { CONSUME_FORMAT, kcat, KcatGroupMember, kcatLogin, killAll, parseConsumed, pythonFixture, runTool } from './librdkafka-helpers';
 import { credential, PASSWORDS, SECURE_GROUP_PREFIX, SECURE_TOPIC_PREFIX, type SecureUser, startSecureBroker } from './secure-broker';
 
 // kcat and confluent-kafka (both librdkafka) against a broker that requires SASL/SCRAM-SHA-512
@@ -26,17 +26,7 @@ afterAll(async () => {
 /** kcat's options for `user` (with `password`, default the right one); none for an anonymous client. */
 function sasl(user?: SecureUser, password?: string): string[] {
   if (!user) return [];
-  const who = credential(user, password);
-  return [
-    '-X',
-    'security.protocol=SASL_PLAINTEXT',
-    '-X',
-    'sasl.mechanisms=SCRAM-SHA-512',
-    '-X',
-    `sasl.username=${who.username}`,
-    '-X',
-    `sasl.password=${who.password}`,
-  ];
+  return kcatLogin(credential(user, password));
 }
 
 /** A fresh topic holding `count` messages v0..v<count-1>, written by the producer principal. */
@@ -115,7 +105,7 @@ describe('kcat', () => {
     expect(parseConsumed(consumed.stdout).map((m) => m.value)).toEqual(['v0', 'v1', 'v2', 'v3', 'v4']);
 
     const group = `${SECURE_GROUP_PREFIX}kcat-${topicCounter}`;
-    const member = new KcatGroupMember(broker.address, group, topic, sasl('consumer'));
+    const member = new KcatGroupMember({ address: broker.address, credential: credential('consumer') }, group, topic);
     const admin = kafkaClient(broker.address, 'check', credential('admin')).admin();
     await admin.connect();
     try {
