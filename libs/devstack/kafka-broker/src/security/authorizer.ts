@@ -1,7 +1,7 @@
-import { type BrokerSecurity, type KafkaAcl, type KafkaAclOperation, type KafkaAclResource } from '@flywheel/contracts';
+import { type BrokerSecurity, KAFKA_CLUSTER, type KafkaAcl, type KafkaAclOperation, type KafkaAclResource } from '@flywheel/contracts';
 
 /** The name of the one cluster resource, as in Kafka. */
-export const CLUSTER_NAME = 'kafka-cluster';
+export const CLUSTER_NAME = KAFKA_CLUSTER;
 /** The literal name that matches every resource of its type. */
 export const WILDCARD = '*';
 /** The principal prefix of SASL users; 'User:*' matches every authenticated user. */
