@@ -17,11 +17,14 @@ import {
   trainerV1,
 } from '@flywheel/contracts';
 import { ADMIN_TOKEN_FILE, removeDataFolder } from '@flywheel/embedded-platform';
-import { DeadLetterHeaders } from '@flywheel/messaging';
 import { createGrpcClient } from '@flywheel/platform';
 import { readRecords } from '@flywheel/testing';
 import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import { interrupt, npmStart, type RunningPlatform, platformEnv, waitForLine } from '../src/testing/platform-process';
+
+// Where a consumer parks a refused event says why (the dead-letter header of libs/messaging, read
+// here by name: the launcher does not depend on the messaging library).
+const DEAD_LETTER_ERROR = 'x-flywheel-error';
 
 // The side door, tried as an attacker would: events that would deploy a model or start training,
 // produced with no credentials, with a data producer's, and with a compromised service's.
@@ -162,11 +165,11 @@ describe('forged events on the platform (authenticated Kafka, verifying consumer
 
     const admin = kafka(scram('admin', servicePassword('admin')));
     const [move] = await readRecords(admin, dlqTopic(Topics.registryEvents), 1, 60_000);
-    expect(move.headers[DeadLetterHeaders.error]).toMatch(
+    expect(move.headers[DEAD_LETTER_ERROR]).toMatch(
       / from flywheel\/registry \(evil production → v1\) refused: the registry has no model "evil"$/,
     );
     const [command] = await readRecords(admin, dlqTopic(Topics.trainerCommands), 1, 60_000);
-    expect(command.headers[DeadLetterHeaders.error]).toMatch(/ from intruder refused: the trainer knows no model evil /);
+    expect(command.headers[DEAD_LETTER_ERROR]).toMatch(/ from intruder refused: the trainer knows no model evil /);
 
     const token = readFileSync(join(dataDir, ADMIN_TOKEN_FILE), 'utf8').trim();
     const deployer = createGrpcClient<deployerV1.DeployerServiceController>(GrpcServices.deployer, { address: deployerAddress, token });
