@@ -10,6 +10,7 @@ import { PendingBatchEntity } from './pending-batch.entity';
 import { UnregisteredTopicEntity } from './unregistered-topic.entity';
 import { QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Violation } from './record-validation';
+import { type StagedRecords } from './record-batch';
 import { type StagedBatchRef } from './version-plan';
 
 export interface AcceptedKey {
@@ -56,7 +57,7 @@ export abstract class DatasetsRepository {
 
   // Records waiting for the next version.
   /** Stages accepted records, each given as its JSON object text (one row for the batch); returns how many. */
-  abstract stagePending(manager: EntityManager, dataset: string, origin: string, records: readonly string[]): Promise<number>;
+  abstract stagePending(manager: EntityManager, dataset: string, origin: string, records: StagedRecords): Promise<number>;
   /** Staged batches visible now (records staged by transactions still running are not), oldest first. */
   abstract listPending(manager: EntityManager, dataset: string): Promise<StagedBatchRef[]>;
   /** Removes staged batches, returning each one's records (a JSON array) by id. */
@@ -194,10 +195,17 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
     return manager.findOneByOrFail(DatasetEntity, { name: dataset });
   }
 
-  async stagePending(manager: EntityManager, dataset: string, origin: string, records: readonly string[]): Promise<number> {
-    if (records.length === 0) return 0;
-    await manager.insert(PendingBatchEntity, { dataset, origin, rowCount: records.length, records: `[${records.join(',')}]` });
-    return records.length;
+  async stagePending(manager: EntityManager, dataset: string, origin: string, { text, count }: StagedRecords): Promise<number> {
+    if (count === 0) return 0;
+    // Raw SQL: the text goes as the UTF-8 bytes it already is (a binary parameter; PostgreSQL
+    // checks the encoding) instead of being decoded to a string and encoded again.
+    await manager.query(`INSERT INTO pending_batches (dataset, origin, row_count, records) VALUES ($1, $2, $3, $4)`, [
+      dataset,
+      origin,
+      count,
+      text,
+    ]);
+    return count;
   }
 
   async listPending(manager: EntityManager, dataset: string): Promise<StagedBatchRef[]> {

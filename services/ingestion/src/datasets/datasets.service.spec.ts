@@ -29,6 +29,7 @@ import { type IngestionConfig } from '../ingestion.config';
 import { type StoredSummary } from './ingest-batch.entity';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Record_ } from './record-validation';
+import { type StagedRecords } from './record-batch';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
 import { InThreadIngestionCompute } from './ingestion-compute';
 import { type StagedBatchRef } from './version-plan';
@@ -102,17 +103,13 @@ class MemoryDatasets extends DatasetsRepository {
     return (await this.findDataset(m, dataset))!;
   }
 
-  stagePending(_m: EntityManager, dataset: string, origin: string, records: readonly string[]): Promise<number> {
-    for (const json of records) {
-      this.pending.push({
-        id: String(this.nextBatch++),
-        dataset,
-        origin,
-        values: JSON.parse(json) as Record_,
-        receivedAt: this.clock.now(),
-      });
+  stagePending(_m: EntityManager, dataset: string, origin: string, records: StagedRecords): Promise<number> {
+    const values = JSON.parse(records.text.toString('utf8')) as Record_[];
+    expect(values).toHaveLength(records.count);
+    for (const record of values) {
+      this.pending.push({ id: String(this.nextBatch++), dataset, origin, values: record, receivedAt: this.clock.now() });
     }
-    return Promise.resolve(records.length);
+    return Promise.resolve(records.count);
   }
 
   listPending(_m: EntityManager, dataset: string): Promise<StagedBatchRef[]> {

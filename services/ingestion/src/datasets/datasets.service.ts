@@ -10,7 +10,7 @@ import {
 import { type ConsumedBatch, EventPublisher, NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
 import { type CallerIdentity, Clock, InjectConfig, JsonLogger, type Page, pageOf, type PageResponseLike } from '@flywheel/platform';
-import { datasetVersionKey, ObjectStore } from '@flywheel/storage';
+import { datasetVersionKey, type ObjectKey, ObjectStore } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { contractToProto, type DatasetDefinition, sameDefinition } from './dataset-contract';
 import { type DatasetVersionEntity } from './dataset-version.entity';
@@ -21,7 +21,6 @@ import { datasetToProto, decodeSummary, encodeSummary, quarantineToProto, versio
 import { DatasetsRepository } from './datasets.repository';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import {
-  type Candidate,
   type IncomingRecord,
   quarantineEntry,
   type Rejection,
@@ -29,11 +28,12 @@ import {
   KafkaRecord,
   screened as attach,
   screenRecords,
+  stagedRecords,
 } from './record-batch';
 import { ViolationCode } from './record-validation';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
 import { IngestionCompute } from './ingestion-compute';
-import { type StagedVersion, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
+import { splitStaged, type StagedVersion, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
 import { planVersions } from './version-plan';
 
 export const CommitTrigger = ingestionV1.CommitTrigger;
@@ -320,53 +320,53 @@ export class DatasetsService {
    * retry sees the key.
    */
   private async write(manager: EntityManager, dataset: DatasetDefinition, screened: Screened, origin: string): Promise<Written> {
-    const { contract } = dataset;
-    const keyColumns = contract.uniqueKey.join(',');
-    const accepted: Candidate[] = [];
+    const { verdicts } = screened;
     const rejections = [...screened.rejections];
+    let kept = screened.kept;
     let duplicates = 0;
-    const keyed = screened.candidates.filter((c) => c.key !== null);
-    const known = await this.repository.findKeys(
-      manager,
-      dataset.name,
-      keyed.map((c) => c.key!),
-    );
-    for (const candidate of screened.candidates) {
-      if (candidate.key !== null) {
-        const previous = known.get(candidate.key);
-        if (previous === candidate.sha) {
+    if (verdicts.keys !== null) {
+      const keys = verdicts.keys;
+      const shas = verdicts.shas!;
+      const keyColumns = dataset.contract.uniqueKey.join(',');
+      const candidates = kept ?? Array.from(verdicts.accepted, (_, i) => i);
+      const known = await this.repository.findKeys(
+        manager,
+        dataset.name,
+        candidates.map((i) => keys[i]!),
+      );
+      const fresh: number[] = [];
+      for (const i of candidates) {
+        const previous = known.get(keys[i]!);
+        if (previous === shas[i]) {
           duplicates++;
           continue;
         }
         if (previous !== undefined) {
           rejections.push({
-            record: candidate.record,
+            record: screened.acceptedRecord(i),
             violations: [
               {
                 field: keyColumns,
                 code: ViolationCode.VIOLATION_CODE_DUPLICATE_KEY,
-                message: `${keyColumns}: key ${candidate.key} was already accepted with different values`,
+                message: `${keyColumns}: key ${keys[i]} was already accepted with different values`,
               },
             ],
           });
           continue;
         }
-        known.set(candidate.key, candidate.sha!);
+        known.set(keys[i]!, shas[i]!);
+        fresh.push(i);
       }
-      accepted.push(candidate);
+      kept = fresh;
+      const raced = await this.repository.insertKeys(
+        manager,
+        dataset.name,
+        fresh.map((i) => ({ key: keys[i]!, sha: shas[i]! })),
+      );
+      if (raced.length > 0)
+        throw new Error(`${raced.length} unique key(s) of ${dataset.name} were accepted by a concurrent batch; retrying`);
     }
-    const raced = await this.repository.insertKeys(
-      manager,
-      dataset.name,
-      accepted.flatMap((a) => (a.key === null ? [] : [{ key: a.key, sha: a.sha! }])),
-    );
-    if (raced.length > 0) throw new Error(`${raced.length} unique key(s) of ${dataset.name} were accepted by a concurrent batch; retrying`);
-    const staged = await this.repository.stagePending(
-      manager,
-      dataset.name,
-      origin,
-      accepted.map((a) => a.json),
-    );
+    const staged = await this.repository.stagePending(manager, dataset.name, origin, stagedRecords(verdicts, kept));
     rejections.sort((a, b) => a.record.index - b.record.index);
     return { staged, duplicates, quarantined: await this.quarantine(manager, dataset.name, rejections) };
   }
@@ -463,8 +463,10 @@ export class DatasetsService {
    * Cuts versions of at most `max_rows` each from what is pending, oldest first, under the
    * dataset's row lock (commits take turns; producers never wait for them). With `onlyFull`,
    * only full versions are cut, and `pending` is what is left; otherwise everything visible
-   * now is taken. A backlog's versions are planned from the staged batches' sizes and built
-   * together on the compute threads, then stored and recorded in order.
+   * now is taken. Versions go through a pipeline: planned from the staged batches' sizes,
+   * built on the compute threads and stored in the object store as soon as built, up to
+   * MAX_VERSIONS_AHEAD at once, and recorded in order — so a backlog's last version is
+   * planned while the ones before it are still being built.
    */
   private async cutVersions(
     manager: EntityManager,
@@ -477,57 +479,80 @@ export class DatasetsService {
     const versions: DatasetVersionEntity[] = [];
     if (!dataset) return { versions };
     const onlyFull = options.onlyFull ?? false;
+    const { contract, maxRows } = dataset;
+    const maxAhead = Math.max(1, Math.min(MAX_VERSIONS_AHEAD, Math.floor(MAX_ROWS_AHEAD / maxRows)));
+    const ahead: Array<Promise<StoredVersion>> = [];
+    let numbered = dataset.latestVersion;
+    let pending: number | undefined;
+    // Whether another look at the staged batches may find a version to cut: after a plan that
+    // found none, only once a version is recorded (time for more batches to arrive); never
+    // after taking everything visible (`onlyFull` false and a short last version).
+    let look = true;
+    let taken = false;
     for (;;) {
-      const plan = planVersions(await this.repository.listPending(manager, name), {
-        maxRows: dataset.maxRows,
-        maxVersions: Math.max(1, Math.min(MAX_VERSIONS_AHEAD, Math.floor(MAX_ROWS_AHEAD / dataset.maxRows))),
-        onlyFull,
-      });
-      if (plan.versions.length === 0) return { versions, pending: plan.left };
-      const staged = await this.repository.removePending(manager, name, plan.consumed);
-      if (plan.split !== null) staged.set(plan.split, await this.repository.readPending(manager, name, plan.split));
-      const { contract } = dataset;
-      const last = plan.versions.length - 1;
-      const builds = plan.versions.map((version, i) =>
-        this.compute.build(contract, {
-          staged: version.batchIds.map((id) => staged.get(id)!),
-          skip: version.skip,
-          limit: version.rows,
-          keepRest: i === last && plan.split !== null,
-        }),
-      );
-      // Awaited in order below; a later build failing meanwhile must not count as unhandled.
-      for (const build of builds) build.catch(() => undefined);
-      let built: StagedVersion | undefined;
-      for (const build of builds) {
-        built = await build;
-        const result = await this.commit(manager, dataset, trigger, built);
-        versions.push(result.version);
-        dataset = result.dataset;
+      if (look && !taken && ahead.length < maxAhead) {
+        const batches = await this.repository.listPending(manager, name);
+        const plan = planVersions(batches, { maxRows, maxVersions: maxAhead - ahead.length, onlyFull });
+        pending = plan.left;
+        if (plan.versions.length === 0) {
+          look = false;
+        } else {
+          const staged = await this.repository.removePending(manager, name, plan.consumed);
+          if (plan.split !== null) {
+            // The split batch keeps the records past the plan, rewritten before any other plan reads it.
+            const { head, rest } = splitStaged(await this.repository.readPending(manager, name, plan.split), plan.splitTaken);
+            const count = batches.find((b) => b.id === plan.split)!.rowCount - plan.splitTaken;
+            await this.repository.keepPending(manager, name, plan.split, { json: rest, count });
+            staged.set(plan.split, head);
+          }
+          const last = plan.versions.length - 1;
+          const round = plan.versions.map((version) => {
+            const number = ++numbered;
+            return this.compute
+              .build(contract, { staged: version.batchIds.map((id) => staged.get(id)!), skip: version.skip, limit: version.rows })
+              .then((built) => this.storeVersion(name, number, built));
+          });
+          // Recorded in order below; a later one failing meanwhile must not count as unhandled.
+          for (const stored of round) stored.catch(() => undefined);
+          ahead.push(...round);
+          taken = !onlyFull && plan.versions[last]!.rows < maxRows;
+          continue;
+        }
       }
-      if (plan.split !== null) await this.repository.keepPending(manager, name, plan.split, built!.rest!);
-      if (!onlyFull && built!.rowCount < dataset.maxRows) return { versions, pending: plan.left };
+      const next = ahead.shift();
+      if (!next) return { versions, pending };
+      const result = await this.record(manager, dataset, trigger, await next);
+      versions.push(result.version);
+      dataset = result.dataset;
+      look = true;
     }
   }
 
   /**
-   * Stores a built version as the dataset's next one: the CSV object (its sha256 recorded), the
-   * version row, the totals and the DatasetVersionCommitted event, in the caller's transaction.
-   * An object written by a transaction that then rolls back is overwritten by the next attempt
-   * at the same version number, never referenced.
+   * Writes a built version's CSV object (its sha256 recorded). An object written by a cut that
+   * then rolls back is overwritten by the next attempt at the same version number, never
+   * referenced.
    */
-  private async commit(
+  private async storeVersion(dataset: string, number: number, built: StagedVersion): Promise<StoredVersion> {
+    const key = datasetVersionKey(dataset, number, VERSION_FILE);
+    const stored = await this.store.put(key, built.file.body, {
+      contentType: VERSION_CONTENT_TYPE,
+      metadata: { dataset, version: String(number) },
+    });
+    return { number, key, sha256: stored.sha256, size: stored.size, built };
+  }
+
+  /**
+   * Records a stored version as the dataset's next one: the version row, the totals and the
+   * DatasetVersionCommitted event, in the caller's transaction.
+   */
+  private async record(
     manager: EntityManager,
     dataset: DatasetEntity,
     trigger: CommitTrigger,
-    { file, rowCount }: StagedVersion,
+    { number, key, sha256, size, built: { file, rowCount } }: StoredVersion,
   ): Promise<{ version: DatasetVersionEntity; dataset: DatasetEntity }> {
-    const number = dataset.latestVersion + 1;
-    const key = datasetVersionKey(dataset.name, number, VERSION_FILE);
-    const stored = await this.store.put(key, file.body, {
-      contentType: VERSION_CONTENT_TYPE,
-      metadata: { dataset: dataset.name, version: String(number) },
-    });
+    if (number !== dataset.latestVersion + 1) throw new Error(`version ${number} of ${dataset.name} recorded out of order`);
     const quarantinedCount = await this.repository.assignQuarantined(manager, dataset.name, number);
     const row = await this.repository.insertVersion(manager, {
       dataset: dataset.name,
@@ -535,8 +560,8 @@ export class DatasetsService {
       rowCount,
       cumulativeRows: dataset.cumulativeRows + rowCount,
       objectKey: key,
-      sha256: stored.sha256,
-      sizeBytes: stored.size,
+      sha256,
+      sizeBytes: size,
       contentType: VERSION_CONTENT_TYPE,
       profile: file.profile,
       eventTimeStart: file.eventTimeRange?.start ?? null,
@@ -553,6 +578,15 @@ export class DatasetsService {
     );
     return { version: row, dataset: updated };
   }
+}
+
+/** A built version whose object is in the store, waiting to be recorded. */
+interface StoredVersion {
+  readonly number: number;
+  readonly key: ObjectKey;
+  readonly sha256: string;
+  readonly size: number;
+  readonly built: StagedVersion;
 }
 
 interface PendingTally {

@@ -17,6 +17,11 @@ export function runComputeTask(task: ComputeTask): Verdicts | StagedVersion {
     : buildFromStaged(task.contract, task);
 }
 
+/** Buffers of a result that move back to the caller instead of being copied: a verdict's staged text. */
+export function computeTransfer(result: Verdicts | StagedVersion): ArrayBuffer[] {
+  return 'texts' in result ? [result.texts.buffer as ArrayBuffer] : [];
+}
+
 /**
  * The CPU-heavy part of ingestion: validating raw records and building a version's file
  * (parse, CSV, profile). Together they cost more than everything else the service does per

@@ -1,5 +1,5 @@
 // The worker thread of WorkerIngestionCompute.
 import { serveWorkerTasks } from '@flywheel/platform';
-import { runComputeTask } from './ingestion-compute';
+import { computeTransfer, runComputeTask } from './ingestion-compute';
 
-serveWorkerTasks(runComputeTask);
+serveWorkerTasks(runComputeTask, computeTransfer);

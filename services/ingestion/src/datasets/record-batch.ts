@@ -11,53 +11,133 @@ export interface IncomingRecord {
   readonly incoming: Incoming;
 }
 
-/** A record that satisfies the contract, not yet checked against the keys already accepted. */
-export interface Candidate {
-  readonly record: IncomingRecord;
-  /** The values as JSON text, as they are staged. */
-  readonly json: string;
-  /** The unique key as text and the hash of the values, when the contract has a key. */
-  readonly key: string | null;
-  readonly sha: string | null;
-}
-
 export interface Rejection {
   readonly record: IncomingRecord;
   readonly violations: readonly Violation[];
 }
 
-export interface Screened {
-  readonly candidates: Candidate[];
-  readonly rejections: Rejection[];
-}
-
-/** A batch's verdicts by position: what a thread that only saw the bytes can tell. */
+/**
+ * A batch's verdicts by position: what a thread that only saw the bytes can tell. The accepted
+ * records come as the text they are staged as — one JSON array, in bytes that can move between
+ * threads and go to PostgreSQL as they are — so no record crosses a thread boundary as an object.
+ */
 export interface Verdicts {
-  readonly candidates: Array<Omit<Candidate, 'record'> & { readonly at: number }>;
-  readonly rejections: Array<Omit<Rejection, 'record'> & { readonly at: number }>;
+  /** Positions of the records that satisfy the contract, in order. */
+  readonly accepted: Int32Array;
+  /** `[r0,r1,…]` in UTF-8: the i-th accepted record's text spans `starts[i]` to `ends[i]`. */
+  readonly texts: Uint8Array;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** The i-th accepted record's unique key (as text) and values hash; null when the contract has no key. */
+  readonly keys: string[] | null;
+  readonly shas: string[] | null;
+  readonly rejections: Array<{ readonly at: number; readonly violations: readonly Violation[] }>;
 }
 
 /** Validates `count` records (the `at`-th given by `incomingAt`) against the contract, in order. */
 export function judgeRecords(contract: Contract, count: number, incomingAt: (at: number) => Incoming): Verdicts {
-  const verdicts: Verdicts = { candidates: [], rejections: [] };
+  const accepted: number[] = [];
+  const keyed = contract.uniqueKey.length > 0;
+  const keys: string[] | null = keyed ? [] : null;
+  const shas: string[] | null = keyed ? [] : null;
+  const rejections: Verdicts['rejections'] = [];
+  const texts = new ArrayText();
   for (let at = 0; at < count; at++) {
-    const result = validateIncoming(contract, incomingAt(at));
+    const incoming = incomingAt(at);
+    const result = validateIncoming(contract, incoming);
     if (!result.ok) {
-      verdicts.rejections.push({ at, violations: result.violations });
+      rejections.push({ at, violations: result.violations });
       continue;
     }
-    const key = uniqueKeyOf(contract, result.values);
-    verdicts.candidates.push({ at, json: result.json, key, sha: key === null ? null : contentHash(contract, result.values) });
+    accepted.push(at);
+    // A record staged as it arrived is copied, not encoded again.
+    if (result.asReceived && incoming.kind === 'json') texts.pushBytes(incoming.bytes!);
+    else texts.pushString(result.json);
+    if (keyed) {
+      keys!.push(uniqueKeyOf(contract, result.values)!);
+      shas!.push(contentHash(contract, result.values));
+    }
   }
-  return verdicts;
+  return { accepted: Int32Array.from(accepted), ...texts.finish(), keys, shas, rejections };
+}
+
+/** A JSON array written element by element into one growing buffer (its own memory: it can be transferred). */
+class ArrayText {
+  private bytes = Buffer.allocUnsafeSlow(64 * 1024);
+  private length = 1;
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+
+  constructor() {
+    this.bytes[0] = 0x5b; // [
+  }
+
+  pushBytes(element: Uint8Array): void {
+    this.open(element.length);
+    this.bytes.set(element, this.length);
+    this.close(element.length);
+  }
+
+  pushString(element: string): void {
+    // A UTF-16 unit takes at most 3 bytes in UTF-8.
+    this.open(element.length * 3);
+    this.close(this.bytes.write(element, this.length, 'utf8'));
+  }
+
+  finish(): { texts: Uint8Array; starts: Int32Array; ends: Int32Array } {
+    this.reserve(1);
+    this.bytes[this.length++] = 0x5d; // ]
+    return { texts: this.bytes.subarray(0, this.length), starts: Int32Array.from(this.starts), ends: Int32Array.from(this.ends) };
+  }
+
+  /** Room for an element of up to `size` bytes after its separator. */
+  private open(size: number): void {
+    this.reserve(size + 2);
+    if (this.starts.length > 0) this.bytes[this.length++] = 0x2c; // ,
+  }
+
+  private reserve(size: number): void {
+    if (this.length + size <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.length + size, this.bytes.length * 2));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
+
+  private close(written: number): void {
+    this.starts.push(this.length);
+    this.length += written;
+    this.ends.push(this.length);
+  }
+}
+
+/** Records of a batch as they are staged: one JSON array's text and how many records it holds. */
+export interface StagedRecords {
+  readonly text: Buffer;
+  readonly count: number;
+}
+
+/**
+ * A judged batch on the thread that writes it: the verdicts, the records they are about, and
+ * which accepted records go on (`kept`: indexes into `verdicts.accepted`, ascending; null for all).
+ */
+export interface Screened {
+  readonly verdicts: Verdicts;
+  readonly kept: readonly number[] | null;
+  readonly rejections: Rejection[];
+  /** The record of the i-th accepted one. */
+  readonly acceptedRecord: (i: number) => IncomingRecord;
 }
 
 /** The verdicts attached to their records (`recordAt` gives the `at`-th); those before `from` left out. */
 export function screened(verdicts: Verdicts, recordAt: (at: number) => IncomingRecord, from = 0): Screened {
-  const out: Screened = { candidates: [], rejections: [] };
-  for (const { at, json, key, sha } of verdicts.candidates) if (at >= from) out.candidates.push({ record: recordAt(at), json, key, sha });
-  for (const { at, violations } of verdicts.rejections) if (at >= from) out.rejections.push({ record: recordAt(at), violations });
-  return out;
+  const rejections: Rejection[] = [];
+  for (const { at, violations } of verdicts.rejections) if (at >= from) rejections.push({ record: recordAt(at), violations });
+  let kept: number[] | null = null;
+  if (from > 0) {
+    kept = [];
+    verdicts.accepted.forEach((at, i) => at >= from && kept!.push(i));
+  }
+  return { verdicts, kept, rejections, acceptedRecord: (i) => recordAt(verdicts.accepted[i]!) };
 }
 
 /** Validates a batch against the contract, off the database: what is stageable and what is not, in order. */
@@ -66,6 +146,19 @@ export function screenRecords(contract: Contract, records: readonly IncomingReco
     judgeRecords(contract, records.length, (at) => records[at]!.incoming),
     (at) => records[at]!,
   );
+}
+
+/** The text staged for the accepted records listed in `kept` (all when null). */
+export function stagedRecords({ texts, starts, ends, accepted }: Verdicts, kept: readonly number[] | null): StagedRecords {
+  const whole = Buffer.from(texts.buffer, texts.byteOffset, texts.byteLength);
+  if (kept === null || kept.length === accepted.length) return { text: whole, count: accepted.length };
+  const parts: Buffer[] = [Buffer.from('[')];
+  kept.forEach((i, n) => {
+    if (n > 0) parts.push(Buffer.from(','));
+    parts.push(whole.subarray(starts[i]!, ends[i]!));
+  });
+  parts.push(Buffer.from(']'));
+  return { text: Buffer.concat(parts), count: kept.length };
 }
 
 /** A record of a Kafka batch: its origin is spelled out only when something asks (the quarantine). */

@@ -45,6 +45,7 @@ describe('record validation', () => {
       ok: true,
       values: { id: 'a', amount: 1, items: null, channel: null, fraud: null, at: '2025-03-01T08:00:00.000Z' },
       json: '{"id":"a","amount":1,"items":null,"channel":null,"fraud":null,"at":"2025-03-01T08:00:00.000Z"}',
+      asReceived: false,
     });
   });
 
@@ -52,11 +53,13 @@ describe('record validation', () => {
     const received = '{ "id": "a", "amount": 1.50, "at": "2025-03-01T08:00:00.000Z" }';
     const asIs = validateIncoming(contract, { kind: 'json', bytes: Buffer.from(received) });
     expect(asIs.ok && asIs.json).toBe(received);
+    expect(asIs.ok && asIs.asReceived).toBe(true);
     const shifted = validateIncoming(contract, {
       kind: 'json',
       bytes: Buffer.from('{"id":"a","amount":1.5,"at":"2025-03-01T10:00:00+02:00"}'),
     });
     expect(shifted.ok && JSON.parse(shifted.json)).toEqual({ id: 'a', amount: 1.5, at: '2025-03-01T08:00:00.000Z' });
+    expect(shifted.ok && shifted.asReceived).toBe(false);
     // Either way the staged text reads back as the values (an absent column as null).
     for (const result of [asIs, shifted]) {
       if (!result.ok) throw new Error('expected a valid record');

@@ -25,6 +25,8 @@ export type Validation =
        * are never serialised again.
        */
       readonly json: string;
+      /** `json` is the text as it arrived: its bytes can be staged as they are. */
+      readonly asReceived: boolean;
     }
   | { readonly ok: false; readonly violations: readonly Violation[] };
 
@@ -141,8 +143,8 @@ export function validateRecord(contract: Contract, input: Readonly<Record<string
 /** The validation of a checked record; `received` is its JSON text as it arrived, if it did as text. */
 function validation(checked: Checked, received?: string): Validation {
   if (checked.violations !== undefined) return { ok: false, violations: checked.violations };
-  const json = received !== undefined && !checked.normalised ? received : JSON.stringify(checked.values);
-  return { ok: true, values: checked.values, json };
+  const asReceived = received !== undefined && !checked.normalised;
+  return { ok: true, values: checked.values, json: asReceived ? received : JSON.stringify(checked.values), asReceived };
 }
 
 interface Checked {

@@ -1,7 +1,7 @@
 import { commonV1 } from '@flywheel/contracts';
 import { parseCsv } from '@flywheel/ml';
 import { type Contract } from './dataset-contract';
-import { buildVersionFile } from './version-file';
+import { buildFromStaged, buildVersionFile, splitStaged } from './version-file';
 
 const { ColumnType } = commonV1;
 
@@ -73,4 +73,34 @@ describe('version file', () => {
       expect(profile.columns[4]!.numeric!.min).toBe(Date.parse(at));
     },
   );
+});
+
+describe('splitStaged', () => {
+  // Strings holding every character that matters to the scan: separators, brackets, quotes, escapes.
+  const records = [
+    { id: 'a,b', note: '}]' },
+    { id: '"q"', note: '\\' },
+    { id: '[{,', note: '\\"' },
+    { id: 'd', note: null },
+  ];
+  const staged = ` [ ${records.map((r) => ` ${JSON.stringify(r, null, 1)} `).join(' , ')} ] `;
+
+  it.each([0, 1, 2, 3, 4, 9])('cuts after the first %i records, both parts staged texts again', (count) => {
+    const { head, rest } = splitStaged(staged, count);
+    expect(JSON.parse(head)).toEqual(records.slice(0, count));
+    expect(JSON.parse(rest)).toEqual(records.slice(count));
+  });
+
+  it('gives a version the head of a split batch from its skip', () => {
+    const { head } = splitStaged(JSON.stringify(rows), 3);
+    const built = buildFromStaged(contract, { staged: [head], skip: 1, limit: 5 });
+    expect(built.rowCount).toBe(2);
+    expect(
+      built.file.body
+        .toString('utf8')
+        .split('\n')
+        .slice(1, 3)
+        .map((line) => line.split(',')[0]),
+    ).toEqual(['"b', 'c']);
+  });
 });

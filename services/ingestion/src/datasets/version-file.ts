@@ -148,12 +148,10 @@ class CategoricalGatherer implements ColumnGatherer {
   }
 }
 
-/** A version built from staged batches, and what is left of the last batch past it. */
+/** A version built from staged batches. */
 export interface StagedVersion {
   readonly file: VersionFile;
   readonly rowCount: number;
-  /** With `keepRest`, the records of the last batch past the version, as staged text; else null. */
-  readonly rest: { readonly json: string; readonly count: number } | null;
 }
 
 export interface StagedSlice {
@@ -162,25 +160,42 @@ export interface StagedSlice {
   /** Records of the first batch that belong to an earlier version. */
   readonly skip: number;
   readonly limit: number;
-  /** Return the last batch's records past the version (they stay staged). */
-  readonly keepRest: boolean;
 }
 
 /** A version from staged batches: `limit` records from the `skip`-th record of the first. */
-export function buildFromStaged(contract: Contract, { staged, skip, limit, keepRest }: StagedSlice): StagedVersion {
+export function buildFromStaged(contract: Contract, { staged, skip, limit }: StagedSlice): StagedVersion {
   const rows: Record_[] = [];
-  let rest: StagedVersion['rest'] = null;
   staged.forEach((text, k) => {
     const records = JSON.parse(text) as Record_[];
     const from = k === 0 ? skip : 0;
     const to = Math.min(records.length, from + limit - rows.length);
     for (let i = from; i < to; i++) rows.push(records[i]!);
-    if (keepRest && k === staged.length - 1) {
-      const left = records.slice(to);
-      rest = { json: JSON.stringify(left), count: left.length };
-    }
   });
-  return { file: buildVersionFile(contract, rows), rowCount: rows.length, rest };
+  return { file: buildVersionFile(contract, rows), rowCount: rows.length };
+}
+
+/**
+ * A staged batch's text cut after its first `count` records: both parts are staged texts
+ * again. Found by scanning for the separators between top-level elements (strings skipped, with
+ * their escapes), without parsing the records.
+ */
+export function splitStaged(text: string, count: number): { head: string; rest: string } {
+  if (count <= 0) return { head: '[]', rest: text };
+  let depth = 0;
+  let inString = false;
+  let seen = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      // A backslash escapes the character after it.
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && depth === 1 && ++seen === count) return { head: `${text.slice(0, i)}]`, rest: `[${text.slice(i + 1)}` };
+  }
+  return { head: text, rest: '[]' };
 }
 
 function numericSummary(feature: NumericFeatureProfile): commonV1.NumericSummary {

@@ -10,7 +10,7 @@ describe('planVersions', () => {
       { batchIds: ['2', '3'], skip: 1, rows: 5 },
     ]);
     // Batch 3 gave 2 of its 4 records: the other 2 stay staged.
-    expect(plan).toMatchObject({ consumed: ['1', '2'], split: '3', left: 2 });
+    expect(plan).toMatchObject({ consumed: ['1', '2'], split: '3', splitTaken: 2, left: 2 });
   });
 
   it('takes a short last version when asked for everything, and nothing short when only full ones are wanted', () => {
@@ -21,12 +21,14 @@ describe('planVersions', () => {
       ],
       consumed: ['1', '2'],
       split: null,
+      splitTaken: 0,
       left: 0,
     });
     expect(planVersions(batches(3), { maxRows: 5, maxVersions: 10, onlyFull: true })).toEqual({
       versions: [],
       consumed: [],
       split: null,
+      splitTaken: 0,
       left: 3,
     });
   });
@@ -60,6 +62,10 @@ describe('planVersions', () => {
       }
       const all = counts.flatMap((count, b) => Array.from({ length: count }, (_, i) => `${b + 1}:${i}`));
       expect(taken).toEqual(all.slice(0, taken.length));
+      // The split batch gives its first splitTaken records; the consumed ones all of theirs.
+      const fromSplit = taken.filter((t) => t.startsWith(`${plan.split}:`)).length;
+      expect(plan.split === null ? 0 : fromSplit).toBe(plan.splitTaken);
+      expect(plan.consumed.reduce((n, id) => n + counts[Number(id) - 1]!, 0) + plan.splitTaken).toBe(taken.length);
       expect(plan.left).toBe(all.length - taken.length);
     }
   });

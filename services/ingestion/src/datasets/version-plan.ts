@@ -18,6 +18,8 @@ export interface VersionPlan {
   readonly consumed: readonly string[];
   /** The batch the last version ends inside: its records past that stay staged. */
   readonly split: string | null;
+  /** Records of the split batch the plan takes (its first ones); 0 without a split. */
+  readonly splitTaken: number;
   /** Staged records the plan leaves for later. */
   readonly left: number;
 }
@@ -67,6 +69,7 @@ export function planVersions(
     versions,
     consumed: batches.slice(0, at).map((b) => b.id),
     split: offset > 0 ? batches[at]!.id : null,
+    splitTaken: offset,
     left: total - planned,
   };
 }
