@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { GrpcServices, protoRoot } from '@flywheel/contracts';
 import { bootstrapService, loadConfig, type RunningService } from '@flywheel/platform';
 import { AppModule } from './app.module';
+import { decodeIngestRequest } from './datasets/ingest-request-decoder';
 import { ingestionConfigSchema, type IngestionConfig } from './ingestion.config';
 
 export interface StartOptions {
@@ -15,6 +16,7 @@ export async function startIngestionService(
   options: StartOptions = {},
 ): Promise<RunningService<IngestionConfig>> {
   const config = loadConfig(ingestionConfigSchema, env);
+  const { packageName, serviceName } = GrpcServices.ingestion;
   return bootstrapService({
     name: 'ingestion',
     module: AppModule.forConfig(config),
@@ -22,6 +24,11 @@ export async function startIngestionService(
       package: GrpcServices.ingestion.packageName,
       protoPath: join(protoRoot(), GrpcServices.ingestion.protoPath),
       loader: { includeDirs: [protoRoot()] },
+      // Rows stay bytes until a compute thread decodes and judges them.
+      requestDecoders: {
+        [`/${packageName}.${serviceName}/Ingest`]: decodeIngestRequest,
+        [`/${packageName}.${serviceName}/IngestStream`]: decodeIngestRequest,
+      },
     },
     config,
     handleSignals: options.handleSignals ?? true,

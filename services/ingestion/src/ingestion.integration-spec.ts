@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import {
   commonV1,
@@ -17,6 +18,7 @@ import {
 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore, parseObjectKey } from '@flywheel/storage';
+import { unaryBytes } from '@flywheel/test-kit';
 import { countRecords, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startIngestionService } from './ingestion.app';
@@ -230,6 +232,26 @@ describe('ingestion service', () => {
       ]) {
         expect(error.details).toContain(field);
       }
+    });
+    it('answers Ingest bytes with a row that is no Row message with INVALID_ARGUMENT naming the row, staging nothing of the call', async () => {
+      await register('claims_bad_bytes', { maxRows: 1000, maxInterval: undefined });
+      const good = commonV1.Row.encode(row(claim(1))).finish();
+      const request = new BinaryWriter().tag(1, WireType.LengthDelimited).string('claims_bad_bytes');
+      request.tag(2, WireType.LengthDelimited).bytes(good);
+      // A map entry whose key announces 5 bytes and has none.
+      request.tag(2, WireType.LengthDelimited).bytes(Uint8Array.from([0x0a, 0x02, 0x0a, 0x05]));
+      const path = `/${GrpcServices.ingestion.packageName}.${GrpcServices.ingestion.serviceName}/Ingest`;
+      const refused = await unaryBytes(service!.grpcAddress, path, Buffer.from(request.finish()), infra.tokens.writer);
+      expect(refused.code).toBe(status.INVALID_ARGUMENT);
+      expect(refused.details).toMatch(/^rows\[1\]: is not a valid flywheel\.common\.v1\.Row message: \S/);
+      // The envelope itself cut short: the request as a whole.
+      const cut = await unaryBytes(service!.grpcAddress, path, Buffer.from([0x0a, 0x09, 0x61]), infra.tokens.writer);
+      expect(cut).toMatchObject({
+        code: status.INVALID_ARGUMENT,
+        details: expect.stringContaining('(request): is not a valid IngestRequest message'),
+      });
+      const summary = await writer.ingest({ dataset: 'claims_bad_bytes', rows: [row(claim(2))], batchId: '', commitNow: true });
+      expect(summary.summary).toMatchObject({ accepted: 1, committedVersion: { version: 1, rowCount: 1 } });
     });
   });
 

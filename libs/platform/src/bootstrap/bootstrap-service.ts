@@ -7,6 +7,7 @@ import { TokenStore } from '../auth/token-store';
 import { type BaseConfig } from '../config/base-config.schema';
 import { GrpcHealth } from '../grpc/grpc-health';
 import { grpcServerOptions, grpcUrl, type ProtoLoaderOptions } from '../grpc/grpc-server-options';
+import { type RequestDecoders } from '../grpc/undecodable-request';
 import { HealthRegistry } from '../http/health-registry';
 import { type HttpEndpoints, startHttpEndpoints } from '../http/http-server';
 import { PlatformMetrics } from '../http/platform-metrics';
@@ -22,6 +23,8 @@ export interface BootstrapOptions<C extends BaseConfig> {
     readonly package: string | readonly string[];
     readonly protoPath: string | readonly string[];
     readonly loader?: ProtoLoaderOptions;
+    /** Methods whose requests the service decodes itself (see useRequestDecoders). */
+    readonly requestDecoders?: RequestDecoders;
   };
   /** From `loadConfig(...)`, validated and frozen. */
   readonly config: C;
@@ -113,6 +116,7 @@ export async function bootstrapService<C extends BaseConfig>(options: BootstrapO
         package: options.grpc.package,
         protoPath: options.grpc.protoPath,
         loader: options.grpc.loader,
+        requestDecoders: options.grpc.requestDecoders,
         health: grpcHealth,
         metrics,
         authorize: (metadata, path) => authorizeCall(tokens, metadata, roles.roleOfPath(path), path),

@@ -8,7 +8,7 @@ import { type PlatformMetrics } from '../http/platform-metrics';
 import { createCallInterceptor } from './call-interceptor';
 import { type GrpcHealth } from './grpc-health';
 import { addReflection, serviceNames } from './grpc-reflection';
-import { markUndecodableRequests } from './undecodable-request';
+import { markUndecodableRequests, type RequestDecoders, useRequestDecoders } from './undecodable-request';
 
 export type ProtoLoaderOptions = NonNullable<GrpcOptions['options']['loader']>;
 
@@ -24,6 +24,8 @@ export interface GrpcServerSetup {
   readonly metrics?: PlatformMetrics;
   /** Who may call a path (see CallInterceptorOptions.authorize). */
   readonly authorize?: (metadata: Metadata, path: string) => void;
+  /** Methods whose requests the service decodes itself (see useRequestDecoders). */
+  readonly requestDecoders?: RequestDecoders;
   /** Receives the grpc-js server once created, before any service is added (shutdown needs it). */
   readonly onServer?: (server: Server) => void;
 }
@@ -66,6 +68,7 @@ export function grpcServerOptions(setup: GrpcServerSetup): GrpcOptions {
       gracefulShutdown: false,
       onLoadPackageDefinition: (definition: PackageDefinition, server: Server) => {
         // Before the services are added: bytes that are no request reach the interceptor marked.
+        useRequestDecoders(definition, setup.requestDecoders ?? {});
         markUndecodableRequests(definition, packages);
         setup.onServer?.(server);
         setup.health.addServices(serviceNames(definition, packages));

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
 import { GRPC_LOADER_OPTIONS, protoRoot } from '@flywheel/contracts';
 import { rolesOfContract, SERVICE_CONTRACTS } from '../auth/roles-readme';
-import { markUndecodableRequests, UndecodableRequest } from './undecodable-request';
+import { markUndecodableRequests, UndecodableRequest, useRequestDecoders } from './undecodable-request';
 
 interface Method {
   readonly path: string;
@@ -43,5 +43,41 @@ describe('requests that cannot be decoded, for every service', () => {
     markUndecodableRequests(definition as unknown as Record<string, unknown>, ['flywheel.other.v1']);
     const methods = Object.values(definition[`${contract.packageName}.${contract.serviceName}`] as unknown as Record<string, Method>);
     expect(() => methods[0].requestDeserialize(GARBAGE)).toThrow();
+  });
+});
+
+describe('request decoders of a service', () => {
+  const contract = SERVICE_CONTRACTS.ingestion;
+  const load = () => loadSync(join(protoRoot(), contract.protoPath), { ...GRPC_LOADER_OPTIONS, includeDirs: [protoRoot()] });
+  const methodsOf = (definition: ReturnType<typeof load>) =>
+    definition[`${contract.packageName}.${contract.serviceName}`] as unknown as Record<string, Method>;
+  const ingestPath = `/${contract.packageName}.${contract.serviceName}/Ingest`;
+
+  it('replace the named methods’ deserializers, and what they throw is marked like any undecodable request', () => {
+    const definition = load();
+    const seen: Buffer[] = [];
+    useRequestDecoders(definition as unknown as Record<string, unknown>, {
+      [ingestPath]: (bytes) => {
+        if (bytes.length > 3) throw new Error('too long for this decoder');
+        seen.push(bytes);
+        return { raw: bytes };
+      },
+    });
+    markUndecodableRequests(definition as unknown as Record<string, unknown>, [contract.packageName]);
+    const methods = Object.values(methodsOf(definition));
+    const ingest = methods.find((m) => m.path === ingestPath)!;
+    expect(ingest.requestDeserialize(Buffer.from([1, 2]))).toEqual({ raw: Buffer.from([1, 2]) });
+    expect(seen).toHaveLength(1);
+    const marked = ingest.requestDeserialize(GARBAGE) as UndecodableRequest;
+    expect(marked.toException().message).toBe('(request): is not a valid IngestRequest message: too long for this decoder');
+    // The other methods keep proto-loader's.
+    const other = methods.find((m) => m.path !== ingestPath)!;
+    expect(other.requestDeserialize(Buffer.alloc(0))).not.toHaveProperty('raw');
+  });
+
+  it('refuse a path the service does not have', () => {
+    expect(() =>
+      useRequestDecoders(load() as unknown as Record<string, unknown>, { '/flywheel.ingestion.v1.Nope/Ingest': () => ({}) }),
+    ).toThrow('request decoders for methods the service does not have: /flywheel.ingestion.v1.Nope/Ingest');
   });
 });

@@ -46,3 +46,28 @@ export function markUndecodableRequests(definition: Record<string, unknown>, pac
     }
   }
 }
+
+/** Request decoders by method path (`/package.Service/Method`), replacing proto-loader's. */
+export type RequestDecoders = Readonly<Record<string, (bytes: Buffer) => unknown>>;
+
+/**
+ * Gives the methods named in `decoders` their own request deserializer: a method whose requests
+ * are large and whose handler wants them in another form than proto-loader's objects (e.g. its
+ * rows left as bytes for a worker thread to decode). Applied before
+ * {@link markUndecodableRequests}, so what such a decoder throws is answered the same way. A
+ * path that the definition does not hold is a programming error, refused at boot.
+ */
+export function useRequestDecoders(definition: Record<string, unknown>, decoders: RequestDecoders): void {
+  const found = new Set<string>();
+  for (const entry of Object.values(definition)) {
+    if (typeof entry !== 'object' || entry === null || 'format' in entry) continue;
+    for (const method of Object.values(entry as Record<string, Partial<LoadedMethod>>)) {
+      const decoder = typeof method?.path === 'string' ? decoders[method.path] : undefined;
+      if (!decoder) continue;
+      method.requestDeserialize = decoder;
+      found.add(method.path!);
+    }
+  }
+  const missing = Object.keys(decoders).filter((path) => !found.has(path));
+  if (missing.length > 0) throw new Error(`request decoders for methods the service does not have: ${missing.join(', ')}`);
+}

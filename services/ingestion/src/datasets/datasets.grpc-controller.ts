@@ -14,13 +14,16 @@ import {
   streamChunkRequest,
   streamEndRequest,
 } from './datasets.requests';
-import { DatasetsService, type IncomingRecord } from './datasets.service';
+import { DatasetsService } from './datasets.service';
 import { IngestTopicConsumers } from './ingest-topic-consumers';
+import { isPackedIngestRequest } from './ingest-request-decoder';
+import { type GrpcRows, rowCount } from './record-batch';
 
 const MAX_REJECTIONS = 100;
 
-function records(rows: readonly ingestionV1.IngestRequest['rows'][number][], origin: string, firstIndex: number): IncomingRecord[] {
-  return rows.map((row, i) => ({ origin: `grpc:${origin}/${firstIndex + i}`, index: firstIndex + i, incoming: { kind: 'row', row } }));
+/** The rows of a request: packed as they came off the wire (ingest-request-decoder.ts), or decoded. */
+function rowsOf(request: ingestionV1.IngestRequest): GrpcRows {
+  return isPackedIngestRequest(request) ? request.packedRows : request.rows;
 }
 
 @Controller()
@@ -59,10 +62,8 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
 
   async ingest(request: ingestionV1.IngestRequest): Promise<ingestionV1.IngestResponse> {
     const { dataset, batchId } = parseRequest(ingestRequest, request);
-    const summary = await this.datasets.ingestBatch(dataset, records(request.rows, batchId || randomUUID(), 0), {
-      batchId,
-      commitNow: request.commitNow,
-    });
+    const batch = { rows: rowsOf(request), batch: batchId || randomUUID(), firstIndex: 0 };
+    const summary = await this.datasets.ingestBatch(dataset, batch, { batchId, commitNow: request.commitNow });
     return { summary };
   }
 
@@ -90,8 +91,8 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
               parseRequest(streamChunkRequest(dataset), request);
             }
             commitNow = request.commitNow;
-            const batch = records(request.rows, origin, next);
-            next += batch.length;
+            const batch = { rows: rowsOf(request), batch: origin, firstIndex: next };
+            next += rowCount(batch.rows);
             const summary = await this.datasets.ingestBatch(dataset, batch, { batchId: id ? `${id}#${chunk}` : '', commitNow: false });
             chunk++;
             total.accepted += summary.accepted;

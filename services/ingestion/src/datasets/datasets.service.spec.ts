@@ -24,12 +24,12 @@ import {
   type NewQuarantinedRecord,
   type NewVersion,
 } from './datasets.repository';
-import { DatasetsService, type IncomingRecord } from './datasets.service';
+import { DatasetsService, type GrpcBatch } from './datasets.service';
 import { type IngestionConfig } from '../ingestion.config';
 import { type StoredSummary } from './ingest-batch.entity';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Record_ } from './record-validation';
-import { type StagedRecords } from './record-batch';
+import { packRecords, type StagedRecords } from './record-batch';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
 import { InThreadIngestionCompute } from './ingestion-compute';
 import { type StagedBatchRef } from './version-plan';
@@ -249,12 +249,12 @@ const definition: DatasetDefinition = {
   maxIntervalMs: 60_000,
 };
 
-function grpcRecords(batch: string, values: ReadonlyArray<{ claim_id: string; amount: number }>): IncomingRecord[] {
-  return values.map((v, i) => ({
-    origin: `grpc:${batch}/${i}`,
-    index: i,
-    incoming: { kind: 'row', row: { values: { claim_id: { stringValue: v.claim_id }, amount: { numberValue: v.amount } } } },
-  }));
+/** Rows as they come off the wire: Row messages packed end to end. */
+function grpcRecords(batch: string, values: ReadonlyArray<{ claim_id: string; amount: number }>): GrpcBatch {
+  const rows = values.map((v) =>
+    commonV1.Row.encode({ values: { claim_id: { stringValue: v.claim_id }, amount: { numberValue: v.amount } } }).finish(),
+  );
+  return { rows: packRecords(rows), batch, firstIndex: 0 };
 }
 
 function setUp() {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  commonV1,
   datasetOfIngestTopic,
   DatasetRegisteredEvent,
   DatasetVersionCommittedEvent,
@@ -9,7 +10,16 @@ import {
 } from '@flywheel/contracts';
 import { type ConsumedBatch, EventPublisher, NonRetriableError } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { type CallerIdentity, Clock, InjectConfig, JsonLogger, type Page, pageOf, type PageResponseLike } from '@flywheel/platform';
+import {
+  type CallerIdentity,
+  Clock,
+  InjectConfig,
+  invalidArgument,
+  JsonLogger,
+  type Page,
+  pageOf,
+  type PageResponseLike,
+} from '@flywheel/platform';
 import { datasetVersionKey, type ObjectKey, ObjectStore } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { contractToProto, type DatasetDefinition, sameDefinition } from './dataset-contract';
@@ -21,14 +31,18 @@ import { datasetToProto, decodeSummary, encodeSummary, quarantineToProto, versio
 import { DatasetsRepository } from './datasets.repository';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import {
+  GrpcRecord,
+  type GrpcRows,
   type IncomingRecord,
+  isPackedRows,
+  judgeRows,
+  KafkaRecord,
   quarantineEntry,
   type Rejection,
   type Screened,
-  KafkaRecord,
   screened as attach,
-  screenRecords,
   stagedRecords,
+  rowValuesAt,
 } from './record-batch';
 import { ViolationCode } from './record-validation';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
@@ -62,6 +76,15 @@ export interface Listed<T> {
 }
 
 export type { IncomingRecord };
+
+/** One gRPC batch: an Ingest call's rows, or one chunk of a stream. */
+export interface GrpcBatch {
+  readonly rows: GrpcRows;
+  /** The caller's batch id, or one made up for the call: rows are quarantined as `grpc:<batch>/<index>`. */
+  readonly batch: string;
+  /** Index of the first row in the call (a stream's chunks go on from the last). */
+  readonly firstIndex: number;
+}
 
 /**
  * The ingestion use cases. Every state change and the events it causes share one transaction;
@@ -180,20 +203,22 @@ export class DatasetsService {
    * seen before returns the summary it produced then, without a second effect. The summary is
    * the wire message because that is what is stored and replayed, byte for byte.
    */
-  async ingestBatch(
-    name: string,
-    records: readonly IncomingRecord[],
-    options: { batchId: string; commitNow: boolean },
-  ): Promise<ingestionV1.IngestSummary> {
+  async ingestBatch(name: string, batch: GrpcBatch, options: { batchId: string; commitNow: boolean }): Promise<ingestionV1.IngestSummary> {
     const dataset = await this.definitionOf(name);
     if (!dataset) throw datasetNotFound(name);
-    const screened = screenRecords(dataset.contract, records);
+    const { rows, batch: batchName, firstIndex } = batch;
+    // Rows off the wire are decoded and judged on a compute thread; rows given decoded, here.
+    const judged = isPackedRows(rows) ? await this.compute.judgeRows(dataset.contract, rows) : judgeRows(dataset.contract, rows);
+    if ('undecodableAt' in judged) {
+      throw invalidArgument(`rows[${firstIndex + judged.undecodableAt}]`, `is not a valid ${commonV1.Row.$type} message: ${judged.reason}`);
+    }
+    const screened = attach(judged, (at) => new GrpcRecord(batchName, firstIndex + at, () => rowValuesAt(rows, at)));
     const outcome = await this.transactions.run(async (manager) => {
       if (options.batchId) {
         const claim = await this.repository.claimBatch(manager, name, options.batchId);
         if (!claim.claimed) return { summary: decodeSummary(claim.summary), staged: 0 };
       }
-      const written = await this.write(manager, dataset, screened, `grpc:${options.batchId || records[0]?.origin || ''}`);
+      const written = await this.write(manager, dataset, screened, `grpc:${options.batchId || `${batchName}/${firstIndex}`}`);
       // The caller learns of a version its own records filled, so the check runs in its transaction too.
       const versions =
         written.staged > 0 && this.tallyOf(name).estimate + written.staged >= dataset.maxRows

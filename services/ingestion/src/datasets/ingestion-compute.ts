@@ -3,23 +3,35 @@ import { InjectConfig, WorkerTasks } from '@flywheel/platform';
 import { extname, join } from 'node:path';
 import { type IngestionConfig } from '../ingestion.config';
 import { type Contract } from './dataset-contract';
-import { judgeRecords, packRecords, type PackedRecords, unpackRecord, type Verdicts } from './record-batch';
+import { judgeRecords, judgeRows, packRecords, type PackedRecords, type UndecodableRow, unpackRecord, type Verdicts } from './record-batch';
 import { buildFromStaged, type StagedSlice, type StagedVersion } from './version-file';
 
 export type ComputeTask =
-  | { readonly kind: 'judge'; readonly contract: Contract; readonly packed: PackedRecords }
+  | { readonly kind: 'judge' | 'judge-rows'; readonly contract: Contract; readonly packed: PackedRecords }
   | ({ readonly kind: 'build'; readonly contract: Contract } & StagedSlice);
 
+type ComputeResult = Verdicts | UndecodableRow | StagedVersion;
+
 /** What a task computes, on whichever thread runs it. */
-export function runComputeTask(task: ComputeTask): Verdicts | StagedVersion {
-  return task.kind === 'judge'
-    ? judgeRecords(task.contract, task.packed.ends.length, (at) => unpackRecord(task.packed, at))
-    : buildFromStaged(task.contract, task);
+export function runComputeTask(task: ComputeTask): ComputeResult {
+  switch (task.kind) {
+    case 'judge':
+      return judgeRecords(task.contract, task.packed.ends.length, (at) => unpackRecord(task.packed, at));
+    case 'judge-rows':
+      return judgeRows(task.contract, task.packed);
+    case 'build':
+      return buildFromStaged(task.contract, task);
+  }
 }
 
 /** Buffers of a result that move back to the caller instead of being copied: a verdict's staged text. */
-export function computeTransfer(result: Verdicts | StagedVersion): ArrayBuffer[] {
+export function computeTransfer(result: ComputeResult): ArrayBuffer[] {
   return 'texts' in result ? [result.texts.buffer as ArrayBuffer] : [];
+}
+
+/** The buffers of packed records, which move to the thread that reads them: a batch is copied once, into the pack. */
+function packedTransfer(packed: PackedRecords): ArrayBuffer[] {
+  return [packed.bytes.buffer, packed.ends.buffer, packed.missing.buffer] as ArrayBuffer[];
 }
 
 /**
@@ -30,13 +42,15 @@ export function computeTransfer(result: Verdicts | StagedVersion): ArrayBuffer[]
 export abstract class IngestionCompute {
   /** Verdicts on JSON records (a Kafka batch's values), by position. */
   abstract judge(contract: Contract, values: ReadonlyArray<Buffer | null>): Promise<Verdicts>;
+  /** Verdicts on a gRPC batch's packed Row messages, by position (copied to the thread: rejected rows are read here again). */
+  abstract judgeRows(contract: Contract, rows: PackedRecords): Promise<Verdicts | UndecodableRow>;
   abstract build(contract: Contract, slice: StagedSlice): Promise<StagedVersion>;
 }
 
 /** Runs ingestion's computations on `INGEST_COMPUTE_THREADS` worker threads (ingestion-compute.worker.ts). */
 @Injectable()
 export class WorkerIngestionCompute extends IngestionCompute implements OnModuleInit, OnModuleDestroy {
-  private readonly tasks: WorkerTasks<ComputeTask, Verdicts | StagedVersion>;
+  private readonly tasks: WorkerTasks<ComputeTask, ComputeResult>;
 
   constructor(@InjectConfig() config: IngestionConfig) {
     super();
@@ -54,9 +68,11 @@ export class WorkerIngestionCompute extends IngestionCompute implements OnModule
 
   async judge(contract: Contract, values: ReadonlyArray<Buffer | null>): Promise<Verdicts> {
     const packed = packRecords(values);
-    // The packed bytes move to the worker: a batch is copied once, into the pack.
-    const transfer = [packed.bytes.buffer, packed.ends.buffer, packed.missing.buffer] as ArrayBuffer[];
-    return (await this.tasks.run({ kind: 'judge', contract, packed }, transfer)) as Verdicts;
+    return (await this.tasks.run({ kind: 'judge', contract, packed }, packedTransfer(packed))) as Verdicts;
+  }
+
+  async judgeRows(contract: Contract, rows: PackedRecords): Promise<Verdicts | UndecodableRow> {
+    return (await this.tasks.run({ kind: 'judge-rows', contract, packed: rows })) as Verdicts | UndecodableRow;
   }
 
   async build(contract: Contract, slice: StagedSlice): Promise<StagedVersion> {
@@ -71,6 +87,10 @@ export class WorkerIngestionCompute extends IngestionCompute implements OnModule
 export class InThreadIngestionCompute extends IngestionCompute {
   judge(contract: Contract, values: ReadonlyArray<Buffer | null>): Promise<Verdicts> {
     return Promise.resolve(runComputeTask({ kind: 'judge', contract, packed: packRecords(values) }) as Verdicts);
+  }
+
+  judgeRows(contract: Contract, rows: PackedRecords): Promise<Verdicts | UndecodableRow> {
+    return Promise.resolve(judgeRows(contract, rows));
   }
 
   build(contract: Contract, slice: StagedSlice): Promise<StagedVersion> {

@@ -1,7 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { type commonV1 } from '@flywheel/contracts';
 import { type Contract } from './dataset-contract';
 import { type NewQuarantinedRecord } from './datasets.repository';
-import { contentHash, type Incoming, rawBytes, rawText, uniqueKeyOf, validateIncoming, type Violation } from './record-validation';
+import {
+  contentHash,
+  type Incoming,
+  rawBytes,
+  rawText,
+  rowToObject,
+  uniqueKeyOf,
+  validateIncoming,
+  type Violation,
+} from './record-validation';
+import { decodeRowValues, type RowValues } from './row-decoder';
 
 export interface IncomingRecord {
   /** `kafka:<topic>/<partition>/<offset>` or `grpc:<batch>/<index>`: where the record came from. */
@@ -140,12 +151,28 @@ export function screened(verdicts: Verdicts, recordAt: (at: number) => IncomingR
   return { verdicts, kept, rejections, acceptedRecord: (i) => recordAt(verdicts.accepted[i]!) };
 }
 
-/** Validates a batch against the contract, off the database: what is stageable and what is not, in order. */
-export function screenRecords(contract: Contract, records: readonly IncomingRecord[]): Screened {
-  return screened(
-    judgeRecords(contract, records.length, (at) => records[at]!.incoming),
-    (at) => records[at]!,
-  );
+/** A packed row that is no Row message: the request is refused, naming it. */
+export interface UndecodableRow {
+  readonly undecodableAt: number;
+  readonly reason: string;
+}
+
+/** Verdicts on a gRPC batch's rows, decoding packed ones first. */
+export function judgeRows(contract: Contract, rows: GrpcRows): Verdicts | UndecodableRow {
+  const decoded: RowValues[] = [];
+  for (let at = 0; at < rowCount(rows); at++) {
+    try {
+      decoded.push(rowValuesAt(rows, at));
+    } catch (error) {
+      return { undecodableAt: at, reason: (error as Error).message };
+    }
+  }
+  return judgeRecords(contract, decoded.length, (at) => ({ kind: 'values', values: decoded[at]! }));
+}
+
+/** The values of a gRPC batch's `at`-th row, decoded now (each call its own copy: validation normalises in place). */
+export function rowValuesAt(rows: GrpcRows, at: number): RowValues {
+  return isPackedRows(rows) ? unpackRow(rows, at) : rowToObject(rows[at]);
 }
 
 /** The text staged for the accepted records listed in `kept` (all when null). */
@@ -186,7 +213,7 @@ export interface PackedRecords {
   readonly missing: Uint8Array;
 }
 
-export function packRecords(values: ReadonlyArray<Buffer | null>): PackedRecords {
+export function packRecords(values: ReadonlyArray<Uint8Array | null>): PackedRecords {
   let size = 0;
   for (const value of values) size += value?.length ?? 0;
   const packed = { bytes: new Uint8Array(size), ends: new Int32Array(values.length), missing: new Uint8Array(values.length) };
@@ -200,11 +227,51 @@ export function packRecords(values: ReadonlyArray<Buffer | null>): PackedRecords
   return packed;
 }
 
-/** The `at`-th of packed records. */
-export function unpackRecord({ bytes, ends, missing }: PackedRecords, at: number): Incoming {
-  if (missing[at] === 1) return { kind: 'json', bytes: null };
+/** The bytes of the `at`-th of packed records, or null for a missing one. */
+export function packedBytes({ bytes, ends, missing }: PackedRecords, at: number): Buffer | null {
+  if (missing[at] === 1) return null;
   const start = at === 0 ? 0 : ends[at - 1]!;
-  return { kind: 'json', bytes: Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[at]! - start) };
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[at]! - start);
+}
+
+/** The `at`-th of packed JSON records. */
+export function unpackRecord(packed: PackedRecords, at: number): Incoming {
+  return { kind: 'json', bytes: packedBytes(packed, at) };
+}
+
+/** The values of the `at`-th of packed Row messages (it throws if the bytes are not a Row). */
+export function unpackRow(packed: PackedRecords, at: number): RowValues {
+  return decodeRowValues(packedBytes(packed, at) ?? new Uint8Array(0));
+}
+
+/** A record of a gRPC batch; a packed row is decoded here only if something asks for it (the quarantine). */
+export class GrpcRecord implements IncomingRecord {
+  constructor(
+    /** The batch id, or a generated one. */
+    private readonly batch: string,
+    readonly index: number,
+    private readonly values: () => RowValues,
+  ) {}
+
+  get origin(): string {
+    return `grpc:${this.batch}/${this.index}`;
+  }
+
+  get incoming(): Incoming {
+    return { kind: 'values', values: this.values() };
+  }
+}
+
+/** A gRPC batch's rows: decoded (a direct call), or packed Row messages (off the wire). */
+export type GrpcRows = readonly commonV1.Row[] | PackedRecords;
+
+export function isPackedRows(rows: GrpcRows): rows is PackedRecords {
+  return !Array.isArray(rows);
+}
+
+/** How many rows a gRPC batch holds. */
+export function rowCount(rows: GrpcRows): number {
+  return isPackedRows(rows) ? rows.ends.length : rows.length;
 }
 
 /** A rejected record as the quarantine stores it: whole, with its size and hash. */

@@ -7,10 +7,12 @@ import {
   nestingDepth,
   parseRfc3339,
   rawText,
+  rowToObject,
   uniqueKeyOf,
   validateIncoming,
   validateRecord,
 } from './record-validation';
+import { decodeRowValues } from './row-decoder';
 
 const { ColumnType } = commonV1;
 const { ViolationCode } = ingestionV1;
@@ -124,11 +126,17 @@ describe('record validation', () => {
         channel: {},
       },
     };
-    expect(validateIncoming(contract, { kind: 'row', row })).toMatchObject({
+    const values = () => decodeRowValues(commonV1.Row.encode(row).finish());
+    expect(validateIncoming(contract, { kind: 'values', values: values() })).toMatchObject({
       ok: true,
       values: { id: 'a', amount: 3, channel: null, at: '2025-01-01T00:00:00.000Z' },
     });
-    expect(JSON.parse(rawText({ kind: 'row', row }))).toEqual({ id: 'a', amount: 3, at: '2025-01-01T00:00:00.000Z', channel: null });
+    expect(JSON.parse(rawText({ kind: 'values', values: values() }))).toEqual({
+      id: 'a',
+      amount: 3,
+      at: '2025-01-01T00:00:00.000Z',
+      channel: null,
+    });
   });
 
   it('keys records by their unique key and hashes their content so a redelivery is told from a conflict', () => {
@@ -224,7 +232,7 @@ describe('hostile records are quarantined with a reason, never thrown', () => {
     ]);
     // A gRPC Row is measured as its JSON text.
     const row = { values: { id: { stringValue: 'y'.repeat(250) }, amount: { numberValue: 1 }, at: { stringValue: good.at } } };
-    expect(reasons(validateIncoming(small, { kind: 'row', row }))).toEqual([
+    expect(reasons(validateIncoming(small, { kind: 'values', values: rowToObject(row) }))).toEqual([
       expect.stringMatching(/^VIOLATION_CODE_MALFORMED the record is \d+ bytes, more than the contract's max_record_bytes \(200\)$/),
     ]);
     expect(reasons(json(`{"id": "${'v'.repeat(DEFAULT_MAX_VALUE_BYTES + 1)}", "amount": 1, "at": "${good.at}"}`))).toEqual([

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type commonV1, ingestionV1 } from '@flywheel/contracts';
 import { ColumnType, type ColumnRule, type Contract, contractLimits } from './dataset-contract';
+import { type RowValues } from './row-decoder';
 
 export const ViolationCode = ingestionV1.ViolationCode;
 export type ViolationCode = ingestionV1.ViolationCode;
@@ -30,9 +31,11 @@ export type Validation =
     }
   | { readonly ok: false; readonly violations: readonly Violation[] };
 
-/** What arrived, before validation: the bytes of a JSON record from Kafka, or a gRPC Row's values. */
-export type Incoming =
-  { readonly kind: 'json'; readonly bytes: Buffer | null } | { readonly kind: 'row'; readonly row: commonV1.Row | undefined };
+/**
+ * What arrived, before validation: the bytes of a JSON record from Kafka, or a gRPC Row's values
+ * (decoded for this validation alone: it normalises them in place).
+ */
+export type Incoming = { readonly kind: 'json'; readonly bytes: Buffer | null } | { readonly kind: 'values'; readonly values: RowValues };
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
 const MAX_SHOWN = 80;
@@ -51,19 +54,19 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * as U+2400, since PostgreSQL text holds neither), or the Row rendered as JSON.
  */
 export function rawText(incoming: Incoming): string {
-  const text = incoming.kind === 'json' ? (incoming.bytes?.toString('utf8') ?? '') : JSON.stringify(rowToObject(incoming.row));
+  const text = incoming.kind === 'json' ? (incoming.bytes?.toString('utf8') ?? '') : JSON.stringify(incoming.values);
   // A Row's strings may hold lone surrogates, which no UTF-8 column or JSON can store.
   return text.split('\u0000').join('\u2400').replace(LONE_SURROGATES, '\uFFFD');
 }
 
 /** The record's bytes as received (a Row as its JSON text): what its size and hash are of. */
 export function rawBytes(incoming: Incoming): Buffer {
-  return incoming.kind === 'json' ? (incoming.bytes ?? Buffer.alloc(0)) : Buffer.from(JSON.stringify(rowToObject(incoming.row)), 'utf8');
+  return incoming.kind === 'json' ? (incoming.bytes ?? Buffer.alloc(0)) : Buffer.from(JSON.stringify(incoming.values), 'utf8');
 }
 
 /** A Row as a plain object: a Value with no kind set is an explicit null. */
-export function rowToObject(row: commonV1.Row | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+export function rowToObject(row: commonV1.Row | undefined): RowValues {
+  const out: RowValues = {};
   const values = row?.values ?? {};
   for (const name in values) {
     const value = values[name];
@@ -85,8 +88,8 @@ export function validateIncoming(contract: Contract, incoming: Incoming): Valida
   const { maxRecordBytes } = planOf(contract);
   const tooLarge = (size: number) =>
     malformed(`the record is ${size} bytes, more than the contract's max_record_bytes (${maxRecordBytes})`);
-  if (incoming.kind === 'row') {
-    const record = rowToObject(incoming.row);
+  if (incoming.kind === 'values') {
+    const record = incoming.values;
     const size = rowJsonBytes(record, maxRecordBytes);
     if (size > maxRecordBytes) return tooLarge(size);
     // The object was built here: checked in place, like a parsed record.
