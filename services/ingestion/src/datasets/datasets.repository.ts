@@ -56,12 +56,17 @@ export abstract class DatasetsRepository {
   abstract completeCommit(manager: EntityManager, dataset: string, version: number, rowCount: number): Promise<DatasetEntity>;
 
   // Records waiting for the next version.
-  /** Stages accepted records, each given as its JSON object text (one row for the batch); returns how many. */
-  abstract stagePending(manager: EntityManager, dataset: string, origin: string, records: StagedRecords): Promise<number>;
+  /** Stages accepted records as one batch; returns its id (null when there were none). */
+  abstract stagePending(manager: EntityManager, dataset: string, origin: string, records: StagedRecords): Promise<string | null>;
   /** Staged batches visible now (records staged by transactions still running are not), oldest first. */
   abstract listPending(manager: EntityManager, dataset: string): Promise<StagedBatchRef[]>;
-  /** Removes staged batches, returning each one's records (a JSON array) by id. */
-  abstract removePending(manager: EntityManager, dataset: string, ids: readonly string[]): Promise<Map<string, string>>;
+  /** Removes staged batches, returning each one's records (a JSON array) by id — null for those in `known` (their text is at hand). */
+  abstract removePending(
+    manager: EntityManager,
+    dataset: string,
+    ids: readonly string[],
+    known: ReadonlySet<string>,
+  ): Promise<Map<string, string | null>>;
   /** A staged batch's records (a JSON array), locked until the transaction ends. */
   abstract readPending(manager: EntityManager, dataset: string, id: string): Promise<string>;
   /** What stays of a batch that a version took part of: its records past it. */
@@ -195,17 +200,16 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
     return manager.findOneByOrFail(DatasetEntity, { name: dataset });
   }
 
-  async stagePending(manager: EntityManager, dataset: string, origin: string, { text, count }: StagedRecords): Promise<number> {
-    if (count === 0) return 0;
+  async stagePending(manager: EntityManager, dataset: string, origin: string, { text, count }: StagedRecords): Promise<string | null> {
+    if (count === 0) return null;
     // Raw SQL: the text goes as the UTF-8 bytes it already is (a binary parameter; PostgreSQL
     // checks the encoding) instead of being decoded to a string and encoded again.
-    await manager.query(`INSERT INTO pending_batches (dataset, origin, row_count, records) VALUES ($1, $2, $3, $4)`, [
-      dataset,
-      origin,
-      count,
-      text,
-    ]);
-    return count;
+    const rows = await queryRows<{ id: string }>(
+      manager,
+      `INSERT INTO pending_batches (dataset, origin, row_count, records) VALUES ($1, $2, $3, $4) RETURNING id`,
+      [dataset, origin, count, text],
+    );
+    return rows[0]!.id;
   }
 
   async listPending(manager: EntityManager, dataset: string): Promise<StagedBatchRef[]> {
@@ -217,13 +221,19 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
     return batches.map((b) => ({ id: b.id, rowCount: b.rowCount }));
   }
 
-  async removePending(manager: EntityManager, dataset: string, ids: readonly string[]): Promise<Map<string, string>> {
+  async removePending(
+    manager: EntityManager,
+    dataset: string,
+    ids: readonly string[],
+    known: ReadonlySet<string>,
+  ): Promise<Map<string, string | null>> {
     if (ids.length === 0) return new Map();
-    // Raw SQL: DELETE … RETURNING of many batches in one statement.
-    const rows = await queryRows<{ id: string; records: string }>(
+    // Raw SQL: DELETE … RETURNING of many batches in one statement, without the texts at hand.
+    const rows = await queryRows<{ id: string; records: string | null }>(
       manager,
-      `DELETE FROM pending_batches WHERE dataset = $1 AND id = ANY($2::bigint[]) RETURNING id, records`,
-      [dataset, ids],
+      `DELETE FROM pending_batches WHERE dataset = $1 AND id = ANY($2::bigint[])
+       RETURNING id, CASE WHEN id = ANY($3::bigint[]) THEN NULL ELSE records END AS records`,
+      [dataset, ids, [...known]],
     );
     return new Map(rows.map((r) => [r.id, r.records]));
   }

@@ -31,7 +31,7 @@ import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import { type Record_ } from './record-validation';
 import { packRecords, type StagedRecords } from './record-batch';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
-import { InThreadIngestionCompute } from './ingestion-compute';
+import { type IngestionCompute, InThreadIngestionCompute, WorkerIngestionCompute } from './ingestion-compute';
 import { type StagedBatchRef } from './version-plan';
 
 const { ColumnType } = commonV1;
@@ -39,9 +39,10 @@ const { ColumnType } = commonV1;
 /** The port kept in memory, with the semantics of the tables (offsets, sequence numbers, keys). */
 class MemoryDatasets extends DatasetsRepository {
   readonly datasets = new Map<string, DatasetEntity>();
-  /** One entry per staged record, with the origin of its batch. */
-  /** One staged record per batch here: ids count up from 1. */
-  readonly pending: Array<{ id: string; dataset: string; origin: string; values: Record_; receivedAt: Date }> = [];
+  /** Staged batches, oldest first; ids count up from 1. */
+  readonly staged: Array<{ id: string; dataset: string; origin: string; records: Record_[]; receivedAt: Date }> = [];
+  /** Batch texts read back by the service (removed or split without the text at hand). */
+  readBack = 0;
   private nextBatch = 1;
   readonly keys = new Map<string, string>();
   readonly versions: DatasetVersionEntity[] = [];
@@ -51,6 +52,11 @@ class MemoryDatasets extends DatasetsRepository {
 
   constructor(private readonly clock: ManualClock) {
     super();
+  }
+
+  /** Staged records one by one, oldest first, with their batch's origin. */
+  get pending(): Array<{ dataset: string; origin: string; values: Record_ }> {
+    return this.staged.flatMap((b) => b.records.map((values) => ({ dataset: b.dataset, origin: b.origin, values })));
   }
 
   findDataset(_m: EntityManager, name: string, _lock?: DatasetLock): Promise<DatasetEntity | undefined> {
@@ -79,7 +85,7 @@ class MemoryDatasets extends DatasetsRepository {
 
   private dueTimes(): Array<{ name: string; due: number }> {
     return [...this.datasets.values()].flatMap((d) => {
-      const oldest = this.pending.find((p) => p.dataset === d.name);
+      const oldest = this.staged.find((b) => b.dataset === d.name);
       return oldest ? [{ name: d.name, due: oldest.receivedAt.getTime() + d.maxIntervalMs }] : [];
     });
   }
@@ -103,31 +109,41 @@ class MemoryDatasets extends DatasetsRepository {
     return (await this.findDataset(m, dataset))!;
   }
 
-  stagePending(_m: EntityManager, dataset: string, origin: string, records: StagedRecords): Promise<number> {
+  stagePending(_m: EntityManager, dataset: string, origin: string, records: StagedRecords): Promise<string | null> {
+    if (records.count === 0) return Promise.resolve(null);
     const values = JSON.parse(records.text.toString('utf8')) as Record_[];
     expect(values).toHaveLength(records.count);
-    for (const record of values) {
-      this.pending.push({ id: String(this.nextBatch++), dataset, origin, values: record, receivedAt: this.clock.now() });
-    }
-    return Promise.resolve(records.count);
+    const id = String(this.nextBatch++);
+    this.staged.push({ id, dataset, origin, records: values, receivedAt: this.clock.now() });
+    return Promise.resolve(id);
   }
 
   listPending(_m: EntityManager, dataset: string): Promise<StagedBatchRef[]> {
-    return Promise.resolve(this.pending.filter((p) => p.dataset === dataset).map((p) => ({ id: p.id, rowCount: 1 })));
+    return Promise.resolve(this.staged.filter((b) => b.dataset === dataset).map((b) => ({ id: b.id, rowCount: b.records.length })));
   }
 
-  removePending(_m: EntityManager, dataset: string, ids: readonly string[]): Promise<Map<string, string>> {
-    const removed = this.pending.filter((p) => p.dataset === dataset && ids.includes(p.id));
-    this.pending.splice(0, this.pending.length, ...this.pending.filter((p) => !removed.includes(p)));
-    return Promise.resolve(new Map(removed.map((p) => [p.id, JSON.stringify([p.values])])));
+  removePending(
+    _m: EntityManager,
+    dataset: string,
+    ids: readonly string[],
+    known: ReadonlySet<string>,
+  ): Promise<Map<string, string | null>> {
+    const removed = this.staged.filter((b) => b.dataset === dataset && ids.includes(b.id));
+    this.staged.splice(0, this.staged.length, ...this.staged.filter((b) => !removed.includes(b)));
+    this.readBack += removed.filter((b) => !known.has(b.id)).length;
+    return Promise.resolve(new Map(removed.map((b) => [b.id, known.has(b.id) ? null : JSON.stringify(b.records)])));
   }
 
-  readPending(): Promise<string> {
-    return Promise.reject(new Error('batches of one record are never split'));
+  readPending(_m: EntityManager, dataset: string, id: string): Promise<string> {
+    this.readBack++;
+    return Promise.resolve(JSON.stringify(this.staged.find((b) => b.dataset === dataset && b.id === id)!.records));
   }
 
-  keepPending(): Promise<void> {
-    return Promise.reject(new Error('batches of one record are never split'));
+  keepPending(_m: EntityManager, dataset: string, id: string, rest: { json: string; count: number }): Promise<void> {
+    const batch = this.staged.find((b) => b.dataset === dataset && b.id === id)!;
+    batch.records = JSON.parse(rest.json) as Record_[];
+    expect(batch.records).toHaveLength(rest.count);
+    return Promise.resolve();
   }
 
   findKeys(_m: EntityManager, dataset: string, keys: readonly string[]): Promise<Map<string, string>> {
@@ -257,7 +273,7 @@ function grpcRecords(batch: string, values: ReadonlyArray<{ claim_id: string; am
   return { rows: packRecords(rows), batch, firstIndex: 0 };
 }
 
-function setUp() {
+function setUp(compute: IngestionCompute = new InThreadIngestionCompute()) {
   const clock = new ManualClock('2026-01-01T00:00:00Z');
   const repository = new MemoryDatasets(clock);
   const events: Array<{ type: string; data: unknown }> = [];
@@ -277,7 +293,7 @@ function setUp() {
   } as unknown as ObjectStore;
   const config = { INGEST_QUARANTINE_SAMPLE_BYTES: 256 } as IngestionConfig;
   const logger = new JsonLogger({ service: 'ingestion', level: 'fatal', write: () => undefined });
-  const service = new DatasetsService(repository, transactions, publisher, store, new InThreadIngestionCompute(), clock, config, logger);
+  const service = new DatasetsService(repository, transactions, publisher, store, compute, clock, config, logger);
   return { service, repository, events, objects, clock };
 }
 
@@ -440,8 +456,8 @@ describe('DatasetsService', () => {
     expect(dues).toEqual([clock.now().getTime() + definition.maxIntervalMs]);
     expect((await service.nextCommitDue())?.getTime()).toBe(clock.now().getTime() + definition.maxIntervalMs);
   });
-  it('cuts full versions of a Kafka-fed dataset beside the consumer, exactly max_rows each', async () => {
-    const { service, repository } = setUp();
+  it('cuts full versions of a Kafka-fed dataset beside the consumer, exactly max_rows each, splitting batches where versions end', async () => {
+    const { service, repository, objects } = setUp();
     await service.register(definition, undefined);
     const topic = 'flywheel.ingest.claims';
     const records = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id, offset) => ({
@@ -462,5 +478,67 @@ describe('DatasetsService', () => {
       [3, ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_ROWS],
     ]);
     expect(repository.pending.map((p) => p.values.claim_id)).toEqual(['g']);
+    const ids = (key: string) =>
+      objects
+        .get(key)!
+        .toString('utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',')[0]);
+    expect(repository.versions.map((v) => ids(v.objectKey))).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e', 'f'],
+    ]);
+    // Cut from the texts the service staged; only what a cut rewrote (the rest of the first batch) is read back.
+    expect(repository.readBack).toBe(1);
+  });
+
+  it('builds versions that share a staged batch on the compute threads, each from its own copy of the text', async () => {
+    const compute = new WorkerIngestionCompute({ INGEST_COMPUTE_THREADS: 2 } as IngestionConfig);
+    try {
+      const { service, repository, objects } = setUp(compute);
+      await service.register({ ...definition, maxRows: 2 }, undefined);
+      // b1 fills version 1 and leaves c staged; b2 then gives three versions in one cut, all drawing on b2.
+      await service.ingestBatch(
+        'claims',
+        grpcRecords(
+          'b1',
+          ['a', 'b', 'c'].map((id) => ({ claim_id: id, amount: 1 })),
+        ),
+        {
+          batchId: '',
+          commitNow: false,
+        },
+      );
+      await service.ingestBatch(
+        'claims',
+        grpcRecords(
+          'b2',
+          ['d', 'e', 'f', 'g', 'h'].map((id) => ({ claim_id: id, amount: 1 })),
+        ),
+        {
+          batchId: '',
+          commitNow: true,
+        },
+      );
+      await service.settle();
+      const ids = (key: string) =>
+        objects
+          .get(key)!
+          .toString('utf8')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((line) => line.split(',')[0]);
+      expect(repository.versions.map((v) => ids(v.objectKey))).toEqual([
+        ['a', 'b'],
+        ['c', 'd'],
+        ['e', 'f'],
+        ['g', 'h'],
+      ]);
+    } finally {
+      compute.onModuleDestroy();
+    }
   });
 });

@@ -49,6 +49,7 @@ import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
 import { IngestionCompute } from './ingestion-compute';
 import { splitStaged, type StagedVersion, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
 import { planVersions } from './version-plan';
+import { ownedCopy, StagedTexts } from './staged-texts';
 
 export const CommitTrigger = ingestionV1.CommitTrigger;
 export type CommitTrigger = ingestionV1.CommitTrigger;
@@ -99,6 +100,8 @@ export class DatasetsService {
   /** Per dataset, what the row-count trigger knows of its pending records (see afterStaged). */
   private readonly tallies = new Map<string, PendingTally>();
   private readonly stagedListeners: Array<(due: Date) => void> = [];
+  /** Texts of batches staged here, so that cutting them reads nothing back. */
+  private readonly stagedTexts = new StagedTexts();
 
   constructor(
     @Inject(DatasetsRepository) private readonly repository: DatasetsRepository,
@@ -391,9 +394,12 @@ export class DatasetsService {
       if (raced.length > 0)
         throw new Error(`${raced.length} unique key(s) of ${dataset.name} were accepted by a concurrent batch; retrying`);
     }
-    const staged = await this.repository.stagePending(manager, dataset.name, origin, stagedRecords(verdicts, kept));
+    const records = stagedRecords(verdicts, kept);
+    const id = await this.repository.stagePending(manager, dataset.name, origin, records);
+    // Kept before the commit: a cut that can see the batch finds its text here.
+    if (id !== null) this.stagedTexts.keep(id, records.text);
     rejections.sort((a, b) => a.record.index - b.record.index);
-    return { staged, duplicates, quarantined: await this.quarantine(manager, dataset.name, rejections) };
+    return { staged: records.count, duplicates, quarantined: await this.quarantine(manager, dataset.name, rejections) };
   }
 
   private async quarantine(manager: EntityManager, dataset: string, rejections: readonly Rejection[]): Promise<Quarantined[]> {
@@ -522,20 +528,38 @@ export class DatasetsService {
         if (plan.versions.length === 0) {
           look = false;
         } else {
-          const staged = await this.repository.removePending(manager, name, plan.consumed);
+          const atHand = this.stagedTexts.take(plan.split === null ? plan.consumed : [...plan.consumed, plan.split]);
+          const staged = new Map<string, string | Buffer>(atHand);
+          const removed = await this.repository.removePending(manager, name, plan.consumed, new Set(atHand.keys()));
+          for (const [id, text] of removed) if (text !== null) staged.set(id, text);
           if (plan.split !== null) {
             // The split batch keeps the records past the plan, rewritten before any other plan reads it.
-            const { head, rest } = splitStaged(await this.repository.readPending(manager, name, plan.split), plan.splitTaken);
+            const text = atHand.get(plan.split)?.toString('utf8') ?? (await this.repository.readPending(manager, name, plan.split));
+            const { head, rest } = splitStaged(text, plan.splitTaken);
             const count = batches.find((b) => b.id === plan.split)!.rowCount - plan.splitTaken;
             await this.repository.keepPending(manager, name, plan.split, { json: rest, count });
             staged.set(plan.split, head);
           }
           const last = plan.versions.length - 1;
-          const round = plan.versions.map((version) => {
+          // A text moves to the thread that builds from it; one that two versions share, copied for the second.
+          const handedOut = new Set<string>();
+          const textOf = (id: string) => {
+            const text = staged.get(id)!;
+            if (typeof text === 'string' || !handedOut.has(id)) {
+              handedOut.add(id);
+              return text;
+            }
+            return ownedCopy(text);
+          };
+          // Every version's texts before any build: a build's texts leave this thread when it starts.
+          const slices = plan.versions.map((version) => ({
+            staged: version.batchIds.map(textOf),
+            skip: version.skip,
+            limit: version.rows,
+          }));
+          const round = slices.map((slice) => {
             const number = ++numbered;
-            return this.compute
-              .build(contract, { staged: version.batchIds.map((id) => staged.get(id)!), skip: version.skip, limit: version.rows })
-              .then((built) => this.storeVersion(name, number, built));
+            return this.compute.build(contract, slice).then((built) => this.storeVersion(name, number, built));
           });
           // Recorded in order below; a later one failing meanwhile must not count as unhandled.
           for (const stored of round) stored.catch(() => undefined);

@@ -44,6 +44,7 @@ export abstract class IngestionCompute {
   abstract judge(contract: Contract, values: ReadonlyArray<Buffer | null>): Promise<Verdicts>;
   /** Verdicts on a gRPC batch's packed Row messages, by position (copied to the thread: rejected rows are read here again). */
   abstract judgeRows(contract: Contract, rows: PackedRecords): Promise<Verdicts | UndecodableRow>;
+  /** A version from staged texts; those given as bytes must own their memory: they move to the thread. */
   abstract build(contract: Contract, slice: StagedSlice): Promise<StagedVersion>;
 }
 
@@ -76,7 +77,9 @@ export class WorkerIngestionCompute extends IngestionCompute implements OnModule
   }
 
   async build(contract: Contract, slice: StagedSlice): Promise<StagedVersion> {
-    const built = (await this.tasks.run({ kind: 'build', contract, ...slice })) as StagedVersion;
+    // Texts given as bytes move to the thread (they are the caller's own, in memory of their own).
+    const transfer = slice.staged.flatMap((text) => (typeof text === 'string' ? [] : [text.buffer as ArrayBuffer]));
+    const built = (await this.tasks.run({ kind: 'build', contract, ...slice }, transfer)) as StagedVersion;
     // The body crossed the thread boundary as a plain Uint8Array.
     const body = built.file.body as Uint8Array;
     return { ...built, file: { ...built.file, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) } };

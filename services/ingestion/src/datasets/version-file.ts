@@ -155,8 +155,8 @@ export interface StagedVersion {
 }
 
 export interface StagedSlice {
-  /** Staged batches, oldest first, each a JSON array of records. */
-  readonly staged: readonly string[];
+  /** Staged batches, oldest first, each a JSON array of records (as text, or its UTF-8 bytes). */
+  readonly staged: ReadonlyArray<string | Uint8Array>;
   /** Records of the first batch that belong to an earlier version. */
   readonly skip: number;
   readonly limit: number;
@@ -166,7 +166,9 @@ export interface StagedSlice {
 export function buildFromStaged(contract: Contract, { staged, skip, limit }: StagedSlice): StagedVersion {
   const rows: Record_[] = [];
   staged.forEach((text, k) => {
-    const records = JSON.parse(text) as Record_[];
+    const records = JSON.parse(
+      typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8'),
+    ) as Record_[];
     const from = k === 0 ? skip : 0;
     const to = Math.min(records.length, from + limit - rows.length);
     for (let i = from; i < to; i++) rows.push(records[i]!);
