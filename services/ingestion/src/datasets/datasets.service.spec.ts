@@ -273,6 +273,19 @@ function grpcRecords(batch: string, values: ReadonlyArray<{ claim_id: string; am
   return { rows: packRecords(rows), batch, firstIndex: 0 };
 }
 
+/** Each version's claim ids, read from its CSV object. */
+function claimIdsByVersion(repository: MemoryDatasets, objects: ReadonlyMap<string, Buffer>): string[][] {
+  return repository.versions.map((version) =>
+    objects
+      .get(version.objectKey)!
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',')[0]!),
+  );
+}
+
 function setUp(compute: IngestionCompute = new InThreadIngestionCompute()) {
   const clock = new ManualClock('2026-01-01T00:00:00Z');
   const repository = new MemoryDatasets(clock);
@@ -478,15 +491,7 @@ describe('DatasetsService', () => {
       [3, ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_ROWS],
     ]);
     expect(repository.pending.map((p) => p.values.claim_id)).toEqual(['g']);
-    const ids = (key: string) =>
-      objects
-        .get(key)!
-        .toString('utf8')
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((line) => line.split(',')[0]);
-    expect(repository.versions.map((v) => ids(v.objectKey))).toEqual([
+    expect(claimIdsByVersion(repository, objects)).toEqual([
       ['a', 'b', 'c'],
       ['d', 'e', 'f'],
     ]);
@@ -523,15 +528,7 @@ describe('DatasetsService', () => {
         },
       );
       await service.settle();
-      const ids = (key: string) =>
-        objects
-          .get(key)!
-          .toString('utf8')
-          .trim()
-          .split('\n')
-          .slice(1)
-          .map((line) => line.split(',')[0]);
-      expect(repository.versions.map((v) => ids(v.objectKey))).toEqual([
+      expect(claimIdsByVersion(repository, objects)).toEqual([
         ['a', 'b'],
         ['c', 'd'],
         ['e', 'f'],
