@@ -6,3 +6,4 @@ export * from './external-tool';
 export * from './free-port';
 export * from './open-to-others';
 export * from './raw-grpc';
+export * from './thread-cpu';

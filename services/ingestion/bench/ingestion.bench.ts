@@ -23,7 +23,7 @@ import { spawnBrokerProcess, temporaryDataDir } from '@flywheel/kafka-broker';
 import { createGrpcClient, type GrpcClient, issueToken, Role } from '@flywheel/platform';
 import { jsonLogger } from '@flywheel/dev-server-kit';
 import { S3Server } from '@flywheel/s3-server';
-import { formatNumber, freePort, median, repeat, table } from '@flywheel/test-kit';
+import { cpuUsedBetween, formatNumber, freePort, median, repeat, table, threadCpu, type ThreadInfo } from '@flywheel/test-kit';
 import { startTestPostgres } from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 
@@ -282,6 +282,20 @@ async function main(): Promise<void> {
   const producer = kafka.producer();
   await producer.connect();
   const bare = await startBareServer();
+  // Where the CPU of a measured window went: the service's event loop and its other threads
+  // (compute threads first of all), PostgreSQL, the broker, and this process (client and S3).
+  const labelOf = ({ pid, tid, name }: ThreadInfo) =>
+    pid === service.pid
+      ? tid === pid
+        ? 'service event loop'
+        : 'service other threads'
+      : name === 'postgres'
+        ? 'PostgreSQL'
+        : pid === broker.child.pid
+          ? 'broker'
+          : pid === process.pid
+            ? 'benchmark (client, S3)'
+            : undefined;
   const values = Array.from({ length: RECORDS }, (_, i) => Buffer.from(JSON.stringify(record(i))));
   const rows = Array.from({ length: RECORDS }, (_, i) => row(record(i)));
   let dataset = 0;
@@ -308,11 +322,13 @@ async function main(): Promise<void> {
       } finally {
         service.kill('SIGCONT');
       }
+      const cpuBefore = threadCpu();
       const start = process.hrtime.bigint();
       await until(async () => (await committedRows(client, backlog)) === RECORDS + 1, 600_000, `${backlog} committed`);
       const ingest = seconds(start);
+      const cpu = cpuUsedBetween(cpuBefore, threadCpu(), labelOf);
       const raw = await rawConsume(kafka, Topics.ingestTopic(backlog), RECORDS + 1);
-      return { live: liveSeconds, ingest, raw };
+      return { live: liveSeconds, ingest, raw, cpu };
     });
 
     process.stderr.write(`latency: records produced for ${LATENCY_STREAM_MS / 1000} s, commit interval ${COMMIT_INTERVAL_MS / 1000} s\n`);
@@ -336,9 +352,11 @@ async function main(): Promise<void> {
       const name = `bench_grpc_${dataset++}`;
       await register(client, name, 10_000, 60_000);
       const requests = encodedRequests(name, rows);
+      const cpuBefore = threadCpu();
       const ingest = await ingestOverGrpc(`${env.GRPC_HOST}:${env.GRPC_PORT}`, writer, requests);
+      const cpu = cpuUsedBetween(cpuBefore, threadCpu(), labelOf);
       const bareSeconds = await ingestOverGrpc(bare.address, undefined, requests);
-      return { ingest, bare: bareSeconds };
+      return { ingest, bare: bareSeconds, cpu };
     });
 
     const rate = (s: number) => RECORDS / s;
@@ -371,6 +389,21 @@ async function main(): Promise<void> {
     }
     if (results.length > 0) {
       process.stdout.write(`\n${table([`scenario (median of ${RUNS})`, 'records/s', 'baseline records/s', 'ratio', 'target'], results)}\n`);
+    }
+    const cpuRows: string[][] = [];
+    const cpuRow = (scenario: string, runs: ReadonlyArray<{ cpu: Map<string, number> }>) => {
+      const labels = ['service event loop', 'service other threads', 'PostgreSQL', 'broker', 'benchmark (client, S3)'];
+      const perTenThousand = (label: string) => median(runs.map((r) => ((r.cpu.get(label) ?? 0) * 10_000) / RECORDS));
+      const cells = labels.map((label) => formatNumber(perTenThousand(label)));
+      cpuRows.push([scenario, ...cells, formatNumber(labels.reduce((sum, label) => sum + perTenThousand(label), 0))]);
+    };
+    if (kafkaRuns.length > 0) cpuRow('Kafka backlog', kafkaRuns);
+    if (grpcRuns.length > 0) cpuRow('gRPC Ingest', grpcRuns);
+    if (cpuRows.length > 0) {
+      process.stdout.write(
+        `\nCPU ms per 10,000 records (median of ${RUNS}; 1,000 ms per 10,000 records = 10,000 records/s on one core)\n` +
+          `${table(['scenario', 'event loop', 'other threads', 'PostgreSQL', 'broker', 'bench + S3', 'total'], cpuRows)}\n`,
+      );
     }
     if (latencyRuns.length > 0) {
       process.stdout.write(
