@@ -42,7 +42,7 @@ import {
   type Screened,
   screened as attach,
   stagedRecords,
-  rowValuesAt,
+  rowAt,
 } from './record-batch';
 import { ViolationCode } from './record-validation';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
@@ -215,7 +215,7 @@ export class DatasetsService {
     if ('undecodableAt' in judged) {
       throw invalidArgument(`rows[${firstIndex + judged.undecodableAt}]`, `is not a valid ${commonV1.Row.$type} message: ${judged.reason}`);
     }
-    const screened = attach(judged, (at) => new GrpcRecord(batchName, firstIndex + at, () => rowValuesAt(rows, at)));
+    const screened = attach(judged, (at) => new GrpcRecord(batchName, firstIndex + at, () => rowAt(rows, at)));
     const outcome = await this.transactions.run(async (manager) => {
       if (options.batchId) {
         const claim = await this.repository.claimBatch(manager, name, options.batchId);

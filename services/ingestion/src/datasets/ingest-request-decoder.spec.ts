@@ -2,7 +2,8 @@ import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { commonV1, ingestionV1 } from '@flywheel/contracts';
 import { type Contract } from './dataset-contract';
 import { decodeIngestRequest, isPackedIngestRequest } from './ingest-request-decoder';
-import { judgeRows, unpackRow } from './record-batch';
+import { judgeRows, packedBytes } from './record-batch';
+import { decodeRowValues } from './row-decoder';
 import { rowToObject } from './record-validation';
 
 const { ColumnType } = commonV1;
@@ -20,7 +21,7 @@ describe('decodeIngestRequest', () => {
     expect(isPackedIngestRequest(decoded)).toBe(true);
     expect(decoded).toMatchObject({ dataset: 'claims', rows: [], batchId: 'b-1', commitNow: true });
     expect(decoded.packedRows.ends).toHaveLength(rows.length);
-    expect(rows.map((_, at) => unpackRow(decoded.packedRows, at))).toEqual(
+    expect(rows.map((_, at) => decodeRowValues(packedBytes(decoded.packedRows, at)!))).toEqual(
       ingestionV1.IngestRequest.decode(ingestionV1.IngestRequest.encode(request).finish()).rows.map(rowToObject),
     );
   });
@@ -36,7 +37,7 @@ describe('decodeIngestRequest', () => {
     writer.tag(2, WireType.LengthDelimited).bytes(commonV1.Row.encode(rows[2]!).finish());
     const decoded = decodeIngestRequest(writer.finish());
     expect(decoded).toMatchObject({ dataset: 'claims', batchId: '', commitNow: true });
-    expect([unpackRow(decoded.packedRows, 0), unpackRow(decoded.packedRows, 1)]).toEqual(
+    expect([decodeRowValues(packedBytes(decoded.packedRows, 0)!), decodeRowValues(packedBytes(decoded.packedRows, 1)!)]).toEqual(
       [rows[0], rows[2]].map((r) => rowToObject(commonV1.Row.decode(commonV1.Row.encode(r!).finish()))),
     );
   });

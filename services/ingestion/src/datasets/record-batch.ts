@@ -12,7 +12,7 @@ import {
   validateIncoming,
   type Violation,
 } from './record-validation';
-import { decodeRowValues, type RowValues } from './row-decoder';
+import { decodeRowValues } from './row-decoder';
 
 export interface IncomingRecord {
   /** `kafka:<topic>/<partition>/<offset>` or `grpc:<batch>/<index>`: where the record came from. */
@@ -159,20 +159,22 @@ export interface UndecodableRow {
 
 /** Verdicts on a gRPC batch's rows, decoding packed ones first. */
 export function judgeRows(contract: Contract, rows: GrpcRows): Verdicts | UndecodableRow {
-  const decoded: RowValues[] = [];
+  const decoded: Incoming[] = [];
   for (let at = 0; at < rowCount(rows); at++) {
     try {
-      decoded.push(rowValuesAt(rows, at));
+      decoded.push(rowAt(rows, at));
     } catch (error) {
       return { undecodableAt: at, reason: (error as Error).message };
     }
   }
-  return judgeRecords(contract, decoded.length, (at) => ({ kind: 'values', values: decoded[at]! }));
+  return judgeRecords(contract, decoded.length, (at) => decoded[at]!);
 }
 
-/** The values of a gRPC batch's `at`-th row, decoded now (each call its own copy: validation normalises in place). */
-export function rowValuesAt(rows: GrpcRows, at: number): RowValues {
-  return isPackedRows(rows) ? unpackRow(rows, at) : rowToObject(rows[at]);
+/** A gRPC batch's `at`-th row, decoded now (each call its own copy: validation normalises in place). */
+export function rowAt(rows: GrpcRows, at: number): Incoming {
+  if (!isPackedRows(rows)) return { kind: 'values', values: rowToObject(rows[at]) };
+  const bytes = packedBytes(rows, at) ?? new Uint8Array(0);
+  return { kind: 'values', values: decodeRowValues(bytes), encodedBytes: bytes.byteLength };
 }
 
 /** The text staged for the accepted records listed in `kept` (all when null). */
@@ -239,18 +241,13 @@ export function unpackRecord(packed: PackedRecords, at: number): Incoming {
   return { kind: 'json', bytes: packedBytes(packed, at) };
 }
 
-/** The values of the `at`-th of packed Row messages (it throws if the bytes are not a Row). */
-export function unpackRow(packed: PackedRecords, at: number): RowValues {
-  return decodeRowValues(packedBytes(packed, at) ?? new Uint8Array(0));
-}
-
 /** A record of a gRPC batch; a packed row is decoded here only if something asks for it (the quarantine). */
 export class GrpcRecord implements IncomingRecord {
   constructor(
     /** The batch id, or a generated one. */
     private readonly batch: string,
     readonly index: number,
-    private readonly values: () => RowValues,
+    private readonly row: () => Incoming,
   ) {}
 
   get origin(): string {
@@ -258,7 +255,7 @@ export class GrpcRecord implements IncomingRecord {
   }
 
   get incoming(): Incoming {
-    return { kind: 'values', values: this.values() };
+    return this.row();
   }
 }
 

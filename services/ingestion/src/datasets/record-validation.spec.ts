@@ -232,6 +232,15 @@ describe('hostile records are quarantined with a reason, never thrown', () => {
     ]);
     // A gRPC Row is measured as its JSON text.
     const row = { values: { id: { stringValue: 'y'.repeat(250) }, amount: { numberValue: 1 }, at: { stringValue: good.at } } };
+    // Its message's size bounds the text: a small message is not measured, a large one is.
+    const encodedBytes = commonV1.Row.encode(row).finish().byteLength;
+    expect(reasons(validateIncoming(small, { kind: 'values', values: rowToObject(row), encodedBytes }))).toEqual([
+      expect.stringMatching(/^VIOLATION_CODE_MALFORMED the record is \d+ bytes/),
+    ]);
+    const fits = { values: { id: { stringValue: 'y'.repeat(10) }, amount: { numberValue: 1 }, at: { stringValue: good.at } } };
+    const fitsBytes = commonV1.Row.encode(fits).finish().byteLength;
+    expect(6 * fitsBytes + 2).toBeGreaterThan(200);
+    expect(reasons(validateIncoming(small, { kind: 'values', values: rowToObject(fits), encodedBytes: fitsBytes }))).toEqual([]);
     expect(reasons(validateIncoming(small, { kind: 'values', values: rowToObject(row) }))).toEqual([
       expect.stringMatching(/^VIOLATION_CODE_MALFORMED the record is \d+ bytes, more than the contract's max_record_bytes \(200\)$/),
     ]);

@@ -116,4 +116,32 @@ describe('decodeRowValues', () => {
     }
     expect(thrown).toBeGreaterThan(bytes.length / 2);
   });
+
+  it('refuses what is no valid encoding: field number 0, groups, a nested message overrunning its length', () => {
+    expect(() => decodeRowValues(Uint8Array.from([0x00, 0x01]))).toThrow('field number 0 is not valid');
+    expect(() => decodeRowValues(Uint8Array.from([0x0b, 0x0c]))).toThrow('wire type 3 is not one a Row holds');
+    // An entry of 3 bytes whose key claims 2 of them after its own 2-byte header.
+    expect(() => decodeRowValues(Uint8Array.from([0x0a, 0x03, 0x0a, 0x02, 0x61, 0x62]))).toThrow('overruns its length');
+  });
+
+  it('never makes more than 6 bytes of JSON per byte of the message, plus the braces (the bound validation relies on)', () => {
+    const worst: Array<Record<string, commonV1.Value>> = [
+      { '\u0001': {} },
+      { '': { stringValue: '\u0000\u001f\u0002' } },
+      { a: { numberValue: -1.7976931348623157e308 } },
+      { b: { numberValue: 5e-324 } },
+      { '': { boolValue: false } },
+      { '': { timestampValue: new Date(0) } },
+      { t: { timestampValue: new Date(8.64e15) } },
+      { k: { stringValue: '"\\'.repeat(50) } },
+    ];
+    const bytesOf = (values: Record<string, commonV1.Value>) => commonV1.Row.encode({ values }).finish();
+    const samples = [...worst.map(bytesOf), bytesOf(Object.assign({}, ...worst) as Record<string, commonV1.Value>)];
+    // Invalid UTF-8: one byte read as U+FFFD, three bytes of JSON.
+    samples.push(Uint8Array.from([0x0a, 0x07, 0x0a, 0x01, 0xff, 0x12, 0x02, 0x10, 0x01]));
+    for (const bytes of samples) {
+      const json = Buffer.byteLength(JSON.stringify(decodeRowValues(bytes)));
+      expect(json).toBeLessThanOrEqual(6 * bytes.byteLength + 2);
+    }
+  });
 });
