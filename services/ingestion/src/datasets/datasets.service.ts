@@ -47,8 +47,8 @@ import {
 import { ViolationCode } from './record-validation';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
 import { IngestionCompute } from './ingestion-compute';
-import { splitStaged, type StagedVersion, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
-import { planVersions } from './version-plan';
+import { splitStaged, type StagedSlice, type StagedVersion, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
+import { planVersions, type StagedBatchRef, type VersionPlan } from './version-plan';
 import { ownedCopy, StagedTexts } from './staged-texts';
 
 export const CommitTrigger = ingestionV1.CommitTrigger;
@@ -528,35 +528,7 @@ export class DatasetsService {
         if (plan.versions.length === 0) {
           look = false;
         } else {
-          const atHand = this.stagedTexts.take(plan.split === null ? plan.consumed : [...plan.consumed, plan.split]);
-          const staged = new Map<string, string | Buffer>(atHand);
-          const removed = await this.repository.removePending(manager, name, plan.consumed, new Set(atHand.keys()));
-          for (const [id, text] of removed) if (text !== null) staged.set(id, text);
-          if (plan.split !== null) {
-            // The split batch keeps the records past the plan, rewritten before any other plan reads it.
-            const text = atHand.get(plan.split)?.toString('utf8') ?? (await this.repository.readPending(manager, name, plan.split));
-            const { head, rest } = splitStaged(text, plan.splitTaken);
-            const count = batches.find((b) => b.id === plan.split)!.rowCount - plan.splitTaken;
-            await this.repository.keepPending(manager, name, plan.split, { json: rest, count });
-            staged.set(plan.split, head);
-          }
-          const last = plan.versions.length - 1;
-          // A text moves to the thread that builds from it; one that two versions share, copied for the second.
-          const handedOut = new Set<string>();
-          const textOf = (id: string) => {
-            const text = staged.get(id)!;
-            if (typeof text === 'string' || !handedOut.has(id)) {
-              handedOut.add(id);
-              return text;
-            }
-            return ownedCopy(text);
-          };
-          // Every version's texts before any build: a build's texts leave this thread when it starts.
-          const slices = plan.versions.map((version) => ({
-            staged: version.batchIds.map(textOf),
-            skip: version.skip,
-            limit: version.rows,
-          }));
+          const slices = await this.takePlanned(manager, name, plan, batches);
           const round = slices.map((slice) => {
             const number = ++numbered;
             return this.compute.build(contract, slice).then((built) => this.storeVersion(name, number, built));
@@ -564,7 +536,7 @@ export class DatasetsService {
           // Recorded in order below; a later one failing meanwhile must not count as unhandled.
           for (const stored of round) stored.catch(() => undefined);
           ahead.push(...round);
-          taken = !onlyFull && plan.versions[last]!.rows < maxRows;
+          taken = !onlyFull && plan.versions[plan.versions.length - 1]!.rows < maxRows;
           continue;
         }
       }
@@ -575,6 +547,42 @@ export class DatasetsService {
       dataset = result.dataset;
       look = true;
     }
+  }
+
+  /**
+   * Takes a plan's batches out of staging — their texts from memory when this process staged
+   * them, else from the table — and rewrites a split batch to the records past the plan, before
+   * any other plan reads it. Returns what each planned version is built from. A text given as
+   * bytes moves to the thread that builds from it, so one that two versions share is copied for
+   * the second; every slice is made before any build starts.
+   */
+  private async takePlanned(
+    manager: EntityManager,
+    name: string,
+    plan: VersionPlan,
+    batches: readonly StagedBatchRef[],
+  ): Promise<StagedSlice[]> {
+    const atHand = this.stagedTexts.take(plan.split === null ? plan.consumed : [...plan.consumed, plan.split]);
+    const staged = new Map<string, string | Buffer>(atHand);
+    const removed = await this.repository.removePending(manager, name, plan.consumed, new Set(atHand.keys()));
+    for (const [id, text] of removed) if (text !== null) staged.set(id, text);
+    if (plan.split !== null) {
+      const text = atHand.get(plan.split)?.toString('utf8') ?? (await this.repository.readPending(manager, name, plan.split));
+      const { head, rest } = splitStaged(text, plan.splitTaken);
+      const count = batches.find((b) => b.id === plan.split)!.rowCount - plan.splitTaken;
+      await this.repository.keepPending(manager, name, plan.split, { json: rest, count });
+      staged.set(plan.split, head);
+    }
+    const handedOut = new Set<string>();
+    const textOf = (id: string) => {
+      const text = staged.get(id)!;
+      if (typeof text === 'string' || !handedOut.has(id)) {
+        handedOut.add(id);
+        return text;
+      }
+      return ownedCopy(text);
+    };
+    return plan.versions.map((version) => ({ staged: version.batchIds.map(textOf), skip: version.skip, limit: version.rows }));
   }
 
   /**

@@ -22,7 +22,8 @@ export function ownsItsMemory(bytes: Uint8Array): boolean {
  * whose batch a cut removed before the entry was kept.
  */
 export class StagedTexts {
-  private readonly texts = new Map<string, Buffer>();
+  /** By batch id, with the size counted when kept (a text that moved to a thread reads as empty). */
+  private readonly texts = new Map<string, { readonly text: Buffer; readonly size: number }>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = STAGED_TEXTS_MAX_BYTES) {}
@@ -31,12 +32,11 @@ export class StagedTexts {
     if (text.byteLength > this.maxBytes) return;
     const owned = ownsItsMemory(text) ? text : ownedCopy(text);
     this.forget(id);
-    this.texts.set(id, owned);
+    this.texts.set(id, { text: owned, size: owned.byteLength });
     this.bytes += owned.byteLength;
-    for (const [oldest, kept] of this.texts) {
+    for (const oldest of this.texts.keys()) {
       if (this.bytes <= this.maxBytes) break;
-      this.texts.delete(oldest);
-      this.bytes -= kept.byteLength;
+      this.forget(oldest);
     }
   }
 
@@ -44,19 +44,19 @@ export class StagedTexts {
   take(ids: Iterable<string>): Map<string, Buffer> {
     const taken = new Map<string, Buffer>();
     for (const id of ids) {
-      const text = this.texts.get(id);
-      if (text === undefined) continue;
-      taken.set(id, text);
+      const kept = this.texts.get(id);
+      if (kept === undefined) continue;
+      taken.set(id, kept.text);
       this.forget(id);
     }
     return taken;
   }
 
   forget(id: string): void {
-    const text = this.texts.get(id);
-    if (text === undefined) return;
+    const kept = this.texts.get(id);
+    if (kept === undefined) return;
     this.texts.delete(id);
-    this.bytes -= text.byteLength;
+    this.bytes -= kept.size;
   }
 
   get size(): { entries: number; bytes: number } {
