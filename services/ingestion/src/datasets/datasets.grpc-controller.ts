@@ -16,15 +16,9 @@ import {
 } from './datasets.requests';
 import { DatasetsService } from './datasets.service';
 import { IngestTopicConsumers } from './ingest-topic-consumers';
-import { isPackedIngestRequest } from './ingest-request-decoder';
-import { type GrpcRows, rowCount } from './record-batch';
+import { packedRowsOf } from './ingest-request-decoder';
 
 const MAX_REJECTIONS = 100;
-
-/** The rows of a request: packed as they came off the wire (ingest-request-decoder.ts), or decoded. */
-function rowsOf(request: ingestionV1.IngestRequest): GrpcRows {
-  return isPackedIngestRequest(request) ? request.packedRows : request.rows;
-}
 
 @Controller()
 @ingestionV1.IngestionServiceControllerMethods()
@@ -62,7 +56,7 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
 
   async ingest(request: ingestionV1.IngestRequest): Promise<ingestionV1.IngestResponse> {
     const { dataset, batchId } = parseRequest(ingestRequest, request);
-    const batch = { rows: rowsOf(request), batch: batchId || randomUUID(), firstIndex: 0 };
+    const batch = { rows: packedRowsOf(request), batch: batchId || randomUUID(), firstIndex: 0 };
     const summary = await this.datasets.ingestBatch(dataset, batch, { batchId, commitNow: request.commitNow });
     return { summary };
   }
@@ -91,8 +85,8 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
               parseRequest(streamChunkRequest(dataset), request);
             }
             commitNow = request.commitNow;
-            const batch = { rows: rowsOf(request), batch: origin, firstIndex: next };
-            next += rowCount(batch.rows);
+            const batch = { rows: packedRowsOf(request), batch: origin, firstIndex: next };
+            next += batch.rows.ends.length;
             const summary = await this.datasets.ingestBatch(dataset, batch, { batchId: id ? `${id}#${chunk}` : '', commitNow: false });
             chunk++;
             total.accepted += summary.accepted;

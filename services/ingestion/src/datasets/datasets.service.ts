@@ -32,11 +32,9 @@ import { DatasetsRepository } from './datasets.repository';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
 import {
   GrpcRecord,
-  type GrpcRows,
   type IncomingRecord,
-  isPackedRows,
-  judgeRows,
   KafkaRecord,
+  type PackedRecords,
   quarantineEntry,
   type Rejection,
   type Screened,
@@ -80,7 +78,8 @@ export type { IncomingRecord };
 
 /** One gRPC batch: an Ingest call's rows, or one chunk of a stream. */
 export interface GrpcBatch {
-  readonly rows: GrpcRows;
+  /** Its rows' Row messages, packed: decoded and judged on a compute thread. */
+  readonly rows: PackedRecords;
   /** The caller's batch id, or one made up for the call: rows are quarantined as `grpc:<batch>/<index>`. */
   readonly batch: string;
   /** Index of the first row in the call (a stream's chunks go on from the last). */
@@ -210,8 +209,7 @@ export class DatasetsService {
     const dataset = await this.definitionOf(name);
     if (!dataset) throw datasetNotFound(name);
     const { rows, batch: batchName, firstIndex } = batch;
-    // Rows off the wire are decoded and judged on a compute thread; rows given decoded, here.
-    const judged = isPackedRows(rows) ? await this.compute.judgeRows(dataset.contract, rows) : judgeRows(dataset.contract, rows);
+    const judged = await this.compute.judgeRows(dataset.contract, rows);
     if ('undecodableAt' in judged) {
       throw invalidArgument(`rows[${firstIndex + judged.undecodableAt}]`, `is not a valid ${commonV1.Row.$type} message: ${judged.reason}`);
     }

@@ -1,10 +1,10 @@
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { commonV1, ingestionV1 } from '@flywheel/contracts';
 import { type Contract } from './dataset-contract';
-import { decodeIngestRequest, isPackedIngestRequest } from './ingest-request-decoder';
+import { decodeIngestRequest, packedRowsOf } from './ingest-request-decoder';
 import { judgeRows, packedBytes } from './record-batch';
 import { decodeRowValues } from './row-decoder';
-import { rowToObject } from './record-validation';
+import { rowToObject } from '../testing/row-values';
 
 const { ColumnType } = commonV1;
 
@@ -18,11 +18,18 @@ describe('decodeIngestRequest', () => {
   it('reads the envelope as protobuf does and leaves each row as its own Row message', () => {
     const request: ingestionV1.IngestRequest = { dataset: 'claims', rows, batchId: 'b-1', commitNow: true };
     const decoded = decodeIngestRequest(ingestionV1.IngestRequest.encode(request).finish());
-    expect(isPackedIngestRequest(decoded)).toBe(true);
+    expect(packedRowsOf(decoded)).toBe(decoded.packedRows);
     expect(decoded).toMatchObject({ dataset: 'claims', rows: [], batchId: 'b-1', commitNow: true });
     expect(decoded.packedRows.ends).toHaveLength(rows.length);
     expect(rows.map((_, at) => decodeRowValues(packedBytes(decoded.packedRows, at)!))).toEqual(
       ingestionV1.IngestRequest.decode(ingestionV1.IngestRequest.encode(request).finish()).rows.map(rowToObject),
+    );
+  });
+
+  it('packs the rows of a request that did not come off the wire, so it takes the same path', () => {
+    const packed = packedRowsOf({ dataset: 'claims', rows, batchId: '', commitNow: false });
+    expect(rows.map((_, at) => decodeRowValues(packedBytes(packed, at)!))).toEqual(
+      rows.map((row) => rowToObject(commonV1.Row.decode(commonV1.Row.encode(row).finish()))),
     );
   });
 

@@ -1,5 +1,5 @@
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { type ingestionV1 } from '@flywheel/contracts';
+import { commonV1, type ingestionV1 } from '@flywheel/contracts';
 import { packRecords, type PackedRecords } from './record-batch';
 
 /** IngestRequest's fields (ingestion.proto). */
@@ -20,8 +20,13 @@ export interface PackedIngestRequest extends ingestionV1.IngestRequest {
   readonly packedRows: PackedRecords;
 }
 
-export function isPackedIngestRequest(request: ingestionV1.IngestRequest): request is PackedIngestRequest {
-  return 'packedRows' in request;
+/**
+ * A request's rows, packed: as they came off the wire, or — for a request that did not (a
+ * direct call) — encoded, so that every request takes the same path.
+ */
+export function packedRowsOf(request: ingestionV1.IngestRequest): PackedRecords {
+  if ('packedRows' in request) return (request as PackedIngestRequest).packedRows;
+  return packRecords(request.rows.map((row) => commonV1.Row.encode(row).finish()));
 }
 
 /**

@@ -1,17 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type commonV1 } from '@flywheel/contracts';
 import { type Contract } from './dataset-contract';
 import { type NewQuarantinedRecord } from './datasets.repository';
-import {
-  contentHash,
-  type Incoming,
-  rawBytes,
-  rawText,
-  rowToObject,
-  uniqueKeyOf,
-  validateIncoming,
-  type Violation,
-} from './record-validation';
+import { contentHash, type Incoming, rawBytes, rawText, uniqueKeyOf, validateIncoming, type Violation } from './record-validation';
 import { decodeRowValues } from './row-decoder';
 
 export interface IncomingRecord {
@@ -157,10 +147,10 @@ export interface UndecodableRow {
   readonly reason: string;
 }
 
-/** Verdicts on a gRPC batch's rows, decoding packed ones first. */
-export function judgeRows(contract: Contract, rows: GrpcRows): Verdicts | UndecodableRow {
+/** Verdicts on a gRPC batch's Row messages, decoded first. */
+export function judgeRows(contract: Contract, rows: PackedRecords): Verdicts | UndecodableRow {
   const decoded: Incoming[] = [];
-  for (let at = 0; at < rowCount(rows); at++) {
+  for (let at = 0; at < rows.ends.length; at++) {
     try {
       decoded.push(rowAt(rows, at));
     } catch (error) {
@@ -171,8 +161,7 @@ export function judgeRows(contract: Contract, rows: GrpcRows): Verdicts | Undeco
 }
 
 /** A gRPC batch's `at`-th row, decoded now (each call its own copy: validation normalises in place). */
-export function rowAt(rows: GrpcRows, at: number): Incoming {
-  if (!isPackedRows(rows)) return { kind: 'values', values: rowToObject(rows[at]) };
+export function rowAt(rows: PackedRecords, at: number): Incoming {
   const bytes = packedBytes(rows, at) ?? new Uint8Array(0);
   return { kind: 'values', values: decodeRowValues(bytes), encodedBytes: bytes.byteLength };
 }
@@ -208,7 +197,7 @@ export class KafkaRecord implements IncomingRecord {
   }
 }
 
-/** JSON records packed for another thread: their bytes end to end, where each ends, and which had no value. */
+/** Records packed for another thread (JSON texts, or gRPC Row messages): their bytes end to end, where each ends, and which had no value. */
 export interface PackedRecords {
   readonly bytes: Uint8Array;
   readonly ends: Int32Array;
@@ -257,18 +246,6 @@ export class GrpcRecord implements IncomingRecord {
   get incoming(): Incoming {
     return this.row();
   }
-}
-
-/** A gRPC batch's rows: decoded (a direct call), or packed Row messages (off the wire). */
-export type GrpcRows = readonly commonV1.Row[] | PackedRecords;
-
-export function isPackedRows(rows: GrpcRows): rows is PackedRecords {
-  return !Array.isArray(rows);
-}
-
-/** How many rows a gRPC batch holds. */
-export function rowCount(rows: GrpcRows): number {
-  return isPackedRows(rows) ? rows.ends.length : rows.length;
 }
 
 /** A rejected record as the quarantine stores it: whole, with its size and hash. */

@@ -7,12 +7,12 @@ import {
   nestingDepth,
   parseRfc3339,
   rawText,
-  rowToObject,
   uniqueKeyOf,
   validateIncoming,
   validateRecord,
 } from './record-validation';
 import { decodeRowValues } from './row-decoder';
+import { rowToObject } from '../testing/row-values';
 
 const { ColumnType } = commonV1;
 const { ViolationCode } = ingestionV1;

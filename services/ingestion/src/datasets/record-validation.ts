@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type commonV1, ingestionV1 } from '@flywheel/contracts';
+import { ingestionV1 } from '@flywheel/contracts';
 import { ColumnType, type ColumnRule, type Contract, contractLimits } from './dataset-contract';
 import { type RowValues } from './row-decoder';
 
@@ -73,22 +73,6 @@ export function rawText(incoming: Incoming): string {
 /** The record's bytes as received (a Row as its JSON text): what its size and hash are of. */
 export function rawBytes(incoming: Incoming): Buffer {
   return incoming.kind === 'json' ? (incoming.bytes ?? Buffer.alloc(0)) : Buffer.from(JSON.stringify(incoming.values), 'utf8');
-}
-
-/** A Row as a plain object: a Value with no kind set is an explicit null. */
-export function rowToObject(row: commonV1.Row | undefined): RowValues {
-  const out: RowValues = {};
-  const values = row?.values ?? {};
-  for (const name in values) {
-    const value = values[name];
-    if (value === undefined) out[name] = null;
-    else if (value.numberValue !== undefined) out[name] = value.numberValue;
-    else if (value.stringValue !== undefined) out[name] = value.stringValue;
-    else if (value.boolValue !== undefined) out[name] = value.boolValue;
-    else if (value.timestampValue !== undefined) out[name] = value.timestampValue;
-    else out[name] = null;
-  }
-  return out;
 }
 
 /**

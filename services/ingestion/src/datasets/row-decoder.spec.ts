@@ -1,6 +1,6 @@
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { commonV1 } from '@flywheel/contracts';
-import { rowToObject } from './record-validation';
+import { rowToObject } from '../testing/row-values';
 import { decodeRowValues } from './row-decoder';
 
 /** The generated decoder's reading of a Row, as plain values (the reference). */
