@@ -4,6 +4,7 @@ export * from './bench';
 export * from './eventually';
 export * from './external-tool';
 export * from './free-port';
+export * from './grpc-load';
 export * from './open-to-others';
 export * from './raw-grpc';
 export * from './thread-cpu';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AliasMovedEvent, DeploymentChangedEvent, deployerV1, DriftDetectedEvent, RunCompletedEvent, Topics } from '@flywheel/contracts';
 import { removeDataFolder, SERVICES, type ServiceName } from '@flywheel/embedded-platform';
-import { ClaimsGenerator } from './claims-generator';
+import { type Claim, ClaimsGenerator } from './claims-generator';
 import { ClaimTraffic, type ServedPrediction } from './claim-traffic';
 import { StepTimeout, type StreamedEvent } from './event-stream';
 import { checkShiftProgress, failOnRunFailure, missingStep, rolloutOutcome, waitCommitted } from './loop-progress';
@@ -28,6 +28,12 @@ export interface ScenarioResult {
   driftAt: number;
   rolledOutAt: number;
   summary: string[];
+}
+
+/** The platform after steps 1–3, and the claims it was trained on (their ids are the online store's entities). */
+export interface FirstVersionServed {
+  platform: ScenarioPlatform;
+  history: readonly Claim[];
 }
 
 /** The scenario failed: what it was waiting for, and the end of the logs of the services concerned. */
@@ -57,6 +63,7 @@ export class ClosedLoopScenario {
   private readonly generator: ClaimsGenerator;
   private readonly platform: ScenarioPlatform;
   private aborted = false;
+  private history: readonly Claim[] = [];
 
   constructor(
     private readonly options: ScenarioOptions,
@@ -73,15 +80,35 @@ export class ClosedLoopScenario {
   async run(): Promise<ScenarioResult> {
     let ok = false;
     try {
-      const result = await this.play();
+      const traffic = await this.firstVersionServed();
+      const result = await this.playOn(traffic);
       ok = true;
       return result;
     } catch (error) {
       throw this.failure(error);
     } finally {
-      await this.platform.stop();
-      if (ok && this.ownsDataDir && !this.options.keepData) removeDataFolder(this.dataDir);
+      await this.stop(ok);
     }
+  }
+
+  /**
+   * Steps 1–3 only, and the platform left running for the caller (benchmarks of serving start
+   * from here): v1 deployed, the historical claims committed and their features materialised.
+   * `stop` ends it.
+   */
+  async serveFirstVersion(): Promise<FirstVersionServed> {
+    try {
+      await this.firstVersionServed();
+      return { platform: this.platform, history: this.history };
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
+  /** Stops the platform; its data folder goes unless a step failed or it is to be kept. */
+  async stop(succeeded = true): Promise<void> {
+    await this.platform.stop();
+    if (succeeded && this.ownsDataDir && !this.options.keepData) removeDataFolder(this.dataDir);
   }
 
   /** Stops the scenario at its next step (Ctrl-C). */
@@ -89,7 +116,7 @@ export class ClosedLoopScenario {
     this.aborted = true;
   }
 
-  private async play(): Promise<ScenarioResult> {
+  private async firstVersionServed(): Promise<ClaimTraffic> {
     await this.platform.start();
     const traffic = new ClaimTraffic({
       claimsPerSecond: this.options.claimsPerSecond,
@@ -102,6 +129,10 @@ export class ClosedLoopScenario {
     await this.registerResources();
     await this.streamHistory(traffic);
     await this.trainFirstVersion();
+    return traffic;
+  }
+
+  private async playOn(traffic: ClaimTraffic): Promise<ScenarioResult> {
     await this.serveBeforeShift(traffic);
     const outcome = await this.shiftUntilRolledOut(traffic);
     await this.measureRecovery(traffic, outcome.newVersion);
@@ -125,6 +156,7 @@ export class ClosedLoopScenario {
     const backfillStart = Date.now() - 3_600_000;
     const spacing = 3_600_000 / o.backfillClaims;
     const history = Array.from({ length: o.backfillClaims }, (_, i) => generator.next('before', new Date(backfillStart + i * spacing)));
+    this.history = history;
     const malformed = generator.malformed(new Date());
     this.timeline.step(
       `streaming ${history.length} historical claims to ${Topics.ingestTopic(DATASET)} with kafkajs, and ${malformed.length} malformed records`,

@@ -56,6 +56,7 @@ export class ScenarioPlatform {
   private launcher?: PlatformLauncher;
   private connections: Array<{ close(): void }> = [];
   private kafkaProducer?: Producer;
+  private kafkaClient?: Kafka;
   private stream?: EventStream;
   private grpc?: PlatformClients;
 
@@ -75,6 +76,23 @@ export class ScenarioPlatform {
 
   get events(): EventStream {
     return this.connected(this.stream);
+  }
+
+  /** A client of the broker with the operator's credentials (admin reads, such as consumer lag). */
+  get kafka(): Kafka {
+    return this.connected(this.kafkaClient);
+  }
+
+  /** The platform's admin token, for callers that build their own gRPC channels. */
+  get token(): string {
+    return this.connected(this.launcher?.adminToken);
+  }
+
+  /** Where a service (or the broker, `kafka`) listens. */
+  address(name: ServiceName | 'kafka'): string {
+    const endpoint = this.launcher?.endpoints.find((e) => e.name === name);
+    if (!endpoint) throw new Error(`${name} is not started`);
+    return endpoint.address;
   }
 
   /** Whether the platform's events are being followed (they say which step is missing). */
@@ -99,9 +117,8 @@ export class ScenarioPlatform {
     if (!token) throw new Error(`the data folder ${this.dataDir} already had an admin token: the scenario needs a fresh one`);
     t.note(`all six services healthy in ${(launcher.startupMs / 1000).toFixed(1)} s`);
 
-    const address = (service: ServiceName) => launcher.endpoints.find((e) => e.name === service)!.address;
     const client = <C>(contract: (typeof GrpcServices)[keyof typeof GrpcServices], service: ServiceName) => {
-      const c = createGrpcClient<C>(contract, { address: address(service), token, deadlineMs: 60_000 });
+      const c = createGrpcClient<C>(contract, { address: this.address(service), token, deadlineMs: 60_000 });
       this.connections.push(c);
       return c;
     };
@@ -116,11 +133,12 @@ export class ScenarioPlatform {
 
     const kafka = new Kafka({
       clientId: 'flywheel-demo',
-      brokers: [launcher.endpoints.find((e) => e.name === 'kafka')!.address],
+      brokers: [this.address('kafka')],
       // The demo plays every team (ingest, labels) and watches every topic: the operator's user.
       sasl: launcher.kafkaSasl && { ...launcher.kafkaSasl },
       logLevel: logLevel.NOTHING,
     });
+    this.kafkaClient = kafka;
     this.kafkaProducer = kafka.producer({ allowAutoTopicCreation: false });
     await this.kafkaProducer.connect();
     this.stream = new EventStream(kafka);

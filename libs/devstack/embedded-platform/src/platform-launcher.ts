@@ -146,6 +146,7 @@ export class PlatformLauncher {
         cwd: REPO_ROOT,
         logFile: join(dataDir, 'logs', `${service}.log`),
         healthUrl: `http://127.0.0.1:${httpPort}/healthz`,
+        nodeOptions: cpuProfileOptions(this.env.FLYWHEEL_CPU_PROFILE_DIR, service),
         env: {
           ...this.env,
           GRPC_HOST: this.env.GRPC_HOST ?? '127.0.0.1',
@@ -356,4 +357,13 @@ export class PlatformLauncher {
     for (const service of this.services) service.kill();
     for (const piece of this.infrastructure) piece.kill?.();
   }
+}
+
+/**
+ * With FLYWHEEL_CPU_PROFILE_DIR set, each service writes a V8 CPU profile into its own folder
+ * there when it stops (open it in Chrome DevTools or speedscope): how benchmarks see where a
+ * service's time goes under load.
+ */
+export function cpuProfileOptions(dir: string | undefined, service: ServiceName): string[] {
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', join(resolve(dir), service)] : [];
 }

@@ -13,6 +13,8 @@ export interface ServiceProcessOptions {
   healthUrl: string;
   /** Where the running process's pid is kept, so that a later launcher can stop it if this one dies. */
   pidFile?: string;
+  /** Options for Node itself, before the entry point (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
+  nodeOptions?: readonly string[];
 }
 
 /**
@@ -45,7 +47,8 @@ export class ServiceProcess {
     if (this.running) throw new Error(`${this.options.name} is already running`);
     this.log ??= createWriteStream(this.options.logFile, { flags: 'a', mode: PRIVATE_FILE_MODE });
     this.exitCode = null;
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', this.options.entryPoint], {
+    const node = [...(this.options.nodeOptions ?? []), '-r', '@swc-node/register'];
+    const child = spawn(process.execPath, [...node, this.options.entryPoint], {
       cwd: this.options.cwd,
       env: this.options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
