@@ -26,7 +26,15 @@ export interface ConsumeRawOptions {
   retry?: Partial<RetryPolicy>;
 }
 
-export type ConsumeMetadata = ({ kind: 'event' } & ConsumeEventOptions<readonly AnyEventType[]>) | ({ kind: 'raw' } & ConsumeRawOptions);
+export interface ConsumeEventBatchOptions<Types extends readonly AnyEventType[]> extends ConsumeEventOptions<Types> {
+  /** Most events handed to one call (a larger fetch is applied in slices); default 500. */
+  maxBatch?: number;
+}
+
+export type ConsumeMetadata =
+  | ({ kind: 'event' } & ConsumeEventOptions<readonly AnyEventType[]>)
+  | ({ kind: 'event-batch' } & ConsumeEventBatchOptions<readonly AnyEventType[]>)
+  | ({ kind: 'raw' } & ConsumeRawOptions);
 
 type Handler<A> = (arg: A, manager: EntityManager) => Promise<void>;
 
@@ -38,6 +46,25 @@ type Handler<A> = (arg: A, manager: EntityManager) => Promise<void>;
 export function ConsumeEvent<const Types extends readonly AnyEventType[]>(options: ConsumeEventOptions<Types>) {
   return (target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<Handler<EventEnvelope<DataOf<Types[number]>>>>) => {
     SetMetadata<string, ConsumeMetadata>(CONSUME_METADATA, { kind: 'event', ...options })(target, key, descriptor);
+  };
+}
+
+/**
+ * Marks a provider method as the handler of enveloped events in batches, for topics where a
+ * transaction per event cannot keep up (the prediction log). It gets the new events of a fetch
+ * (each decoded and validated, those applied before left out) in offset order, in one
+ * transaction whose `manager` it must use for all its writes. The method must be the only
+ * handler of its group. A batch that fails is retried; when it keeps failing (or the handler
+ * refuses an event with NonRetriableError) its records are applied one by one, so only the
+ * failing one is parked in `<topic>.dlq`.
+ */
+export function ConsumeEventBatch<const Types extends readonly AnyEventType[]>(options: ConsumeEventBatchOptions<Types>) {
+  return (
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<Handler<ReadonlyArray<EventEnvelope<DataOf<Types[number]>>>>>,
+  ) => {
+    SetMetadata<string, ConsumeMetadata>(CONSUME_METADATA, { kind: 'event-batch', ...options })(target, key, descriptor);
   };
 }
 

@@ -1,7 +1,7 @@
 import { EventTypeRegistry, INGEST_TOPIC_PATTERN, RunCompletedEvent, RunFailedEvent, ALL_EVENT_TYPES, Topics } from '@flywheel/contracts';
 import { type ConsumedRecord } from './consumed-record';
 import { DeliveryPlanner, rawDedupeId } from './delivery-plan';
-import { checkBindings, type EventHandlerBinding, type RawHandlerBinding } from './handler-binding';
+import { checkBindings, type EventBatchHandlerBinding, type EventHandlerBinding, type RawHandlerBinding } from './handler-binding';
 
 const handle = async () => undefined;
 const onRunCompleted: EventHandlerBinding = {
@@ -57,6 +57,15 @@ describe('checkBindings', () => {
     expect(() => checkBindings('g', [onRunCompleted, { ...onIngest, topic: Topics.trainerEvents }])).toThrow(/both a raw handler/);
     expect(() => checkBindings('g', [{ ...onRunCompleted, types: [] }])).toThrow(/declares no event types/);
     expect(() => checkBindings('g', [])).toThrow(/no handlers/);
+  });
+
+  it('refuses a batch handler that is not alone in its group', () => {
+    const onRuns: EventBatchHandlerBinding = { ...onRunCompleted, kind: 'event-batch', name: 'Registry.onRuns', handle, maxBatch: 100 };
+    expect(() => checkBindings('registry', [onRuns, onIngest])).toThrow(
+      /Registry.onRuns handles batches and must be the group's only handler/,
+    );
+    expect(() => checkBindings('registry', [{ ...onRuns, types: [] }])).toThrow(/declares no event types/);
+    expect(() => checkBindings('registry', [onRuns])).not.toThrow();
   });
 
   it('accepts one handler per type and topic', () => {

@@ -5,6 +5,7 @@ import { type RetryPolicy } from './retry-policy';
 
 export type EventHandler = (event: EventEnvelope<never>, manager: EntityManager) => Promise<void>;
 export type RawHandler = (record: ConsumedRecord, manager: EntityManager) => Promise<void>;
+export type EventBatchHandler = (events: ReadonlyArray<EventEnvelope<never>>, manager: EntityManager) => Promise<void>;
 
 /** A handler of enveloped events of the given types on a topic. */
 export interface EventHandlerBinding {
@@ -26,7 +27,18 @@ export interface RawHandlerBinding {
   retry?: Partial<RetryPolicy>;
 }
 
-export type HandlerBinding = EventHandlerBinding | RawHandlerBinding;
+/** A handler of enveloped events of the given types on a topic, a batch at a time; alone in its group. */
+export interface EventBatchHandlerBinding {
+  kind: 'event-batch';
+  name: string;
+  topic: string;
+  types: ReadonlyArray<EventType<unknown>>;
+  handle: EventBatchHandler;
+  retry?: Partial<RetryPolicy>;
+  maxBatch: number;
+}
+
+export type HandlerBinding = EventHandlerBinding | RawHandlerBinding | EventBatchHandlerBinding;
 
 export function topicMatches(pattern: string | RegExp, topic: string): boolean {
   return typeof pattern === 'string' ? pattern === topic : new RegExp(pattern.source, pattern.flags.replace('g', '')).test(topic);
@@ -39,10 +51,16 @@ export function topicMatches(pattern: string | RegExp, topic: string): boolean {
  */
 export function checkBindings(group: string, bindings: readonly HandlerBinding[]): void {
   if (bindings.length === 0) throw new Error(`consumer group ${group}: no handlers`);
+  const batch = bindings.find((b) => b.kind === 'event-batch');
+  if (batch && bindings.length > 1) {
+    throw new Error(`consumer group ${group}: ${batch.name} handles batches and must be the group's only handler`);
+  }
+  if (batch && batch.types.length === 0) throw new Error(`consumer group ${group}: ${batch.name} declares no event types`);
   const owner = new Map<string, string>();
   const rawTopics = new Set<string>();
   const eventTopics = new Set<string>();
   for (const binding of bindings) {
+    if (binding.kind === 'event-batch') continue;
     if (binding.kind === 'raw') {
       const topic = String(binding.topic);
       if (rawTopics.has(topic)) throw new Error(`consumer group ${group}: two raw handlers of ${topic}`);

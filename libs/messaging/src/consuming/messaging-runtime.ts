@@ -11,7 +11,14 @@
  */
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { claimProcessedEvent, kafkaOutboxTransport, OutboxRelay, type ParkedOutbox, TableChanges } from '@flywheel/persistence';
+import {
+  claimProcessedEvent,
+  claimProcessedEvents,
+  kafkaOutboxTransport,
+  OutboxRelay,
+  type ParkedOutbox,
+  TableChanges,
+} from '@flywheel/persistence';
 import { ALL_EVENT_TYPES, dlqTopic, EventTypeRegistry } from '@flywheel/contracts';
 import { withDefaults } from '@flywheel/platform';
 import { type Kafka } from 'kafkajs';
@@ -21,9 +28,12 @@ import { NO_METRICS } from '../metrics/messaging-metrics';
 import { KAFKA_CLIENT, MESSAGING_DEFAULTS, MESSAGING_OPTIONS, type MessagingModuleOptions, TRACE_CONTEXT } from '../messaging-options';
 import { type TraceContext } from '../trace/trace-context';
 import { CONSUME_METADATA, type ConsumeMetadata } from './consume.decorators';
+import { BatchConsumerGroup } from './batch-consumer-group';
 import { ConsumerGroup } from './consumer-group';
+import { eventBatchHandler } from './event-batch';
+import { type GroupConsumerSettings } from './group-consumer';
 import { DeliveryPlanner } from './delivery-plan';
-import { checkBindings, type HandlerBinding } from './handler-binding';
+import { checkBindings, type EventBatchHandler, type EventHandler, type HandlerBinding, type RawHandler } from './handler-binding';
 import { KafkaDeadLetterSink } from './kafka-dead-letter-sink';
 import { MessageProcessor } from './message-processor';
 import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from './retry-policy';
@@ -31,7 +41,7 @@ import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from './retry-policy';
 @Injectable()
 export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger | NonNullable<MessagingModuleOptions['logger']>;
-  private readonly groups: ConsumerGroup[] = [];
+  private readonly groups: Array<ConsumerGroup | BatchConsumerGroup> = [];
   private relay: OutboxRelay | undefined;
   private deadLetters: KafkaDeadLetterSink | undefined;
 
@@ -65,10 +75,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         const name = `${instance.constructor.name}.${method}`;
         if (!wrapper.isDependencyTreeStatic()) throw new Error(`${name}: a consumer must be a singleton provider`);
         const handle = handler.bind(instance);
-        const binding: HandlerBinding =
-          meta.kind === 'event'
-            ? { kind: 'event', name, topic: meta.topic, types: meta.types, handle, retry: meta.retry }
-            : { kind: 'raw', name, topic: meta.topic, handle, retry: meta.retry };
+        const binding = bindingOf(meta, name, handle);
         const list = byGroup.get(meta.group) ?? [];
         list.push(binding);
         byGroup.set(meta.group, list);
@@ -124,6 +131,26 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     await deadLetters.connect();
     this.deadLetters = deadLetters;
     for (const [group, bindings] of byGroup) {
+      const batch = bindings[0]!.kind === 'event-batch' ? bindings[0] : undefined;
+      if (batch) {
+        const consumer = new BatchConsumerGroup({
+          ...this.consumerSettings(group, [batch.topic]),
+          handle: eventBatchHandler(group, batch, catalog, {
+            transaction: (work) => this.dataSource.transaction(work),
+            claimMany: claimProcessedEvents,
+            traceContext: this.traceContext,
+          }),
+          retry: { ...retry, ...batch.retry },
+          deadLetter: (topic, letter) => deadLetters.send(topic, letter),
+          metrics,
+          logger: this.logger,
+          clock: () => new Date(),
+          maxRecordsPerBatch: batch.maxBatch,
+        });
+        this.groups.push(consumer);
+        await consumer.start();
+        continue;
+      }
       const processor = new MessageProcessor(group, new DeliveryPlanner(bindings, catalog), retry, {
         transaction: (work) => this.dataSource.transaction(work),
         claim: claimProcessedEvent,
@@ -134,16 +161,10 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         clock: () => new Date(),
       });
       const consumer = new ConsumerGroup({
-        kafka: this.kafka,
-        group,
-        topics: [...new Set(bindings.map((b) => b.topic))],
+        ...this.consumerSettings(group, [...new Set(bindings.map((b) => b.topic))]),
         processor,
         metrics,
         logger: this.logger,
-        partitionsConsumedConcurrently:
-          options.consumer?.partitionsConsumedConcurrently ?? MESSAGING_DEFAULTS.partitionsConsumedConcurrently,
-        sessionTimeoutMs: options.consumer?.sessionTimeoutMs ?? MESSAGING_DEFAULTS.sessionTimeoutMs,
-        maxWaitTimeMs: options.consumer?.maxWaitTimeMs ?? MESSAGING_DEFAULTS.maxWaitTimeMs,
       });
       this.groups.push(consumer);
       await consumer.start();
@@ -165,6 +186,18 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
     for (const error of errors) this.logger.error(`messaging shutdown: ${error instanceof Error ? error.message : String(error)}`);
   }
 
+  private consumerSettings(group: string, topics: ReadonlyArray<string | RegExp>): GroupConsumerSettings {
+    const { consumer } = this.options;
+    return {
+      kafka: this.kafka,
+      group,
+      topics,
+      partitionsConsumedConcurrently: consumer?.partitionsConsumedConcurrently ?? MESSAGING_DEFAULTS.partitionsConsumedConcurrently,
+      sessionTimeoutMs: consumer?.sessionTimeoutMs ?? MESSAGING_DEFAULTS.sessionTimeoutMs,
+      maxWaitTimeMs: consumer?.maxWaitTimeMs ?? MESSAGING_DEFAULTS.maxWaitTimeMs,
+    };
+  }
+
   private topicSpec(topic: string): TopicSpec {
     return {
       topic,
@@ -179,5 +212,28 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       partitions: this.options.dlqPartitions ?? MESSAGING_DEFAULTS.dlqPartitions,
       replicationFactor: this.options.replicationFactor,
     };
+  }
+}
+
+/** Events per call of a batch handler unless it says otherwise. */
+const DEFAULT_MAX_EVENT_BATCH = 500;
+
+/** `handle` is the decorated method: its decorator typed it for the binding its metadata makes. */
+function bindingOf(meta: ConsumeMetadata, name: string, handle: EventHandler & RawHandler & EventBatchHandler): HandlerBinding {
+  switch (meta.kind) {
+    case 'event':
+      return { kind: 'event', name, topic: meta.topic, types: meta.types, handle, retry: meta.retry };
+    case 'event-batch':
+      return {
+        kind: 'event-batch',
+        name,
+        topic: meta.topic,
+        types: meta.types,
+        handle,
+        retry: meta.retry,
+        maxBatch: meta.maxBatch ?? DEFAULT_MAX_EVENT_BATCH,
+      };
+    case 'raw':
+      return { kind: 'raw', name, topic: meta.topic, handle, retry: meta.retry };
   }
 }

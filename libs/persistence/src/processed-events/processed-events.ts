@@ -13,3 +13,18 @@ export async function claimProcessedEvent(manager: EntityManager, consumer: stri
   );
   return rows.length === 1;
 }
+
+/**
+ * Claims many events of one consumer in one statement, in the caller's transaction: the ids
+ * claimed now (first time seen), as `claimProcessedEvent` would answer true for each. An id
+ * given twice is claimed once.
+ */
+export async function claimProcessedEvents(manager: EntityManager, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
+  if (eventIds.length === 0) return new Set();
+  const rows: Array<{ event_id: string }> = await manager.query(
+    `INSERT INTO processed_events (consumer, event_id) SELECT $1, id FROM unnest($2::text[]) AS ids(id)
+     ON CONFLICT DO NOTHING RETURNING event_id`,
+    [consumer, [...new Set(eventIds)]],
+  );
+  return new Set(rows.map((r) => r.event_id));
+}

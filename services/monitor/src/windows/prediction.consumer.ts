@@ -8,10 +8,16 @@ import {
   PredictionLoggedEvent,
   Topics,
 } from '@flywheel/contracts';
-import { ConsumeEvent, NonRetriableError } from '@flywheel/messaging';
+import { ConsumeEvent, ConsumeEventBatch, NonRetriableError } from '@flywheel/messaging';
 import { type EntityManager } from 'typeorm';
 import { classKey, journalRow, numberOf } from './journal-values';
-import { type IndexedPrediction, type IndexedValue, WindowRepository } from './window.repository';
+import {
+  type IndexedPrediction,
+  type IndexedValue,
+  type JournalAppend,
+  type NewIndexedPrediction,
+  WindowRepository,
+} from './window.repository';
 import { WindowService } from './window.service';
 
 export const PREDICTIONS_GROUP = 'monitor.predictions';
@@ -19,8 +25,10 @@ export const FEEDBACK_GROUP = 'monitor.feedback';
 
 /**
  * Predictions and labels only append to the journal (and the join index) in the handler's
- * transaction, next to the processed-events row, so each event counts exactly once; the
- * window service folds committed entries into the summaries.
+ * transaction, next to the processed-events rows, so each event counts exactly once; the
+ * window service folds committed entries into the summaries. Predictions come as fast as the
+ * deployer serves, so they are taken a fetched batch at a time: one transaction, one index
+ * upsert and one journal insert per batch.
  */
 @Injectable()
 export class PredictionConsumer {
@@ -29,39 +37,60 @@ export class PredictionConsumer {
     @Inject(WindowService) private readonly folder: WindowService,
   ) {}
 
-  @ConsumeEvent({ topic: Topics.predictions, types: [PredictionLoggedEvent], group: PREDICTIONS_GROUP })
-  async onPrediction(event: EventEnvelope<deployerV1.PredictionLogged>, manager: EntityManager): Promise<void> {
-    const p = event.data;
-    if (!p.requestId) throw new NonRetriableError('PredictionLogged.request_id: is required');
-    if (!p.modelName) throw new NonRetriableError('PredictionLogged.model_name: is required');
-    if (!(p.modelVersion > 0)) throw new NonRetriableError('PredictionLogged.model_version: must be positive');
-    const regression = p.task === commonV1.ModelTask.MODEL_TASK_REGRESSION;
-    const predicted: IndexedValue = { key: regression ? null : classKey(p.output), number: numberOf(p.output) };
-    const time = p.predictTime?.getTime() ?? event.time.getTime();
-    const indexed = await this.windows.indexPrediction(manager, {
-      requestId: p.requestId,
-      modelName: p.modelName,
-      modelVersion: p.modelVersion,
-      deployment: p.deployment,
-      task: p.task,
-      predicted,
-      predictTime: new Date(time),
-    });
-    // The same request logged twice counts once.
-    if (indexed === null) return;
-    await this.windows.appendJournal(manager, p.modelName, p.modelVersion, {
-      kind: 'prediction',
-      eventId: event.id,
-      time,
-      deployment: p.deployment,
-      entry: { requestId: p.requestId, inputs: journalRow(p.inputs), outputKey: predicted.key, outputNumber: predicted.number },
-    });
-    if (indexed.label !== null) {
-      // Its label came first and was waiting for it.
-      const prediction: IndexedPrediction = { modelName: p.modelName, modelVersion: p.modelVersion, deployment: p.deployment, predicted };
-      await this.appendLabel(manager, event.id, time, p.requestId, prediction, indexed.label);
+  @ConsumeEventBatch({ topic: Topics.predictions, types: [PredictionLoggedEvent], group: PREDICTIONS_GROUP })
+  async onPredictions(events: ReadonlyArray<EventEnvelope<deployerV1.PredictionLogged>>, manager: EntityManager): Promise<void> {
+    // The same request logged twice counts once: first within the batch, then against the index.
+    const firsts = new Map<string, { event: EventEnvelope<deployerV1.PredictionLogged>; prediction: NewIndexedPrediction }>();
+    for (const event of events) {
+      const p = event.data;
+      if (!p.requestId) throw new NonRetriableError('PredictionLogged.request_id: is required');
+      if (!p.modelName) throw new NonRetriableError('PredictionLogged.model_name: is required');
+      if (!(p.modelVersion > 0)) throw new NonRetriableError('PredictionLogged.model_version: must be positive');
+      if (firsts.has(p.requestId)) continue;
+      const regression = p.task === commonV1.ModelTask.MODEL_TASK_REGRESSION;
+      firsts.set(p.requestId, {
+        event,
+        prediction: {
+          requestId: p.requestId,
+          modelName: p.modelName,
+          modelVersion: p.modelVersion,
+          deployment: p.deployment,
+          task: p.task,
+          predicted: { key: regression ? null : classKey(p.output), number: numberOf(p.output) },
+          predictTime: p.predictTime ?? event.time,
+        },
+      });
     }
-    this.folder.schedule();
+    const indexed = await this.windows.indexPredictions(
+      manager,
+      [...firsts.values()].map((f) => f.prediction),
+    );
+    const entries: JournalAppend[] = [];
+    for (const { event, prediction } of firsts.values()) {
+      const waitingLabel = indexed.get(prediction.requestId);
+      if (waitingLabel === undefined) continue;
+      const time = prediction.predictTime.getTime();
+      entries.push({
+        modelName: prediction.modelName,
+        modelVersion: prediction.modelVersion,
+        item: {
+          kind: 'prediction',
+          eventId: event.id,
+          time,
+          deployment: prediction.deployment,
+          entry: {
+            requestId: prediction.requestId,
+            inputs: journalRow(event.data.inputs),
+            outputKey: prediction.predicted.key,
+            outputNumber: prediction.predicted.number,
+          },
+        },
+      });
+      // Its label came first and was waiting for it.
+      if (waitingLabel !== null) entries.push(labelEntry(event.id, time, prediction.requestId, prediction, waitingLabel));
+    }
+    await this.windows.appendJournal(manager, entries);
+    if (entries.length > 0) this.folder.schedule();
   }
 
   @ConsumeEvent({ topic: Topics.feedback, types: [FeedbackEvent], group: FEEDBACK_GROUP })
@@ -74,20 +103,18 @@ export class PredictionConsumer {
     const indexed = await this.windows.indexLabel(manager, f.requestId, label, new Date(time));
     // A second label for one request is ignored; one without its prediction waits in the index.
     if (indexed === null || indexed.prediction === null) return;
-    await this.appendLabel(manager, event.id, time, f.requestId, indexed.prediction, label);
+    await this.windows.appendJournal(manager, [labelEntry(event.id, time, f.requestId, indexed.prediction, label)]);
     this.folder.schedule();
   }
+}
 
-  private async appendLabel(
-    manager: EntityManager,
-    eventId: string,
-    time: number,
-    requestId: string,
-    prediction: IndexedPrediction,
-    label: IndexedValue,
-  ): Promise<void> {
-    const classification = prediction.predicted.key !== null;
-    await this.windows.appendJournal(manager, prediction.modelName, prediction.modelVersion, {
+/** The journal entry of a label joined to its prediction. */
+function labelEntry(eventId: string, time: number, requestId: string, prediction: IndexedPrediction, label: IndexedValue): JournalAppend {
+  const classification = prediction.predicted.key !== null;
+  return {
+    modelName: prediction.modelName,
+    modelVersion: prediction.modelVersion,
+    item: {
       kind: 'label',
       eventId,
       time,
@@ -95,6 +122,6 @@ export class PredictionConsumer {
       entry: classification
         ? { requestId, truthKey: label.key, predictedKey: prediction.predicted.key, truthNumber: null, predictedNumber: null }
         : { requestId, truthKey: null, predictedKey: null, truthNumber: label.number, predictedNumber: prediction.predicted.number },
-    });
-  }
+    },
+  };
 }

@@ -22,6 +22,13 @@ export interface IndexedPrediction {
   readonly predicted: IndexedValue;
 }
 
+/** A journal entry of a model version. */
+export interface JournalAppend {
+  readonly modelName: string;
+  readonly modelVersion: number;
+  readonly item: JournalEntry;
+}
+
 export interface NewIndexedPrediction {
   readonly requestId: string;
   readonly modelName: string;
@@ -101,10 +108,14 @@ export interface JoinIndexLimits {
  */
 export abstract class WindowRepository {
   /**
-   * Indexes a prediction for the label join. Returns null for a request id already predicted
-   * (a duplicate log line), else the label that arrived before the prediction, if one did.
+   * Indexes predictions (distinct request ids) for the label join. For each one indexed now, the
+   * label that arrived before it, or null; a request id already predicted (a duplicate log line)
+   * is left out.
    */
-  abstract indexPrediction(manager: EntityManager, prediction: NewIndexedPrediction): Promise<{ label: IndexedValue | null } | null>;
+  abstract indexPredictions(
+    manager: EntityManager,
+    predictions: readonly NewIndexedPrediction[],
+  ): Promise<Map<string, IndexedValue | null>>;
   /**
    * Indexes a label. Returns null for a request id already labelled (the first label counts),
    * else its prediction if that arrived already (otherwise the label waits for it).
@@ -115,7 +126,8 @@ export abstract class WindowRepository {
     label: IndexedValue,
     labelTime: Date,
   ): Promise<{ prediction: IndexedPrediction | null } | null>;
-  abstract appendJournal(manager: EntityManager, modelName: string, modelVersion: number, item: JournalEntry): Promise<void>;
+  /** Appends entries, of any versions, in one insert. */
+  abstract appendJournal(manager: EntityManager, entries: readonly JournalAppend[]): Promise<void>;
   /** Versions with unfolded journal rows or an open window (which may expire by time). */
   abstract activeStreams(): Promise<Array<{ modelName: string; modelVersion: number }>>;
   /** The open window of a version, locked for this transaction (created empty if there is none). */
@@ -148,19 +160,29 @@ export class TypeOrmWindowRepository extends WindowRepository {
     super();
   }
 
-  async indexPrediction(manager: EntityManager, p: NewIndexedPrediction): Promise<{ label: IndexedValue | null } | null> {
+  // One statement: ids must be distinct, since one statement cannot upsert a row twice.
+  async indexPredictions(manager: EntityManager, ps: readonly NewIndexedPrediction[]): Promise<Map<string, IndexedValue | null>> {
+    if (ps.length === 0) return new Map();
     // Raw: a conditional upsert (ON CONFLICT … DO UPDATE … WHERE) whose RETURNING tells a duplicate apart.
-    const rows = await queryRows<{ label: IndexedValue | null }>(
+    const rows = await queryRows<{ request_id: string; label: IndexedValue | null }>(
       manager,
       `INSERT INTO prediction_index (request_id, model_name, model_version, deployment, task, predicted, predict_time)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::int[], $6::jsonb[], $7::timestamptz[])
        ON CONFLICT (request_id) DO UPDATE SET model_name = EXCLUDED.model_name, model_version = EXCLUDED.model_version,
          deployment = EXCLUDED.deployment, task = EXCLUDED.task, predicted = EXCLUDED.predicted, predict_time = EXCLUDED.predict_time
        WHERE prediction_index.predicted IS NULL
-       RETURNING label`,
-      [p.requestId, p.modelName, p.modelVersion, p.deployment, p.task, JSON.stringify(p.predicted), p.predictTime],
+       RETURNING request_id, label`,
+      [
+        ps.map((p) => p.requestId),
+        ps.map((p) => p.modelName),
+        ps.map((p) => p.modelVersion),
+        ps.map((p) => p.deployment),
+        ps.map((p) => p.task),
+        ps.map((p) => JSON.stringify(p.predicted)),
+        ps.map((p) => p.predictTime),
+      ],
     );
-    return rows.length === 0 ? null : { label: rows[0].label };
+    return new Map(rows.map((r) => [r.request_id, r.label]));
   }
 
   async indexLabel(
@@ -196,16 +218,20 @@ export class TypeOrmWindowRepository extends WindowRepository {
     };
   }
 
-  async appendJournal(manager: EntityManager, modelName: string, modelVersion: number, item: JournalEntry): Promise<void> {
-    await manager.insert(WindowJournalEntity, {
-      modelName,
-      modelVersion,
-      deployment: item.deployment,
-      eventId: item.eventId,
-      kind: item.kind,
-      payload: item.entry,
-      eventTime: new Date(item.time),
-    });
+  async appendJournal(manager: EntityManager, entries: readonly JournalAppend[]): Promise<void> {
+    if (entries.length === 0) return;
+    await manager.insert(
+      WindowJournalEntity,
+      entries.map(({ modelName, modelVersion, item }) => ({
+        modelName,
+        modelVersion,
+        deployment: item.deployment,
+        eventId: item.eventId,
+        kind: item.kind,
+        payload: item.entry,
+        eventTime: new Date(item.time),
+      })),
+    );
   }
 
   async activeStreams(): Promise<Array<{ modelName: string; modelVersion: number }>> {

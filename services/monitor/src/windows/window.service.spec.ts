@@ -16,6 +16,7 @@ import { type JournalEntry } from './window-folder';
 import { type Reference } from './window-judge';
 import {
   type IndexedPrediction,
+  type JournalAppend,
   type IndexedValue,
   type NextWindow,
   type OpenWindowUpdate,
@@ -49,14 +50,15 @@ class InMemoryWindowRepository extends WindowRepository {
   readonly reports: monitorV1.DriftReport[] = [];
   private nextId = 0;
 
-  indexPrediction(): Promise<{ label: IndexedValue | null } | null> {
+  indexPredictions(): Promise<Map<string, IndexedValue | null>> {
     throw new Error('not used by folding');
   }
   indexLabel(): Promise<{ prediction: IndexedPrediction | null } | null> {
     throw new Error('not used by folding');
   }
-  async appendJournal(_manager: EntityManager, modelName: string, modelVersion: number, item: JournalEntry): Promise<void> {
-    this.journal.push({ id: String(++this.nextId), modelName, modelVersion, item });
+  async appendJournal(_manager: EntityManager, entries: readonly JournalAppend[]): Promise<void> {
+    for (const { modelName, modelVersion, item } of entries)
+      this.journal.push({ id: String(++this.nextId), modelName, modelVersion, item });
   }
   async activeStreams(): Promise<Array<{ modelName: string; modelVersion: number }>> {
     // As the table's: versions with journalled entries, or an open window holding predictions.
@@ -254,7 +256,9 @@ describe('WindowService', () => {
   let eventTime = clock.now().getTime();
   async function foldWindow(prefix: string, shifted: boolean, seed: number): Promise<void> {
     for (const [i, claim] of generateClaims(WINDOW, seed, shifted).entries()) {
-      await windows.appendJournal({} as EntityManager, 'fraud', 1, predictionEntry(claim, prefix, i, (eventTime += 100)));
+      await windows.appendJournal({} as EntityManager, [
+        { modelName: 'fraud', modelVersion: 1, item: predictionEntry(claim, prefix, i, (eventTime += 100)) },
+      ]);
     }
     await service.foldAll();
   }
@@ -341,7 +345,9 @@ describe('WindowService scheduling (no fixed beat)', () => {
 
   async function journal(windows: InMemoryWindowRepository, prefix: string, count: number): Promise<void> {
     for (const [i, claim] of generateClaims(count, 7).entries()) {
-      await windows.appendJournal({} as EntityManager, 'fraud', 1, predictionEntry(claim, prefix, i, Date.now()));
+      await windows.appendJournal({} as EntityManager, [
+        { modelName: 'fraud', modelVersion: 1, item: predictionEntry(claim, prefix, i, Date.now()) },
+      ]);
     }
   }
 
