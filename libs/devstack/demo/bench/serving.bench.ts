@@ -17,7 +17,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Admin } from 'kafkajs';
 import { deployerV1, featureStoreV1, GrpcServices, Topics } from '@flywheel/contracts';
-import { driveBidiStream, driveUnary, formatNumber, type LoadFigures, median, table, unaryBytes } from '@flywheel/test-kit';
+import { SERVICES } from '@flywheel/embedded-platform';
+import {
+  cpuUsedBetween,
+  driveBidiStream,
+  driveUnary,
+  formatNumber,
+  type LoadFigures,
+  median,
+  table,
+  type ThreadInfo,
+  threadCpu,
+  unaryBytes,
+} from '@flywheel/test-kit';
 import { claimFeatures, type Claim } from '../src/claims-generator';
 import { ClosedLoopScenario } from '../src/closed-loop-scenario';
 import { DEFAULT_OPTIONS, FEATURE_VIEW, MODEL } from '../src/scenario-options';
@@ -45,11 +57,18 @@ interface ServingCall {
   readonly requests: Buffer[];
 }
 
+/** CPU microseconds per call, by part of the machine (median over runs). */
+type CpuPerCall = Record<CpuPart, number>;
+const CPU_PARTS = ['serving service', 'monitor', 'PostgreSQL', 'other services', 'bench process', 'echo server'] as const;
+type CpuPart = (typeof CPU_PARTS)[number];
+
 interface PointFigures {
   readonly call: string;
   readonly concurrency: number;
   readonly flywheel: LoadFigures;
   readonly echo: LoadFigures;
+  readonly flywheelCpu: CpuPerCall;
+  readonly echoCpu: CpuPerCall;
   /** Prediction-log records not yet consumed by each consumer group when the point ended, and ms to catch up. */
   readonly lag: { atEnd: number; drainMs: number };
 }
@@ -169,9 +188,44 @@ async function drained(admin: Admin): Promise<{ atEnd: number; drainMs: number }
   return { atEnd, drainMs: lag > 0 ? Infinity : Date.now() - start };
 }
 
-function drive(call: ServingCall, address: string, token: string | undefined, concurrency: number): Promise<LoadFigures> {
+/**
+ * Which part of the machine a thread belongs to: the service that serves the call, the monitor
+ * (which follows the prediction log), PostgreSQL, the other services, this process (the load
+ * generator, and the launcher's embedded broker and S3), or the echo server.
+ */
+function cpuLabeller(platform: ScenarioPlatform, call: ServingCall, echoPid: number): (thread: ThreadInfo) => CpuPart | undefined {
+  const roles = new Map<number, CpuPart>([
+    [process.pid, 'bench process'],
+    [echoPid, 'echo server'],
+  ]);
+  for (const service of SERVICES) {
+    const pid = platform.pidOf(service);
+    if (pid !== undefined)
+      roles.set(pid, service === call.service ? 'serving service' : service === 'monitor' ? 'monitor' : 'other services');
+  }
+  return (thread) => roles.get(thread.pid) ?? (thread.name.startsWith('postgres') ? 'PostgreSQL' : undefined);
+}
+
+/** Drives one point, with the CPU each part of the machine spent per call meanwhile. */
+async function drive(
+  call: ServingCall,
+  address: string,
+  token: string | undefined,
+  concurrency: number,
+  labelOf: (thread: ThreadInfo) => CpuPart | undefined,
+): Promise<{ figures: LoadFigures; cpu: CpuPerCall }> {
   const point = { address, path: call.path, requests: call.requests, token, concurrency, durationMs: POINT_MS, warmupMs: WARMUP_MS };
-  return call.streaming ? driveBidiStream(point) : driveUnary(point);
+  // The warm-up is inside the CPU window: its calls are counted with it, at the measured rate.
+  const before = threadCpu();
+  const figures = await (call.streaming ? driveBidiStream(point) : driveUnary(point));
+  const used = cpuUsedBetween(before, threadCpu(), labelOf);
+  const calls = figures.rps * ((POINT_MS + WARMUP_MS) / 1000);
+  const cpu = Object.fromEntries(CPU_PARTS.map((part) => [part, ((used.get(part) ?? 0) * 1000) / calls])) as CpuPerCall;
+  return { figures, cpu };
+}
+
+function medianCpu(runs: CpuPerCall[]): CpuPerCall {
+  return Object.fromEntries(CPU_PARTS.map((part) => [part, median(runs.map((r) => r[part]))])) as CpuPerCall;
 }
 
 function medianFigures(runs: LoadFigures[]): LoadFigures {
@@ -233,15 +287,24 @@ async function main(): Promise<void> {
     const points: PointFigures[] = [];
     for (const call of calls) {
       for (const concurrency of CONCURRENCIES) {
-        const flywheelRuns: LoadFigures[] = [];
-        const echoRuns: LoadFigures[] = [];
+        const labelOf = cpuLabeller(platform, call, echo.child.pid!);
+        const flywheelRuns: Array<{ figures: LoadFigures; cpu: CpuPerCall }> = [];
+        const echoRuns: Array<{ figures: LoadFigures; cpu: CpuPerCall }> = [];
         let lag = { atEnd: 0, drainMs: 0 };
         for (let run = 0; run < RUNS; run++) {
-          flywheelRuns.push(await drive(call, platform.address(call.service), platform.token, concurrency));
+          flywheelRuns.push(await drive(call, platform.address(call.service), platform.token, concurrency, labelOf));
           lag = await drained(admin);
-          echoRuns.push(await drive(call, echo.address, undefined, concurrency));
+          echoRuns.push(await drive(call, echo.address, undefined, concurrency, labelOf));
         }
-        const point = { call: call.name, concurrency, flywheel: medianFigures(flywheelRuns), echo: medianFigures(echoRuns), lag };
+        const point: PointFigures = {
+          call: call.name,
+          concurrency,
+          flywheel: medianFigures(flywheelRuns.map((r) => r.figures)),
+          echo: medianFigures(echoRuns.map((r) => r.figures)),
+          flywheelCpu: medianCpu(flywheelRuns.map((r) => r.cpu)),
+          echoCpu: medianCpu(echoRuns.map((r) => r.cpu)),
+          lag,
+        };
         points.push(point);
         log(
           `  ${call.name}, c=${concurrency}: ${formatNumber(point.flywheel.rps)} rps (echo ${formatNumber(point.echo.rps)}), ` +
@@ -281,6 +344,32 @@ async function main(): Promise<void> {
           'targets',
         ],
         rows,
+      )}\n`,
+    );
+    const us = (n: number) => formatNumber(n);
+    const cpuRows = points.map((p) => [
+      p.call,
+      String(p.concurrency),
+      ...CPU_PARTS.slice(0, 5).map((part) => us(p.flywheelCpu[part])),
+      us(p.echoCpu['echo server']),
+      us(p.echoCpu['bench process']),
+      formatNumber(p.flywheelCpu['serving service'] / p.echoCpu['echo server'], 1),
+    ]);
+    process.stdout.write(
+      `\nCPU µs per call (Flywheel: by part of the machine; echo: its server and this process)\n${table(
+        [
+          'call',
+          'c',
+          'serving service',
+          'monitor',
+          'PostgreSQL',
+          'other services',
+          'bench process',
+          'echo server',
+          'bench (echo)',
+          'service / echo',
+        ],
+        cpuRows,
       )}\n`,
     );
     mkdirSync(OUT_DIR, { recursive: true });

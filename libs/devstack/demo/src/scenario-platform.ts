@@ -88,6 +88,11 @@ export class ScenarioPlatform {
     return this.connected(this.launcher?.adminToken);
   }
 
+  /** The process id of a running service (benchmarks read its CPU time). */
+  pidOf(service: ServiceName): number | undefined {
+    return this.launcher?.services.find((s) => s.name === service)?.process.pid;
+  }
+
   /** Where a service (or the broker, `kafka`) listens. */
   address(name: ServiceName | 'kafka'): string {
     const endpoint = this.launcher?.endpoints.find((e) => e.name === name);

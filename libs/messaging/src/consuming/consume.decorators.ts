@@ -29,6 +29,12 @@ export interface ConsumeRawOptions {
 export interface ConsumeEventBatchOptions<Types extends readonly AnyEventType[]> extends ConsumeEventOptions<Types> {
   /** Most events handed to one call (a larger fetch is applied in slices); default 500. */
   maxBatch?: number;
+  /**
+   * Larger batches for a busy topic: a fetch waits until this many bytes are there, or
+   * `fetchMaxWaitMs` has passed (then it takes what there is). Unset, a fetch answers as soon as
+   * anything is there.
+   */
+  fetch?: { minBytes: number; maxWaitMs: number };
 }
 
 export type ConsumeMetadata =

@@ -42,6 +42,22 @@ class RunBatchProjector {
   }
 }
 
+/** The same handler with fetches that wait for data: events trickling in arrive in few batches. */
+@Injectable()
+class PatientRunBatchProjector {
+  readonly batchSizes: number[] = [];
+
+  @ConsumeEventBatch({
+    topic: Topics.registryEvents,
+    types: [RunCompletedEvent],
+    group: 'registry.patient-batches',
+    fetch: { minBytes: 1024 * 1024, maxWaitMs: 400 },
+  })
+  async onRuns(events: ReadonlyArray<EventEnvelope<trainerV1.RunCompleted>>): Promise<void> {
+    this.batchSizes.push(events.length);
+  }
+}
+
 jest.setTimeout(60_000);
 
 describe('@ConsumeEventBatch (PostgreSQL + Kafka broker)', () => {
@@ -73,7 +89,11 @@ describe('@ConsumeEventBatch (PostgreSQL + Kafka broker)', () => {
     await pg?.stop();
   });
 
-  async function startService(): Promise<{ projector: RunBatchProjector; applied: () => Promise<Array<{ run_id: string; n: number }>> }> {
+  async function startService(): Promise<{
+    projector: RunBatchProjector;
+    patient: PatientRunBatchProjector;
+    applied: () => Promise<Array<{ run_id: string; n: number }>>;
+  }> {
     const url = await pg.createDatabase();
     @Module({
       imports: [
@@ -87,7 +107,7 @@ describe('@ConsumeEventBatch (PostgreSQL + Kafka broker)', () => {
           logger: silent,
         }),
       ],
-      providers: [RunBatchProjector],
+      providers: [RunBatchProjector, PatientRunBatchProjector],
     })
     class BatchServiceModule {}
     app = await NestFactory.createApplicationContext(BatchServiceModule, { logger: false });
@@ -95,6 +115,7 @@ describe('@ConsumeEventBatch (PostgreSQL + Kafka broker)', () => {
     const db = app.get(DataSource);
     return {
       projector: app.get(RunBatchProjector),
+      patient: app.get(PatientRunBatchProjector),
       applied: () => db.query(`SELECT run_id, count(*)::int AS n FROM applied_runs GROUP BY run_id ORDER BY run_id`),
     };
   }
@@ -153,5 +174,21 @@ describe('@ConsumeEventBatch (PostgreSQL + Kafka broker)', () => {
       ['2', 'NonRetriableError'],
     ]);
     expect(letters[1]!.headers[DeadLetterHeaders.error]).toBe('RunCompleted.run_id: refused-1 is refused');
+  });
+
+  it('with a minimum fetch size, waits for events to gather: a trickle arrives in a few batches, none lost', async () => {
+    const { patient } = await startService();
+    // One event every 20 ms for about a second: a fetch that answered at once would take each alone.
+    for (let i = 0; i < 50; i++) {
+      const record = event(`run-trickle-${i}`);
+      await producer.send({
+        topic: Topics.registryEvents,
+        acks: -1,
+        messages: [{ key: record.key, value: record.value, headers: record.headers }],
+      });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(() => patient.batchSizes.reduce((a, b) => a + b, 0) === 50, 20_000, 'every event handled');
+    expect(patient.batchSizes.length).toBeLessThan(15);
   });
 });

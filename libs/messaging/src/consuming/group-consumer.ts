@@ -11,6 +11,11 @@ export interface GroupConsumerSettings {
   maxWaitTimeMs: number;
   /** Bytes fetched per partition per request (kafkajs default 1 MiB). */
   maxBytesPerPartition?: number;
+  /**
+   * A fetch waits (up to maxWaitTimeMs) until this many bytes are there (default 1: answer as
+   * soon as anything is): larger batches for consumers whose cost is per batch.
+   */
+  minBytes?: number;
 }
 
 /**
@@ -22,7 +27,8 @@ export async function startGroupConsumer(
   settings: GroupConsumerSettings,
   eachBatch: (payload: EachBatchPayload) => Promise<void>,
 ): Promise<Consumer> {
-  const { kafka, group, topics, sessionTimeoutMs, maxWaitTimeMs, partitionsConsumedConcurrently, maxBytesPerPartition } = settings;
+  const { kafka, group, topics, sessionTimeoutMs, maxWaitTimeMs, partitionsConsumedConcurrently, maxBytesPerPartition, minBytes } =
+    settings;
   const consumer = kafka.consumer({
     groupId: group,
     sessionTimeout: sessionTimeoutMs,
@@ -32,6 +38,7 @@ export async function startGroupConsumer(
     // still noticed within about this long.
     heartbeatInterval: Math.max(1_000, Math.floor(sessionTimeoutMs / 3)),
     maxWaitTimeInMs: maxWaitTimeMs,
+    ...(minBytes ? { minBytes } : {}),
     ...(maxBytesPerPartition ? { maxBytesPerPartition, maxBytes: maxBytesPerPartition * Math.max(4, partitionsConsumedConcurrently) } : {}),
     // Topics are created at boot with their configured partitions, never implicitly.
     allowAutoTopicCreation: false,

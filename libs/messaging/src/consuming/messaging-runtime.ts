@@ -135,6 +135,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       if (batch) {
         const consumer = new BatchConsumerGroup({
           ...this.consumerSettings(group, [batch.topic]),
+          ...(batch.fetch && { minBytes: batch.fetch.minBytes, maxWaitTimeMs: batch.fetch.maxWaitMs }),
           handle: eventBatchHandler(group, batch, catalog, {
             transaction: (work) => this.dataSource.transaction(work),
             claimMany: claimProcessedEvents,
@@ -232,6 +233,7 @@ function bindingOf(meta: ConsumeMetadata, name: string, handle: EventHandler & R
         handle,
         retry: meta.retry,
         maxBatch: meta.maxBatch ?? DEFAULT_MAX_EVENT_BATCH,
+        fetch: meta.fetch,
       };
     case 'raw':
       return { kind: 'raw', name, topic: meta.topic, handle, retry: meta.retry };

@@ -34,6 +34,13 @@ describe('traceparent', () => {
     expect(child.spanId).not.toBe(root.spanId);
   });
 
+  it('draws ids from fresh randomness across many pool refills: valid, and none repeated', () => {
+    const roots = Array.from({ length: 5_000 }, () => newTraceContext());
+    for (const root of roots) expect(parseTraceparent(formatTraceparent(root))).toEqual(root);
+    expect(new Set(roots.map((r) => r.traceId)).size).toBe(roots.length);
+    expect(new Set(roots.map((r) => r.spanId)).size).toBe(roots.length);
+  });
+
   it('runs a consumer handler inside the trace of a message header, across awaits', async () => {
     const seen = await runWithTraceparent(EXAMPLE, async () => {
       await new Promise((resolve) => setImmediate(resolve));

@@ -37,7 +37,14 @@ export class PredictionConsumer {
     @Inject(WindowService) private readonly folder: WindowService,
   ) {}
 
-  @ConsumeEventBatch({ topic: Topics.predictions, types: [PredictionLoggedEvent], group: PREDICTIONS_GROUP })
+  // A fetch waits for about a hundred predictions or half a second: what a batch costs is paid
+  // per batch, and windows are judged over hundreds of predictions anyway.
+  @ConsumeEventBatch({
+    topic: Topics.predictions,
+    types: [PredictionLoggedEvent],
+    group: PREDICTIONS_GROUP,
+    fetch: { minBytes: 64 * 1024, maxWaitMs: 500 },
+  })
   async onPredictions(events: ReadonlyArray<EventEnvelope<deployerV1.PredictionLogged>>, manager: EntityManager): Promise<void> {
     // The same request logged twice counts once: first within the batch, then against the index.
     const firsts = new Map<string, { event: EventEnvelope<deployerV1.PredictionLogged>; prediction: NewIndexedPrediction }>();
