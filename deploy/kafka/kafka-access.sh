@@ -47,10 +47,12 @@ allow User:ingestion --topic flywheel.ingestion.events --resource-pattern-type l
 allow User:ingestion --topic flywheel.ingest. --resource-pattern-type prefixed --operation Write --operation Describe --operation Create --operation Read
 allow User:ingestion --group ingestion.raw. --resource-pattern-type prefixed --operation Read
 allow User:ingestion --cluster --resource-pattern-type literal --operation IdempotentWrite
-allow User:feature-store --topic flywheel.featurestore.events --resource-pattern-type literal --operation Write --operation Describe --operation Create
+allow User:feature-store --topic flywheel.featurestore.events --resource-pattern-type literal --operation Write --operation Describe --operation Create --operation Read
 allow User:feature-store --topic flywheel.ingestion.events.dlq --resource-pattern-type literal --operation Write --operation Describe --operation Create
+allow User:feature-store --topic flywheel.featurestore.events.dlq --resource-pattern-type literal --operation Write --operation Describe --operation Create
 allow User:feature-store --topic flywheel.ingestion.events --resource-pattern-type literal --operation Read --operation Describe --operation Create
 allow User:feature-store --group feature-store.ingestion-events --resource-pattern-type literal --operation Read
+allow User:feature-store --group feature-store.online-cache --resource-pattern-type literal --operation Read
 allow User:feature-store --cluster --resource-pattern-type literal --operation IdempotentWrite
 allow User:trainer --topic flywheel.trainer.events --resource-pattern-type literal --operation Write --operation Describe --operation Create
 allow User:trainer --topic flywheel.trainer.commands --resource-pattern-type literal --operation Write --operation Describe --operation Create --operation Read
@@ -91,4 +93,4 @@ allow User:monitor --group monitor.deployments --resource-pattern-type literal -
 allow User:monitor --topic flywheel.registry.events --resource-pattern-type literal --operation Read --operation Describe --operation Create
 allow User:monitor --group monitor.references --resource-pattern-type literal --operation Read
 allow User:monitor --cluster --resource-pattern-type literal --operation IdempotentWrite
-echo "kafka-access: 7 users, 110 ACLs"
+echo "kafka-access: 7 users, 115 ACLs"

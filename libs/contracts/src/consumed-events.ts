@@ -13,6 +13,8 @@ import {
   DatasetVersionCommittedEvent,
   DeploymentChangedEvent,
   DriftDetectedEvent,
+  FeaturesMaterialisedEvent,
+  FeatureViewAppliedEvent,
   FeedbackEvent,
   ModelVersionRegisteredEvent,
   PerformanceDegradedEvent,
@@ -24,8 +26,17 @@ import {
 export const ConsumedEvents = {
   /** Ingestion reads raw JSON from `flywheel.ingest.<dataset>`, no enveloped events. */
   ingestion: (): EventTypeRegistry => new EventTypeRegistry(),
-  /** New versions to materialise; registrations to know datasets before their first version. */
-  featureStore: (): EventTypeRegistry => new EventTypeRegistry().register(DatasetRegisteredEvent, DatasetVersionCommittedEvent),
+  /**
+   * New versions to materialise; registrations to know datasets before their first version; its
+   * own materialisations and applies, which invalidate its online cache.
+   */
+  featureStore: (): EventTypeRegistry =>
+    new EventTypeRegistry().register(
+      DatasetRegisteredEvent,
+      DatasetVersionCommittedEvent,
+      FeaturesMaterialisedEvent,
+      FeatureViewAppliedEvent,
+    ),
   /** Train commands, the triggers of the retraining policy, and new data for its minimum. */
   trainer: (): EventTypeRegistry =>
     new EventTypeRegistry().register(TrainModelCommand, DriftDetectedEvent, PerformanceDegradedEvent, DatasetVersionCommittedEvent),

@@ -100,7 +100,11 @@ export const SERVICE_KAFKA_ACCESS = {
   'feature-store': {
     user: 'feature-store',
     produces: [literal(Topics.featureStoreEvents)],
-    consumes: [consumes(Topics.ingestionEvents, 'feature-store.ingestion-events')],
+    consumes: [
+      consumes(Topics.ingestionEvents, 'feature-store.ingestion-events'),
+      // Its own events, as what invalidates its online cache.
+      consumes(Topics.featureStoreEvents, 'feature-store.online-cache'),
+    ],
   },
   trainer: {
     user: 'trainer',

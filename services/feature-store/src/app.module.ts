@@ -21,6 +21,8 @@ import { OfflineFeatureEntity } from './materialisation/offline-feature.entity';
 import { OnlineFeatureEntity } from './materialisation/online-feature.entity';
 import { FEATURE_STORE_MIGRATIONS } from './migrations/1770200000000-create-feature-store';
 import { HistoricalFeaturesService } from './serving/historical-features.service';
+import { OnlineCache } from './serving/online-cache';
+import { OnlineCacheInvalidator } from './serving/online-cache.consumer';
 import { OnlineFeaturesService } from './serving/online-features.service';
 
 export const SERVICE_NAME = 'feature-store';
@@ -68,9 +70,11 @@ export class FeatureStoreModule {
         },
         Materialiser,
         FeatureViewsService,
+        OnlineCache,
         OnlineFeaturesService,
         HistoricalFeaturesService,
         IngestionEventsConsumer,
+        OnlineCacheInvalidator,
       ],
     };
   }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envString, serviceConfigSchema } from '@flywheel/platform';
+import { envInt, envString, serviceConfigSchema } from '@flywheel/platform';
 
 /**
  * What the feature store reads at boot: the platform's variables (gRPC 8052, HTTP 8082), the
@@ -15,6 +15,8 @@ export const featureStoreConfigSchema = serviceConfigSchema(
     INGESTION_GRPC_ADDRESS: envString('127.0.0.1:8051'),
     /** This service's own API token for calling other services; unset, it asks nobody. */
     FLYWHEEL_SERVICE_TOKEN: envString().optional(),
+    /** Entities whose online values are kept in memory (oldest out); 0 reads the online store every time. */
+    ONLINE_CACHE_MAX_ENTITIES: envInt({ min: 0, max: 10_000_000, default: 100_000 }),
   },
 );
 

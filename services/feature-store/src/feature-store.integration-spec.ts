@@ -19,7 +19,7 @@ import {
 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { datasetVersionKey, MinioObjectStore, parseObjectKey } from '@flywheel/storage';
-import { eventually, readRecords, type ServiceInfrastructure, startServiceInfrastructure } from '@flywheel/testing';
+import { countRecords, eventually, readRecords, type ServiceInfrastructure, startServiceInfrastructure } from '@flywheel/testing';
 import { parseCsv, cellValue, getColumn } from '@flywheel/ml';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
@@ -376,5 +376,18 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     ]);
     const shown = await flywheel('show', 'claim-features', '--revision', '1');
     expect(shown.stdout).toContain('log1p(abs(amount))');
+  });
+
+  it('serves online values from its cache until a materialisation says they changed, then the new ones', async () => {
+    const reader = client(infra.tokens.reader);
+    const carol = async () =>
+      (await reader.getOnlineFeatures({ featureView: 'claim-features', entityKeys: ['carol'], features: [] })).results[0]?.values?.values
+        .double_amount?.numberValue;
+    expect(await carol()).toBe(16);
+    const materialisedBefore = await countRecords(kafka, Topics.featureStoreEvents);
+    await produce(DatasetVersionCommittedEvent, DATASET, await commitVersion(3, ['c6,carol,2025-01-01T10:00:00.000Z,30,10,false']));
+    await readRecords(kafka, Topics.featureStoreEvents, materialisedBefore + 1, 30_000);
+    // The event is out: the store's own consumer of it makes the cache forget the view.
+    expect(await eventually(async () => (await carol()) === 60, 10_000)).toBe(true);
   });
 });

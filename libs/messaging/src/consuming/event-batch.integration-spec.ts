@@ -53,7 +53,7 @@ class PatientRunBatchProjector {
     group: 'registry.patient-batches',
     fetch: { minBytes: 1024 * 1024, maxWaitMs: 400 },
   })
-  async onRuns(events: ReadonlyArray<EventEnvelope<trainerV1.RunCompleted>>): Promise<void> {
+  async onRuns(events: ReadonlyArray<EventEnvelope<trainerV1.RunCompleted>>, _manager: EntityManager): Promise<void> {
     this.batchSizes.push(events.length);
   }
 }

@@ -12,6 +12,7 @@ import { type OnlineFeaturesService } from '../serving/online-features.service';
 import { type FeatureViewRevision } from './feature-view';
 import { FeatureViewException } from './feature-view.exception';
 import { FeatureViewRepository } from './feature-view.repository';
+import { OnlineCache } from '../serving/online-cache';
 import { FeatureViewsService } from './feature-views.service';
 
 const { ColumnType } = commonV1;
@@ -94,6 +95,7 @@ function setup(remote: Record<string, ingestionV1.DataContract> = {}) {
     publisher,
     transactions,
     new ManualClock('2025-06-01T00:00:00Z'),
+    new OnlineCache({ ONLINE_CACHE_MAX_ENTITIES: 100 }),
   );
   // Through the controller: the requests and responses on the wire are what these tests check.
   const controller = new FeatureStoreGrpcController(service, {} as OnlineFeaturesService, {} as HistoricalFeaturesService);

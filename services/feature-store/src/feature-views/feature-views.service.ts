@@ -6,6 +6,7 @@ import { TransactionRunner } from '@flywheel/persistence';
 import { DatasetCatalogRepository } from '../datasets/dataset-catalog.repository';
 import { IngestionDatasets } from '../datasets/ingestion-datasets';
 import { Materialiser } from '../materialisation/materialiser.service';
+import { OnlineCache } from '../serving/online-cache';
 import { datasetSchemaOf, definitionHash, type FeatureViewDraft, type FeatureViewRevision, validateFeatureView } from './feature-view';
 import { FeatureViewException, FeatureViewExceptionCode, featureViewNotFound } from './feature-view.exception';
 import { toProtoFeatureView } from './feature-view.mapper';
@@ -32,6 +33,7 @@ export class FeatureViewsService {
     @Inject(EventPublisher) private readonly publisher: EventPublisher,
     @Inject(TransactionRunner) private readonly transactions: TransactionRunner,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(OnlineCache) private readonly onlineCache: OnlineCache,
   ) {}
 
   /**
@@ -63,7 +65,11 @@ export class FeatureViewsService {
       );
       return { view: next, changed: true };
     });
-    if (applied.changed) void this.materialiser.scheduleBackfill(applied.view.name);
+    if (applied.changed) {
+      // This process's next read sees the new revision at once; others learn it from the event.
+      this.onlineCache.invalidate(applied.view.name);
+      void this.materialiser.scheduleBackfill(applied.view.name);
+    }
     return applied;
   }
 

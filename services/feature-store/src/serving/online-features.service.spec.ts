@@ -5,6 +5,7 @@ import { type FeatureViewsService } from '../feature-views/feature-views.service
 import { type FeatureStoresRepository, type OnlineRecord } from '../materialisation/feature-stores.repository';
 import { FeatureStoreGrpcController } from '../api/feature-store.grpc-controller';
 import { type HistoricalFeaturesService } from './historical-features.service';
+import { OnlineCache } from './online-cache';
 import { OnlineFeaturesService } from './online-features.service';
 
 const { OnlineStatus } = featureStoreV1;
@@ -38,7 +39,7 @@ function service(records: OnlineRecord[], now: Date, ttlMs: number | null = HOUR
   // Through the controller: request validation and the wire response are part of what is tested.
   return new FeatureStoreGrpcController(
     views,
-    new OnlineFeaturesService(views, stores, new ManualClock(now)),
+    new OnlineFeaturesService(views, stores, new ManualClock(now), new OnlineCache({ ONLINE_CACHE_MAX_ENTITIES: 100 })),
     {} as HistoricalFeaturesService,
   );
 }

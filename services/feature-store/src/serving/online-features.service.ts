@@ -4,6 +4,7 @@ import { type StoredValues } from '../feature-views/feature-values';
 import { type FeatureDefinition, selectFeatures } from '../feature-views/feature-view';
 import { FeatureViewsService } from '../feature-views/feature-views.service';
 import { FeatureStoresRepository } from '../materialisation/feature-stores.repository';
+import { OnlineCache } from './online-cache';
 
 /** One entity's online values: present, never written, or older than the view's TTL. */
 export type OnlineLookup =
@@ -19,9 +20,9 @@ export interface OnlineFeatureValues {
 }
 
 /**
- * Latest values per entity from the online store. The TTL is enforced here, at read time: a
- * value older than the TTL is reported EXPIRED and not returned, so a model never scores on
- * stale features without knowing it.
+ * Latest values per entity from the online store, through its cache. The TTL is enforced here,
+ * at read time: a value older than the TTL is reported EXPIRED and not returned, so a model
+ * never scores on stale features without knowing it.
  */
 @Injectable()
 export class OnlineFeaturesService {
@@ -29,12 +30,13 @@ export class OnlineFeaturesService {
     @Inject(FeatureViewsService) private readonly featureViews: FeatureViewsService,
     @Inject(FeatureStoresRepository) private readonly stores: FeatureStoresRepository,
     @Inject(Clock) private readonly clock: Clock,
+    @Inject(OnlineCache) private readonly cache: OnlineCache,
   ) {}
 
   async get(featureView: string, entityKeys: readonly string[], requestedFeatures: readonly string[]): Promise<OnlineFeatureValues> {
-    const view = await this.featureViews.require(featureView);
+    const view = await this.cache.view(featureView, () => this.featureViews.require(featureView));
     const features = selectFeatures(view, requestedFeatures);
-    const stored = await this.stores.readOnline(view.name, view.revision, entityKeys);
+    const stored = await this.cache.read(view, entityKeys, (missing) => this.stores.readOnline(view.name, view.revision, missing));
     const now = this.clock.now().getTime();
     const results = entityKeys.map((entityKey): OnlineLookup => {
       const record = stored.get(entityKey);
