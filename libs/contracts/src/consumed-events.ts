@@ -42,8 +42,9 @@ export const ConsumedEvents = {
     new EventTypeRegistry().register(TrainModelCommand, DriftDetectedEvent, PerformanceDegradedEvent, DatasetVersionCommittedEvent),
   /** Completed runs become versions. */
   registry: (): EventTypeRegistry => new EventTypeRegistry().register(RunCompletedEvent),
-  /** Alias moves start canaries; labels judge a canary's accuracy. */
-  deployer: (): EventTypeRegistry => new EventTypeRegistry().register(AliasMovedEvent, FeedbackEvent),
+  /** Alias moves start canaries; labels judge a canary's accuracy; the feature store's changes invalidate its online cache. */
+  deployer: (): EventTypeRegistry =>
+    new EventTypeRegistry().register(AliasMovedEvent, FeedbackEvent, FeaturesMaterialisedEvent, FeatureViewAppliedEvent),
   /** Predictions and labels fill windows; deployment and alias changes switch the reference. */
   monitor: (): EventTypeRegistry =>
     new EventTypeRegistry().register(

@@ -1,5 +1,6 @@
 import { Topics } from './topics';
-import { ALL_EVENT_TYPES, DriftDetectedEvent, PredictionLoggedEvent, TrainModelCommand, topicFor } from './events';
+import * as featurestore from './generated/flywheel/featurestore/v1/featurestore';
+import { ALL_EVENT_TYPES, changedFeatureView, DriftDetectedEvent, PredictionLoggedEvent, TrainModelCommand, topicFor } from './events';
 
 describe('event types', () => {
   it('puts each event type on its area topic, predictions and feedback on their own', () => {
@@ -19,5 +20,13 @@ describe('event types', () => {
     const names = ALL_EVENT_TYPES.map((type) => type.typeName);
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(name).toMatch(/^flywheel\.[a-z]+\.v1\.[A-Z][A-Za-z]+$/);
+  });
+
+  it('names the view a feature-store change is about, whichever event says it', () => {
+    expect(changedFeatureView(featurestore.FeaturesMaterialised.fromPartial({ featureView: 'claims', datasetVersion: 3 }))).toBe('claims');
+    expect(changedFeatureView(featurestore.FeatureViewApplied.fromPartial({ featureView: { name: 'payments', revision: 2 } }))).toBe(
+      'payments',
+    );
+    expect(changedFeatureView(featurestore.FeatureViewApplied.fromPartial({}))).toBeUndefined();
   });
 });

@@ -61,6 +61,11 @@ const topicByType = new Map(EVENT_TOPICS.map(([type, topic]) => [type.typeName, 
 export const ALL_EVENT_TYPES: readonly EventType<unknown>[] = EVENT_TOPICS.map(([type]) => type);
 
 /** The topic an event type is published on; throws for a type that is not one of ours. */
+/** The view a FeaturesMaterialised or FeatureViewApplied is about: what caches of that view must forget. */
+export function changedFeatureView(data: featurestore.FeaturesMaterialised | featurestore.FeatureViewApplied): string | undefined {
+  return typeof data.featureView === 'string' ? data.featureView : data.featureView?.name;
+}
+
 export function topicFor(type: EventType<unknown> | string): string {
   const typeName = typeof type === 'string' ? type : type.typeName;
   const topic = topicByType.get(typeName);

@@ -124,7 +124,12 @@ export const SERVICE_KAFKA_ACCESS = {
   deployer: {
     user: 'deployer',
     produces: [literal(Topics.deployerEvents), literal(Topics.predictions)],
-    consumes: [consumes(Topics.registryEvents, 'deployer.alias-moved'), consumes(Topics.feedback, 'deployer.feedback')],
+    consumes: [
+      consumes(Topics.registryEvents, 'deployer.alias-moved'),
+      consumes(Topics.feedback, 'deployer.feedback'),
+      // What invalidates its cache of online features.
+      consumes(Topics.featureStoreEvents, 'deployer.online-features'),
+    ],
   },
   monitor: {
     user: 'monitor',

@@ -42,6 +42,7 @@ export * from './bootstrap/bootstrap-service';
 export * from './bootstrap/platform.module';
 export * from './grpc/grpc-client';
 
+export * from './caching/read-through-cache';
 export * from './time/clock';
 export * from './paging/paging';
 export * from './wire/wire-nulls';

@@ -80,6 +80,8 @@ export const deployerConfigSchema = serviceConfigSchema(
      * the models it serves are untouched.
      */
     MODEL_ARTIFACT_WORKER_HEAP_MB: envInt({ min: 64, max: 65_536, default: 1024 }),
+    /** Online feature lookups (entity and features asked for) kept in memory, oldest out; 0 asks the feature store every time. */
+    ONLINE_FEATURES_CACHE_ENTITIES: envInt({ min: 0, max: 10_000_000, default: 100_000 }),
     /** Prediction log records buffered in memory at most; beyond it new records are dropped and counted. */
     PREDICTION_LOG_BUFFER: envInt({ min: 1, default: 100_000 }),
     /** Prediction log records per Kafka request. */

@@ -189,7 +189,7 @@ describe('PredictionService', () => {
   });
 
   it('reads the online store for an entity key, with the features the model takes', async () => {
-    online.entities.set('claims_features/customer-7', { status: 'present', values: claim.values });
+    online.entities.set('claims_features/customer-7', { status: 'present', values: claim.values, expireTime: null });
     const response = await predictions.predict({ deployment: 'fraud', requestId: 'e1', entityKey: 'customer-7' });
     expect(online.calls).toEqual([{ featureView: 'claims_features', entityKey: 'customer-7', features: ['amount', 'region'] }]);
     expect(response.modelVersion).toBe(1);

@@ -7,7 +7,8 @@ import { ArtifactParser, WorkerArtifactParser } from './artifact-parser';
 import { FeedbackConsumer } from './feedback.consumer';
 import { LiveStats } from './live-stats';
 import { ModelLoader, ObjectStoreModelLoader } from './model-loader';
-import { GrpcOnlineFeatures, OnlineFeatures } from './online-features';
+import { CachedOnlineFeatures, GrpcOnlineFeatures, OnlineFeatures } from './online-features';
+import { OnlineFeaturesInvalidator } from './online-features.invalidator';
 import { PredictionService } from './prediction.service';
 import { ServedModels } from './served-models';
 
@@ -22,7 +23,10 @@ import { ServedModels } from './served-models';
     },
     { provide: ArtifactParser, useClass: WorkerArtifactParser },
     { provide: ModelLoader, useClass: ObjectStoreModelLoader },
-    { provide: OnlineFeatures, useClass: GrpcOnlineFeatures },
+    GrpcOnlineFeatures,
+    CachedOnlineFeatures,
+    { provide: OnlineFeatures, useExisting: CachedOnlineFeatures },
+    OnlineFeaturesInvalidator,
     ServedModels,
     PredictionService,
     FeedbackConsumer,

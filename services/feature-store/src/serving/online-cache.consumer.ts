@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type EventEnvelope, FeaturesMaterialisedEvent, type featureStoreV1, FeatureViewAppliedEvent, Topics } from '@flywheel/contracts';
+import {
+  changedFeatureView,
+  type EventEnvelope,
+  FeaturesMaterialisedEvent,
+  type featureStoreV1,
+  FeatureViewAppliedEvent,
+  Topics,
+} from '@flywheel/contracts';
 import { ConsumeEvent } from '@flywheel/messaging';
 import { type EntityManager } from 'typeorm';
 import { OnlineCache } from './online-cache';
@@ -24,8 +31,7 @@ export class OnlineCacheInvalidator {
     event: EventEnvelope<featureStoreV1.FeaturesMaterialised | featureStoreV1.FeatureViewApplied>,
     _manager: EntityManager,
   ): Promise<void> {
-    const data = event.data;
-    const name = typeof data.featureView === 'string' ? data.featureView : data.featureView?.name;
+    const name = changedFeatureView(event.data);
     if (name) this.cache.invalidate(name);
   }
 }

@@ -10,15 +10,27 @@ const STATUS: Record<OnlineLookup['state'], featureStoreV1.OnlineStatus> = {
   expired: OnlineStatus.ONLINE_STATUS_EXPIRED,
 };
 
-/** Values typed by each feature's declared type; no values or event time unless present. */
+/** Values typed by each feature's declared type; no values, event or expiry time unless present. */
 export function toOnlineFeaturesResponse(found: OnlineFeatureValues): featureStoreV1.GetOnlineFeaturesResponse {
   return {
     featureViewRevision: found.revision,
     results: found.results.map((lookup): featureStoreV1.OnlineFeatures => {
       if (lookup.state !== 'present')
-        return { entityKey: lookup.entityKey, status: STATUS[lookup.state], values: undefined, eventTime: undefined };
+        return {
+          entityKey: lookup.entityKey,
+          status: STATUS[lookup.state],
+          values: undefined,
+          eventTime: undefined,
+          expireTime: undefined,
+        };
       const values = Object.fromEntries(found.features.map((f) => [f.name, toProtoValue(lookup.values[f.name], f.type)]));
-      return { entityKey: lookup.entityKey, status: STATUS.present, values: { values }, eventTime: lookup.eventTime };
+      return {
+        entityKey: lookup.entityKey,
+        status: STATUS.present,
+        values: { values },
+        eventTime: lookup.eventTime,
+        expireTime: lookup.expireTime ?? undefined,
+      };
     }),
   };
 }

@@ -63,6 +63,8 @@ describe('online features', () => {
           status: OnlineStatus.ONLINE_STATUS_PRESENT,
           values: { values: { amount: { numberValue: 12.5 }, seen: { timestampValue: new Date('2025-05-01T00:00:00.000Z') } } },
           eventTime: written,
+          // A caller that caches the values may serve them until then.
+          expireTime: new Date(written.getTime() + HOUR),
         },
       ],
     });

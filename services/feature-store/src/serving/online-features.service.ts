@@ -9,7 +9,14 @@ import { OnlineCache } from './online-cache';
 /** One entity's online values: present, never written, or older than the view's TTL. */
 export type OnlineLookup =
   | { readonly entityKey: string; readonly state: 'missing' | 'expired' }
-  | { readonly entityKey: string; readonly state: 'present'; readonly eventTime: Date; readonly values: StoredValues };
+  | {
+      readonly entityKey: string;
+      readonly state: 'present';
+      readonly eventTime: Date;
+      /** When the values pass the view's TTL; null when they never expire. */
+      readonly expireTime: Date | null;
+      readonly values: StoredValues;
+    };
 
 export interface OnlineFeatureValues {
   readonly revision: number;
@@ -42,7 +49,8 @@ export class OnlineFeaturesService {
       const record = stored.get(entityKey);
       if (!record) return { entityKey, state: 'missing' };
       if (view.onlineTtlMs !== null && now - record.eventTime.getTime() > view.onlineTtlMs) return { entityKey, state: 'expired' };
-      return { entityKey, state: 'present', eventTime: record.eventTime, values: record.values };
+      const expireTime = view.onlineTtlMs === null ? null : new Date(record.eventTime.getTime() + view.onlineTtlMs);
+      return { entityKey, state: 'present', eventTime: record.eventTime, expireTime, values: record.values };
     });
     return { revision: view.revision, features, results };
   }
