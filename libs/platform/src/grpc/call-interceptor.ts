@@ -43,7 +43,21 @@ export function createCallInterceptor(options: CallInterceptorOptions): ServerIn
   return (method, call) => {
     const path = method.path;
     const started = performance.now();
-    const abort = new AbortController();
+    // Few handlers look at the signal: its controller is made on first use (aborted at once if
+    // the call ended before), not for every call.
+    let controller: AbortController | undefined;
+    let abortReason: Error | undefined;
+    const abort = (reason: Error): void => {
+      abortReason ??= reason;
+      controller?.abort(abortReason);
+    };
+    const signal = (): AbortSignal => {
+      if (!controller) {
+        controller = new AbortController();
+        if (abortReason) controller.abort(abortReason);
+      }
+      return controller.signal;
+    };
     let context: RequestContext | undefined;
     let outcome: GrpcStatus | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -65,12 +79,14 @@ export function createCallInterceptor(options: CallInterceptorOptions): ServerIn
             const parent = parseTraceparent(firstString(metadata, 'traceparent'));
             context = {
               trace: parent ? childTraceContext(parent) : newTraceContext(),
-              signal: abort.signal,
+              get signal() {
+                return signal();
+              },
               operation: path,
             };
             if (!hasDeadline(call) && !NO_DEFAULT_DEADLINE.has(path)) {
               timer = setTimeout(() => {
-                abort.abort(new Error('deadline exceeded'));
+                abort(new Error('deadline exceeded'));
                 intercepted.sendStatus({
                   code: GrpcStatus.DEADLINE_EXCEEDED,
                   details: `deadline exceeded: the call ran past the server's limit of ${options.defaultDeadlineMs} ms`,
@@ -95,7 +111,7 @@ export function createCallInterceptor(options: CallInterceptorOptions): ServerIn
             // grpc-js ends calls at the client's deadline, and rejects oversized messages, below
             // any interceptor; what is left to tell apart is an expired deadline.
             settle(deadlinePassed(call) ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.CANCELLED);
-            abort.abort(new Error('call cancelled'));
+            abort(new Error('call cancelled'));
           },
         }),
       sendStatus: (status, next) => {
