@@ -32,10 +32,12 @@ const topicOfKey = (key: string): string => {
   return topic;
 };
 
-/** `@ConsumeEvent({ topic: Topics.x, …, group: G })`, G a literal or a constant of the sources. */
+/** `@ConsumeEvent({ topic: Topics.x, …, group: G })` (or ConsumeEventBatch, ConsumeRaw), G a literal or a constant of the sources. */
 function consumedIn(source: string): Array<{ topic: string; group: string }> {
   const found: Array<{ topic: string; group: string }> = [];
-  for (const [, key, group] of source.matchAll(/@Consume(?:Event|Raw)\(\{\s*topic:\s*Topics\.(\w+),[^)]*?group:\s*('[^']+'|\w+)/g)) {
+  for (const [, key, group] of source.matchAll(
+    /@Consume(?:EventBatch|Event|Raw)\(\{\s*topic:\s*Topics\.(\w+),[^)]*?group:\s*('[^']+'|\w+)/g,
+  )) {
     const constant = new RegExp(`const ${group} = '([^']+)'`).exec(source)?.[1];
     found.push({ topic: topicOfKey(key), group: group.startsWith("'") ? group.slice(1, -1) : constant! });
   }
