@@ -30,11 +30,11 @@ export interface ConsumeEventBatchOptions<Types extends readonly AnyEventType[]>
   /** Most events handed to one call (a larger fetch is applied in slices); default 500. */
   maxBatch?: number;
   /**
-   * Larger batches for a busy topic: a fetch waits until this many bytes are there, or
-   * `fetchMaxWaitMs` has passed (then it takes what there is). Unset, a fetch answers as soon as
-   * anything is there.
+   * Larger batches for a busy topic: a fetch waits until `minBytes` are there, or `maxWaitMs` has
+   * passed (default: the consumers' long-poll, 5 s, so an idle topic costs no more than another),
+   * then takes what there is. Unset, a fetch answers as soon as anything is there.
    */
-  fetch?: { minBytes: number; maxWaitMs: number };
+  fetch?: { minBytes: number; maxWaitMs?: number };
 }
 
 export type ConsumeMetadata =

@@ -36,7 +36,7 @@ export interface EventBatchHandlerBinding {
   handle: EventBatchHandler;
   retry?: Partial<RetryPolicy>;
   maxBatch: number;
-  fetch?: { minBytes: number; maxWaitMs: number };
+  fetch?: { minBytes: number; maxWaitMs?: number };
 }
 
 export type HandlerBinding = EventHandlerBinding | RawHandlerBinding | EventBatchHandlerBinding;

@@ -135,7 +135,8 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       if (batch) {
         const consumer = new BatchConsumerGroup({
           ...this.consumerSettings(group, [batch.topic]),
-          ...(batch.fetch && { minBytes: batch.fetch.minBytes, maxWaitTimeMs: batch.fetch.maxWaitMs }),
+          ...(batch.fetch && { minBytes: batch.fetch.minBytes }),
+          ...(batch.fetch?.maxWaitMs !== undefined && { maxWaitTimeMs: batch.fetch.maxWaitMs }),
           handle: eventBatchHandler(group, batch, catalog, {
             transaction: (work) => this.dataSource.transaction(work),
             claimMany: claimProcessedEvents,

@@ -37,13 +37,13 @@ export class PredictionConsumer {
     @Inject(WindowService) private readonly folder: WindowService,
   ) {}
 
-  // A fetch waits for about a hundred predictions or half a second: what a batch costs is paid
-  // per batch, and windows are judged over hundreds of predictions anyway.
+  // A fetch waits for about forty predictions (or the usual long-poll when traffic is light): what
+  // a batch costs is paid per batch, and windows are judged over hundreds of predictions anyway.
   @ConsumeEventBatch({
     topic: Topics.predictions,
     types: [PredictionLoggedEvent],
     group: PREDICTIONS_GROUP,
-    fetch: { minBytes: 64 * 1024, maxWaitMs: 500 },
+    fetch: { minBytes: 16 * 1024 },
   })
   async onPredictions(events: ReadonlyArray<EventEnvelope<deployerV1.PredictionLogged>>, manager: EntityManager): Promise<void> {
     // The same request logged twice counts once: first within the batch, then against the index.
