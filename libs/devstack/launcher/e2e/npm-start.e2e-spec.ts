@@ -10,9 +10,10 @@ import { Client as PgClient } from 'pg';
 import { type GrpcServiceContract, protoRoot } from '@flywheel/contracts';
 import { ADMIN_TOKEN_FILE, DEFAULT_POSTGRES_ROOT, databaseName, removeDataFolder, SERVICES } from '@flywheel/embedded-platform';
 import { hashToken, readTokensFile, Role, SERVICE_CONTRACTS } from '@flywheel/platform';
-import { entriesOpenToOthers, unaryBytes } from '@flywheel/test-kit';
+import { entriesOpenToOthers, median, unaryBytes } from '@flywheel/test-kit';
 import {
   alive,
+  type CpuWindow,
   descendants,
   interrupt,
   measureCpu,
@@ -134,15 +135,20 @@ describe('npm start', () => {
       // run prints its own figure below (`npm run bench -- idle` measures over longer windows).
       // Measured once start-up has settled: for two minutes or so each service still compiles and
       // collects its start-up garbage (a few full collections of ~70 MB heaps, several percent of
-      // a core while they last). The bound catches a spin or a loop back on a short beat, with
-      // room for a busy CI machine.
+      // a core while they last). A spin or a loop on a short beat shows in every window; a late
+      // full collection (a third of a second on a busy machine) in one only, so the median of
+      // three windows is held to the bound, which leaves room for a busy CI machine.
       await new Promise((r) => setTimeout(r, 180_000));
-      const idle = await measureCpu(first.child.pid!, 20);
-      const busiest = idle.processes.slice(0, 5).map((p) => `${(p.share * 100).toFixed(2)}% ${p.command}`);
-      process.stdout.write(
-        `idle platform: ${(idle.total * 100).toFixed(2)}% of one core over ${idle.seconds} s; busiest:\n  ${busiest.join('\n  ')}\n`,
-      );
-      expect(idle.total).toBeLessThan(0.05);
+      const windows: CpuWindow[] = [];
+      for (let i = 0; i < 3; i++) {
+        const idle = await measureCpu(first.child.pid!, 20);
+        const busiest = idle.processes.slice(0, 5).map((p) => `${(p.share * 100).toFixed(2)}% ${p.command}`);
+        process.stdout.write(
+          `idle platform, window ${i + 1}/3: ${(idle.total * 100).toFixed(2)}% of one core over ${idle.seconds} s; busiest:\n  ${busiest.join('\n  ')}\n`,
+        );
+        windows.push(idle);
+      }
+      expect(median(windows.map((w) => w.total))).toBeLessThan(0.05);
     } finally {
       interrupt(first);
     }
