@@ -52,7 +52,7 @@ allow User:feature-store --topic flywheel.ingestion.events.dlq --resource-patter
 allow User:feature-store --topic flywheel.featurestore.events.dlq --resource-pattern-type literal --operation Write --operation Describe --operation Create
 allow User:feature-store --topic flywheel.ingestion.events --resource-pattern-type literal --operation Read --operation Describe --operation Create
 allow User:feature-store --group feature-store.ingestion-events --resource-pattern-type literal --operation Read
-allow User:feature-store --group feature-store.online-cache --resource-pattern-type literal --operation Read
+allow User:feature-store --group feature-store.online-cache. --resource-pattern-type prefixed --operation Read
 allow User:feature-store --cluster --resource-pattern-type literal --operation IdempotentWrite
 allow User:trainer --topic flywheel.trainer.events --resource-pattern-type literal --operation Write --operation Describe --operation Create
 allow User:trainer --topic flywheel.trainer.commands --resource-pattern-type literal --operation Write --operation Describe --operation Create --operation Read
@@ -78,9 +78,9 @@ allow User:deployer --topic flywheel.featurestore.events.dlq --resource-pattern-
 allow User:deployer --topic flywheel.registry.events --resource-pattern-type literal --operation Read --operation Describe --operation Create
 allow User:deployer --group deployer.alias-moved --resource-pattern-type literal --operation Read
 allow User:deployer --topic flywheel.feedback --resource-pattern-type literal --operation Read --operation Describe --operation Create
-allow User:deployer --group deployer.feedback --resource-pattern-type literal --operation Read
+allow User:deployer --group deployer.feedback. --resource-pattern-type prefixed --operation Read
 allow User:deployer --topic flywheel.featurestore.events --resource-pattern-type literal --operation Read --operation Describe --operation Create
-allow User:deployer --group deployer.online-features --resource-pattern-type literal --operation Read
+allow User:deployer --group deployer.online-features. --resource-pattern-type prefixed --operation Read
 allow User:deployer --cluster --resource-pattern-type literal --operation IdempotentWrite
 allow User:monitor --topic flywheel.monitor.events --resource-pattern-type literal --operation Write --operation Describe --operation Create
 allow User:monitor --topic flywheel.predictions.dlq --resource-pattern-type literal --operation Write --operation Describe --operation Create

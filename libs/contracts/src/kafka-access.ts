@@ -81,6 +81,12 @@ const consumes = (topic: string | KafkaResourceName, ...groups: Array<string | K
   groups: groups.map((g) => (typeof g === 'string' ? literal(g) : g)),
 });
 
+/**
+ * The groups of a `replicas: 'each'` handler, one per replica (`deployer.feedback.<instance>`,
+ * messaging's replicaGroup): a prefix, the dot included, so no other group shares it.
+ */
+const eachReplica = (group: string): KafkaResourceName => prefixed(`${group}.`);
+
 /** Every raw-records topic `flywheel.ingest.<dataset>` (and, unavoidably for a prefix, their `.dlq`). */
 export const INGEST_TOPICS: KafkaResourceName = prefixed(INGEST_TOPIC_PREFIX);
 
@@ -102,8 +108,8 @@ export const SERVICE_KAFKA_ACCESS = {
     produces: [literal(Topics.featureStoreEvents)],
     consumes: [
       consumes(Topics.ingestionEvents, 'feature-store.ingestion-events'),
-      // Its own events, as what invalidates its online cache.
-      consumes(Topics.featureStoreEvents, 'feature-store.online-cache'),
+      // Its own events, as what invalidates its online cache (in every replica).
+      consumes(Topics.featureStoreEvents, eachReplica('feature-store.online-cache')),
     ],
   },
   trainer: {
@@ -126,9 +132,10 @@ export const SERVICE_KAFKA_ACCESS = {
     produces: [literal(Topics.deployerEvents), literal(Topics.predictions)],
     consumes: [
       consumes(Topics.registryEvents, 'deployer.alias-moved'),
-      consumes(Topics.feedback, 'deployer.feedback'),
-      // What invalidates its cache of online features.
-      consumes(Topics.featureStoreEvents, 'deployer.online-features'),
+      // Labels for the canary figures each replica keeps of what it served.
+      consumes(Topics.feedback, eachReplica('deployer.feedback')),
+      // What invalidates each replica's cache of online features.
+      consumes(Topics.featureStoreEvents, eachReplica('deployer.online-features')),
     ],
   },
   monitor: {

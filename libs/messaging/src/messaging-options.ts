@@ -12,6 +12,11 @@ export interface MessagingModuleOptions {
   /** KAFKA_BROKERS. */
   brokers: string | readonly string[];
   /**
+   * This replica's name among the service's (FLYWHEEL_INSTANCE_ID), which names the groups of
+   * `replicas: 'each'` handlers; required when there are such handlers.
+   */
+  instance?: string;
+  /**
    * Topics to create at boot besides the consumed ones and their dead-letter topics, typically
    * those the service publishes to.
    */

@@ -86,6 +86,17 @@ class RunCompletedProjector {
   }
 }
 
+/** What one replica keeps in memory of the runs it heard of (as a cache would): every replica hears every event. */
+@Injectable()
+class RunWatcher {
+  readonly runs: string[] = [];
+
+  @ConsumeEvent({ topic: Topics.trainerEvents, types: [RunCompletedEvent], group: 'registry.run-watch', replicas: 'each' })
+  async onRunCompleted(event: EventEnvelope<trainerV1.RunCompleted>, _manager: EntityManager): Promise<void> {
+    this.runs.push(event.data.runId);
+  }
+}
+
 /** An ingestion-like consumer of raw JSON records on every `flywheel.ingest.<dataset>` topic. */
 @Injectable()
 class RawRecordSink {
@@ -148,9 +159,11 @@ describe('messaging (PostgreSQL + Kafka broker)', () => {
     await pg?.stop();
   });
 
+  /** One replica of a registry-like service; named replicas also run a RunWatcher. */
   async function startService(
     metrics = new RecordingMetrics(),
     retry = { maxAttempts: 3, backoff: { baseDelayMs: 20, factor: 2, maxDelayMs: 100, jitter: 0 } },
+    instance?: string,
   ) {
     const traceContext = new AsyncLocalTraceContext();
     @Module({
@@ -159,6 +172,7 @@ describe('messaging (PostgreSQL + Kafka broker)', () => {
         MessagingModule.forRoot({
           service: 'registry',
           brokers: broker.address,
+          instance,
           topics: [Topics.registryEvents],
           retry,
           consumer: { maxWaitTimeMs: 100, partitionsConsumedConcurrently: 2 },
@@ -168,13 +182,19 @@ describe('messaging (PostgreSQL + Kafka broker)', () => {
           logger: silent,
         }),
       ],
-      providers: [RunCompletedProjector, RawRecordSink],
+      providers: [RunCompletedProjector, RawRecordSink, ...(instance ? [RunWatcher] : [])],
     })
     class TestServiceModule {}
     const app = await NestFactory.createApplicationContext(TestServiceModule, { logger: false });
     apps.push(app);
     await app.init();
-    return { app, metrics, projector: app.get(RunCompletedProjector), dataSource: app.get(TransactionRunner) };
+    return {
+      app,
+      metrics,
+      projector: app.get(RunCompletedProjector),
+      watcher: instance ? app.get(RunWatcher) : undefined,
+      dataSource: app.get(TransactionRunner),
+    };
   }
 
   async function database(): Promise<DataSource> {
@@ -328,6 +348,30 @@ describe('messaging (PostgreSQL + Kafka broker)', () => {
     expect(await countRecords(kafka, Topics.trainerEvents)).toBe(2);
     expect(await rows('registered_versions')).toBe(1);
     expect(metrics.count('applied')).toBe(1);
+  });
+
+  it("splits a shared group's events between two replicas, while each replica hears every event of a replicas: 'each' group from its start on", async () => {
+    // Before either replica is there: the shared group applies it (a new group reads from the
+    // topic's start); the replicas' memories, which begin empty, have nothing to do with it.
+    await send(Topics.trainerEvents, runCompleted('run-before'));
+    const first = await startService(undefined, undefined, 'registry-1');
+    const second = await startService(undefined, undefined, 'registry-2');
+    await waitFor(async () => (await rows('registered_versions')) === 1, 15_000, 'the earlier event applied');
+
+    const runIds = Array.from({ length: 12 }, (_, i) => `run-${i}`);
+    for (const runId of runIds) await send(Topics.trainerEvents, runCompleted(runId));
+    await waitFor(async () => (await rows('registered_versions')) === 13, 15_000, 'the shared group applied every event');
+    await waitFor(() => first.watcher!.runs.length === 12 && second.watcher!.runs.length === 12, 15_000, 'both replicas heard every event');
+    expect([...first.watcher!.runs].sort()).toEqual([...runIds].sort());
+    expect([...second.watcher!.runs].sort()).toEqual([...runIds].sort());
+    // Once each: the shared group's applications across both replicas add up to the events.
+    expect(first.projector.calls + second.projector.calls).toBe(13);
+    const groups = await dataSources[0].query(`SELECT DISTINCT consumer FROM processed_events ORDER BY consumer`);
+    expect(groups.map((g: { consumer: string }) => g.consumer)).toEqual([
+      GROUP,
+      'registry.run-watch.registry-1',
+      'registry.run-watch.registry-2',
+    ]);
   });
 
   it('gives an event delivered twice one effect', async () => {

@@ -38,6 +38,7 @@ export class MessagingModule {
       inject: [JsonLogger, PlatformMetrics, CONFIG],
       useFactory: (logger: JsonLogger, metrics: PlatformMetrics, config: BaseConfig): MessagingModuleOptions => ({
         ...options,
+        instance: config.FLYWHEEL_INSTANCE_ID,
         maxMessageBytes: config.KAFKA_MAX_MESSAGE_BYTES,
         kafka: kafkaClientSecurity(config),
         metrics: platformMetricsSink(metrics),

@@ -41,6 +41,7 @@ export * from './http/platform-metrics';
 export * from './bootstrap/bootstrap-service';
 export * from './bootstrap/platform.module';
 export * from './grpc/grpc-client';
+export * from './grpc/grpc-target';
 
 export * from './caching/read-through-cache';
 export * from './time/clock';

@@ -32,14 +32,18 @@ const topicOfKey = (key: string): string => {
   return topic;
 };
 
-/** `@ConsumeEvent({ topic: Topics.x, …, group: G })` (or ConsumeEventBatch, ConsumeRaw), G a literal or a constant of the sources. */
+/**
+ * `@ConsumeEvent({ topic: Topics.x, …, group: G })` (or ConsumeEventBatch, ConsumeRaw), G a literal
+ * or a constant of the sources; with `replicas: 'each'`, the groups `G.<instance>`, as `G.*`.
+ */
 function consumedIn(source: string): Array<{ topic: string; group: string }> {
   const found: Array<{ topic: string; group: string }> = [];
-  for (const [, key, group] of source.matchAll(
-    /@Consume(?:EventBatch|Event|Raw)\(\{\s*topic:\s*Topics\.(\w+),[^)]*?group:\s*('[^']+'|\w+)/g,
+  for (const [options, key, group] of source.matchAll(
+    /@Consume(?:EventBatch|Event|Raw)\(\{\s*topic:\s*Topics\.(\w+),[^)]*?group:\s*('[^']+'|\w+)[^)]*\)/g,
   )) {
     const constant = new RegExp(`const ${group} = '([^']+)'`).exec(source)?.[1];
-    found.push({ topic: topicOfKey(key), group: group.startsWith("'") ? group.slice(1, -1) : constant! });
+    const name = group.startsWith("'") ? group.slice(1, -1) : constant!;
+    found.push({ topic: topicOfKey(key), group: /replicas:\s*'each'/.test(options) ? `${name}.*` : name });
   }
   return found;
 }
@@ -66,7 +70,7 @@ describe.each(KAFKA_SERVICES)('the Kafka access of %s', (service) => {
 
   it('grants exactly the topics and groups its @ConsumeEvent handlers read', () => {
     const table = access(service).consumes.filter((c) => c.topic.pattern === 'literal');
-    const pairs = table.flatMap((c) => c.groups.map((g) => `${c.topic.name} ${g.name}`));
+    const pairs = table.flatMap((c) => c.groups.map((g) => `${c.topic.name} ${g.pattern === 'prefixed' ? `${g.name}*` : g.name}`));
     expect(sorted(pairs)).toEqual(sorted(consumedIn(source).map((c) => `${c.topic} ${c.group}`)));
   });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envInt, envString, serviceConfigSchema } from '@flywheel/platform';
+import { envGrpcAddress, envInt, envString, serviceConfigSchema } from '@flywheel/platform';
 
 const MiB = 1024 * 1024;
 
@@ -23,15 +23,9 @@ export const deployerConfigSchema = serviceConfigSchema(
     S3_ACCESS_KEY: z.string().min(1, 'is required: the deployer loads model artifacts'),
     S3_SECRET_KEY: z.string().min(1, 'is required: the deployer loads model artifacts'),
     /** The feature store's gRPC address, read when a prediction names an entity key. */
-    FEATURE_STORE_GRPC_ADDRESS: z
-      .string()
-      .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port')
-      .default('127.0.0.1:8052'),
+    FEATURE_STORE_GRPC_ADDRESS: envGrpcAddress('127.0.0.1:8052'),
     /** The registry's gRPC address: Deploy looks models, versions and aliases up there. */
-    REGISTRY_GRPC_ADDRESS: z
-      .string()
-      .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be host:port')
-      .default('127.0.0.1:8054'),
+    REGISTRY_GRPC_ADDRESS: envGrpcAddress('127.0.0.1:8054'),
     /** This service's own API token for calling other services (issued by the launcher). */
     FLYWHEEL_SERVICE_TOKEN: envString().optional(),
     /** The alias a model's deployment follows when the deployer creates it on an alias move. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envInt, envString, serviceConfigSchema } from '@flywheel/platform';
+import { envGrpcAddress, envInt, envString, serviceConfigSchema } from '@flywheel/platform';
 
 /**
  * What the feature store reads at boot: the platform's variables (gRPC 8052, HTTP 8082), the
@@ -12,7 +12,7 @@ export const featureStoreConfigSchema = serviceConfigSchema(
     S3_ACCESS_KEY: z.string().min(1, 'is required: the feature store reads dataset versions and writes training sets'),
     S3_SECRET_KEY: z.string().min(1, 'is required: the feature store reads dataset versions and writes training sets'),
     /** host:port of the ingestion service's gRPC API. */
-    INGESTION_GRPC_ADDRESS: envString('127.0.0.1:8051'),
+    INGESTION_GRPC_ADDRESS: envGrpcAddress('127.0.0.1:8051'),
     /** This service's own API token for calling other services; unset, it asks nobody. */
     FLYWHEEL_SERVICE_TOKEN: envString().optional(),
     /** Entities whose online values are kept in memory (oldest out); 0 reads the online store every time. */

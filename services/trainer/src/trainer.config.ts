@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { envInt, envString, serviceConfigSchema } from '@flywheel/platform';
+import { envGrpcAddress, envInt, envString, serviceConfigSchema } from '@flywheel/platform';
 
 /**
  * What the trainer reads at boot: the platform's variables (gRPC 8053, HTTP 8083), the S3
@@ -12,10 +12,7 @@ export const trainerConfigSchema = serviceConfigSchema(
     S3_ACCESS_KEY: z.string().min(1, 'is required: the trainer reads training sets and writes model artifacts'),
     S3_SECRET_KEY: z.string().min(1, 'is required: the trainer reads training sets and writes model artifacts'),
     /** `host:port` of the feature store's gRPC server. */
-    FEATURE_STORE_GRPC_ADDRESS: z
-      .string()
-      .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:.]+\]:\d{1,5}$/, 'must be host:port')
-      .default('127.0.0.1:8052'),
+    FEATURE_STORE_GRPC_ADDRESS: envGrpcAddress('127.0.0.1:8052'),
     /** The trainer's own API token, sent when it calls the feature store. */
     FLYWHEEL_SERVICE_TOKEN: envString(),
     /** Deadline of a GetHistoricalFeatures call: building a training set can take a while. */

@@ -16,7 +16,19 @@ export interface ConsumeEventOptions<Types extends readonly AnyEventType[]> {
   types: Types;
   /** The consumer group, also the consumer's name in processed_events and dead letters. */
   group: string;
+  /**
+   * `share` (default): the replicas of the service split the topic's partitions, and each event
+   * is handled once. `each`: every replica handles every event, for what a process holds in its
+   * own memory (caches, live statistics); its group is `<group>.<FLYWHEEL_INSTANCE_ID>` (see
+   * {@link replicaGroup}), and a new one starts at the topic's end, as the memory starts empty.
+   */
+  replicas?: 'share' | 'each';
   retry?: Partial<RetryPolicy>;
+}
+
+/** The group of one replica of a `replicas: 'each'` handler: `deployer.feedback` → `deployer.feedback.2`. */
+export function replicaGroup(group: string, instance: string): string {
+  return `${group}.${instance}`;
 }
 
 export interface ConsumeRawOptions {

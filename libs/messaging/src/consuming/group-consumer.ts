@@ -16,10 +16,12 @@ export interface GroupConsumerSettings {
    * soon as anything is): larger batches for consumers whose cost is per batch.
    */
   minBytes?: number;
+  /** Where a new group starts: the topics' start (default), or their end for `replicas: 'each'` groups. */
+  fromBeginning?: boolean;
 }
 
 /**
- * Connects a kafkajs consumer of `group`, subscribed from the topics' start, that hands every
+ * Connects a kafkajs consumer of `group`, subscribed (from the topics' start, unless told), that hands every
  * fetched batch to `eachBatch` and commits only the offsets it resolves. The one way both
  * consumer kinds (record by record, and whole batches) join a group.
  */
@@ -29,6 +31,7 @@ export async function startGroupConsumer(
 ): Promise<Consumer> {
   const { kafka, group, topics, sessionTimeoutMs, maxWaitTimeMs, partitionsConsumedConcurrently, maxBytesPerPartition, minBytes } =
     settings;
+  const fromBeginning = settings.fromBeginning ?? true;
   const consumer = kafka.consumer({
     groupId: group,
     sessionTimeout: sessionTimeoutMs,
@@ -46,7 +49,7 @@ export async function startGroupConsumer(
   await consumer.connect();
   // A new group reads the topic from its start: events written before a service's first
   // deployment still reach it.
-  await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+  await consumer.subscribe({ topics: [...topics], fromBeginning });
   await consumer.run({ autoCommit: true, eachBatchAutoResolve: false, partitionsConsumedConcurrently, eachBatch });
   return consumer;
 }

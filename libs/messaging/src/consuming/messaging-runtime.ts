@@ -27,7 +27,7 @@ import { ensureTopics, type TopicSpec } from '../kafka/topic-admin';
 import { NO_METRICS } from '../metrics/messaging-metrics';
 import { KAFKA_CLIENT, MESSAGING_DEFAULTS, MESSAGING_OPTIONS, type MessagingModuleOptions, TRACE_CONTEXT } from '../messaging-options';
 import { type TraceContext } from '../trace/trace-context';
-import { CONSUME_METADATA, type ConsumeMetadata } from './consume.decorators';
+import { CONSUME_METADATA, type ConsumeMetadata, replicaGroup } from './consume.decorators';
 import { BatchConsumerGroup } from './batch-consumer-group';
 import { ConsumerGroup } from './consumer-group';
 import { eventBatchHandler } from './event-batch';
@@ -42,6 +42,8 @@ import { DEFAULT_RETRY_POLICY, validateRetryPolicy } from './retry-policy';
 export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger: Logger | NonNullable<MessagingModuleOptions['logger']>;
   private readonly groups: Array<ConsumerGroup | BatchConsumerGroup> = [];
+  /** Groups of this replica alone, which start at the topics' end. */
+  private readonly eachReplicaGroups = new Set<string>();
   private relay: OutboxRelay | undefined;
   private deadLetters: KafkaDeadLetterSink | undefined;
 
@@ -76,13 +78,24 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
         if (!wrapper.isDependencyTreeStatic()) throw new Error(`${name}: a consumer must be a singleton provider`);
         const handle = handler.bind(instance);
         const binding = bindingOf(meta, name, handle);
-        const list = byGroup.get(meta.group) ?? [];
+        const group = this.groupOf(meta, name);
+        const list = byGroup.get(group) ?? [];
         list.push(binding);
-        byGroup.set(meta.group, list);
+        byGroup.set(group, list);
       }
     }
     for (const [group, bindings] of byGroup) checkBindings(group, bindings);
     return byGroup;
+  }
+
+  /** The group a handler joins: its own, or this replica's for `replicas: 'each'`. */
+  private groupOf(meta: ConsumeMetadata, handlerName: string): string {
+    if (meta.kind === 'raw' || meta.replicas !== 'each') return meta.group;
+    const { instance } = this.options;
+    if (!instance) throw new Error(`${handlerName}: a handler of every replica needs the replica's name (FLYWHEEL_INSTANCE_ID)`);
+    const group = replicaGroup(meta.group, instance);
+    this.eachReplicaGroups.add(group);
+    return group;
   }
 
   /** The outbox rows the relay gave up on; undefined where this process runs no relay. */
@@ -194,6 +207,7 @@ export class MessagingRuntime implements OnApplicationBootstrap, BeforeApplicati
       kafka: this.kafka,
       group,
       topics,
+      fromBeginning: !this.eachReplicaGroups.has(group),
       partitionsConsumedConcurrently: consumer?.partitionsConsumedConcurrently ?? MESSAGING_DEFAULTS.partitionsConsumedConcurrently,
       sessionTimeoutMs: consumer?.sessionTimeoutMs ?? MESSAGING_DEFAULTS.sessionTimeoutMs,
       maxWaitTimeMs: consumer?.maxWaitTimeMs ?? MESSAGING_DEFAULTS.maxWaitTimeMs,

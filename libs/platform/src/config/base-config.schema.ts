@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { envBoolean, envEnum, envHostPortList, envInt, envPort, envString, envUrl } from './env-vars';
 
@@ -74,6 +75,15 @@ export const baseConfigSchema = z
     GRPC_MAX_MESSAGE_BYTES: envInt({ min: 1024, max: 2 ** 31 - 1, default: 16 * MIB }),
     GRPC_DEADLINE_MS: envInt({ min: 1, default: 30_000 }),
     SHUTDOWN_TIMEOUT_MS: envInt({ min: 0, default: 10_000 }),
+    /**
+     * This process's name among the replicas of its service (the pod's name on Kubernetes, its
+     * host name by default; the launcher numbers its replicas 1, 2, …): it names the consumer
+     * groups of what each replica holds in memory.
+     */
+    FLYWHEEL_INSTANCE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit')
+      .default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63)),
   })
   .refine(...requiredWith('TLS_KEY_FILE', 'TLS_CERT_FILE', BOTH_OR_NEITHER))
   .refine(...requiredWith('TLS_CERT_FILE', 'TLS_KEY_FILE', BOTH_OR_NEITHER))

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseGrpcTarget } from '../grpc/grpc-target';
 
 // Field builders for environment variables: every value arrives as a string, so each one
 // parses the string and says in its message what a good value looks like.
@@ -75,4 +76,18 @@ export function envBoolean(defaultValue: boolean) {
     })
     .transform((word) => TRUE_WORDS.includes(word))
     .prefault(String(defaultValue));
+}
+
+/** Another service's gRPC address: `host:port`, replicas `ip:port,ip:port`, or `dns:///name:port`. */
+export function envGrpcAddress(defaultValue: string) {
+  return z
+    .string()
+    .superRefine((raw, context) => {
+      try {
+        parseGrpcTarget(raw);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: `must be host:port, ip:port,ip:port or dns:///name:port: ${(error as Error).message}` });
+      }
+    })
+    .default(defaultValue);
 }

@@ -1,6 +1,7 @@
 import { baseConfigSchema, serviceConfigSchema } from './base-config.schema';
 import { ConfigError } from './config-error';
-import { envPort, envString } from './env-vars';
+import { hostname } from 'node:os';
+import { envGrpcAddress, envPort, envString } from './env-vars';
 import { loadConfig, maskUrlPassword } from './load-config';
 
 const valid = {
@@ -135,6 +136,30 @@ describe('loadConfig', () => {
       { variable: 'KAFKA_SSL', reason: 'must be one of true, 1, yes, false, 0, no', value: '"maybe"' },
     ]);
     expect(configError({ ...valid, KAFKA_SASL_MECHANISM: 'gssapi' }).issues[0].reason).toBe('must be one of scram-sha-512, plain');
+  });
+
+  it("names the replica by FLYWHEEL_INSTANCE_ID, its host's name by default, and refuses a name no consumer group can carry", () => {
+    expect(loadConfig(baseConfigSchema, { ...valid, FLYWHEEL_INSTANCE_ID: 'deployer-2' }).FLYWHEEL_INSTANCE_ID).toBe('deployer-2');
+    expect(loadConfig(baseConfigSchema, valid).FLYWHEEL_INSTANCE_ID).toBe(
+      hostname()
+        .replace(/[^A-Za-z0-9._-]/g, '-')
+        .slice(0, 63),
+    );
+    expect(configError({ ...valid, FLYWHEEL_INSTANCE_ID: '../deployer 2' }).message).toContain(
+      'FLYWHEEL_INSTANCE_ID: must be 1–63 letters',
+    );
+  });
+
+  it("takes another service's address as host:port, replicas ip:port,ip:port or dns:///name:port", () => {
+    const schema = serviceConfigSchema({ grpcPort: 8055, httpPort: 8085 }, { REGISTRY_GRPC_ADDRESS: envGrpcAddress('127.0.0.1:8054') });
+    const load = (address?: string) =>
+      loadConfig(schema, { ...valid, ...(address !== undefined && { REGISTRY_GRPC_ADDRESS: address }) }).REGISTRY_GRPC_ADDRESS;
+    expect(load()).toBe('127.0.0.1:8054');
+    expect(load('127.0.0.1:8054,127.0.0.1:8154')).toBe('127.0.0.1:8054,127.0.0.1:8154');
+    expect(load('dns:///registry:8054')).toBe('dns:///registry:8054');
+    expect(() => load('registry')).toThrow(
+      'REGISTRY_GRPC_ADDRESS: must be host:port, ip:port,ip:port or dns:///name:port: "registry" is not host:port',
+    );
   });
 
   it('treats an empty variable as unset', () => {

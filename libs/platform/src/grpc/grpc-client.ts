@@ -4,6 +4,7 @@ import { credentials, loadPackageDefinition, Metadata, type Client, type Service
 import { loadSync } from '@grpc/proto-loader';
 import { type GrpcServiceContract, GRPC_LOADER_OPTIONS, protoRoot } from '@flywheel/contracts';
 import { currentTraceparent } from '../logging/request-context';
+import { parseGrpcTarget } from './grpc-target';
 import { withoutWireNulls } from '../wire/wire-nulls';
 
 /** A method of a ts-proto controller interface, seen from the calling side. */
@@ -26,7 +27,7 @@ export interface GrpcCallOptions {
 }
 
 export interface GrpcClientOptions {
-  /** `host:port`. */
+  /** `host:port`, replicas `ip:port,ip:port`, or `dns:///name:port` (see parseGrpcTarget). */
   address: string;
   /** Team API token sent as `authorization: Bearer …`. */
   token?: string;
@@ -49,9 +50,11 @@ export function createGrpcClient<Controller>(contract: GrpcServiceContract, opti
     .reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], loaded) as typeof Client;
   const channel = options.tlsCaFile ? credentials.createSsl(readFileSync(options.tlsCaFile)) : credentials.createInsecure();
   const maxBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
-  const client = new ServiceClient(options.address, channel, {
+  const { target, serviceConfig } = parseGrpcTarget(options.address);
+  const client = new ServiceClient(target, channel, {
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
+    ...(serviceConfig && { 'grpc.service_config': serviceConfig }),
   });
   const defaultDeadline = options.deadlineMs ?? 30_000;
 

@@ -8,8 +8,9 @@ import { LiveStats, type LabelValue } from './live-stats';
 
 /**
  * Joins ground-truth labels to the predictions this process served, by request id, for the
- * canary's accuracy check. Labels of requests it did not serve (or has forgotten, or that no one
- * served) change nothing and are counted.
+ * canary's accuracy check. Every replica hears every label (any of them may have served the
+ * request); labels of requests it did not serve (or has forgotten, or that no one served)
+ * change nothing and are counted.
  */
 @Injectable()
 export class FeedbackConsumer {
@@ -26,7 +27,7 @@ export class FeedbackConsumer {
     );
   }
 
-  @ConsumeEvent({ topic: Topics.feedback, types: [FeedbackEvent], group: 'deployer.feedback' })
+  @ConsumeEvent({ topic: Topics.feedback, types: [FeedbackEvent], group: 'deployer.feedback', replicas: 'each' })
   async onFeedback(event: EventEnvelope<monitorV1.Feedback>, _manager: EntityManager): Promise<void> {
     const label = labelOf(event.data.label);
     if (label === undefined || !this.stats.recordLabel(event.data.requestId, label)) this.unmatched.inc();

@@ -23,6 +23,8 @@ export class OnlineFeaturesInvalidator {
     topic: Topics.featureStoreEvents,
     types: [FeaturesMaterialisedEvent, FeatureViewAppliedEvent],
     group: ONLINE_FEATURES_GROUP,
+    // Each replica has a cache of its own, so each hears every change.
+    replicas: 'each',
   })
   async onViewChanged(
     event: EventEnvelope<featureStoreV1.FeaturesMaterialised | featureStoreV1.FeatureViewApplied>,

@@ -25,6 +25,8 @@ export class OnlineCacheInvalidator {
     topic: Topics.featureStoreEvents,
     types: [FeaturesMaterialisedEvent, FeatureViewAppliedEvent],
     group: ONLINE_CACHE_GROUP,
+    // Each replica has a cache of its own, so each hears every change.
+    replicas: 'each',
   })
   // Nothing to write: the cache is this process's memory, so the handler's transaction is unused.
   async onViewChanged(
