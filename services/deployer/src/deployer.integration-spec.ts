@@ -17,7 +17,15 @@ import { DeadLetterHeaders } from '@flywheel/messaging';
 import { loadModel, type ModelArtifact } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore, modelArtifactKey } from '@flywheel/storage';
-import { eventually, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure } from '@flywheel/testing';
+import { freePort } from '@flywheel/test-kit';
+import {
+  countRecords,
+  eventually,
+  grpcError,
+  readRecords,
+  type ServiceInfrastructure,
+  startServiceInfrastructure,
+} from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startDeployerService } from './deployer.app';
 import { type DeployerConfig } from './deployer.config';
@@ -369,6 +377,66 @@ describe('deployer service (Postgres, Kafka broker, S3; registry answers from me
       expect(events[4].data.reason).toBe('canary v3 passed every check after ' + events[4].data.canary!.requests + ' requests');
       expect(events[5].causationId).toBeNull();
       expect(events[5].data).toMatchObject({ reason: 'rolled back from v3 to v1 by request: support calls', actor: { team: 'release' } });
+    });
+
+    it('serves from two replicas: one request id goes to the same version on both, and each prediction is logged once', async () => {
+      // A second replica of the same deployer: its database, broker and store, its own ports and
+      // name. Only the first judges canaries here (the second needs more requests than it gets).
+      const second = await startDeployerService(
+        {
+          ...env,
+          GRPC_PORT: String(await freePort()),
+          HTTP_PORT: String(await freePort()),
+          FLYWHEEL_INSTANCE_ID: 'deployer-2',
+          CANARY_MIN_REQUESTS: '1000',
+        },
+        { registry },
+      );
+      const clientOf = (address: string) => {
+        const c = createGrpcClient<deployerV1.DeployerServiceController>(GrpcServices.deployer, { address, token: infra.tokens.reader });
+        clients.push(c);
+        return c;
+      };
+      try {
+        await moveProduction(await registerVersion(4, fraudArtifact({ seed: 4 })));
+        await deploymentIs((d) => d.canaryVersion === 4, 'a canary of v4');
+        const [one, two] = [clientOf(service.grpcAddress), clientOf(second.grpcAddress)];
+        // The second replica hears of the canary through the deployments table's notification.
+        const probes = Array.from({ length: 8 }, (_, i) => `replicas-probe-${i}`);
+        const secondServesCanary = await eventually(async () => {
+          const versions = await Promise.all(
+            probes.map((requestId) => two.predict({ deployment: 'fraud', requestId, features: claim(5) })),
+          );
+          return versions.some((r) => r.modelVersion === 4);
+        }, 15_000);
+        expect(secondServesCanary).toBe(true);
+
+        const routed: Array<[number, number]> = [];
+        for (let i = 0; i < 12; i++) {
+          const request = { deployment: 'fraud', requestId: `replicas-same-${i}`, features: claim(i) };
+          routed.push([(await one.predict(request)).modelVersion, (await two.predict(request)).modelVersion]);
+        }
+        expect(routed.filter(([a, b]) => a !== b)).toEqual([]);
+        expect(new Set(routed.map(([a]) => a))).toEqual(new Set([1, 4]));
+
+        // Callers of both replicas at one address (round robin): every prediction logged once.
+        const both = clientOf(`${service.grpcAddress},${second.grpcAddress}`);
+        const ids = Array.from({ length: 6 }, (_, i) => `replicas-rr-${i}`);
+        for (const requestId of ids) await both.predict({ deployment: 'fraud', requestId, features: claim(7) });
+        let logged: string[] = [];
+        const allLogged = await eventually(async () => {
+          const records = await readRecords(kafka, Topics.predictions, await countRecords(kafka, Topics.predictions), 30_000);
+          logged = records.map((r) => r.key?.toString() ?? '').filter((key) => key.startsWith('replicas-rr-'));
+          return logged.length >= ids.length;
+        }, 15_000);
+        expect(allLogged).toBe(true);
+        expect(logged.sort()).toEqual(ids);
+      } finally {
+        await second.shutdown('test finished');
+      }
+      // Concluded by hand, as the next test expects the deployment stable on v1.
+      await client(infra.tokens.promoter).rollback({ deployment: 'fraud', toVersion: 0, reason: 'replicas checked' });
+      await deploymentIs((d) => d.stableVersion === 1 && d.canaryVersion === 0, 'stable on v1');
     });
 
     it('serves the same deployment after a restart, its models reloaded from S3', async () => {
