@@ -15,4 +15,5 @@ export {
 export { ServiceProcess, type ServiceProcessOptions } from './service-process';
 export { type KafkaSasl } from './kafka-credentials';
 export { ServiceSupervisor, type SupervisorEvents } from './service-supervisor';
+export * from './service-replicas';
 export { DEFAULT_RESTART_POLICY, RestartPolicy, type RestartDecision, type RestartPolicyOptions } from './restart-policy';

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureAdminToken } from '@flywheel/platform';
 import { jsonLogger, makeTreePrivate, PRIVATE_DIR_MODE } from '@flywheel/dev-server-kit';
@@ -23,6 +23,7 @@ import {
   type ServiceName,
 } from './service-catalog';
 import { ServiceProcess } from './service-process';
+import { parseReplicas, planReplicas, replicaAddress, replicaSummary } from './service-replicas';
 import { ServiceSupervisor } from './service-supervisor';
 
 export interface LaunchProgress {
@@ -89,7 +90,7 @@ export class PlatformLauncher {
     return Number(this.env.SHUTDOWN_TIMEOUT_MS ?? 15_000) + 5000;
   }
 
-  private pidFile(name: ServiceName | 'launcher'): string {
+  private pidFile(name: string): string {
     return join(this.dataDir, 'run', `${name}.pid`);
   }
 
@@ -127,32 +128,37 @@ export class PlatformLauncher {
     if (admin.created) this.adminToken = admin.token;
     const serviceTokens = ensureServiceTokens(tokensFile, join(dataDir, 'service-tokens.json'), SERVICES);
 
-    this.progress('starting the six services');
     const grpcBase = this.port('FLYWHEEL_GRPC_BASE_PORT', DEFAULT_GRPC_BASE_PORT);
     const httpBase = this.port('FLYWHEEL_HTTP_BASE_PORT', DEFAULT_HTTP_BASE_PORT);
-    const ports = SERVICES.map((service, index) => ({
-      service,
-      grpc: this.port(`${envPrefix(service)}_GRPC_PORT`, grpcBase + index),
-      http: this.port(`${envPrefix(service)}_HTTP_PORT`, httpBase + index),
-    }));
-    // Where each service reaches the others: FEATURE_STORE_GRPC_ADDRESS=127.0.0.1:8052, …
-    const addresses = Object.fromEntries(ports.map((p) => [`${envPrefix(p.service)}_GRPC_ADDRESS`, `127.0.0.1:${p.grpc}`]));
-    for (const { service, grpc: grpcPort, http: httpPort } of ports) {
+    const replicas = planReplicas(
+      parseReplicas(this.env.FLYWHEEL_REPLICAS),
+      (service) => ({ grpc: grpcBase + SERVICES.indexOf(service), http: httpBase + SERVICES.indexOf(service) }),
+      this.env,
+    );
+    const extra = replicas.length - SERVICES.length;
+    this.progress(`starting the six services${extra > 0 ? ` (${replicas.length} processes: ${replicaSummary(replicas)})` : ''}`);
+    // Where each service reaches the others: FEATURE_STORE_GRPC_ADDRESS=127.0.0.1:8052, or every
+    // replica's address, which clients take in turns.
+    const addresses = Object.fromEntries(
+      SERVICES.map((service) => [`${envPrefix(service)}_GRPC_ADDRESS`, replicaAddress(replicas, service)]),
+    );
+    for (const { service, name, instance, grpcPort, httpPort } of replicas) {
       const prefix = envPrefix(service);
       const child = new ServiceProcess({
-        name: service,
-        pidFile: this.pidFile(service),
+        name,
+        pidFile: this.pidFile(name),
         entryPoint: serviceEntryPoint(service),
         cwd: REPO_ROOT,
-        logFile: join(dataDir, 'logs', `${service}.log`),
+        logFile: join(dataDir, 'logs', `${name}.log`),
         healthUrl: `http://127.0.0.1:${httpPort}/healthz`,
-        nodeOptions: cpuProfileOptions(this.env.FLYWHEEL_CPU_PROFILE_DIR, service),
+        nodeOptions: cpuProfileOptions(this.env.FLYWHEEL_CPU_PROFILE_DIR, name),
         env: {
           ...this.env,
           GRPC_HOST: this.env.GRPC_HOST ?? '127.0.0.1',
           GRPC_PORT: String(grpcPort),
           HTTP_HOST: this.env.HTTP_HOST ?? '127.0.0.1',
           HTTP_PORT: String(httpPort),
+          FLYWHEEL_INSTANCE_ID: instance,
           KAFKA_BROKERS: kafkaBrokers,
           ...kafkaAuth?.serviceEnv(service),
           DATABASE_URL: this.env[`${prefix}_DATABASE_URL`] ?? (await databaseUrl(service)),
@@ -167,13 +173,13 @@ export class PlatformLauncher {
       });
       const supervisor = new ServiceSupervisor(child, {
         progress: this.progress,
-        gaveUp: (name, reason, tail) => {
-          if (this.ready && !this.stopping) this.onServiceGaveUp(name, reason, tail);
+        gaveUp: (serviceName, reason, tail) => {
+          if (this.ready && !this.stopping) this.onServiceGaveUp(serviceName, reason, tail);
         },
       });
       this.services.push(supervisor);
       this.endpoints.push({
-        name: service,
+        name,
         kind: 'service',
         address: `127.0.0.1:${grpcPort}`,
         detail: `http://127.0.0.1:${httpPort}`,
@@ -191,8 +197,12 @@ export class PlatformLauncher {
    * connections: each is stopped, found through its pid file and checked to be that very process.
    */
   private async stopLeftoverServices(): Promise<void> {
+    // Every service's pid file, replicas' too (`deployer-2.pid`), whatever this start runs.
+    const names = readdirSync(join(this.dataDir, 'run'))
+      .filter((file) => file.endsWith('.pid') && file !== 'launcher.pid')
+      .map((file) => file.slice(0, -'.pid'.length));
     await Promise.all(
-      SERVICES.map(async (service) => {
+      names.map(async (service) => {
         const leftover = runningFrom(this.pidFile(service));
         if (!leftover) return;
         this.progress(`stopping ${service} (pid ${leftover.pid}) left running by a launcher that did not stop it`);
@@ -364,6 +374,6 @@ export class PlatformLauncher {
  * there when it stops (open it in Chrome DevTools or speedscope): how benchmarks see where a
  * service's time goes under load.
  */
-export function cpuProfileOptions(dir: string | undefined, service: ServiceName): string[] {
-  return dir ? ['--cpu-prof', '--cpu-prof-dir', join(resolve(dir), service)] : [];
+export function cpuProfileOptions(dir: string | undefined, processName: string): string[] {
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', join(resolve(dir), processName)] : [];
 }

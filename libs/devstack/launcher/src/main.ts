@@ -7,10 +7,30 @@ function say(message: string): void {
   process.stdout.write(`${message}\n`);
 }
 
+/** `npm start -- --replicas deployer=2`: the same as FLYWHEEL_REPLICAS=deployer=2. */
+function environmentWithArguments(args: readonly string[]): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s, 2);
+    if (flag !== '--replicas') throw new Error(`unknown option "${args[i]}" (npm start [-- --replicas <service>=<n>[,…]])`);
+    const value = inline ?? args[++i];
+    if (!value) throw new Error('--replicas needs <service>=<n>[,…], e.g. --replicas deployer=2');
+    env.FLYWHEEL_REPLICAS = value;
+  }
+  return env;
+}
+
 async function main(): Promise<void> {
   keepNewFilesPrivate();
+  let env: NodeJS.ProcessEnv;
+  try {
+    env = environmentWithArguments(process.argv.slice(2));
+  } catch (error) {
+    say(`Flywheel: ${(error as Error).message}`);
+    process.exit(2);
+  }
   const launcher = new PlatformLauncher(
-    process.env,
+    env,
     (m) => say(`· ${m}`),
     // The others keep running: a service that keeps crashing should not take the platform down.
     (service, reason, tail) => say(`\n${service} ${reason}. The other services keep running. Last lines of its log:\n${tail}\n`),
