@@ -2,8 +2,10 @@ import { Client, type ClientDuplexStream, credentials, Metadata, type ServiceErr
 
 /** One load point: calls of one method at a fixed concurrency for a fixed time. */
 export interface LoadPoint {
-  /** `host:port` of a plaintext server. */
+  /** A grpc-js channel target of a plaintext server: `host:port`, or `ipv4:a:p,b:p` for replicas. */
   readonly address: string;
+  /** grpc-js channel options, e.g. `grpc.service_config` to balance calls over replicas. */
+  readonly channelOptions?: Readonly<Record<string, string | number>>;
   /** `/package.Service/Method`. */
   readonly path: string;
   /** Encoded requests, sent in turn (round robin): encoding must not bound the figure. */
@@ -27,13 +29,17 @@ export interface LoadFigures {
   readonly p99Ms: number;
 }
 
+function loadClient(point: LoadPoint): Client {
+  return new Client(point.address, credentials.createInsecure(), { 'grpc.max_receive_message_length': 16 << 20, ...point.channelOptions });
+}
+
 /**
  * Closed-loop load over one grpc-js channel: `concurrency` workers each send the next request as
  * soon as the previous answer arrives, so rps and latency are what the server sustains at that
  * concurrency (an open-loop generator would measure its own queue instead).
  */
 export async function driveUnary(point: LoadPoint): Promise<LoadFigures> {
-  const client = new Client(point.address, credentials.createInsecure(), { 'grpc.max_receive_message_length': 16 << 20 });
+  const client = loadClient(point);
   const metadata = authorization(point.token);
   const call = (request: Buffer) =>
     new Promise<void>((done, fail) => {
@@ -59,7 +65,7 @@ export async function driveUnary(point: LoadPoint): Promise<LoadFigures> {
  * request when the answer to the previous one arrives. A latency is from write to answer.
  */
 export async function driveBidiStream(point: LoadPoint): Promise<LoadFigures> {
-  const client = new Client(point.address, credentials.createInsecure(), { 'grpc.max_receive_message_length': 16 << 20 });
+  const client = loadClient(point);
   const metadata = authorization(point.token);
   const streams: Array<ClientDuplexStream<Buffer, Buffer>> = [];
   try {

@@ -11,13 +11,16 @@
 // BENCH_POINT_S (default 10) seconds per point, BENCH_RUNS (default 1) runs per point (medians),
 // BENCH_CALLS to pick calls by name (';'-separated substrings), BENCH_OUT for the folder of the
 // JSON figures (default bench-results/), BENCH_PROFILE for a folder where each service writes a CPU
-// profile (`--cpu-prof`, one folder per service) when the platform stops.
+// profile (`--cpu-prof`, one folder per service) when the platform stops, BENCH_REPLICAS (default 1)
+// for that many processes of the deployer and of the feature store, called at one address that
+// lists them all (round robin).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Admin } from 'kafkajs';
 import { deployerV1, featureStoreV1, GrpcServices, Topics } from '@flywheel/contracts';
 import { SERVICES } from '@flywheel/embedded-platform';
+import { parseGrpcTarget } from '@flywheel/platform';
 import {
   cpuUsedBetween,
   driveBidiStream,
@@ -41,6 +44,8 @@ const ROOT = resolve(__dirname, '../../../..');
 const POINT_MS = Number(process.env.BENCH_POINT_S ?? 10) * 1000;
 const WARMUP_MS = 2_000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 1);
+/** Processes of each serving service (the deployer and the feature store). */
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 1);
 const CONCURRENCIES = [1, 50];
 const OUT_DIR = resolve(ROOT, process.env.BENCH_OUT ?? 'bench-results');
 /** Distinct requests per call, sent in turn. */
@@ -135,7 +140,8 @@ function servingCalls(history: readonly Claim[]): ServingCall[] {
 
 /** Flywheel's answer to a call's first request: what the echo sends back. */
 async function answerOf(platform: ScenarioPlatform, call: ServingCall): Promise<Buffer> {
-  const address = platform.address(call.service);
+  // Any replica answers the same: the first one's address.
+  const address = platform.address(call.service).split(',')[0];
   if (!call.streaming) {
     const outcome = await unaryBytes(address, call.path, call.requests[0]!, platform.token);
     if (!outcome.reply) throw new Error(`${call.name} failed: ${outcome.details}`);
@@ -199,8 +205,7 @@ function cpuLabeller(platform: ScenarioPlatform, call: ServingCall, echoPid: num
     [echoPid, 'echo server'],
   ]);
   for (const service of SERVICES) {
-    const pid = platform.pidOf(service);
-    if (pid !== undefined)
+    for (const pid of platform.pidsOf(service))
       roles.set(pid, service === call.service ? 'serving service' : service === 'monitor' ? 'monitor' : 'other services');
   }
   return (thread) => roles.get(thread.pid) ?? (thread.name.startsWith('postgres') ? 'PostgreSQL' : undefined);
@@ -214,7 +219,18 @@ async function drive(
   concurrency: number,
   labelOf: (thread: ThreadInfo) => CpuPart | undefined,
 ): Promise<{ figures: LoadFigures; cpu: CpuPerCall }> {
-  const point = { address, path: call.path, requests: call.requests, token, concurrency, durationMs: POINT_MS, warmupMs: WARMUP_MS };
+  // Replicas (BENCH_REPLICAS) are one address listing each: the channel takes them in turns.
+  const { target, serviceConfig } = parseGrpcTarget(address);
+  const point = {
+    address: target,
+    channelOptions: serviceConfig ? { 'grpc.service_config': serviceConfig } : undefined,
+    path: call.path,
+    requests: call.requests,
+    token,
+    concurrency,
+    durationMs: POINT_MS,
+    warmupMs: WARMUP_MS,
+  };
   // The warm-up is inside the CPU window: its calls are counted with it, at the measured rate.
   const before = threadCpu();
   const figures = await (call.streaming ? driveBidiStream(point) : driveUnary(point));
@@ -258,8 +274,10 @@ function verdicts(point: PointFigures, all: PointFigures[]): string[] {
 }
 
 async function main(): Promise<void> {
-  // The launcher reads its environment: each service writes its CPU profile there when stopped.
+  // The launcher reads its environment: each service writes its CPU profile there when stopped,
+  // and the serving services run as many replicas as asked.
   if (process.env.BENCH_PROFILE) process.env.FLYWHEEL_CPU_PROFILE_DIR = process.env.BENCH_PROFILE;
+  if (REPLICAS > 1) process.env.FLYWHEEL_REPLICAS = `deployer=${REPLICAS},feature-store=${REPLICAS}`;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const scenario = new ClosedLoopScenario({ ...DEFAULT_OPTIONS, backfillClaims: 2_000 }, log);
   let echo: { child: ChildProcess; address: string } | undefined;
@@ -283,7 +301,9 @@ async function main(): Promise<void> {
     await admin.connect();
     await drained(admin);
 
-    process.stderr.write(`\n${POINT_MS / 1000} s per point after ${WARMUP_MS / 1000} s of warm-up, ${RUNS} run(s) each\n`);
+    process.stderr.write(
+      `\n${POINT_MS / 1000} s per point after ${WARMUP_MS / 1000} s of warm-up, ${RUNS} run(s) each, ${REPLICAS} replica(s) of each serving service\n`,
+    );
     const points: PointFigures[] = [];
     for (const call of calls) {
       for (const concurrency of CONCURRENCIES) {
@@ -374,7 +394,7 @@ async function main(): Promise<void> {
     );
     mkdirSync(OUT_DIR, { recursive: true });
     const file = join(OUT_DIR, 'serving.json');
-    writeFileSync(file, `${JSON.stringify({ pointSeconds: POINT_MS / 1000, runs: RUNS, points }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ pointSeconds: POINT_MS / 1000, runs: RUNS, replicas: REPLICAS, points }, null, 2)}\n`);
     process.stdout.write(`\nfigures as JSON: ${file}\n`);
   } finally {
     await admin?.disconnect();

@@ -9,7 +9,7 @@ import {
   type registryV1,
   type trainerV1,
 } from '@flywheel/contracts';
-import { envPrefix, PlatformLauncher, SERVICES, type ServiceName } from '@flywheel/embedded-platform';
+import { envPrefix, parseReplicas, PlatformLauncher, SERVICES, type ServiceName } from '@flywheel/embedded-platform';
 import { createGrpcClient, type GrpcClient } from '@flywheel/platform';
 import { EventStream } from './event-stream';
 import { type ScenarioOptions } from './scenario-options';
@@ -88,16 +88,18 @@ export class ScenarioPlatform {
     return this.connected(this.launcher?.adminToken);
   }
 
-  /** The process id of a running service (benchmarks read its CPU time). */
-  pidOf(service: ServiceName): number | undefined {
-    return this.launcher?.services.find((s) => s.name === service)?.process.pid;
+  /** The process ids of a running service's replicas (benchmarks read their CPU time). */
+  pidsOf(service: ServiceName): number[] {
+    return (this.launcher?.services ?? [])
+      .filter((s) => isReplicaOf(s.name, service))
+      .flatMap((s) => (s.process.pid === undefined ? [] : [s.process.pid]));
   }
 
-  /** Where a service (or the broker, `kafka`) listens. */
+  /** Where a service (every replica: `ip:port,ip:port`) or the broker (`kafka`) listens. */
   address(name: ServiceName | 'kafka'): string {
-    const endpoint = this.launcher?.endpoints.find((e) => e.name === name);
-    if (!endpoint) throw new Error(`${name} is not started`);
-    return endpoint.address;
+    const endpoints = this.launcher?.endpoints.filter((e) => isReplicaOf(e.name, name)) ?? [];
+    if (endpoints.length === 0) throw new Error(`${name} is not started`);
+    return endpoints.map((e) => e.address).join(',');
   }
 
   /** Whether the platform's events are being followed (they say which step is missing). */
@@ -182,10 +184,13 @@ export class ScenarioPlatform {
     ]) {
       delete env[name];
     }
+    // A free port for each replica (FLYWHEEL_REPLICAS, e.g. from a benchmark).
+    const replicas = parseReplicas(env.FLYWHEEL_REPLICAS);
+    const freePorts = async (count: number) => (await Promise.all(Array.from({ length: count }, () => freePort()))).join(',');
     for (const service of SERVICES) {
       delete env[`${envPrefix(service)}_DATABASE_URL`];
-      env[`${envPrefix(service)}_GRPC_PORT`] = String(await freePort());
-      env[`${envPrefix(service)}_HTTP_PORT`] = String(await freePort());
+      env[`${envPrefix(service)}_GRPC_PORT`] = await freePorts(replicas.get(service) ?? 1);
+      env[`${envPrefix(service)}_HTTP_PORT`] = await freePorts(replicas.get(service) ?? 1);
     }
     return Object.assign(env, {
       FLYWHEEL_DATA_DIR: this.dataDir,
@@ -210,4 +215,9 @@ export class ScenarioPlatform {
     if (value === undefined) throw new Error('the scenario platform is not started');
     return value;
   }
+}
+
+/** `deployer` and `deployer-2` are replicas of the deployer (the launcher's process names). */
+function isReplicaOf(processName: string, name: string): boolean {
+  return processName === name || new RegExp(`^${name}-\\d+$`).test(processName);
 }
