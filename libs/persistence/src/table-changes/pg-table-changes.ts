@@ -17,6 +17,7 @@ const RECONNECT_BACKOFF: BackoffPolicy = { baseDelayMs: 500, factor: 2, maxDelay
 export class PgTableChanges extends TableChanges {
   private readonly listeners = new Map<string, Set<() => void>>();
   private client: Client | undefined;
+  private listening: Promise<unknown> = Promise.resolve();
   private connecting: Promise<void> | undefined;
   private schema: string | undefined;
   private stopController = new AbortController();
@@ -117,8 +118,13 @@ export class PgTableChanges extends TableChanges {
     }
   }
 
-  private async listen(client: Client, table: string): Promise<void> {
-    await client.query(`LISTEN "${changeChannel(this.schema ?? 'public', table).replace(/"/g, '""')}"`);
+  /** One LISTEN at a time on the connection: tables asked for together would otherwise overlap (pg 9 refuses that). */
+  private listen(client: Client, table: string): Promise<void> {
+    const listened = this.listening.then(() =>
+      client.query(`LISTEN "${changeChannel(this.schema ?? 'public', table).replace(/"/g, '""')}"`),
+    );
+    this.listening = listened.catch(() => undefined);
+    return listened.then(() => undefined);
   }
 
   private lost(client: Client, error?: Error): void {
