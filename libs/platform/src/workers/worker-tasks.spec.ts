@@ -55,6 +55,33 @@ describe('WorkerTasks', () => {
     }
   });
 
+  it('stops a task that runs past its time budget, saying so, and the next task gets a new thread', async () => {
+    const first = await tasks.run({ kind: 'thread' });
+    await expect(tasks.run({ kind: 'spin', ms: 60_000 }, { timeoutMs: 200 })).rejects.toThrow(
+      'arithmetic worker ran past its time budget of 0.2 s',
+    );
+    expect(await tasks.run({ kind: 'square', value: 8 })).toBe(64);
+    expect(await tasks.run({ kind: 'thread' })).not.toBe(first);
+  });
+
+  it('keeps tasks waiting for a free thread, in order, and counts a time budget from when a thread takes the task', async () => {
+    const order: string[] = [];
+    const busy = tasks.run({ kind: 'spin', ms: 400 }).then(() => order.push('spin'));
+    // Waits 400 ms behind the spin on the pool's one thread, then runs well within its 200 ms.
+    const queued = tasks.run({ kind: 'square', value: 3 }, { timeoutMs: 200 }).then((n) => order.push(`square ${n}`));
+    await Promise.all([busy, queued]);
+    expect(order).toEqual(['spin', 'square 9']);
+  });
+
+  it('fails waiting and running tasks when closed', async () => {
+    const running = tasks.run({ kind: 'spin', ms: 60_000 });
+    const waiting = tasks.run({ kind: 'square', value: 2 });
+    await new Promise((r) => setTimeout(r, 100));
+    await tasks.close();
+    await expect(running).rejects.toThrow('arithmetic worker stopped');
+    await expect(waiting).rejects.toThrow('arithmetic worker stopped');
+  });
+
   it('fails the tasks a dead worker held with the reason, and the next task gets a new worker', async () => {
     const first = await tasks.run({ kind: 'thread' });
     await expect(tasks.run({ kind: 'die' })).rejects.toThrow('arithmetic worker exited with code 3');

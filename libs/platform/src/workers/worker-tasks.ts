@@ -23,30 +23,45 @@ export function startWorkerThread(file: string, resourceLimits?: ResourceLimits)
   return new Worker(file, { ...(execArgv ? { execArgv } : {}), ...(resourceLimits ? { resourceLimits } : {}) });
 }
 
-interface Pending<Result> {
+export interface TaskOptions {
+  /** Buffers of the request that move to the worker instead of being copied. */
+  readonly transfer?: readonly ArrayBuffer[];
+  /**
+   * Most milliseconds the task may run once a thread has taken it: past them its thread is
+   * stopped and the task fails saying so (a synchronous task cannot be interrupted otherwise).
+   */
+  readonly timeoutMs?: number;
+}
+
+interface Task<Request, Result> {
+  readonly request: Request;
+  readonly options: TaskOptions;
   resolve(result: Result): void;
   reject(error: Error): void;
 }
 
-/** One thread and the tasks it holds. */
-interface Thread<Result> {
+/** One thread and the task it runs. */
+interface Thread<Request, Result> {
   readonly worker: Worker;
-  readonly pending: Map<number, Pending<Result>>;
+  running?: { readonly id: number; readonly task: Task<Request, Result>; readonly timer?: NodeJS.Timeout };
 }
 
 /**
  * Runs CPU-heavy tasks on worker threads, so the event loop that serves gRPC, Kafka and the
- * database stays free and other cores do the work. Each task goes to the thread holding the
- * fewest. A thread that dies fails the tasks it held with the reason and is replaced when
- * needed; a task that throws fails alone.
+ * database stays free and other cores do the work. A thread runs one task at a time; tasks wait
+ * here, in order, for a free thread. A thread that dies (or outgrows its memory, or runs a task
+ * past its time) fails that task with the reason and is replaced when needed; a task that
+ * throws fails alone.
  */
 export class WorkerTasks<Request, Result> {
-  private readonly threads: Array<Thread<Result>> = [];
+  private readonly threads: Array<Thread<Request, Result>> = [];
+  private readonly waiting: Array<Task<Request, Result>> = [];
   private nextId = 0;
+  private closed = false;
 
   /**
    * `file` calls {@link serveWorkerTasks} with the handler; `name` says what it is in errors;
-   * `resourceLimits` bound each thread's memory (a thread past them dies: its tasks fail).
+   * `resourceLimits` bound each thread's memory (a thread past them dies: its task fails).
    */
   constructor(
     private readonly file: string,
@@ -62,38 +77,53 @@ export class WorkerTasks<Request, Result> {
     while (this.threads.length < this.size) this.startThread();
   }
 
-  /** Runs a task; `transfer` lists buffers of the request that move to the worker instead of being copied. */
-  run(request: Request, transfer: readonly ArrayBuffer[] = []): Promise<Result> {
-    const idle = this.threads.reduce<Thread<Result> | undefined>(
-      (best, t) => (!best || t.pending.size < best.pending.size ? t : best),
-      undefined,
-    );
-    const thread = idle && (idle.pending.size === 0 || this.threads.length >= this.size) ? idle : this.startThread();
-    const id = this.nextId++;
+  /** Runs a task on the first free thread (`options.transfer`: buffers that move instead of being copied). */
+  run(request: Request, options: TaskOptions = {}): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
-      thread.pending.set(id, { resolve, reject });
-      // A worker holds the process open only while it has work.
-      thread.worker.ref();
-      thread.worker.postMessage({ id, request } satisfies TaskMessage<Request>, [...transfer]);
+      if (this.closed) return reject(new Error(`${this.name} worker stopped`));
+      this.waiting.push({ request, options, resolve, reject });
+      this.dispatch();
     });
   }
 
-  /** Stops the threads; tasks still running fail. */
+  /** Stops the threads; tasks running or waiting fail. */
   async close(): Promise<void> {
+    this.closed = true;
     const threads = this.threads.splice(0);
+    const waiting = this.waiting.splice(0);
     await Promise.all(threads.map((t) => t.worker.terminate()));
-    for (const thread of threads) this.failAll(thread, new Error(`${this.name} worker stopped`));
+    const stopped = new Error(`${this.name} worker stopped`);
+    for (const thread of threads) this.finish(thread)?.reject(stopped);
+    for (const task of waiting) task.reject(stopped);
   }
 
-  private startThread(): Thread<Result> {
-    const thread: Thread<Result> = { worker: startWorkerThread(this.file, this.resourceLimits), pending: new Map() };
-    const { worker, pending } = thread;
+  /** Hands waiting tasks to free threads, starting threads up to the pool's size. */
+  private dispatch(): void {
+    while (this.waiting.length > 0) {
+      const thread = this.threads.find((t) => !t.running) ?? (this.threads.length < this.size ? this.startThread() : undefined);
+      if (!thread) return;
+      const task = this.waiting.shift()!;
+      const id = this.nextId++;
+      const { timeoutMs, transfer = [] } = task.options;
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => this.lose(thread, `ran past its time budget of ${formatSeconds(timeoutMs)}`), timeoutMs);
+      thread.running = { id, task, timer };
+      // A worker holds the process open only while it has work.
+      thread.worker.ref();
+      thread.worker.postMessage({ id, request: task.request } satisfies TaskMessage<Request>, [...transfer]);
+    }
+  }
+
+  private startThread(): Thread<Request, Result> {
+    const thread: Thread<Request, Result> = { worker: startWorkerThread(this.file, this.resourceLimits) };
+    const { worker } = thread;
     worker.unref();
     worker.on('message', (reply: ReplyMessage<Result>) => {
-      const task = pending.get(reply.id);
-      if (!task) return;
-      pending.delete(reply.id);
-      if (pending.size === 0) worker.unref();
+      if (thread.running?.id !== reply.id) return;
+      const task = this.finish(thread)!;
+      worker.unref();
       if (reply.ok) {
         task.resolve(reply.result);
       } else {
@@ -101,24 +131,36 @@ export class WorkerTasks<Request, Result> {
         if (reply.stack) error.stack = reply.stack;
         task.reject(error);
       }
+      this.dispatch();
     });
-    const lost = (reason: string) => {
-      const index = this.threads.indexOf(thread);
-      if (index < 0) return;
-      this.threads.splice(index, 1);
-      this.failAll(thread, new Error(`${this.name} worker ${reason}`));
-    };
-    worker.on('error', (error) => lost(`failed: ${error.message}`));
-    worker.on('exit', (code) => lost(`exited with code ${code}`));
+    worker.on('error', (error) => this.lose(thread, `failed: ${error.message}`));
+    worker.on('exit', (code) => this.lose(thread, `exited with code ${code}`));
     this.threads.push(thread);
     return thread;
   }
 
-  private failAll(thread: Thread<Result>, error: Error): void {
-    const tasks = [...thread.pending.values()];
-    thread.pending.clear();
-    for (const task of tasks) task.reject(error);
+  /** The thread's task, taken off it. */
+  private finish(thread: Thread<Request, Result>): Task<Request, Result> | undefined {
+    const running = thread.running;
+    thread.running = undefined;
+    clearTimeout(running?.timer);
+    return running?.task;
   }
+
+  /** A thread that died or must die: its task fails with the reason, and the waiting go on elsewhere. */
+  private lose(thread: Thread<Request, Result>, reason: string): void {
+    const index = this.threads.indexOf(thread);
+    if (index < 0) return;
+    this.threads.splice(index, 1);
+    const task = this.finish(thread);
+    void thread.worker.terminate();
+    task?.reject(new Error(`${this.name} worker ${reason}`));
+    if (!this.closed) this.dispatch();
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 /**

@@ -48,7 +48,7 @@ export class WorkerArtifactParser extends ArtifactParser implements OnModuleInit
     const own = ownBuffer(bytes);
     let parts: CompactModelParts;
     try {
-      parts = await this.tasks.run(own, [own.buffer as ArrayBuffer]);
+      parts = await this.tasks.run(own, { transfer: [own.buffer as ArrayBuffer] });
     } catch (error) {
       // Shutting down is no verdict on the artifact.
       if (this.closing) throw error;

@@ -69,7 +69,7 @@ export class WorkerIngestionCompute extends IngestionCompute implements OnModule
 
   async judge(contract: Contract, values: ReadonlyArray<Buffer | null>): Promise<Verdicts> {
     const packed = packRecords(values);
-    return (await this.tasks.run({ kind: 'judge', contract, packed }, packedTransfer(packed))) as Verdicts;
+    return (await this.tasks.run({ kind: 'judge', contract, packed }, { transfer: packedTransfer(packed) })) as Verdicts;
   }
 
   async judgeRows(contract: Contract, rows: PackedRecords): Promise<Verdicts | UndecodableRow> {
@@ -79,7 +79,7 @@ export class WorkerIngestionCompute extends IngestionCompute implements OnModule
   async build(contract: Contract, slice: StagedSlice): Promise<StagedVersion> {
     // Texts given as bytes move to the thread (they are the caller's own, in memory of their own).
     const transfer = slice.staged.flatMap((text) => (typeof text === 'string' ? [] : [text.buffer as ArrayBuffer]));
-    const built = (await this.tasks.run({ kind: 'build', contract, ...slice }, transfer)) as StagedVersion;
+    const built = (await this.tasks.run({ kind: 'build', contract, ...slice }, { transfer })) as StagedVersion;
     // The body crossed the thread boundary as a plain Uint8Array.
     const body = built.file.body as Uint8Array;
     return { ...built, file: { ...built.file, body: Buffer.from(body.buffer, body.byteOffset, body.byteLength) } };

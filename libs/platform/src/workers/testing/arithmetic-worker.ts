@@ -1,5 +1,5 @@
 // A worker for worker-tasks.spec.ts: squares a number, refuses negative ones, dies on request,
-// fills memory on request, and returns a sequence in a buffer that moves back.
+// fills memory or spins on request, and returns a sequence in a buffer that moves back.
 import { serveWorkerTasks } from '../worker-tasks';
 import { threadId } from 'node:worker_threads';
 
@@ -8,6 +8,7 @@ export type ArithmeticTask =
   | { kind: 'die' }
   | { kind: 'thread' }
   | { kind: 'hoard' }
+  | { kind: 'spin'; ms: number }
   | { kind: 'sequence'; length: number }
   | { kind: 'last-sequence-bytes' };
 
@@ -32,6 +33,12 @@ serveWorkerTasks(
         return process.exit(3);
       case 'hoard':
         return hoard();
+      case 'spin': {
+        // Busy, as a long synchronous fit is: nothing but stopping the thread ends it early.
+        const until = Date.now() + task.ms;
+        while (Date.now() < until);
+        return task.ms;
+      }
       case 'sequence':
         lastSequence = Float64Array.from({ length: task.length }, (_, i) => i);
         return lastSequence;
