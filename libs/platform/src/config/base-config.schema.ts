@@ -82,8 +82,15 @@ export const baseConfigSchema = z
      */
     FLYWHEEL_INSTANCE_ID: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit')
-      .default(() => hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 63)),
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/,
+        'must be 1–63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+      )
+      .default(() =>
+        hostname()
+          .replace(/[^A-Za-z0-9._-]/g, '-')
+          .slice(0, 63),
+      ),
   })
   .refine(...requiredWith('TLS_KEY_FILE', 'TLS_CERT_FILE', BOTH_OR_NEITHER))
   .refine(...requiredWith('TLS_CERT_FILE', 'TLS_KEY_FILE', BOTH_OR_NEITHER))

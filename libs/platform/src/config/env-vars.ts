@@ -86,7 +86,10 @@ export function envGrpcAddress(defaultValue: string) {
       try {
         parseGrpcTarget(raw);
       } catch (error) {
-        context.addIssue({ code: 'custom', message: `must be host:port, ip:port,ip:port or dns:///name:port: ${(error as Error).message}` });
+        context.addIssue({
+          code: 'custom',
+          message: `must be host:port, ip:port,ip:port or dns:///name:port: ${(error as Error).message}`,
+        });
       }
     })
     .default(defaultValue);
