@@ -24,6 +24,7 @@ import { type TrainerConfig } from './trainer.config';
 import { FeatureStorePort } from './training/feature-store.port';
 import { GrpcFeatureStore } from './training/grpc-feature-store';
 import { CODE_VERSION, TrainingPipeline } from './training/training-pipeline';
+import { TrainingThreads } from './training/training-threads';
 import { TrainingWorker } from './training/training-worker';
 
 export const TRAINER_MIGRATIONS = [CreateTrainerTables1770300000000, RunsNotify1772000000000];
@@ -65,6 +66,7 @@ export class TrainerAppModule {
         TrainingWorker,
         { provide: QueueSignal, useExisting: TrainingWorker },
         TrainingPipeline,
+        TrainingThreads,
         RunsService,
         TrainCommandGate,
         RetrainingService,

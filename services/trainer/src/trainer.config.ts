@@ -1,5 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { envGrpcAddress, envInt, envString, serviceConfigSchema } from '@flywheel/platform';
+
+/** TRAINING_WORKERS' default: every core but the one the event loop runs on, at least one. */
+export function defaultTrainingWorkers(cores = availableParallelism()): number {
+  return Math.max(1, cores - 1);
+}
 
 /**
  * What the trainer reads at boot: the platform's variables (gRPC 8053, HTTP 8083), the S3
@@ -19,6 +25,12 @@ export const trainerConfigSchema = serviceConfigSchema(
     FEATURE_STORE_DEADLINE_MS: envInt({ min: 1, default: 120_000 }),
     /** Trainings running at once in this process; the rest wait in the queue. */
     TRAINING_MAX_CONCURRENT_JOBS: envInt({ min: 1, max: 64, default: 2 }),
+    /** Threads that fit models (and parse and score training data): every core but the event loop's by default. */
+    TRAINING_WORKERS: envInt({ min: 1, max: 64, default: defaultTrainingWorkers() }),
+    /** Heap of each training thread: a fit that needs more fails its run, not the service. */
+    TRAINING_WORKER_HEAP_MB: envInt({ min: 16, max: 65_536, default: 2_048 }),
+    /** Longest a run may compute, from its start: a step still running then is stopped and the run fails. */
+    TRAINING_TIME_BUDGET_MS: envInt({ min: 1_000, default: 3_600_000 }),
     /**
      * How often the queue is checked anyway. A queued run wakes every trainer at once (in this
      * process directly, in others through NOTIFY); the poll finds what a lost notification

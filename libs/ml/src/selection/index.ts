@@ -7,6 +7,8 @@ export {
   type SearchOptions,
   type SearchOutcome,
   type SearchResult,
+  gridCandidates,
   gridSearch,
+  randomCandidates,
   randomSearch,
 } from './search';

@@ -26,6 +26,11 @@ export function gridSearch(
   evaluate: (params: Params) => number,
   options: SearchOptions = {},
 ): SearchOutcome {
+  return run(gridCandidates(grid), evaluate, options);
+}
+
+/** The candidates {@link gridSearch} tries, in its order: for callers that evaluate them elsewhere (in parallel). */
+export function gridCandidates(grid: Readonly<Record<string, readonly ParamValue[]>>): Params[] {
   const keys = Object.keys(grid);
   for (const k of keys) if (grid[k].length === 0) throw new RangeError(`grid entry "${k}" has no values`);
   const candidates: Params[] = [];
@@ -37,7 +42,7 @@ export function gridSearch(
     for (const v of grid[keys[i]]) walk(i + 1, { ...acc, [keys[i]]: v });
   };
   walk(0, {});
-  return run(candidates, evaluate, options);
+  return candidates;
 }
 
 /** A continuous or integer range sampled uniformly (or log-uniformly when `log`). */
@@ -58,6 +63,11 @@ export function randomSearch(
   evaluate: (params: Params) => number,
   options: SearchOptions = {},
 ): SearchOutcome {
+  return run(randomCandidates(space, nIter, seed), evaluate, options);
+}
+
+/** The candidates {@link randomSearch} tries with this seed, in its order. */
+export function randomCandidates(space: Readonly<Record<string, ParamDistribution>>, nIter: number, seed: number): Params[] {
   if (!Number.isInteger(nIter) || nIter < 1) throw new RangeError(`nIter must be a positive integer, got ${nIter}`);
   const rng = new Rng(seed);
   const candidates: Params[] = [];
@@ -66,7 +76,7 @@ export function randomSearch(
     for (const [key, dist] of Object.entries(space)) p[key] = sample(key, dist, rng);
     candidates.push(p);
   }
-  return run(candidates, evaluate, options);
+  return candidates;
 }
 
 function sample(key: string, dist: ParamDistribution, rng: Rng): ParamValue {

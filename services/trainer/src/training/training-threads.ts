@@ -1,0 +1,101 @@
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { extname, join } from 'node:path';
+import { trainerV1 } from '@flywheel/contracts';
+import { InjectConfig, WorkerTasks } from '@flywheel/platform';
+import { type TrainerConfig } from '../trainer.config';
+import {
+  type FitInput,
+  type Fitted,
+  type PreparedData,
+  type PrepareInput,
+  type Scored,
+  type ScoreInput,
+  TrainingFailure,
+} from './training-steps';
+
+export type TrainingTask =
+  | { readonly kind: 'prepare'; readonly input: PrepareInput }
+  | { readonly kind: 'fit'; readonly input: FitInput }
+  | { readonly kind: 'score'; readonly input: ScoreInput };
+
+interface StepResults {
+  readonly prepared: PreparedData;
+  readonly fitted: Fitted;
+  readonly scored: Scored;
+}
+
+export type TrainingReply =
+  | { readonly kind: 'prepared'; readonly result: PreparedData }
+  | { readonly kind: 'fitted'; readonly result: Fitted }
+  | { readonly kind: 'scored'; readonly result: Scored }
+  | { readonly kind: 'failure'; readonly code: trainerV1.FailureCode; readonly message: string };
+
+/**
+ * Runs the CPU-bound steps of training (training-steps.ts) on a pool of TRAINING_WORKERS
+ * threads under a heap of TRAINING_WORKER_HEAP_MB each, so the event loop keeps answering gRPC
+ * and health checks, renewing leases and keeping its sockets alive while a model fits; a
+ * search's trials fit side by side. A run has TRAINING_TIME_BUDGET_MS from its start: a step
+ * still running then is stopped. A thread that dies, outgrows its heap or is stopped fails its
+ * run with the reason; the service and the other runs go on.
+ */
+@Injectable()
+export class TrainingThreads implements OnModuleDestroy {
+  private readonly tasks: WorkerTasks<TrainingTask, TrainingReply>;
+
+  constructor(@InjectConfig() private readonly config: TrainerConfig) {
+    const file = join(__dirname, `training-steps.worker${extname(__filename)}`);
+    this.tasks = new WorkerTasks(file, 'training', config.TRAINING_WORKERS, { maxOldGenerationSizeMb: config.TRAINING_WORKER_HEAP_MB });
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.tasks.close();
+  }
+
+  /** When a run started now must be done. */
+  deadline(startedAt = Date.now()): number {
+    return startedAt + this.config.TRAINING_TIME_BUDGET_MS;
+  }
+
+  prepare(input: PrepareInput, deadline: number): Promise<PreparedData> {
+    // The training set's bytes are the run's own: they move to the thread.
+    const own = input.csv.byteOffset === 0 && input.csv.byteLength === input.csv.buffer.byteLength;
+    return this.run({ kind: 'prepare', input }, 'prepared', deadline, own ? [input.csv.buffer as ArrayBuffer] : []);
+  }
+
+  fit(input: FitInput, deadline: number): Promise<Fitted> {
+    return this.run({ kind: 'fit', input }, 'fitted', deadline);
+  }
+
+  score(input: ScoreInput, deadline: number): Promise<Scored> {
+    return this.run({ kind: 'score', input }, 'scored', deadline);
+  }
+
+  private async run<K extends keyof StepResults>(
+    task: TrainingTask,
+    kind: K,
+    deadline: number,
+    transfer: readonly ArrayBuffer[] = [],
+  ): Promise<StepResults[K]> {
+    const budget = `its time budget of ${this.config.TRAINING_TIME_BUDGET_MS / 1000} s (TRAINING_TIME_BUDGET_MS)`;
+    const timeoutMs = deadline - Date.now();
+    if (timeoutMs <= 0) throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_TRAINING_ERROR, `training ran past ${budget}`);
+    let reply: TrainingReply;
+    try {
+      reply = await this.tasks.run(task, { transfer, timeoutMs });
+    } catch (error) {
+      throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_TRAINING_ERROR, this.describe((error as Error).message, budget));
+    }
+    if (reply.kind === 'failure') throw new TrainingFailure(reply.code, reply.message);
+    if (reply.kind !== kind) throw new Error(`training thread answered a ${task.kind} task with ${reply.kind}`);
+    return reply.result as StepResults[K];
+  }
+
+  /** A thread's end, as a run's failure: out of time, out of memory, or dead. */
+  private describe(message: string, budget: string): string {
+    if (message.includes('ran past its time budget')) return `training ran past ${budget}`;
+    if (/memory limit|out of memory/i.test(message))
+      return `training ran out of memory: a training thread may use ${this.config.TRAINING_WORKER_HEAP_MB} MB of heap (TRAINING_WORKER_HEAP_MB)`;
+    if (message.includes('worker stopped')) return 'training stopped: the trainer is shutting down';
+    return `training thread failed: ${message}`;
+  }
+}
