@@ -15,10 +15,11 @@ import {
 import { DeadLetterHeaders } from '@flywheel/messaging';
 import { loadModel, parseCsv } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
-import { MinioObjectStore, parseObjectKey, sha256Hex } from '@flywheel/storage';
+import { type MinioObjectStore, parseObjectKey, sha256Hex } from '@flywheel/storage';
 import { countRecords, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { claimsCsv, FEATURE_VIEW, producedEvent, StoredTrainingSetFeatureStore } from './testing/claims-training-set';
+import { claimsCsv, FEATURE_VIEW, objectStoreOf, producedEvent, StoredTrainingSetFeatureStore } from './testing/claims-training-set';
+import { runFinished } from './testing/run-finished';
 import { startTrainerService } from './trainer.app';
 import { type TrainerConfig } from './trainer.config';
 
@@ -63,29 +64,10 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     return records.map((record) => decodeEvent(record, ConsumedEvents.all()));
   }
 
-  async function finished(writer: TrainerClient, runId: string): Promise<trainerV1.Run> {
-    let run: trainerV1.Run | undefined;
-    await waitFor(
-      async () => {
-        run = (await writer.getRun({ runId })).run;
-        return run?.status === trainerV1.RunStatus.RUN_STATUS_SUCCEEDED || run?.status === trainerV1.RunStatus.RUN_STATUS_FAILED;
-      },
-      60_000,
-      `run ${runId} to finish`,
-    );
-    return run!;
-  }
-
   beforeAll(async () => {
     infra = await startServiceInfrastructure();
     const env = await infra.serviceEnv('trainer', { TRAINING_POLL_INTERVAL_MS: '200', FLYWHEEL_CODE_VERSION: 'test-build' });
-    objects = new MinioObjectStore({
-      endpoint: env.S3_ENDPOINT!,
-      accessKey: env.S3_ACCESS_KEY!,
-      secretKey: env.S3_SECRET_KEY!,
-      bucket: env.S3_BUCKET!,
-      region: 'us-east-1',
-    });
+    objects = objectStoreOf(env);
     featureStore = new StoredTrainingSetFeatureStore();
     await featureStore.publish(objects, claimsCsv(ROWS));
     service = await startTrainerService(env, { featureStore });
@@ -161,7 +143,7 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     expect(submitted.status).toBe(trainerV1.RunStatus.RUN_STATUS_QUEUED);
     expect((await writer.submitTraining({ spec: spec(), requestId: 'fraud-first' })).run!.runId).toBe(submitted.runId);
 
-    const run = await finished(writer, submitted.runId);
+    const run = await runFinished(writer, submitted.runId);
     expect(run.error).toBe('');
     expect(run.status).toBe(trainerV1.RunStatus.RUN_STATUS_SUCCEEDED);
     expect(run.trigger).toBe(trainerV1.RunTrigger.RUN_TRIGGER_API);
@@ -271,7 +253,7 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
       30_000,
       'the command to become a run',
     );
-    const run = await finished(writer, runs[0]!.runId);
+    const run = await runFinished(writer, runs[0]!.runId);
     expect(run.status).toBe(trainerV1.RunStatus.RUN_STATUS_SUCCEEDED);
     expect(run).toMatchObject({
       trigger: trainerV1.RunTrigger.RUN_TRIGGER_COMMAND,
@@ -301,7 +283,7 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
   it('fails a run whose label is not in the training set, with RunFailed and the reason', async () => {
     const writer = client(infra.tokens.writer);
     const submitted = (await writer.submitTraining({ spec: spec({ modelName: 'fraud-typo', label: 'is_fruad' }), requestId: '' })).run!;
-    const run = await finished(writer, submitted.runId);
+    const run = await runFinished(writer, submitted.runId);
     expect(run.status).toBe(trainerV1.RunStatus.RUN_STATUS_FAILED);
     expect(run.failureCode).toBe(trainerV1.FailureCode.FAILURE_CODE_INVALID_SPEC);
     expect(run.error).toContain('label column "is_fruad" is not in the training set');

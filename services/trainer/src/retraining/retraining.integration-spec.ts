@@ -14,10 +14,9 @@ import {
   Topics,
 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
-import { MinioObjectStore } from '@flywheel/storage';
 import { countRecords, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { claimsCsv, FEATURE_VIEW, producedEvent, StoredTrainingSetFeatureStore } from '../testing/claims-training-set';
+import { claimsCsv, FEATURE_VIEW, objectStoreOf, producedEvent, StoredTrainingSetFeatureStore } from '../testing/claims-training-set';
 import { startTrainerService } from '../trainer.app';
 import { type TrainerConfig } from '../trainer.config';
 
@@ -40,13 +39,7 @@ describe('retraining policy (PostgreSQL, Kafka broker, S3)', () => {
   beforeAll(async () => {
     infra = await startServiceInfrastructure();
     const env = await infra.serviceEnv('trainer', { TRAINING_POLL_INTERVAL_MS: '200' });
-    const objects = new MinioObjectStore({
-      endpoint: env.S3_ENDPOINT!,
-      accessKey: env.S3_ACCESS_KEY!,
-      secretKey: env.S3_SECRET_KEY!,
-      bucket: env.S3_BUCKET!,
-      region: 'us-east-1',
-    });
+    const objects = objectStoreOf(env);
     const featureStore = new StoredTrainingSetFeatureStore();
     await featureStore.publish(objects, claimsCsv(200));
     service = await startTrainerService(env, { featureStore });

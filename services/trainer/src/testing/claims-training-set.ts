@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { encodeEvent, type EventType, featureStoreV1, type KafkaRecord } from '@flywheel/contracts';
 import { formatCsv, Rng } from '@flywheel/ml';
-import { type ObjectStore, trainingSetKey } from '@flywheel/storage';
+import { MinioObjectStore, type ObjectStore, trainingSetKey } from '@flywheel/storage';
 import { FeatureStorePort } from '../training/feature-store.port';
 
 export const FEATURE_VIEW = 'claims-features';
@@ -26,6 +26,17 @@ export function claimsCsv(rows: number, seed = 7): string {
     body.push([`c${i}`, new Date(start + i * 60_000).toISOString(), fraud, amount, age, channel]);
   }
   return formatCsv([...CLAIMS_COLUMNS], body);
+}
+
+/** The object store a service started with `env` uses (to publish training sets, read artifacts). */
+export function objectStoreOf(env: Readonly<Record<string, string | undefined>>): MinioObjectStore {
+  return new MinioObjectStore({
+    endpoint: env.S3_ENDPOINT!,
+    accessKey: env.S3_ACCESS_KEY!,
+    secretKey: env.S3_SECRET_KEY!,
+    bucket: env.S3_BUCKET!,
+    region: 'us-east-1',
+  });
 }
 
 /**

@@ -1,8 +1,8 @@
 import { commonV1, GrpcServices, trainerV1 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
-import { MinioObjectStore } from '@flywheel/storage';
-import { type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
-import { claimsCsv, FEATURE_VIEW, StoredTrainingSetFeatureStore } from '../testing/claims-training-set';
+import { type ServiceInfrastructure, startServiceInfrastructure } from '@flywheel/testing';
+import { claimsCsv, FEATURE_VIEW, objectStoreOf, StoredTrainingSetFeatureStore } from '../testing/claims-training-set';
+import { runFinished } from '../testing/run-finished';
 import { startTrainerService } from '../trainer.app';
 import { type TrainerConfig } from '../trainer.config';
 
@@ -86,29 +86,10 @@ describe('training on threads (PostgreSQL, Kafka broker, S3)', () => {
     return { service, client };
   }
 
-  async function finished(client: TrainerClient, runId: string): Promise<trainerV1.Run> {
-    let run: trainerV1.Run | undefined;
-    await waitFor(
-      async () => {
-        run = (await client.getRun({ runId })).run;
-        return run?.status === trainerV1.RunStatus.RUN_STATUS_SUCCEEDED || run?.status === trainerV1.RunStatus.RUN_STATUS_FAILED;
-      },
-      240_000,
-      `run ${runId} to finish`,
-    );
-    return run!;
-  }
-
   beforeAll(async () => {
     infra = await startServiceInfrastructure();
     const env = await infra.serviceEnv('trainer');
-    const objects = new MinioObjectStore({
-      endpoint: env.S3_ENDPOINT!,
-      accessKey: env.S3_ACCESS_KEY!,
-      secretKey: env.S3_SECRET_KEY!,
-      bucket: env.S3_BUCKET!,
-      region: 'us-east-1',
-    });
+    const objects = objectStoreOf(env);
     featureStore = new StoredTrainingSetFeatureStore();
     await featureStore.publish(objects, claimsCsv(ROWS));
   });
@@ -125,7 +106,7 @@ describe('training on threads (PostgreSQL, Kafka broker, S3)', () => {
     let run: trainerV1.Run;
     try {
       const submitted = (await client.submitTraining({ spec: searchSpec('fraud-search'), requestId: 'search-8' })).run!;
-      run = await finished(client, submitted.runId);
+      run = await runFinished(client, submitted.runId, 240_000);
     } finally {
       await poll.stop();
     }
@@ -150,7 +131,7 @@ describe('training on threads (PostgreSQL, Kafka broker, S3)', () => {
   it('fails a run that passes its time budget, saying so, and keeps serving', async () => {
     const { service, client } = await trainer({ TRAINING_TIME_BUDGET_MS: '1000' });
     const submitted = (await client.submitTraining({ spec: searchSpec('fraud-slow'), requestId: 'slow' })).run!;
-    const run = await finished(client, submitted.runId);
+    const run = await runFinished(client, submitted.runId, 240_000);
     expect(run.status).toBe(trainerV1.RunStatus.RUN_STATUS_FAILED);
     expect(run.failureCode).toBe(trainerV1.FailureCode.FAILURE_CODE_TRAINING_ERROR);
     expect(run.error).toBe('training ran past its time budget of 1 s (TRAINING_TIME_BUDGET_MS)');
@@ -161,7 +142,7 @@ describe('training on threads (PostgreSQL, Kafka broker, S3)', () => {
   it('fails a run whose training thread outgrows its heap, saying so, and keeps serving', async () => {
     const { service, client } = await trainer({ TRAINING_WORKER_HEAP_MB: '16' });
     const submitted = (await client.submitTraining({ spec: searchSpec('fraud-big'), requestId: 'big' })).run!;
-    const run = await finished(client, submitted.runId);
+    const run = await runFinished(client, submitted.runId, 240_000);
     expect(run.status).toBe(trainerV1.RunStatus.RUN_STATUS_FAILED);
     expect(run.failureCode).toBe(trainerV1.FailureCode.FAILURE_CODE_TRAINING_ERROR);
     expect(run.error).toBe('training ran out of memory: a training thread may use 16 MB of heap (TRAINING_WORKER_HEAP_MB)');
