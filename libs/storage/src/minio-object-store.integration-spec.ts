@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +18,52 @@ const silent = { debug: () => undefined, info: () => undefined, warn: () => unde
 let dataDir: string;
 let server: RunningS3Server;
 let store: MinioObjectStore;
+let credentials: { accessKey: string; secretKey: string };
+
+/**
+ * A TCP proxy to the S3 server that resets the first `resets` connections as soon as a request
+ * arrives on them (as a server closing an idle keep-alive socket, or a restarting one, does).
+ */
+async function resettingProxy(resets: number): Promise<{ endpoint: string; resets: () => number; close: () => Promise<void> }> {
+  const target = new URL(server.endpoint);
+  let done = 0;
+  const sockets = new Set<Socket>();
+  const proxy = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+    if (done < resets) {
+      done++;
+      socket.once('data', () => socket.resetAndDestroy());
+      return;
+    }
+    const upstream = connect(Number(target.port), target.hostname);
+    upstream.on('error', () => socket.destroy());
+    socket.on('error', () => upstream.destroy());
+    socket.pipe(upstream).pipe(socket);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    resets: () => done,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        proxy.close(() => resolve());
+      }),
+  };
+}
+
+function storeAt(endpoint: string): MinioObjectStore {
+  return new MinioObjectStore({ endpoint, ...credentials, bucket: 'flywheel-test', region: 'us-east-1', partSizeBytes: 5 * MiB });
+}
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'flywheel-storage-'));
   const accessKey = `storage-${randomBytes(4).toString('hex')}`;
   const secretKey = randomBytes(24).toString('base64url');
   server = await S3Server.start({ port: 0, dataDir, accessKey, secretKey, logger: silent });
+  credentials = { accessKey, secretKey };
   store = new MinioObjectStore({
     endpoint: server.endpoint,
     accessKey,
@@ -132,5 +173,51 @@ describe('MinioObjectStore against the embedded S3 server', () => {
     expect(await store.stat(keys[0]!)).toBeUndefined();
     await expect(store.get(keys[0]!, { expectedSha256: sha256Hex('x') })).rejects.toBeInstanceOf(ObjectNotFoundError);
     expect((await store.list(datasetVersionPrefix('listed', 1))).length).toBe(2);
+  });
+
+  it('sends a read, a buffer and a stat again when their connection is reset, and not a stream it cannot replay', async () => {
+    const key = modelArtifactKey('fraud', 'reset-run', 'model.json');
+    const body = randomBytes(64 * 1024);
+    const proxy = await resettingProxy(2);
+    try {
+      const flaky = storeAt(proxy.endpoint);
+      const put = await flaky.put(key, body, { contentType: 'application/json' });
+      expect(put.sha256).toBe(sha256Hex(body));
+      expect(proxy.resets()).toBe(2);
+      expect(await store.get(key, { expectedSha256: put.sha256 })).toEqual(body);
+    } finally {
+      await proxy.close();
+    }
+
+    const reads = await resettingProxy(2);
+    try {
+      const flaky = storeAt(reads.endpoint);
+      expect(await flaky.get(key, { expectedSha256: sha256Hex(body) })).toEqual(body);
+      expect((await flaky.stat(key))?.size).toBe(body.length);
+      expect(reads.resets()).toBe(2);
+    } finally {
+      await reads.close();
+    }
+
+    const streamed = await resettingProxy(1);
+    try {
+      const flaky = storeAt(streamed.endpoint);
+      await expect(flaky.put(modelArtifactKey('fraud', 'reset-run', 'stream.bin'), Readable.from([body]))).rejects.toThrow(
+        /ECONNRESET|socket hang up|EPIPE/,
+      );
+    } finally {
+      await streamed.close();
+    }
+  });
+
+  it('gives up after three resets in a row with the reset itself', async () => {
+    const proxy = await resettingProxy(3);
+    try {
+      const flaky = storeAt(proxy.endpoint);
+      await expect(flaky.stat(modelArtifactKey('fraud', 'reset-run', 'model.json'))).rejects.toThrow(/ECONNRESET|socket hang up/);
+      expect(proxy.resets()).toBe(3);
+    } finally {
+      await proxy.close();
+    }
   });
 });

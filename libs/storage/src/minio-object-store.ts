@@ -15,6 +15,33 @@ function s3Code(error: unknown): string | undefined {
   return (error as { code?: string }).code;
 }
 
+/** A connection the server or the network dropped under a request: an idempotent request may simply be sent again. */
+export function isConnectionReset(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return (
+    code === 'ECONNRESET' || code === 'EPIPE' || code === 'ETIMEDOUT' || /socket hang up/i.test((error as Error | undefined)?.message ?? '')
+  );
+}
+
+/** How often an idempotent request is sent in all when its connection is reset, and the pause before each retry. */
+const RESET_ATTEMPTS = 3;
+const RESET_BACKOFF_MS = [100, 400];
+
+/**
+ * `request` again when its connection was reset (a pooled keep-alive socket the server closed,
+ * a restarting server), up to RESET_ATTEMPTS; any other failure at once.
+ */
+async function retryingResets<T>(request: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await request();
+    } catch (error) {
+      if (attempt >= RESET_ATTEMPTS || !isConnectionReset(error)) throw error;
+      await new Promise((r) => setTimeout(r, RESET_BACKOFF_MS[attempt - 1]));
+    }
+  }
+}
+
 function checkExpected(options: GetOptions): void {
   if (!SHA256_HEX.test(options?.expectedSha256 ?? '')) {
     throw new TypeError(`expectedSha256 must be 64 lowercase hex characters, got ${JSON.stringify(options?.expectedSha256)}`);
@@ -75,7 +102,7 @@ export class MinioObjectStore extends ObjectStore {
   }
 
   async ensureBucket(): Promise<void> {
-    if (await this.client.bucketExists(this.bucket)) return;
+    if (await retryingResets(() => this.client.bucketExists(this.bucket))) return;
     try {
       await this.client.makeBucket(this.bucket, this.region);
     } catch (error) {
@@ -84,7 +111,15 @@ export class MinioObjectStore extends ObjectStore {
     }
   }
 
+  /**
+   * A Buffer is sent again if its connection is reset (the same bytes under the same key: the
+   * same object); a stream, which cannot be read twice, is not.
+   */
   async put(key: ObjectKey, body: Buffer | Readable, options: PutOptions = {}): Promise<PutResult> {
+    return Buffer.isBuffer(body) ? retryingResets(() => this.putOnce(key, body, options)) : this.putOnce(key, body, options);
+  }
+
+  private async putOnce(key: ObjectKey, body: Buffer | Readable, options: PutOptions): Promise<PutResult> {
     const metadata: Record<string, string> = {};
     for (const [name, value] of Object.entries(options.metadata ?? {})) {
       if (name.toLowerCase() === SHA256_METADATA) throw new TypeError(`metadata "${SHA256_METADATA}" is reserved for the storage library`);
@@ -106,14 +141,22 @@ export class MinioObjectStore extends ObjectStore {
     return { key, sha256, size: sent, etag: uploaded.etag };
   }
 
+  /** Read whole, so a read whose connection is reset midway starts again. */
   async get(key: ObjectKey, options: GetOptions): Promise<Buffer> {
-    const stream = await this.getStream(key, options);
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return retryingResets(async () => {
+      const stream = await this.open(key, options);
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    });
   }
 
-  async getStream(key: ObjectKey, options: GetOptions): Promise<Readable> {
+  /** A reset before the server answers is retried; once bytes flow, the caller has them and the stream fails. */
+  getStream(key: ObjectKey, options: GetOptions): Promise<Readable> {
+    return retryingResets(() => this.open(key, options));
+  }
+
+  private async open(key: ObjectKey, options: GetOptions): Promise<Readable> {
     checkExpected(options);
     let source: Readable;
     try {
@@ -132,7 +175,7 @@ export class MinioObjectStore extends ObjectStore {
   async stat(key: ObjectKey): Promise<ObjectInfo | undefined> {
     let stat;
     try {
-      stat = await this.client.statObject(this.bucket, key);
+      stat = await retryingResets(() => this.client.statObject(this.bucket, key));
     } catch (error) {
       if (s3Code(error) === 'NotFound' || s3Code(error) === 'NoSuchKey') return undefined;
       throw error;
@@ -171,7 +214,7 @@ export class MinioObjectStore extends ObjectStore {
   }
 
   async delete(key: ObjectKey): Promise<void> {
-    await this.client.removeObject(this.bucket, key);
+    await retryingResets(() => this.client.removeObject(this.bucket, key));
   }
 }
 
