@@ -4,7 +4,7 @@ import { credentials, loadPackageDefinition, Metadata, type Client, type Service
 import { loadSync } from '@grpc/proto-loader';
 import { type GrpcServiceContract, GRPC_LOADER_OPTIONS, protoRoot } from '@flywheel/contracts';
 import { currentTraceparent } from '../logging/request-context';
-import { parseGrpcTarget } from './grpc-target';
+import { parseGrpcTarget, withUnavailableRetries } from './grpc-target';
 import { withoutWireNulls } from '../wire/wire-nulls';
 
 /** A method of a ts-proto controller interface, seen from the calling side. */
@@ -35,6 +35,11 @@ export interface GrpcClientOptions {
   /** PEM of the CA that signed the server's certificate; TLS is off without it. */
   tlsCaFile?: string;
   maxMessageBytes?: number;
+  /**
+   * Calls that end UNAVAILABLE (a connection reset under them, a server restarting) are sent
+   * again, up to 3 times in all: only for a service whose methods this caller may send twice.
+   */
+  retryUnavailable?: boolean;
 }
 
 /**
@@ -50,7 +55,10 @@ export function createGrpcClient<Controller>(contract: GrpcServiceContract, opti
     .reduce<unknown>((node, part) => (node as Record<string, unknown>)[part], loaded) as typeof Client;
   const channel = options.tlsCaFile ? credentials.createSsl(readFileSync(options.tlsCaFile)) : credentials.createInsecure();
   const maxBytes = options.maxMessageBytes ?? 16 * 1024 * 1024;
-  const { target, serviceConfig } = parseGrpcTarget(options.address);
+  const parsed = parseGrpcTarget(options.address);
+  const { target, serviceConfig } = options.retryUnavailable
+    ? withUnavailableRetries(parsed, `${contract.packageName}.${contract.serviceName}`)
+    : parsed;
   const client = new ServiceClient(target, channel, {
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,

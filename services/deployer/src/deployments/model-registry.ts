@@ -48,6 +48,8 @@ export class GrpcModelRegistry extends ModelRegistry implements OnModuleDestroy 
       token: this.config.FLYWHEEL_SERVICE_TOKEN,
       deadlineMs: REGISTRY_DEADLINE_MS,
       maxMessageBytes: this.config.GRPC_MAX_MESSAGE_BYTES,
+      // Reads only.
+      retryUnavailable: true,
     });
     return this.client;
   }

@@ -35,6 +35,8 @@ export class GrpcIngestionDatasets extends IngestionDatasets implements OnModule
       address: this.settings.address,
       token: this.settings.token,
       deadlineMs: this.settings.deadlineMs,
+      // Reads only.
+      retryUnavailable: true,
     });
     try {
       const response = await this.client.getDataset({ name: dataset });

@@ -17,6 +17,8 @@ export class GrpcFeatureStore extends FeatureStorePort implements OnModuleDestro
       token: config.FLYWHEEL_SERVICE_TOKEN,
       deadlineMs: config.FEATURE_STORE_DEADLINE_MS,
       maxMessageBytes: config.GRPC_MAX_MESSAGE_BYTES,
+      // GetHistoricalFeatures writes nothing a second call would not write the same.
+      retryUnavailable: true,
     });
   }
 
