@@ -73,6 +73,19 @@ describe('WorkerTasks', () => {
     expect(order).toEqual(['spin', 'square 9']);
   });
 
+  it('cancels a waiting task and stops the thread of a running one when their signal aborts, and goes on', async () => {
+    const controller = new AbortController();
+    const running = tasks.run({ kind: 'spin', ms: 60_000 }, { signal: controller.signal });
+    const waiting = tasks.run({ kind: 'square', value: 2 }, { signal: controller.signal });
+    const other = tasks.run({ kind: 'square', value: 5 });
+    await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    await expect(waiting).rejects.toThrow('arithmetic task cancelled');
+    await expect(running).rejects.toThrow('arithmetic worker stopped: its task was cancelled');
+    expect(await other).toBe(25);
+    await expect(tasks.run({ kind: 'square', value: 1 }, { signal: controller.signal })).rejects.toThrow('arithmetic task cancelled');
+  });
+
   it('fails waiting and running tasks when closed', async () => {
     const running = tasks.run({ kind: 'spin', ms: 60_000 });
     const waiting = tasks.run({ kind: 'square', value: 2 });

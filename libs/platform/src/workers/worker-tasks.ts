@@ -31,6 +31,8 @@ export interface TaskOptions {
    * stopped and the task fails saying so (a synchronous task cannot be interrupted otherwise).
    */
   readonly timeoutMs?: number;
+  /** Aborted, the task fails saying it was cancelled: taken off the queue, or its thread stopped. */
+  readonly signal?: AbortSignal;
 }
 
 interface Task<Request, Result> {
@@ -81,9 +83,37 @@ export class WorkerTasks<Request, Result> {
   run(request: Request, options: TaskOptions = {}): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
       if (this.closed) return reject(new Error(`${this.name} worker stopped`));
-      this.waiting.push({ request, options, resolve, reject });
+      const { signal } = options;
+      if (signal?.aborted) return reject(new Error(`${this.name} task cancelled`));
+      const onAbort = () => this.cancel(task);
+      const task: Task<Request, Result> = {
+        request,
+        options,
+        resolve: (result) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(task);
       this.dispatch();
     });
+  }
+
+  /** A cancelled task: off the queue if it waits, its thread stopped if it runs. */
+  private cancel(task: Task<Request, Result>): void {
+    const waiting = this.waiting.indexOf(task);
+    if (waiting >= 0) {
+      this.waiting.splice(waiting, 1);
+      task.reject(new Error(`${this.name} task cancelled`));
+      return;
+    }
+    const thread = this.threads.find((t) => t.running?.task === task);
+    if (thread) this.lose(thread, 'stopped: its task was cancelled');
   }
 
   /** Stops the threads; tasks running or waiting fail. */
@@ -155,7 +185,10 @@ export class WorkerTasks<Request, Result> {
     const task = this.finish(thread);
     void thread.worker.terminate();
     task?.reject(new Error(`${this.name} worker ${reason}`));
-    if (!this.closed) this.dispatch();
+    // After what is happening now (one abort cancelling several tasks), not in the middle of it.
+    queueMicrotask(() => {
+      if (!this.closed) this.dispatch();
+    });
   }
 }
 

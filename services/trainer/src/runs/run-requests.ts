@@ -6,6 +6,7 @@ import { type RunFilter, UUID } from './run-record';
 import { runStateOf } from './run.mapper';
 
 const MAX_REQUEST_ID_LENGTH = 200;
+const MAX_CANCEL_REASON_LENGTH = 500;
 const MODEL_NAME_RULE = 'must match [a-z][a-z0-9_-]{0,62}';
 
 const modelNameSchema = z.string().regex(MODEL_NAME_PATTERN, MODEL_NAME_RULE);
@@ -54,6 +55,26 @@ export function parseSubmitTraining(request: trainerV1.SubmitTrainingRequest): S
 
 export function parseRunId(runId: string): string {
   return parseRequest(runIdSchema, runId, 'run_id');
+}
+
+export interface CancelRun {
+  readonly runId: string;
+  readonly reason: string;
+}
+
+// Keyed as the .proto spells the fields.
+const cancelRunSchema = z.object({
+  run_id: runIdSchema,
+  reason: z
+    .string()
+    .max(MAX_CANCEL_REASON_LENGTH, `must be at most ${MAX_CANCEL_REASON_LENGTH} characters`)
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    .refine((reason) => !/[\u0000-\u001f\u007f]/.test(reason), 'must be one line of text'),
+});
+
+export function parseCancelRun(request: trainerV1.CancelRunRequest): CancelRun {
+  const parsed = parseRequest(cancelRunSchema, { run_id: request.runId, reason: request.reason }, '');
+  return { runId: parsed.run_id, reason: parsed.reason.trim() };
 }
 
 const runStatusSchema = z

@@ -3,6 +3,8 @@ import { assertNever, DomainException, GrpcStatus } from '@flywheel/platform';
 export enum RunsExceptionCode {
   RUN_NOT_FOUND = 'RUN_NOT_FOUND',
   REQUEST_ID_REUSED = 'REQUEST_ID_REUSED',
+  /** The run has succeeded or failed: there is nothing left to cancel. */
+  RUN_ENDED = 'RUN_ENDED',
 }
 
 export class RunsException extends DomainException<RunsExceptionCode> {
@@ -12,6 +14,8 @@ export class RunsException extends DomainException<RunsExceptionCode> {
         return GrpcStatus.NOT_FOUND;
       case RunsExceptionCode.REQUEST_ID_REUSED:
         return GrpcStatus.ALREADY_EXISTS;
+      case RunsExceptionCode.RUN_ENDED:
+        return GrpcStatus.FAILED_PRECONDITION;
       default:
         return assertNever(this.code, 'RunsExceptionCode');
     }

@@ -45,6 +45,8 @@ export abstract class RunsRepository {
   abstract findByRequestId(manager: EntityManager, requestId: string): Promise<RunRecord | null>;
   abstract findByCauseEventId(manager: EntityManager, eventId: string): Promise<RunRecord | null>;
   abstract get(id: string): Promise<RunRecord | null>;
+  /** The run, its row locked until the transaction ends. */
+  abstract findForUpdate(manager: EntityManager, id: string): Promise<RunRecord | null>;
   abstract getMany(ids: readonly string[]): Promise<RunRecord[]>;
   /** Newest first. */
   abstract list(filter: RunFilter, offset: number, limit: number): Promise<RunRecord[]>;
@@ -148,6 +150,11 @@ export class TypeOrmRunsRepository extends RunsRepository {
 
   get(id: string): Promise<RunRecord | null> {
     return this.find(this.dataSource.manager, { id });
+  }
+
+  async findForUpdate(manager: EntityManager, id: string): Promise<RunRecord | null> {
+    const row = await manager.findOne(RunEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    return row ? toRecord(row) : null;
   }
 
   async getMany(ids: readonly string[]): Promise<RunRecord[]> {

@@ -7,7 +7,7 @@ import { type EntityManager } from 'typeorm';
 import { TrainerEvents } from '../system/trainer-events';
 import { metricLowerIsBetter, normaliseSpec, validateSpec } from './model-spec';
 import { type RunFilter, type RunRecord } from './run-record';
-import { type SubmitTraining } from './run-requests';
+import { type CancelRun, type SubmitTraining } from './run-requests';
 import { RunsException, RunsExceptionCode } from './runs.exception';
 import { RunsRepository } from './runs.repository';
 import { type CommandAdmission } from './train-command-gate';
@@ -123,6 +123,34 @@ export class RunsService {
     });
     if (failed) await this.events.runFailed(manager, failed);
     return failed;
+  }
+
+  /**
+   * CancelRun: the run fails as CANCELLED (with RunFailed) in one transaction, whoever holds it;
+   * the trainer training it hears of it through the runs table's notification and stops.
+   */
+  async cancel({ runId, reason }: CancelRun, caller: CallerIdentity | undefined): Promise<RunRecord> {
+    const cancelled = await this.transactions.run(async (manager) => {
+      const now = this.clock.now();
+      const current = await this.runs.findForUpdate(manager, runId);
+      if (!current) throw new RunsException(`run ${runId} not found`, RunsExceptionCode.RUN_NOT_FOUND);
+      const by = caller?.team ? `team ${caller.team}` : 'a caller without a team';
+      const failed = await this.runs.fail(manager, runId, null, {
+        failureCode: trainerV1.FailureCode.FAILURE_CODE_CANCELLED,
+        error: `cancelled by ${by}${reason ? `: ${reason}` : ''}`,
+        durationMs: current.startedAt ? Math.max(0, now.getTime() - current.startedAt.getTime()) : 0,
+        endedAt: now,
+      });
+      if (!failed) {
+        throw new RunsException(
+          `run ${runId} has already ${current.status === 'SUCCEEDED' ? 'succeeded' : 'failed'}: there is nothing to cancel`,
+          RunsExceptionCode.RUN_ENDED,
+        );
+      }
+      await this.events.runFailed(manager, failed);
+      return failed;
+    });
+    return cancelled;
   }
 
   async get(runId: string): Promise<RunRecord> {

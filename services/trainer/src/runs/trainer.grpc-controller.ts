@@ -5,7 +5,15 @@ import { parseRetrainingPolicy } from '../retraining/retraining-requests';
 import { decisionToProto, policyToProto } from '../retraining/retraining.mapper';
 import { RetrainingService } from '../retraining/retraining.service';
 import { comparisonToProto, runToProto } from './run.mapper';
-import { parseModelName, parseModelNameFilter, parseRunId, parseRunIds, parseRunListFilter, parseSubmitTraining } from './run-requests';
+import {
+  parseCancelRun,
+  parseModelName,
+  parseModelNameFilter,
+  parseRunId,
+  parseRunIds,
+  parseRunListFilter,
+  parseSubmitTraining,
+} from './run-requests';
 import { RunsService } from './runs.service';
 
 /** The TrainerService contract: runs (experiment tracking) and the retraining policy. */
@@ -23,6 +31,10 @@ export class TrainerGrpcController implements trainerV1.TrainerServiceController
 
   async getRun(request: trainerV1.GetRunRequest): Promise<trainerV1.GetRunResponse> {
     return { run: runToProto(await this.runs.get(parseRunId(request.runId))) };
+  }
+
+  async cancelRun(request: trainerV1.CancelRunRequest): Promise<trainerV1.CancelRunResponse> {
+    return { run: runToProto(await this.runs.cancel(parseCancelRun(request), currentCaller())) };
   }
 
   async listRuns(request: trainerV1.ListRunsRequest): Promise<trainerV1.ListRunsResponse> {

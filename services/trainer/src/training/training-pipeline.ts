@@ -7,9 +7,9 @@ import { type CheckedSpec, type RawParam, validateSpec } from '../runs/model-spe
 import { type TrialRecord } from '../runs/run-record';
 import { FeatureStoreError, FeatureStorePort } from './feature-store.port';
 import { type Fitted, featureProfile, type PreparedData, TrainingFailure } from './training-steps';
-import { TrainingThreads } from './training-threads';
+import { type RunLimits, TrainingThreads } from './training-threads';
 
-export { MIN_HOLDOUT_ROWS, MIN_TRAINING_ROWS, splitHoldout, TrainingFailure } from './training-steps';
+export { MIN_HOLDOUT_ROWS, MIN_TRAINING_ROWS, splitHoldout, TrainingFailure, TrainingInterrupted } from './training-steps';
 
 /** Nest token of the code version string runs record. */
 export const CODE_VERSION = Symbol('CODE_VERSION');
@@ -21,6 +21,8 @@ export interface TrainingInput {
   readonly runId: string;
   readonly spec: trainerV1.ModelSpec;
   readonly seed: number;
+  /** Aborted when the run is cancelled: its steps stop, and train() rejects with TrainingInterrupted. */
+  readonly signal?: AbortSignal;
 }
 
 export interface TrainingResult {
@@ -56,18 +58,18 @@ export class TrainingPipeline {
   ) {}
 
   async train(input: TrainingInput): Promise<TrainingResult> {
-    const deadline = this.threads.deadline();
+    const limits = this.threads.limits(input.signal);
     const checked = check(input.spec);
     const { spec } = checked;
     const { response, bytes } = await this.fetchTrainingSet(checked);
     const prepared = await this.threads.prepare(
       { checked, csv: bytes, source: response.trainingSet!.key, columns: response.columns },
-      deadline,
+      limits,
     );
-    const { artifact, trials } = await this.fit(checked, prepared, input.seed, deadline);
+    const { artifact, trials } = await this.fit(checked, prepared, input.seed, limits);
     const scored = await this.threads.score(
       { artifact, metric: spec.metric, holdout: prepared.holdout, holdoutTimes: prepared.holdoutTimes, timeColumn: prepared.timeColumn },
-      deadline,
+      limits,
     );
     const artifactRef = await this.putObject(
       spec.modelName,
@@ -157,16 +159,25 @@ export class TrainingPipeline {
     checked: CheckedSpec,
     prepared: PreparedData,
     seed: number,
-    deadline: number,
+    limits: RunLimits,
   ): Promise<{ artifact: Fitted['artifact']; trials: TrialRecord[] }> {
     const { spec, algorithm, search } = checked;
     const base = { train: prepared.train, label: spec.label, algorithm, seed, features: prepared.features, now: this.clock.now() };
-    if (!search) return { artifact: (await this.threads.fit({ ...base, params: checked.params }, deadline)).artifact, trials: [] };
+    if (!search) return { artifact: (await this.threads.fit({ ...base, params: checked.params }, limits)).artifact, trials: [] };
 
     const candidates: Params[] =
       search.strategy === 'grid' ? gridCandidates(search.grid) : randomCandidates(search.space, search.trials, seed);
     const trialParams = candidates.map((candidate): Readonly<Record<string, RawParam>> => ({ ...checked.params, ...candidate }));
-    const fitted = await Promise.all(trialParams.map((params) => this.threads.fit({ ...base, params, metric: spec.metric }, deadline)));
+    // One trial failing fails the run: the others are stopped rather than left to finish.
+    const stop = new AbortController();
+    const trialLimits = { ...limits, signal: limits.signal ? AbortSignal.any([limits.signal, stop.signal]) : stop.signal };
+    let fitted: Fitted[];
+    try {
+      fitted = await Promise.all(trialParams.map((params) => this.threads.fit({ ...base, params, metric: spec.metric }, trialLimits)));
+    } catch (error) {
+      stop.abort('another trial of the search failed');
+      throw error;
+    }
     // The best by the spec's metric; the first tried wins a tie, whatever order the trials ended in.
     const sign = checked.lowerIsBetter ? -1 : 1;
     let best = 0;

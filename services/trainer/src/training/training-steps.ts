@@ -37,6 +37,18 @@ export class TrainingFailure extends Error {
   }
 }
 
+/**
+ * A training stopped from outside — its run cancelled, or the trainer shutting down — rather than
+ * failed: nothing is recorded for it (a cancelled run is already failed; an interrupted one is
+ * tried again when its claim lapses).
+ */
+export class TrainingInterrupted extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'TrainingInterrupted';
+  }
+}
+
 export interface PrepareInput {
   readonly checked: CheckedSpec;
   /** The training set as the feature store wrote it: CSV, entity key and event time first. */

@@ -1,16 +1,32 @@
+import { execFile } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { resolve } from 'node:path';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { commonV1, GrpcServices, trainerV1 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
-import { type ServiceInfrastructure, startServiceInfrastructure } from '@flywheel/testing';
+import { grpcError, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
 import { claimsCsv, FEATURE_VIEW, objectStoreOf, StoredTrainingSetFeatureStore } from '../testing/claims-training-set';
 import { runFinished } from '../testing/run-finished';
 import { startTrainerService } from '../trainer.app';
 import { type TrainerConfig } from '../trainer.config';
+import { TrainingWorker } from './training-worker';
 
 jest.setTimeout(300_000);
 
 type TrainerClient = GrpcClient<trainerV1.TrainerServiceController>;
 
 const ROWS = 50_000;
+const FLYWHEEL_BIN = resolve(__dirname, '../../../../libs/cli/bin/flywheel.js');
+
+/** The real `flywheel` bin, run asynchronously: the trainer it calls lives in this process. */
+function flywheel(address: string, token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...process.env, FLYWHEEL_TOKEN: token, TRAINER_GRPC_ADDRESS: address };
+  return new Promise((done) => {
+    execFile(process.execPath, [FLYWHEEL_BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
 
 /** A gradient-boosted search of 8 trials (2 × 2 × 2 grid). */
 function searchSpec(modelName: string): trainerV1.ModelSpec {
@@ -43,8 +59,11 @@ function searchSpec(modelName: string): trainerV1.ModelSpec {
  * of each: a fit on the event loop would hold them for as long as it ran.
  */
 function pollWhileTraining(service: RunningService<TrainerConfig>, client: TrainerClient) {
-  const slowest = { healthz: 0, grpc: 0, calls: 0 };
+  const slowest = { healthz: 0, grpc: 0, calls: 0, loopDelay: 0 };
   let stopped = false;
+  // The trainer runs in this process: how late its event loop ran, measured directly.
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   const loop = (async () => {
     while (!stopped) {
       const started = performance.now();
@@ -63,6 +82,8 @@ function pollWhileTraining(service: RunningService<TrainerConfig>, client: Train
     stop: async () => {
       stopped = true;
       await loop;
+      delay.disable();
+      slowest.loopDelay = delay.max / 1e6;
     },
   };
 }
@@ -100,8 +121,9 @@ describe('training on threads (PostgreSQL, Kafka broker, S3)', () => {
     await infra?.stop();
   });
 
-  it('runs a gradient-boosted search of 8 trials on 50,000 rows while /healthz and gRPC answer every 100 ms poll within 200 ms', async () => {
-    const { service, client } = await trainer({ TRAINING_WORKERS: '2' });
+  it('runs a gradient-boosted search of 8 trials on 50,000 rows while its event loop stays free: gRPC answers every 100 ms poll within 200 ms, /healthz every one', async () => {
+    // TRAINING_WORKERS as by default: every core but the event loop's.
+    const { service, client } = await trainer();
     const poll = pollWhileTraining(service, client);
     let run: trainerV1.Run;
     try {
@@ -118,14 +140,15 @@ describe('training on threads (PostgreSQL, Kafka broker, S3)', () => {
     const chosen = run.trials.find((t) => t.metricValue === best)!;
     expect(run.params).toMatchObject({ learningRate: chosen.params.learningRate, maxLeafNodes: chosen.params.maxLeafNodes });
     expect(run.metrics.roc_auc).toBeGreaterThan(0.7);
-    // A fit on the event loop held these for seconds (sockets to S3 and the feature store timed
-    // out); on threads the loop only waits. 200 ms leaves room for a busy machine.
-    process.stdout.write(
-      `while training: ${poll.slowest.calls} polls, slowest /healthz ${poll.slowest.healthz.toFixed(1)} ms, gRPC ${poll.slowest.grpc.toFixed(1)} ms\n`,
-    );
+    // A fit on the event loop held it for seconds (sockets to S3 and the feature store timed
+    // out); on threads the loop only waits, and answers come as fast as their work allows: a
+    // gRPC call within 200 ms, and the loop never late by 200 ms. /healthz answers after its three dependency checks (PostgreSQL,
+    // and the broker and S3 this test process also serves), 15–40 ms typically, up to ~180 ms on
+    // this busy machine, so its bound is a second: a blocked loop is many.
     expect(poll.slowest.calls).toBeGreaterThan(5);
-    expect(poll.slowest.healthz).toBeLessThan(200);
+    expect(poll.slowest.loopDelay).toBeLessThan(200);
     expect(poll.slowest.grpc).toBeLessThan(200);
+    expect(poll.slowest.healthz).toBeLessThan(1000);
   });
 
   it('fails a run that passes its time budget, saying so, and keeps serving', async () => {
@@ -148,5 +171,73 @@ describe('training on threads (PostgreSQL, Kafka broker, S3)', () => {
     expect(run.error).toBe('training ran out of memory: a training thread may use 16 MB of heap (TRAINING_WORKER_HEAP_MB)');
     expect((await fetch(`${service.httpUrl}/healthz`)).status).toBe(200);
     expect(await client.getRetrainingPolicy({ modelName: 'fraud' })).toBeDefined();
+  });
+
+  it('cancels a running search from the command line: its trials stop, the run fails as cancelled with the reason, and the next run trains', async () => {
+    const { service, client } = await trainer({ TRAINING_WORKERS: '1', TRAINING_MAX_CONCURRENT_JOBS: '1' });
+    // Eight trials of 800 rounds each (no early stopping) on one thread: minutes, unless stopped.
+    const long = { ...searchSpec('fraud-cancel'), params: { maxIter: { numberValue: 800 }, earlyStopping: { boolValue: false } } };
+    const search = (await client.submitTraining({ spec: long, requestId: 'to-cancel' })).run!;
+    const queued = (await client.submitTraining({ spec: searchSpec('fraud-queued'), requestId: 'queued' })).run!;
+    await waitFor(
+      async () => (await client.getRun({ runId: search.runId })).run?.status === trainerV1.RunStatus.RUN_STATUS_RUNNING,
+      30_000,
+      'the search to start',
+    );
+    // The run queued behind it (one job at a time) is cancelled before it starts.
+    expect((await client.cancelRun({ runId: queued.runId, reason: '' })).run).toMatchObject({
+      failureCode: trainerV1.FailureCode.FAILURE_CODE_CANCELLED,
+      error: 'cancelled by team fraud',
+    });
+    const cancelled = await flywheel(service.grpcAddress, infra.tokens.writer, [
+      'runs',
+      'cancel',
+      search.runId,
+      '--reason',
+      'wrong feature view',
+    ]);
+    expect(cancelled).toMatchObject({ code: 0, stderr: '' });
+    expect(cancelled.stdout).toBe(`run ${search.runId} (fraud-cancel) failed: cancelled by team fraud: wrong feature view\n`);
+    const run = (await client.getRun({ runId: search.runId })).run!;
+    expect(run).toMatchObject({
+      status: trainerV1.RunStatus.RUN_STATUS_FAILED,
+      failureCode: trainerV1.FailureCode.FAILURE_CODE_CANCELLED,
+      error: 'cancelled by team fraud: wrong feature view',
+    });
+
+    // The job ends within seconds, its thread stopped mid-trial (the search would take minutes).
+    const jobs = service.app.get(TrainingWorker);
+    await waitFor(() => jobs.running === 0, 20_000, 'the cancelled job to stop');
+    // The one after them trains.
+    const next = (await client.submitTraining({ spec: { ...searchSpec('fraud-next'), searchSpace: undefined }, requestId: 'next' })).run!;
+    const trained = await runFinished(client, next.runId, 60_000);
+    expect(trained.status).toBe(trainerV1.RunStatus.RUN_STATUS_SUCCEEDED);
+    // The cancelled run stays as it was cancelled: the stopped job recorded nothing over it.
+    expect((await client.getRun({ runId: search.runId })).run).toMatchObject({ error: 'cancelled by team fraud: wrong feature view' });
+  });
+
+  it('refuses to cancel a run that has ended, one that does not exist, a bad reason and a reader', async () => {
+    const { client, service } = await trainer();
+    const done = (await client.submitTraining({ spec: { ...searchSpec('fraud-done'), searchSpace: undefined }, requestId: 'done' })).run!;
+    await runFinished(client, done.runId, 60_000);
+    const ended = await grpcError(client.cancelRun({ runId: done.runId, reason: 'late' }));
+    expect(ended).toMatchObject({ code: GrpcStatus.FAILED_PRECONDITION });
+    expect(ended.details).toBe(`run ${done.runId} has already succeeded: there is nothing to cancel`);
+    expect(await grpcError(client.cancelRun({ runId: '00000000-0000-4000-8000-000000000000', reason: '' }))).toMatchObject({
+      code: GrpcStatus.NOT_FOUND,
+    });
+    const bad = await grpcError(client.cancelRun({ runId: 'nope', reason: 'x'.repeat(501) }));
+    expect(bad.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(bad.details).toContain('run_id: must be a run id (uuid)');
+    expect(bad.details).toContain('reason: must be at most 500 characters');
+    expect((await grpcError(client.cancelRun({ runId: done.runId, reason: 'a\nb' }))).details).toContain(
+      'reason: must be one line of text',
+    );
+    const reader = createGrpcClient<trainerV1.TrainerServiceController>(GrpcServices.trainer, {
+      address: service.grpcAddress,
+      token: infra.tokens.reader,
+    });
+    clients.push(reader);
+    expect(await grpcError(reader.cancelRun({ runId: done.runId, reason: '' }))).toMatchObject({ code: GrpcStatus.PERMISSION_DENIED });
   });
 });

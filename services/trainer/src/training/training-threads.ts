@@ -1,4 +1,4 @@
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { extname, join } from 'node:path';
 import { trainerV1 } from '@flywheel/contracts';
 import { InjectConfig, WorkerTasks } from '@flywheel/platform';
@@ -11,12 +11,19 @@ import {
   type Scored,
   type ScoreInput,
   TrainingFailure,
+  TrainingInterrupted,
 } from './training-steps';
 
 export type TrainingTask =
   | { readonly kind: 'prepare'; readonly input: PrepareInput }
   | { readonly kind: 'fit'; readonly input: FitInput }
   | { readonly kind: 'score'; readonly input: ScoreInput };
+
+/** What bounds one run's steps: its deadline (epoch ms) and its cancellation. */
+export interface RunLimits {
+  readonly deadline: number;
+  readonly signal?: AbortSignal;
+}
 
 interface StepResults {
   readonly prepared: PreparedData;
@@ -39,7 +46,7 @@ export type TrainingReply =
  * run with the reason; the service and the other runs go on.
  */
 @Injectable()
-export class TrainingThreads implements OnModuleDestroy {
+export class TrainingThreads implements OnApplicationShutdown {
   private readonly tasks: WorkerTasks<TrainingTask, TrainingReply>;
 
   constructor(@InjectConfig() private readonly config: TrainerConfig) {
@@ -47,33 +54,34 @@ export class TrainingThreads implements OnModuleDestroy {
     this.tasks = new WorkerTasks(file, 'training', config.TRAINING_WORKERS, { maxOldGenerationSizeMb: config.TRAINING_WORKER_HEAP_MB });
   }
 
-  onModuleDestroy(): Promise<void> {
+  // After the training worker's own shutdown, which lets the jobs in hand finish first.
+  onApplicationShutdown(): Promise<void> {
     return this.tasks.close();
   }
 
-  /** When a run started now must be done. */
-  deadline(startedAt = Date.now()): number {
-    return startedAt + this.config.TRAINING_TIME_BUDGET_MS;
+  /** The limits of a run started now: its deadline, and `signal` (cancellation) when given. */
+  limits(signal?: AbortSignal, startedAt = Date.now()): RunLimits {
+    return { deadline: startedAt + this.config.TRAINING_TIME_BUDGET_MS, signal };
   }
 
-  prepare(input: PrepareInput, deadline: number): Promise<PreparedData> {
+  prepare(input: PrepareInput, run: RunLimits): Promise<PreparedData> {
     // The training set's bytes are the run's own: they move to the thread.
     const own = input.csv.byteOffset === 0 && input.csv.byteLength === input.csv.buffer.byteLength;
-    return this.run({ kind: 'prepare', input }, 'prepared', deadline, own ? [input.csv.buffer as ArrayBuffer] : []);
+    return this.run({ kind: 'prepare', input }, 'prepared', run, own ? [input.csv.buffer as ArrayBuffer] : []);
   }
 
-  fit(input: FitInput, deadline: number): Promise<Fitted> {
-    return this.run({ kind: 'fit', input }, 'fitted', deadline);
+  fit(input: FitInput, run: RunLimits): Promise<Fitted> {
+    return this.run({ kind: 'fit', input }, 'fitted', run);
   }
 
-  score(input: ScoreInput, deadline: number): Promise<Scored> {
-    return this.run({ kind: 'score', input }, 'scored', deadline);
+  score(input: ScoreInput, run: RunLimits): Promise<Scored> {
+    return this.run({ kind: 'score', input }, 'scored', run);
   }
 
   private async run<K extends keyof StepResults>(
     task: TrainingTask,
     kind: K,
-    deadline: number,
+    { deadline, signal }: RunLimits,
     transfer: readonly ArrayBuffer[] = [],
   ): Promise<StepResults[K]> {
     const budget = `its time budget of ${this.config.TRAINING_TIME_BUDGET_MS / 1000} s (TRAINING_TIME_BUDGET_MS)`;
@@ -81,9 +89,12 @@ export class TrainingThreads implements OnModuleDestroy {
     if (timeoutMs <= 0) throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_TRAINING_ERROR, `training ran past ${budget}`);
     let reply: TrainingReply;
     try {
-      reply = await this.tasks.run(task, { transfer, timeoutMs });
+      reply = await this.tasks.run(task, { transfer, timeoutMs, signal });
     } catch (error) {
-      throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_TRAINING_ERROR, this.describe((error as Error).message, budget));
+      const message = (error as Error).message;
+      if (signal?.aborted) throw new TrainingInterrupted(`training stopped: ${String(signal.reason ?? 'cancelled')}`);
+      if (message.includes('worker stopped')) throw new TrainingInterrupted('training stopped: the trainer is shutting down');
+      throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_TRAINING_ERROR, this.describe(message, budget));
     }
     if (reply.kind === 'failure') throw new TrainingFailure(reply.code, reply.message);
     if (reply.kind !== kind) throw new Error(`training thread answered a ${task.kind} task with ${reply.kind}`);
@@ -95,7 +106,6 @@ export class TrainingThreads implements OnModuleDestroy {
     if (message.includes('ran past its time budget')) return `training ran past ${budget}`;
     if (/memory limit|out of memory/i.test(message))
       return `training ran out of memory: a training thread may use ${this.config.TRAINING_WORKER_HEAP_MB} MB of heap (TRAINING_WORKER_HEAP_MB)`;
-    if (message.includes('worker stopped')) return 'training stopped: the trainer is shutting down';
     return `training thread failed: ${message}`;
   }
 }

@@ -10,7 +10,7 @@ import { RunsRepository } from '../runs/runs.repository';
 import { QueueSignal } from '../runs/runs.service';
 import { TrainerEvents } from '../system/trainer-events';
 import { type TrainerConfig } from '../trainer.config';
-import { TrainingFailure, TrainingPipeline } from './training-pipeline';
+import { TrainingFailure, TrainingInterrupted, TrainingPipeline } from './training-pipeline';
 
 /**
  * Runs training jobs in the background, at most TRAINING_MAX_CONCURRENT_JOBS at once. The queue
@@ -24,6 +24,8 @@ import { TrainingFailure, TrainingPipeline } from './training-pipeline';
 export class TrainingWorker extends QueueSignal implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly active = new Map<string, Promise<void>>();
+  /** How to stop each job in hand, by run id. */
+  private readonly cancels = new Map<string, AbortController>();
   private timer: NodeJS.Timeout | undefined;
   private stopListening: (() => void) | undefined;
   private filling: Promise<void> | null = null;
@@ -44,7 +46,10 @@ export class TrainingWorker extends QueueSignal implements OnApplicationBootstra
   }
 
   onApplicationBootstrap(): void {
-    this.stopListening = this.changes.onChange('runs', () => this.poke());
+    this.stopListening = this.changes.onChange('runs', () => {
+      this.poke();
+      void this.stopCancelled();
+    });
     this.timer = setInterval(() => this.poke(), this.config.TRAINING_POLL_INTERVAL_MS);
     this.poke();
   }
@@ -76,21 +81,44 @@ export class TrainingWorker extends QueueSignal implements OnApplicationBootstra
       const now = this.clock.now();
       const run = await this.runs.claimNext(this.owner, now, new Date(now.getTime() + this.config.TRAINING_LEASE_MS));
       if (!run) return;
-      const job = this.execute(run).finally(() => {
+      const cancel = new AbortController();
+      const job = this.execute(run, cancel).finally(() => {
         this.active.delete(run.id);
+        this.cancels.delete(run.id);
         this.poke();
       });
       this.active.set(run.id, job);
+      this.cancels.set(run.id, cancel);
     }
   }
 
-  private async execute(run: RunRecord): Promise<void> {
+  /**
+   * Stops the jobs whose run is no longer running here: cancelled (CancelRun failed it, and the
+   * runs table's notification says something changed), or ended otherwise.
+   */
+  private async stopCancelled(): Promise<void> {
+    if (this.cancels.size === 0) return;
+    try {
+      for (const run of await this.runs.getMany([...this.cancels.keys()])) {
+        if (run.status !== 'RUNNING') this.cancels.get(run.id)?.abort(run.error || `the run is ${run.status.toLowerCase()}`);
+      }
+    } catch (error) {
+      // The lease renewal finds out too, a little later.
+      this.logger.entry('warn', 'could not check running runs for cancellation', { error: (error as Error).message });
+    }
+  }
+
+  private async execute(run: RunRecord, cancel: AbortController): Promise<void> {
     const started = performance.now();
     const renewal = setInterval(
       () => {
         const until = new Date(this.clock.now().getTime() + this.config.TRAINING_LEASE_MS);
         this.runs
           .renewLease(run.id, this.owner, until)
+          .then((renewed) => {
+            // Not ours any more (cancelled, or taken over after a lapse): its work is wasted.
+            if (!renewed) cancel.abort('the run is no longer held by this trainer');
+          })
           .catch((error: Error) => this.logger.entry('warn', 'lease renewal failed', { runId: run.id, error: error.message }));
       },
       Math.max(1_000, Math.floor(this.config.TRAINING_LEASE_MS / 3)),
@@ -105,7 +133,7 @@ export class TrainingWorker extends QueueSignal implements OnApplicationBootstra
       this.logger.entry('info', 'training started', { runId: run.id, model: run.modelName, attempt: run.attempts });
       // Let the claim loop and pending calls go on before the CPU-bound part.
       await yieldToEventLoop();
-      const result = await this.pipeline.train({ runId: run.id, spec: run.spec, seed: run.seed });
+      const result = await this.pipeline.train({ runId: run.id, spec: run.spec, seed: run.seed, signal: cancel.signal });
       const durationMs = performance.now() - started;
       const done = await this.transactions.run(async (manager) => {
         const succeeded = await this.runs.succeed(manager, run.id, this.owner, { ...result, durationMs, endedAt: this.clock.now() });
@@ -123,6 +151,10 @@ export class TrainingWorker extends QueueSignal implements OnApplicationBootstra
         });
       else this.logger.entry('warn', 'training finished after its claim was taken over; result dropped', { runId: run.id });
     } catch (error) {
+      if (error instanceof TrainingInterrupted) {
+        this.logger.entry('info', 'training stopped', { runId: run.id, model: run.modelName, reason: error.message });
+        return;
+      }
       await this.recordFailure(run, error, performance.now() - started);
     } finally {
       clearInterval(renewal);

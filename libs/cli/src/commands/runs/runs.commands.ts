@@ -141,6 +141,24 @@ export const showCommand: Command = {
     }),
 };
 
+export const cancelCommand: Command = {
+  kind: 'command',
+  name: 'cancel',
+  summary: 'Cancel a queued or running run: it fails as cancelled, with your reason, and its fits stop.',
+  usage: '<run> [--reason <text>] [--json]',
+  positionals: [{ name: 'run', required: true, description: 'the run id' }],
+  options: {
+    reason: { type: 'string', value: 'text', description: 'why, kept in the run’s error (one line, at most 500 characters)' },
+    ...connection,
+  },
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const run = (await client.cancelRun({ runId: options.positional('run'), reason: options.string('reason') ?? '' })).run!;
+      if (options.flag('json')) return io.stdout(toJson(run));
+      io.stdout(`run ${run.runId} (${run.spec?.modelName ?? '-'}) ${await statusName(run.status)}: ${run.error}\n`);
+    }),
+};
+
 export const compareCommand: Command = {
   kind: 'command',
   name: 'compare',
