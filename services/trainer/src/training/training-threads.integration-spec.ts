@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { Client as PgClient } from 'pg';
 import { commonV1, GrpcServices, trainerV1 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { grpcError, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
@@ -239,5 +240,30 @@ describe('training on threads (PostgreSQL, Kafka broker, S3)', () => {
     });
     clients.push(reader);
     expect(await grpcError(reader.cancelRun({ runId: done.runId, reason: '' }))).toMatchObject({ code: GrpcStatus.PERMISSION_DENIED });
+  });
+
+  it('stays quiet with nothing to train: a claim that finds no run wakes no other claim', async () => {
+    // The runs table announces status changes (what makes a cancellation heard at once); a
+    // notification for a claim that changed nothing would start the next claim, and so on.
+    const { service } = await trainer();
+    const pg = new PgClient({ connectionString: service.config.DATABASE_URL });
+    await pg.connect();
+    try {
+      const transactions = async () =>
+        Number(
+          (
+            await pg.query<{ n: string }>(
+              'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()',
+            )
+          ).rows[0]!.n,
+        );
+      await new Promise((r) => setTimeout(r, 2_000));
+      const before = await transactions();
+      await new Promise((r) => setTimeout(r, 3_000));
+      // Polling every 200 ms (TRAINING_POLL_INTERVAL_MS here) is some 15 claims; a loop, thousands.
+      expect((await transactions()) - before).toBeLessThan(200);
+    } finally {
+      await pg.end();
+    }
   });
 });
