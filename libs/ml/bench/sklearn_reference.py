@@ -91,6 +91,8 @@ def main():
         model = fitted[-1]
         last = model[-1] if hasattr(model, "steps") else model
         out.setdefault("iterations", {})[name] = int(np.max(getattr(last, "n_iter_", 0)))
+        if name == "logreg":
+            out["logregCoefficients"] = [*last.coef_[0].tolist(), *last.intercept_.tolist()]
         predict = model.predict if name == "linear" else model.predict_proba
         log(f"reference: predict {name}")
         out["batch"][name] = timed(args.runs, lambda: predict(X), warmup=1)

@@ -169,8 +169,10 @@ function looksCategorical(label: Column): boolean {
 
 function distinctClasses(label: Column): (number | string)[] {
   if (label.type === 'numeric') {
-    const values = Array.from(new Set(label.values.filter((v) => v === v)));
-    return values.sort((a, b) => a - b);
+    const seen = new Set<number>();
+    const values = label.values;
+    for (let i = 0; i < values.length; i++) if (values[i] === values[i]) seen.add(values[i]);
+    return Array.from(seen).sort((a, b) => a - b);
   }
   const used = new Set<number>();
   for (const c of label.codes) if (c !== MISSING_CODE) used.add(c);
@@ -196,17 +198,21 @@ function encodeLabel(label: Column, task: Task): EncodedLabel {
     return { classes: [], classIndex: null, values };
   }
   const classes = distinctClasses(label);
-  const index = new Map(classes.map((c, k) => [String(c), k]));
   const classIndex = new Int32Array(n);
   const values = new Float64Array(n);
+  // Class index per numeric value, or per dictionary code: one lookup table, no string per row.
+  const byValue = new Map(classes.map((c, k) => [c, k]));
+  const byCode = label.type === 'categorical' ? Int32Array.from(label.dictionary, (d) => byValue.get(d) ?? -1) : null;
   for (let i = 0; i < n; i++) {
-    let key: string | null;
-    if (label.type === 'numeric') key = Number.isNaN(label.values[i]) ? null : String(label.values[i]);
-    else key = label.codes[i] === MISSING_CODE ? null : label.dictionary[label.codes[i]];
-    if (key === null) missingRow(i);
-    const k = index.get(key as string) as number;
-    classIndex[i] = k;
-    values[i] = k;
+    let k: number | undefined;
+    if (byCode === null) k = byValue.get((label as Extract<Column, { type: 'numeric' }>).values[i]);
+    else {
+      const code = (label as Extract<Column, { type: 'categorical' }>).codes[i];
+      k = code === MISSING_CODE ? undefined : byCode[code];
+    }
+    if (k === undefined || k < 0) missingRow(i);
+    classIndex[i] = k as number;
+    values[i] = k as number;
   }
   return { classes, classIndex, values };
 }

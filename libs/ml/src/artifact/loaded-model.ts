@@ -1,3 +1,4 @@
+import { addWeightedColumns } from '../models/column-kernels';
 import { sigmoid } from '../models/logistic-regression';
 import { Preprocessor, type PreprocessorState } from '../preprocessing/preprocessor';
 import { type InputRow, type ModelSignature } from '../preprocessing/signature';
@@ -203,12 +204,7 @@ export class CompactModel {
       const width = columns.length;
       raw.forEach((out, k) => {
         out.fill(this.bias[k]);
-        for (let j = 0; j < width; j++) {
-          const w = this.weights[k * width + j];
-          if (w === 0) continue;
-          const c = columns[j];
-          for (let i = 0; i < nRows; i++) out[i] += w * c[i];
-        }
+        addWeightedColumns(out, columns, this.weights, k * width);
       });
     }
     if (this.task === 'regression') return { task: 'regression', values: raw[0] };

@@ -1,4 +1,5 @@
 import { type Rng } from '../random/rng';
+import { presentValues } from '../table/table';
 
 /** Values above this are clipped when used as thresholds, as sklearn's ALMOST_INF: +∞ is reserved for "split on missing". */
 const ALMOST_INF = 1e300;
@@ -13,7 +14,7 @@ export const BINNING_SUBSAMPLE = 200_000;
  * bin, index `maxBins`.
  */
 export function findBinThresholds(values: Float64Array, maxBins: number, rng: Rng): Float64Array {
-  let present = values.filter((v) => !Number.isNaN(v));
+  let present = presentValues(values);
   if (present.length > BINNING_SUBSAMPLE) {
     // Partial Fisher–Yates: a uniform subsample without replacement.
     const copy = Float64Array.from(present);

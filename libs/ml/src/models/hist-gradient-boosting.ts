@@ -2,7 +2,6 @@ import { Rng } from '../random/rng';
 import { splitIndices } from '../selection/split';
 import { findBinThresholds, mapToBins } from './hist-binning';
 import { type BinnedData, type TreeArrays, TreeGrower } from './hist-tree';
-import { sigmoid } from './logistic-regression';
 import { type ProgressCallback } from './progress';
 
 export type GbdtLoss = 'squared_error' | 'log_loss';
@@ -138,19 +137,12 @@ export function fitGbdt(columns: readonly Float64Array[], y: Float64Array, optio
     scores.push(-validationLoss[0]);
   }
 
+  gradientsAndLoss(o.loss, yTrain, raw, gradients, hessians);
   for (let iter = 0; iter < o.maxIter; iter++) {
-    if (isClassifier) {
-      for (let i = 0; i < nTrain; i++) {
-        const p = sigmoid(raw[i]);
-        gradients[i] = p - yTrain[i];
-        hessians[i] = p * (1 - p);
-      }
-    } else {
-      for (let i = 0; i < nTrain; i++) gradients[i] = raw[i] - yTrain[i];
-    }
     const tree = grower.grow(gradients, hessians, raw);
     trees.push(tree);
-    trainLoss.push(lossOf(o.loss, yTrain, raw));
+    // The next round's gradients and this round's loss come from the same exponentials.
+    trainLoss.push(gradientsAndLoss(o.loss, yTrain, raw, gradients, hessians));
     let stop = false;
     if (validation) {
       addTreeBinned(tree, validation.bins, missingBin, validation.raw);
@@ -203,6 +195,32 @@ function addTreeBinned(tree: TreeArrays, bins: readonly Uint8Array[], missingBin
     }
     raw[i] += value[node];
   }
+}
+
+/**
+ * Writes the loss's gradients and hessians at `raw` (hessians of squared error stay 1) and
+ * returns the mean loss there, as {@link lossOf}.
+ */
+function gradientsAndLoss(loss: GbdtLoss, y: Float64Array, raw: Float64Array, gradients: Float32Array, hessians: Float32Array): number {
+  let s = 0;
+  if (loss === 'squared_error') {
+    for (let i = 0; i < y.length; i++) {
+      const d = raw[i] - y[i];
+      gradients[i] = d;
+      s += 0.5 * d * d;
+    }
+    return s / y.length;
+  }
+  for (let i = 0; i < y.length; i++) {
+    const z = raw[i];
+    // e = exp(−|z|) gives both σ(z) and log(1 + e^{−|z|}) without overflow.
+    const e = Math.exp(z > 0 ? -z : z);
+    const p = z > 0 ? 1 / (1 + e) : e / (1 + e);
+    s += (z > 0 ? z : 0) + Math.log1p(e) - y[i] * z;
+    gradients[i] = p - y[i];
+    hessians[i] = p * (1 - p);
+  }
+  return s / y.length;
 }
 
 /** Mean loss as sklearn's loss objects report it: half squared error, or binomial log loss. */

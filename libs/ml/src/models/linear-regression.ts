@@ -1,3 +1,4 @@
+import { addWeightedColumns, columnDots } from './column-kernels';
 import { choleskyInPlace, choleskySolveInPlace, symmetricEigen } from './linalg';
 import { accurateMean } from '../stats/summation';
 
@@ -43,19 +44,10 @@ export function fitLinearRegression(columns: readonly Float64Array[], y: Float64
 
   const gram = new Float64Array(p * p);
   const rhs = new Float64Array(p);
-  for (let j = 0; j < p; j++) {
-    const cj = centered[j];
-    for (let k = 0; k <= j; k++) {
-      const ck = centered[k];
-      let s = 0;
-      for (let i = 0; i < n; i++) s += cj[i] * ck[i];
-      gram[j * p + k] = s;
-      gram[k * p + j] = s;
-    }
-    let r = 0;
-    for (let i = 0; i < n; i++) r += cj[i] * yc[i];
-    rhs[j] = r;
-  }
+  // The lower triangle row by row, then mirrored.
+  for (let j = 0; j < p; j++) columnDots(centered[j], centered.slice(0, j + 1), gram, j * p);
+  for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) gram[k * p + j] = gram[j * p + k];
+  columnDots(yc, centered, rhs);
   for (let j = 0; j < p; j++) gram[j * p + j] += alpha;
 
   const factor = Float64Array.from(gram);
@@ -91,10 +83,5 @@ function minimumNormSolve(a: Float64Array, p: number, b: Float64Array, size: num
 /** Writes `intercept + X·coef` for every row into `out` (column-major X). */
 export function predictLinear(model: LinearModel, columns: readonly Float64Array[], out: Float64Array): void {
   out.fill(model.intercept);
-  for (let j = 0; j < columns.length; j++) {
-    const w = model.coef[j];
-    if (w === 0) continue;
-    const c = columns[j];
-    for (let i = 0; i < out.length; i++) out[i] += w * c[i];
-  }
+  addWeightedColumns(out, columns, model.coef);
 }

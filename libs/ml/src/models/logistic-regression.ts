@@ -1,3 +1,4 @@
+import { addWeightedColumns, columnDots } from './column-kernels';
 import { minimizeLbfgs, type LbfgsResult } from './lbfgs';
 import { type ProgressCallback } from './progress';
 
@@ -57,16 +58,9 @@ export function fitLogisticRegression(
 
   const z = Array.from({ length: K }, () => new Float64Array(n));
   const objective = (x: Float64Array, grad: Float64Array): number => {
-    // Raw scores, column by column.
     for (let k = 0; k < K; k++) {
-      const zk = z[k];
-      zk.fill(fitIntercept ? x[K * p + k] : 0);
-      for (let j = 0; j < p; j++) {
-        const w = x[k * p + j];
-        if (w === 0) continue;
-        const c = columns[j];
-        for (let i = 0; i < n; i++) zk[i] += w * c[i];
-      }
+      z[k].fill(fitIntercept ? x[K * p + k] : 0);
+      addWeightedColumns(z[k], columns, x, k * p);
     }
     let loss = 0;
     if (K === 1) {
@@ -101,13 +95,11 @@ export function fitLogisticRegression(
     let penalty = 0;
     for (let k = 0; k < K; k++) {
       const r = z[k];
+      columnDots(r, columns, grad, k * p, invN);
       for (let j = 0; j < p; j++) {
         const w = x[k * p + j];
         penalty += w * w;
-        const c = columns[j];
-        let s = 0;
-        for (let i = 0; i < n; i++) s += r[i] * c[i];
-        grad[k * p + j] = s * invN + lambda * w;
+        grad[k * p + j] += lambda * w;
       }
       if (fitIntercept) {
         let s = 0;
@@ -143,17 +135,9 @@ export function fitLogisticRegression(
 export function predictLogisticProba(model: LogisticModel, columns: readonly Float64Array[], out: readonly Float64Array[]): void {
   const K = model.coef.length;
   const n = out[0].length;
-  const p = columns.length;
   for (let k = 0; k < K; k++) {
-    const zk = out[k];
-    zk.fill(model.intercept[k]);
-    const w = model.coef[k];
-    for (let j = 0; j < p; j++) {
-      const wj = w[j];
-      if (wj === 0) continue;
-      const c = columns[j];
-      for (let i = 0; i < n; i++) zk[i] += wj * c[i];
-    }
+    out[k].fill(model.intercept[k]);
+    addWeightedColumns(out[k], columns, model.coef[k]);
   }
   if (K === 1) {
     const z = out[0];

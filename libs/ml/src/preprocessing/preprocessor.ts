@@ -1,4 +1,4 @@
-import { type Table, type Column, MISSING_CODE, getColumn } from '../table/table';
+import { type Table, type Column, MISSING_CODE, getColumn, presentValues } from '../table/table';
 import { type FeatureSpec, type InputRow, type ModelSignature, SignatureError, checkTable } from './signature';
 import { accurateMean } from '../stats/summation';
 
@@ -54,7 +54,7 @@ export function fitPreprocessor(table: Table, features: readonly string[], optio
 }
 
 function fitNumeric(name: string, values: Float64Array, impute: ImputeStrategy, scale: boolean): NumericStep {
-  const present = values.filter((v) => !Number.isNaN(v));
+  const present = presentValues(values);
   const keepMissing = impute === 'none';
   // sklearn's SimpleImputer drops an all-missing column; filling it with 0 keeps the feature
   // layout stable instead.
@@ -71,10 +71,13 @@ function fitNumeric(name: string, values: Float64Array, impute: ImputeStrategy, 
   const nMissing = keepMissing ? 0 : values.length - present.length;
   const n = present.length + nMissing;
   let sum = nMissing * fill;
-  for (const v of present) sum += v;
+  for (let i = 0; i < present.length; i++) sum += present[i];
   const center = n === 0 ? 0 : sum / n;
   let ss = nMissing * (fill - center) * (fill - center);
-  for (const v of present) ss += (v - center) * (v - center);
+  for (let i = 0; i < present.length; i++) {
+    const d = present[i] - center;
+    ss += d * d;
+  }
   const variance = n === 0 ? 0 : ss / n;
   // As sklearn's _handle_zeros_in_scale: a (numerically) constant feature keeps scale 1.
   const eps = Number.EPSILON;

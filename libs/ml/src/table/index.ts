@@ -14,6 +14,7 @@ export {
   hasColumn,
   makeTable,
   numericColumn,
+  presentValues,
   takeRows,
 } from './table';
 export { type CsvCell, type CsvWriteOptions, formatCsv, quote as quoteCsvField, record as csvRecord, tableToCsv } from './csv-writer';

@@ -29,6 +29,19 @@ export type Schema = Readonly<Record<string, ColumnType>>;
 
 export const MISSING_CODE = -1;
 
+/**
+ * A fresh array of the non-missing (non-NaN) values of a numeric column, in order. A counted
+ * copy by index: TypedArray#filter calls back per element and is an order of magnitude slower.
+ */
+export function presentValues(values: Float64Array): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
+  if (n === values.length) return values.slice();
+  const present = new Float64Array(n);
+  for (let i = 0, k = 0; i < values.length; i++) if (values[i] === values[i]) present[k++] = values[i];
+  return present;
+}
+
 export function numericColumn(name: string, values: Float64Array | readonly number[]): NumericColumn {
   return { name, type: 'numeric', values: values instanceof Float64Array ? values : Float64Array.from(values) };
 }
