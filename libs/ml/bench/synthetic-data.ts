@@ -9,29 +9,46 @@ export const FEATURES = 20;
 /**
  * `rows` × 20 numeric features (pairs correlated, a few heavy-tailed), a binary label `y` from a
  * logistic model with an interaction — so trees have something linear models miss — and a
- * numeric `target`. Written as CSV; numbers in shortest round-trip form, so both readers get the
- * same doubles.
+ * numeric `target`, as columns `f0 … f19, y, target`.
  */
-export function writeTrainingCsv(dir: string, rows: number, seed: number): string {
+export function syntheticTrainingColumns(rows: number, seed: number): { name: string; values: Float64Array }[] {
   const rng = new Rng(seed);
   const weights = Array.from({ length: FEATURES }, () => rng.normal());
-  const header = [...Array.from({ length: FEATURES }, (_, j) => `f${j}`), 'y', 'target'];
-  const data: number[][] = [];
+  const columns = [...Array.from({ length: FEATURES }, (_, j) => `f${j}`), 'y', 'target'].map((name) => ({
+    name,
+    values: new Float64Array(rows),
+  }));
+  const x = new Float64Array(FEATURES);
   for (let i = 0; i < rows; i++) {
-    const x = new Array<number>(FEATURES);
     for (let j = 0; j < FEATURES; j++) {
       const z = rng.normal();
       x[j] = j % 2 === 1 ? 0.6 * x[j - 1] + 0.8 * z : j % 7 === 0 ? z * z * Math.sign(z) : z;
+      columns[j].values[i] = x[j];
     }
     let s = 0;
     for (let j = 0; j < FEATURES; j++) s += 0.3 * weights[j] * x[j];
     const logit = s + 0.8 * x[0] * x[2];
-    const y = rng.next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
-    const target = s + Math.sin(2 * x[1]) + 0.5 * rng.normal();
-    data.push([...x, y, target]);
+    columns[FEATURES].values[i] = rng.next() < 1 / (1 + Math.exp(-logit)) ? 1 : 0;
+    columns[FEATURES + 1].values[i] = s + Math.sin(2 * x[1]) + 0.5 * rng.normal();
   }
+  return columns;
+}
+
+/**
+ * {@link syntheticTrainingColumns} written as CSV; numbers in shortest round-trip form, so both
+ * readers get the same doubles.
+ */
+export function writeTrainingCsv(dir: string, rows: number, seed: number): string {
+  const columns = syntheticTrainingColumns(rows, seed);
+  const data = Array.from({ length: rows }, (_, i) => columns.map((c) => c.values[i]));
   const path = join(dir, 'train.csv');
-  writeFileSync(path, formatCsv(header, data));
+  writeFileSync(
+    path,
+    formatCsv(
+      columns.map((c) => c.name),
+      data,
+    ),
+  );
   return path;
 }
 

@@ -7,6 +7,11 @@ export function defaultTrainingWorkers(cores = availableParallelism()): number {
   return Math.max(1, cores - 1);
 }
 
+/** TRAINING_FIT_THREADS' default: the cores each training thread has to itself, at least one. */
+export function defaultFitThreads(trainingWorkers: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / trainingWorkers));
+}
+
 /**
  * What the trainer reads at boot: the platform's variables (gRPC 8053, HTTP 8083), the S3
  * credentials (it reads training sets and writes artifacts and holdouts), where the feature
@@ -27,6 +32,11 @@ export const trainerConfigSchema = serviceConfigSchema(
     TRAINING_MAX_CONCURRENT_JOBS: envInt({ min: 1, max: 64, default: 2 }),
     /** Threads that fit models (and parse and score training data): every core but the event loop's by default. */
     TRAINING_WORKERS: envInt({ min: 1, max: 64, default: defaultTrainingWorkers() }),
+    /**
+     * Threads one gradient-boosted fit builds its histograms on (the training thread and helpers
+     * beside it); the model is the same for any number. Default: cores ÷ TRAINING_WORKERS.
+     */
+    TRAINING_FIT_THREADS: envInt({ min: 1, max: 64 }).optional(),
     /** Heap of each training thread: a fit that needs more fails its run, not the service. */
     TRAINING_WORKER_HEAP_MB: envInt({ min: 16, max: 65_536, default: 2_048 }),
     /** Longest a run may compute, from its start: a step still running then is stopped and the run fails. */

@@ -7,7 +7,7 @@ import { type Table, categoricalColumn, makeTable, numericColumn } from '../tabl
 import { evaluateModel } from './evaluate';
 import { fitModel } from './fit-model';
 import { type ModelArtifact } from './format';
-import { loadModel } from './loaded-model';
+import { BATCH_BLOCK_ROWS, loadModel } from './loaded-model';
 
 const fixtures = join(__dirname, '../../fixtures');
 const now = new Date('2024-05-01T12:00:00Z');
@@ -167,6 +167,15 @@ describe('loadModel', () => {
         expect(one.probability).toBe(Math.max(...(one.probabilities as Float64Array)));
       }
     }
+  });
+
+  it.each(artifacts)('%s: scores a table of several blocks exactly as its encoded columns', (_name, art) => {
+    const model = loadModel(art);
+    // Two whole blocks and a partial one, with missing values and categories in every block.
+    const big = mixedTable(2 * BATCH_BLOCK_ROWS + 123, 5);
+    const batch = model.predictTable(big);
+    const whole = model.predictColumns(model.preprocessor.transform(big), big.nRows);
+    expect(batch).toEqual(whole);
   });
 
   it('evaluates labelled rows with the training metrics, naming bad labels', () => {

@@ -28,6 +28,8 @@ export interface FitModelInput {
   readonly features?: readonly string[];
   /** Timestamp to record (default now). */
   readonly now?: Date;
+  /** Threads a gradient-boosted fit may build histograms on (default 1); the model is the same for any number. */
+  readonly threads?: number;
 }
 
 /**
@@ -100,6 +102,7 @@ export function fitModel(input: FitModelInput): ModelArtifact {
       nIterNoChange: params.nIterNoChange as number,
       tol: params.tol as number,
       seed: rng.nextUint32(),
+      threads: input.threads,
       onProgress: input.onProgress,
     });
     model = { kind: 'gbdt', loss: fit.model.loss, baseline: fit.model.baseline, trees: fit.model.trees.map(serializeTree) };

@@ -2,6 +2,7 @@ import { Rng } from '../random/rng';
 import { splitIndices } from '../selection/split';
 import { findBinThresholds, mapToBins } from './hist-binning';
 import { type BinnedData, type TreeArrays, TreeGrower } from './hist-tree';
+import { HistogramThreads } from './histogram-threads';
 import { type ProgressCallback } from './progress';
 
 export type GbdtLoss = 'squared_error' | 'log_loss';
@@ -24,6 +25,11 @@ export interface GbdtOptions {
   readonly nIterNoChange?: number;
   readonly tol?: number;
   readonly seed?: number;
+  /**
+   * Threads building histograms (the fitting thread and helpers), as scikit-learn's OpenMP
+   * threads; the trees are the same for any number. Default 1.
+   */
+  readonly threads?: number;
   readonly onProgress?: ProgressCallback;
 }
 
@@ -41,7 +47,12 @@ export interface GbdtFit {
   readonly nIter: number;
   readonly trainLoss: number[];
   readonly validationLoss: number[];
+  /** Threads that built the histograms: 1 unless more were asked for and the data was large enough. */
+  readonly threads: number;
 }
+
+/** Trees with more leaves than this grow on one thread (the shared arena holds a histogram per leaf). */
+const MAX_LEAVES_FOR_THREADS = 256;
 
 const DEFAULTS = {
   learningRate: 0.1,
@@ -57,14 +68,20 @@ const DEFAULTS = {
   tol: 1e-7,
 } as const;
 
+function resolveOptions(options: GbdtOptions) {
+  const o = { ...DEFAULTS, ...stripUndefined(options), loss: options.loss };
+  validateOptions(o);
+  return o;
+}
+type ResolvedOptions = ReturnType<typeof resolveOptions>;
+
 /**
  * Histogram gradient boosting as sklearn's HistGradientBoostingRegressor (loss "squared_error",
  * i.e. half squared error) and HistGradientBoostingClassifier for two classes (half binomial
  * loss), with the same defaults. `columns` are the features, column-major, NaN for missing.
  */
 export function fitGbdt(columns: readonly Float64Array[], y: Float64Array, options: GbdtOptions): GbdtFit {
-  const o = { ...DEFAULTS, ...stripUndefined(options), loss: options.loss };
-  validateOptions(o);
+  const o = resolveOptions(options);
   const n = y.length;
   if (n === 0) throw new Error('cannot fit gradient boosting on zero rows');
   const isClassifier = o.loss === 'log_loss';
@@ -85,12 +102,36 @@ export function fitGbdt(columns: readonly Float64Array[], y: Float64Array, optio
   const pick = (src: Float64Array, rows: Int32Array | null): Float64Array => (rows ? gather(src, rows) : src);
   const xTrain = columns.map((c) => pick(c, trainRows));
   const yTrain = pick(y, trainRows);
-  const nTrain = yTrain.length;
 
+  // Live histograms are bounded by the leaves a tree may have: the shared arena needs the bound.
+  const threads =
+    o.maxLeafNodes !== null && o.maxLeafNodes <= MAX_LEAVES_FOR_THREADS
+      ? HistogramThreads.open(o.threads ?? 1, yTrain.length, columns.length, o.maxLeafNodes + 2)
+      : null;
+  try {
+    return boost(o, columns, y, xTrain, yTrain, validationRows, rng, threads);
+  } finally {
+    threads?.close();
+  }
+}
+
+/** The boosting rounds of {@link fitGbdt}, on `threads`' shared buffers when given. */
+function boost(
+  o: ResolvedOptions,
+  columns: readonly Float64Array[],
+  y: Float64Array,
+  xTrain: readonly Float64Array[],
+  yTrain: Float64Array,
+  validationRows: Int32Array | null,
+  rng: Rng,
+  threads: HistogramThreads | null,
+): GbdtFit {
+  const nTrain = yTrain.length;
+  const isClassifier = o.loss === 'log_loss';
   const missingBin = o.maxBins;
   const thresholds = xTrain.map((c) => findBinThresholds(c, o.maxBins, rng));
   const bins = xTrain.map((c, f) => {
-    const out = new Uint8Array(nTrain);
+    const out = threads ? threads.bins[f] : new Uint8Array(nTrain);
     mapToBins(c, thresholds[f], missingBin, out);
     return out;
   });
@@ -98,7 +139,7 @@ export function fitGbdt(columns: readonly Float64Array[], y: Float64Array, optio
   const data: BinnedData = {
     nRows: nTrain,
     bins,
-    rows: rowMajor(bins, nTrain),
+    rows: rowMajor(bins, nTrain, threads?.rows),
     nBinsNonMissing: Int32Array.from(thresholds, (t) => t.length + 1),
     hasMissing,
     missingBin,
@@ -119,15 +160,19 @@ export function fitGbdt(columns: readonly Float64Array[], y: Float64Array, optio
   const baseline = isClassifier ? logOddsOfMean(yTrain) : meanOf(yTrain);
   const raw = new Float64Array(nTrain).fill(baseline);
   validation?.raw.fill(baseline);
-  const gradients = new Float32Array(nTrain);
-  const hessians = new Float32Array(nTrain).fill(1);
-  const grower = new TreeGrower(data, {
-    maxLeafNodes: o.maxLeafNodes,
-    maxDepth: o.maxDepth,
-    minSamplesLeaf: o.minSamplesLeaf,
-    l2Regularization: o.l2Regularization,
-    learningRate: o.learningRate,
-  });
+  const gradients = threads ? threads.gradients : new Float32Array(nTrain);
+  const hessians = (threads ? threads.hessians : new Float32Array(nTrain)).fill(1);
+  const grower = new TreeGrower(
+    data,
+    {
+      maxLeafNodes: o.maxLeafNodes,
+      maxDepth: o.maxDepth,
+      minSamplesLeaf: o.minSamplesLeaf,
+      l2Regularization: o.l2Regularization,
+      learningRate: o.learningRate,
+    },
+    threads,
+  );
   const trees: TreeArrays[] = [];
   const trainLoss: number[] = [];
   const validationLoss: number[] = [];
@@ -160,7 +205,13 @@ export function fitGbdt(columns: readonly Float64Array[], y: Float64Array, optio
     });
     if (stop) break;
   }
-  return { model: { loss: o.loss, baseline, nFeatures: columns.length, trees }, nIter: trees.length, trainLoss, validationLoss };
+  return {
+    model: { loss: o.loss, baseline, nFeatures: columns.length, trees },
+    nIter: trees.length,
+    trainLoss,
+    validationLoss,
+    threads: threads ? threads.count : 1,
+  };
 }
 
 /**
@@ -175,9 +226,9 @@ export function shouldStop(scores: readonly number[], nIterNoChange: number, tol
   return true;
 }
 
-function rowMajor(bins: readonly Uint8Array[], n: number): Uint8Array {
+function rowMajor(bins: readonly Uint8Array[], n: number, into?: Uint8Array): Uint8Array {
   const p = bins.length;
-  const out = new Uint8Array(n * p);
+  const out = into ?? new Uint8Array(n * p);
   bins.forEach((col, f) => {
     for (let i = 0; i < n; i++) out[i * p + f] = col[i];
   });
@@ -263,7 +314,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function validateOptions(o: Required<Omit<GbdtOptions, 'seed' | 'onProgress'>>): void {
+function validateOptions(o: Required<Omit<GbdtOptions, 'seed' | 'onProgress' | 'threads'>> & Pick<GbdtOptions, 'threads'>): void {
   const check = (ok: boolean, what: string): void => {
     if (!ok) throw new RangeError(`gbdt: ${what}`);
   };
@@ -283,6 +334,7 @@ function validateOptions(o: Required<Omit<GbdtOptions, 'seed' | 'onProgress'>>):
   check(o.validationFraction > 0 && o.validationFraction < 1, `validationFraction must be in (0, 1), got ${o.validationFraction}`);
   check(Number.isInteger(o.nIterNoChange) && o.nIterNoChange >= 1, `nIterNoChange must be an integer ≥ 1, got ${o.nIterNoChange}`);
   check(o.tol >= 0, `tol must be ≥ 0, got ${o.tol}`);
+  check(o.threads === undefined || (Number.isInteger(o.threads) && o.threads >= 1), `threads must be an integer ≥ 1, got ${o.threads}`);
 }
 
 /**

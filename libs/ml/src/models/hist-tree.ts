@@ -5,12 +5,14 @@
  * built from its rows and the larger one's as parent minus smaller, and missing values sent to
  * whichever side gains more.
  */
+import { type HistogramThreads } from './histogram-threads';
 
 /** Bins per feature in histograms: 255 value bins + the missing bin. */
-const N_BINS = 256;
+export const N_BINS = 256;
 /** sklearn's `min_hessian_to_split` default. */
 const MIN_HESSIAN_TO_SPLIT = 1e-3;
-const STRIDE = 3; // gradient, hessian, count
+/** Numbers per histogram bin: gradient, hessian, count. */
+export const STRIDE = 3;
 
 export interface GrowerParams {
   readonly maxLeafNodes: number | null;
@@ -77,6 +79,11 @@ interface GrowNode {
   isLeaf: boolean;
 }
 
+/** Numbers in one node's histogram over `nFeatures` features. */
+export function histogramSize(nFeatures: number): number {
+  return nFeatures * N_BINS * STRIDE;
+}
+
 /** Reusable buffers for growing trees on one data set. */
 export class TreeGrower {
   /** Row indices, grouped by node: each node owns a contiguous range. */
@@ -85,13 +92,18 @@ export class TreeGrower {
   private readonly pool: Float64Array[] = [];
   private readonly histSize: number;
 
+  /**
+   * With `threads`, histograms live in its shared memory and are built by its threads, and the
+   * row partition is its shared array.
+   */
   constructor(
     private readonly data: BinnedData,
     private readonly params: GrowerParams,
+    private readonly threads: HistogramThreads | null = null,
   ) {
-    this.partition = new Int32Array(data.nRows);
+    this.partition = threads ? threads.partition : new Int32Array(data.nRows);
     this.scratch = new Int32Array(data.nRows);
-    this.histSize = data.bins.length * N_BINS * STRIDE;
+    this.histSize = histogramSize(data.bins.length);
   }
 
   /**
@@ -198,46 +210,13 @@ export class TreeGrower {
       h.fill(0);
       return h;
     }
-    return new Float64Array(this.histSize);
+    return this.threads ? this.threads.newHistogram() : new Float64Array(this.histSize);
   }
 
   private buildHistogram(node: GrowNode, gradients: Float32Array, hessians: Float32Array, isRoot: boolean): Float64Array {
     const hist = this.takeHistogram();
-    const { bins } = this.data;
-    const start = node.start;
-    const n = node.stop - node.start;
-    const idx = this.partition;
-    if (isRoot) {
-      // The root holds every row in order: no gather needed.
-      for (let f = 0; f < bins.length; f++) {
-        const col = bins[f];
-        const base = f * N_BINS * STRIDE;
-        for (let i = 0; i < n; i++) {
-          const b = base + col[i] * STRIDE;
-          hist[b] += gradients[i];
-          hist[b + 1] += hessians[i];
-          hist[b + 2] += 1;
-        }
-      }
-      return hist;
-    }
-    // Row by row over the node's (scattered) rows: each row's bins are read from one cache line
-    // instead of one line per feature, as LightGBM's row-wise histograms do.
-    const rows = this.data.rows;
-    const p = bins.length;
-    const featureStride = N_BINS * STRIDE;
-    for (let i = 0; i < n; i++) {
-      const r = idx[start + i];
-      const g = gradients[r];
-      const h = hessians[r];
-      const at = r * p;
-      for (let f = 0, base = 0; f < p; f++, base += featureStride) {
-        const b = base + rows[at + f] * STRIDE;
-        hist[b] += g;
-        hist[b + 1] += h;
-        hist[b + 2] += 1;
-      }
-    }
+    if (this.threads) this.threads.build(hist, node.start, node.stop, isRoot);
+    else accumulateHistogram(hist, this.data, gradients, hessians, this.partition, node.start, node.stop, isRoot, 0, this.data.bins.length);
     return hist;
   }
 
@@ -374,6 +353,56 @@ export class TreeGrower {
       tree.right[i] = index.get(node.right as GrowNode) as number;
     });
     return tree;
+  }
+}
+
+/**
+ * Adds the (gradient, hessian, count) of the rows `partition[start … stop − 1]` to `hist`, for
+ * features `featureFrom … featureTo − 1`. The root holds every row in order, so it reads each
+ * feature's bins straight down; other nodes go row by row over their scattered rows, each row's
+ * bins read from one cache line instead of one line per feature, as LightGBM's row-wise
+ * histograms do. Threads that split the features between them write disjoint parts of `hist`.
+ */
+export function accumulateHistogram(
+  hist: Float64Array,
+  data: Pick<BinnedData, 'bins' | 'rows'>,
+  gradients: Float32Array,
+  hessians: Float32Array,
+  partition: Int32Array,
+  start: number,
+  stop: number,
+  isRoot: boolean,
+  featureFrom: number,
+  featureTo: number,
+): void {
+  const n = stop - start;
+  const featureStride = N_BINS * STRIDE;
+  if (isRoot) {
+    for (let f = featureFrom; f < featureTo; f++) {
+      const col = data.bins[f];
+      const base = f * featureStride;
+      for (let i = 0; i < n; i++) {
+        const b = base + col[i] * STRIDE;
+        hist[b] += gradients[i];
+        hist[b + 1] += hessians[i];
+        hist[b + 2] += 1;
+      }
+    }
+    return;
+  }
+  const rows = data.rows;
+  const p = data.bins.length;
+  for (let i = 0; i < n; i++) {
+    const r = partition[start + i];
+    const g = gradients[r];
+    const h = hessians[r];
+    const at = r * p;
+    for (let f = featureFrom, base = featureFrom * featureStride; f < featureTo; f++, base += featureStride) {
+      const b = base + rows[at + f] * STRIDE;
+      hist[b] += g;
+      hist[b + 1] += h;
+      hist[b + 2] += 1;
+    }
   }
 }
 

@@ -149,16 +149,22 @@ export function predictLogisticProba(model: LogisticModel, columns: readonly Flo
     }
     return;
   }
-  for (let i = 0; i < n; i++) {
+  softmaxColumns(out, n);
+}
+
+/** Row by row over column-major scores (`scores[k][i]`): replaces each row's scores with their softmax. */
+export function softmaxColumns(scores: readonly Float64Array[], nRows: number): void {
+  const K = scores.length;
+  for (let i = 0; i < nRows; i++) {
     let max = -Infinity;
-    for (let k = 0; k < K; k++) if (out[k][i] > max) max = out[k][i];
+    for (let k = 0; k < K; k++) if (scores[k][i] > max) max = scores[k][i];
     let sum = 0;
     for (let k = 0; k < K; k++) {
-      const e = Math.exp(out[k][i] - max);
-      out[k][i] = e;
+      const e = Math.exp(scores[k][i] - max);
+      scores[k][i] = e;
       sum += e;
     }
-    for (let k = 0; k < K; k++) out[k][i] /= sum;
+    for (let k = 0; k < K; k++) scores[k][i] /= sum;
   }
 }
 

