@@ -21,6 +21,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { claimsCsv, FEATURE_VIEW, objectStoreOf, producedEvent, StoredTrainingSetFeatureStore } from './testing/claims-training-set';
 import { runFinished } from './testing/run-finished';
 import { startTrainerService } from './trainer.app';
+import { MIN_HALVING_ROWS } from './training/training-pipeline';
 import { type TrainerConfig } from './trainer.config';
 
 jest.setTimeout(120_000);
@@ -319,5 +320,47 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     expect([...firstPage.runs, ...secondPage.runs].map((r) => r.spec!.modelName)).toEqual(['fraud-typo', 'fraud-search', 'fraud']);
     expect(secondPage.page!.nextPageToken).toBe('');
     expect((await grpcError(reader.getRun({ runId: '00000000-0000-4000-8000-000000000000' }))).code).toBe(GrpcStatus.NOT_FOUND);
+  });
+
+  it('races a halving search: each round fits the best of the last on three times the rows, and the winner is the model', async () => {
+    // Enough rows for three rounds of 9 → 3 → 1 candidates above the first round's floor.
+    await featureStore.publish(objects, claimsCsv(3000));
+    const writer = client(infra.tokens.writer);
+    const halving = spec({
+      modelName: 'fraud-halving',
+      searchSpace: {
+        parameters: [{ name: 'C', range: { min: 0.001, max: 100, logScale: true, integer: false } }],
+        strategy: trainerV1.SearchStrategy.SEARCH_STRATEGY_HALVING,
+        maxTrials: 9,
+        gridPoints: 0,
+      },
+    });
+    const run = await runFinished(writer, (await writer.submitTraining({ spec: halving, requestId: '' })).run!.runId);
+    expect(run.status).toBe(trainerV1.RunStatus.RUN_STATUS_SUCCEEDED);
+
+    const rows = [...new Set(run.trials.map((t) => t.rows))];
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toBeGreaterThanOrEqual(MIN_HALVING_ROWS);
+    expect(rows).toEqual([rows[0], 3 * rows[0]!, 9 * rows[0]!]);
+    const rounds = rows.map((r) => run.trials.filter((t) => t.rows === r));
+    expect(rounds.map((round) => round.length)).toEqual([9, 3, 1]);
+    const c = (t: trainerV1.Trial): number => t.params.C!.numberValue!;
+    // The first round's scores differ, so picking its best is a real choice.
+    expect(new Set(rounds[0]!.map((t) => t.metricValue)).size).toBeGreaterThan(2);
+    for (let k = 1; k < rounds.length; k++) {
+      // The survivors are the previous round's best by accuracy (the first tried wins a tie), in the order first tried.
+      const previous = rounds[k - 1]!.map((t, i) => ({ t, i }));
+      previous.sort((a, b) => b.t.metricValue - a.t.metricValue || a.i - b.i);
+      const best = previous.slice(0, rounds[k]!.length).sort((a, b) => a.i - b.i);
+      expect(rounds[k]!.map(c)).toEqual(best.map(({ t }) => c(t)));
+    }
+    // The last round's winner, fitted on every training row, is the run's model.
+    expect(run.params.C!.numberValue).toBe(c(rounds[2]![0]!));
+    const artifact = loadModel(
+      (await objects.get(parseObjectKey(run.artifact!.key), { expectedSha256: run.artifact!.sha256 })).toString('utf8'),
+    );
+    expect(artifact.artifact.parameters.C).toBe(c(rounds[2]![0]!));
+    expect(artifact.artifact.training.rows).toBeGreaterThan(rows[2]!);
+    await featureStore.publish(objects, claimsCsv(ROWS));
   });
 });

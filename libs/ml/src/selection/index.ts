@@ -1,3 +1,4 @@
+export { type HalvingOptions, type HalvingRound, halvingRounds } from './halving';
 export { type Fold, type KFoldOptions, type Split, type SplitOptions, kFold, splitIndices } from './split';
 export {
   type ParamDistribution,

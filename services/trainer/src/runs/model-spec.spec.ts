@@ -84,6 +84,17 @@ describe('validateSpec', () => {
       },
     });
     expect(random.search).toEqual({ strategy: 'random', space: { maxIter: { min: 10, max: 200, log: false, integer: true } }, trials: 7 });
+    const halving = validateSpec({
+      ...base,
+      searchSpace: {
+        parameters: [{ name: 'max_iter', choices: { values: [{ numberValue: 10 }, { numberValue: 50 }] } }],
+        strategy: trainerV1.SearchStrategy.SEARCH_STRATEGY_HALVING,
+        maxTrials: 0,
+        gridPoints: 0,
+      },
+    });
+    // Halving samples however the space is given, 20 samples unless told.
+    expect(halving.search).toEqual({ strategy: 'halving', space: { maxIter: [10, 50] }, trials: 20 });
     expect(
       violations({
         searchSpace: {

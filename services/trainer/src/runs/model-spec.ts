@@ -57,7 +57,12 @@ export interface CheckedSpec {
 
 export type SearchPlan =
   | { readonly strategy: 'grid'; readonly grid: Readonly<Record<string, readonly (number | string | boolean)[]>> }
-  | { readonly strategy: 'random'; readonly space: Readonly<Record<string, ParamDistribution>>; readonly trials: number };
+  | {
+      /** `halving`: the samples race by successive halving over the training rows. */
+      readonly strategy: 'random' | 'halving';
+      readonly space: Readonly<Record<string, ParamDistribution>>;
+      readonly trials: number;
+    };
 
 /** Canonical form of a spec however it arrived (a gRPC request, a decoded event, a stored row). */
 export function normaliseSpec(spec: unknown): trainerV1.ModelSpec {
@@ -210,15 +215,8 @@ function checkSearch(space: trainerV1.SearchSpace, algorithm: Algorithm, bad: (f
     }
   });
 
-  const strategy =
-    space.strategy === trainerV1.SearchStrategy.SEARCH_STRATEGY_GRID
-      ? 'grid'
-      : space.strategy === trainerV1.SearchStrategy.SEARCH_STRATEGY_RANDOM
-        ? 'random'
-        : allChoices
-          ? 'grid'
-          : 'random';
-  if (strategy === 'random') return { strategy, space: domains, trials: maxTrials };
+  const strategy = searchStrategy(space.strategy, allChoices);
+  if (strategy !== 'grid') return { strategy, space: domains, trials: maxTrials };
 
   const grid: Record<string, (number | string | boolean)[]> = {};
   for (const [name, domain] of Object.entries(domains)) grid[name] = isRange(domain) ? gridPointsOf(domain, gridPoints) : [...domain];
@@ -226,6 +224,19 @@ function checkSearch(space: trainerV1.SearchSpace, algorithm: Algorithm, bad: (f
   if (size > maxTrials)
     bad('max_trials', `the grid has ${size} combinations, more than the cap of ${maxTrials}; raise max_trials or narrow the grid`);
   return { strategy, grid };
+}
+
+function searchStrategy(strategy: trainerV1.SearchStrategy, allChoices: boolean): SearchPlan['strategy'] {
+  switch (strategy) {
+    case trainerV1.SearchStrategy.SEARCH_STRATEGY_GRID:
+      return 'grid';
+    case trainerV1.SearchStrategy.SEARCH_STRATEGY_RANDOM:
+      return 'random';
+    case trainerV1.SearchStrategy.SEARCH_STRATEGY_HALVING:
+      return 'halving';
+    default:
+      return allChoices ? 'grid' : 'random';
+  }
 }
 
 function isRange(domain: ParamDistribution): domain is ParamRange {

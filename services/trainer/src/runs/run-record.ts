@@ -15,6 +15,8 @@ export interface RunFilter {
 export interface TrialRecord {
   readonly params: Readonly<Record<string, RawParam>>;
   readonly metricValue: number;
+  /** Training rows the trial fitted on (fewer in a halving search's early rounds); absent in runs recorded before it was kept. */
+  readonly rows?: number;
 }
 
 /** A run as the trainer keeps it: the experiment-tracking record and its place in the job queue. */

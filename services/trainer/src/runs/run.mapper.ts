@@ -42,7 +42,7 @@ export function runToProto(run: RunRecord): trainerV1.Run {
     causeEventId: run.causeEventId ?? '',
     params: rawParamsToValues(run.params),
     metrics: { ...run.metrics },
-    trials: run.trials.map((trial) => ({ params: rawParamsToValues(trial.params), metricValue: trial.metricValue })),
+    trials: run.trials.map((trial) => ({ params: rawParamsToValues(trial.params), metricValue: trial.metricValue, rows: trial.rows ?? 0 })),
     artifact: run.artifact ?? undefined,
     lineage: run.lineage ?? undefined,
     holdout: run.holdout ?? undefined,

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, durationToMillis, featureStoreV1, trainerV1 } from '@flywheel/contracts';
-import { gridCandidates, type Params, randomCandidates } from '@flywheel/ml';
+import { gridCandidates, halvingRounds, type Params, randomCandidates, Rng, takeRows } from '@flywheel/ml';
 import { InvalidArgumentException, Clock } from '@flywheel/platform';
 import { modelArtifactKey, ObjectStore, parseObjectKey } from '@flywheel/storage';
 import { type CheckedSpec, type RawParam, validateSpec } from '../runs/model-spec';
 import { type TrialRecord } from '../runs/run-record';
 import { FeatureStoreError, FeatureStorePort } from './feature-store.port';
-import { type Fitted, featureProfile, type PreparedData, TrainingFailure } from './training-steps';
+import { type FitInput, type Fitted, featureProfile, type PreparedData, TrainingFailure } from './training-steps';
 import { type RunLimits, TrainingThreads } from './training-threads';
 
 export { MIN_HOLDOUT_ROWS, MIN_TRAINING_ROWS, splitHoldout, TrainingFailure, TrainingInterrupted } from './training-steps';
@@ -15,6 +15,8 @@ export { MIN_HOLDOUT_ROWS, MIN_TRAINING_ROWS, splitHoldout, TrainingFailure, Tra
 export const CODE_VERSION = Symbol('CODE_VERSION');
 
 const CSV_CONTENT_TYPE = 'text/csv';
+/** Fewest training rows a halving search's first round fits on: fewer leave too few to score a trial. */
+export const MIN_HALVING_ROWS = 200;
 const JSON_CONTENT_TYPE = 'application/json';
 
 export interface TrainingInput {
@@ -162,32 +164,84 @@ export class TrainingPipeline {
     limits: RunLimits,
   ): Promise<{ artifact: Fitted['artifact']; trials: TrialRecord[] }> {
     const { spec, algorithm, search } = checked;
-    const base = { train: prepared.train, label: spec.label, algorithm, seed, features: prepared.features, now: this.clock.now() };
-    if (!search) return { artifact: (await this.threads.fit({ ...base, params: checked.params }, limits)).artifact, trials: [] };
+    const base: FitInput = {
+      train: prepared.train,
+      label: spec.label,
+      algorithm,
+      seed,
+      features: prepared.features,
+      now: this.clock.now(),
+      params: checked.params,
+    };
+    if (!search) return { artifact: (await this.threads.fit(base, limits)).artifact, trials: [] };
 
     const candidates: Params[] =
       search.strategy === 'grid' ? gridCandidates(search.grid) : randomCandidates(search.space, search.trials, seed);
     const trialParams = candidates.map((candidate): Readonly<Record<string, RawParam>> => ({ ...checked.params, ...candidate }));
-    // One trial failing fails the run: the others are stopped rather than left to finish.
+    if (search.strategy === 'halving')
+      return this.halvingSearch(trialParams, { ...base, metric: spec.metric }, checked.lowerIsBetter, limits);
+
+    const rows = prepared.train.nRows;
+    const fitted = await this.trials(trialParams, { ...base, metric: spec.metric }, limits);
+    const best = ranked(fitted, checked.lowerIsBetter)[0]!;
+    return {
+      artifact: fitted[best]!.artifact,
+      trials: fitted.map((trial, i) => ({ params: trialParams[i]!, metricValue: trial.score!, rows })),
+    };
+  }
+
+  /** Fits of `base` with each of `params`, side by side; one failing fails them all, the others stopped. */
+  private async trials(params: readonly Readonly<Record<string, RawParam>>[], base: FitInput, limits: RunLimits): Promise<Fitted[]> {
     const stop = new AbortController();
     const trialLimits = { ...limits, signal: limits.signal ? AbortSignal.any([limits.signal, stop.signal]) : stop.signal };
-    let fitted: Fitted[];
     try {
-      fitted = await Promise.all(trialParams.map((params) => this.threads.fit({ ...base, params, metric: spec.metric }, trialLimits)));
+      return await Promise.all(params.map((p) => this.threads.fit({ ...base, params: p }, trialLimits)));
     } catch (error) {
       stop.abort('another trial of the search failed');
       throw error;
     }
-    // The best by the spec's metric; the first tried wins a tie, whatever order the trials ended in.
-    const sign = checked.lowerIsBetter ? -1 : 1;
-    let best = 0;
-    fitted.forEach((trial, i) => {
-      if (sign * trial.score! > sign * fitted[best]!.score!) best = i;
-    });
-    return {
-      artifact: fitted[best]!.artifact,
-      trials: fitted.map((trial, i) => ({ params: trialParams[i]!, metricValue: trial.score! })),
-    };
+  }
+
+  /**
+   * Successive halving (ml's halvingRounds): each round fits its candidates on the first rows of
+   * one seeded shuffle of the training rows — so every round's rows contain the last's — and the
+   * best go on to the next. The winner is then fitted on every row, unless its last round did.
+   */
+  private async halvingSearch(
+    params: readonly Readonly<Record<string, RawParam>>[],
+    base: FitInput,
+    lowerIsBetter: boolean,
+    limits: RunLimits,
+  ): Promise<{ artifact: Fitted['artifact']; trials: TrialRecord[] }> {
+    const train = base.train;
+    const rounds = halvingRounds(params.length, train.nRows, { minRows: MIN_HALVING_ROWS });
+    const shuffled = new Rng(base.seed).permutation(train.nRows);
+    const trials: TrialRecord[] = [];
+    let alive = params.map((_, i) => i);
+    for (const [r, round] of rounds.entries()) {
+      const rows = round.rows >= train.nRows ? train : takeRows(train, shuffled.slice(0, round.rows).sort());
+      const fitted = await this.trials(
+        alive.map((i) => params[i]!),
+        { ...base, train: rows },
+        limits,
+      );
+      fitted.forEach((trial, k) => trials.push({ params: params[alive[k]!]!, metricValue: trial.score!, rows: rows.nRows }));
+      const order = ranked(fitted, lowerIsBetter);
+      const next = rounds[r + 1];
+      if (next) {
+        // The best go on, in the order they were first tried.
+        alive = order
+          .slice(0, next.candidates)
+          .sort((a, b) => a - b)
+          .map((k) => alive[k]!);
+        continue;
+      }
+      const winner = alive[order[0]!]!;
+      if (rows === train) return { artifact: fitted[order[0]!]!.artifact, trials };
+      const { metric: _metric, ...full } = base;
+      return { artifact: (await this.threads.fit({ ...full, params: params[winner]! }, limits)).artifact, trials };
+    }
+    throw new Error('a halving search has at least one round');
   }
 
   private async putObject(model: string, runId: string, file: string, body: Buffer, contentType: string): Promise<commonV1.ObjectRef> {
@@ -195,6 +249,15 @@ export class TrainingPipeline {
     const put = await this.objects.put(key, body, { contentType });
     return { key, sha256: put.sha256, sizeBytes: put.size, contentType };
   }
+}
+
+/**
+ * Trial indices from best to worst by their score on the spec's metric; between equal scores the
+ * one tried first comes first, whatever order the trials ended in.
+ */
+function ranked(fitted: readonly Fitted[], lowerIsBetter: boolean): number[] {
+  const sign = lowerIsBetter ? -1 : 1;
+  return fitted.map((_, i) => i).sort((a, b) => sign * (fitted[b]!.score! - fitted[a]!.score!) || a - b);
 }
 
 function check(spec: trainerV1.ModelSpec): CheckedSpec {

@@ -126,12 +126,14 @@ export const showCommand: Command = {
         lines.push(
           '',
           table(
-            ['trial', 'parameters', spec.metric],
+            ['trial', 'parameters', 'rows', spec.metric],
             run.trials.map((t, i) => [
               i + 1,
               Object.entries(t.params)
                 .map(([k, v]) => `${k}=${paramValue(v)}`)
                 .join(' '),
+              // 0: a run recorded before trials kept their rows.
+              t.rows > 0 ? t.rows.toLocaleString('en-US') : '-',
               metric(t.metricValue),
             ]),
           ),
