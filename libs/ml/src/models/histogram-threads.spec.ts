@@ -29,8 +29,12 @@ describe('histogram threads', () => {
     expect(three.threads).toBe(3);
     expect(three.model).toEqual(one.model);
     expect(three.trainLoss).toEqual(one.trainLoss);
-    // The helpers stay for the next fit: a second threaded fit reuses them.
+    // The helpers stay for the next fit: a second threaded fit reuses them, and one with fewer
+    // threads leaves the spare helper out.
     expect(fitGbdt(x, y, { ...options, threads: 3 }).model).toEqual(one.model);
+    const two = fitGbdt(x, y, { ...options, threads: 2 });
+    expect(two.threads).toBe(2);
+    expect(two.model).toEqual(one.model);
   });
 
   it('are not started for data too small to gain from them', () => {

@@ -31,7 +31,9 @@ export const Control = {
   Ready: 7,
   /** Set by a helper whose command threw. */
   Failed: 8,
-  Length: 9,
+  /** Helpers taking part in the current fit: those of a higher index ignore its commands. */
+  Active: 9,
+  Length: 10,
 } as const;
 
 export const Command = {
@@ -60,6 +62,8 @@ export interface SessionMessage {
 export interface HelperData {
   readonly control: SharedArrayBuffer;
   readonly port: MessagePort;
+  /** 0 for the first helper started. */
+  readonly index: number;
 }
 
 /** Below this many binned values a fit is over before helpers would pay for themselves. */
@@ -86,7 +90,7 @@ function startHelpers(count: number): boolean {
   const execArgv = file.endsWith('.ts') && !inherited ? [...process.execArgv, '--require', LOADER] : undefined;
   while (helpers.length < count) {
     const { port1, port2 } = new MessageChannel();
-    const data: HelperData = { control: control.buffer as SharedArrayBuffer, port: port2 };
+    const data: HelperData = { control: control.buffer as SharedArrayBuffer, port: port2, index: helpers.length };
     const worker = new Worker(file, { workerData: data, transferList: [port2], ...(execArgv ? { execArgv } : {}) });
     worker.unref();
     // A helper that fails shows as a fit that falls back to one thread, not as an unhandled error.
@@ -106,8 +110,10 @@ function startHelpers(count: number): boolean {
   return true;
 }
 
+/** Sends `command` to the first `count` helpers; the others (started for a fit with more threads) sit it out. */
 function broadcast(ctl: Int32Array, command: Command, count: number): void {
   Atomics.store(ctl, Control.Command, command);
+  Atomics.store(ctl, Control.Active, count);
   Atomics.store(ctl, Control.Pending, count);
   Atomics.add(ctl, Control.Sequence, 1);
   Atomics.notify(ctl, Control.Sequence);

@@ -31,7 +31,7 @@ function sessionOf(m: SessionMessage): Session {
   };
 }
 
-const { control: controlBuffer, port } = workerData as HelperData;
+const { control: controlBuffer, port, index } = workerData as HelperData;
 const control = new Int32Array(controlBuffer);
 let session: Session | null = null;
 let seen = Atomics.load(control, Control.Sequence);
@@ -41,6 +41,8 @@ Atomics.notify(control, Control.Ready);
 for (;;) {
   Atomics.wait(control, Control.Sequence, seen);
   seen = Atomics.load(control, Control.Sequence);
+  // Started for a fit with more threads than this one: not counted in Pending, so not a word.
+  if (index >= Atomics.load(control, Control.Active)) continue;
   try {
     const command = Atomics.load(control, Control.Command);
     if (command === Command.Session) {
