@@ -14,17 +14,17 @@ export const BINNING_SUBSAMPLE = 200_000;
  * bin, index `maxBins`.
  */
 export function findBinThresholds(values: Float64Array, maxBins: number, rng: Rng): Float64Array {
+  // A copy of its own: shuffled and sorted in place.
   let present = presentValues(values);
   if (present.length > BINNING_SUBSAMPLE) {
     // Partial Fisher–Yates: a uniform subsample without replacement.
-    const copy = Float64Array.from(present);
     for (let i = 0; i < BINNING_SUBSAMPLE; i++) {
-      const j = i + rng.nextInt(copy.length - i);
-      const t = copy[i];
-      copy[i] = copy[j];
-      copy[j] = t;
+      const j = i + rng.nextInt(present.length - i);
+      const t = present[i];
+      present[i] = present[j];
+      present[j] = t;
     }
-    present = copy.subarray(0, BINNING_SUBSAMPLE);
+    present = present.subarray(0, BINNING_SUBSAMPLE);
   }
   present.sort();
   let distinct = 0;

@@ -8,11 +8,11 @@
 import { type HistogramThreads } from './histogram-threads';
 
 /** Bins per feature in histograms: 255 value bins + the missing bin. */
-export const N_BINS = 256;
+const N_BINS = 256;
 /** sklearn's `min_hessian_to_split` default. */
 const MIN_HESSIAN_TO_SPLIT = 1e-3;
 /** Numbers per histogram bin: gradient, hessian, count. */
-export const STRIDE = 3;
+const STRIDE = 3;
 
 export interface GrowerParams {
   readonly maxLeafNodes: number | null;
