@@ -1,8 +1,8 @@
-// `npm run bench [filter]`: runs every `bench/*.bench.ts` of the libraries and services, one
+// `npm run bench [filter]`: runs the `bench/*.bench.ts` of the libraries and services, one
 // process each so that one benchmark's heap and timers cannot colour the next.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 
 const root = resolve(__dirname, '../../..');
 const filter = process.argv[2] ?? '';
@@ -21,7 +21,9 @@ function collectBenchmarks(dir: string, depth: number): void {
   }
 }
 for (const area of ['libs', 'services']) if (existsSync(join(root, area))) collectBenchmarks(join(root, area), 2);
-const selected = files.filter((f) => relative(root, f).includes(filter));
+// A benchmark named exactly (`training` for training.bench.ts) runs alone; otherwise every path containing the filter.
+const named = files.filter((f) => basename(f) === `${filter}.bench.ts`);
+const selected = named.length ? named : files.filter((f) => relative(root, f).includes(filter));
 if (selected.length === 0) {
   process.stderr.write(`no benchmark matches "${filter}"\n`);
   process.exit(2);

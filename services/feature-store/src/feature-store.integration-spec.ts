@@ -300,6 +300,30 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     ]);
     expect(response.profile?.rowCount).toBe(5);
 
+    // Entity keys reach PostgreSQL as an array parameter: quotes, braces, commas and backslashes stay keys.
+    const hostileKeys = ['a"b,{c}', 'NULL', '\\\\x', 'alice'];
+    const hostile = await reader.getHistoricalFeatures(
+      featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({
+        featureView: 'claim-features',
+        features: ['amount'],
+        entityRows: { rows: hostileKeys.map((entityKey) => ({ entityKey, timestamp: new Date('2025-01-01T12:00:00.000Z') })) },
+      }),
+    );
+    const hostileSet = parseCsv(
+      await objects.get(parseObjectKey(hostile.trainingSet!.key), { expectedSha256: hostile.trainingSet!.sha256 }),
+      {
+        schema: { customer_id: 'categorical' },
+        missing: [''],
+      },
+    );
+    expect(Array.from({ length: hostileSet.nRows }, (_, i) => cellValue(getColumn(hostileSet, 'customer_id'), i))).toEqual(hostileKeys);
+    expect(Array.from({ length: hostileSet.nRows }, (_, i) => cellValue(getColumn(hostileSet, 'amount'), i))).toEqual([
+      null,
+      null,
+      null,
+      2000,
+    ]);
+
     const spine = await reader.getHistoricalFeatures(
       featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({
         featureView: 'claim-features',

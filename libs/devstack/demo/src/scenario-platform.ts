@@ -102,6 +102,18 @@ export class ScenarioPlatform {
     return endpoints.map((e) => e.address).join(',');
   }
 
+  /** The URL a service connects to its database with (benchmarks read what it stored). */
+  databaseUrl(service: ServiceName): string {
+    const url = this.launcher?.databaseUrls.get(service);
+    if (!url) throw new Error(`${service} is not started`);
+    return url;
+  }
+
+  /** The object store the services share, with their credentials. */
+  get objectStore(): { endpoint: string; accessKey: string; secretKey: string } {
+    return this.connected(this.launcher?.objectStore);
+  }
+
   /** Whether the platform's events are being followed (they say which step is missing). */
   get following(): boolean {
     return this.stream !== undefined;

@@ -26,51 +26,7 @@ export function modelSpec(seed: number, trainingWindowMs: number | null): traine
  * policies (promotion, retraining, monitoring).
  */
 export async function registerScenarioResources(clients: PlatformClients, o: ScenarioOptions, timeline: Timeline): Promise<void> {
-  const { ColumnType } = commonV1;
-  const column = (name: string, type: commonV1.ColumnType, extra: Partial<ingestionV1.ColumnSpec> = {}) =>
-    ingestionV1.ColumnSpec.fromPartial({ name, type, required: true, ...extra });
-  await clients.ingestion.registerDataset(
-    ingestionV1.RegisterDatasetRequest.fromPartial({
-      name: DATASET,
-      description: 'Insurance claims with their investigated fraud outcome',
-      contract: {
-        columns: [
-          column('claim_id', ColumnType.COLUMN_TYPE_STRING, { description: 'claim reference' }),
-          column('claim_time', ColumnType.COLUMN_TYPE_TIMESTAMP, { description: 'when the claim was filed' }),
-          column('amount', ColumnType.COLUMN_TYPE_DOUBLE, { min: 0, max: 1_000_000, description: 'claimed amount' }),
-          column('claimant_age', ColumnType.COLUMN_TYPE_INTEGER, { min: 16, max: 110 }),
-          column('policy_tenure_months', ColumnType.COLUMN_TYPE_INTEGER, { min: 0, max: 1200 }),
-          column('prior_claims', ColumnType.COLUMN_TYPE_INTEGER, { min: 0, max: 100 }),
-          column('channel', ColumnType.COLUMN_TYPE_STRING, { allowedValues: [...CHANNELS] }),
-          column('region', ColumnType.COLUMN_TYPE_STRING, { allowedValues: [...REGIONS] }),
-          column('is_fraud', ColumnType.COLUMN_TYPE_INTEGER, { min: 0, max: 1, description: '1 when the investigation found fraud' }),
-        ],
-        uniqueKey: ['claim_id'],
-        eventTimeColumn: 'claim_time',
-      },
-      commitPolicy: { maxRows: 500, maxInterval: durationFromMillis(3000) },
-    }),
-  );
-  const feature = (name: string, type: commonV1.ColumnType, source: { column?: string; expression?: string } = { column: name }) =>
-    featureStoreV1.FeatureSpec.fromPartial({ name, type, ...source });
-  await clients.featureStore.applyFeatureView(
-    featureStoreV1.ApplyFeatureViewRequest.fromPartial({
-      name: FEATURE_VIEW,
-      dataset: DATASET,
-      entityKey: 'claim_id',
-      eventTimeColumn: 'claim_time',
-      description: 'Fraud features of a claim',
-      features: [
-        feature('amount', ColumnType.COLUMN_TYPE_DOUBLE),
-        feature('log_amount', ColumnType.COLUMN_TYPE_DOUBLE, { expression: 'log1p(amount)' }),
-        feature('claimant_age', ColumnType.COLUMN_TYPE_INTEGER),
-        feature('policy_tenure_months', ColumnType.COLUMN_TYPE_INTEGER),
-        feature('prior_claims', ColumnType.COLUMN_TYPE_INTEGER),
-        feature('channel', ColumnType.COLUMN_TYPE_STRING),
-        feature('region', ColumnType.COLUMN_TYPE_STRING),
-      ],
-    }),
-  );
+  await registerClaimsData(clients);
   await clients.registry.createModel(registryV1.CreateModelRequest.fromPartial({ name: MODEL, description: 'Is a claim fraudulent?' }));
   await clients.registry.setPromotionPolicy(
     registryV1.SetPromotionPolicyRequest.fromPartial({
@@ -129,5 +85,54 @@ export async function registerScenarioResources(clients: PlatformClients, o: Sce
     `policies: promotion margin +0.02 accuracy on ≥50 holdout rows; retraining on drift after ${o.beforeShiftClaims + o.retrainClaims} new rows, ` +
       `window ${(windowMs / 1000).toFixed(0)} s, cooldown 10 min; monitor windows of ${o.windowSize} predictions, KS/chi-square with Bonferroni, drift share 0.3; ` +
       `canary ${(o.canaryShare * 100).toFixed(0)}% for ${o.canaryMinRequests} requests`,
+  );
+}
+
+/** The claims dataset with its data contract (a version every `commitRows` rows at most), and the feature view over it. */
+export async function registerClaimsData(clients: PlatformClients, commitRows = 500): Promise<void> {
+  const { ColumnType } = commonV1;
+  const column = (name: string, type: commonV1.ColumnType, extra: Partial<ingestionV1.ColumnSpec> = {}) =>
+    ingestionV1.ColumnSpec.fromPartial({ name, type, required: true, ...extra });
+  await clients.ingestion.registerDataset(
+    ingestionV1.RegisterDatasetRequest.fromPartial({
+      name: DATASET,
+      description: 'Insurance claims with their investigated fraud outcome',
+      contract: {
+        columns: [
+          column('claim_id', ColumnType.COLUMN_TYPE_STRING, { description: 'claim reference' }),
+          column('claim_time', ColumnType.COLUMN_TYPE_TIMESTAMP, { description: 'when the claim was filed' }),
+          column('amount', ColumnType.COLUMN_TYPE_DOUBLE, { min: 0, max: 1_000_000, description: 'claimed amount' }),
+          column('claimant_age', ColumnType.COLUMN_TYPE_INTEGER, { min: 16, max: 110 }),
+          column('policy_tenure_months', ColumnType.COLUMN_TYPE_INTEGER, { min: 0, max: 1200 }),
+          column('prior_claims', ColumnType.COLUMN_TYPE_INTEGER, { min: 0, max: 100 }),
+          column('channel', ColumnType.COLUMN_TYPE_STRING, { allowedValues: [...CHANNELS] }),
+          column('region', ColumnType.COLUMN_TYPE_STRING, { allowedValues: [...REGIONS] }),
+          column('is_fraud', ColumnType.COLUMN_TYPE_INTEGER, { min: 0, max: 1, description: '1 when the investigation found fraud' }),
+        ],
+        uniqueKey: ['claim_id'],
+        eventTimeColumn: 'claim_time',
+      },
+      commitPolicy: { maxRows: commitRows, maxInterval: durationFromMillis(3000) },
+    }),
+  );
+  const feature = (name: string, type: commonV1.ColumnType, source: { column?: string; expression?: string } = { column: name }) =>
+    featureStoreV1.FeatureSpec.fromPartial({ name, type, ...source });
+  await clients.featureStore.applyFeatureView(
+    featureStoreV1.ApplyFeatureViewRequest.fromPartial({
+      name: FEATURE_VIEW,
+      dataset: DATASET,
+      entityKey: 'claim_id',
+      eventTimeColumn: 'claim_time',
+      description: 'Fraud features of a claim',
+      features: [
+        feature('amount', ColumnType.COLUMN_TYPE_DOUBLE),
+        feature('log_amount', ColumnType.COLUMN_TYPE_DOUBLE, { expression: 'log1p(amount)' }),
+        feature('claimant_age', ColumnType.COLUMN_TYPE_INTEGER),
+        feature('policy_tenure_months', ColumnType.COLUMN_TYPE_INTEGER),
+        feature('prior_claims', ColumnType.COLUMN_TYPE_INTEGER),
+        feature('channel', ColumnType.COLUMN_TYPE_STRING),
+        feature('region', ColumnType.COLUMN_TYPE_STRING),
+      ],
+    }),
   );
 }

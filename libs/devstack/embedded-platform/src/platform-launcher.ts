@@ -64,6 +64,12 @@ export class PlatformLauncher {
   adminToken?: string;
   /** The admin's Kafka credentials when the embedded broker checks them, for tools beside the platform (the demo). */
   kafkaSasl?: KafkaSasl;
+  /**
+   * What each service was given to reach its database and the object store, for tools beside the
+   * platform that read what the services wrote (benchmarks comparing a service with a bare read).
+   */
+  readonly databaseUrls = new Map<ServiceName, string>();
+  objectStore?: { endpoint: string; accessKey: string; secretKey: string };
   startupMs = 0;
 
   constructor(
@@ -123,6 +129,7 @@ export class PlatformLauncher {
     const kafkaBrokers = await this.startKafka(dataDir, kafkaAuth?.security);
     const databaseUrl = await this.startPostgres(dataDir, secrets);
     const s3 = await this.startS3(dataDir, secrets);
+    this.objectStore = s3;
 
     const admin = ensureAdminToken(tokensFile);
     if (admin.created) this.adminToken = admin.token;
@@ -144,6 +151,8 @@ export class PlatformLauncher {
     );
     for (const { service, name, instance, grpcPort, httpPort } of replicas) {
       const prefix = envPrefix(service);
+      const serviceDatabaseUrl = this.env[`${prefix}_DATABASE_URL`] ?? (await databaseUrl(service));
+      this.databaseUrls.set(service, serviceDatabaseUrl);
       const child = new ServiceProcess({
         name,
         pidFile: this.pidFile(name),
@@ -161,7 +170,7 @@ export class PlatformLauncher {
           FLYWHEEL_INSTANCE_ID: instance,
           KAFKA_BROKERS: kafkaBrokers,
           ...kafkaAuth?.serviceEnv(service),
-          DATABASE_URL: this.env[`${prefix}_DATABASE_URL`] ?? (await databaseUrl(service)),
+          DATABASE_URL: serviceDatabaseUrl,
           S3_ENDPOINT: s3.endpoint,
           S3_ACCESS_KEY: s3.accessKey,
           S3_SECRET_KEY: s3.secretKey,

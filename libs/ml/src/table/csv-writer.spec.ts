@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { parseCsv } from './csv';
-import { formatCsv, tableToCsv } from './csv-writer';
+import { type CsvCell, formatCsv, formatCsvColumns, tableToCsv } from './csv-writer';
 import { type Table, categoricalColumn, cellValue, makeTable, numericColumn } from './table';
 
 const rowsOf = (t: Table): (number | string | null)[][] => Array.from({ length: t.nRows }, (_, i) => t.columns.map((c) => cellValue(c, i)));
@@ -90,5 +90,37 @@ describe('tableToCsv', () => {
         expect(rowsOf(back)).toEqual(rowsOf(t).map((r) => r.map((v) => (Object.is(v, -0) ? 0 : v))));
       }),
     );
+  });
+});
+
+describe('formatCsvColumns', () => {
+  it('writes the text formatCsv writes for the same rows, whatever mix of number and cell columns', () => {
+    const cell = fc.oneof(
+      fc.constant(null),
+      fc.double({ noDefaultInfinity: true }),
+      fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', ' ', '1') }),
+    );
+    const columns = fc.integer({ min: 0, max: 8 }).chain((n) =>
+      fc.array(
+        fc.oneof(
+          fc.array(fc.double({ noDefaultInfinity: true }), { minLength: n, maxLength: n }).map((xs) => Float64Array.from(xs)),
+          fc.array(cell, { minLength: n, maxLength: n }),
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+    );
+    fc.assert(
+      fc.property(columns, (cols) => {
+        const header = cols.map((_, j) => `c${j}`);
+        const rows = Array.from({ length: cols[0].length }, (_, i) => cols.map((c): CsvCell => c[i]));
+        expect(formatCsvColumns(header, cols)).toBe(formatCsv(header, rows));
+      }),
+    );
+  });
+
+  it('rejects columns of unequal length and values CSV cannot hold, naming them', () => {
+    expect(() => formatCsvColumns(['a', 'b'], [[1, 2], [3]])).toThrow('column "b" has 1 rows, but column "a" has 2');
+    expect(() => formatCsvColumns(['a'], [[1], [2]])).toThrow('2 columns, but the header has 1');
+    expect(() => formatCsvColumns(['x'], [Float64Array.of(1, Infinity)])).toThrow('row 2, column "x": Infinity cannot be written to CSV');
   });
 });

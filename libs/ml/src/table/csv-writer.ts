@@ -40,7 +40,7 @@ export function formatCsv(header: readonly string[], rows: Iterable<readonly Csv
 
 /** A columnar table as CSV text; categories are quoted once per dictionary entry, not per row. */
 export function tableToCsv(table: Table, options: CsvWriteOptions = {}): string {
-  const { delimiter, lineEnding } = resolve(options);
+  const { delimiter } = resolve(options);
   const writers = table.columns.map((c): ((row: number) => string) => {
     if (c.type === 'categorical') {
       const quoted = c.dictionary.map((v) => quote(v, delimiter));
@@ -48,14 +48,48 @@ export function tableToCsv(table: Table, options: CsvWriteOptions = {}): string 
     }
     return (i) => field(c.values[i], delimiter, i + 1, c.name);
   });
+  return writeColumns(
+    table.columns.map((c) => c.name),
+    writers,
+    table.nRows,
+    options,
+  );
+}
+
+/** A column for {@link formatCsvColumns}: numbers (NaN is missing), or cells as {@link formatCsv} takes them. */
+export type CsvColumn = Float64Array | readonly CsvCell[];
+
+/**
+ * Columns of equal length as CSV text, the same text {@link formatCsv} writes for the same rows,
+ * without an array per row: for data that is columnar already (a training set built feature by feature).
+ */
+export function formatCsvColumns(header: readonly string[], columns: readonly CsvColumn[], options: CsvWriteOptions = {}): string {
+  if (columns.length !== header.length) throw new RangeError(`${columns.length} columns, but the header has ${header.length}`);
+  const nRows = columns.length ? columns[0].length : 0;
+  const { delimiter } = resolve(options);
+  const writers = columns.map((column, j): ((row: number) => string) => {
+    if (column.length !== nRows)
+      throw new RangeError(`column "${header[j]}" has ${column.length} rows, but column "${header[0]}" has ${nRows}`);
+    return (i) => field(column[i], delimiter, i + 1, header[j]);
+  });
+  return writeColumns(header, writers, nRows, options);
+}
+
+function writeColumns(
+  header: readonly string[],
+  writers: ReadonlyArray<(row: number) => string>,
+  nRows: number,
+  options: CsvWriteOptions,
+): string {
+  const { delimiter, lineEnding } = resolve(options);
   const lines = [
     record(
-      table.columns.map((c) => quote(c.name, delimiter)),
+      header.map((h) => quote(h, delimiter)),
       delimiter,
     ),
   ];
   const cells: string[] = new Array(writers.length);
-  for (let i = 0; i < table.nRows; i++) {
+  for (let i = 0; i < nRows; i++) {
     for (let j = 0; j < writers.length; j++) cells[j] = writers[j](i);
     lines.push(record(cells, delimiter));
   }

@@ -67,6 +67,14 @@ describe('parseCsv', () => {
     expect(() => parseCsv('a\n1\n', { schema: { b: 'numeric' } })).toThrow('schema names column "b"');
   });
 
+  it('builds only the columns asked for, still checking every row has every field', () => {
+    const table = parseCsv('id,amount,note\na,1,"x,y"\nb,oops,z\n', { columns: ['id', 'note'] });
+    expect(table.columns.map((c) => c.name)).toEqual(['id', 'note']);
+    expect(table.nRows).toBe(2);
+    expect(() => parseCsv('id,amount\na,1\nb\n', { columns: ['id'] })).toThrow('row 2 (line 3): 1 fields, but the header has 2');
+    expect(() => parseCsv('id\na\n', { columns: ['label'] })).toThrow('column "label" was asked for, but is not in the header');
+  });
+
   it('keeps row numbers right across quoted newlines', () => {
     expect(() => parseCsv('a,b\n"x\ny",1\nz,oops\n', { schema: { b: 'numeric' } })).toThrow(
       'row 2 (line 4), column "b": "oops" is not a number',

@@ -20,6 +20,8 @@ export interface CsvOptions {
   readonly schema?: Schema;
   /** Fields read as missing; default: empty, NA, N/A, NaN, nan, null, NULL (as pandas' defaults do for these spellings). */
   readonly missing?: readonly string[];
+  /** Only these columns go into the table (pandas' `usecols`); the others are checked for structure only. Default: all. */
+  readonly columns?: readonly string[];
 }
 
 const DEFAULT_MISSING = ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL'];
@@ -37,7 +39,8 @@ export function parseCsv(input: string | Uint8Array, options: CsvOptions = {}): 
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r')
     throw new Error(`invalid CSV delimiter ${JSON.stringify(delimiter)}`);
   const missing = new Set(options.missing ?? DEFAULT_MISSING);
-  const { header, fields, lines } = tokenize(text, delimiter.charCodeAt(0));
+  const wanted = options.columns && new Set(options.columns);
+  const { header, fields, lines } = tokenize(text, delimiter.charCodeAt(0), wanted);
 
   const names = new Set<string>();
   header.forEach((name, j) => {
@@ -50,11 +53,16 @@ export function parseCsv(input: string | Uint8Array, options: CsvOptions = {}): 
     if (!names.has(name)) throw new CsvError(`schema names column "${name}", which is not in the header`, 0, 1, name);
   }
 
+  for (const name of wanted ?? []) {
+    if (!names.has(name)) throw new CsvError(`column "${name}" was asked for, but is not in the header`, 0, 1, name);
+  }
+
   const nCols = header.length;
   const nRows = lines.length;
   const columns: Column[] = [];
   for (let j = 0; j < nCols; j++) {
     const name = header[j];
+    if (wanted && !wanted.has(name)) continue;
     const forced: ColumnType | undefined = schema[name];
     const type = forced ?? inferType(fields, j, nCols, nRows, missing);
     if (type === 'numeric') {
@@ -120,7 +128,8 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 
-function tokenize(text: string, delim: number): Tokens {
+/** `wanted`: the columns whose fields are kept; the others are scanned for structure and kept as ''. */
+function tokenize(text: string, delim: number, wanted?: ReadonlySet<string>): Tokens {
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const n = text.length;
   let line = 1;
@@ -128,6 +137,8 @@ function tokenize(text: string, delim: number): Tokens {
   const fields: string[] = [];
   const lines: number[] = [];
   const record: string[] = [];
+  // Which fields to keep, by position; every one until the header says which are wanted.
+  let keep: boolean[] | null = null;
 
   while (pos < n) {
     const recordLine = line;
@@ -189,7 +200,7 @@ function tokenize(text: string, delim: number): Tokens {
             );
           p++;
         }
-        value = text.slice(pos, p);
+        value = keep === null || keep[record.length] ? text.slice(pos, p) : '';
         pos = p;
       }
       record.push(value);
@@ -205,6 +216,7 @@ function tokenize(text: string, delim: number): Tokens {
     }
     if (header === null) {
       header = record.slice();
+      if (wanted) keep = header.map((name) => wanted.has(name));
       continue;
     }
     if (record.length !== header.length) {

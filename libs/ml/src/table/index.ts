@@ -17,4 +17,13 @@ export {
   presentValues,
   takeRows,
 } from './table';
-export { type CsvCell, type CsvWriteOptions, formatCsv, quote as quoteCsvField, record as csvRecord, tableToCsv } from './csv-writer';
+export {
+  type CsvCell,
+  type CsvColumn,
+  type CsvWriteOptions,
+  formatCsv,
+  formatCsvColumns,
+  quote as quoteCsvField,
+  record as csvRecord,
+  tableToCsv,
+} from './csv-writer';

@@ -18,7 +18,8 @@ export interface DatasetRecords {
 
 /** Reads dataset version objects (port; the object store below). */
 export abstract class DatasetReader {
-  abstract read(version: DatasetVersionRecord): Promise<DatasetRecords>;
+  /** `columns`: only these are needed (the others may read as null); default: all. */
+  abstract read(version: DatasetVersionRecord, columns?: readonly string[]): Promise<DatasetRecords>;
 }
 
 export type DatasetFormat = 'csv' | 'jsonl';
@@ -68,10 +69,16 @@ function columnTypes(contract: ingestionV1.DataContract): Map<string, commonV1.C
 }
 
 /** Parses a dataset version's bytes; throws MaterialisationException for content it cannot read. */
-export function parseDatasetRecords(bytes: Buffer, format: DatasetFormat, contract: ingestionV1.DataContract, key: string): DatasetRecords {
+export function parseDatasetRecords(
+  bytes: Buffer,
+  format: DatasetFormat,
+  contract: ingestionV1.DataContract,
+  key: string,
+  columns?: readonly string[],
+): DatasetRecords {
   const types = columnTypes(contract);
   try {
-    return format === 'csv' ? parseCsvRecords(bytes, types) : parseJsonLines(bytes, types);
+    return format === 'csv' ? parseCsvRecords(bytes, types, columns) : parseJsonLines(bytes, types);
   } catch (error) {
     if (error instanceof CsvError || error instanceof SyntaxError) {
       throw new MaterialisationException(
@@ -83,7 +90,7 @@ export function parseDatasetRecords(bytes: Buffer, format: DatasetFormat, contra
   }
 }
 
-function parseCsvRecords(bytes: Buffer, types: Map<string, commonV1.ColumnType>): DatasetRecords {
+function parseCsvRecords(bytes: Buffer, types: Map<string, commonV1.ColumnType>, columns?: readonly string[]): DatasetRecords {
   const text = bytes.toString('utf8');
   // The header decides which contract columns the schema may force: parseCsv rejects names it does not see.
   const firstLine = text.slice(0, text.search(/\r?\n|$/));
@@ -93,7 +100,9 @@ function parseCsvRecords(bytes: Buffer, types: Map<string, commonV1.ColumnType>)
     const type = types.get(name);
     if (type !== undefined) schema[name] = NUMERIC.has(type) ? 'numeric' : 'categorical';
   }
-  const table = parseCsv(text, { schema: schema as Schema });
+  // Columns a version does not have read as null, as for a full read.
+  const wanted = columns?.filter((name) => header.includes(name));
+  const table = parseCsv(text, { schema: schema as Schema, columns: wanted });
   const byName = new Map<string, Column>(table.columns.map((c) => [c.name, c]));
   return {
     rowCount: table.nRows,
@@ -128,7 +137,7 @@ export class ObjectStoreDatasetReader extends DatasetReader {
     super();
   }
 
-  async read(version: DatasetVersionRecord): Promise<DatasetRecords> {
+  async read(version: DatasetVersionRecord, columns?: readonly string[]): Promise<DatasetRecords> {
     const format = formatOf(version);
     if (!format) {
       throw new MaterialisationException(
@@ -148,6 +157,6 @@ export class ObjectStoreDatasetReader extends DatasetReader {
       }
       throw error;
     }
-    return parseDatasetRecords(bytes, format, version.contract, version.objectKey);
+    return parseDatasetRecords(bytes, format, version.contract, version.objectKey, columns);
   }
 }

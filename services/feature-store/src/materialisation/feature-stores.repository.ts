@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { queryRows } from '@flywheel/persistence';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { type StoredValues } from '../feature-views/feature-values';
-import { type FeatureRecord } from '../serving/point-in-time';
+import { type FeatureHistory, type FeatureRecord } from '../serving/point-in-time';
 import { MaterialisationEntity } from './materialisation.entity';
 import { OfflineFeatureEntity } from './offline-feature.entity';
 import { OnlineFeatureEntity } from './online-feature.entity';
@@ -47,7 +47,7 @@ export abstract class FeatureStoresRepository {
   abstract upsertOnline(manager: EntityManager, view: string, revision: number, records: readonly FeatureRecord[]): Promise<void>;
   abstract readOnline(view: string, revision: number, entityKeys: readonly string[]): Promise<Map<string, OnlineRecord>>;
   /** Offline records of the given entities with event time at or before each entity's bound. */
-  abstract readHistory(view: string, revision: number, bounds: ReadonlyMap<string, Date>): Promise<FeatureRecord[]>;
+  abstract readHistory(view: string, revision: number, bounds: ReadonlyMap<string, number>): Promise<FeatureHistory>;
 }
 
 // Rows per statement: large enough to amortise round trips, few enough that one INSERT's
@@ -68,11 +68,15 @@ function recordsJson(records: readonly FeatureRecord[]): string {
 
 interface HistoryRow {
   entity_key: string;
-  event_time: Date;
+  /** Epoch milliseconds: a float parses far faster than a timestamp's text. */
+  event_ms: number;
   dataset_version: number;
   row_index: number;
   values: StoredValues;
 }
+
+// Entities per history query: one round trip for most training sets, a bounded statement for any.
+const HISTORY_ENTITIES_PER_QUERY = 20_000;
 
 @Injectable()
 export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
@@ -160,27 +164,36 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     return new Map(stored.map((r) => [r.entityKey, { entityKey: r.entityKey, eventTime: r.eventTime, values: r.values }]));
   }
 
-  async readHistory(view: string, revision: number, bounds: ReadonlyMap<string, Date>): Promise<FeatureRecord[]> {
-    const out: FeatureRecord[] = [];
-    for (const chunk of chunks([...bounds.entries()], 1000)) {
-      // Raw: a join against the (entity, bound) pairs sent as one jsonb set; the builder has no such source.
-      const rows = await queryRows<HistoryRow>(
+  async readHistory(view: string, revision: number, bounds: ReadonlyMap<string, number>): Promise<FeatureHistory> {
+    const entityKeys: string[] = [];
+    const times: number[] = [];
+    const versions: number[] = [];
+    const rows: number[] = [];
+    const values: StoredValues[] = [];
+    for (const chunk of chunks([...bounds.entries()], HISTORY_ENTITIES_PER_QUERY)) {
+      // Raw: a join against the (entity, bound) pairs sent as two arrays; the builder has no such source.
+      const result = await queryRows<HistoryRow>(
         this.dataSource.manager,
-        `SELECT o.entity_key, o.event_time, o.dataset_version, o.row_index, o."values"
-         FROM jsonb_to_recordset($3::jsonb) AS s(e text, t timestamptz)
-         JOIN offline_features o ON o.feature_view = $1 AND o.revision = $2 AND o.entity_key = s.e AND o.event_time <= s.t`,
-        [view, revision, JSON.stringify(chunk.map(([e, t]) => ({ e, t: t.toISOString() })))],
+        `SELECT o.entity_key, (extract(epoch FROM o.event_time) * 1000)::float8 AS event_ms, o.dataset_version, o.row_index, o."values"
+         FROM unnest($3::text[], $4::float8[]) AS s(e, t)
+         JOIN offline_features o ON o.feature_view = $1 AND o.revision = $2 AND o.entity_key = s.e
+           AND o.event_time <= to_timestamp(s.t / 1000)`,
+        [view, revision, chunk.map(([e]) => e), chunk.map(([, t]) => t)],
       );
-      for (const r of rows) {
-        out.push({
-          entityKey: r.entity_key,
-          eventTime: r.event_time,
-          datasetVersion: r.dataset_version,
-          rowIndex: r.row_index,
-          values: r.values,
-        });
+      for (const r of result) {
+        entityKeys.push(r.entity_key);
+        times.push(r.event_ms);
+        versions.push(r.dataset_version);
+        rows.push(r.row_index);
+        values.push(r.values);
       }
     }
-    return out;
+    return {
+      entityKeys,
+      eventTimes: Float64Array.from(times),
+      datasetVersions: Int32Array.from(versions),
+      rowIndexes: Int32Array.from(rows),
+      values,
+    };
   }
 }

@@ -8,7 +8,7 @@ import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets
 import { type Cell } from '../feature-views/feature-values';
 import { type FeatureViewRevision } from '../feature-views/feature-view';
 import { type AppliedBy, FeatureViewRepository } from '../feature-views/feature-view.repository';
-import { compareRecords, type FeatureRecord } from '../serving/point-in-time';
+import { compareRecords, type FeatureHistory, type FeatureRecord, historyOf } from '../serving/point-in-time';
 import { DatasetReader, type DatasetRecords } from './dataset-reader';
 import { FeatureStoresRepository, type MaterialisationStats, type OnlineRecord } from './feature-stores.repository';
 import { InvalidVersionEvent, Materialiser } from './materialiser.service';
@@ -108,8 +108,8 @@ class MemoryStores extends FeatureStoresRepository {
   async readOnline(): Promise<Map<string, OnlineRecord>> {
     return new Map(this.online);
   }
-  async readHistory(): Promise<FeatureRecord[]> {
-    return this.offline;
+  async readHistory(): Promise<FeatureHistory> {
+    return historyOf(this.offline);
   }
 }
 

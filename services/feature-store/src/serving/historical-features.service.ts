@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { commonV1 } from '@flywheel/contracts';
-import { type CsvCell, formatCsv } from '@flywheel/ml';
+import { type CsvCell, type CsvColumn, formatCsvColumns } from '@flywheel/ml';
 import { type FieldViolation, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
 import { ObjectStore, sha256Hex, trainingSetKey } from '@flywheel/storage';
 import { DatasetCatalogRepository } from '../datasets/dataset-catalog.repository';
-import { entityKeyOf, type StoredValue, toStoredValue } from '../feature-views/feature-values';
-import { type FeatureViewRevision, selectFeatures } from '../feature-views/feature-view';
+import { entityKeyOf, type StoredValue, type StoredValues, toStoredValue } from '../feature-views/feature-values';
+import { type FeatureDefinition, type FeatureViewRevision, selectFeatures } from '../feature-views/feature-view';
 import { FeatureViewsService } from '../feature-views/feature-views.service';
-import { DatasetReader } from '../materialisation/dataset-reader';
+import { type DatasetRecords, DatasetReader } from '../materialisation/dataset-reader';
 import { FeatureStoresRepository } from '../materialisation/feature-stores.repository';
-import { pointInTimeJoin, type SpineRow } from './point-in-time';
+import { asOfJoin } from './point-in-time';
 import { ServingException, ServingExceptionCode } from './serving.exception';
 import { inferColumnType, type ProfiledColumn, profileColumns } from './training-set-profile';
 
@@ -60,10 +60,13 @@ export interface TrainingSet {
   readonly profile: commonV1.DataProfile;
 }
 
+/** The rows of a training set before its features: entity and time per row, and the caller's extra columns. */
 interface Spine {
-  readonly rows: SpineRow[];
+  readonly entityKeys: string[];
+  /** Epoch milliseconds. */
+  readonly times: Float64Array;
   readonly extraColumns: string[];
-  /** Extra values per row, in `extraColumns` order. */
+  /** Extra values column by column, in `extraColumns` order. */
   readonly extras: StoredValue[][];
   readonly versionFrom: number;
   readonly versionTo: number;
@@ -107,48 +110,42 @@ export class HistoricalFeaturesService {
       }));
     if (clashes.length) throw new InvalidArgumentException(clashes);
 
-    const bounds = new Map<string, Date>();
-    for (const row of spine.rows) {
-      const bound = bounds.get(row.entityKey);
-      if (!bound || row.timestamp > bound) bounds.set(row.entityKey, row.timestamp);
-    }
+    // Each entity's history up to its latest spine time is all the join can pick from.
+    const bounds = new Map<string, number>();
+    spine.entityKeys.forEach((key, i) => {
+      const bound = bounds.get(key);
+      if (bound === undefined || spine.times[i] > bound) bounds.set(key, spine.times[i]);
+    });
     const history = await this.stores.readHistory(view.name, view.revision, bounds);
-    const joined = pointInTimeJoin(spine.rows, history);
+    const matches = asOfJoin(spine.entityKeys, spine.times, history);
+    const featureColumns = features.map((f) => featureColumn(f, matches, history.values));
 
     const columns = [view.entityKey, view.eventTimeColumn, ...spine.extraColumns, ...features.map((f) => f.name)];
-    const featureValues = features.map((f) => joined.map((record) => (record ? (record.values[f.name] ?? null) : null)));
-    const text = formatCsv(
-      columns,
-      spine.rows.map((row, i) => [
-        row.entityKey,
-        row.timestamp.toISOString(),
-        ...spine.extras[i].map(csvCell),
-        ...featureValues.map((values) => csvCell(values[i])),
-      ]),
+    const isoTimes = Array.from(spine.times, (t) => new Date(t).toISOString());
+    const bytes = Buffer.from(
+      formatCsvColumns(columns, [spine.entityKeys, isoTimes, ...spine.extras.map(csvColumn), ...featureColumns.map(csvColumn)]),
+      'utf8',
     );
-    const bytes = Buffer.from(text, 'utf8');
     const sha256 = sha256Hex(bytes);
     const key = trainingSetKey(view.name, `r${view.revision}-${sha256.slice(0, 16)}`, 'training-set.csv');
     const put = await this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE });
 
+    const rowCount = spine.entityKeys.length;
     const profiled: ProfiledColumn[] = [
-      { name: view.entityKey, type: ColumnType.COLUMN_TYPE_STRING, values: spine.rows.map((r) => r.entityKey) },
-      { name: view.eventTimeColumn, type: ColumnType.COLUMN_TYPE_TIMESTAMP, values: spine.rows.map((r) => r.timestamp.toISOString()) },
-      ...spine.extraColumns.map((name, j) => {
-        const values = spine.extras.map((e) => e[j]);
-        return { name, type: inferColumnType(values), values };
-      }),
-      ...features.map((f, j) => ({ name: f.name, type: f.type, values: featureValues[j] })),
+      { name: view.entityKey, type: ColumnType.COLUMN_TYPE_STRING, values: spine.entityKeys },
+      { name: view.eventTimeColumn, type: ColumnType.COLUMN_TYPE_TIMESTAMP, values: spine.times },
+      ...spine.extraColumns.map((name, j) => ({ name, type: inferColumnType(spine.extras[j]), values: spine.extras[j] })),
+      ...features.map((f, j) => ({ name: f.name, type: f.type, values: featureColumns[j] })),
     ];
     return {
       object: { key: put.key, sha256: put.sha256, sizeBytes: put.size, contentType: TRAINING_SET_CONTENT_TYPE },
-      rowCount: spine.rows.length,
+      rowCount,
       columns,
       revision: view.revision,
       dataset: view.dataset,
       versionFrom: spine.versionFrom,
       versionTo: spine.versionTo,
-      profile: profileColumns(spine.rows.length, profiled),
+      profile: profileColumns(rowCount, profiled),
     };
   }
 
@@ -162,9 +159,10 @@ export class HistoricalFeaturesService {
       }
     }
     return {
-      rows: input.map((row) => ({ entityKey: row.entityKey, timestamp: row.timestamp })),
+      entityKeys: input.map((row) => row.entityKey),
+      times: Float64Array.from(input, (row) => row.timestamp.getTime()),
       extraColumns,
-      extras: input.map((row) => extraColumns.map((name) => row.extra[name] ?? null)),
+      extras: extraColumns.map((name) => input.map((row) => row.extra[name] ?? null)),
       versionFrom: materialised.length ? materialised[0] : 0,
       versionTo: materialised.length ? materialised[materialised.length - 1] : 0,
     };
@@ -207,34 +205,67 @@ export class HistoricalFeaturesService {
     const start = spec.eventTimeStart?.getTime() ?? null;
     const end = spec.eventTimeEnd?.getTime() ?? null;
 
-    const rows: SpineRow[] = [];
-    const extras: StoredValue[][] = [];
-    for (const version of versions) {
-      const data = await this.reader.read(version);
-      for (let row = 0; row < data.rowCount; row++) {
-        const entityKey = entityKeyOf(data.cell(row, view.entityKey));
-        const time = data.cell(row, view.eventTimeColumn);
-        if (entityKey === null || !(time instanceof Date)) continue;
-        const t = time.getTime();
-        if ((start !== null && t < start) || (end !== null && t >= end)) continue;
-        if (rows.length >= MAX_DATASET_SPINE_ROWS) {
-          throw new ServingException(
-            `the dataset spine has more than ${MAX_DATASET_SPINE_ROWS} rows; narrow the version or event-time range`,
-            ServingExceptionCode.SPINE_TOO_LARGE,
-          );
+    const entityKeys: string[] = [];
+    const times: number[] = [];
+    const extras: StoredValue[][] = extraColumns.map(() => []);
+    const needed = [view.entityKey, view.eventTimeColumn, ...extraColumns];
+    // The next version is fetched while this one is read.
+    let next: Promise<DatasetRecords> | null = this.reader.read(versions[0], needed);
+    try {
+      for (let v = 0; v < versions.length; v++) {
+        const data: DatasetRecords = await next!;
+        next = v + 1 < versions.length ? this.reader.read(versions[v + 1], needed) : null;
+        for (let row = 0; row < data.rowCount; row++) {
+          const entityKey = entityKeyOf(data.cell(row, view.entityKey));
+          const time = data.cell(row, view.eventTimeColumn);
+          if (entityKey === null || !(time instanceof Date)) continue;
+          const t = time.getTime();
+          if ((start !== null && t < start) || (end !== null && t >= end)) continue;
+          if (entityKeys.length >= MAX_DATASET_SPINE_ROWS) {
+            throw new ServingException(
+              `the dataset spine has more than ${MAX_DATASET_SPINE_ROWS} rows; narrow the version or event-time range`,
+              ServingExceptionCode.SPINE_TOO_LARGE,
+            );
+          }
+          entityKeys.push(entityKey);
+          times.push(t);
+          for (let j = 0; j < extraColumns.length; j++) extras[j].push(toStoredValue(data.cell(row, extraColumns[j])));
         }
-        rows.push({ entityKey, timestamp: time });
-        extras.push(extraColumns.map((name) => toStoredValue(data.cell(row, name))));
       }
+    } finally {
+      // A read still under way when this one failed must not fail unobserved.
+      next?.catch(() => undefined);
     }
     return {
-      rows,
+      entityKeys,
+      times: Float64Array.from(times),
       extraColumns: [...extraColumns],
       extras,
       versionFrom: versions[0].version,
       versionTo: versions[versions.length - 1].version,
     };
   }
+}
+
+/**
+ * A feature's values for each row of the set: numbers in a typed column when the feature's
+ * values are all numbers (NaN where the row has none), otherwise the stored values.
+ */
+function featureColumn(feature: FeatureDefinition, matches: Int32Array, values: readonly StoredValues[]): Float64Array | StoredValue[] {
+  const numbers = new Float64Array(matches.length);
+  for (let i = 0; i < matches.length; i++) {
+    const value = matches[i] === -1 ? null : (values[matches[i]][feature.name] ?? null);
+    if (typeof value === 'number') numbers[i] = value;
+    else if (value === null) numbers[i] = Number.NaN;
+    else return Array.from(matches, (m) => (m === -1 ? null : (values[m][feature.name] ?? null)));
+  }
+  return numbers;
+}
+
+/** A column as CSV cells: booleans as `true`/`false`, the rest as they are. */
+function csvColumn(values: Float64Array | readonly StoredValue[]): CsvColumn {
+  if (values instanceof Float64Array || !values.some((v) => typeof v === 'boolean')) return values as CsvColumn;
+  return values.map(csvCell);
 }
 
 function csvCell(value: StoredValue): CsvCell {

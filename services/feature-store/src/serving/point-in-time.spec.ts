@@ -1,5 +1,20 @@
 import fc from 'fast-check';
-import { compareRecords, type FeatureRecord, latestPerEntity, pointInTimeJoin, type SpineRow } from './point-in-time';
+import { asOfJoin, compareRecords, type FeatureRecord, historyOf, latestPerEntity } from './point-in-time';
+
+interface SpineRow {
+  readonly entityKey: string;
+  readonly timestamp: Date;
+}
+
+/** The join's matches as the records they point at. */
+function pointInTimeJoin(spine: readonly SpineRow[], history: readonly FeatureRecord[]): Array<FeatureRecord | null> {
+  const matches = asOfJoin(
+    spine.map((row) => row.entityKey),
+    Float64Array.from(spine, (row) => row.timestamp.getTime()),
+    historyOf(history),
+  );
+  return Array.from(matches, (m) => (m === -1 ? null : history[m]));
+}
 
 const BASE = Date.UTC(2025, 0, 1);
 const ENTITIES = ['a', 'b', 'c', 'd'];

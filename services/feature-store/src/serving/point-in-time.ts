@@ -10,12 +10,6 @@ export interface FeatureRecord {
   readonly values: StoredValues;
 }
 
-/** A row of a training set's spine: which entity, as of when. */
-export interface SpineRow {
-  readonly entityKey: string;
-  readonly timestamp: Date;
-}
-
 /**
  * The order in which records of one entity supersede each other: by event time; between equal
  * event times, the later dataset version, then the later row, wins. The online store's upsert
@@ -25,34 +19,65 @@ export function compareRecords(a: FeatureRecord, b: FeatureRecord): number {
   return a.eventTime.getTime() - b.eventTime.getTime() || a.datasetVersion - b.datasetVersion || a.rowIndex - b.rowIndex;
 }
 
+/** Stored records of a feature view as a join reads them, column by column. */
+export interface FeatureHistory {
+  readonly entityKeys: readonly string[];
+  /** Event times, epoch milliseconds. */
+  readonly eventTimes: Float64Array;
+  readonly datasetVersions: Int32Array;
+  readonly rowIndexes: Int32Array;
+  readonly values: readonly StoredValues[];
+}
+
+/** Records as a {@link FeatureHistory}. */
+export function historyOf(records: readonly FeatureRecord[]): FeatureHistory {
+  return {
+    entityKeys: records.map((r) => r.entityKey),
+    eventTimes: Float64Array.from(records, (r) => r.eventTime.getTime()),
+    datasetVersions: Int32Array.from(records, (r) => r.datasetVersion),
+    rowIndexes: Int32Array.from(records, (r) => r.rowIndex),
+    values: records.map((r) => r.values),
+  };
+}
+
 /**
- * The as-of join: for each spine row, the latest record of its entity whose event time is at or
- * before the row's timestamp, or null. Never a record from after the timestamp — however late
- * it arrived (a later dataset version) — so a training set sees only what was true back then.
+ * The as-of join: for spine row i (entity `keys[i]` as of `times[i]`, epoch ms), the index in
+ * `history` of the entity's latest record whose event time is at or before that time, or -1.
+ * Never a record from after the time — however late it arrived (a later dataset version) — so a
+ * training set sees only what was true back then.
  */
-export function pointInTimeJoin(spine: readonly SpineRow[], history: Iterable<FeatureRecord>): Array<FeatureRecord | null> {
-  const byEntity = new Map<string, FeatureRecord[]>();
-  for (const record of history) {
-    const list = byEntity.get(record.entityKey);
-    if (list) list.push(record);
-    else byEntity.set(record.entityKey, [record]);
+export function asOfJoin(keys: readonly string[], times: ArrayLike<number>, history: FeatureHistory): Int32Array {
+  const { entityKeys, eventTimes, datasetVersions, rowIndexes } = history;
+  const byEntity = new Map<string, number[]>();
+  for (let r = 0; r < entityKeys.length; r++) {
+    const list = byEntity.get(entityKeys[r]);
+    if (list) list.push(r);
+    else byEntity.set(entityKeys[r], [r]);
   }
-  for (const list of byEntity.values()) list.sort(compareRecords);
-  return spine.map((row) => {
-    const list = byEntity.get(row.entityKey);
-    if (!list) return null;
-    // Last index whose event time is <= the timestamp; ties on event time are ordered by
-    // version and row, so the last one is the winner.
-    const limit = row.timestamp.getTime();
+  // compareRecords' order, on the columns.
+  const supersedes = (a: number, b: number) =>
+    eventTimes[a] - eventTimes[b] || datasetVersions[a] - datasetVersions[b] || rowIndexes[a] - rowIndexes[b];
+  for (const list of byEntity.values()) if (list.length > 1) list.sort(supersedes);
+  const matches = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const list = byEntity.get(keys[i]);
+    if (!list) {
+      matches[i] = -1;
+      continue;
+    }
+    // Last index whose event time is <= the time; ties on event time are ordered by version and
+    // row, so the last one is the winner.
+    const limit = times[i];
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (list[mid].eventTime.getTime() <= limit) lo = mid + 1;
+      if (eventTimes[list[mid]] <= limit) lo = mid + 1;
       else hi = mid;
     }
-    return lo === 0 ? null : list[lo - 1];
-  });
+    matches[i] = lo === 0 ? -1 : list[lo - 1];
+  }
+  return matches;
 }
 
 /** The latest record per entity of one batch, for the online store. */

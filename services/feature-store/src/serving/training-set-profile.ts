@@ -1,4 +1,5 @@
 import { commonV1 } from '@flywheel/contracts';
+import { presentValues } from '@flywheel/ml';
 import { type StoredValue } from '../feature-views/feature-values';
 
 const { ColumnType } = commonV1;
@@ -8,7 +9,8 @@ const TOP_VALUES = 100;
 export interface ProfiledColumn {
   readonly name: string;
   readonly type: commonV1.ColumnType;
-  readonly values: readonly StoredValue[];
+  /** Numbers (NaN: missing; instants as epoch milliseconds), or stored values. */
+  readonly values: Float64Array | readonly StoredValue[];
 }
 
 /** Linear-interpolation quantile of ascending data (numpy's default). */
@@ -19,8 +21,9 @@ function quantile(sorted: Float64Array, p: number): number {
   return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
 }
 
+/** The summary of `values`, which it sorts in place (callers hand over a copy of their own). */
 function numericSummary(values: Float64Array): commonV1.NumericSummary {
-  const sorted = Float64Array.from(values).sort();
+  const sorted = values.sort();
   const n = sorted.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += (sorted[i] - mean) / (i + 1);
@@ -32,7 +35,7 @@ function numericSummary(values: Float64Array): commonV1.NumericSummary {
   const width = (max - min) / bins;
   const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + i * width));
   const counts = new Array<number>(bins).fill(0);
-  for (const v of sorted) counts[width === 0 ? 0 : Math.min(bins - 1, Math.floor((v - min) / width))]++;
+  for (let i = 0; i < n; i++) counts[width === 0 ? 0 : Math.min(bins - 1, Math.floor((sorted[i] - min) / width))]++;
   return {
     min,
     max,
@@ -44,11 +47,44 @@ function numericSummary(values: Float64Array): commonV1.NumericSummary {
   };
 }
 
+/** The `k` smallest items by `compare`, in order: one pass with a bounded heap, not a sort of them all. */
+function smallest<T>(items: Iterable<T>, k: number, compare: (a: T, b: T) => number): T[] {
+  // A max-heap of the best k so far: its root is the one to drop first.
+  const heap: T[] = [];
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < heap.length && compare(heap[l], heap[top]) > 0) top = l;
+      if (r < heap.length && compare(heap[r], heap[top]) > 0) top = r;
+      if (top === i) return;
+      [heap[i], heap[top]] = [heap[top], heap[i]];
+      i = top;
+    }
+  };
+  for (const item of items) {
+    if (heap.length < k) {
+      heap.push(item);
+      for (let i = heap.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (compare(heap[i], heap[parent]) <= 0) break;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+    } else if (k > 0 && compare(item, heap[0]) < 0) {
+      heap[0] = item;
+      siftDown(0);
+    }
+  }
+  return heap.sort(compare);
+}
+
 function categoricalSummary(values: readonly string[]): commonV1.CategoricalSummary {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  const ordered = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  const top = ordered.slice(0, TOP_VALUES);
+  // Most frequent first; equal counts by value.
+  const top = smallest(counts.entries(), TOP_VALUES, (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const covered = top.reduce((sum, [, count]) => sum + count, 0);
   return { distinctCount: counts.size, topValues: top.map(([value, count]) => ({ value, count })), otherCount: values.length - covered };
 }
@@ -58,9 +94,17 @@ export function profileColumns(rowCount: number, columns: readonly ProfiledColum
   return {
     rowCount,
     columns: columns.map((column): commonV1.ColumnProfile => {
+      const numericType = column.type === ColumnType.COLUMN_TYPE_DOUBLE || column.type === ColumnType.COLUMN_TYPE_INTEGER;
+      if (column.values instanceof Float64Array) {
+        const present = presentValues(column.values);
+        const base = { name: column.name, type: column.type, count: present.length, nullCount: column.values.length - present.length };
+        if (present.length === 0) return { ...base, categorical: categoricalSummary([]) };
+        return numericType || column.type === ColumnType.COLUMN_TYPE_TIMESTAMP
+          ? { ...base, numeric: numericSummary(present) }
+          : { ...base, categorical: categoricalSummary(Array.from(present, String)) };
+      }
       const present = column.values.filter((v): v is Exclude<StoredValue, null> => v !== null);
       const base = { name: column.name, type: column.type, count: present.length, nullCount: column.values.length - present.length };
-      const numericType = column.type === ColumnType.COLUMN_TYPE_DOUBLE || column.type === ColumnType.COLUMN_TYPE_INTEGER;
       if (present.length > 0 && numericType && present.every((v) => typeof v === 'number')) {
         return { ...base, numeric: numericSummary(Float64Array.from(present as number[])) };
       }

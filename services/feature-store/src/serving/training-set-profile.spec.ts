@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { commonV1 } from '@flywheel/contracts';
+import { type StoredValue } from '../feature-views/feature-values';
+import { profileColumns } from './training-set-profile';
+
+const { ColumnType } = commonV1;
+
+describe('training set profile', () => {
+  it('profiles a typed column of numbers (NaN missing) exactly as the same values stored one by one', () => {
+    const column = (values: fc.Arbitrary<number>) => fc.array(fc.option(values, { nil: null }), { maxLength: 60 });
+    const cases = fc.oneof(
+      column(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })).map((values) => ({
+        type: ColumnType.COLUMN_TYPE_DOUBLE,
+        values,
+        stored: values as StoredValue[],
+      })),
+      // Instants: epoch milliseconds in the typed column, RFC 3339 text when stored.
+      column(fc.integer({ min: 0, max: 4_102_444_800_000 })).map((values) => ({
+        type: ColumnType.COLUMN_TYPE_TIMESTAMP,
+        values,
+        stored: values.map((v) => (v === null ? null : new Date(v).toISOString())),
+      })),
+    );
+    fc.assert(
+      fc.property(cases, ({ type, values, stored }) => {
+        const typed = Float64Array.from(values, (v) => (v === null ? Number.NaN : v));
+        const asTyped = profileColumns(values.length, [{ name: 'x', type, values: typed }]);
+        const asStored = profileColumns(values.length, [{ name: 'x', type, values: stored }]);
+        expect(asTyped).toEqual(asStored);
+      }),
+    );
+  });
+
+  it('keeps the 100 most frequent values, equal counts in value order, as a full sort would', () => {
+    const values = fc.array(fc.oneof(fc.string({ maxLength: 3 }), fc.integer({ min: 0, max: 400 }).map(String)), { maxLength: 600 });
+    fc.assert(
+      fc.property(values, (strings) => {
+        const [column] = profileColumns(strings.length, [{ name: 'key', type: ColumnType.COLUMN_TYPE_STRING, values: strings }]).columns;
+        const counts = new Map<string, number>();
+        for (const s of strings) counts.set(s, (counts.get(s) ?? 0) + 1);
+        const expected = [...counts.entries()]
+          .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+          .slice(0, 100)
+          .map(([value, count]) => ({ value, count }));
+        expect(column.categorical?.topValues).toEqual(expected);
+        expect(column.categorical?.distinctCount).toBe(counts.size);
+        expect(column.categorical?.otherCount).toBe(strings.length - expected.reduce((n, t) => n + t.count, 0));
+      }),
+    );
+  });
+});
