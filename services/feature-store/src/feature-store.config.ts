@@ -17,6 +17,8 @@ export const featureStoreConfigSchema = serviceConfigSchema(
     FLYWHEEL_SERVICE_TOKEN: envString().optional(),
     /** Entities whose online values are kept in memory (oldest out); 0 reads the online store every time. */
     ONLINE_CACHE_MAX_ENTITIES: envInt({ min: 0, max: 10_000_000, default: 100_000 }),
+    /** Most rows of a training set drawn from a dataset (its spine); a larger range is refused, to be narrowed. */
+    TRAINING_SET_MAX_ROWS: envInt({ min: 1, max: 10_000_000, default: 1_000_000 }),
   },
 );
 

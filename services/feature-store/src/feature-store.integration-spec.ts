@@ -79,7 +79,8 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
 
   beforeAll(async () => {
     infra = await startServiceInfrastructure();
-    env = await infra.serviceEnv('feature-store');
+    // Small enough for this suite's five rows to pass it.
+    env = await infra.serviceEnv('feature-store', { TRAINING_SET_MAX_ROWS: '4' });
     // Nobody to ask: datasets are learnt from events in this suite.
     delete env.FLYWHEEL_SERVICE_TOKEN;
     service = await startFeatureStoreService(env, { handleSignals: false });
@@ -324,14 +325,55 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
       2000,
     ]);
 
-    const spine = await reader.getHistoricalFeatures(
+    // The dataset's rows in version and row order, each with its own label and the as-of features:
+    // v1's 10:00 row is not given v2's late 09:00 row (older), and no row sees a later one.
+    const spineRows = [
+      ['alice', '2025-01-01T10:00:00.000Z', 'false', 100],
+      ['alice', '2025-01-01T12:00:00.000Z', 'true', 2000],
+      ['bob', '2025-01-01T11:00:00.000Z', 'false', 50],
+      ['alice', '2025-01-01T09:00:00.000Z', 'false', 7],
+      ['carol', '2025-01-01T09:00:00.000Z', 'false', 8],
+    ] as const;
+    const rowsOf = async (set: featureStoreV1.GetHistoricalFeaturesResponse) => {
+      const t = parseCsv(await objects.get(parseObjectKey(set.trainingSet!.key), { expectedSha256: set.trainingSet!.sha256 }));
+      return Array.from({ length: t.nRows }, (_, i) =>
+        ['customer_id', 'event_time', 'is_fraud', 'amount'].map((c) => cellValue(getColumn(t, c), i)),
+      );
+    };
+    const datasetSpine = (spec: Partial<featureStoreV1.DatasetSpine>) =>
+      reader.getHistoricalFeatures(
+        featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({
+          featureView: 'claim-features',
+          datasetSpine: { extraColumns: ['is_fraud'], ...spec },
+        }),
+      );
+    const v1 = await datasetSpine({ datasetVersionTo: 1 });
+    expect(v1).toMatchObject({ rowCount: 3, datasetVersionFrom: 1, datasetVersionTo: 1 });
+    expect(v1.columns).toEqual(['customer_id', 'event_time', 'is_fraud', 'amount', 'amount_to_income', 'log_amount', 'big_claim']);
+    expect(await rowsOf(v1)).toEqual(spineRows.slice(0, 3));
+    // The same rows given as entity rows make the same set, byte for byte.
+    const asEntityRows = await reader.getHistoricalFeatures(
       featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({
         featureView: 'claim-features',
-        datasetSpine: { extraColumns: ['is_fraud'] },
+        entityRows: {
+          rows: spineRows.slice(0, 3).map(([entityKey, time, fraud]) => ({
+            entityKey,
+            timestamp: new Date(time),
+            extra: { values: { is_fraud: { boolValue: fraud === 'true' } } },
+          })),
+        },
       }),
     );
-    expect(spine.rowCount).toBe(5);
-    expect(spine.columns).toEqual(['customer_id', 'event_time', 'is_fraud', 'amount', 'amount_to_income', 'log_amount', 'big_claim']);
+    expect(asEntityRows.trainingSet?.sha256).toBe(v1.trainingSet?.sha256);
+    const v2 = await datasetSpine({ datasetVersionFrom: 2 });
+    expect(v2).toMatchObject({ rowCount: 2, datasetVersionFrom: 2, datasetVersionTo: 2 });
+    expect(await rowsOf(v2)).toEqual(spineRows.slice(3));
+    const morning = await datasetSpine({
+      eventTimeRange: { start: new Date('2025-01-01T10:00:00.000Z'), end: new Date('2025-01-01T12:00:00.000Z') },
+    });
+    expect(await rowsOf(morning)).toEqual([spineRows[0], spineRows[2]]);
+    // Five rows in all, one more than this suite's TRAINING_SET_MAX_ROWS: refused before anything is read.
+    await expectCode(datasetSpine({}), GrpcCode.RESOURCE_EXHAUSTED, /more than 4 rows; narrow the version or event-time range/);
     await expectCode(
       reader.getHistoricalFeatures(
         featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({

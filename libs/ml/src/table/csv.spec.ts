@@ -58,6 +58,12 @@ describe('parseCsv', () => {
 
   it('reports structural errors with their position', () => {
     expect(() => parseCsv('a,b\n1,2\n3\n')).toThrow('row 2 (line 3): 1 fields, but the header has 2');
+    // Skipped columns may hold quoted delimiters, quotes and line breaks: the kept ones read as in a full parse.
+    const text = 'id,note,amount\na,"x\n,y",1\nb,"q""",\nc,,3\n';
+    const full = parseCsv(text);
+    const some = parseCsv(text, { columns: ['amount', 'id'] });
+    expect(some.columns.map((c) => c.name)).toEqual(['id', 'amount']);
+    for (const c of some.columns) expect(c).toEqual(full.columns.find((f) => f.name === c.name));
     expect(() => parseCsv('a\n"open\n')).toThrow(/row 1 \(line 2\): quoted field opened on line 2 is never closed/);
     expect(() => parseCsv('a,b\n"x"y,1\n')).toThrow(/row 1 \(line 2\), field 1: unexpected character after a closing quote/);
     expect(() => parseCsv('a,b\nx"y,1\n')).toThrow(/a quote inside an unquoted field/);

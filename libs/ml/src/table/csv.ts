@@ -40,7 +40,7 @@ export function parseCsv(input: string | Uint8Array, options: CsvOptions = {}): 
     throw new Error(`invalid CSV delimiter ${JSON.stringify(delimiter)}`);
   const missing = new Set(options.missing ?? DEFAULT_MISSING);
   const wanted = options.columns && new Set(options.columns);
-  const { header, fields, lines } = tokenize(text, delimiter.charCodeAt(0), wanted);
+  const { header, kept, fields, lines } = tokenize(text, delimiter.charCodeAt(0), wanted);
 
   const names = new Set<string>();
   header.forEach((name, j) => {
@@ -57,12 +57,12 @@ export function parseCsv(input: string | Uint8Array, options: CsvOptions = {}): 
     if (!names.has(name)) throw new CsvError(`column "${name}" was asked for, but is not in the header`, 0, 1, name);
   }
 
-  const nCols = header.length;
+  // `fields` holds the kept columns only, row by row.
+  const nCols = kept.length;
   const nRows = lines.length;
   const columns: Column[] = [];
   for (let j = 0; j < nCols; j++) {
-    const name = header[j];
-    if (wanted && !wanted.has(name)) continue;
+    const name = header[kept[j]];
     const forced: ColumnType | undefined = schema[name];
     const type = forced ?? inferType(fields, j, nCols, nRows, missing);
     if (type === 'numeric') {
@@ -118,7 +118,9 @@ function inferType(fields: string[], j: number, nCols: number, nRows: number, mi
 
 interface Tokens {
   header: string[];
-  /** Row-major data fields, `header.length` per row. */
+  /** Positions in the header of the columns whose fields are kept. */
+  kept: number[];
+  /** Row-major data fields, `kept.length` per row. */
   fields: string[];
   /** 1-based line on which each data row starts. */
   lines: number[];
@@ -128,7 +130,7 @@ const QUOTE = 34;
 const LF = 10;
 const CR = 13;
 
-/** `wanted`: the columns whose fields are kept; the others are scanned for structure and kept as ''. */
+/** `wanted`: the columns whose fields are kept; the others are only scanned, for the structure. */
 function tokenize(text: string, delim: number, wanted?: ReadonlySet<string>): Tokens {
   let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   const n = text.length;
@@ -139,6 +141,7 @@ function tokenize(text: string, delim: number, wanted?: ReadonlySet<string>): To
   const record: string[] = [];
   // Which fields to keep, by position; every one until the header says which are wanted.
   let keep: boolean[] | null = null;
+  let kept: number[] = [];
 
   while (pos < n) {
     const recordLine = line;
@@ -217,6 +220,7 @@ function tokenize(text: string, delim: number, wanted?: ReadonlySet<string>): To
     if (header === null) {
       header = record.slice();
       if (wanted) keep = header.map((name) => wanted.has(name));
+      kept = header.flatMap((_, j) => (keep === null || keep[j] ? [j] : []));
       continue;
     }
     if (record.length !== header.length) {
@@ -226,11 +230,12 @@ function tokenize(text: string, delim: number, wanted?: ReadonlySet<string>): To
         recordLine,
       );
     }
-    for (const v of record) fields.push(v);
+    if (keep === null) for (const v of record) fields.push(v);
+    else for (const j of kept) fields.push(record[j]);
     lines.push(recordLine);
   }
   if (header === null) throw new CsvError('CSV has no header row', 0, 1);
-  return { header, fields, lines };
+  return { header, kept, fields, lines };
 }
 
 function where(header: string[] | null, rowsSoFar: number, line: number): string {

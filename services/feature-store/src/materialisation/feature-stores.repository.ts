@@ -46,8 +46,36 @@ export abstract class FeatureStoresRepository {
    */
   abstract upsertOnline(manager: EntityManager, view: string, revision: number, records: readonly FeatureRecord[]): Promise<void>;
   abstract readOnline(view: string, revision: number, entityKeys: readonly string[]): Promise<Map<string, OnlineRecord>>;
-  /** Offline records of the given entities with event time at or before each entity's bound. */
+  /** Offline records of the given entities with event time at or before each entity's bound (epoch ms). */
   abstract readHistory(view: string, revision: number, bounds: ReadonlyMap<string, number>): Promise<FeatureHistory>;
+  /** How many offline records came from dataset versions in the range, with event time in its window. */
+  abstract countDatasetRecords(view: string, revision: number, range: DatasetRange): Promise<number>;
+  /**
+   * A dataset spine with its history in one read: every offline record, from any version, of the
+   * entities that have a record in the range, with event time before the window's end; in no
+   * particular order.
+   */
+  abstract readDatasetHistory(view: string, revision: number, range: DatasetRange): Promise<FeatureHistory>;
+}
+
+/** Dataset versions [versionFrom, versionTo] and event times in [start, end) (epoch ms; null: open). */
+export interface DatasetRange {
+  readonly versionFrom: number;
+  readonly versionTo: number;
+  readonly start: number | null;
+  readonly end: number | null;
+}
+
+/** A {@link DatasetRange} as conditions on the offline store's rows `alias`, numbering parameters from `first`. */
+function rangeConditions(alias: string, first: number): string {
+  const [from, to, start, end] = [first, first + 1, first + 2, first + 3];
+  return `${alias}.dataset_version BETWEEN $${from} AND $${to}
+    AND ($${start}::float8 IS NULL OR ${alias}.event_time >= to_timestamp($${start}::float8 / 1000))
+    AND ($${end}::float8 IS NULL OR ${alias}.event_time < to_timestamp($${end}::float8 / 1000))`;
+}
+
+function rangeParameters(range: DatasetRange): unknown[] {
+  return [range.versionFrom, range.versionTo, range.start, range.end];
 }
 
 // Rows per statement: large enough to amortise round trips, few enough that one INSERT's
@@ -77,6 +105,36 @@ interface HistoryRow {
 
 // Entities per history query: one round trip for most training sets, a bounded statement for any.
 const HISTORY_ENTITIES_PER_QUERY = 20_000;
+const HISTORY_COLUMNS = `o.entity_key, (extract(epoch FROM o.event_time) * 1000)::float8 AS event_ms, o.dataset_version, o.row_index, o."values"`;
+
+/** Offline rows gathered into a {@link FeatureHistory}, query by query. */
+class HistoryBuilder {
+  private readonly batches: (readonly HistoryRow[])[] = [];
+
+  add(rows: readonly HistoryRow[]): void {
+    this.batches.push(rows);
+  }
+
+  build(): FeatureHistory {
+    const total = this.batches.reduce((n, rows) => n + rows.length, 0);
+    const entityKeys = new Array<string>(total);
+    const eventTimes = new Float64Array(total);
+    const datasetVersions = new Int32Array(total);
+    const rowIndexes = new Int32Array(total);
+    const values = new Array<StoredValues>(total);
+    let k = 0;
+    for (const rows of this.batches) {
+      for (const r of rows) {
+        entityKeys[k] = r.entity_key;
+        eventTimes[k] = r.event_ms;
+        datasetVersions[k] = r.dataset_version;
+        rowIndexes[k] = r.row_index;
+        values[k++] = r.values;
+      }
+    }
+    return { entityKeys, eventTimes, datasetVersions, rowIndexes, values };
+  }
+}
 
 @Injectable()
 export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
@@ -165,35 +223,45 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
   }
 
   async readHistory(view: string, revision: number, bounds: ReadonlyMap<string, number>): Promise<FeatureHistory> {
-    const entityKeys: string[] = [];
-    const times: number[] = [];
-    const versions: number[] = [];
-    const rows: number[] = [];
-    const values: StoredValues[] = [];
+    const history = new HistoryBuilder();
     for (const chunk of chunks([...bounds.entries()], HISTORY_ENTITIES_PER_QUERY)) {
       // Raw: a join against the (entity, bound) pairs sent as two arrays; the builder has no such source.
-      const result = await queryRows<HistoryRow>(
+      const rows = await queryRows<HistoryRow>(
         this.dataSource.manager,
-        `SELECT o.entity_key, (extract(epoch FROM o.event_time) * 1000)::float8 AS event_ms, o.dataset_version, o.row_index, o."values"
+        `SELECT ${HISTORY_COLUMNS}
          FROM unnest($3::text[], $4::float8[]) AS s(e, t)
          JOIN offline_features o ON o.feature_view = $1 AND o.revision = $2 AND o.entity_key = s.e
            AND o.event_time <= to_timestamp(s.t / 1000)`,
         [view, revision, chunk.map(([e]) => e), chunk.map(([, t]) => t)],
       );
-      for (const r of result) {
-        entityKeys.push(r.entity_key);
-        times.push(r.event_ms);
-        versions.push(r.dataset_version);
-        rows.push(r.row_index);
-        values.push(r.values);
-      }
+      history.add(rows);
     }
-    return {
-      entityKeys,
-      eventTimes: Float64Array.from(times),
-      datasetVersions: Int32Array.from(versions),
-      rowIndexes: Int32Array.from(rows),
-      values,
-    };
+    return history.build();
+  }
+
+  async countDatasetRecords(view: string, revision: number, range: DatasetRange): Promise<number> {
+    const [row] = await queryRows<{ count: string }>(
+      this.dataSource.manager,
+      `SELECT count(*) AS count FROM offline_features s WHERE s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)}`,
+      [view, revision, ...rangeParameters(range)],
+    );
+    return Number(row?.count ?? 0);
+  }
+
+  async readDatasetHistory(view: string, revision: number, range: DatasetRange): Promise<FeatureHistory> {
+    // Raw: the builder cannot say "entities with a record in the range" as a semi-join.
+    const rows = await queryRows<HistoryRow>(
+      this.dataSource.manager,
+      `SELECT ${HISTORY_COLUMNS}
+       FROM offline_features o
+       WHERE o.feature_view = $1 AND o.revision = $2
+         AND ($6::float8 IS NULL OR o.event_time < to_timestamp($6::float8 / 1000))
+         AND o.entity_key IN (
+           SELECT s.entity_key FROM offline_features s WHERE s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)})`,
+      [view, revision, ...rangeParameters(range)],
+    );
+    const history = new HistoryBuilder();
+    history.add(rows);
+    return history.build();
   }
 }

@@ -10,7 +10,7 @@ import { type FeatureViewRevision } from '../feature-views/feature-view';
 import { type AppliedBy, FeatureViewRepository } from '../feature-views/feature-view.repository';
 import { compareRecords, type FeatureHistory, type FeatureRecord, historyOf } from '../serving/point-in-time';
 import { DatasetReader, type DatasetRecords } from './dataset-reader';
-import { FeatureStoresRepository, type MaterialisationStats, type OnlineRecord } from './feature-stores.repository';
+import { type DatasetRange, FeatureStoresRepository, type MaterialisationStats, type OnlineRecord } from './feature-stores.repository';
 import { InvalidVersionEvent, Materialiser } from './materialiser.service';
 
 const { ColumnType } = commonV1;
@@ -111,6 +111,24 @@ class MemoryStores extends FeatureStoresRepository {
   async readHistory(): Promise<FeatureHistory> {
     return historyOf(this.offline);
   }
+  async countDatasetRecords(_v: string, _r: number, range: DatasetRange): Promise<number> {
+    return this.offline.filter((r) => inRange(r, range)).length;
+  }
+  async readDatasetHistory(_v: string, _r: number, range: DatasetRange): Promise<FeatureHistory> {
+    const entities = new Set(this.offline.filter((r) => inRange(r, range)).map((r) => r.entityKey));
+    const history = this.offline.filter((r) => entities.has(r.entityKey) && (range.end === null || r.eventTime.getTime() < range.end));
+    return historyOf(history.sort((a, b) => a.datasetVersion - b.datasetVersion || a.rowIndex - b.rowIndex));
+  }
+}
+
+function inRange(record: FeatureRecord, range: DatasetRange): boolean {
+  const t = record.eventTime.getTime();
+  return (
+    record.datasetVersion >= range.versionFrom &&
+    record.datasetVersion <= range.versionTo &&
+    (range.start === null || t >= range.start) &&
+    (range.end === null || t < range.end)
+  );
 }
 
 class TableReader extends DatasetReader {

@@ -1,19 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { commonV1 } from '@flywheel/contracts';
 import { type CsvCell, type CsvColumn, formatCsvColumns } from '@flywheel/ml';
-import { type FieldViolation, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
+import { type FieldViolation, InjectConfig, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
 import { ObjectStore, sha256Hex, trainingSetKey } from '@flywheel/storage';
-import { DatasetCatalogRepository } from '../datasets/dataset-catalog.repository';
-import { entityKeyOf, type StoredValue, type StoredValues, toStoredValue } from '../feature-views/feature-values';
+import { type FeatureStoreConfig } from '../feature-store.config';
+import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets/dataset-catalog.repository';
+import { type StoredValue, type StoredValues, toStoredValue } from '../feature-views/feature-values';
 import { type FeatureDefinition, type FeatureViewRevision, selectFeatures } from '../feature-views/feature-view';
 import { FeatureViewsService } from '../feature-views/feature-views.service';
 import { type DatasetRecords, DatasetReader } from '../materialisation/dataset-reader';
-import { FeatureStoresRepository } from '../materialisation/feature-stores.repository';
-import { asOfJoin } from './point-in-time';
+import { type DatasetRange, FeatureStoresRepository } from '../materialisation/feature-stores.repository';
+import { asOfJoin, type FeatureHistory } from './point-in-time';
 import { ServingException, ServingExceptionCode } from './serving.exception';
 import { inferColumnType, type ProfiledColumn, profileColumns } from './training-set-profile';
 
-export const MAX_DATASET_SPINE_ROWS = 1_000_000;
 export const TRAINING_SET_CONTENT_TYPE = 'text/csv';
 const { ColumnType } = commonV1;
 
@@ -72,6 +72,12 @@ interface Spine {
   readonly versionTo: number;
 }
 
+interface SpineWithHistory {
+  readonly spine: Spine;
+  /** Every record the spine's as-of join may pick from. */
+  readonly history: FeatureHistory;
+}
+
 /**
  * Point-in-time-correct training sets: each spine row gets, per feature, the value of the
  * latest record of its entity with event time at or before the row's timestamp. The set is
@@ -86,37 +92,17 @@ export class HistoricalFeaturesService {
     @Inject(DatasetCatalogRepository) private readonly catalog: DatasetCatalogRepository,
     @Inject(DatasetReader) private readonly reader: DatasetReader,
     @Inject(ObjectStore) private readonly objects: ObjectStore,
+    @InjectConfig() private readonly config: FeatureStoreConfig,
   ) {}
 
   async get(query: TrainingSetQuery): Promise<TrainingSet> {
     const view = await this.featureViews.require(query.featureView, query.revision);
     const features = selectFeatures(view, query.features);
     const materialised = await this.stores.materialisedVersions(view.name, view.revision);
-    const spine =
+    const { spine, history } =
       query.spine.kind === 'entities'
-        ? this.entityRowSpine(query.spine.rows, materialised)
-        : await this.datasetSpine(view, query.spine, materialised);
-
-    const reserved = new Map<string, string>([
-      [view.entityKey, 'the entity key column'],
-      [view.eventTimeColumn, 'the timestamp column'],
-      ...features.map((f): [string, string] => [f.name, `feature "${f.name}"`]),
-    ]);
-    const clashes: FieldViolation[] = spine.extraColumns
-      .filter((c) => reserved.has(c))
-      .map((c) => ({
-        field: query.spine.kind === 'entities' ? 'entityRows.rows.extra' : 'datasetSpine.extraColumns',
-        reason: `column "${c}" clashes with ${reserved.get(c)}`,
-      }));
-    if (clashes.length) throw new InvalidArgumentException(clashes);
-
-    // Each entity's history up to its latest spine time is all the join can pick from.
-    const bounds = new Map<string, number>();
-    spine.entityKeys.forEach((key, i) => {
-      const bound = bounds.get(key);
-      if (bound === undefined || spine.times[i] > bound) bounds.set(key, spine.times[i]);
-    });
-    const history = await this.stores.readHistory(view.name, view.revision, bounds);
+        ? await this.entityRowSet(view, features, query.spine.rows, materialised)
+        : await this.datasetSet(view, features, query.spine, materialised);
     const matches = asOfJoin(spine.entityKeys, spine.times, history);
     const featureColumns = features.map((f) => featureColumn(f, matches, history.values));
 
@@ -128,7 +114,9 @@ export class HistoricalFeaturesService {
     );
     const sha256 = sha256Hex(bytes);
     const key = trainingSetKey(view.name, `r${view.revision}-${sha256.slice(0, 16)}`, 'training-set.csv');
-    const put = await this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE });
+    // Profiled while the set uploads.
+    const uploaded = this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE });
+    uploaded.catch(() => undefined);
 
     const rowCount = spine.entityKeys.length;
     const profiled: ProfiledColumn[] = [
@@ -137,6 +125,8 @@ export class HistoricalFeaturesService {
       ...spine.extraColumns.map((name, j) => ({ name, type: inferColumnType(spine.extras[j]), values: spine.extras[j] })),
       ...features.map((f, j) => ({ name: f.name, type: f.type, values: featureColumns[j] })),
     ];
+    const profile = profileColumns(rowCount, profiled);
+    const put = await uploaded;
     return {
       object: { key: put.key, sha256: put.sha256, sizeBytes: put.size, contentType: TRAINING_SET_CONTENT_TYPE },
       rowCount,
@@ -145,11 +135,17 @@ export class HistoricalFeaturesService {
       dataset: view.dataset,
       versionFrom: spine.versionFrom,
       versionTo: spine.versionTo,
-      profile: profileColumns(rowCount, profiled),
+      profile,
     };
   }
 
-  private entityRowSpine(input: readonly EntitySpineRow[], materialised: readonly number[]): Spine {
+  /** A spine of the caller's rows, and the history of their entities up to each one's latest row. */
+  private async entityRowSet(
+    view: FeatureViewRevision,
+    features: readonly FeatureDefinition[],
+    input: readonly EntitySpineRow[],
+    materialised: readonly number[],
+  ): Promise<SpineWithHistory> {
     const extraColumns: string[] = [];
     const seen = new Set<string>();
     for (const row of input) {
@@ -158,7 +154,8 @@ export class HistoricalFeaturesService {
         seen.add(name);
       }
     }
-    return {
+    checkExtraColumns(view, features, extraColumns, 'entityRows.rows.extra');
+    const spine: Spine = {
       entityKeys: input.map((row) => row.entityKey),
       times: Float64Array.from(input, (row) => row.timestamp.getTime()),
       extraColumns,
@@ -166,13 +163,25 @@ export class HistoricalFeaturesService {
       versionFrom: materialised.length ? materialised[0] : 0,
       versionTo: materialised.length ? materialised[materialised.length - 1] : 0,
     };
+    const bounds = new Map<string, number>();
+    spine.entityKeys.forEach((key, i) => {
+      const bound = bounds.get(key);
+      if (bound === undefined || spine.times[i] > bound) bounds.set(key, spine.times[i]);
+    });
+    return { spine, history: await this.stores.readHistory(view.name, view.revision, bounds) };
   }
 
-  private async datasetSpine(
+  /**
+   * A spine of a dataset's own rows. The offline store holds every row of every materialised
+   * version that has an entity and an event time, by version and row, so one read gives the
+   * spine and its history; only the extra columns come from the versions' objects, read meanwhile.
+   */
+  private async datasetSet(
     view: FeatureViewRevision,
+    features: readonly FeatureDefinition[],
     spec: Extract<TrainingSetSpine, { kind: 'dataset' }>,
     materialised: readonly number[],
-  ): Promise<Spine> {
+  ): Promise<SpineWithHistory> {
     const done = new Set(materialised);
     const newest = materialised.length ? materialised[materialised.length - 1] : 0;
     const from = spec.versionFrom || 1;
@@ -202,49 +211,72 @@ export class HistoricalFeaturesService {
       .filter(({ name }) => !known.has(name))
       .map(({ name, i }) => ({ field: `datasetSpine.extraColumns[${i}]`, reason: `dataset "${view.dataset}" has no column "${name}"` }));
     if (unknown.length) throw new InvalidArgumentException(unknown);
-    const start = spec.eventTimeStart?.getTime() ?? null;
-    const end = spec.eventTimeEnd?.getTime() ?? null;
-
-    const entityKeys: string[] = [];
-    const times: number[] = [];
-    const extras: StoredValue[][] = extraColumns.map(() => []);
-    const needed = [view.entityKey, view.eventTimeColumn, ...extraColumns];
-    // The next version is fetched while this one is read.
-    let next: Promise<DatasetRecords> | null = this.reader.read(versions[0], needed);
-    try {
-      for (let v = 0; v < versions.length; v++) {
-        const data: DatasetRecords = await next!;
-        next = v + 1 < versions.length ? this.reader.read(versions[v + 1], needed) : null;
-        for (let row = 0; row < data.rowCount; row++) {
-          const entityKey = entityKeyOf(data.cell(row, view.entityKey));
-          const time = data.cell(row, view.eventTimeColumn);
-          if (entityKey === null || !(time instanceof Date)) continue;
-          const t = time.getTime();
-          if ((start !== null && t < start) || (end !== null && t >= end)) continue;
-          if (entityKeys.length >= MAX_DATASET_SPINE_ROWS) {
-            throw new ServingException(
-              `the dataset spine has more than ${MAX_DATASET_SPINE_ROWS} rows; narrow the version or event-time range`,
-              ServingExceptionCode.SPINE_TOO_LARGE,
-            );
-          }
-          entityKeys.push(entityKey);
-          times.push(t);
-          for (let j = 0; j < extraColumns.length; j++) extras[j].push(toStoredValue(data.cell(row, extraColumns[j])));
-        }
-      }
-    } finally {
-      // A read still under way when this one failed must not fail unobserved.
-      next?.catch(() => undefined);
+    checkExtraColumns(view, features, extraColumns, 'datasetSpine.extraColumns');
+    const range: DatasetRange = {
+      versionFrom: from,
+      versionTo: to,
+      start: spec.eventTimeStart?.getTime() ?? null,
+      end: spec.eventTimeEnd?.getTime() ?? null,
+    };
+    const limit = this.config.TRAINING_SET_MAX_ROWS;
+    if ((await this.stores.countDatasetRecords(view.name, view.revision, range)) > limit) {
+      throw new ServingException(
+        `the dataset spine has more than ${limit} rows; narrow the version or event-time range`,
+        ServingExceptionCode.SPINE_TOO_LARGE,
+      );
     }
-    return {
-      entityKeys,
-      times: Float64Array.from(times),
+    const [history, objects] = await Promise.all([
+      this.stores.readDatasetHistory(view.name, view.revision, range),
+      this.readColumns(versions, extraColumns),
+    ]);
+
+    // The range's own records, in the dataset's order: by version, then row.
+    const rows: number[] = [];
+    const { datasetVersions, eventTimes, rowIndexes } = history;
+    for (let r = 0; r < datasetVersions.length; r++) {
+      const t = eventTimes[r];
+      const inRange = datasetVersions[r] >= from && datasetVersions[r] <= to;
+      if (inRange && (range.start === null || t >= range.start) && (range.end === null || t < range.end)) rows.push(r);
+    }
+    rows.sort((a, b) => datasetVersions[a] - datasetVersions[b] || rowIndexes[a] - rowIndexes[b]);
+    const spine: Spine = {
+      entityKeys: rows.map((r) => history.entityKeys[r]),
+      times: Float64Array.from(rows, (r) => eventTimes[r]),
       extraColumns: [...extraColumns],
-      extras,
+      extras: extraColumns.map((name) =>
+        rows.map((r) => toStoredValue(objects.get(datasetVersions[r])?.cell(rowIndexes[r], name) ?? null)),
+      ),
       versionFrom: versions[0].version,
       versionTo: versions[versions.length - 1].version,
     };
+    return { spine, history };
   }
+
+  /** The named columns of each version's object, by version; none read when no column is named. */
+  private async readColumns(versions: readonly DatasetVersionRecord[], columns: readonly string[]): Promise<Map<number, DatasetRecords>> {
+    const read = new Map<number, DatasetRecords>();
+    if (columns.length === 0) return read;
+    for (const version of versions) read.set(version.version, await this.reader.read(version, columns));
+    return read;
+  }
+}
+
+/** Extra columns may not take a name the set already gives a column. */
+function checkExtraColumns(
+  view: FeatureViewRevision,
+  features: readonly FeatureDefinition[],
+  extraColumns: readonly string[],
+  field: string,
+) {
+  const reserved = new Map<string, string>([
+    [view.entityKey, 'the entity key column'],
+    [view.eventTimeColumn, 'the timestamp column'],
+    ...features.map((f): [string, string] => [f.name, `feature "${f.name}"`]),
+  ]);
+  const clashes: FieldViolation[] = extraColumns
+    .filter((c) => reserved.has(c))
+    .map((c) => ({ field, reason: `column "${c}" clashes with ${reserved.get(c)}` }));
+  if (clashes.length) throw new InvalidArgumentException(clashes);
 }
 
 /**

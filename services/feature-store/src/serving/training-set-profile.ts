@@ -80,13 +80,20 @@ function smallest<T>(items: Iterable<T>, k: number, compare: (a: T, b: T) => num
   return heap.sort(compare);
 }
 
-function categoricalSummary(values: readonly string[]): commonV1.CategoricalSummary {
+/** Counts of the values, nulls skipped; anything not a string is counted by its text. */
+function categoricalSummary(values: Iterable<StoredValue | number>): commonV1.CategoricalSummary {
   const counts = new Map<string, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let total = 0;
+  for (const v of values) {
+    if (v === null) continue;
+    const text = typeof v === 'string' ? v : String(v);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+    total++;
+  }
   // Most frequent first; equal counts by value.
   const top = smallest(counts.entries(), TOP_VALUES, (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const covered = top.reduce((sum, [, count]) => sum + count, 0);
-  return { distinctCount: counts.size, topValues: top.map(([value, count]) => ({ value, count })), otherCount: values.length - covered };
+  return { distinctCount: counts.size, topValues: top.map(([value, count]) => ({ value, count })), otherCount: total - covered };
 }
 
 /** The training set's profile in the contracts' shape: numbers (and instants, as epoch ms) summarised, the rest counted. */
@@ -101,18 +108,27 @@ export function profileColumns(rowCount: number, columns: readonly ProfiledColum
         if (present.length === 0) return { ...base, categorical: categoricalSummary([]) };
         return numericType || column.type === ColumnType.COLUMN_TYPE_TIMESTAMP
           ? { ...base, numeric: numericSummary(present) }
-          : { ...base, categorical: categoricalSummary(Array.from(present, String)) };
+          : { ...base, categorical: categoricalSummary(present) };
       }
-      const present = column.values.filter((v): v is Exclude<StoredValue, null> => v !== null);
-      const base = { name: column.name, type: column.type, count: present.length, nullCount: column.values.length - present.length };
-      if (present.length > 0 && numericType && present.every((v) => typeof v === 'number')) {
-        return { ...base, numeric: numericSummary(Float64Array.from(present as number[])) };
+      const { values } = column;
+      let count = 0;
+      let allNumbers = true;
+      for (const v of values) {
+        if (v === null) continue;
+        count++;
+        if (typeof v !== 'number') allNumbers = false;
       }
-      if (present.length > 0 && column.type === ColumnType.COLUMN_TYPE_TIMESTAMP) {
-        const millis = present.map((v) => new Date(String(v)).getTime()).filter((t) => Number.isFinite(t));
-        if (millis.length === present.length) return { ...base, numeric: numericSummary(Float64Array.from(millis)) };
+      const base = { name: column.name, type: column.type, count, nullCount: values.length - count };
+      if (count > 0 && numericType && allNumbers) {
+        const numbers = new Float64Array(count);
+        for (let i = 0, k = 0; i < values.length; i++) if (values[i] !== null) numbers[k++] = values[i] as number;
+        return { ...base, numeric: numericSummary(numbers) };
       }
-      return { ...base, categorical: categoricalSummary(present.map(String)) };
+      if (count > 0 && column.type === ColumnType.COLUMN_TYPE_TIMESTAMP) {
+        const millis = values.filter((v) => v !== null).map((v) => new Date(String(v)).getTime());
+        if (millis.every((t) => Number.isFinite(t))) return { ...base, numeric: numericSummary(Float64Array.from(millis)) };
+      }
+      return { ...base, categorical: categoricalSummary(values) };
     }),
   };
 }
