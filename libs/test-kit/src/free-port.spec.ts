@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { freePort, freeStablePort } from './free-port';
+import { distinctPorts, freePort, freeStablePort } from './free-port';
 
 async function listenAndClose(port: number): Promise<void> {
   const server = createServer();
@@ -21,5 +21,17 @@ describe('freeStablePort', () => {
     expect(port).toBeGreaterThanOrEqual(20_000);
     expect(port).toBeLessThan(32_768);
     await listenAndClose(port);
+  });
+});
+
+describe('distinctPorts', () => {
+  it('never hands out the same port twice, even when the picker repeats itself', async () => {
+    const picks = [5, 5, 7, 5, 7, 9];
+    const ports = await distinctPorts(3, async () => picks.shift()!);
+    expect(ports).toEqual([5, 7, 9]);
+  });
+
+  it('gives up, naming how many it wanted, when the picker keeps repeating itself', async () => {
+    await expect(distinctPorts(2, async () => 5)).rejects.toThrow('could not find 2 different free ports');
   });
 });

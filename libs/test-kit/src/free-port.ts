@@ -31,3 +31,17 @@ export async function freeStablePort(host = '127.0.0.1'): Promise<number> {
   }
   throw new Error('no free port found in 20000–31999');
 }
+
+/**
+ * `count` different ports from `pick`. Each pick is free when it is made, but nothing holds it, so
+ * two picks for the same platform may return the same port; the second server would then fail to
+ * bind.
+ */
+export async function distinctPorts(count: number, pick: () => Promise<number> = freePort): Promise<number[]> {
+  const ports = new Set<number>();
+  for (let attempt = 0; ports.size < count; attempt++) {
+    if (attempt >= count * 20) throw new Error(`could not find ${count} different free ports`);
+    ports.add(await pick());
+  }
+  return [...ports];
+}

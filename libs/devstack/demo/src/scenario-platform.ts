@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import {
   type deployerV1,
@@ -32,16 +32,26 @@ export interface ServiceCrash {
   tail: string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+/**
+ * `count` free loopback ports, all different: every port stays bound until all are chosen, so the
+ * kernel cannot hand the same one out twice (ports picked one after another may repeat).
+ */
+async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+    }
+    return servers.map((server) => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+      if (typeof address !== 'object' || !address) throw new Error('no free port');
+      return address.port;
     });
-  });
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
 
 /**
@@ -196,19 +206,21 @@ export class ScenarioPlatform {
     ]) {
       delete env[name];
     }
-    // A free port for each replica (FLYWHEEL_REPLICAS, e.g. from a benchmark).
+    // A free port for each replica (FLYWHEEL_REPLICAS, e.g. from a benchmark), none given twice.
     const replicas = parseReplicas(env.FLYWHEEL_REPLICAS);
-    const freePorts = async (count: number) => (await Promise.all(Array.from({ length: count }, () => freePort()))).join(',');
+    const processes = SERVICES.reduce((n, service) => n + (replicas.get(service) ?? 1), 0);
+    const ports = await freePorts(3 + 2 * processes);
+    const take = (count: number) => ports.splice(0, count).join(',');
     for (const service of SERVICES) {
       delete env[`${envPrefix(service)}_DATABASE_URL`];
-      env[`${envPrefix(service)}_GRPC_PORT`] = await freePorts(replicas.get(service) ?? 1);
-      env[`${envPrefix(service)}_HTTP_PORT`] = await freePorts(replicas.get(service) ?? 1);
+      env[`${envPrefix(service)}_GRPC_PORT`] = take(replicas.get(service) ?? 1);
+      env[`${envPrefix(service)}_HTTP_PORT`] = take(replicas.get(service) ?? 1);
     }
     return Object.assign(env, {
       FLYWHEEL_DATA_DIR: this.dataDir,
-      KAFKA_PORT: String(await freePort()),
-      POSTGRES_PORT: String(await freePort()),
-      S3_PORT: String(await freePort()),
+      KAFKA_PORT: take(1),
+      POSTGRES_PORT: take(1),
+      S3_PORT: take(1),
       // Short policies for a demo that lasts minutes, not days (each documented in the service's README).
       INGEST_COMMIT_CHECK_MS: '500',
       TRAINING_POLL_INTERVAL_MS: '500',

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freeStablePort } from '@flywheel/test-kit';
+import { distinctPorts, freeStablePort } from '@flywheel/test-kit';
 import { SERVICES, envPrefix, type ServiceName } from '@flywheel/embedded-platform';
 
 const REPO_ROOT = resolve(__dirname, '../../../../..');
@@ -26,16 +26,18 @@ export interface PlatformPorts {
  * below the ephemeral range, as the defaults do, so that a restart finds them free again.
  */
 export async function platformEnv(dataDir: string, base: NodeJS.ProcessEnv = process.env): Promise<PlatformPorts> {
+  const ports = await distinctPorts(3 + 2 * SERVICES.length, freeStablePort);
+  const next = () => ports.pop()!;
   const env: NodeJS.ProcessEnv = {
     ...base,
     FLYWHEEL_DATA_DIR: dataDir,
-    KAFKA_PORT: String(await freeStablePort()),
-    POSTGRES_PORT: String(await freeStablePort()),
-    S3_PORT: String(await freeStablePort()),
+    KAFKA_PORT: String(next()),
+    POSTGRES_PORT: String(next()),
+    S3_PORT: String(next()),
   };
   const services = {} as PlatformPorts['services'];
   for (const service of SERVICES) {
-    services[service] = { grpc: await freeStablePort(), http: await freeStablePort() };
+    services[service] = { grpc: next(), http: next() };
     env[`${envPrefix(service)}_GRPC_PORT`] = String(services[service].grpc);
     env[`${envPrefix(service)}_HTTP_PORT`] = String(services[service].http);
   }
