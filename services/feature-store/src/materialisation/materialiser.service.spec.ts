@@ -8,7 +8,8 @@ import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets
 import { type Cell } from '../feature-views/feature-values';
 import { type FeatureViewRevision } from '../feature-views/feature-view';
 import { type AppliedBy, FeatureViewRepository } from '../feature-views/feature-view.repository';
-import { compareRecords, type FeatureHistory, type FeatureRecord, historyOf } from '../serving/point-in-time';
+import { compareRecords, type FeatureHistory, type FeatureRecord } from '../serving/point-in-time';
+import { historyOf } from '../testing/feature-history';
 import { DatasetReader, type DatasetRecords } from './dataset-reader';
 import { type DatasetRange, FeatureStoresRepository, type MaterialisationStats, type OnlineRecord } from './feature-stores.repository';
 import { InvalidVersionEvent, Materialiser } from './materialiser.service';

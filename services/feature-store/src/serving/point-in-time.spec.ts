@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { asOfJoin, compareRecords, type FeatureRecord, historyOf, latestPerEntity } from './point-in-time';
+import { historyOf } from '../testing/feature-history';
+import { asOfJoin, compareRecords, type FeatureRecord, latestPerEntity } from './point-in-time';
 
 interface SpineRow {
   readonly entityKey: string;

@@ -29,17 +29,6 @@ export interface FeatureHistory {
   readonly values: readonly StoredValues[];
 }
 
-/** Records as a {@link FeatureHistory}. */
-export function historyOf(records: readonly FeatureRecord[]): FeatureHistory {
-  return {
-    entityKeys: records.map((r) => r.entityKey),
-    eventTimes: Float64Array.from(records, (r) => r.eventTime.getTime()),
-    datasetVersions: Int32Array.from(records, (r) => r.datasetVersion),
-    rowIndexes: Int32Array.from(records, (r) => r.rowIndex),
-    values: records.map((r) => r.values),
-  };
-}
-
 /**
  * The as-of join: for spine row i (entity `keys[i]` as of `times[i]`, epoch ms), the index in
  * `history` of the entity's latest record whose event time is at or before that time, or -1.
