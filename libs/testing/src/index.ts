@@ -6,3 +6,4 @@ export * from './compose-environment';
 export * from './kustomize-environment';
 export * from './service-image';
 export * from './grpc-error';
+export * from './grpc-health-client';

@@ -6,6 +6,7 @@ import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { CreateTrainerTables1770300000000 } from './migrations/1770300000000-create-trainer-tables';
 import { RunsNotify1772000000000 } from './migrations/1772000000000-runs-notify';
 import { RunsNotifyStatus1773000000000 } from './migrations/1773000000000-runs-notify-status';
+import { TrialRuns1774000000000 } from './migrations/1774000000000-trial-runs';
 import { DatasetVersionEntity } from './retraining/dataset-version.entity';
 import { ModelStateEntity } from './retraining/model-state.entity';
 import { RetrainingDecisionEntity } from './retraining/retraining-decision.entity';
@@ -28,7 +29,12 @@ import { CODE_VERSION, TrainingPipeline } from './training/training-pipeline';
 import { TrainingThreads } from './training/training-threads';
 import { TrainingWorker } from './training/training-worker';
 
-export const TRAINER_MIGRATIONS = [CreateTrainerTables1770300000000, RunsNotify1772000000000, RunsNotifyStatus1773000000000];
+export const TRAINER_MIGRATIONS = [
+  CreateTrainerTables1770300000000,
+  RunsNotify1772000000000,
+  RunsNotifyStatus1773000000000,
+  TrialRuns1774000000000,
+];
 export const TRAINER_ENTITIES = [RunEntity, ModelStateEntity, RetrainingPolicyEntity, RetrainingDecisionEntity, DatasetVersionEntity];
 
 export interface TrainerModuleOverrides {

@@ -93,7 +93,9 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
   });
 
   it('refuses a call without a token and a reader submitting training', async () => {
-    expect((await grpcError(client().listRuns({ modelName: '', status: 0, page: undefined }))).code).toBe(GrpcStatus.UNAUTHENTICATED);
+    expect((await grpcError(client().listRuns({ modelName: '', status: 0, page: undefined, parentRunId: '' }))).code).toBe(
+      GrpcStatus.UNAUTHENTICATED,
+    );
     const denied = await grpcError(client(infra.tokens.reader).submitTraining({ spec: spec(), requestId: '' }));
     expect(denied.code).toBe(GrpcStatus.PERMISSION_DENIED);
   });
@@ -211,7 +213,9 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
       `TrainModel ${forged.id} from intruder refused: the trainer knows no model evil (no retraining policy, no successful run); ` +
         'set its policy or train it with SubmitTraining',
     );
-    expect((await client(infra.tokens.reader).listRuns({ modelName: 'evil', status: 0, page: undefined })).runs).toHaveLength(0);
+    expect(
+      (await client(infra.tokens.reader).listRuns({ modelName: 'evil', status: 0, page: undefined, parentRunId: '' })).runs,
+    ).toHaveLength(0);
   });
 
   it('trains a TrainModel command its policy admits, with a search, naming the command as the cause of RunCompleted', async () => {
@@ -248,7 +252,7 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     let runs: trainerV1.Run[] = [];
     await waitFor(
       async () => {
-        runs = (await writer.listRuns({ modelName: 'fraud-search', status: 0, page: undefined })).runs;
+        runs = (await writer.listRuns({ modelName: 'fraud-search', status: 0, page: undefined, parentRunId: '' })).runs;
         return runs.length > 0;
       },
       30_000,
@@ -265,6 +269,33 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     const best = Math.max(...run.trials.map((t) => t.metricValue));
     expect(run.params.C!.numberValue).toBe(run.trials.find((t) => t.metricValue === best)!.params.C!.numberValue);
 
+    // Each trial is a run of its own, a child of the search's: listed under it in the order
+    // tried, read and compared like any run, with the spec that fits it again.
+    const metric = run.spec!.metric;
+    const trialRuns = (await writer.listRuns({ modelName: '', status: 0, page: undefined, parentRunId: run.runId })).runs;
+    expect(trialRuns.map((t) => t.runId)).toEqual(run.trials.map((t) => t.runId));
+    for (const [i, trialRun] of trialRuns.entries()) {
+      const trial = run.trials[i]!;
+      expect(trialRun).toMatchObject({
+        parentRunId: run.runId,
+        status: trainerV1.RunStatus.RUN_STATUS_SUCCEEDED,
+        trigger: trainerV1.RunTrigger.RUN_TRIGGER_COMMAND,
+        params: trial.params,
+        metrics: { [metric]: trial.metricValue },
+        trials: [],
+        actor: { service: 'scheduler' },
+      });
+      expect(trialRun.spec).toMatchObject({ modelName: 'fraud-search', params: trial.params });
+      expect(trialRun.spec!.searchSpace).toBeUndefined();
+      expect(trialRun.endTime!.getTime()).toBeGreaterThanOrEqual(trialRun.startTime!.getTime());
+      expect(trialRun.startTime!.getTime()).toBeGreaterThanOrEqual(run.startTime!.getTime());
+      expect(trialRun.artifact).toBeUndefined();
+      expect((await writer.getRun({ runId: trialRun.runId })).run).toEqual(trialRun);
+    }
+    const comparison = await writer.compareRuns({ runIds: trialRuns.map((t) => t.runId) });
+    expect(comparison.differingParams).toEqual(['C']);
+    expect(comparison.bestRunId).toBe(run.trials.find((t) => t.metricValue === best)!.runId);
+
     let completed: EventEnvelope | undefined;
     await waitFor(
       async () => {
@@ -278,7 +309,7 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     );
     expect(completed!.causationId).toBe(command.id);
     // Delivered twice, the command made one run.
-    expect((await writer.listRuns({ modelName: 'fraud-search', status: 0, page: undefined })).runs).toHaveLength(1);
+    expect((await writer.listRuns({ modelName: 'fraud-search', status: 0, page: undefined, parentRunId: '' })).runs).toHaveLength(1);
   });
 
   it('fails a run whose label is not in the training set, with RunFailed and the reason', async () => {
@@ -309,14 +340,21 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
 
   it('compares runs side by side and lists them newest first', async () => {
     const reader = client(infra.tokens.reader);
-    const succeeded = (await reader.listRuns({ modelName: '', status: trainerV1.RunStatus.RUN_STATUS_SUCCEEDED, page: undefined })).runs;
+    const succeeded = (
+      await reader.listRuns({ modelName: '', status: trainerV1.RunStatus.RUN_STATUS_SUCCEEDED, page: undefined, parentRunId: '' })
+    ).runs;
     expect(succeeded.map((r) => r.spec!.modelName)).toEqual(['fraud-search', 'fraud']);
     const comparison = await reader.compareRuns({ runIds: succeeded.map((r) => r.runId) });
     expect(comparison.metricNames).toEqual(['accuracy', 'brier', 'f1', 'log_loss', 'precision', 'recall', 'roc_auc']);
     const accuracies = comparison.runs.map((r) => r.metrics.accuracy!);
     expect(comparison.bestRunId).toBe(comparison.runs[accuracies.indexOf(Math.max(...accuracies))]!.runId);
-    const firstPage = await reader.listRuns({ modelName: '', status: 0, page: { pageSize: 2, pageToken: '' } });
-    const secondPage = await reader.listRuns({ modelName: '', status: 0, page: { pageSize: 2, pageToken: firstPage.page!.nextPageToken } });
+    const firstPage = await reader.listRuns({ modelName: '', status: 0, page: { pageSize: 2, pageToken: '' }, parentRunId: '' });
+    const secondPage = await reader.listRuns({
+      modelName: '',
+      status: 0,
+      page: { pageSize: 2, pageToken: firstPage.page!.nextPageToken },
+      parentRunId: '',
+    });
     expect([...firstPage.runs, ...secondPage.runs].map((r) => r.spec!.modelName)).toEqual(['fraud-typo', 'fraud-search', 'fraud']);
     expect(secondPage.page!.nextPageToken).toBe('');
     expect((await grpcError(reader.getRun({ runId: '00000000-0000-4000-8000-000000000000' }))).code).toBe(GrpcStatus.NOT_FOUND);

@@ -2,15 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { Client as MinioClient } from 'minio';
 import { Client as PgClient } from 'pg';
 import { type GrpcServiceContract, protoRoot } from '@flywheel/contracts';
 import { ADMIN_TOKEN_FILE, DEFAULT_POSTGRES_ROOT, databaseName, removeDataFolder, SERVICES } from '@flywheel/embedded-platform';
 import { hashToken, readTokensFile, Role, SERVICE_CONTRACTS } from '@flywheel/platform';
 import { entriesOpenToOthers, median, unaryBytes } from '@flywheel/test-kit';
+import { grpcHealth } from '@flywheel/testing';
 import {
   alive,
   type CpuWindow,
@@ -24,20 +24,6 @@ import {
 } from '../src/testing/platform-process';
 
 jest.setTimeout(600_000);
-
-function grpcHealth(address: string, service = ''): Promise<string> {
-  const definition = grpc.loadPackageDefinition(loadSync(healthProtoPath, { keepCase: true, enums: String })) as unknown as {
-    grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
-  };
-  const client = new definition.grpc.health.v1.Health(address, grpc.credentials.createInsecure());
-  return new Promise((resolve, reject) =>
-    client.Check({ service }, { deadline: Date.now() + 5000 }, (error: grpc.ServiceError | null, response: { status: string }) => {
-      client.close();
-      if (error) reject(error);
-      else resolve(response.status);
-    }),
-  );
-}
 
 /** The mode of every folder above `path`, up to `/`. */
 function ancestorModes(path: string): Record<string, string> {
@@ -116,9 +102,9 @@ describe('npm start', () => {
         const address = `127.0.0.1:${ports[service].grpc}`;
         const path = firstMethodPath(SERVICE_CONTRACTS[service]);
         const garbage = Buffer.from([0x0a, 0x01, 0x61, 0x0f]);
-        expect([service, (await unaryBytes(address, path, garbage)).code]).toEqual([service, grpc.status.UNAUTHENTICATED]);
+        expect([service, (await unaryBytes(address, path, garbage)).code]).toEqual([service, GrpcStatus.UNAUTHENTICATED]);
         const refused = await unaryBytes(address, path, garbage, admin);
-        expect([service, refused.code]).toEqual([service, grpc.status.INVALID_ARGUMENT]);
+        expect([service, refused.code]).toEqual([service, GrpcStatus.INVALID_ARGUMENT]);
         expect(refused.details).toMatch(/^\(request\): is not a valid \w+ message: /);
       }
       await checkLockedDown(ports);

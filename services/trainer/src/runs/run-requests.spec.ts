@@ -53,19 +53,20 @@ describe('run requests', () => {
     expect(violations(() => parseRunIds([RUN_A, RUN_B, RUN_A]))).toEqual([`run_ids[2]: ${RUN_A} is listed twice`]);
   });
 
-  it('filters runs by model and status, empty and unspecified meaning any', () => {
-    expect(parseRunListFilter({ modelName: '', status: trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED, page: undefined })).toEqual({
-      modelName: undefined,
-      status: undefined,
-    });
-    expect(parseRunListFilter({ modelName: 'fraud', status: trainerV1.RunStatus.RUN_STATUS_FAILED, page: undefined })).toEqual({
+  it('filters runs by model, status and search, empty and unspecified meaning any', () => {
+    const unfiltered = { modelName: '', status: trainerV1.RunStatus.RUN_STATUS_UNSPECIFIED, page: undefined, parentRunId: '' };
+    expect(parseRunListFilter(unfiltered)).toEqual({ modelName: undefined, status: undefined, parentRunId: undefined });
+    expect(parseRunListFilter({ ...unfiltered, modelName: 'fraud', status: trainerV1.RunStatus.RUN_STATUS_FAILED })).toEqual({
       modelName: 'fraud',
       status: 'FAILED',
+      parentRunId: undefined,
     });
-    expect(violations(() => parseRunListFilter({ modelName: 'Fraud', status: 99 as trainerV1.RunStatus, page: undefined }))).toEqual([
-      'model_name: must match [a-z][a-z0-9_-]{0,62}',
-      'status: is not a run status',
-    ]);
+    expect(parseRunListFilter({ ...unfiltered, parentRunId: RUN_A })).toMatchObject({ parentRunId: RUN_A });
+    expect(
+      violations(() =>
+        parseRunListFilter({ modelName: 'Fraud', status: 99 as trainerV1.RunStatus, page: undefined, parentRunId: "x' OR 1=1 --" }),
+      ),
+    ).toEqual(['model_name: must match [a-z][a-z0-9_-]{0,62}', 'status: is not a run status', 'parent_run_id: must be a run id (uuid)']);
     expect(parseModelNameFilter('')).toBeUndefined();
   });
 });

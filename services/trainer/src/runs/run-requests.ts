@@ -83,11 +83,19 @@ const runStatusSchema = z
   .transform((status) => runStateOf(status) ?? undefined);
 
 // Keyed as the .proto spells the fields, so that every bad one is named as the caller knows it.
-const runListFilterSchema = z.object({ model_name: modelNameFilterSchema, status: runStatusSchema });
+const runListFilterSchema = z.object({
+  model_name: modelNameFilterSchema,
+  status: runStatusSchema,
+  parent_run_id: z.union([z.literal(''), runIdSchema]),
+});
 
 export function parseRunListFilter(request: trainerV1.ListRunsRequest): RunFilter {
-  const filter = parseRequest(runListFilterSchema, { model_name: request.modelName, status: request.status });
-  return { modelName: filter.model_name || undefined, status: filter.status };
+  const filter = parseRequest(runListFilterSchema, {
+    model_name: request.modelName,
+    status: request.status,
+    parent_run_id: request.parentRunId,
+  });
+  return { modelName: filter.model_name || undefined, status: filter.status, parentRunId: filter.parent_run_id || undefined };
 }
 
 const runIdsSchema = z

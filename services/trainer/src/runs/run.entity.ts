@@ -2,11 +2,12 @@ import { type commonV1 } from '@flywheel/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintAsNumber } from '@flywheel/persistence';
 import { type RawParam } from './model-spec';
-import { type RunState, type TrialRecord } from './run-record';
+import { type RunState } from './run-record';
 
 /**
  * A row of `runs`: the experiment-tracking record and its place in the job queue. Protobuf
- * messages (spec, lineage, holdout) are kept as their encoding, enums by name.
+ * messages (spec, lineage, holdout) are kept as their encoding, enums by name. A search's
+ * trials are runs too (children of the search's run), written when the search succeeds.
  */
 @Entity({ name: 'runs' })
 export class RunEntity {
@@ -43,8 +44,17 @@ export class RunEntity {
   @Column({ type: 'jsonb', default: () => `'{}'` })
   metrics!: Record<string, number>;
 
-  @Column({ type: 'jsonb', default: () => `'[]'` })
-  trials!: TrialRecord[];
+  /** Set on a trial of a search: its search's run. */
+  @Column({ name: 'parent_run_id', type: 'uuid', nullable: true })
+  parentRunId!: string | null;
+
+  /** A trial's place in its search, from 1. */
+  @Column({ name: 'trial_number', type: 'integer', nullable: true })
+  trialNumber!: number | null;
+
+  /** Training rows a trial fitted on. */
+  @Column({ name: 'trial_rows', type: 'integer', nullable: true })
+  trialRows!: number | null;
 
   @Column({ type: 'jsonb', nullable: true })
   artifact!: commonV1.ObjectRef | null;

@@ -15,6 +15,7 @@ const queued: RunRecord = {
   params: {},
   metrics: {},
   trials: [],
+  parentRunId: null,
   artifact: null,
   lineage: null,
   holdout: null,
@@ -46,7 +47,7 @@ describe('run mapper', () => {
       ...queued,
       status: 'FAILED',
       params: { C: 1, impute: 'mean' },
-      trials: [{ params: { C: 0.1 }, metricValue: 0.7 }],
+      trials: [{ runId: '0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70', params: { C: 0.1 }, metricValue: 0.7, rows: 900 }],
       failureCode: trainerV1.FailureCode.FAILURE_CODE_INSUFFICIENT_DATA,
       error: 'too few rows',
       durationMs: 1500,
@@ -55,11 +56,17 @@ describe('run mapper', () => {
     expect(run).toMatchObject({
       status: trainerV1.RunStatus.RUN_STATUS_FAILED,
       params: { C: { numberValue: 1 }, impute: { stringValue: 'mean' } },
-      trials: [{ params: { C: { numberValue: 0.1 } }, metricValue: 0.7 }],
+      trials: [{ runId: '0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70', params: { C: { numberValue: 0.1 } }, metricValue: 0.7, rows: 900 }],
+      parentRunId: '',
       failureCode: trainerV1.FailureCode.FAILURE_CODE_INSUFFICIENT_DATA,
       error: 'too few rows',
       duration: { seconds: 1, nanos: 500_000_000 },
     });
+  });
+
+  it('names the search a trial belongs to', () => {
+    const search = '0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70';
+    expect(runToProto({ ...queued, parentRunId: search }).parentRunId).toBe(search);
   });
 
   it('maps every run state to its status and back', () => {

@@ -42,7 +42,12 @@ export function runToProto(run: RunRecord): trainerV1.Run {
     causeEventId: run.causeEventId ?? '',
     params: rawParamsToValues(run.params),
     metrics: { ...run.metrics },
-    trials: run.trials.map((trial) => ({ params: rawParamsToValues(trial.params), metricValue: trial.metricValue, rows: trial.rows ?? 0 })),
+    trials: run.trials.map((trial) => ({
+      params: rawParamsToValues(trial.params),
+      metricValue: trial.metricValue,
+      rows: trial.rows,
+      runId: trial.runId,
+    })),
     artifact: run.artifact ?? undefined,
     lineage: run.lineage ?? undefined,
     holdout: run.holdout ?? undefined,
@@ -53,6 +58,7 @@ export function runToProto(run: RunRecord): trainerV1.Run {
     failureCode: run.failureCode ?? trainerV1.FailureCode.FAILURE_CODE_UNSPECIFIED,
     error: run.error,
     actor: run.actor,
+    parentRunId: run.parentRunId ?? '',
   });
 }
 

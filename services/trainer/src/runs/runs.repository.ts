@@ -1,11 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { commonV1, trainerV1 } from '@flywheel/contracts';
 import { queryRows } from '@flywheel/persistence';
-import { DataSource, type EntityManager, In } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull } from 'typeorm';
 import { ModelStateEntity } from '../retraining/model-state.entity';
 import { type RawParam } from './model-spec';
-import { type RunFilter, type RunRecord, type TrialRecord } from './run-record';
+import { type RunFilter, type RunRecord, type TrialOutcome, type TrialRecord } from './run-record';
 import { RunEntity } from './run.entity';
+import { type NewTrialRun, trialRuns } from './trial-runs';
 
 export interface NewRun {
   readonly id: string;
@@ -23,7 +24,8 @@ export interface NewRun {
 export interface RunSuccess {
   readonly params: Readonly<Record<string, RawParam>>;
   readonly metrics: Readonly<Record<string, number>>;
-  readonly trials: readonly TrialRecord[];
+  /** A search's trials, each written as a run of its own (a child of this one). */
+  readonly trials: readonly TrialOutcome[];
   readonly artifact: commonV1.ObjectRef;
   readonly lineage: commonV1.TrainingLineage;
   readonly holdout: commonV1.Holdout;
@@ -48,7 +50,7 @@ export abstract class RunsRepository {
   /** The run, its row locked until the transaction ends. */
   abstract findForUpdate(manager: EntityManager, id: string): Promise<RunRecord | null>;
   abstract getMany(ids: readonly string[]): Promise<RunRecord[]>;
-  /** Newest first. */
+  /** Newest first; a search's trials in the order they were tried. */
   abstract list(filter: RunFilter, offset: number, limit: number): Promise<RunRecord[]>;
   /**
    * Takes the oldest queued run (or a running one whose claim lapsed: its process died) for
@@ -57,7 +59,7 @@ export abstract class RunsRepository {
   abstract claimNext(owner: string, now: Date, leaseUntil: Date): Promise<RunRecord | null>;
   /** False when the claim was lost (another process took the run over). */
   abstract renewLease(id: string, owner: string, leaseUntil: Date): Promise<boolean>;
-  /** Records the result of a claimed run; null when `owner` no longer holds it. */
+  /** Records the result of a claimed run, and its trials' runs; null when `owner` no longer holds it. */
   abstract succeed(manager: EntityManager, id: string, owner: string, result: RunSuccess): Promise<RunRecord | null>;
   /** Fails a run that is queued, or running under `owner` (null: whoever holds it). */
   abstract fail(manager: EntityManager, id: string, owner: string | null, failure: RunFailure): Promise<RunRecord | null>;
@@ -75,6 +77,7 @@ function enumValue<E extends Record<string, string | number>>(enumObject: E, nam
   return typeof value === 'number' ? value : -1;
 }
 
+/** A run without its trials: withTrials adds a search's. */
 function toRecord(row: RunEntity): RunRecord {
   return {
     id: row.id,
@@ -88,7 +91,8 @@ function toRecord(row: RunEntity): RunRecord {
     seed: row.seed,
     params: row.params,
     metrics: row.metrics,
-    trials: row.trials,
+    trials: [],
+    parentRunId: row.parentRunId,
     artifact: row.artifact,
     lineage: row.lineage ? commonV1.TrainingLineage.decode(row.lineage) : null,
     holdout: row.holdout ? commonV1.Holdout.decode(row.holdout) : null,
@@ -105,6 +109,33 @@ function toRecord(row: RunEntity): RunRecord {
 
 function bytes(message: Uint8Array): Buffer {
   return Buffer.from(message);
+}
+
+function toTrialRecord(row: RunEntity, metric: string): TrialRecord {
+  return { runId: row.id, params: row.params, metricValue: row.metrics[metric] ?? Number.NaN, rows: row.trialRows ?? 0 };
+}
+
+function trialRow(trial: NewTrialRun): Partial<RunEntity> {
+  return {
+    id: trial.id,
+    parentRunId: trial.parentRunId,
+    trialNumber: trial.trialNumber,
+    trialRows: trial.rows,
+    modelName: trial.modelName,
+    status: 'SUCCEEDED',
+    trigger: enumName(trainerV1.RunTrigger, trial.trigger),
+    spec: bytes(trainerV1.ModelSpec.encode(trial.spec).finish()),
+    seed: trial.seed,
+    params: { ...trial.params },
+    metrics: { ...trial.metrics },
+    actorTeam: trial.actor.team,
+    actorTokenId: trial.actor.tokenId,
+    actorService: trial.actor.service,
+    durationMs: trial.endedAt.getTime() - trial.startedAt.getTime(),
+    createdAt: trial.startedAt,
+    startedAt: trial.startedAt,
+    endedAt: trial.endedAt,
+  };
 }
 
 @Injectable()
@@ -154,24 +185,27 @@ export class TypeOrmRunsRepository extends RunsRepository {
 
   async findForUpdate(manager: EntityManager, id: string): Promise<RunRecord | null> {
     const row = await manager.findOne(RunEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
-    return row ? toRecord(row) : null;
+    return row ? (await this.withTrials(manager, [row]))[0]! : null;
   }
 
   async getMany(ids: readonly string[]): Promise<RunRecord[]> {
-    return (await this.dataSource.manager.findBy(RunEntity, { id: In([...ids]) })).map(toRecord);
+    const manager = this.dataSource.manager;
+    return this.withTrials(manager, await manager.findBy(RunEntity, { id: In([...ids]) }));
   }
 
   async list(filter: RunFilter, offset: number, limit: number): Promise<RunRecord[]> {
-    const rows = await this.dataSource.manager.find(RunEntity, {
+    const manager = this.dataSource.manager;
+    const rows = await manager.find(RunEntity, {
       where: {
         ...(filter.modelName === undefined ? {} : { modelName: filter.modelName }),
         ...(filter.status === undefined ? {} : { status: filter.status }),
+        parentRunId: filter.parentRunId ?? IsNull(),
       },
-      order: { createdAt: 'DESC', id: 'DESC' },
+      order: filter.parentRunId === undefined ? { createdAt: 'DESC', id: 'DESC' } : { trialNumber: 'ASC' },
       skip: offset,
       take: limit,
     });
-    return rows.map(toRecord);
+    return this.withTrials(manager, rows);
   }
 
   async claimNext(owner: string, now: Date, leaseUntil: Date): Promise<RunRecord | null> {
@@ -210,7 +244,6 @@ export class TypeOrmRunsRepository extends RunsRepository {
         status: 'SUCCEEDED',
         params: { ...result.params },
         metrics: { ...result.metrics },
-        trials: [...result.trials],
         artifact: result.artifact,
         lineage: bytes(commonV1.TrainingLineage.encode(result.lineage).finish()),
         holdout: bytes(commonV1.Holdout.encode(result.holdout).finish()),
@@ -221,7 +254,12 @@ export class TypeOrmRunsRepository extends RunsRepository {
       })
       .where({ id, status: 'RUNNING', leaseOwner: owner })
       .execute();
-    return updated.affected === 1 ? this.find(manager, { id }) : null;
+    if (updated.affected !== 1) return null;
+    if (result.trials.length > 0) {
+      const search = (await this.find(manager, { id }))!;
+      await manager.insert(RunEntity, trialRuns(search, result.trials).map(trialRow));
+    }
+    return this.find(manager, { id });
   }
 
   async fail(manager: EntityManager, id: string, owner: string | null, failure: RunFailure): Promise<RunRecord | null> {
@@ -272,6 +310,25 @@ export class TypeOrmRunsRepository extends RunsRepository {
     where: { id: string } | { requestId: string } | { causeEventId: string },
   ): Promise<RunRecord | null> {
     const row = await manager.findOneBy(RunEntity, where);
-    return row ? toRecord(row) : null;
+    return row ? (await this.withTrials(manager, [row]))[0]! : null;
+  }
+
+  /** The records of `rows`, each search with its trials (one query for all of them). */
+  private async withTrials(manager: EntityManager, rows: RunEntity[]): Promise<RunRecord[]> {
+    const searches = rows.filter((row) => row.parentRunId === null).map((row) => row.id);
+    const children =
+      searches.length === 0
+        ? []
+        : await manager.find(RunEntity, { where: { parentRunId: In(searches) }, order: { parentRunId: 'ASC', trialNumber: 'ASC' } });
+    const trials = new Map<string, RunEntity[]>();
+    for (const child of children) {
+      const siblings = trials.get(child.parentRunId!);
+      if (siblings) siblings.push(child);
+      else trials.set(child.parentRunId!, [child]);
+    }
+    return rows.map((row) => {
+      const record = toRecord(row);
+      return { ...record, trials: (trials.get(row.id) ?? []).map((child) => toTrialRecord(child, record.spec.metric)) };
+    });
   }
 }

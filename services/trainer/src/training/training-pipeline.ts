@@ -4,7 +4,7 @@ import { gridCandidates, halvingRounds, type Params, randomCandidates, Rng, take
 import { InvalidArgumentException, Clock } from '@flywheel/platform';
 import { modelArtifactKey, ObjectStore, parseObjectKey } from '@flywheel/storage';
 import { type CheckedSpec, type RawParam, validateSpec } from '../runs/model-spec';
-import { type TrialRecord } from '../runs/run-record';
+import { type TrialOutcome } from '../runs/run-record';
 import { FeatureStoreError, FeatureStorePort } from './feature-store.port';
 import { type FitInput, type Fitted, featureProfile, type PreparedData, TrainingFailure } from './training-steps';
 import { type RunLimits, TrainingThreads } from './training-threads';
@@ -30,7 +30,7 @@ export interface TrainingInput {
 export interface TrainingResult {
   readonly params: Readonly<Record<string, RawParam>>;
   readonly metrics: Readonly<Record<string, number>>;
-  readonly trials: readonly TrialRecord[];
+  readonly trials: readonly TrialOutcome[];
   readonly artifact: commonV1.ObjectRef;
   readonly lineage: commonV1.TrainingLineage;
   readonly holdout: commonV1.Holdout;
@@ -162,7 +162,7 @@ export class TrainingPipeline {
     prepared: PreparedData,
     seed: number,
     limits: RunLimits,
-  ): Promise<{ artifact: Fitted['artifact']; trials: TrialRecord[] }> {
+  ): Promise<{ artifact: Fitted['artifact']; trials: TrialOutcome[] }> {
     const { spec, algorithm, search } = checked;
     const base: FitInput = {
       train: prepared.train,
@@ -181,21 +181,30 @@ export class TrainingPipeline {
     if (search.strategy === 'halving')
       return this.halvingSearch(trialParams, { ...base, metric: spec.metric }, checked.lowerIsBetter, limits);
 
-    const rows = prepared.train.nRows;
     const fitted = await this.trials(trialParams, { ...base, metric: spec.metric }, limits);
     const best = ranked(fitted, checked.lowerIsBetter)[0]!;
-    return {
-      artifact: fitted[best]!.artifact,
-      trials: fitted.map((trial, i) => ({ params: trialParams[i]!, metricValue: trial.score!, rows })),
-    };
+    return { artifact: fitted[best]!.artifact, trials: fitted.map((trial) => trial.outcome) };
   }
 
-  /** Fits of `base` with each of `params`, side by side; one failing fails them all, the others stopped. */
-  private async trials(params: readonly Readonly<Record<string, RawParam>>[], base: FitInput, limits: RunLimits): Promise<Fitted[]> {
+  /**
+   * Fits of `base` with each of `params`, side by side, each with its outcome as a trial; one
+   * failing fails them all, the others stopped.
+   */
+  private async trials(
+    params: readonly Readonly<Record<string, RawParam>>[],
+    base: FitInput,
+    limits: RunLimits,
+  ): Promise<Array<Fitted & { outcome: TrialOutcome }>> {
     const stop = new AbortController();
     const trialLimits = { ...limits, signal: limits.signal ? AbortSignal.any([limits.signal, stop.signal]) : stop.signal };
+    const trial = async (p: Readonly<Record<string, RawParam>>) => {
+      const startedAt = this.clock.now();
+      const fitted = await this.threads.fit({ ...base, params: p }, trialLimits);
+      const outcome = { params: p, metricValue: fitted.score!, rows: base.train.nRows, startedAt, endedAt: this.clock.now() };
+      return { ...fitted, outcome };
+    };
     try {
-      return await Promise.all(params.map((p) => this.threads.fit({ ...base, params: p }, trialLimits)));
+      return await Promise.all(params.map(trial));
     } catch (error) {
       stop.abort('another trial of the search failed');
       throw error;
@@ -212,11 +221,11 @@ export class TrainingPipeline {
     base: FitInput,
     lowerIsBetter: boolean,
     limits: RunLimits,
-  ): Promise<{ artifact: Fitted['artifact']; trials: TrialRecord[] }> {
+  ): Promise<{ artifact: Fitted['artifact']; trials: TrialOutcome[] }> {
     const train = base.train;
     const rounds = halvingRounds(params.length, train.nRows, { minRows: MIN_HALVING_ROWS });
     const shuffled = new Rng(base.seed).permutation(train.nRows);
-    const trials: TrialRecord[] = [];
+    const trials: TrialOutcome[] = [];
     let alive = params.map((_, i) => i);
     for (const [r, round] of rounds.entries()) {
       const rows = round.rows >= train.nRows ? train : takeRows(train, shuffled.slice(0, round.rows).sort());
@@ -225,7 +234,7 @@ export class TrainingPipeline {
         { ...base, train: rows },
         limits,
       );
-      fitted.forEach((trial, k) => trials.push({ params: params[alive[k]!]!, metricValue: trial.score!, rows: rows.nRows }));
+      trials.push(...fitted.map((trial) => trial.outcome));
       const order = ranked(fitted, lowerIsBetter);
       const next = rounds[r + 1];
       if (next) {

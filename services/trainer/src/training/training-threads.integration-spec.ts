@@ -5,7 +5,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Client as PgClient } from 'pg';
 import { commonV1, GrpcServices, trainerV1 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
-import { grpcError, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
+import { grpcError, grpcHealthClient, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
 import { claimsCsv, FEATURE_VIEW, objectStoreOf, StoredTrainingSetFeatureStore } from '../testing/claims-training-set';
 import { runFinished } from '../testing/run-finished';
 import { startTrainerService } from '../trainer.app';
@@ -56,10 +56,13 @@ function searchSpec(modelName: string): trainerV1.ModelSpec {
 }
 
 /**
- * Calls /healthz and a cheap gRPC method every 100 ms until stopped, keeping the slowest answer
- * of each: a fit on the event loop would hold them for as long as it ran.
+ * Calls /healthz and the gRPC health check every 100 ms until stopped, keeping the slowest answer
+ * of each: a fit on the event loop would hold them for as long as it ran. The gRPC call is the
+ * cheapest the trainer serves, so its time is the event loop's and not PostgreSQL's, which on a
+ * busy two-core machine has answered in 400 ms while the loop was never late.
  */
-function pollWhileTraining(service: RunningService<TrainerConfig>, client: TrainerClient) {
+function pollWhileTraining(service: RunningService<TrainerConfig>) {
+  const health = grpcHealthClient(service.grpcAddress);
   const slowest = { healthz: 0, grpc: 0, calls: 0, loopDelay: 0 };
   let stopped = false;
   // The trainer runs in this process: how late its event loop ran, measured directly.
@@ -68,11 +71,11 @@ function pollWhileTraining(service: RunningService<TrainerConfig>, client: Train
   const loop = (async () => {
     while (!stopped) {
       const started = performance.now();
-      const health = await fetch(`${service.httpUrl}/healthz`);
+      const healthz = await fetch(`${service.httpUrl}/healthz`);
       slowest.healthz = Math.max(slowest.healthz, performance.now() - started);
-      expect(health.status).toBe(200);
+      expect(healthz.status).toBe(200);
       const grpcStarted = performance.now();
-      await client.getRetrainingPolicy({ modelName: 'fraud' });
+      expect(await health.check(`${GrpcServices.trainer.packageName}.${GrpcServices.trainer.serviceName}`)).toBe('SERVING');
       slowest.grpc = Math.max(slowest.grpc, performance.now() - grpcStarted);
       slowest.calls++;
       await new Promise((r) => setTimeout(r, 100));
@@ -83,6 +86,7 @@ function pollWhileTraining(service: RunningService<TrainerConfig>, client: Train
     stop: async () => {
       stopped = true;
       await loop;
+      health.close();
       delay.disable();
       slowest.loopDelay = delay.max / 1e6;
     },
@@ -125,7 +129,7 @@ describe('training on threads (PostgreSQL, Kafka broker, S3)', () => {
   it('runs a gradient-boosted search of 8 trials on 50,000 rows while its event loop stays free: gRPC answers every 100 ms poll within 200 ms, /healthz every one', async () => {
     // TRAINING_WORKERS as by default: every core but the event loop's.
     const { service, client } = await trainer();
-    const poll = pollWhileTraining(service, client);
+    const poll = pollWhileTraining(service);
     let run: trainerV1.Run;
     try {
       const submitted = (await client.submitTraining({ spec: searchSpec('fraud-search'), requestId: 'search-8' })).run!;
@@ -141,11 +145,18 @@ describe('training on threads (PostgreSQL, Kafka broker, S3)', () => {
     const chosen = run.trials.find((t) => t.metricValue === best)!;
     expect(run.params).toMatchObject({ learningRate: chosen.params.learningRate, maxLeafNodes: chosen.params.maxLeafNodes });
     expect(run.metrics.roc_auc).toBeGreaterThan(0.7);
+    // Each trial is a child run: the command line lists them under the search, in the order tried.
+    const listed = await flywheel(service.grpcAddress, infra.tokens.writer, ['runs', 'list', '--parent', run.runId]);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    const rows = listed.stdout.trim().split('\n').slice(2);
+    expect(rows.map((row) => row.split(/\s+/)[0])).toEqual(run.trials.map((trial) => trial.runId));
+    expect(rows.every((row) => / fraud-search +succeeded /.test(row))).toBe(true);
     // A fit on the event loop held it for seconds (sockets to S3 and the feature store timed
     // out); on threads the loop only waits, and answers come as fast as their work allows: a
-    // gRPC call within 200 ms, and the loop never late by 200 ms. /healthz answers after its three dependency checks (PostgreSQL,
-    // and the broker and S3 this test process also serves), 15–40 ms typically, up to ~180 ms on
-    // this busy machine, so its bound is a second: a blocked loop is many.
+    // gRPC health check within 200 ms, and the loop never late by 200 ms. /healthz answers after
+    // its three dependency checks (PostgreSQL, and the broker and S3 this test process also
+    // serves), 15–40 ms typically, up to ~180 ms on this busy machine, so its bound is a second:
+    // a blocked loop is many.
     expect(poll.slowest.calls).toBeGreaterThan(5);
     expect(poll.slowest.loopDelay).toBeLessThan(200);
     expect(poll.slowest.grpc).toBeLessThan(200);

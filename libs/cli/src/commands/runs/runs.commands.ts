@@ -36,11 +36,12 @@ async function statusName(status: number): Promise<string> {
 export const listCommand: Command = {
   kind: 'command',
   name: 'list',
-  summary: 'List training runs, newest first.',
-  usage: '[--model <name>] [--status queued|running|succeeded|failed] [--limit <n>] [--json]',
+  summary: 'List training runs, newest first, or the trials of a search.',
+  usage: '[--model <name>] [--status queued|running|succeeded|failed] [--parent <run>] [--limit <n>] [--json]',
   options: {
     model: { type: 'string', value: 'name', description: 'only runs of this model' },
     status: { type: 'string', value: 'status', description: 'only runs in this status' },
+    parent: { type: 'string', value: 'run', description: 'the trials of this search run, in the order tried' },
     limit: { type: 'string', value: 'n', description: 'at most this many runs (default 50)' },
     ...connection,
   },
@@ -57,6 +58,7 @@ export const listCommand: Command = {
         modelName: options.string('model') ?? '',
         status,
         page: { pageSize: limit, pageToken: '' },
+        parentRunId: options.string('parent') ?? '',
       });
       if (options.flag('json')) return io.stdout(toJson(response.runs));
       const rows = await Promise.all(
@@ -126,9 +128,10 @@ export const showCommand: Command = {
         lines.push(
           '',
           table(
-            ['trial', 'parameters', 'rows', spec.metric],
+            ['trial', 'run', 'parameters', 'rows', spec.metric],
             run.trials.map((t, i) => [
               i + 1,
+              t.runId,
               Object.entries(t.params)
                 .map(([k, v]) => `${k}=${paramValue(v)}`)
                 .join(' '),
