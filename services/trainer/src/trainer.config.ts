@@ -33,8 +33,9 @@ export const trainerConfigSchema = serviceConfigSchema(
     /** Threads that fit models (and parse and score training data): every core but the event loop's by default. */
     TRAINING_WORKERS: envInt({ min: 1, max: 64, default: defaultTrainingWorkers() }),
     /**
-     * Threads one gradient-boosted fit builds its histograms on (the training thread and helpers
-     * beside it); the model is the same for any number. Default: cores ÷ TRAINING_WORKERS.
+     * Threads one gradient-boosted fit builds its histograms on, and scores its training rows
+     * and holdout on (the training thread and helpers beside it); the model and its metrics are
+     * the same for any number. Default: cores ÷ TRAINING_WORKERS.
      */
     TRAINING_FIT_THREADS: envInt({ min: 1, max: 64 }).optional(),
     /** Heap of each training thread: a fit that needs more fails its run, not the service. */

@@ -1,13 +1,13 @@
 import { type Table, MISSING_CODE, getColumn } from '../table/table';
-import { type LoadedModel } from './loaded-model';
+import { type BatchOptions, type LoadedModel } from './loaded-model';
 import { evaluatePredictions } from './training-metrics';
 
 /**
  * Metrics of a model on labelled rows (the table holds the features and the model's label
  * column), the same set `fitModel` reports. A missing label, or a class the model never saw,
- * is an error naming the row.
+ * is an error naming the row. `options.threads` score a boosted-trees batch on several cores.
  */
-export function evaluateModel(model: LoadedModel, table: Table): Record<string, number> {
+export function evaluateModel(model: LoadedModel, table: Table, options: BatchOptions = {}): Record<string, number> {
   const name = model.artifact.label.name;
   const label = getColumn(table, name);
   const n = table.nRows;
@@ -37,5 +37,5 @@ export function evaluateModel(model: LoadedModel, table: Table): Record<string, 
       values[i] = k;
     }
   }
-  return evaluatePredictions(model.task, model.predictTable(table), classIndex, values);
+  return evaluatePredictions(model.task, model.predictTable(table, options), classIndex, values);
 }

@@ -28,7 +28,10 @@ export interface FitModelInput {
   readonly features?: readonly string[];
   /** Timestamp to record (default now). */
   readonly now?: Date;
-  /** Threads a gradient-boosted fit may build histograms on (default 1); the model is the same for any number. */
+  /**
+   * Threads a gradient-boosted fit may build histograms and score its rows on (default 1); the
+   * model and its metrics are the same for any number.
+   */
   readonly threads?: number;
 }
 
@@ -134,13 +137,18 @@ export function fitModel(input: FitModelInput): ModelArtifact {
   };
   // Score through the same code path serving uses, so the reported metrics are the served model's.
   const served = new LoadedModel(partial);
-  const train = evaluatePredictions(task, served.predictColumns(xTrain, split.train.length), yTrainClass, yTrainValue);
+  const train = evaluatePredictions(
+    task,
+    served.predictColumns(xTrain, split.train.length, { threads: input.threads }),
+    yTrainClass,
+    yTrainValue,
+  );
   const validation =
     validationTable === null
       ? null
       : evaluatePredictions(
           task,
-          served.predictTable(validationTable),
+          served.predictTable(validationTable, { threads: input.threads }),
           target.classIndex ? pick(target.classIndex, split.validation) : null,
           pick(target.values, split.validation),
         );

@@ -13,6 +13,7 @@ export {
 } from './format';
 export { ArtifactLimitError, type ArtifactLimits, DEFAULT_ARTIFACT_LIMITS, MAX_TREE_LEAVES } from './limits';
 export {
+  type BatchOptions,
   type BatchPrediction,
   CompactModel,
   type CompactModelParts,

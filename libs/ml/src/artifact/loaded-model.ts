@@ -1,14 +1,25 @@
 import { addWeightedColumns } from '../models/column-kernels';
+import { type Forest, forestColumns, forestRow, flattenForest } from '../models/forest';
+import { ForestThreads } from '../models/forest-threads';
 import { sigmoid, softmaxColumns } from '../models/logistic-regression';
 import { Preprocessor, type PreprocessorState } from '../preprocessing/preprocessor';
 import { type InputRow, type ModelSignature } from '../preprocessing/signature';
 import { type Table } from '../table/table';
-import { ArtifactError, type LabelInfo, type ModelArtifact, type SerializedTree, type Task, validateArtifact } from './format';
+import { ArtifactError, type LabelInfo, type ModelArtifact, type Task, validateArtifact } from './format';
 import { checkJsonBounds, maxJsonMembers } from './json-bounds';
 import { type ArtifactLimits, DEFAULT_ARTIFACT_LIMITS } from './limits';
 
 /** Rows encoded and scored together by {@link CompactModel.predictTable}: 20 inputs of them fill 640 KiB. */
 export const BATCH_BLOCK_ROWS = 4096;
+
+/** How a batch is scored. */
+export interface BatchOptions {
+  /**
+   * Threads scoring a boosted-trees batch, this one included, as scikit-learn's predictions use
+   * every core; 1 by default. The scores are the same on any number of threads.
+   */
+  readonly threads?: number;
+}
 
 /** One row's prediction. */
 export interface RowPrediction {
@@ -64,23 +75,6 @@ export function compactModelFromBytes(bytes: Uint8Array, limits: ArtifactLimits 
     throw new ArtifactError('is not UTF-8 text', '$');
   }
   return compactPartsOf(validateArtifact(parseJson(text), limits));
-}
-
-/**
- * Flattened trees, every tree's nodes back to back (breadth first), laid out for walking
- * without branches: an inner node's right child sits right after its left one, so a step is
- * `left + (goes right ? 1 : 0)`; a leaf is its own left child and sends every value left, so a
- * walk that reached its leaf stays there.
- */
-interface Forest {
-  readonly baseline: number;
-  readonly roots: Int32Array;
-  /** Per node, its feature and its left child, side by side: one cache line serves both. */
-  readonly links: Int32Array;
-  readonly threshold: Float64Array;
-  /** 1 where a missing value goes right. */
-  readonly missingRight: Uint8Array;
-  readonly value: Float64Array;
 }
 
 /** A linear layer: `bias.length` rows of weights over the model inputs, row-major. */
@@ -200,26 +194,55 @@ export class CompactModel {
    * Predictions for every row of a table, encoded and scored in blocks of rows: the encoded
    * block stays in cache, and no encoded copy of the whole table is made.
    */
-  predictTable(table: Table): BatchPrediction {
+  predictTable(table: Table, options: BatchOptions = {}): BatchPrediction {
     const nRows = table.nRows;
     const raw = this.rawScores(nRows);
     const encode = this.preprocessor.encoderFor(table);
-    const blockRows = Math.min(nRows, BATCH_BLOCK_ROWS);
-    const block = Array.from({ length: this.preprocessor.nOutputs }, () => new Float64Array(blockRows));
-    for (let start = 0; start < nRows; start += BATCH_BLOCK_ROWS) {
-      const end = Math.min(nRows, start + BATCH_BLOCK_ROWS);
-      const columns = end - start === blockRows ? block : block.map((c) => c.subarray(0, end - start));
-      encode(start, end, columns);
-      this.addScores(columns, raw, start, end - start);
+    const threads = this.forestThreads(nRows, options);
+    const blockRows = threads?.blockRows ?? Math.min(nRows, BATCH_BLOCK_ROWS);
+    const block = threads?.columns ?? Array.from({ length: this.preprocessor.nOutputs }, () => new Float64Array(blockRows));
+    try {
+      for (let start = 0; start < nRows; start += blockRows) {
+        const end = Math.min(nRows, start + blockRows);
+        const columns = end - start === blockRows ? block : block.map((c) => c.subarray(0, end - start));
+        encode(start, end, columns);
+        if (threads) threads.score(end - start, raw[0].subarray(start, end));
+        else this.addScores(columns, raw, start, end - start);
+      }
+    } finally {
+      threads?.close();
     }
     return this.fromRawScores(raw, nRows);
   }
 
   /** Predictions from already preprocessed, column-major model inputs. */
-  predictColumns(columns: readonly Float64Array[], nRows: number): BatchPrediction {
+  predictColumns(columns: readonly Float64Array[], nRows: number, options: BatchOptions = {}): BatchPrediction {
     const raw = this.rawScores(nRows);
-    this.addScores(columns, raw, 0, nRows);
+    const threads = this.forestThreads(nRows, options);
+    if (!threads) this.addScores(columns, raw, 0, nRows);
+    else {
+      // The threads read their rows from shared memory: the inputs go there block by block.
+      try {
+        for (let start = 0; start < nRows; start += threads.blockRows) {
+          const end = Math.min(nRows, start + threads.blockRows);
+          threads.columns.forEach((c, j) => c.set(columns[j].subarray(start, end)));
+          threads.score(end - start, raw[0].subarray(start, end));
+        }
+      } finally {
+        threads.close();
+      }
+    }
     return this.fromRawScores(raw, nRows);
+  }
+
+  /**
+   * Threads to score a forest's batch of `nRows`, or null to score it on this thread: asked
+   * for one, a linear model (its batch is over before helpers would wake), or too few rows.
+   */
+  private forestThreads(nRows: number, { threads = 1 }: BatchOptions): ForestThreads | null {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+    if (!this.forest || threads === 1) return null;
+    return ForestThreads.open(this.forest, threads, this.preprocessor.nOutputs, nRows, BATCH_BLOCK_ROWS);
   }
 
   /** One array of raw scores per output, each starting at the model's intercept. */
@@ -270,106 +293,6 @@ export class CompactModel {
 export class LoadedModel extends CompactModel {
   constructor(readonly artifact: ModelArtifact) {
     super(compactPartsOf(artifact));
-  }
-}
-
-function flattenForest(trees: readonly SerializedTree[], baseline: number): Forest {
-  let total = 0;
-  for (const t of trees) total += t.feature.length;
-  const f: Forest = {
-    baseline,
-    roots: new Int32Array(trees.length),
-    links: new Int32Array(2 * total),
-    threshold: new Float64Array(total),
-    missingRight: new Uint8Array(total),
-    value: new Float64Array(total),
-  };
-  let at = 0;
-  trees.forEach((t, ti) => {
-    f.roots[ti] = at;
-    // Breadth first from the root, each inner node's children placed side by side.
-    const placed = [0];
-    for (let k = 0; k < placed.length; k++) {
-      const i = placed[k];
-      const j = at + k;
-      f.value[j] = t.value[i];
-      if (t.left[i] < 0) {
-        f.links[2 * j + 1] = j;
-        f.threshold[j] = Infinity;
-        continue;
-      }
-      f.links[2 * j] = t.feature[i];
-      f.links[2 * j + 1] = at + placed.length;
-      f.threshold[j] = t.threshold[i] ?? Infinity;
-      f.missingRight[j] = t.missingLeft[i] === 1 ? 0 : 1;
-      placed.push(t.left[i], t.right[i]);
-    }
-    at += placed.length;
-  });
-  return f;
-}
-
-/** NaN fails every comparison, so a missing value takes the side learned for it. */
-function forestRow(f: Forest, x: Float64Array): number {
-  const { roots, links, threshold, missingRight, value } = f;
-  let s = 0;
-  for (let t = 0; t < roots.length; t++) {
-    let node = roots[t];
-    for (let left = links[2 * node + 1]; left !== node; left = links[2 * node + 1]) {
-      const v = x[links[2 * node]];
-      node = (v !== v ? missingRight[node] === 1 : v > threshold[node]) ? left + 1 : left;
-    }
-    s += value[node];
-  }
-  return s;
-}
-
-/**
- * Tree by tree over all rows keeps one tree's nodes hot in cache (measured faster than
- * row-major blocks walking every tree per row). Four rows walk down together, each step
- * without a branch, so their loads overlap instead of each waiting on the last mispredicted
- * turn (1.5× the rows per second of one walk at a time); a walk that reached its leaf idles
- * there until the four are done.
- */
-function forestColumns(f: Forest, columns: readonly Float64Array[], out: Float64Array): void {
-  const { roots, links, threshold, missingRight, value } = f;
-  const n = out.length;
-  for (let t = 0; t < roots.length; t++) {
-    const root = roots[t];
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      let a = root;
-      let b = root;
-      let c = root;
-      let d = root;
-      for (;;) {
-        const la = links[2 * a + 1];
-        const lb = links[2 * b + 1];
-        const lc = links[2 * c + 1];
-        const ld = links[2 * d + 1];
-        if (la === a && lb === b && lc === c && ld === d) break;
-        const va = columns[links[2 * a]][i];
-        const vb = columns[links[2 * b]][i + 1];
-        const vc = columns[links[2 * c]][i + 2];
-        const vd = columns[links[2 * d]][i + 3];
-        a = la + (+(va > threshold[a]) | (+(va !== va) & missingRight[a]));
-        b = lb + (+(vb > threshold[b]) | (+(vb !== vb) & missingRight[b]));
-        c = lc + (+(vc > threshold[c]) | (+(vc !== vc) & missingRight[c]));
-        d = ld + (+(vd > threshold[d]) | (+(vd !== vd) & missingRight[d]));
-      }
-      out[i] += value[a];
-      out[i + 1] += value[b];
-      out[i + 2] += value[c];
-      out[i + 3] += value[d];
-    }
-    for (; i < n; i++) {
-      let node = root;
-      for (let left = links[2 * node + 1]; left !== node; left = links[2 * node + 1]) {
-        const v = columns[links[2 * node]][i];
-        node = left + (+(v > threshold[node]) | (+(v !== v) & missingRight[node]));
-      }
-      out[i] += value[node];
-    }
   }
 }
 

@@ -141,7 +141,7 @@ export interface FitInput {
   readonly now: Date;
   /** Set for a search trial: the spec's metric, read on fitModel's own validation split. */
   readonly metric?: string;
-  /** Threads a gradient-boosted fit builds histograms on (fitModel's `threads`). */
+  /** Threads a gradient-boosted fit builds histograms and scores its rows on (fitModel's `threads`). */
   readonly threads?: number;
 }
 
@@ -187,6 +187,8 @@ export interface ScoreInput {
   readonly holdout: Table;
   readonly holdoutTimes: readonly number[];
   readonly timeColumn: string;
+  /** Threads a gradient-boosted model scores the holdout on (its scores are the same for any number). */
+  readonly threads?: number;
 }
 
 export interface Scored {
@@ -198,11 +200,11 @@ export interface Scored {
 }
 
 /** The model scored on the holdout, and both written out as the object store keeps them. */
-export function scoreHoldout({ artifact, metric, holdout, holdoutTimes, timeColumn }: ScoreInput): Scored {
+export function scoreHoldout({ artifact, metric, holdout, holdoutTimes, timeColumn, threads }: ScoreInput): Scored {
   const artifactJson = JSON.stringify(artifact);
   let metrics: Record<string, number>;
   try {
-    metrics = contractMetrics(evaluateModel(loadModel(artifactJson), holdout));
+    metrics = contractMetrics(evaluateModel(loadModel(artifactJson), holdout, { threads }));
   } catch (error) {
     throw new TrainingFailure(
       trainerV1.FailureCode.FAILURE_CODE_INSUFFICIENT_DATA,

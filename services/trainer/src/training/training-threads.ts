@@ -71,12 +71,16 @@ export class TrainingThreads implements OnApplicationShutdown {
   }
 
   fit(input: FitInput, run: RunLimits): Promise<Fitted> {
-    const threads = this.config.TRAINING_FIT_THREADS ?? defaultFitThreads(this.config.TRAINING_WORKERS);
-    return this.run({ kind: 'fit', input: { ...input, threads } }, 'fitted', run);
+    return this.run({ kind: 'fit', input: { ...input, threads: this.fitThreads } }, 'fitted', run);
   }
 
   score(input: ScoreInput, run: RunLimits): Promise<Scored> {
-    return this.run({ kind: 'score', input }, 'scored', run);
+    return this.run({ kind: 'score', input: { ...input, threads: this.fitThreads } }, 'scored', run);
+  }
+
+  /** Threads a training thread's fit and scoring may use: its own and helpers beside it. */
+  private get fitThreads(): number {
+    return this.config.TRAINING_FIT_THREADS ?? defaultFitThreads(this.config.TRAINING_WORKERS);
   }
 
   private async run<K extends keyof StepResults>(

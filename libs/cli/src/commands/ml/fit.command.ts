@@ -6,6 +6,7 @@ import { wrap } from '../../help';
 import { formatSeconds, formatValue, toJson } from '../../output';
 import { columnNames, readCsv, writeText } from './files';
 import { metricsTable } from './metrics-table';
+import { threadsOf, threadsOption } from './threads-option';
 
 export const fitCommand: Command = {
   kind: 'command',
@@ -31,6 +32,7 @@ export const fitCommand: Command = {
     features: { type: 'string', value: 'a,b,c', description: 'feature columns (default: every column but the label)' },
     out: { type: 'string', required: true, value: 'file', description: 'where to write the model' },
     json: { type: 'boolean', description: 'print one JSON document instead of tables' },
+    ...threadsOption,
   },
   details: [
     'A seeded share of the rows (parameter holdout, default 0.2; stratified for classifiers) is held',
@@ -46,6 +48,7 @@ export const fitCommand: Command = {
     if (!(ALGORITHMS as readonly string[]).includes(algo))
       throw new UsageError(`--algo must be one of ${ALGORITHMS.join(', ')}, got ${JSON.stringify(algo)}`);
     const seed = options.number('seed', { integer: true, min: 0 }) ?? 0;
+    const threads = threadsOf(options);
     const params = Object.fromEntries(options.pairs('param')) as Record<string, string>;
     // Parameters are checked before the data is read, so a typo fails at once.
     userInput(null, () => resolveParams(algo as Algorithm, params));
@@ -67,6 +70,7 @@ export const fitCommand: Command = {
         params,
         seed,
         features,
+        threads,
         onProgress: (p) => io.stderr(`${progressLine(p)}\n`),
       }),
     );

@@ -154,6 +154,23 @@ describe('flywheel ml predict', () => {
   });
 });
 
+describe('flywheel ml --threads', () => {
+  it('scores and evaluates alike on any number of threads, and refuses a count that is not one', () => {
+    const on = (threads: string) => {
+      const outPath = at(`gbdt-threads-${threads}.csv`);
+      expect(flywheel('ml', 'predict', '--model', at('gbdt.json'), '--data', test, '--out', outPath, '--threads', threads).code).toBe(0);
+      const evaluated = json(flywheel('ml', 'eval', '--model', at('gbdt.json'), '--data', test, '--threads', threads, '--json'));
+      return { predictions: readFileSync(outPath, 'utf8'), metrics: evaluated.metrics };
+    };
+    expect(on('2')).toEqual(on('1'));
+    for (const bad of ['0', '1.5', 'all']) {
+      const run = flywheel('ml', 'predict', '--model', at('gbdt.json'), '--data', test, '--out', at('never.csv'), '--threads', bad);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--threads');
+    }
+  });
+});
+
 describe('flywheel ml drift', () => {
   const base = rows(1500, 4);
   // The same rows with x1 moved by one standard deviation and most colours turned blue.

@@ -4,12 +4,13 @@ import { UsageError, userInput } from '../../errors';
 import { toJson } from '../../output';
 import { readModel, writeText } from './files';
 import { readModelInput } from './model-input';
+import { threadsOf, threadsOption } from './threads-option';
 
 export const predictCommand: Command = {
   kind: 'command',
   name: 'predict',
   summary: 'Predict every row of a CSV file and write the rows with their predictions.',
-  usage: '--model <file> --data <file> --out <file> [--json]',
+  usage: '--model <file> --data <file> --out <file> [--threads <n>] [--json]',
   options: {
     model: { type: 'string', required: true, value: 'file', description: 'a model written by flywheel ml fit' },
     data: {
@@ -20,6 +21,7 @@ export const predictCommand: Command = {
     },
     out: { type: 'string', required: true, value: 'file', description: 'where to write the CSV with predictions' },
     json: { type: 'boolean', description: 'print a JSON summary instead of a sentence' },
+    ...threadsOption,
   },
   details: [
     'The output holds every input column, then "prediction": the predicted value, or class label.',
@@ -33,12 +35,13 @@ export const predictCommand: Command = {
     const modelPath = options.required('model');
     const dataPath = options.required('data');
     const out = options.required('out');
+    const threads = threadsOf(options);
     const model = readModel(modelPath);
     const data = readModelInput(model, dataPath, { withLabel: false });
     for (const name of model.task === 'regression' ? ['prediction'] : ['prediction', 'probability']) {
       if (hasColumn(data, name)) throw new UsageError(`${dataPath} already has a column "${name}", which the output adds; rename it`);
     }
-    const added = predictionColumns(userInput(dataPath, () => model.predictTable(data)));
+    const added = predictionColumns(userInput(dataPath, () => model.predictTable(data, { threads })));
     const result = makeTable([...data.columns, ...added]);
     writeText(out, '--out', tableToCsv(result));
     const columns = result.columns.map((c) => c.name);
