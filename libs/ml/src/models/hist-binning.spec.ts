@@ -24,4 +24,21 @@ describe('findBinThresholds', () => {
     mapToBins(Float64Array.from([1.5, 1.6, -5, 99, Number.NaN]), Float64Array.from([1.5, 2.5]), 255, out);
     expect(Array.from(out)).toEqual([0, 1, 0, 2, 255]);
   });
+
+  it('puts every value in the bin counting the thresholds below it, for any number of thresholds', () => {
+    const rng = new Rng(17);
+    for (const m of [0, 1, 2, 3, 7, 8, 31, 254]) {
+      const thresholds = Float64Array.from({ length: m }, (_, i) => i - m / 2 + rng.next() * 0.5);
+      // Values on the thresholds, between them, beyond both ends, and missing.
+      const values = Float64Array.from({ length: 2000 }, (_, i) => {
+        if (i % 10 === 0 && m > 0) return thresholds[rng.nextInt(m)];
+        if (i % 97 === 0) return Number.NaN;
+        if (i % 101 === 0) return i % 2 === 0 ? Infinity : -Infinity;
+        return (rng.next() - 0.5) * (m + 4);
+      });
+      const bins = new Uint8Array(values.length);
+      mapToBins(values, thresholds, 255, bins);
+      values.forEach((v, i) => expect([v, bins[i]]).toEqual([v, Number.isNaN(v) ? 255 : thresholds.filter((t) => t < v).length]));
+    }
+  });
 });
