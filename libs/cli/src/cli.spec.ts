@@ -1,6 +1,6 @@
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, runCli } from './cli';
+import { EXIT_FAILURE, EXIT_NOT_DONE, EXIT_OK, EXIT_USAGE, runCli } from './cli';
 import { type CommandGroup, type Io } from './command';
-import { UsageError } from './errors';
+import { NotDoneError, UsageError } from './errors';
 
 const ran: string[] = [];
 const tool: CommandGroup = {
@@ -27,6 +27,10 @@ const tool: CommandGroup = {
             const text = options.required('text');
             if (text === 'bad') throw new UsageError('text cannot be "bad"\neven on two lines');
             if (text === 'bug') throw new TypeError('undefined is not a function');
+            if (text === 'late') {
+              io.stdout('the usual output\n');
+              throw new NotDoneError('the run failed:\nits reason');
+            }
             ran.push(text);
             io.stdout(`${options.flag('shout') ? text.toUpperCase() : text}\n`);
           },
@@ -59,6 +63,14 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('runCli', () => {
+  it('exits 3 after the usual output, with one line saying why, when what was asked did not happen', async () => {
+    expect(await run('area', 'echo', '--text', 'late')).toEqual({
+      code: EXIT_NOT_DONE,
+      out: 'the usual output\n',
+      err: 'tool: area echo: the run failed: its reason\n',
+    });
+  });
+
   it('runs the command a path names', async () => {
     expect(await run('area', 'echo', '--text', 'hi', '--shout')).toEqual({ code: EXIT_OK, out: 'HI\n', err: '' });
   });

@@ -1,6 +1,6 @@
 import { parseOptions } from './args';
 import { type Command, type CommandGroup, type Io } from './command';
-import { UsageError } from './errors';
+import { NotDoneError, UsageError } from './errors';
 import { commandHelp, groupHelp } from './help';
 
 export const EXIT_OK = 0;
@@ -8,12 +8,15 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** Bad arguments, files or data: the user can fix the call. */
 export const EXIT_USAGE = 2;
+/** A sound call whose outcome was not what it asked for: a failed run, quarantined rows. */
+export const EXIT_NOT_DONE = 3;
 
 const isHelp = (arg: string): boolean => arg === '--help' || arg === '-h';
 
 /**
  * Walks `argv` down the command tree and runs the command it names, returning the exit code.
- * Usage errors become one line on stderr, `flywheel: <command>: <message>`; anything else is
+ * Usage errors (exit 2) and outcomes that were not what was asked (exit 3) become one line on
+ * stderr, `flywheel: <command>: <message>`; anything else is
  * reported with its stack, since it needs fixing in the code rather than the call.
  */
 export async function runCli(root: CommandGroup, argv: readonly string[], io: Io): Promise<number> {
@@ -52,6 +55,10 @@ export async function runCli(root: CommandGroup, argv: readonly string[], io: Io
     if (e instanceof UsageError) {
       io.stderr(`${root.name}: ${where ? `${where}: ` : ''}${oneLine(e.message)}\n`);
       return EXIT_USAGE;
+    }
+    if (e instanceof NotDoneError) {
+      io.stderr(`${root.name}: ${where ? `${where}: ` : ''}${oneLine(e.message)}\n`);
+      return EXIT_NOT_DONE;
     }
     const detail = e instanceof Error ? (e.stack ?? e.message) : String(e);
     io.stderr(`${root.name}: ${where ? `${where}: ` : ''}unexpected error: ${detail}\n`);

@@ -7,6 +7,18 @@ export class UsageError extends Error {
 }
 
 /**
+ * The call was sound but what it asked for did not happen — a run that failed while the command
+ * waited for it, an ingest whose rows were quarantined — reported in one line, after the
+ * command's usual output, with exit code 3: a script can tell it from success and from a bad call.
+ */
+export class NotDoneError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotDoneError';
+  }
+}
+
+/**
  * Runs library code on user input and turns its validation errors into usage errors prefixed
  * with `context` (a file name, say). The libraries report bad input with `Error`, `RangeError`
  * or their own `Error` subclasses; JavaScript's own failures (`TypeError`, `ReferenceError`, …)

@@ -7,3 +7,4 @@ export * from './kustomize-environment';
 export * from './service-image';
 export * from './grpc-error';
 export * from './grpc-health-client';
+export * from './flywheel-bin';

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import {
   type commonV1,
@@ -14,7 +12,15 @@ import {
 import { type ModelArtifact } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { modelArtifactKey } from '@flywheel/storage';
-import { eventually, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure } from '@flywheel/testing';
+import {
+  eventually,
+  type FlywheelRun,
+  grpcError,
+  readRecords,
+  runFlywheel,
+  type ServiceInfrastructure,
+  startServiceInfrastructure,
+} from '@flywheel/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { startDeployerService } from './deployer.app';
 import { type DeployerConfig } from './deployer.config';
@@ -26,7 +32,6 @@ jest.setTimeout(180_000);
 type DeployerClient = GrpcClient<deployerV1.DeployerServiceController>;
 const Change = deployerV1.DeploymentChange;
 const State = deployerV1.DeploymentState;
-const FLYWHEEL_BIN = resolve(__dirname, '../../../libs/cli/bin/flywheel.js');
 
 const claim = (amount: number): commonV1.Row => ({ values: { amount: { numberValue: amount }, region: { stringValue: 'north' } } });
 
@@ -65,14 +70,9 @@ describe('Deploy (Postgres, Kafka broker, S3; registry answers from memory)', ()
     return last!;
   }
 
-  /** The real `flywheel` bin, run asynchronously: the deployer it calls lives in this process. */
-  function flywheel(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    const env = { ...process.env, FLYWHEEL_TOKEN: infra.tokens.promoter, DEPLOYER_GRPC_ADDRESS: service.grpcAddress };
-    return new Promise((done) => {
-      execFile(process.execPath, [FLYWHEEL_BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
-        done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-      });
-    });
+  /** The real `flywheel` bin against the deployer in this process. */
+  function flywheel(args: string[]): Promise<FlywheelRun> {
+    return runFlywheel(args, { FLYWHEEL_TOKEN: infra.tokens.promoter, DEPLOYER_GRPC_ADDRESS: service.grpcAddress });
   }
 
   beforeAll(async () => {

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
@@ -19,7 +21,15 @@ import {
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore, parseObjectKey } from '@flywheel/storage';
 import { unaryBytes } from '@flywheel/test-kit';
-import { countRecords, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
+import {
+  countRecords,
+  grpcError,
+  readRecords,
+  runFlywheel,
+  type ServiceInfrastructure,
+  startServiceInfrastructure,
+  waitFor,
+} from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { startIngestionService } from './ingestion.app';
 import { type IngestionConfig } from './ingestion.config';
@@ -482,6 +492,46 @@ describe('ingestion service', () => {
         record: { violations: [{ field: 'items', code: ViolationCode.VIOLATION_CODE_WRONG_TYPE }] },
       });
       expect(summary.summary?.committedVersion).toMatchObject({ version: 1, rowCount: 2, trigger: CommitTrigger.COMMIT_TRIGGER_REQUESTED });
+    });
+
+    it('flywheel datasets ingest takes booleans as pandas writes them, and exits 3 when more rows are quarantined than allowed', async () => {
+      await register('claims_cli', { maxRows: 1000, maxInterval: undefined });
+      const dir = mkdtempSync(join(tmpdir(), 'flywheel-ingest-'));
+      const ingest = (lines: string[], ...args: string[]) => {
+        const file = join(dir, `${lines.length}-${args.length}-${Math.random()}.csv`);
+        writeFileSync(file, ['claim_id,amount,fraud,filed_at', ...lines].join('\n'));
+        return runFlywheel(['datasets', 'ingest', 'claims_cli', '--file', file, '--commit', ...args], {
+          FLYWHEEL_TOKEN: infra.tokens.writer,
+          INGESTION_GRPC_ADDRESS: service!.grpcAddress,
+        });
+      };
+      const at = (n: number) => new Date(Date.UTC(2025, 0, 2, 0, n)).toISOString();
+      try {
+        // pandas' True/False are booleans, not a reason to quarantine.
+        const pandas = await ingest([`p1,10,True,${at(1)}`, `p2,20,False,${at(2)}`, `p3,30,TRUE,${at(3)}`, `p4,40,0,${at(4)}`]);
+        expect(pandas).toMatchObject({ code: 0, stderr: 'sent 4 of 4 rows\n' });
+        expect(pandas.stdout).toMatch(/^rows\s+accepted\s+quarantined.*\n-.*\n\s*4\s+4\s+0\s+0\s+1\n$/);
+
+        // Every row quarantined: the command says so and exits 3, by default.
+        const none = await ingest([`q1,-5,true,${at(5)}`, `q2,abc,false,${at(6)}`]);
+        expect(none.code).toBe(3);
+        expect(none.stderr).toContain(
+          "flywheel: datasets ingest: 2 of 2 rows were quarantined; see 'flywheel datasets quarantine claims_cli'\n",
+        );
+        // One of three is within a share of 0.5, and past a share of 0.2.
+        const some = [`r1,1,true,${at(7)}`, `r2,-1,true,${at(8)}`, `r3,3,false,${at(9)}`];
+        expect((await ingest(some, '--max-quarantine-share', '0.5')).code).toBe(0);
+        const strict = await ingest(
+          some.map((line) => line.replace('r', 's')),
+          '--max-quarantine-share',
+          '0.2',
+        );
+        expect(strict.code).toBe(3);
+        expect(strict.stderr).toContain('1 of 3 rows were quarantined (33.3%, more than --max-quarantine-share 0.2)');
+        expect((await ingest(some, '--max-quarantine-share', '2')).code).toBe(2);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import {
   AliasMovedEvent,
@@ -18,7 +16,15 @@ import {
 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { MinioObjectStore } from '@flywheel/storage';
-import { grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
+import {
+  type FlywheelRun,
+  grpcError,
+  readRecords,
+  runFlywheel,
+  type ServiceInfrastructure,
+  startServiceInfrastructure,
+  waitFor,
+} from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { RunRegistrar } from './promotion/run-registrar';
@@ -27,8 +33,6 @@ import { type RegistryConfig } from './registry.config';
 import { claimsTable, runCompleted, storeHoldout, storeModel, withCorruptedLabels } from './testing/run-fixtures';
 
 jest.setTimeout(180_000);
-
-const REPO_ROOT = resolve(__dirname, '../../..');
 
 type Client = GrpcClient<registryV1.RegistryServiceController>;
 const { AuditAction, AliasMoveCause } = registryV1;
@@ -120,18 +124,8 @@ describe('registry service', () => {
   }
 
   /** Runs the `flywheel` command as a user would, with the token in FLYWHEEL_TOKEN. */
-  function flywheel(args: string[], token: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [join(REPO_ROOT, 'libs/cli/bin/flywheel.js'), ...args, '--address', service.grpcAddress],
-        { env: { ...process.env, FLYWHEEL_TOKEN: token }, timeout: 60_000 },
-        (error, stdout, stderr) => {
-          if (error && typeof error.code !== 'number') reject(error);
-          else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-        },
-      );
-    });
+  function flywheel(args: string[], token: string): Promise<FlywheelRun> {
+    return runFlywheel([...args, '--address', service.grpcAddress], { FLYWHEEL_TOKEN: token });
   }
 
   describe('foundation', () => {

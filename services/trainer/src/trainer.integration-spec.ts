@@ -16,7 +16,15 @@ import { DeadLetterHeaders } from '@flywheel/messaging';
 import { loadModel, parseCsv } from '@flywheel/ml';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
 import { type MinioObjectStore, parseObjectKey, sha256Hex } from '@flywheel/storage';
-import { countRecords, grpcError, readRecords, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
+import {
+  countRecords,
+  grpcError,
+  readRecords,
+  runFlywheel,
+  type ServiceInfrastructure,
+  startServiceInfrastructure,
+  waitFor,
+} from '@flywheel/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { claimsCsv, FEATURE_VIEW, objectStoreOf, producedEvent, StoredTrainingSetFeatureStore } from './testing/claims-training-set';
 import { runFinished } from './testing/run-finished';
@@ -400,5 +408,21 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
     expect(artifact.artifact.parameters.C).toBe(c(rounds[2]![0]!));
     expect(artifact.artifact.training.rows).toBeGreaterThan(rows[2]!);
     await featureStore.publish(objects, claimsCsv(ROWS));
+  });
+
+  it('flywheel train --wait exits 0 only for a run that succeeded, and 3 with the reason for one that failed', async () => {
+    const train = (model: string, label: string) =>
+      runFlywheel(['train', model, '--feature-view', FEATURE_VIEW, '--label', label, '--algo', 'logreg', '--seed', '42', '--wait'], {
+        FLYWHEEL_TOKEN: infra.tokens.writer,
+        TRAINER_GRPC_ADDRESS: service.grpcAddress,
+      });
+    const [good, typo] = await Promise.all([train('fraud-cli', 'is_fraud'), train('fraud-cli-typo', 'is_fruad')]);
+    expect(good).toMatchObject({ code: 0, stderr: '' });
+    expect(good.stdout).toMatch(/^run [0-9a-f-]{36} succeeded, accuracy \d\.\d{4} on the holdout\n$/);
+    expect(typo.code).toBe(3);
+    expect(typo.stdout).toMatch(/^run [0-9a-f-]{36} failed: .*label column "is_fruad" is not in the training set/);
+    expect(typo.stderr).toMatch(
+      /^flywheel: train: run [0-9a-f-]{36} failed \(invalid_spec\): .*label column "is_fruad" is not in the training set.*\n$/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 export { CsvError, type CsvOptions, parseCsv } from './csv';
+export { type ExcludedColumn, defaultFeatures } from './feature-candidates';
 export {
   type CategoricalColumn,
   type Column,

@@ -1,11 +1,17 @@
-import { execFile } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { resolve } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { Client as PgClient } from 'pg';
 import { commonV1, GrpcServices, trainerV1 } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
-import { grpcError, grpcHealthClient, type ServiceInfrastructure, startServiceInfrastructure, waitFor } from '@flywheel/testing';
+import {
+  type FlywheelRun,
+  grpcError,
+  grpcHealthClient,
+  runFlywheel,
+  type ServiceInfrastructure,
+  startServiceInfrastructure,
+  waitFor,
+} from '@flywheel/testing';
 import { claimsCsv, FEATURE_VIEW, objectStoreOf, StoredTrainingSetFeatureStore } from '../testing/claims-training-set';
 import { runFinished } from '../testing/run-finished';
 import { startTrainerService } from '../trainer.app';
@@ -17,16 +23,10 @@ jest.setTimeout(300_000);
 type TrainerClient = GrpcClient<trainerV1.TrainerServiceController>;
 
 const ROWS = 50_000;
-const FLYWHEEL_BIN = resolve(__dirname, '../../../../libs/cli/bin/flywheel.js');
 
-/** The real `flywheel` bin, run asynchronously: the trainer it calls lives in this process. */
-function flywheel(address: string, token: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, FLYWHEEL_TOKEN: token, TRAINER_GRPC_ADDRESS: address };
-  return new Promise((done) => {
-    execFile(process.execPath, [FLYWHEEL_BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => {
-      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
+/** The real `flywheel` bin against the trainer in this process. */
+function flywheel(address: string, token: string, args: string[]): Promise<FlywheelRun> {
+  return runFlywheel(args, { FLYWHEEL_TOKEN: token, TRAINER_GRPC_ADDRESS: address });
 }
 
 /** A gradient-boosted search of 8 trials (2 × 2 × 2 grid). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kafkaAccessFileBeside, readKafkaAccessFile } from '@flywheel/platform';
 import { runCli } from '../../cli';
-import { runFlywheel } from '../../testing/run-flywheel';
+import { runFlywheelSync } from '@flywheel/testing';
 import { flywheel } from '..';
 
 let dir: string;
@@ -19,7 +19,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const grant = (...extra: string[]) =>
-  runFlywheel(['auth', 'kafka', '--tokens-file', tokensFile, '--team', 'fraud', '--out', join(dir, 'client.properties'), ...extra]);
+  runFlywheelSync(['auth', 'kafka', '--tokens-file', tokensFile, '--team', 'fraud', '--out', join(dir, 'client.properties'), ...extra]);
 
 describe('flywheel auth kafka', () => {
   it("adds the team's producer and its ACLs to the Kafka-access file and writes its client properties, 0600", () => {
@@ -81,7 +81,7 @@ describe('flywheel auth kafka', () => {
   it("replaces a team's password and ACLs when run again, and keeps other teams'", () => {
     expect(grant('--produce', 'flywheel.ingest.claims').code).toBe(0);
     const first = readKafkaAccessFile(accessFile).producers[0].password;
-    const other = runFlywheel([
+    const other = runFlywheelSync([
       'auth',
       'kafka',
       '--tokens-file',
@@ -126,7 +126,7 @@ describe('flywheel auth kafka', () => {
   });
 
   it('refuses a hostile team name and a corrupt Kafka-access file', () => {
-    const hostile = runFlywheel([
+    const hostile = runFlywheelSync([
       'auth',
       'kafka',
       '--tokens-file',

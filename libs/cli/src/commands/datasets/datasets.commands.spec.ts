@@ -31,6 +31,15 @@ describe('datasets ingest: CSV to rows', () => {
     ]);
   });
 
+  it('reads booleans as pandas, spreadsheets and bits write them, and nothing looser', () => {
+    const cells = ['true', 'True', 'TRUE', '1', 'false', 'False', 'FALSE', '0', 'yes', 'tRuE', ' true', '2'];
+    const rows = csvRows(`fraud\n${cells.map((c) => `"${c}"`).join('\n')}\n`, contract, ColumnType);
+    expect(rows.map((row) => row.values.fraud)).toEqual([
+      ...[true, true, true, true, false, false, false, false].map((boolValue) => ({ boolValue })),
+      ...['yes', 'tRuE', ' true', '2'].map((stringValue) => ({ stringValue })),
+    ]);
+  });
+
   it('sends what does not fit its type as text, for the server to quarantine with a reason', () => {
     expect(csvRows('amount,fraud,extra\nlots,yes,1\n', contract, ColumnType)[0]).toEqual({
       values: { amount: { stringValue: 'lots' }, fraud: { stringValue: 'yes' }, extra: { stringValue: '1' } },

@@ -4,7 +4,7 @@ import { type commonV1, type ingestionV1 } from '@flywheel/contracts';
 import type { GrpcClient } from '@flywheel/platform';
 import { type OptionSpecs, type ParsedOptions, type PositionalSpec } from '../../args';
 import { type Command } from '../../command';
-import { userInput } from '../../errors';
+import { NotDoneError, userInput } from '../../errors';
 import { connectionOptions, Targets, withService } from '../../grpc/service-connection';
 import { table, toJson } from '../../output';
 
@@ -155,16 +155,22 @@ export const ingestCommand: Command = {
   kind: 'command',
   name: 'ingest',
   summary: 'Send the rows of a CSV file to a dataset (validated against its contract).',
-  usage: '--file <data.csv> [--commit] [--address <host:port>] [--json]',
+  usage: '--file <data.csv> [--commit] [--max-quarantine-share <f>] [--address <host:port>] [--json]',
   positionals: [datasetPositional],
   options: {
     file: { type: 'string', required: true, value: 'file', description: 'CSV with a header of column names' },
     commit: { type: 'boolean', description: 'commit a version right after the last row' },
+    'max-quarantine-share': {
+      type: 'string',
+      value: 'f',
+      description: 'exit 3 when more than this share of the rows is quarantined (default: only when every row is)',
+    },
     ...connection,
   },
   details: [
     'Cells are typed by the dataset contract: numbers for double and integer columns, true/false',
-    'for booleans, RFC 3339 text for timestamps; an empty cell is null. Rows go in batches of',
+    '(also True/False, TRUE/FALSE and 1/0, as pandas and spreadsheets write them) for booleans,',
+    'RFC 3339 text for timestamps; an empty cell is null. Rows go in batches of',
     `${ROWS_PER_BATCH} whose ids derive from the file's content, so running the command again on the`,
     'same file adds nothing.',
   ].join('\n'),
@@ -172,6 +178,7 @@ export const ingestCommand: Command = {
     withClient(options, async (client) => {
       const name = options.positional('dataset');
       const file = options.required('file');
+      const maxQuarantineShare = options.number('max-quarantine-share', { min: 0, max: 1 });
       const bytes = userInput(file, () => readFileSync(file));
       const dataset = (await client.getDataset({ name })).dataset!;
       const { commonV1 } = await contracts();
@@ -195,10 +202,11 @@ export const ingestCommand: Command = {
         io.stderr(`sent ${Math.min(start + ROWS_PER_BATCH, rows.length)} of ${rows.length} rows\n`);
         if (last) break;
       }
-      if (options.flag('json')) return io.stdout(toJson({ dataset: name, file, rows: rows.length, ...total }));
-      io.stdout(
-        `${table(['rows', 'accepted', 'quarantined', 'duplicates', 'committed version'], [[rows.length, total.accepted, total.quarantined, total.duplicates, total.committedVersion || '-']])}\n`,
-      );
+      if (options.flag('json')) io.stdout(toJson({ dataset: name, file, rows: rows.length, ...total }));
+      else
+        io.stdout(
+          `${table(['rows', 'accepted', 'quarantined', 'duplicates', 'committed version'], [[rows.length, total.accepted, total.quarantined, total.duplicates, total.committedVersion || '-']])}\n`,
+        );
       if (total.rejections.length > 0) {
         io.stdout(
           `\n${table(
@@ -207,6 +215,16 @@ export const ingestCommand: Command = {
           )}\n`,
         );
       }
+      const share = rows.length === 0 ? 0 : total.quarantined / rows.length;
+      const tooMany = maxQuarantineShare === undefined ? rows.length > 0 && total.quarantined === rows.length : share > maxQuarantineShare;
+      if (tooMany)
+        throw new NotDoneError(
+          `${total.quarantined} of ${rows.length} rows were quarantined` +
+            (maxQuarantineShare === undefined
+              ? ''
+              : ` (${(100 * share).toFixed(1)}%, more than --max-quarantine-share ${maxQuarantineShare})`) +
+            `; see 'flywheel datasets quarantine ${name}'`,
+        );
     }),
 };
 
@@ -244,6 +262,18 @@ function splitCsv(text: string): string[][] {
   return records;
 }
 
+/** How booleans are written: by JSON and SQL, by pandas (`True`), by spreadsheets (`TRUE`), as bits. */
+const BOOLEAN_CELLS = new Map<string, boolean>([
+  ['true', true],
+  ['True', true],
+  ['TRUE', true],
+  ['1', true],
+  ['false', false],
+  ['False', false],
+  ['FALSE', false],
+  ['0', false],
+]);
+
 /** CSV rows as gRPC rows typed by the contract; what does not fit is sent as text for the server to quarantine. */
 export function csvRows(text: string, contract: ingestionV1.DataContract, ColumnType: typeof commonV1.ColumnType): commonV1.Row[] {
   const [header, ...body] = splitCsv(text);
@@ -266,8 +296,8 @@ export function csvRows(text: string, contract: ingestionV1.DataContract, Column
         Number.isFinite(number)
       )
         row.values[column] = { numberValue: number };
-      else if (type === ColumnType.COLUMN_TYPE_BOOLEAN && (cell === 'true' || cell === 'false'))
-        row.values[column] = { boolValue: cell === 'true' };
+      else if (type === ColumnType.COLUMN_TYPE_BOOLEAN && BOOLEAN_CELLS.has(cell))
+        row.values[column] = { boolValue: BOOLEAN_CELLS.get(cell)! };
       else row.values[column] = { stringValue: cell };
     });
     return row;

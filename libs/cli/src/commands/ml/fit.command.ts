@@ -1,5 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import { ALGORITHMS, type Algorithm, type TrainingProgress, fitModel, hasColumn, paramNames, resolveParams } from '@flywheel/ml';
+import {
+  ALGORITHMS,
+  type Algorithm,
+  type TrainingProgress,
+  defaultFeatures,
+  fitModel,
+  hasColumn,
+  paramNames,
+  resolveParams,
+} from '@flywheel/ml';
 import { type Command } from '../../command';
 import { UsageError, userInput } from '../../errors';
 import { wrap } from '../../help';
@@ -29,7 +38,12 @@ export const fitCommand: Command = {
       description: 'an algorithm parameter, e.g. C=0.5 or max_iter=200 (scikit-learn or camelCase spelling)',
     },
     seed: { type: 'string', value: 'n', description: 'seed for the validation split and training (default 0)' },
-    features: { type: 'string', value: 'a,b,c', description: 'feature columns (default: every column but the label)' },
+    features: {
+      type: 'string',
+      value: 'a,b,c',
+      description: 'feature columns (default: every column but the label, identifiers and timestamps)',
+    },
+    include: { type: 'string', value: 'a,b', description: 'columns the default leaves out to train on all the same' },
     out: { type: 'string', required: true, value: 'file', description: 'where to write the model' },
     json: { type: 'boolean', description: 'print one JSON document instead of tables' },
     ...threadsOption,
@@ -58,9 +72,27 @@ export const fitCommand: Command = {
 
     const data = readCsv(dataPath, '--data');
     if (!hasColumn(data, label)) throw new UsageError(`${dataPath} has no column "${label}" for --label (columns: ${columnNames(data)})`);
-    const features = options.list('features');
-    for (const f of features ?? [])
-      if (!hasColumn(data, f)) throw new UsageError(`${dataPath} has no column "${f}" named by --features (columns: ${columnNames(data)})`);
+    const named = options.list('features');
+    const include = options.list('include');
+    if (named && include) throw new UsageError('--include adds to the default features; with --features, name them all there');
+    for (const [option, columns] of [
+      ['--features', named],
+      ['--include', include],
+    ] as const)
+      for (const f of columns ?? [])
+        if (!hasColumn(data, f))
+          throw new UsageError(`${dataPath} has no column "${f}" named by ${option} (columns: ${columnNames(data)})`);
+    let features = named;
+    if (!features) {
+      // Identifiers and timestamps let a model memorise rows: left out unless asked for, and said so.
+      const defaults = defaultFeatures(data, label);
+      const left = defaults.excluded.filter((column) => !include?.includes(column.name));
+      features = data.columns.map((c) => c.name).filter((name) => name !== label && !left.some((column) => column.name === name));
+      if (left.length > 0)
+        io.stderr(
+          `fit: left out of the features: ${left.map((column) => `${column.name} (${column.reason})`).join(', ')}; --include or --features trains on them\n`,
+        );
+    }
     const started = performance.now();
     const artifact = userInput(null, () =>
       fitModel({

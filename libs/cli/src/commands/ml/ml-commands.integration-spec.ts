@@ -17,13 +17,13 @@ import {
   parseCsv,
 } from '@flywheel/ml';
 import { formatValue } from '../../output';
-import { type FlywheelRun, runFlywheel } from '../../testing/run-flywheel';
+import { type FlywheelRun, runFlywheelSync } from '@flywheel/testing';
 
 const dir = mkdtempSync(join(tmpdir(), 'flywheel-cli-'));
 const at = (name: string): string => join(dir, name);
 
 type Run = FlywheelRun;
-const flywheel = (...args: string[]): Run => runFlywheel(args);
+const flywheel = (...args: string[]): Run => runFlywheelSync(args);
 
 function json(run: Run): Record<string, unknown> {
   expect(run).toMatchObject({ code: 0 });
@@ -116,6 +116,49 @@ describe('flywheel ml fit', () => {
     const { validation, train: trained } = model('linear').artifact.metrics;
     for (const [name, value] of Object.entries(validation ?? {})) {
       expect(run.stdout).toMatch(new RegExp(`^${name}\\s+${escape(formatValue(value))}\\s+${escape(formatValue(trained[name]))}$`, 'm'));
+    }
+  });
+});
+
+describe('flywheel ml fit: default features', () => {
+  // The churn rows with an id per row and the day each was recorded in front.
+  const withIds = writeCsv(
+    'with-ids.csv',
+    rows(300, 5).map((r, i) => [`cust-${i}`, `2025-03-${String(1 + (i % 28)).padStart(2, '0')}`, ...r]),
+    ['customer_id', 'day', ...HEADER],
+  );
+  const fit = (...extra: string[]) =>
+    flywheel('ml', 'fit', '--data', withIds, '--label', 'churn', '--algo', 'logreg', '--out', at('ids.json'), '--json', ...extra);
+
+  it('leaves identifiers and timestamps out, naming each on stderr, unless --include names them', () => {
+    const run = fit();
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'fit: left out of the features: customer_id (text unique per row, like an identifier), day (timestamps); --include or --features trains on them\n',
+    );
+    expect(loadModel(readFileSync(at('ids.json'), 'utf8')).signature.features.map((f) => f.name)).toEqual(['x1', 'x2', 'colour', 'spend']);
+
+    const included = fit('--include', 'day');
+    expect(included.code).toBe(0);
+    expect(included.stderr).toContain('fit: left out of the features: customer_id (text unique per row, like an identifier);');
+    expect(loadModel(readFileSync(at('ids.json'), 'utf8')).signature.features.map((f) => f.name)).toEqual([
+      'day',
+      'x1',
+      'x2',
+      'colour',
+      'spend',
+    ]);
+    const named = fit('--features', 'customer_id,x1');
+    expect(named.stderr).not.toContain('left out');
+    expect(loadModel(readFileSync(at('ids.json'), 'utf8')).signature.features.map((f) => f.name)).toEqual(['customer_id', 'x1']);
+
+    for (const [args, message] of [
+      [['--include', 'nope'], /has no column "nope" named by --include/],
+      [['--include', 'day', '--features', 'x1'], /--include adds to the default features; with --features, name them all there/],
+    ] as const) {
+      const bad = fit(...args);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(message);
     }
   });
 });

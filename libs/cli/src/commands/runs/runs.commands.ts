@@ -2,7 +2,7 @@ import { type commonV1, type trainerV1 } from '@flywheel/contracts';
 import type { GrpcClient } from '@flywheel/platform';
 import { type OptionSpecs, type ParsedOptions } from '../../args';
 import { type Command } from '../../command';
-import { UsageError } from '../../errors';
+import { NotDoneError, UsageError } from '../../errors';
 import { connectionOptions, Targets, withService } from '../../grpc/service-connection';
 import { table, toJson } from '../../output';
 
@@ -199,6 +199,7 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'Submit a training run to the trainer.',
   usage: '--feature-view <name> --label <column> --algo logreg|linear|gbdt [--param k=v ...] [--wait] [--json]',
+  details: 'With --wait, exits 3 when the run failed (0 only when it succeeded).',
   positionals: [{ name: 'model', required: true, description: 'the registered model the run produces a version of' }],
   options: {
     'feature-view': { type: 'string', required: true, value: 'name', description: 'the feature view providing the features' },
@@ -259,13 +260,20 @@ export const trainCommand: Command = {
           run = (await client.getRun({ runId: run.runId })).run!;
         }
       }
-      if (options.flag('json')) return io.stdout(toJson(run));
-      const value = run.spec ? run.metrics[run.spec.metric] : undefined;
-      io.stdout(
-        `run ${run.runId} ${await statusName(run.status)}` +
-          (value === undefined ? '' : `, ${run.spec!.metric} ${metric(value)} on the holdout`) +
-          (run.error ? `: ${run.error}` : '') +
-          `\n`,
-      );
+      if (options.flag('json')) io.stdout(toJson(run));
+      else {
+        const value = run.spec ? run.metrics[run.spec.metric] : undefined;
+        io.stdout(
+          `run ${run.runId} ${await statusName(run.status)}` +
+            (value === undefined ? '' : `, ${run.spec!.metric} ${metric(value)} on the holdout`) +
+            (run.error ? `: ${run.error}` : '') +
+            `\n`,
+        );
+      }
+      // Waited for, a run that failed is not what was asked: scripts see it in the exit code.
+      if (run.status === trainerV1.RunStatus.RUN_STATUS_FAILED)
+        throw new NotDoneError(
+          `run ${run.runId} failed (${enumName(trainerV1.FailureCode, run.failureCode, 'FAILURE_CODE_')}): ${run.error}`,
+        );
     }),
 };
