@@ -8,6 +8,7 @@ import { type BrokerSecurity } from '@flywheel/contracts';
 import { ADMIN_TOKEN_FILE } from './admin-token-output';
 import { type KafkaSasl, launcherKafkaAuth } from './kafka-credentials';
 import { type LauncherSecrets, loadOrCreateSecrets } from './launcher-secrets';
+import { assertPortsFree, type PlannedPort } from './port-check';
 import { preparePostgresHome } from './postgres-home';
 import { ensureServiceTokens } from './service-tokens';
 import { removePidFile, runningFrom, terminate, writePidFile } from './owned-processes';
@@ -23,7 +24,7 @@ import {
   type ServiceName,
 } from './service-catalog';
 import { ServiceProcess } from './service-process';
-import { parseReplicas, planReplicas, replicaAddress, replicaSummary } from './service-replicas';
+import { parseReplicas, planReplicas, replicaAddress, replicaSummary, type ServiceReplica } from './service-replicas';
 import { ServiceSupervisor } from './service-supervisor';
 
 export interface LaunchProgress {
@@ -126,6 +127,15 @@ export class PlatformLauncher {
     const kafkaAuth = launcherKafkaAuth(this.env, secrets.kafkaPasswords, tokensFile);
     if (kafkaAuth) this.kafkaSasl = { mechanism: 'scram-sha-512', username: kafkaAuth.admin.name, password: kafkaAuth.admin.password };
 
+    const grpcBase = this.port('FLYWHEEL_GRPC_BASE_PORT', DEFAULT_GRPC_BASE_PORT);
+    const httpBase = this.port('FLYWHEEL_HTTP_BASE_PORT', DEFAULT_HTTP_BASE_PORT);
+    const replicas = planReplicas(
+      parseReplicas(this.env.FLYWHEEL_REPLICAS),
+      (service) => ({ grpc: grpcBase + SERVICES.indexOf(service), http: httpBase + SERVICES.indexOf(service) }),
+      this.env,
+    );
+    await assertPortsFree(this.plannedPorts(replicas));
+
     const kafkaBrokers = await this.startKafka(dataDir, kafkaAuth?.security);
     const databaseUrl = await this.startPostgres(dataDir, secrets);
     const s3 = await this.startS3(dataDir, secrets);
@@ -134,14 +144,6 @@ export class PlatformLauncher {
     const admin = ensureAdminToken(tokensFile);
     if (admin.created) this.adminToken = admin.token;
     const serviceTokens = ensureServiceTokens(tokensFile, join(dataDir, 'service-tokens.json'), SERVICES);
-
-    const grpcBase = this.port('FLYWHEEL_GRPC_BASE_PORT', DEFAULT_GRPC_BASE_PORT);
-    const httpBase = this.port('FLYWHEEL_HTTP_BASE_PORT', DEFAULT_HTTP_BASE_PORT);
-    const replicas = planReplicas(
-      parseReplicas(this.env.FLYWHEEL_REPLICAS),
-      (service) => ({ grpc: grpcBase + SERVICES.indexOf(service), http: httpBase + SERVICES.indexOf(service) }),
-      this.env,
-    );
     const extra = replicas.length - SERVICES.length;
     this.progress(`starting the six services${extra > 0 ? ` (${replicas.length} processes: ${replicaSummary(replicas)})` : ''}`);
     // Where each service reaches the others: FEATURE_STORE_GRPC_ADDRESS=127.0.0.1:8052, or every
@@ -199,6 +201,30 @@ export class PlatformLauncher {
     await this.waitHealthy();
     this.ready = true;
     this.startupMs = Date.now() - started;
+  }
+
+  /**
+   * The ports this start listens on, each with the variables that move it. Not PostgreSQL's: a
+   * server a killed launcher left running on this data folder holds it, and is taken over.
+   */
+  private plannedPorts(replicas: readonly ServiceReplica[]): PlannedPort[] {
+    const ports: PlannedPort[] = [];
+    if (!this.env.KAFKA_BROKERS)
+      ports.push({
+        port: this.port('KAFKA_PORT', DEFAULT_INFRASTRUCTURE_PORTS.kafka),
+        what: 'the Kafka broker',
+        variables: ['KAFKA_PORT'],
+      });
+    if (!this.env.S3_ENDPOINT)
+      ports.push({ port: this.port('S3_PORT', DEFAULT_INFRASTRUCTURE_PORTS.s3), what: 'the S3 store', variables: ['S3_PORT'] });
+    for (const { service, name, grpcPort, httpPort } of replicas) {
+      const prefix = envPrefix(service);
+      ports.push(
+        { port: grpcPort, what: `${name} gRPC`, variables: ['FLYWHEEL_GRPC_BASE_PORT', `${prefix}_GRPC_PORT`] },
+        { port: httpPort, what: `${name} HTTP`, variables: ['FLYWHEEL_HTTP_BASE_PORT', `${prefix}_HTTP_PORT`] },
+      );
+    }
+    return ports;
   }
 
   /**
