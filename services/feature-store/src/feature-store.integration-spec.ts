@@ -372,6 +372,21 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
       eventTimeRange: { start: new Date('2025-01-01T10:00:00.000Z'), end: new Date('2025-01-01T12:00:00.000Z') },
     });
     expect(await rowsOf(morning)).toEqual([spineRows[0], spineRows[2]]);
+    // A label the view also has as a feature, with every feature asked for, comes from the spine
+    // and is left out of the features; named as a feature too, it clashes.
+    const labelled = await datasetSpine({ datasetVersionTo: 1, extraColumns: ['amount'] });
+    expect(labelled.columns).toEqual(['customer_id', 'event_time', 'amount', 'amount_to_income', 'log_amount', 'big_claim']);
+    await expectCode(
+      reader.getHistoricalFeatures(
+        featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({
+          featureView: 'claim-features',
+          features: ['amount', 'log_amount'],
+          datasetSpine: { datasetVersionTo: 1, extraColumns: ['amount'] },
+        }),
+      ),
+      GrpcCode.INVALID_ARGUMENT,
+      /datasetSpine.extraColumns: column "amount" clashes with feature "amount"/,
+    );
     // Five rows in all, one more than this suite's TRAINING_SET_MAX_ROWS: refused before anything is read.
     await expectCode(datasetSpine({}), GrpcCode.RESOURCE_EXHAUSTED, /more than 4 rows; narrow the version or event-time range/);
     await expectCode(

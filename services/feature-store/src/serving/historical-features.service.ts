@@ -97,7 +97,10 @@ export class HistoricalFeaturesService {
 
   async get(query: TrainingSetQuery): Promise<TrainingSet> {
     const view = await this.featureViews.require(query.featureView, query.revision);
-    const features = selectFeatures(view, query.features);
+    // Every feature asked for, a column the spine carries (a label the view also has as a
+    // feature) comes from the spine and is no input; named as a feature too, it clashes.
+    const carried = spineColumns(query.spine);
+    const features = selectFeatures(view, query.features).filter((f) => query.features.length > 0 || !carried.has(f.name));
     const materialised = await this.stores.materialisedVersions(view.name, view.revision);
     const { spine, history } =
       query.spine.kind === 'entities'
@@ -262,6 +265,11 @@ export class HistoricalFeaturesService {
 }
 
 /** Extra columns may not take a name the set already gives a column. */
+/** The extra columns a spine carries into the set. */
+function spineColumns(spine: TrainingSetSpine): Set<string> {
+  return new Set(spine.kind === 'dataset' ? spine.extraColumns : spine.rows.flatMap((row) => Object.keys(row.extra)));
+}
+
 function checkExtraColumns(
   view: FeatureViewRevision,
   features: readonly FeatureDefinition[],
