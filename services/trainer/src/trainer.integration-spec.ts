@@ -417,12 +417,47 @@ describe('trainer service (PostgreSQL, Kafka broker, S3)', () => {
         TRAINER_GRPC_ADDRESS: service.grpcAddress,
       });
     const [good, typo] = await Promise.all([train('fraud-cli', 'is_fraud'), train('fraud-cli-typo', 'is_fruad')]);
-    expect(good).toMatchObject({ code: 0, stderr: '' });
+    expect(good.code).toBe(0);
+    // Progress on stderr: each status the run was seen in, with the time waited.
+    expect(good.stderr).toMatch(/^(run [0-9a-f-]{36} (queued|running) after \d+ s\n)+$/);
     expect(good.stdout).toMatch(/^run [0-9a-f-]{36} succeeded, accuracy \d\.\d{4} on the holdout\n$/);
     expect(typo.code).toBe(3);
     expect(typo.stdout).toMatch(/^run [0-9a-f-]{36} failed: .*label column "is_fruad" is not in the training set/);
     expect(typo.stderr).toMatch(
-      /^flywheel: train: run [0-9a-f-]{36} failed \(invalid_spec\): .*label column "is_fruad" is not in the training set.*\n$/,
+      /\nflywheel: train: run [0-9a-f-]{36} failed \(invalid_spec\): .*label column "is_fruad" is not in the training set.*\n$/,
     );
+  });
+
+  it('flywheel train --search runs a search from the command line, its trials child runs', async () => {
+    const env = { FLYWHEEL_TOKEN: infra.tokens.writer, TRAINER_GRPC_ADDRESS: service.grpcAddress };
+    const base = ['train', 'fraud-cli-search', '--feature-view', FEATURE_VIEW, '--label', 'is_fraud', '--algo', 'logreg', '--seed', '7'];
+    const searched = await runFlywheel(
+      [...base, '--search', 'C=0.01,1', '--search', 'max_iter=50..200:int', '--max-trials', '3', '--wait'],
+      env,
+    );
+    expect(searched.code).toBe(0);
+    const runId = /^run ([0-9a-f-]{36}) succeeded, accuracy \d\.\d{4} on the holdout \(best of 3 trials: C=[\d.]+ max_iter=\d+\)\n$/.exec(
+      searched.stdout,
+    )?.[1];
+    expect(runId).toBeDefined();
+    const run = (await client(infra.tokens.reader).getRun({ runId: runId! })).run!;
+    expect(run.spec!.searchSpace).toMatchObject({
+      parameters: [
+        { name: 'C', choices: { values: [{ numberValue: 0.01 }, { numberValue: 1 }] } },
+        { name: 'max_iter', range: { min: 50, max: 200, logScale: false, integer: true } },
+      ],
+      strategy: trainerV1.SearchStrategy.SEARCH_STRATEGY_UNSPECIFIED,
+      maxTrials: 3,
+    });
+    expect(run.trials).toHaveLength(3);
+    for (const [args, message] of [
+      [['--search', 'C=1', '--search-strategy', 'best'], /--search-strategy must be grid, random or halving, got "best"/],
+      [['--max-trials', '3'], /--search-strategy and --max-trials need --search/],
+      [['--search', 'C=5..1'], /--search C: a range is <low>..<high> with low ≤ high, got "5..1"/],
+    ] as const) {
+      const bad = await runFlywheel([...base, ...args], env);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(message);
+    }
   });
 });

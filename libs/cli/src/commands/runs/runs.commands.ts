@@ -194,12 +194,63 @@ const ALGORITHMS: Record<string, string> = {
   gbdt: 'ALGORITHM_GRADIENT_BOOSTED_TREES',
 };
 
+/** A parameter's value as written on the command line: a boolean, a number or text. */
+function parameterValue(raw: string): commonV1.Value {
+  const number = Number(raw);
+  if (raw === 'true' || raw === 'false') return { boolValue: raw === 'true' };
+  return raw.trim() !== '' && Number.isFinite(number) ? { numberValue: number } : { stringValue: raw };
+}
+
+const SEARCH_STRATEGIES = ['grid', 'random', 'halving'] as const;
+
+/** The search space `--search` flags describe; undefined without any. */
+function searchSpaceOf(options: ParsedOptions, strategies: typeof trainerV1.SearchStrategy): trainerV1.SearchSpace | undefined {
+  const flags = [...options.pairs('search')];
+  const strategy = options.string('search-strategy');
+  const maxTrials = options.number('max-trials', { integer: true, min: 1, max: 1000 });
+  if (flags.length === 0) {
+    if (strategy !== undefined || maxTrials !== undefined) throw new UsageError('--search-strategy and --max-trials need --search');
+    return undefined;
+  }
+  if (strategy !== undefined && !(SEARCH_STRATEGIES as readonly string[]).includes(strategy))
+    throw new UsageError(`--search-strategy must be grid, random or halving, got ${JSON.stringify(strategy)}`);
+  const parameters = flags.map(([name, raw]): trainerV1.ParameterSpace => {
+    const range = /^(-?[\d.e+-]+)\.\.(-?[\d.e+-]+)((?::(?:log|int))*)$/.exec(raw);
+    if (!range) return { name: name!, choices: { values: raw.split(',').map(parameterValue) } };
+    const [min, max] = [Number(range[1]), Number(range[2])];
+    if (!Number.isFinite(min) || !Number.isFinite(max) || min > max)
+      throw new UsageError(`--search ${name}: a range is <low>..<high> with low ≤ high, got ${JSON.stringify(raw)}`);
+    return { name: name!, range: { min, max, logScale: range[3]!.includes(':log'), integer: range[3]!.includes(':int') } };
+  });
+  return {
+    parameters,
+    strategy: strategy ? strategies[`SEARCH_STRATEGY_${strategy.toUpperCase()}` as keyof typeof strategies] : 0,
+    maxTrials: maxTrials ?? 0,
+    gridPoints: 0,
+  };
+}
+
+/** The searched parameters' chosen values, `C=1 max_iter=200`. */
+function paramsText(params: Record<string, commonV1.Value>, space: trainerV1.SearchSpace | undefined): string {
+  const names = space ? space.parameters.map((p) => p.name) : Object.keys(params);
+  // The run's parameters are the algorithm's names (maxIter); a search may use scikit-learn's (max_iter).
+  const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+  return names.map((name) => `${name}=${paramValue(params[name] ?? params[camel(name)])}`).join(' ');
+}
+
 export const trainCommand: Command = {
   kind: 'command',
   name: 'train',
   summary: 'Submit a training run to the trainer.',
-  usage: '--feature-view <name> --label <column> --algo logreg|linear|gbdt [--param k=v ...] [--wait] [--json]',
-  details: 'With --wait, exits 3 when the run failed (0 only when it succeeded).',
+  usage: '--feature-view <name> --label <column> --algo logreg|linear|gbdt [--param k=v ...] [--search k=a,b ...] [--wait] [--json]',
+  details: [
+    'A search tries parameter values and keeps the best on the validation split (by --metric):',
+    '--search C=0.01,0.1,1 gives candidates, --search learning_rate=0.01..0.3:log a range (":int" for',
+    'whole numbers). Choices alone are searched as a grid, ranges by --max-trials random samples;',
+    '--search-strategy halving races them by successive halving. Each trial is a run of its own',
+    "(flywheel runs list --parent <run>). With --wait, the run's progress goes to stderr, and the",
+    'command exits 3 when the run failed (0 only when it succeeded).',
+  ].join('\n'),
   positionals: [{ name: 'model', required: true, description: 'the registered model the run produces a version of' }],
   options: {
     'feature-view': { type: 'string', required: true, value: 'name', description: 'the feature view providing the features' },
@@ -208,6 +259,18 @@ export const trainCommand: Command = {
     task: { type: 'string', value: 'task', description: 'binary or regression (required for gbdt)' },
     features: { type: 'string', value: 'a,b,c', description: 'features to use (default: all of the view’s)' },
     param: { type: 'string', multiple: true, value: 'k=v', description: 'a hyper-parameter, e.g. --param C=0.5' },
+    search: {
+      type: 'string',
+      multiple: true,
+      value: 'k=a,b|lo..hi',
+      description: 'a hyper-parameter to search: candidates (C=0.1,1,10) or a range (C=0.001..100:log, max_iter=50..500:int)',
+    },
+    'search-strategy': {
+      type: 'string',
+      value: 'grid|random|halving',
+      description: 'how to search (default: grid over candidates, else random)',
+    },
+    'max-trials': { type: 'string', value: 'n', description: 'samples of a random or halving search (default 20)' },
     metric: { type: 'string', value: 'name', description: 'metric that ranks and promotes (default accuracy or rmse)' },
     'holdout-fraction': { type: 'string', value: 'f', description: 'share of the most recent labelled rows held out (default 0.2)' },
     seed: { type: 'string', value: 'n', description: 'random seed (default: picked and recorded)' },
@@ -224,15 +287,8 @@ export const trainCommand: Command = {
       if (task !== undefined && task !== 'binary' && task !== 'regression')
         throw new UsageError(`--task must be binary or regression, got ${JSON.stringify(task)}`);
       const params: Record<string, commonV1.Value> = {};
-      for (const [name, raw] of options.pairs('param')) {
-        const number = Number(raw);
-        params[name!] =
-          raw === 'true' || raw === 'false'
-            ? { boolValue: raw === 'true' }
-            : raw.trim() !== '' && Number.isFinite(number)
-              ? { numberValue: number }
-              : { stringValue: raw };
-      }
+      for (const [name, raw] of options.pairs('param')) params[name!] = parameterValue(raw);
+      const searchSpace = searchSpaceOf(options, trainerV1.SearchStrategy);
       const fraction = options.number('holdout-fraction', { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
       const spec = trainerV1.ModelSpec.fromPartial({
         modelName: options.positional('model'),
@@ -250,12 +306,19 @@ export const trainCommand: Command = {
         metric: options.string('metric') ?? '',
         evaluation: fraction === undefined ? undefined : { recentFraction: fraction },
         seed: options.number('seed', { integer: true, min: 0 }) ?? 0,
+        searchSpace,
       });
       let run = (await client.submitTraining({ spec, requestId: options.string('request-id') ?? '' })).run!;
       if (options.flag('wait')) {
         const done = [trainerV1.RunStatus.RUN_STATUS_SUCCEEDED, trainerV1.RunStatus.RUN_STATUS_FAILED];
+        const started = Date.now();
+        let said = -1;
         // Bounded by the trainer: every run ends succeeded or failed.
         while (!done.includes(run.status)) {
+          if (run.status !== said) {
+            io.stderr(`run ${run.runId} ${await statusName(run.status)} after ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+            said = run.status;
+          }
           await new Promise((resolve) => setTimeout(resolve, 500));
           run = (await client.getRun({ runId: run.runId })).run!;
         }
@@ -263,9 +326,10 @@ export const trainCommand: Command = {
       if (options.flag('json')) io.stdout(toJson(run));
       else {
         const value = run.spec ? run.metrics[run.spec.metric] : undefined;
+        const best = run.trials.length > 0 ? ` (best of ${run.trials.length} trials: ${paramsText(run.params, searchSpace)})` : '';
         io.stdout(
           `run ${run.runId} ${await statusName(run.status)}` +
-            (value === undefined ? '' : `, ${run.spec!.metric} ${metric(value)} on the holdout`) +
+            (value === undefined ? '' : `, ${run.spec!.metric} ${metric(value)} on the holdout${best}`) +
             (run.error ? `: ${run.error}` : '') +
             `\n`,
         );
