@@ -7,15 +7,42 @@ const rows = Array.from({ length: n }, (_, i) => i);
 describe('defaultFeatures', () => {
   it('leaves out identifiers and timestamps, each with its reason, and keeps the rest in order', () => {
     const table = makeTable([
-      categoricalColumn('claim_id', rows.map((i) => `c-${i}`)),
-      numericColumn('row_number', Float64Array.from(rows, (i) => 1000 + i)),
-      categoricalColumn('filed_at', rows.map((i) => (i === 3 ? null : `2025-01-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`))),
-      categoricalColumn('day', rows.map((i) => `2025-02-${String(1 + (i % 9)).padStart(2, '0')}`)),
-      categoricalColumn('email', rows.map((i) => `u${i % 30}@example.com`)),
-      numericColumn('amount', Float64Array.from(rows, (i) => 10.5 + i)),
-      numericColumn('items', Float64Array.from(rows, (i) => i % 4)),
-      categoricalColumn('channel', rows.map((i) => (i % 2 ? 'web' : 'phone'))),
-      numericColumn('fraud', Float64Array.from(rows, (i) => i % 2)),
+      categoricalColumn(
+        'claim_id',
+        rows.map((i) => `c-${i}`),
+      ),
+      numericColumn(
+        'row_number',
+        Float64Array.from(rows, (i) => 1000 + i),
+      ),
+      categoricalColumn(
+        'filed_at',
+        rows.map((i) => (i === 3 ? null : `2025-01-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00Z`)),
+      ),
+      categoricalColumn(
+        'day',
+        rows.map((i) => `2025-02-${String(1 + (i % 9)).padStart(2, '0')}`),
+      ),
+      categoricalColumn(
+        'email',
+        rows.map((i) => `u${i % 30}@example.com`),
+      ),
+      numericColumn(
+        'amount',
+        Float64Array.from(rows, (i) => 10.5 + i),
+      ),
+      numericColumn(
+        'items',
+        Float64Array.from(rows, (i) => i % 4),
+      ),
+      categoricalColumn(
+        'channel',
+        rows.map((i) => (i % 2 ? 'web' : 'phone')),
+      ),
+      numericColumn(
+        'fraud',
+        Float64Array.from(rows, (i) => i % 2),
+      ),
     ]);
     expect(defaultFeatures(table, 'fraud')).toEqual({
       features: ['amount', 'items', 'channel'],
