@@ -185,6 +185,21 @@ describe('compactModelFromBytes', () => {
     );
   });
 
+  it('refuses what JSON.parse would take more heap for than it may, before parsing, and parses what fits', () => {
+    // 2 MB of small arrays of zeros: each slot and number at its largest, some 50 MB once parsed.
+    const rows = new Array(1_000).fill(`[${new Array(1_000).fill(0).join(',')}]`);
+    const padded = bytes(`{"formatVersion": 1, "padding": [${rows.join(',')}]}`);
+    expect(() => compactModelFromBytes(padded, DEFAULT_ARTIFACT_LIMITS, 16 * 2 ** 20)).toThrow(
+      /^invalid model artifact: \$: would take more than 16 MiB once parsed \(at byte \d+ of \d+\)$/,
+    );
+    // With room for it, the same bytes are parsed and judged on their content.
+    expect(() => compactModelFromBytes(padded, DEFAULT_ARTIFACT_LIMITS, 64 * 2 ** 20)).toThrow(
+      'invalid model artifact: algorithm: must be one of logreg, linear, gbdt',
+    );
+    const text = JSON.stringify(gbdt);
+    expect(compactModelFromBytes(bytes(text), DEFAULT_ARTIFACT_LIMITS, 40 * text.length).task).toBe(gbdt.task);
+  });
+
   it('does not count what strings hold: quotes, commas and brackets in a string are text', () => {
     const art = copy(gbdt);
     art.label.name = `"${',['.repeat(20_000)}\\"`;

@@ -66,8 +66,13 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * half of loading, in one call a worker thread can make; the parts' arrays transfer back
  * ({@link transferablesOf}).
  */
-export function compactModelFromBytes(bytes: Uint8Array, limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS): CompactModelParts {
-  checkJsonBounds(bytes, maxJsonMembers(limits));
+export function compactModelFromBytes(
+  bytes: Uint8Array,
+  limits: ArtifactLimits = DEFAULT_ARTIFACT_LIMITS,
+  /** Most heap parsing may take: a thread's heap limit with room for what is built after. */
+  maxParsedBytes?: number,
+): CompactModelParts {
+  checkJsonBounds(bytes, maxJsonMembers(limits), { maxParsedBytes });
   let text: string;
   try {
     text = UTF8.decode(bytes);
