@@ -6,6 +6,8 @@ export interface OptionSpec {
   /** May be given more than once; the values are kept in order. */
   readonly multiple?: boolean;
   readonly required?: boolean;
+  /** One-letter alias, `f` for `-f` (as kubectl's `-f <file>`). */
+  readonly short?: string;
   /** Placeholder for the value in help, e.g. `file` for `--data <file>`. */
   readonly value?: string;
   readonly description: string;
@@ -43,8 +45,9 @@ export interface NumberRange {
  */
 export function parseOptions(specs: OptionSpecs, argv: readonly string[], positionalSpecs: PositionalSpecs = []): ParsedOptions {
   checkPositionalSpecs(positionalSpecs);
-  const config: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {};
-  for (const [name, spec] of Object.entries(specs)) config[name] = { type: spec.type, multiple: spec.multiple === true };
+  const config: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
+  for (const [name, spec] of Object.entries(specs))
+    config[name] = { type: spec.type, multiple: spec.multiple === true, ...(spec.short ? { short: spec.short } : {}) };
   // Not strict: parseArgs' own messages are multi-line and generic, so the checks below say it better.
   const { values, tokens } = parseArgs({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true });
   const seen = new Set<string>();

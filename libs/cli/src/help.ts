@@ -38,7 +38,7 @@ export function commandHelp(command: Command, path: readonly string[]): string {
       ? []
       : ['Arguments:', ...columns(positionals.map((p): [string, string] => [positionalUsage(p), p.description])), ''];
   const options = Object.entries({ ...command.options, help: HELP }).map(([name, spec]): [string, string] => {
-    const flag = `${name === 'help' ? '-h, ' : ''}--${name}${spec.type === 'string' ? ` <${spec.value ?? 'value'}>` : ''}`;
+    const flag = `${name === 'help' ? '-h, ' : spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` <${spec.value ?? 'value'}>` : ''}`;
     const notes = [spec.required ? 'required' : '', spec.multiple ? 'repeatable' : ''].filter(Boolean).join(', ');
     return [flag, notes ? `${spec.description} (${notes})` : spec.description];
   });

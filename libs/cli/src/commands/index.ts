@@ -8,6 +8,7 @@ import { modelsGroup } from './models';
 import { alertsCommand, driftCommand, healthCommand } from './monitor';
 import { predictCommand } from './predict';
 import { runsGroup, trainCommand } from './runs';
+import { applyCommand, planCommand, schemaCommand } from '../project';
 
 /** Every command of the `flywheel` tool; a new area adds its group here. */
 export const flywheel: CommandGroup = {
@@ -15,6 +16,9 @@ export const flywheel: CommandGroup = {
   name: 'flywheel',
   summary: 'Flywheel, a self-hosted MLOps platform.',
   children: [
+    planCommand,
+    applyCommand,
+    schemaCommand,
     mlGroup,
     authGroup,
     modelsGroup,

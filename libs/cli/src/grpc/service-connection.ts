@@ -57,18 +57,32 @@ export async function withService<Controller, T>(
   options: ParsedOptions,
   work: (client: GrpcClient<Controller>, contracts: Contracts) => Promise<T>,
 ): Promise<T> {
+  const service = await openService<Controller>(target, options.string('address'));
+  try {
+    return await work(service.client, service.contracts);
+  } catch (error) {
+    throw service.describe(error);
+  } finally {
+    service.client.close();
+  }
+}
+
+/** A typed client of `target` at `address` (default: its variable, then its default address); close it when done. */
+export async function openService<Controller>(
+  target: ServiceTarget,
+  address = process.env[target.addressVariable] ?? target.defaultAddress,
+): Promise<{ client: GrpcClient<Controller>; contracts: Contracts; describe(error: unknown): unknown }> {
   const token = process.env.FLYWHEEL_TOKEN;
   if (!token) throw new UsageError('set FLYWHEEL_TOKEN to your API token');
   const { platform, contracts } = await libraries();
-  const address = options.string('address') ?? process.env[target.addressVariable] ?? target.defaultAddress;
   const client = platform.createGrpcClient<Controller>(contracts.GrpcServices[target.contract], { address, token });
-  try {
-    return await work(client, contracts);
-  } catch (error) {
-    throw describeGrpcError(error, target, address);
-  } finally {
-    client.close();
-  }
+  return { client, contracts, describe: (error) => describeGrpcError(error, target, address) };
+}
+
+/** The gRPC status code of a call's error; undefined for anything else. */
+export function grpcStatusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return error instanceof Error && typeof code === 'number' ? code : undefined;
 }
 
 const STATUS_NAMES: Record<number, string> = {

@@ -242,20 +242,22 @@ export const trainCommand: Command = {
   kind: 'command',
   name: 'train',
   summary: 'Submit a training run to the trainer.',
-  usage: '--feature-view <name> --label <column> --algo logreg|linear|gbdt [--param k=v ...] [--search k=a,b ...] [--wait] [--json]',
+  usage: '[--feature-view <name> --label <column> --algo logreg|linear|gbdt] [--param k=v ...] [--search k=a,b ...] [--wait] [--json]',
   details: [
     'A search tries parameter values and keeps the best on the validation split (by --metric):',
     '--search C=0.01,0.1,1 gives candidates, --search learning_rate=0.01..0.3:log a range (":int" for',
     'whole numbers). Choices alone are searched as a grid, ranges by --max-trials random samples;',
     '--search-strategy halving races them by successive halving. Each trial is a run of its own',
     "(flywheel runs list --parent <run>). With --wait, the run's progress goes to stderr, and the",
-    'command exits 3 when the run failed (0 only when it succeeded).',
+    'command exits 3 when the run failed (0 only when it succeeded). Without --feature-view, --label and',
+    "--algo, the run trains the model's applied training spec (models[].training of `flywheel apply`), with",
+    'the other options given on top of it.',
   ].join('\n'),
   positionals: [{ name: 'model', required: true, description: 'the registered model the run produces a version of' }],
   options: {
-    'feature-view': { type: 'string', required: true, value: 'name', description: 'the feature view providing the features' },
-    label: { type: 'string', required: true, value: 'column', description: 'the label column of the view’s dataset' },
-    algo: { type: 'string', required: true, value: 'algorithm', description: 'logreg, linear or gbdt' },
+    'feature-view': { type: 'string', value: 'name', description: 'the feature view providing the features' },
+    label: { type: 'string', value: 'column', description: 'the label column of the view’s dataset' },
+    algo: { type: 'string', value: 'algorithm', description: 'logreg, linear or gbdt' },
     task: { type: 'string', value: 'task', description: 'binary or regression (required for gbdt)' },
     features: { type: 'string', value: 'a,b,c', description: 'features to use (default: all of the view’s)' },
     param: { type: 'string', multiple: true, value: 'k=v', description: 'a hyper-parameter, e.g. --param C=0.5' },
@@ -281,8 +283,15 @@ export const trainCommand: Command = {
   run: (options, io) =>
     withClient(options, async (client) => {
       const { trainerV1, commonV1 } = await contracts();
-      const algo = options.required('algo');
-      if (!ALGORITHMS[algo]) throw new UsageError(`--algo must be logreg, linear or gbdt, got ${JSON.stringify(algo)}`);
+      const modelName = options.positional('model');
+      const defining = (['feature-view', 'label', 'algo'] as const).filter((o) => options.string(o) !== undefined);
+      if (defining.length > 0 && defining.length < 3)
+        throw new UsageError(
+          "give --feature-view, --label and --algo together, or none of them to train the model's applied training spec",
+        );
+      const algo = options.string('algo');
+      if (algo !== undefined && !ALGORITHMS[algo])
+        throw new UsageError(`--algo must be logreg, linear or gbdt, got ${JSON.stringify(algo)}`);
       const task = options.string('task');
       if (task !== undefined && task !== 'binary' && task !== 'regression')
         throw new UsageError(`--task must be binary or regression, got ${JSON.stringify(task)}`);
@@ -290,23 +299,32 @@ export const trainCommand: Command = {
       for (const [name, raw] of options.pairs('param')) params[name!] = parameterValue(raw);
       const searchSpace = searchSpaceOf(options, trainerV1.SearchStrategy);
       const fraction = options.number('holdout-fraction', { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+      const seed = options.number('seed', { integer: true, min: 0 });
+      // Without the defining flags, the spec `flywheel apply` gave the model (its retraining policy's), flags on top.
+      const applied =
+        defining.length === 0
+          ? (await client.getRetrainingPolicy({ modelName })).policy?.spec
+          : trainerV1.ModelSpec.fromPartial({
+              featureView: options.required('feature-view'),
+              label: options.required('label'),
+              algorithm: commonV1.Algorithm[ALGORITHMS[algo!] as keyof typeof commonV1.Algorithm],
+            });
+      if (!applied)
+        throw new UsageError(
+          `model "${modelName}" has no applied training spec: give --feature-view, --label and --algo, or apply one (models[].training in a project file)`,
+        );
       const spec = trainerV1.ModelSpec.fromPartial({
-        modelName: options.positional('model'),
-        featureView: options.required('feature-view'),
-        label: options.required('label'),
-        features: options.list('features') ?? [],
-        algorithm: commonV1.Algorithm[ALGORITHMS[algo] as keyof typeof commonV1.Algorithm],
-        task:
-          task === 'binary'
-            ? commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION
-            : task === 'regression'
-              ? commonV1.ModelTask.MODEL_TASK_REGRESSION
-              : 0,
-        params,
-        metric: options.string('metric') ?? '',
-        evaluation: fraction === undefined ? undefined : { recentFraction: fraction },
-        seed: options.number('seed', { integer: true, min: 0 }) ?? 0,
-        searchSpace,
+        ...applied,
+        modelName,
+        ...(options.list('features') !== undefined ? { features: options.list('features') } : {}),
+        ...(task !== undefined
+          ? { task: task === 'binary' ? commonV1.ModelTask.MODEL_TASK_BINARY_CLASSIFICATION : commonV1.ModelTask.MODEL_TASK_REGRESSION }
+          : {}),
+        params: { ...applied.params, ...params },
+        ...(searchSpace !== undefined ? { searchSpace } : {}),
+        ...(options.string('metric') !== undefined ? { metric: options.string('metric') } : {}),
+        ...(fraction !== undefined ? { evaluation: { recentFraction: fraction } } : {}),
+        ...(seed !== undefined ? { seed } : {}),
       });
       let run = (await client.submitTraining({ spec, requestId: options.string('request-id') ?? '' })).run!;
       if (options.flag('wait')) {
@@ -326,7 +344,7 @@ export const trainCommand: Command = {
       if (options.flag('json')) io.stdout(toJson(run));
       else {
         const value = run.spec ? run.metrics[run.spec.metric] : undefined;
-        const best = run.trials.length > 0 ? ` (best of ${run.trials.length} trials: ${paramsText(run.params, searchSpace)})` : '';
+        const best = run.trials.length > 0 ? ` (best of ${run.trials.length} trials: ${paramsText(run.params, spec.searchSpace)})` : '';
         io.stdout(
           `run ${run.runId} ${await statusName(run.status)}` +
             (value === undefined ? '' : `, ${run.spec!.metric} ${metric(value)} on the holdout${best}`) +

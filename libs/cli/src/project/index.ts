@@ -1,0 +1,1 @@
+export { applyCommand, planCommand, projectJsonSchema, schemaCommand } from './project.commands';

@@ -1,0 +1,167 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ADMIN_TOKEN_FILE, envPrefix, removeDataFolder, SERVICES } from '@flywheel/embedded-platform';
+import { runFlywheel } from '@flywheel/testing';
+import { interrupt, npmStart, platformEnv, type RunningPlatform, waitForLine } from '../src/testing/platform-process';
+
+// A team's first hour with Flywheel, through the `flywheel` command alone: a project file
+// applied to a fresh `npm start`, planned again (nothing to do), data sent, the model trained
+// from the spec the project gave it with a search, served, asked for a prediction; then a
+// project edit planned and applied, and a contract change refused with nothing applied.
+jest.setTimeout(900_000);
+
+const PROJECT = `
+datasets:
+  - name: churn
+    description: Customer churn
+    contract:
+      columns:
+        - { name: customer_id, type: string, required: true }
+        - { name: tenure, type: double, min: 0 }
+        - { name: monthly_spend, type: double, min: 0 }
+        - { name: churned, type: boolean }
+        - { name: event_time, type: timestamp, required: true }
+      uniqueKey: [customer_id, event_time]
+      eventTimeColumn: event_time
+featureViews:
+  - name: churn_features
+    dataset: churn
+    entityKey: customer_id
+    eventTimeColumn: event_time
+    onlineTtl: 7d
+    features:
+      - { name: tenure, column: tenure, type: double }
+      - { name: log_spend, expression: "log1p(monthly_spend)", type: double }
+models:
+  - name: churn
+    description: Who leaves next month
+    training:
+      featureView: churn_features
+      label: churned
+      algorithm: logreg
+      search: { parameters: { C: [0.1, 1] } }
+      metric: roc_auc
+    promotion: { autoPromote: true }
+    monitoring: { windowSize: 200 }
+deployments:
+  - name: churn
+    canary: { trafficShare: 0.2, maxDuration: 30m }
+`;
+
+/** Customers whose churn falls with tenure: a model can learn it, deterministically. */
+function churnCsv(rows: number): string {
+  const lines = ['customer_id,tenure,monthly_spend,churned,event_time'];
+  const start = Date.parse('2026-11-01T00:00:00Z');
+  for (let i = 0; i < rows; i++) {
+    const tenure = (i * 37) % 60;
+    const spend = 20 + ((i * 13) % 80);
+    const churned = tenure + ((i * 7) % 11) < 18;
+    lines.push(`c${i},${tenure},${spend},${churned ? 'True' : 'False'},${new Date(start + i * 60_000).toISOString()}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('a project applied with flywheel apply, on npm start', () => {
+  let parent: string;
+  let dataDir: string;
+  let running: RunningPlatform | undefined;
+  let cli: Record<string, string>;
+  const flywheel = (...args: string[]) => runFlywheel(args, cli);
+
+  beforeAll(async () => {
+    parent = mkdtempSync(join(tmpdir(), 'flywheel-project-'));
+    dataDir = join(parent, 'data');
+    const { env, services } = await platformEnv(dataDir);
+    running = npmStart(env);
+    await waitForLine(running, /Flywheel is ready/, 300_000);
+    cli = { FLYWHEEL_TOKEN: readFileSync(join(dataDir, ADMIN_TOKEN_FILE), 'utf8').trim() };
+    for (const service of SERVICES) cli[`${envPrefix(service)}_GRPC_ADDRESS`] = `127.0.0.1:${services[service].grpc}`;
+    writeFileSync(join(parent, 'flywheel.yaml'), PROJECT);
+    writeFileSync(join(parent, 'churn.csv'), churnCsv(1200));
+  });
+
+  afterAll(async () => {
+    if (running) {
+      interrupt(running);
+      await running.exited;
+    }
+    if (dataDir) removeDataFolder(dataDir);
+    if (parent) rmSync(parent, { recursive: true, force: true });
+  });
+
+  it('applies the project, and a second apply finds nothing to change', async () => {
+    const file = join(parent, 'flywheel.yaml');
+    const applied = await flywheel('apply', '-f', file);
+    expect([applied.code, applied.stderr]).toEqual([
+      0,
+      [
+        'created dataset churn',
+        'created feature view churn_features',
+        'created model churn',
+        'created training spec churn',
+        'created promotion policy churn',
+        'created monitoring policy churn',
+        'created deployment churn',
+        '',
+      ].join('\n'),
+    ]);
+    expect(applied.stdout).toContain('+ create dataset churn');
+    expect(applied.stdout).toContain('Plan: 7 to create, 0 to change, 0 unchanged.\nApplied: 7 objects.\n');
+
+    for (const command of ['plan', 'apply']) {
+      const again = await flywheel(command, '-f', file);
+      expect([command, again.code, again.stdout, again.stderr]).toEqual([
+        command,
+        0,
+        'No changes: the platform matches the project (7 objects).\n',
+        '',
+      ]);
+    }
+  });
+
+  it('trains the applied spec with its search, serves the winner and predicts', async () => {
+    const ingest = await flywheel('datasets', 'ingest', 'churn', '--file', join(parent, 'churn.csv'), '--commit');
+    expect([ingest.code, ingest.stderr]).toEqual([0, expect.stringMatching(/sent 1200 of 1200 rows\n$/)]);
+
+    const train = await flywheel('train', 'churn', '--wait');
+    expect([train.code, train.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^run \S+ succeeded, roc_auc 0\.\d{4} on the holdout \(best of 2 trials: C=(0\.1|1)\)\n$/),
+    ]);
+
+    // Promoted to production, which the deployment the project declared follows.
+    let deployments = '';
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && !/churn\s+churn\s+production\s+stable\s+v1/.test(deployments);) {
+      deployments = (await flywheel('deployments', 'list')).stdout;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(deployments).toMatch(/churn\s+churn\s+production\s+stable\s+v1/);
+    const predicted = await flywheel('predict', 'churn', '--features', 'tenure=2,log_spend=3.5', '--json');
+    expect(predicted.code).toBe(0);
+    expect(JSON.parse(predicted.stdout)).toMatchObject({ modelName: 'churn', modelVersion: 1 });
+  });
+
+  it('plans and applies an edit, and refuses a contract change with nothing applied', async () => {
+    const edited = join(parent, 'edited.yaml');
+    writeFileSync(edited, PROJECT.replace('windowSize: 200', 'windowSize: 300').replace('trafficShare: 0.2', 'trafficShare: 0.3'));
+    const plan = await flywheel('plan', '-f', edited);
+    expect([plan.code, plan.stdout]).toEqual([0, expect.stringContaining('~ change monitoring policy churn')]);
+    expect(plan.stdout).toContain('    windowSize: 200 → 300\n');
+    expect(plan.stdout).toContain('    canary.trafficShare: 0.2 → 0.3\n');
+    expect((await flywheel('apply', '-f', edited)).code).toBe(0);
+    expect((await flywheel('plan', '-f', edited)).stdout).toBe('No changes: the platform matches the project (7 objects).\n');
+
+    const broken = join(parent, 'broken.yaml');
+    writeFileSync(
+      broken,
+      PROJECT.replace('name: tenure, type: double', 'name: tenure, type: integer').replace('windowSize: 200', 'windowSize: 400'),
+    );
+    const refused = await flywheel('apply', '-f', broken);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toContain('    contract.columns[tenure].type: double → integer\n');
+    expect(refused.stderr).toMatch(/^flywheel: apply: nothing applied: dataset churn: a registered dataset cannot change/);
+    // The monitoring change in the same file was not applied either.
+    expect((await flywheel('plan', '-f', edited)).stdout).toBe('No changes: the platform matches the project (7 objects).\n');
+  });
+});
