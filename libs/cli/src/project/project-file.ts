@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { type core } from 'zod';
 import { UsageError } from '../errors';
@@ -165,6 +165,3 @@ function duplicateNames(project: Record<Kind, Located<{ name: string }>[]>): str
   }
   return problems;
 }
-
-/** The file part of a `file:line:column` source, for summaries. */
-export const sourceFile = (source: string) => basename(source.replace(/:\d+:\d+$/, ''));

@@ -1,5 +1,6 @@
 import { type deployerV1 } from '@flywheel/contracts';
 import { type OptionSpecs, type ParsedOptions, parseNumber } from '../../args';
+import { durationSeconds } from '../../durations';
 import { type Command, type Io } from '../../command';
 import { UsageError } from '../../errors';
 import { formatValue, table, toJson } from '../../output';
@@ -216,12 +217,10 @@ const canaryOptions: OptionSpecs = Object.fromEntries(
   CANARY_OPTIONS.map(({ option, value, description }) => [option, { type: 'string', value, description }]),
 );
 
-/** `90s`, `30m`, `2h` or plain seconds, as whole seconds. */
+/** `90s`, `30m`, `2h`, `1h30m` or plain seconds, as whole seconds. */
 export function parseDurationSeconds(raw: string, label: string): number {
-  const match = /^(\d+)(s|m|h)?$/.exec(raw.trim());
-  const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600 }[(match[2] ?? 's') as 's' | 'm' | 'h'] : 0;
-  if (!match || seconds <= 0 || !Number.isSafeInteger(seconds))
-    throw new UsageError(`${label} expects a positive duration such as 90s, 30m or 2h, got ${JSON.stringify(raw)}`);
+  const seconds = durationSeconds(raw) ?? 0;
+  if (seconds <= 0) throw new UsageError(`${label} expects a positive duration such as 90s, 30m or 2h, got ${JSON.stringify(raw)}`);
   return seconds;
 }
 
