@@ -72,12 +72,12 @@ allow User:registry --group registry.run-completed --resource-pattern-type liter
 allow User:registry --cluster --resource-pattern-type literal --operation IdempotentWrite
 allow User:deployer --topic flywheel.deployer.events --resource-pattern-type literal --operation Write --operation Describe --operation Create
 allow User:deployer --topic flywheel.predictions --resource-pattern-type literal --operation Write --operation Describe --operation Create
+allow User:deployer --topic flywheel.feedback --resource-pattern-type literal --operation Write --operation Describe --operation Create --operation Read
 allow User:deployer --topic flywheel.registry.events.dlq --resource-pattern-type literal --operation Write --operation Describe --operation Create
 allow User:deployer --topic flywheel.feedback.dlq --resource-pattern-type literal --operation Write --operation Describe --operation Create
 allow User:deployer --topic flywheel.featurestore.events.dlq --resource-pattern-type literal --operation Write --operation Describe --operation Create
 allow User:deployer --topic flywheel.registry.events --resource-pattern-type literal --operation Read --operation Describe --operation Create
 allow User:deployer --group deployer.alias-moved --resource-pattern-type literal --operation Read
-allow User:deployer --topic flywheel.feedback --resource-pattern-type literal --operation Read --operation Describe --operation Create
 allow User:deployer --group deployer.feedback. --resource-pattern-type prefixed --operation Read
 allow User:deployer --topic flywheel.featurestore.events --resource-pattern-type literal --operation Read --operation Describe --operation Create
 allow User:deployer --group deployer.online-features. --resource-pattern-type prefixed --operation Read
@@ -96,4 +96,4 @@ allow User:monitor --group monitor.deployments --resource-pattern-type literal -
 allow User:monitor --topic flywheel.registry.events --resource-pattern-type literal --operation Read --operation Describe --operation Create
 allow User:monitor --group monitor.references --resource-pattern-type literal --operation Read
 allow User:monitor --cluster --resource-pattern-type literal --operation IdempotentWrite
-echo "kafka-access: 7 users, 122 ACLs"
+echo "kafka-access: 7 users, 123 ACLs"

@@ -47,7 +47,7 @@ describe('the Kafka access table', () => {
     expect(new Set(fromTable.map((t) => t.name))).toEqual(fromEvents);
   });
 
-  it('gives every fixed topic exactly one writer, and the deployer alone the prediction log', () => {
+  it('gives every fixed topic exactly one writer, and the deployer alone the prediction log and the feedback', () => {
     const owners = Object.fromEntries(FIXED_TOPICS.map((topic) => [topic, writers(topic)]));
     expect(owners).toEqual({
       [Topics.ingestionEvents]: ['ingestion'],
@@ -57,8 +57,8 @@ describe('the Kafka access table', () => {
       [Topics.registryEvents]: ['registry'],
       [Topics.deployerEvents]: ['deployer'],
       [Topics.predictions]: ['deployer'],
-      // Labels come from the teams that learn the truth, not from a service.
-      [Topics.feedback]: [],
+      // Labels come from the teams that learn the truth, through SubmitFeedback: the deployer checks and publishes them.
+      [Topics.feedback]: ['deployer'],
       [Topics.monitorEvents]: ['monitor'],
     });
   });

@@ -129,7 +129,8 @@ export const SERVICE_KAFKA_ACCESS = {
   },
   deployer: {
     user: 'deployer',
-    produces: [literal(Topics.deployerEvents), literal(Topics.predictions)],
+    // Feedback too: labels sent with SubmitFeedback go out through its outbox.
+    produces: [literal(Topics.deployerEvents), literal(Topics.predictions), literal(Topics.feedback)],
     consumes: [
       consumes(Topics.registryEvents, 'deployer.alias-moved'),
       // Labels for the canary figures each replica keeps of what it served.

@@ -5,3 +5,4 @@ export * from './sha256';
 export * from './storage-config';
 export * from './storage.exception';
 export * from './storage.module';
+export * from './object-chunk';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type RunningS3Server, S3Server } from '@flywheel/s3-server';
 import { MinioObjectStore } from './minio-object-store';
+import { MAX_OBJECT_CHUNK_BYTES, readObjectChunk } from './object-chunk';
 import { datasetVersionKey, datasetVersionPrefix, modelArtifactKey } from './object-key';
 import { sha256Hex, sha256OfStream } from './sha256';
 import { IntegrityError, ObjectNotFoundError, ObjectTooLargeError } from './storage.exception';
@@ -160,6 +161,29 @@ describe('MinioObjectStore against the embedded S3 server', () => {
     const buffered = await store.put(datasetVersionKey('large', 2, 'data.bin'), data);
     expect(buffered.sha256).toBe(put.sha256);
     expect((await store.stat(buffered.key))!.size).toBe(data.length);
+  });
+
+  it('reads ranges, and pieces that join into the object (readObjectChunk), past the end reading nothing', async () => {
+    const key = modelArtifactKey('ranged', 'run-1', 'model.json');
+    const body = randomBytes(10 * MiB + 123);
+    const put = await store.put(key, body, { contentType: 'application/json' });
+    expect((await store.getRange(key, 5, 10)).equals(body.subarray(5, 15))).toBe(true);
+    expect((await store.getRange(key, body.length - 3, 100)).equals(body.subarray(body.length - 3))).toBe(true);
+    await expect(store.getRange(key, -1, 10)).rejects.toThrow(RangeError);
+    await expect(store.getRange(modelArtifactKey('ranged', 'run-2', 'model.json'), 0, 10)).rejects.toBeInstanceOf(ObjectNotFoundError);
+
+    const object = { key, sha256: put.sha256, sizeBytes: put.size, contentType: 'application/json' };
+    const pieces: Buffer[] = [];
+    for (let offset = 0; offset < body.length;) {
+      const chunk = await readObjectChunk(store, object, offset, 0);
+      expect([chunk.offset, chunk.data.length]).toEqual([offset, Math.min(MAX_OBJECT_CHUNK_BYTES, body.length - offset)]);
+      pieces.push(chunk.data);
+      offset += chunk.data.length;
+    }
+    expect(sha256Hex(Buffer.concat(pieces))).toBe(put.sha256);
+    expect((await readObjectChunk(store, object, 100, 7)).data.equals(body.subarray(100, 107))).toBe(true);
+    expect((await readObjectChunk(store, object, body.length, 0)).data).toHaveLength(0);
+    expect((await readObjectChunk(store, object, body.length + 5, 0)).data).toHaveLength(0);
   });
 
   it('lists a prefix in key order, deletes, and reports missing objects', async () => {

@@ -172,6 +172,23 @@ export class MinioObjectStore extends ObjectStore {
     return source.pipe(verifying);
   }
 
+  async getRange(key: ObjectKey, offset: number, length: number): Promise<Buffer> {
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length <= 0)
+      throw new RangeError(`a range is a whole offset ≥ 0 and a length > 0, got ${offset} and ${length}`);
+    return retryingResets(async () => {
+      let source: Readable;
+      try {
+        source = await this.client.getPartialObject(this.bucket, key, offset, length);
+      } catch (error) {
+        if (s3Code(error) === 'NoSuchKey') throw new ObjectNotFoundError(key);
+        throw error;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of source) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    });
+  }
+
   async stat(key: ObjectKey): Promise<ObjectInfo | undefined> {
     let stat;
     try {

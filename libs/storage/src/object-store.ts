@@ -53,6 +53,12 @@ export abstract class ObjectStore {
    * instead of ending when the bytes do not match. Do not act on the data before it ends.
    */
   abstract getStream(key: ObjectKey, options: GetOptions): Promise<Readable>;
+  /**
+   * At most `length` bytes from `offset` (fewer at the end of the object), unverified: a range
+   * cannot be checked against the whole object's sha256, so whoever joins the ranges checks the
+   * whole. Throws ObjectNotFoundError.
+   */
+  abstract getRange(key: ObjectKey, offset: number, length: number): Promise<Buffer>;
   /** Undefined when there is no such object. */
   abstract stat(key: ObjectKey): Promise<ObjectInfo | undefined>;
   /** Every object under the prefix, in key order. */

@@ -11,6 +11,7 @@ import { CreateRegistry1770400000000 } from './migrations/1770400000000-create-r
 import { ModelAliasEntity } from './models/model-alias.entity';
 import { ModelVersionEntity } from './models/model-version.entity';
 import { ModelEntity } from './models/model.entity';
+import { ModelArtifactsService } from './models/model-artifacts.service';
 import { ModelsService } from './models/models.service';
 import { RegistryGrpcController } from './models/registry.grpc-controller';
 import { RegistryRepository, TypeOrmRegistryRepository } from './models/registry.repository';
@@ -58,6 +59,7 @@ export class RegistryModule {
         AuditLog,
         AliasService,
         ModelsService,
+        ModelArtifactsService,
         RunRegistrar,
         RunCompletedConsumer,
       ],

@@ -16,7 +16,9 @@ import { RetrainingRepository, TypeOrmRetrainingRepository } from './retraining/
 import { RetrainingService } from './retraining/retraining.service';
 import { RunEntity } from './runs/run.entity';
 import { RunsRepository, TypeOrmRunsRepository } from './runs/runs.repository';
+import { RunArtifactsService } from './runs/run-artifacts.service';
 import { QueueSignal, RunsService } from './runs/runs.service';
+import { SpecAdmission } from './runs/spec-admission';
 import { TrainCommandGate } from './runs/train-command-gate';
 import { TrainCommandConsumer } from './runs/train-command.consumer';
 import { TrainerGrpcController } from './runs/trainer.grpc-controller';
@@ -75,6 +77,8 @@ export class TrainerAppModule {
         TrainingPipeline,
         TrainingThreads,
         RunsService,
+        RunArtifactsService,
+        SpecAdmission,
         TrainCommandGate,
         RetrainingService,
         TrainCommandConsumer,

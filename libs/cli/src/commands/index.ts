@@ -3,9 +3,11 @@ import { authGroup } from './auth';
 import { datasetsGroup } from './datasets';
 import { deploymentsGroup } from './deployments';
 import { featuresGroup } from './features';
+import { feedbackCommand } from './feedback';
 import { mlGroup } from './ml';
 import { modelsGroup } from './models';
 import { alertsCommand, driftCommand, healthCommand } from './monitor';
+import { policiesGroup } from './policies';
 import { predictCommand } from './predict';
 import { runsGroup, trainCommand } from './runs';
 import { applyCommand, planCommand, schemaCommand } from '../project';
@@ -22,10 +24,12 @@ export const flywheel: CommandGroup = {
     mlGroup,
     authGroup,
     modelsGroup,
+    policiesGroup,
     featuresGroup,
     datasetsGroup,
     deploymentsGroup,
     predictCommand,
+    feedbackCommand,
     runsGroup,
     trainCommand,
     driftCommand,

@@ -79,7 +79,7 @@ class RecordedPlatform implements PlatformState {
   async applyFeatureView(r: featureStoreV1.ApplyFeatureViewRequest) {
     this.writes.push(`view ${r.name}`);
     const revision = (this.views.get(r.name)?.revision ?? 0) + 1;
-    this.views.set(r.name, { ...r, revision, applyTime: new Date(), materialisedDatasetVersion: 0 });
+    this.views.set(r.name, { ...r, revision, applyTime: new Date(), materialisedDatasetVersion: 0, datasetColumns: [] });
   }
   async createModel(r: registryV1.CreateModelRequest) {
     this.writes.push(`model ${r.name}`);

@@ -109,6 +109,15 @@ describe('a project applied with flywheel apply, on npm start', () => {
     expect(applied.stdout).toContain('+ create dataset churn');
     expect(applied.stdout).toContain('Plan: 7 to create, 0 to change, 0 unchanged.\nApplied: 7 objects.\n');
 
+    const policies = await flywheel('policies', 'show', 'churn');
+    expect(policies.code).toBe(0);
+    for (const line of [
+      /training\.featureView\s+churn_features/,
+      /training\.search\.parameters\.C\s+\[0\.1, 1\]/,
+      /monitoring\.windowSize\s+200/,
+    ])
+      expect(policies.stdout).toMatch(line);
+
     for (const command of ['plan', 'apply']) {
       const again = await flywheel(command, '-f', file);
       expect([command, again.code, again.stdout, again.stderr]).toEqual([
@@ -123,6 +132,15 @@ describe('a project applied with flywheel apply, on npm start', () => {
   it('trains the applied spec with its search, serves the winner and predicts', async () => {
     const ingest = await flywheel('datasets', 'ingest', 'churn', '--file', join(parent, 'churn.csv'), '--commit');
     expect([ingest.code, ingest.stderr]).toEqual([0, expect.stringMatching(/sent 1200 of 1200 rows\n$/)]);
+
+    // A typo is refused at the door, naming the request's own field, and no run is queued.
+    const typo = await flywheel('train', 'churn', '--feature-view', 'churn_features', '--label', 'chruned', '--algo', 'logreg');
+    expect([typo.code, typo.stdout, typo.stderr]).toEqual([
+      2,
+      '',
+      'flywheel: train: invalid argument: spec.label: dataset "churn" of feature view "churn_features" has no column "chruned" ' +
+        '(columns: customer_id, tenure, monthly_spend, churned, event_time)\n',
+    ]);
 
     const train = await flywheel('train', 'churn', '--wait');
     expect([train.code, train.stdout]).toEqual([
@@ -139,7 +157,40 @@ describe('a project applied with flywheel apply, on npm start', () => {
     expect(deployments).toMatch(/churn\s+churn\s+production\s+stable\s+v1/);
     const predicted = await flywheel('predict', 'churn', '--features', 'tenure=2,log_spend=3.5', '--json');
     expect(predicted.code).toBe(0);
-    expect(JSON.parse(predicted.stdout)).toMatchObject({ modelName: 'churn', modelVersion: 1 });
+    const prediction = JSON.parse(predicted.stdout) as { requestId: string };
+    expect(prediction).toMatchObject({ modelName: 'churn', modelVersion: 1 });
+
+    // Ground truth from a CSV: the good label recorded, the bad one refused with its line, exit 3.
+    const labels = join(parent, 'labels.csv');
+    writeFileSync(labels, `request_id,label\n${prediction.requestId},True\nhas space,False\n`);
+    const feedback = await flywheel('feedback', 'churn', '--file', labels);
+    expect([feedback.code, feedback.stderr]).toEqual([3, 'flywheel: feedback: 1 of 2 labels refused\n']);
+    expect(feedback.stdout).toMatch(/churn\s+2\s+1\s+1/);
+    expect(feedback.stdout).toMatch(/line 3\s+has space\s+labels\[1\]\.request_id: must be 1 to 128 printable ASCII characters/);
+    writeFileSync(labels, `request_id,label\n${prediction.requestId},True\n`);
+    expect((await flywheel('feedback', 'churn', '--file', labels)).code).toBe(0);
+
+    // Out of the platform: the training set, the served model and the run's holdout, each
+    // checked against its recorded sha256, and the model scored offline on the exported set.
+    const trainCsv = join(parent, 'train.csv');
+    const exported = await flywheel('features', 'historical', 'churn_features', '--columns', 'churned', '--out', trainCsv, '--json');
+    expect([exported.code, JSON.parse(exported.stdout)]).toEqual([
+      0,
+      expect.objectContaining({ file: trainCsv, rowCount: 1200, columns: ['customer_id', 'event_time', 'churned', 'tenure', 'log_spend'] }),
+    ]);
+    expect(readFileSync(trainCsv, 'utf8').split('\n')[0]).toBe('customer_id,event_time,churned,tenure,log_spend');
+    const modelJson = join(parent, 'model.json');
+    const model = await flywheel('models', 'download', 'churn', '--out', modelJson);
+    expect([model.code, model.stdout]).toEqual([
+      0,
+      expect.stringMatching(/model\.json\s+[\d.]+ (B|KiB)\s+application\/json\s+[0-9a-f]{64}/),
+    ]);
+    const evaluated = await flywheel('ml', 'eval', '--model', modelJson, '--data', trainCsv);
+    expect([evaluated.code, evaluated.stdout]).toEqual([0, expect.stringMatching(/rocAuc\s+0\.\d+/)]);
+    const runId = /^run (\S+) succeeded/.exec(train.stdout)![1]!;
+    const holdout = await flywheel('runs', 'download', runId, '--holdout', '--out', join(parent, 'holdout.csv'));
+    expect(holdout.code).toBe(0);
+    expect(readFileSync(join(parent, 'holdout.csv'), 'utf8').split('\n')[0]).toMatch(/^customer_id,event_time,/);
   });
 
   it('plans and applies an edit, and refuses a contract change with nothing applied', async () => {

@@ -1,17 +1,8 @@
 import { deployerV1 } from '@flywheel/contracts';
 import { InvalidArgumentException } from '@flywheel/platform';
-import { type CanaryPolicyValues } from './deployment';
+import { DEFAULT_CANARY_POLICY as DEFAULT_POLICY } from '../testing/fakes';
 import { parseDeployRequest } from './deploy-request';
 
-const DEFAULT_POLICY: CanaryPolicyValues = {
-  trafficShare: 0.1,
-  minRequests: 200,
-  maxErrorRateIncrease: 0.01,
-  maxLatencyRatio: 1.5,
-  maxAccuracyDrop: 0.02,
-  minLabelled: 50,
-  maxDurationMs: 3_600_000,
-};
 const defaults = { followAlias: 'production', policy: DEFAULT_POLICY };
 
 const request = (fields: Partial<deployerV1.DeployRequest>) => deployerV1.DeployRequest.fromPartial({ modelName: 'fraud', ...fields });

@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { deployerV1 } from '@flywheel/contracts';
 import { currentCaller, DomainException, GrpcStatus, isStringCursor, readPage } from '@flywheel/platform';
 import { concatMap, from, type Observable } from 'rxjs';
+import { FeedbackService } from '../feedback/feedback.service';
 import { RolloutService } from '../rollout/rollout.service';
 import { PredictionService } from '../serving/prediction.service';
 import { parseGetDeployment, parseRollback, parseRolloutStatus } from './deployer-requests';
@@ -18,6 +19,7 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
     @Inject(RolloutService) private readonly rollout: RolloutService,
     @Inject(PredictionService) private readonly predictions: PredictionService,
     @Inject(DeployService) private readonly deployments: DeployService,
+    @Inject(FeedbackService) private readonly feedback: FeedbackService,
   ) {}
 
   async deploy(request: deployerV1.DeployRequest): Promise<deployerV1.DeployResponse> {
@@ -52,6 +54,10 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
 
   predict(request: deployerV1.PredictRequest): Promise<deployerV1.PredictResponse> {
     return this.predictions.predict(request);
+  }
+
+  submitFeedback(request: deployerV1.SubmitFeedbackRequest): Promise<deployerV1.SubmitFeedbackResponse> {
+    return this.feedback.submit(request);
   }
 
   /** In order, one response per request; a failed request answers with its error and the stream goes on. */

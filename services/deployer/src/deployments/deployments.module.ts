@@ -1,4 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { FeedbackEvents, OutboxFeedbackEvents } from '../feedback/feedback-events';
+import { FeedbackService } from '../feedback/feedback.service';
 import { RolloutModule } from '../rollout/rollout.module';
 import { ServingModule } from '../serving/serving.module';
 import { DeployerGrpcController } from './deployer.grpc-controller';
@@ -22,7 +24,7 @@ export class DeploymentsModule {
       module: DeploymentsModule,
       imports: [DeploymentStoreModule, ServingModule, registry, RolloutModule.register(registry)],
       controllers: [DeployerGrpcController],
-      providers: [DeployService, DeploymentQueryService],
+      providers: [DeployService, DeploymentQueryService, FeedbackService, { provide: FeedbackEvents, useClass: OutboxFeedbackEvents }],
     };
   }
 }

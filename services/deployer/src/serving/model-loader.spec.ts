@@ -40,6 +40,9 @@ class OneObjectStore extends ObjectStore {
   ensureBucket(): Promise<void> {
     throw new Error('not used');
   }
+  getRange(): never {
+    throw new Error('not used');
+  }
   put(): never {
     throw new Error('not used');
   }

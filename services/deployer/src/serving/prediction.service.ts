@@ -22,7 +22,8 @@ import { toInputRow, toOutputValue } from './model-input';
 import { OnlineFeatures } from './online-features';
 import { ServedModels, type ServedVersion } from './served-models';
 
-const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+/** A request id as callers may give it: the join key of predictions and their feedback. */
+export const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const ENTITY_KEY_MAX = 1024;
 const ONLINE_LOOKUP_DEADLINE_MS = 2_000;
 

@@ -6,7 +6,7 @@ import { JsonLogger, loadConfig } from '@flywheel/platform';
 import { modelArtifactKey } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { type DeployerConfig, deployerConfigSchema } from '../deployer.config';
-import { type DeploymentRecord, type ModelVersionRecord } from '../deployments/deployment';
+import { type CanaryPolicyValues, type DeploymentRecord, type ModelVersionRecord } from '../deployments/deployment';
 import { DeploymentRepository } from '../deployments/deployment.repository';
 import { ModelRegistry } from '../deployments/model-registry';
 import { PredictionLog } from '../prediction-log/prediction-log';
@@ -24,6 +24,17 @@ export function testConfig(env: Record<string, string> = {}): DeployerConfig {
     ...env,
   });
 }
+
+/** The deployer's default canary policy, as its configuration's defaults give it. */
+export const DEFAULT_CANARY_POLICY: CanaryPolicyValues = {
+  trafficShare: 0.1,
+  minRequests: 200,
+  maxErrorRateIncrease: 0.01,
+  maxLatencyRatio: 1.5,
+  maxAccuracyDrop: 0.02,
+  minLabelled: 50,
+  maxDurationMs: 3_600_000,
+};
 
 export const silentLogger = (): JsonLogger => new JsonLogger({ service: 'deployer', level: 'fatal', write: () => undefined });
 

@@ -13,6 +13,7 @@ import {
   getHistoricalFeaturesSchema,
   getOnlineFeaturesSchema,
   listFeatureViewsSchema,
+  parseReadTrainingSet,
 } from './feature-store.requests';
 
 /** The FeatureStoreService contract: each method parses its request, calls its feature and maps the answer. */
@@ -32,13 +33,14 @@ export class FeatureStoreGrpcController implements featureStoreV1.FeatureStoreSe
 
   async getFeatureView(request: featureStoreV1.GetFeatureViewRequest): Promise<featureStoreV1.GetFeatureViewResponse> {
     const { name, revision } = parseRequest(getFeatureViewSchema, request);
-    return { featureView: toProtoFeatureView(await this.featureViews.require(name, revision)) };
+    const view = await this.featureViews.require(name, revision);
+    return { featureView: toProtoFeatureView(view, await this.featureViews.sourceColumns(view.dataset)) };
   }
 
   async listFeatureViews(request: featureStoreV1.ListFeatureViewsRequest): Promise<featureStoreV1.ListFeatureViewsResponse> {
     const { dataset } = parseRequest(listFeatureViewsSchema, request);
     const listed = await this.featureViews.list(dataset, readPage(request.page, isStringCursor));
-    return { featureViews: listed.views.map(toProtoFeatureView), page: listed.page };
+    return { featureViews: listed.views.map((view) => toProtoFeatureView(view)), page: listed.page };
   }
 
   async getOnlineFeatures(request: featureStoreV1.GetOnlineFeaturesRequest): Promise<featureStoreV1.GetOnlineFeaturesResponse> {
@@ -50,5 +52,9 @@ export class FeatureStoreGrpcController implements featureStoreV1.FeatureStoreSe
   // content-addressed), and the trainer and analysts call it with read tokens.
   async getHistoricalFeatures(request: featureStoreV1.GetHistoricalFeaturesRequest): Promise<featureStoreV1.GetHistoricalFeaturesResponse> {
     return toHistoricalFeaturesResponse(await this.historical.get(parseRequest(getHistoricalFeaturesSchema, request)));
+  }
+
+  async readTrainingSet(request: featureStoreV1.ReadTrainingSetRequest): Promise<featureStoreV1.ReadTrainingSetResponse> {
+    return { chunk: await this.historical.readChunk(parseReadTrainingSet(request)) };
   }
 }

@@ -7,6 +7,7 @@ import {
   getOnlineFeaturesSchema,
   listFeatureViewsSchema,
   MAX_ENTITY_ROWS,
+  parseReadTrainingSet,
 } from './feature-store.requests';
 
 function violations(call: () => unknown): string[] {
@@ -125,5 +126,23 @@ describe('feature store requests', () => {
       datasetVersionTo: 2,
       profile,
     });
+  });
+
+  it('reads pieces of training sets only, in ranges the contract allows', () => {
+    const key = 'training-sets/claim-features/r2-0123456789abcdef/training-set.csv';
+    expect(parseReadTrainingSet({ key, offset: 10, maxBytes: 0 })).toEqual({ key, offset: 10, maxBytes: 0 });
+    const rule = 'key: must be a training set key, training-sets/<view>/<set>/<file>';
+    for (const hostile of [
+      'datasets/claims/v1/data.csv',
+      'models/fraud/run-1/model.json',
+      'training-sets/../../etc/passwd',
+      'training-sets/a/b',
+      '',
+    ])
+      expect(violations(() => parseReadTrainingSet({ key: hostile, offset: 0, maxBytes: 0 }))).toEqual([rule]);
+    expect(violations(() => parseReadTrainingSet({ key, offset: -1, maxBytes: 5 * 1024 * 1024 }))).toEqual([
+      'offset: must be 0 or more',
+      'max_bytes: must be at most 4194304 (4 MiB)',
+    ]);
   });
 });

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { type commonV1 } from '@flywheel/contracts';
+import { type commonV1, type featureStoreV1 } from '@flywheel/contracts';
+import { parseRequest } from '@flywheel/platform';
+import { chunkRangeFields, chunkRangeSchema, type ObjectKey, parseObjectKey } from '@flywheel/storage';
 import { fromProtoValue } from '../feature-views/feature-values';
 import { viewNameSchema } from '../feature-views/feature-view';
 import { type EntitySpineRow, type TrainingSetQuery } from '../serving/historical-features.service';
@@ -111,3 +113,21 @@ export const getHistoricalFeaturesSchema = z
           },
     };
   });
+
+/** A training set's key, as GetHistoricalFeatures returned it: nothing else in the bucket is read through ReadTrainingSet. */
+const trainingSetKeySchema = z.string().transform((raw, ctx): ObjectKey => {
+  try {
+    if (raw.startsWith('training-sets/')) return parseObjectKey(raw);
+  } catch {
+    // Reported below, as for any other key.
+  }
+  ctx.addIssue({ code: 'custom', message: 'must be a training set key, training-sets/<view>/<set>/<file>' });
+  return z.NEVER;
+});
+
+const readTrainingSetKeySchema = z.object({ key: trainingSetKeySchema });
+
+export function parseReadTrainingSet(request: featureStoreV1.ReadTrainingSetRequest): { key: ObjectKey; offset: number; maxBytes: number } {
+  const { key } = parseRequest(readTrainingSetKeySchema, request);
+  return { key, ...parseRequest(chunkRangeSchema, chunkRangeFields(request)) };
+}

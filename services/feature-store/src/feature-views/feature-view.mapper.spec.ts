@@ -35,7 +35,13 @@ describe('feature view mapper', () => {
       description: 'claims by customer',
       applyTime: new Date('2025-06-01T00:00:00Z'),
       materialisedDatasetVersion: 4,
+      datasetColumns: [],
     });
+  });
+
+  it('carries the source dataset’s columns where the caller looked them up (GetFeatureView)', () => {
+    const columns = [{ name: 'amount', type: commonV1.ColumnType.COLUMN_TYPE_DOUBLE }];
+    expect(toProtoFeatureView(view, columns).datasetColumns).toEqual(columns);
   });
 
   it('leaves the TTL unset for values that never expire', () => {

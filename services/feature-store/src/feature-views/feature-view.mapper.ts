@@ -2,7 +2,11 @@ import { type featureStoreV1 } from '@flywheel/contracts';
 import { type FeatureViewRevision } from './feature-view';
 
 /** The protobuf FeatureView of a stored revision. */
-export function toProtoFeatureView(view: FeatureViewRevision): featureStoreV1.FeatureView {
+/** `datasetColumns`: the source dataset's, where the caller looked them up (GetFeatureView). */
+export function toProtoFeatureView(
+  view: FeatureViewRevision,
+  datasetColumns: featureStoreV1.SourceColumn[] = [],
+): featureStoreV1.FeatureView {
   return {
     name: view.name,
     dataset: view.dataset,
@@ -22,5 +26,6 @@ export function toProtoFeatureView(view: FeatureViewRevision): featureStoreV1.Fe
     description: view.description,
     applyTime: view.applyTime,
     materialisedDatasetVersion: view.materialisedDatasetVersion,
+    datasetColumns,
   };
 }

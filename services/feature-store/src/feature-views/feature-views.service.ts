@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FeatureViewAppliedEvent, type ingestionV1 } from '@flywheel/contracts';
+import { FeatureViewAppliedEvent, type featureStoreV1, type ingestionV1 } from '@flywheel/contracts';
 import { EventPublisher } from '@flywheel/messaging';
 import { Clock, currentCaller, type Page, pageOf, type PageResponseLike } from '@flywheel/platform';
 import { TransactionRunner } from '@flywheel/persistence';
@@ -85,6 +85,12 @@ export class FeatureViewsService {
     const view = revision > 0 ? await this.views.revision(name, revision) : await this.views.current(name);
     if (!view) throw featureViewNotFound(name, revision);
     return view;
+  }
+
+  /** The columns of a dataset's contract as this service knows it (applying a view over it records it). */
+  async sourceColumns(dataset: string): Promise<featureStoreV1.SourceColumn[]> {
+    const contract = await this.catalog.findDataset(dataset);
+    return (contract?.columns ?? []).map(({ name, type }) => ({ name, type }));
   }
 
   private async datasetContract(dataset: string): Promise<ingestionV1.DataContract> {

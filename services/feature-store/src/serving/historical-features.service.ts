@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { commonV1 } from '@flywheel/contracts';
 import { type CsvCell, type CsvColumn, formatCsvColumns } from '@flywheel/ml';
 import { type FieldViolation, InjectConfig, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
-import { ObjectStore, sha256Hex, trainingSetKey } from '@flywheel/storage';
+import { type ObjectChunk, type ObjectKey, ObjectStore, readObjectChunk, sha256Hex, trainingSetKey } from '@flywheel/storage';
 import { type FeatureStoreConfig } from '../feature-store.config';
 import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets/dataset-catalog.repository';
 import { type StoredValue, type StoredValues, toStoredValue } from '../feature-views/feature-values';
@@ -94,6 +94,19 @@ export class HistoricalFeaturesService {
     @Inject(ObjectStore) private readonly objects: ObjectStore,
     @InjectConfig() private readonly config: FeatureStoreConfig,
   ) {}
+
+  /** A piece of a training set built before, to take it out of the platform. */
+  async readChunk(read: { key: ObjectKey; offset: number; maxBytes: number }): Promise<ObjectChunk> {
+    const info = await this.objects.stat(read.key);
+    // Sets are written whole with their sha256; one without is not a training set this service wrote.
+    if (!info?.sha256)
+      throw new ServingException(
+        `no training set ${read.key}: build one with GetHistoricalFeatures`,
+        ServingExceptionCode.TRAINING_SET_NOT_FOUND,
+      );
+    const object = { key: read.key, sha256: info.sha256, sizeBytes: info.size, contentType: info.contentType };
+    return readObjectChunk(this.objects, object, read.offset, read.maxBytes);
+  }
 
   async get(query: TrainingSetQuery): Promise<TrainingSet> {
     const view = await this.featureViews.require(query.featureView, query.revision);

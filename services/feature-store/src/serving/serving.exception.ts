@@ -5,6 +5,8 @@ export enum ServingExceptionCode {
   NOT_MATERIALISED = 'NOT_MATERIALISED',
   /** A dataset spine larger than one training set may be; the caller narrows the range. */
   SPINE_TOO_LARGE = 'SPINE_TOO_LARGE',
+  /** No training set under that key (never built, or removed). */
+  TRAINING_SET_NOT_FOUND = 'TRAINING_SET_NOT_FOUND',
 }
 
 export class ServingException extends DomainException<ServingExceptionCode> {
@@ -14,6 +16,8 @@ export class ServingException extends DomainException<ServingExceptionCode> {
         return GrpcStatus.FAILED_PRECONDITION;
       case ServingExceptionCode.SPINE_TOO_LARGE:
         return GrpcStatus.RESOURCE_EXHAUSTED;
+      case ServingExceptionCode.TRAINING_SET_NOT_FOUND:
+        return GrpcStatus.NOT_FOUND;
       default:
         return assertNever(this.code, 'ServingExceptionCode');
     }

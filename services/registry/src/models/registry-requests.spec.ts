@@ -5,6 +5,7 @@ import {
   parseCreateModel,
   parseDeleteAlias,
   parsePolicySettings,
+  parseReadModelArtifact,
   parseSetAlias,
   parseVersionRef,
 } from './registry-requests';
@@ -107,5 +108,21 @@ describe('registry requests', () => {
       metric: 'log_loss',
       minHoldoutRows: 200,
     });
+  });
+
+  it("reads a version's artifact by number or alias, in ranges the contract allows", () => {
+    expect(parseReadModelArtifact({ modelName: 'fraud', version: 3, offset: 0, maxBytes: 0 })).toEqual({
+      ref: { modelName: 'fraud', version: 3 },
+      offset: 0,
+      maxBytes: 0,
+    });
+    expect(parseReadModelArtifact({ modelName: 'fraud', alias: 'production', offset: 8, maxBytes: 1 }).ref).toEqual({
+      modelName: 'fraud',
+      alias: 'production',
+    });
+    expect(rejection(() => parseReadModelArtifact({ modelName: 'fraud', version: 1, offset: -5, maxBytes: 1 << 30 }))).toBe(
+      'offset: must be 0 or more; max_bytes: must be at most 4194304 (4 MiB)',
+    );
+    expect(rejection(() => parseReadModelArtifact({ modelName: '../fraud', version: 1, offset: 0, maxBytes: 0 }))).toMatch(/^model_name: /);
   });
 });

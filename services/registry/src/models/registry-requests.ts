@@ -1,5 +1,6 @@
 import { registryV1 } from '@flywheel/contracts';
 import { parseRequest } from '@flywheel/platform';
+import { chunkRangeFields, chunkRangeSchema } from '@flywheel/storage';
 import { z } from 'zod';
 import { isKnownMetric, METRIC_NAMES } from '../promotion/metrics';
 import { ALIAS_PATTERN, MODEL_NAME_PATTERN, NAME_RULE } from './names';
@@ -121,6 +122,15 @@ export function parseVersionRef(request: registryV1.GetModelVersionRequest): Ver
   }
   const parsed = parseRequest(versionByNumber, { model_name: request.modelName, version: request.version });
   return { modelName: parsed.model_name, version: parsed.version };
+}
+
+export function parseReadModelArtifact(request: registryV1.ReadModelArtifactRequest): {
+  ref: VersionRef;
+  offset: number;
+  maxBytes: number;
+} {
+  const { offset, maxBytes } = parseRequest(chunkRangeSchema, chunkRangeFields(request));
+  return { ref: parseVersionRef(request), offset, maxBytes };
 }
 
 export function parseLineageRequest(request: registryV1.GetLineageRequest): { modelName: string; version: number } {

@@ -5,6 +5,8 @@ export enum RegistryExceptionCode {
   MODEL_ALREADY_EXISTS = 'MODEL_ALREADY_EXISTS',
   VERSION_NOT_FOUND = 'VERSION_NOT_FOUND',
   ALIAS_NOT_FOUND = 'ALIAS_NOT_FOUND',
+  /** A version's artifact is gone from the object store: data lost, not a caller's mistake. */
+  ARTIFACT_MISSING = 'ARTIFACT_MISSING',
 }
 
 /** What the registry refuses to do for a caller, and the gRPC status each case gets. */
@@ -17,6 +19,8 @@ export class RegistryException extends DomainException<RegistryExceptionCode> {
         return GrpcStatus.NOT_FOUND;
       case RegistryExceptionCode.MODEL_ALREADY_EXISTS:
         return GrpcStatus.ALREADY_EXISTS;
+      case RegistryExceptionCode.ARTIFACT_MISSING:
+        return GrpcStatus.DATA_LOSS;
       default:
         return assertNever(this.code, 'RegistryExceptionCode');
     }

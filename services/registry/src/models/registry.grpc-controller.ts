@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { registryV1 } from '@flywheel/contracts';
 import { isPositiveIntegerCursor, isStringCursor, readPage } from '@flywheel/platform';
 import { toAuditEntry, toModel, toModelVersion } from './model-mapping';
+import { ModelArtifactsService } from './model-artifacts.service';
 import { ModelsService } from './models.service';
 import {
   parseAuditQuery,
@@ -12,6 +13,7 @@ import {
   parseModelNameField,
   parsePolicySettings,
   parseSetAlias,
+  parseReadModelArtifact,
   parseVersionRef,
 } from './registry-requests';
 
@@ -19,7 +21,10 @@ import {
 @Controller()
 @registryV1.RegistryServiceControllerMethods()
 export class RegistryGrpcController implements registryV1.RegistryServiceController {
-  constructor(@Inject(ModelsService) private readonly models: ModelsService) {}
+  constructor(
+    @Inject(ModelsService) private readonly models: ModelsService,
+    @Inject(ModelArtifactsService) private readonly artifacts: ModelArtifactsService,
+  ) {}
 
   async createModel(request: registryV1.CreateModelRequest): Promise<registryV1.CreateModelResponse> {
     const { item, aliases, created } = await this.models.createModel(parseCreateModel(request));
@@ -39,6 +44,11 @@ export class RegistryGrpcController implements registryV1.RegistryServiceControl
   async getModelVersion(request: registryV1.GetModelVersionRequest): Promise<registryV1.GetModelVersionResponse> {
     const { item, aliases } = await this.models.getModelVersion(parseVersionRef(request));
     return { version: toModelVersion(item, aliases) };
+  }
+
+  async readModelArtifact(request: registryV1.ReadModelArtifactRequest): Promise<registryV1.ReadModelArtifactResponse> {
+    const { ref, offset, maxBytes } = parseReadModelArtifact(request);
+    return { chunk: await this.artifacts.readChunk(ref, offset, maxBytes) };
   }
 
   async listModelVersions(request: registryV1.ListModelVersionsRequest): Promise<registryV1.ListModelVersionsResponse> {

@@ -38,6 +38,9 @@ class MemoryObjectStore extends ObjectStore {
   getStream(): Promise<Readable> {
     throw new Error('not used');
   }
+  getRange(): never {
+    throw new Error('not used');
+  }
   async stat(): Promise<ObjectInfo | undefined> {
     return undefined;
   }

@@ -1,6 +1,13 @@
 import { commonV1, trainerV1 } from '@flywheel/contracts';
 import { InvalidArgumentException } from '@flywheel/platform';
-import { parseModelNameFilter, parseRunId, parseRunIds, parseRunListFilter, parseSubmitTraining } from './run-requests';
+import {
+  parseModelNameFilter,
+  parseReadRunArtifact,
+  parseRunId,
+  parseRunIds,
+  parseRunListFilter,
+  parseSubmitTraining,
+} from './run-requests';
 
 const spec = trainerV1.ModelSpec.fromPartial({
   modelName: 'fraud',
@@ -68,5 +75,26 @@ describe('run requests', () => {
       ),
     ).toEqual(['model_name: must match [a-z][a-z0-9_-]{0,62}', 'status: is not a run status', 'parent_run_id: must be a run id (uuid)']);
     expect(parseModelNameFilter('')).toBeUndefined();
+  });
+
+  it("reads a run's model or holdout in ranges the contract allows, naming what is wrong", () => {
+    const { RUN_ARTIFACT_MODEL, RUN_ARTIFACT_HOLDOUT, RUN_ARTIFACT_UNSPECIFIED } = trainerV1.RunArtifact;
+    expect(parseReadRunArtifact({ runId: RUN_A, artifact: RUN_ARTIFACT_HOLDOUT, offset: 4, maxBytes: 1024 })).toEqual({
+      runId: RUN_A,
+      artifact: 'holdout',
+      offset: 4,
+      maxBytes: 1024,
+    });
+    expect(parseReadRunArtifact({ runId: RUN_A, artifact: RUN_ARTIFACT_MODEL, offset: 0, maxBytes: 0 }).artifact).toBe('model');
+    expect(violations(() => parseReadRunArtifact({ runId: RUN_A, artifact: RUN_ARTIFACT_UNSPECIFIED, offset: 0, maxBytes: 0 }))).toEqual([
+      'artifact: must be RUN_ARTIFACT_MODEL or RUN_ARTIFACT_HOLDOUT',
+    ]);
+    expect(violations(() => parseReadRunArtifact({ runId: '../x', artifact: RUN_ARTIFACT_MODEL, offset: 0, maxBytes: 0 }))).toEqual([
+      'run_id: must be a run id (uuid)',
+    ]);
+    expect(violations(() => parseReadRunArtifact({ runId: RUN_A, artifact: RUN_ARTIFACT_MODEL, offset: 1.5, maxBytes: -1 }))).toEqual([
+      'offset: must be a whole number',
+      'max_bytes: must be 0 (the most) or more',
+    ]);
   });
 });

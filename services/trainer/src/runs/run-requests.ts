@@ -1,5 +1,6 @@
 import { trainerV1 } from '@flywheel/contracts';
 import { InvalidArgumentException, parseRequest } from '@flywheel/platform';
+import { chunkRangeFields, chunkRangeSchema } from '@flywheel/storage';
 import { z } from 'zod';
 import { type CheckedSpec, MODEL_NAME_PATTERN, validateSpec } from './model-spec';
 import { type RunFilter, UUID } from './run-record';
@@ -110,4 +111,27 @@ const runIdsSchema = z
 
 export function parseRunIds(runIds: readonly string[]): string[] {
   return parseRequest(runIdsSchema, runIds, 'run_ids');
+}
+
+export interface RunArtifactRead {
+  readonly runId: string;
+  readonly artifact: 'model' | 'holdout';
+  readonly offset: number;
+  readonly maxBytes: number;
+}
+
+const runArtifactSchema = z.union(
+  [z.literal(trainerV1.RunArtifact.RUN_ARTIFACT_MODEL), z.literal(trainerV1.RunArtifact.RUN_ARTIFACT_HOLDOUT)],
+  { error: 'must be RUN_ARTIFACT_MODEL or RUN_ARTIFACT_HOLDOUT' },
+);
+
+export function parseReadRunArtifact(request: trainerV1.ReadRunArtifactRequest): RunArtifactRead {
+  const { offset, maxBytes } = parseRequest(chunkRangeSchema, chunkRangeFields(request));
+  const artifact = parseRequest(runArtifactSchema, request.artifact, 'artifact');
+  return {
+    runId: parseRunId(request.runId),
+    artifact: artifact === trainerV1.RunArtifact.RUN_ARTIFACT_MODEL ? 'model' : 'holdout',
+    offset,
+    maxBytes,
+  };
 }

@@ -5,6 +5,8 @@ export enum RunsExceptionCode {
   REQUEST_ID_REUSED = 'REQUEST_ID_REUSED',
   /** The run has succeeded or failed: there is nothing left to cancel. */
   RUN_ENDED = 'RUN_ENDED',
+  /** The run has no such object (yet): only a run that succeeded has a model and a holdout. */
+  ARTIFACT_NOT_FOUND = 'ARTIFACT_NOT_FOUND',
 }
 
 export class RunsException extends DomainException<RunsExceptionCode> {
@@ -16,6 +18,8 @@ export class RunsException extends DomainException<RunsExceptionCode> {
         return GrpcStatus.ALREADY_EXISTS;
       case RunsExceptionCode.RUN_ENDED:
         return GrpcStatus.FAILED_PRECONDITION;
+      case RunsExceptionCode.ARTIFACT_NOT_FOUND:
+        return GrpcStatus.NOT_FOUND;
       default:
         return assertNever(this.code, 'RunsExceptionCode');
     }

@@ -9,12 +9,15 @@ import {
   parseCancelRun,
   parseModelName,
   parseModelNameFilter,
+  parseReadRunArtifact,
   parseRunId,
   parseRunIds,
   parseRunListFilter,
   parseSubmitTraining,
 } from './run-requests';
+import { RunArtifactsService } from './run-artifacts.service';
 import { RunsService } from './runs.service';
+import { SpecAdmission } from './spec-admission';
 
 /** The TrainerService contract: runs (experiment tracking) and the retraining policy. */
 @Controller()
@@ -23,14 +26,22 @@ export class TrainerGrpcController implements trainerV1.TrainerServiceController
   constructor(
     @Inject(RunsService) private readonly runs: RunsService,
     @Inject(RetrainingService) private readonly retraining: RetrainingService,
+    @Inject(RunArtifactsService) private readonly artifacts: RunArtifactsService,
+    @Inject(SpecAdmission) private readonly admission: SpecAdmission,
   ) {}
 
   async submitTraining(request: trainerV1.SubmitTrainingRequest): Promise<trainerV1.SubmitTrainingResponse> {
-    return { run: runToProto(await this.runs.submit(parseSubmitTraining(request), currentCaller())) };
+    const submitted = parseSubmitTraining(request);
+    await this.admission.check(submitted.spec.spec, 'spec');
+    return { run: runToProto(await this.runs.submit(submitted, currentCaller())) };
   }
 
   async getRun(request: trainerV1.GetRunRequest): Promise<trainerV1.GetRunResponse> {
     return { run: runToProto(await this.runs.get(parseRunId(request.runId))) };
+  }
+
+  async readRunArtifact(request: trainerV1.ReadRunArtifactRequest): Promise<trainerV1.ReadRunArtifactResponse> {
+    return { chunk: await this.artifacts.readChunk(parseReadRunArtifact(request)) };
   }
 
   async cancelRun(request: trainerV1.CancelRunRequest): Promise<trainerV1.CancelRunResponse> {
@@ -51,7 +62,9 @@ export class TrainerGrpcController implements trainerV1.TrainerServiceController
   }
 
   async setRetrainingPolicy(request: trainerV1.SetRetrainingPolicyRequest): Promise<trainerV1.SetRetrainingPolicyResponse> {
-    return { policy: policyToProto(await this.retraining.setPolicy(parseRetrainingPolicy(request.policy), currentCaller())) };
+    const policy = parseRetrainingPolicy(request.policy);
+    if (policy.spec) await this.admission.check(policy.spec, 'policy.spec');
+    return { policy: policyToProto(await this.retraining.setPolicy(policy, currentCaller())) };
   }
 
   async listRetrainingDecisions(request: trainerV1.ListRetrainingDecisionsRequest): Promise<trainerV1.ListRetrainingDecisionsResponse> {

@@ -64,6 +64,24 @@ export class StoredTrainingSetFeatureStore extends FeatureStorePort {
     });
   }
 
+  /**
+   * The view the published set is of. Its dataset's columns are unknown unless a test sets them,
+   * so SubmitTraining checks no label against them unless asked to.
+   */
+  datasetColumns: featureStoreV1.SourceColumn[] = [];
+
+  async getFeatureView(name: string): Promise<featureStoreV1.FeatureView | undefined> {
+    if (name !== FEATURE_VIEW || !this.response) return undefined;
+    const [, , ...rest] = this.response.columns;
+    return featureStoreV1.FeatureView.fromPartial({
+      name,
+      dataset: this.response.dataset,
+      features: rest.map((column) => ({ name: column, column })),
+      revision: 1,
+      datasetColumns: this.datasetColumns,
+    });
+  }
+
   async getHistoricalFeatures(request: featureStoreV1.GetHistoricalFeaturesRequest): Promise<featureStoreV1.GetHistoricalFeaturesResponse> {
     this.requests.push(request);
     if (!this.response) throw new Error('no training set published');

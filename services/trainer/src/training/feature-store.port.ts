@@ -8,6 +8,8 @@ export abstract class FeatureStorePort {
   abstract getHistoricalFeatures(
     request: featureStoreV1.GetHistoricalFeaturesRequest,
   ): Promise<featureStoreV1.GetHistoricalFeaturesResponse>;
+  /** The current revision of a view, with its dataset's columns where known; undefined when there is no such view. */
+  abstract getFeatureView(name: string): Promise<featureStoreV1.FeatureView | undefined>;
 }
 
 /** The feature store refused or failed; `invalidRequest` when the spec is at fault (unknown view, column). */

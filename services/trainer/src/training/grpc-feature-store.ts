@@ -26,14 +26,27 @@ export class GrpcFeatureStore extends FeatureStorePort implements OnModuleDestro
     try {
       return await this.client.getHistoricalFeatures(request);
     } catch (error) {
-      const code = (error as Partial<ServiceError>).code;
-      const details = (error as Partial<ServiceError>).details ?? (error as Error).message;
-      const invalid = code === GrpcStatus.INVALID_ARGUMENT || code === GrpcStatus.NOT_FOUND || code === GrpcStatus.FAILED_PRECONDITION;
-      throw new FeatureStoreError(`feature store: ${code === undefined ? '' : `${GrpcStatus[code]}: `}${details}`, invalid);
+      throw featureStoreError(error);
+    }
+  }
+
+  async getFeatureView(name: string): Promise<featureStoreV1.FeatureView | undefined> {
+    try {
+      return (await this.client.getFeatureView({ name, revision: 0 })).featureView;
+    } catch (error) {
+      if ((error as Partial<ServiceError>).code === GrpcStatus.NOT_FOUND) return undefined;
+      throw featureStoreError(error);
     }
   }
 
   onModuleDestroy(): void {
     this.client.close();
   }
+}
+
+function featureStoreError(error: unknown): FeatureStoreError {
+  const code = (error as Partial<ServiceError>).code;
+  const details = (error as Partial<ServiceError>).details ?? (error as Error).message;
+  const invalid = code === GrpcStatus.INVALID_ARGUMENT || code === GrpcStatus.NOT_FOUND || code === GrpcStatus.FAILED_PRECONDITION;
+  return new FeatureStoreError(`feature store: ${code === undefined ? '' : `${GrpcStatus[code]}: `}${details}`, invalid);
 }

@@ -6,6 +6,7 @@ import { type OptionSpecs, type ParsedOptions, type PositionalSpec } from '../..
 import { type Command } from '../../command';
 import { NotDoneError, userInput } from '../../errors';
 import { connectionOptions, Targets, withService } from '../../grpc/service-connection';
+import { splitCsv } from '../../csv-text';
 import { table, toJson } from '../../output';
 
 /** Loaded on use: the generated code pulls in gRPC. */
@@ -227,40 +228,6 @@ export const ingestCommand: Command = {
         );
     }),
 };
-
-/** Splits CSV text (RFC 4180 quoting) into records of fields. */
-function splitCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      record.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      if (record.length > 1 || record[0] !== '') records.push(record);
-      record = [];
-      field = '';
-    } else field += c;
-  }
-  if (quoted) throw new Error('a quoted field is not closed');
-  if (field !== '' || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  return records;
-}
 
 /** How booleans are written: by JSON and SQL, by pandas (`True`), by spreadsheets (`TRUE`), as bits. */
 const BOOLEAN_CELLS = new Map<string, boolean>([

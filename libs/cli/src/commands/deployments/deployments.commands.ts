@@ -1,6 +1,7 @@
 import { type deployerV1 } from '@flywheel/contracts';
 import { type OptionSpecs, type ParsedOptions, parseNumber } from '../../args';
 import { durationSeconds } from '../../durations';
+import { aliasDivergence, aliasesOfModels } from './alias-divergence';
 import { type Command, type Io } from '../../command';
 import { UsageError } from '../../errors';
 import { formatValue, table, toJson } from '../../output';
@@ -39,9 +40,10 @@ export const listCommand: Command = {
     const pageSize = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
     const response = await withDeployer(options, (client) => client.listDeployments({ page: { pageSize, pageToken: '' } }));
     if (options.flag('json')) return io.stdout(toJson(response.deployments));
+    const aliases = await aliasesOfModels(response.deployments.filter((d) => d.alias).map((d) => d.modelName));
     io.stdout(
       `${table(
-        ['deployment', 'model', 'follows', 'state', 'stable', 'canary', 'canary share', 'updated'],
+        ['deployment', 'model', 'follows', 'state', 'stable', 'canary', 'canary share', 'updated', 'registry'],
         response.deployments.map((d) => [
           d.name,
           d.modelName,
@@ -51,6 +53,7 @@ export const listCommand: Command = {
           version(d.canaryVersion),
           share(d),
           time(d.updateTime),
+          aliases ? (aliasDivergence(d, aliases.get(d.modelName)) ?? 'agrees') : '?',
         ]),
       )}\n`,
     );

@@ -1,9 +1,9 @@
 import { type CommandGroup } from '../../command';
-import { auditCommand, listCommand, promoteCommand, showCommand, versionsCommand } from './models.commands';
+import { auditCommand, downloadCommand, listCommand, promoteCommand, showCommand, versionsCommand } from './models.commands';
 
 export const modelsGroup: CommandGroup = {
   kind: 'group',
   name: 'models',
   summary: 'The model registry: models, versions, aliases, promotion and the audit log.',
-  children: [listCommand, showCommand, versionsCommand, promoteCommand, auditCommand],
+  children: [listCommand, showCommand, versionsCommand, promoteCommand, auditCommand, downloadCommand],
 };

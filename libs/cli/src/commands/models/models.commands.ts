@@ -1,5 +1,8 @@
 import { parseNumber, type PositionalSpec } from '../../args';
 import { type Command } from '../../command';
+import { UsageError } from '../../errors';
+import { deploymentLine, deploymentsOfModel } from '../deployments/alias-divergence';
+import { downloadedText, downloadObject } from '../../grpc/download';
 import { formatValue, table, toJson } from '../../output';
 import { CONNECTION_DETAILS, connectionOptions, withRegistry } from './registry-connection';
 
@@ -50,7 +53,8 @@ export const showCommand: Command = {
       model: (await client.getModel({ name })).model,
       policy: (await client.getPromotionPolicy({ modelName: name })).policy,
     }));
-    if (options.flag('json')) return io.stdout(toJson({ model, policy }));
+    const deployments = await deploymentsOfModel(name);
+    if (options.flag('json')) return io.stdout(toJson({ model, policy, deployments }));
     if (!model || !policy) return;
     const margins = [
       policy.minAbsoluteImprovement > 0 ? `absolute ≥ ${policy.minAbsoluteImprovement}` : '',
@@ -70,6 +74,8 @@ export const showCommand: Command = {
           ['judged by', policy.metric || "the run's spec metric"],
           ['margins', margins.length > 0 ? margins.join(', ') : 'strictly better'],
           ['min holdout rows', policy.minHoldoutRows],
+          ...(deployments ?? []).map((d) => ['deployment', deploymentLine(d, model.aliases)]),
+          ...(deployments === undefined ? [['deployments', '? (the deployer did not answer)']] : []),
         ],
       )}\n`,
     );
@@ -185,5 +191,32 @@ export const auditCommand: Command = {
         }),
       )}\n`,
     );
+  },
+};
+
+export const downloadCommand: Command = {
+  kind: 'command',
+  name: 'download',
+  summary: "Download a version's model artifact (JSON), checked against the sha256 the registry recorded.",
+  usage: '--out <file.json> [--version <n> | --alias <alias>] [--address <host:port>] [--json]',
+  positionals: [modelPositional],
+  options: {
+    out: { type: 'string', required: true, value: 'file.json', description: 'where to write the artifact' },
+    version: { type: 'string', value: 'n', description: 'the version (default: the production alias)' },
+    alias: { type: 'string', value: 'alias', description: 'the version an alias points at' },
+    ...connectionOptions,
+  },
+  details: `The artifact is what \`flywheel ml predict --model\` and \`ml eval\` read. ${CONNECTION_DETAILS}`,
+  async run(options, io) {
+    const modelName = options.positional('model');
+    const version = options.number('version', { integer: true, min: 1 });
+    const alias = options.string('alias');
+    if (version !== undefined && alias !== undefined) throw new UsageError('give either --version or --alias');
+    const selector = version !== undefined ? { version } : { alias: alias ?? 'production' };
+    const out = options.required('out');
+    const object = await withRegistry(options, (client) =>
+      downloadObject(async (offset) => (await client.readModelArtifact({ modelName, ...selector, offset, maxBytes: 0 })).chunk, out, io),
+    );
+    io.stdout(downloadedText(out, object, options.flag('json')));
   },
 };

@@ -2,6 +2,7 @@ import { type commonV1 } from '@flywheel/contracts';
 import { type Command } from '../../command';
 import { UsageError } from '../../errors';
 import { formatValue, table, toJson } from '../../output';
+import { valueOfText } from '../../values';
 import {
   DEPLOYER_CONNECTION_DETAILS,
   deployerConnectionOptions,
@@ -18,11 +19,7 @@ export function parseFeatures(raw: string): commonV1.Row {
     if (!name) throw new UsageError(`--features expects name=value,… got ${JSON.stringify(pair)}`);
     if (Object.hasOwn(values, name)) throw new UsageError(`--features sets ${JSON.stringify(name)} twice`);
     const text = pair.slice(at + 1).trim();
-    const number = text === '' ? Number.NaN : Number(text);
-    if (text === 'null') values[name] = {};
-    else if (text === 'true' || text === 'false') values[name] = { boolValue: text === 'true' };
-    else if (Number.isFinite(number)) values[name] = { numberValue: number };
-    else values[name] = { stringValue: text };
+    values[name] = text === 'null' ? {} : valueOfText(text);
   }
   return { values };
 }

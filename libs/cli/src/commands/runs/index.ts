@@ -1,11 +1,11 @@
 import { type CommandGroup } from '../../command';
-import { cancelCommand, compareCommand, listCommand, showCommand, trainCommand } from './runs.commands';
+import { cancelCommand, compareCommand, downloadCommand, listCommand, showCommand, trainCommand } from './runs.commands';
 
 export const runsGroup: CommandGroup = {
   kind: 'group',
   name: 'runs',
-  summary: 'Training runs: list, show, compare and cancel them.',
-  children: [listCommand, showCommand, compareCommand, cancelCommand],
+  summary: 'Training runs: list, show, compare, cancel them and download what they made.',
+  children: [listCommand, showCommand, compareCommand, cancelCommand, downloadCommand],
 };
 
 export { trainCommand };

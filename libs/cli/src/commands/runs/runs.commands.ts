@@ -3,8 +3,10 @@ import type { GrpcClient } from '@flywheel/platform';
 import { type OptionSpecs, type ParsedOptions } from '../../args';
 import { type Command } from '../../command';
 import { NotDoneError, UsageError } from '../../errors';
+import { downloadedText, downloadObject } from '../../grpc/download';
 import { connectionOptions, Targets, withService } from '../../grpc/service-connection';
 import { table, toJson } from '../../output';
+import { valueOfText } from '../../values';
 
 /** Loaded on use: the generated code pulls in gRPC. */
 const contracts = () => import('@flywheel/contracts');
@@ -164,6 +166,33 @@ export const cancelCommand: Command = {
     }),
 };
 
+export const downloadCommand: Command = {
+  kind: 'command',
+  name: 'download',
+  summary: "Download a run's model artifact (JSON) or its holdout (CSV), checked against the recorded sha256.",
+  usage: '--out <file> [--holdout] [--address <host:port>] [--json]',
+  positionals: [{ name: 'run', required: true, description: 'the run id' }],
+  options: {
+    out: { type: 'string', required: true, value: 'file', description: 'where to write it' },
+    holdout: { type: 'boolean', description: 'the holdout the metrics were computed on, instead of the model' },
+    ...connection,
+  },
+  details: 'Only a run that succeeded has a model and a holdout. The token needs the read role.',
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const { trainerV1 } = await contracts();
+      const runId = options.positional('run');
+      const artifact = options.flag('holdout') ? trainerV1.RunArtifact.RUN_ARTIFACT_HOLDOUT : trainerV1.RunArtifact.RUN_ARTIFACT_MODEL;
+      const out = options.required('out');
+      const object = await downloadObject(
+        async (offset) => (await client.readRunArtifact({ runId, artifact, offset, maxBytes: 0 })).chunk,
+        out,
+        io,
+      );
+      io.stdout(downloadedText(out, object, options.flag('json')));
+    }),
+};
+
 export const compareCommand: Command = {
   kind: 'command',
   name: 'compare',
@@ -194,13 +223,6 @@ const ALGORITHMS: Record<string, string> = {
   gbdt: 'ALGORITHM_GRADIENT_BOOSTED_TREES',
 };
 
-/** A parameter's value as written on the command line: a boolean, a number or text. */
-function parameterValue(raw: string): commonV1.Value {
-  const number = Number(raw);
-  if (raw === 'true' || raw === 'false') return { boolValue: raw === 'true' };
-  return raw.trim() !== '' && Number.isFinite(number) ? { numberValue: number } : { stringValue: raw };
-}
-
 const SEARCH_STRATEGIES = ['grid', 'random', 'halving'] as const;
 
 /** The search space `--search` flags describe; undefined without any. */
@@ -216,7 +238,7 @@ function searchSpaceOf(options: ParsedOptions, strategies: typeof trainerV1.Sear
     throw new UsageError(`--search-strategy must be grid, random or halving, got ${JSON.stringify(strategy)}`);
   const parameters = flags.map(([name, raw]): trainerV1.ParameterSpace => {
     const range = /^(-?[\d.e+-]+)\.\.(-?[\d.e+-]+)((?::(?:log|int))*)$/.exec(raw);
-    if (!range) return { name: name!, choices: { values: raw.split(',').map(parameterValue) } };
+    if (!range) return { name: name!, choices: { values: raw.split(',').map(valueOfText) } };
     const [min, max] = [Number(range[1]), Number(range[2])];
     if (!Number.isFinite(min) || !Number.isFinite(max) || min > max)
       throw new UsageError(`--search ${name}: a range is <low>..<high> with low ≤ high, got ${JSON.stringify(raw)}`);
@@ -296,7 +318,7 @@ export const trainCommand: Command = {
       if (task !== undefined && task !== 'binary' && task !== 'regression')
         throw new UsageError(`--task must be binary or regression, got ${JSON.stringify(task)}`);
       const params: Record<string, commonV1.Value> = {};
-      for (const [name, raw] of options.pairs('param')) params[name!] = parameterValue(raw);
+      for (const [name, raw] of options.pairs('param')) params[name!] = valueOfText(raw);
       const searchSpace = searchSpaceOf(options, trainerV1.SearchStrategy);
       const fraction = options.number('holdout-fraction', { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
       const seed = options.number('seed', { integer: true, min: 0 });

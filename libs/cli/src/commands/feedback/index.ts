@@ -1,0 +1,1 @@
+export { feedbackCommand } from './feedback.command';
