@@ -8,6 +8,7 @@ import { AliasService } from './models/alias.service';
 import { AuditEntryEntity } from './audit/audit-entry.entity';
 import { AuditLog } from './audit/audit-log';
 import { CreateRegistry1770400000000 } from './migrations/1770400000000-create-registry';
+import { AutoDeploy1775000000000 } from './migrations/1775000000000-auto-deploy';
 import { ModelAliasEntity } from './models/model-alias.entity';
 import { ModelVersionEntity } from './models/model-version.entity';
 import { ModelEntity } from './models/model.entity';
@@ -23,7 +24,7 @@ import { RunRegistrar } from './promotion/run-registrar';
 import { type RegistryConfig } from './registry.config';
 
 export const REGISTRY_ENTITIES = [ModelEntity, ModelVersionEntity, ModelAliasEntity, PromotionPolicyEntity, AuditEntryEntity];
-export const REGISTRY_MIGRATIONS = [CreateRegistry1770400000000];
+export const REGISTRY_MIGRATIONS = [CreateRegistry1770400000000, AutoDeploy1775000000000];
 
 @Module({})
 export class RegistryModule {

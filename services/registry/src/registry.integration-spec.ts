@@ -367,8 +367,18 @@ describe('registry service', () => {
           minHoldoutRows: 0,
         },
       });
-      expect(stored.policy).toMatchObject({ alias: 'production', metric: 'log_loss', minHoldoutRows: 100, autoPromote: false });
+      expect(stored.policy).toMatchObject({
+        alias: 'production',
+        metric: 'log_loss',
+        minHoldoutRows: 100,
+        autoPromote: false,
+        autoDeploy: true,
+      });
       expect((await reader.getPromotionPolicy({ modelName: model })).policy).toEqual(stored.policy);
+      // Stored (auto_deploy column) and read back, not only resolved.
+      const experiments = await promoter.setPromotionPolicy({ policy: { ...stored.policy!, autoDeploy: false } });
+      expect(experiments.policy?.autoDeploy).toBe(false);
+      expect((await reader.getPromotionPolicy({ modelName: model })).policy?.autoDeploy).toBe(false);
     });
   });
 

@@ -160,7 +160,7 @@ models:
       algorithm: gbdt
       task: binary
       search: { parameters: { learning_rate: [0.05, 0.1], max_depth: { min: 2, max: 6, integer: true } }, strategy: random }
-    promotion: { minAbsoluteImprovement: 0.01 }
+    promotion: { minAbsoluteImprovement: 0.01, autoDeploy: false }
     retraining: { enabled: true, cooldown: 2h }
     monitoring: { windowSize: 200, featureTests: [{ feature: tenure, test: ks }] }
 deployments:
@@ -218,6 +218,7 @@ describe('flywheel plan and apply: what a project changes', () => {
       autoPromote: true,
       minAbsoluteImprovement: 0.01,
       minRelativeImprovement: 0.01,
+      autoDeploy: false,
     });
     expect(platform.retraining.get('churn')).toMatchObject({
       enabled: true,

@@ -161,6 +161,7 @@ export const promotionShape = (p: registryV1.PromotionPolicy): Shape => ({
   minAbsoluteImprovement: p.minAbsoluteImprovement,
   minRelativeImprovement: p.minRelativeImprovement,
   minHoldoutRows: p.minHoldoutRows,
+  autoDeploy: p.autoDeploy ?? true,
 });
 
 export function modelSpec(model: string, t: TrainingDefinition): trainerV1.ModelSpec {

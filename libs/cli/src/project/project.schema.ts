@@ -111,6 +111,12 @@ const promotion = z.strictObject({
   minAbsoluteImprovement: z.number().min(0).optional(),
   minRelativeImprovement: z.number().min(0).optional(),
   minHoldoutRows: count.optional(),
+  autoDeploy: z
+    .boolean()
+    .optional()
+    .describe(
+      'whether promoting the first version creates a deployment named after the model (default yes); deployments listed here follow the alias either way',
+    ),
 });
 
 const retraining = z.strictObject({

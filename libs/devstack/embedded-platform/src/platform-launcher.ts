@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { ensureAdminToken } from '@flywheel/platform';
+import { dirname, join, resolve } from 'node:path';
+import { ensureAdminToken, kafkaAccessFileBeside } from '@flywheel/platform';
 import { jsonLogger, makeTreePrivate, PRIVATE_DIR_MODE } from '@flywheel/dev-server-kit';
 import { KafkaBroker } from '@flywheel/kafka-broker';
 import { S3Server } from '@flywheel/s3-server';
 import { type BrokerSecurity } from '@flywheel/contracts';
 import { ADMIN_TOKEN_FILE } from './admin-token-output';
-import { type KafkaSasl, launcherKafkaAuth } from './kafka-credentials';
+import { watchFileChanges } from './file-changes';
+import { embeddedKafkaAuth, type KafkaSasl, launcherKafkaAuth } from './kafka-credentials';
 import { type LauncherSecrets, loadOrCreateSecrets } from './launcher-secrets';
 import { assertPortsFree, type PlannedPort } from './port-check';
 import { preparePostgresHome } from './postgres-home';
@@ -55,6 +56,8 @@ export class PlatformLauncher {
   readonly endpoints: Endpoint[] = [];
   readonly services: ServiceSupervisor[] = [];
   private readonly infrastructure: Stoppable[] = [];
+  /** The embedded broker, when it is the one Kafka. */
+  private broker?: KafkaBroker;
   private stopping = false;
   private ready = false;
   private ownsDataDir = false;
@@ -137,6 +140,7 @@ export class PlatformLauncher {
     await assertPortsFree(this.plannedPorts(replicas));
 
     const kafkaBrokers = await this.startKafka(dataDir, kafkaAuth?.security);
+    if (kafkaAuth && this.broker) this.reloadKafkaAccess(this.broker, secrets.kafkaPasswords, tokensFile);
     const databaseUrl = await this.startPostgres(dataDir, secrets);
     const s3 = await this.startS3(dataDir, secrets);
     this.objectStore = s3;
@@ -247,6 +251,29 @@ export class PlatformLauncher {
     );
   }
 
+  /**
+   * Teams' Kafka users and ACLs (`flywheel auth kafka`, written to the Kafka-access file) reach
+   * the running broker when the file changes, without a restart; a file that cannot be read or
+   * checked is reported and the broker keeps what it had.
+   */
+  private reloadKafkaAccess(broker: KafkaBroker, passwords: Readonly<Record<string, string>>, tokensFile: string): void {
+    const file = kafkaAccessFileBeside(tokensFile);
+    // Watched through its folder, which a first start has not made yet.
+    mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    this.infrastructure.push(
+      watchFileChanges(file, () => {
+        try {
+          broker.updateSecurity(embeddedKafkaAuth(passwords, file).security);
+          this.progress(`Kafka users and ACLs reloaded from ${file}`);
+        } catch (error) {
+          this.progress(
+            `${file} not applied (${error instanceof Error ? error.message : String(error)}); the broker keeps its users and ACLs`,
+          );
+        }
+      }),
+    );
+  }
+
   private async startKafka(dataDir: string, security: BrokerSecurity | undefined): Promise<string> {
     if (this.env.KAFKA_BROKERS) {
       this.endpoints.push({ name: 'kafka', kind: 'infrastructure', address: this.env.KAFKA_BROKERS, detail: 'external', embedded: false });
@@ -264,6 +291,7 @@ export class PlatformLauncher {
       ...(security && { security }),
     });
     this.infrastructure.push(broker);
+    this.broker = broker;
     this.endpoints.push({
       name: 'kafka',
       kind: 'infrastructure',

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { type BrokerSecurity } from '@flywheel/contracts';
 import { DEFAULT_BROKER_CONFIG, type BrokerConfig } from './broker-config';
 import { jsonLogger, PRIVATE_DIR_MODE } from '@flywheel/dev-server-kit';
 import { GroupCoordinator } from './group';
@@ -66,6 +67,18 @@ export class KafkaBroker {
     private readonly security: Security | null,
   ) {
     this.registerRoutes();
+  }
+
+  /**
+   * New users and ACLs for an authenticating broker, checked as at start: new connections
+   * authenticate against the users, and every request from now on, on every connection, is
+   * authorised by the ACLs. What is refused leaves the current security as it is.
+   */
+  updateSecurity(security: BrokerSecurity): void {
+    if (!this.security) throw new Error('an anonymous broker has no users or ACLs to update');
+    const settings = parseBrokerSecurity(security);
+    this.security.users.replace(settings.users);
+    this.security.authorizer.replace(settings);
   }
 
   static async start(options: Partial<BrokerConfig> & { dataDir: string }): Promise<KafkaBroker> {

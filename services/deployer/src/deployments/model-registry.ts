@@ -16,6 +16,8 @@ export abstract class ModelRegistry {
   abstract aliasesOf(modelName: string): Promise<Readonly<Record<string, number>> | undefined>;
   /** One version; undefined when there is no such version (or no such model). */
   abstract versionOf(modelName: string, version: number): Promise<registryV1.ModelVersion | undefined>;
+  /** Whether the model's promotion policy lets the deployer create its deployment on its own (yes unless it says no). */
+  abstract deploysAutomatically(modelName: string): Promise<boolean>;
 }
 
 /** The registry's GetModel and GetModelVersion over gRPC, with this service's own token. */
@@ -35,6 +37,11 @@ export class GrpcModelRegistry extends ModelRegistry implements OnModuleDestroy 
   async versionOf(modelName: string, version: number): Promise<registryV1.ModelVersion | undefined> {
     const response = await this.call(() => this.registry().getModelVersion({ modelName, version }));
     return response?.version ?? undefined;
+  }
+
+  async deploysAutomatically(modelName: string): Promise<boolean> {
+    const response = await this.call(() => this.registry().getPromotionPolicy({ modelName }));
+    return response?.policy?.autoDeploy !== false;
   }
 
   onModuleDestroy(): void {

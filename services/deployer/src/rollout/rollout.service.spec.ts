@@ -8,6 +8,7 @@ import { DeploymentStateName } from '../deployments/deployment';
 import { LiveStats } from '../serving/live-stats';
 import { ServedModels } from '../serving/served-models';
 import {
+  DEFAULT_CANARY_POLICY,
   FakeDeploymentEvents,
   FakeDeploymentRepository,
   FakeModelLoader,
@@ -18,6 +19,7 @@ import {
   testConfig,
 } from '../testing/fakes';
 import { RolloutScheduler } from './rollout-scheduler';
+import { newDeployment } from './rollout-transitions';
 import { RolloutService } from './rollout.service';
 
 const Change = deployerV1.DeploymentChange;
@@ -165,6 +167,17 @@ describe('rollout state machine', () => {
     expect(repository.deployments.get('fraud')).toMatchObject({ stableVersion: 1, canaryVersion: 0 });
     expect(events.published).toHaveLength(1);
     expect(served.get('fraud')?.stable?.record.version).toBe(1);
+  });
+
+  it('creates no deployment for a model whose promotion policy does not deploy automatically, and still moves one made on purpose', async () => {
+    registry.notDeployedAutomatically.add('fraud');
+    await rollout.onAliasMoved(aliasMoved(1), manager);
+    expect([repository.deployments.size, loader.loads, events.published.length]).toEqual([0, 0, 0]);
+
+    await repository.insert(newDeployment('fraud-api', 'fraud', 'production', DEFAULT_CANARY_POLICY, clock.now()));
+    await rollout.onAliasMoved(aliasMoved(2), manager);
+    expect(repository.deployments.get('fraud-api')).toMatchObject({ stableVersion: 2, state: DeploymentStateName.STABLE });
+    expect(repository.deployments.has('fraud')).toBe(false);
   });
 
   it('ignores moves of other aliases and does not load a version twice', async () => {

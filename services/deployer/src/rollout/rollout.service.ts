@@ -79,8 +79,8 @@ export class RolloutService {
 
   /**
    * An alias moved: every deployment following it takes the new version (a model's first move of
-   * the followed alias creates its deployment, named after the model) — as far as the registry
-   * confirms the move. Runs in the consumer's transaction, so the change and its events commit
+   * the followed alias creates its deployment, named after the model, unless the model's
+   * promotion policy says `auto_deploy: false`) — as far as the registry confirms the move. Runs in the consumer's transaction, so the change and its events commit
    * with the processed-event row.
    */
   async onAliasMoved(event: EventEnvelope<registryV1.AliasMoved>, manager: EntityManager): Promise<void> {
@@ -109,6 +109,14 @@ export class RolloutService {
       if (moved.alias !== this.config.DEPLOYER_FOLLOW_ALIAS) return;
       if (!DEPLOYMENT_NAME_PATTERN.test(moved.modelName))
         throw new NonRetriableError(`model name ${JSON.stringify(moved.modelName)} cannot name a deployment`);
+      if (!(await this.registry.deploysAutomatically(moved.modelName))) {
+        this.logger.entry('info', 'no deployment follows the alias, and the model is not deployed automatically; nothing served', {
+          model: moved.modelName,
+          alias: moved.alias,
+          version: moved.toVersion,
+        });
+        return;
+      }
       if (await this.repository.getForUpdate(moved.modelName, manager)) {
         this.logger.entry('warn', 'a deployment named after the model exists but does not follow the alias; not changed', {
           deployment: moved.modelName,

@@ -103,6 +103,8 @@ export class FakeDeploymentEvents extends DeploymentEvents {
 /** Models, versions and aliases as the registry would answer them; counts the questions. */
 export class FakeModelRegistry extends ModelRegistry {
   readonly models = new Map<string, { aliases: Record<string, number>; versions: Map<number, registryV1.ModelVersion> }>();
+  /** Models whose promotion policy says `auto_deploy: false`. */
+  readonly notDeployedAutomatically = new Set<string>();
   lookups = 0;
 
   /** Registers `version` of `modelName` with its artifact at the trainer's key (sha256 `a…a`). */
@@ -143,6 +145,11 @@ export class FakeModelRegistry extends ModelRegistry {
   async versionOf(modelName: string, version: number): Promise<registryV1.ModelVersion | undefined> {
     this.lookups++;
     return this.models.get(modelName)?.versions.get(version);
+  }
+
+  async deploysAutomatically(modelName: string): Promise<boolean> {
+    this.lookups++;
+    return !this.notDeployedAutomatically.has(modelName);
   }
 }
 

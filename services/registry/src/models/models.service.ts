@@ -236,6 +236,7 @@ function sameTags(a: Record<string, string>, b: Record<string, string>): boolean
 function describePolicy(policy: registryV1.PromotionPolicy): string {
   return (
     `auto_promote=${policy.autoPromote} alias=${policy.alias} metric=${policy.metric || '(spec)'} ` +
-    `min_absolute=${policy.minAbsoluteImprovement} min_relative=${policy.minRelativeImprovement} min_rows=${policy.minHoldoutRows}`
+    `min_absolute=${policy.minAbsoluteImprovement} min_relative=${policy.minRelativeImprovement} min_rows=${policy.minHoldoutRows} ` +
+    `auto_deploy=${policy.autoDeploy ?? true}`
   );
 }

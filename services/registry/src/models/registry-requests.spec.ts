@@ -107,7 +107,9 @@ describe('registry requests', () => {
       ...policy,
       metric: 'log_loss',
       minHoldoutRows: 200,
+      autoDeploy: true,
     });
+    expect(parsePolicySettings({ policy: { ...policy, autoDeploy: false } }).autoDeploy).toBe(false);
   });
 
   it("reads a version's artifact by number or alias, in ranges the contract allows", () => {

@@ -67,6 +67,8 @@ export interface PolicySettings {
   readonly minAbsoluteImprovement: number;
   readonly minRelativeImprovement: number;
   readonly minHoldoutRows: number;
+  /** Unset in the request: yes. */
+  readonly autoDeploy: boolean;
 }
 
 const createModelRequest = z
@@ -182,6 +184,7 @@ const policyRequest = z.object({
     min_absolute_improvement: nonNegative('must be a finite number ≥ 0'),
     min_relative_improvement: nonNegative('must be a finite number ≥ 0'),
     min_holdout_rows: z.number({ error: 'must be an integer ≥ 0' }).int('must be an integer ≥ 0').min(0, 'must be an integer ≥ 0'),
+    auto_deploy: z.boolean().optional(),
   }),
 });
 
@@ -196,6 +199,7 @@ export function parsePolicySettings(request: registryV1.SetPromotionPolicyReques
       min_absolute_improvement: p.minAbsoluteImprovement,
       min_relative_improvement: p.minRelativeImprovement,
       min_holdout_rows: p.minHoldoutRows,
+      auto_deploy: p.autoDeploy,
     },
   });
   return {
@@ -206,5 +210,6 @@ export function parsePolicySettings(request: registryV1.SetPromotionPolicyReques
     minAbsoluteImprovement: policy.min_absolute_improvement,
     minRelativeImprovement: policy.min_relative_improvement,
     minHoldoutRows: policy.min_holdout_rows,
+    autoDeploy: policy.auto_deploy ?? true,
   };
 }

@@ -24,6 +24,9 @@ export class PromotionPolicyEntity {
   @Column({ name: 'min_holdout_rows', type: 'integer' })
   minHoldoutRows!: number;
 
+  @Column({ name: 'auto_deploy', type: 'boolean', default: true })
+  autoDeploy!: boolean;
+
   @UpdateDateColumn({ name: 'update_time', type: 'timestamptz' })
   updateTime!: Date;
 }

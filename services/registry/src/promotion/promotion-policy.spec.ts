@@ -30,6 +30,7 @@ describe('effective promotion policy', () => {
       minAbsoluteImprovement: 0,
       minRelativeImprovement: 0.01,
       minHoldoutRows: 100,
+      autoDeploy: true,
     });
   });
 
@@ -42,7 +43,14 @@ describe('effective promotion policy', () => {
       minRelativeImprovement: 0,
       minHoldoutRows: 0,
     };
-    expect(effectivePolicy('price', stored, defaults)).toEqual({ modelName: 'price', ...stored, alias: 'production', minHoldoutRows: 100 });
+    expect(effectivePolicy('price', stored, defaults)).toEqual({
+      modelName: 'price',
+      ...stored,
+      alias: 'production',
+      minHoldoutRows: 100,
+      autoDeploy: true,
+    });
+    expect(effectivePolicy('price', { ...stored, autoDeploy: false }, defaults).autoDeploy).toBe(false);
     expect(effectivePolicy('price', { ...stored, alias: 'staging', minHoldoutRows: 20 }, defaults)).toMatchObject({
       alias: 'staging',
       minHoldoutRows: 20,

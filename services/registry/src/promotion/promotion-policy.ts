@@ -21,7 +21,7 @@ export function effectivePolicy(
   stored: Omit<registryV1.PromotionPolicy, 'modelName'> | undefined,
   defaults: PolicyDefaults,
 ): registryV1.PromotionPolicy {
-  const policy = stored ?? { autoPromote: true, alias: '', metric: '', ...defaults };
+  const policy = stored ?? { autoPromote: true, alias: '', metric: '', autoDeploy: true, ...defaults };
   return {
     modelName,
     autoPromote: policy.autoPromote,
@@ -30,6 +30,7 @@ export function effectivePolicy(
     minAbsoluteImprovement: policy.minAbsoluteImprovement,
     minRelativeImprovement: policy.minRelativeImprovement,
     minHoldoutRows: policy.minHoldoutRows || CONTRACT_MIN_HOLDOUT_ROWS,
+    autoDeploy: policy.autoDeploy ?? true,
   };
 }
 

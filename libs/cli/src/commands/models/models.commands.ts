@@ -74,6 +74,10 @@ export const showCommand: Command = {
           ['judged by', policy.metric || "the run's spec metric"],
           ['margins', margins.length > 0 ? margins.join(', ') : 'strictly better'],
           ['min holdout rows', policy.minHoldoutRows],
+          [
+            'auto-deploy',
+            policy.autoDeploy === false ? 'no: only deployments made on purpose serve it' : 'yes, a deployment named after the model',
+          ],
           ...(deployments ?? []).map((d) => ['deployment', deploymentLine(d, model.aliases)]),
           ...(deployments === undefined ? [['deployments', '? (the deployer did not answer)']] : []),
         ],

@@ -2,7 +2,7 @@ import { eventually } from '@flywheel/test-kit';
 import { type Consumer, type Kafka } from 'kafkajs';
 import { type TestBroker } from '../testing';
 import { collect, type Credential, kafkaClient } from './kafkajs-helpers';
-import { credential, SECURE_GROUP_PREFIX, SECURE_TOPIC_PREFIX, startSecureBroker } from './secure-broker';
+import { credential, SECURE_GROUP_PREFIX, SECURE_TOPIC_PREFIX, SECURITY, startSecureBroker } from './secure-broker';
 
 // kafkajs against a broker that requires SASL/SCRAM-SHA-512 and applies ACLs: the options the
 // platform's services use (`sasl: { mechanism: 'scram-sha-512', username, password }`).
@@ -173,5 +173,48 @@ describe('kafkajs with the right credential and ACLs', () => {
     expect(await admin.listTopics()).toContain(topic);
     await admin.deleteTopics({ topics: [topic] });
     await admin.disconnect();
+  });
+});
+
+describe('users and ACLs changed while the broker runs (updateSecurity)', () => {
+  afterEach(() => broker.broker.updateSecurity(SECURITY));
+
+  it('lets a new user in with its ACLs, and shuts a removed one out, without a restart', async () => {
+    const newcomer = { username: 'newcomer', password: 'newcomer-secret-7' };
+    const topic = `${SECURE_TOPIC_PREFIX}live-${Date.now()}`;
+    const refused = client(newcomer).producer();
+    await expect(refused.connect()).rejects.toThrow(/SASL|authentication/i);
+    await refused.disconnect().catch(() => undefined);
+
+    broker.broker.updateSecurity({
+      ...SECURITY,
+      users: [...SECURITY.users.filter((u) => u.name !== 'producer'), { name: newcomer.username, password: newcomer.password }],
+      acls: [
+        ...SECURITY.acls,
+        { principal: 'User:newcomer', resource: 'topic', pattern: 'prefixed', name: SECURE_TOPIC_PREFIX, operation: 'all' },
+      ],
+    });
+    const producer = client(newcomer).producer({ allowAutoTopicCreation: true });
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'hello' }] });
+    await producer.disconnect();
+    const removed = client(credential('producer')).producer();
+    await expect(removed.connect()).rejects.toThrow(/SASL|authentication/i);
+    await removed.disconnect().catch(() => undefined);
+  });
+
+  it('applies a revoked ACL to a connection already open, and refuses bad settings keeping the old ones', async () => {
+    const topic = await topicWithMessages(1);
+    const producer = client(credential('producer')).producer();
+    await producer.connect();
+    await producer.send({ topic, messages: [{ value: 'before' }] });
+    broker.broker.updateSecurity({ ...SECURITY, acls: SECURITY.acls.filter((acl) => acl.principal !== 'User:producer') });
+    await expect(producer.send({ topic, messages: [{ value: 'after' }] })).rejects.toThrow(/authoriz/i);
+    await producer.disconnect();
+
+    expect(() => broker.broker.updateSecurity({ ...SECURITY, users: [{ name: '', password: 'x' }] })).toThrow();
+    broker.broker.updateSecurity(SECURITY);
+    // Restored, the producer writes again.
+    expect((await topicWithMessages(1)).startsWith(SECURE_TOPIC_PREFIX)).toBe(true);
   });
 });

@@ -33,16 +33,23 @@ function matchesName(acl: KafkaAcl, name: string): boolean {
  * operation. Nothing matching means refused (allow.everyone.if.no.acl.found=false). Pure.
  */
 export class KafkaAuthorizer {
-  private readonly superUsers: ReadonlySet<string>;
-  private readonly byResource = new Map<KafkaAclResource, KafkaAcl[]>();
+  private superUsers: ReadonlySet<string> = new Set();
+  private byResource = new Map<KafkaAclResource, KafkaAcl[]>();
 
   constructor(security: Pick<BrokerSecurity, 'acls' | 'superUsers'>) {
-    this.superUsers = new Set(security.superUsers ?? []);
+    this.replace(security);
+  }
+
+  /** The bindings from now on, for every connection's next request (as Kafka applies CreateAcls/DeleteAcls). */
+  replace(security: Pick<BrokerSecurity, 'acls' | 'superUsers'>): void {
+    const byResource = new Map<KafkaAclResource, KafkaAcl[]>();
     for (const acl of security.acls) {
-      const list = this.byResource.get(acl.resource) ?? [];
+      const list = byResource.get(acl.resource) ?? [];
       list.push(acl);
-      this.byResource.set(acl.resource, list);
+      byResource.set(acl.resource, list);
     }
+    this.superUsers = new Set(security.superUsers ?? []);
+    this.byResource = byResource;
   }
 
   authorize(principal: string, operation: KafkaAclOperation, resource: KafkaAclResource, name: string): boolean {

@@ -102,7 +102,14 @@ export class ScramUserStore implements ScramServerOptions {
   readonly decoySecret = randomBytes(32);
 
   constructor(users: BrokerSecurity['users']) {
-    for (const user of users) this.credentials.set(user.name, scramCredential(user.password));
+    this.replace(users);
+  }
+
+  /** The users from now on: a removed user's next authentication fails, a new one's succeeds. */
+  replace(users: BrokerSecurity['users']): void {
+    const next = new Map(users.map((user) => [user.name, scramCredential(user.password)] as const));
+    this.credentials.clear();
+    for (const [name, credential] of next) this.credentials.set(name, credential);
   }
 
   lookup(username: string): ScramCredential | undefined {

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,10 +6,12 @@ import { ADMIN_TOKEN_FILE, envPrefix, removeDataFolder, SERVICES } from '@flywhe
 import { runFlywheel } from '@flywheel/testing';
 import { interrupt, npmStart, platformEnv, type RunningPlatform, waitForLine } from '../src/testing/platform-process';
 
-// A team's first hour with Flywheel, through the `flywheel` command alone: a project file
-// applied to a fresh `npm start`, planned again (nothing to do), data sent, the model trained
-// from the spec the project gave it with a search, served, asked for a prediction; then a
-// project edit planned and applied, and a contract change refused with nothing applied.
+// A team's first hour with Flywheel, through the `flywheel` command (and kcat, a Kafka producer
+// of their own) alone: a project file applied to a fresh `npm start`, planned again (nothing to
+// do); records produced with kcat and a CSV sent; the model trained from the spec the project
+// gave it with a search, served, asked for predictions; labels sent back, a drift report read,
+// the training set and the model taken out; then a project edit planned and applied, and a
+// contract change refused with nothing applied.
 jest.setTimeout(900_000);
 
 const PROJECT = `
@@ -24,6 +27,7 @@ datasets:
         - { name: event_time, type: timestamp, required: true }
       uniqueKey: [customer_id, event_time]
       eventTimeColumn: event_time
+    commitPolicy: { maxInterval: 5s }
 featureViews:
   - name: churn_features
     dataset: churn
@@ -43,23 +47,41 @@ models:
       search: { parameters: { C: [0.1, 1] } }
       metric: roc_auc
     promotion: { autoPromote: true }
-    monitoring: { windowSize: 200 }
+    monitoring: { windowSize: 40, minWindowSize: 40 }
 deployments:
   - name: churn
     canary: { trafficShare: 0.2, maxDuration: 30m }
 `;
 
-/** Customers whose churn falls with tenure: a model can learn it, deterministically. */
-function churnCsv(rows: number): string {
+/** Customer i: churn falls with tenure, so a model can learn it, deterministically. */
+function customer(i: number) {
+  const tenure = (i * 37) % 60;
+  return {
+    customer_id: `c${i}`,
+    tenure,
+    monthly_spend: 20 + ((i * 13) % 80),
+    churned: tenure + ((i * 7) % 11) < 18,
+    event_time: new Date(Date.parse('2026-11-01T00:00:00Z') + i * 60_000).toISOString(),
+  };
+}
+
+/** Customers `from` to `to` as a CSV file, booleans as pandas writes them. */
+function churnCsv(from: number, to: number): string {
   const lines = ['customer_id,tenure,monthly_spend,churned,event_time'];
-  const start = Date.parse('2026-11-01T00:00:00Z');
-  for (let i = 0; i < rows; i++) {
-    const tenure = (i * 37) % 60;
-    const spend = 20 + ((i * 13) % 80);
-    const churned = tenure + ((i * 7) % 11) < 18;
-    lines.push(`c${i},${tenure},${spend},${churned ? 'True' : 'False'},${new Date(start + i * 60_000).toISOString()}`);
+  for (let i = from; i < to; i++) {
+    const c = customer(i);
+    lines.push(`${c.customer_id},${c.tenure},${c.monthly_spend},${c.churned ? 'True' : 'False'},${c.event_time}`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Runs kcat; resolves its exit code and stderr. */
+function kcat(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('kcat', args, { timeout: 60_000 }, (error, _stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stderr }),
+    );
+  });
 }
 
 describe('a project applied with flywheel apply, on npm start', () => {
@@ -67,18 +89,21 @@ describe('a project applied with flywheel apply, on npm start', () => {
   let dataDir: string;
   let running: RunningPlatform | undefined;
   let cli: Record<string, string>;
+  let kafkaPort: string;
   const flywheel = (...args: string[]) => runFlywheel(args, cli);
 
   beforeAll(async () => {
     parent = mkdtempSync(join(tmpdir(), 'flywheel-project-'));
     dataDir = join(parent, 'data');
     const { env, services } = await platformEnv(dataDir);
+    kafkaPort = env.KAFKA_PORT!;
     running = npmStart(env);
     await waitForLine(running, /Flywheel is ready/, 300_000);
     cli = { FLYWHEEL_TOKEN: readFileSync(join(dataDir, ADMIN_TOKEN_FILE), 'utf8').trim() };
     for (const service of SERVICES) cli[`${envPrefix(service)}_GRPC_ADDRESS`] = `127.0.0.1:${services[service].grpc}`;
     writeFileSync(join(parent, 'flywheel.yaml'), PROJECT);
-    writeFileSync(join(parent, 'churn.csv'), churnCsv(1200));
+    writeFileSync(join(parent, 'churn.csv'), churnCsv(600, 1200));
+    writeFileSync(join(parent, 'churn.jsonl'), `${Array.from({ length: 600 }, (_, i) => JSON.stringify(customer(i))).join('\n')}\n`);
   });
 
   afterAll(async () => {
@@ -114,7 +139,7 @@ describe('a project applied with flywheel apply, on npm start', () => {
     for (const line of [
       /training\.featureView\s+churn_features/,
       /training\.search\.parameters\.C\s+\[0\.1, 1\]/,
-      /monitoring\.windowSize\s+200/,
+      /monitoring\.windowSize\s+40/,
     ])
       expect(policies.stdout).toMatch(line);
 
@@ -130,8 +155,31 @@ describe('a project applied with flywheel apply, on npm start', () => {
   });
 
   it('trains the applied spec with its search, serves the winner and predicts', async () => {
+    // The team's producer: a Kafka user allowed its ingest topic only, and kcat with its properties file.
+    const properties = join(parent, 'client.properties');
+    const grant = await flywheel(
+      ...['auth', 'kafka', '--tokens-file', join(dataDir, 'auth', 'tokens.json'), '--team', 'growth'],
+      ...['--produce', 'flywheel.ingest.churn', '--out', properties, '--bootstrap', `127.0.0.1:${kafkaPort}`],
+    );
+    expect(grant.code).toBe(0);
+    // The running broker takes the new user from the Kafka-access file, without a restart.
+    await waitForLine(running!, /Kafka users and ACLs reloaded from .*kafka-access\.json/, 10_000);
+    const produced = await kcat(['-F', properties, '-P', '-t', 'flywheel.ingest.churn', '-l', join(parent, 'churn.jsonl')]);
+    expect(produced).toEqual({ code: 0, stderr: expect.not.stringMatching(/error/i) });
+    // Committed by the dataset's commit policy (every 5 s).
+    const committedRows = async () => {
+      const listed = await flywheel('datasets', 'versions', 'churn', '--json');
+      return listed.code === 0 ? ((JSON.parse(listed.stdout) as { cumulativeRowCount: number }[])[0]?.cumulativeRowCount ?? 0) : 0;
+    };
+    let committed = 0;
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline && committed < 600;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      committed = await committedRows();
+    }
+    expect(committed).toBe(600);
+
     const ingest = await flywheel('datasets', 'ingest', 'churn', '--file', join(parent, 'churn.csv'), '--commit');
-    expect([ingest.code, ingest.stderr]).toEqual([0, expect.stringMatching(/sent 1200 of 1200 rows\n$/)]);
+    expect([ingest.code, ingest.stderr]).toEqual([0, expect.stringMatching(/sent 600 of 600 rows\n$/)]);
 
     // A typo is refused at the door, naming the request's own field, and no run is queued.
     const typo = await flywheel('train', 'churn', '--feature-view', 'churn_features', '--label', 'chruned', '--algo', 'logreg');
@@ -170,6 +218,20 @@ describe('a project applied with flywheel apply, on npm start', () => {
     writeFileSync(labels, `request_id,label\n${prediction.requestId},True\n`);
     expect((await flywheel('feedback', 'churn', '--file', labels)).code).toBe(0);
 
+    // A window of live traffic unlike the training data (every customer two months in) is judged
+    // against the version's training profile: tenure drifted.
+    for (let i = 0; i < 40; i++)
+      expect((await flywheel('predict', 'churn', '--features', `tenure=2,log_spend=${3 + (i % 5) / 10}`)).code).toBe(0);
+    let drift = await flywheel('drift', 'churn', '--json');
+    for (const deadline = Date.now() + 60_000; drift.code !== 0 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      drift = await flywheel('drift', 'churn', '--json');
+    }
+    expect([drift.code, drift.stderr]).toEqual([0, '']);
+    const report = JSON.parse(drift.stdout) as { modelVersion: number; features: { feature: string; drifted: boolean }[] };
+    expect(report.modelVersion).toBe(1);
+    expect(report.features.find((f) => f.feature === 'tenure')?.drifted).toBe(true);
+
     // Out of the platform: the training set, the served model and the run's holdout, each
     // checked against its recorded sha256, and the model scored offline on the exported set.
     const trainCsv = join(parent, 'train.csv');
@@ -195,10 +257,10 @@ describe('a project applied with flywheel apply, on npm start', () => {
 
   it('plans and applies an edit, and refuses a contract change with nothing applied', async () => {
     const edited = join(parent, 'edited.yaml');
-    writeFileSync(edited, PROJECT.replace('windowSize: 200', 'windowSize: 300').replace('trafficShare: 0.2', 'trafficShare: 0.3'));
+    writeFileSync(edited, PROJECT.replace('windowSize: 40,', 'windowSize: 60,').replace('trafficShare: 0.2', 'trafficShare: 0.3'));
     const plan = await flywheel('plan', '-f', edited);
     expect([plan.code, plan.stdout]).toEqual([0, expect.stringContaining('~ change monitoring policy churn')]);
-    expect(plan.stdout).toContain('    windowSize: 200 → 300\n');
+    expect(plan.stdout).toContain('    windowSize: 40 → 60\n');
     expect(plan.stdout).toContain('    canary.trafficShare: 0.2 → 0.3\n');
     expect((await flywheel('apply', '-f', edited)).code).toBe(0);
     expect((await flywheel('plan', '-f', edited)).stdout).toBe('No changes: the platform matches the project (7 objects).\n');
@@ -206,7 +268,7 @@ describe('a project applied with flywheel apply, on npm start', () => {
     const broken = join(parent, 'broken.yaml');
     writeFileSync(
       broken,
-      PROJECT.replace('name: tenure, type: double', 'name: tenure, type: integer').replace('windowSize: 200', 'windowSize: 400'),
+      PROJECT.replace('name: tenure, type: double', 'name: tenure, type: integer').replace('windowSize: 40,', 'windowSize: 80,'),
     );
     const refused = await flywheel('apply', '-f', broken);
     expect(refused.code).toBe(2);
