@@ -1,7 +1,7 @@
 import { type commonV1 } from '@flywheel/contracts';
 
 /** Booleans as JSON, pandas (`True`) and spreadsheets (`TRUE`) write them. */
-const BOOLEAN_TEXTS = new Map<string, boolean>([
+export const BOOLEAN_TEXTS: ReadonlyMap<string, boolean> = new Map([
   ['true', true],
   ['True', true],
   ['TRUE', true],

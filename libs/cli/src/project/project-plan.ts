@@ -1,3 +1,4 @@
+import { type monitorV1, type registryV1, type trainerV1 } from '@flywheel/contracts';
 import { diffFields, type FieldChange, flatten } from './field-diff';
 import { type LoadedProject, type Located } from './project-file';
 import { type PlatformState } from './platform-state';
@@ -148,40 +149,75 @@ async function planModel(located: Located<ModelDefinition>, reads: Reads): Promi
     );
     objects.push({ kind: 'training spec', name: m.name, source: located.at('training'), ...planned });
   }
-  if (m.promotion) {
-    const written = shapes.promotionPolicy(m.name, m.promotion);
-    const policy = await policyOf(reads.promotionPolicy);
-    const planned = compared(
-      flatten(shapes.promotionShape({ ...(policy ?? shapes.EMPTY_PROMOTION_POLICY), ...written })),
-      policy && flatten(shapes.promotionShape(policy)),
-      writtenFields(m.promotion),
-      async (p) => p.setPromotionPolicy({ ...((await p.promotionPolicy(m.name)) ?? shapes.EMPTY_PROMOTION_POLICY), ...written }),
-    );
-    objects.push({ kind: 'promotion policy', name: m.name, source: located.at('promotion'), ...planned });
-  }
-  if (m.retraining) {
-    const written = shapes.retrainingPolicy(m.name, m.retraining);
-    const policy = await policyOf(reads.retrainingPolicy);
-    const planned = compared(
-      flatten(shapes.retrainingShape({ ...(policy ?? shapes.EMPTY_RETRAINING_POLICY), ...written })),
-      policy && flatten(shapes.retrainingShape(policy)),
-      writtenFields(m.retraining),
-      async (p) => p.setRetrainingPolicy({ ...((await p.retrainingPolicy(m.name)) ?? shapes.EMPTY_RETRAINING_POLICY), ...written }),
-    );
-    objects.push({ kind: 'retraining policy', name: m.name, source: located.at('retraining'), ...planned });
-  }
-  if (m.monitoring) {
-    const written = shapes.monitoringPolicy(m.name, m.monitoring);
-    const policy = await policyOf(reads.monitoringPolicy);
-    const planned = compared(
-      flatten(shapes.monitoringShape({ ...(policy ?? shapes.EMPTY_MONITORING_POLICY), ...written })),
-      policy && flatten(shapes.monitoringShape(policy)),
-      writtenFields(m.monitoring),
-      async (p) => p.setMonitoringPolicy({ ...((await p.monitoringPolicy(m.name)) ?? shapes.EMPTY_MONITORING_POLICY), ...written }),
-    );
-    objects.push({ kind: 'monitoring policy', name: m.name, source: located.at('monitoring'), ...planned });
-  }
+  const policies = [
+    m.promotion &&
+      planPolicy(m.promotion, shapes.promotionPolicy(m.name, m.promotion), POLICIES.promotion, await policyOf(reads.promotionPolicy)),
+    m.retraining &&
+      planPolicy(m.retraining, shapes.retrainingPolicy(m.name, m.retraining), POLICIES.retraining, await policyOf(reads.retrainingPolicy)),
+    m.monitoring &&
+      planPolicy(m.monitoring, shapes.monitoringPolicy(m.name, m.monitoring), POLICIES.monitoring, await policyOf(reads.monitoringPolicy)),
+  ];
+  for (const planned of policies)
+    if (planned) objects.push({ kind: planned.kind, name: m.name, source: located.at(planned.field), ...planned.planned });
   return objects;
+}
+
+/** How one of a model's policies is read, written, shown and defaulted. */
+interface PolicyAccess<P> {
+  readonly kind: ObjectKind;
+  /** Its field in the project's model. */
+  readonly field: 'promotion' | 'retraining' | 'monitoring';
+  readonly empty: P;
+  shape(policy: P): Record<string, unknown>;
+  read(platform: PlatformState, model: string): Promise<P | undefined>;
+  write(platform: PlatformState, policy: P): Promise<void>;
+}
+
+const POLICIES = {
+  promotion: {
+    kind: 'promotion policy',
+    field: 'promotion',
+    empty: shapes.EMPTY_PROMOTION_POLICY,
+    shape: shapes.promotionShape,
+    read: (p, model) => p.promotionPolicy(model),
+    write: (p, policy) => p.setPromotionPolicy(policy),
+  } satisfies PolicyAccess<registryV1.PromotionPolicy>,
+  retraining: {
+    kind: 'retraining policy',
+    field: 'retraining',
+    empty: shapes.EMPTY_RETRAINING_POLICY,
+    shape: shapes.retrainingShape,
+    read: (p, model) => p.retrainingPolicy(model),
+    write: (p, policy) => p.setRetrainingPolicy(policy),
+  } satisfies PolicyAccess<trainerV1.RetrainingPolicy>,
+  monitoring: {
+    kind: 'monitoring policy',
+    field: 'monitoring',
+    empty: shapes.EMPTY_MONITORING_POLICY,
+    shape: shapes.monitoringShape,
+    read: (p, model) => p.monitoringPolicy(model),
+    write: (p, policy) => p.setMonitoringPolicy(policy),
+  } satisfies PolicyAccess<monitorV1.MonitoringPolicy>,
+};
+
+/**
+ * A policy compared by the fields the project writes; applied as what the platform has then
+ * (or the empty policy) with those fields on top.
+ */
+function planPolicy<P extends { modelName: string }>(
+  definition: object,
+  written: Partial<P>,
+  access: PolicyAccess<P>,
+  current: P | undefined,
+): { kind: ObjectKind; field: PolicyAccess<P>['field']; planned: Planned } {
+  const model = written.modelName!;
+  const planned = compared(
+    flatten(access.shape({ ...(current ?? access.empty), ...written })),
+    current && flatten(access.shape(current)),
+    writtenFields(definition),
+    async (p) => access.write(p, { ...((await access.read(p, model)) ?? access.empty), ...written }),
+  );
+  return { kind: access.kind, field: access.field, planned };
 }
 
 async function planDeployment({ definition: d, source }: Located<DeploymentDefinition>, reads: Reads): Promise<PlannedObject> {

@@ -8,6 +8,7 @@ import { NotDoneError, userInput } from '../../errors';
 import { connectionOptions, Targets, withService } from '../../grpc/service-connection';
 import { splitCsv } from '../../csv-text';
 import { table, toJson } from '../../output';
+import { BOOLEAN_TEXTS } from '../../values';
 
 /** Loaded on use: the generated code pulls in gRPC. */
 const contracts = () => import('@flywheel/contracts');
@@ -229,17 +230,8 @@ export const ingestCommand: Command = {
     }),
 };
 
-/** How booleans are written: by JSON and SQL, by pandas (`True`), by spreadsheets (`TRUE`), as bits. */
-const BOOLEAN_CELLS = new Map<string, boolean>([
-  ['true', true],
-  ['True', true],
-  ['TRUE', true],
-  ['1', true],
-  ['false', false],
-  ['False', false],
-  ['FALSE', false],
-  ['0', false],
-]);
+/** How booleans are written in a boolean column: as any untyped text writes them, and as bits. */
+const BOOLEAN_CELLS: ReadonlyMap<string, boolean> = new Map([...BOOLEAN_TEXTS, ['1', true], ['0', false]]);
 
 /** CSV rows as gRPC rows typed by the contract; what does not fit is sent as text for the server to quarantine. */
 export function csvRows(text: string, contract: ingestionV1.DataContract, ColumnType: typeof commonV1.ColumnType): commonV1.Row[] {

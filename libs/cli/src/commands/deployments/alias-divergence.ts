@@ -1,6 +1,6 @@
 import { type deployerV1, type registryV1 } from '@flywheel/contracts';
 import type { GrpcClient } from '@flywheel/platform';
-import { openService, Targets } from '../../grpc/service-connection';
+import { openService, type ServiceTarget, Targets } from '../../grpc/service-connection';
 
 /**
  * Where a deployment does not serve what the alias it follows points at — after a manual
@@ -20,37 +20,34 @@ export function aliasDivergence(
   return `${deployment.alias} is v${target}, ${serving} is served (rolled back)`;
 }
 
-/** Each model's aliases from the registry; undefined for every model when the registry cannot be asked. */
-export async function aliasesOfModels(models: readonly string[]): Promise<Map<string, Record<string, number>> | undefined> {
-  let registry: Awaited<ReturnType<typeof openService<registryV1.RegistryServiceController>>> | undefined;
+/** `ask` a service on the side; undefined when it cannot be asked: what the command shows first still stands. */
+async function onTheSide<Controller, T>(
+  target: ServiceTarget,
+  ask: (client: GrpcClient<Controller>) => Promise<T>,
+): Promise<T | undefined> {
+  let service: Awaited<ReturnType<typeof openService<Controller>>> | undefined;
   try {
-    registry = await openService<registryV1.RegistryServiceController>(Targets.registry);
-    const client: GrpcClient<registryV1.RegistryServiceController> = registry.client;
-    const answers = await Promise.all(
-      [...new Set(models)].map(async (name) => [name, (await client.getModel({ name })).model?.aliases ?? {}] as const),
-    );
-    return new Map(answers);
+    service = await openService<Controller>(target);
+    return await ask(service.client);
   } catch {
-    // What the deployer says still stands; the check is an addition.
     return undefined;
   } finally {
-    registry?.client.close();
+    service?.client.close();
   }
 }
 
+/** Each model's aliases from the registry; undefined for every model when the registry cannot be asked. */
+export const aliasesOfModels = (models: readonly string[]): Promise<Map<string, Record<string, number>> | undefined> =>
+  onTheSide<registryV1.RegistryServiceController, Map<string, Record<string, number>>>(Targets.registry, async (client) => {
+    const names = [...new Set(models)];
+    return new Map(await Promise.all(names.map(async (name) => [name, (await client.getModel({ name })).model?.aliases ?? {}] as const)));
+  });
+
 /** The deployments serving `model`, from the deployer; undefined when it cannot be asked. */
-export async function deploymentsOfModel(model: string): Promise<deployerV1.Deployment[] | undefined> {
-  let deployer: Awaited<ReturnType<typeof openService<deployerV1.DeployerServiceController>>> | undefined;
-  try {
-    deployer = await openService<deployerV1.DeployerServiceController>(Targets.deployer);
-    const { deployments } = await deployer.client.listDeployments({ page: { pageSize: 1000, pageToken: '' } });
-    return deployments.filter((d) => d.modelName === model);
-  } catch {
-    return undefined;
-  } finally {
-    deployer?.client.close();
-  }
-}
+export const deploymentsOfModel = (model: string): Promise<deployerV1.Deployment[] | undefined> =>
+  onTheSide<deployerV1.DeployerServiceController, deployerV1.Deployment[]>(Targets.deployer, async (client) =>
+    (await client.listDeployments({ page: { pageSize: 1000, pageToken: '' } })).deployments.filter((d) => d.modelName === model),
+  );
 
 /** A deployment in one line, for a model's page: what it follows, what it serves, and whether that is the alias. */
 export function deploymentLine(d: deployerV1.Deployment, aliases: Readonly<Record<string, number>>): string {
