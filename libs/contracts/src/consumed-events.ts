@@ -10,6 +10,7 @@ import {
   ALL_EVENT_TYPES,
   AliasMovedEvent,
   DatasetRegisteredEvent,
+  DatasetUpdatedEvent,
   DatasetVersionCommittedEvent,
   DeploymentChangedEvent,
   DriftDetectedEvent,
@@ -27,12 +28,13 @@ export const ConsumedEvents = {
   /** Ingestion reads raw JSON from `flywheel.ingest.<dataset>`, no enveloped events. */
   ingestion: (): EventTypeRegistry => new EventTypeRegistry(),
   /**
-   * New versions to materialise; registrations to know datasets before their first version; its
+   * New versions to materialise; registrations and updates to know datasets and their columns before their first version; its
    * own materialisations and applies, which invalidate its online cache.
    */
   featureStore: (): EventTypeRegistry =>
     new EventTypeRegistry().register(
       DatasetRegisteredEvent,
+      DatasetUpdatedEvent,
       DatasetVersionCommittedEvent,
       FeaturesMaterialisedEvent,
       FeatureViewAppliedEvent,

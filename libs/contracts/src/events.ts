@@ -12,6 +12,7 @@ import * as registry from './generated/flywheel/registry/v1/registry';
 import * as trainer from './generated/flywheel/trainer/v1/trainer';
 
 export const DatasetRegisteredEvent: EventType<ingestion.DatasetRegistered> = eventType(ingestion.DatasetRegistered);
+export const DatasetUpdatedEvent: EventType<ingestion.DatasetUpdated> = eventType(ingestion.DatasetUpdated);
 export const DatasetVersionCommittedEvent: EventType<ingestion.DatasetVersionCommitted> = eventType(ingestion.DatasetVersionCommitted);
 export const RecordsQuarantinedEvent: EventType<ingestion.RecordsQuarantined> = eventType(ingestion.RecordsQuarantined);
 
@@ -37,6 +38,7 @@ export const PerformanceDegradedEvent: EventType<monitor.PerformanceDegraded> = 
 /** Each event type with the one topic it is published on. */
 const EVENT_TOPICS: ReadonlyArray<readonly [EventType<unknown>, string]> = [
   [DatasetRegisteredEvent, Topics.ingestionEvents],
+  [DatasetUpdatedEvent, Topics.ingestionEvents],
   [DatasetVersionCommittedEvent, Topics.ingestionEvents],
   [RecordsQuarantinedEvent, Topics.ingestionEvents],
   [FeatureViewAppliedEvent, Topics.featureStoreEvents],

@@ -7,6 +7,7 @@ import {
   commonV1,
   ConsumedEvents,
   DatasetRegisteredEvent,
+  DatasetUpdatedEvent,
   DatasetVersionCommittedEvent,
   decodeEvent,
   encodeEvent,
@@ -470,5 +471,23 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     await readRecords(kafka, Topics.featureStoreEvents, materialisedBefore + 1, 30_000);
     // The event is out: the store's own consumer of it makes the cache forget the view.
     expect(await eventually(async () => (await carol()) === 60, 10_000)).toBe(true);
+  });
+
+  it('learns a column added to a dataset from DatasetUpdated, so a view may use it', async () => {
+    const relaxed = ingestionV1.DataContract.fromPartial({
+      ...CONTRACT,
+      columns: [...CONTRACT.columns, { name: 'region', type: ColumnType.COLUMN_TYPE_STRING }],
+    });
+    await produce(
+      DatasetUpdatedEvent,
+      DATASET,
+      ingestionV1.DatasetUpdated.fromPartial({ dataset: { name: DATASET, contract: relaxed }, previousContract: CONTRACT }),
+    );
+    expect(
+      await eventually(async () => {
+        const row = await db.query(`SELECT contract FROM datasets WHERE name = $1`, [DATASET]);
+        return (row.rows[0].contract as ingestionV1.DataContract).columns.some((c) => c.name === 'region');
+      }, 30_000),
+    ).toBe(true);
   });
 });

@@ -17,11 +17,13 @@ import { type IngestionConfig } from './ingestion.config';
 import { CreateIngestionTables1770100000000 } from './migrations/1770100000000-create-ingestion-tables';
 import { BatchIngestion1770100000001 } from './migrations/1770100000001-batch-ingestion';
 import { UncompressedPendingBatches1770100000002 } from './migrations/1770100000002-uncompressed-pending-batches';
+import { QuarantineReplay1770100000003 } from './migrations/1770100000003-quarantine-replay';
 
 export const INGESTION_MIGRATIONS = [
   CreateIngestionTables1770100000000,
   BatchIngestion1770100000001,
   UncompressedPendingBatches1770100000002,
+  QuarantineReplay1770100000003,
 ];
 export const INGESTION_ENTITIES = [
   DatasetEntity,

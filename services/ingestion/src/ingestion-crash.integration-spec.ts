@@ -190,7 +190,7 @@ describe('ingestion under crashes (100,000 records, killed twice)', () => {
     const quarantined: ingestionV1.QuarantinedRecord[] = [];
     pageToken = '';
     do {
-      const response = await client!.listQuarantine({ dataset: 'stream', page: { pageSize: 100, pageToken } });
+      const response = await client!.listQuarantine({ dataset: 'stream', page: { pageSize: 100, pageToken }, includeReplayed: false });
       quarantined.push(...response.records);
       pageToken = response.page?.nextPageToken ?? '';
     } while (pageToken);

@@ -9,6 +9,7 @@ import {
   commonV1,
   decodeEvent,
   DatasetRegisteredEvent,
+  DatasetUpdatedEvent,
   DatasetVersionCommittedEvent,
   dlqTopic,
   type EventEnvelope,
@@ -39,7 +40,12 @@ jest.setTimeout(120_000);
 type Client = GrpcClient<ingestionV1.IngestionServiceController>;
 const { ColumnType } = commonV1;
 const { ViolationCode, CommitTrigger } = ingestionV1;
-const registry = new EventTypeRegistry().register(DatasetRegisteredEvent, DatasetVersionCommittedEvent, RecordsQuarantinedEvent);
+const registry = new EventTypeRegistry().register(
+  DatasetRegisteredEvent,
+  DatasetUpdatedEvent,
+  DatasetVersionCommittedEvent,
+  RecordsQuarantinedEvent,
+);
 
 const claimsContract: ingestionV1.DataContract = {
   columns: [
@@ -281,13 +287,16 @@ describe('ingestion service', () => {
       // One partition key keeps the order, so the three good ones form version 1.
       await producer.send({ topic, messages: messages.map((value) => ({ key: 'k', value })) });
       await waitFor(
-        async () => (await reader.listQuarantine({ dataset: 'claims_mixed', page: undefined })).records.length === 4,
+        async () =>
+          (await reader.listQuarantine({ dataset: 'claims_mixed', page: undefined, includeReplayed: false })).records.length === 4,
         30_000,
         'four quarantined',
       );
       await waitFor(async () => (await reader.getDataset({ name: 'claims_mixed' })).dataset?.latestVersion === 1, 30_000, 'version 1');
 
-      const quarantined = (await reader.listQuarantine({ dataset: 'claims_mixed', page: undefined })).records.reverse();
+      const quarantined = (
+        await reader.listQuarantine({ dataset: 'claims_mixed', page: undefined, includeReplayed: false })
+      ).records.reverse();
       expect(quarantined.map((q) => q.violations.map((v) => [v.field, v.code]))).toEqual([
         [['', ViolationCode.VIOLATION_CODE_MALFORMED]],
         [['amount', ViolationCode.VIOLATION_CODE_OUT_OF_RANGE]],
@@ -337,6 +346,73 @@ describe('ingestion service', () => {
       });
     });
 
+    it('relaxes the contract of claims_mixed in place and replays its quarantine once: the fixed records become a version', async () => {
+      const [claimId, amount, channel, ...rest] = claimsContract.columns;
+      const relaxed: ingestionV1.DataContract = {
+        ...claimsContract,
+        columns: [
+          claimId!,
+          { ...amount!, max: 500_000 },
+          { ...channel!, allowedValues: ['web', 'phone', 'fax'] },
+          ...rest,
+          { name: 'extra', type: ColumnType.COLUMN_TYPE_INTEGER, required: false, allowedValues: [], description: 'added later' },
+        ],
+      };
+      const update = (contract: ingestionV1.DataContract, validateOnly = false, client = writer) =>
+        client.updateDataset({
+          name: 'claims_mixed',
+          description: 'claims_mixed data',
+          contract,
+          commitPolicy: { maxRows: 3, maxInterval: undefined },
+          validateOnly,
+        });
+      const narrowed = await grpcError(
+        update({ ...claimsContract, columns: [claimId!, { ...amount!, max: 10 }, channel!, ...rest] }, true),
+      );
+      expect(narrowed.code).toBe(status.FAILED_PRECONDITION);
+      expect(narrowed.details).toContain('contract.columns[1].max: can only be raised or removed (is 100000)');
+      expect((await grpcError(update(relaxed, false, reader))).code).toBe(status.PERMISSION_DENIED);
+      expect((await update(relaxed, true)).changed).toBe(true);
+      expect((await reader.getDataset({ name: 'claims_mixed' })).dataset!.contract!.columns).toHaveLength(6);
+      expect(await update(relaxed)).toMatchObject({ changed: true, dataset: { contract: { columns: relaxed.columns } } });
+      const updated = await findEvent((e) => e.key === 'claims_mixed' && e.type === DatasetUpdatedEvent.typeName);
+      expect((updated.data as ingestionV1.DatasetUpdated).previousContract!.columns).toHaveLength(6);
+
+      const hostile = await grpcError(
+        writer.replayQuarantine({ dataset: 'claims_mixed', ids: ['1; DROP TABLE'], limit: 0, commitNow: false }),
+      );
+      expect(hostile.code).toBe(status.INVALID_ARGUMENT);
+      expect(hostile.details).toContain('ids[0]');
+
+      const replay = await writer.replayQuarantine({ dataset: 'claims_mixed', ids: [], limit: 0, commitNow: true });
+      // c3 (amount) and c5 (channel, extra) pass now; the malformed text and c6's date do not.
+      expect(replay).toMatchObject({ replayed: 4, accepted: 2, quarantined: 2, duplicates: 0, remaining: 2, skippedIds: [] });
+      expect(replay.committedVersion).toMatchObject({ version: 2, rowCount: 2 });
+      const csv = (
+        await store.get(parseObjectKey(replay.committedVersion!.object!.key), { expectedSha256: replay.committedVersion!.object!.sha256 })
+      )
+        .toString('utf8')
+        .trim()
+        .split('\n');
+      expect(csv[0]).toBe('claim_id,amount,channel,items,fraud,filed_at,extra');
+      expect(csv.slice(1).map((line) => [line.split(',')[0], line.split(',')[6]])).toEqual([
+        ['c3', ''],
+        ['c5', '1'],
+      ]);
+      const waiting = (await reader.listQuarantine({ dataset: 'claims_mixed', page: undefined, includeReplayed: false })).records;
+      expect(waiting.map((q) => q.origin.startsWith('replay:'))).toEqual([true, true]);
+      const all = (await reader.listQuarantine({ dataset: 'claims_mixed', page: undefined, includeReplayed: true })).records;
+      expect(all.filter((q) => q.replayOutcome === ingestionV1.ReplayOutcome.REPLAY_OUTCOME_ACCEPTED)).toHaveLength(2);
+      expect(all.every((q) => q.origin.startsWith('replay:') || q.replayTime !== undefined)).toBe(true);
+      // Replayed once: a second call finds only the two that failed again.
+      expect(await writer.replayQuarantine({ dataset: 'claims_mixed', ids: [], limit: 0, commitNow: false })).toMatchObject({
+        replayed: 2,
+        accepted: 0,
+        quarantined: 2,
+        remaining: 2,
+      });
+    });
+
     it('sends records on an ingest topic with no dataset to its DLQ with the reason, shows the topic, and ingests once the dataset is registered', async () => {
       const topic = Topics.ingestTopic('claims_typo');
       await producer.send({ topic, messages: [{ value: JSON.stringify(claim(1)) }, { value: JSON.stringify(claim(2)) }] });
@@ -379,7 +455,9 @@ describe('ingestion service', () => {
         30_000,
         'the good record committed',
       );
-      const quarantined = (await reader.listQuarantine({ dataset: 'claims_hostile', page: undefined })).records.reverse();
+      const quarantined = (
+        await reader.listQuarantine({ dataset: 'claims_hostile', page: undefined, includeReplayed: false })
+      ).records.reverse();
       expect(quarantined.map((q) => q.violations.map((v) => v.message).join('; '))).toEqual([
         expect.stringContaining('not valid JSON'),
         'not valid UTF-8',
@@ -532,6 +610,44 @@ describe('ingestion service', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    it('flywheel datasets replay takes back what a relaxed contract accepts and lists what still fails, once', async () => {
+      const cli = (...args: string[]) =>
+        runFlywheel(args, { FLYWHEEL_TOKEN: infra.tokens.writer, INGESTION_GRPC_ADDRESS: service!.grpcAddress });
+      // claims_cli holds four quarantined rows from the test above: q1, r2 and s2 below the minimum amount, q2 not a number.
+      expect((await reader.listQuarantine({ dataset: 'claims_cli', page: undefined, includeReplayed: false })).records).toHaveLength(4);
+      const [claimId, amount, ...rest] = claimsContract.columns;
+      await writer.updateDataset({
+        name: 'claims_cli',
+        description: 'claims_cli data',
+        contract: { ...claimsContract, columns: [claimId!, { ...amount!, min: -10 }, ...rest] },
+        commitPolicy: { maxRows: 1000, maxInterval: undefined },
+        validateOnly: false,
+      });
+
+      const replay = await cli('datasets', 'replay', 'claims_cli', '--commit');
+      expect(replay.code).toBe(0);
+      expect(replay.stdout).toMatch(
+        /^replayed\s+accepted\s+quarantined again\s+duplicates\s+still waiting\s+committed version\n-.*\n\s*4\s+3\s+1\s+0\s+1\s+\d+\n$/,
+      );
+      expect(replay.stderr).toContain("see 'flywheel datasets quarantine claims_cli'");
+
+      const waiting = await cli('datasets', 'quarantine', 'claims_cli');
+      expect(waiting.code).toBe(0);
+      const lines = waiting.stdout.trim().split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines[2]).toMatch(/replay:[0-9a-f-]{36}/);
+      expect(lines[2]).toContain('amount');
+      const everything = await cli('datasets', 'quarantine', 'claims_cli', '--all');
+      expect(everything.stdout.match(/accepted \d{4}-/g)).toHaveLength(3);
+      expect(everything.stdout.match(/quarantined again \d{4}-/g)).toHaveLength(1);
+
+      // The same again: only the one that failed is judged, and a bad id is refused naming the flag's field.
+      expect((await cli('datasets', 'replay', 'claims_cli')).stdout).toMatch(/\n\s*1\s+0\s+1\s+0\s+1\s+-\n$/);
+      const bad = await cli('datasets', 'replay', 'claims_cli', '--id', 'not-an-id');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('ids[0]');
     });
   });
 

@@ -11,6 +11,7 @@ import { grpcStatusOf, openService, type ServiceTarget, Targets } from '../grpc/
 import { type PlatformState } from './platform-state';
 
 const NOT_FOUND = 5;
+const FAILED_PRECONDITION = 9;
 
 type Opened<C> = Awaited<ReturnType<typeof openService<C>>>;
 
@@ -70,6 +71,18 @@ export async function withGrpcPlatformState<T>(work: (state: PlatformState) => P
       (await read<Deployer, deployerV1.GetDeploymentResponse>(Targets.deployer, (c) => c.getDeployment({ name })))?.deployment,
 
     registerDataset: async (request) => void (await call<Ingestion, unknown>(Targets.ingestion, (c) => c.registerDataset(request))),
+    datasetUpdateRefusal: async (request) => {
+      const { client, describe } = await service<Ingestion>(Targets.ingestion);
+      try {
+        await client.updateDataset({ ...request, validateOnly: true });
+        return undefined;
+      } catch (error) {
+        if (grpcStatusOf(error) === FAILED_PRECONDITION) return (error as { details?: string }).details ?? String(error);
+        throw describe(error);
+      }
+    },
+    updateDataset: async (request) =>
+      void (await call<Ingestion, unknown>(Targets.ingestion, (c) => c.updateDataset({ ...request, validateOnly: false }))),
     applyFeatureView: async (request) => void (await call<FeatureStore, unknown>(Targets.featureStore, (c) => c.applyFeatureView(request))),
     createModel: async (request) => void (await call<Registry, unknown>(Targets.registry, (c) => c.createModel(request))),
     setPromotionPolicy: async (policy) => void (await call<Registry, unknown>(Targets.registry, (c) => c.setPromotionPolicy({ policy }))),

@@ -22,6 +22,9 @@ export interface PlatformState {
   deployment(name: string): Promise<deployerV1.Deployment | undefined>;
 
   registerDataset(request: ingestionV1.RegisterDatasetRequest): Promise<void>;
+  /** Why the ingestion service would refuse this change of a registered dataset; undefined when it would make it. Changes nothing. */
+  datasetUpdateRefusal(request: ingestionV1.UpdateDatasetRequest): Promise<string | undefined>;
+  updateDataset(request: ingestionV1.UpdateDatasetRequest): Promise<void>;
   applyFeatureView(request: featureStoreV1.ApplyFeatureViewRequest): Promise<void>;
   createModel(request: registryV1.CreateModelRequest): Promise<void>;
   setPromotionPolicy(policy: registryV1.PromotionPolicy): Promise<void>;

@@ -35,10 +35,13 @@ export interface LoadedProject {
   readonly deployments: readonly Located<DeploymentDefinition>[];
 }
 
-/** What is wrong with a project, one `file:line:column: field: problem` per entry. */
+/** What is wrong with a project, one `file:line:column: field: problem` per entry; `where` names what was read. */
 export class ProjectError extends UsageError {
-  constructor(readonly problems: readonly string[]) {
-    super(problems.length === 1 ? problems[0]! : `${problems.length} problems in the project, each on a line above`);
+  constructor(
+    readonly problems: readonly string[],
+    where = 'the project',
+  ) {
+    super(problems.length === 1 ? problems[0]! : `${problems.length} problems in ${where}, each on a line above`);
     this.name = 'ProjectError';
   }
 }

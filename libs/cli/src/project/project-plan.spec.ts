@@ -1,182 +1,8 @@
-import {
-  type deployerV1,
-  type featureStoreV1,
-  type ingestionV1,
-  type monitorV1,
-  type registryV1,
-  type trainerV1,
-} from '@flywheel/contracts';
 import { formatPlan } from './plan-format';
-import { definitionsOf, type LoadedProject, parseProjectText } from './project-file';
 import { planIsApplicable, planProject, type ProjectPlan } from './project-plan';
-import { type PlatformState } from './platform-state';
-
-/**
- * The platform as its Get calls answer, kept in maps: Set and Create write what a service would
- * then answer (with the defaults a service fills in), so that a plan after an apply sees the
- * apply's result. Only the project logic is under test here; the services' own behaviour is the
- * project-apply e2e test's.
- */
-class RecordedPlatform implements PlatformState {
-  readonly datasets = new Map<string, ingestionV1.Dataset>();
-  readonly views = new Map<string, featureStoreV1.FeatureView>();
-  readonly models = new Map<string, registryV1.Model>();
-  readonly promotion = new Map<string, registryV1.PromotionPolicy>();
-  readonly retraining = new Map<string, trainerV1.RetrainingPolicy>();
-  readonly monitoring = new Map<string, monitorV1.MonitoringPolicy>();
-  readonly deployments = new Map<string, deployerV1.Deployment>();
-  readonly writes: string[] = [];
-
-  dataset = async (name: string) => this.datasets.get(name);
-  featureView = async (name: string) => this.views.get(name);
-  model = async (name: string) => this.models.get(name);
-  promotionPolicy = async (model: string) =>
-    this.models.has(model)
-      ? (this.promotion.get(model) ?? {
-          modelName: model,
-          autoPromote: true,
-          alias: 'production',
-          metric: '',
-          minAbsoluteImprovement: 0,
-          minRelativeImprovement: 0.01,
-          minHoldoutRows: 100,
-        })
-      : undefined;
-  retrainingPolicy = async (model: string) =>
-    this.retraining.get(model) ?? {
-      modelName: model,
-      enabled: false,
-      cooldown: { seconds: 3600, nanos: 0 },
-      dailyBudget: 3,
-      minNewRows: 0,
-      spec: undefined,
-      onDrift: true,
-      onPerformanceDegraded: true,
-    };
-  monitoringPolicy = async (model: string) =>
-    this.monitoring.get(model) ?? {
-      modelName: model,
-      windowSize: 500,
-      windowDuration: { seconds: 3600, nanos: 0 },
-      minWindowSize: 100,
-      featureTests: [],
-      driftShareThreshold: 0.5,
-      correctForMultipleTests: false,
-      maxAccuracyDrop: 0.05,
-      minLabelled: 50,
-    };
-  deployment = async (name: string) => this.deployments.get(name);
-
-  async registerDataset(r: ingestionV1.RegisterDatasetRequest) {
-    this.writes.push(`dataset ${r.name}`);
-    // The service keeps its defaults in place of zeros.
-    const commitPolicy = {
-      maxRows: r.commitPolicy?.maxRows || 10_000,
-      maxInterval: r.commitPolicy?.maxInterval ?? { seconds: 60, nanos: 0 },
-    };
-    this.datasets.set(r.name, { ...r, commitPolicy, ownerTeam: 'growth', createTime: new Date(), latestVersion: 0, ingestTopic: '' });
-  }
-  async applyFeatureView(r: featureStoreV1.ApplyFeatureViewRequest) {
-    this.writes.push(`view ${r.name}`);
-    const revision = (this.views.get(r.name)?.revision ?? 0) + 1;
-    this.views.set(r.name, { ...r, revision, applyTime: new Date(), materialisedDatasetVersion: 0, datasetColumns: [] });
-  }
-  async createModel(r: registryV1.CreateModelRequest) {
-    this.writes.push(`model ${r.name}`);
-    this.models.set(r.name, { ...r, ownerTeam: 'growth', createTime: new Date(), aliases: {}, latestVersion: 0 });
-  }
-  async setPromotionPolicy(p: registryV1.PromotionPolicy) {
-    this.writes.push(`promotion ${p.modelName}`);
-    this.promotion.set(p.modelName, p);
-  }
-  async setRetrainingPolicy(p: trainerV1.RetrainingPolicy) {
-    this.writes.push(`retraining ${p.modelName}`);
-    this.retraining.set(p.modelName, p);
-  }
-  async setMonitoringPolicy(p: monitorV1.MonitoringPolicy) {
-    this.writes.push(`monitoring ${p.modelName}`);
-    this.monitoring.set(p.modelName, p);
-  }
-  async deploy(r: deployerV1.DeployRequest) {
-    this.writes.push(`deployment ${r.name}`);
-    const previous = this.deployments.get(r.name)?.canaryPolicy;
-    const policy = { ...(previous ?? DEFAULT_CANARY) };
-    for (const field of r.canaryPolicyFields) {
-      const key = field.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof deployerV1.CanaryPolicy;
-      (policy as Record<string, unknown>)[key] = r.canaryPolicy![key];
-    }
-    this.deployments.set(r.name, {
-      name: r.name,
-      modelName: r.modelName,
-      alias: r.version !== undefined ? '' : (r.alias ?? 'production'),
-      state: 1,
-      stableVersion: r.version ?? 0,
-      canaryVersion: 0,
-      canaryTrafficShare: 0,
-      canaryPolicy: policy,
-      featureView: '',
-      canaryStartTime: undefined,
-      updateTime: new Date(),
-    });
-  }
-}
-
-const DEFAULT_CANARY: deployerV1.CanaryPolicy = {
-  trafficShare: 0.1,
-  minRequests: 200,
-  maxErrorRateIncrease: 0.01,
-  maxLatencyRatio: 1.5,
-  maxAccuracyDrop: 0.02,
-  minLabelled: 50,
-  maxDuration: { seconds: 3600, nanos: 0 },
-};
-
-const CHURN = `
-datasets:
-  - name: churn
-    contract:
-      columns:
-        - { name: customer_id, type: string, required: true }
-        - { name: tenure, type: double, min: 0 }
-        - { name: churned, type: boolean }
-        - { name: event_time, type: timestamp }
-      eventTimeColumn: event_time
-    commitPolicy: { maxInterval: 5s }
-featureViews:
-  - name: churn_features
-    dataset: churn
-    entityKey: customer_id
-    eventTimeColumn: event_time
-    onlineTtl: 7d
-    features:
-      - { name: tenure, column: tenure, type: double }
-      - { name: log_tenure, expression: "log1p(tenure)", type: double }
-models:
-  - name: churn
-    description: Who leaves next month
-    training:
-      featureView: churn_features
-      label: churned
-      algorithm: gbdt
-      task: binary
-      search: { parameters: { learning_rate: [0.05, 0.1], max_depth: { min: 2, max: 6, integer: true } }, strategy: random }
-    promotion: { minAbsoluteImprovement: 0.01, autoDeploy: false }
-    retraining: { enabled: true, cooldown: 2h }
-    monitoring: { windowSize: 200, featureTests: [{ feature: tenure, test: ks }] }
-deployments:
-  - name: churn
-    canary: { trafficShare: 0.2, maxDuration: 30m }
-`;
-
-function project(text: string, file = 'project.yaml'): LoadedProject {
-  const parsed = parseProjectText(file, text);
-  if ('problems' in parsed) throw new Error(parsed.problems.join('\n'));
-  return { files: [file], ...definitionsOf(parsed) };
-}
-
-async function apply(plan: ProjectPlan, platform: PlatformState): Promise<void> {
-  for (const object of plan.objects) await object.apply?.(platform);
-}
+import { applyPlan as apply } from './project-apply';
+import { CHURN, projectFromText as project } from './testing/project-from-text';
+import { DEFAULT_CANARY, RecordedPlatform } from './testing/recorded-platform';
 
 const actions = (plan: ProjectPlan) => plan.objects.map((o) => `${o.action} ${o.kind} ${o.name}`);
 
@@ -284,18 +110,57 @@ describe('flywheel plan and apply: what a project changes', () => {
     const edited = CHURN.replace('name: tenure, type: double', 'name: tenure, type: integer')
       .replace('Who leaves next month', 'Who leaves')
       .replace('onlineTtl: 7d', 'onlineTtl: 1d');
+    const judged: string[] = [];
+    platform.refuseDatasetUpdate = (request) => {
+      judged.push(`${request.name} validateOnly=${request.validateOnly}`);
+      return 'dataset "churn": contract.columns[1].type: column "tenure" cannot change type (is COLUMN_TYPE_DOUBLE)';
+    };
     const plan = await planProject(project(edited), platform);
     expect(planIsApplicable(plan)).toBe(false);
+    // The ingestion service's own rules judge the change; the plan only asks.
+    expect(judged).toEqual(['churn validateOnly=false']);
     const refused = plan.objects.filter((o) => o.action === 'refused');
     expect(refused.map((o) => [o.kind, o.changes, o.reason])).toEqual([
       [
         'dataset',
         [{ field: 'contract.columns[tenure].type', from: 'double', to: 'integer' }],
-        expect.stringContaining('a registered dataset cannot change'),
+        expect.stringContaining('cannot change type'),
       ],
       ['model', [{ field: 'description', from: '"Who leaves next month"', to: '"Who leaves"' }], expect.stringContaining('as created')],
     ]);
     expect(refused[0]!.apply).toBeUndefined();
+  });
+
+  it('relaxes a registered contract in place: the update carries what the project writes and the platform’s values of the rest', async () => {
+    const platform = new RecordedPlatform();
+    await apply(await planProject(project(CHURN), platform), platform);
+    platform.datasets.get('churn')!.description = 'kept by the platform';
+    const relaxed = CHURN.replace('{ name: tenure, type: double, min: 0 }', '{ name: tenure, type: double, min: -1 }').replace(
+      '        - { name: event_time, type: timestamp }\n',
+      '        - { name: event_time, type: timestamp }\n        - { name: region, type: string }\n',
+    );
+    const plan = await planProject(project(relaxed), platform);
+    const dataset = plan.objects.find((o) => o.kind === 'dataset')!;
+    expect([dataset.action, dataset.changes]).toEqual([
+      'change',
+      [
+        {
+          field: 'contract.columns',
+          from: 'customer_id, tenure, churned, event_time',
+          to: 'customer_id, tenure, churned, event_time, region',
+        },
+        { field: 'contract.columns[tenure].min', from: '0', to: '-1' },
+        { field: 'contract.columns[region].type', from: undefined, to: 'string' },
+      ],
+    ]);
+    platform.writes.length = 0;
+    await apply(plan, platform);
+    expect(platform.writes).toEqual(['dataset churn']);
+    const updated = platform.datasets.get('churn')!;
+    expect(updated.description).toBe('kept by the platform');
+    expect(updated.commitPolicy).toEqual({ maxRows: 10_000, maxInterval: { seconds: 5, nanos: 0 } });
+    expect(updated.contract!.columns.map((c) => c.name)).toEqual(['customer_id', 'tenure', 'churned', 'event_time', 'region']);
+    expect((await planProject(project(relaxed), platform)).objects.find((o) => o.kind === 'dataset')!.action).toBe('unchanged');
   });
 
   it('claims a model registered from runs before anyone created it', async () => {

@@ -49,7 +49,7 @@ export async function planProject(project: LoadedProject, platform: PlatformStat
 /** Each read once per plan, however many objects ask for it (a model's three policies, a view's dataset). */
 class Reads {
   private readonly cache = new Map<string, Promise<unknown>>();
-  constructor(private readonly platform: PlatformState) {}
+  constructor(readonly platform: PlatformState) {}
 
   private once<T>(key: string, read: () => Promise<T>): Promise<T> {
     if (!this.cache.has(key)) this.cache.set(key, read());
@@ -89,14 +89,11 @@ async function planDataset({ definition: d, source }: Located<DatasetDefinition>
   const planned = compared(desired, current && flatten(shapes.datasetShape(current)), writtenFields(d), (p) => p.registerDataset(request));
   const base = { kind: 'dataset', name: d.name, source } as const;
   if (planned.action !== 'change') return { ...base, ...planned };
-  // Versions already committed were validated against the registered contract.
-  return {
-    ...base,
-    action: 'refused',
-    changes: planned.changes,
-    reason:
-      'a registered dataset cannot change: its versions were validated against its contract; register the new contract under a new name',
-  };
+  // A registered dataset's contract may only be relaxed: the ingestion service judges the change.
+  const update = shapes.updateDatasetRequest(d, current!);
+  const reason = await reads.platform.datasetUpdateRefusal(update);
+  if (reason !== undefined) return { ...base, action: 'refused', changes: planned.changes, reason };
+  return { ...base, ...planned, apply: (p) => p.updateDataset(update) };
 }
 
 async function planFeatureView({ definition: v, source }: Located<FeatureViewDefinition>, reads: Reads): Promise<PlannedObject> {

@@ -78,6 +78,46 @@ export function registerDatasetRequest(d: DatasetDefinition): ingestionV1.Regist
   };
 }
 
+/**
+ * The whole new definition of a registered dataset: what the project writes, and the platform's
+ * values where it writes nothing (the description, the commit policy or its fields, a column's
+ * rules, the size limits), so that an update changes only what the plan showed.
+ */
+export function updateDatasetRequest(d: DatasetDefinition, current: ingestionV1.Dataset): ingestionV1.UpdateDatasetRequest {
+  const written = registerDatasetRequest(d);
+  const was = current.contract;
+  const columnWas = new Map(was?.columns.map((c) => [c.name, c]));
+  return {
+    name: d.name,
+    description: d.description ?? current.description,
+    contract: {
+      ...written.contract!,
+      columns: d.contract.columns.map((c, i) => {
+        const previous = columnWas.get(c.name);
+        const column = written.contract!.columns[i]!;
+        if (!previous) return column;
+        return {
+          ...column,
+          required: c.required ?? previous.required,
+          min: c.min ?? previous.min,
+          max: c.max ?? previous.max,
+          allowedValues: c.allowedValues ?? previous.allowedValues,
+          description: c.description ?? previous.description,
+        };
+      }),
+      uniqueKey: d.contract.uniqueKey ?? was?.uniqueKey ?? [],
+      eventTimeColumn: d.contract.eventTimeColumn ?? was?.eventTimeColumn ?? '',
+      maxRecordBytes: d.contract.maxRecordBytes ?? was?.maxRecordBytes ?? 0,
+      maxValueBytes: d.contract.maxValueBytes ?? was?.maxValueBytes ?? 0,
+    },
+    commitPolicy: {
+      maxRows: d.commitPolicy?.maxRows ?? current.commitPolicy?.maxRows ?? 0,
+      maxInterval: d.commitPolicy?.maxInterval !== undefined ? durationOf(d.commitPolicy.maxInterval) : current.commitPolicy?.maxInterval,
+    },
+    validateOnly: false,
+  };
+}
+
 export function datasetShape(d: ingestionV1.RegisterDatasetRequest | ingestionV1.Dataset): Shape {
   return {
     name: d.name,

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { type OptionSpecs } from '../args';
 import { type Command, type Io } from '../command';
-import { NotDoneError, UsageError } from '../errors';
+import { UsageError } from '../errors';
 import { CONNECTION_DETAILS } from '../grpc/service-connection';
 import { toJson } from '../output';
 import { withGrpcPlatformState } from './grpc-platform-state';
 import { formatPlan, planJson } from './plan-format';
+import { type PlatformState } from './platform-state';
+import { applyPlan, PartlyAppliedError } from './project-apply';
 import { loadProject, ProjectError } from './project-file';
 import { planIsApplicable, planProject, type ProjectPlan } from './project-plan';
 import { projectSchema } from './project.schema';
@@ -24,15 +26,17 @@ const PROJECT_DETAILS = [
   `REGISTRY_GRPC_ADDRESS, DEPLOYER_GRPC_ADDRESS, MONITOR_GRPC_ADDRESS) or on localhost. ${CONNECTION_DETAILS}`,
 ].join('\n');
 
-/** Problems in the file come out one per line, each with its position, before the one-line summary. */
-async function load(path: string, io: Io) {
+/** A project's problems come out one per line, each with its place, before the one-line summary. */
+export async function withProblemsShown<T>(io: Io, work: () => T | Promise<T>): Promise<T> {
   try {
-    return await loadProject(path);
+    return await work();
   } catch (error) {
     if (error instanceof ProjectError && error.problems.length > 1) for (const problem of error.problems) io.stderr(`${problem}\n`);
     throw error;
   }
 }
+
+const load = (path: string, io: Io) => withProblemsShown(io, () => loadProject(path));
 
 function printPlan(plan: ProjectPlan, json: boolean, io: Io): void {
   io.stdout(json ? toJson(planJson(plan)) : formatPlan(plan));
@@ -45,6 +49,37 @@ function refusal(plan: ProjectPlan, outcome: string): UsageError {
   return new UsageError(`${outcome}: ${count > 1 ? `${count} objects cannot be applied, the first: ` : ''}${first}`);
 }
 
+/** What `plan` prints, and its refusal (exit 2) when the plan cannot be applied. */
+export function showPlan(plan: ProjectPlan, json: boolean, io: Io): void {
+  printPlan(plan, json, io);
+  if (!planIsApplicable(plan)) throw refusal(plan, 'the plan cannot be applied');
+}
+
+/**
+ * What `apply` prints around applying `plan`: the plan, each object as it is applied (stderr),
+ * and with --json one document that says what was applied, also when an object fails part way.
+ */
+export async function applyShownPlan(plan: ProjectPlan, platform: PlatformState, json: boolean, io: Io): Promise<void> {
+  if (!json) printPlan(plan, false, io);
+  if (!planIsApplicable(plan)) {
+    if (json) printPlan(plan, true, io);
+    throw refusal(plan, 'nothing applied');
+  }
+  try {
+    const { applied } = await applyPlan(plan, platform, {
+      onApplied: (label, action) => {
+        if (!json) io.stderr(`${action === 'create' ? 'created' : 'changed'} ${label}\n`);
+      },
+    });
+    if (json) io.stdout(toJson({ ...planJson(plan), applied, failed: null, notApplied: [] }));
+    else if (applied.length > 0) io.stdout(`Applied: ${applied.length} objects.\n`);
+  } catch (error) {
+    if (json && error instanceof PartlyAppliedError)
+      io.stdout(toJson({ ...planJson(plan), applied: error.applied, failed: error.failed, notApplied: error.notApplied }));
+    throw error;
+  }
+}
+
 export const planCommand: Command = {
   kind: 'command',
   name: 'plan',
@@ -55,8 +90,7 @@ export const planCommand: Command = {
   async run(options, io) {
     const project = await load(options.required('file'), io);
     const plan = await withGrpcPlatformState((platform) => planProject(project, platform));
-    printPlan(plan, options.flag('json'), io);
-    if (!planIsApplicable(plan)) throw refusal(plan, 'the plan cannot be applied');
+    showPlan(plan, options.flag('json'), io);
   },
 };
 
@@ -74,34 +108,9 @@ export const applyCommand: Command = {
   ].join('\n'),
   async run(options, io) {
     const project = await load(options.required('file'), io);
-    const json = options.flag('json');
-    await withGrpcPlatformState(async (platform) => {
-      const plan = await planProject(project, platform);
-      if (!json) printPlan(plan, false, io);
-      if (!planIsApplicable(plan)) {
-        if (json) printPlan(plan, true, io);
-        throw refusal(plan, 'nothing applied');
-      }
-      const pending = plan.objects.filter((o) => o.apply);
-      const applied: string[] = [];
-      for (const [index, object] of pending.entries()) {
-        const label = `${object.kind} ${object.name}`;
-        try {
-          await object.apply!(platform);
-        } catch (error) {
-          const notApplied = pending.slice(index + 1).map((o) => `${o.kind} ${o.name}`);
-          if (json) io.stdout(toJson({ ...planJson(plan), applied, failed: label, notApplied }));
-          throw new NotDoneError(
-            `${label} failed: ${error instanceof Error ? error.message : String(error)}; ` +
-              `applied: ${applied.length > 0 ? applied.join(', ') : 'nothing'}; not applied: ${[label, ...notApplied].join(', ')}`,
-          );
-        }
-        applied.push(label);
-        if (!json) io.stderr(`${object.action === 'create' ? 'created' : 'changed'} ${label}\n`);
-      }
-      if (json) io.stdout(toJson({ ...planJson(plan), applied, failed: null, notApplied: [] }));
-      else if (pending.length > 0) io.stdout(`Applied: ${pending.length} objects.\n`);
-    });
+    await withGrpcPlatformState(async (platform) =>
+      applyShownPlan(await planProject(project, platform), platform, options.flag('json'), io),
+    );
   },
 };
 

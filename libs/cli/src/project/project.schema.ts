@@ -48,7 +48,9 @@ const dataset = z
       })
       .optional(),
   })
-  .describe('A dataset and its data contract. A registered dataset cannot change: a different contract is refused.');
+  .describe(
+    'A dataset and its data contract. A registered contract may only be relaxed (wider bounds, more allowed values, optional or new optional columns at the end, larger limits); anything else is refused.',
+  );
 
 const feature = z
   .strictObject({

@@ -10,8 +10,9 @@ import { interrupt, npmStart, platformEnv, type RunningPlatform, waitForLine } f
 // of their own) alone: a project file applied to a fresh `npm start`, planned again (nothing to
 // do); records produced with kcat and a CSV sent; the model trained from the spec the project
 // gave it with a search, served, asked for predictions; labels sent back, a drift report read,
-// the training set and the model taken out; then a project edit planned and applied, and a
-// contract change refused with nothing applied.
+// the training set and the model taken out; then a project edit planned and applied, a
+// contract change refused with nothing applied, and a relaxed contract applied and the
+// quarantine replayed against it.
 jest.setTimeout(900_000);
 
 const PROJECT = `
@@ -255,7 +256,7 @@ describe('a project applied with flywheel apply, on npm start', () => {
     expect(readFileSync(join(parent, 'holdout.csv'), 'utf8').split('\n')[0]).toMatch(/^customer_id,event_time,/);
   });
 
-  it('plans and applies an edit, and refuses a contract change with nothing applied', async () => {
+  it('plans and applies an edit, refuses a contract change with nothing applied, and replays the quarantine after a relaxed one', async () => {
     const edited = join(parent, 'edited.yaml');
     writeFileSync(edited, PROJECT.replace('windowSize: 40,', 'windowSize: 60,').replace('trafficShare: 0.2', 'trafficShare: 0.3'));
     const plan = await flywheel('plan', '-f', edited);
@@ -273,8 +274,33 @@ describe('a project applied with flywheel apply, on npm start', () => {
     const refused = await flywheel('apply', '-f', broken);
     expect(refused.code).toBe(2);
     expect(refused.stdout).toContain('    contract.columns[tenure].type: double → integer\n');
-    expect(refused.stderr).toMatch(/^flywheel: apply: nothing applied: dataset churn: a registered dataset cannot change/);
+    expect(refused.stderr).toMatch(/^flywheel: apply: nothing applied: dataset churn: .*column "tenure" cannot change type/);
     // The monitoring change in the same file was not applied either.
     expect((await flywheel('plan', '-f', edited)).stdout).toBe('No changes: the platform matches the project (7 objects).\n');
+
+    // Refunds arrive as negative spend, which the contract quarantines; relaxing it lets them back in.
+    const refunds = join(parent, 'refunds.csv');
+    writeFileSync(
+      refunds,
+      'customer_id,tenure,monthly_spend,churned,event_time\nr1,3,-5,False,2026-11-20T00:00:00Z\nr2,4,-7.5,True,2026-11-20T00:01:00Z\n',
+    );
+    const quarantined = await flywheel('datasets', 'ingest', 'churn', '--file', refunds, '--commit', '--max-quarantine-share', '1');
+    expect(quarantined.stdout).toMatch(/\n\s*2\s+0\s+2\s+0\s+-\n/);
+    const relaxed = join(parent, 'relaxed.yaml');
+    writeFileSync(
+      relaxed,
+      readFileSync(edited, 'utf8').replace(
+        '{ name: monthly_spend, type: double, min: 0 }',
+        '{ name: monthly_spend, type: double, min: -1000 }',
+      ),
+    );
+    const relax = await flywheel('apply', '-f', relaxed);
+    expect([relax.code, relax.stdout]).toEqual([0, expect.stringContaining('~ change dataset churn')]);
+    expect(relax.stdout).toContain('    contract.columns[monthly_spend].min: 0 → -1000\n');
+    const replay = await flywheel('datasets', 'replay', 'churn', '--commit');
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/\n\s*2\s+2\s+0\s+0\s+0\s+\d+\n$/);
+    expect((await flywheel('datasets', 'quarantine', 'churn')).stdout.trim().split('\n')).toHaveLength(2);
+    expect((await flywheel('plan', '-f', relaxed)).stdout).toBe('No changes: the platform matches the project (7 objects).\n');
   });
 });

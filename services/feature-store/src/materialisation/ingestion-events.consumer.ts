@@ -1,5 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DatasetRegisteredEvent, DatasetVersionCommittedEvent, type EventEnvelope, type ingestionV1, Topics } from '@flywheel/contracts';
+import {
+  DatasetRegisteredEvent,
+  DatasetUpdatedEvent,
+  DatasetVersionCommittedEvent,
+  type EventEnvelope,
+  type ingestionV1,
+  Topics,
+} from '@flywheel/contracts';
 import { ConsumeEvent, NonRetriableError } from '@flywheel/messaging';
 import { type EntityManager } from 'typeorm';
 import { DatasetCatalogRepository } from '../datasets/dataset-catalog.repository';
@@ -20,10 +27,14 @@ export class IngestionEventsConsumer {
     @Inject(Materialiser) private readonly materialiser: Materialiser,
   ) {}
 
-  @ConsumeEvent({ topic: Topics.ingestionEvents, types: [DatasetRegisteredEvent], group: INGESTION_EVENTS_GROUP })
-  async onDatasetRegistered(event: EventEnvelope<ingestionV1.DatasetRegistered>, manager: EntityManager): Promise<void> {
+  /** A registration, or a contract relaxed later (columns added at the end, bounds widened): the catalog keeps the latest. */
+  @ConsumeEvent({ topic: Topics.ingestionEvents, types: [DatasetRegisteredEvent, DatasetUpdatedEvent], group: INGESTION_EVENTS_GROUP })
+  async onDatasetDefined(
+    event: EventEnvelope<ingestionV1.DatasetRegistered | ingestionV1.DatasetUpdated>,
+    manager: EntityManager,
+  ): Promise<void> {
     const dataset = event.data.dataset;
-    if (!dataset?.name || !dataset.contract) throw new NonRetriableError(`DatasetRegistered ${event.id}: dataset name or contract missing`);
+    if (!dataset?.name || !dataset.contract) throw new NonRetriableError(`${event.type} ${event.id}: dataset name or contract missing`);
     await this.catalog.upsertDataset(manager, dataset.name, dataset.contract);
   }
 

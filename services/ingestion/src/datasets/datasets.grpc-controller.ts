@@ -11,6 +11,7 @@ import {
   getDatasetRequest,
   getVersionRequest,
   ingestRequest,
+  replayQuarantineRequest,
   streamChunkRequest,
   streamEndRequest,
 } from './datasets.requests';
@@ -40,6 +41,18 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
     // Also on a repeated registration: it retries a topic creation that failed the first time.
     await this.consumers.ensure(dataset.name);
     return { dataset: datasetToProto(dataset), created };
+  }
+
+  async updateDataset(request: ingestionV1.UpdateDatasetRequest): Promise<ingestionV1.UpdateDatasetResponse> {
+    const definition = parseRegistration(request, this.defaults);
+    const { dataset, changed } = await this.datasets.update(definition, currentCaller(), { validateOnly: request.validateOnly });
+    return { dataset: datasetToProto(dataset), changed };
+  }
+
+  async replayQuarantine(request: ingestionV1.ReplayQuarantineRequest): Promise<ingestionV1.ReplayQuarantineResponse> {
+    const { dataset, request: replay } = parseRequest(replayQuarantineRequest, request);
+    const { committed, ...result } = await this.datasets.replayQuarantine(dataset, replay);
+    return { ...result, committedVersion: committed && versionToProto(committed) };
   }
 
   async getDataset(request: ingestionV1.GetDatasetRequest): Promise<ingestionV1.GetDatasetResponse> {
@@ -124,7 +137,11 @@ export class DatasetsGrpcController implements ingestionV1.IngestionServiceContr
 
   async listQuarantine(request: ingestionV1.ListQuarantineRequest): Promise<ingestionV1.ListQuarantineResponse> {
     const { dataset } = parseRequest(datasetRequest, request);
-    const { items, page } = await this.datasets.listQuarantine(dataset, readPage(request.page, isPositiveIntegerCursor));
+    const { items, page } = await this.datasets.listQuarantine(
+      dataset,
+      readPage(request.page, isPositiveIntegerCursor),
+      request.includeReplayed,
+    );
     return { records: items.map((row) => quarantineToProto(row, this.sampleBytes)), page };
   }
 }

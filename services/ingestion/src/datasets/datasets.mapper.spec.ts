@@ -87,6 +87,8 @@ describe('datasets mapper', () => {
       rawSizeBytes: 13,
       rawSha256: 'cd'.repeat(32),
       version: null,
+      replayedAt: null,
+      replayOutcome: 0,
     };
     const proto = quarantineToProto(record, 4096);
     expect(proto).toEqual({
@@ -99,7 +101,13 @@ describe('datasets mapper', () => {
       violations: record.violations,
       origin: 'grpc:b/0',
       quarantineTime: createdAt,
+      replayTime: undefined,
+      replayOutcome: ingestionV1.ReplayOutcome.REPLAY_OUTCOME_UNSPECIFIED,
     });
+    const replayed = new Date('2025-01-03T00:00:00Z');
+    expect(
+      quarantineToProto({ ...record, replayedAt: replayed, replayOutcome: ingestionV1.ReplayOutcome.REPLAY_OUTCOME_ACCEPTED }, 4096),
+    ).toMatchObject({ replayTime: replayed, replayOutcome: ingestionV1.ReplayOutcome.REPLAY_OUTCOME_ACCEPTED });
     // A sample cut on a character boundary: 'é' is two bytes and is not split.
     expect(quarantineToProto({ ...record, raw: 'aé'.repeat(10) }, 4)).toMatchObject({ raw: 'aéa', rawTruncated: true });
     const summary: ingestionV1.IngestSummary = {

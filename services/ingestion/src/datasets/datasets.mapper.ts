@@ -51,6 +51,8 @@ export function quarantineToProto(row: QuarantinedRecordEntity, sampleBytes: num
     violations: row.violations.map((v) => ({ field: v.field, code: v.code, message: v.message })),
     origin: row.origin,
     quarantineTime: row.quarantinedAt,
+    replayTime: row.replayedAt ?? undefined,
+    replayOutcome: row.replayOutcome ?? 0,
   };
 }
 

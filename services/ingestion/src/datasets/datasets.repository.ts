@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { queryRows } from '@flywheel/persistence';
-import { type EntityManager, IsNull, LessThan, MoreThan } from 'typeorm';
+import { type EntityManager, In, IsNull, LessThan, MoreThan } from 'typeorm';
 import { type DatasetDefinition } from './dataset-contract';
 import { DatasetVersionEntity } from './dataset-version.entity';
 import { DatasetEntity } from './dataset.entity';
@@ -44,6 +44,8 @@ export abstract class DatasetsRepository {
   abstract findDataset(manager: EntityManager, name: string, lock?: DatasetLock): Promise<DatasetEntity | undefined>;
   /** False when a dataset of that name already exists (a concurrent registration won). */
   abstract insertDataset(manager: EntityManager, definition: DatasetDefinition, ownerTeam: string): Promise<boolean>;
+  /** Stores a dataset's new description, contract and commit policy. */
+  abstract updateDataset(manager: EntityManager, definition: DatasetDefinition): Promise<void>;
   /** Datasets by name after `after`, at most `limit`. */
   abstract listDatasets(manager: EntityManager, after: string | undefined, limit: number): Promise<DatasetEntity[]>;
   abstract datasetNames(manager: EntityManager): Promise<string[]>;
@@ -103,13 +105,28 @@ export abstract class DatasetsRepository {
   ): Promise<QuarantinedRecordEntity[]>;
   /** Attributes the quarantined records not yet in a version's window to `version`; returns how many. */
   abstract assignQuarantined(manager: EntityManager, dataset: string, version: number): Promise<number>;
-  /** Quarantined records newest first, below sequence `before`, at most `limit`. */
+  /** Quarantined records newest first, below sequence `before`, at most `limit`; replayed ones only when asked. */
   abstract listQuarantined(
     manager: EntityManager,
     dataset: string,
     before: number | undefined,
     limit: number,
+    includeReplayed: boolean,
   ): Promise<QuarantinedRecordEntity[]>;
+  /**
+   * Locks up to `limit` records still waiting in quarantine (those of `ids`, or any), oldest
+   * first, for a replay; records another replay holds are skipped, so no record is replayed twice.
+   */
+  abstract claimForReplay(
+    manager: EntityManager,
+    dataset: string,
+    ids: readonly string[] | null,
+    limit: number,
+  ): Promise<QuarantinedRecordEntity[]>;
+  /** Marks records replayed, with their outcome. */
+  abstract markReplayed(manager: EntityManager, ids: readonly string[], outcome: number): Promise<void>;
+  /** How many records of a dataset wait in quarantine. */
+  abstract countWaiting(manager: EntityManager, dataset: string): Promise<number>;
 
   // Ingest topics without a dataset.
   /** Counts records of a topic no dataset owns (dead-lettered). */
@@ -159,6 +176,19 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
       .updateEntity(false)
       .execute();
     return (result.raw as unknown[]).length === 1;
+  }
+
+  async updateDataset(manager: EntityManager, definition: DatasetDefinition): Promise<void> {
+    await manager.update(
+      DatasetEntity,
+      { name: definition.name },
+      {
+        description: definition.description,
+        contract: definition.contract,
+        maxRows: definition.maxRows,
+        maxIntervalMs: definition.maxIntervalMs,
+      },
+    );
   }
 
   listDatasets(manager: EntityManager, after: string | undefined, limit: number): Promise<DatasetEntity[]> {
@@ -346,12 +376,45 @@ export class TypeOrmDatasetsRepository extends DatasetsRepository {
     return result.affected ?? 0;
   }
 
-  listQuarantined(manager: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<QuarantinedRecordEntity[]> {
+  listQuarantined(
+    manager: EntityManager,
+    dataset: string,
+    before: number | undefined,
+    limit: number,
+    includeReplayed: boolean,
+  ): Promise<QuarantinedRecordEntity[]> {
     return manager.find(QuarantinedRecordEntity, {
-      where: before === undefined ? { dataset } : { dataset, seq: LessThan(String(before)) },
+      where: {
+        dataset,
+        ...(before === undefined ? {} : { seq: LessThan(String(before)) }),
+        ...(includeReplayed ? {} : { replayedAt: IsNull() }),
+      },
       order: { seq: 'DESC' },
       take: limit,
     });
+  }
+
+  claimForReplay(
+    manager: EntityManager,
+    dataset: string,
+    ids: readonly string[] | null,
+    limit: number,
+  ): Promise<QuarantinedRecordEntity[]> {
+    return manager.find(QuarantinedRecordEntity, {
+      where: { dataset, replayedAt: IsNull(), ...(ids === null ? {} : { id: In([...ids]) }) },
+      order: { seq: 'ASC' },
+      take: limit,
+      lock: { mode: 'pessimistic_write', onLocked: 'skip_locked' },
+    });
+  }
+
+  async markReplayed(manager: EntityManager, ids: readonly string[], outcome: number): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.update(QuarantinedRecordEntity, { id: In([...ids]) }, { replayedAt: () => 'now()', replayOutcome: outcome });
+  }
+
+  countWaiting(manager: EntityManager, dataset: string): Promise<number> {
+    return manager.count(QuarantinedRecordEntity, { where: { dataset, replayedAt: IsNull() } });
   }
 
   async recordUnregistered(manager: EntityManager, topic: string, records: number): Promise<void> {

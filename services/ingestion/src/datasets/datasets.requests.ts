@@ -38,3 +38,26 @@ export const getVersionRequest = z.object({
   dataset: datasetNameSchema,
   version: z.number().int('must be 0 (latest) or a version number').min(0, 'must be 0 (latest) or a version number'),
 });
+
+const MAX_REPLAY_IDS = 1_000;
+const MAX_REPLAY_LIMIT = 100_000;
+const QUARANTINE_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** ReplayQuarantine: chosen entries (at most MAX_REPLAY_IDS), or the oldest waiting up to `limit` (0: the maximum). */
+export const replayQuarantineRequest = z
+  .object({
+    dataset: datasetNameSchema,
+    ids: z
+      .array(z.string().regex(QUARANTINE_ID_PATTERN, 'must be a quarantine entry id (a UUID)'))
+      .max(MAX_REPLAY_IDS, `must list at most ${MAX_REPLAY_IDS} ids`),
+    limit: z
+      .number()
+      .int('must be an integer')
+      .min(0, `must be between 0 (all, up to ${MAX_REPLAY_LIMIT}) and ${MAX_REPLAY_LIMIT}`)
+      .max(MAX_REPLAY_LIMIT, `must be between 0 (all, up to ${MAX_REPLAY_LIMIT}) and ${MAX_REPLAY_LIMIT}`),
+    commitNow: z.boolean(),
+  })
+  .transform(({ dataset, ids, limit, commitNow }) => ({
+    dataset,
+    request: { ids: ids.length > 0 ? [...new Set(ids)] : null, limit: limit || MAX_REPLAY_LIMIT, commitNow },
+  }));

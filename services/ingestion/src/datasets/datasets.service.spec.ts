@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   commonV1,
   DatasetRegisteredEvent,
+  DatasetUpdatedEvent,
   DatasetVersionCommittedEvent,
   type EventType,
   ingestionV1,
@@ -68,6 +69,18 @@ class MemoryDatasets extends DatasetsRepository {
     if (this.datasets.has(d.name)) return Promise.resolve(false);
     this.datasets.set(d.name, { ...d, ownerTeam, createdAt: this.clock.now(), latestVersion: 0, cumulativeRows: 0 });
     return Promise.resolve(true);
+  }
+
+  updateDataset(_m: EntityManager, d: DatasetDefinition): Promise<void> {
+    const stored = this.datasets.get(d.name)!;
+    this.datasets.set(d.name, {
+      ...stored,
+      description: d.description,
+      contract: d.contract,
+      maxRows: d.maxRows,
+      maxIntervalMs: d.maxIntervalMs,
+    });
+    return Promise.resolve();
   }
 
   listDatasets(_m: EntityManager, after: string | undefined, limit: number): Promise<DatasetEntity[]> {
@@ -194,6 +207,8 @@ class MemoryDatasets extends DatasetsRepository {
       dataset,
       quarantinedAt: this.clock.now(),
       version: null,
+      replayedAt: null,
+      replayOutcome: 0,
     }));
     this.quarantined.push(...rows);
     return Promise.resolve(rows);
@@ -205,13 +220,38 @@ class MemoryDatasets extends DatasetsRepository {
     return Promise.resolve(open.length);
   }
 
-  listQuarantined(_m: EntityManager, dataset: string, before: number | undefined, limit: number): Promise<QuarantinedRecordEntity[]> {
+  listQuarantined(
+    _m: EntityManager,
+    dataset: string,
+    before: number | undefined,
+    limit: number,
+    includeReplayed: boolean,
+  ): Promise<QuarantinedRecordEntity[]> {
     return Promise.resolve(
       this.quarantined
-        .filter((q) => q.dataset === dataset && (before === undefined || Number(q.seq) < before))
+        .filter(
+          (q) => q.dataset === dataset && (before === undefined || Number(q.seq) < before) && (includeReplayed || q.replayedAt === null),
+        )
         .reverse()
         .slice(0, limit),
     );
+  }
+
+  claimForReplay(_m: EntityManager, dataset: string, ids: readonly string[] | null, limit: number): Promise<QuarantinedRecordEntity[]> {
+    return Promise.resolve(
+      this.quarantined
+        .filter((q) => q.dataset === dataset && q.replayedAt === null && (ids === null || ids.includes(q.id)))
+        .slice(0, limit),
+    );
+  }
+
+  markReplayed(_m: EntityManager, ids: readonly string[], outcome: number): Promise<void> {
+    for (const q of this.quarantined) if (ids.includes(q.id)) Object.assign(q, { replayedAt: this.clock.now(), replayOutcome: outcome });
+    return Promise.resolve();
+  }
+
+  countWaiting(_m: EntityManager, dataset: string): Promise<number> {
+    return Promise.resolve(this.quarantined.filter((q) => q.dataset === dataset && q.replayedAt === null).length);
   }
 
   readonly unregistered = new Map<string, UnregisteredTopicEntity>();
@@ -436,6 +476,108 @@ describe('DatasetsService', () => {
     ]);
     expect(repository.quarantined).toHaveLength(1);
     expect(repository.offsets.get(`${topic}/0`)).toBe(3n);
+  });
+
+  it('relaxes a contract in place, judges the next batch by it, and refuses a change committed records might break', async () => {
+    const { service, events, repository } = setUp();
+    await service.register(definition, undefined);
+    const [claimId, amount] = definition.contract.columns;
+    const relaxed: DatasetDefinition = {
+      ...definition,
+      contract: { ...definition.contract, columns: [claimId!, { ...amount!, max: 10_000 }] },
+    };
+    // The batch before the change is judged by the registered contract (and the definition is now cached).
+    expect(
+      await service.ingestBatch('claims', grpcRecords('b0', [{ claim_id: 'a', amount: 5000 }]), { batchId: '', commitNow: false }),
+    ).toMatchObject({ accepted: 0, quarantined: 1 });
+
+    expect(await service.update(relaxed, undefined, { validateOnly: true })).toMatchObject({ changed: true });
+    expect(repository.datasets.get('claims')!.contract.columns[1]!.max).toBe(1000);
+    const caller = { team: 'risk', tokenId: 't1', roles: [] } as never;
+    expect(await service.update(relaxed, caller, { validateOnly: false })).toMatchObject({ changed: true, dataset: { name: 'claims' } });
+    expect(events.map((e) => e.type)).toContain(DatasetUpdatedEvent.typeName);
+    const updated = events.find((e) => e.type === DatasetUpdatedEvent.typeName)!.data as ingestionV1.DatasetUpdated;
+    expect(updated.previousContract!.columns[1]!.max).toBe(1000);
+    expect(updated.dataset!.contract!.columns[1]!.max).toBe(10_000);
+    expect(updated.actor).toMatchObject({ team: 'risk' });
+    expect(
+      await service.ingestBatch('claims', grpcRecords('b1', [{ claim_id: 'b', amount: 5000 }]), { batchId: '', commitNow: false }),
+    ).toMatchObject({ accepted: 1, quarantined: 0 });
+    expect(await service.update(relaxed, undefined, { validateOnly: false })).toMatchObject({ changed: false });
+
+    await expect(
+      service.update({ ...relaxed, contract: { ...relaxed.contract, columns: [claimId!, { ...amount!, max: 10 }] } }, undefined, {
+        validateOnly: true,
+      }),
+    ).rejects.toMatchObject({
+      code: DatasetsExceptionCode.CONTRACT_CHANGE_REFUSED,
+      message: expect.stringContaining('contract.columns[1].max: can only be raised or removed (is 10000)'),
+    });
+    await expect(service.update({ ...relaxed, name: 'nope' }, undefined, { validateOnly: false })).rejects.toMatchObject({
+      code: DatasetsExceptionCode.DATASET_NOT_FOUND,
+    });
+  });
+
+  it('replays quarantined records once against the relaxed contract: accepted, duplicates and still-bad ones each marked', async () => {
+    const { service, repository, events } = setUp();
+    await service.register({ ...definition, maxRows: 100 }, undefined);
+    const topic = 'flywheel.ingest.claims';
+    const values = [
+      Buffer.from(JSON.stringify({ claim_id: 'big', amount: 5000 })),
+      // The same record again (a producer's retry): once the first is accepted, a duplicate.
+      Buffer.from(JSON.stringify({ claim_id: 'big', amount: 5000 })),
+      Buffer.from(JSON.stringify({ claim_id: 'odd', amount: 1, channel: 'web' })),
+      // Invalid UTF-8: stored with the bytes replaced, so not the record as received.
+      Buffer.concat([Buffer.from('{"claim_id":"bin","amount":'), Buffer.from([0xff]), Buffer.from('}')]),
+    ];
+    await service.ingestKafkaBatch({
+      topic,
+      partition: 0,
+      records: values.map((value, i) => ({
+        topic,
+        partition: 0,
+        offset: String(i),
+        timestamp: '0',
+        key: null,
+        value,
+        headers: {},
+        rawHeaders: {},
+      })),
+    });
+    expect(repository.quarantined).toHaveLength(4);
+    const [claimId, amount] = definition.contract.columns;
+    await service.update(
+      { ...definition, maxRows: 100, contract: { ...definition.contract, columns: [claimId!, { ...amount!, max: 10_000 }] } },
+      undefined,
+      { validateOnly: false },
+    );
+    events.length = 0;
+
+    const result = await service.replayQuarantine('claims', { ids: null, limit: 100_000, commitNow: true });
+    expect(result).toMatchObject({ replayed: 4, accepted: 1, duplicates: 1, quarantined: 2, skippedIds: [], remaining: 2 });
+    expect(result.committed).toMatchObject({ version: 1, rowCount: 1 });
+    const [big, again, odd, bin] = repository.quarantined;
+    const { REPLAY_OUTCOME_ACCEPTED, REPLAY_OUTCOME_DUPLICATE, REPLAY_OUTCOME_QUARANTINED } = ingestionV1.ReplayOutcome;
+    expect([big, again, odd, bin].map((q) => q!.replayOutcome)).toEqual([
+      REPLAY_OUTCOME_ACCEPTED,
+      REPLAY_OUTCOME_DUPLICATE,
+      REPLAY_OUTCOME_QUARANTINED,
+      REPLAY_OUTCOME_QUARANTINED,
+    ]);
+    // The still-bad ones wait again as new entries, with today's reasons and where they came from.
+    const waiting = (await service.listQuarantine('claims', { after: undefined, size: 10 })).items;
+    expect(waiting.map((q) => [q.origin, q.violations.map((v) => v.code)])).toEqual([
+      [`replay:${bin!.id}`, [ingestionV1.ViolationCode.VIOLATION_CODE_MALFORMED]],
+      [`replay:${odd!.id}`, [ingestionV1.ViolationCode.VIOLATION_CODE_UNKNOWN_COLUMN]],
+    ]);
+    expect(waiting[0]!.violations[0]!.message).toContain('cannot be replayed as received');
+    expect((await service.listQuarantine('claims', { after: undefined, size: 10 }, true)).items).toHaveLength(6);
+    expect(events.map((e) => e.type)).toEqual([RecordsQuarantinedEvent.typeName, DatasetVersionCommittedEvent.typeName]);
+
+    // A second replay finds only the new entries; ids already replayed are skipped, not replayed twice.
+    const second = await service.replayQuarantine('claims', { ids: [big!.id, waiting[1]!.id], limit: 100_000, commitNow: false });
+    expect(second).toMatchObject({ replayed: 1, accepted: 0, quarantined: 1, skippedIds: [big!.id], remaining: 2 });
+    expect(repository.versions).toHaveLength(1);
   });
 
   it('quarantines a hostile Kafka record with a bounded sample, its size and sha256 in the event', async () => {

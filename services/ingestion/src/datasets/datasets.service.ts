@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   commonV1,
   datasetOfIngestTopic,
   DatasetRegisteredEvent,
+  DatasetUpdatedEvent,
   DatasetVersionCommittedEvent,
   ingestionV1,
   RecordsQuarantinedEvent,
@@ -42,7 +44,8 @@ import {
   stagedRecords,
   rowAt,
 } from './record-batch';
-import { ViolationCode } from './record-validation';
+import { type Incoming, ViolationCode } from './record-validation';
+import { contractChangeProblems } from './contract-evolution';
 import { type UnregisteredTopicEntity } from './unregistered-topic.entity';
 import { IngestionCompute } from './ingestion-compute';
 import { splitStaged, type StagedSlice, type StagedVersion, VERSION_CONTENT_TYPE, VERSION_FILE } from './version-file';
@@ -61,6 +64,10 @@ const MAX_EVENT_BYTES = 256 * 1024;
 /** Versions of a backlog built at once (fewer when versions are large: their records are in memory together). */
 const MAX_VERSIONS_AHEAD = 4;
 const MAX_ROWS_AHEAD = 200_000;
+/** How long a definition read for a batch is trusted: an UpdateDataset on another replica reaches this one within it. */
+const DEFINITION_TTL_MS = 5_000;
+/** Quarantined records judged again per transaction. */
+const REPLAY_CHUNK = 1_000;
 
 export interface Registration {
   readonly dataset: DatasetEntity;
@@ -75,6 +82,29 @@ export interface Listed<T> {
 }
 
 export type { IncomingRecord };
+
+export interface Update {
+  readonly dataset: DatasetEntity;
+  /** False when the definition was already this one. */
+  readonly changed: boolean;
+}
+
+export interface ReplayRequest {
+  /** Quarantine entry ids; null replays the records still waiting, oldest first, up to `limit`. */
+  readonly ids: readonly string[] | null;
+  readonly limit: number;
+  readonly commitNow: boolean;
+}
+
+export interface ReplayResult {
+  readonly replayed: number;
+  readonly accepted: number;
+  readonly quarantined: number;
+  readonly duplicates: number;
+  readonly skippedIds: string[];
+  readonly committed: DatasetVersionEntity | undefined;
+  readonly remaining: number;
+}
 
 /** One gRPC batch: an Ingest call's rows, or one chunk of a stream. */
 export interface GrpcBatch {
@@ -95,7 +125,7 @@ export interface GrpcBatch {
  */
 @Injectable()
 export class DatasetsService {
-  private readonly definitions = new Map<string, DatasetDefinition>();
+  private readonly definitions = new Map<string, { definition: DatasetDefinition; until: number }>();
   /** Per dataset, what the row-count trigger knows of its pending records (see afterStaged). */
   private readonly tallies = new Map<string, PendingTally>();
   private readonly stagedListeners: Array<(due: Date) => void> = [];
@@ -138,12 +168,140 @@ export class DatasetsService {
   private sameOrConflict(existing: DatasetEntity, definition: DatasetDefinition): DatasetEntity {
     if (!sameDefinition(existing, definition)) {
       throw new DatasetsException(
-        `dataset "${definition.name}" is already registered with a different definition`,
+        `dataset "${definition.name}" is already registered with a different definition (UpdateDataset relaxes its contract)`,
         DatasetsExceptionCode.DATASET_ALREADY_EXISTS,
         { dataset: definition.name },
       );
     }
     return existing;
+  }
+
+  /**
+   * Changes a dataset's description, contract or commit policy. The contract may only be
+   * relaxed (see contractChangeProblems): what was accepted before stays valid, and records
+   * quarantined under the old contract can be replayed against the new one.
+   */
+  async update(definition: DatasetDefinition, caller: CallerIdentity | undefined, options: { validateOnly: boolean }): Promise<Update> {
+    const update = await this.transactions.run(async (manager) => {
+      // Locked: a version cut meanwhile is built under one contract or the other, never a mix.
+      const existing = await this.repository.findDataset(manager, definition.name, 'update');
+      if (!existing) throw datasetNotFound(definition.name);
+      const problems = contractChangeProblems(existing.contract, definition.contract);
+      if (problems.length > 0) {
+        throw new DatasetsException(`dataset "${definition.name}": ${problems.join('; ')}`, DatasetsExceptionCode.CONTRACT_CHANGE_REFUSED, {
+          dataset: definition.name,
+          problems,
+        });
+      }
+      if (sameDefinition(existing, definition)) return { dataset: existing, changed: false };
+      const changed: DatasetEntity = Object.assign(Object.create(Object.getPrototypeOf(existing) as object) as DatasetEntity, existing, {
+        description: definition.description,
+        contract: definition.contract,
+        maxRows: definition.maxRows,
+        maxIntervalMs: definition.maxIntervalMs,
+      });
+      if (options.validateOnly) return { dataset: changed, changed: true };
+      await this.repository.updateDataset(manager, definition);
+      await this.publisher.publish(
+        manager,
+        DatasetUpdatedEvent,
+        {
+          dataset: datasetToProto(changed),
+          previousContract: contractToProto(existing.contract),
+          actor: { team: caller?.team ?? '', tokenId: caller?.tokenId ?? '', service: '' },
+        },
+        { key: definition.name },
+      );
+      return { dataset: changed, changed: true };
+    });
+    if (update.changed && !options.validateOnly) this.definitions.delete(definition.name);
+    return update;
+  }
+
+  /**
+   * Judges quarantined records again against the dataset's contract as it is now, a chunk per
+   * transaction: each chunk's records are locked, judged, staged or quarantined again (as new
+   * entries whose origin is `replay:<id>`) and marked replayed together, so a record is
+   * replayed once however often or concurrently this is called.
+   */
+  async replayQuarantine(name: string, request: ReplayRequest): Promise<ReplayResult> {
+    const totals = { replayed: 0, accepted: 0, quarantined: 0, duplicates: 0 };
+    const seen = new Set<string>();
+    let dataset: DatasetDefinition | undefined;
+    for (;;) {
+      const want = request.ids === null ? Math.min(REPLAY_CHUNK, request.limit - totals.replayed) : REPLAY_CHUNK;
+      if (want <= 0) break;
+      const chunk = await this.transactions.run(async (manager) => {
+        dataset = await this.require(manager, name);
+        const claimed = await this.repository.claimForReplay(manager, name, request.ids, want);
+        if (claimed.length === 0) return undefined;
+        return { claimed, ...(await this.replayChunk(manager, dataset, claimed)) };
+      });
+      if (!chunk) break;
+      for (const row of chunk.claimed) seen.add(row.id);
+      totals.replayed += chunk.claimed.length;
+      totals.accepted += chunk.accepted;
+      totals.quarantined += chunk.quarantined;
+      totals.duplicates += chunk.duplicates;
+      this.afterStaged(dataset!, chunk.accepted);
+      if (request.ids !== null || chunk.claimed.length < want) break;
+    }
+    const committed = request.commitNow && totals.accepted > 0 ? await this.commitNow(name) : undefined;
+    const remaining = await this.transactions.run((manager) => this.repository.countWaiting(manager, name));
+    return { ...totals, skippedIds: (request.ids ?? []).filter((id) => !seen.has(id)), committed, remaining };
+  }
+
+  private async replayChunk(
+    manager: EntityManager,
+    dataset: DatasetDefinition,
+    claimed: readonly QuarantinedRecordEntity[],
+  ): Promise<{ accepted: number; quarantined: number; duplicates: number }> {
+    // The stored text is the record as received unless NUL characters or lone surrogates had
+    // to be replaced to store it: such a record cannot be replayed as it was sent.
+    const intact = claimed.map((row) => createHash('sha256').update(row.raw, 'utf8').digest('hex') === row.rawSha256);
+    const judgedAt = claimed.flatMap((_, i) => (intact[i] ? [i] : []));
+    const verdicts = await this.compute.judge(
+      dataset.contract,
+      judgedAt.map((i) => Buffer.from(claimed[i]!.raw, 'utf8')),
+    );
+    const recordOf = (i: number): IncomingRecord => ({
+      origin: `replay:${claimed[i]!.id}`,
+      index: i,
+      incoming: { kind: 'json', bytes: Buffer.from(claimed[i]!.raw, 'utf8') } satisfies Incoming,
+    });
+    const judged = attach(verdicts, (at) => recordOf(judgedAt[at]!));
+    const altered: Rejection[] = claimed.flatMap((_, i) =>
+      intact[i]
+        ? []
+        : [
+            {
+              record: recordOf(i),
+              violations: [
+                {
+                  field: '',
+                  code: ViolationCode.VIOLATION_CODE_MALFORMED,
+                  message: 'the record was stored with NUL characters or lone surrogates replaced and cannot be replayed as received',
+                },
+              ],
+            },
+          ],
+    );
+    const written = await this.write(
+      manager,
+      dataset,
+      { ...judged, rejections: [...judged.rejections, ...altered] },
+      `replay:${claimed[0]!.id}`,
+    );
+    const outcome = new Array<number>(claimed.length).fill(ingestionV1.ReplayOutcome.REPLAY_OUTCOME_ACCEPTED);
+    for (const { index } of written.quarantined) outcome[index] = ingestionV1.ReplayOutcome.REPLAY_OUTCOME_QUARANTINED;
+    for (const at of written.duplicateAt) outcome[judgedAt[at]!] = ingestionV1.ReplayOutcome.REPLAY_OUTCOME_DUPLICATE;
+    for (const value of new Set(outcome))
+      await this.repository.markReplayed(
+        manager,
+        claimed.filter((_, i) => outcome[i] === value).map((row) => row.id),
+        value,
+      );
+    return { accepted: written.staged, quarantined: written.quarantined.length, duplicates: written.duplicates };
   }
 
   get(name: string): Promise<DatasetEntity> {
@@ -192,10 +350,10 @@ export class DatasetsService {
   }
 
   /** Quarantined records of a dataset, newest first. */
-  async listQuarantine(dataset: string, page: Page<number>): Promise<Listed<QuarantinedRecordEntity>> {
+  async listQuarantine(dataset: string, page: Page<number>, includeReplayed = false): Promise<Listed<QuarantinedRecordEntity>> {
     const rows = await this.transactions.run(async (manager) => {
       await this.require(manager, dataset);
-      return this.repository.listQuarantined(manager, dataset, page.after, page.size + 1);
+      return this.repository.listQuarantined(manager, dataset, page.after, page.size + 1, includeReplayed);
     });
     return pageOf(rows, page, (last) => Number(last.seq));
   }
@@ -328,14 +486,15 @@ export class DatasetsService {
   }
 
   /**
-   * A dataset's definition (contract and commit policy), read once: a registration never
-   * changes, so batches need no query for it.
+   * A dataset's definition (contract and commit policy) for judging batches, read at most once
+   * per DEFINITION_TTL_MS: definitions change rarely (UpdateDataset), so batches need no query.
    */
   private async definitionOf(name: string): Promise<DatasetDefinition | undefined> {
+    const now = this.clock.now().getTime();
     const known = this.definitions.get(name);
-    if (known) return known;
+    if (known && known.until > now) return known.definition;
     const found = await this.transactions.run((manager) => this.repository.findDataset(manager, name));
-    if (found) this.definitions.set(name, found);
+    if (found) this.definitions.set(name, { definition: found, until: now + DEFINITION_TTL_MS });
     return found;
   }
 
@@ -350,6 +509,7 @@ export class DatasetsService {
     const rejections = [...screened.rejections];
     let kept = screened.kept;
     let duplicates = 0;
+    const duplicateAt: number[] = [];
     if (verdicts.keys !== null) {
       const keys = verdicts.keys;
       const shas = verdicts.shas!;
@@ -365,6 +525,7 @@ export class DatasetsService {
         const previous = known.get(keys[i]!);
         if (previous === shas[i]) {
           duplicates++;
+          duplicateAt.push(verdicts.accepted[i]!);
           continue;
         }
         if (previous !== undefined) {
@@ -397,7 +558,7 @@ export class DatasetsService {
     // Kept before the commit: a cut that can see the batch finds its text here.
     if (id !== null) this.stagedTexts.keep(id, records.text);
     rejections.sort((a, b) => a.record.index - b.record.index);
-    return { staged: records.count, duplicates, quarantined: await this.quarantine(manager, dataset.name, rejections) };
+    return { staged: records.count, duplicates, duplicateAt, quarantined: await this.quarantine(manager, dataset.name, rejections) };
   }
 
   private async quarantine(manager: EntityManager, dataset: string, rejections: readonly Rejection[]): Promise<Quarantined[]> {
@@ -664,6 +825,8 @@ interface Quarantined {
 interface Written {
   readonly staged: number;
   readonly duplicates: number;
+  /** Positions (in the judged batch) of the duplicates. */
+  readonly duplicateAt: number[];
   readonly quarantined: Quarantined[];
 }
 

@@ -37,4 +37,12 @@ export class QuarantinedRecordEntity {
 
   @CreateDateColumn({ name: 'quarantined_at', type: 'timestamptz' })
   quarantinedAt!: Date;
+
+  /** When it was replayed against a relaxed contract; null while it waits. */
+  @Column({ name: 'replayed_at', type: 'timestamptz', nullable: true })
+  replayedAt!: Date | null;
+
+  /** The replay's outcome (the proto's ReplayOutcome); 0 while it waits. */
+  @Column({ name: 'replay_outcome', type: 'smallint', default: 0 })
+  replayOutcome!: number;
 }

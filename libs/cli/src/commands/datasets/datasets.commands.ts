@@ -127,29 +127,95 @@ export const versionsCommand: Command = {
     }),
 };
 
+const REPLAY_OUTCOMES: Record<number, string> = { 1: 'accepted', 2: 'quarantined again', 3: 'duplicate' };
+
 export const quarantineCommand: Command = {
   kind: 'command',
   name: 'quarantine',
   summary: "List a dataset's quarantined records, newest first, with what is wrong with each.",
-  usage: '[--limit <n>] [--address <host:port>] [--json]',
+  usage: '[--limit <n>] [--all] [--address <host:port>] [--json]',
   positionals: [datasetPositional],
-  options: { limit: { type: 'string', value: 'n', description: 'at most this many records (default 50)' }, ...connection },
+  options: {
+    limit: { type: 'string', value: 'n', description: 'at most this many records (default 50)' },
+    all: { type: 'boolean', description: 'also the records already replayed (`flywheel datasets replay`), with what their replay did' },
+    ...connection,
+  },
+  details:
+    'Records wait in quarantine until they are replayed; a record that fails its replay waits again as a new entry (origin `replay:<id>`).',
   run: (options, io) =>
     withClient(options, async (client) => {
       const limit = options.number('limit', { integer: true, min: 1, max: 1000 }) ?? 50;
-      const response = await client.listQuarantine({ dataset: options.positional('dataset'), page: { pageSize: limit, pageToken: '' } });
+      const all = options.flag('all');
+      const response = await client.listQuarantine({
+        dataset: options.positional('dataset'),
+        page: { pageSize: limit, pageToken: '' },
+        includeReplayed: all,
+      });
       if (options.flag('json')) return io.stdout(toJson(response.records));
       io.stdout(
         `${table(
-          ['time', 'origin', 'problems', 'record'],
+          ['id', 'time', 'origin', ...(all ? ['replayed'] : []), 'problems', 'record'],
           response.records.map((r) => [
+            r.id,
             time(r.quarantineTime),
             r.origin,
+            ...(all ? [r.replayTime ? `${REPLAY_OUTCOMES[r.replayOutcome] ?? '-'} ${time(r.replayTime)}` : '-'] : []),
             r.violations.map((v) => v.message).join('; '),
             r.raw.length > 60 ? `${r.raw.slice(0, 60)}…` : r.raw,
           ]),
         )}\n`,
       );
+    }),
+};
+
+export const replayCommand: Command = {
+  kind: 'command',
+  name: 'replay',
+  summary: "Judge a dataset's quarantined records again against its contract as it is now, once the contract was fixed.",
+  usage: '[--id <id>]… [--limit <n>] [--commit] [--address <host:port>] [--json]',
+  positionals: [datasetPositional],
+  options: {
+    id: {
+      type: 'string',
+      multiple: true,
+      value: 'id',
+      description: 'replay this quarantine entry (repeatable; at most 1000); default: every waiting record',
+    },
+    limit: { type: 'string', value: 'n', description: 'without --id: at most this many records, oldest first (default 100000)' },
+    commit: { type: 'boolean', description: 'commit what was accepted as a version at once' },
+    ...connection,
+  },
+  details: [
+    'Relax the contract first (`flywheel apply` with the changed dataset: wider bounds, more allowed values, a new',
+    'optional column), then replay: records that pass are accepted as if just received (their unique keys',
+    'checked), those that fail wait again with the new reasons. Each record is replayed once, so running the',
+    'command again replays only what failed since.',
+  ].join('\n'),
+  run: (options, io) =>
+    withClient(options, async (client) => {
+      const dataset = options.positional('dataset');
+      const ids = options.all('id');
+      const limit = options.number('limit', { integer: true, min: 1, max: 100_000 }) ?? 0;
+      const result = await client.replayQuarantine({ dataset, ids, limit, commitNow: options.flag('commit') });
+      if (options.flag('json')) return io.stdout(toJson(result));
+      io.stdout(
+        `${table(
+          ['replayed', 'accepted', 'quarantined again', 'duplicates', 'still waiting', 'committed version'],
+          [
+            [
+              result.replayed,
+              result.accepted,
+              result.quarantined,
+              result.duplicates,
+              result.remaining,
+              result.committedVersion?.version ?? '-',
+            ],
+          ],
+        )}\n`,
+      );
+      if (result.skippedIds.length > 0)
+        io.stderr(`not waiting in quarantine (unknown, or replayed already): ${result.skippedIds.join(', ')}\n`);
+      if (result.quarantined > 0) io.stderr(`see 'flywheel datasets quarantine ${dataset}' for why the others still fail\n`);
     }),
 };
 

@@ -1,9 +1,9 @@
 import { type CommandGroup } from '../../command';
-import { decisionsCommand, showCommand } from './policies.commands';
+import { decisionsCommand, setCommand, showCommand } from './policies.commands';
 
 export const policiesGroup: CommandGroup = {
   kind: 'group',
   name: 'policies',
-  summary: "A model's training spec and policies (set them with `flywheel apply`), and the retraining decisions.",
-  children: [showCommand, decisionsCommand],
+  summary: "A model's training spec and policies (set them here or with `flywheel apply`), and the retraining decisions.",
+  children: [showCommand, setCommand, decisionsCommand],
 };

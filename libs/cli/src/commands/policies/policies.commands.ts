@@ -5,7 +5,9 @@ import { CONNECTION_DETAILS, withService, connectionOptions, Targets } from '../
 import { table, toJson } from '../../output';
 import { flatten } from '../../project/field-diff';
 import { withGrpcPlatformState } from '../../project/grpc-platform-state';
-import { monitoringShape, promotionShape, retrainingShape, trainingShape } from '../../project/project-shapes';
+import { withProblemsShown } from '../../project/project.commands';
+import { parseSettings, setPolicies } from './policies-set';
+import { POLICY_SECTIONS, policySections, readPolicies } from './policy-sections';
 
 const modelPositional: PositionalSpec = { name: 'model', required: true, description: 'the model' };
 
@@ -23,25 +25,48 @@ export const showCommand: Command = {
   ].join('\n'),
   async run(options, io) {
     const model = options.positional('model');
-    const policies = await withGrpcPlatformState(async (platform) => {
-      const [promotion, retraining, monitoring] = await Promise.all([
-        platform.promotionPolicy(model),
-        platform.retrainingPolicy(model),
-        platform.monitoringPolicy(model),
-      ]);
-      return { promotion, retraining, monitoring };
-    });
+    const policies = await withGrpcPlatformState((platform) => readPolicies(platform, model));
     if (options.flag('json')) return io.stdout(toJson(policies));
-    const sections: [string, Record<string, unknown> | undefined][] = [
-      ['training', policies.retraining?.spec && trainingShape(policies.retraining.spec)],
-      ['promotion', policies.promotion && promotionShape(policies.promotion)],
-      ['retraining', policies.retraining && retrainingShape(policies.retraining)],
-      ['monitoring', policies.monitoring && monitoringShape(policies.monitoring)],
-    ];
+    const sections = Object.entries(policySections(policies));
     const rows = sections.flatMap(([section, shape]) =>
       shape ? [...flatten(shape)].map(([field, value]) => [`${section}.${field}`, value]) : [[section, '(none)']],
     );
     io.stdout(`${table(['field', 'value'], rows)}\n`);
+  },
+};
+
+export const setCommand: Command = {
+  kind: 'command',
+  name: 'set',
+  summary: "Change fields of a model's training spec and policies, as `flywheel apply` does with a project file that sets only them.",
+  usage: '--set <section.field=value> ... [--dry-run] [--json]',
+  positionals: [modelPositional],
+  options: {
+    set: {
+      type: 'string',
+      multiple: true,
+      required: true,
+      value: 'section.field=value',
+      description: 'a field as `policies show` names it, and its value: --set promotion.minAbsoluteImprovement=0.01',
+    },
+    'dry-run': { type: 'boolean', description: 'show the plan and apply nothing' },
+    json: { type: 'boolean', description: 'print one JSON document' },
+  },
+  details: [
+    `A section is one of ${POLICY_SECTIONS.join(', ')}; its fields are named as \`policies show\``,
+    'prints them and as a model in a project file writes them: promotion.minHoldoutRows, training.search.strategy,',
+    'monitoring.featureTests[tenure].test. A value is read as YAML reads it there: 0.01, false, 1h, [a, b],',
+    '{feature: tenure, test: ks}. The fields are planned and applied as `flywheel apply` applies a project file naming',
+    "the model and only the fields set: a policy's other fields keep the platform's values, and the training spec's",
+    "others the applied spec's. The plan is printed as `flywheel plan` prints it, then applied (not with --dry-run).",
+    'The model must be registered (`flywheel apply` creates models). Exits 2 for a bad --set or a refused plan, 3',
+    `when applying fails part way. The services are found at their address variables or on localhost. ${CONNECTION_DETAILS}`,
+  ].join('\n'),
+  async run(options, io) {
+    const model = options.positional('model');
+    const settings = await withProblemsShown(io, () => parseSettings(options.all('set')));
+    const flags = { dryRun: options.flag('dry-run'), json: options.flag('json') };
+    await withGrpcPlatformState((platform) => setPolicies(model, settings, platform, flags, io));
   },
 };
 
