@@ -2,7 +2,7 @@
  * Where the .proto files are and how NestJS must load them so that what arrives at runtime
  * matches the generated types.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEPLOYER_SERVICE_NAME, FLYWHEEL_DEPLOYER_V1_PACKAGE_NAME } from './generated/flywheel/deployer/v1/deployer';
 import { FEATURE_STORE_SERVICE_NAME, FLYWHEEL_FEATURESTORE_V1_PACKAGE_NAME } from './generated/flywheel/featurestore/v1/featurestore';
@@ -13,7 +13,10 @@ import { FLYWHEEL_TRAINER_V1_PACKAGE_NAME, TRAINER_SERVICE_NAME } from './genera
 
 /**
  * @grpc/proto-loader options matching ts-proto's output: camelCase keys, int64 as number,
- * numeric enums, scalars filled with their defaults, oneofs flat. One difference remains: an
+ * numeric enums, scalars filled with their defaults, oneofs flat — without the virtual
+ * properties naming the member that is set (`kind: "numberValue"`, `_pValue: "pValue"` for a
+ * proto3 optional), which no generated type has and which would leak into every JSON a client
+ * prints; an unset oneof member or optional field is simply absent. One difference remains: an
  * unset message field arrives as `null` where the type says `undefined`; the platform's gRPC
  * server and client remove those nulls at the edge (`withoutWireNulls`), so nothing past them sees one.
  */
@@ -24,7 +27,7 @@ export const GRPC_LOADER_OPTIONS = {
   defaults: true,
   arrays: true,
   objects: true,
-  oneofs: true,
+  oneofs: false,
 } as const;
 
 export interface GrpcServiceContract {
@@ -94,4 +97,17 @@ export function protoRoot(): string {
     dir = parent;
   }
   throw new Error(`proto/ not found above ${__dirname}; set FLYWHEEL_PROTO_ROOT`);
+}
+
+const DESCRIPTOR_SET_PATH = join(__dirname, 'generated', 'file-descriptor-set.binpb');
+
+/**
+ * The serialized google.protobuf.FileDescriptorSet of every Flywheel .proto file, their imports and
+ * the gRPC health and reflection protos, as `buf build` compiles them (`npm run generate`).
+ */
+export function fileDescriptorSet(): Uint8Array {
+  if (!existsSync(DESCRIPTOR_SET_PATH)) {
+    throw new Error(`${DESCRIPTOR_SET_PATH} is missing: run \`npm run generate\``);
+  }
+  return readFileSync(DESCRIPTOR_SET_PATH);
 }

@@ -5,6 +5,8 @@ export * from './consumed-events';
 export * from './kafka-access';
 export * from './grpc';
 export * from './duration';
+export * from './feedback';
+export * from './plain-json-events';
 export * from './kafka-access';
 export { type Duration } from './generated/google/protobuf/duration';
 // Generated contracts, one namespace per proto package: `registryV1.ModelVersion`,

@@ -110,8 +110,16 @@ describe('producerAcls', () => {
     ]);
   });
 
+  it('lets a team write ground truth to flywheel.feedback, as plain JSON or enveloped', () => {
+    expect(producerAcls(fraud, [Topics.feedback]).map((acl) => `${acl.operation} ${acl.name}`)).toEqual([
+      'write flywheel.feedback',
+      'describe flywheel.feedback',
+    ]);
+  });
+
   it.each([
     [Topics.registryEvents, /may write only flywheel.ingest/],
+    [Topics.dlqTopic(Topics.feedback), /may write only flywheel.ingest/],
     [Topics.predictions, /may write only flywheel.ingest/],
     [Topics.dlqTopic(Topics.ingestTopic('claims')), /may write only flywheel.ingest/],
     ['flywheel.ingest.', /may write only flywheel.ingest/],

@@ -245,7 +245,8 @@ function mayConsume(topic: string): boolean {
 export const MAX_TEAM_TOPICS = 64;
 
 /**
- * A team's data producer: write on its `flywheel.ingest.<dataset>` topics and nothing else,
+ * A team's data producer: write on its `flywheel.ingest.<dataset>` topics and on
+ * `flywheel.feedback` (ground truth, plain JSON like raw data) and nothing else,
  * optionally read on topics it may watch in its own consumer group (`<team>` or `<team>.…`, so
  * it can never join a service's group and take its partitions). Refuses anything else.
  */
@@ -253,13 +254,16 @@ export function producerAcls(principal: string, produce: readonly string[], cons
   if (!/^User:[a-z][a-z0-9-]{0,79}$/.test(principal)) {
     throw new KafkaAccessError(`principal: must be User:<name>, got ${JSON.stringify(principal)}`);
   }
-  if (produce.length === 0) throw new KafkaAccessError('produce: at least one flywheel.ingest.<dataset> topic is required');
+  if (produce.length === 0)
+    throw new KafkaAccessError('produce: at least one topic (flywheel.ingest.<dataset> or flywheel.feedback) is required');
   if (produce.length + consume.length > MAX_TEAM_TOPICS) {
     throw new KafkaAccessError(`at most ${MAX_TEAM_TOPICS} topics per producer, got ${produce.length + consume.length}`);
   }
   for (const topic of produce) {
-    if (datasetOfIngestTopic(topic) === null) {
-      throw new KafkaAccessError(`produce: a team may write only flywheel.ingest.<dataset> topics, not ${JSON.stringify(topic)}`);
+    if (datasetOfIngestTopic(topic) === null && topic !== Topics.feedback) {
+      throw new KafkaAccessError(
+        `produce: a team may write only flywheel.ingest.<dataset> topics and ${Topics.feedback}, not ${JSON.stringify(topic)}`,
+      );
     }
   }
   for (const topic of consume) {

@@ -452,10 +452,21 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     expect(views.stdout).toMatch(/^view\s+revision\s+dataset\s+entity/);
     expect(views.stdout).toMatch(/claim-features\s+2\s+claims\s+customer_id\s+1\s+never expires\s+v2/);
     const online = JSON.parse((await flywheel('online', 'claim-features', 'carol', 'nobody', '--json')).stdout);
-    expect(online.results.map((r: { status: number }) => r.status)).toEqual([
-      featureStoreV1.OnlineStatus.ONLINE_STATUS_PRESENT,
-      featureStoreV1.OnlineStatus.ONLINE_STATUS_MISSING,
-    ]);
+    // Statuses by name, values as plain JSON, nothing of the wire's own bookkeeping.
+    expect(online).toEqual({
+      featureView: 'claim-features',
+      revision: 2,
+      results: [
+        {
+          entityKey: 'carol',
+          status: 'present',
+          eventTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+          expireTime: null,
+          values: expect.objectContaining({ double_amount: expect.any(Number) }),
+        },
+        { entityKey: 'nobody', status: 'missing', eventTime: null, expireTime: null, values: {} },
+      ],
+    });
     const shown = await flywheel('show', 'claim-features', '--revision', '1');
     expect(shown.stdout).toContain('log1p(abs(amount))');
   });

@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { commonV1, encodeEvent, FeedbackEvent, GrpcServices, monitorV1, Topics } from '@flywheel/contracts';
 import { createGrpcClient, type GrpcClient, type RunningService } from '@flywheel/platform';
-import { startServiceInfrastructure, type ServiceInfrastructure, waitFor } from '@flywheel/testing';
+import { readRecords, startServiceInfrastructure, type ServiceInfrastructure, waitFor } from '@flywheel/testing';
+import { DeadLetterHeaders } from '@flywheel/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { AlertRepository, type NewAlert } from './alerts/alert.repository';
@@ -93,6 +94,15 @@ describe('monitor service (boot, health, auth, policy)', () => {
         .get(DataSource)
         .query(`SELECT count(*)::int AS n FROM prediction_index WHERE request_id = 'made-up-request'`);
       expect(left[0].n).toBe(0);
+
+      // A producer without Flywheel code writes plain JSON, as raw data goes to ingest topics: read as the same event.
+      await producer.send({ topic: Topics.feedback, acks: -1, messages: [{ value: '{"request_id": "made-up-plain", "label": true}' }] });
+      await waitFor(async () => (await unmatched()) === 2, 30_000, 'the plain JSON label to be read, dropped and counted');
+      // A wrong one is parked with its reason, not retried.
+      await producer.send({ topic: Topics.feedback, acks: -1, messages: [{ value: '{"request_id": "r-1", "lable": true}' }] });
+      const [parked] = await readRecords(kafka, Topics.dlqTopic(Topics.feedback), 1, 30_000);
+      expect(parked!.headers[DeadLetterHeaders.error]).toBe('value: lable: unknown field; the fields are request_id, label, label_time');
+      expect(parked!.value!.toString()).toBe('{"request_id": "r-1", "lable": true}');
     } finally {
       await producer.disconnect();
     }

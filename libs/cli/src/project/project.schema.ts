@@ -130,7 +130,7 @@ const retraining = z.strictObject({
   onPerformanceDegraded: z.boolean().optional(),
 });
 
-export const DRIFT_TESTS = ['ks', 'chi_square', 'psi', 'wasserstein', 'jensen_shannon'] as const;
+export const DRIFT_TESTS = ['ks', 'chi_square', 'psi', 'wasserstein', 'jensen_shannon', 'z'] as const;
 
 const monitoring = z.strictObject({
   windowSize: count.optional(),

@@ -1,9 +1,10 @@
-import { EventHeaders, EventTypeRegistry } from '@flywheel/contracts';
+import { eventTypeOf, EventTypeRegistry } from '@flywheel/contracts';
 import { type ConsumedRecord } from './consumed-record';
 import { type EventHandlerBinding, type HandlerBinding, type RawHandlerBinding, topicMatches } from './handler-binding';
 
 /**
- * What to do with one record, decided from its topic and `ce_type` alone:
+ * What to do with one record, decided from its topic and `ce_type` alone (plain JSON on a
+ * plain-JSON topic is that topic's type):
  * - `raw`: hand it to the raw handler; it is deduped by its position in the log.
  * - `event`: decode it with the handler's types (a failure is a poison message), dedupe by `ce_id`.
  * - `validate-only`: an event this group does not handle, e.g. a RunFailed on a topic it reads
@@ -31,7 +32,7 @@ export class DeliveryPlanner {
   plan(record: ConsumedRecord): DeliveryPlan {
     const raw = this.bindings.find((b): b is RawHandlerBinding => b.kind === 'raw' && topicMatches(b.topic, record.topic));
     if (raw) return { kind: 'raw', binding: raw, dedupeId: rawDedupeId(record) };
-    const typeName = record.headers[EventHeaders.type];
+    const typeName = eventTypeOf(record);
     for (const [binding, registry] of this.registries) {
       if (binding.topic === record.topic && typeName && registry.has(typeName)) return { kind: 'event', binding, registry };
     }

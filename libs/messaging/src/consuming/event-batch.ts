@@ -1,4 +1,4 @@
-import { decodeEvent, type EventEnvelope, EventHeaders, EventTypeRegistry } from '@flywheel/contracts';
+import { decodeConsumedEvent, type EventEnvelope, eventTypeOf, EventTypeRegistry } from '@flywheel/contracts';
 import { type EntityManager } from 'typeorm';
 import { newTraceparent, type TraceContext } from '../trace/trace-context';
 import { type BatchHandler, type ConsumedBatch } from './batch-consumer-group';
@@ -30,9 +30,9 @@ export function eventBatchHandler(
   return async (batch: ConsumedBatch) => {
     const events: EventEnvelope[] = [];
     for (const record of batch.records) {
-      const typeName = record.headers[EventHeaders.type];
+      const typeName = eventTypeOf(record);
       const mine = typeName !== undefined && handled.has(typeName);
-      const event = decodeEvent({ key: record.key, value: record.value, headers: record.headers }, mine ? handled : catalog);
+      const event = decodeConsumedEvent(record, mine ? handled : catalog);
       if (mine) events.push(event);
     }
     if (events.length === 0) return;

@@ -1,5 +1,5 @@
 import { type LoggerService } from '@nestjs/common';
-import { decodeEvent, type EventEnvelope } from '@flywheel/contracts';
+import { decodeConsumedEvent, type EventEnvelope } from '@flywheel/contracts';
 import { type EntityManager } from 'typeorm';
 import { runAsConsequenceOf } from '../trace/causation';
 import { isTraceparent, newTraceparent, type TraceContext } from '../trace/trace-context';
@@ -69,7 +69,7 @@ export class MessageProcessor {
     }
     let event: EventEnvelope;
     try {
-      event = decodeEvent({ key: record.key, value: record.value, headers: record.headers }, plan.registry);
+      event = decodeConsumedEvent(record, plan.registry);
     } catch (error) {
       this.ports.logger.error(`${this.where(record)}: invalid event, parking it: ${errorMessage(error)}`);
       return this.park(record, error, 1, control);

@@ -1,18 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type commonV1, type deployerV1, type monitorV1 } from '@flywheel/contracts';
+import { type deployerV1, feedbackProblem, type monitorV1 } from '@flywheel/contracts';
 import { Clock, parseRequest } from '@flywheel/platform';
 import { z } from 'zod';
 import { DEPLOYMENT_NAME_PATTERN } from '../deployments/deployment';
 import { DeploymentRepository } from '../deployments/deployment.repository';
 import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
-import { REQUEST_ID } from '../serving/prediction.service';
 import { FeedbackEvents } from './feedback-events';
 
 /** Most labels one SubmitFeedback carries; more go in several calls. */
 export const MAX_FEEDBACK_LABELS = 10_000;
-/** A label's time may run this far ahead of the server's clock (clocks differ); further is a mistake. */
-const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
-const MAX_STRING_LABEL = 1000;
 
 const requestSchema = z.object({
   deployment: z.string().regex(DEPLOYMENT_NAME_PATTERN, `must match ${DEPLOYMENT_NAME_PATTERN.source}`),
@@ -40,32 +36,11 @@ export class FeedbackService {
     const accepted: monitorV1.Feedback[] = [];
     const rejected: deployerV1.FeedbackRejection[] = [];
     request.labels.forEach((label, index) => {
-      const reason = problemOf(label, now);
+      const reason = feedbackProblem(label, now);
       if (reason) rejected.push({ index, requestId: label.requestId, reason: `labels[${index}].${reason}` });
       else accepted.push({ requestId: label.requestId, label: label.label, labelTime: label.labelTime ?? now });
     });
     if (accepted.length > 0) await this.events.publishAll(accepted);
     return { accepted: accepted.length, rejected };
   }
-}
-
-/** What is wrong with one label, `field: reason`; undefined when nothing is. */
-function problemOf(label: deployerV1.FeedbackLabel, now: Date): string | undefined {
-  if (!REQUEST_ID.test(label.requestId)) return 'request_id: must be 1 to 128 printable ASCII characters without spaces';
-  const value = labelValueProblem(label.label);
-  if (value) return `label: ${value}`;
-  const time = label.labelTime;
-  if (time && !(time.getTime() <= now.getTime() + MAX_CLOCK_AHEAD_MS))
-    return `label_time: ${Number.isNaN(time.getTime()) ? 'is not an instant' : `is ${time.toISOString()}, in the future`}`;
-  return undefined;
-}
-
-function labelValueProblem(value: commonV1.Value | undefined): string | undefined {
-  if (value?.numberValue !== undefined) return Number.isFinite(value.numberValue) ? undefined : 'must be a finite number';
-  if (value?.stringValue !== undefined)
-    return value.stringValue.length > 0 && value.stringValue.length <= MAX_STRING_LABEL
-      ? undefined
-      : `a text label must be 1 to ${MAX_STRING_LABEL} characters`;
-  if (value?.boolValue !== undefined) return undefined;
-  return 'is required: a number, a text or a boolean';
 }

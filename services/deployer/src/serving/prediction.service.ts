@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type commonV1, type deployerV1 } from '@flywheel/contracts';
+import { type commonV1, type deployerV1, REQUEST_ID, REQUEST_ID_RULE } from '@flywheel/contracts';
 import { type InputRow, SignatureError } from '@flywheel/ml';
 import {
   Clock,
@@ -22,8 +22,6 @@ import { toInputRow, toOutputValue } from './model-input';
 import { OnlineFeatures } from './online-features';
 import { ServedModels, type ServedVersion } from './served-models';
 
-/** A request id as callers may give it: the join key of predictions and their feedback. */
-export const REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 const ENTITY_KEY_MAX = 1024;
 const ONLINE_LOOKUP_DEADLINE_MS = 2_000;
 
@@ -32,7 +30,7 @@ const ONLINE_LOOKUP_DEADLINE_MS = 2_000;
 const predictRequestSchema = z
   .object({
     deployment: z.string().regex(DEPLOYMENT_NAME_PATTERN, `must match ${DEPLOYMENT_NAME_PATTERN.source}`),
-    request_id: z.string().regex(REQUEST_ID, 'must be 1 to 128 printable ASCII characters without spaces'),
+    request_id: z.string().regex(REQUEST_ID, REQUEST_ID_RULE),
     entity_key: z.string().max(ENTITY_KEY_MAX, `must be at most ${ENTITY_KEY_MAX} characters`).optional(),
     features: z.unknown(),
   })

@@ -38,13 +38,10 @@ const TEST_NAMES: Readonly<Record<number, StatTestName | null>> = {
   [DriftTest.DRIFT_TEST_PSI]: 'psi',
   [DriftTest.DRIFT_TEST_WASSERSTEIN]: 'wasserstein',
   [DriftTest.DRIFT_TEST_JENSEN_SHANNON]: 'jensenshannon',
+  [DriftTest.DRIFT_TEST_Z]: 'z',
 };
 
-/**
- * The contract's name of a library test. The contract has no z-test (Evidently's choice for a
- * two-valued feature with a small reference): it is reported as UNSPECIFIED, "the automatic
- * choice", with its p-value and threshold.
- */
+/** The contract's name of a library test. */
 export function driftTestOf(test: StatTestName): monitorV1.DriftTest {
   switch (test) {
     case 'ks':
@@ -58,7 +55,7 @@ export function driftTestOf(test: StatTestName): monitorV1.DriftTest {
     case 'jensenshannon':
       return DriftTest.DRIFT_TEST_JENSEN_SHANNON;
     case 'z':
-      return DriftTest.DRIFT_TEST_UNSPECIFIED;
+      return DriftTest.DRIFT_TEST_Z;
   }
 }
 

@@ -154,7 +154,8 @@ function featureDrift(
     feature: c.name,
     type,
     test: driftTestOf(c.test),
-    statistic: c.statistic,
+    // A two-sided z-test's sign only says which way the shares moved; the contract reports its size.
+    statistic: c.test === 'z' ? Math.abs(c.statistic) : c.statistic,
     pValue: c.pValue ?? undefined,
     threshold: c.threshold,
     drifted: c.drifted,

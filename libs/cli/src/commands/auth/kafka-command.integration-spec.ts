@@ -112,7 +112,10 @@ describe('flywheel auth kafka', () => {
   });
 
   it.each([
-    [['--produce', 'flywheel.registry.events'], 'a team may write only flywheel.ingest.<dataset> topics, not "flywheel.registry.events"'],
+    [
+      ['--produce', 'flywheel.registry.events'],
+      'a team may write only flywheel.ingest.<dataset> topics and flywheel.feedback, not "flywheel.registry.events"',
+    ],
     [['--produce', 'flywheel.ingest.claims', '--consume', 'flywheel.predictions'], 'a team may read its ingest topics'],
     [['--produce', 'flywheel.ingest.claims', '--consume', 'flywheel.ingest.claims', '--group', 'monitor.feedback'], 'group: must be fraud'],
     [['--produce', 'flywheel.ingest.claims', '--bootstrap', 'kafka;rm -rf /:9092'], '--bootstrap: "kafka;rm -rf /:9092" is not host:port'],

@@ -45,7 +45,7 @@ function kafkajsSnippet(brokers: readonly string[], user: string, password: stri
 export const kafkaCommand: Command = {
   kind: 'command',
   name: 'kafka',
-  summary: "Give a team's data producer a Kafka user and the ACLs of its ingest topics.",
+  summary: "Give a team's data producer a Kafka user and the ACLs of its ingest topics (and flywheel.feedback).",
   usage:
     '--tokens-file <file> --team <team> --produce <topic>[,<topic>…] [--consume <topic>[,…]] [--group <group>] ' +
     '--out <client.properties> [--bootstrap <host:port>[,…]] [--json]',
@@ -57,7 +57,12 @@ export const kafkaCommand: Command = {
       description: 'the tokens file (FLYWHEEL_TOKENS_FILE); the Kafka-access file the broker reads sits beside it',
     },
     team: { type: 'string', required: true, value: 'team', description: 'the team; its Kafka user is <team>-producer' },
-    produce: { type: 'string', required: true, value: 'topics', description: 'flywheel.ingest.<dataset> topics it writes' },
+    produce: {
+      type: 'string',
+      required: true,
+      value: 'topics',
+      description: 'flywheel.ingest.<dataset> topics it writes, and flywheel.feedback for ground truth',
+    },
     consume: {
       type: 'string',
       value: 'topics',

@@ -39,6 +39,31 @@ function valueText(value: commonV1.Value | undefined): string {
   return 'null';
 }
 
+/** A value as plain JSON: the number, text, boolean or instant itself (null when unset). */
+function valueJson(value: commonV1.Value | undefined): number | string | boolean | null {
+  if (value == null) return null;
+  if (value.numberValue != null) return value.numberValue;
+  if (value.stringValue != null) return value.stringValue;
+  if (value.boolValue != null) return value.boolValue;
+  if (value.timestampValue != null) return new Date(value.timestampValue).toISOString();
+  return null;
+}
+
+/** Online features as a script reads them: statuses by name, values as plain JSON. */
+export function onlineFeaturesJson(featureView: string, response: featureStoreV1.GetOnlineFeaturesResponse) {
+  return {
+    featureView,
+    revision: response.featureViewRevision,
+    results: response.results.map((r) => ({
+      entityKey: r.entityKey,
+      status: ONLINE_STATUSES[r.status] ?? 'unknown',
+      eventTime: r.eventTime ? new Date(r.eventTime).toISOString() : null,
+      expireTime: r.expireTime ? new Date(r.expireTime).toISOString() : null,
+      values: Object.fromEntries(Object.entries(r.values?.values ?? {}).map(([name, value]) => [name, valueJson(value)])),
+    })),
+  };
+}
+
 export const viewsCommand: Command = {
   kind: 'command',
   name: 'views',
@@ -132,7 +157,7 @@ export const onlineCommand: Command = {
     const response = await withFeatureStore(options, (client) =>
       client.getOnlineFeatures({ featureView, entityKeys, features: options.list('features') ?? [] }),
     );
-    if (options.flag('json')) return io.stdout(toJson(response));
+    if (options.flag('json')) return io.stdout(toJson(onlineFeaturesJson(featureView, response)));
     const names = [...new Set(response.results.flatMap((r) => Object.keys(r.values?.values ?? {})))];
     io.stdout(
       `${table(

@@ -105,7 +105,7 @@ describe('policies set: --set flags read as a project', () => {
       '--set promotion.minHoldoutRows: Invalid input: expected number, received string',
       '--set promotion.metrc: unknown field',
       '--set retraining.cooldown: a duration is whole seconds or units such as 90s, 30m, 2h, 7d, 1h30m',
-      '--set monitoring.featureTests[tenure].test: Invalid option: expected one of "ks"|"chi_square"|"psi"|"wasserstein"|"jensen_shannon"',
+      '--set monitoring.featureTests[tenure].test: Invalid option: expected one of "ks"|"chi_square"|"psi"|"wasserstein"|"jensen_shannon"|"z"',
       '--set monitoring.features: unknown field',
     ]);
   });
