@@ -207,7 +207,8 @@ describe('a project applied with flywheel apply, on npm start', () => {
     const predicted = await flywheel('predict', 'churn', '--features', 'tenure=2,log_spend=3.5', '--json');
     expect(predicted.code).toBe(0);
     const prediction = JSON.parse(predicted.stdout) as { requestId: string };
-    expect(prediction).toMatchObject({ modelName: 'churn', modelVersion: 1 });
+    // A boolean label is answered as a boolean.
+    expect(prediction).toMatchObject({ modelName: 'churn', modelVersion: 1, output: { boolValue: expect.any(Boolean) } });
 
     // Ground truth from a CSV: the good label recorded, the bad one refused with its line, exit 3.
     const labels = join(parent, 'labels.csv');

@@ -44,7 +44,15 @@ function isSet<T>(value: T | undefined): value is T {
   return value !== undefined;
 }
 
-/** A prediction as a proto Value: a class label keeps its type, a regression value is a number. */
-export function toOutputValue(prediction: number | string): commonV1.Value {
-  return typeof prediction === 'number' ? { numberValue: prediction } : { stringValue: prediction };
+/**
+ * A prediction as a proto Value: a regression value is a number; a class label keeps its type —
+ * the classes of a boolean label (written `false`/`true` in its training set) answer a boolean,
+ * numbered classes a number, any others their text.
+ */
+export function toOutputValue(prediction: number | string, classes: readonly (number | string)[]): commonV1.Value {
+  if (typeof prediction === 'number') return { numberValue: prediction };
+  return isBooleanLabel(classes) ? { boolValue: prediction === 'true' } : { stringValue: prediction };
 }
+
+const isBooleanLabel = (classes: readonly (number | string)[]) =>
+  classes.length === 2 && classes.includes('false') && classes.includes('true');

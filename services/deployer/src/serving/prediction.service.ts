@@ -111,7 +111,7 @@ export class PredictionService {
       { requestId, version: answer.version.record.version, regression, output: answer.prediction },
       latencyMs,
     );
-    const output = toOutputValue(answer.prediction);
+    const output = toOutputValue(answer.prediction, answer.version.model.classes);
     const response: deployerV1.PredictResponse = {
       requestId,
       deployment: deployment.name,

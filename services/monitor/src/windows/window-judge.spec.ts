@@ -1,10 +1,10 @@
 import { commonV1, monitorV1 } from '@flywheel/contracts';
-import { PROFILE_VERSION } from '@flywheel/ml';
+import { type DataProfile, PROFILE_VERSION } from '@flywheel/ml';
 import { defaultPolicy } from '../policy/monitoring-policy';
 import { judgeWindow, type Reference } from './window-judge';
 import { emptyWindow } from './window-state';
 
-const profile = { version: PROFILE_VERSION, rows: 100, features: [] };
+const profile: DataProfile = { version: PROFILE_VERSION, rows: 100, features: [] };
 const reference = (predictionBaseline: Record<string, number>): Reference => ({
   modelName: 'churn',
   modelVersion: 1,

@@ -27,6 +27,7 @@ export function parseFeatures(raw: string): commonV1.Row {
 function outputText(value: commonV1.Value | undefined): string {
   if (value?.numberValue != null) return formatValue(value.numberValue);
   if (value?.stringValue != null) return value.stringValue;
+  if (value?.boolValue != null) return String(value.boolValue);
   return '-';
 }
 
