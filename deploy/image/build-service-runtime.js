@@ -7,6 +7,7 @@
 //   <out>/dist/libs/<lib>/src/**.js              only the libraries the service imports
 //   <out>/dist/node_modules/@flywheel/<lib>/     manifests resolving @flywheel/<lib> to the compiled entry
 //   <out>/proto/                                 the .proto files the gRPC servers load at runtime
+//   <out>/dist/libs/contracts/src/generated/file-descriptor-set.binpb   what server reflection answers
 //
 // Production dependencies go to <out>/node_modules separately (`npm ci --omit=dev`).
 // Usage: node deploy/image/build-service-runtime.js <service> <out dir>
@@ -69,6 +70,12 @@ function main(argv) {
   fs.copyFileSync(path.join(serviceDir, 'package.json'), path.join(dist, 'services', service, 'package.json'));
   const linked = linkCompiledLibraries(dist);
   fs.cpSync(path.join(repoRoot, 'proto'), path.join(out, 'proto'), { recursive: true });
+  // tsc emits no data files: server reflection reads this one beside the compiled contracts.
+  const descriptorSet = path.join('libs', 'contracts', 'src', 'generated', 'file-descriptor-set.binpb');
+  if (fs.existsSync(path.join(dist, 'libs', 'contracts'))) {
+    if (!fs.existsSync(path.join(repoRoot, descriptorSet))) fail(`${descriptorSet} is missing: run npm run generate`);
+    fs.cpSync(path.join(repoRoot, descriptorSet), path.join(dist, descriptorSet));
+  }
   process.stdout.write(`build-service-runtime: ${service} laid out in ${out} (${linked.join(', ')})\n`);
 }
 

@@ -25,6 +25,8 @@ export interface BootstrapOptions<C extends BaseConfig> {
     readonly loader?: ProtoLoaderOptions;
     /** Methods whose requests the service decodes itself (see useRequestDecoders). */
     readonly requestDecoders?: RequestDecoders;
+    /** FileDescriptorSets of .proto files outside proto/, which reflection must describe. */
+    readonly descriptorSets?: readonly Uint8Array[];
   };
   /** From `loadConfig(...)`, validated and frozen. */
   readonly config: C;
@@ -117,6 +119,7 @@ export async function bootstrapService<C extends BaseConfig>(options: BootstrapO
         protoPath: options.grpc.protoPath,
         loader: options.grpc.loader,
         requestDecoders: options.grpc.requestDecoders,
+        descriptorSets: options.grpc.descriptorSets,
         health: grpcHealth,
         metrics,
         authorize: (metadata, path) => authorizeCall(tokens, metadata, roles.roleOfPath(path), path),

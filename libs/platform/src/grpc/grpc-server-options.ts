@@ -26,6 +26,8 @@ export interface GrpcServerSetup {
   readonly authorize?: (metadata: Metadata, path: string) => void;
   /** Methods whose requests the service decodes itself (see useRequestDecoders). */
   readonly requestDecoders?: RequestDecoders;
+  /** Serialized FileDescriptorSets of .proto files outside proto/, for reflection (see addReflection). */
+  readonly descriptorSets?: readonly Uint8Array[];
   /** Receives the grpc-js server once created, before any service is added (shutdown needs it). */
   readonly onServer?: (server: Server) => void;
 }
@@ -73,7 +75,7 @@ export function grpcServerOptions(setup: GrpcServerSetup): GrpcOptions {
         setup.onServer?.(server);
         setup.health.addServices(serviceNames(definition, packages));
         setup.health.addToServer(server);
-        addReflection(server, definition);
+        addReflection(server, definition, setup.descriptorSets);
       },
     },
   };

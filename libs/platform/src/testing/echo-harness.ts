@@ -14,6 +14,7 @@ import { loadConfig } from '../config/load-config';
 import { bootstrapService, type RunningService } from '../bootstrap/bootstrap-service';
 import { JsonLogger } from '../logging/json-logger';
 import { ECHO_PACKAGE, ECHO_PROTO_PATH, EchoModule } from './echo-app';
+import { echoDescriptorSet } from './echo-descriptor-set';
 
 export interface EchoHarness {
   readonly service: RunningService;
@@ -58,7 +59,12 @@ export async function startEchoService(
     service = await bootstrapService({
       name: 'echo',
       module: options.module ?? EchoModule,
-      grpc: { package: ECHO_PACKAGE, protoPath: ECHO_PROTO_PATH, loader: { includeDirs: [protoRoot()] } },
+      grpc: {
+        package: ECHO_PACKAGE,
+        protoPath: ECHO_PROTO_PATH,
+        loader: { includeDirs: [protoRoot()] },
+        descriptorSets: [echoDescriptorSet()],
+      },
       config,
       logger,
       handleSignals: false,

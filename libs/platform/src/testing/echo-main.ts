@@ -4,11 +4,17 @@ import { baseConfigSchema } from '../config/base-config.schema';
 import { loadConfig } from '../config/load-config';
 import { bootstrapService } from '../bootstrap/bootstrap-service';
 import { ECHO_PACKAGE, ECHO_PROTO_PATH, EchoModule } from './echo-app';
+import { echoDescriptorSet } from './echo-descriptor-set';
 
 bootstrapService({
   name: 'echo',
   module: EchoModule,
-  grpc: { package: ECHO_PACKAGE, protoPath: ECHO_PROTO_PATH, loader: { includeDirs: [protoRoot()] } },
+  grpc: {
+    package: ECHO_PACKAGE,
+    protoPath: ECHO_PROTO_PATH,
+    loader: { includeDirs: [protoRoot()] },
+    descriptorSets: [echoDescriptorSet()],
+  },
   config: loadConfig(baseConfigSchema),
 }).catch((error: Error) => {
   process.stderr.write(`${error.stack ?? error.message}\n`);
