@@ -5,9 +5,10 @@ import { type Algorithm, fitModel, makeTable, numericColumn } from '../src';
 import { FEATURES, syntheticTrainingColumns } from './synthetic-data';
 
 const MIB = 1024 * 1024;
-const algo = process.argv[2] as Algorithm;
+const algo = process.argv[2] as Exclude<Algorithm, 'random_forest'>;
 const rows = Number(process.argv[3]);
-const PARAMS: Record<Algorithm, Record<string, number | boolean>> = {
+/** The algorithms training-memory.bench.ts measures; a random forest grown to purity on a million rows is past what a model may hold. */
+const PARAMS: Record<Exclude<Algorithm, 'random_forest'>, Record<string, number | boolean>> = {
   logreg: { holdout: 0.2 },
   linear: { holdout: 0.2 },
   gbdt: { holdout: 0.2, max_iter: 100, early_stopping: false },

@@ -27,7 +27,7 @@ import {
 type Duration = { seconds: number; nanos: number };
 type Shape = Record<string, unknown>;
 
-const ALGORITHMS = { logreg: 1, linear: 2, gbdt: 3 } as const;
+const ALGORITHMS = { logreg: 1, linear: 2, gbdt: 3, random_forest: 4 } as const;
 const TASKS = { binary: 1, regression: 2 } as const;
 const STRATEGIES = { grid: 1, random: 2, halving: 3 } as const;
 

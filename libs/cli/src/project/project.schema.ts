@@ -89,7 +89,7 @@ const training = z
     label: columnName,
     features: z.array(featureName).max(1000).optional().describe("default: all of the view's features"),
     task: z.enum(['binary', 'regression']).optional(),
-    algorithm: z.enum(['logreg', 'linear', 'gbdt']),
+    algorithm: z.enum(['logreg', 'linear', 'gbdt', 'random_forest']),
     params: z.record(z.string().max(64), parameterValue).optional(),
     search: z
       .strictObject({

@@ -1,46 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignatureError } from '../preprocessing/signature';
-import { Rng } from '../random/rng';
 import { parseCsv } from '../table/csv';
-import { type Table, categoricalColumn, makeTable, numericColumn } from '../table/table';
+import { categoricalColumn, makeTable, numericColumn } from '../table/table';
 import { evaluateModel } from './evaluate';
 import { fitModel } from './fit-model';
 import { type ModelArtifact } from './format';
 import { BATCH_BLOCK_ROWS, loadModel } from './loaded-model';
+import { mixedTable } from './testing/mixed-table';
+import { walkTrees } from './testing/walk-trees';
 
 const fixtures = join(__dirname, '../../fixtures');
 const now = new Date('2024-05-01T12:00:00Z');
-
-/** A mixed table: two numeric features (one with gaps), a categorical one, a binary and a 3-class label and a numeric target. */
-function mixedTable(n: number, seed: number): Table {
-  const rng = new Rng(seed);
-  const a = new Float64Array(n);
-  const b = new Float64Array(n);
-  const colour: (string | null)[] = [];
-  const yes: string[] = [];
-  const kind: string[] = [];
-  const amount = new Float64Array(n);
-  const colours = ['red', 'green', 'blue'];
-  for (let i = 0; i < n; i++) {
-    a[i] = rng.normal();
-    b[i] = rng.next() < 0.1 ? Number.NaN : rng.normal() * 3 + 1;
-    const c = colours[rng.nextInt(3)];
-    colour.push(rng.next() < 0.05 ? null : c);
-    const z = 1.5 * a[i] + (c === 'red' ? 1 : -0.5) + (Number.isNaN(b[i]) ? 0 : 0.3 * b[i]);
-    yes.push(rng.next() < 1 / (1 + Math.exp(-z)) ? 'yes' : 'no');
-    kind.push(z > 1 ? 'high' : z > -0.5 ? 'mid' : 'low');
-    amount[i] = 2 * a[i] + (c === 'green' ? 3 : 0) + rng.normal() * 0.1;
-  }
-  return makeTable([
-    numericColumn('a', a),
-    numericColumn('b', b),
-    categoricalColumn('colour', colour),
-    categoricalColumn('yes', yes),
-    categoricalColumn('kind', kind),
-    numericColumn('amount', amount),
-  ]);
-}
 
 const table = mixedTable(600, 1);
 const features = ['a', 'b', 'colour'];
@@ -143,6 +114,11 @@ describe('loadModel', () => {
     ['linear', fitModel({ table, label: 'amount', algo: 'linear', seed: 2, features, now })],
     ['gbdt binary', fitModel({ table, label: 'yes', algo: 'gbdt', params: { maxIter: 20 }, seed: 2, features, now })],
     ['gbdt regression', fitModel({ table, label: 'amount', algo: 'gbdt', params: { maxIter: 20 }, seed: 2, features, now })],
+    ['random_forest binary', fitModel({ table, label: 'yes', algo: 'random_forest', params: { nEstimators: 20 }, seed: 2, features, now })],
+    [
+      'random_forest regression',
+      fitModel({ table, label: 'amount', algo: 'random_forest', params: { nEstimators: 20 }, seed: 2, features, now }),
+    ],
   ];
   const fresh = mixedTable(50, 99);
 
@@ -190,19 +166,7 @@ describe('loadModel', () => {
       threshold: t.threshold.map((v, i) => (t.left[i] >= 0 && i % 7 === 3 ? null : v)),
     }));
     const model = loadModel({ ...art, model: { ...art.model, trees } });
-    const walk = (x: Float64Array): number => {
-      let score = art.model.kind === 'gbdt' ? art.model.baseline : 0;
-      for (const t of trees) {
-        let node = 0;
-        while (t.left[node] >= 0) {
-          const v = x[t.feature[node]];
-          const left = Number.isNaN(v) ? t.missingLeft[node] === 1 : v <= (t.threshold[node] ?? Infinity);
-          node = left ? t.left[node] : t.right[node];
-        }
-        score += t.value[node];
-      }
-      return score;
-    };
+    const walk = (x: Float64Array): number => walkTrees(trees, x, art.model.kind === 'gbdt' ? art.model.baseline : 0);
     const big = mixedTable(BATCH_BLOCK_ROWS + 123, 11);
     const inputs = model.preprocessor.transform(big);
     const batch = model.predictTable(big);
@@ -245,7 +209,7 @@ describe('loadModel', () => {
     const art = JSON.parse(JSON.stringify(artifacts[3][1]));
     expect(() => loadModel('{nope')).toThrow('model artifact is not valid JSON');
     expect(() => loadModel({ ...art, formatVersion: 2 })).toThrow('formatVersion: unsupported version 2');
-    expect(() => loadModel({ ...art, algorithm: 'eval' })).toThrow('algorithm: must be one of logreg, linear, gbdt');
+    expect(() => loadModel({ ...art, algorithm: 'eval' })).toThrow('algorithm: must be one of logreg, linear, gbdt, random_forest');
     const cyclic = JSON.parse(JSON.stringify(art));
     cyclic.model.trees[0].left[0] = 0;
     expect(() => loadModel(cyclic)).toThrow('model.trees[0].left[0]: must point past node 0');

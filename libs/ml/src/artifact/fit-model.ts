@@ -2,6 +2,7 @@ import { fitGbdt } from '../models/hist-gradient-boosting';
 import { type TreeArrays } from '../models/hist-tree';
 import { fitLinearRegression } from '../models/linear-regression';
 import { fitLogisticRegression } from '../models/logistic-regression';
+import { fitRandomForest, type RandomForestOptions } from '../models/random-forest';
 import { type ProgressCallback } from '../models/progress';
 import { Preprocessor, type ImputeStrategy, fitPreprocessor, signatureOf } from '../preprocessing/preprocessor';
 import { Rng } from '../random/rng';
@@ -43,7 +44,7 @@ export interface FitModelInput {
 export function fitModel(input: FitModelInput): ModelArtifact {
   const { table, label, algo } = input;
   const seed = input.seed ?? 0;
-  const params = resolveParams(algo, input.params ?? {});
+  let params = resolveParams(algo, input.params ?? {});
   const labelColumn = getColumn(table, label);
   const features = input.features ?? table.columns.filter((c) => c.name !== label).map((c) => c.name);
   if (features.includes(label)) throw new Error(`label "${label}" cannot also be a feature`);
@@ -52,6 +53,8 @@ export function fitModel(input: FitModelInput): ModelArtifact {
   if (table.nRows === 0) throw new Error('cannot train on an empty table');
 
   const task = decideTask(algo, labelColumn, params.task as string | undefined);
+  // The artifact records the value used, not `auto`.
+  if (params.maxFeatures === 'auto') params = { ...params, maxFeatures: task === 'regression' ? 1 : 'sqrt' };
   const target = encodeLabel(labelColumn, task);
   const rng = new Rng(seed);
   const holdout = params.holdout as number;
@@ -60,7 +63,7 @@ export function fitModel(input: FitModelInput): ModelArtifact {
   const trainTable = takeRows(table, split.train);
   const validationTable = split.validation.length > 0 ? takeRows(table, split.validation) : null;
 
-  const linear = algo !== 'gbdt';
+  const linear = algo === 'linear' || algo === 'logreg';
   const preprocessing = fitPreprocessor(trainTable, features, {
     // Trees take missing values and raw scales as they are; linear models need both handled.
     impute: linear ? (params.impute as ImputeStrategy) : 'none',
@@ -75,6 +78,8 @@ export function fitModel(input: FitModelInput): ModelArtifact {
 
   let model: ModelState;
   let iterations = 0;
+  // "None" for a tree's depth (and gbdt's leaves) grows up to the bounds every loader accepts (limits.ts), not past them.
+  const maxDepth = (params.maxDepth as number | null | undefined) ?? DEFAULT_ARTIFACT_LIMITS.maxTreeDepth;
   let stop: string | undefined;
   if (algo === 'linear') {
     const fit = fitLinearRegression(xTrain, yTrainValue, { alpha: params.alpha as number });
@@ -89,14 +94,28 @@ export function fitModel(input: FitModelInput): ModelArtifact {
     model = { kind: 'logistic', coef: fit.model.coef.map((r) => Array.from(r)), intercept: Array.from(fit.model.intercept) };
     iterations = fit.optimizer.iterations;
     stop = fit.optimizer.stop;
+  } else if (algo === 'random_forest') {
+    // resolveParams names these as the forest's options do, so they pass through as they are.
+    type Given = Pick<RandomForestOptions, 'nEstimators' | 'minSamplesLeaf' | 'maxFeatures' | 'bootstrap'>;
+    const { nEstimators, minSamplesLeaf, maxFeatures, bootstrap } = params as unknown as Given;
+    const growth = { nEstimators, maxDepth, minSamplesLeaf, maxFeatures, bootstrap };
+    const fit = fitRandomForest(xTrain, yTrainValue, {
+      ...growth,
+      criterion: task === 'regression' ? 'squared_error' : 'gini',
+      seed: rng.nextUint32(),
+      maxNodesPerTree: DEFAULT_ARTIFACT_LIMITS.maxNodesPerTree,
+      maxTotalNodes: DEFAULT_ARTIFACT_LIMITS.maxTotalNodes,
+      onProgress: input.onProgress,
+    });
+    model = { kind: 'random_forest', trees: fit.trees };
+    iterations = fit.trees.length;
   } else {
     const fit = fitGbdt(xTrain, yTrainValue, {
       loss: task === 'regression' ? 'squared_error' : 'log_loss',
       learningRate: params.learningRate as number,
       maxIter: params.maxIter as number,
-      // "None" grows up to the bounds every loader accepts (limits.ts), not past them.
       maxLeafNodes: (params.maxLeafNodes as number | null) ?? MAX_TREE_LEAVES,
-      maxDepth: (params.maxDepth as number | null) ?? DEFAULT_ARTIFACT_LIMITS.maxTreeDepth,
+      maxDepth,
       minSamplesLeaf: params.minSamplesLeaf as number,
       l2Regularization: params.l2Regularization as number,
       maxBins: params.maxBins as number,
@@ -167,7 +186,8 @@ function decideTask(algo: Algorithm, label: Column, requested: string | undefine
   }
   const n = distinctClasses(label).length;
   if (n < 2) throw new Error(`label "${label.name}" has ${n} class${n === 1 ? '' : 'es'}; classification needs at least 2`);
-  if (algo === 'gbdt' && n > 2) throw new Error(`gbdt classifies two classes; label "${label.name}" has ${n}`);
+  if ((algo === 'gbdt' || algo === 'random_forest') && n > 2)
+    throw new Error(`${algo} classifies two classes; label "${label.name}" has ${n}`);
   return n === 2 ? 'binary' : 'multiclass';
 }
 

@@ -29,13 +29,15 @@ export interface SerializedTree {
 export type ModelState =
   | { readonly kind: 'linear'; readonly coef: readonly number[]; readonly intercept: number }
   | { readonly kind: 'logistic'; readonly coef: readonly (readonly number[])[]; readonly intercept: readonly number[] }
-  | { readonly kind: 'gbdt'; readonly loss: GbdtLoss; readonly baseline: number; readonly trees: readonly SerializedTree[] };
+  | { readonly kind: 'gbdt'; readonly loss: GbdtLoss; readonly baseline: number; readonly trees: readonly SerializedTree[] }
+  /** Predicts the mean of its trees' leaves: the class-1 probability (binary) or the value (regression). */
+  | { readonly kind: 'random_forest'; readonly trees: readonly SerializedTree[] };
 
 export interface TrainingInfo {
   readonly rows: number;
   readonly trainRows: number;
   readonly validationRows: number;
-  /** Optimiser iterations or boosting rounds. */
+  /** Optimiser iterations, boosting rounds or forest trees. */
   readonly iterations: number;
   /** Why the optimiser stopped (`gradient`, `precision`, `iterations`, `early-stopping`, `max-iter`); absent for closed forms. */
   readonly stop?: string;
@@ -128,7 +130,7 @@ export function validateArtifact(input: Json, limits: ArtifactLimits = DEFAULT_A
   const a = object(input, '$');
   if (a.formatVersion !== FORMAT_VERSION)
     fail('formatVersion', `unsupported version ${JSON.stringify(a.formatVersion)} (this library reads ${FORMAT_VERSION})`);
-  const algorithm = oneOf(a.algorithm, 'algorithm', ['logreg', 'linear', 'gbdt'] as const);
+  const algorithm = oneOf(a.algorithm, 'algorithm', ['logreg', 'linear', 'gbdt', 'random_forest'] as const);
   const task = oneOf(a.task, 'task', ['regression', 'binary', 'multiclass'] as const);
   const label = validateLabel(a.label, task, limits);
   const parameters = object(a.parameters, 'parameters');
@@ -295,20 +297,38 @@ function validateModel(v: Json, { algorithm, task, width, nClasses, limits }: Mo
     const coef = array(m.coef, 'model.coef', rows).map((r, k) => finiteArray(r, `model.coef[${k}]`, width));
     return { kind: 'logistic', coef, intercept: finiteArray(m.intercept, 'model.intercept', rows) };
   }
+  if (algorithm === 'random_forest') {
+    if (m.kind !== 'random_forest') fail('model.kind', 'a random_forest model must be kind "random_forest"');
+    if (task === 'multiclass') fail('task', 'random_forest models are binary or regression');
+    const trees = validateTrees(m.trees, width, limits);
+    if (trees.length === 0) fail('model.trees', 'a forest needs at least one tree');
+    if (task === 'binary')
+      trees.forEach((tree, t) =>
+        tree.value.forEach((p, i) => {
+          if (p < 0 || p > 1) fail(`model.trees[${t}].value[${i}]`, 'must be a probability in 0..1');
+        }),
+      );
+    return { kind: 'random_forest', trees };
+  }
   if (m.kind !== 'gbdt') fail('model.kind', 'a gbdt model must be kind "gbdt"');
   if (task === 'multiclass') fail('task', 'gbdt models are binary or regression');
   const loss = oneOf(m.loss, 'model.loss', ['squared_error', 'log_loss'] as const);
   if ((loss === 'log_loss') !== (task === 'binary')) fail('model.loss', `does not fit task ${task}`);
-  const given = array(m.trees, 'model.trees');
+  const trees = validateTrees(m.trees, width, limits);
+  return { kind: 'gbdt', loss, baseline: finite(m.baseline, 'model.baseline'), trees };
+}
+
+/** `model.trees`, counted against the limits before and while each tree is read. */
+function validateTrees(v: Json, width: number, limits: ArtifactLimits): SerializedTree[] {
+  const given = array(v, 'model.trees');
   checkLimit(limits, 'maxTrees', given.length, 'model.trees');
   let nodes = 0;
-  const trees = given.map((tv, t) => {
+  return given.map((tv, t) => {
     const tree = validateTree(tv, `model.trees[${t}]`, width, limits);
     nodes += tree.feature.length;
     checkLimit(limits, 'maxTotalNodes', nodes, `model.trees[${t}]`);
     return tree;
   });
-  return { kind: 'gbdt', loss, baseline: finite(m.baseline, 'model.baseline'), trees };
 }
 
 function validateTree(v: Json, path: string, width: number, limits: ArtifactLimits): SerializedTree {

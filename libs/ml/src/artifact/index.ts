@@ -17,6 +17,7 @@ export {
   type BatchPrediction,
   CompactModel,
   type CompactModelParts,
+  type ForestOutput,
   compactModelFromBytes,
   compactPartsOf,
   LoadedModel,

@@ -194,7 +194,7 @@ describe('compactModelFromBytes', () => {
     );
     // With room for it, the same bytes are parsed and judged on their content.
     expect(() => compactModelFromBytes(padded, DEFAULT_ARTIFACT_LIMITS, 64 * 2 ** 20)).toThrow(
-      'invalid model artifact: algorithm: must be one of logreg, linear, gbdt',
+      'invalid model artifact: algorithm: must be one of logreg, linear, gbdt, random_forest',
     );
     const text = JSON.stringify(gbdt);
     expect(compactModelFromBytes(bytes(text), DEFAULT_ARTIFACT_LIMITS, 40 * text.length).task).toBe(gbdt.task);

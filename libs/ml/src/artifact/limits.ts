@@ -6,7 +6,7 @@
  * trainer checks each artifact it writes with them.
  */
 export interface ArtifactLimits {
-  /** Trees of a boosted model (one per boosting round). */
+  /** Trees of a boosted model (one per boosting round) or of a forest. */
   readonly maxTrees: number;
   /** Edges from a tree's root to its deepest leaf. */
   readonly maxTreeDepth: number;

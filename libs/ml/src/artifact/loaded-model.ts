@@ -15,7 +15,7 @@ export const BATCH_BLOCK_ROWS = 4096;
 /** How a batch is scored. */
 export interface BatchOptions {
   /**
-   * Threads scoring a boosted-trees batch, this one included, as scikit-learn's predictions use
+   * Threads scoring a trees batch (boosted or a forest), this one included, as scikit-learn's predictions use
    * every core; 1 by default. The scores are the same on any number of threads.
    */
   readonly threads?: number;
@@ -97,14 +97,22 @@ export interface CompactModelParts {
   readonly label: LabelInfo;
   readonly preprocessing: PreprocessorState;
   readonly signature: ModelSignature;
-  readonly kernel: ({ readonly kind: 'forest' } & Forest) | ({ readonly kind: 'linear' } & Linear);
+  readonly kernel: ({ readonly kind: 'forest'; readonly output: ForestOutput } & Forest) | ({ readonly kind: 'linear' } & Linear);
 }
+
+/**
+ * What a forest's sum of leaf values is: boosted trees add log-odds or values to a baseline;
+ * a random forest's sum over its trees becomes their mean (the class-1 probability or the value).
+ */
+export type ForestOutput = 'sum' | 'mean';
 
 /** The parts of a validated artifact's model. */
 export function compactPartsOf(artifact: ModelArtifact): CompactModelParts {
   const { task, label, preprocessing, signature, model: m } = artifact;
   if (m.kind === 'gbdt')
-    return { task, label, preprocessing, signature, kernel: { kind: 'forest', ...flattenForest(m.trees, m.baseline) } };
+    return { task, label, preprocessing, signature, kernel: { kind: 'forest', output: 'sum', ...flattenForest(m.trees, m.baseline) } };
+  if (m.kind === 'random_forest')
+    return { task, label, preprocessing, signature, kernel: { kind: 'forest', output: 'mean', ...flattenForest(m.trees, 0) } };
   const rows = m.kind === 'linear' ? [m.coef] : m.coef;
   const width = rows[0]?.length ?? 0;
   const weights = new Float64Array(rows.length * width);
@@ -137,6 +145,8 @@ export class CompactModel {
   private readonly bias: Float64Array;
   private readonly forest: Forest | null;
   private readonly baseline: number;
+  /** Trees a forest's sum is divided by for their mean; 0 for a boosted sum. */
+  private readonly meanOf: number;
 
   constructor(parts: CompactModelParts) {
     this.preprocessor = new Preprocessor(parts.preprocessing);
@@ -149,6 +159,7 @@ export class CompactModel {
     const k = parts.kernel;
     this.forest = k.kind === 'forest' ? k : null;
     this.baseline = k.kind === 'forest' ? k.baseline : 0;
+    this.meanOf = k.kind === 'forest' && k.output === 'mean' ? k.roots.length : 0;
     this.weights = k.kind === 'linear' ? k.weights : new Float64Array(0);
     this.bias = k.kind === 'linear' ? k.bias : new Float64Array(0);
   }
@@ -162,9 +173,11 @@ export class CompactModel {
     this.preprocessor.transformRowInto(row, this.x);
     const x = this.x;
     if (this.forest) {
-      const raw = this.baseline + forestRow(this.forest, x);
+      const sum = this.baseline + forestRow(this.forest, x);
+      // Summed first and divided once, as sklearn averages its trees' predictions.
+      const raw = this.meanOf > 0 ? sum / this.meanOf : sum;
       if (this.task === 'regression') return raw;
-      const p1 = sigmoid(raw);
+      const p1 = this.meanOf > 0 ? raw : sigmoid(raw);
       this.proba[0] = 1 - p1;
       this.proba[1] = p1;
     } else {
@@ -267,13 +280,15 @@ export class CompactModel {
   }
 
   private fromRawScores(raw: Float64Array[], nRows: number): BatchPrediction {
+    if (this.meanOf > 0) for (let i = 0; i < nRows; i++) raw[0][i] /= this.meanOf;
     if (this.task === 'regression') return { task: 'regression', values: raw[0] };
     if (raw.length === 1) {
       const p0 = new Float64Array(nRows);
       const p1 = raw[0];
       const classIndex = new Int32Array(nRows);
+      const mean = this.meanOf > 0;
       for (let i = 0; i < nRows; i++) {
-        const p = sigmoid(p1[i]);
+        const p = mean ? p1[i] : sigmoid(p1[i]);
         p1[i] = p;
         p0[i] = 1 - p;
         // Class 1 only when strictly more probable: the first maximum wins, as below.

@@ -1,7 +1,7 @@
 import { DEFAULT_ARTIFACT_LIMITS, MAX_TREE_LEAVES } from './limits';
 
-export type Algorithm = 'logreg' | 'linear' | 'gbdt';
-export const ALGORITHMS: readonly Algorithm[] = ['logreg', 'linear', 'gbdt'];
+export type Algorithm = 'logreg' | 'linear' | 'gbdt' | 'random_forest';
+export const ALGORITHMS: readonly Algorithm[] = ['logreg', 'linear', 'gbdt', 'random_forest'];
 
 /** A parameter as given (the CLI passes strings from `--param k=v`) or resolved. */
 export type RawParamValue = string | number | boolean | null;
@@ -19,7 +19,14 @@ type ParamSpec =
   | { readonly kind: 'integer'; readonly default: number | null; readonly min: number; readonly max?: number; readonly nullable?: boolean }
   | { readonly kind: 'boolean'; readonly default: boolean }
   | { readonly kind: 'enum'; readonly default: string; readonly values: readonly string[] }
-  | { readonly kind: 'auto-boolean'; readonly default: 'auto' | boolean };
+  | { readonly kind: 'auto-boolean'; readonly default: 'auto' | boolean }
+  | { readonly kind: 'max-features'; readonly default: 'auto' };
+
+/**
+ * `max_features` values besides numbers: `auto` is scikit-learn's default per task (`sqrt` for
+ * classification, every feature for regression), settled when the task is.
+ */
+const MAX_FEATURES_NAMES = ['auto', 'sqrt', 'log2'] as const;
 
 /** Parameters every algorithm takes: the hold-out share behind the reported validation metrics. */
 const COMMON: Record<string, ParamSpec> = {
@@ -32,7 +39,16 @@ const LINEAR_PREPROCESSING: Record<string, ParamSpec> = {
   unknownCategories: { kind: 'enum', default: 'accept', values: ['accept', 'error'] },
 };
 
-/** Defaults follow scikit-learn 1.2 (LogisticRegression, Ridge, HistGradientBoosting*), except the tighter logistic tolerance. */
+/** Parameters of every tree model. */
+const TREES: Record<string, ParamSpec> = {
+  task: { kind: 'enum', default: 'auto', values: ['auto', 'classification', 'regression'] },
+  unknownCategories: { kind: 'enum', default: 'accept', values: ['accept', 'error'] },
+};
+
+/**
+ * Defaults follow scikit-learn 1.2 (LogisticRegression, Ridge, HistGradientBoosting*,
+ * RandomForest*), except the tighter logistic tolerance.
+ */
 const SPECS: Record<Algorithm, Record<string, ParamSpec>> = {
   logreg: {
     ...COMMON,
@@ -48,8 +64,7 @@ const SPECS: Record<Algorithm, Record<string, ParamSpec>> = {
   },
   gbdt: {
     ...COMMON,
-    task: { kind: 'enum', default: 'auto', values: ['auto', 'classification', 'regression'] },
-    unknownCategories: { kind: 'enum', default: 'accept', values: ['accept', 'error'] },
+    ...TREES,
     learningRate: { kind: 'number', default: 0.1, min: 0, exclusiveMin: true },
     // Bounded so that every model fits what the deployer loads (limits.ts); none means up to the bound.
     maxIter: { kind: 'integer', default: 100, min: 1, max: DEFAULT_ARTIFACT_LIMITS.maxTrees },
@@ -62,6 +77,16 @@ const SPECS: Record<Algorithm, Record<string, ParamSpec>> = {
     validationFraction: { kind: 'number', default: 0.1, min: 0, max: 1, exclusiveMin: true, exclusiveMax: true },
     nIterNoChange: { kind: 'integer', default: 10, min: 1 },
     tol: { kind: 'number', default: 1e-7, min: 0 },
+  },
+  random_forest: {
+    ...COMMON,
+    ...TREES,
+    nEstimators: { kind: 'integer', default: 100, min: 1, max: DEFAULT_ARTIFACT_LIMITS.maxTrees },
+    // None grows until the leaves are pure, up to the depth every loader accepts (limits.ts).
+    maxDepth: { kind: 'integer', default: null, min: 1, max: DEFAULT_ARTIFACT_LIMITS.maxTreeDepth, nullable: true },
+    minSamplesLeaf: { kind: 'integer', default: 1, min: 1 },
+    maxFeatures: { kind: 'max-features', default: 'auto' },
+    bootstrap: { kind: 'boolean', default: true },
   },
 };
 
@@ -101,6 +126,16 @@ function coerce(name: string, spec: ParamSpec, value: RawParamValue): number | s
     case 'enum': {
       if (typeof value === 'string' && spec.values.includes(value)) return value;
       throw bad(`one of ${spec.values.join(', ')}`);
+    }
+    case 'max-features': {
+      if (typeof value === 'string' && (MAX_FEATURES_NAMES as readonly string[]).includes(value)) return value;
+      if (value === null || value === 'none' || value === 'null') return null;
+      const x = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+      // 1 is the fraction 1.0 (every feature): a JSON or protobuf number does not tell 1 from 1.0.
+      if ((x > 0 && x <= 1) || (Number.isInteger(x) && x >= 2 && x <= DEFAULT_ARTIFACT_LIMITS.maxFeatures)) return x;
+      throw bad(
+        `auto, sqrt, log2, none (every feature), a fraction in (0, 1] or a whole number of features from 2 to ${DEFAULT_ARTIFACT_LIMITS.maxFeatures}`,
+      );
     }
     case 'integer':
     case 'number': {

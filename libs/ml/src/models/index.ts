@@ -18,6 +18,14 @@ export {
   gbdtRawRow,
   shouldStop,
 } from './hist-gradient-boosting';
+export {
+  type ForestCriterion,
+  type MaxFeatures,
+  type RandomForestModel,
+  type RandomForestOptions,
+  fitRandomForest,
+  resolveMaxFeatures,
+} from './random-forest';
 export { findBinThresholds, mapToBins } from './hist-binning';
 export { type TreeArrays } from './hist-tree';
 export { type ProgressCallback, type TrainingProgress } from './progress';

@@ -113,6 +113,52 @@ describe('validateSpec', () => {
     ]);
     expect(gridPointsOf({ min: 1, max: 3, integer: true }, 5)).toEqual([1, 2, 3]);
   });
+
+  it("takes a random forest grid as scikit-learn's, refusing values no trial could take before any runs", () => {
+    const forest = { algorithm: commonV1.Algorithm.ALGORITHM_RANDOM_FOREST };
+    const checked = validateSpec({
+      ...base,
+      ...forest,
+      task: commonV1.ModelTask.MODEL_TASK_REGRESSION,
+      searchSpace: {
+        parameters: [
+          { name: 'n_estimators', choices: { values: [{ numberValue: 100 }, { numberValue: 300 }] } },
+          { name: 'max_depth', choices: { values: [{ stringValue: 'none' }, { numberValue: 10 }] } },
+          { name: 'max_features', choices: { values: [{ stringValue: 'sqrt' }, { numberValue: 0.5 }, { numberValue: 1 }] } },
+        ],
+        strategy: 0,
+        maxTrials: 12,
+        gridPoints: 0,
+      },
+    });
+    expect(checked).toMatchObject({ algorithm: 'random_forest', task: 'regression', lowerIsBetter: true });
+    expect(checked.params).toEqual({ task: 'regression' });
+    expect(checked.search).toEqual({
+      strategy: 'grid',
+      grid: { nEstimators: [100, 300], maxDepth: ['none', 10], maxFeatures: ['sqrt', 0.5, 1] },
+    });
+    expect(violations({ ...forest, task: 0 })).toEqual(['spec.task: is required for random forests (they classify or regress)']);
+    expect(
+      violations({
+        ...forest,
+        searchSpace: {
+          parameters: [
+            { name: 'max_features', choices: { values: [{ stringValue: 'sqrt' }, { stringValue: 'all' }] } },
+            { name: 'min_samples_leaf', range: { min: 0, max: 10, logScale: false, integer: true } },
+          ],
+          strategy: 0,
+          maxTrials: 0,
+          gridPoints: 0,
+        },
+      }),
+    ).toEqual([
+      expect.stringMatching(/^spec\.search_space\.parameters\[0\]\.choices\[1\]: parameter "maxFeatures": expected auto, sqrt, log2/),
+      'spec.search_space.parameters[1].range: parameter "minSamplesLeaf": expected an integer ≥ 1, got 0',
+    ]);
+    expect(violations({ algorithm: 99 as commonV1.Algorithm })).toEqual([
+      'spec.algorithm: must be one of ALGORITHM_LOGISTIC_REGRESSION, ALGORITHM_LINEAR_REGRESSION, ALGORITHM_GRADIENT_BOOSTED_TREES, ALGORITHM_RANDOM_FOREST',
+    ]);
+  });
 });
 
 describe('splitHoldout', () => {

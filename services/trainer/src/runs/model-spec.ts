@@ -37,6 +37,7 @@ const ALGORITHMS: Partial<Record<commonV1.Algorithm, Algorithm>> = {
   [commonV1.Algorithm.ALGORITHM_LOGISTIC_REGRESSION]: 'logreg',
   [commonV1.Algorithm.ALGORITHM_LINEAR_REGRESSION]: 'linear',
   [commonV1.Algorithm.ALGORITHM_GRADIENT_BOOSTED_TREES]: 'gbdt',
+  [commonV1.Algorithm.ALGORITHM_RANDOM_FOREST]: 'random_forest',
 };
 
 /** A parameter value as `@flywheel/ml` takes it. */
@@ -95,7 +96,12 @@ export function validateSpec(input: trainerV1.ModelSpec, root = 'spec'): Checked
   const algorithm = ALGORITHMS[spec.algorithm];
   let task: Task | null = null;
   if (!algorithm) {
-    bad('algorithm', 'must be one of ALGORITHM_LOGISTIC_REGRESSION, ALGORITHM_LINEAR_REGRESSION, ALGORITHM_GRADIENT_BOOSTED_TREES');
+    bad(
+      'algorithm',
+      `must be one of ${Object.keys(ALGORITHMS)
+        .map((value) => commonV1.Algorithm[Number(value)])
+        .join(', ')}`,
+    );
   } else {
     task = decideTask(algorithm, spec.task, (reason) => bad('task', reason));
   }
@@ -117,15 +123,11 @@ export function validateSpec(input: trainerV1.ModelSpec, root = 'spec'): Checked
   for (const [name, value] of Object.entries(spec.params)) {
     const raw = valueToRaw(value);
     params[name] = raw;
-    if (!algorithm) continue;
-    try {
-      resolveParams(algorithm, { [name]: raw });
-    } catch (error) {
-      bad(`params.${name}`, (error as Error).message);
-    }
+    const reason = algorithm ? paramProblem(algorithm, name, raw) : null;
+    if (reason) bad(`params.${name}`, reason);
   }
   // A task given in the spec is passed to the trees, which otherwise guess it from the label.
-  if (algorithm === 'gbdt' && task) params.task = task === 'binary' ? 'classification' : 'regression';
+  if ((algorithm === 'gbdt' || algorithm === 'random_forest') && task) params.task = task === 'binary' ? 'classification' : 'regression';
 
   const search =
     algorithm && spec.searchSpace
@@ -177,7 +179,9 @@ function decideTask(algorithm: Algorithm, task: commonV1.ModelTask, bad: (reason
       if (task === binary) bad('linear regression predicts numbers; use MODEL_TASK_REGRESSION');
       return task === binary ? null : 'regression';
     case 'gbdt':
-      if (task === unspecified) bad('is required for gradient-boosted trees (they classify or regress)');
+    case 'random_forest':
+      if (task === unspecified)
+        bad(`is required for ${algorithm === 'gbdt' ? 'gradient-boosted trees' : 'random forests'} (they classify or regress)`);
       return task === binary ? 'binary' : task === regression ? 'regression' : null;
   }
 }
@@ -206,10 +210,20 @@ function checkSearch(space: trainerV1.SearchSpace, algorithm: Algorithm, bad: (f
       const { min, max, logScale, integer } = parameter.range;
       if (!(Number.isFinite(min) && Number.isFinite(max) && min <= max)) bad(`parameters[${i}].range`, 'needs finite min ≤ max');
       else if (logScale && !(min > 0)) bad(`parameters[${i}].range`, 'a log scale needs min > 0');
+      else {
+        // A range is checked at its ends, so that no trial fails on a value the parameter never takes.
+        const ends = integer ? [Math.ceil(min), Math.floor(max)] : [min, max];
+        const reason = ends.map((end) => paramProblem(algorithm, name, end)).find((r) => r !== null);
+        if (reason) bad(`parameters[${i}].range`, reason);
+      }
       allChoices = false;
       domains[name] = { min, max, log: logScale, integer };
     } else if (parameter.choices !== undefined && parameter.choices.values.length > 0) {
       domains[name] = parameter.choices.values.map((value) => valueToRaw(value)).filter((v): v is number | string | boolean => v !== null);
+      parameter.choices.values.forEach((value, k) => {
+        const reason = paramProblem(algorithm, name, valueToRaw(value));
+        if (reason) bad(`parameters[${i}].choices[${k}]`, reason);
+      });
     } else {
       bad(`parameters[${i}]`, 'needs a range or at least one choice');
     }
@@ -224,6 +238,16 @@ function checkSearch(space: trainerV1.SearchSpace, algorithm: Algorithm, bad: (f
   if (size > maxTrials)
     bad('max_trials', `the grid has ${size} combinations, more than the cap of ${maxTrials}; raise max_trials or narrow the grid`);
   return { strategy, grid };
+}
+
+/** Why `value` is no value of the parameter, or null when it is one. */
+function paramProblem(algorithm: Algorithm, name: string, value: RawParam): string | null {
+  try {
+    resolveParams(algorithm, { [name]: value });
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function searchStrategy(strategy: trainerV1.SearchStrategy, allChoices: boolean): SearchPlan['strategy'] {

@@ -21,7 +21,7 @@ export const fitCommand: Command = {
   kind: 'command',
   name: 'fit',
   summary: 'Fit a model on a CSV file and write it as a JSON artifact.',
-  usage: '--data <file> --label <column> --algo logreg|linear|gbdt --out <file> [options]',
+  usage: '--data <file> --label <column> --algo logreg|linear|gbdt|random_forest --out <file> [options]',
   options: {
     data: { type: 'string', required: true, value: 'file', description: 'training data, CSV with a header row' },
     label: { type: 'string', required: true, value: 'column', description: 'the column to predict' },
@@ -29,7 +29,8 @@ export const fitCommand: Command = {
       type: 'string',
       required: true,
       value: 'algo',
-      description: 'logreg (logistic regression), linear (linear/ridge regression) or gbdt (gradient-boosted trees)',
+      description:
+        'logreg (logistic regression), linear (linear/ridge regression), gbdt (gradient-boosted trees) or random_forest (a random forest)',
     },
     param: {
       type: 'string',
@@ -51,8 +52,8 @@ export const fitCommand: Command = {
   details: [
     'A seeded share of the rows (parameter holdout, default 0.2; stratified for classifiers) is held',
     'out; the table shows the metrics on it next to those on the training rows. Progress goes to',
-    'stderr: one line per boosting round (gbdt) or per 10 optimiser iterations (logreg); linear',
-    'regression is solved in closed form.',
+    'stderr: one line per boosting round (gbdt), per tree (random_forest) or per 10 optimiser',
+    'iterations (logreg); linear regression is solved in closed form.',
     '',
     'Parameters (camelCase or scikit-learn snake_case; a bad value is named with what is allowed):',
     ...ALGORITHMS.flatMap((a) => wrap(`${a}: ${paramNames(a).join(', ')}`, 90).map((line, i) => `  ${i === 0 ? '' : '  '}${line}`)),
@@ -109,7 +110,8 @@ export const fitCommand: Command = {
     const seconds = (performance.now() - started) / 1000;
     writeText(out, '--out', `${JSON.stringify(artifact)}\n`);
     const { training } = artifact;
-    const iterations = training.iterations ? `${training.iterations} iterations${training.stop ? ` (${training.stop})` : ''} in ` : '';
+    const unit = algo === 'random_forest' ? 'trees' : 'iterations';
+    const iterations = training.iterations ? `${training.iterations} ${unit}${training.stop ? ` (${training.stop})` : ''} in ` : '';
     io.stderr(
       `fit: ${algo} on ${dataPath} (${training.rows} rows, ${artifact.signature.features.length} features): ${iterations}${formatSeconds(seconds)}; model written to ${out}\n`,
     );
@@ -149,7 +151,7 @@ export const fitCommand: Command = {
 };
 
 function progressLine(p: TrainingProgress): string {
-  const step = p.algorithm === 'gbdt' ? 'round' : 'iteration';
+  const step = p.algorithm === 'gbdt' ? 'round' : p.algorithm === 'random_forest' ? 'tree' : 'iteration';
   const validation = p.validationLoss === undefined ? '' : `  validation loss ${formatValue(p.validationLoss, 6)}`;
   return `  ${step} ${p.iteration}/${p.maxIterations}  train loss ${formatValue(p.trainLoss, 6)}${validation}`;
 }

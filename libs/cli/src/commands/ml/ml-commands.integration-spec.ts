@@ -60,6 +60,7 @@ const fits = {
   logreg: ['--label', 'churn', '--features', FEATURES],
   linear: ['--label', 'spend', '--features', FEATURES],
   gbdt: ['--label', 'churn', '--features', FEATURES, '--param', 'max_iter=20', '--param', 'learning_rate=0.2'],
+  random_forest: ['--label', 'spend', '--features', FEATURES, '--param', 'n_estimators=20', '--param', 'min_samples_leaf=3'],
 } as const;
 type Algo = keyof typeof fits;
 const fitted = {} as Record<Algo, Run>;
@@ -102,6 +103,12 @@ describe('flywheel ml fit', () => {
     });
     expect(out.validationRows).toBe(m.artifact.training.validationRows);
     expect(fitted[algo].stderr).toMatch(new RegExp(`^fit: ${algo} on .*model written to .*${algo}\\.json$`, 'm'));
+  });
+
+  it('prints a progress line per tree of a forest on stderr', () => {
+    const trees = fitted.random_forest.stderr.split('\n').filter((l) => /^\s+tree \d+\/20\s/.test(l));
+    expect(trees).toHaveLength(20);
+    expect(fitted.random_forest.stderr).toMatch(/: 20 trees in /);
   });
 
   it('prints a progress line per boosting round on stderr', () => {
@@ -164,7 +171,7 @@ describe('flywheel ml fit: default features', () => {
 });
 
 describe('flywheel ml eval', () => {
-  it.each(['logreg', 'gbdt', 'linear'] as Algo[])('%s: reports the metrics evaluateModel computes', (algo) => {
+  it.each(['logreg', 'gbdt', 'linear', 'random_forest'] as Algo[])('%s: reports the metrics evaluateModel computes', (algo) => {
     const expected = evaluateModel(model(algo), testTable);
     const out = json(flywheel('ml', 'eval', '--model', at(`${algo}.json`), '--data', test, '--json'));
     expect(out).toMatchObject({ rows: testTable.nRows, metrics: expected });
@@ -176,7 +183,7 @@ describe('flywheel ml eval', () => {
 });
 
 describe('flywheel ml predict', () => {
-  it.each(['logreg', 'gbdt', 'linear'] as Algo[])('%s: writes the input rows with the model predictions', (algo) => {
+  it.each(['logreg', 'gbdt', 'linear', 'random_forest'] as Algo[])('%s: writes the input rows with the model predictions', (algo) => {
     const m = model(algo);
     const outPath = at(`${algo}-predictions.csv`);
     const out = json(flywheel('ml', 'predict', '--model', at(`${algo}.json`), '--data', test, '--out', outPath, '--json'));
@@ -297,8 +304,8 @@ describe('bad input', () => {
     ['a missing flag', ['ml', 'fit', '--data', 'x.csv', '--label', 'y', '--algo', 'gbdt'], /^flywheel: ml fit: missing --out <file>$/],
     [
       'an unknown algorithm',
-      ['ml', 'fit', '--data', 'x.csv', '--label', 'y', '--algo', 'forest', '--out', 'm.json'],
-      /--algo must be one of logreg, linear, gbdt, got "forest"$/,
+      ['ml', 'fit', '--data', 'x.csv', '--label', 'y', '--algo', 'tree', '--out', 'm.json'],
+      /--algo must be one of logreg, linear, gbdt, random_forest, got "tree"$/,
     ],
     [
       'an unknown option',

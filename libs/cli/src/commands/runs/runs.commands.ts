@@ -221,6 +221,7 @@ const ALGORITHMS: Record<string, string> = {
   logreg: 'ALGORITHM_LOGISTIC_REGRESSION',
   linear: 'ALGORITHM_LINEAR_REGRESSION',
   gbdt: 'ALGORITHM_GRADIENT_BOOSTED_TREES',
+  random_forest: 'ALGORITHM_RANDOM_FOREST',
 };
 
 const SEARCH_STRATEGIES = ['grid', 'random', 'halving'] as const;
@@ -264,7 +265,8 @@ export const trainCommand: Command = {
   kind: 'command',
   name: 'train',
   summary: 'Submit a training run to the trainer.',
-  usage: '[--feature-view <name> --label <column> --algo logreg|linear|gbdt] [--param k=v ...] [--search k=a,b ...] [--wait] [--json]',
+  usage:
+    '[--feature-view <name> --label <column> --algo logreg|linear|gbdt|random_forest] [--param k=v ...] [--search k=a,b ...] [--wait] [--json]',
   details: [
     'A search tries parameter values and keeps the best on the validation split (by --metric):',
     '--search C=0.01,0.1,1 gives candidates, --search learning_rate=0.01..0.3:log a range (":int" for',
@@ -279,8 +281,8 @@ export const trainCommand: Command = {
   options: {
     'feature-view': { type: 'string', value: 'name', description: 'the feature view providing the features' },
     label: { type: 'string', value: 'column', description: 'the label column of the view’s dataset' },
-    algo: { type: 'string', value: 'algorithm', description: 'logreg, linear or gbdt' },
-    task: { type: 'string', value: 'task', description: 'binary or regression (required for gbdt)' },
+    algo: { type: 'string', value: 'algorithm', description: 'logreg, linear, gbdt or random_forest' },
+    task: { type: 'string', value: 'task', description: 'binary or regression (required for gbdt and random_forest)' },
     features: { type: 'string', value: 'a,b,c', description: 'features to use (default: all of the view’s)' },
     param: { type: 'string', multiple: true, value: 'k=v', description: 'a hyper-parameter, e.g. --param C=0.5' },
     search: {
@@ -313,7 +315,7 @@ export const trainCommand: Command = {
         );
       const algo = options.string('algo');
       if (algo !== undefined && !ALGORITHMS[algo])
-        throw new UsageError(`--algo must be logreg, linear or gbdt, got ${JSON.stringify(algo)}`);
+        throw new UsageError(`--algo must be logreg, linear, gbdt or random_forest, got ${JSON.stringify(algo)}`);
       const task = options.string('task');
       if (task !== undefined && task !== 'binary' && task !== 'regression')
         throw new UsageError(`--task must be binary or regression, got ${JSON.stringify(task)}`);
