@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEPLOYER_SERVICE_NAME, FLYWHEEL_DEPLOYER_V1_PACKAGE_NAME } from './generated/flywheel/deployer/v1/deployer';
 import { FEATURE_STORE_SERVICE_NAME, FLYWHEEL_FEATURESTORE_V1_PACKAGE_NAME } from './generated/flywheel/featurestore/v1/featurestore';
+import { GRPC_INFERENCE_SERVICE_NAME, INFERENCE_PACKAGE_NAME } from './generated/inference/grpc_predict_v2';
 import { FLYWHEEL_INGESTION_V1_PACKAGE_NAME, INGESTION_SERVICE_NAME } from './generated/flywheel/ingestion/v1/ingestion';
 import { FLYWHEEL_MONITOR_V1_PACKAGE_NAME, MONITOR_SERVICE_NAME } from './generated/flywheel/monitor/v1/monitor';
 import { FLYWHEEL_REGISTRY_V1_PACKAGE_NAME, REGISTRY_SERVICE_NAME } from './generated/flywheel/registry/v1/registry';
@@ -71,6 +72,13 @@ export const GrpcServices = {
     protoPath: 'flywheel/monitor/v1/monitor.proto',
   },
 } as const satisfies Record<string, GrpcServiceContract>;
+
+/** The Open Inference Protocol's gRPC service (KServe V2), which the deployer serves beside its own. */
+export const OpenInferenceService: GrpcServiceContract = {
+  packageName: INFERENCE_PACKAGE_NAME,
+  serviceName: GRPC_INFERENCE_SERVICE_NAME,
+  protoPath: 'inference/grpc_predict_v2.proto',
+};
 
 const PROTO_ROOT_MARKER = join('proto', 'buf.yaml');
 // From libs/contracts/src (sources) or dist/libs/contracts/src (build) up to the repository.

@@ -18,3 +18,5 @@ export * as trainerV1 from './generated/flywheel/trainer/v1/trainer';
 export * as registryV1 from './generated/flywheel/registry/v1/registry';
 export * as deployerV1 from './generated/flywheel/deployer/v1/deployer';
 export * as monitorV1 from './generated/flywheel/monitor/v1/monitor';
+// The Open Inference Protocol (KServe V2), package `inference`, as its own clients name it.
+export * as inferenceV2 from './generated/inference/grpc_predict_v2';

@@ -35,6 +35,7 @@ export * from './grpc/grpc-server-options';
 export * from './grpc/undecodable-request';
 
 export * from './http/health-registry';
+export * from './http/http-api';
 export * from './http/http-server';
 export * from './http/platform-metrics';
 

@@ -7,6 +7,7 @@ import { StorageModule, storageConfigOf } from '@flywheel/storage';
 import { type DeployerConfig } from './deployer.config';
 import { DeploymentEntity } from './deployments/deployment.entity';
 import { DeploymentsModule, type DeploymentsModuleOverrides } from './deployments/deployments.module';
+import { OpenInferenceModule } from './inference/open-inference.module';
 import { ModelVersionEntity } from './deployments/model-version.entity';
 import { CreateDeployer1770500000000 } from './migrations/1770500000000-create-deployer';
 import { DeploymentsNotify1772000000000 } from './migrations/1772000000000-deployments-notify';
@@ -33,6 +34,7 @@ export class AppModule {
         }),
         StorageModule.forRoot(storageConfigOf(config)),
         DeploymentsModule.register(overrides),
+        OpenInferenceModule,
       ],
     };
   }

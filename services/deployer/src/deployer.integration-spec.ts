@@ -10,6 +10,8 @@ import {
   encodeEvent,
   type EventEnvelope,
   GrpcServices,
+  inferenceV2,
+  OpenInferenceService,
   registryV1,
   Topics,
 } from '@flywheel/contracts';
@@ -268,6 +270,132 @@ describe('deployer service (Postgres, Kafka broker, S3; registry answers from me
       );
       expect(mistyped.code).toBe(GrpcStatus.INVALID_ARGUMENT);
       expect(mistyped.details).toBe('features.amount: must be a number, got the string "a lot"');
+    });
+
+    it('answers the Open Inference Protocol over REST and gRPC with the predictions Predict gives, and refuses bad tensors naming the field', async () => {
+      const reader = client(infra.tokens.reader);
+      const amounts = [5, 40, 90];
+      const regions = ['north', 'south', 'north'];
+      const expected = [];
+      for (const [i, amount] of amounts.entries())
+        expected.push(await reader.predict({ deployment: 'fraud', requestId: `v2-ref-${i}`, features: claim(amount, regions[i]) }));
+      const auth = { authorization: `Bearer ${infra.tokens.reader}`, 'content-type': 'application/json' };
+      const rest = (path: string, body?: unknown, headers: Record<string, string> = auth) =>
+        fetch(`${service.httpUrl}${path}`, {
+          method: body === undefined ? 'GET' : 'POST',
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+
+      expect(await (await rest('/v2/health/ready', undefined, {})).json()).toEqual({ ready: true });
+      expect(await (await rest('/v2/models/fraud/ready')).json()).toEqual({ name: 'fraud', ready: true });
+      expect(await (await rest('/v2/models/fraud')).json()).toEqual({
+        name: 'fraud',
+        versions: ['1'],
+        platform: 'flywheel',
+        inputs: [
+          { name: 'amount', datatype: 'FP64', shape: [-1] },
+          { name: 'region', datatype: 'BYTES', shape: [-1] },
+        ],
+        outputs: [
+          { name: 'predict', datatype: expect.any(String), shape: [-1] },
+          { name: 'predict_proba', datatype: 'FP64', shape: [-1, 2] },
+        ],
+      });
+      // One input per feature, as MLServer's pandas codec sends a data frame.
+      const inferred = await rest('/v2/models/fraud/infer', {
+        id: 'v2-batch',
+        inputs: [
+          { name: 'amount', shape: [3], datatype: 'FP64', data: amounts },
+          { name: 'region', shape: [3, 1], datatype: 'BYTES', data: [['north'], ['south'], ['north']] },
+        ],
+      });
+      expect(inferred.status).toBe(200);
+      const body = (await inferred.json()) as {
+        model_name: string;
+        model_version: string;
+        id: string;
+        outputs: Array<{ name: string; data: unknown[] }>;
+      };
+      expect(body).toMatchObject({ model_name: 'fraud', model_version: '1', id: 'v2-batch' });
+      const proba = body.outputs.find((o) => o.name === 'predict_proba')!.data as number[];
+      expected.forEach((e, i) => expect(proba[2 * i + 1]).toBeCloseTo(e.probability!, 12));
+      const predicted = body.outputs.find((o) => o.name === 'predict')!.data;
+      expect(predicted).toEqual(expected.map((e) => e.output!.numberValue ?? e.output!.boolValue ?? e.output!.stringValue));
+
+      // gRPC, the version pinned, the amounts as raw little-endian doubles and the regions as length-prefixed bytes.
+      const inference = createGrpcClient<inferenceV2.GRPCInferenceServiceController>(OpenInferenceService, {
+        address: service.grpcAddress,
+        token: infra.tokens.reader,
+      });
+      const doubles = Buffer.alloc(8 * amounts.length);
+      amounts.forEach((a, i) => doubles.writeDoubleLE(a, 8 * i));
+      const strings = Buffer.concat(regions.map((r) => Buffer.concat([Buffer.from([r.length, 0, 0, 0]), Buffer.from(r)])));
+      try {
+        expect(await inference.serverLive({})).toEqual({ live: true });
+        expect(await inference.modelReady({ name: 'fraud', version: '1' })).toEqual({ ready: true });
+        expect(await inference.modelReady({ name: 'fraud', version: '7' })).toEqual({ ready: false });
+        const answer = await inference.modelInfer(
+          inferenceV2.ModelInferRequest.fromPartial({
+            modelName: 'fraud',
+            modelVersion: '1',
+            id: 'v2-grpc',
+            inputs: [
+              { name: 'amount', datatype: 'FP64', shape: [3] },
+              { name: 'region', datatype: 'BYTES', shape: [3] },
+            ],
+            outputs: [{ name: 'predict_proba' }],
+            rawInputContents: [doubles, strings],
+          }),
+        );
+        expect(answer).toMatchObject({ modelName: 'fraud', modelVersion: '1', id: 'v2-grpc' });
+        expect(answer.outputs.map((o) => o.name)).toEqual(['predict_proba']);
+        const grpcProba = answer.outputs[0]!.contents!.fp64Contents;
+        expected.forEach((e, i) => expect(grpcProba[2 * i + 1]).toBeCloseTo(e.probability!, 12));
+        const unknownFeature = await grpcError(
+          inference.modelInfer(
+            inferenceV2.ModelInferRequest.fromPartial({
+              modelName: 'fraud',
+              inputs: [{ name: 'amont', datatype: 'FP64', shape: [1], contents: { fp64Contents: [1] } }],
+            }),
+          ),
+        );
+        expect(unknownFeature.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+        expect(unknownFeature.details).toContain('inputs[0].name: the model has no feature "amont"');
+        expect((await grpcError(inference.modelMetadata({ name: 'fraud', version: '9' }))).code).toBe(GrpcStatus.NOT_FOUND);
+      } finally {
+        inference.close();
+      }
+
+      // Hostile or wrong REST calls: each refused with the field and the status of its gRPC twin.
+      const refused = async (path: string, body: unknown, headers?: Record<string, string>) => {
+        const response = await rest(path, body, headers);
+        return [response.status, ((await response.json()) as { error: string }).error];
+      };
+      expect(await refused('/v2/models/fraud/infer', { inputs: [] }, {})).toEqual([401, expect.stringContaining('missing API token')]);
+      expect(
+        await refused('/v2/models/fraud/infer', { inputs: [{ name: 'amount', shape: [2], datatype: 'FP64', data: [1, 2, 3] }] }),
+      ).toEqual([400, 'inputs[0].data: holds 3 elements; shape [2] needs 2']);
+      expect(await refused('/v2/models/fraud/infer', { inputs: [{ name: 'amount', shape: [1], datatype: 'FP64', data: [1] }] })).toEqual([
+        400,
+        'features.region: is required by the model (categorical)',
+      ]);
+      expect(
+        await refused('/v2/models/fraud/infer', {
+          inputs: [{ name: 'amount', shape: [20_000], datatype: 'FP64', data: Array(20_000).fill(1) }],
+        }),
+      ).toEqual([400, expect.stringContaining('inputs: must hold 1 to 10000 rows')]);
+      const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+      const deepResponse = await fetch(`${service.httpUrl}/v2/models/fraud/infer`, {
+        method: 'POST',
+        headers: auth,
+        body: `{"inputs": [{"name": "amount", "shape": [1], "datatype": "FP64", "data": ${deep}}]}`,
+      });
+      expect(deepResponse.status).toBe(400);
+      expect(await refused('/v2/models/nobody/infer', { inputs: [{ name: 'a', shape: [1], datatype: 'FP64', data: [1] }] })).toEqual([
+        404,
+        expect.stringContaining('model "nobody" not found'),
+      ]);
     });
 
     it('answers a PredictStream in order, one error response for a bad request without ending the stream', async () => {

@@ -49,6 +49,24 @@ export class MethodRoles {
     return roles;
   }
 
+  /**
+   * Gives roles to the methods of a service whose .proto is not ours to annotate (the Open
+   * Inference Protocol's): `{ 'inference.GRPCInferenceService': { ModelInfer: 'read' } }`.
+   * Every method of a loaded service must be given one here or in its .proto.
+   */
+  declare(table: Readonly<Record<string, Readonly<Record<string, Role>>>>): this {
+    for (const [fullName, methods] of Object.entries(table)) {
+      const service = fullName.slice(fullName.lastIndexOf('.') + 1);
+      for (const [method, role] of Object.entries(methods)) {
+        this.roles.set(key(service, method), role);
+        const path = `/${fullName}/${method}`;
+        const at = this.undeclared.indexOf(path);
+        if (at >= 0) this.undeclared.splice(at, 1);
+      }
+    }
+    return this;
+  }
+
   /** The role of `Service/Method` (either case of the method's first letter), if declared. */
   roleOf(service: string, method: string): Role | undefined {
     return this.roles.get(key(service, method));

@@ -1,3 +1,4 @@
+import { type IncomingHttpHeaders } from 'node:http';
 import { type DynamicModule, type INestMicroservice, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type Server } from '@grpc/grpc-js';
@@ -9,7 +10,10 @@ import { GrpcHealth } from '../grpc/grpc-health';
 import { grpcServerOptions, grpcUrl, type ProtoLoaderOptions } from '../grpc/grpc-server-options';
 import { type RequestDecoders } from '../grpc/undecodable-request';
 import { HealthRegistry } from '../http/health-registry';
-import { type HttpEndpoints, startHttpEndpoints } from '../http/http-server';
+import { metadataOfHeaders } from '../http/http-api';
+import { type HttpEndpoints, type HttpRoutes, startHttpEndpoints } from '../http/http-server';
+import { type CallerIdentity } from '../auth/caller-identity';
+import { type Role } from '../auth/role';
 import { PlatformMetrics } from '../http/platform-metrics';
 import { JsonLogger } from '../logging/json-logger';
 import { PlatformModule } from './platform.module';
@@ -27,7 +31,11 @@ export interface BootstrapOptions<C extends BaseConfig> {
     readonly requestDecoders?: RequestDecoders;
     /** FileDescriptorSets of .proto files outside proto/, which reflection must describe. */
     readonly descriptorSets?: readonly Uint8Array[];
+    /** Roles of the methods of services whose .proto carries none (see MethodRoles.declare). */
+    readonly roles?: Readonly<Record<string, Readonly<Record<string, Role>>>>;
   };
+  /** The service's own HTTP API on its HTTP port, mounted once its module has started. */
+  readonly http?: (context: HttpApiContext) => HttpRoutes;
   /** From `loadConfig(...)`, validated and frozen. */
   readonly config: C;
   /** Defaults to JSON lines on stdout at LOG_LEVEL. */
@@ -36,6 +44,12 @@ export interface BootstrapOptions<C extends BaseConfig> {
   readonly handleSignals?: boolean;
   /** How often the tokens file is polled for changes (default 1000 ms). */
   readonly tokensPollIntervalMs?: number;
+}
+
+export interface HttpApiContext {
+  readonly app: INestMicroservice;
+  /** The caller of an HTTP request, checked as a gRPC call is (Authorization: Bearer <token>); throws AuthException. */
+  authorize(headers: IncomingHttpHeaders, role: Role, what: string): CallerIdentity;
 }
 
 export interface RunningService<C extends BaseConfig = BaseConfig> {
@@ -69,7 +83,7 @@ export async function bootstrapService<C extends BaseConfig>(options: BootstrapO
   const logger = options.logger ?? new JsonLogger({ service: name, level: config.LOG_LEVEL });
   // Each RPC's role comes from its .proto; read before anything starts, so a bad file fails fast.
   const packages = typeof options.grpc.package === 'string' ? [options.grpc.package] : [...options.grpc.package];
-  const roles = MethodRoles.fromProtos(options.grpc.protoPath, packages, options.grpc.loader);
+  const roles = MethodRoles.fromProtos(options.grpc.protoPath, packages, options.grpc.loader).declare(options.grpc.roles ?? {});
 
   const tokens = TokenStore.open(config.FLYWHEEL_TOKENS_FILE, {
     pollIntervalMs: options.tokensPollIntervalMs,
@@ -131,6 +145,11 @@ export async function bootstrapService<C extends BaseConfig>(options: BootstrapO
     });
     cleanups.push(() => app.close());
     await app.listen();
+    if (options.http) {
+      const authorize = (headers: IncomingHttpHeaders, role: Role, what: string) =>
+        authorizeCall(tokens, metadataOfHeaders(headers), role, what);
+      http.mount(options.http({ app, authorize }));
+    }
   } catch (error) {
     await cleanUp().catch(() => undefined);
     throw error;

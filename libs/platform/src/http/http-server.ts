@@ -11,10 +11,18 @@ export interface HttpEndpointsOptions {
   readonly onError?: (error: Error) => void;
 }
 
+/**
+ * A service's own HTTP API beside the probes: answers true when it handled the request (any
+ * method), false to let the next handler or the 404 answer.
+ */
+export type HttpRoutes = (request: IncomingMessage, response: ServerResponse, path: string) => Promise<boolean>;
+
 export interface HttpEndpoints {
   /** `http://host:port` */
   readonly url: string;
   readonly port: number;
+  /** Adds a service's routes once it can serve them (after its module started). */
+  mount(routes: HttpRoutes): void;
   close(): Promise<void>;
 }
 
@@ -23,8 +31,9 @@ export interface HttpEndpoints {
  * answering while the gRPC side drains at shutdown, and no HTTP framework sits in a gRPC service.
  */
 export async function startHttpEndpoints(options: HttpEndpointsOptions): Promise<HttpEndpoints> {
+  const mounted: HttpRoutes[] = [];
   const server = createServer((request, response) => {
-    handle(options, request, response).catch((error: Error) => {
+    handle(options, mounted, request, response).catch((error: Error) => {
       options.onError?.(error);
       if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else response.destroy();
@@ -41,11 +50,17 @@ export async function startHttpEndpoints(options: HttpEndpointsOptions): Promise
   });
   const port = (server.address() as AddressInfo).port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  return { url: `http://${host}:${port}`, port, close: () => closeServer(server) };
+  return { url: `http://${host}:${port}`, port, mount: (routes) => mounted.push(routes), close: () => closeServer(server) };
 }
 
-async function handle(options: HttpEndpointsOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(
+  options: HttpEndpointsOptions,
+  mounted: readonly HttpRoutes[],
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const path = (request.url ?? '/').split('?')[0];
+  for (const routes of mounted) if (await routes(request, response, path)) return;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('allow', 'GET, HEAD');
     return send(response, 405, 'text/plain; charset=utf-8', 'method not allowed\n');

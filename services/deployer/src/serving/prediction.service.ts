@@ -20,7 +20,7 @@ import { routesToCanary } from '../rollout/traffic-split';
 import { LiveStats } from './live-stats';
 import { toInputRow, toOutputValue } from './model-input';
 import { OnlineFeatures } from './online-features';
-import { ServedModels, type ServedVersion } from './served-models';
+import { type ServedDeployment, ServedModels, type ServedVersion } from './served-models';
 
 const ENTITY_KEY_MAX = 1024;
 const ONLINE_LOOKUP_DEADLINE_MS = 2_000;
@@ -38,6 +38,19 @@ const predictRequestSchema = z
     if (request.features === undefined && !request.entity_key)
       ctx.addIssue({ code: 'custom', path: ['input'], message: 'give either features or entity_key' });
   });
+
+/** How a prediction picks its version: by number, or by the canary's share of a routing key (default: the request id). */
+export interface PredictRouting {
+  /** Routes as this key would (a batch's rows all go where its id goes). */
+  readonly routeBy?: string;
+  /** Answers with this version, which must be the deployment's stable or canary version. */
+  readonly version?: number;
+}
+
+/** The versions a deployment serves now, stable first. */
+export function servedVersions(served: ServedDeployment): number[] {
+  return [served.stable, served.canary].flatMap((v) => (v ? [v.record.version] : []));
+}
 
 interface Answer {
   readonly version: ServedVersion;
@@ -70,7 +83,11 @@ export class PredictionService {
     return request.requestId ? request.requestId : randomUUID();
   }
 
-  async predict(request: deployerV1.PredictRequest, requestId = this.requestIdOf(request)): Promise<deployerV1.PredictResponse> {
+  async predict(
+    request: deployerV1.PredictRequest,
+    requestId = this.requestIdOf(request),
+    routing: PredictRouting = {},
+  ): Promise<deployerV1.PredictResponse> {
     const started = this.clock.monotonicMs();
     const features = request.features?.values;
     parseRequest(predictRequestSchema, { deployment: request.deployment, request_id: requestId, entity_key: request.entityKey, features });
@@ -85,7 +102,22 @@ export class PredictionService {
 
     const inputsFor = (version: ServedVersion) => (features !== undefined ? Promise.resolve(features) : this.lookup(version, entityKey));
     let answer: Answer;
-    if (canary && routesToCanary(deployment.name, canary.record.version, deployment.canaryTrafficShare, requestId)) {
+    if (routing.version !== undefined) {
+      // A version asked for by number answers by itself: no routing, and no other version to fall back on.
+      const pinned = [stable, canary].find((v) => v?.record.version === routing.version);
+      if (!pinned)
+        throw new DeployerException(
+          `deployment "${deployment.name}" does not serve version ${routing.version} (it serves ${servedVersions(served).join(', ')})`,
+          DeployerExceptionCode.VERSION_UNKNOWN,
+        );
+      answer =
+        pinned === canary
+          ? this.answerOrFail(deployment.name, canary, true, await inputsFor(canary))
+          : await this.answerWithStable(deployment.name, stable, inputsFor);
+    } else if (
+      canary &&
+      routesToCanary(deployment.name, canary.record.version, deployment.canaryTrafficShare, routing.routeBy ?? requestId)
+    ) {
       try {
         answer = this.answer(canary, true, await inputsFor(canary));
       } catch (canaryError) {
@@ -147,19 +179,28 @@ export class PredictionService {
     stable: ServedVersion,
     inputsFor: (version: ServedVersion) => Promise<Readonly<Record<string, commonV1.Value>>>,
   ): Promise<Answer> {
-    const inputs = await inputsFor(stable);
+    return this.answerOrFail(deployment, stable, false, await inputsFor(stable));
+  }
+
+  /** One version's answer; a failure that is not the caller's counts against it and is PREDICTION_FAILED. */
+  private answerOrFail(
+    deployment: string,
+    version: ServedVersion,
+    canary: boolean,
+    inputs: Readonly<Record<string, commonV1.Value>>,
+  ): Answer {
     try {
-      return this.answer(stable, false, inputs);
+      return this.answer(version, canary, inputs);
     } catch (error) {
       if (isCallerProblem(error)) throw error;
-      this.stats.recordError(deployment, stable.record.version);
+      this.stats.recordError(deployment, version.record.version);
       this.logger.entry('error', 'prediction failed', {
         deployment,
-        version: stable.record.version,
+        version: version.record.version,
         error: error instanceof Error ? error.message : String(error),
       });
       throw new DeployerException(
-        `v${stable.record.version} of deployment "${deployment}" failed to predict`,
+        `v${version.record.version} of deployment "${deployment}" failed to predict`,
         DeployerExceptionCode.PREDICTION_FAILED,
       );
     }

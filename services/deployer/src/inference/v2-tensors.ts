@@ -1,0 +1,297 @@
+import { type commonV1, type inferenceV2 } from '@flywheel/contracts';
+import { type FeatureSpec } from '@flywheel/ml';
+import { invalidArgument } from '@flywheel/platform';
+
+/**
+ * The Open Inference Protocol's tensors, as REST JSON and gRPC carry them, turned into the rows
+ * of feature values a prediction takes, and predictions back into output tensors. Pure: the
+ * service around it routes, logs and answers.
+ */
+
+/** A tensor with its elements decoded, whichever way it came. */
+export interface Tensor {
+  readonly name: string;
+  readonly datatype: string;
+  readonly shape: readonly number[];
+  readonly data: ReadonlyArray<number | string | boolean | null>;
+}
+
+/** What an inference request asks, from either transport. */
+export interface InferRequest {
+  readonly id: string;
+  readonly inputs: readonly Tensor[];
+  /** Outputs asked for; undefined for all. */
+  readonly outputs: readonly string[] | undefined;
+}
+
+export const MAX_INFER_ROWS = 10_000;
+export const MAX_INFER_ELEMENTS = 1_000_000;
+const MAX_INPUTS = 1_000;
+const MAX_ID_LENGTH = 100;
+const ID_PATTERN = /^[\x21-\x7e]*$/;
+
+const NUMERIC_TYPES = new Set(['INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'FP16', 'FP32', 'FP64']);
+const DATATYPES = new Set([...NUMERIC_TYPES, 'BOOL', 'BYTES']);
+
+/** The outputs a model gives: its prediction, and for a binary classifier both classes' probabilities. */
+export const PREDICT_OUTPUT = 'predict';
+export const PROBA_OUTPUT = 'predict_proba';
+
+function checkId(id: unknown): string {
+  if (id === undefined || id === null || id === '') return '';
+  if (typeof id !== 'string' || id.length > MAX_ID_LENGTH || !ID_PATTERN.test(id))
+    throw invalidArgument('id', `must be at most ${MAX_ID_LENGTH} printable ASCII characters without spaces`);
+  return id;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Nested JSON arrays flattened row-major, without recursion (a hostile depth costs nothing). */
+function flatten(data: unknown, field: string): Array<number | string | boolean | null> {
+  const out: Array<number | string | boolean | null> = [];
+  const stack: unknown[] = [data];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) stack.push(item[i]);
+      continue;
+    }
+    if (item === null || typeof item === 'number' || typeof item === 'string' || typeof item === 'boolean') out.push(item);
+    else throw invalidArgument(field, 'must hold numbers, texts, booleans or null');
+    if (out.length > MAX_INFER_ELEMENTS) throw invalidArgument(field, `holds more than ${MAX_INFER_ELEMENTS} elements`);
+  }
+  return out;
+}
+
+function checkShape(shape: unknown, field: string): number[] {
+  if (!Array.isArray(shape) || shape.length === 0 || shape.length > 8) throw invalidArgument(field, 'must be a list of 1 to 8 dimensions');
+  return shape.map((d, i) => {
+    const n = Number(d);
+    if (!Number.isSafeInteger(n) || n < 0) throw invalidArgument(`${field}[${i}]`, 'must be a whole number of at least 0');
+    return n;
+  });
+}
+
+function tensorOf(name: unknown, datatype: unknown, shape: unknown, data: Array<number | string | boolean | null>, at: string): Tensor {
+  if (typeof name !== 'string' || name === '') throw invalidArgument(`${at}.name`, 'is required');
+  if (typeof datatype !== 'string' || !DATATYPES.has(datatype))
+    throw invalidArgument(`${at}.datatype`, `must be one of ${[...DATATYPES].join(', ')}`);
+  const dims = checkShape(shape, `${at}.shape`);
+  const size = dims.reduce((a, b) => a * b, 1);
+  if (size !== data.length) throw invalidArgument(`${at}.data`, `holds ${data.length} elements; shape [${dims.join(', ')}] needs ${size}`);
+  return { name, datatype, shape: dims, data };
+}
+
+/** A REST `POST …/infer` body. */
+export function restInferRequest(body: unknown): InferRequest {
+  if (!isObject(body)) throw invalidArgument('body', 'must be a JSON object with "inputs"');
+  if (!Array.isArray(body.inputs) || body.inputs.length === 0) throw invalidArgument('inputs', 'must list at least one input tensor');
+  if (body.inputs.length > MAX_INPUTS) throw invalidArgument('inputs', `must list at most ${MAX_INPUTS} tensors`);
+  const inputs = body.inputs.map((input: unknown, i) => {
+    const at = `inputs[${i}]`;
+    if (!isObject(input)) throw invalidArgument(at, 'must be an object {name, shape, datatype, data}');
+    return tensorOf(input.name, input.datatype, input.shape, flatten(input.data, `${at}.data`), at);
+  });
+  let outputs: string[] | undefined;
+  if (body.outputs !== undefined) {
+    if (!Array.isArray(body.outputs)) throw invalidArgument('outputs', 'must be a list of {name}');
+    outputs = body.outputs.map((o: unknown, i) => {
+      if (!isObject(o) || typeof o.name !== 'string') throw invalidArgument(`outputs[${i}].name`, 'is required');
+      return o.name;
+    });
+  }
+  return { id: checkId(body.id), inputs, outputs };
+}
+
+/** Little-endian elements of one raw input, by its data type. */
+function rawElements(bytes: Uint8Array, datatype: string, at: string): Array<number | string | boolean> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const fixed: Record<string, [number, (offset: number) => number | boolean]> = {
+    BOOL: [1, (o) => view.getUint8(o) !== 0],
+    INT8: [1, (o) => view.getInt8(o)],
+    UINT8: [1, (o) => view.getUint8(o)],
+    INT16: [2, (o) => view.getInt16(o, true)],
+    UINT16: [2, (o) => view.getUint16(o, true)],
+    INT32: [4, (o) => view.getInt32(o, true)],
+    UINT32: [4, (o) => view.getUint32(o, true)],
+    INT64: [8, (o) => Number(view.getBigInt64(o, true))],
+    UINT64: [8, (o) => Number(view.getBigUint64(o, true))],
+    FP32: [4, (o) => view.getFloat32(o, true)],
+    FP64: [8, (o) => view.getFloat64(o, true)],
+  };
+  if (datatype === 'BYTES') {
+    // Each element: a 4-byte little-endian length, then its bytes.
+    const out: string[] = [];
+    for (let o = 0; o < bytes.length;) {
+      if (o + 4 > bytes.length) throw invalidArgument(at, 'ends inside an element length');
+      const length = view.getUint32(o, true);
+      if (o + 4 + length > bytes.length) throw invalidArgument(at, 'ends inside an element');
+      out.push(Buffer.from(bytes.buffer, bytes.byteOffset + o + 4, length).toString('utf8'));
+      o += 4 + length;
+    }
+    return out;
+  }
+  const reader = fixed[datatype];
+  if (!reader) throw invalidArgument(at, `cannot carry ${datatype} elements`);
+  const [width, read] = reader;
+  if (bytes.length % width !== 0) throw invalidArgument(at, `is ${bytes.length} bytes, not a whole number of ${datatype} elements`);
+  return Array.from({ length: bytes.length / width }, (_, k) => read(k * width));
+}
+
+/** Elements of a gRPC input from the contents field of its data type. */
+function contentElements(contents: inferenceV2.InferTensorContents | undefined, datatype: string): Array<number | string | boolean> {
+  if (!contents) return [];
+  switch (datatype) {
+    case 'BOOL':
+      return contents.boolContents;
+    case 'INT8':
+    case 'INT16':
+    case 'INT32':
+      return contents.intContents;
+    case 'INT64':
+      return contents.int64Contents;
+    case 'UINT8':
+    case 'UINT16':
+    case 'UINT32':
+      return contents.uintContents;
+    case 'UINT64':
+      return contents.uint64Contents;
+    case 'FP32':
+      return contents.fp32Contents;
+    case 'FP64':
+      return contents.fp64Contents;
+    case 'BYTES':
+      return contents.bytesContents.map((b) => Buffer.from(b).toString('utf8'));
+    default:
+      return [];
+  }
+}
+
+/** A gRPC ModelInferRequest. */
+export function grpcInferRequest(request: inferenceV2.ModelInferRequest): InferRequest {
+  if (request.inputs.length === 0) throw invalidArgument('inputs', 'must list at least one input tensor');
+  if (request.inputs.length > MAX_INPUTS) throw invalidArgument('inputs', `must list at most ${MAX_INPUTS} tensors`);
+  const raw = request.rawInputContents;
+  if (raw.length > 0 && raw.length !== request.inputs.length)
+    throw invalidArgument('raw_input_contents', `holds ${raw.length} tensors for ${request.inputs.length} inputs`);
+  let elements = 0;
+  const inputs = request.inputs.map((input, i) => {
+    const at = `inputs[${i}]`;
+    if (raw.length > 0 && input.contents) throw invalidArgument(`${at}.contents`, 'must be unset when raw_input_contents is used');
+    if (!DATATYPES.has(input.datatype)) throw invalidArgument(`${at}.datatype`, `must be one of ${[...DATATYPES].join(', ')}`);
+    const data =
+      raw.length > 0 ? rawElements(raw[i]!, input.datatype, `raw_input_contents[${i}]`) : contentElements(input.contents, input.datatype);
+    elements += data.length;
+    if (elements > MAX_INFER_ELEMENTS) throw invalidArgument('inputs', `hold more than ${MAX_INFER_ELEMENTS} elements`);
+    return tensorOf(input.name, input.datatype, input.shape, data, at);
+  });
+  const outputs = request.outputs.length > 0 ? request.outputs.map((o) => o.name) : undefined;
+  return { id: checkId(request.id), inputs, outputs };
+}
+
+function valueOf(element: number | string | boolean | null, datatype: string): commonV1.Value {
+  if (element === null) return {};
+  if (datatype === 'BOOL') return { boolValue: Boolean(element) };
+  if (datatype === 'BYTES') return { stringValue: String(element) };
+  return typeof element === 'number' ? { numberValue: element } : { stringValue: String(element) };
+}
+
+/**
+ * Rows of feature values: one input per feature, of shape [N] or [N, 1], named after it (as
+ * MLServer's pandas codec sends them); or one input of shape [N, F] holding the F features in
+ * the model's order (as a numpy array is sent).
+ */
+export function rowsOfInputs(inputs: readonly Tensor[], features: readonly FeatureSpec[]): Array<Record<string, commonV1.Value>> {
+  const byName = new Map(features.map((f) => [f.name, f]));
+  const named = inputs.every((t) => byName.has(t.name));
+  if (!named) {
+    const matrix = inputs.length === 1 ? inputs[0]! : undefined;
+    if (!matrix || matrix.shape.length !== 2 || matrix.shape[1] !== features.length) {
+      const unknown = inputs.findIndex((t) => !byName.has(t.name));
+      throw invalidArgument(
+        `inputs[${unknown}].name`,
+        `the model has no feature "${inputs[unknown]!.name}": send one input per feature (${features.map((f) => f.name).join(', ')}), ` +
+          `or one input of shape [N, ${features.length}] with the features in that order`,
+      );
+    }
+    const n = matrix.shape[0]!;
+    checkRows(n);
+    return Array.from({ length: n }, (_, r) =>
+      Object.fromEntries(features.map((f, c) => [f.name, valueOf(matrix.data[r * features.length + c]!, matrix.datatype)])),
+    );
+  }
+  const n = inputs[0]!.shape[0]!;
+  inputs.forEach((t, i) => {
+    if (t.shape[0] !== n || t.shape.slice(1).some((d) => d !== 1))
+      throw invalidArgument(`inputs[${i}].shape`, `must be [${n}] or [${n}, 1] like the first input's rows`);
+  });
+  checkRows(n);
+  return Array.from({ length: n }, (_, r) => Object.fromEntries(inputs.map((t) => [t.name, valueOf(t.data[r]!, t.datatype)])));
+}
+
+function checkRows(n: number): void {
+  if (n < 1 || n > MAX_INFER_ROWS) throw invalidArgument('inputs', `must hold 1 to ${MAX_INFER_ROWS} rows, got ${n}`);
+}
+
+/** How a model's inputs and outputs are described (ModelMetadata). */
+export function tensorMetadata(features: readonly FeatureSpec[], task: string, classes: readonly (number | string)[]) {
+  const inputs = features.map((f) => ({ name: f.name, datatype: f.type === 'numeric' ? 'FP64' : 'BYTES', shape: [-1] }));
+  const outputs = [{ name: PREDICT_OUTPUT, datatype: predictDatatype(task, classes), shape: [-1] }];
+  if (task === 'binary') outputs.push({ name: PROBA_OUTPUT, datatype: 'FP64', shape: [-1, 2] });
+  return { inputs, outputs };
+}
+
+function predictDatatype(task: string, classes: readonly (number | string)[]): string {
+  if (task === 'regression' || classes.every((c) => typeof c === 'number')) return 'FP64';
+  return classes.length === 2 && classes.includes('false') && classes.includes('true') ? 'BOOL' : 'BYTES';
+}
+
+/** One row's answer. */
+export interface RowPrediction {
+  readonly output: commonV1.Value;
+  readonly probability?: number;
+}
+
+/** The output tensors of a batch, those asked for (all when none were named). */
+export function outputTensors(
+  rows: readonly RowPrediction[],
+  task: string,
+  classes: readonly (number | string)[],
+  asked?: readonly string[],
+): Tensor[] {
+  const available = tensorMetadata([], task, classes).outputs.map((o) => o.name);
+  const wanted = asked ?? available;
+  wanted.forEach((name, i) => {
+    if (!available.includes(name))
+      throw invalidArgument(`outputs[${i}].name`, `the model has no output "${name}" (${available.join(', ')})`);
+  });
+  const datatype = predictDatatype(task, classes);
+  return wanted.map((name) =>
+    name === PROBA_OUTPUT
+      ? { name, datatype: 'FP64', shape: [rows.length, 2], data: rows.flatMap((r) => [1 - (r.probability ?? NaN), r.probability ?? NaN]) }
+      : {
+          name,
+          datatype,
+          shape: [rows.length],
+          data: rows.map((r) => r.output.numberValue ?? r.output.boolValue ?? r.output.stringValue ?? null),
+        },
+  );
+}
+
+/** Output tensors as gRPC carries them, each in the contents field of its type. */
+export function grpcOutput(tensor: Tensor): inferenceV2.ModelInferResponse_InferOutputTensor {
+  const contents: inferenceV2.InferTensorContents = {
+    boolContents: [],
+    intContents: [],
+    int64Contents: [],
+    uintContents: [],
+    uint64Contents: [],
+    fp32Contents: [],
+    fp64Contents: [],
+    bytesContents: [],
+  };
+  if (tensor.datatype === 'BOOL') contents.boolContents = tensor.data.map(Boolean);
+  else if (tensor.datatype === 'BYTES') contents.bytesContents = tensor.data.map((d) => Buffer.from(String(d ?? ''), 'utf8'));
+  else contents.fp64Contents = tensor.data.map((d) => Number(d));
+  return { name: tensor.name, datatype: tensor.datatype, shape: [...tensor.shape], parameters: {}, contents };
+}
