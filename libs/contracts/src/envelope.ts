@@ -55,7 +55,8 @@ export const PROTOBUF_CONTENT_TYPE = 'application/protobuf';
 // Older producers label protobuf with the pre-RFC 9110 name; both mean the same bytes.
 const ACCEPTED_CONTENT_TYPES = new Set([PROTOBUF_CONTENT_TYPE, 'application/x-protobuf']);
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** An RFC 3339 instant, as CloudEvents' `time` and Flywheel's JSON write them. */
+export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const TYPE_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*\.[A-Z][A-Za-z0-9]*$/;
 

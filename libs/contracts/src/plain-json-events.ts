@@ -13,6 +13,7 @@ import {
   type EventType,
   type EventTypeRegistry,
   type KafkaRecord,
+  RFC3339,
 } from './envelope';
 import { FeedbackEvent } from './events';
 import { feedbackProblem } from './feedback';
@@ -38,7 +39,6 @@ interface PlainJsonTopic<T> {
   time(data: T, now: Date): Date;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const FEEDBACK_FIELDS = new Set(['request_id', 'label', 'label_time']);
 
 const feedbackTopic: PlainJsonTopic<Feedback> = {

@@ -1,6 +1,7 @@
 import { type commonV1, type inferenceV2 } from '@flywheel/contracts';
 import { type FeatureSpec } from '@flywheel/ml';
 import { invalidArgument } from '@flywheel/platform';
+import { isBooleanLabel } from '../serving/model-input';
 
 /**
  * The Open Inference Protocol's tensors, as REST JSON and gRPC carry them, turned into the rows
@@ -243,7 +244,7 @@ export function tensorMetadata(features: readonly FeatureSpec[], task: string, c
 
 function predictDatatype(task: string, classes: readonly (number | string)[]): string {
   if (task === 'regression' || classes.every((c) => typeof c === 'number')) return 'FP64';
-  return classes.length === 2 && classes.includes('false') && classes.includes('true') ? 'BOOL' : 'BYTES';
+  return isBooleanLabel(classes) ? 'BOOL' : 'BYTES';
 }
 
 /** One row's answer. */

@@ -54,5 +54,6 @@ export function toOutputValue(prediction: number | string, classes: readonly (nu
   return isBooleanLabel(classes) ? { boolValue: prediction === 'true' } : { stringValue: prediction };
 }
 
-const isBooleanLabel = (classes: readonly (number | string)[]) =>
+/** Whether a classifier's classes are a boolean label's, as its training set wrote them. */
+export const isBooleanLabel = (classes: readonly (number | string)[]) =>
   classes.length === 2 && classes.includes('false') && classes.includes('true');
