@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 /**
  * Third-party clients (Debian's kcat, python3-confluent-kafka, python3-grpcio) prove that our
@@ -18,3 +18,24 @@ export function assertToolAvailable(command: string, args: string[], installHint
 export const assertKcat = () => assertToolAvailable('kcat', ['-V'], 'apt-get install kcat');
 export const assertConfluentKafkaPython = () =>
   assertToolAvailable(DEBIAN_PYTHON, ['-c', 'import confluent_kafka'], 'apt-get install python3-confluent-kafka');
+
+/** Runs a Python script with Debian's python3 (its python3-grpcio and python3-protobuf), killed after `timeoutMs`. */
+export function runDebianPython(
+  script: string,
+  args: readonly string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(DEBIAN_PYTHON, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { assertToolAvailable, DEBIAN_PYTHON } from '@flywheel/test-kit';
+import { assertToolAvailable, DEBIAN_PYTHON, runDebianPython } from '@flywheel/test-kit';
 import { ECHO_SERVICE_FULL_NAME } from '../testing/echo-app';
 import { ECHO_PROTO_FILE_NAME } from '../testing/echo-descriptor-set';
 import { type EchoHarness, startEchoService } from '../testing/echo-harness';
@@ -12,21 +11,7 @@ import { MAX_REFLECTION_NAME_LENGTH } from './reflection-service';
 
 const FIXTURES = join(__dirname, '..', 'testing', 'fixtures');
 
-function runPython(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(DEBIAN_PYTHON, [join(FIXTURES, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const runPython = (script: string, args: string[]) => runDebianPython(join(FIXTURES, script), args);
 
 describe('gRPC surface seen by python3-grpcio', () => {
   let harness: EchoHarness;
