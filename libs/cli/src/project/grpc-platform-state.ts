@@ -26,25 +26,24 @@ export async function withGrpcPlatformState<T>(work: (state: PlatformState) => P
     if (!opened.has(target)) opened.set(target, openService<unknown>(target));
     return (await opened.get(target)!) as Opened<C>;
   };
-  // A call's gRPC error becomes the one-line usage error that names the service.
-  const call = async <C, R>(target: ServiceTarget, send: (client: GrpcClient<C>) => Promise<R>): Promise<R> => {
+  // A call's gRPC error becomes the one-line usage error that names the service, but for a
+  // status that is an answer of its own (`expected`), turned into the result.
+  const call = async <C, R, A = never>(
+    target: ServiceTarget,
+    send: (client: GrpcClient<C>) => Promise<R>,
+    expected?: { readonly status: number; answer(error: unknown): A },
+  ): Promise<R | A> => {
     const { client, describe } = await service<C>(target);
     try {
       return await send(client);
     } catch (error) {
+      if (expected && grpcStatusOf(error) === expected.status) return expected.answer(error);
       throw describe(error);
     }
   };
   // A read of something the platform does not have answers undefined.
-  const read = async <C, R>(target: ServiceTarget, send: (client: GrpcClient<C>) => Promise<R>): Promise<R | undefined> => {
-    const { client, describe } = await service<C>(target);
-    try {
-      return await send(client);
-    } catch (error) {
-      if (grpcStatusOf(error) === NOT_FOUND) return undefined;
-      throw describe(error);
-    }
-  };
+  const read = <C, R>(target: ServiceTarget, send: (client: GrpcClient<C>) => Promise<R>): Promise<R | undefined> =>
+    call<C, R, undefined>(target, send, { status: NOT_FOUND, answer: () => undefined });
   type Ingestion = ingestionV1.IngestionServiceController;
   type FeatureStore = featureStoreV1.FeatureStoreServiceController;
   type Registry = registryV1.RegistryServiceController;
@@ -71,15 +70,17 @@ export async function withGrpcPlatformState<T>(work: (state: PlatformState) => P
       (await read<Deployer, deployerV1.GetDeploymentResponse>(Targets.deployer, (c) => c.getDeployment({ name })))?.deployment,
 
     registerDataset: async (request) => void (await call<Ingestion, unknown>(Targets.ingestion, (c) => c.registerDataset(request))),
+    // A change the service would refuse is FAILED_PRECONDITION, its message the reason.
     datasetUpdateRefusal: async (request) => {
-      const { client, describe } = await service<Ingestion>(Targets.ingestion);
-      try {
-        await client.updateDataset({ ...request, validateOnly: true });
-        return undefined;
-      } catch (error) {
-        if (grpcStatusOf(error) === FAILED_PRECONDITION) return (error as { details?: string }).details ?? String(error);
-        throw describe(error);
-      }
+      const refusal = await call<Ingestion, unknown, string>(
+        Targets.ingestion,
+        (c) => c.updateDataset({ ...request, validateOnly: true }),
+        {
+          status: FAILED_PRECONDITION,
+          answer: (error) => (error as { details?: string }).details ?? String(error),
+        },
+      );
+      return typeof refusal === 'string' ? refusal : undefined;
     },
     updateDataset: async (request) =>
       void (await call<Ingestion, unknown>(Targets.ingestion, (c) => c.updateDataset({ ...request, validateOnly: false }))),

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { invalidArgument } from '@flywheel/platform';
 import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
-import { PredictionService, servedVersions } from '../serving/prediction.service';
-import { type ServedDeployment, ServedModels, type ServedVersion } from '../serving/served-models';
+import { PredictionService } from '../serving/prediction.service';
+import { type ServedDeployment, ServedModels, servedVersions, type ServedVersion } from '../serving/served-models';
 import { type InferRequest, outputTensors, type RowPrediction, rowsOfInputs, type Tensor, tensorMetadata } from './v2-tensors';
 
 export interface ModelMetadata {

@@ -20,7 +20,7 @@ import { routesToCanary } from '../rollout/traffic-split';
 import { LiveStats } from './live-stats';
 import { toInputRow, toOutputValue } from './model-input';
 import { OnlineFeatures } from './online-features';
-import { type ServedDeployment, ServedModels, type ServedVersion } from './served-models';
+import { ServedModels, servedVersions, type ServedVersion } from './served-models';
 
 const ENTITY_KEY_MAX = 1024;
 const ONLINE_LOOKUP_DEADLINE_MS = 2_000;
@@ -45,11 +45,6 @@ export interface PredictRouting {
   readonly routeBy?: string;
   /** Answers with this version, which must be the deployment's stable or canary version. */
   readonly version?: number;
-}
-
-/** The versions a deployment serves now, stable first. */
-export function servedVersions(served: ServedDeployment): number[] {
-  return [served.stable, served.canary].flatMap((v) => (v ? [v.record.version] : []));
 }
 
 interface Answer {

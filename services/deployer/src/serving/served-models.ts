@@ -22,6 +22,11 @@ export interface ServedDeployment {
   readonly canary?: ServedVersion;
 }
 
+/** The versions a deployment serves now, stable first. */
+export function servedVersions(served: ServedDeployment): number[] {
+  return [served.stable, served.canary].flatMap((v) => (v ? [v.record.version] : []));
+}
+
 /**
  * The models this process serves, per deployment: an in-memory mirror of the deployments table
  * with their models loaded. A change made here is installed at once; the table stays the truth,

@@ -194,12 +194,13 @@ export class DatasetsService {
         });
       }
       if (sameDefinition(existing, definition)) return { dataset: existing, changed: false };
-      const changed: DatasetEntity = Object.assign(Object.create(Object.getPrototypeOf(existing) as object) as DatasetEntity, existing, {
+      const changed: DatasetEntity = {
+        ...existing,
         description: definition.description,
         contract: definition.contract,
         maxRows: definition.maxRows,
         maxIntervalMs: definition.maxIntervalMs,
-      });
+      };
       if (options.validateOnly) return { dataset: changed, changed: true };
       await this.repository.updateDataset(manager, definition);
       await this.publisher.publish(
@@ -256,18 +257,19 @@ export class DatasetsService {
     dataset: DatasetDefinition,
     claimed: readonly QuarantinedRecordEntity[],
   ): Promise<{ accepted: number; quarantined: number; duplicates: number }> {
-    // The stored text is the record as received unless NUL characters or lone surrogates had
-    // to be replaced to store it: such a record cannot be replayed as it was sent.
-    const intact = claimed.map((row) => createHash('sha256').update(row.raw, 'utf8').digest('hex') === row.rawSha256);
+    // The stored text is the record as received unless it had to be altered to be stored (invalid
+    // UTF-8, NUL characters, lone surrogates replaced): such a record cannot be replayed as sent.
+    const bytes = claimed.map((row) => Buffer.from(row.raw, 'utf8'));
+    const intact = claimed.map((row, i) => createHash('sha256').update(bytes[i]!).digest('hex') === row.rawSha256);
     const judgedAt = claimed.flatMap((_, i) => (intact[i] ? [i] : []));
     const verdicts = await this.compute.judge(
       dataset.contract,
-      judgedAt.map((i) => Buffer.from(claimed[i]!.raw, 'utf8')),
+      judgedAt.map((i) => bytes[i]!),
     );
     const recordOf = (i: number): IncomingRecord => ({
       origin: `replay:${claimed[i]!.id}`,
       index: i,
-      incoming: { kind: 'json', bytes: Buffer.from(claimed[i]!.raw, 'utf8') } satisfies Incoming,
+      incoming: { kind: 'json', bytes: bytes[i]! } satisfies Incoming,
     });
     const judged = attach(verdicts, (at) => recordOf(judgedAt[at]!));
     const altered: Rejection[] = claimed.flatMap((_, i) =>
@@ -280,7 +282,8 @@ export class DatasetsService {
                 {
                   field: '',
                   code: ViolationCode.VIOLATION_CODE_MALFORMED,
-                  message: 'the record was stored with NUL characters or lone surrogates replaced and cannot be replayed as received',
+                  message:
+                    'the record was stored altered (invalid UTF-8, NUL characters or lone surrogates replaced) and cannot be replayed as received',
                 },
               ],
             },
