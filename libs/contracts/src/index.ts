@@ -7,6 +7,8 @@ export * from './grpc';
 export * from './duration';
 export * from './feedback';
 export * from './plain-json-events';
+export * from './data-profile';
+export * from './model-import';
 export * from './kafka-access';
 export { type Duration } from './generated/google/protobuf/duration';
 // Generated contracts, one namespace per proto package: `registryV1.ModelVersion`,

@@ -74,6 +74,11 @@ export const deployerConfigSchema = serviceConfigSchema(
      * the models it serves are untouched.
      */
     MODEL_ARTIFACT_WORKER_HEAP_MB: envInt({ min: 64, max: 65_536, default: 1024 }),
+    /**
+     * Longest one load or prediction of an ONNX graph may take (ms); past it the ONNX runtime's
+     * process is stopped (the calls waiting on it fail) and started again for the next call.
+     */
+    ONNX_RUNTIME_TIMEOUT_MS: envInt({ min: 100, max: 600_000, default: 30_000 }),
     /** Online feature lookups (entity and features asked for) kept in memory, oldest out; 0 asks the feature store every time. */
     ONLINE_FEATURES_CACHE_ENTITIES: envInt({ min: 0, max: 10_000_000, default: 100_000 }),
     /** Prediction log records buffered in memory at most; beyond it new records are dropped and counted. */

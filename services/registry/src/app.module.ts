@@ -9,6 +9,8 @@ import { AuditEntryEntity } from './audit/audit-entry.entity';
 import { AuditLog } from './audit/audit-log';
 import { CreateRegistry1770400000000 } from './migrations/1770400000000-create-registry';
 import { AutoDeploy1775000000000 } from './migrations/1775000000000-auto-deploy';
+import { ModelImportService } from './imports/model-import.service';
+import { OnnxRuntimeHost } from './imports/onnx-runtime.host';
 import { ModelAliasEntity } from './models/model-alias.entity';
 import { ModelVersionEntity } from './models/model-version.entity';
 import { ModelEntity } from './models/model.entity';
@@ -58,6 +60,8 @@ export class RegistryModule {
           } satisfies PolicyDefaults,
         },
         AuditLog,
+        OnnxRuntimeHost,
+        ModelImportService,
         AliasService,
         ModelsService,
         ModelArtifactsService,

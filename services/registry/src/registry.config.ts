@@ -25,6 +25,10 @@ export const registryConfigSchema = serviceConfigSchema(
     PROMOTION_MIN_RELATIVE_IMPROVEMENT: envFraction(0.01),
     /** Holdout rows the default policy needs for a comparison to count. */
     PROMOTION_MIN_HOLDOUT_ROWS: envInt({ min: 1, default: 100 }),
+    /** Largest ONNX file ImportModelVersion accepts (256 MiB). */
+    MODEL_IMPORT_MAX_BYTES: envInt({ min: 1024, default: 256 * 1024 * 1024 }),
+    /** Largest holdout CSV ImportModelVersion accepts (64 MiB). */
+    MODEL_IMPORT_HOLDOUT_MAX_BYTES: envInt({ min: 1024, default: 64 * 1024 * 1024 }),
   },
 );
 

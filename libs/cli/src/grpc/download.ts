@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type FileHandle, open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { type commonV1 } from '@flywheel/contracts';
 import { type Io } from '../command';
 import { NotDoneError } from '../errors';
@@ -27,7 +27,7 @@ export async function downloadObject(read: ChunkReader, path: string, io: Io): P
   const partial = `${path}.partial`;
   const file = await open(partial, 'w');
   try {
-    const object = await copyChunks(read, file, io);
+    const object = await copyChunks(read, (data) => file.write(data), io);
     await file.close();
     await rename(partial, path);
     return object;
@@ -38,7 +38,17 @@ export async function downloadObject(read: ChunkReader, path: string, io: Io): P
   }
 }
 
-async function copyChunks(read: ChunkReader, file: FileHandle, io: Io): Promise<commonV1.ObjectRef> {
+/**
+ * Reads a whole object into memory (for a few MiB that is used at once, e.g. a model to
+ * convert), checked against its sha256 as {@link downloadObject} checks it.
+ */
+export async function downloadBytes(read: ChunkReader, io: Io): Promise<{ readonly object: commonV1.ObjectRef; readonly bytes: Buffer }> {
+  const pieces: Uint8Array[] = [];
+  const object = await copyChunks(read, async (data) => pieces.push(data), io);
+  return { object, bytes: Buffer.concat(pieces) };
+}
+
+async function copyChunks(read: ChunkReader, write: (data: Uint8Array) => Promise<unknown>, io: Io): Promise<commonV1.ObjectRef> {
   const hash = createHash('sha256');
   let object: commonV1.ObjectRef | undefined;
   let offset = 0;
@@ -53,7 +63,7 @@ async function copyChunks(read: ChunkReader, file: FileHandle, io: Io): Promise<
     object ??= chunk.object;
     if (chunk.data.length === 0 && offset < object.sizeBytes)
       throw new NotDoneError(`${object.key} ended after ${offset} of its ${object.sizeBytes} bytes`);
-    await file.write(chunk.data);
+    await write(chunk.data);
     hash.update(chunk.data);
     offset += chunk.data.length;
     if (object.sizeBytes > 4 * MiB && offset - shown >= 4 * MiB) {

@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN_FILE, envPrefix, removeDataFolder, SERVICES } from '@flywheel/embedded-platform';
+import { loadModel, parseCsv } from '@flywheel/ml';
+import { exportedFeeds, OnnxRuntime } from '@flywheel/onnx';
 import { runFlywheel } from '@flywheel/testing';
 import { interrupt, npmStart, platformEnv, type RunningPlatform, waitForLine } from '../src/testing/platform-process';
 
@@ -251,6 +253,26 @@ describe('a project applied with flywheel apply, on npm start', () => {
     ]);
     const evaluated = await flywheel('ml', 'eval', '--model', modelJson, '--data', trainCsv);
     expect([evaluated.code, evaluated.stdout]).toEqual([0, expect.stringMatching(/rocAuc\s+0\.\d+/)]);
+    // The same version as ONNX: onnxruntime answers the probabilities the model file gives.
+    const onnxFile = join(parent, 'churn.onnx');
+    const asOnnx = await flywheel('models', 'export', 'churn', 'production', '--out', onnxFile);
+    expect([asOnnx.code, asOnnx.stdout]).toEqual([0, expect.stringMatching(/churn\.onnx\s+churn\s+\d+\s+onnx\s+[\d.]+ KiB/)]);
+    const native = loadModel(readFileSync(modelJson, 'utf8'));
+    const rows = parseCsv(readFileSync(trainCsv));
+    const expected = native.predictTable(rows);
+    const runtime = new OnnxRuntime();
+    try {
+      const session = await runtime.load(readFileSync(onnxFile));
+      const { probabilities } = await runtime.run(session, exportedFeeds(native.artifact, rows));
+      if (expected.task === 'regression') throw new Error('churn is a classifier');
+      const worst = Array.from(expected.probabilities[1]).reduce(
+        (w, p, i) => Math.max(w, Math.abs(p - (probabilities.data as Float64Array)[2 * i + 1])),
+        0,
+      );
+      expect(worst).toBeLessThan(1e-5);
+    } finally {
+      await runtime.close();
+    }
     const runId = /^run (\S+) succeeded/.exec(train.stdout)![1]!;
     const holdout = await flywheel('runs', 'download', runId, '--holdout', '--out', join(parent, 'holdout.csv'));
     expect(holdout.code).toBe(0);

@@ -1,6 +1,14 @@
 import { type Table, MISSING_CODE, getColumn } from '../table/table';
-import { type BatchOptions, type LoadedModel } from './loaded-model';
+import { type Task } from './format';
+import { type BatchOptions, type BatchPrediction, type LoadedModel } from './loaded-model';
 import { evaluatePredictions } from './training-metrics';
+
+/** What a model is, for reading its labels: its task, its label column and its classes in order. */
+export interface LabelledTask {
+  readonly task: Task;
+  readonly label: string;
+  readonly classes: readonly (number | string)[];
+}
 
 /**
  * Metrics of a model on labelled rows (the table holds the features and the model's label
@@ -8,7 +16,23 @@ import { evaluatePredictions } from './training-metrics';
  * is an error naming the row. `options.threads` score a boosted-trees batch on several cores.
  */
 export function evaluateModel(model: LoadedModel, table: Table, options: BatchOptions = {}): Record<string, number> {
-  const name = model.artifact.label.name;
+  const labelled = { task: model.task, label: model.artifact.label.name, classes: model.classes };
+  const targets = labelTargets(labelled, table);
+  return evaluatePredictions(model.task, model.predictTable(table, options), targets.classIndex, targets.values);
+}
+
+/**
+ * Metrics of predictions some other runtime made (an imported ONNX graph) on labelled rows,
+ * read and reported exactly as {@link evaluateModel} does.
+ */
+export function evaluateBatch(model: LabelledTask, table: Table, prediction: BatchPrediction): Record<string, number> {
+  const targets = labelTargets(model, table);
+  return evaluatePredictions(model.task, prediction, targets.classIndex, targets.values);
+}
+
+/** The label column as values (regression) or class indices; a missing or unknown label names its row. */
+function labelTargets(model: LabelledTask, table: Table): { readonly values: Float64Array; readonly classIndex: Int32Array | null } {
+  const name = model.label;
   const label = getColumn(table, name);
   const n = table.nRows;
   if (n === 0) throw new Error('cannot evaluate on an empty table');
@@ -37,5 +61,5 @@ export function evaluateModel(model: LoadedModel, table: Table, options: BatchOp
       values[i] = k;
     }
   }
-  return evaluatePredictions(model.task, model.predictTable(table, options), classIndex, values);
+  return { values, classIndex };
 }

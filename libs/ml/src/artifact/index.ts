@@ -1,4 +1,4 @@
-export { evaluateModel } from './evaluate';
+export { evaluateBatch, evaluateModel, type LabelledTask } from './evaluate';
 export { type FitModelInput, fitModel } from './fit-model';
 export {
   ArtifactError,

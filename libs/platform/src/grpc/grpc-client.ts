@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { credentials, loadPackageDefinition, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
+import { type ClientWritableStream, credentials, loadPackageDefinition, Metadata, type Client, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { type GrpcServiceContract, GRPC_LOADER_OPTIONS, protoRoot } from '@flywheel/contracts';
 import { currentTraceparent } from '../logging/request-context';
@@ -18,7 +18,15 @@ export type GrpcClient<Controller> = {
   [K in keyof Controller]: Controller[K] extends (request: infer Req, ...rest: never[]) => infer Res
     ? (request: Req, options?: GrpcCallOptions) => Promise<Unwrap<Res>>
     : never;
-} & { close(): void; raw: Client };
+} & {
+  close(): void;
+  raw: Client;
+  /**
+   * A client-streaming call (e.g. ImportModelVersion): sends `requests` in order, waiting for
+   * the transport to drain when it asks to, and resolves with the one response.
+   */
+  sendStream<Req, Res>(method: string, requests: Iterable<Req> | AsyncIterable<Req>, options?: GrpcCallOptions): Promise<Res>;
+};
 
 export interface GrpcCallOptions {
   /** Overrides the client's default deadline for this call. */
@@ -66,26 +74,63 @@ export function createGrpcClient<Controller>(contract: GrpcServiceContract, opti
   });
   const defaultDeadline = options.deadlineMs ?? 30_000;
 
+  const metadataOf = (callOptions: GrpcCallOptions): Metadata => {
+    const metadata = new Metadata();
+    if (options.token) metadata.set('authorization', `Bearer ${options.token}`);
+    const traceparent = currentTraceparent();
+    if (traceparent) metadata.set('traceparent', traceparent);
+    for (const [key, value] of Object.entries(callOptions.metadata ?? {})) metadata.set(key, value);
+    return metadata;
+  };
+  const method = (name: string) => (client as unknown as Record<string, (...args: unknown[]) => unknown>)[name];
+  const deadlineOf = (callOptions: GrpcCallOptions) => new Date(Date.now() + (callOptions.deadlineMs ?? defaultDeadline));
+
   const call =
-    (method: string) =>
+    (name: string) =>
     (request: unknown, callOptions: GrpcCallOptions = {}) =>
       new Promise((resolve, reject) => {
-        const metadata = new Metadata();
-        if (options.token) metadata.set('authorization', `Bearer ${options.token}`);
-        const traceparent = currentTraceparent();
-        if (traceparent) metadata.set('traceparent', traceparent);
-        for (const [key, value] of Object.entries(callOptions.metadata ?? {})) metadata.set(key, value);
-        const deadline = new Date(Date.now() + (callOptions.deadlineMs ?? defaultDeadline));
-        const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method];
-        fn.call(client, request, metadata, { deadline }, (error: ServiceError | null, response: unknown) =>
-          error ? reject(error) : resolve(withoutWireNulls(response)),
+        method(name).call(
+          client,
+          request,
+          metadataOf(callOptions),
+          { deadline: deadlineOf(callOptions) },
+          (error: ServiceError | null, response: unknown) => (error ? reject(error) : resolve(withoutWireNulls(response))),
         );
       });
+
+  const sendStream = (name: string, requests: Iterable<unknown> | AsyncIterable<unknown>, callOptions: GrpcCallOptions = {}) =>
+    new Promise((resolve, reject) => {
+      let settled = false;
+      const stream = method(name).call(
+        client,
+        metadataOf(callOptions),
+        { deadline: deadlineOf(callOptions) },
+        (error: ServiceError | null, response: unknown) => {
+          settled = true;
+          if (error) reject(error);
+          else resolve(withoutWireNulls(response));
+        },
+      ) as ClientWritableStream<unknown>;
+      void (async () => {
+        try {
+          for await (const request of requests) {
+            // The server may answer (refuse) before everything is sent: stop writing then.
+            if (settled) return;
+            if (!stream.write(request)) await new Promise((drained) => stream.once('drain', drained).once('status', drained));
+          }
+          stream.end();
+        } catch (error) {
+          stream.cancel();
+          reject(error);
+        }
+      })();
+    });
 
   return new Proxy({} as GrpcClient<Controller>, {
     get(_target, property) {
       if (property === 'close') return () => client.close();
       if (property === 'raw') return client;
+      if (property === 'sendStream') return sendStream;
       if (property === 'then') return undefined;
       if (typeof property !== 'string') return undefined;
       // ts-proto controllers use lowerCamel method names; grpc-js clients expose both casings.

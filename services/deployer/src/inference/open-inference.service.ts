@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { invalidArgument } from '@flywheel/platform';
 import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
 import { PredictionService } from '../serving/prediction.service';
+import { graphInputsOf } from '../serving/servable-model';
 import { type ServedDeployment, ServedModels, servedVersions, type ServedVersion } from '../serving/served-models';
 import { type InferRequest, outputTensors, type RowPrediction, rowsOfInputs, type Tensor, tensorMetadata } from './v2-tensors';
 
@@ -23,6 +24,8 @@ export interface InferResult {
 
 /** The platform name ModelMetadata gives: Flywheel's own model format. */
 export const FLYWHEEL_PLATFORM = 'flywheel';
+/** The platform name of a version imported as an ONNX graph: its inputs are the graph's own. */
+export const ONNX_PLATFORM = 'onnx';
 
 /**
  * The Open Inference Protocol (KServe V2) over the deployer's deployments: a deployment is a
@@ -47,18 +50,19 @@ export class OpenInferenceService {
 
   metadata(name: string, version = ''): ModelMetadata {
     const { served, model } = this.versionOf(name, version);
+    const graphInputs = graphInputsOf(model.model);
     return {
       name,
       versions: servedVersions(served).map(String),
-      platform: FLYWHEEL_PLATFORM,
-      ...tensorMetadata(model.model.signature.features, model.model.task, model.model.classes),
+      platform: graphInputs ? ONNX_PLATFORM : FLYWHEEL_PLATFORM,
+      ...tensorMetadata(model.model.signature.features, model.model.task, model.model.classes, graphInputs),
     };
   }
 
   async infer(name: string, version: string, request: InferRequest): Promise<InferResult> {
     const { model } = this.versionOf(name, version);
     const pinned = version === '' ? undefined : model.record.version;
-    const rows = rowsOfInputs(request.inputs, model.model.signature.features);
+    const rows = rowsOfInputs(request.inputs, model.model.signature.features, graphInputsOf(model.model));
     const id = request.id || randomUUID();
     const answered: RowPrediction[] = [];
     const versions = new Set<number>();

@@ -1,7 +1,9 @@
 import { inferenceV2 } from '@flywheel/contracts';
 import { type FeatureSpec } from '@flywheel/ml';
 import { InvalidArgumentException } from '@flywheel/platform';
-import { grpcInferRequest, grpcOutput, outputTensors, restInferRequest, rowsOfInputs } from './v2-tensors';
+import { inspectOnnx, type OnnxInputBinding } from '@flywheel/onnx';
+import { onnxFixture } from '../testing/onnx-fixtures';
+import { grpcInferRequest, grpcOutput, outputTensors, restInferRequest, rowsOfInputs, tensorMetadata } from './v2-tensors';
 
 const features = [
   { name: 'amount', type: 'numeric' },
@@ -130,5 +132,102 @@ describe('Open Inference Protocol tensors', () => {
     expect(problem(() => outputTensors(rows, 'regression', [], ['predict_proba']))).toBe(
       'outputs[0].name: the model has no output "predict_proba" (predict)',
     );
+  });
+
+  describe("an ONNX model's own input tensors", () => {
+    // A graph fed as scikit-learn's converter writes it: one [N, 2] float tensor, then one [N] string tensor.
+    const graphInputs: OnnxInputBinding[] = [
+      { name: 'float_input', type: 'float32', rank: 2, features: ['amount', 'age'] },
+      { name: 'region_input', type: 'string', rank: 1, features: ['region'] },
+    ];
+    const graphFeatures = [
+      { name: 'amount', type: 'numeric' },
+      { name: 'age', type: 'numeric' },
+      { name: 'region', type: 'categorical' },
+    ] as unknown as FeatureSpec[];
+
+    it('maps column j of a graph input to its feature j, row by row, whichever order the inputs come in', () => {
+      const request = restInferRequest({
+        inputs: [
+          { name: 'region_input', shape: [2], datatype: 'BYTES', data: ['north', null] },
+          {
+            name: 'float_input',
+            shape: [2, 2],
+            datatype: 'FP32',
+            data: [
+              [10.5, 30],
+              [null, 41],
+            ],
+          },
+        ],
+      });
+      expect(rowsOfInputs(request.inputs, graphFeatures, graphInputs)).toEqual([
+        { amount: { numberValue: 10.5 }, age: { numberValue: 30 }, region: { stringValue: 'north' } },
+        { amount: {}, age: { numberValue: 41 }, region: {} },
+      ]);
+      // One input per feature is still understood, as for a native model.
+      const perFeature = restInferRequest({
+        inputs: [
+          { name: 'amount', shape: [1], datatype: 'FP64', data: [1] },
+          { name: 'age', shape: [1], datatype: 'FP64', data: [2] },
+          { name: 'region', shape: [1], datatype: 'BYTES', data: ['south'] },
+        ],
+      });
+      expect(rowsOfInputs(perFeature.inputs, graphFeatures, graphInputs)).toEqual([
+        { amount: { numberValue: 1 }, age: { numberValue: 2 }, region: { stringValue: 'south' } },
+      ]);
+    });
+
+    it('reads a stored graph as its description binds it: float_input [N, 4] of the forest', () => {
+      const fixture = onnxFixture('random-forest-classifier');
+      const { inputs } = inspectOnnx(fixture.stored).description;
+      const signature = fixture.features.map((name) => ({ name, type: 'numeric' })) as unknown as FeatureSpec[];
+      const request = restInferRequest({
+        inputs: [{ name: 'float_input', shape: [2, 4], datatype: 'FP32', data: fixture.rows.slice(0, 2) }],
+      });
+      expect(rowsOfInputs(request.inputs, signature, inputs)).toEqual(
+        [0, 1].map((i) => Object.fromEntries(fixture.features.map((f, j) => [f, { numberValue: fixture.rows[i]![j] }]))),
+      );
+    });
+
+    it('refuses a graph input of the wrong width or rows, one given twice, or one missing, naming the field', () => {
+      const float = (shape: number[], data: number[]) => ({ name: 'float_input', shape, datatype: 'FP32', data });
+      const region = (n: number) => ({ name: 'region_input', shape: [n], datatype: 'BYTES', data: Array.from({ length: n }, () => 'x') });
+      const rows = (...inputs: object[]) => rowsOfInputs(restInferRequest({ inputs }).inputs, graphFeatures, graphInputs);
+      expect(problem(() => rows(float([2, 3], [1, 2, 3, 4, 5, 6]), region(2)))).toBe(
+        'inputs[0].shape: must be [2, 2]: the graph\'s input "float_input" carries amount, age',
+      );
+      expect(problem(() => rows(float([1, 2], [1, 2]), region(2)))).toBe(
+        'inputs[1].shape: must be [1] or [1, 1]: the graph\'s input "region_input" carries region',
+      );
+      expect(problem(() => rows(float([1, 2], [1, 2]), float([1, 2], [1, 2])))).toBe(
+        'inputs[1].name: the input "float_input" is given twice',
+      );
+      expect(problem(() => rows(float([1, 2], [1, 2])))).toBe(
+        'inputs: the graph\'s inputs "region_input" are missing: send every one of its inputs',
+      );
+      // Neither features nor graph inputs: the error says every way the model can be fed.
+      expect(problem(() => rows({ name: 'x', shape: [1, 2], datatype: 'FP32', data: [1, 2] }))).toBe(
+        'inputs[0].name: the model has no feature "x": send one input per feature (amount, age, region), ' +
+          "or the graph's inputs (float_input [N, 2], region_input [N, 1]), or one input of shape [N, 3] with the features in that order",
+      );
+    });
+
+    it("describes the graph's own inputs in ModelMetadata, in their element types, and the deployer's outputs", () => {
+      const withInt: OnnxInputBinding[] = [...graphInputs, { name: 'counts', type: 'int64', rank: 2, features: ['visits'] }];
+      expect(tensorMetadata(graphFeatures, 'binary', [0, 1], withInt)).toEqual({
+        inputs: [
+          { name: 'float_input', datatype: 'FP32', shape: [-1, 2] },
+          { name: 'region_input', datatype: 'BYTES', shape: [-1] },
+          { name: 'counts', datatype: 'INT64', shape: [-1, 1] },
+        ],
+        outputs: [
+          { name: 'predict', datatype: 'FP64', shape: [-1] },
+          { name: 'predict_proba', datatype: 'FP64', shape: [-1, 2] },
+        ],
+      });
+      // A native model's inputs stay its features.
+      expect(tensorMetadata(graphFeatures, 'regression', []).inputs.map((i) => i.name)).toEqual(['amount', 'age', 'region']);
+    });
   });
 });

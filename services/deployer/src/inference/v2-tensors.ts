@@ -1,5 +1,6 @@
 import { type commonV1, type inferenceV2 } from '@flywheel/contracts';
 import { type FeatureSpec } from '@flywheel/ml';
+import { type OnnxInputBinding } from '@flywheel/onnx';
 import { invalidArgument } from '@flywheel/platform';
 import { isBooleanLabel } from '../serving/model-input';
 
@@ -199,19 +200,30 @@ function valueOf(element: number | string | boolean | null, datatype: string): c
 
 /**
  * Rows of feature values: one input per feature, of shape [N] or [N, 1], named after it (as
- * MLServer's pandas codec sends them); or one input of shape [N, F] holding the F features in
- * the model's order (as a numpy array is sent).
+ * MLServer's pandas codec sends them); for an ONNX model, its graph's own inputs, each [N, k]
+ * with the k features it carries in its columns (as the graph itself is fed, e.g. one
+ * `float_input` of [N, 4]); or one input of shape [N, F] holding the F features in the model's
+ * order (as a numpy array is sent).
  */
-export function rowsOfInputs(inputs: readonly Tensor[], features: readonly FeatureSpec[]): Array<Record<string, commonV1.Value>> {
+export function rowsOfInputs(
+  inputs: readonly Tensor[],
+  features: readonly FeatureSpec[],
+  graphInputs?: readonly OnnxInputBinding[],
+): Array<Record<string, commonV1.Value>> {
   const byName = new Map(features.map((f) => [f.name, f]));
   const named = inputs.every((t) => byName.has(t.name));
+  if (!named && graphInputs && inputs.every((t) => graphInputs.some((g) => g.name === t.name)))
+    return rowsOfGraphInputs(inputs, graphInputs);
   if (!named) {
     const matrix = inputs.length === 1 ? inputs[0]! : undefined;
     if (!matrix || matrix.shape.length !== 2 || matrix.shape[1] !== features.length) {
       const unknown = inputs.findIndex((t) => !byName.has(t.name));
+      const graph = graphInputs
+        ? `, or the graph's inputs (${graphInputs.map((g) => `${g.name} [N, ${g.features.length}]`).join(', ')})`
+        : '';
       throw invalidArgument(
         `inputs[${unknown}].name`,
-        `the model has no feature "${inputs[unknown]!.name}": send one input per feature (${features.map((f) => f.name).join(', ')}), ` +
+        `the model has no feature "${inputs[unknown]!.name}": send one input per feature (${features.map((f) => f.name).join(', ')})${graph}, ` +
           `or one input of shape [N, ${features.length}] with the features in that order`,
       );
     }
@@ -230,13 +242,74 @@ export function rowsOfInputs(inputs: readonly Tensor[], features: readonly Featu
   return Array.from({ length: n }, (_, r) => Object.fromEntries(inputs.map((t) => [t.name, valueOf(t.data[r]!, t.datatype)])));
 }
 
+/** Rows from an ONNX graph's own input tensors, every one given once: column j of input X is X's feature j. */
+function rowsOfGraphInputs(inputs: readonly Tensor[], graphInputs: readonly OnnxInputBinding[]): Array<Record<string, commonV1.Value>> {
+  const given = new Set<string>();
+  inputs.forEach((t, i) => {
+    if (given.has(t.name)) throw invalidArgument(`inputs[${i}].name`, `the input "${t.name}" is given twice`);
+    given.add(t.name);
+  });
+  const missing = graphInputs.filter((g) => !given.has(g.name));
+  if (missing.length > 0)
+    throw invalidArgument(
+      'inputs',
+      `the graph's inputs ${missing.map((g) => `"${g.name}"`).join(', ')} are missing: send every one of its inputs`,
+    );
+  const n = inputs[0]!.shape[0]!;
+  const bound = inputs.map((t, i) => {
+    const input = graphInputs.find((g) => g.name === t.name)!;
+    const width = input.features.length;
+    const fits = t.shape[0] === n && (t.shape.length === 2 ? t.shape[1] === width : t.shape.length === 1 && width === 1);
+    if (!fits) {
+      const expected = width === 1 ? `[${n}] or [${n}, 1]` : `[${n}, ${width}]`;
+      throw invalidArgument(
+        `inputs[${i}].shape`,
+        `must be ${expected}: the graph's input "${t.name}" carries ${input.features.join(', ')}`,
+      );
+    }
+    return { tensor: t, features: input.features };
+  });
+  checkRows(n);
+  return Array.from({ length: n }, (_, r) => {
+    const row: Record<string, commonV1.Value> = {};
+    for (const { tensor, features } of bound)
+      features.forEach((feature, j) => (row[feature] = valueOf(tensor.data[r * features.length + j]!, tensor.datatype)));
+    return row;
+  });
+}
+
 function checkRows(n: number): void {
   if (n < 1 || n > MAX_INFER_ROWS) throw invalidArgument('inputs', `must hold 1 to ${MAX_INFER_ROWS} rows, got ${n}`);
 }
 
-/** How a model's inputs and outputs are described (ModelMetadata). */
-export function tensorMetadata(features: readonly FeatureSpec[], task: string, classes: readonly (number | string)[]) {
-  const inputs = features.map((f) => ({ name: f.name, datatype: f.type === 'numeric' ? 'FP64' : 'BYTES', shape: [-1] }));
+/** The Open Inference data type of each element type an ONNX graph's input may have. */
+const GRAPH_INPUT_DATATYPES: Record<OnnxInputBinding['type'], string> = {
+  float32: 'FP32',
+  float64: 'FP64',
+  int32: 'INT32',
+  int64: 'INT64',
+  string: 'BYTES',
+};
+
+/**
+ * How a model's inputs and outputs are described (ModelMetadata): a native model's inputs are its
+ * features, one [-1] tensor each; an ONNX model's are its graph's own inputs, each [-1, k] (its k
+ * features in its columns) or [-1] (rank 1) in the graph's element type. The outputs are the
+ * deployer's either way: the prediction and, for a binary classifier, both classes' probabilities.
+ */
+export function tensorMetadata(
+  features: readonly FeatureSpec[],
+  task: string,
+  classes: readonly (number | string)[],
+  graphInputs?: readonly OnnxInputBinding[],
+) {
+  const inputs = graphInputs
+    ? graphInputs.map((g) => ({
+        name: g.name,
+        datatype: GRAPH_INPUT_DATATYPES[g.type],
+        shape: g.rank === 1 ? [-1] : [-1, g.features.length],
+      }))
+    : features.map((f) => ({ name: f.name, datatype: f.type === 'numeric' ? 'FP64' : 'BYTES', shape: [-1] }));
   const outputs = [{ name: PREDICT_OUTPUT, datatype: predictDatatype(task, classes), shape: [-1] }];
   if (task === 'binary') outputs.push({ name: PROBA_OUTPUT, datatype: 'FP64', shape: [-1, 2] });
   return { inputs, outputs };

@@ -1,5 +1,6 @@
 import { type Readable } from 'node:stream';
 import { type CompactModel, loadModel } from '@flywheel/ml';
+import { type OnnxModel } from '@flywheel/onnx';
 import {
   type GetOptions,
   type ObjectInfo,
@@ -13,9 +14,12 @@ import {
 } from '@flywheel/storage';
 import { type ModelVersionRecord } from '../deployments/deployment';
 import { fraudArtifact, testConfig } from '../testing/fakes';
+import { onnxFixture } from '../testing/onnx-fixtures';
 import { ArtifactParser } from './artifact-parser';
 import { ArtifactRejectedError } from './artifact-rejected.error';
 import { ObjectStoreModelLoader } from './model-loader';
+import { OnnxGraphs } from './onnx-graphs';
+import { type ServableModel } from './servable-model';
 
 /** One object whose stated size can lie; reads honour maxBytes as the S3 store does, and are recorded. */
 class OneObjectStore extends ObjectStore {
@@ -57,6 +61,16 @@ class OneObjectStore extends ObjectStore {
   }
 }
 
+/** Loads graphs into a real ONNX runtime; counts what reached it. */
+class CountingGraphs extends OnnxGraphs {
+  loaded = 0;
+
+  override load(bytes: Uint8Array): Promise<OnnxModel> {
+    this.loaded++;
+    return super.load(bytes);
+  }
+}
+
 /** Parses in the caller's thread; counts what reached it. */
 class CountingParser extends ArtifactParser {
   parsed = 0;
@@ -80,14 +94,18 @@ describe('ObjectStoreModelLoader', () => {
   };
   let store: OneObjectStore;
   let parser: CountingParser;
+  const graphs = new CountingGraphs(testConfig());
   const loader = (maxBytes = body.length) =>
-    new ObjectStoreModelLoader(store, parser, testConfig({ MODEL_ARTIFACT_MAX_BYTES: String(maxBytes) }));
+    new ObjectStoreModelLoader(store, parser, graphs, testConfig({ MODEL_ARTIFACT_MAX_BYTES: String(maxBytes) }));
 
   beforeEach(() => {
     store = new OneObjectStore(body);
     store.statedSize = body.length;
     parser = new CountingParser();
+    graphs.loaded = 0;
   });
+
+  afterAll(() => graphs.onModuleDestroy());
 
   it('reads an artifact within MODEL_ARTIFACT_MAX_BYTES, bounded by it and checked against its sha256, and parses it', async () => {
     const model = await loader().load(version);
@@ -127,5 +145,58 @@ describe('ObjectStoreModelLoader', () => {
     const load = loader().load(version);
     await expect(load).rejects.toBeInstanceOf(ObjectNotFoundError);
     await expect(load).rejects.not.toBeInstanceOf(ArtifactRejectedError);
+  });
+
+  describe('by what the bytes are', () => {
+    /** Loads `bytes` as `fraud` v1, recorded as the registry would, from a store that holds them. */
+    function load(bytes: Buffer, maxBytes = bytes.length): Promise<ServableModel> {
+      store = new OneObjectStore(bytes);
+      store.statedSize = bytes.length;
+      return loader(maxBytes).load({ ...version, artifactSha256: sha256Hex(bytes), artifactSizeBytes: bytes.length });
+    }
+
+    it('parses a Flywheel artifact, JSON even after leading whitespace, and starts no ONNX runtime for it', async () => {
+      const padded = Buffer.concat([Buffer.from(' \r\n\t'), body]);
+      const model = await load(padded);
+      expect(model.task).toBe('binary');
+      expect(model.signature.features.map((f) => f.name)).toEqual(['amount', 'region']);
+      expect([parser.parsed, graphs.loaded]).toEqual([1, 0]);
+    });
+
+    it('loads anything else as an ONNX graph, with the same bounds and checksum, described by the graph itself', async () => {
+      const fixture = onnxFixture('random-forest-classifier');
+      const model = await load(fixture.stored);
+      try {
+        expect([parser.parsed, graphs.loaded]).toEqual([0, 1]);
+        expect(store.reads).toEqual([{ expectedSha256: sha256Hex(fixture.stored), maxBytes: fixture.stored.length }]);
+        expect(model.task).toBe('binary');
+        expect(model.classes).toEqual(fixture.classes);
+        expect(model.signature.features.map((f) => f.name)).toEqual(fixture.features);
+        const row = Object.fromEntries(fixture.features.map((f, j) => [f, fixture.rows[0]![j]!]));
+        const { probabilities } = await model.predictRow(row);
+        expect(Math.abs(probabilities![1]! - fixture.expected.probabilities![0]![1]!)).toBeLessThan(1e-5);
+      } finally {
+        await model.release?.();
+      }
+    });
+
+    it('bounds an ONNX graph by MODEL_ARTIFACT_MAX_BYTES before it reaches the runtime', async () => {
+      const fixture = onnxFixture('random-forest-classifier');
+      await expect(load(fixture.stored, fixture.stored.length - 1)).rejects.toThrow(
+        `artifact rejected: models/fraud/1/model.json is ${fixture.stored.length} bytes, over MODEL_ARTIFACT_MAX_BYTES`,
+      );
+      expect([parser.parsed, graphs.loaded]).toEqual([0, 0]);
+    });
+
+    it('rejects for good what is neither: bytes that are not an ONNX graph, or a graph stored without its description', async () => {
+      const garbage = Buffer.from('model weights, honestly');
+      await expect(load(garbage)).rejects.toThrow(/^artifact rejected: ONNX graph: not an ONNX model/);
+      // As a team brings it, the forest's one input carries four columns that nothing names.
+      const { original } = onnxFixture('random-forest-classifier');
+      await expect(load(original)).rejects.toThrow(
+        'artifact rejected: ONNX graph: input "float_input" has 4 columns: name the features it carries, in order',
+      );
+      expect(parser.parsed).toBe(0);
+    });
   });
 });

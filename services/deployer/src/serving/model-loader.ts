@@ -1,20 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type CompactModel } from '@flywheel/ml';
 import { InjectConfig } from '@flywheel/platform';
 import { ObjectNotFoundError, ObjectStore, ObjectTooLargeError, parseObjectKey } from '@flywheel/storage';
 import { type DeployerConfig } from '../deployer.config';
 import { type ModelVersionRecord } from '../deployments/deployment';
+import { artifactKind } from './artifact-kind';
 import { ArtifactParser } from './artifact-parser';
 import { ArtifactRejectedError } from './artifact-rejected.error';
+import { OnnxGraphs } from './onnx-graphs';
+import { type ServableModel } from './servable-model';
 
 /** Turns a recorded model version into a model ready to predict. A port: unit tests load from memory. */
 export abstract class ModelLoader {
-  abstract load(version: ModelVersionRecord): Promise<CompactModel>;
+  abstract load(version: ModelVersionRecord): Promise<ServableModel>;
 }
 
 /**
  * Reads the artifact from the object store, checked against the sha256 the registry recorded,
- * and parses it as data: loading a model executes nothing from it. Its size is bounded by
+ * and loads it by what its bytes are: a Flywheel artifact is parsed as data (loading it executes
+ * nothing from it); an ONNX graph, checked again by the importer's rules, gets a session in the
+ * serving module's ONNX runtime. Either way its size is bounded by
  * MODEL_ARTIFACT_MAX_BYTES three times: as the registry recorded it, as the store states it
  * (before any byte is fetched), and while reading (an object that grew or lied stops there).
  */
@@ -23,12 +27,13 @@ export class ObjectStoreModelLoader extends ModelLoader {
   constructor(
     @Inject(ObjectStore) private readonly objects: ObjectStore,
     @Inject(ArtifactParser) private readonly parser: ArtifactParser,
+    @Inject(OnnxGraphs) private readonly graphs: OnnxGraphs,
     @InjectConfig() private readonly config: DeployerConfig,
   ) {
     super();
   }
 
-  async load(version: ModelVersionRecord): Promise<CompactModel> {
+  async load(version: ModelVersionRecord): Promise<ServableModel> {
     const key = parseObjectKey(version.artifactKey);
     const maxBytes = this.config.MODEL_ARTIFACT_MAX_BYTES;
     const tooLarge = (size: number | string) =>
@@ -44,6 +49,6 @@ export class ObjectStoreModelLoader extends ModelLoader {
       if (error instanceof ObjectTooLargeError) throw tooLarge(`more than ${maxBytes}`);
       throw error;
     }
-    return this.parser.parse(bytes);
+    return artifactKind(bytes) === 'flywheel' ? this.parser.parse(bytes) : this.graphs.load(bytes);
   }
 }

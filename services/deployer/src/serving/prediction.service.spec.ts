@@ -2,8 +2,8 @@ import { NoTableChanges } from '@flywheel/persistence';
 import { ManualClock, DomainException, GrpcStatus } from '@flywheel/platform';
 import { commonV1 } from '@flywheel/contracts';
 import { loadModel } from '@flywheel/ml';
-import { modelArtifactKey } from '@flywheel/storage';
 import { type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
+import { deploymentRecord, versionRecord } from '../testing/records';
 import { routesToCanary } from '../rollout/traffic-split';
 import {
   FakeDeploymentRepository,
@@ -23,46 +23,9 @@ const stableArtifact = fraudArtifact({ seed: 1 });
 // Needs a feature the callers below never send: it fails every request it gets.
 const brokenCanaryArtifact = fraudArtifact({ seed: 2, extraFeature: 'device_score' });
 
-function version(v: number): ModelVersionRecord {
-  return {
-    modelName: 'fraud',
-    version: v,
-    artifactKey: modelArtifactKey('fraud', v, 'model.json'),
-    artifactSha256: 'b'.repeat(64),
-    artifactSizeBytes: 1,
-    featureView: 'claims_features',
-    recordedAt: new Date(0),
-  };
-}
-
-function deployment(overrides: Partial<DeploymentRecord> = {}): DeploymentRecord {
-  return {
-    name: 'fraud',
-    modelName: 'fraud',
-    alias: 'production',
-    state: DeploymentStateName.STABLE,
-    stableVersion: 1,
-    previousStableVersion: 0,
-    canaryVersion: 0,
-    canaryTrafficShare: 0,
-    canaryStartTime: null,
-    canaryEventId: null,
-    policy: {
-      trafficShare: 0.5,
-      minRequests: 10,
-      maxErrorRateIncrease: 0.01,
-      maxLatencyRatio: 1.5,
-      maxAccuracyDrop: 0.02,
-      minLabelled: 5,
-      maxDurationMs: 60_000,
-    },
-    featureView: 'claims_features',
-    revision: 2,
-    createdAt: new Date(0),
-    updatedAt: new Date(0),
-    ...overrides,
-  };
-}
+const version = (v: number): ModelVersionRecord => versionRecord('fraud', v, { featureView: 'claims_features' });
+const deployment = (overrides: Partial<DeploymentRecord> = {}): DeploymentRecord =>
+  deploymentRecord('fraud', { featureView: 'claims_features', ...overrides });
 
 const features = (values: Record<string, commonV1.Value>): commonV1.Row => ({ values });
 const claim = features({ amount: { numberValue: 82 }, region: { stringValue: 'north' } });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, type deployerV1, REQUEST_ID, REQUEST_ID_RULE } from '@flywheel/contracts';
-import { type InputRow, SignatureError } from '@flywheel/ml';
+import { type InputRow, type RowPrediction, SignatureError } from '@flywheel/ml';
 import {
   Clock,
   currentTraceparent,
@@ -24,6 +24,8 @@ import { ServedModels, servedVersions, type ServedVersion } from './served-model
 
 const ENTITY_KEY_MAX = 1024;
 const ONLINE_LOOKUP_DEADLINE_MS = 2_000;
+/** Where a request's features are, as errors name them: `features.<name>`. */
+const ROOT = 'features';
 
 // The request's shape, keyed by the .proto's field names; the features themselves are checked
 // against the served model's signature (toInputRow), not here.
@@ -107,14 +109,14 @@ export class PredictionService {
         );
       answer =
         pinned === canary
-          ? this.answerOrFail(deployment.name, canary, true, await inputsFor(canary))
+          ? await this.answerOrFail(deployment.name, canary, true, await inputsFor(canary))
           : await this.answerWithStable(deployment.name, stable, inputsFor);
     } else if (
       canary &&
       routesToCanary(deployment.name, canary.record.version, deployment.canaryTrafficShare, routing.routeBy ?? requestId)
     ) {
       try {
-        answer = this.answer(canary, true, await inputsFor(canary));
+        answer = await this.answer(canary, true, await inputsFor(canary));
       } catch (canaryError) {
         if (isCallerProblem(canaryError) && !(canaryError instanceof InvalidArgumentException)) throw canaryError;
         // Whether the canary or the request is at fault is what the stable version says.
@@ -177,16 +179,17 @@ export class PredictionService {
     return this.answerOrFail(deployment, stable, false, await inputsFor(stable));
   }
 
-  /** One version's answer; a failure that is not the caller's counts against it and is PREDICTION_FAILED. */
+  /**
+   * One version's answer; a failure that is not the caller's counts against it and is
+   * PREDICTION_FAILED. A native model answers at once, an ONNX model later: either way is kept.
+   */
   private answerOrFail(
     deployment: string,
     version: ServedVersion,
     canary: boolean,
     inputs: Readonly<Record<string, commonV1.Value>>,
-  ): Answer {
-    try {
-      return this.answer(version, canary, inputs);
-    } catch (error) {
+  ): Answer | Promise<Answer> {
+    const failed = (error: unknown): never => {
       if (isCallerProblem(error)) throw error;
       this.stats.recordError(deployment, version.record.version);
       this.logger.entry('error', 'prediction failed', {
@@ -198,22 +201,34 @@ export class PredictionService {
         `v${version.record.version} of deployment "${deployment}" failed to predict`,
         DeployerExceptionCode.PREDICTION_FAILED,
       );
+    };
+    try {
+      const answer = this.answer(version, canary, inputs);
+      return answer instanceof Promise ? answer.catch(failed) : answer;
+    } catch (error) {
+      return failed(error);
     }
   }
 
-  private answer(version: ServedVersion, canary: boolean, inputs: Readonly<Record<string, commonV1.Value>>): Answer {
-    const root = 'features';
-    const row: InputRow = toInputRow(version.model.signature, inputs, root);
-    let result;
+  /** The version's prediction for `inputs`, checked against its signature first (a bad field is INVALID_ARGUMENT naming it). */
+  private answer(version: ServedVersion, canary: boolean, inputs: Readonly<Record<string, commonV1.Value>>): Answer | Promise<Answer> {
+    const row: InputRow = toInputRow(version.model.signature, inputs, ROOT);
+    let result: RowPrediction | Promise<RowPrediction>;
     try {
       result = version.model.predictRow(row);
     } catch (error) {
-      if (error instanceof SignatureError) throw invalidArgument(`${root}.${error.field}`, error.message);
-      throw error;
+      throw asCallerError(error);
     }
-    // The proto's probability is the positive class's: the second of the two sorted classes.
-    const probability = version.model.task === 'binary' ? result.probabilities?.[1] : undefined;
-    return { version, canary, inputs, prediction: result.prediction, probability };
+    const answerOf = (r: RowPrediction): Answer => {
+      // The proto's probability is the positive class's: the second of the two sorted classes.
+      const probability = version.model.task === 'binary' ? r.probabilities?.[1] : undefined;
+      return { version, canary, inputs, prediction: r.prediction, probability };
+    };
+    return result instanceof Promise
+      ? result.then(answerOf, (error: unknown) => {
+          throw asCallerError(error);
+        })
+      : answerOf(result);
   }
 
   private async lookup(version: ServedVersion, entityKey: string): Promise<Readonly<Record<string, commonV1.Value>>> {
@@ -253,6 +268,11 @@ export class PredictionService {
         );
     }
   }
+}
+
+/** A row the model's own checks refused is the caller's error, named as the request names its field. */
+function asCallerError(error: unknown): unknown {
+  return error instanceof SignatureError ? invalidArgument(`${ROOT}.${error.field}`, error.message) : error;
 }
 
 /** Errors about the request or the world outside the model, which no version is to blame for. */

@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { commonV1 } from '@flywheel/contracts';
-import { type CompactModel } from '@flywheel/ml';
 import { TableChanges } from '@flywheel/persistence';
 import { InjectConfig, JsonLogger } from '@flywheel/platform';
 import { type DeploymentRecord, type ModelVersionRecord } from '../deployments/deployment';
@@ -8,10 +7,11 @@ import { DeploymentRepository } from '../deployments/deployment.repository';
 import { type DeployerConfig } from '../deployer.config';
 import { LiveStats } from './live-stats';
 import { ModelLoader } from './model-loader';
+import { type ServableModel } from './servable-model';
 
 export interface ServedVersion {
   readonly record: ModelVersionRecord;
-  readonly model: CompactModel;
+  readonly model: ServableModel;
   /** The task as the prediction log names it. */
   readonly task: commonV1.ModelTask;
 }
@@ -37,7 +37,7 @@ export function servedVersions(served: ServedDeployment): number[] {
 @Injectable()
 export class ServedModels implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly served = new Map<string, ServedDeployment>();
-  private readonly models = new Map<string, Promise<CompactModel>>();
+  private readonly models = new Map<string, Promise<ServableModel>>();
   private readonly installed = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
   private stopListening: (() => void) | undefined;
@@ -98,7 +98,7 @@ export class ServedModels implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Loads a version (once; concurrent callers share the load), e.g. before a change commits. */
-  preload(version: ModelVersionRecord): Promise<CompactModel> {
+  preload(version: ModelVersionRecord): Promise<ServableModel> {
     const key = modelKey(version);
     let model = this.models.get(key);
     if (!model) {
@@ -163,7 +163,22 @@ export class ServedModels implements OnApplicationBootstrap, OnModuleDestroy {
       if (stable) used.add(modelKey(stable.record));
       if (canary) used.add(modelKey(canary.record));
     }
-    for (const key of this.models.keys()) if (!used.has(key)) this.models.delete(key);
+    for (const [key, model] of this.models) {
+      if (used.has(key)) continue;
+      this.models.delete(key);
+      // An ONNX version's session lives in the runtime's process, not in this heap: free it with the
+      // version. (A load that failed held nothing; it was logged where it was awaited.)
+      model
+        .then(
+          (m) => m.release?.(),
+          () => undefined,
+        )
+        .catch((error: unknown) =>
+          this.logger.entry('warn', 'could not release an evicted model', {
+            error: error instanceof Error ? error.message : String(error),
+          }),
+        );
+    }
   }
 }
 
@@ -171,7 +186,7 @@ function modelKey(version: ModelVersionRecord): string {
   return `${version.modelName}\u0000${version.version}\u0000${version.artifactSha256}`;
 }
 
-function taskOf(model: CompactModel): commonV1.ModelTask {
+function taskOf(model: ServableModel): commonV1.ModelTask {
   switch (model.task) {
     case 'regression':
       return commonV1.ModelTask.MODEL_TASK_REGRESSION;

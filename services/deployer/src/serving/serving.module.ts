@@ -7,6 +7,7 @@ import { ArtifactParser, WorkerArtifactParser } from './artifact-parser';
 import { FeedbackConsumer } from './feedback.consumer';
 import { LiveStats } from './live-stats';
 import { ModelLoader, ObjectStoreModelLoader } from './model-loader';
+import { OnnxGraphs } from './onnx-graphs';
 import { CachedOnlineFeatures, GrpcOnlineFeatures, OnlineFeatures } from './online-features';
 import { OnlineFeaturesInvalidator } from './online-features.invalidator';
 import { PredictionService } from './prediction.service';
@@ -22,6 +23,7 @@ import { ServedModels } from './served-models';
         new LiveStats({ latencyWindow: config.LATENCY_WINDOW, joinWindow: config.FEEDBACK_JOIN_WINDOW }),
     },
     { provide: ArtifactParser, useClass: WorkerArtifactParser },
+    OnnxGraphs,
     { provide: ModelLoader, useClass: ObjectStoreModelLoader },
     GrpcOnlineFeatures,
     CachedOnlineFeatures,

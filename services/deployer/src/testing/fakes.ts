@@ -1,6 +1,6 @@
 // Fakes of the deployer's ports for unit tests: no database, Kafka, S3 or wall clock.
 import { commonV1, type deployerV1, registryV1 } from '@flywheel/contracts';
-import { categoricalColumn, fitModel, type LoadedModel, loadModel, makeTable, type ModelArtifact, numericColumn, Rng } from '@flywheel/ml';
+import { categoricalColumn, fitModel, loadModel, makeTable, type ModelArtifact, numericColumn, Rng } from '@flywheel/ml';
 import { type TransactionRunner } from '@flywheel/persistence';
 import { JsonLogger, loadConfig } from '@flywheel/platform';
 import { modelArtifactKey } from '@flywheel/storage';
@@ -13,6 +13,7 @@ import { PredictionLog } from '../prediction-log/prediction-log';
 import { DeploymentEvents } from '../rollout/deployment-events';
 import { ArtifactRejectedError } from '../serving/artifact-rejected.error';
 import { ModelLoader } from '../serving/model-loader';
+import { type ServableModel } from '../serving/servable-model';
 import { type OnlineLookup, OnlineFeatures } from '../serving/online-features';
 
 export function testConfig(env: Record<string, string> = {}): DeployerConfig {
@@ -161,12 +162,19 @@ export const fakeTransactions = {
 /** Artifacts by key, loaded the way the object-store loader loads them; `rejected` keys fail with their reason. */
 export class FakeModelLoader extends ModelLoader {
   readonly artifacts = new Map<string, ModelArtifact>();
+  /** Models of other kinds (an ONNX graph's, a stub), by artifact key: made anew at each load. */
+  readonly models = new Map<string, () => Promise<ServableModel>>();
   readonly rejected = new Map<string, string>();
   loads = 0;
 
-  async load(version: ModelVersionRecord): Promise<LoadedModel> {
+  async load(version: ModelVersionRecord): Promise<ServableModel> {
     const reason = this.rejected.get(version.artifactKey);
     if (reason) throw new ArtifactRejectedError(reason);
+    const model = this.models.get(version.artifactKey);
+    if (model) {
+      this.loads++;
+      return model();
+    }
     const artifact = this.artifacts.get(version.artifactKey);
     if (!artifact) throw new Error(`object ${version.artifactKey} does not exist`);
     this.loads++;

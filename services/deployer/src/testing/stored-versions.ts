@@ -26,3 +26,31 @@ export async function storeFraudVersion(
     }),
   );
 }
+
+/**
+ * Stores `bytes` — an ONNX graph as the registry stores an imported one, inspected so it
+ * describes itself — as `modelName` v`version`'s artifact in the test's S3, and registers the
+ * version in `registry`.
+ */
+export async function storeOnnxVersion(
+  s3: ServiceInfrastructure['s3'],
+  registry: FakeModelRegistry,
+  modelName: string,
+  version: number,
+  bytes: Uint8Array,
+  model: { readonly task: commonV1.ModelTask; readonly features: readonly string[] },
+): Promise<registryV1.ModelVersion> {
+  const store = new MinioObjectStore({ ...s3, bucket: 'flywheel', region: 'us-east-1' });
+  await store.ensureBucket();
+  const key = modelArtifactKey(modelName, version, 'model.onnx');
+  const put = await store.put(key, Buffer.from(bytes), { contentType: 'application/octet-stream' });
+  return registry.register(
+    registryV1.ModelVersion.fromPartial({
+      modelName,
+      version,
+      artifact: { key, sha256: put.sha256, sizeBytes: put.size, contentType: 'application/octet-stream' },
+      task: model.task,
+      lineage: { features: [...model.features] },
+    }),
+  );
+}

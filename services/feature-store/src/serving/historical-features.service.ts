@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { commonV1 } from '@flywheel/contracts';
+import { commonV1, type ProfiledColumn, profileColumns } from '@flywheel/contracts';
 import { type CsvCell, type CsvColumn, formatCsvColumns } from '@flywheel/ml';
 import { type FieldViolation, InjectConfig, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
 import { type ObjectChunk, type ObjectKey, ObjectStore, readObjectChunk, sha256Hex, trainingSetKey } from '@flywheel/storage';
@@ -12,7 +12,7 @@ import { type DatasetRecords, DatasetReader } from '../materialisation/dataset-r
 import { type DatasetRange, FeatureStoresRepository } from '../materialisation/feature-stores.repository';
 import { asOfJoin, type FeatureHistory } from './point-in-time';
 import { ServingException, ServingExceptionCode } from './serving.exception';
-import { inferColumnType, type ProfiledColumn, profileColumns } from './training-set-profile';
+import { inferColumnType } from './training-set-profile';
 
 export const TRAINING_SET_CONTENT_TYPE = 'text/csv';
 const { ColumnType } = commonV1;

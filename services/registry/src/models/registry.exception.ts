@@ -7,6 +7,8 @@ export enum RegistryExceptionCode {
   ALIAS_NOT_FOUND = 'ALIAS_NOT_FOUND',
   /** A version's artifact is gone from the object store: data lost, not a caller's mistake. */
   ARTIFACT_MISSING = 'ARTIFACT_MISSING',
+  /** The same ONNX graph imported again: it is already a version. */
+  VERSION_ALREADY_IMPORTED = 'VERSION_ALREADY_IMPORTED',
 }
 
 /** What the registry refuses to do for a caller, and the gRPC status each case gets. */
@@ -18,6 +20,7 @@ export class RegistryException extends DomainException<RegistryExceptionCode> {
       case RegistryExceptionCode.ALIAS_NOT_FOUND:
         return GrpcStatus.NOT_FOUND;
       case RegistryExceptionCode.MODEL_ALREADY_EXISTS:
+      case RegistryExceptionCode.VERSION_ALREADY_IMPORTED:
         return GrpcStatus.ALREADY_EXISTS;
       case RegistryExceptionCode.ARTIFACT_MISSING:
         return GrpcStatus.DATA_LOSS;

@@ -1,6 +1,9 @@
 import { Controller, Inject } from '@nestjs/common';
 import { registryV1 } from '@flywheel/contracts';
 import { isPositiveIntegerCursor, isStringCursor, readPage } from '@flywheel/platform';
+import { from, type Observable } from 'rxjs';
+import { callerActor } from '../audit/audit-log';
+import { ModelImportService } from '../imports/model-import.service';
 import { toAuditEntry, toModel, toModelVersion } from './model-mapping';
 import { ModelArtifactsService } from './model-artifacts.service';
 import { ModelsService } from './models.service';
@@ -24,7 +27,24 @@ export class RegistryGrpcController implements registryV1.RegistryServiceControl
   constructor(
     @Inject(ModelsService) private readonly models: ModelsService,
     @Inject(ModelArtifactsService) private readonly artifacts: ModelArtifactsService,
+    @Inject(ModelImportService) private readonly imports: ModelImportService,
   ) {}
+
+  /**
+   * Answers an Observable, not a Promise: NestJS hands a streaming method the messages that came
+   * before it ran only once it returns, and would wait for a Promise to settle — which needs
+   * those messages. The import subscribes to the stream as it starts.
+   */
+  importModelVersion(requests: Observable<registryV1.ImportModelVersionRequest>): Observable<registryV1.ImportModelVersionResponse> {
+    // Taken now: the stream's messages arrive outside the call's context.
+    const actor = callerActor();
+    return from(
+      this.imports.importVersion(requests, actor).then(async (imported) => {
+        const { item, aliases } = await this.models.getModelVersion({ modelName: imported.modelName, version: imported.version });
+        return { version: toModelVersion(item, aliases), promotion: imported.promotion };
+      }),
+    );
+  }
 
   async createModel(request: registryV1.CreateModelRequest): Promise<registryV1.CreateModelResponse> {
     const { item, aliases, created } = await this.models.createModel(parseCreateModel(request));

@@ -1,6 +1,7 @@
 import { type Readable } from 'node:stream';
 import { registryV1 } from '@flywheel/contracts';
-import { fitModel, tableToCsv } from '@flywheel/ml';
+import { evaluateModel, fitModel, loadModel, parseCsv, tableToCsv } from '@flywheel/ml';
+import { exportModel, inspectOnnx } from '@flywheel/onnx';
 import {
   IntegrityError,
   type ObjectInfo,
@@ -12,6 +13,7 @@ import {
   sha256Hex,
 } from '@flywheel/storage';
 import { claimsTable, withCorruptedLabels } from '../testing/run-fixtures';
+import { OnnxRuntimeHost } from '../imports/onnx-runtime.host';
 import { ComparisonUnavailable, ObjectStoreHoldoutScorer } from './holdout-scorer';
 
 /** Objects in memory, checked against the expected sha256 on read as the real store does. */
@@ -54,10 +56,14 @@ class MemoryObjectStore extends ObjectStore {
 
 describe('scoring champion and challenger on the challenger’s holdout', () => {
   const store = new MemoryObjectStore();
-  const scorer = new ObjectStoreHoldoutScorer(store);
+  const onnx = new OnnxRuntimeHost();
+  const scorer = new ObjectStoreHoldoutScorer(store, onnx);
+  afterAll(() => onnx.onModuleDestroy());
 
-  async function version(number: number, artifact: object | string, holdoutCsv: string): Promise<registryV1.ModelVersion> {
-    const body = Buffer.from(typeof artifact === 'string' ? artifact : JSON.stringify(artifact));
+  async function version(number: number, artifact: object | string | Uint8Array, holdoutCsv: string): Promise<registryV1.ModelVersion> {
+    const body = Buffer.from(
+      artifact instanceof Uint8Array ? artifact : typeof artifact === 'string' ? artifact : JSON.stringify(artifact),
+    );
     const model = await store.put(`models/fraud/${number}/model.json` as ObjectKey, body);
     const holdout = await store.put(`training-sets/claims-view/run-${number}/holdout.csv` as ObjectKey, Buffer.from(holdoutCsv));
     return registryV1.ModelVersion.fromPartial({
@@ -80,6 +86,17 @@ describe('scoring champion and challenger on the challenger’s holdout', () => 
     expect(scores.champion.rocAuc).toBeGreaterThan(0.85);
     expect(scores.challenger.rocAuc).toBeLessThan(0.65);
     expect(Object.keys(scores.champion).sort()).toEqual(Object.keys(scores.challenger).sort());
+  });
+
+  it('scores an imported ONNX champion on the challenger’s holdout as the model it was exported from scores there', async () => {
+    // The graph as an import stores it: inspected, so it describes itself.
+    const imported = inspectOnnx(exportModel(good)).bytes;
+    const champion = await version(1, imported, tableToCsv(claimsTable(50, 9)));
+    const challenger = await version(2, noisy, holdoutCsv);
+    const scores = await scorer.score(champion, challenger);
+    const native = evaluateModel(loadModel(good), parseCsv(holdoutCsv));
+    for (const [metric, value] of Object.entries(native)) expect(scores.champion[metric]).toBeCloseTo(value, 9);
+    expect(scores.challenger.rocAuc).toBeLessThan(0.65);
   });
 
   it('turns what no retry can fix into ComparisonUnavailable: tampered bytes, a missing object, no holdout, a bad artifact', async () => {

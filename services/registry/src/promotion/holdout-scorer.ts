@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, type registryV1 } from '@flywheel/contracts';
-import { evaluateModel, type LoadedModel, loadModel, parseCsv, type Table } from '@flywheel/ml';
+import { evaluateBatch, evaluateModel, type LoadedModel, loadModel, parseCsv, type Table } from '@flywheel/ml';
+import { OnnxModel } from '@flywheel/onnx';
 import { ObjectStore, parseObjectKey, StorageException } from '@flywheel/storage';
+import { OnnxRuntimeHost } from '../imports/onnx-runtime.host';
+
+/** A version ready to score: a Flywheel model, or an imported ONNX graph. */
+type Scorable = { readonly kind: 'native'; readonly model: LoadedModel } | { readonly kind: 'onnx'; readonly model: OnnxModel };
 
 /**
  * The comparison cannot be made, and trying again will not change that (no holdout, a failed
@@ -35,7 +40,10 @@ export abstract class HoldoutScorer {
  */
 @Injectable()
 export class ObjectStoreHoldoutScorer extends HoldoutScorer {
-  constructor(@Inject(ObjectStore) private readonly store: ObjectStore) {
+  constructor(
+    @Inject(ObjectStore) private readonly store: ObjectStore,
+    @Inject(OnnxRuntimeHost) private readonly onnx: OnnxRuntimeHost,
+  ) {
     super();
   }
 
@@ -49,19 +57,27 @@ export class ObjectStoreHoldoutScorer extends HoldoutScorer {
       this.loadVersion(challenger, 'challenger'),
       this.loadHoldout(holdout.data, challenger.version),
     ]);
-    return {
-      rows: table.nRows,
-      champion: evaluate(championModel, table, `champion v${champion.version}`, challenger.version),
-      challenger: evaluate(challengerModel, table, `challenger v${challenger.version}`, challenger.version),
-    };
+    try {
+      const label = holdout.labelColumn;
+      return {
+        rows: table.nRows,
+        champion: await evaluate(championModel, table, label, `champion v${champion.version}`, challenger.version),
+        challenger: await evaluate(challengerModel, table, label, `challenger v${challenger.version}`, challenger.version),
+      };
+    } finally {
+      for (const scorable of [championModel, challengerModel]) if (scorable.kind === 'onnx') await scorable.model.release();
+    }
   }
 
-  private async loadVersion(version: registryV1.ModelVersion, role: string): Promise<LoadedModel> {
+  private async loadVersion(version: registryV1.ModelVersion, role: string): Promise<Scorable> {
     const what = `${role} v${version.version} artifact`;
     if (!version.artifact?.key || !version.artifact.sha256) throw new ComparisonUnavailable(`${what} is not recorded`);
     const bytes = await this.read(version.artifact, what);
     try {
-      return loadModel(bytes.toString('utf8'));
+      // A Flywheel model is JSON; anything else was imported as an ONNX graph.
+      if (bytes.subarray(0, 64).toString('utf8').trimStart().startsWith('{'))
+        return { kind: 'native', model: loadModel(bytes.toString('utf8')) };
+      return { kind: 'onnx', model: await OnnxModel.load(this.onnx.runtime, bytes) };
     } catch (error) {
       throw new ComparisonUnavailable(`${what} ${version.artifact.key} cannot be loaded: ${(error as Error).message}`);
     }
@@ -88,9 +104,11 @@ export class ObjectStoreHoldoutScorer extends HoldoutScorer {
   }
 }
 
-function evaluate(model: LoadedModel, table: Table, who: string, holdoutOf: number): Record<string, number> {
+async function evaluate(scorable: Scorable, table: Table, label: string, who: string, holdoutOf: number): Promise<Record<string, number>> {
   try {
-    return evaluateModel(model, table);
+    if (scorable.kind === 'native') return evaluateModel(scorable.model, table);
+    const { model } = scorable;
+    return evaluateBatch({ task: model.task, label, classes: model.classes }, table, await model.predictTable(table));
   } catch (error) {
     throw new ComparisonUnavailable(`${who} cannot be scored on the holdout of v${holdoutOf}: ${(error as Error).message}`);
   }

@@ -14,6 +14,21 @@ import { ComparisonUnavailable, HoldoutScorer } from './holdout-scorer';
 import { higherIsBetter, isKnownMetric, metricValue } from './metrics';
 import { decidePromotion, effectivePolicy, POLICY_DEFAULTS, type PolicyDefaults } from './promotion-policy';
 
+/** Where a new version comes from: a completed run, or an imported file. */
+export interface VersionSource {
+  readonly modelName: string;
+  /** The run id recorded with the version; registering one twice answers the first version. */
+  readonly runId: string;
+  /** The version, given its number and the registration time. */
+  readonly build: (number: number, now: Date) => registryV1.ModelVersion;
+  /** Why it is registered, for the audit log. */
+  readonly reason: string;
+  /** The event that caused it, if one did. */
+  readonly causationId?: string;
+  /** Who registered it (default: the policy). */
+  readonly actor?: commonV1.Actor;
+}
+
 export type RegistrationOutcome =
   | { readonly kind: 'duplicate-run'; readonly version: number }
   | { readonly kind: 'registered'; readonly version: number; readonly promotion: 'off' | 'promoted' | 'refused' };
@@ -40,19 +55,34 @@ export class RunRegistrar {
   async register(event: EventEnvelope<trainerV1.RunCompleted>, manager: EntityManager): Promise<RegistrationOutcome> {
     const run = event.data;
     checkRun(run);
-    await this.repository.insertModelIfMissing(manager, { name: run.modelName, description: '', tags: {}, ownerTeam: '' });
-    const model = await this.repository.lockModel(manager, run.modelName);
-    if (!model) throw new Error(`model "${run.modelName}" vanished while registering run ${run.runId}`);
+    return this.registerVersion(manager, {
+      modelName: run.modelName,
+      runId: run.runId,
+      build: (number, now) => versionFromRun(run, number, run.spec?.metric || defaultMetric(run.spec?.task), now),
+      reason: `run ${run.runId} completed`,
+      causationId: event.id,
+    });
+  }
 
-    const existing = await this.repository.findVersionByRun(manager, run.runId);
+  /**
+   * Registers the next version of a model (created if absent) from `source`, publishes
+   * ModelVersionRegistered and audits it, then lets the promotion policy judge it — all in
+   * `manager`'s transaction with the model row locked. A `runId` already registered answers
+   * that version (the same run, or the same imported file, sent again).
+   */
+  async registerVersion(manager: EntityManager, source: VersionSource): Promise<RegistrationOutcome> {
+    await this.repository.insertModelIfMissing(manager, { name: source.modelName, description: '', tags: {}, ownerTeam: '' });
+    const model = await this.repository.lockModel(manager, source.modelName);
+    if (!model) throw new Error(`model "${source.modelName}" vanished while registering ${source.runId}`);
+
+    const existing = await this.repository.findVersionByRun(manager, source.runId);
     if (existing) {
-      // The same run re-sent under a new event id: it is already a version.
-      this.logger.entry('info', 'run already registered', { model: model.name, runId: run.runId, version: existing.version });
+      this.logger.entry('info', 'already registered', { model: model.name, runId: source.runId, version: existing.version });
       return { kind: 'duplicate-run', version: existing.version };
     }
 
     const number = model.latestVersion + 1;
-    const version = versionFromRun(run, number, run.spec?.metric || defaultMetric(run.spec?.task), this.clock.now());
+    const version = source.build(number, this.clock.now());
     const entity = versionEntity(version);
     await this.repository.insertVersion(manager, entity);
     model.latestVersion = number;
@@ -61,21 +91,21 @@ export class RunRegistrar {
       manager,
       ModelVersionRegisteredEvent,
       { version },
-      { key: model.name, causationId: event.id },
+      { key: model.name, causationId: source.causationId },
     );
     await this.audit.record(manager, {
       action: registryV1.AuditAction.AUDIT_ACTION_VERSION_REGISTERED,
       modelName: model.name,
-      actor: POLICY_ACTOR,
+      actor: source.actor ?? POLICY_ACTOR,
       version: number,
-      reasons: [`run ${run.runId} completed`],
+      reasons: [source.reason],
       eventId: registered.id,
-      causeEventId: event.id,
+      causeEventId: source.causationId,
     });
 
     const policy = effectivePolicy(model.name, await this.repository.findPolicy(manager, model.name), this.defaults);
     if (!policy.autoPromote) return { kind: 'registered', version: number, promotion: 'off' };
-    const promoted = await this.judge(manager, model, entity, version, policy, event.id);
+    const promoted = await this.judge(manager, model, entity, version, policy, source.causationId ?? registered.id);
     this.logger.entry('info', promoted ? 'version promoted' : 'promotion refused', {
       model: model.name,
       version: number,

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import { commonV1 } from '@flywheel/contracts';
-import { type StoredValue } from '../feature-views/feature-values';
-import { profileColumns } from './training-set-profile';
+import * as commonV1 from './generated/flywheel/common/v1/common';
+import { type ProfileValue, profileColumns } from './data-profile';
 
 const { ColumnType } = commonV1;
 
@@ -12,7 +11,7 @@ describe('training set profile', () => {
       column(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 })).map((values) => ({
         type: ColumnType.COLUMN_TYPE_DOUBLE,
         values,
-        stored: values as StoredValue[],
+        stored: values as ProfileValue[],
       })),
       // Instants: epoch milliseconds in the typed column, RFC 3339 text when stored.
       column(fc.integer({ min: 0, max: 4_102_444_800_000 })).map((values) => ({

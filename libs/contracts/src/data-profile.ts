@@ -1,0 +1,138 @@
+import * as commonV1 from './generated/flywheel/common/v1/common';
+
+/** A plain value of a column: what a row holds, `null` when missing. */
+export type ProfileValue = number | string | boolean | null;
+
+const { ColumnType } = commonV1;
+const HISTOGRAM_BINS = 10;
+const TOP_VALUES = 100;
+
+export interface ProfiledColumn {
+  readonly name: string;
+  readonly type: commonV1.ColumnType;
+  /** Numbers (NaN: missing; instants as epoch milliseconds), or stored values. */
+  readonly values: Float64Array | readonly ProfileValue[];
+}
+
+/** Linear-interpolation quantile of ascending data (numpy's default). */
+function quantile(sorted: Float64Array, p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/** The summary of `values`, which it sorts in place (callers hand over a copy of their own). */
+function numericSummary(values: Float64Array): commonV1.NumericSummary {
+  const sorted = values.sort();
+  const n = sorted.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += (sorted[i] - mean) / (i + 1);
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += (sorted[i] - mean) ** 2;
+  const min = sorted[0];
+  const max = sorted[n - 1];
+  const bins = min === max ? 1 : HISTOGRAM_BINS;
+  const width = (max - min) / bins;
+  const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + i * width));
+  const counts = new Array<number>(bins).fill(0);
+  for (let i = 0; i < n; i++) counts[width === 0 ? 0 : Math.min(bins - 1, Math.floor((sorted[i] - min) / width))]++;
+  return {
+    min,
+    max,
+    mean,
+    std: n > 1 ? Math.sqrt(squares / (n - 1)) : 0,
+    quantiles: Array.from({ length: 21 }, (_, i) => quantile(sorted, i / 20)),
+    histogramEdges: edges,
+    histogramCounts: counts,
+  };
+}
+
+/** The `k` smallest items by `compare`, in order: one pass with a bounded heap, not a sort of them all. */
+function smallest<T>(items: Iterable<T>, k: number, compare: (a: T, b: T) => number): T[] {
+  // A max-heap of the best k so far: its root is the one to drop first.
+  const heap: T[] = [];
+  const siftDown = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < heap.length && compare(heap[l], heap[top]) > 0) top = l;
+      if (r < heap.length && compare(heap[r], heap[top]) > 0) top = r;
+      if (top === i) return;
+      [heap[i], heap[top]] = [heap[top], heap[i]];
+      i = top;
+    }
+  };
+  for (const item of items) {
+    if (heap.length < k) {
+      heap.push(item);
+      for (let i = heap.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (compare(heap[i], heap[parent]) <= 0) break;
+        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        i = parent;
+      }
+    } else if (k > 0 && compare(item, heap[0]) < 0) {
+      heap[0] = item;
+      siftDown(0);
+    }
+  }
+  return heap.sort(compare);
+}
+
+/** Counts of the values, nulls skipped; anything not a string is counted by its text. */
+function categoricalSummary(values: Iterable<ProfileValue | number>): commonV1.CategoricalSummary {
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const v of values) {
+    if (v === null) continue;
+    const text = typeof v === 'string' ? v : String(v);
+    counts.set(text, (counts.get(text) ?? 0) + 1);
+    total++;
+  }
+  // Most frequent first; equal counts by value.
+  const top = smallest(counts.entries(), TOP_VALUES, (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const covered = top.reduce((sum, [, count]) => sum + count, 0);
+  return { distinctCount: counts.size, topValues: top.map(([value, count]) => ({ value, count })), otherCount: total - covered };
+}
+
+/**
+ * A profile of columns in the contracts' shape (a training set's, an imported model's holdout):
+ * numbers (and instants, as epoch ms) summarised, the rest counted.
+ */
+export function profileColumns(rowCount: number, columns: readonly ProfiledColumn[]): commonV1.DataProfile {
+  return {
+    rowCount,
+    columns: columns.map((column): commonV1.ColumnProfile => {
+      const numericType = column.type === ColumnType.COLUMN_TYPE_DOUBLE || column.type === ColumnType.COLUMN_TYPE_INTEGER;
+      if (column.values instanceof Float64Array) {
+        const present = column.values.filter((v) => !Number.isNaN(v));
+        const base = { name: column.name, type: column.type, count: present.length, nullCount: column.values.length - present.length };
+        if (present.length === 0) return { ...base, categorical: categoricalSummary([]) };
+        return numericType || column.type === ColumnType.COLUMN_TYPE_TIMESTAMP
+          ? { ...base, numeric: numericSummary(present) }
+          : { ...base, categorical: categoricalSummary(present) };
+      }
+      const { values } = column;
+      let count = 0;
+      let allNumbers = true;
+      for (const v of values) {
+        if (v === null) continue;
+        count++;
+        if (typeof v !== 'number') allNumbers = false;
+      }
+      const base = { name: column.name, type: column.type, count, nullCount: values.length - count };
+      if (count > 0 && numericType && allNumbers) {
+        const numbers = new Float64Array(count);
+        for (let i = 0, k = 0; i < values.length; i++) if (values[i] !== null) numbers[k++] = values[i] as number;
+        return { ...base, numeric: numericSummary(numbers) };
+      }
+      if (count > 0 && column.type === ColumnType.COLUMN_TYPE_TIMESTAMP) {
+        const millis = values.filter((v) => v !== null).map((v) => new Date(String(v)).getTime());
+        if (millis.every((t) => Number.isFinite(t))) return { ...base, numeric: numericSummary(Float64Array.from(millis)) };
+      }
+      return { ...base, categorical: categoricalSummary(values) };
+    }),
+  };
+}
