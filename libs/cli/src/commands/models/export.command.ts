@@ -40,6 +40,9 @@ export const exportCommand: Command = {
       );
       return { version: found!.version, bytes: read.bytes };
     });
+    // A Flywheel model is JSON; an imported version is already the ONNX graph it is served as.
+    if (!bytes.subarray(0, 64).toString('utf8').trimStart().startsWith('{'))
+      throw new UsageError(`${modelName} v${version} is an imported ONNX graph: flywheel models download writes it as it is served`);
     const onnx = exportModel(loadModel(bytes.toString('utf8')).artifact, { modelName, version });
     const out = options.string('out') ?? `${modelName}-v${version}.onnx`;
     await writeFile(out, onnx);
