@@ -47,6 +47,11 @@ export class OnnxRuntime {
 
   constructor(private readonly options: OnnxRuntimeOptions = {}) {}
 
+  /** The runtime's process id while it runs (what an operator looks for in `ps`). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Loads a graph; onnxruntime's own error (an unknown operator, a bad shape) rejects. */
   async load(bytes: Uint8Array): Promise<OnnxSession> {
     const id = this.nextSession++;

@@ -201,7 +201,7 @@ export const auditCommand: Command = {
 export const downloadCommand: Command = {
   kind: 'command',
   name: 'download',
-  summary: "Download a version's model artifact (JSON), checked against the sha256 the registry recorded.",
+  summary: "Download a version's model artifact (Flywheel's JSON, or an imported version's ONNX graph), checked against its sha256.",
   usage: '--out <file.json> [--version <n> | --alias <alias>] [--address <host:port>] [--json]',
   positionals: [modelPositional],
   options: {
