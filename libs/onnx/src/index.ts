@@ -13,3 +13,4 @@ export {
   type OnnxModelDescription,
 } from './import/inspect-onnx';
 export { OnnxModel } from './runtime/onnx-model';
+export { type ArtifactKind, artifactKind } from './import/artifact-kind';

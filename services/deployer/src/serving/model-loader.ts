@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { artifactKind } from '@flywheel/onnx';
 import { InjectConfig } from '@flywheel/platform';
 import { ObjectNotFoundError, ObjectStore, ObjectTooLargeError, parseObjectKey } from '@flywheel/storage';
 import { type DeployerConfig } from '../deployer.config';
 import { type ModelVersionRecord } from '../deployments/deployment';
-import { artifactKind } from './artifact-kind';
 import { ArtifactParser } from './artifact-parser';
 import { ArtifactRejectedError } from './artifact-rejected.error';
 import { OnnxGraphs } from './onnx-graphs';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type commonV1, type registryV1 } from '@flywheel/contracts';
 import { evaluateBatch, evaluateModel, type LoadedModel, loadModel, parseCsv, type Table } from '@flywheel/ml';
-import { OnnxModel } from '@flywheel/onnx';
+import { artifactKind, OnnxModel } from '@flywheel/onnx';
 import { ObjectStore, parseObjectKey, StorageException } from '@flywheel/storage';
 import { OnnxRuntimeHost } from '../imports/onnx-runtime.host';
 
@@ -74,9 +74,7 @@ export class ObjectStoreHoldoutScorer extends HoldoutScorer {
     if (!version.artifact?.key || !version.artifact.sha256) throw new ComparisonUnavailable(`${what} is not recorded`);
     const bytes = await this.read(version.artifact, what);
     try {
-      // A Flywheel model is JSON; anything else was imported as an ONNX graph.
-      if (bytes.subarray(0, 64).toString('utf8').trimStart().startsWith('{'))
-        return { kind: 'native', model: loadModel(bytes.toString('utf8')) };
+      if (artifactKind(bytes) === 'flywheel') return { kind: 'native', model: loadModel(bytes.toString('utf8')) };
       return { kind: 'onnx', model: await OnnxModel.load(this.onnx.runtime, bytes) };
     } catch (error) {
       throw new ComparisonUnavailable(`${what} ${version.artifact.key} cannot be loaded: ${(error as Error).message}`);

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { loadModel } from '@flywheel/ml';
-import { exportModel } from '@flywheel/onnx';
+import { artifactKind, exportModel } from '@flywheel/onnx';
 import { type Command } from '../../command';
 import { UsageError } from '../../errors';
 import { downloadBytes, formatBytes } from '../../grpc/download';
@@ -40,8 +40,8 @@ export const exportCommand: Command = {
       );
       return { version: found!.version, bytes: read.bytes };
     });
-    // A Flywheel model is JSON; an imported version is already the ONNX graph it is served as.
-    if (!bytes.subarray(0, 64).toString('utf8').trimStart().startsWith('{'))
+    // An imported version is already the ONNX graph it is served as.
+    if (artifactKind(bytes) === 'onnx')
       throw new UsageError(`${modelName} v${version} is an imported ONNX graph: flywheel models download writes it as it is served`);
     const onnx = exportModel(loadModel(bytes.toString('utf8')).artifact, { modelName, version });
     const out = options.string('out') ?? `${modelName}-v${version}.onnx`;
