@@ -65,7 +65,8 @@ export const importCommand: Command = {
     'The registry checks the graph (operators, inputs, outputs; a ZipMap at the end is removed), loads it in ' +
     'onnxruntime, scores it on the holdout and registers it; the promotion policy judges it against the champion ' +
     'as it judges a trained version, and the holdout profile becomes its drift reference. One input of N columns ' +
-    'needs --features; one input per column is named after its inputs. ' +
+    'needs --features; one input per column is named after its inputs. A dataset version as the holdout: ' +
+    '`flywheel features historical <view> --columns <label> --from-version <n> --to-version <n> --out holdout.csv`. ' +
     CONNECTION_DETAILS,
   async run(options, io) {
     const modelName = options.positional('model');
