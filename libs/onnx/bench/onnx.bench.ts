@@ -11,6 +11,7 @@ import { exportModel, inspectOnnx, OnnxModel, OnnxRuntime } from '../src';
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const SINGLE = Number(process.env.BENCH_SINGLE_ROWS ?? 2_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const CONCURRENCY = 64;
 const FEATURES = Array.from({ length: 20 }, (_, j) => `x${j}`);
 
 function syntheticTable(n: number, seed: number): Table {
@@ -65,7 +66,21 @@ async function main(): Promise<void> {
         for (const row of rows) await onnx.predictRow(row);
         return (performance.now() - t) / rows.length;
       });
+      // Requests arriving together (a loaded deployment): 64 at a time, as concurrent Predicts.
+      const nativeConcurrent = await repeat(RUNS, async () => {
+        const t = performance.now();
+        for (let at = 0; at < rows.length; at += CONCURRENCY)
+          await Promise.all(rows.slice(at, at + CONCURRENCY).map(async (row) => native.predictRow(row)));
+        return (performance.now() - t) / rows.length;
+      });
+      const onnxConcurrent = await repeat(RUNS, async () => {
+        const t = performance.now();
+        for (let at = 0; at < rows.length; at += CONCURRENCY)
+          await Promise.all(rows.slice(at, at + CONCURRENCY).map((row) => onnx.predictRow(row)));
+        return (performance.now() - t) / rows.length;
+      });
       await onnx.release();
+      const concurrent = [median(nativeConcurrent), median(onnxConcurrent)];
       const batch = [median(nativeBatch), median(onnxBatch)];
       const single = [median(nativeSingle), median(onnxSingle)];
       lines.push([
@@ -79,6 +94,12 @@ async function main(): Promise<void> {
         `${formatNumber(single[0] * 1000, 1)} µs`,
         `${formatNumber(single[1] * 1000, 1)} µs`,
         `${formatNumber(single[1] / single[0], 1)}×`,
+      ]);
+      lines.push([
+        `${algo} one row, ${CONCURRENCY} at once`,
+        `${formatNumber(concurrent[0] * 1000, 1)} µs`,
+        `${formatNumber(concurrent[1] * 1000, 1)} µs`,
+        `${formatNumber(concurrent[1] / concurrent[0], 1)}×`,
       ]);
     }
   } finally {

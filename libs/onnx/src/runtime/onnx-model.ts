@@ -13,6 +13,9 @@ import { type InspectOptions, inspectOnnx, type OnnxInputBinding, type OnnxModel
 import { type OnnxRuntime, type OnnxSession } from './onnx-runtime';
 import { type TensorData } from './onnx-runtime.types';
 
+/** Most rows of single predictions scored in one run; more wait for the next. */
+const MAX_ROWS_PER_RUN = 1024;
+
 /** A feature's values for a batch, column by column: numbers (NaN missing) or strings (null missing). */
 type FeatureColumn =
   { readonly kind: 'numeric'; readonly values: Float64Array } | { readonly kind: 'text'; readonly values: (string | null)[] };
@@ -26,6 +29,11 @@ export class OnnxModel {
   readonly task: Task;
   readonly classes: readonly (number | string)[];
   readonly signature: ModelSignature;
+  /** Single rows checked and waiting for the next run. */
+  private readonly waiting: { values: (number | string | null)[]; resolve(p: RowPrediction): void; reject(e: unknown): void }[] = [];
+  private running = false;
+  private scheduled = false;
+  private integerFeatures: boolean[] | undefined;
 
   private constructor(
     private readonly runtime: OnnxRuntime,
@@ -53,28 +61,91 @@ export class OnnxModel {
     return this.runtime.release(this.session);
   }
 
-  async predictRow(row: InputRow): Promise<RowPrediction> {
-    const columns = new Map<string, FeatureColumn>();
-    for (const feature of this.signature.features) {
+  /**
+   * One row's prediction. Rows are checked here, one by one (a bad field fails its own call),
+   * then scored together: while a run is in the runtime's process, the rows that arrive wait and
+   * go in the next run as one batch, so under load a request pays a share of one round trip to
+   * the process, not a queue of them.
+   */
+  predictRow(row: InputRow): Promise<RowPrediction> {
+    let values: (number | string | null)[];
+    try {
+      values = this.checkRow(row);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ values, resolve, reject });
+      this.scoreSoon();
+    });
+  }
+
+  /** The row's values in signature order, each checked as the graph's input will take it. */
+  private checkRow(row: InputRow): (number | string | null)[] {
+    return this.signature.features.map((feature, j) => {
       const v = row[feature.name];
       if (v === undefined) throw new SignatureError(`field "${feature.name}" is missing`, feature.name);
-      if (feature.type === 'numeric') {
-        if (v !== null && typeof v !== 'number')
-          throw new SignatureError(`field "${feature.name}" must be a number or null, got ${typeof v}`, feature.name);
-        if (typeof v === 'number' && !Number.isNaN(v) && !Number.isFinite(v))
-          throw new SignatureError(`field "${feature.name}" must be finite, got ${v}`, feature.name);
-        columns.set(feature.name, { kind: 'numeric', values: Float64Array.of(v ?? Number.NaN) });
-      } else {
+      if (feature.type === 'categorical') {
         if (v !== null && typeof v !== 'string')
           throw new SignatureError(`field "${feature.name}" must be a string or null, got ${typeof v}`, feature.name);
-        columns.set(feature.name, { kind: 'text', values: [v] });
+        return v;
       }
+      if (v !== null && typeof v !== 'number')
+        throw new SignatureError(`field "${feature.name}" must be a number or null, got ${typeof v}`, feature.name);
+      if (typeof v === 'number' && !Number.isNaN(v) && !Number.isFinite(v))
+        throw new SignatureError(`field "${feature.name}" must be finite, got ${v}`, feature.name);
+      if (this.integerFeature[j] && (v === null || !Number.isInteger(v)))
+        throw new SignatureError(`field "${feature.name}" must be a whole number, got ${v}`, feature.name);
+      return v;
+    });
+  }
+
+  /** Whether each feature goes into an integer input (which has no missing value). */
+  private get integerFeature(): readonly boolean[] {
+    this.integerFeatures ??= this.signature.features.map((f) =>
+      this.description.inputs.some((i) => (i.type === 'int32' || i.type === 'int64') && i.features.includes(f.name)),
+    );
+    return this.integerFeatures;
+  }
+
+  /** Starts a run of the rows waiting, unless one is running (its end starts the next). */
+  private scoreSoon(): void {
+    if (this.running || this.scheduled) return;
+    this.scheduled = true;
+    // After the rows of this turn of the event loop have joined.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.scoreWaiting();
+    });
+  }
+
+  private async scoreWaiting(): Promise<void> {
+    const batch = this.waiting.splice(0, MAX_ROWS_PER_RUN);
+    if (batch.length === 0) return;
+    this.running = true;
+    try {
+      const columns = new Map<string, FeatureColumn>();
+      this.signature.features.forEach((feature, j) => {
+        columns.set(
+          feature.name,
+          feature.type === 'numeric'
+            ? { kind: 'numeric', values: Float64Array.from(batch, (r) => (r.values[j] as number | null) ?? Number.NaN) }
+            : { kind: 'text', values: batch.map((r) => r.values[j] as string | null) },
+        );
+      });
+      const scored = await this.score(columns, batch.length);
+      batch.forEach((waiting, i) => {
+        if (scored.task === 'regression') return waiting.resolve({ prediction: scored.values[i] });
+        const probabilities = Float64Array.from(scored.probabilities, (p) => p[i]);
+        const k = scored.classIndex[i];
+        waiting.resolve({ prediction: this.classes[k], probability: probabilities[k], probabilities });
+      });
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+    } finally {
+      this.running = false;
+      if (this.waiting.length > 0) this.scoreSoon();
     }
-    const batch = await this.score(columns, 1);
-    if (batch.task === 'regression') return { prediction: batch.values[0] };
-    const probabilities = Float64Array.from(batch.probabilities, (p) => p[0]);
-    const k = batch.classIndex[0];
-    return { prediction: this.classes[k], probability: probabilities[k], probabilities };
   }
 
   /** Predictions for every row of a table (extra columns ignored). */
