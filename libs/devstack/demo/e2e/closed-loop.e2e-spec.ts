@@ -5,82 +5,37 @@ import {
   DeploymentChangedEvent,
   deployerV1,
   DriftDetectedEvent,
-  type EventType,
   ingestionV1,
-  type monitorV1,
   RecordsQuarantinedEvent,
   registryV1,
   RetrainingDecidedEvent,
   RunCompletedEvent,
-  TrainModelCommand,
   trainerV1,
 } from '@flywheel/contracts';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
-import { SHIFTED_FEATURES, UNSHIFTED_FEATURES } from '../src/claims-generator';
 import { type ScenarioResult } from '../src/closed-loop-scenario';
 import { type StreamedEvent } from '../src/event-stream';
 import { DEFAULT_OPTIONS, MODEL } from '../src/scenario-options';
+import { demoResult, expectRetrainingOnDrift, resultEvents } from './demo-run';
 
 jest.setTimeout(900_000);
-
-const REPO_ROOT = resolve(__dirname, '../../..');
-
-/** `npm run demo` with flags, in its own process group; resolves its exit code (kills it after `timeoutMs`). */
-function runDemo(args: string[], output: string[], timeoutMs: number): Promise<number | null> {
-  const child = spawn('npm', ['run', '--silent', 'demo', '--', ...args], {
-    cwd: REPO_ROOT,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
-  createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
-  return new Promise((resolvePromise) => {
-    const timer = setTimeout(() => {
-      output.push(`(killed after ${timeoutMs / 1000} s)`);
-      process.kill(-child.pid!, 'SIGINT');
-      setTimeout(() => child.exitCode === null && process.kill(-child.pid!, 'SIGKILL'), 30_000).unref();
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolvePromise(code);
-    });
-  });
-}
 
 /** `npm run demo`, smaller: the same scenario, asserted through the events it produced. */
 describe('the closed loop (npm run demo, smaller)', () => {
   let result: ScenarioResult;
   const output: string[] = [];
 
-  const only = <T>(type: EventType<T>, where: (data: T, event: StreamedEvent<T>) => boolean, what: string): StreamedEvent<T> => {
-    const found = (result.events as StreamedEvent<T>[]).filter((e) => e.type === type.typeName && where(e.data, e));
-    if (found.length !== 1) throw new Error(`expected exactly one ${what}, found ${found.length}\n${output.join('\n')}`);
-    return found[0]!;
-  };
-  const byId = (id: string | null) => result.events.find((e) => e.id === id);
+  const events = resultEvents(() => result, output);
+  const { only, byId } = events;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flywheel-closed-loop-'));
-    const resultFile = join(dir, 'result.json');
-    try {
-      const code = await runDemo(
-        [
-          ...['--seed', '11', '--backfill', '1000', '--before-shift', '600', '--retrain-claims', '1400', '--after-rollout', '700'],
-          ...['--window', '200', '--canary-requests', '80', '--max-shift-claims', '6000', '--step-timeout', '150000'],
-          ...['--result-file', resultFile],
-        ],
-        output,
-        840_000,
-      );
-      if (code !== 0) throw new Error(`npm run demo exited with ${code}:\n${output.join('\n')}`);
-      result = JSON.parse(readFileSync(resultFile, 'utf8')) as ScenarioResult;
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    result = await demoResult(
+      [
+        ...['--seed', '11', '--backfill', '1000', '--before-shift', '600', '--retrain-claims', '1400', '--after-rollout', '700'],
+        ...['--window', '200', '--canary-requests', '80', '--max-shift-claims', '6000', '--step-timeout', '150000'],
+      ],
+      output,
+      840_000,
+    );
   });
 
   afterAll(() => {
@@ -134,21 +89,7 @@ describe('the closed loop (npm run demo, smaller)', () => {
   });
 
   it('detects drift on the shifted features only, and retrains once on fresh data because of it', () => {
-    const acted = only(
-      RetrainingDecidedEvent,
-      (d) => d.decision?.outcome === trainerV1.DecisionOutcome.DECISION_OUTCOME_ACTED,
-      'retraining decision that acted',
-    );
-    const drift = byId(acted.causationId) as StreamedEvent<monitorV1.DriftDetected>;
-    expect(drift.type).toBe(DriftDetectedEvent.typeName);
-    expect(drift.receivedAt).toBeGreaterThanOrEqual(result.shiftAt);
-    expect(drift.data.report!.modelVersion).toBe(1);
-    expect(drift.data.report!.datasetDrift).toBe(true);
-    const drifted = drift.data.driftedFeatures;
-    expect(drifted).toEqual(expect.arrayContaining(['amount', 'channel']));
-    for (const feature of drifted) expect(SHIFTED_FEATURES).toContain(feature);
-    const verdicts = new Map(drift.data.report!.features.map((f) => [f.feature, f.drifted]));
-    for (const feature of UNSHIFTED_FEATURES) expect(verdicts.get(feature)).toBe(false);
+    const { acted, run } = expectRetrainingOnDrift(result, events);
 
     // Before the shift, no window of v1 was judged to have drifted as a dataset.
     const early = result.events.filter(
@@ -159,13 +100,6 @@ describe('the closed loop (npm run demo, smaller)', () => {
     );
     expect(early).toEqual([]);
 
-    // RetrainingDecided and TrainModel both answer the drift; the run answers the command.
-    const command = only(TrainModelCommand, (c) => c.decisionId === acted.data.decision!.decisionId, 'TrainModel of the decision');
-    expect(command.causationId).toBe(drift.id);
-    expect(command.data.trigger).toBe(trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY);
-    const run = only(RunCompletedEvent, (r) => r.trigger === trainerV1.RunTrigger.RUN_TRIGGER_RETRAINING_POLICY, 'policy-triggered run');
-    expect(run.causationId).toBe(command.id);
-    expect(run.data.runId).toBe(acted.data.decision!.runId);
     // Trained on the claims after the shift: its data starts after v1's.
     const v1Run = only(RunCompletedEvent, (r) => r.trigger === trainerV1.RunTrigger.RUN_TRIGGER_API, 'v1 run');
     expect(run.data.lineage!.datasetVersionTo).toBeGreaterThan(v1Run.data.lineage!.datasetVersionTo);

@@ -1,12 +1,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AliasMovedEvent, DeploymentChangedEvent, deployerV1, DriftDetectedEvent, RunCompletedEvent, Topics } from '@flywheel/contracts';
+import {
+  AliasMovedEvent,
+  commonV1,
+  DeploymentChangedEvent,
+  deployerV1,
+  DriftDetectedEvent,
+  RunCompletedEvent,
+  Topics,
+} from '@flywheel/contracts';
 import { removeDataFolder, SERVICES, type ServiceName } from '@flywheel/embedded-platform';
 import { type Claim, ClaimsGenerator } from './claims-generator';
 import { ClaimTraffic, type ServedPrediction } from './claim-traffic';
 import { StepTimeout, type StreamedEvent } from './event-stream';
-import { checkShiftProgress, failOnRunFailure, missingStep, rolloutOutcome, waitCommitted } from './loop-progress';
+import { importChampion } from './imported-champion';
+import { checkShiftProgress, failOnRunFailure, missingStep, refusedChallenger, rolloutOutcome, waitCommitted } from './loop-progress';
 import { DATASET, FEATURE_VIEW, MODEL, type ScenarioOptions } from './scenario-options';
 import { ScenarioPlatform } from './scenario-platform';
 import { type AccuracyFigure, accuracyOf, accuracyTable, fmt, type StoryOutcome, summarise } from './scenario-report';
@@ -128,14 +137,20 @@ export class ClosedLoopScenario {
     });
     await this.registerResources();
     await this.streamHistory(traffic);
-    await this.trainFirstVersion();
+    if (this.options.importedChampion) await this.importFirstVersion();
+    else await this.trainFirstVersion();
+    await this.firstVersionDeployed();
     return traffic;
   }
 
   private async playOn(traffic: ClaimTraffic): Promise<ScenarioResult> {
     await this.serveBeforeShift(traffic);
     const outcome = await this.shiftUntilRolledOut(traffic);
-    await this.measureRecovery(traffic, outcome.newVersion);
+    if (outcome.ending === 'rolled-out') await this.measureRecovery(traffic, outcome.newVersion);
+    else {
+      await traffic.deliverLabels();
+      this.timeline.flushCommits();
+    }
     return this.result(traffic, outcome);
   }
 
@@ -172,7 +187,7 @@ export class ClosedLoopScenario {
     );
   }
 
-  /** 3. v1: trained on request, made production by the registry, served by the deployer. */
+  /** 3. v1: trained on request (then made production by the registry and served by the deployer). */
   private async trainFirstVersion(): Promise<void> {
     const o = this.options;
     const events = this.platform.events;
@@ -186,6 +201,29 @@ export class ClosedLoopScenario {
       `run ${runId} of v1 to complete [trainer, feature-store]`,
       () => failOnRunFailure(events, runId, this.guard),
     );
+  }
+
+  /**
+   * 3, imported instead: v1 fitted outside the platform on the same historical claims (a
+   * logistic regression here, in this process), exported as ONNX and imported with its own
+   * holdout of unshifted claims; the registry scores it with onnxruntime and makes it production.
+   */
+  private async importFirstVersion(): Promise<void> {
+    this.timeline.step(
+      `importing v1: a logistic regression fitted outside the platform on the ${this.history.length} historical claims, as an ONNX graph`,
+    );
+    const imported = await importChampion(this.platform.clients.registry, this.history, this.options.seed);
+    const version = imported.response.version;
+    this.timeline.note(
+      `ImportModelVersion: ${imported.onnxBytes} bytes of ONNX and ${imported.holdoutRows} holdout claims → v${version?.version} ` +
+        `(${commonV1.Algorithm[version?.algorithm ?? 0]}), holdout accuracy ${fmt(version?.metrics.accuracy)}, promotion ${imported.response.promotion}`,
+    );
+  }
+
+  /** v1, trained or imported, made production by the registry and served by the deployer. */
+  private async firstVersionDeployed(): Promise<void> {
+    const o = this.options;
+    const events = this.platform.events;
     await events.waitFor(
       AliasMovedEvent,
       (a) => a.modelName === MODEL && a.alias === 'production' && a.toVersion === 1,
@@ -221,14 +259,27 @@ export class ClosedLoopScenario {
     const events = this.platform.events;
     const shiftAt = Date.now();
     this.timeline.step('SHIFT: claims move online and double in amount; fraud is now young claimants online, whatever the amount');
-    const closed = () => rolloutOutcome(events) !== null;
-    await traffic.live('after', 'after-shift', closed, o.maxShiftClaims, () => checkShiftProgress(events, shiftAt, o.stepTimeoutMs));
+    // With an imported champion, the platform keeping it (the registry refusing the challenger,
+    // or the deployer rolling its canary back) is an outcome of the story, not a failure.
+    const refusalEnds = o.importedChampion;
+    const refused = () => (refusalEnds ? refusedChallenger(events, shiftAt) : null);
+    const closed = () => rolloutOutcome(events) !== null || refused() !== null;
+    await traffic.live('after', 'after-shift', closed, o.maxShiftClaims, () =>
+      checkShiftProgress(events, shiftAt, o.stepTimeoutMs, refusalEnds),
+    );
+    const kept = rolloutOutcome(events) === null ? refused() : null;
+    if (kept) {
+      this.timeline.note(`the registry kept the imported v${kept.data.championVersion}: ${kept.data.reasons.join('; ')}`);
+      return { shiftAt, rolledOutAt: Number.NaN, newVersion: kept.data.challengerVersion, ending: 'refused' };
+    }
     const outcome = rolloutOutcome(events);
     if (outcome === null) throw new StepTimeout(missingStep(events, shiftAt).step, Date.now() - shiftAt);
     if (outcome.data.change !== deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_PROMOTED) {
-      throw new Error(`the new version was rolled back instead of rolled out: ${outcome.data.reason}`);
+      if (!o.importedChampion) throw new Error(`the new version was rolled back instead of rolled out: ${outcome.data.reason}`);
+      const newVersion = outcome.data.canary?.version ?? 0;
+      return { shiftAt, rolledOutAt: outcome.receivedAt, newVersion, ending: 'rolled-back' };
     }
-    return { shiftAt, rolledOutAt: outcome.receivedAt, newVersion: outcome.data.toVersion };
+    return { shiftAt, rolledOutAt: outcome.receivedAt, newVersion: outcome.data.toVersion, ending: 'rolled-out' };
   }
 
   /** 6. Recovery: the new version answers everything. */

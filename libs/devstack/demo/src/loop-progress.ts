@@ -7,6 +7,7 @@ import {
   FeaturesMaterialisedEvent,
   PromotionRefusedEvent,
   RecordsQuarantinedEvent,
+  type registryV1,
   RetrainingDecidedEvent,
   RunCompletedEvent,
   RunFailedEvent,
@@ -55,11 +56,16 @@ export async function waitCommitted(events: EventStream, target: IngestionTarget
   }
 }
 
-/** The deployer's final word on the new version: promoted to all traffic, or rolled back. */
+/**
+ * The deployer's final word on the new version: promoted to all traffic (it is the `to_version`),
+ * or rolled back (the stable version is the `to_version` again; the canary's figures name the new one).
+ */
 export function rolloutOutcome(events: EventStream): StreamedEvent<deployerV1.DeploymentChanged> | null {
   const { DEPLOYMENT_CHANGE_PROMOTED, DEPLOYMENT_CHANGE_ROLLED_BACK } = deployerV1.DeploymentChange;
-  const final = (change: deployerV1.DeploymentChange) => change === DEPLOYMENT_CHANGE_PROMOTED || change === DEPLOYMENT_CHANGE_ROLLED_BACK;
-  return events.ofType(DeploymentChangedEvent, (c) => c.deployment === MODEL && c.toVersion > 1 && final(c.change))[0] ?? null;
+  const final = (c: deployerV1.DeploymentChanged) =>
+    (c.change === DEPLOYMENT_CHANGE_PROMOTED && c.toVersion > 1) ||
+    (c.change === DEPLOYMENT_CHANGE_ROLLED_BACK && (c.canary?.version ?? 0) > 1);
+  return events.ofType(DeploymentChangedEvent, (c) => c.deployment === MODEL && final(c))[0] ?? null;
 }
 
 /** The first link of the chain after the shift that has not happened yet, and who owes it. */
@@ -76,12 +82,17 @@ export function missingStep(events: EventStream, shiftAt: number): { step: strin
   return { step: 'the deployer to judge the canary', services: ['deployer'] };
 }
 
-/** Fails fast when the chain broke for good (a failed run, a refused promotion). */
-export function checkShiftProgress(events: EventStream, shiftAt: number, stepTimeoutMs: number): void {
+/** The registry's refusal of a challenger after the shift, if it refused one. */
+export function refusedChallenger(events: EventStream, shiftAt: number): StreamedEvent<registryV1.PromotionRefused> | null {
+  return events.ofType(PromotionRefusedEvent, (r, e) => e.receivedAt >= shiftAt && r.modelName === MODEL)[0] ?? null;
+}
+
+/** Fails fast when the chain broke for good (a failed run; a refused promotion, unless `refusalEnds` the story). */
+export function checkShiftProgress(events: EventStream, shiftAt: number, stepTimeoutMs: number, refusalEnds = false): void {
   const failed = events.ofType(RunFailedEvent, (_d, e) => e.receivedAt >= shiftAt)[0];
   if (failed) throw new Error(`the retraining run failed: ${failed.data.error}`);
-  const refused = events.ofType(PromotionRefusedEvent, (_d, e) => e.receivedAt >= shiftAt)[0];
-  if (refused) throw new Error(`the registry refused the challenger: ${refused.data.reasons.join('; ')}`);
+  const refused = refusedChallenger(events, shiftAt);
+  if (refused && !refusalEnds) throw new Error(`the registry refused the challenger: ${refused.data.reasons.join('; ')}`);
   if (Date.now() - shiftAt > stepTimeoutMs * 3) throw new StepTimeout(missingStep(events, shiftAt).step, Date.now() - shiftAt);
 }
 

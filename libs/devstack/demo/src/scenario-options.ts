@@ -33,6 +33,12 @@ export interface ScenarioOptions {
   keepData: boolean;
   /** Where to write the result (events, predictions, figures) as JSON, for tests and tools. */
   resultFile?: string;
+  /**
+   * v1 is not trained by Flywheel but fitted in the scenario's process, exported as ONNX and
+   * imported with ImportModelVersion; the rest of the loop runs as before, and it also ends
+   * when the platform keeps the imported champion (challenger refused, or its canary rolled back).
+   */
+  importedChampion: boolean;
 }
 
 export const DEFAULT_OPTIONS: ScenarioOptions = {
@@ -48,6 +54,7 @@ export const DEFAULT_OPTIONS: ScenarioOptions = {
   maxShiftClaims: 15_000,
   stepTimeoutMs: 180_000,
   keepData: false,
+  importedChampion: false,
 };
 
 const FLAGS: Record<string, { key: keyof ScenarioOptions; env: string; kind: 'int' | 'number' | 'string' | 'bool'; help: string }> = {
@@ -75,6 +82,12 @@ const FLAGS: Record<string, { key: keyof ScenarioOptions; env: string; kind: 'in
   '--data-dir': { key: 'dataDir', env: 'DEMO_DATA_DIR', kind: 'string', help: 'platform data folder (default: a fresh temporary one)' },
   '--result-file': { key: 'resultFile', env: 'DEMO_RESULT_FILE', kind: 'string', help: 'write the events and figures as JSON here' },
   '--keep-data': { key: 'keepData', env: 'DEMO_KEEP_DATA', kind: 'bool', help: 'keep the data folder afterwards' },
+  '--imported-champion': {
+    key: 'importedChampion',
+    env: 'DEMO_IMPORTED_CHAMPION',
+    kind: 'bool',
+    help: 'import v1 as an ONNX graph fitted outside the platform',
+  },
 };
 
 export function usage(): string {

@@ -5,6 +5,7 @@ import {
   deployerV1,
   DriftDetectedEvent,
   PerformanceDegradedEvent,
+  PromotionRefusedEvent,
   RecordsQuarantinedEvent,
   RetrainingDecidedEvent,
   trainerV1,
@@ -27,6 +28,11 @@ export interface StoryOutcome {
   shiftAt: number;
   rolledOutAt: number;
   newVersion: number;
+  /**
+   * How the story ended: the new version serves all traffic; or (with an imported champion) the
+   * registry refused it, or the deployer rolled its canary back, and the champion kept serving.
+   */
+  ending: 'rolled-out' | 'refused' | 'rolled-back';
 }
 
 export const fmt = (x: number | null | undefined) => (x == null || Number.isNaN(x) ? '—' : x.toFixed(3));
@@ -63,11 +69,18 @@ export function summarise(events: EventStream, outcome: StoryOutcome, traffic: C
   lines.push(
     `v1          holdout accuracy ${fmt(v1Holdout)}; live ${fmt(accuracy('before-shift', 1))} before the shift, ${fmt(accuracy('after-shift', 1))} after it`,
   );
-  const c = promoted?.data.comparison;
+  const refused =
+    outcome.ending === 'refused' ? events.ofType(PromotionRefusedEvent, (r) => r.challengerVersion === newVersion)[0] : undefined;
+  const c = (promoted ?? refused)?.data.comparison;
   const canary = accuracy('after-shift', newVersion);
+  const ending = {
+    'rolled-out': `${fmt(accuracy('recovered', newVersion))} serving all traffic`,
+    'rolled-back': 'rolled back',
+    refused: `refused (${refused?.data.reasons.join('; ')})`,
+  }[outcome.ending];
   lines.push(
-    `v${newVersion}          on the recent holdout ${fmt(c?.challengerValue)} vs v1 ${fmt(c?.championValue)}; live ${fmt(canary)} as canary, ` +
-      `${fmt(accuracy('recovered', newVersion))} serving all traffic`,
+    `v${newVersion}          on the recent holdout ${fmt(c?.challengerValue)} vs v1 ${fmt(c?.championValue)}; ` +
+      (refused ? ending : `live ${fmt(canary)} as canary, ${ending}`),
   );
   const drift = events.ofType(DriftDetectedEvent, (_d, e) => e.receivedAt >= outcome.shiftAt)[0];
   if (drift)
@@ -100,7 +113,13 @@ export function summarise(events: EventStream, outcome: StoryOutcome, traffic: C
       `v${newVersion} promoted ${secs(outcome.shiftAt, promoted?.receivedAt)}, canary started ${secs(outcome.shiftAt, canaryStart?.receivedAt)}, ` +
       `serving all traffic ${secs(outcome.shiftAt, outcome.rolledOutAt)}`,
   );
-  lines.push(`            ⇒ ${secs(outcome.shiftAt, outcome.rolledOutAt)} from drift onset to the new version serving all traffic`);
+  if (refused)
+    lines.push(`            ⇒ the registry kept v1: v${newVersion} refused ${secs(outcome.shiftAt, refused.receivedAt)} after the shift`);
+  else if (outcome.ending === 'rolled-back')
+    lines.push(
+      `            ⇒ the deployer kept v1: v${newVersion}'s canary rolled back ${secs(outcome.shiftAt, outcome.rolledOutAt)} after the shift`,
+    );
+  else lines.push(`            ⇒ ${secs(outcome.shiftAt, outcome.rolledOutAt)} from drift onset to the new version serving all traffic`);
   const errors = traffic.predictErrors;
   if (errors.count > 0) lines.push(`errors      ${errors.count} Predict calls failed (last: ${errors.last})`);
   return lines;

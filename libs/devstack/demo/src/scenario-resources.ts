@@ -4,6 +4,10 @@ import { type PlatformClients } from './scenario-platform';
 import { DATASET, FEATURE_VIEW, MODEL, type ScenarioOptions } from './scenario-options';
 import { type Timeline } from './timeline';
 
+/** The promotion policy's margins: a challenger takes production by this much accuracy, on at least this many holdout rows. */
+export const PROMOTION_MIN_IMPROVEMENT = 0.02;
+export const PROMOTION_MIN_HOLDOUT_ROWS = 50;
+
 /** What the trainer fits: the first version on request, and every retraining by policy. */
 export function modelSpec(seed: number, trainingWindowMs: number | null): trainerV1.ModelSpec {
   return trainerV1.ModelSpec.fromPartial({
@@ -35,8 +39,8 @@ export async function registerScenarioResources(clients: PlatformClients, o: Sce
         autoPromote: true,
         alias: 'production',
         metric: 'accuracy',
-        minAbsoluteImprovement: 0.02,
-        minHoldoutRows: 50,
+        minAbsoluteImprovement: PROMOTION_MIN_IMPROVEMENT,
+        minHoldoutRows: PROMOTION_MIN_HOLDOUT_ROWS,
       },
     }),
   );
@@ -82,7 +86,7 @@ export async function registerScenarioResources(clients: PlatformClients, o: Sce
     }),
   );
   timeline.note(
-    `policies: promotion margin +0.02 accuracy on ≥50 holdout rows; retraining on drift after ${o.beforeShiftClaims + o.retrainClaims} new rows, ` +
+    `policies: promotion margin +${PROMOTION_MIN_IMPROVEMENT} accuracy on ≥${PROMOTION_MIN_HOLDOUT_ROWS} holdout rows; retraining on drift after ${o.beforeShiftClaims + o.retrainClaims} new rows, ` +
       `window ${(windowMs / 1000).toFixed(0)} s, cooldown 10 min; monitor windows of ${o.windowSize} predictions, KS/chi-square with Bonferroni, drift share 0.3; ` +
       `canary ${(o.canaryShare * 100).toFixed(0)}% for ${o.canaryMinRequests} requests`,
   );

@@ -1,6 +1,6 @@
 import {
   AliasMovedEvent,
-  type commonV1,
+  commonV1,
   DatasetRegisteredEvent,
   DatasetVersionCommittedEvent,
   DeploymentChangedEvent,
@@ -146,7 +146,8 @@ export function describe(event: StreamedEvent): string | null {
     }
     case ModelVersionRegisteredEvent.typeName: {
       const v = (d as registryV1.ModelVersionRegistered).version;
-      return `registry      ${v?.modelName} v${v?.version} registered from run ${v?.runId.slice(0, 8)} (holdout accuracy ${pct(v?.metrics.accuracy)})`;
+      const from = v?.algorithm === commonV1.Algorithm.ALGORITHM_ONNX ? 'an imported ONNX graph' : `run ${v?.runId.slice(0, 8)}`;
+      return `registry      ${v?.modelName} v${v?.version} registered from ${from} (holdout accuracy ${pct(v?.metrics.accuracy)})`;
     }
     case AliasMovedEvent.typeName: {
       const a = d as registryV1.AliasMoved;
