@@ -96,6 +96,18 @@ describe('importing graphs as the converters write them', () => {
     expect(again.description).toEqual(first.description);
     expect(reference.classes).toEqual(again.description.classes);
   });
+
+  it('reads a brought graph afresh on import, whatever description it claims', () => {
+    const { bytes } = fixture('logistic-regression-scaled');
+    const model = ModelProto.decode(inspectOnnx(bytes).bytes);
+    const forged = { ...JSON.parse(model.metadataProps.find((p) => p.key === DESCRIPTION_METADATA_KEY)!.value!), task: 'regression' };
+    const claimed = ModelProto.encode({
+      ...model,
+      metadataProps: [{ key: DESCRIPTION_METADATA_KEY, value: JSON.stringify(forged) }],
+    }).finish();
+    expect(inspectOnnx(claimed).description.task).toBe('regression');
+    expect(inspectOnnx(claimed, { reinspect: true }).description.task).toBe('binary');
+  });
 });
 
 describe('graphs refused at import, each with its reason', () => {

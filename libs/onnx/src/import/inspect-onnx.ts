@@ -138,6 +138,11 @@ export interface InspectOptions {
   /** Feature names for the graph's input columns in order; default the input names (one input per column). */
   readonly features?: readonly string[];
   readonly maxBytes?: number;
+  /**
+   * Reads the graph afresh even when it carries a description: what an import does, since a
+   * description in a file someone brings is only a claim. A stored graph's own is trusted.
+   */
+  readonly reinspect?: boolean;
 }
 
 /** An imported graph ready to store: rewritten to be served (ZipMap removed), and what it is. */
@@ -180,7 +185,7 @@ export function inspectOnnx(bytes: Uint8Array, options: InspectOptions = {}): In
   checkOperators(graph);
 
   const stored = model.metadataProps.find((p) => p.key === DESCRIPTION_METADATA_KEY)?.value;
-  if (stored !== undefined && options.features === undefined) return { description: parseDescription(stored), bytes };
+  if (stored !== undefined && options.features === undefined && !options.reinspect) return { description: parseDescription(stored), bytes };
 
   const inputs = bindInputs(graph, options.features);
   const { task, classes, outputs, graph: served } = readOutputs(graph, declaredClasses(model));

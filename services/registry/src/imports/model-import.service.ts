@@ -134,6 +134,7 @@ export class ModelImportService {
       return await OnnxModel.load(this.host.runtime, bytes, {
         features: features.length > 0 ? features : undefined,
         maxBytes: this.config.MODEL_IMPORT_MAX_BYTES,
+        reinspect: true,
       });
     } catch (error) {
       if (error instanceof OnnxImportError) throw invalidArgument('onnx', error.message);
