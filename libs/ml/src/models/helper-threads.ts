@@ -8,6 +8,12 @@
  */
 import { extname, join } from 'node:path';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+// Imported for its type alone (nothing of it runs here): a compiler that follows imports — the
+// service image build — compiles the helpers' file along with this one.
+import { type HelperWork } from './helper-threads.worker';
+
+/** What a helper thread holds between commands (helper-threads.worker.ts). */
+export type HelperState = HelperWork | null;
 
 /** Slots of the control array. */
 export const Control = {

@@ -7,6 +7,9 @@ import { scoreShare } from './forest-threads';
 import { accumulateHistogram, histogramSize } from './hist-tree';
 import { Command, Control, type ForestSession, type HelperData, type HistogramSession, type SessionMessage } from './helper-threads';
 
+/** What a helper works on between commands: its session's buffers, bound. */
+export type HelperWork = HistogramWork | ForestWork;
+
 interface HistogramWork {
   readonly kind: 'histograms';
   readonly data: { bins: Uint8Array[]; rows: Uint8Array };
@@ -61,7 +64,7 @@ function forestWork(m: ForestSession): ForestWork {
 
 const { control: controlBuffer, port, index } = workerData as HelperData;
 const control = new Int32Array(controlBuffer);
-let work: HistogramWork | ForestWork | null = null;
+let work: HelperWork | null = null;
 let seen = Atomics.load(control, Control.Sequence);
 Atomics.add(control, Control.Ready, 1);
 Atomics.notify(control, Control.Ready);
