@@ -37,6 +37,7 @@ export * from './grpc/undecodable-request';
 export * from './http/health-registry';
 export * from './http/http-api';
 export * from './http/http-server';
+export * from './http/metric-catalog';
 export * from './http/platform-metrics';
 
 export * from './bootstrap/bootstrap-service';

@@ -447,6 +447,12 @@ describe('deployer service (Postgres, Kafka broker, S3; registry answers from me
         expect(response.modelVersion).toBe(1);
       }
       await deploymentIs((d) => d.state === deployerV1.DeploymentState.DEPLOYMENT_STATE_STABLE && d.canaryVersion === 0, 'stable again');
+      // On /metrics: the rollback counted, v1's traffic, and no series left of v2, which is no longer served.
+      const metrics = await (await fetch(`${service.httpUrl}/metrics`)).text();
+      expect(metrics).toContain('flywheel_canary_conclusions_total{deployment="fraud",model="fraud",decision="rollback"} 1');
+      expect(metrics).toMatch(/^flywheel_predictions_total\{deployment="fraud",model="fraud",version="1",canary="false"\} \d+$/m);
+      expect(metrics).toMatch(/^flywheel_prediction_latency_seconds_count\{deployment="fraud",model="fraud",version="1"\} \d+$/m);
+      expect(metrics).not.toMatch(/^flywheel_prediction[a-z_]*\{[^}]*version="2"/m);
 
       const events = await deploymentEvents(3);
       expect(events.map((e) => e.data.change)).toEqual([

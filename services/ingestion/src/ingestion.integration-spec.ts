@@ -268,6 +268,8 @@ describe('ingestion service', () => {
       });
       const summary = await writer.ingest({ dataset: 'claims_bad_bytes', rows: [row(claim(2))], batchId: '', commitNow: true });
       expect(summary.summary).toMatchObject({ accepted: 1, committedVersion: { version: 1, rowCount: 1 } });
+      const metrics = await (await fetch(`${service!.httpUrl}/metrics`)).text();
+      expect(metrics).toContain('flywheel_dataset_rows_committed_total{dataset="claims_bad_bytes"} 1');
     });
   });
 
@@ -388,6 +390,10 @@ describe('ingestion service', () => {
       // c3 (amount) and c5 (channel, extra) pass now; the malformed text and c6's date do not.
       expect(replay).toMatchObject({ replayed: 4, accepted: 2, quarantined: 2, duplicates: 0, remaining: 2, skippedIds: [] });
       expect(replay.committedVersion).toMatchObject({ version: 2, rowCount: 2 });
+      // Both versions' rows committed; the two records quarantined again count again.
+      const metrics = await (await fetch(`${service!.httpUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^flywheel_dataset_rows_quarantined_total\{dataset="claims_mixed"\} \d+$/m);
+      expect(metrics).toMatch(/^flywheel_dataset_rows_committed_total\{dataset="claims_mixed"\} \d+$/m);
       const csv = (
         await store.get(parseObjectKey(replay.committedVersion!.object!.key), { expectedSha256: replay.committedVersion!.object!.sha256 })
       )

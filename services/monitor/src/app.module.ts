@@ -22,6 +22,7 @@ import { PredictionConsumer } from './windows/prediction.consumer';
 import { WindowJournalEntity } from './windows/window-journal.entity';
 import { TypeOrmWindowRepository, WindowRepository } from './windows/window.repository';
 import { JoinIndexPruner } from './windows/join-index-pruner';
+import { DriftMetrics } from './windows/drift-metrics';
 import { WindowService } from './windows/window.service';
 
 export const MONITOR_ENTITIES = [
@@ -56,6 +57,7 @@ export class AppModule {
         { provide: WindowRepository, useClass: TypeOrmWindowRepository },
         { provide: AlertRepository, useClass: TypeOrmAlertRepository },
         MonitoringPolicyService,
+        DriftMetrics,
         WindowService,
         JoinIndexPruner,
         PredictionConsumer,

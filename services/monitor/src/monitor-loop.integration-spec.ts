@@ -237,6 +237,14 @@ describe('monitor in the loop (predictions, labels, drift, degradation, restart)
     expect(driftData.report?.currentProfile?.rowCount).toBe(WINDOW);
     expect(driftData.deployment).toBe(MODEL);
 
+    // The restarted process judged the window: its /metrics shows the report, the share and the performance verdict.
+    const metrics = await (await fetch(`${service.httpUrl}/metrics`)).text();
+    expect(metrics).toContain(`flywheel_drift_reports_total{model="${MODEL}",dataset_drift="true"} 1`);
+    expect(metrics).toContain(`flywheel_drift_share{model="${MODEL}"} ${driftData.report!.driftedShare}`);
+    for (const f of driftData.report!.features)
+      expect(metrics).toContain(`flywheel_feature_drift_statistic{model="${MODEL}",feature="${f.feature}"} ${f.statistic}`);
+    expect(metrics).toContain(`flywheel_model_performance_degraded{model="${MODEL}"} 1`);
+
     const degradedData = degraded?.data as monitorV1.PerformanceDegraded;
     expect(degraded).toMatchObject({ key: MODEL, causationId: drift?.causationId });
     expect(degradedData).toMatchObject({

@@ -28,4 +28,24 @@ describe('platform adapters', () => {
       'flywheel_kafka_consumed_seconds_count{group="registry.runs",topic="flywheel.trainer.events",outcome="dead-lettered"} 1',
     );
   });
+
+  it('counts dead-lettered records of single and batch consumers, and the age of the oldest unpublished event', async () => {
+    const metrics = new PlatformMetrics({ defaultMetrics: false });
+    const sink = platformMetricsSink(metrics);
+    sink.recordConsumed('monitor.predictions', 'flywheel.predictions', 'applied', 0.01);
+    sink.recordConsumed('monitor.predictions', 'flywheel.predictions', 'dead-lettered', 0.01);
+    sink.recordBatchConsumed('ingestion.raw', 'flywheel.ingest.sales', 10, 3, 0.2);
+    sink.recordBatchConsumed('ingestion.raw', 'flywheel.ingest.sales', 5, 0, 0.1);
+    sink.setOutboxBacklog(4, 42.5);
+    const deadLettered = await metrics.registry.getSingleMetricAsString('flywheel_kafka_dead_lettered_total');
+    expect(deadLettered).toContain('flywheel_kafka_dead_lettered_total{group="monitor.predictions",topic="flywheel.predictions"} 1');
+    expect(deadLettered).toContain('flywheel_kafka_dead_lettered_total{group="ingestion.raw",topic="flywheel.ingest.sales"} 3');
+    expect(await metrics.registry.getSingleMetricAsString('flywheel_outbox_oldest_age_seconds')).toContain(
+      'flywheel_outbox_oldest_age_seconds 42.5',
+    );
+    sink.setOutboxBacklog(0, 0);
+    expect(await metrics.registry.getSingleMetricAsString('flywheel_outbox_oldest_age_seconds')).toContain(
+      'flywheel_outbox_oldest_age_seconds 0',
+    );
+  });
 });

@@ -1,4 +1,4 @@
-import { currentContext, currentTraceparent, type PlatformMetrics, runWithTraceparent } from '@flywheel/platform';
+import { currentContext, currentTraceparent, FLYWHEEL_METRICS, type PlatformMetrics, runWithTraceparent } from '@flywheel/platform';
 import { type MessagingMetricsSink } from '../metrics/messaging-metrics';
 import { type TraceContext } from '../trace/trace-context';
 
@@ -12,12 +12,17 @@ export const platformTraceContext: TraceContext = {
   run: (traceparent, work) => runWithTraceparent(traceparent, work),
 };
 
-/** Feeds the platform's Prometheus registry: consumer lag, outbox backlog, outcomes, published rows. */
+/**
+ * Feeds the platform's Prometheus registry: consumer lag, outbox backlog (and the age of its
+ * oldest event), outcomes, dead-lettered records, published rows.
+ */
 export function platformMetricsSink(metrics: PlatformMetrics): MessagingMetricsSink {
   const lag = metrics.kafkaConsumerLag();
   const backlog = metrics.outboxBacklog();
+  const oldestAge = metrics.gaugeOf(FLYWHEEL_METRICS.outboxOldestAge);
   const parked = metrics.outboxParked();
-  const published = metrics.counter('flywheel_outbox_published_total', 'Outbox rows published to Kafka.', []);
+  const published = metrics.counterOf(FLYWHEEL_METRICS.outboxPublished);
+  const deadLetteredRecords = metrics.counterOf(FLYWHEEL_METRICS.kafkaDeadLettered);
   const consumed = metrics.histogram(
     'flywheel_kafka_consumed_seconds',
     'Time to process one consumed record, by group, topic and outcome (applied, duplicate, ignored, dead-lettered).',
@@ -36,14 +41,23 @@ export function platformMetricsSink(metrics: PlatformMetrics): MessagingMetricsS
     [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
   );
   return {
-    setOutboxBacklog: (rows) => backlog.set(rows),
+    setOutboxBacklog: (rows, oldestAgeSeconds) => {
+      backlog.set(rows);
+      oldestAge.set(oldestAgeSeconds);
+    },
     setOutboxParked: (rows) => parked.set(rows),
     recordOutboxPublished: (rows) => published.inc(rows),
     setConsumerLag: (group, topic, partition, value) => lag.set({ group, topic, partition: String(partition) }, value),
-    recordConsumed: (group, topic, outcome, seconds) => consumed.observe({ group, topic, outcome }, seconds),
+    recordConsumed: (group, topic, outcome, seconds) => {
+      consumed.observe({ group, topic, outcome }, seconds);
+      if (outcome === 'dead-lettered') deadLetteredRecords.inc({ group, topic });
+    },
     recordBatchConsumed: (group, topic, records, deadLettered, seconds) => {
       if (records > deadLettered) batchRecords.inc({ group, topic, outcome: 'applied' }, records - deadLettered);
-      if (deadLettered > 0) batchRecords.inc({ group, topic, outcome: 'dead-lettered' }, deadLettered);
+      if (deadLettered > 0) {
+        batchRecords.inc({ group, topic, outcome: 'dead-lettered' }, deadLettered);
+        deadLetteredRecords.inc({ group, topic }, deadLettered);
+      }
       batchSeconds.observe({ group, topic }, seconds);
     },
   };

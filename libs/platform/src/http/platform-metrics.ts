@@ -1,9 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { FLYWHEEL_METRICS, type MetricDefinition } from './metric-catalog';
 
 export type GrpcLabel = 'service' | 'method' | 'code';
-
-/** Latency buckets (seconds) for calls from sub-millisecond reads to multi-second training submits. */
-const GRPC_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /**
  * How often the event-loop delay histogram (nodejs_eventloop_lag_p99_seconds, …) samples.
@@ -26,19 +24,8 @@ export class PlatformMetrics {
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLING_MS });
-    this.grpcRequests = new Counter({
-      name: 'flywheel_grpc_requests_total',
-      help: 'gRPC calls handled, by service, method and status code.',
-      labelNames: ['service', 'method', 'code'],
-      registers: [this.registry],
-    });
-    this.grpcDuration = new Histogram({
-      name: 'flywheel_grpc_request_duration_seconds',
-      help: 'Time from receiving a gRPC call to sending its status.',
-      labelNames: ['service', 'method', 'code'],
-      buckets: GRPC_DURATION_BUCKETS,
-      registers: [this.registry],
-    });
+    this.grpcRequests = this.counterOf(FLYWHEEL_METRICS.grpcRequests);
+    this.grpcDuration = this.histogramOf(FLYWHEEL_METRICS.grpcDuration);
   }
 
   /** `path` is the gRPC method path, `/package.Service/Method`; `code` the status name. */
@@ -51,24 +38,16 @@ export class PlatformMetrics {
 
   /** Per consumer group and partition: the log end offset minus the committed offset. */
   kafkaConsumerLag(): Gauge<'group' | 'topic' | 'partition'> {
-    return this.gauge('flywheel_kafka_consumer_lag', 'Messages not yet consumed, by group, topic and partition.', [
-      'group',
-      'topic',
-      'partition',
-    ]);
+    return this.gaugeOf(FLYWHEEL_METRICS.kafkaConsumerLag);
   }
 
   /** Outbox rows written but not yet published. */
   outboxBacklog(): Gauge<never> {
-    return this.gauge('flywheel_outbox_backlog', 'Outbox events written but not yet published.', []);
+    return this.gaugeOf(FLYWHEEL_METRICS.outboxBacklog);
   }
 
   outboxParked(): Gauge<never> {
-    return this.gauge(
-      'flywheel_outbox_parked',
-      'Outbox events given up on (too large, or refused after every retry); they need a person.',
-      [],
-    );
+    return this.gaugeOf(FLYWHEEL_METRICS.outboxParked);
   }
 
   /** Text for a `/metrics` response, with its content type. */
@@ -92,9 +71,40 @@ export class PlatformMetrics {
     );
   }
 
-  private gauge<L extends string>(name: string, help: string, labelNames: L[]): Gauge<L> {
+  /**
+   * The registry's gauge of that name, created on first use. `collect`, if given, runs at each
+   * read of the registry (a scrape) to set the gauge from what is known then; only the creating
+   * caller's is kept.
+   */
+  gauge<L extends string>(name: string, help: string, labelNames: L[], collect?: (gauge: Gauge<L>) => void): Gauge<L> {
     return (
-      (this.registry.getSingleMetric(name) as Gauge<L> | undefined) ?? new Gauge<L>({ name, help, labelNames, registers: [this.registry] })
+      (this.registry.getSingleMetric(name) as Gauge<L> | undefined) ??
+      new Gauge<L>({
+        name,
+        help,
+        labelNames,
+        registers: [this.registry],
+        ...(collect && {
+          collect() {
+            collect(this);
+          },
+        }),
+      })
     );
+  }
+
+  /** The counter a catalogued definition (FLYWHEEL_METRICS) describes, created on first use. */
+  counterOf<L extends string>(definition: MetricDefinition<L>): Counter<L> {
+    return this.counter(definition.name, definition.help, [...definition.labelNames]);
+  }
+
+  /** The gauge a catalogued definition describes, created on first use. */
+  gaugeOf<L extends string>(definition: MetricDefinition<L>, collect?: (gauge: Gauge<L>) => void): Gauge<L> {
+    return this.gauge(definition.name, definition.help, [...definition.labelNames], collect);
+  }
+
+  /** The histogram a catalogued definition describes, created on first use. */
+  histogramOf<L extends string>(definition: MetricDefinition<L>): Histogram<L> {
+    return this.histogram(definition.name, definition.help, [...definition.labelNames], [...(definition.buckets ?? [])]);
   }
 }

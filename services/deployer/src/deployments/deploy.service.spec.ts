@@ -1,11 +1,12 @@
 import { NoTableChanges } from '@flywheel/persistence';
-import { ManualClock } from '@flywheel/platform';
+import { ManualClock, PlatformMetrics } from '@flywheel/platform';
 import { deployerV1, type EventEnvelope, registryV1 } from '@flywheel/contracts';
 import { type CallerIdentity, InvalidArgumentException, Role } from '@flywheel/platform';
 import { modelArtifactKey } from '@flywheel/storage';
 import { RolloutService } from '../rollout/rollout.service';
 import { LiveStats } from '../serving/live-stats';
 import { ServedModels } from '../serving/served-models';
+import { ServingMetrics } from '../serving/serving-metrics';
 import {
   FakeDeploymentEvents,
   FakeDeploymentRepository,
@@ -47,7 +48,8 @@ describe('Deploy', () => {
     clock = new ManualClock();
     const stats = new LiveStats({ latencyWindow: 1000, joinWindow: 1000 });
     served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger(), registry);
+    const metrics = new ServingMetrics(new PlatformMetrics({ defaultMetrics: false }), served, stats);
+    rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger(), registry, metrics);
     deployer = new DeployService(registry, rollout, served, clock, config);
   });
 

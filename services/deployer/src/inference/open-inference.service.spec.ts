@@ -1,5 +1,5 @@
 import { NoTableChanges } from '@flywheel/persistence';
-import { ManualClock } from '@flywheel/platform';
+import { ManualClock, PlatformMetrics } from '@flywheel/platform';
 import { type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
 import { deploymentRecord, versionRecord } from '../testing/records';
 import {
@@ -16,6 +16,7 @@ import { LiveStats } from '../serving/live-stats';
 import { OnnxGraphs } from '../serving/onnx-graphs';
 import { PredictionService } from '../serving/prediction.service';
 import { ServedModels } from '../serving/served-models';
+import { ServingMetrics } from '../serving/serving-metrics';
 import { FLYWHEEL_PLATFORM, ONNX_PLATFORM, OpenInferenceService } from './open-inference.service';
 import { restInferRequest } from './v2-tensors';
 
@@ -55,7 +56,8 @@ describe('OpenInferenceService with ONNX versions', () => {
     const stats = new LiveStats({ latencyWindow: 100, joinWindow: 100 });
     log = new FakePredictionLog();
     served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    const predictions = new PredictionService(served, new FakeOnlineFeatures(), stats, log, new ManualClock(), silentLogger());
+    const metrics = new ServingMetrics(new PlatformMetrics({ defaultMetrics: false }), served, stats);
+    const predictions = new PredictionService(served, new FakeOnlineFeatures(), stats, log, new ManualClock(), silentLogger(), metrics);
     inference = new OpenInferenceService(served, predictions);
   });
 

@@ -1,12 +1,13 @@
 import { NonRetriableError } from '@flywheel/messaging';
 import { ManualTableChanges, NoTableChanges } from '@flywheel/persistence';
-import { ManualClock } from '@flywheel/platform';
+import { ManualClock, PlatformMetrics } from '@flywheel/platform';
 import { waitFor } from '@flywheel/testing';
 import { commonV1, deployerV1, type EventEnvelope, registryV1 } from '@flywheel/contracts';
 import { modelArtifactKey } from '@flywheel/storage';
 import { DeploymentStateName } from '../deployments/deployment';
 import { LiveStats } from '../serving/live-stats';
 import { ServedModels } from '../serving/served-models';
+import { ServingMetrics } from '../serving/serving-metrics';
 import {
   DEFAULT_CANARY_POLICY,
   FakeDeploymentEvents,
@@ -79,6 +80,7 @@ describe('rollout state machine', () => {
   let clock: ManualClock;
   let stats: LiveStats;
   let served: ServedModels;
+  let platformMetrics: PlatformMetrics;
   let rollout: RolloutService;
   const config = testConfig({ CANARY_MIN_REQUESTS: '50', CANARY_MIN_LABELLED: '20', CANARY_TRAFFIC_SHARE: '0.2' });
 
@@ -92,7 +94,19 @@ describe('rollout state machine', () => {
     clock = new ManualClock();
     stats = new LiveStats({ latencyWindow: 1000, joinWindow: 1000 });
     served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    rollout = new RolloutService(repository, fakeTransactions, events, served, stats, clock, config, silentLogger(), registry);
+    platformMetrics = new PlatformMetrics({ defaultMetrics: false });
+    rollout = new RolloutService(
+      repository,
+      fakeTransactions,
+      events,
+      served,
+      stats,
+      clock,
+      config,
+      silentLogger(),
+      registry,
+      new ServingMetrics(platformMetrics, served, stats),
+    );
   });
 
   /** Serves `n` requests on `version` with the given latency, failing `errors` of them. */
@@ -285,6 +299,16 @@ describe('rollout state machine', () => {
     expect(served.get('fraud')?.canary).toBeUndefined();
   });
 
+  it('counts the judge’s conclusions by deployment, model and decision', async () => {
+    await startCanary();
+    traffic(1, 400, { errors: 4 });
+    traffic(2, 60, { errors: 6 });
+    await rollout.evaluate('fraud');
+    expect(await platformMetrics.registry.getSingleMetricAsString('flywheel_canary_conclusions_total')).toContain(
+      'flywheel_canary_conclusions_total{deployment="fraud",model="fraud",decision="rollback"} 1',
+    );
+  });
+
   it('rolls back a slower canary', async () => {
     await startCanary();
     traffic(1, 400, { latencyMs: 4 });
@@ -366,6 +390,7 @@ describe('rollout state machine', () => {
       testConfig({ CANARY_TRAFFIC_SHARE: '1' }),
       silentLogger(),
       registry,
+      new ServingMetrics(new PlatformMetrics({ defaultMetrics: false }), served, stats),
     );
     await direct.onAliasMoved(aliasMoved(1), manager);
     await direct.onAliasMoved(aliasMoved(2), manager);

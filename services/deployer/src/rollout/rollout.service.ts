@@ -22,6 +22,7 @@ import { servableVersionOf, UnservableVersionError } from '../deployments/servab
 import { ArtifactRejectedError } from '../serving/artifact-rejected.error';
 import { LiveStats } from '../serving/live-stats';
 import { ServedModels } from '../serving/served-models';
+import { ServingMetrics } from '../serving/serving-metrics';
 import { Clock } from '@flywheel/platform';
 import { checkAliasMove } from './alias-move-check';
 import { judgeCanary, type Verdict, type VersionFigures } from './canary-judge';
@@ -63,6 +64,7 @@ export class RolloutService {
     @InjectConfig() private readonly config: DeployerConfig,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(ModelRegistry) private readonly registry: ModelRegistry,
+    @Inject(ServingMetrics) private readonly metrics: ServingMetrics,
   ) {}
 
   defaultPolicy(): CanaryPolicyValues {
@@ -178,6 +180,7 @@ export class RolloutService {
       return this.write(manager, transition, { causationId: current.canaryEventId, actor: DEPLOYER_ACTOR, figures });
     });
     if (record) {
+      this.metrics.recordConclusion(name, deployment.modelName, verdict.decision);
       this.logger.entry('info', verdict.decision === 'promote' ? 'canary promoted' : 'canary rolled back', {
         deployment: name,
         canaryVersion: canary.record.version,

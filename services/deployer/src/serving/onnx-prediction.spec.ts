@@ -1,7 +1,7 @@
 import { commonV1 } from '@flywheel/contracts';
 import { type InputRow, type RowPrediction, SignatureError } from '@flywheel/ml';
 import { NoTableChanges } from '@flywheel/persistence';
-import { DomainException, GrpcStatus, ManualClock } from '@flywheel/platform';
+import { DomainException, GrpcStatus, ManualClock, PlatformMetrics } from '@flywheel/platform';
 import { OnnxModel } from '@flywheel/onnx';
 import { type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
 import { deploymentRecord, versionRecord } from '../testing/records';
@@ -20,6 +20,7 @@ import { OnnxGraphs } from './onnx-graphs';
 import { PredictionService } from './prediction.service';
 import { type ServableModel } from './servable-model';
 import { ServedModels } from './served-models';
+import { ServingMetrics } from './serving-metrics';
 
 // Predictions through imported ONNX graphs (real OnnxModel sessions in a real ONNX runtime),
 // checked against what the Python library that made each graph predicted for the same rows.
@@ -66,7 +67,8 @@ describe('PredictionService with ONNX versions', () => {
     clock = new ManualClock();
     clock.stepMs = 2;
     served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    predictions = new PredictionService(served, new FakeOnlineFeatures(), stats, log, clock, silentLogger());
+    const metrics = new ServingMetrics(new PlatformMetrics({ defaultMetrics: false }), served, stats);
+    predictions = new PredictionService(served, new FakeOnlineFeatures(), stats, log, clock, silentLogger(), metrics);
   });
 
   afterAll(() => graphs.onModuleDestroy());

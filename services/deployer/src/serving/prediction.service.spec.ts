@@ -1,5 +1,5 @@
 import { NoTableChanges } from '@flywheel/persistence';
-import { ManualClock, DomainException, GrpcStatus } from '@flywheel/platform';
+import { ManualClock, DomainException, GrpcStatus, PlatformMetrics } from '@flywheel/platform';
 import { commonV1 } from '@flywheel/contracts';
 import { loadModel } from '@flywheel/ml';
 import { type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
@@ -17,6 +17,7 @@ import {
 import { LiveStats } from './live-stats';
 import { PredictionService } from './prediction.service';
 import { ServedModels } from './served-models';
+import { ServingMetrics } from './serving-metrics';
 
 const config = testConfig();
 const stableArtifact = fraudArtifact({ seed: 1 });
@@ -48,6 +49,7 @@ describe('PredictionService', () => {
   let clock: ManualClock;
   let served: ServedModels;
   let predictions: PredictionService;
+  let platformMetrics: PlatformMetrics;
 
   beforeEach(async () => {
     repository = new FakeDeploymentRepository();
@@ -62,7 +64,16 @@ describe('PredictionService', () => {
     clock = new ManualClock();
     clock.stepMs = 3;
     served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    predictions = new PredictionService(served, online, stats, log, clock, silentLogger());
+    platformMetrics = new PlatformMetrics({ defaultMetrics: false });
+    predictions = new PredictionService(
+      served,
+      online,
+      stats,
+      log,
+      clock,
+      silentLogger(),
+      new ServingMetrics(platformMetrics, served, stats),
+    );
     await served.install(deployment());
   });
 
@@ -184,12 +195,66 @@ describe('PredictionService', () => {
     expect(stats.figures('fraud', 1)).toMatchObject({ requests: ids.length, errors: 0 });
   });
 
+  it('exports predictions, errors and latency per deployment, model, version and canary, for served versions only', async () => {
+    await served.install(deployment({ state: DeploymentStateName.CANARY, canaryVersion: 2, canaryTrafficShare: 0.5, revision: 3 }));
+    const ids = Array.from({ length: 40 }, (_, i) => `claim-${i}`);
+    const toCanary = ids.filter((id) => routesToCanary('fraud', 2, 0.5, id)).length;
+    for (const id of ids) await predictions.predict({ deployment: 'fraud', requestId: id, features: claim });
+    const read = (name: string) => platformMetrics.registry.getSingleMetricAsString(name);
+
+    // Every request was answered by v1; the canary's share also counts as v2's failures.
+    const total = await read('flywheel_predictions_total');
+    expect(total).toContain(`flywheel_predictions_total{deployment="fraud",model="fraud",version="1",canary="false"} ${ids.length}`);
+    expect(total).toContain(`flywheel_predictions_total{deployment="fraud",model="fraud",version="2",canary="true"} ${toCanary}`);
+    expect(await read('flywheel_prediction_errors_total')).toContain(
+      `flywheel_prediction_errors_total{deployment="fraud",model="fraud",version="2",canary="true"} ${toCanary}`,
+    );
+    const latency = await read('flywheel_prediction_latency_seconds');
+    expect(latency).toContain(`flywheel_prediction_latency_seconds_count{deployment="fraud",model="fraud",version="1"} ${ids.length}`);
+    // The manual clock steps 3 ms a reading: each answer took 0.003 s.
+    expect(latency).toContain(
+      `flywheel_prediction_latency_seconds_bucket{le="0.005",deployment="fraud",model="fraud",version="1"} ${ids.length}`,
+    );
+    expect(latency).toContain(`flywheel_prediction_latency_seconds_bucket{le="0.0025",deployment="fraud",model="fraud",version="1"} 0`);
+
+    // Once v2 is no longer served, its series go: versions are bounded by what is deployed.
+    await served.install(deployment({ state: DeploymentStateName.STABLE, canaryVersion: 0, revision: 4 }));
+    expect(await read('flywheel_predictions_total')).not.toContain('version="2"');
+    expect(await read('flywheel_prediction_errors_total')).not.toContain('version="2"');
+    expect(await read('flywheel_predictions_total')).toContain('version="1"');
+  });
+
+  it('exports the live accuracy of the labelled predictions of each served version', async () => {
+    const read = (name: string) => platformMetrics.registry.getSingleMetricAsString(name);
+    expect(await read('flywheel_live_accuracy')).not.toContain('deployment=');
+    const answers: Array<Awaited<ReturnType<PredictionService['predict']>>> = [];
+    for (const id of ['a', 'b', 'c', 'd']) answers.push(await predictions.predict({ deployment: 'fraud', requestId: id, features: claim }));
+    // Three labels match the predicted class, one does not.
+    const predicted = (i: number) => answers[i]!.output!.numberValue!;
+    stats.recordLabel('a', predicted(0));
+    stats.recordLabel('b', predicted(1));
+    stats.recordLabel('c', predicted(2));
+    stats.recordLabel('d', predicted(3) === 1 ? 0 : 1);
+    expect(await read('flywheel_live_accuracy')).toContain('flywheel_live_accuracy{deployment="fraud",model="fraud",version="1"} 0.75');
+    expect(await read('flywheel_live_labelled')).toContain('flywheel_live_labelled{deployment="fraud",model="fraud",version="1"} 4');
+    expect(await read('flywheel_live_rmse')).not.toContain('deployment=');
+  });
+
   it('answers from a healthy canary for its share, the same version for a retried request', async () => {
     const loader = new FakeModelLoader();
     loader.artifacts.set(version(1).artifactKey, stableArtifact);
     loader.artifacts.set(version(2).artifactKey, fraudArtifact({ seed: 3 }));
     served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    predictions = new PredictionService(served, online, stats, log, clock, silentLogger());
+    platformMetrics = new PlatformMetrics({ defaultMetrics: false });
+    predictions = new PredictionService(
+      served,
+      online,
+      stats,
+      log,
+      clock,
+      silentLogger(),
+      new ServingMetrics(platformMetrics, served, stats),
+    );
     await served.install(deployment({ state: DeploymentStateName.CANARY, canaryVersion: 2, canaryTrafficShare: 0.5, revision: 3 }));
     for (let i = 0; i < 30; i++) {
       const requestId = `retry-${i}`;

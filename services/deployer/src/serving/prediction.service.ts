@@ -21,6 +21,7 @@ import { LiveStats } from './live-stats';
 import { toInputRow, toOutputValue } from './model-input';
 import { OnlineFeatures } from './online-features';
 import { ServedModels, servedVersions, type ServedVersion } from './served-models';
+import { ServingMetrics } from './serving-metrics';
 
 const ENTITY_KEY_MAX = 1024;
 const ONLINE_LOOKUP_DEADLINE_MS = 2_000;
@@ -73,6 +74,7 @@ export class PredictionService {
     @Inject(PredictionLog) private readonly log: PredictionLog,
     @Inject(Clock) private readonly clock: Clock,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(ServingMetrics) private readonly metrics: ServingMetrics,
   ) {}
 
   /** The request id a request is answered under: the caller's, or a new uuid. */
@@ -122,6 +124,7 @@ export class PredictionService {
         // Whether the canary or the request is at fault is what the stable version says.
         answer = await this.answerWithStable(deployment.name, stable, inputsFor);
         this.stats.recordError(deployment.name, canary.record.version);
+        this.metrics.recordError(deployment.name, canary.record.modelName, canary.record.version, true);
         this.logger.entry('debug', 'canary failed a request the stable version answered', {
           deployment: deployment.name,
           canaryVersion: canary.record.version,
@@ -139,6 +142,13 @@ export class PredictionService {
       deployment.name,
       { requestId, version: answer.version.record.version, regression, output: answer.prediction },
       latencyMs,
+    );
+    this.metrics.recordAnswer(
+      deployment.name,
+      answer.version.record.modelName,
+      answer.version.record.version,
+      answer.canary,
+      latencyMs / 1000,
     );
     const output = toOutputValue(answer.prediction, answer.version.model.classes);
     const response: deployerV1.PredictResponse = {
@@ -192,6 +202,7 @@ export class PredictionService {
     const failed = (error: unknown): never => {
       if (isCallerProblem(error)) throw error;
       this.stats.recordError(deployment, version.record.version);
+      this.metrics.recordError(deployment, version.record.modelName, version.record.version, canary);
       this.logger.entry('error', 'prediction failed', {
         deployment,
         version: version.record.version,

@@ -12,6 +12,7 @@ import { CachedOnlineFeatures, GrpcOnlineFeatures, OnlineFeatures } from './onli
 import { OnlineFeaturesInvalidator } from './online-features.invalidator';
 import { PredictionService } from './prediction.service';
 import { ServedModels } from './served-models';
+import { ServingMetrics } from './serving-metrics';
 
 @Module({
   imports: [DeploymentStoreModule, PredictionLogModule],
@@ -30,9 +31,10 @@ import { ServedModels } from './served-models';
     { provide: OnlineFeatures, useExisting: CachedOnlineFeatures },
     OnlineFeaturesInvalidator,
     ServedModels,
+    ServingMetrics,
     PredictionService,
     FeedbackConsumer,
   ],
-  exports: [LiveStats, ServedModels, PredictionService],
+  exports: [LiveStats, ServedModels, ServingMetrics, PredictionService],
 })
 export class ServingModule {}

@@ -10,10 +10,11 @@ import {
 } from '@flywheel/contracts';
 import { type EventPublisher } from '@flywheel/messaging';
 import { type TransactionRunner } from '@flywheel/persistence';
-import { JsonLogger, ManualClock } from '@flywheel/platform';
+import { JsonLogger, ManualClock, PlatformMetrics } from '@flywheel/platform';
 import { type ObjectKey, type ObjectStore } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { type DatasetDefinition } from './dataset-contract';
+import { DatasetMetrics } from './dataset-metrics';
 import { type DatasetVersionEntity } from './dataset-version.entity';
 import { type DatasetEntity } from './dataset.entity';
 import { DatasetsExceptionCode } from './datasets.exception';
@@ -346,8 +347,26 @@ function setUp(compute: IngestionCompute = new InThreadIngestionCompute()) {
   } as unknown as ObjectStore;
   const config = { INGEST_QUARANTINE_SAMPLE_BYTES: 256 } as IngestionConfig;
   const logger = new JsonLogger({ service: 'ingestion', level: 'fatal', write: () => undefined });
-  const service = new DatasetsService(repository, transactions, publisher, store, compute, clock, config, logger);
-  return { service, repository, events, objects, clock };
+  const metrics = new PlatformMetrics({ defaultMetrics: false });
+  const service = new DatasetsService(
+    repository,
+    transactions,
+    publisher,
+    store,
+    compute,
+    clock,
+    config,
+    logger,
+    new DatasetMetrics(metrics),
+  );
+  /** The dataset's sample of a counter, as /metrics shows it (0 before it has one). */
+  const counted = async (name: string, dataset = 'claims'): Promise<number> => {
+    const line = (await metrics.registry.getSingleMetricAsString(name))
+      .split('\n')
+      .find((l) => l.startsWith(`${name}{dataset="${dataset}"} `));
+    return line ? Number(line.split(' ')[1]) : 0;
+  };
+  return { service, repository, events, objects, clock, counted };
 }
 
 describe('DatasetsService', () => {
@@ -369,7 +388,7 @@ describe('DatasetsService', () => {
   });
 
   it('stages good records, quarantines bad ones and commits a version when max_rows are pending', async () => {
-    const { service, repository, events, objects } = setUp();
+    const { service, repository, events, objects, counted } = setUp();
     await service.register(definition, undefined);
     const summary = await service.ingestBatch(
       'claims',
@@ -399,6 +418,8 @@ describe('DatasetsService', () => {
     expect(version).toMatchObject({ version: 1, cumulativeRows: 3, trigger: ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_ROWS });
     expect(version.sha256).toBe(createHash('sha256').update(objects.get(version.objectKey)!).digest('hex'));
     expect(repository.pending).toHaveLength(0);
+    expect(await counted('flywheel_dataset_rows_committed_total')).toBe(3);
+    expect(await counted('flywheel_dataset_rows_quarantined_total')).toBe(1);
 
     // The same batch again: its first summary, no second effect.
     expect(
@@ -420,15 +441,20 @@ describe('DatasetsService', () => {
       duplicates: 1,
       quarantined: 1,
     });
+    // The repeated batch counted nothing again; the conflicting key was one more quarantined record.
+    expect(await counted('flywheel_dataset_rows_committed_total')).toBe(3);
+    expect(await counted('flywheel_dataset_rows_quarantined_total')).toBe(2);
   });
 
   it('commits on the interval only once the oldest pending record has waited max_interval', async () => {
-    const { service, clock } = setUp();
+    const { service, clock, counted } = setUp();
     await service.register(definition, undefined);
     await service.ingestBatch('claims', grpcRecords('b1', [{ claim_id: 'a', amount: 1 }]), { batchId: '', commitNow: false });
     expect(await service.commitDue()).toBe(0);
+    expect(await counted('flywheel_dataset_rows_committed_total')).toBe(0);
     clock.advance(60_000);
     expect(await service.commitDue()).toBe(1);
+    expect(await counted('flywheel_dataset_rows_committed_total')).toBe(1);
     expect(await service.getVersion('claims', 1)).toMatchObject({
       rowCount: 1,
       trigger: ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL,
@@ -449,7 +475,7 @@ describe('DatasetsService', () => {
     expect((await service.listVersions('claims', { size: 1, after: 2 })).items.map((v) => v.version)).toEqual([1]);
   });
   it('applies a Kafka batch once: a redelivered batch (below the stored offset) adds nothing, a new one goes on', async () => {
-    const { service, repository } = setUp();
+    const { service, repository, counted } = setUp();
     await service.register({ ...definition, maxRows: 100 }, undefined);
     const topic = 'flywheel.ingest.claims';
     const record = (offset: number, value: unknown) => ({
@@ -476,6 +502,8 @@ describe('DatasetsService', () => {
     ]);
     expect(repository.quarantined).toHaveLength(1);
     expect(repository.offsets.get(`${topic}/0`)).toBe(3n);
+    // The redelivered bad record was quarantined once, and counted once.
+    expect(await counted('flywheel_dataset_rows_quarantined_total')).toBe(1);
   });
 
   it('relaxes a contract in place, judges the next batch by it, and refuses a change committed records might break', async () => {
@@ -612,7 +640,7 @@ describe('DatasetsService', () => {
     expect((await service.nextCommitDue())?.getTime()).toBe(clock.now().getTime() + definition.maxIntervalMs);
   });
   it('cuts full versions of a Kafka-fed dataset beside the consumer, exactly max_rows each, splitting batches where versions end', async () => {
-    const { service, repository, objects } = setUp();
+    const { service, repository, objects, counted } = setUp();
     await service.register(definition, undefined);
     const topic = 'flywheel.ingest.claims';
     const records = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id, offset) => ({
@@ -633,6 +661,7 @@ describe('DatasetsService', () => {
       [3, ingestionV1.CommitTrigger.COMMIT_TRIGGER_MAX_ROWS],
     ]);
     expect(repository.pending.map((p) => p.values.claim_id)).toEqual(['g']);
+    expect(await counted('flywheel_dataset_rows_committed_total')).toBe(6);
     expect(claimIdsByVersion(repository, objects)).toEqual([
       ['a', 'b', 'c'],
       ['d', 'e', 'f'],

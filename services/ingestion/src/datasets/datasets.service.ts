@@ -29,6 +29,7 @@ import { type DatasetVersionEntity } from './dataset-version.entity';
 import { type DatasetEntity } from './dataset.entity';
 import { DatasetsException, DatasetsExceptionCode, datasetNotFound } from './datasets.exception';
 import { type IngestionConfig } from '../ingestion.config';
+import { DatasetMetrics } from './dataset-metrics';
 import { datasetToProto, decodeSummary, encodeSummary, quarantineToProto, versionToProto } from './datasets.mapper';
 import { DatasetsRepository } from './datasets.repository';
 import { type QuarantinedRecordEntity } from './quarantined-record.entity';
@@ -141,6 +142,7 @@ export class DatasetsService {
     @Inject(Clock) private readonly clock: Clock,
     @InjectConfig() private readonly config: IngestionConfig,
     @Inject(JsonLogger) private readonly logger: JsonLogger,
+    @Inject(DatasetMetrics) private readonly metrics: DatasetMetrics,
   ) {}
 
   /** Registers a dataset; a repeated identical registration returns the stored one with `created: false`. */
@@ -244,6 +246,7 @@ export class DatasetsService {
       totals.accepted += chunk.accepted;
       totals.quarantined += chunk.quarantined;
       totals.duplicates += chunk.duplicates;
+      this.metrics.recordQuarantined(name, chunk.quarantined);
       this.afterStaged(dataset!, chunk.accepted);
       if (request.ids !== null || chunk.claimed.length < want) break;
     }
@@ -378,7 +381,7 @@ export class DatasetsService {
     const outcome = await this.transactions.run(async (manager) => {
       if (options.batchId) {
         const claim = await this.repository.claimBatch(manager, name, options.batchId);
-        if (!claim.claimed) return { summary: decodeSummary(claim.summary), staged: 0 };
+        if (!claim.claimed) return { summary: decodeSummary(claim.summary), staged: 0, quarantined: 0, versions: [] };
       }
       const written = await this.write(manager, dataset, screened, `grpc:${options.batchId || `${batchName}/${firstIndex}`}`);
       // The caller learns of a version its own records filled, so the check runs in its transaction too.
@@ -397,8 +400,10 @@ export class DatasetsService {
         committedVersion: committed && versionToProto(committed),
       };
       if (options.batchId) await this.repository.saveBatchSummary(manager, name, options.batchId, encodeSummary(summary));
-      return { summary, staged: written.staged };
+      return { summary, staged: written.staged, quarantined: written.quarantined.length, versions };
     });
+    this.metrics.recordQuarantined(name, outcome.quarantined);
+    this.metrics.recordCommitted(name, outcome.versions);
     this.afterStaged(dataset, outcome.staged);
     return outcome.summary;
   }
@@ -409,6 +414,7 @@ export class DatasetsService {
       if (!(await this.repository.findDataset(manager, name))) throw datasetNotFound(name);
       return (await this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait')).versions;
     });
+    this.metrics.recordCommitted(name, versions);
     return versions[versions.length - 1];
   }
 
@@ -428,9 +434,9 @@ export class DatasetsService {
     );
     const where = `kafka:${batch.topic}/${batch.partition}/`;
     const last = BigInt(batch.records[batch.records.length - 1]!.offset);
-    const staged = await this.transactions.run(async (manager) => {
+    const { staged, quarantined } = await this.transactions.run(async (manager) => {
       const next = await this.repository.lockOffset(manager, batch.topic, batch.partition, name);
-      if (last < next) return 0;
+      if (last < next) return { staged: 0, quarantined: 0 };
       const from = batch.records.findIndex((r) => BigInt(r.offset) >= next);
       const screened = attach(
         verdicts,
@@ -440,8 +446,9 @@ export class DatasetsService {
       const origin = `${where}${batch.records[from]!.offset}-${last}`;
       const written = await this.write(manager, dataset, screened, origin);
       await this.repository.advanceOffset(manager, batch.topic, batch.partition, last + 1n);
-      return written.staged;
+      return { staged: written.staged, quarantined: written.quarantined.length };
     });
+    this.metrics.recordQuarantined(name, quarantined);
     this.afterStaged(dataset, staged);
   }
 
@@ -454,6 +461,7 @@ export class DatasetsService {
       const { versions } = await this.transactions.run((manager) =>
         this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_MAX_INTERVAL, 'skip-locked'),
       );
+      this.metrics.recordCommitted(name, versions);
       committed += versions.length;
     }
     return committed;
@@ -477,6 +485,7 @@ export class DatasetsService {
       const { versions } = await this.transactions.run((manager) =>
         this.cutVersions(manager, name, CommitTrigger.COMMIT_TRIGGER_REQUESTED, 'wait'),
       );
+      this.metrics.recordCommitted(name, versions);
       committed += versions.length;
     }
     return committed;
@@ -634,9 +643,10 @@ export class DatasetsService {
       tally.again = false;
       const mark = tally.staged;
       try {
-        const { pending } = await this.transactions.run((manager) =>
+        const { pending, versions } = await this.transactions.run((manager) =>
           this.cutVersions(manager, dataset.name, CommitTrigger.COMMIT_TRIGGER_MAX_ROWS, 'wait', { onlyFull: true }),
         );
+        this.metrics.recordCommitted(dataset.name, versions);
         // Records staged while counting may be in the count too: the tally errs high, never low.
         tally.estimate = (pending ?? Number.POSITIVE_INFINITY) + (tally.staged - mark);
       } catch (error) {

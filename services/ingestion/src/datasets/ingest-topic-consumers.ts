@@ -13,7 +13,7 @@ import {
   platformMetricsSink,
 } from '@flywheel/messaging';
 import { TransactionRunner } from '@flywheel/persistence';
-import { Clock, InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
+import { Clock, FLYWHEEL_METRICS, InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
 import { type Admin, type Kafka } from 'kafkajs';
 import { type Counter } from 'prom-client';
 import { type IngestionConfig } from '../ingestion.config';
@@ -79,11 +79,7 @@ export class IngestTopicConsumers implements OnApplicationBootstrap, BeforeAppli
     await this.deadLetters.connect();
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    this.unregisteredRecords = this.metrics.counter(
-      'flywheel_ingest_unregistered_records_total',
-      'Records on ingest topics that no registered dataset owns, sent to the topic’s DLQ.',
-      ['topic'],
-    );
+    this.unregisteredRecords = this.metrics.counterOf(FLYWHEEL_METRICS.ingestUnregisteredRecords);
     await this.reconcile();
     this.timer = setInterval(() => {
       this.reconcile().catch((error: Error) =>

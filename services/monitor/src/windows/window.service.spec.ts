@@ -1,7 +1,7 @@
 import { DriftDetectedEvent, type EventType, monitorV1 } from '@flywheel/contracts';
 import { type EventPublisher } from '@flywheel/messaging';
 import { ManualTableChanges, type TransactionRunner } from '@flywheel/persistence';
-import { type JsonLogger, ManualClock, SystemClock } from '@flywheel/platform';
+import { type JsonLogger, ManualClock, PlatformMetrics, SystemClock } from '@flywheel/platform';
 import { waitFor } from '@flywheel/testing';
 import { type EntityManager } from 'typeorm';
 import { generateClaims } from '../../test/claims-data';
@@ -12,6 +12,7 @@ import { type MonitorConfig } from '../monitor.config';
 import { defaultPolicy, type EffectivePolicy } from '../policy/monitoring-policy';
 import { PolicyRepository } from '../policy/policy.repository';
 import { type DeploymentChange, ReferenceRepository } from '../reference/reference.repository';
+import { DriftMetrics } from './drift-metrics';
 import { type JournalEntry } from './window-folder';
 import { type Reference } from './window-judge';
 import {
@@ -240,6 +241,7 @@ describe('WindowService', () => {
     MONITOR_JOIN_MAX_ROWS: 1_000,
     MONITOR_FOLD_INTERVAL_MS: 1_000,
   } as MonitorConfig;
+  const platformMetrics = new PlatformMetrics({ defaultMetrics: false });
   const service = new WindowService(
     windows,
     new InMemoryReferenceRepository(referenceFrom(generateClaims(5_000, 1))),
@@ -251,6 +253,7 @@ describe('WindowService', () => {
     logger,
     config,
     new ManualTableChanges(),
+    new DriftMetrics(platformMetrics),
   );
 
   let eventTime = clock.now().getTime();
@@ -285,6 +288,20 @@ describe('WindowService', () => {
     expect(dataDrift()?.message).toMatch(/^data drift: 2 of 5 features drifted \(amount, channel\); share 0\.40 >= 0\.3$/);
   });
 
+  it('exports the committed report: drift share, its threshold, reports by verdict and each feature’s statistic', async () => {
+    const read = (name: string) => platformMetrics.registry.getSingleMetricAsString(name);
+    const [report] = windows.reports;
+    expect(await read('flywheel_drift_share')).toContain('flywheel_drift_share{model="fraud"} 0.4');
+    expect(await read('flywheel_drift_share_threshold')).toContain('flywheel_drift_share_threshold{model="fraud"} 0.3');
+    expect(await read('flywheel_drift_reports_total')).toContain('flywheel_drift_reports_total{model="fraud",dataset_drift="true"} 1');
+    const statistics = await read('flywheel_feature_drift_statistic');
+    for (const f of report.features)
+      expect(statistics).toContain(`flywheel_feature_drift_statistic{model="fraud",feature="${f.feature}"} ${f.statistic}`);
+    const pValues = await read('flywheel_feature_drift_p_value');
+    for (const f of report.features.filter((f) => f.pValue !== undefined))
+      expect(pValues).toContain(`flywheel_feature_drift_p_value{model="fraud",feature="${f.feature}"} ${f.pValue}`);
+  });
+
   it('within the cooldown only counts a further drifted window against the open alert', async () => {
     clock.advance(COOLDOWN_MS / 2);
     await foldWindow('shifted-2', true, 24);
@@ -312,6 +329,9 @@ describe('WindowService', () => {
     await foldWindow('healthy', false, 26);
     expect(windows.reports.at(-1)?.datasetDrift).toBe(false);
     expect(dataDrift()?.resolveTime).toEqual(clock.now());
+    const reports = await platformMetrics.registry.getSingleMetricAsString('flywheel_drift_reports_total');
+    expect(reports).toContain('flywheel_drift_reports_total{model="fraud",dataset_drift="true"} 3');
+    expect(reports).toContain('flywheel_drift_reports_total{model="fraud",dataset_drift="false"} 1');
   });
 });
 
@@ -339,6 +359,7 @@ describe('WindowService scheduling (no fixed beat)', () => {
       { entry: () => undefined } as unknown as JsonLogger,
       config,
       changes,
+      new DriftMetrics(new PlatformMetrics({ defaultMetrics: false })),
     );
     return { service, windows, changes };
   }

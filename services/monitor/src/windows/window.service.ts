@@ -12,6 +12,7 @@ import { type MonitorConfig } from '../monitor.config';
 import { type EffectivePolicy, defaultPolicy } from '../policy/monitoring-policy';
 import { PolicyRepository } from '../policy/policy.repository';
 import { ReferenceRepository } from '../reference/reference.repository';
+import { DriftMetrics } from './drift-metrics';
 import { type ClosedWindow, type FoldContext, type OpenWindow, closeIfExpired, foldEntries } from './window-folder';
 import { type Reference } from './window-judge';
 import { emptyWindow, restoreWindow, serializeWindow } from './window-state';
@@ -59,6 +60,7 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @InjectConfig() private readonly config: MonitorConfig,
     @Inject(TableChanges) private readonly changes: TableChanges,
+    @Inject(DriftMetrics) private readonly metrics: DriftMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -169,7 +171,7 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
         );
         if (expired.closed) closed.push(expired.closed);
         const current = expired.open;
-        if (rows.length === 0 && closed.length === 0) return { revision: stored.revision, current, more: false, unchanged: true };
+        if (rows.length === 0 && closed.length === 0) return { revision: stored.revision, current, more: false, unchanged: true, closed };
 
         let baselineKnown = reference.predictionBaseline !== null;
         for (const c of closed) {
@@ -210,9 +212,11 @@ export class WindowService implements OnApplicationBootstrap, BeforeApplicationS
           manager,
           rows.map((r) => r.id),
         );
-        return { revision, current, more: rows.length === FOLD_BATCH, unchanged: false };
+        return { revision, current, more: rows.length === FOLD_BATCH, unchanged: false, closed };
       });
       if (!result.unchanged || !this.cache.has(key)) this.cache.set(key, { revision: result.revision, open: result.current });
+      // Committed: the metrics show what the stored reports say.
+      for (const c of result.closed) this.metrics.recordClosed(c.judgement);
       return { more: result.more, dueAt: closesByTimeAt(result.current, policy) };
     } catch (error) {
       // The cached summary may hold entries of the rolled-back transaction: reload it next time.
