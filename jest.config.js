@@ -26,6 +26,8 @@ const thirdPartyClients = [
   { pattern: '\\.grpcio\\.', probe: ['/usr/bin/python3', ['-c', 'import grpc']], install: 'apt-get install python3-grpcio' },
   // PostgreSQL's own client runs deploy/postgres/create-databases.sql as the postgres image does.
   { pattern: '\\.psql\\.', probe: ['psql', ['--version']], install: 'apt-get install postgresql-client' },
+  // A real browser (Debian's chromium, driven by playwright-core) signs in to the web console.
+  { pattern: '\\.chromium\\.', probe: ['/usr/bin/chromium', ['--version']], install: 'apt-get install chromium' },
 ];
 // kubectl comes with the machine image, not from a package CI can install: where it is missing,
 // its cross-check is left out (loudly) even under CI.

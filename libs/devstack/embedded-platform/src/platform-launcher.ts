@@ -65,6 +65,8 @@ export class PlatformLauncher {
   // stop() (an uncaught error, process.exit), nothing else would end them. (kill -9 leaves them
   // to the next start.)
   private readonly killOnExit = () => this.kill();
+  /** Each service's gRPC address (every replica's, comma-separated), once start() has begun the services. */
+  readonly serviceAddresses: Partial<Record<ServiceName, string>> = {};
   adminToken?: string;
   /** The admin's Kafka credentials when the embedded broker checks them, for tools beside the platform (the demo). */
   kafkaSasl?: KafkaSasl;
@@ -155,6 +157,7 @@ export class PlatformLauncher {
     const addresses = Object.fromEntries(
       SERVICES.map((service) => [`${envPrefix(service)}_GRPC_ADDRESS`, replicaAddress(replicas, service)]),
     );
+    for (const service of SERVICES) this.serviceAddresses[service] = replicaAddress(replicas, service);
     for (const { service, name, instance, grpcPort, httpPort } of replicas) {
       const prefix = envPrefix(service);
       const serviceDatabaseUrl = this.env[`${prefix}_DATABASE_URL`] ?? (await databaseUrl(service));

@@ -1,10 +1,27 @@
 // `npm start`: the whole platform on its embedded defaults.
+import { type RunningConsole, type ServiceAddresses, startConsole } from '@flywheel/console';
 import { keepNewFilesPrivate } from '@flywheel/dev-server-kit';
 import { adminTokenLines, PlatformLauncher, saveAdminToken } from '@flywheel/embedded-platform';
 import { table } from '@flywheel/text-table';
 
 function say(message: string): void {
   process.stdout.write(`${message}\n`);
+}
+
+/**
+ * The web console on CONSOLE_HTTP_PORT (default 8080; `off` for none), reading the services with
+ * each signed-in team's token. A console that cannot start leaves the platform running.
+ */
+async function startWebConsole(env: NodeJS.ProcessEnv, addresses: ServiceAddresses): Promise<RunningConsole | string> {
+  const setting = env.CONSOLE_HTTP_PORT?.trim() || '8080';
+  if (setting === 'off') return 'off (CONSOLE_HTTP_PORT=off)';
+  const port = Number(setting);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return `not started: CONSOLE_HTTP_PORT="${setting}" is not a port (or off)`;
+  try {
+    return await startConsole({ port, host: env.CONSOLE_HTTP_HOST || '127.0.0.1', addresses });
+  } catch (error) {
+    return `not started: ${(error as Error).message} (set CONSOLE_HTTP_PORT to another port, or off)`;
+  }
 }
 
 /** `npm start -- --replicas deployer=2`: the same as FLYWHEEL_REPLICAS=deployer=2. */
@@ -36,11 +53,13 @@ async function main(): Promise<void> {
     (service, reason, tail) => say(`\n${service} ${reason}. The other services keep running. Last lines of its log:\n${tail}\n`),
   );
 
+  let webConsole: RunningConsole | undefined;
   let shuttingDown = false;
   async function shutdown(code: number): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     say('\nstopping Flywheel: the services first, then the broker, S3 and PostgreSQL (Ctrl-C again to force)…');
+    await webConsole?.close();
     await launcher.stop();
     say('stopped.');
     process.exit(code);
@@ -76,7 +95,14 @@ async function main(): Promise<void> {
       : { file: saveAdminToken(launcher.dataDir, launcher.adminToken) };
     for (const line of adminTokenLines(launcher.adminToken, destination)) say(line);
   }
-  say(`\nFlywheel is ready: all six services healthy in ${(launcher.startupMs / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
+  const consoleStarted = await startWebConsole(env, launcher.serviceAddresses);
+  if (typeof consoleStarted === 'string') say(`\nConsole: ${consoleStarted}`);
+  else {
+    webConsole = consoleStarted;
+    say(`\nConsole: ${webConsole.url} (sign in with a team token)`);
+  }
+  if (shuttingDown) return;
+  say(`Flywheel is ready: all six services healthy in ${(launcher.startupMs / 1000).toFixed(1)} s. Ctrl-C stops everything.`);
 }
 
 void main();

@@ -26,7 +26,7 @@ export interface PlatformPorts {
  * below the ephemeral range, as the defaults do, so that a restart finds them free again.
  */
 export async function platformEnv(dataDir: string, base: NodeJS.ProcessEnv = process.env): Promise<PlatformPorts> {
-  const ports = await distinctPorts(3 + 2 * SERVICES.length, freeStablePort);
+  const ports = await distinctPorts(4 + 2 * SERVICES.length, freeStablePort);
   const next = () => ports.pop()!;
   const env: NodeJS.ProcessEnv = {
     ...base,
@@ -34,6 +34,8 @@ export async function platformEnv(dataDir: string, base: NodeJS.ProcessEnv = pro
     KAFKA_PORT: String(next()),
     POSTGRES_PORT: String(next()),
     S3_PORT: String(next()),
+    // Not 8080: two platforms (or a developer's own) may run beside each other.
+    CONSOLE_HTTP_PORT: String(next()),
   };
   const services = {} as PlatformPorts['services'];
   for (const service of SERVICES) {

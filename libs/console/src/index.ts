@@ -1,0 +1,13 @@
+// The web console: server-rendered pages over the services' gRPC APIs, signed in with a team token.
+export {
+  CONSOLE_SERVICES,
+  type ConsoleBackend,
+  type ConsoleService,
+  type DeployerReader,
+  grpcBackend,
+  type MonitorReader,
+  type RegistryReader,
+  type ServiceAddresses,
+} from './backend';
+export { escapeHtml, html, raw, SafeHtml } from './html';
+export { type ConsoleOptions, type RunningConsole, startConsole } from './server';
