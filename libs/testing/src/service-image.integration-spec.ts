@@ -49,7 +49,19 @@ describe(`the ${SERVICE} image's runtime layout`, () => {
     expect(readdirSync(join(image, 'dist'))).toEqual(expect.arrayContaining(['libs', 'node_modules', 'services']));
     expect(readdirSync(join(image, 'dist', 'services'))).toEqual([SERVICE]);
     // The registry reaches these libraries and no test or development tooling.
-    expect(readdirSync(join(image, 'dist', 'libs')).sort()).toEqual(['contracts', 'messaging', 'ml', 'persistence', 'platform', 'storage']);
+    expect(readdirSync(join(image, 'dist', 'libs')).sort()).toEqual([
+      'contracts',
+      'messaging',
+      'ml',
+      'onnx',
+      'persistence',
+      'platform',
+      'storage',
+    ]);
+    // Files started by path, not imported (the ONNX runtime's process, the ML helper threads), are compiled too.
+    expect(files).toEqual(
+      expect.arrayContaining(['libs/onnx/src/runtime/onnx-runtime.process.js', 'libs/ml/src/models/helper-threads.worker.js']),
+    );
     for (const lib of readdirSync(join(image, 'dist', 'libs'))) {
       const manifest = JSON.parse(readFileSync(join(image, 'dist', 'node_modules', '@flywheel', lib, 'package.json'), 'utf8')) as {
         main: string;
