@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { commonV1, deployerV1, monitorV1, registryV1 } from '@flywheel/contracts';
-import { type ConsoleBackend, type DeployerReader, type MonitorReader, type RegistryReader } from './backend';
+import { type ConsoleBackend, type DeployerCalls, type MonitorCalls, type RegistryCalls } from './backend';
+import { fakeCalls, notCalled } from './testing/console-test-kit';
 import { type RunningConsole, startConsole } from './server';
 
 const GOOD = 'fw_good_token';
@@ -27,170 +28,173 @@ function fakeBackend(calls: string[]): ConsoleBackend {
     calls.push(`${method} ${token}`);
     if (token !== GOOD && token !== DENIED) throw grpcError(status.UNAUTHENTICATED, 'unknown API token');
   };
-  const registry = (token: string): RegistryReader => ({
-    async listModels() {
-      check(token, 'listModels');
-      return {
-        models: [
-          model({ name: 'fraud', latestVersion: 2, aliases: { production: 2, staging: 1 } }),
-          model({ name: '<img src=x onerror=alert(1)>', ownerTeam: '' }),
-        ],
-        page: undefined,
-      };
-    },
-    async getModel({ name }) {
-      check(token, 'getModel');
-      if (name !== 'fraud') throw grpcError(status.NOT_FOUND, `model "${name}" not found`);
-      return { model: model({ latestVersion: 2, aliases: { production: 1 } }) };
-    },
-    async listModelVersions() {
-      check(token, 'listModelVersions');
-      return {
-        versions: [
-          version({
-            version: 2,
-            algorithm: commonV1.Algorithm.ALGORITHM_ONNX,
-            metric: 'roc_auc',
-            metrics: { roc_auc: 0.8123456 },
-            aliases: [],
-          }),
-          version({
-            version: 1,
-            algorithm: commonV1.Algorithm.ALGORITHM_GRADIENT_BOOSTED_TREES,
-            metric: 'roc_auc',
-            // As the gRPC client hands map keys over: in lowerCamelCase.
-            metrics: { rocAuc: 0.9 },
-            aliases: ['production'],
-          }),
-        ],
-        page: undefined,
-      };
-    },
-    async listAuditLog() {
-      check(token, 'listAuditLog');
-      return {
-        entries: [
-          {
-            id: 'a2',
-            time: new Date('2026-01-03T00:00:00Z'),
-            actor: { team: '', tokenId: '', service: 'registry' },
-            action: registryV1.AuditAction.AUDIT_ACTION_PROMOTION_REFUSED,
-            modelName: 'fraud',
-            version: 2,
-            alias: 'production',
-            previousVersion: 0,
-            reasons: ['roc_auc 0.8123 is not better than the champion’s 0.9 by at least 0.01'],
-            comparison: {
+  const registry = (token: string): RegistryCalls =>
+    fakeCalls<RegistryCalls>('registry', {
+      async listModels() {
+        check(token, 'listModels');
+        return {
+          models: [
+            model({ name: 'fraud', latestVersion: 2, aliases: { production: 2, staging: 1 } }),
+            model({ name: '<img src=x onerror=alert(1)>', ownerTeam: '' }),
+          ],
+          page: undefined,
+        };
+      },
+      async getModel({ name }) {
+        check(token, 'getModel');
+        if (name !== 'fraud') throw grpcError(status.NOT_FOUND, `model "${name}" not found`);
+        return { model: model({ latestVersion: 2, aliases: { production: 1 } }) };
+      },
+      async listModelVersions() {
+        check(token, 'listModelVersions');
+        return {
+          versions: [
+            version({
+              version: 2,
+              algorithm: commonV1.Algorithm.ALGORITHM_ONNX,
               metric: 'roc_auc',
-              higherIsBetter: true,
-              championValue: 0.9,
-              challengerValue: 0.8123456,
-              absoluteImprovement: -0.0876544,
-              relativeImprovement: -0.097,
-              holdout: undefined,
+              metrics: { roc_auc: 0.8123456 },
+              aliases: [],
+            }),
+            version({
+              version: 1,
+              algorithm: commonV1.Algorithm.ALGORITHM_GRADIENT_BOOSTED_TREES,
+              metric: 'roc_auc',
+              // As the gRPC client hands map keys over: in lowerCamelCase.
+              metrics: { rocAuc: 0.9 },
+              aliases: ['production'],
+            }),
+          ],
+          page: undefined,
+        };
+      },
+      async listAuditLog() {
+        check(token, 'listAuditLog');
+        return {
+          entries: [
+            {
+              id: 'a2',
+              time: new Date('2026-01-03T00:00:00Z'),
+              actor: { team: '', tokenId: '', service: 'registry' },
+              action: registryV1.AuditAction.AUDIT_ACTION_PROMOTION_REFUSED,
+              modelName: 'fraud',
+              version: 2,
+              alias: 'production',
+              previousVersion: 0,
+              reasons: ['roc_auc 0.8123 is not better than the champion’s 0.9 by at least 0.01'],
+              comparison: {
+                metric: 'roc_auc',
+                higherIsBetter: true,
+                championValue: 0.9,
+                challengerValue: 0.8123456,
+                absoluteImprovement: -0.0876544,
+                relativeImprovement: -0.097,
+                holdout: undefined,
+              },
+              eventId: '',
             },
-            eventId: '',
-          },
-          {
-            id: 'a1',
-            time: new Date('2026-01-02T00:00:00Z'),
-            actor: { team: 'fraud-team', tokenId: 't1', service: '' },
-            action: registryV1.AuditAction.AUDIT_ACTION_ALIAS_SET,
-            modelName: 'fraud',
-            version: 1,
-            alias: 'production',
-            previousVersion: 0,
-            reasons: [],
-            comparison: undefined,
-            eventId: '',
-          },
-        ],
-        page: undefined,
-      };
-    },
-  });
-  const deployer = (token: string): DeployerReader => ({
-    async listDeployments() {
-      check(token, 'listDeployments');
-      if (token === DENIED) throw grpcError(status.PERMISSION_DENIED, 'team "analysts" may not read deployments');
-      return {
-        deployments: [
-          {
-            name: 'fraud-api',
+            {
+              id: 'a1',
+              time: new Date('2026-01-02T00:00:00Z'),
+              actor: { team: 'fraud-team', tokenId: 't1', service: '' },
+              action: registryV1.AuditAction.AUDIT_ACTION_ALIAS_SET,
+              modelName: 'fraud',
+              version: 1,
+              alias: 'production',
+              previousVersion: 0,
+              reasons: [],
+              comparison: undefined,
+              eventId: '',
+            },
+          ],
+          page: undefined,
+        };
+      },
+    });
+  const deployer = (token: string): DeployerCalls =>
+    fakeCalls<DeployerCalls>('deployer', {
+      async listDeployments() {
+        check(token, 'listDeployments');
+        if (token === DENIED) throw grpcError(status.PERMISSION_DENIED, 'team "analysts" may not read deployments');
+        return {
+          deployments: [
+            {
+              name: 'fraud-api',
+              modelName: 'fraud',
+              alias: 'production',
+              state: deployerV1.DeploymentState.DEPLOYMENT_STATE_CANARY,
+              stableVersion: 1,
+              canaryVersion: 2,
+              canaryTrafficShare: 0.1,
+              canaryPolicy: undefined,
+              featureView: '',
+              canaryStartTime: undefined,
+              updateTime: new Date('2026-01-03T00:00:00Z'),
+            },
+          ],
+          page: undefined,
+        };
+      },
+      async getRolloutStatus({ deployment }) {
+        check(token, 'getRolloutStatus');
+        const stats = (v: number, requests: number, errors: number) =>
+          ({
+            version: v,
+            requests,
+            errors,
+            errorRate: errors / requests,
+            latencyP50Ms: 2,
+            latencyP95Ms: 7.5,
+            latencyP99Ms: 12,
+            labelled: 0,
+          }) as deployerV1.VersionStats;
+        return {
+          deployment: {
+            name: deployment,
             modelName: 'fraud',
             alias: 'production',
             state: deployerV1.DeploymentState.DEPLOYMENT_STATE_CANARY,
             stableVersion: 1,
             canaryVersion: 2,
             canaryTrafficShare: 0.1,
-            canaryPolicy: undefined,
-            featureView: '',
-            canaryStartTime: undefined,
-            updateTime: new Date('2026-01-03T00:00:00Z'),
-          },
-        ],
-        page: undefined,
-      };
-    },
-    async getRolloutStatus({ deployment }) {
-      check(token, 'getRolloutStatus');
-      const stats = (v: number, requests: number, errors: number) =>
-        ({
-          version: v,
-          requests,
-          errors,
-          errorRate: errors / requests,
-          latencyP50Ms: 2,
-          latencyP95Ms: 7.5,
-          latencyP99Ms: 12,
-          labelled: 0,
-        }) as deployerV1.VersionStats;
-      return {
-        deployment: {
-          name: deployment,
-          modelName: 'fraud',
-          alias: 'production',
-          state: deployerV1.DeploymentState.DEPLOYMENT_STATE_CANARY,
-          stableVersion: 1,
-          canaryVersion: 2,
-          canaryTrafficShare: 0.1,
-        } as deployerV1.Deployment,
-        stable: stats(1, 900, 9),
-        canary: stats(2, 100, 3),
-        summary: 'canary v2: 100 of 500 requests before it is judged',
-      };
-    },
-  });
-  const monitor = (token: string): MonitorReader => ({
-    async getDriftReport({ modelName }) {
-      check(token, 'getDriftReport');
-      if (modelName !== 'fraud') throw grpcError(status.NOT_FOUND, 'no drift report yet');
-      const feature = (name: string, statistic: number, drifted: boolean) =>
-        ({
-          feature: name,
-          test: monitorV1.DriftTest.DRIFT_TEST_KS,
-          statistic,
-          pValue: drifted ? 0.001 : 0.4,
-          threshold: 0.05,
-          drifted,
-          referenceCount: 200,
-          currentCount: 100,
-        }) as monitorV1.FeatureDrift;
-      return {
-        report: {
-          reportId: 'r-1',
-          modelName,
-          modelVersion: 2,
-          features: [feature('amount', 0.31, true), feature('age', 0.02, false)],
-          driftedShare: 0.5,
-          driftShareThreshold: 0.3,
-          datasetDrift: true,
-          createTime: new Date('2026-01-04T00:00:00Z'),
-        } as monitorV1.DriftReport,
-      };
-    },
-  });
-  return { registry, deployer, monitor, forget: () => undefined, close: () => undefined };
+          } as deployerV1.Deployment,
+          stable: stats(1, 900, 9),
+          canary: stats(2, 100, 3),
+          summary: 'canary v2: 100 of 500 requests before it is judged',
+        };
+      },
+    });
+  const monitor = (token: string): MonitorCalls =>
+    fakeCalls<MonitorCalls>('monitor', {
+      async getDriftReport({ modelName }) {
+        check(token, 'getDriftReport');
+        if (modelName !== 'fraud') throw grpcError(status.NOT_FOUND, 'no drift report yet');
+        const feature = (name: string, statistic: number, drifted: boolean) =>
+          ({
+            feature: name,
+            test: monitorV1.DriftTest.DRIFT_TEST_KS,
+            statistic,
+            pValue: drifted ? 0.001 : 0.4,
+            threshold: 0.05,
+            drifted,
+            referenceCount: 200,
+            currentCount: 100,
+          }) as monitorV1.FeatureDrift;
+        return {
+          report: {
+            reportId: 'r-1',
+            modelName,
+            modelVersion: 2,
+            features: [feature('amount', 0.31, true), feature('age', 0.02, false)],
+            driftedShare: 0.5,
+            driftShareThreshold: 0.3,
+            datasetDrift: true,
+            createTime: new Date('2026-01-04T00:00:00Z'),
+          } as monitorV1.DriftReport,
+        };
+      },
+    });
+  return { ...notCalled(), registry, deployer, monitor };
 }
 
 describe('the console, on fake services', () => {

@@ -3,11 +3,14 @@ export {
   CONSOLE_SERVICES,
   type ConsoleBackend,
   type ConsoleService,
-  type DeployerReader,
+  type DeployerCalls,
+  type FeatureStoreCalls,
   grpcBackend,
-  type MonitorReader,
-  type RegistryReader,
+  type IngestionCalls,
+  type MonitorCalls,
+  type RegistryCalls,
   type ServiceAddresses,
+  type TrainerCalls,
 } from './backend';
 export { escapeHtml, html, raw, SafeHtml } from './html';
 export { type ConsoleOptions, type RunningConsole, startConsole } from './server';

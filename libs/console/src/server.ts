@@ -3,7 +3,8 @@ import { type AddressInfo } from 'node:net';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { type ConsoleBackend, grpcBackend, ServiceNotConfigured, type ServiceAddresses } from './backend';
 import { html, type SafeHtml } from './html';
-import { renderPage } from './pages';
+import { type Download, type PageResult } from './pages/page';
+import { renderPage, submitForm } from './pages/router';
 import {
   clearedSessionCookie,
   type CookieOptions,
@@ -14,7 +15,7 @@ import {
   sessionCookie,
   SessionStore,
 } from './sessions';
-import { errorView, layout, loginView } from './views';
+import { errorView, layout, loginView } from './views/layout';
 
 export interface ConsoleOptions {
   /** 0 for any free port. */
@@ -171,6 +172,7 @@ export function consoleHandler(
     const session = sessionOf(req);
     if (!session) return redirect(res, '/login', { 'set-cookie': clearedSessionCookie(cookieOptions) });
     const viewer = { csrfToken: session.csrfToken };
+    const context = { backend, token: session.token, viewer, query: url.searchParams };
 
     if (method === 'POST') {
       const form = await readForm(req);
@@ -185,17 +187,38 @@ export function consoleHandler(
         if (!sessions.hasToken(session.token)) backend.forget(session.token);
         return redirect(res, '/login', { 'set-cookie': clearedSessionCookie(cookieOptions) });
       }
-      return send(res, 404, errorView('Not found', 'There is no such form.', viewer));
+      const outcome = await submitForm(path, context, form!);
+      if (!outcome) return send(res, 404, errorView('Not found', 'There is no such form.', viewer));
+      if ('redirect' in outcome) return redirect(res, outcome.redirect);
+      return answer(res, session, outcome);
     }
     if (method !== 'GET' && method !== 'HEAD') return send(res, 405, errorView('Not allowed', `${method} is not allowed here.`, viewer));
 
     if (path === '/') return redirect(res, '/models');
-    const page = await renderPage(path, { backend, token: session.token, viewer });
+    const page = await renderPage(path, context);
     if (!page) return send(res, 404, errorView('Not found', 'There is no such page.', viewer));
+    answer(res, session, page);
+  };
+
+  function answer(res: ServerResponse, session: Session, page: PageResult): void {
+    const headers: Record<string, string> = {};
     if (page.signedOut) {
       sessions.delete(session.id);
-      return send(res, page.status, page.body, { 'set-cookie': clearedSessionCookie(cookieOptions) });
+      headers['set-cookie'] = clearedSessionCookie(cookieOptions);
     }
-    send(res, page.status, page.body);
-  };
+    if (page.download) return sendDownload(res, page.download);
+    send(res, page.status, page.body ?? html``, headers);
+  }
+}
+
+/** A file as an attachment, never rendered by the browser as a page of the console's origin. */
+function sendDownload(res: ServerResponse, file: Download): void {
+  const safeName = file.name.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120) || 'download';
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': file.contentType,
+    'content-length': String(file.bytes.length),
+    'content-disposition': `attachment; filename="${safeName}"`,
+  });
+  res.end(file.bytes);
 }

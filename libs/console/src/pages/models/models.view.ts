@@ -1,0 +1,119 @@
+import { commonV1, registryV1 } from '@flywheel/contracts';
+import { enumLabel, formatNumber, formatTime } from '../../format';
+import { html, type SafeHtml } from '../../html';
+import { layout, tableOrEmpty, type Viewer } from '../../views/layout';
+
+const aliasTags = (aliases: Record<string, number>) =>
+  Object.entries(aliases)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([alias, version]) => html`<span class="tag">${alias} → v${version}</span>`);
+
+export function modelsView(models: readonly registryV1.Model[], viewer: Viewer): SafeHtml {
+  const rows = models.map(
+    (m) =>
+      html`<tr>
+        <td><a href="/models/${encodeURIComponent(m.name)}">${m.name}</a></td>
+        <td class="num">${m.latestVersion ? `v${m.latestVersion}` : '-'}</td>
+        <td>${aliasTags(m.aliases ?? {})}</td>
+        <td>${m.ownerTeam || '-'}</td>
+        <td>${formatTime(m.createTime)}</td>
+      </tr>`,
+  );
+  return layout(
+    'Models',
+    html`<h1>Models</h1>
+      ${tableOrEmpty('models', ['name', 'latest version', 'aliases', 'owner', 'created'], rows, 'No models yet.')}`,
+    viewer,
+  );
+}
+
+function comparisonText(c: registryV1.MetricComparison | undefined): SafeHtml | string {
+  if (!c) return '-';
+  const champion = c.championValue === undefined ? 'no champion' : `champion ${formatNumber(c.championValue)}`;
+  return html`${c.metric}: ${champion}, challenger ${formatNumber(c.challengerValue)}
+    <span class="muted"
+      >(${c.higherIsBetter ? 'higher' : 'lower'} is better; Δ
+      ${formatNumber(c.absoluteImprovement)}${c.holdout ? `, ${c.holdout.rowCount} holdout rows` : ''})</span
+    >`;
+}
+
+function actionCell(action: registryV1.AuditAction): SafeHtml {
+  const label = enumLabel(registryV1.AuditAction, action, 'AUDIT_ACTION');
+  const cls =
+    action === registryV1.AuditAction.AUDIT_ACTION_PROMOTION_REFUSED
+      ? 'refused'
+      : action === registryV1.AuditAction.AUDIT_ACTION_ALIAS_SET
+        ? 'promoted'
+        : '';
+  return html`<td class="${cls}">${label}</td>`;
+}
+
+export function actorText(actor: commonV1.Actor | undefined): string {
+  if (!actor) return '-';
+  if (actor.service) return `${actor.service} (automatic)`;
+  return actor.team || '-';
+}
+
+/**
+ * A metric by the name the services give it (`roc_auc`) in a map the gRPC client handed over:
+ * the client turns map keys into lowerCamelCase (`rocAuc`), as it does field names.
+ */
+export function metricOf(metrics: Record<string, number> | undefined, name: string): number | undefined {
+  if (!metrics || !name) return undefined;
+  return metrics[name] ?? metrics[name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())];
+}
+
+export function modelView(
+  model: registryV1.Model,
+  versions: readonly registryV1.ModelVersion[],
+  audit: readonly registryV1.AuditEntry[],
+  viewer: Viewer,
+): SafeHtml {
+  const versionRows = versions.map(
+    (v) =>
+      html`<tr>
+        <td class="num">v${v.version}</td>
+        <td>${enumLabel(commonV1.Algorithm, v.algorithm, 'ALGORITHM')}</td>
+        <td>${v.metric || '-'}</td>
+        <td class="num">${formatNumber(metricOf(v.metrics, v.metric))}</td>
+        <td>${(v.aliases ?? []).map((a) => html`<span class="tag">${a}</span>`)}</td>
+        <td>${formatTime(v.createTime)}</td>
+      </tr>`,
+  );
+  const auditRows = audit.map(
+    (e) =>
+      html`<tr>
+        <td>${formatTime(e.time)}</td>
+        ${actionCell(e.action)}
+        <td class="num">${e.version ? `v${e.version}` : '-'}</td>
+        <td>${e.alias || ''}${e.previousVersion ? ` (was v${e.previousVersion})` : ''}</td>
+        <td>
+          ${
+            e.reasons?.length
+              ? html`<ul>
+                  ${e.reasons.map((r) => html`<li>${r}</li>`)}
+                </ul>`
+              : '-'
+          }
+        </td>
+        <td>${comparisonText(e.comparison)}</td>
+        <td>${actorText(e.actor)}</td>
+      </tr>`,
+  );
+  return layout(
+    `Model ${model.name}`,
+    html`<h1>Model ${model.name}</h1>
+      <p>${model.description || ''}</p>
+      <p>
+        Owner: ${model.ownerTeam || '-'} · created ${formatTime(model.createTime)} · aliases:
+        ${Object.keys(model.aliases ?? {}).length ? aliasTags(model.aliases) : 'none'} ·
+        <a href="/monitoring/${encodeURIComponent(model.name)}">monitoring</a> ·
+        <a href="/loop/${encodeURIComponent(model.name)}">loop</a>
+      </p>
+      <h2>Versions</h2>
+      ${tableOrEmpty('versions', ['version', 'algorithm', 'metric', 'value', 'aliases', 'created'], versionRows, 'No versions yet.')}
+      <h2>Audit timeline</h2>
+      ${tableOrEmpty('audit', ['time', 'action', 'version', 'alias', 'reasons', 'comparison', 'by'], auditRows, 'Nothing audited yet.')}`,
+    viewer,
+  );
+}
