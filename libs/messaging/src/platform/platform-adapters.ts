@@ -23,23 +23,9 @@ export function platformMetricsSink(metrics: PlatformMetrics): MessagingMetricsS
   const parked = metrics.outboxParked();
   const published = metrics.counterOf(FLYWHEEL_METRICS.outboxPublished);
   const deadLetteredRecords = metrics.counterOf(FLYWHEEL_METRICS.kafkaDeadLettered);
-  const consumed = metrics.histogram(
-    'flywheel_kafka_consumed_seconds',
-    'Time to process one consumed record, by group, topic and outcome (applied, duplicate, ignored, dead-lettered).',
-    ['group', 'topic', 'outcome'],
-    [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-  );
-  const batchRecords = metrics.counter(
-    'flywheel_kafka_batch_records_total',
-    'Records applied by batch consumers, by group, topic and outcome (applied, dead-lettered).',
-    ['group', 'topic', 'outcome'],
-  );
-  const batchSeconds = metrics.histogram(
-    'flywheel_kafka_batch_seconds',
-    'Time to apply one batch of consumed records, by group and topic.',
-    ['group', 'topic'],
-    [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-  );
+  const consumed = metrics.histogramOf(FLYWHEEL_METRICS.kafkaConsumed);
+  const batchRecords = metrics.counterOf(FLYWHEEL_METRICS.kafkaBatchRecords);
+  const batchSeconds = metrics.histogramOf(FLYWHEEL_METRICS.kafkaBatchDuration);
   return {
     setOutboxBacklog: (rows, oldestAgeSeconds) => {
       backlog.set(rows);

@@ -74,6 +74,23 @@ export const FLYWHEEL_METRICS = {
     'Consumed records parked in their topic’s dead-letter topic (<topic>.dlq), by consumer group and source topic.',
     ['group', 'topic'],
   ),
+  kafkaConsumed: histogram(
+    'flywheel_kafka_consumed_seconds',
+    'Time to process one consumed record, by group, topic and outcome (applied, duplicate, ignored, dead-lettered).',
+    ['group', 'topic', 'outcome'],
+    [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+  ),
+  kafkaBatchRecords: counter(
+    'flywheel_kafka_batch_records_total',
+    'Records applied by batch consumers, by group, topic and outcome (applied, dead-lettered).',
+    ['group', 'topic', 'outcome'],
+  ),
+  kafkaBatchDuration: histogram(
+    'flywheel_kafka_batch_seconds',
+    'Time to apply one batch of consumed records, by group and topic.',
+    ['group', 'topic'],
+    [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+  ),
   // ingestion
   ingestUnregisteredRecords: counter(
     'flywheel_ingest_unregistered_records_total',
@@ -118,12 +135,29 @@ export const FLYWHEEL_METRICS = {
     'model',
     'version',
   ]),
+  predictionLogDropped: counter(
+    'flywheel_deployer_prediction_log_dropped_total',
+    'Prediction log records dropped because the buffer was full or the process was stopping.',
+    [],
+  ),
+  predictionLogPublished: counter('flywheel_deployer_prediction_log_published_total', 'Prediction log records acknowledged by Kafka.', []),
+  predictionLogBuffered: gauge('flywheel_deployer_prediction_log_buffered', 'Prediction log records waiting in memory for Kafka.', []),
+  deployerFeedbackUnmatched: counter(
+    'flywheel_deployer_feedback_unmatched_total',
+    'Feedback labels skipped because this process has no recent prediction with their request id.',
+    [],
+  ),
   canaryConclusions: counter(
     'flywheel_canary_conclusions_total',
     'Canaries concluded by the deployer’s judge, by deployment, model and decision (promote, rollback).',
     ['deployment', 'model', 'decision'],
   ),
   // monitor
+  monitorFeedbackUnmatched: counter(
+    'flywheel_monitor_feedback_unmatched_total',
+    'Feedback labels dropped because no prediction with their request id arrived while they could wait (MONITOR_LABEL_WAIT_MS, MONITOR_LABEL_WAIT_MAX_ROWS).',
+    [],
+  ),
   driftReports: counter(
     'flywheel_drift_reports_total',
     'Drift reports of closed monitoring windows, by model and whether the dataset drifted (true, false).',

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { type deployerV1, encodeEvent, PredictionLoggedEvent, Topics } from '@flywheel/contracts';
 import { KAFKA_CLIENT } from '@flywheel/messaging';
-import { HealthRegistry, InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
+import { FLYWHEEL_METRICS, HealthRegistry, InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
 import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
-import { Counter, Gauge } from 'prom-client';
+import { type Counter } from 'prom-client';
 import { type DeployerConfig } from '../deployer.config';
 import { PredictionLog } from './prediction-log';
 
@@ -38,7 +38,6 @@ export class KafkaPredictionLog extends PredictionLog implements OnModuleInit, O
   private lastError = '';
   private readonly dropped: Counter;
   private readonly published: Counter;
-  private readonly buffered: Gauge;
 
   constructor(
     @Inject(KAFKA_CLIENT) kafka: Kafka,
@@ -56,22 +55,9 @@ export class KafkaPredictionLog extends PredictionLog implements OnModuleInit, O
       allowAutoTopicCreation: false,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
-    this.dropped = new Counter({
-      name: 'flywheel_deployer_prediction_log_dropped_total',
-      help: 'Prediction log records dropped because the buffer was full or the process was stopping.',
-      registers: [metrics.registry],
-    });
-    this.published = new Counter({
-      name: 'flywheel_deployer_prediction_log_published_total',
-      help: 'Prediction log records acknowledged by Kafka.',
-      registers: [metrics.registry],
-    });
-    this.buffered = new Gauge({
-      name: 'flywheel_deployer_prediction_log_buffered',
-      help: 'Prediction log records waiting in memory for Kafka.',
-      registers: [metrics.registry],
-      collect: () => this.buffered.set(this.buffer.length),
-    });
+    this.dropped = metrics.counterOf(FLYWHEEL_METRICS.predictionLogDropped);
+    this.published = metrics.counterOf(FLYWHEEL_METRICS.predictionLogPublished);
+    metrics.gaugeOf(FLYWHEEL_METRICS.predictionLogBuffered, (gauge) => gauge.set(this.buffer.length));
   }
 
   onModuleInit(): void {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type EventEnvelope, FeedbackEvent, type monitorV1, Topics } from '@flywheel/contracts';
 import { ConsumeEvent } from '@flywheel/messaging';
-import { PlatformMetrics } from '@flywheel/platform';
+import { FLYWHEEL_METRICS, PlatformMetrics } from '@flywheel/platform';
 import { type Counter } from 'prom-client';
 import { type EntityManager } from 'typeorm';
 import { LiveStats, type LabelValue } from './live-stats';
@@ -20,11 +20,7 @@ export class FeedbackConsumer {
     @Inject(LiveStats) private readonly stats: LiveStats,
     @Inject(PlatformMetrics) metrics: PlatformMetrics,
   ) {
-    this.unmatched = metrics.counter(
-      'flywheel_deployer_feedback_unmatched_total',
-      'Feedback labels skipped because this process has no recent prediction with their request id.',
-      [],
-    );
+    this.unmatched = metrics.counterOf(FLYWHEEL_METRICS.deployerFeedbackUnmatched);
   }
 
   @ConsumeEvent({ topic: Topics.feedback, types: [FeedbackEvent], group: 'deployer.feedback', replicas: 'each' })

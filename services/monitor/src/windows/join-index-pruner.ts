@@ -1,5 +1,5 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
+import { FLYWHEEL_METRICS, InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
 import { type Counter } from 'prom-client';
 import { type MonitorConfig } from '../monitor.config';
 import { WindowRepository } from './window.repository';
@@ -23,11 +23,7 @@ export class JoinIndexPruner implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(JsonLogger) private readonly logger: JsonLogger,
     @Inject(PlatformMetrics) metrics: PlatformMetrics,
   ) {
-    this.unmatched = metrics.counter(
-      'flywheel_monitor_feedback_unmatched_total',
-      'Feedback labels dropped because no prediction with their request id arrived while they could wait (MONITOR_LABEL_WAIT_MS, MONITOR_LABEL_WAIT_MAX_ROWS).',
-      [],
-    );
+    this.unmatched = metrics.counterOf(FLYWHEEL_METRICS.monitorFeedbackUnmatched);
   }
 
   onApplicationBootstrap(): void {
