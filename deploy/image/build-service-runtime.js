@@ -9,8 +9,11 @@
 //   <out>/proto/                                 the .proto files the gRPC servers load at runtime
 //   <out>/dist/libs/contracts/src/generated/file-descriptor-set.binpb   what server reflection answers
 //
+// The web console, a library that also runs as a process of its own, is laid out the same way
+// from libs/console/tsconfig.app.json: `node dist/libs/console/src/main.js`.
+//
 // Production dependencies go to <out>/node_modules separately (`npm ci --omit=dev`).
-// Usage: node deploy/image/build-service-runtime.js <service> <out dir>
+// Usage: node deploy/image/build-service-runtime.js <service | console> <out dir>
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -45,12 +48,23 @@ function linkCompiledLibraries(dist) {
   return linked;
 }
 
+// services/<name>, or else libs/<name> for a library with a process of its own (the console).
+function projectDirOf(name) {
+  for (const parent of ['services', 'libs']) {
+    if (fs.existsSync(path.join(repoRoot, parent, name, 'tsconfig.app.json'))) return path.join(parent, name);
+  }
+  return path.join('services', name);
+}
+
 function main(argv) {
   const [service, outArg] = argv;
-  if (!service || !outArg || argv.length !== 2) fail('usage: build-service-runtime.js <service> <out dir>');
-  const serviceDir = path.join(repoRoot, 'services', service);
+  if (!service || !outArg || argv.length !== 2) fail('usage: build-service-runtime.js <service | console> <out dir>');
+  if (!/^[a-z][a-z-]*$/.test(service)) fail(`no service "${service}" (services/${service}/tsconfig.app.json)`);
+  const projectDir = projectDirOf(service);
+  const serviceDir = path.join(repoRoot, projectDir);
   const tsconfig = path.join(serviceDir, 'tsconfig.app.json');
-  if (!/^[a-z][a-z-]*$/.test(service) || !fs.existsSync(tsconfig)) fail(`no service "${service}" (services/${service}/tsconfig.app.json)`);
+  if (!fs.existsSync(tsconfig))
+    fail(`no service "${service}" (services/${service}/tsconfig.app.json, or libs/${service}/tsconfig.app.json)`);
   const out = path.resolve(outArg);
   // Never clears anything: an existing layout would mix stale files into the image.
   if (!isEmptyOrAbsent(out)) fail(`${out} is not empty`);
@@ -63,11 +77,15 @@ function main(argv) {
     cwd: repoRoot,
     stdio: 'inherit',
   });
-  if (compiled.status !== 0) fail(`tsc -p services/${service}/tsconfig.app.json failed`);
-  const mainFile = path.join(dist, 'services', service, 'src', 'main.js');
+  if (compiled.status !== 0) fail(`tsc -p ${projectDir}/tsconfig.app.json failed`);
+  const mainFile = path.join(dist, projectDir, 'src', 'main.js');
   if (!fs.existsSync(mainFile)) fail(`the build produced no ${path.relative(out, mainFile)}`);
 
-  fs.copyFileSync(path.join(serviceDir, 'package.json'), path.join(dist, 'services', service, 'package.json'));
+  // A service's manifest (the trainer reads its version); a library's points at TypeScript and
+  // is replaced by the one linkCompiledLibraries writes.
+  if (projectDir.startsWith('services')) {
+    fs.copyFileSync(path.join(serviceDir, 'package.json'), path.join(dist, projectDir, 'package.json'));
+  }
   const linked = linkCompiledLibraries(dist);
   fs.cpSync(path.join(repoRoot, 'proto'), path.join(out, 'proto'), { recursive: true });
   // tsc emits no data files: server reflection reads this one beside the compiled contracts.

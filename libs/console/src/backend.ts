@@ -72,16 +72,17 @@ export class ServiceNotConfigured extends Error {
 type Closable = { close(): void };
 
 /** gRPC clients, one per service and token, kept until the session or the console ends. */
-export function grpcBackend(addresses: ServiceAddresses, options: { deadlineMs?: number } = {}): ConsoleBackend {
+export function grpcBackend(addresses: ServiceAddresses, options: { deadlineMs?: number; tlsCaFile?: string } = {}): ConsoleBackend {
   const clients = new Map<string, Closable>();
   const deadlineMs = options.deadlineMs ?? 10_000;
+  const { tlsCaFile } = options;
   const client = <Controller>(service: ConsoleService, contract: GrpcServiceContract, token: string): GrpcClient<Controller> => {
     const address = addresses[service];
     if (!address) throw new ServiceNotConfigured(service);
     const key = `${service}\n${token}`;
     let cached = clients.get(key) as GrpcClient<Controller> | undefined;
     if (!cached) {
-      cached = createGrpcClient<Controller>(contract, { address, token, deadlineMs });
+      cached = createGrpcClient<Controller>(contract, { address, token, deadlineMs, tlsCaFile });
       clients.set(key, cached);
     }
     return cached;

@@ -12,5 +12,6 @@ export {
   type ServiceAddresses,
   type TrainerCalls,
 } from './backend';
+export { CONSOLE_ADDRESS_VARIABLES, type ConsoleConfig, consoleConfigSchema, consoleOptionsOf, loadConsoleConfig } from './console-config';
 export { escapeHtml, html, raw, SafeHtml } from './html';
 export { type ConsoleOptions, type RunningConsole, startConsole } from './server';

@@ -28,6 +28,8 @@ export interface ConsoleOptions {
   secureCookies?: boolean;
   /** A session unused this long is forgotten (default 8 hours). */
   sessionIdleMs?: number;
+  /** PEM of the CA that signed the services' certificates; unset, the gRPC clients use plaintext. */
+  tlsCaFile?: string;
   /** Instead of gRPC clients for `addresses` (tests). */
   backend?: ConsoleBackend;
 }
@@ -54,7 +56,7 @@ const SECURITY_HEADERS: Record<string, string> = {
  * team's token. It owns no data; its sessions live in memory and end with it.
  */
 export async function startConsole(options: ConsoleOptions): Promise<RunningConsole> {
-  const backend = options.backend ?? grpcBackend(options.addresses);
+  const backend = options.backend ?? grpcBackend(options.addresses, { tlsCaFile: options.tlsCaFile });
   const sessions = new SessionStore({ idleMs: options.sessionIdleMs });
   const handler = consoleHandler(backend, sessions, { secure: options.secureCookies });
   const server = createServer((req, res) => {

@@ -16,6 +16,8 @@ import {
 } from './kustomize-environment';
 
 const SERVICES = ['ingestion', 'feature-store', 'trainer', 'registry', 'deployer', 'monitor'];
+/** The web console's Deployment and Service (console.yaml), beside the six services'. */
+const CONSOLE = 'console';
 const RENDERINGS = { base: renderKustomization(KUSTOMIZE_BASE), production: renderKustomization(KUSTOMIZE_PRODUCTION) };
 
 const find = (objects: KubeObject[], kind: string, name: string) => {
@@ -100,8 +102,8 @@ describe.each(Object.entries(RENDERINGS))('deploy/kustomize %s', (rendering, obj
       expect(isSubset(deployment.spec.selector.matchLabels, podLabels)).toBe(true);
       expect(isSubset(find(objects, 'Service', service).spec.selector, podLabels)).toBe(true);
       expect(isSubset(find(objects, 'PodDisruptionBudget', service).spec.selector.matchLabels, podLabels)).toBe(true);
-      // No other service's selector picks these pods.
-      for (const other of SERVICES.filter((name) => name !== service)) {
+      // No other service's selector (nor the console's) picks these pods.
+      for (const other of [...SERVICES, CONSOLE].filter((name) => name !== service)) {
         expect(isSubset(find(objects, 'Service', other).spec.selector, podLabels)).toBe(false);
       }
     });
@@ -220,6 +222,104 @@ describe.each(Object.entries(RENDERINGS))('deploy/kustomize %s', (rendering, obj
   });
 });
 
+describe.each(Object.entries(RENDERINGS))('deploy/kustomize %s: the console', (rendering, objects) => {
+  const deployment = find(objects, 'Deployment', CONSOLE);
+  const pod = deployment.spec.template.spec;
+  const container = containerOf(deployment);
+  const env = resolveContainerEnv(objects, CONSOLE, CONSOLE);
+  const httpPort = portNamed(container, 'http');
+
+  it('has a Deployment and a Service selecting its pods, and only them', () => {
+    const podLabels = deployment.spec.template.metadata.labels;
+    expect(podContainers(deployment)).toHaveLength(1);
+    expect(container.name).toBe(CONSOLE);
+    expect(isSubset(deployment.spec.selector.matchLabels, podLabels)).toBe(true);
+    expect(isSubset(find(objects, 'Service', CONSOLE).spec.selector, podLabels)).toBe(true);
+    for (const service of SERVICES) {
+      expect(isSubset(find(objects, 'Service', service).spec.selector, podLabels)).toBe(false);
+      expect(
+        isSubset(find(objects, 'Service', CONSOLE).spec.selector, find(objects, 'Deployment', service).spec.template.metadata.labels),
+      ).toBe(false);
+    }
+  });
+
+  it('listens on CONSOLE_HTTP_PORT on every interface of the pod, and its Service exposes it as http', () => {
+    expect(env.CONSOLE_HTTP_PORT.value).toBe(String(httpPort));
+    expect(env.CONSOLE_HTTP_HOST.value).toBe('0.0.0.0');
+    expect(container.ports).toHaveLength(1);
+    const ports = find(objects, 'Service', CONSOLE).spec.ports as Array<{ name: string; port: number; targetPort: string | number }>;
+    expect(ports.map(({ name, port, targetPort }) => ({ name, port, targetPort }))).toEqual([
+      { name: 'http', port: 8080, targetPort: 'http' },
+    ]);
+  });
+
+  it('is started, ready and alive by GET /healthz', () => {
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect(container[probe].httpGet.path).toBe('/healthz');
+      expect([httpPort, 'http']).toContain(container[probe].httpGet.port);
+    }
+  });
+
+  it('runs as the image user 1000, non-root, read-only, without capabilities or privilege escalation', () => {
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.securityContext.privileged).toBeUndefined();
+    expect(container.securityContext.capabilities.add).toBeUndefined();
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.enableServiceLinks).toBe(false);
+    const tmp = (container.volumeMounts as KubeObject[]).find((mount) => mount.mountPath === '/tmp');
+    expect(pod.volumes.find((volume: KubeObject) => volume.name === tmp?.name)?.emptyDir).toBeDefined();
+  });
+
+  it('holds no credential: no Secret, no tokens file (every call carries the signed-in team token)', () => {
+    expect(Object.entries(env).filter(([, source]) => source.from === 'secret')).toEqual([]);
+    expect((pod.volumes as KubeObject[]).filter((volume) => volume.secret)).toEqual([]);
+  });
+
+  it('reaches the six services through their Services, by the variables the services use', () => {
+    const addresses = Object.entries(env).filter(([name]) => name.endsWith('_GRPC_ADDRESS'));
+    expect(addresses.map(([name]) => name).sort()).toEqual(
+      SERVICES.map((s) => `${s.toUpperCase().replace(/-/g, '_')}_GRPC_ADDRESS`).sort(),
+    );
+    for (const [name, source] of addresses) {
+      const [host, port] = String(source.value).split(':');
+      const target = find(objects, 'Service', host).spec.ports.find((p: KubeObject) => p.name === 'grpc');
+      expect([name, Number(port)]).toEqual([name, target.port]);
+      expect(name).toBe(`${host.toUpperCase().replace(/-/g, '_')}_GRPC_ADDRESS`);
+    }
+  });
+
+  it('stops within its grace period, and requests and limits cpu and memory', () => {
+    const preStop = container.lifecycle?.preStop?.exec?.command as string[] | undefined;
+    expect(preStop?.[0] === 'sleep' ? Number(preStop[1]) : 0).toBeLessThan(pod.terminationGracePeriodSeconds);
+    for (const resource of ['cpu', 'memory']) {
+      const request = quantity(container.resources.requests[resource]);
+      expect(request).toBeGreaterThan(0);
+      expect(quantity(container.resources.limits[resource])).toBeGreaterThanOrEqual(request);
+    }
+  });
+
+  it('uses only field names Kubernetes knows', () => {
+    expect(Object.keys(container).filter((key) => !CONTAINER_FIELDS.includes(key))).toEqual([]);
+    expect(Object.keys(pod).filter((key) => !POD_FIELDS.includes(key))).toEqual([]);
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect(Object.keys(container[probe]).filter((key) => !PROBE_FIELDS.includes(key))).toEqual([]);
+    }
+  });
+
+  it(`runs one replica (its sessions live in its memory) of ${rendering === 'base' ? 'flywheel/console:latest' : 'a pinned image'}`, () => {
+    expect(deployment.spec.replicas).toBe(1);
+    if (rendering === 'base') expect(container.image).toBe('flywheel/console:latest');
+    else expect(container.image).toMatch(/^flywheel\/console(:(?!latest$)[\w.-]+|@sha256:[0-9a-f]{64})$/);
+  });
+});
+
 describe('deploy/kustomize production overlay', () => {
   const objects = RENDERINGS.production;
 
@@ -228,8 +328,10 @@ describe('deploy/kustomize production overlay', () => {
     expect(find(objects, 'Namespace', 'flywheel').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
-  it('pins all six images to one release', () => {
-    const tags = new Set(objects.flatMap(podContainers).map((container) => String(container.image).split(/[:@]/)[1]));
+  it("pins all seven images (the six services' and the console's) to one release", () => {
+    const images = objects.flatMap(podContainers).map((container) => String(container.image));
+    expect(images.map((image) => image.split(/[:@]/)[0]).sort()).toEqual([...SERVICES, CONSOLE].map((name) => `flywheel/${name}`).sort());
+    const tags = new Set(images.map((image) => image.split(/[:@]/)[1]));
     expect(tags.size).toBe(1);
   });
 });
@@ -247,7 +349,7 @@ describe('secrets', () => {
 
   it('declares exactly the keys the Deployments read, and deploy/README.md shows how to create each', () => {
     const used = new Set<string>();
-    for (const service of SERVICES) {
+    for (const service of [...SERVICES, CONSOLE]) {
       for (const source of Object.values(resolveContainerEnv(manifests, service, service)))
         if (source.from === 'secret') used.add(String(source.ref));
       for (const volume of find(manifests, 'Deployment', service).spec.template.spec.volumes as KubeObject[]) {

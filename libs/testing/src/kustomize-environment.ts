@@ -2,10 +2,11 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { type ComposeCheck, type ConfigShape } from './compose-environment';
+import { imageProjectDir } from './service-image';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 
-/** deploy/kustomize/base: the six services without a namespace. */
+/** deploy/kustomize/base: the six services and the console, without a namespace. */
 export const KUSTOMIZE_BASE = join(REPO_ROOT, 'deploy/kustomize/base');
 /** deploy/kustomize/overlays/production: what `kubectl apply -k` deploys. */
 export const KUSTOMIZE_PRODUCTION = join(REPO_ROOT, 'deploy/kustomize/overlays/production');
@@ -250,7 +251,8 @@ export function resolveContainerEnv(objects: KubeObject[], deploymentName: strin
  * schema it validates at boot, by the rule `checkComposeService` applies to docker-compose.yml:
  * no variable the service does not read; every one without a default, and every
  * `*_GRPC_ADDRESS` (its loopback default is wrong in a pod), set. `dockerfileExists`: the
- * image is `flywheel/<service>` and services/<service>/Dockerfile builds it.
+ * image is `flywheel/<service>` and services/<service>/Dockerfile (libs/console/Dockerfile for
+ * the console) builds it.
  */
 export function checkKustomizeService(service: string, config: ConfigShape, overlay: string = KUSTOMIZE_PRODUCTION): ComposeCheck {
   const objects = renderKustomization(overlay);
@@ -264,7 +266,7 @@ export function checkKustomizeService(service: string, config: ConfigShape, over
     missing: read.filter(
       (name) => (!config.shape[name].safeParse(undefined).success || name.endsWith('_GRPC_ADDRESS')) && !environment.includes(name),
     ),
-    dockerfileExists: image === `flywheel/${service}` && existsSync(join(REPO_ROOT, 'services', service, 'Dockerfile')),
+    dockerfileExists: image === `flywheel/${service}` && existsSync(join(REPO_ROOT, imageProjectDir(service), 'Dockerfile')),
   };
 }
 

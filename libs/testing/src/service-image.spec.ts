@@ -1,7 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { parseDockerfile, productionPackages, readServiceDockerfile, SERVICE_RUNTIME_SCRIPT, type DockerStage } from './service-image';
+import {
+  CONSOLE_IMAGE,
+  imageProjectDir,
+  parseDockerfile,
+  productionPackages,
+  readServiceDockerfile,
+  runtimePackagesOf,
+  SERVICE_RUNTIME_SCRIPT,
+  type DockerStage,
+} from './service-image';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 
@@ -9,7 +18,16 @@ const REPO_ROOT = resolve(__dirname, '../../..');
 const TYPESCRIPT_RUNNERS = ['@swc-node/register', '@swc/core', '@swc/register', 'ts-node', 'tsx', 'typescript', 'esbuild-register', 'jiti'];
 
 interface ComposeFile {
-  services: Record<string, { build?: { dockerfile?: string; target?: string }; environment?: Record<string, string> }>;
+  services: Record<
+    string,
+    {
+      build?: { dockerfile?: string; target?: string };
+      environment?: Record<string, string>;
+      ports?: string[];
+      depends_on?: Record<string, { condition: string }>;
+      healthcheck?: { test?: string[] };
+    }
+  >;
 }
 
 const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as ComposeFile;
@@ -140,10 +158,81 @@ describe('service images', () => {
     });
   });
 
+  it('load at runtime only production dependencies (what `npm ci --omit=dev` installs)', () => {
+    const production = new Set(productionPackages().map((pkg) => pkg.name));
+    for (const service of SERVICES) {
+      expect([service, runtimePackagesOf(`services/${service}`).filter((name) => !production.has(name))]).toEqual([service, []]);
+    }
+  });
+
   it('install no TypeScript loader or compiler among the production dependencies', () => {
     const production = productionPackages().map((pkg) => pkg.name);
     expect(production).toEqual(expect.arrayContaining(['@nestjs/core', 'kafkajs', 'pg', 'minio']));
     expect(production.filter((name) => TYPESCRIPT_RUNNERS.includes(name))).toEqual([]);
     expect(production.filter((name) => name.startsWith('@flywheel/'))).toEqual([]);
+  });
+});
+
+// The web console is a library (libs/console) with an image of its own, built like the services'.
+describe('the console image', () => {
+  const { text, stages } = readServiceDockerfile(CONSOLE_IMAGE);
+  const runtime = stages[stages.length - 1];
+  const service = compose.services[CONSOLE_IMAGE];
+
+  it("is the registry's Dockerfile but for its name, its main file, its port and its listening host", () => {
+    const registry = readServiceDockerfile('registry').text.replaceAll('services/registry/Dockerfile', '<dockerfile>');
+    const normalised = text
+      .replaceAll('libs/console/Dockerfile', '<dockerfile>')
+      .replace('The web console image', 'The registry image')
+      .replace('then the console and', 'then the service and')
+      .replace('build-service-runtime.js console', 'build-service-runtime.js registry')
+      .replace('flywheel/console .', 'flywheel/registry .')
+      .replace(/^# The console listens on every interface[^\n]*\n#[^\n]*\n/m, '')
+      .replace(' CONSOLE_HTTP_HOST=0.0.0.0', '')
+      .replace('EXPOSE 8080', 'EXPOSE 8054 8084')
+      .replace('(process.env.CONSOLE_HTTP_PORT||8080)', 'process.env.HTTP_PORT')
+      .replace('dist/libs/console/src/main.js', 'dist/services/registry/src/main.js');
+    expect(normalised).toBe(registry);
+    expect(stages.map((stage) => stage.name)).toEqual(['build', 'production-dependencies', undefined]);
+  });
+
+  it('runs the main.js the layout step compiles, with plain node as user node', () => {
+    const build = stages.find((stage) => stage.name === 'build')!;
+    expect(instructions(build, 'RUN').join(' ')).toContain(`node ${SERVICE_RUNTIME_SCRIPT} ${CONSOLE_IMAGE} /app/image`);
+    expect(existsSync(join(REPO_ROOT, imageProjectDir(CONSOLE_IMAGE), 'tsconfig.app.json'))).toBe(true);
+    expect(existsSync(join(REPO_ROOT, imageProjectDir(CONSOLE_IMAGE), 'src', 'main.ts'))).toBe(true);
+    // tsc compiles libs/console/src/main.ts (rootDir: the repository) to dist/libs/console/src/main.js.
+    expect(JSON.parse(instructions(runtime, 'CMD')[0])).toEqual(['node', `dist/${imageProjectDir(CONSOLE_IMAGE)}/src/main.js`]);
+    expect(instructions(runtime, 'USER')).toEqual(['node']);
+    expect(instructions(runtime, 'RUN')).toEqual([]);
+    expect(copies(runtime).every((copy) => copy.from !== undefined)).toBe(true);
+  });
+
+  it('listens on every interface of the container, on the port docker-compose.yml publishes, and checks /healthz', () => {
+    expect(instructions(runtime, 'ENV')).toEqual(['NODE_ENV=production FLYWHEEL_PROTO_ROOT=/app/proto CONSOLE_HTTP_HOST=0.0.0.0']);
+    expect(instructions(runtime, 'EXPOSE')).toEqual(['8080']);
+    expect(instructions(runtime, 'HEALTHCHECK')).toEqual([expect.stringContaining("(process.env.CONSOLE_HTTP_PORT||8080)+'/healthz'")]);
+    expect(service?.build).toEqual({ context: '.', dockerfile: 'libs/console/Dockerfile' });
+    expect(service?.ports).toEqual(['8080:8080']);
+    expect(service?.environment?.CONSOLE_HTTP_PORT ?? '8080').toBe('8080');
+  });
+
+  it('starts after the six services are healthy, and is checked like them', () => {
+    expect(Object.keys(service?.depends_on ?? {}).sort()).toEqual([...SERVICES].sort());
+    for (const dependency of Object.values(service?.depends_on ?? {})) expect(dependency).toEqual({ condition: 'service_healthy' });
+    expect(service?.healthcheck?.test?.join(' ')).toContain("(process.env.CONSOLE_HTTP_PORT||8080)+'/healthz'");
+  });
+
+  it('loads at runtime only production dependencies: the charts library among them', () => {
+    const production = new Set(productionPackages().map((pkg) => pkg.name));
+    const used = runtimePackagesOf(imageProjectDir(CONSOLE_IMAGE));
+    expect(used).toEqual(expect.arrayContaining(['echarts', '@grpc/grpc-js', 'zod']));
+    expect(used.filter((name) => !production.has(name))).toEqual([]);
+    const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    expect(Object.keys(manifest.dependencies)).toContain('echarts');
+    expect(Object.keys(manifest.devDependencies)).not.toContain('echarts');
   });
 });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
@@ -53,10 +54,84 @@ export function parseDockerfile(text: string): DockerStage[] {
   return stages;
 }
 
-/** `services/<service>/Dockerfile`, parsed. */
+/** The web console: a library (libs/console) that also runs as an image of its own. */
+export const CONSOLE_IMAGE = 'console';
+
+/**
+ * Where an image's project lives: `services/<name>`, or `libs/<name>` for the console (the
+ * project SERVICE_RUNTIME_SCRIPT compiles, from its tsconfig.app.json).
+ */
+export function imageProjectDir(name: string): string {
+  return name === CONSOLE_IMAGE ? `libs/${name}` : `services/${name}`;
+}
+
+/** `services/<service>/Dockerfile` (or `libs/console/Dockerfile`), parsed. */
 export function readServiceDockerfile(service: string): { text: string; stages: DockerStage[] } {
-  const text = readFileSync(join(REPO_ROOT, 'services', service, 'Dockerfile'), 'utf8');
+  const text = readFileSync(join(REPO_ROOT, imageProjectDir(service), 'Dockerfile'), 'utf8');
   return { text, stages: parseDockerfile(text) };
+}
+
+const IMPORT_SPECIFIERS = [
+  // import … from 'x' / export … from 'x' (not `import type` / `export type`)
+  /^\s*(import|export)\s+(?!type\s)([^'";]*?)\s+from\s+['"]([^'"]+)['"]/gm,
+  // import 'x' (side effects only)
+  /^\s*import\s+['"]([^'"]+)['"]/gm,
+  // import('x'), require('x')
+  /\b(?:import|require)\(\s*['"]([^'"]+)['"]\s*\)/g,
+];
+
+/** `{ type A, type B }` imports nothing at runtime. */
+function onlyTypes(clause: string): boolean {
+  const braces = /^\{([^}]*)\}$/.exec(clause.trim());
+  if (!braces) return false;
+  const names = braces[1]
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  return names.length > 0 && names.every((name) => name.startsWith('type '));
+}
+
+function resolveSource(from: string): string | undefined {
+  for (const candidate of [`${from}.ts`, join(from, 'index.ts')]) if (existsSync(candidate)) return candidate;
+  return undefined;
+}
+
+/**
+ * The npm packages a project's compiled code loads at runtime: every module reached from
+ * `<projectDir>/src/main.ts` through relative imports and `@flywheel/<lib>` (tsconfig.base.json's
+ * paths), type-only imports left out, `node:` and Node's built-in modules too.
+ */
+export function runtimePackagesOf(projectDir: string): string[] {
+  const { paths } = (
+    JSON.parse(readFileSync(join(REPO_ROOT, 'tsconfig.base.json'), 'utf8')) as {
+      compilerOptions: { paths: Record<string, string[]> };
+    }
+  ).compilerOptions;
+  const builtins = new Set(builtinModules);
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const queue = [join(REPO_ROOT, projectDir, 'src', 'main.ts')];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    const specifiers: string[] = [];
+    for (const match of source.matchAll(IMPORT_SPECIFIERS[0])) if (!onlyTypes(match[2])) specifiers.push(match[3]);
+    for (const pattern of IMPORT_SPECIFIERS.slice(1)) for (const match of source.matchAll(pattern)) specifiers.push(match[1]);
+    for (const specifier of specifiers) {
+      if (specifier.startsWith('.')) {
+        const resolved = resolveSource(resolve(dirname(file), specifier));
+        if (resolved) queue.push(resolved);
+      } else if (paths[specifier]) {
+        queue.push(join(REPO_ROOT, paths[specifier][0]));
+      } else if (!specifier.startsWith('node:') && !builtins.has(specifier)) {
+        const parts = specifier.split('/');
+        packages.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
+      }
+    }
+  }
+  return [...packages].sort();
 }
 
 interface LockfileEntry {
