@@ -43,7 +43,7 @@ export type DeployerCalls = Calls<
 /** Reads only. */
 export type MonitorCalls = Calls<
   monitorV1.MonitorServiceController,
-  'getDriftReport' | 'getModelHealth' | 'getMonitoringPolicy' | 'listAlerts'
+  'getDriftReport' | 'listDriftReports' | 'getModelHealth' | 'getMonitoringPolicy' | 'listAlerts'
 >;
 
 /**

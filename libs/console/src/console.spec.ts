@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
-import { commonV1, deployerV1, monitorV1, registryV1 } from '@flywheel/contracts';
-import { type ConsoleBackend, type DeployerCalls, type MonitorCalls, type RegistryCalls } from './backend';
+import { commonV1, deployerV1, registryV1 } from '@flywheel/contracts';
+import { type ConsoleBackend, type DeployerCalls, type RegistryCalls } from './backend';
 import { fakeCalls, notCalled } from './testing/console-test-kit';
 import { type RunningConsole, startConsole } from './server';
 
@@ -164,37 +164,7 @@ function fakeBackend(calls: string[]): ConsoleBackend {
         };
       },
     });
-  const monitor = (token: string): MonitorCalls =>
-    fakeCalls<MonitorCalls>('monitor', {
-      async getDriftReport({ modelName }) {
-        check(token, 'getDriftReport');
-        if (modelName !== 'fraud') throw grpcError(status.NOT_FOUND, 'no drift report yet');
-        const feature = (name: string, statistic: number, drifted: boolean) =>
-          ({
-            feature: name,
-            test: monitorV1.DriftTest.DRIFT_TEST_KS,
-            statistic,
-            pValue: drifted ? 0.001 : 0.4,
-            threshold: 0.05,
-            drifted,
-            referenceCount: 200,
-            currentCount: 100,
-          }) as monitorV1.FeatureDrift;
-        return {
-          report: {
-            reportId: 'r-1',
-            modelName,
-            modelVersion: 2,
-            features: [feature('amount', 0.31, true), feature('age', 0.02, false)],
-            driftedShare: 0.5,
-            driftShareThreshold: 0.3,
-            datasetDrift: true,
-            createTime: new Date('2026-01-04T00:00:00Z'),
-          } as monitorV1.DriftReport,
-        };
-      },
-    });
-  return { ...notCalled(), registry, deployer, monitor };
+  return { ...notCalled(), registry, deployer };
 }
 
 describe('the console, on fake services', () => {
@@ -309,19 +279,6 @@ describe('the console, on fake services', () => {
     expect(svg).toContain('v1 (stable)');
     expect(svg).toContain('v2 (canary)');
     expect(page).not.toContain('<script');
-  });
-
-  it('shows the latest drift report per feature with its chart, and says when there is none yet', async () => {
-    const { cookie } = await signIn();
-    const page = await (await get('/monitoring/fraud', cookie)).text();
-    expect(page).toMatch(
-      /<td>amount<\/td>\s*<td>ks<\/td>\s*<td class="num">0.31<\/td>\s*<td class="num">0.001<\/td>\s*<td class="num">0.05<\/td>\s*<td class="refused">drifted<\/td>/,
-    );
-    expect(page).toContain('dataset drift');
-    expect(page).toMatch(/<figure><svg[\s\S]*amount[\s\S]*<\/svg>/);
-    const none = await get('/monitoring/other', cookie);
-    expect(none.status).toBe(200);
-    expect(await none.text()).toContain('No drift report yet');
   });
 
   it('shows the service’s PERMISSION_DENIED message to a role that may not read a page', async () => {

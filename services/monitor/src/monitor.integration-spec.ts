@@ -245,6 +245,99 @@ describe('monitor service (boot, health, auth, policy)', () => {
       stderr: 'flywheel: drift: not found: model "unknown" has no drift report yet\n',
     });
   });
+  it('lists a model’s drift reports newest first, a page at a time, without their profiles, through the index', async () => {
+    const model = 'history-fraud';
+    const windows = service.app.get(WindowRepository);
+    const manager = service.app.get(DataSource).manager;
+    const at = (hour: number) => new Date(Date.UTC(2025, 2, 3, hour));
+    // Five reports an hour apart, and two more sharing the last hour: ties are broken by id.
+    const stored = [10, 11, 12, 13, 14, 14, 14].map((hour, i) =>
+      monitorV1.DriftReport.fromPartial({
+        reportId: `00000000-0000-4000-8000-00000000000${i}`,
+        modelName: model,
+        modelVersion: 1,
+        features: [
+          {
+            feature: 'amount',
+            type: commonV1.ColumnType.COLUMN_TYPE_DOUBLE,
+            test: monitorV1.DriftTest.DRIFT_TEST_KS,
+            statistic: i / 10,
+            pValue: 0.5 - i / 20,
+            threshold: 0.05,
+            drifted: false,
+          },
+        ],
+        currentProfile: {
+          rowCount: 500,
+          columns: [{ name: 'amount', count: 500, numeric: { histogramEdges: [0, 1, 2], histogramCounts: [200, 300] } }],
+        },
+        createTime: at(hour),
+      }),
+    );
+    for (const report of stored) await windows.saveReport(manager, randomUUID(), report);
+    await windows.saveReport(manager, randomUUID(), { ...stored[0], reportId: randomUUID(), modelName: 'history-other' });
+    const expected = [6, 5, 4, 3, 2, 1, 0].map((i) => stored[i].reportId);
+
+    const reader = client(infra.tokens.reader);
+    const listed: monitorV1.DriftReport[] = [];
+    let pageToken = '';
+    let pages = 0;
+    do {
+      const page = await reader.listDriftReports(
+        monitorV1.ListDriftReportsRequest.fromPartial({ modelName: model, page: { pageSize: 3, pageToken } }),
+      );
+      listed.push(...page.reports);
+      pageToken = page.page!.nextPageToken;
+      pages++;
+    } while (pageToken !== '');
+    expect(pages).toBe(3);
+    expect(listed.map((r) => r.reportId)).toEqual(expected);
+    expect(listed.map((r) => new Date(r.createTime!).toISOString())).toEqual([14, 14, 14, 13, 12, 11, 10].map((h) => at(h).toISOString()));
+    for (const r of listed) {
+      expect(r.currentProfile ?? null).toBeNull();
+      expect(r.features).toEqual([expect.objectContaining({ feature: 'amount', threshold: 0.05 })]);
+    }
+    // GetDriftReport still gives the whole report, profile and all.
+    expect((await reader.getDriftReport({ modelName: model, reportId: stored[0].reportId })).report!.currentProfile).toMatchObject({
+      rowCount: 500,
+    });
+
+    const ranged = await reader.listDriftReports(
+      monitorV1.ListDriftReportsRequest.fromPartial({ modelName: model, createTimeRange: { start: at(11), end: at(13) } }),
+    );
+    expect(ranged.reports.map((r) => r.reportId)).toEqual([stored[2].reportId, stored[1].reportId]);
+    expect(ranged.page).toEqual({ nextPageToken: '' });
+
+    expect(await reader.listDriftReports(monitorV1.ListDriftReportsRequest.fromPartial({ modelName: 'unknown' }))).toMatchObject({
+      reports: [],
+      page: { nextPageToken: '' },
+    });
+    await expect(reader.listDriftReports(monitorV1.ListDriftReportsRequest.fromPartial({ modelName: '' }))).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: 'modelName: must match [a-z][a-z0-9_-]{0,62}',
+    });
+    await expect(
+      reader.listDriftReports(monitorV1.ListDriftReportsRequest.fromPartial({ modelName: model, page: { pageSize: -1 } })),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: 'page.page_size: must be 0 (the default) or more' });
+    await expect(client().listDriftReports(monitorV1.ListDriftReportsRequest.fromPartial({ modelName: model }))).rejects.toMatchObject({
+      code: status.UNAUTHENTICATED,
+    });
+
+    // The page query (a later page's, the costliest) walks drift_reports_model in order: no full sort.
+    const plan = await service.app.get(DataSource).transaction(async (tx) => {
+      await tx.query('SET LOCAL enable_seqscan = off');
+      const rows: Array<{ 'QUERY PLAN': string }> = await tx.query(
+        `EXPLAIN SELECT report_id, report FROM drift_reports
+         WHERE model_name = $1 AND create_time <= $2 AND (create_time < $2 OR report_id < $3)
+         ORDER BY create_time DESC, report_id DESC LIMIT 201`,
+        [model, at(13), stored[3].reportId],
+      );
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/Index Scan using drift_reports_model on drift_reports/);
+    expect(plan).not.toMatch(/(^|->\s+)Sort\b/m);
+  });
+
   it('keeps the alert bookkeeping: one open alert per version and kind, re-notified, suppressed, then resolved', async () => {
     const alerts = service.app.get(AlertRepository);
     const dataSource = service.app.get(DataSource);

@@ -1,14 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { monitorV1 } from '@flywheel/contracts';
-import { offsetPageOf, type PageRequestLike, type PageResponseLike, readOffsetPage } from '@flywheel/platform';
+import { offsetPageOf, pageOf, type PageRequestLike, type PageResponseLike, readOffsetPage, readPage } from '@flywheel/platform';
 import { type AlertEntity } from '../alerts/alert.entity';
 import { type AlertFilter, AlertRepository } from '../alerts/alert.repository';
 import { ReferenceRepository } from '../reference/reference.repository';
 import { tallyAccuracy } from '../windows/window-judge';
-import { WindowRepository } from '../windows/window.repository';
+import { type ReportCursor, WindowRepository } from '../windows/window.repository';
 import { MonitorException, MonitorExceptionCode } from './monitor.exception';
+import { UUID } from './monitor.requests';
 
 const { AlertKind, HealthStatus } = monitorV1;
+
+/** A page token of ListDriftReports holds the last report's create time (ISO) and id. */
+const isReportCursor = (value: unknown): value is ReportCursor =>
+  Array.isArray(value) &&
+  value.length === 2 &&
+  typeof value[0] === 'string' &&
+  !Number.isNaN(Date.parse(value[0])) &&
+  typeof value[1] === 'string' &&
+  UUID.test(value[1]);
 
 /** How a watched model version is doing: its verdict, its open window and its open alerts. */
 export interface ModelHealth {
@@ -43,6 +53,22 @@ export class MonitorQueryService {
         : new MonitorException(`model "${modelName}" has no drift report yet`, MonitorExceptionCode.REPORT_NOT_FOUND);
     }
     return report;
+  }
+
+  /**
+   * One page of the model's reports in `[start, end)` of create time, newest first, each without
+   * its current profile (the heavy part; GetDriftReport gives one report whole). A model without
+   * reports, or never seen, has an empty list, as alerts do.
+   */
+  async listDriftReports(
+    modelName: string,
+    range: { start?: Date; end?: Date },
+    pageRequest: PageRequestLike | undefined,
+  ): Promise<{ reports: monitorV1.DriftReport[]; page: PageResponseLike }> {
+    const page = readPage(pageRequest, isReportCursor);
+    const rows = await this.windows.listReports(modelName, { start: range.start, end: range.end, after: page.after }, page.size + 1);
+    const listed = pageOf(rows, page, (last): ReportCursor => [(last.createTime ?? new Date(0)).toISOString(), last.reportId]);
+    return { reports: listed.items.map((report) => ({ ...report, currentProfile: undefined })), page: listed.page };
   }
 
   async modelHealth(modelName: string): Promise<ModelHealth> {

@@ -5,7 +5,7 @@ import { effectivePolicy, parsePolicy } from '../policy/monitoring-policy';
 import { MonitoringPolicyService } from '../policy/monitoring-policy.service';
 import { MonitorQueryService } from './monitor-query.service';
 import { toListAlertsResponse, toModelHealthResponse, toPolicyResponse } from './monitor.mapper';
-import { alertsRequest, modelRequest, reportRequest } from './monitor.requests';
+import { alertsRequest, modelRequest, reportRequest, reportsRequest } from './monitor.requests';
 
 @Controller()
 @monitorV1.MonitorServiceControllerMethods()
@@ -18,6 +18,11 @@ export class MonitorGrpcController implements monitorV1.MonitorServiceController
   async getDriftReport(request: monitorV1.GetDriftReportRequest): Promise<monitorV1.GetDriftReportResponse> {
     const { modelName, reportId } = parseRequest(reportRequest, request);
     return { report: await this.queries.driftReport(modelName, reportId) };
+  }
+
+  async listDriftReports(request: monitorV1.ListDriftReportsRequest): Promise<monitorV1.ListDriftReportsResponse> {
+    const { modelName, createTimeRange } = parseRequest(reportsRequest, request);
+    return this.queries.listDriftReports(modelName, createTimeRange, request.page);
   }
 
   async getModelHealth(request: monitorV1.GetModelHealthRequest): Promise<monitorV1.GetModelHealthResponse> {

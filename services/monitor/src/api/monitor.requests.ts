@@ -2,7 +2,8 @@ import { monitorV1 } from '@flywheel/contracts';
 import { z } from 'zod';
 import { modelNameSchema } from '../policy/monitoring-policy';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A report id. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** '' and 0 are the proto's "not given" for the optional fields below. */
 const unsetAsUndefined = <T>(value: T): T | undefined => (value === '' || value === 0 ? undefined : value);
@@ -26,4 +27,27 @@ export const alertsRequest = z.object({
     .refine((kind) => kind in monitorV1.AlertKind && kind >= 0, 'must be a known AlertKind')
     .transform((kind) => unsetAsUndefined(kind as monitorV1.AlertKind)),
   openOnly: z.boolean().optional(),
+});
+
+/** An optional bound of a time range as the gRPC loader hands it over (a Date, or its text); unset is undefined. */
+const optionalInstant = z.unknown().transform((value, ctx): Date | undefined => {
+  if (value === undefined || value === null) return undefined;
+  const time = new Date(value as Date | string | number);
+  if (Number.isNaN(time.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'must be a timestamp' });
+    return z.NEVER;
+  }
+  return time;
+});
+
+export const reportsRequest = z.object({
+  modelName: modelNameSchema,
+  createTimeRange: z
+    .object({ start: optionalInstant, end: optionalInstant })
+    .nullish()
+    .superRefine((range, ctx) => {
+      if (range?.start && range.end && range.end.getTime() <= range.start.getTime())
+        ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
+    })
+    .transform((range) => ({ start: range?.start, end: range?.end })),
 });

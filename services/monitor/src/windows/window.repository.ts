@@ -93,6 +93,19 @@ export interface NextWindow {
   readonly deployment: string;
 }
 
+/**
+ * Where a page of a model's reports resumes: the create time (ISO) and id of the previous page's
+ * last report, the list's sort key (newest first, then id descending).
+ */
+export type ReportCursor = readonly [createTime: string, reportId: string];
+
+/** Which of a model's reports a list reads: a `[start, end)` range on create time, and after a cursor. */
+export interface ReportQuery {
+  readonly start?: Date;
+  readonly end?: Date;
+  readonly after?: ReportCursor;
+}
+
 /** How long and how much the request id → prediction index keeps. */
 export interface JoinIndexLimits {
   readonly retentionMs: number;
@@ -147,6 +160,11 @@ export abstract class WindowRepository {
   abstract saveReport(manager: EntityManager, windowId: string, report: monitorV1.DriftReport): Promise<void>;
   /** A report of the model by id, or its latest when `reportId` is null. */
   abstract findReport(modelName: string, reportId: string | null): Promise<monitorV1.DriftReport | null>;
+  /**
+   * Up to `limit` reports of the model, newest first (create time, then id, both descending), as
+   * stored (with their profiles); the `drift_reports_model` index serves the order.
+   */
+  abstract listReports(modelName: string, query: ReportQuery, limit: number): Promise<monitorV1.DriftReport[]>;
   abstract latestReportOf(modelName: string, modelVersion: number): Promise<monitorV1.DriftReport | null>;
   abstract openWindowOf(modelName: string, modelVersion: number): Promise<WindowRecord | null>;
   /** Drops index rows past their retention, then the oldest beyond the size cap; returns how many. */
@@ -363,6 +381,25 @@ export class TypeOrmWindowRepository extends WindowRepository {
         : // Compared as text: an id that is not a uuid finds nothing rather than failing the query.
           await reports.andWhere('r.report_id::text = :reportId', { reportId }).getOne();
     return row ? monitorV1.DriftReport.decode(row.report) : null;
+  }
+
+  async listReports(modelName: string, query: ReportQuery, limit: number): Promise<monitorV1.DriftReport[]> {
+    const reports = this.dataSource.manager
+      .createQueryBuilder(DriftReportEntity, 'r')
+      .select(['r.reportId', 'r.report'])
+      .where('r.model_name = :modelName', { modelName });
+    if (query.start) reports.andWhere('r.create_time >= :start', { start: query.start });
+    if (query.end) reports.andWhere('r.create_time < :end', { end: query.end });
+    if (query.after) {
+      const [afterTime, afterId] = query.after;
+      // The first condition alone bounds the index scan; the second breaks ties of create time by id.
+      reports.andWhere('r.create_time <= :afterTime AND (r.create_time < :afterTime OR r.report_id < :afterId)', {
+        afterTime: new Date(afterTime),
+        afterId,
+      });
+    }
+    const rows = await reports.orderBy('r.create_time', 'DESC').addOrderBy('r.report_id', 'DESC').limit(limit).getMany();
+    return rows.map((row) => monitorV1.DriftReport.decode(row.report));
   }
 
   async latestReportOf(modelName: string, modelVersion: number): Promise<monitorV1.DriftReport | null> {

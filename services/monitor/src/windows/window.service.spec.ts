@@ -130,6 +130,9 @@ class InMemoryWindowRepository extends WindowRepository {
   async findReport(): Promise<monitorV1.DriftReport | null> {
     return this.reports.at(-1) ?? null;
   }
+  listReports(): Promise<monitorV1.DriftReport[]> {
+    throw new Error('not used by folding');
+  }
   async latestReportOf(): Promise<monitorV1.DriftReport | null> {
     return this.reports.at(-1) ?? null;
   }

@@ -1,18 +1,97 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { grpcCode, ok, type PageRoute } from '../page';
-import { monitoringView } from './monitoring.view';
+import { type monitorV1 } from '@flywheel/contracts';
+import { type MonitorCalls } from '../../backend';
+import { errorView } from '../../views/layout';
+import { grpcCode, ok, PAGE, type PageRoute } from '../page';
+import { monitoredModelsView, type MonitoringData, monitoringView, type Section } from './monitoring.view';
+
+/** The reports the history charts draw: the newest page of ListDriftReports. */
+export const HISTORY_REPORTS = 200;
+/** The open alerts listed. */
+const OPEN_ALERTS = 100;
+
+/**
+ * A part of the page read on its own: a refusal or failure becomes a note in that part, so a role
+ * the monitor refuses one read still sees the rest. A token no longer accepted still ends the
+ * session (the router's UNAUTHENTICATED page).
+ */
+async function section<T>(call: Promise<T>): Promise<Section<T>> {
+  try {
+    return { value: await call };
+  } catch (error) {
+    const code = grpcCode(error);
+    if (code === GrpcStatus.UNAUTHENTICATED) throw error;
+    const details = (error as { details?: unknown }).details;
+    const said = typeof details === 'string' && details ? details : (error as Error).message;
+    const prefix =
+      code === GrpcStatus.PERMISSION_DENIED
+        ? 'Permission denied'
+        : code === GrpcStatus.NOT_FOUND
+          ? 'Not found'
+          : code === GrpcStatus.UNAVAILABLE
+            ? 'The service is unavailable'
+            : 'Could not read this';
+    return { error: `${prefix}: ${said}` };
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The report the page details, whole (with its current profile): the one asked for by id, or the
+ * latest; undefined when the model has no report yet. A report asked for and not found is the
+ * page's NOT_FOUND.
+ */
+async function detailedReport(monitor: MonitorCalls, modelName: string, reportId: string): Promise<monitorV1.DriftReport | undefined> {
+  try {
+    return (await monitor.getDriftReport({ modelName, reportId })).report ?? undefined;
+  } catch (error) {
+    if (grpcCode(error) === GrpcStatus.NOT_FOUND && reportId === '') return undefined;
+    throw error;
+  }
+}
 
 export const MONITORING_PAGES: readonly PageRoute[] = [
   {
+    pattern: /^\/monitoring$/,
+    title: 'Monitoring',
+    render: async ({ backend, token, viewer }) =>
+      ok(monitoredModelsView((await backend.registry(token).listModels({ page: PAGE })).models, viewer)),
+  },
+  {
     pattern: /^\/monitoring\/([^/]+)$/,
     title: 'Monitoring',
-    async render({ backend, token, viewer }, [name]) {
-      try {
-        return ok(monitoringView(name, (await backend.monitor(token).getDriftReport({ modelName: name, reportId: '' })).report, viewer));
-      } catch (error) {
-        if (grpcCode(error) === GrpcStatus.NOT_FOUND) return ok(monitoringView(name, undefined, viewer));
-        throw error;
-      }
+    async render({ backend, token, viewer, query }, [name]) {
+      const monitor = backend.monitor(token);
+      // `?report=<id>` details that report instead of the latest (the alerts link to theirs).
+      const asked = query.get('report') ?? '';
+      if (asked !== '' && !UUID.test(asked)) return { status: 400, body: errorView('Monitoring', 'That report id is not valid.', viewer) };
+      // The detailed report is the page's own read (a refusal of it is the page's); the rest are parts.
+      const [report, health, history, alerts] = await Promise.all([
+        detailedReport(monitor, name, asked),
+        section(monitor.getModelHealth({ modelName: name })),
+        section(
+          monitor
+            .listDriftReports({ modelName: name, createTimeRange: undefined, page: { pageSize: HISTORY_REPORTS, pageToken: '' } })
+            .then((listed) => listed.reports ?? []),
+        ),
+        section(
+          monitor
+            .listAlerts({ modelName: name, kind: 0, openOnly: true, page: { pageSize: OPEN_ALERTS, pageToken: '' } })
+            .then((listed) => listed.alerts ?? []),
+        ),
+      ]);
+      // The drift reference: the training profile of the version the report watched.
+      const reference = report
+        ? await section(
+            backend
+              .registry(token)
+              .getModelVersion({ modelName: name, version: report.modelVersion })
+              .then((got) => got.version?.lineage?.trainingProfile ?? undefined),
+          )
+        : undefined;
+      const data: MonitoringData = { report, latest: asked === '', health, history, alerts, reference };
+      return ok(monitoringView(name, data, viewer));
     },
   },
 ];
