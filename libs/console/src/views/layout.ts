@@ -25,6 +25,7 @@ const NAVIGATION: ReadonlyArray<[href: string, label: string]> = [
   ['/runs', 'Runs'],
   ['/models', 'Models'],
   ['/deployments', 'Deployments'],
+  ['/monitoring', 'Monitoring'],
 ];
 
 export function layout(title: string, body: SafeHtml, viewer?: Viewer): SafeHtml {

@@ -1,5 +1,45 @@
+import { type registryV1 } from '@flywheel/contracts';
+import { type ConsoleBackend } from '../../backend';
+import { championAlias, failureNote } from '../loop/loop-timeline';
 import { ok, PAGE, type PageRoute } from '../page';
-import { modelsView, modelView } from './models.view';
+import { lineageChart, lineageGraph } from './lineage-chart';
+import { type LineageSection, modelsView, modelView } from './models.view';
+
+/**
+ * The lineage of the champion (the `production` alias, else the first alias, else the newest
+ * version): the registry's GetLineage, and the deployments serving that version. Optional: when
+ * either call fails the page says why in place of (or under) the graph.
+ */
+async function lineageSection(
+  backend: ConsoleBackend,
+  token: string,
+  model: registryV1.Model,
+  versions: readonly registryV1.ModelVersion[],
+): Promise<LineageSection | undefined> {
+  const champion = championAlias(model.aliases);
+  const number = champion?.[1] || model.latestVersion || versions[0]?.version;
+  if (!number) return undefined;
+  const which = champion ? `${champion[0]} (v${number})` : `the newest version (v${number})`;
+  const [lineage, deployments] = await Promise.allSettled([
+    Promise.resolve().then(() => backend.registry(token).getLineage({ modelName: model.name, version: number })),
+    Promise.resolve().then(() => backend.deployer(token).listDeployments({ page: PAGE })),
+  ]);
+  if (lineage.status === 'rejected') return { which, notes: [failureNote('registry GetLineage', lineage.reason)] };
+  const version = lineage.value.version ?? versions.find((v) => v.version === number);
+  if (!version) return { which, notes: [`the registry answered no version ${number}`] };
+  const graph = lineageGraph(
+    model.name,
+    version,
+    lineage.value.lineage ?? version.lineage,
+    deployments.status === 'fulfilled' ? deployments.value.deployments : [],
+  );
+  return {
+    which,
+    graph,
+    svg: lineageChart(graph),
+    notes: deployments.status === 'rejected' ? [failureNote('deployer ListDeployments', deployments.reason)] : [],
+  };
+}
 
 export const MODEL_PAGES: readonly PageRoute[] = [
   {
@@ -12,19 +52,14 @@ export const MODEL_PAGES: readonly PageRoute[] = [
     title: 'Model',
     async render({ backend, token, viewer }, [name]) {
       const registry = backend.registry(token);
-      const [model, versions, audit] = await Promise.all([
+      const [found, versions, audit] = await Promise.all([
         registry.getModel({ name }),
         registry.listModelVersions({ modelName: name, page: PAGE }),
         registry.listAuditLog({ modelName: name, action: 0, page: PAGE }),
       ]);
-      return ok(
-        modelView(
-          model.model ?? { name, description: '', tags: {}, ownerTeam: '', createTime: undefined, aliases: {}, latestVersion: 0 },
-          versions.versions,
-          audit.entries,
-          viewer,
-        ),
-      );
+      const model = found.model ?? { name, description: '', tags: {}, ownerTeam: '', createTime: undefined, aliases: {}, latestVersion: 0 };
+      const lineage = await lineageSection(backend, token, model, versions.versions);
+      return ok(modelView(model, versions.versions, audit.entries, viewer, lineage));
     },
   },
 ];

@@ -1,7 +1,34 @@
 import { commonV1, registryV1 } from '@flywheel/contracts';
 import { enumLabel, formatNumber, formatTime } from '../../format';
-import { html, type SafeHtml } from '../../html';
+import { html, raw, type SafeHtml } from '../../html';
 import { layout, tableOrEmpty, type Viewer } from '../../views/layout';
+import { type LineageGraph } from './lineage-chart';
+
+/** The champion's lineage on the model page: its graph, or why there is none. */
+export interface LineageSection {
+  /** Which version it is, in words: `production (v3)`. */
+  which: string;
+  graph?: LineageGraph;
+  /** The graph drawn by ECharts (SVG). */
+  svg?: string;
+  /** Calls that failed. */
+  notes: string[];
+}
+
+function lineageHtml(section: LineageSection | undefined): SafeHtml | string {
+  if (!section) return '';
+  const links = (section.graph?.nodes ?? []).filter((n) => n.href && n.kind !== 'version');
+  return html`<h2>Lineage of ${section.which}</h2>
+    ${section.svg ? html`<figure id="lineage">${raw(section.svg)}</figure>` : ''}
+    ${
+      links.length
+        ? html`<ul id="lineage-links">
+            ${links.map((n) => html`<li>${n.kind}: <a href="${n.href}">${n.label.filter(Boolean).slice(1).join(' ')}</a></li>`)}
+          </ul>`
+        : ''
+    }
+    ${section.notes.map((note) => html`<p class="muted">Lineage incomplete: ${note}</p>`)}`;
+}
 
 const aliasTags = (aliases: Record<string, number>) =>
   Object.entries(aliases)
@@ -68,6 +95,7 @@ export function modelView(
   versions: readonly registryV1.ModelVersion[],
   audit: readonly registryV1.AuditEntry[],
   viewer: Viewer,
+  lineage?: LineageSection,
 ): SafeHtml {
   const versionRows = versions.map(
     (v) =>
@@ -110,6 +138,7 @@ export function modelView(
         <a href="/monitoring/${encodeURIComponent(model.name)}">monitoring</a> ·
         <a href="/loop/${encodeURIComponent(model.name)}">loop</a>
       </p>
+      ${lineageHtml(lineage)}
       <h2>Versions</h2>
       ${tableOrEmpty('versions', ['version', 'algorithm', 'metric', 'value', 'aliases', 'created'], versionRows, 'No versions yet.')}
       <h2>Audit timeline</h2>

@@ -1,0 +1,113 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { type monitorV1 } from '@flywheel/contracts';
+import { grpcCode, ok, PAGE, type PageContext, type PageRoute } from '../page';
+import { buildTimeline, failureNote, type LoopRecords, resolveSource, type Stage, summariseStages } from './loop-timeline';
+import { loopsView, loopView } from './loop.view';
+
+/** Drift reports the alerts name, read one by one (the monitor's calls the console has list no reports): at most this many. */
+const MAX_NAMED_REPORTS = 20;
+
+/** A call that may fail without failing the page: its value, or why not. */
+type Settled<T> = { value: T } | { error: unknown };
+
+async function settle<T>(call: () => Promise<T>): Promise<Settled<T>> {
+  try {
+    return { value: await call() };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/**
+ * Reads every stage of a model's loop, each service on its own: a service that refuses or fails
+ * leaves a note in its stage's box and the others still render. Only a model the registry does
+ * not know (404) or a token no longer accepted (signed out) fails the page.
+ */
+async function readLoop({ backend, token }: PageContext, modelName: string) {
+  const notes: Partial<Record<Stage, string[]>> = {};
+  const take = <T>(stage: Stage, call: string, result: Settled<T>): T | undefined => {
+    if ('value' in result) return result.value;
+    if (grpcCode(result.error) === GrpcStatus.UNAUTHENTICATED) throw result.error;
+    (notes[stage] ??= []).push(failureNote(call, result.error));
+    return undefined;
+  };
+
+  const registry = () => backend.registry(token);
+  const trainer = () => backend.trainer(token);
+  const monitor = () => backend.monitor(token);
+  const [model, versions, audit, runs, decisions, deployments, health, alerts] = await Promise.all([
+    settle(() => registry().getModel({ name: modelName })),
+    settle(() => registry().listModelVersions({ modelName, page: PAGE })),
+    settle(() => registry().listAuditLog({ modelName, action: 0, page: PAGE })),
+    settle(() => trainer().listRuns({ modelName, status: 0, page: PAGE, parentRunId: '' })),
+    settle(() => trainer().listRetrainingDecisions({ modelName, page: PAGE })),
+    settle(() => backend.deployer(token).listDeployments({ page: PAGE })),
+    settle(() => monitor().getModelHealth({ modelName })),
+    settle(() => monitor().listAlerts({ modelName, kind: 0, openOnly: false, page: PAGE })),
+  ]);
+  if ('error' in model && grpcCode(model.error) === GrpcStatus.NOT_FOUND) throw model.error;
+
+  const records: LoopRecords = {
+    modelName,
+    model: take('registry', 'registry GetModel', model)?.model,
+    modelVersions: take('registry', 'registry ListModelVersions', versions)?.versions ?? [],
+    audit: take('registry', 'registry ListAuditLog', audit)?.entries ?? [],
+    runs: take('training', 'trainer ListRuns', runs)?.runs ?? [],
+    decisions: take('training', 'trainer ListRetrainingDecisions', decisions)?.decisions ?? [],
+    deployments: (take('deployment', 'deployer ListDeployments', deployments)?.deployments ?? []).filter((d) => d.modelName === modelName),
+    health: take('monitor', 'monitor GetModelHealth', health),
+    alerts: take('monitor', 'monitor ListAlerts', alerts)?.alerts ?? [],
+    datasetVersions: [],
+    reports: [],
+  };
+  const source = resolveSource(records.modelVersions, records.runs, records.model?.aliases);
+
+  // The feature view (for its revision, and the dataset when no lineage names it), and the drift
+  // reports the alerts name besides the latest.
+  const latest = records.health?.latestReport;
+  const named = [...new Set(records.alerts.map((a) => a.reportId).filter((id) => id && id !== latest?.reportId))].slice(
+    0,
+    MAX_NAMED_REPORTS,
+  );
+  const [view, ...reports] = await Promise.all([
+    source.featureView ? settle(() => backend.featureStore(token).getFeatureView({ name: source.featureView!, revision: 0 })) : undefined,
+    ...named.map((reportId) => settle(() => monitor().getDriftReport({ modelName, reportId }))),
+  ]);
+  records.featureView = view ? take('features', 'feature-store GetFeatureView', view)?.featureView : undefined;
+  const reportsRead: monitorV1.DriftReport[] = latest ? [latest] : [];
+  for (const r of reports) {
+    const report = take('monitor', 'monitor GetDriftReport', r!)?.report;
+    if (report) reportsRead.push(report);
+  }
+  records.reports = reportsRead;
+
+  records.dataset = source.dataset ?? (records.featureView?.dataset || undefined);
+  if (records.dataset) {
+    const dataset = records.dataset;
+    const ingestion = () => backend.ingestion(token);
+    const [info, listed] = await Promise.all([
+      settle(() => ingestion().getDataset({ name: dataset })),
+      settle(() => ingestion().listVersions({ dataset, page: PAGE })),
+    ]);
+    records.datasetInfo = take('data in', 'ingestion GetDataset', info)?.dataset;
+    records.datasetVersions = take('data in', 'ingestion ListVersions', listed)?.versions ?? [];
+  }
+
+  return { records, source, notes };
+}
+
+export const LOOP_PAGES: readonly PageRoute[] = [
+  {
+    pattern: /^\/loop$/,
+    title: 'Loop',
+    render: async ({ backend, token, viewer }) => ok(loopsView((await backend.registry(token).listModels({ page: PAGE })).models, viewer)),
+  },
+  {
+    pattern: /^\/loop\/([^/]+)$/,
+    title: 'Loop',
+    async render(context, [modelName]) {
+      const { records, source, notes } = await readLoop(context, modelName);
+      return ok(loopView(modelName, summariseStages(records, source, notes), buildTimeline(records), source, context.viewer));
+    },
+  },
+];
