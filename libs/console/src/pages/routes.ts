@@ -4,6 +4,7 @@ import { LOOP_PAGES } from './loop/loop.page';
 import { MODEL_PAGES } from './models/models.page';
 import { MONITORING_PAGES } from './monitoring/monitoring.page';
 import { type FormAction, type PageRoute } from './page';
+import { RUN_PAGES } from './runs/runs.page';
 
 /** Every page of the console, one list per section. */
 export const CONSOLE_PAGES: readonly PageRoute[] = [
@@ -11,6 +12,7 @@ export const CONSOLE_PAGES: readonly PageRoute[] = [
   ...MODEL_PAGES,
   ...DEPLOYMENT_PAGES,
   ...MONITORING_PAGES,
+  ...RUN_PAGES,
   ...LOOP_PAGES,
 ];
 
