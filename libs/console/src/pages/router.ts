@@ -1,7 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { ServiceNotConfigured } from '../backend';
 import { errorView, type Viewer } from '../views/layout';
-import { type FormAction, grpcCode, type PageContext, type PageResult, type PageRoute, type Redirect } from './page';
+import { describeFailure, type FormAction, grpcCode, type PageContext, type PageResult, type PageRoute, type Redirect } from './page';
 import { CONSOLE_ACTIONS, CONSOLE_PAGES } from './routes';
 
 type Matched<T> = { route: T; params: string[] } | { invalid: PageResult } | undefined;
@@ -52,26 +51,6 @@ export async function submitForm(
 
 /** A service's refusal or failure as a page: its own message, with the HTTP status that fits. */
 export function failedPage(title: string, error: unknown, viewer: Viewer): PageResult {
-  if (error instanceof ServiceNotConfigured) return { status: 503, body: errorView(title, `${error.message}.`, viewer) };
-  const code = grpcCode(error);
-  const details = (error as { details?: unknown }).details;
-  const said = typeof details === 'string' && details ? details : (error as Error).message;
-  switch (code) {
-    case GrpcStatus.PERMISSION_DENIED:
-      return { status: 403, body: errorView(title, `Permission denied: ${said}`, viewer) };
-    case GrpcStatus.NOT_FOUND:
-      return { status: 404, body: errorView(title, `Not found: ${said}`, viewer) };
-    case GrpcStatus.INVALID_ARGUMENT:
-      return { status: 400, body: errorView(title, `Invalid request: ${said}`, viewer) };
-    case GrpcStatus.FAILED_PRECONDITION:
-      return { status: 409, body: errorView(title, `Not possible now: ${said}`, viewer) };
-    case GrpcStatus.UNAUTHENTICATED:
-      return { status: 401, body: errorView(title, `Your token is no longer accepted: ${said}`, viewer), signedOut: true };
-    case GrpcStatus.UNAVAILABLE:
-      return { status: 503, body: errorView(title, `The service is unavailable: ${said}`, viewer) };
-    case GrpcStatus.DEADLINE_EXCEEDED:
-      return { status: 504, body: errorView(title, `The service did not answer in time: ${said}`, viewer) };
-    default:
-      return { status: 502, body: errorView(title, `The service failed: ${said}`, viewer) };
-  }
+  const { text, httpStatus } = describeFailure(error);
+  return { status: httpStatus, body: errorView(title, text, viewer), signedOut: grpcCode(error) === GrpcStatus.UNAUTHENTICATED };
 }

@@ -416,7 +416,7 @@ describe('Datasets pages', () => {
       { listFeatureViews: async () => Promise.reject(grpcError(status.PERMISSION_DENIED, 'role reader-lite may not list feature views')) },
     );
     const body = await page('/datasets/claims');
-    expect(body).toContain('Not shown: permission denied: role reader-lite may not list feature views');
+    expect(body).toContain('Not shown: Permission denied: role reader-lite may not list feature views');
     expect(tableRows(body, 'contract')).toHaveLength(4);
     expect(tableRows(body, 'versions')).toHaveLength(3);
     expect(tableRows(body, 'quarantine')).toHaveLength(2);

@@ -1,28 +1,11 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
 import { type ingestionV1 } from '@flywheel/contracts';
-import { type IngestionCalls, ServiceNotConfigured } from '../../backend';
+import { type IngestionCalls } from '../../backend';
 import { errorView } from '../../views/layout';
-import { grpcCode, ok, PAGE, type PageContext, type PageRoute } from '../page';
-import { type DatasetPageData, datasetsView, datasetView, type QuarantineQuery, type Section, versionView } from './datasets.view';
+import { ok, PAGE, type PageContext, type PageRoute, readPart } from '../page';
+import { type DatasetPageData, datasetsView, datasetView, type QuarantineQuery, versionView } from './datasets.view';
 
 /** Quarantined records carry their raw text: a page of them stays readable at this size. */
 const QUARANTINE_PAGE_SIZE = 50;
-
-/**
- * A part of a page read with a call the token's role (or the console's configuration) may not
- * allow: the refusal becomes a note, so the rest of the page still shows. Any other failure,
- * including a token no longer accepted, fails the page as usual.
- */
-async function unlessDenied<T>(read: () => Promise<T>): Promise<Section<T>> {
-  try {
-    return { shown: await read() };
-  } catch (error) {
-    if (error instanceof ServiceNotConfigured) return { denied: `${error.message}.` };
-    if (grpcCode(error) !== GrpcStatus.PERMISSION_DENIED) throw error;
-    const details = (error as { details?: unknown }).details;
-    return { denied: `permission denied: ${typeof details === 'string' && details ? details : (error as Error).message}` };
-  }
-}
 
 /**
  * Rows in total are the latest version's cumulative count, one call per dataset. A dataset
@@ -66,11 +49,11 @@ async function datasetPage({ backend, token, query }: PageContext, name: string)
   // The dataset itself is the page: its NOT_FOUND or refusal fails the page.
   const [{ dataset }, versions, quarantined, featureViews] = await Promise.all([
     ingestion.getDataset({ name }),
-    unlessDenied(async () => {
+    readPart(async () => {
       const listed = await ingestion.listVersions({ dataset: name, page: PAGE });
       return { versions: listed.versions, more: Boolean(listed.page?.nextPageToken) };
     }),
-    unlessDenied(async () => {
+    readPart(async () => {
       const listed = await ingestion.listQuarantine({
         dataset: name,
         page: { pageSize: QUARANTINE_PAGE_SIZE, pageToken: quarantine.pageToken },
@@ -78,7 +61,7 @@ async function datasetPage({ backend, token, query }: PageContext, name: string)
       });
       return { records: listed.records, nextPageToken: listed.page?.nextPageToken ?? '' };
     }),
-    unlessDenied(async () => {
+    readPart(async () => {
       const listed = await backend.featureStore(token).listFeatureViews({ dataset: name, page: PAGE });
       // The service filters by dataset already; checked again so a view over another dataset never shows here.
       return listed.featureViews.filter((v) => v.dataset === name);

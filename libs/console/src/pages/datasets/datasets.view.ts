@@ -2,6 +2,7 @@ import { durationToMillis, type featureStoreV1, ingestionV1 } from '@flywheel/co
 import { enumLabel, formatNumber, formatTime } from '../../format';
 import { html, raw, type SafeHtml } from '../../html';
 import { layout, tableOrEmpty, type Viewer } from '../../views/layout';
+import { type Part } from '../page';
 import { columnProfilesView } from './column-profiles.view';
 import { versionsChart } from './datasets.charts';
 import { columnTypeLabel, formatBytes, formatDurationMs, formatRange, shortHash } from './datasets.format';
@@ -14,9 +15,6 @@ const DEFAULT_COMMIT_INTERVAL_MS = 60_000;
 const MAX_ALLOWED_VALUES_SHOWN = 20;
 const MAX_FEATURES_SHOWN = 12;
 const RAW_RECORD_CHARS = 300;
-
-/** A part of a page the token's role may not read: the rest of the page is shown without it. */
-export type Section<T> = { shown: T } | { denied: string };
 
 export interface VersionsSection {
   versions: ingestionV1.DatasetVersion[];
@@ -37,17 +35,17 @@ export interface QuarantineQuery {
 
 export interface DatasetPageData {
   dataset: ingestionV1.Dataset;
-  versions: Section<VersionsSection>;
-  quarantine: Section<QuarantineSection>;
+  versions: Part<VersionsSection>;
+  quarantine: Part<QuarantineSection>;
   quarantineQuery: QuarantineQuery;
-  featureViews: Section<featureStoreV1.FeatureView[]>;
+  featureViews: Part<featureStoreV1.FeatureView[]>;
 }
 
 const datasetHref = (name: string) => `/datasets/${encodeURIComponent(name)}`;
 const versionHref = (name: string, version: number) => `${datasetHref(name)}/versions/${version}`;
 
-function section<T>(part: Section<T>, render: (shown: T) => SafeHtml): SafeHtml {
-  return 'denied' in part ? html`<p class="muted note">Not shown: ${part.denied}</p>` : render(part.shown);
+function section<T>(part: Part<T>, render: (value: T) => SafeHtml): SafeHtml {
+  return 'note' in part ? html`<p class="muted note">Not shown: ${part.note}</p>` : render(part.value);
 }
 
 export function datasetsView(
@@ -258,7 +256,7 @@ export function datasetView(data: DatasetPageData, viewer: Viewer): SafeHtml {
       ${contractView(d.contract, d.commitPolicy)}
       <h2>Versions</h2>
       ${section(data.versions, (versions) => versionsView(d.name, versions))}
-      ${'shown' in data.versions ? latestProfileView(d.name, data.versions.shown) : ''}
+      ${'value' in data.versions ? latestProfileView(d.name, data.versions.value) : ''}
       <h2 id="quarantine">Quarantine</h2>
       ${section(data.quarantine, (quarantine) => quarantineView(d.name, quarantine, data.quarantineQuery))}
       <h2>Feature views reading it</h2>

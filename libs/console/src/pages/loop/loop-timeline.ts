@@ -3,11 +3,8 @@
  * feature view it trains on, each stage's latest event, and the causal timeline. Pure functions
  * over what the six services answered, so they are tested without a console.
  */
-import { status as GrpcStatus } from '@grpc/grpc-js';
 import { deployerV1, type featureStoreV1, type ingestionV1, monitorV1, registryV1, trainerV1 } from '@flywheel/contracts';
-import { ServiceNotConfigured } from '../../backend';
 import { enumLabel, formatNumber, formatPercent } from '../../format';
-import { grpcCode } from '../page';
 import { metricOf } from '../models/models.view';
 
 /** The loop's stages, in the order data flows through them. */
@@ -47,16 +44,6 @@ export function toMillis(value: Time): number | undefined {
 }
 
 const short = (id: string) => id.slice(0, 8);
-
-/** A failure in words for a stage's note: the service's status and its own message. */
-export function failureNote(call: string, error: unknown): string {
-  if (error instanceof ServiceNotConfigured) return `${call}: ${error.message}`;
-  const code = grpcCode(error);
-  const details = (error as { details?: unknown } | null)?.details;
-  const said = typeof details === 'string' && details ? details : ((error as Error)?.message ?? String(error));
-  const name = code === undefined ? 'failed' : (GrpcStatus[code] ?? `code ${code}`).toLowerCase().replace(/_/g, ' ');
-  return `${call}: ${name}: ${said}`;
-}
 
 /** Where the model's data comes from, and what says so. */
 export interface LoopSource {

@@ -183,8 +183,8 @@ describe('the Loop section', () => {
     const page = await res.text();
     const training = box(page, 'training');
     expect(training).toContain('fill="#fdedec"');
-    expect(training).toContain('trainer ListRuns: unavailable: connect ECONNREFUSED 127.0.0.1:8053');
-    expect(box(page, 'deployment')).toContain('deployer ListDeployments: permission denied: team &quot;analysts&quot; may not read');
+    expect(training).toContain('trainer ListRuns: The service is unavailable: connect ECONNREFUSED 127.0.0.1:8053');
+    expect(box(page, 'deployment')).toContain('deployer ListDeployments: Permission denied: team &quot;analysts&quot; may not read');
     expect(page).not.toContain('<img src=x');
     // The other stages are all there, from the lineage the registry gave.
     expect(box(page, 'data in')).toContain('>claims</text>');

@@ -1,22 +1,12 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { type monitorV1 } from '@flywheel/contracts';
-import { grpcCode, ok, PAGE, type PageContext, type PageRoute } from '../page';
-import { buildTimeline, failureNote, type LoopRecords, resolveSource, type Stage, summariseStages } from './loop-timeline';
-import { loopsView, loopView } from './loop.view';
+import { ok, PAGE, type PageContext, type PageRoute, type Part, readPart } from '../page';
+import { buildTimeline, type LoopRecords, resolveSource, type Stage, summariseStages } from './loop-timeline';
+import { modelIndexView } from '../models/models.view';
+import { loopView } from './loop.view';
 
 /** Drift reports the alerts name, read one by one (the monitor's calls the console has list no reports): at most this many. */
 const MAX_NAMED_REPORTS = 20;
-
-/** A call that may fail without failing the page: its value, or why not. */
-type Settled<T> = { value: T } | { error: unknown };
-
-async function settle<T>(call: () => Promise<T>): Promise<Settled<T>> {
-  try {
-    return { value: await call() };
-  } catch (error) {
-    return { error };
-  }
-}
 
 /**
  * Reads every stage of a model's loop, each service on its own: a service that refuses or fails
@@ -25,10 +15,9 @@ async function settle<T>(call: () => Promise<T>): Promise<Settled<T>> {
  */
 async function readLoop({ backend, token }: PageContext, modelName: string) {
   const notes: Partial<Record<Stage, string[]>> = {};
-  const take = <T>(stage: Stage, call: string, result: Settled<T>): T | undefined => {
-    if ('value' in result) return result.value;
-    if (grpcCode(result.error) === GrpcStatus.UNAUTHENTICATED) throw result.error;
-    (notes[stage] ??= []).push(failureNote(call, result.error));
+  const take = <T>(stage: Stage, call: string, part: Part<T>): T | undefined => {
+    if ('value' in part) return part.value;
+    (notes[stage] ??= []).push(`${call}: ${part.note}`);
     return undefined;
   };
 
@@ -36,16 +25,16 @@ async function readLoop({ backend, token }: PageContext, modelName: string) {
   const trainer = () => backend.trainer(token);
   const monitor = () => backend.monitor(token);
   const [model, versions, audit, runs, decisions, deployments, health, alerts] = await Promise.all([
-    settle(() => registry().getModel({ name: modelName })),
-    settle(() => registry().listModelVersions({ modelName, page: PAGE })),
-    settle(() => registry().listAuditLog({ modelName, action: 0, page: PAGE })),
-    settle(() => trainer().listRuns({ modelName, status: 0, page: PAGE, parentRunId: '' })),
-    settle(() => trainer().listRetrainingDecisions({ modelName, page: PAGE })),
-    settle(() => backend.deployer(token).listDeployments({ page: PAGE })),
-    settle(() => monitor().getModelHealth({ modelName })),
-    settle(() => monitor().listAlerts({ modelName, kind: 0, openOnly: false, page: PAGE })),
+    // A model the registry does not know is the page's NOT_FOUND; any other failure a note.
+    readPart(() => registry().getModel({ name: modelName }), [GrpcStatus.NOT_FOUND]),
+    readPart(() => registry().listModelVersions({ modelName, page: PAGE })),
+    readPart(() => registry().listAuditLog({ modelName, action: 0, page: PAGE })),
+    readPart(() => trainer().listRuns({ modelName, status: 0, page: PAGE, parentRunId: '' })),
+    readPart(() => trainer().listRetrainingDecisions({ modelName, page: PAGE })),
+    readPart(() => backend.deployer(token).listDeployments({ page: PAGE })),
+    readPart(() => monitor().getModelHealth({ modelName })),
+    readPart(() => monitor().listAlerts({ modelName, kind: 0, openOnly: false, page: PAGE })),
   ]);
-  if ('error' in model && grpcCode(model.error) === GrpcStatus.NOT_FOUND) throw model.error;
 
   const records: LoopRecords = {
     modelName,
@@ -70,8 +59,8 @@ async function readLoop({ backend, token }: PageContext, modelName: string) {
     MAX_NAMED_REPORTS,
   );
   const [view, ...reports] = await Promise.all([
-    source.featureView ? settle(() => backend.featureStore(token).getFeatureView({ name: source.featureView!, revision: 0 })) : undefined,
-    ...named.map((reportId) => settle(() => monitor().getDriftReport({ modelName, reportId }))),
+    source.featureView ? readPart(() => backend.featureStore(token).getFeatureView({ name: source.featureView!, revision: 0 })) : undefined,
+    ...named.map((reportId) => readPart(() => monitor().getDriftReport({ modelName, reportId }))),
   ]);
   records.featureView = view ? take('features', 'feature-store GetFeatureView', view)?.featureView : undefined;
   const reportsRead: monitorV1.DriftReport[] = latest ? [latest] : [];
@@ -86,8 +75,8 @@ async function readLoop({ backend, token }: PageContext, modelName: string) {
     const dataset = records.dataset;
     const ingestion = () => backend.ingestion(token);
     const [info, listed] = await Promise.all([
-      settle(() => ingestion().getDataset({ name: dataset })),
-      settle(() => ingestion().listVersions({ dataset, page: PAGE })),
+      readPart(() => ingestion().getDataset({ name: dataset })),
+      readPart(() => ingestion().listVersions({ dataset, page: PAGE })),
     ]);
     records.datasetInfo = take('data in', 'ingestion GetDataset', info)?.dataset;
     records.datasetVersions = take('data in', 'ingestion ListVersions', listed)?.versions ?? [];
@@ -100,7 +89,18 @@ export const LOOP_PAGES: readonly PageRoute[] = [
   {
     pattern: /^\/loop$/,
     title: 'Loop',
-    render: async ({ backend, token, viewer }) => ok(loopsView((await backend.registry(token).listModels({ page: PAGE })).models, viewer)),
+    render: async ({ backend, token, viewer }) =>
+      ok(
+        modelIndexView(
+          {
+            title: 'Loop',
+            path: '/loop',
+            intro: "Each model's closed loop: data in, features, training, registry, deployment and monitoring, and what caused what.",
+          },
+          (await backend.registry(token).listModels({ page: PAGE })).models,
+          viewer,
+        ),
+      ),
   },
   {
     pattern: /^\/loop\/([^/]+)$/,

@@ -1,32 +1,9 @@
-import { type registryV1 } from '@flywheel/contracts';
 import { formatTime } from '../../format';
 import { html, type SafeHtml } from '../../html';
 import { layout, tableOrEmpty, type Viewer } from '../../views/layout';
 import { type LoopSource, type Stage, type StageSummary, type TimelineRow } from './loop-timeline';
 
 const enc = encodeURIComponent;
-
-export function loopsView(models: readonly registryV1.Model[], viewer: Viewer): SafeHtml {
-  const rows = models.map(
-    (m) =>
-      html`<tr>
-        <td><a href="/loop/${enc(m.name)}">${m.name}</a></td>
-        <td class="num">${m.latestVersion ? `v${m.latestVersion}` : '-'}</td>
-        <td>
-          ${Object.entries(m.aliases ?? {})
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([alias, version]) => html`<span class="tag">${alias} → v${version}</span>`)}
-        </td>
-      </tr>`,
-  );
-  return layout(
-    'Loop',
-    html`<h1>The loop</h1>
-      <p>Each model's closed loop: data in, features, training, registry, deployment and monitoring, and what caused what.</p>
-      ${tableOrEmpty('loops', ['model', 'latest version', 'aliases'], rows, 'No models yet.')}`,
-    viewer,
-  );
-}
 
 // ---------------------------------------------------------------------------------------------
 // The picture

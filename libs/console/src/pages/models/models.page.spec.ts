@@ -85,7 +85,7 @@ describe('the model page’s lineage graph', () => {
     expect(res.status).toBe(200);
     const page = await res.text();
     expect(page).not.toContain('<figure id="lineage">');
-    expect(page).toContain('Lineage incomplete: registry GetLineage: unavailable: registry restarting');
+    expect(page).toContain('Lineage incomplete: registry GetLineage: The service is unavailable: registry restarting');
     expect(page).toContain('id="versions"');
   });
 
@@ -95,6 +95,6 @@ describe('the model page’s lineage graph', () => {
     const svg = /<figure id="lineage">(<svg[\s\S]*?<\/svg>)<\/figure>/.exec(page)?.[1];
     expect(svg).toContain('>fraud v2</text>');
     expect(svg).not.toContain('fraud-api');
-    expect(page).toContain('Lineage incomplete: deployer ListDeployments: permission denied: team may not read deployments');
+    expect(page).toContain('Lineage incomplete: deployer ListDeployments: Permission denied: team may not read deployments');
   });
 });

@@ -1,9 +1,9 @@
 import { type registryV1 } from '@flywheel/contracts';
 import { type ConsoleBackend } from '../../backend';
-import { championAlias, failureNote } from '../loop/loop-timeline';
-import { ok, PAGE, type PageRoute } from '../page';
+import { championAlias } from '../loop/loop-timeline';
+import { ok, PAGE, type PageRoute, readPart } from '../page';
 import { lineageChart, lineageGraph } from './lineage-chart';
-import { type LineageSection, modelsView, modelView } from './models.view';
+import { type LineageSection, modelIndexView, modelView } from './models.view';
 
 /**
  * The lineage of the champion (the `production` alias, else the first alias, else the newest
@@ -20,24 +20,24 @@ async function lineageSection(
   const number = champion?.[1] || model.latestVersion || versions[0]?.version;
   if (!number) return undefined;
   const which = champion ? `${champion[0]} (v${number})` : `the newest version (v${number})`;
-  const [lineage, deployments] = await Promise.allSettled([
-    Promise.resolve().then(() => backend.registry(token).getLineage({ modelName: model.name, version: number })),
-    Promise.resolve().then(() => backend.deployer(token).listDeployments({ page: PAGE })),
+  const [lineage, deployments] = await Promise.all([
+    readPart(() => backend.registry(token).getLineage({ modelName: model.name, version: number })),
+    readPart(() => backend.deployer(token).listDeployments({ page: PAGE })),
   ]);
-  if (lineage.status === 'rejected') return { which, notes: [failureNote('registry GetLineage', lineage.reason)] };
+  if ('note' in lineage) return { which, notes: [`registry GetLineage: ${lineage.note}`] };
   const version = lineage.value.version ?? versions.find((v) => v.version === number);
   if (!version) return { which, notes: [`the registry answered no version ${number}`] };
   const graph = lineageGraph(
     model.name,
     version,
     lineage.value.lineage ?? version.lineage,
-    deployments.status === 'fulfilled' ? deployments.value.deployments : [],
+    'value' in deployments ? deployments.value.deployments : [],
   );
   return {
     which,
     graph,
     svg: lineageChart(graph),
-    notes: deployments.status === 'rejected' ? [failureNote('deployer ListDeployments', deployments.reason)] : [],
+    notes: 'note' in deployments ? [`deployer ListDeployments: ${deployments.note}`] : [],
   };
 }
 
@@ -45,7 +45,8 @@ export const MODEL_PAGES: readonly PageRoute[] = [
   {
     pattern: /^\/models$/,
     title: 'Models',
-    render: async ({ backend, token, viewer }) => ok(modelsView((await backend.registry(token).listModels({ page: PAGE })).models, viewer)),
+    render: async ({ backend, token, viewer }) =>
+      ok(modelIndexView({ title: 'Models', path: '/models' }, (await backend.registry(token).listModels({ page: PAGE })).models, viewer)),
   },
   {
     pattern: /^\/models\/([^/]+)$/,

@@ -30,16 +30,25 @@ function lineageHtml(section: LineageSection | undefined): SafeHtml | string {
     ${section.notes.map((note) => html`<p class="muted">Lineage incomplete: ${note}</p>`)}`;
 }
 
-const aliasTags = (aliases: Record<string, number>) =>
+export const aliasTags = (aliases: Record<string, number>) =>
   Object.entries(aliases)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([alias, version]) => html`<span class="tag">${alias} → v${version}</span>`);
 
-export function modelsView(models: readonly registryV1.Model[], viewer: Viewer): SafeHtml {
+/** The index of a section whose pages are per model (models, loop, monitoring). */
+export interface ModelIndex {
+  title: string;
+  /** Where a model's page of the section is: `${path}/${name}`. */
+  path: string;
+  intro?: string;
+}
+
+/** The registry's models, each linking to its page of the section. */
+export function modelIndexView(index: ModelIndex, models: readonly registryV1.Model[], viewer: Viewer): SafeHtml {
   const rows = models.map(
     (m) =>
       html`<tr>
-        <td><a href="/models/${encodeURIComponent(m.name)}">${m.name}</a></td>
+        <td><a href="${index.path}/${encodeURIComponent(m.name)}">${m.name}</a></td>
         <td class="num">${m.latestVersion ? `v${m.latestVersion}` : '-'}</td>
         <td>${aliasTags(m.aliases ?? {})}</td>
         <td>${m.ownerTeam || '-'}</td>
@@ -47,8 +56,9 @@ export function modelsView(models: readonly registryV1.Model[], viewer: Viewer):
       </tr>`,
   );
   return layout(
-    'Models',
-    html`<h1>Models</h1>
+    index.title,
+    html`<h1>${index.title}</h1>
+      ${index.intro ? html`<p>${index.intro}</p>` : ''}
       ${tableOrEmpty('models', ['name', 'latest version', 'aliases', 'owner', 'created'], rows, 'No models yet.')}`,
     viewer,
   );

@@ -2,38 +2,14 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { type monitorV1 } from '@flywheel/contracts';
 import { type MonitorCalls } from '../../backend';
 import { errorView } from '../../views/layout';
-import { grpcCode, ok, PAGE, type PageRoute } from '../page';
-import { monitoredModelsView, type MonitoringData, monitoringView, type Section } from './monitoring.view';
+import { grpcCode, ok, PAGE, type PageRoute, readPart } from '../page';
+import { modelIndexView } from '../models/models.view';
+import { type MonitoringData, monitoringView } from './monitoring.view';
 
 /** The reports the history charts draw: the newest page of ListDriftReports. */
 export const HISTORY_REPORTS = 200;
 /** The open alerts listed. */
 const OPEN_ALERTS = 100;
-
-/**
- * A part of the page read on its own: a refusal or failure becomes a note in that part, so a role
- * the monitor refuses one read still sees the rest. A token no longer accepted still ends the
- * session (the router's UNAUTHENTICATED page).
- */
-async function section<T>(call: Promise<T>): Promise<Section<T>> {
-  try {
-    return { value: await call };
-  } catch (error) {
-    const code = grpcCode(error);
-    if (code === GrpcStatus.UNAUTHENTICATED) throw error;
-    const details = (error as { details?: unknown }).details;
-    const said = typeof details === 'string' && details ? details : (error as Error).message;
-    const prefix =
-      code === GrpcStatus.PERMISSION_DENIED
-        ? 'Permission denied'
-        : code === GrpcStatus.NOT_FOUND
-          ? 'Not found'
-          : code === GrpcStatus.UNAVAILABLE
-            ? 'The service is unavailable'
-            : 'Could not read this';
-    return { error: `${prefix}: ${said}` };
-  }
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -56,7 +32,13 @@ export const MONITORING_PAGES: readonly PageRoute[] = [
     pattern: /^\/monitoring$/,
     title: 'Monitoring',
     render: async ({ backend, token, viewer }) =>
-      ok(monitoredModelsView((await backend.registry(token).listModels({ page: PAGE })).models, viewer)),
+      ok(
+        modelIndexView(
+          { title: 'Monitoring', path: '/monitoring', intro: 'Drift, health and alerts of each model the registry holds.' },
+          (await backend.registry(token).listModels({ page: PAGE })).models,
+          viewer,
+        ),
+      ),
   },
   {
     pattern: /^\/monitoring\/([^/]+)$/,
@@ -69,13 +51,13 @@ export const MONITORING_PAGES: readonly PageRoute[] = [
       // The detailed report is the page's own read (a refusal of it is the page's); the rest are parts.
       const [report, health, history, alerts] = await Promise.all([
         detailedReport(monitor, name, asked),
-        section(monitor.getModelHealth({ modelName: name })),
-        section(
+        readPart(() => monitor.getModelHealth({ modelName: name })),
+        readPart(() =>
           monitor
             .listDriftReports({ modelName: name, createTimeRange: undefined, page: { pageSize: HISTORY_REPORTS, pageToken: '' } })
             .then((listed) => listed.reports ?? []),
         ),
-        section(
+        readPart(() =>
           monitor
             .listAlerts({ modelName: name, kind: 0, openOnly: true, page: { pageSize: OPEN_ALERTS, pageToken: '' } })
             .then((listed) => listed.alerts ?? []),
@@ -83,7 +65,7 @@ export const MONITORING_PAGES: readonly PageRoute[] = [
       ]);
       // The drift reference: the training profile of the version the report watched.
       const reference = report
-        ? await section(
+        ? await readPart(() =>
             backend
               .registry(token)
               .getModelVersion({ modelName: name, version: report.modelVersion })

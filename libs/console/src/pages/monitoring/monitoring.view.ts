@@ -1,8 +1,9 @@
-import { type commonV1, monitorV1, type registryV1 } from '@flywheel/contracts';
+import { type commonV1, monitorV1 } from '@flywheel/contracts';
 import { driftChart } from '../../charts';
 import { enumLabel, formatNumber, formatPercent, formatTime } from '../../format';
 import { html, raw, type SafeHtml } from '../../html';
 import { layout, tableOrEmpty, type Viewer } from '../../views/layout';
+import { type Part } from '../page';
 import {
   featureColour,
   featureHistories,
@@ -18,50 +19,24 @@ import {
 export const MAX_HISTOGRAM_FEATURES = 30;
 
 /** A part of the page: what its call returned, or the note that says why it could not be read. */
-export type Section<T> = { value: T } | { error: string };
 
 export interface MonitoringData {
   /** The report detailed, with its current profile; undefined before the first window closes. */
   readonly report: monitorV1.DriftReport | undefined;
   /** Whether it is the latest (else one asked for by id). */
   readonly latest: boolean;
-  readonly health: Section<monitorV1.GetModelHealthResponse>;
+  readonly health: Part<monitorV1.GetModelHealthResponse>;
   /** The newest reports, newest first, without profiles. */
-  readonly history: Section<readonly monitorV1.DriftReport[]>;
-  readonly alerts: Section<readonly monitorV1.Alert[]>;
+  readonly history: Part<readonly monitorV1.DriftReport[]>;
+  readonly alerts: Part<readonly monitorV1.Alert[]>;
   /** The latest report's version's training profile; undefined when there is no report to compare. */
-  readonly reference: Section<commonV1.DataProfile | undefined> | undefined;
+  readonly reference: Part<commonV1.DataProfile | undefined> | undefined;
 }
 
 const STYLE = `.pair{display:flex;flex-wrap:wrap;gap:1rem}.pair figure{margin:0}.pair figcaption{font-size:.85rem}
 table.bins{font-size:.8rem;margin:.2rem 0}table.bins td,table.bins th{padding:.1rem .4rem}`;
 
 const note = (error: string): SafeHtml => html`<p class="error" role="note">${error}</p>`;
-
-const aliasTags = (aliases: Record<string, number>) =>
-  Object.entries(aliases)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([alias, version]) => html`<span class="tag">${alias} → v${version}</span>`);
-
-/** `/monitoring`: the registered models, each linking to its monitoring page. */
-export function monitoredModelsView(models: readonly registryV1.Model[], viewer: Viewer): SafeHtml {
-  const rows = models.map(
-    (m) =>
-      html`<tr>
-        <td><a href="/monitoring/${encodeURIComponent(m.name)}">${m.name}</a></td>
-        <td class="num">${m.latestVersion ? `v${m.latestVersion}` : '-'}</td>
-        <td>${aliasTags(m.aliases ?? {})}</td>
-        <td>${m.ownerTeam || '-'}</td>
-      </tr>`,
-  );
-  return layout(
-    'Monitoring',
-    html`<h1>Monitoring</h1>
-      <p>Drift, health and alerts of each model the registry holds.</p>
-      ${tableOrEmpty('models', ['model', 'latest version', 'aliases', 'owner'], rows, 'No models yet.')}`,
-    viewer,
-  );
-}
 
 /** `/monitoring/:model`: health, drift over time, the latest report, distributions and open alerts. */
 export function monitoringView(modelName: string, data: MonitoringData, viewer: Viewer): SafeHtml {
@@ -82,10 +57,10 @@ export function monitoringView(modelName: string, data: MonitoringData, viewer: 
 }
 
 function healthSection(health: MonitoringData['health']): SafeHtml {
-  if ('error' in health)
+  if ('note' in health)
     return html`<section id="health">
       <h2>Health</h2>
-      ${note(health.error)}
+      ${note(health.note)}
     </section>`;
   const h = health.value;
   const status = enumLabel(monitorV1.HealthStatus, h.status, 'HEALTH_STATUS');
@@ -124,10 +99,10 @@ function healthSection(health: MonitoringData['health']): SafeHtml {
 }
 
 function historySection(history: MonitoringData['history'], colourOf: (feature: string) => string): SafeHtml {
-  if ('error' in history)
+  if ('note' in history)
     return html`<section id="history">
       <h2>Drift over time</h2>
-      ${note(history.error)}
+      ${note(history.note)}
     </section>`;
   const reports = history.value;
   if (reports.length === 0)
@@ -227,7 +202,7 @@ function distributionsSection(
   });
   return html`<section id="distributions">
     <h2>Distributions: reference vs current</h2>
-    ${reference && 'error' in reference ? note(`No reference profile: ${reference.error}`) : ''}
+    ${reference && 'note' in reference ? note(`No reference profile: ${reference.note}`) : ''}
     ${
       reference && 'value' in reference && !reference.value
         ? html`<p class="muted">The registry holds no training profile for v${report.modelVersion}.</p>`
@@ -270,10 +245,10 @@ function histogramFigure(title: string, kind: 'reference' | 'current', histogram
 }
 
 function alertsSection(alerts: MonitoringData['alerts'], model: string): SafeHtml {
-  if ('error' in alerts)
+  if ('note' in alerts)
     return html`<section id="open-alerts">
       <h2>Open alerts</h2>
-      ${note(alerts.error)}
+      ${note(alerts.note)}
     </section>`;
   const rows = alerts.value.map(
     (a) =>
