@@ -21,13 +21,21 @@ import { type StreamedEvent } from '../src/event-stream';
 const REPO_ROOT = resolve(__dirname, '../../../..');
 
 /** `npm run demo` with flags, in its own process group; resolves its exit code (kills it after `timeoutMs`). */
-export function runDemo(args: string[], output: string[], timeoutMs: number): Promise<number | null> {
+export function runDemo(
+  args: string[],
+  output: string[],
+  timeoutMs: number,
+  onLine: (line: string, input: NodeJS.WritableStream) => void = () => undefined,
+): Promise<number | null> {
   const child = spawn('npm', ['run', '--silent', 'demo', '--', ...args], {
     cwd: REPO_ROOT,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
-  createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    output.push(line);
+    onLine(line, child.stdin!);
+  });
   createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
   return new Promise((resolvePromise) => {
     const timer = setTimeout(() => {
@@ -40,6 +48,37 @@ export function runDemo(args: string[], output: string[], timeoutMs: number): Pr
       resolvePromise(code);
     });
   });
+}
+
+/**
+ * Runs the demo with `--hold`: once the story is told, `whileHeld` looks at the platform it left
+ * (the result so far in hand), then the demo is let go. Throws what `whileHeld` threw, after the
+ * demo stopped.
+ */
+export async function demoWhileHeld(
+  args: string[],
+  output: string[],
+  timeoutMs: number,
+  whileHeld: (result: ScenarioResult) => Promise<void>,
+): Promise<ScenarioResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'flywheel-demo-e2e-'));
+  const resultFile = join(dir, 'result.json');
+  let looked: Promise<void> | undefined;
+  let failure: unknown;
+  try {
+    const code = await runDemo([...args, '--hold', '--result-file', resultFile], output, timeoutMs, (line, input) => {
+      if (!line.startsWith('holding:') || looked) return;
+      looked = (async () => whileHeld(JSON.parse(readFileSync(resultFile, 'utf8')) as ScenarioResult))()
+        .catch((error: unknown) => void (failure = error))
+        .finally(() => input.end('\n'));
+    });
+    await looked;
+    if (failure) throw failure;
+    if (code !== 0) throw new Error(`npm run demo exited with ${code}:\n${output.join('\n')}`);
+    return JSON.parse(readFileSync(resultFile, 'utf8')) as ScenarioResult;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs the demo with `args` and reads back the result it wrote; throws with its output when it failed. */

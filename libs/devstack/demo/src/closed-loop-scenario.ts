@@ -37,6 +37,17 @@ export interface ScenarioResult {
   driftAt: number;
   rolledOutAt: number;
   summary: string[];
+  /** Where the platform the story ran on listened, for tools that look at it while it is held. */
+  platform: HeldPlatform;
+}
+
+export interface HeldPlatform {
+  consoleUrl: string;
+  /** The API tokens file the services reread (tests issue read and promote tokens into it). */
+  tokensFile: string;
+  adminTokenFile: string;
+  registry: string;
+  deployer: string;
 }
 
 /** The platform after steps 1–3, and the claims it was trained on (their ids are the online store's entities). */
@@ -85,12 +96,17 @@ export class ClosedLoopScenario {
     this.platform = new ScenarioPlatform(options, this.dataDir, this.timeline);
   }
 
-  /** Plays the story; throws `ScenarioFailure` with the relevant logs when a step does not happen. */
-  async run(): Promise<ScenarioResult> {
+  /**
+   * Plays the story; throws `ScenarioFailure` with the relevant logs when a step does not happen.
+   * `afterStory` runs on the platform as the story left it, before it stops (tests look at it
+   * from outside, e.g. through the console).
+   */
+  async run(afterStory?: (platform: ScenarioPlatform, result: ScenarioResult) => Promise<void>): Promise<ScenarioResult> {
     let ok = false;
     try {
       const traffic = await this.firstVersionServed();
       const result = await this.playOn(traffic);
+      await afterStory?.(this.platform, result);
       ok = true;
       return result;
     } catch (error) {
@@ -304,6 +320,7 @@ export class ClosedLoopScenario {
       driftAt: drift?.receivedAt ?? Number.NaN,
       rolledOutAt: outcome.rolledOutAt,
       summary: summarise(events, outcome, traffic),
+      platform: this.platform.whereItListens(),
     };
   }
 

@@ -1,9 +1,22 @@
 // `npm run demo`: the closed loop on an insurance-claims fraud scenario, on a platform of its own.
 import { writeFileSync } from 'node:fs';
-import { ClosedLoopScenario, ScenarioFailure } from './closed-loop-scenario';
+import { ClosedLoopScenario, ScenarioFailure, type ScenarioResult } from './closed-loop-scenario';
 import { parseOptions, usage } from './scenario-options';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Resolves at the first line on `input`, or when it ends. */
+function endOfLine(input: NodeJS.ReadStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      input.off('data', onData).off('end', done);
+      input.pause();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => chunk.includes(10) && done();
+    input.on('data', onData).once('end', done);
+  });
+}
 
 async function main(): Promise<number> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
@@ -25,8 +38,17 @@ async function main(): Promise<number> {
       say('\ninterrupted: stopping the platform');
       scenario.abort();
     });
-    const result = await scenario.run();
-    if (options.resultFile) writeFileSync(options.resultFile, JSON.stringify(result));
+    const writeResult = (result: ScenarioResult) => options.resultFile && writeFileSync(options.resultFile, JSON.stringify(result));
+    const result = await scenario.run(
+      options.hold
+        ? async (platform, story) => {
+            writeResult(story);
+            say(`\nholding: the platform and its console (${platform.consoleUrl}) stay up; press Enter to stop them`);
+            await endOfLine(process.stdin);
+          }
+        : undefined,
+    );
+    writeResult(result);
     say('\nSUMMARY');
     for (const line of result.summary) say(`  ${line}`);
     return 0;

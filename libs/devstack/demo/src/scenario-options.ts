@@ -39,6 +39,10 @@ export interface ScenarioOptions {
    * when the platform keeps the imported champion (challenger refused, or its canary rolled back).
    */
   importedChampion: boolean;
+  /** Port of the web console the story can be watched in; 0 for any free port. */
+  consolePort: number;
+  /** After the story, keep the platform and its console up until Enter (or the end of input). */
+  hold: boolean;
 }
 
 export const DEFAULT_OPTIONS: ScenarioOptions = {
@@ -55,9 +59,14 @@ export const DEFAULT_OPTIONS: ScenarioOptions = {
   stepTimeoutMs: 180_000,
   keepData: false,
   importedChampion: false,
+  consolePort: 0,
+  hold: false,
 };
 
-const FLAGS: Record<string, { key: keyof ScenarioOptions; env: string; kind: 'int' | 'number' | 'string' | 'bool'; help: string }> = {
+const FLAGS: Record<
+  string,
+  { key: keyof ScenarioOptions; env: string; kind: 'int' | 'number' | 'string' | 'bool' | 'port'; help: string }
+> = {
   '--seed': { key: 'seed', env: 'DEMO_SEED', kind: 'int', help: 'seed of the claims generator' },
   '--backfill': { key: 'backfillClaims', env: 'DEMO_BACKFILL', kind: 'int', help: 'historical claims before v1' },
   '--before-shift': { key: 'beforeShiftClaims', env: 'DEMO_BEFORE_SHIFT', kind: 'int', help: 'live claims before the shift' },
@@ -81,6 +90,8 @@ const FLAGS: Record<string, { key: keyof ScenarioOptions; env: string; kind: 'in
   '--step-timeout': { key: 'stepTimeoutMs', env: 'DEMO_STEP_TIMEOUT_MS', kind: 'int', help: 'longest wait of one step (ms)' },
   '--data-dir': { key: 'dataDir', env: 'DEMO_DATA_DIR', kind: 'string', help: 'platform data folder (default: a fresh temporary one)' },
   '--result-file': { key: 'resultFile', env: 'DEMO_RESULT_FILE', kind: 'string', help: 'write the events and figures as JSON here' },
+  '--console-port': { key: 'consolePort', env: 'DEMO_CONSOLE_PORT', kind: 'port', help: 'port of the web console (0: any free one)' },
+  '--hold': { key: 'hold', env: 'DEMO_HOLD', kind: 'bool', help: 'after the story, keep the platform up until Enter' },
   '--keep-data': { key: 'keepData', env: 'DEMO_KEEP_DATA', kind: 'bool', help: 'keep the data folder afterwards' },
   '--imported-champion': {
     key: 'importedChampion',
@@ -104,7 +115,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): S
     const target = options as unknown as Record<string, unknown>;
     if (spec.kind === 'string') target[spec.key] = raw;
     else if (spec.kind === 'bool') target[spec.key] = raw === '' || raw === '1' || raw === 'true';
-    else {
+    else if (spec.kind === 'port') {
+      const port = Number(raw);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`${name}: expected a port (0–65535), got "${raw}"`);
+      target[spec.key] = port;
+    } else {
       const value = Number(raw);
       if (!Number.isFinite(value) || value <= 0 || (spec.kind === 'int' && !Number.isInteger(value))) {
         throw new Error(`${name}: expected a positive ${spec.kind === 'int' ? 'integer' : 'number'}, got "${raw}"`);

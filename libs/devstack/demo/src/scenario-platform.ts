@@ -9,8 +9,10 @@ import {
   type registryV1,
   type trainerV1,
 } from '@flywheel/contracts';
-import { envPrefix, parseReplicas, PlatformLauncher, SERVICES, type ServiceName } from '@flywheel/embedded-platform';
+import { type RunningConsole, startConsole } from '@flywheel/console';
+import { envPrefix, parseReplicas, PlatformLauncher, saveAdminToken, SERVICES, type ServiceName } from '@flywheel/embedded-platform';
 import { createGrpcClient, type GrpcClient } from '@flywheel/platform';
+import { type HeldPlatform } from './closed-loop-scenario';
 import { EventStream } from './event-stream';
 import { type ScenarioOptions } from './scenario-options';
 import { type Timeline } from './timeline';
@@ -69,6 +71,8 @@ export class ScenarioPlatform {
   private kafkaClient?: Kafka;
   private stream?: EventStream;
   private grpc?: PlatformClients;
+  private webConsole?: RunningConsole;
+  private adminTokenFile?: string;
 
   constructor(
     private readonly options: ScenarioOptions,
@@ -124,6 +128,26 @@ export class ScenarioPlatform {
     return this.connected(this.launcher?.objectStore);
   }
 
+  /** Where the web console the story can be watched in listens. */
+  get consoleUrl(): string {
+    return this.connected(this.webConsole).url;
+  }
+
+  /** The file of the platform's API tokens (a test issues more with `issueToken`; services reread it). */
+  get tokensFile(): string {
+    return this.connected(this.launcher?.tokensFile);
+  }
+
+  whereItListens(): HeldPlatform {
+    return {
+      consoleUrl: this.consoleUrl,
+      tokensFile: this.tokensFile,
+      adminTokenFile: this.connected(this.adminTokenFile),
+      registry: this.address('registry'),
+      deployer: this.address('deployer'),
+    };
+  }
+
   /** Whether the platform's events are being followed (they say which step is missing). */
   get following(): boolean {
     return this.stream !== undefined;
@@ -145,6 +169,9 @@ export class ScenarioPlatform {
     const token = launcher.adminToken;
     if (!token) throw new Error(`the data folder ${this.dataDir} already had an admin token: the scenario needs a fresh one`);
     t.note(`all six services healthy in ${(launcher.startupMs / 1000).toFixed(1)} s`);
+    this.webConsole = await startConsole({ port: this.options.consolePort, addresses: launcher.serviceAddresses });
+    this.adminTokenFile = saveAdminToken(this.dataDir, token);
+    t.note(`watch it in the console: ${this.webConsole.url} (sign in with the admin token in ${this.adminTokenFile})`);
 
     const client = <C>(contract: (typeof GrpcServices)[keyof typeof GrpcServices], service: ServiceName) => {
       const c = createGrpcClient<C>(contract, { address: this.address(service), token, deadlineMs: 60_000 });
@@ -181,6 +208,7 @@ export class ScenarioPlatform {
   }
 
   async stop(): Promise<void> {
+    await this.webConsole?.close();
     for (const c of this.connections) c.close();
     await this.kafkaProducer?.disconnect().catch(() => undefined);
     await this.stream?.stop();

@@ -68,6 +68,8 @@ export class PlatformLauncher {
   /** Each service's gRPC address (every replica's, comma-separated), once start() has begun the services. */
   readonly serviceAddresses: Partial<Record<ServiceName, string>> = {};
   adminToken?: string;
+  /** The API tokens file the services read (and reread when it changes). */
+  tokensFile?: string;
   /** The admin's Kafka credentials when the embedded broker checks them, for tools beside the platform (the demo). */
   kafkaSasl?: KafkaSasl;
   /**
@@ -129,6 +131,7 @@ export class PlatformLauncher {
     await this.stopLeftoverServices();
     const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
     const tokensFile = resolve(this.env.FLYWHEEL_TOKENS_FILE ?? join(dataDir, 'auth', 'tokens.json'));
+    this.tokensFile = tokensFile;
     const kafkaAuth = launcherKafkaAuth(this.env, secrets.kafkaPasswords, tokensFile);
     if (kafkaAuth) this.kafkaSasl = { mechanism: 'scram-sha-512', username: kafkaAuth.admin.name, password: kafkaAuth.admin.password };
 
