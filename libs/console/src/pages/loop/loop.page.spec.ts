@@ -62,8 +62,7 @@ const monitor = (): MonitorCalls =>
   fakeCalls<MonitorCalls>('monitor', {
     getModelHealth: () => answer('monitor', 'getModelHealth', fx.health),
     listAlerts: () => answer('monitor', 'listAlerts', { alerts: fx.alerts, page: undefined }),
-    getDriftReport: ({ reportId }) =>
-      answer('monitor', `getDriftReport ${reportId}`, { report: reportId === fx.driftReport.reportId ? fx.driftReport : fx.calmReport }),
+    listDriftReports: () => answer('monitor', 'listDriftReports', { reports: [fx.calmReport, fx.driftReport], page: undefined }),
   });
 
 /** The picture's box of a stage (its `<g>`). */
@@ -118,16 +117,16 @@ describe('the Loop section', () => {
     expect(svg).toContain('>drift → retraining</text>');
     // The stages' full text is in a table too.
     expect(page).toMatch(/id="stages"[\s\S]*retraining policy: succeeded: roc_auc 0.93/);
-    // Every service was read with the lineage's dataset and feature view, and the report the alert names.
+    // Every service was read with the lineage's dataset and feature view.
     expect(calls.sort()).toEqual(
       [
         'deployer.listDeployments',
         'featureStore.getFeatureView claims_features',
         'ingestion.getDataset claims',
         'ingestion.listVersions claims',
-        'monitor.getDriftReport report-drift-1',
         'monitor.getModelHealth',
         'monitor.listAlerts',
+        'monitor.listDriftReports',
         'registry.getModel',
         'registry.listAuditLog',
         'registry.listModelVersions',

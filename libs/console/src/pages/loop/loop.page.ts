@@ -1,12 +1,8 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { type monitorV1 } from '@flywheel/contracts';
 import { ok, PAGE, type PageContext, type PageRoute, type Part, readPart } from '../page';
 import { buildTimeline, type LoopRecords, resolveSource, type Stage, summariseStages } from './loop-timeline';
 import { modelIndexView } from '../models/models.view';
 import { loopView } from './loop.view';
-
-/** Drift reports the alerts name, read one by one (the monitor's calls the console has list no reports): at most this many. */
-const MAX_NAMED_REPORTS = 20;
 
 /**
  * Reads every stage of a model's loop, each service on its own: a service that refuses or fails
@@ -24,7 +20,7 @@ async function readLoop({ backend, token }: PageContext, modelName: string) {
   const registry = () => backend.registry(token);
   const trainer = () => backend.trainer(token);
   const monitor = () => backend.monitor(token);
-  const [model, versions, audit, runs, decisions, deployments, health, alerts] = await Promise.all([
+  const [model, versions, audit, runs, decisions, deployments, health, alerts, reports] = await Promise.all([
     // A model the registry does not know is the page's NOT_FOUND; any other failure a note.
     readPart(() => registry().getModel({ name: modelName }), [GrpcStatus.NOT_FOUND]),
     readPart(() => registry().listModelVersions({ modelName, page: PAGE })),
@@ -34,6 +30,7 @@ async function readLoop({ backend, token }: PageContext, modelName: string) {
     readPart(() => backend.deployer(token).listDeployments({ page: PAGE })),
     readPart(() => monitor().getModelHealth({ modelName })),
     readPart(() => monitor().listAlerts({ modelName, kind: 0, openOnly: false, page: PAGE })),
+    readPart(() => monitor().listDriftReports({ modelName, createTimeRange: undefined, page: PAGE })),
   ]);
 
   const records: LoopRecords = {
@@ -47,28 +44,15 @@ async function readLoop({ backend, token }: PageContext, modelName: string) {
     health: take('monitor', 'monitor GetModelHealth', health),
     alerts: take('monitor', 'monitor ListAlerts', alerts)?.alerts ?? [],
     datasetVersions: [],
-    reports: [],
+    reports: take('monitor', 'monitor ListDriftReports', reports)?.reports ?? [],
   };
   const source = resolveSource(records.modelVersions, records.runs, records.model?.aliases);
 
-  // The feature view (for its revision, and the dataset when no lineage names it), and the drift
-  // reports the alerts name besides the latest.
-  const latest = records.health?.latestReport;
-  const named = [...new Set(records.alerts.map((a) => a.reportId).filter((id) => id && id !== latest?.reportId))].slice(
-    0,
-    MAX_NAMED_REPORTS,
-  );
-  const [view, ...reports] = await Promise.all([
-    source.featureView ? readPart(() => backend.featureStore(token).getFeatureView({ name: source.featureView!, revision: 0 })) : undefined,
-    ...named.map((reportId) => readPart(() => monitor().getDriftReport({ modelName, reportId }))),
-  ]);
-  records.featureView = view ? take('features', 'feature-store GetFeatureView', view)?.featureView : undefined;
-  const reportsRead: monitorV1.DriftReport[] = latest ? [latest] : [];
-  for (const r of reports) {
-    const report = take('monitor', 'monitor GetDriftReport', r!)?.report;
-    if (report) reportsRead.push(report);
+  // The feature view: its revision, and the dataset when no lineage names it.
+  if (source.featureView) {
+    const view = await readPart(() => backend.featureStore(token).getFeatureView({ name: source.featureView!, revision: 0 }));
+    records.featureView = take('features', 'feature-store GetFeatureView', view)?.featureView;
   }
-  records.reports = reportsRead;
 
   records.dataset = source.dataset ?? (records.featureView?.dataset || undefined);
   if (records.dataset) {
