@@ -1,22 +1,11 @@
-import { NoTableChanges } from '@flywheel/persistence';
-import { ManualClock, PlatformMetrics } from '@flywheel/platform';
 import { type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
 import { deploymentRecord, versionRecord } from '../testing/records';
-import {
-  FakeDeploymentRepository,
-  FakeModelLoader,
-  FakeOnlineFeatures,
-  FakePredictionLog,
-  fraudArtifact,
-  silentLogger,
-  testConfig,
-} from '../testing/fakes';
+import { servingKit } from '../testing/serving-kit';
+import { type FakeDeploymentRepository, type FakeModelLoader, type FakePredictionLog, fraudArtifact, testConfig } from '../testing/fakes';
 import { onnxFixture, type OnnxFixture, type OnnxFixtureName } from '../testing/onnx-fixtures';
-import { LiveStats } from '../serving/live-stats';
 import { OnnxGraphs } from '../serving/onnx-graphs';
-import { PredictionService } from '../serving/prediction.service';
-import { ServedModels } from '../serving/served-models';
-import { ServingMetrics } from '../serving/serving-metrics';
+import { type PredictionService } from '../serving/prediction.service';
+import { type ServedModels } from '../serving/served-models';
 import { FLYWHEEL_PLATFORM, ONNX_PLATFORM, OpenInferenceService } from './open-inference.service';
 import { restInferRequest } from './v2-tensors';
 
@@ -51,13 +40,8 @@ describe('OpenInferenceService with ONNX versions', () => {
   };
 
   beforeEach(() => {
-    repository = new FakeDeploymentRepository();
-    loader = new FakeModelLoader();
-    const stats = new LiveStats({ latencyWindow: 100, joinWindow: 100 });
-    log = new FakePredictionLog();
-    served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    const metrics = new ServingMetrics(new PlatformMetrics({ defaultMetrics: false }), served, stats);
-    const predictions = new PredictionService(served, new FakeOnlineFeatures(), stats, log, new ManualClock(), silentLogger(), metrics);
+    let predictions: PredictionService;
+    ({ repository, loader, log, served, predictions } = servingKit());
     inference = new OpenInferenceService(served, predictions);
   });
 

@@ -1,26 +1,18 @@
 import { commonV1 } from '@flywheel/contracts';
 import { type InputRow, type RowPrediction, SignatureError } from '@flywheel/ml';
-import { NoTableChanges } from '@flywheel/persistence';
-import { DomainException, GrpcStatus, ManualClock, PlatformMetrics } from '@flywheel/platform';
+import { DomainException, GrpcStatus } from '@flywheel/platform';
 import { OnnxModel } from '@flywheel/onnx';
 import { type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
 import { deploymentRecord, versionRecord } from '../testing/records';
+import { servingKit } from '../testing/serving-kit';
 import { routesToCanary } from '../rollout/traffic-split';
-import {
-  FakeDeploymentRepository,
-  FakeModelLoader,
-  FakeOnlineFeatures,
-  FakePredictionLog,
-  silentLogger,
-  testConfig,
-} from '../testing/fakes';
+import { type FakeDeploymentRepository, type FakeModelLoader, type FakePredictionLog, testConfig } from '../testing/fakes';
 import { fixtureRow, onnxFixture, type OnnxFixture, type OnnxFixtureName } from '../testing/onnx-fixtures';
-import { LiveStats } from './live-stats';
+import { type LiveStats } from './live-stats';
 import { OnnxGraphs } from './onnx-graphs';
-import { PredictionService } from './prediction.service';
+import { type PredictionService } from './prediction.service';
 import { type ServableModel } from './servable-model';
-import { ServedModels } from './served-models';
-import { ServingMetrics } from './serving-metrics';
+import { type ServedModels } from './served-models';
 
 // Predictions through imported ONNX graphs (real OnnxModel sessions in a real ONNX runtime),
 // checked against what the Python library that made each graph predicted for the same rows.
@@ -49,7 +41,6 @@ describe('PredictionService with ONNX versions', () => {
   let loader: FakeModelLoader;
   let stats: LiveStats;
   let log: FakePredictionLog;
-  let clock: ManualClock;
   let served: ServedModels;
   let predictions: PredictionService;
 
@@ -60,15 +51,7 @@ describe('PredictionService with ONNX versions', () => {
   }
 
   beforeEach(() => {
-    repository = new FakeDeploymentRepository();
-    loader = new FakeModelLoader();
-    stats = new LiveStats({ latencyWindow: 100, joinWindow: 100 });
-    log = new FakePredictionLog();
-    clock = new ManualClock();
-    clock.stepMs = 2;
-    served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    const metrics = new ServingMetrics(new PlatformMetrics({ defaultMetrics: false }), served, stats);
-    predictions = new PredictionService(served, new FakeOnlineFeatures(), stats, log, clock, silentLogger(), metrics);
+    ({ repository, loader, stats, log, served, predictions } = servingKit({ clockStepMs: 2 }));
   });
 
   afterAll(() => graphs.onModuleDestroy());

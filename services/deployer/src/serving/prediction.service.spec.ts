@@ -1,25 +1,21 @@
-import { NoTableChanges } from '@flywheel/persistence';
-import { ManualClock, DomainException, GrpcStatus, PlatformMetrics } from '@flywheel/platform';
+import { type ManualClock, DomainException, GrpcStatus, type PlatformMetrics } from '@flywheel/platform';
 import { commonV1 } from '@flywheel/contracts';
 import { loadModel } from '@flywheel/ml';
 import { type DeploymentRecord, DeploymentStateName, type ModelVersionRecord } from '../deployments/deployment';
 import { deploymentRecord, versionRecord } from '../testing/records';
+import { servingKit } from '../testing/serving-kit';
 import { routesToCanary } from '../rollout/traffic-split';
 import {
-  FakeDeploymentRepository,
+  type FakeDeploymentRepository,
   FakeModelLoader,
-  FakeOnlineFeatures,
-  FakePredictionLog,
+  type FakeOnlineFeatures,
+  type FakePredictionLog,
   fraudArtifact,
-  silentLogger,
-  testConfig,
 } from '../testing/fakes';
-import { LiveStats } from './live-stats';
-import { PredictionService } from './prediction.service';
-import { ServedModels } from './served-models';
-import { ServingMetrics } from './serving-metrics';
+import { type LiveStats } from './live-stats';
+import { type PredictionService } from './prediction.service';
+import { type ServedModels } from './served-models';
 
-const config = testConfig();
 const stableArtifact = fraudArtifact({ seed: 1 });
 // Needs a feature the callers below never send: it fails every request it gets.
 const brokenCanaryArtifact = fraudArtifact({ seed: 2, extraFeature: 'device_score' });
@@ -52,28 +48,12 @@ describe('PredictionService', () => {
   let platformMetrics: PlatformMetrics;
 
   beforeEach(async () => {
-    repository = new FakeDeploymentRepository();
     const loader = new FakeModelLoader();
     loader.artifacts.set(version(1).artifactKey, stableArtifact);
     loader.artifacts.set(version(2).artifactKey, brokenCanaryArtifact);
+    ({ repository, stats, log, online, clock, served, predictions, metrics: platformMetrics } = servingKit({ loader, clockStepMs: 3 }));
     await repository.saveVersion(version(1));
     await repository.saveVersion(version(2));
-    stats = new LiveStats({ latencyWindow: 100, joinWindow: 100 });
-    log = new FakePredictionLog();
-    online = new FakeOnlineFeatures();
-    clock = new ManualClock();
-    clock.stepMs = 3;
-    served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    platformMetrics = new PlatformMetrics({ defaultMetrics: false });
-    predictions = new PredictionService(
-      served,
-      online,
-      stats,
-      log,
-      clock,
-      silentLogger(),
-      new ServingMetrics(platformMetrics, served, stats),
-    );
     await served.install(deployment());
   });
 
@@ -244,17 +224,7 @@ describe('PredictionService', () => {
     const loader = new FakeModelLoader();
     loader.artifacts.set(version(1).artifactKey, stableArtifact);
     loader.artifacts.set(version(2).artifactKey, fraudArtifact({ seed: 3 }));
-    served = new ServedModels(repository, loader, stats, config, silentLogger(), new NoTableChanges());
-    platformMetrics = new PlatformMetrics({ defaultMetrics: false });
-    predictions = new PredictionService(
-      served,
-      online,
-      stats,
-      log,
-      clock,
-      silentLogger(),
-      new ServingMetrics(platformMetrics, served, stats),
-    );
+    ({ served, predictions, metrics: platformMetrics } = servingKit({ repository, loader, stats, log, online, clock }));
     await served.install(deployment({ state: DeploymentStateName.CANARY, canaryVersion: 2, canaryTrafficShare: 0.5, revision: 3 }));
     for (let i = 0; i < 30; i++) {
       const requestId = `retry-${i}`;
