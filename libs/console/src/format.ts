@@ -39,3 +39,16 @@ export function enumLabel(enumObject: Record<string | number, string | number>, 
     .toLowerCase()
     .replace(/_/g, ' ');
 }
+
+const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** Bytes in binary units, as the platform's limits are defined (1 MiB, 64 KiB). */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${formatNumber(value, 3)} ${BYTE_UNITS[unit]}`;
+}

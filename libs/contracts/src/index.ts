@@ -9,6 +9,7 @@ export * from './feedback';
 export * from './plain-json-events';
 export * from './data-profile';
 export * from './model-import';
+export * from './object-chunks';
 export * from './kafka-access';
 export { type Duration } from './generated/google/protobuf/duration';
 // Generated contracts, one namespace per proto package: `registryV1.ModelVersion`,

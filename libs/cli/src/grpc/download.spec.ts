@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type commonV1 } from '@flywheel/contracts';
+import { type ChunkReader, type commonV1 } from '@flywheel/contracts';
 import { NotDoneError } from '../errors';
-import { type ChunkReader, downloadObject } from './download';
+import { downloadObject } from './download';
 
 const BYTES = Buffer.from('entity,event_time,label\n'.repeat(1000));
 const OBJECT: commonV1.ObjectRef = {

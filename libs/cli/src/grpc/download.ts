@@ -1,12 +1,8 @@
-import { createHash } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
-import { type commonV1 } from '@flywheel/contracts';
+import { type ChunkReader, type commonV1, ObjectReadError, readObjectChunks } from '@flywheel/contracts';
 import { type Io } from '../command';
 import { NotDoneError } from '../errors';
 import { table, toJson } from '../output';
-
-/** Reads the piece of an object that starts at `offset` (ReadTrainingSet, ReadRunArtifact, ReadModelArtifact). */
-export type ChunkReader = (offset: number) => Promise<commonV1.ObjectChunk | undefined>;
 
 const MiB = 1024 * 1024;
 
@@ -34,7 +30,7 @@ export async function downloadObject(read: ChunkReader, path: string, io: Io): P
   } catch (error) {
     await file.close().catch(() => undefined);
     await rm(partial, { force: true });
-    throw error;
+    throw error instanceof NotDoneError ? new NotDoneError(`${error.message}; nothing was written`) : error;
   }
 }
 
@@ -48,33 +44,20 @@ export async function downloadBytes(read: ChunkReader, io: Io): Promise<{ readon
   return { object, bytes: Buffer.concat(pieces) };
 }
 
+/** The object read through `write`, with progress on stderr for anything over a few MiB. */
 async function copyChunks(read: ChunkReader, write: (data: Uint8Array) => Promise<unknown>, io: Io): Promise<commonV1.ObjectRef> {
-  const hash = createHash('sha256');
-  let object: commonV1.ObjectRef | undefined;
-  let offset = 0;
   let shown = 0;
-  do {
-    const chunk = await read(offset);
-    if (!chunk?.object) throw new NotDoneError('the service answered a read without the object it belongs to');
-    // Every piece must be of the object the first one announced, and start where the last ended.
-    if (object && (chunk.object.key !== object.key || chunk.object.sha256 !== object.sha256))
-      throw new NotDoneError(`the object changed while it was read (${object.key} became ${chunk.object.key})`);
-    if (chunk.offset !== offset) throw new NotDoneError(`asked for the bytes from ${offset}, got them from ${chunk.offset}`);
-    object ??= chunk.object;
-    if (chunk.data.length === 0 && offset < object.sizeBytes)
-      throw new NotDoneError(`${object.key} ended after ${offset} of its ${object.sizeBytes} bytes`);
-    await write(chunk.data);
-    hash.update(chunk.data);
-    offset += chunk.data.length;
-    if (object.sizeBytes > 4 * MiB && offset - shown >= 4 * MiB) {
-      io.stderr(`${formatBytes(offset)} of ${formatBytes(object.sizeBytes)}\n`);
-      shown = offset;
-    }
-  } while (offset < object.sizeBytes);
-  const actual = hash.digest('hex');
-  if (actual !== object.sha256)
-    throw new NotDoneError(`${object.key}: the bytes read hash to ${actual}, not the ${object.sha256} recorded; nothing was written`);
-  return object;
+  try {
+    return await readObjectChunks(read, write, {
+      onProgress(received, size) {
+        if (size <= 4 * MiB || received - shown < 4 * MiB) return;
+        io.stderr(`${formatBytes(received)} of ${formatBytes(size)}\n`);
+        shown = received;
+      },
+    });
+  } catch (error) {
+    throw error instanceof ObjectReadError ? new NotDoneError(error.message) : error;
+  }
 }
 
 /** What a download command prints: the file written, for people or (`--json`) for scripts. */

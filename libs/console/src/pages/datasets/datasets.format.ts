@@ -1,7 +1,6 @@
 import { commonV1 } from '@flywheel/contracts';
 import { enumLabel, formatNumber, formatTime } from '../../format';
 
-const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 const DURATION_UNITS: ReadonlyArray<[ms: number, unit: string]> = [
   [86_400_000, 'd'],
   [3_600_000, 'h'],
@@ -10,17 +9,6 @@ const DURATION_UNITS: ReadonlyArray<[ms: number, unit: string]> = [
 ];
 
 export const columnTypeLabel = (type: commonV1.ColumnType): string => enumLabel(commonV1.ColumnType, type, 'COLUMN_TYPE');
-
-/** Bytes in binary units, as the contract's limits are defined (1 MiB, 64 KiB). */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < BYTE_UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${formatNumber(value, 3)} ${BYTE_UNITS[unit]}`;
-}
 
 /** A span of milliseconds in the largest unit it fills (`2.5 h`); under a second in ms. */
 export function formatDurationMs(ms: number): string {

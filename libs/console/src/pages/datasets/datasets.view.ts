@@ -1,11 +1,11 @@
 import { durationToMillis, type featureStoreV1, ingestionV1 } from '@flywheel/contracts';
-import { enumLabel, formatNumber, formatTime } from '../../format';
+import { enumLabel, formatBytes, formatNumber, formatTime } from '../../format';
 import { html, raw, type SafeHtml } from '../../html';
 import { layout, tableOrEmpty, type Viewer } from '../../views/layout';
 import { type Part } from '../page';
 import { columnProfilesView } from './column-profiles.view';
 import { versionsChart } from './datasets.charts';
-import { columnTypeLabel, formatBytes, formatDurationMs, formatRange, shortHash } from './datasets.format';
+import { columnTypeLabel, formatDurationMs, formatRange, shortHash } from './datasets.format';
 
 /** The contract's own defaults for a limit left at 0 (see ingestion.proto). */
 const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;

@@ -1,47 +1,33 @@
-import { createHash } from 'node:crypto';
-import { type commonV1, trainerV1 } from '@flywheel/contracts';
+import { type ChunkReader, type commonV1, ObjectReadError, readObjectChunks, trainerV1 } from '@flywheel/contracts';
 import { type TrainerCalls } from '../../backend';
 import { errorView, type Viewer } from '../../views/layout';
 import { ok, PAGE, type PageResult, type PageRoute } from '../page';
 import { sortFromQuery, sortRuns } from './runs.sort';
-import { COMPARE_LIMITS, formatBytes, isRunArtifactName, RUN_ARTIFACTS } from './runs.values';
+import { formatBytes } from '../../format';
+import { COMPARE_LIMITS, isRunArtifactName, RUN_ARTIFACTS } from './runs.values';
 import { compareView, runsView, runView } from './runs.view';
 
 /** The largest artifact the console hands over: it holds the whole file in memory to send it. */
 export const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
 
-type ReadPiece = (offset: number) => Promise<commonV1.ObjectChunk | undefined>;
-
-type ReadOutcome = { object: commonV1.ObjectRef | undefined; bytes: Buffer } | { refused: number; message: string };
+type ReadOutcome = { object: commonV1.ObjectRef; bytes: Buffer } | { refused: number; message: string };
 
 /**
- * An object read piece by piece as trainer.proto says (ask again from the offset reached until
- * `size_bytes`, then check the sha256), refused as soon as it shows itself larger than `limit`:
- * by its announced size, or by the bytes actually arriving should that size be wrong.
+ * An object read whole (the shared reader checks each piece and the sha256), refused as soon as
+ * it shows itself larger than `limit`: 413 for that, 502 when the service's pieces are not the
+ * object they say they are.
  */
-export async function readObject(read: ReadPiece, limit: number): Promise<ReadOutcome> {
-  const pieces: Buffer[] = [];
-  let received = 0;
-  let object: commonV1.ObjectRef | undefined;
-  for (;;) {
-    const chunk = await read(received);
-    object ??= chunk?.object;
-    const length = chunk?.data.length ?? 0;
-    const size = Math.max(object?.sizeBytes ?? 0, received + length);
-    if (size > limit) return { refused: 413, message: `it is ${formatBytes(size)}; the console hands over at most ${formatBytes(limit)}` };
-    if (!chunk || length === 0) break;
-    if (chunk.offset !== received)
-      return { refused: 502, message: `the service answered bytes from ${chunk.offset} when asked from ${received}` };
-    pieces.push(Buffer.from(chunk.data));
-    received += length;
-    if (object && received >= object.sizeBytes) break;
+export async function readObject(read: ChunkReader, limit: number): Promise<ReadOutcome> {
+  const pieces: Uint8Array[] = [];
+  try {
+    const object = await readObjectChunks(read, (data) => pieces.push(data), { maxBytes: limit });
+    return { object, bytes: Buffer.concat(pieces) };
+  } catch (error) {
+    if (!(error instanceof ObjectReadError)) throw error;
+    return error.tooLarge
+      ? { refused: 413, message: `the console hands over at most ${formatBytes(limit)}` }
+      : { refused: 502, message: error.message };
   }
-  const bytes = Buffer.concat(pieces, received);
-  if (object && bytes.length !== object.sizeBytes)
-    return { refused: 502, message: `the service sent ${bytes.length} of its ${object.sizeBytes} bytes` };
-  if (object?.sha256 && createHash('sha256').update(bytes).digest('hex') !== object.sha256)
-    return { refused: 502, message: 'the bytes received do not match its sha256' };
-  return { object, bytes };
 }
 
 async function downloadArtifact(trainer: TrainerCalls, runId: string, name: string, viewer: Viewer): Promise<PageResult> {
@@ -58,10 +44,10 @@ async function downloadArtifact(trainer: TrainerCalls, runId: string, name: stri
   );
   if ('refused' in outcome)
     return { status: outcome.refused, body: errorView(title, `Cannot download the ${name}: ${outcome.message}.`, viewer) };
-  const file = outcome.object?.key.split('/').pop() || name;
+  const file = outcome.object.key.split('/').pop() || name;
   return {
     status: 200,
-    download: { name: `${runId}-${file}`, contentType: outcome.object?.contentType || 'application/octet-stream', bytes: outcome.bytes },
+    download: { name: `${runId}-${file}`, contentType: outcome.object.contentType || 'application/octet-stream', bytes: outcome.bytes },
   };
 }
 

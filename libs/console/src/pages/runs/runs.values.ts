@@ -1,5 +1,5 @@
 import { type commonV1, trainerV1 } from '@flywheel/contracts';
-import { formatNumber, formatTime } from '../../format';
+import { formatTime } from '../../format';
 import { type AxisValue } from './runs.charts';
 
 /** CompareRuns takes 2 to 20 runs (trainer.proto). */
@@ -69,12 +69,3 @@ export const RUN_ARTIFACTS = {
 export type RunArtifactName = keyof typeof RUN_ARTIFACTS;
 
 export const isRunArtifactName = (name: string): name is RunArtifactName => Object.hasOwn(RUN_ARTIFACTS, name);
-
-/** A size in bytes, KiB, MiB or GiB. */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
-  let value = bytes;
-  let unit = 0;
-  for (; value >= 1024 && unit < units.length - 1; unit++) value /= 1024;
-  return unit === 0 ? `${bytes} bytes` : `${formatNumber(value, 3)} ${units[unit]}`;
-}

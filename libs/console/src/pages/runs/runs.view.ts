@@ -1,5 +1,5 @@
 import { commonV1, durationToMillis, trainerV1 } from '@flywheel/contracts';
-import { enumLabel, formatNumber, formatPercent, formatTime } from '../../format';
+import { enumLabel, formatBytes, formatNumber, formatPercent, formatTime } from '../../format';
 import { html, raw, type SafeHtml } from '../../html';
 import { layout, tableOrEmpty, type Viewer } from '../../views/layout';
 import { actorText, metricOf } from '../models/models.view';
@@ -9,7 +9,6 @@ import {
   axisValue,
   bestIndexes,
   COMPARE_LIMITS,
-  formatBytes,
   formatDuration,
   lowerIsBetter,
   namedIn,
