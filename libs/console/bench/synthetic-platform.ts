@@ -226,6 +226,37 @@ export function syntheticBackend(sizes: SyntheticSizes): ConsoleBackend {
       labelled: 600,
       accuracy: 0.95,
     });
+  // The deployer's rollout history as it has it after an hour: one sample per served version every
+  // 10 s, the canary on 30% of the traffic, labels arriving as the phase goes on.
+  const history = (() => {
+    const rng = random(11);
+    const samples: deployerV1.RolloutSample[] = [];
+    const end = at(500).getTime();
+    for (let i = 0; i < 360; i++) {
+      const time = new Date(end - (359 - i) * 10_000);
+      for (const [version, role, share, base] of [
+        [deployment.stableVersion, deployerV1.VersionRole.VERSION_ROLE_STABLE, 0.7, 0.8],
+        [deployment.canaryVersion, deployerV1.VersionRole.VERSION_ROLE_CANARY, 0.3, 0.9],
+      ] as const) {
+        const requests = Math.round(share * (400 + 100 * Math.sin(i / 30) + 40 * rng()));
+        const labelled = Math.round(share * 20 * i);
+        samples.push(
+          deployerV1.RolloutSample.fromPartial({
+            time,
+            version,
+            role,
+            requests,
+            errors: rng() < 0.1 ? Math.ceil(rng() * 3) : 0,
+            latencyP50Ms: base + 0.2 * rng(),
+            latencyP95Ms: 2 * base + rng(),
+            labelled,
+            accuracy: labelled > 0 ? 0.93 + 0.02 * rng() : undefined,
+          }),
+        );
+      }
+    }
+    return samples;
+  })();
   const page = <T>(items: readonly T[], request: { page?: commonV1.PageRequest }) => ({
     items: items.slice(0, request.page?.pageSize || 50),
     page: { nextPageToken: '' },
@@ -335,6 +366,7 @@ export function syntheticBackend(sizes: SyntheticSizes): ConsoleBackend {
           stable: stats(deployment.stableVersion),
           canary: stats(deployment.canaryVersion),
           summary: 'canary judged after 1,500 requests',
+          history,
         }),
       }),
     ingestion: () =>

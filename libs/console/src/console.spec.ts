@@ -161,6 +161,7 @@ function fakeBackend(calls: string[]): ConsoleBackend {
           stable: stats(1, 900, 9),
           canary: stats(2, 100, 3),
           summary: 'canary v2: 100 of 500 requests before it is judged',
+          history: [],
         };
       },
     });

@@ -26,7 +26,24 @@ describe('deployer config', () => {
       CANARY_MAX_DURATION_MS: 3_600_000,
       MODEL_ARTIFACT_MAX_BYTES: 256 * 1024 * 1024,
       MODEL_ARTIFACT_WORKER_HEAP_MB: 1024,
+      ROLLOUT_HISTORY_INTERVAL_MS: 10_000,
+      ROLLOUT_HISTORY_SAMPLES: 360,
     });
+  });
+
+  it('bounds the rollout history: its interval and the samples kept per deployment', () => {
+    expect(
+      loadConfig(deployerConfigSchema, { ...required, ROLLOUT_HISTORY_INTERVAL_MS: '200', ROLLOUT_HISTORY_SAMPLES: '20' }),
+    ).toMatchObject({ ROLLOUT_HISTORY_INTERVAL_MS: 200, ROLLOUT_HISTORY_SAMPLES: 20 });
+    for (const [name, value, message] of [
+      ['ROLLOUT_HISTORY_INTERVAL_MS', '50', 'ROLLOUT_HISTORY_INTERVAL_MS: must be at least 100'],
+      ['ROLLOUT_HISTORY_INTERVAL_MS', '10s', 'ROLLOUT_HISTORY_INTERVAL_MS: must be an integer'],
+      ['ROLLOUT_HISTORY_SAMPLES', '0', 'ROLLOUT_HISTORY_SAMPLES: must be at least 1'],
+      ['ROLLOUT_HISTORY_SAMPLES', '100001', 'ROLLOUT_HISTORY_SAMPLES: must be at most 100000'],
+    ]) {
+      expect(() => loadConfig(deployerConfigSchema, { ...required, [name]: value })).toThrow(ConfigError);
+      expect(() => loadConfig(deployerConfigSchema, { ...required, [name]: value })).toThrow(message);
+    }
   });
 
   it('bounds the artifact size and the parser heap at boot', () => {

@@ -54,6 +54,10 @@ export const deployerConfigSchema = serviceConfigSchema(
     CANARY_LATENCY_FLOOR_MS: envDecimal(1, 0),
     /** How often running canaries are judged (only while this process serves one). */
     ROLLOUT_EVALUATION_INTERVAL_MS: envInt({ min: 10, default: 1_000 }),
+    /** How often each served version's figures are sampled into its deployment's rollout history (GetRolloutStatus). */
+    ROLLOUT_HISTORY_INTERVAL_MS: envInt({ min: 100, max: 86_400_000, default: 10_000 }),
+    /** Samples of the rollout history kept per deployment (one per served version and interval), oldest dropped. */
+    ROLLOUT_HISTORY_SAMPLES: envInt({ min: 1, max: 100_000, default: 360 }),
     /**
      * How often the served models are reconciled with the database anyway: a change by another
      * replica is heard at once (the deployments table NOTIFYs); this covers a lost notification.

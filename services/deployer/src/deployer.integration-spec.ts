@@ -121,6 +121,7 @@ describe('deployer service (Postgres, Kafka broker, S3; registry answers from me
       // Loopback latencies jitter; these tests are about errors, not speed.
       CANARY_LATENCY_FLOOR_MS: '200',
       PREDICTION_LOG_LINGER_MS: '5',
+      ROLLOUT_HISTORY_INTERVAL_MS: '200',
     });
     service = await startDeployerService(env, { registry });
     kafka = new Kafka({ clientId: 'deployer-test', brokers: [infra.broker.address], logLevel: logLevel.NOTHING });
@@ -252,6 +253,42 @@ describe('deployer service (Postgres, Kafka broker, S3; registry answers from me
       expect(first.event.data.probability).toBeCloseTo(responses[0].probability!, 12);
       expect(first.event.data.predictTime).toBeInstanceOf(Date);
       expect(logged.map((l) => l.key).sort()).toEqual(['logged-0', 'logged-1', 'logged-2']);
+    });
+
+    it('keeps a history of the served version’s figures per interval in GetRolloutStatus, oldest first', async () => {
+      const reader = client(infra.tokens.reader);
+      const status = () => reader.getRolloutStatus({ deployment: 'fraud' });
+      const stable = (s: deployerV1.GetRolloutStatusResponse) => s.history.filter((h) => h.version === 1);
+      const sampled = (s: deployerV1.GetRolloutStatusResponse) => stable(s).reduce((sum, h) => sum + h.requests, 0);
+      // Every request of the phase is in some interval: the samples add up to the live figures.
+      const caughtUp = async (requests: number) => {
+        let last: deployerV1.GetRolloutStatusResponse | undefined;
+        const ok = await eventually(async () => {
+          last = await status();
+          return last.stable?.requests === requests && sampled(last) === requests;
+        }, 10_000);
+        if (!ok) throw new Error(`history never added up to ${requests} requests: ${JSON.stringify(last?.history)}`);
+        return last!;
+      };
+      const before = (await caughtUp((await status()).stable!.requests)).stable!.requests;
+      for (let i = 0; i < 5; i++) await reader.predict({ deployment: 'fraud', requestId: `history-a-${i}`, features: claim(i) });
+      const first = await caughtUp(before + 5);
+      for (let i = 0; i < 4; i++) await reader.predict({ deployment: 'fraud', requestId: `history-b-${i}`, features: claim(i) });
+      const second = await caughtUp(before + 9);
+
+      const samples = stable(second);
+      expect(samples.length).toBeGreaterThanOrEqual(2);
+      expect(samples.every((h) => h.role === deployerV1.VersionRole.VERSION_ROLE_STABLE && h.errors === 0 && h.requests >= 0)).toBe(true);
+      const times = samples.map((h) => h.time!.getTime());
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      // The 4 later requests fell in samples taken after every sample that counted the first 5.
+      const firstEnd = Math.max(...stable(first).map((h) => h.time!.getTime()));
+      const later = samples.filter((h) => h.time!.getTime() > firstEnd);
+      expect(later.reduce((sum, h) => sum + h.requests, 0)).toBe(4);
+      const busy = samples.filter((h) => h.requests > 0);
+      expect(busy.length).toBeGreaterThanOrEqual(2);
+      for (const h of busy) expect(h.latencyP95Ms).toBeGreaterThanOrEqual(h.latencyP50Ms!);
+      expect(samples.filter((h) => h.requests === 0).every((h) => h.latencyP50Ms === undefined)).toBe(true);
     });
 
     it('rejects inputs that violate the model signature with INVALID_ARGUMENT naming the field', async () => {

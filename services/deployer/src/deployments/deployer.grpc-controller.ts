@@ -3,11 +3,12 @@ import { deployerV1 } from '@flywheel/contracts';
 import { currentCaller, DomainException, GrpcStatus, isStringCursor, readPage } from '@flywheel/platform';
 import { concatMap, from, type Observable } from 'rxjs';
 import { FeedbackService } from '../feedback/feedback.service';
+import { RolloutHistory } from '../rollout/rollout-history';
 import { RolloutService } from '../rollout/rollout.service';
 import { PredictionService } from '../serving/prediction.service';
 import { parseGetDeployment, parseRollback, parseRolloutStatus } from './deployer-requests';
 import { DeployService } from './deploy.service';
-import { toProtoDeployment, toProtoStats } from './deployment.mapper';
+import { toProtoDeployment, toProtoSample, toProtoStats } from './deployment.mapper';
 import { DeploymentQueryService } from './deployment-query.service';
 
 /** The DeployerService contract; each method's role is declared in deployer.proto. */
@@ -20,6 +21,7 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
     @Inject(PredictionService) private readonly predictions: PredictionService,
     @Inject(DeployService) private readonly deployments: DeployService,
     @Inject(FeedbackService) private readonly feedback: FeedbackService,
+    @Inject(RolloutHistory) private readonly history: RolloutHistory,
   ) {}
 
   async deploy(request: deployerV1.DeployRequest): Promise<deployerV1.DeployResponse> {
@@ -44,6 +46,7 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
       stable: status.stable ? toProtoStats(status.stable) : undefined,
       canary: status.canary ? toProtoStats(status.canary) : undefined,
       summary: status.summary,
+      history: this.history.of(status.deployment.name).map(toProtoSample),
     };
   }
 

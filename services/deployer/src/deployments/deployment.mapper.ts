@@ -1,6 +1,7 @@
 import { assertNever } from '@flywheel/platform';
 import { deployerV1, durationFromMillis, durationToMillis } from '@flywheel/contracts';
 import { type VersionFigures } from '../rollout/canary-judge';
+import { type RolloutSampleRecord } from '../rollout/rollout-history';
 import { type CanaryPolicyValues, type DeploymentRecord, DeploymentStateName } from './deployment';
 
 export function toProtoState(state: DeploymentStateName): deployerV1.DeploymentState {
@@ -70,5 +71,20 @@ export function toProtoStats(figures: VersionFigures): deployerV1.VersionStats {
     labelled: figures.labelled,
     accuracy: figures.accuracy,
     rmse: figures.rmse,
+  };
+}
+
+export function toProtoSample(sample: RolloutSampleRecord): deployerV1.RolloutSample {
+  return {
+    time: sample.time,
+    version: sample.version,
+    role: sample.role === 'canary' ? deployerV1.VersionRole.VERSION_ROLE_CANARY : deployerV1.VersionRole.VERSION_ROLE_STABLE,
+    requests: sample.requests,
+    errors: sample.errors,
+    latencyP50Ms: sample.latencyP50Ms,
+    latencyP95Ms: sample.latencyP95Ms,
+    labelled: sample.labelled,
+    accuracy: sample.accuracy,
+    rmse: sample.rmse,
   };
 }

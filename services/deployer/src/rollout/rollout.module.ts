@@ -3,6 +3,7 @@ import { DeploymentStoreModule } from '../deployments/deployment-store.module';
 import { ServingModule } from '../serving/serving.module';
 import { AliasMovedConsumer } from './alias-moved.consumer';
 import { DeploymentEvents, OutboxDeploymentEvents } from './deployment-events';
+import { RolloutHistory } from './rollout-history';
 import { RolloutScheduler } from './rollout-scheduler';
 import { RolloutService } from './rollout.service';
 
@@ -13,8 +14,14 @@ export class RolloutModule {
     return {
       module: RolloutModule,
       imports: [DeploymentStoreModule, ServingModule, registry],
-      providers: [{ provide: DeploymentEvents, useClass: OutboxDeploymentEvents }, RolloutService, RolloutScheduler, AliasMovedConsumer],
-      exports: [RolloutService],
+      providers: [
+        { provide: DeploymentEvents, useClass: OutboxDeploymentEvents },
+        RolloutService,
+        RolloutScheduler,
+        RolloutHistory,
+        AliasMovedConsumer,
+      ],
+      exports: [RolloutService, RolloutHistory],
     };
   }
 }

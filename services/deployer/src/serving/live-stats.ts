@@ -18,6 +18,25 @@ export interface LiveStatsLimits {
   readonly joinWindow: number;
 }
 
+/**
+ * A version's counters in its deployment's current phase, for a sampler that takes differences
+ * between two readings: the same `phase` means the second reading counts on from the first.
+ */
+export interface VersionTally {
+  /** Identifies the deployment's phase; a new phase (counters restarted) has a new one. */
+  readonly phase: number;
+  readonly requests: number;
+  readonly errors: number;
+  /** Latencies recorded in the phase: one per answered request. */
+  readonly latencies: number;
+  readonly labelled: number;
+  /** Over the labelled predictions of the phase; unset without labels. */
+  readonly accuracy?: number;
+  readonly rmse?: number;
+}
+
+let phases = 0;
+
 class VersionCounters {
   requests = 0;
   errors = 0;
@@ -27,6 +46,8 @@ class VersionCounters {
   private readonly latencies: Float64Array;
   private filled = 0;
   private next = 0;
+  /** Latencies recorded since the phase started, those the window forgot included. */
+  recorded = 0;
 
   constructor(
     readonly version: number,
@@ -39,16 +60,29 @@ class VersionCounters {
     this.latencies[this.next] = ms;
     this.next = (this.next + 1) % this.latencies.length;
     this.filled = Math.min(this.filled + 1, this.latencies.length);
+    this.recorded++;
+  }
+
+  /** The latencies recorded after the first `seen` of the phase (the window's newest at most), sorted. */
+  latenciesAfter(seen: number): Float64Array {
+    const count = Math.min(Math.max(this.recorded - seen, 0), this.filled);
+    const size = this.latencies.length;
+    const start = (this.next - count + size) % size;
+    const out = new Float64Array(count);
+    const first = Math.min(count, size - start);
+    out.set(this.latencies.subarray(start, start + first));
+    out.set(this.latencies.subarray(0, count - first), first);
+    return out.sort();
+  }
+
+  quality(regression: boolean): { accuracy?: number; rmse?: number } {
+    if (this.labelled === 0) return {};
+    return regression ? { rmse: Math.sqrt(this.squaredErrorSum / this.labelled) } : { accuracy: this.correct / this.labelled };
   }
 
   figures(regression: boolean): VersionFigures {
     const sorted = this.latencies.slice(0, this.filled).sort();
-    const quality =
-      this.labelled === 0
-        ? {}
-        : regression
-          ? { rmse: Math.sqrt(this.squaredErrorSum / this.labelled) }
-          : { accuracy: this.correct / this.labelled };
+    const quality = this.quality(regression);
     return {
       version: this.version,
       requests: this.requests,
@@ -68,6 +102,8 @@ class DeploymentWindow {
   /** Insertion-ordered, so the oldest prediction is the first key. */
   readonly awaitingLabel = new Map<string, ServedPrediction>();
   regression = false;
+  /** Unique per window in this process: tells a sampler the counters restarted. */
+  readonly id = ++phases;
 
   constructor(readonly phase: string) {}
 }
@@ -147,6 +183,32 @@ export class LiveStats {
     const window = this.deployments.get(deployment);
     const counters = window?.versions.get(version) ?? new VersionCounters(version, 1);
     return counters.figures(window?.regression ?? false);
+  }
+
+  /** The version's counters in the deployment's current phase; undefined when the deployment is not counted here. */
+  tally(deployment: string, version: number): VersionTally | undefined {
+    const window = this.deployments.get(deployment);
+    if (!window) return undefined;
+    const counters = window.versions.get(version);
+    return {
+      phase: window.id,
+      requests: counters?.requests ?? 0,
+      errors: counters?.errors ?? 0,
+      latencies: counters?.recorded ?? 0,
+      labelled: counters?.labelled ?? 0,
+      ...counters?.quality(window.regression),
+    };
+  }
+
+  /**
+   * The latencies of `phase` recorded after its first `seen` (a tally's `latencies`), sorted: those
+   * of one interval, or its newest `latencyWindow` when it answered more. Empty when the
+   * deployment has moved on to another phase.
+   */
+  latenciesSince(deployment: string, version: number, phase: number, seen: number): Float64Array {
+    const window = this.deployments.get(deployment);
+    const counters = window?.id === phase ? window.versions.get(version) : undefined;
+    return counters ? counters.latenciesAfter(seen) : new Float64Array(0);
   }
 
   private counters(window: DeploymentWindow, version: number): VersionCounters {

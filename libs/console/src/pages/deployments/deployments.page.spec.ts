@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { deployerV1 } from '@flywheel/contracts';
 import { type DeployerCalls } from '../../backend';
-import { ConsoleTestKit, fakeCalls, grpcError, signInRegistry } from '../../testing/console-test-kit';
+import { ConsoleTestKit, fakeCalls, grpcError, type SignedIn, signInRegistry } from '../../testing/console-test-kit';
 
 const PROMOTER = 'fw_promoter';
 const READER = 'fw_reader';
@@ -22,12 +22,13 @@ describe('rolling a deployment back from the console', () => {
   let kit: ConsoleTestKit;
   const rollbacks: Array<{ token: string; request: deployerV1.RollbackRequest }> = [];
   let current = deployment({});
+  let history: deployerV1.RolloutSample[] = [];
 
   // The deployer's own rule: Rollback needs the promote role.
   const deployer = (token: string): DeployerCalls =>
     fakeCalls<DeployerCalls>('deployer', {
       async getRolloutStatus() {
-        return { deployment: current, stable: undefined, canary: undefined, summary: '' };
+        return { deployment: current, stable: undefined, canary: undefined, summary: '', history };
       },
       async rollback(request) {
         if (token !== PROMOTER) throw grpcError(status.PERMISSION_DENIED, `role read may not call Rollback (needs promote)`);
@@ -44,6 +45,7 @@ describe('rolling a deployment back from the console', () => {
   beforeEach(() => {
     rollbacks.splice(0);
     current = deployment({});
+    history = [];
   });
 
   it('offers the form on a deployment with a canary, saying what it will do', async () => {
@@ -93,5 +95,142 @@ describe('rolling a deployment back from the console', () => {
     await promoter.post('/deployments/churn-api/rollback', { reason: 'x'.repeat(10_000) });
     await promoter.post('/deployments/churn-api/rollback', { reason: '   ' });
     expect(rollbacks.map((r) => r.request.reason.length)).toEqual([500, 'rolled back from the console'.length]);
+  });
+});
+
+describe('a deployment’s figures over time', () => {
+  let kit: ConsoleTestKit;
+  let reader: SignedIn;
+  let current = deployment({});
+  let history: deployerV1.RolloutSample[] = [];
+  const START = Date.parse('2026-03-01T12:00:00Z');
+  const HOSTILE = 'churn"<script>alert(1)</script>';
+  const HOSTILE_SVG = 'churn&quot;&lt;script&gt;alert(1)&lt;/script&gt;';
+
+  const sample = (i: number, version: number, s: Partial<deployerV1.RolloutSample> = {}): deployerV1.RolloutSample =>
+    deployerV1.RolloutSample.fromPartial({
+      time: new Date(START + i * 10_000),
+      version,
+      role: version === 4 ? deployerV1.VersionRole.VERSION_ROLE_CANARY : deployerV1.VersionRole.VERSION_ROLE_STABLE,
+      requests: 100 + i,
+      errors: i % 2,
+      latencyP50Ms: 2 + i / 10,
+      latencyP95Ms: 5 + i / 10,
+      labelled: 10 * i,
+      accuracy: i > 0 ? 0.9 : undefined,
+      ...s,
+    });
+  /** Five intervals of v3 (stable) and v4 (canary), oldest first as the deployer gives them. */
+  const fiveIntervals = (s: Partial<deployerV1.RolloutSample> = {}) =>
+    Array.from({ length: 5 }, (_, i) => [sample(i, 3, s), sample(i, 4, s)]).flat();
+
+  beforeAll(async () => {
+    kit = await ConsoleTestKit.start({
+      registry: signInRegistry([READER]),
+      deployer: () =>
+        fakeCalls<DeployerCalls>('deployer', {
+          async getRolloutStatus() {
+            return { deployment: current, stable: undefined, canary: undefined, summary: '', history };
+          },
+        }),
+    });
+    reader = await kit.signIn(READER);
+  });
+  afterAll(() => kit.close());
+  beforeEach(() => {
+    current = deployment({});
+    history = fiveIntervals();
+  });
+
+  const page = async (): Promise<string> => (await reader.get('/deployments/churn-api')).text();
+  /** The markup inside the element of that tag and id. */
+  const part = (text: string, tag: string, id: string): string => {
+    const match = new RegExp(`<${tag} id="${id}"[^>]*>([\\s\\S]*?)</${tag}>`).exec(text);
+    if (!match) throw new Error(`no <${tag} id="${id}"> on the page`);
+    return match[1];
+  };
+  /** The texts an SVG writes (ECharts escapes them as XML). */
+  const svgTexts = (svg: string): string[] => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  /** The lines of a chart: each one's colour and whether it is dashed. */
+  const lines = (svg: string) =>
+    [...svg.matchAll(/<path d="M[^"]*" fill="none" pointer-events="visible" stroke="(#[0-9a-f]{6})" stroke-width="1.5"([^>]*)>/g)].map(
+      (m) => ({ colour: m[1], dashed: m[2].includes('dasharray') }),
+    );
+  const V3 = '#2e86c1';
+  const V4 = '#d68910';
+
+  it('draws p50 and p95 latency per interval, a line per version and percentile, each version named', async () => {
+    const svg = part(await page(), 'figure', 'latency-history');
+    const texts = svgTexts(svg);
+    for (const name of ['v3 (stable) p50', 'v3 (stable) p95', 'v4 (canary) p50', 'v4 (canary) p95'])
+      expect(texts.filter((t) => t === name)).toHaveLength(1);
+    expect(texts).toContain('churn-api: latency per interval (ms)');
+    expect(lines(svg)).toEqual([
+      { colour: V3, dashed: false },
+      { colour: V3, dashed: true },
+      { colour: V4, dashed: false },
+      { colour: V4, dashed: true },
+    ]);
+  });
+
+  it('draws requests and errors per interval in two panels, a line per version in each', async () => {
+    const svg = part(await page(), 'figure', 'traffic-history');
+    const texts = svgTexts(svg);
+    for (const name of ['v3 (stable)', 'v4 (canary)']) expect(texts.filter((t) => t === name)).toHaveLength(1);
+    expect(texts).toEqual(expect.arrayContaining(['churn-api: requests per interval', 'errors per interval']));
+    expect(lines(svg).map((l) => l.colour)).toEqual([V3, V3, V4, V4]);
+  });
+
+  it('draws the labelled accuracy per version, or says nothing is labelled yet', async () => {
+    const svg = part(await page(), 'figure', 'quality-history');
+    expect(svgTexts(svg)).toEqual(expect.arrayContaining(['v3 (stable)', 'v4 (canary)', expect.stringContaining('accuracy')]));
+    expect(lines(svg).map((l) => l.colour)).toEqual([V3, V4]);
+
+    history = fiveIntervals({ labelled: 0, accuracy: undefined });
+    const text = await page();
+    expect(text).toContain('<p class="muted" id="quality-history">No labelled predictions yet: no accuracy over time.</p>');
+    expect(text).not.toContain('<figure id="quality-history">');
+    expect(text).toContain('<figure id="latency-history">');
+  });
+
+  it('draws RMSE for a regression model', async () => {
+    history = fiveIntervals({ accuracy: undefined, rmse: 3.5 });
+    expect(svgTexts(part(await page(), 'figure', 'quality-history'))).toContain(
+      'churn-api: RMSE of the labelled predictions (so far in each phase)',
+    );
+  });
+
+  it('names a promoted canary by its latest role, and leaves a gap where a version answered nothing', async () => {
+    const quiet = { requests: 0, latencyP50Ms: undefined, latencyP95Ms: undefined };
+    history = [
+      ...[0, 1, 3, 4].map((i) => sample(i, 3)),
+      sample(2, 3, quiet),
+      ...[0, 1].map((i) => sample(i, 4)),
+      ...[2, 3, 4].map((i) => sample(i, 4, { role: deployerV1.VersionRole.VERSION_ROLE_STABLE })),
+    ].sort((a, b) => a.time!.getTime() - b.time!.getTime());
+    const svg = part(await page(), 'figure', 'latency-history');
+    expect(svgTexts(svg)).toEqual(expect.arrayContaining(['v3 (stable) p50', 'v4 (stable) p50']));
+    expect(svgTexts(svg)).not.toContain('v4 (canary) p50');
+    // v3's lines break at its quiet interval: two runs each, v4's are whole.
+    const runs = [...svg.matchAll(/<path d="(M[^"]*)" fill="none" pointer-events="visible" stroke="#[0-9a-f]{6}" stroke-width="1.5"/g)].map(
+      (m) => m[1].split('M').length - 1,
+    );
+    expect(runs).toEqual([2, 2, 1, 1]);
+  });
+
+  it('says "No history yet" when the deployer has none', async () => {
+    history = [];
+    const text = await page();
+    expect(part(text, 'section', 'history')).toContain('No history yet.');
+    expect(text).not.toContain('<figure id="latency-history">');
+  });
+
+  it('escapes hostile text in the charts and around them', async () => {
+    current = deployment({ name: HOSTILE, modelName: HOSTILE });
+    const text = await page();
+    expect(text).not.toContain('<script');
+    for (const id of ['latency-history', 'traffic-history', 'quality-history']) {
+      expect(svgTexts(part(text, 'figure', id)).some((t) => t.startsWith(HOSTILE_SVG))).toBe(true);
+    }
   });
 });

@@ -1,8 +1,8 @@
 import { deployerV1 } from '@flywheel/contracts';
-import { rolloutChart } from '../../charts';
 import { enumLabel, formatNumber, formatPercent, formatTime } from '../../format';
 import { html, raw, type SafeHtml } from '../../html';
 import { csrfField, layout, tableOrEmpty, type Viewer } from '../../views/layout';
+import { latencyHistoryChart, qualityHistoryChart, rolloutChart, trafficHistoryChart, versionHistories } from './deployments.charts';
 
 const stateLabel = (state: deployerV1.DeploymentState) => enumLabel(deployerV1.DeploymentState, state, 'DEPLOYMENT_STATE');
 
@@ -45,6 +45,35 @@ function statsRow(role: string, s: deployerV1.VersionStats): SafeHtml {
     <td class="num">${s.labelled}</td>
     <td class="num">${formatNumber(s.accuracy)}</td>
   </tr>`;
+}
+
+/**
+ * The deployer's samples of each served version over time: latency percentiles, requests and
+ * errors per interval, and accuracy (RMSE) where labels arrived.
+ */
+function historySection(history: readonly deployerV1.RolloutSample[], name: string): SafeHtml {
+  const versions = versionHistories(history ?? []);
+  if (versions.length === 0) {
+    return html`<section id="history">
+      <h2>Over time</h2>
+      <p class="muted">No history yet.</p>
+    </section>`;
+  }
+  const quality = qualityHistoryChart(name, versions);
+  return html`<section id="history">
+    <h2>Over time</h2>
+    <p class="muted">
+      Sampled by the deployer replica that answered, of the traffic it served: requests, errors and latency per interval; labelled figures
+      since the current phase began (they restart when a canary starts or ends).
+    </p>
+    <figure id="latency-history">${raw(latencyHistoryChart(name, versions))}</figure>
+    <figure id="traffic-history">${raw(trafficHistoryChart(name, versions))}</figure>
+    ${
+      quality
+        ? html`<figure id="quality-history">${raw(quality)}</figure>`
+        : html`<p class="muted" id="quality-history">No labelled predictions yet: no accuracy over time.</p>`
+    }
+  </section>`;
 }
 
 /**
@@ -111,7 +140,7 @@ export function rolloutView(status: deployerV1.GetRolloutStatusResponse, name: s
               )}
               <figure>${chart}</figure>`
       }
-      ${d && d.stableVersion ? rollbackForm(d, viewer) : ''}`,
+      ${historySection(status.history, d?.name ?? name)} ${d && d.stableVersion ? rollbackForm(d, viewer) : ''}`,
     viewer,
   );
 }
