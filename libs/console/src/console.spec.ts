@@ -1,13 +1,11 @@
 import { status } from '@grpc/grpc-js';
 import { commonV1, deployerV1, registryV1 } from '@flywheel/contracts';
 import { type ConsoleBackend, type DeployerCalls, type RegistryCalls } from './backend';
-import { fakeCalls, notCalled } from './testing/console-test-kit';
+import { fakeCalls, grpcError, notCalled } from './testing/console-test-kit';
 import { type RunningConsole, startConsole } from './server';
 
 const GOOD = 'fw_good_token';
 const DENIED = 'fw_reader_without_deployments';
-
-const grpcError = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details });
 
 const model = (m: Partial<registryV1.Model>): registryV1.Model => ({
   name: 'fraud',
