@@ -257,6 +257,45 @@ export function syntheticBackend(sizes: SyntheticSizes): ConsoleBackend {
     }
     return samples;
   })();
+  // The deployment's changes, newest first: v1 deployed, then each later version a canary promoted
+  // after its checks, the newest one still on canary.
+  const changes = (() => {
+    const list: deployerV1.DeploymentChanged[] = [];
+    const change = (c: Partial<deployerV1.DeploymentChanged>) =>
+      deployerV1.DeploymentChanged.fromPartial({
+        deployment: DEPLOYMENT,
+        modelName: MODEL,
+        actor: { service: 'deployer' },
+        deploymentAfter: deployment,
+        ...c,
+      });
+    list.push(change({ change: deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_INITIAL_DEPLOY, toVersion: 1, changeTime: at(20) }));
+    for (let v = 2; v <= sizes.versions; v++) {
+      const started = 20 + (v - 1) * 20;
+      list.push(
+        change({
+          change: deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_CANARY_STARTED,
+          fromVersion: v - 1,
+          toVersion: v,
+          canaryTrafficShare: 0.3,
+          reason: `v${v} takes 30% of traffic as a canary against v${v - 1}`,
+          changeTime: at(started),
+        }),
+      );
+      if (v < sizes.versions) {
+        list.push(
+          change({
+            change: deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_PROMOTED,
+            fromVersion: v - 1,
+            toVersion: v,
+            reason: `canary v${v} passed every check after 1500 requests`,
+            changeTime: at(started + 10),
+          }),
+        );
+      }
+    }
+    return list.reverse();
+  })();
   const page = <T>(items: readonly T[], request: { page?: commonV1.PageRequest }) => ({
     items: items.slice(0, request.page?.pageSize || 50),
     page: { nextPageToken: '' },
@@ -361,6 +400,10 @@ export function syntheticBackend(sizes: SyntheticSizes): ConsoleBackend {
       fakeCalls<DeployerCalls>('deployer', {
         listDeployments: async () => ({ deployments: [deployment], page: { nextPageToken: '' } }),
         getDeployment: async () => ({ deployment }),
+        listDeploymentChanges: async (r) => {
+          const { items, page: p } = page(changes, r);
+          return { changes: items, page: p };
+        },
         getRolloutStatus: async () => ({
           deployment,
           stable: stats(deployment.stableVersion),

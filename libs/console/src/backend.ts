@@ -38,7 +38,7 @@ export type RegistryCalls = Calls<
 /** Reads, and the one write a page offers: rolling a deployment back (the deployer checks the promote role). */
 export type DeployerCalls = Calls<
   deployerV1.DeployerServiceController,
-  'listDeployments' | 'getDeployment' | 'getRolloutStatus' | 'rollback'
+  'listDeployments' | 'getDeployment' | 'getRolloutStatus' | 'rollback' | 'listDeploymentChanges'
 >;
 /** Reads only. */
 export type MonitorCalls = Calls<

@@ -162,6 +162,10 @@ function fakeBackend(calls: string[]): ConsoleBackend {
           history: [],
         };
       },
+      async listDeploymentChanges() {
+        check(token, 'listDeploymentChanges');
+        return { changes: [], page: undefined };
+      },
     });
   return { ...notCalled(), registry, deployer };
 }

@@ -28,7 +28,19 @@ describe('deployer config', () => {
       MODEL_ARTIFACT_WORKER_HEAP_MB: 1024,
       ROLLOUT_HISTORY_INTERVAL_MS: 10_000,
       ROLLOUT_HISTORY_SAMPLES: 360,
+      DEPLOYMENT_CHANGES_KEPT: 1000,
     });
+  });
+
+  it('bounds the changes kept per deployment', () => {
+    expect(loadConfig(deployerConfigSchema, { ...required, DEPLOYMENT_CHANGES_KEPT: '50' })).toMatchObject({ DEPLOYMENT_CHANGES_KEPT: 50 });
+    for (const [value, message] of [
+      ['0', 'DEPLOYMENT_CHANGES_KEPT: must be at least 1'],
+      ['1000001', 'DEPLOYMENT_CHANGES_KEPT: must be at most 1000000'],
+      ['many', 'DEPLOYMENT_CHANGES_KEPT: must be an integer'],
+    ]) {
+      expect(() => loadConfig(deployerConfigSchema, { ...required, DEPLOYMENT_CHANGES_KEPT: value })).toThrow(message);
+    }
   });
 
   it('bounds the rollout history: its interval and the samples kept per deployment', () => {

@@ -58,6 +58,8 @@ export const deployerConfigSchema = serviceConfigSchema(
     ROLLOUT_HISTORY_INTERVAL_MS: envInt({ min: 100, max: 86_400_000, default: 10_000 }),
     /** Samples of the rollout history kept per deployment (one per served version and interval), oldest dropped. */
     ROLLOUT_HISTORY_SAMPLES: envInt({ min: 1, max: 100_000, default: 360 }),
+    /** Changes kept per deployment for ListDeploymentChanges (its DeploymentChanged events), oldest dropped. */
+    DEPLOYMENT_CHANGES_KEPT: envInt({ min: 1, max: 1_000_000, default: 1000 }),
     /**
      * How often the served models are reconciled with the database anyway: a change by another
      * replica is heard at once (the deployments table NOTIFYs); this covers a lost notification.

@@ -122,6 +122,8 @@ describe('deployer service (Postgres, Kafka broker, S3; registry answers from me
       CANARY_LATENCY_FLOOR_MS: '200',
       PREDICTION_LOG_LINGER_MS: '5',
       ROLLOUT_HISTORY_INTERVAL_MS: '200',
+      // The loop makes six changes of `fraud`: the first is pruned.
+      DEPLOYMENT_CHANGES_KEPT: '5',
     });
     service = await startDeployerService(env, { registry });
     kafka = new Kafka({ clientId: 'deployer-test', brokers: [infra.broker.address], logLevel: logLevel.NOTHING });
@@ -548,6 +550,37 @@ describe('deployer service (Postgres, Kafka broker, S3; registry answers from me
       expect(events[4].data.reason).toBe('canary v3 passed every check after ' + events[4].data.canary!.requests + ' requests');
       expect(events[5].causationId).toBeNull();
       expect(events[5].data).toMatchObject({ reason: 'rolled back from v3 to v1 by request: support calls', actor: { team: 'release' } });
+    });
+
+    it('lists the changes it published, newest first with their reasons, by deployment or model, a page at a time, the newest 5 kept', async () => {
+      const reader = client(infra.tokens.reader);
+      const published = (await deploymentEvents(6)).map((e) => e.data).reverse();
+      const first = await reader.listDeploymentChanges({ deployment: 'fraud', modelName: '', page: { pageSize: 3, pageToken: '' } });
+      expect(first.changes.map((c) => [c.change, c.toVersion, c.reason])).toEqual([
+        [Change.DEPLOYMENT_CHANGE_ROLLED_BACK, 1, 'rolled back from v3 to v1 by request: support calls'],
+        [Change.DEPLOYMENT_CHANGE_PROMOTED, 3, published[1].reason],
+        [Change.DEPLOYMENT_CHANGE_CANARY_STARTED, 3, 'v3 takes 50% of traffic as a canary against v1'],
+      ]);
+      expect(published[1].reason).toMatch(/^canary v3 passed every check after \d+ requests$/);
+      const second = await reader.listDeploymentChanges({
+        deployment: 'fraud',
+        modelName: '',
+        page: { pageSize: 3, pageToken: first.page!.nextPageToken },
+      });
+      // The initial deploy, the sixth change, was pruned when the last one was written.
+      expect(second.changes.map((c) => [c.change, c.reason])).toEqual([
+        [Change.DEPLOYMENT_CHANGE_ROLLED_BACK, 'canary v2 rolled back: canary error rate 1.000 > stable 0.000 + 0.010'],
+        [Change.DEPLOYMENT_CHANGE_CANARY_STARTED, 'v2 takes 50% of traffic as a canary against v1'],
+      ]);
+      expect(second.page!.nextPageToken).toBe('');
+      // Each kept whole, as its DeploymentChanged was published.
+      expect([...first.changes, ...second.changes]).toEqual(published.slice(0, 5));
+      const byModel = await reader.listDeploymentChanges({ deployment: '', modelName: 'fraud', page: undefined });
+      expect(byModel.changes).toEqual(published.slice(0, 5));
+      expect(await grpcError(reader.listDeploymentChanges({ deployment: '', modelName: '', page: undefined }))).toMatchObject({
+        code: GrpcStatus.INVALID_ARGUMENT,
+        details: 'deployment: is required unless model_name is given',
+      });
     });
 
     it('serves from two replicas: one request id goes to the same version on both, and each prediction is logged once', async () => {

@@ -5,7 +5,7 @@ import { type CanaryPolicyValues, DEPLOYMENT_NAME_PATTERN } from './deployment';
 import { policyFromProto } from './deployment.mapper';
 
 const ALIAS_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
-const MAX_MODEL_NAME_LENGTH = 200;
+export const MAX_MODEL_NAME_LENGTH = 200;
 const MAX_REASON_LENGTH = 1000;
 
 /** What a Deploy asks for, checked, with the policy's zero values replaced by the defaults. */

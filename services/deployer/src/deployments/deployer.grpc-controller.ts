@@ -6,7 +6,7 @@ import { FeedbackService } from '../feedback/feedback.service';
 import { RolloutHistory } from '../rollout/rollout-history';
 import { RolloutService } from '../rollout/rollout.service';
 import { PredictionService } from '../serving/prediction.service';
-import { parseGetDeployment, parseRollback, parseRolloutStatus } from './deployer-requests';
+import { parseGetDeployment, parseListDeploymentChanges, parseRollback, parseRolloutStatus } from './deployer-requests';
 import { DeployService } from './deploy.service';
 import { toProtoDeployment, toProtoSample, toProtoStats } from './deployment.mapper';
 import { DeploymentQueryService } from './deployment-query.service';
@@ -37,6 +37,11 @@ export class DeployerGrpcController implements deployerV1.DeployerServiceControl
   async listDeployments(request: deployerV1.ListDeploymentsRequest): Promise<deployerV1.ListDeploymentsResponse> {
     const listed = await this.queries.list(readPage(request.page, isStringCursor));
     return { deployments: listed.items.map(toProtoDeployment), page: listed.page };
+  }
+
+  async listDeploymentChanges(request: deployerV1.ListDeploymentChangesRequest): Promise<deployerV1.ListDeploymentChangesResponse> {
+    const listed = await this.queries.listChanges(parseListDeploymentChanges(request));
+    return { changes: listed.items, page: listed.page };
   }
 
   async getRolloutStatus(request: deployerV1.GetRolloutStatusRequest): Promise<deployerV1.GetRolloutStatusResponse> {

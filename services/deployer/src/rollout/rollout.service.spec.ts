@@ -379,6 +379,40 @@ describe('rollout state machine', () => {
     await expect(rollout.rollback({ deployment: 'nope', toVersion: 0, reason: '' }, caller)).rejects.toThrow('deployment "nope" not found');
   });
 
+  it('keeps each change with its event id in the transaction that writes it, only the newest DEPLOYMENT_CHANGES_KEPT per deployment', async () => {
+    const kept = new RolloutService(
+      repository,
+      fakeTransactions,
+      events,
+      served,
+      stats,
+      clock,
+      testConfig({ CANARY_TRAFFIC_SHARE: '0.2', DEPLOYMENT_CHANGES_KEPT: '3' }),
+      silentLogger(),
+      registry,
+      new ServingMetrics(platformMetrics, served, stats),
+    );
+    const caller = { team: 'release', tokenId: 'token-1', roles: [] };
+    await kept.onAliasMoved(aliasMoved(1), manager);
+    clock.advance(1000);
+    await kept.onAliasMoved(aliasMoved(2), manager);
+    expect(repository.changes.map((c) => [c.id, c.change])).toEqual([
+      ['event-2', events.published[1].change],
+      ['event-1', events.published[0].change],
+    ]);
+    clock.advance(1000);
+    await kept.rollback({ deployment: 'fraud', toVersion: 0, reason: 'bad dashboard' }, caller);
+    clock.advance(1000);
+    await kept.rollback({ deployment: 'fraud', toVersion: 2, reason: 'checked' }, caller);
+    // Four changes, three kept: the initial deploy went.
+    expect(repository.changes.map((c) => [c.id, c.change.change, c.change.reason])).toEqual([
+      ['event-4', Change.DEPLOYMENT_CHANGE_ROLLED_BACK, 'rolled back from v1 to v2 by request: checked'],
+      ['event-3', Change.DEPLOYMENT_CHANGE_ROLLED_BACK, 'canary v2 dropped by request: bad dashboard'],
+      ['event-2', Change.DEPLOYMENT_CHANGE_CANARY_STARTED, 'v2 takes 20% of traffic as a canary against v1'],
+    ]);
+    expect(repository.changes[0].change.changeTime).toEqual(new Date('2026-01-01T00:00:03Z'));
+  });
+
   it('skips the canary when the share is 1', async () => {
     const direct = new RolloutService(
       repository,

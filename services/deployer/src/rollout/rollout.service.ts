@@ -49,8 +49,8 @@ export interface RolloutStatus {
 /**
  * The rollout state machine: alias moves start deployments and canaries, the judge ends canaries
  * (full rollout or automatic rollback), people roll back by API. Each change is one transaction
- * writing the deployment row (locked, revision checked) and its DeploymentChanged event; the new
- * state is then served at once.
+ * writing the deployment row (locked, revision checked), its DeploymentChanged event and the row
+ * of `deployment_changes` that keeps it; the new state is then served at once.
  */
 @Injectable()
 export class RolloutService {
@@ -291,7 +291,10 @@ export class RolloutService {
     };
   }
 
-  /** Writes a transition with its event; the CANARY_STARTED event's id is kept as the cause of the judgement. */
+  /**
+   * Writes a transition with its event, and keeps the event as the deployment's latest change
+   * (ListDeploymentChanges); the CANARY_STARTED event's id is kept as the cause of the judgement.
+   */
   private async write(
     manager: EntityManager,
     transition: Transition,
@@ -323,6 +326,7 @@ export class RolloutService {
       changeTime: transition.record.updatedAt,
     };
     const eventId = await this.events.publish(manager, change, context.causationId);
+    await this.repository.appendChange({ id: eventId, change }, this.config.DEPLOYMENT_CHANGES_KEPT, manager);
     const record =
       transition.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_CANARY_STARTED
         ? { ...transition.record, canaryEventId: eventId }

@@ -7,7 +7,13 @@ import { modelArtifactKey } from '@flywheel/storage';
 import { type EntityManager } from 'typeorm';
 import { type DeployerConfig, deployerConfigSchema } from '../deployer.config';
 import { type CanaryPolicyValues, type DeploymentRecord, type ModelVersionRecord } from '../deployments/deployment';
-import { DeploymentRepository } from '../deployments/deployment.repository';
+import {
+  changeTimeOf,
+  type DeploymentChangeCursor,
+  type DeploymentChangeFilter,
+  DeploymentRepository,
+  type StoredDeploymentChange,
+} from '../deployments/deployment.repository';
 import { ModelRegistry } from '../deployments/model-registry';
 import { PredictionLog } from '../prediction-log/prediction-log';
 import { DeploymentEvents } from '../rollout/deployment-events';
@@ -83,6 +89,35 @@ export class FakeDeploymentRepository extends DeploymentRepository {
   async getVersion(modelName: string, version: number): Promise<ModelVersionRecord | undefined> {
     return this.versions.get(`${modelName}/${version}`);
   }
+
+  /** The kept changes, in the list's order: newest first (change time, then id, both descending). */
+  changes: StoredDeploymentChange[] = [];
+
+  async appendChange(stored: StoredDeploymentChange, keep: number): Promise<void> {
+    if (this.changes.some((c) => c.id === stored.id)) throw new Error(`duplicate change ${stored.id}`);
+    const sorted = [...this.changes, stored].sort(newestFirst);
+    let kept = 0;
+    this.changes = sorted.filter((c) => c.change.deployment !== stored.change.deployment || ++kept <= keep);
+  }
+
+  async listChanges(
+    filter: DeploymentChangeFilter,
+    after: DeploymentChangeCursor | undefined,
+    limit: number,
+  ): Promise<StoredDeploymentChange[]> {
+    return this.changes
+      .filter((c) => filter.deployment === undefined || c.change.deployment === filter.deployment)
+      .filter((c) => filter.modelName === undefined || c.change.modelName === filter.modelName)
+      .filter((c) => after === undefined || newestFirst(c, { id: after[1], changeTime: new Date(after[0]) }) > 0)
+      .slice(0, limit);
+  }
+}
+
+/** Orders changes newest first: by change time, then id, both descending. */
+function newestFirst(a: StoredDeploymentChange, b: StoredDeploymentChange | { id: string; changeTime: Date }): number {
+  const bTime = 'change' in b ? changeTimeOf(b.change) : b.changeTime;
+  const byTime = bTime.getTime() - changeTimeOf(a.change).getTime();
+  return byTime !== 0 ? byTime : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
 export interface PublishedChange {

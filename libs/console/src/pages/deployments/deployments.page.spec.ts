@@ -30,6 +30,9 @@ describe('rolling a deployment back from the console', () => {
       async getRolloutStatus() {
         return { deployment: current, stable: undefined, canary: undefined, summary: '', history };
       },
+      async listDeploymentChanges() {
+        return { changes: [], page: undefined };
+      },
       async rollback(request) {
         if (token !== PROMOTER) throw grpcError(status.PERMISSION_DENIED, `role read may not call Rollback (needs promote)`);
         rollbacks.push({ token, request });
@@ -232,5 +235,95 @@ describe('a deployment’s figures over time', () => {
     for (const id of ['latency-history', 'traffic-history', 'quality-history']) {
       expect(svgTexts(part(text, 'figure', id)).some((t) => t.startsWith(HOSTILE_SVG))).toBe(true);
     }
+  });
+});
+
+describe('a deployment’s changes', () => {
+  let kit: ConsoleTestKit;
+  let reader: SignedIn;
+  const requests: deployerV1.ListDeploymentChangesRequest[] = [];
+  let refusal: Error | undefined;
+  const HOSTILE = '<img src=x onerror=alert(1)>';
+  const change = (c: Partial<deployerV1.DeploymentChanged>) =>
+    deployerV1.DeploymentChanged.fromPartial({ deployment: 'churn-api', modelName: 'churn', ...c });
+  const changes = [
+    change({
+      change: deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_ROLLED_BACK,
+      fromVersion: 4,
+      toVersion: 3,
+      reason: `rolled back from v4 to v3 by request: ${HOSTILE}`,
+      actor: { team: 'release', tokenId: 't1', service: '' },
+      changeTime: new Date('2026-03-01T12:30:00Z'),
+    }),
+    change({
+      change: deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_PROMOTED,
+      fromVersion: 3,
+      toVersion: 4,
+      reason: 'canary v4 passed every check after 150 requests',
+      actor: { team: '', tokenId: '', service: 'deployer' },
+      changeTime: new Date('2026-03-01T12:20:00Z'),
+    }),
+    change({
+      change: deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_CANARY_STARTED,
+      fromVersion: 3,
+      toVersion: 4,
+      canaryTrafficShare: 0.3,
+      reason: 'v4 takes 30% of traffic as a canary against v3',
+      actor: { team: '', tokenId: '', service: 'deployer' },
+      changeTime: new Date('2026-03-01T12:10:00Z'),
+    }),
+  ];
+
+  beforeAll(async () => {
+    kit = await ConsoleTestKit.start({
+      registry: signInRegistry([READER]),
+      deployer: () =>
+        fakeCalls<DeployerCalls>('deployer', {
+          async getRolloutStatus() {
+            return { deployment: deployment({}), stable: undefined, canary: undefined, summary: '', history: [] };
+          },
+          async listDeploymentChanges(request) {
+            requests.push(request);
+            if (refusal) throw refusal;
+            return { changes, page: undefined };
+          },
+        }),
+    });
+    reader = await kit.signIn(READER);
+  });
+  afterAll(() => kit.close());
+  beforeEach(() => {
+    requests.splice(0);
+    refusal = undefined;
+  });
+
+  it('lists the latest changes newest first: time, change, versions, reason and who, escaped', async () => {
+    const page = await (await reader.get('/deployments/churn-api')).text();
+    expect(requests).toEqual([{ deployment: 'churn-api', modelName: '', page: { pageSize: 20, pageToken: '' } }]);
+    const table = /<table id="change-log">[\s\S]*?<\/table>/.exec(page)?.[0] ?? '';
+    const rows = [...table.matchAll(/<tr>([\s\S]*?)<\/tr>/g)]
+      .slice(1)
+      .map((m) => [...m[1].matchAll(/<td>([^<]*)<\/td>/g)].map((c) => c[1]));
+    expect(rows).toEqual([
+      [
+        '2026-03-01 12:30:00Z',
+        'rolled back',
+        'v4 → v3',
+        'rolled back from v4 to v3 by request: &lt;img src=x onerror=alert(1)&gt;',
+        'release',
+      ],
+      ['2026-03-01 12:20:00Z', 'promoted', 'v3 → v4', 'canary v4 passed every check after 150 requests', 'deployer'],
+      ['2026-03-01 12:10:00Z', 'canary started', 'v3 → v4 (canary on 30%)', 'v4 takes 30% of traffic as a canary against v3', 'deployer'],
+    ]);
+    expect(page).not.toContain('<img src=x');
+  });
+
+  it('still shows the rollout when the deployer cannot list the changes, saying why', async () => {
+    refusal = grpcError(status.UNIMPLEMENTED, 'unknown method ListDeploymentChanges');
+    const res = await reader.get('/deployments/churn-api');
+    expect(res.status).toBe(200);
+    const page = await res.text();
+    expect(page).toMatch(/<section id="changes">[\s\S]*Not shown: [^<]*unknown method ListDeploymentChanges/);
+    expect(page).toContain('id="rollback"');
   });
 });

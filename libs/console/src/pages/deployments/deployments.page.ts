@@ -1,7 +1,9 @@
-import { type FormAction, ok, PAGE, type PageRoute } from '../page';
+import { type FormAction, ok, PAGE, type PageRoute, readPart } from '../page';
 import { deploymentsView, rolloutView } from './deployments.view';
 
 const MAX_REASON_CHARS = 500;
+/** The changes shown on a deployment's page, newest first. */
+export const CHANGES_SHOWN = 20;
 
 export const DEPLOYMENT_PAGES: readonly PageRoute[] = [
   {
@@ -16,7 +18,15 @@ export const DEPLOYMENT_PAGES: readonly PageRoute[] = [
     async render({ backend, token, viewer, query }, [name]) {
       const rolledBack = Number(query.get('rolled-back-to'));
       const notice = Number.isInteger(rolledBack) && rolledBack > 0 ? `Rolled back: v${rolledBack} now serves.` : undefined;
-      return ok(rolloutView(await backend.deployer(token).getRolloutStatus({ deployment: name }), name, viewer, notice));
+      const deployer = backend.deployer(token);
+      const [status, changes] = await Promise.all([
+        deployer.getRolloutStatus({ deployment: name }),
+        // A deployer that cannot list them leaves a note; the rest of the page still renders.
+        readPart(() =>
+          deployer.listDeploymentChanges({ deployment: name, modelName: '', page: { pageSize: CHANGES_SHOWN, pageToken: '' } }),
+        ),
+      ]);
+      return ok(rolloutView(status, name, viewer, notice, 'value' in changes ? { value: changes.value.changes } : changes));
     },
   },
 ];

@@ -93,7 +93,49 @@ function rollbackForm(d: deployerV1.Deployment, viewer: Viewer): SafeHtml {
     </form>`;
 }
 
-export function rolloutView(status: deployerV1.GetRolloutStatusResponse, name: string, viewer: Viewer, notice?: string): SafeHtml {
+const changeLabel = (change: deployerV1.DeploymentChange) => enumLabel(deployerV1.DeploymentChange, change, 'DEPLOYMENT_CHANGE');
+
+/** The versions a change concerns: from the stable one before to the one it is about. */
+function changeVersions(c: deployerV1.DeploymentChanged): string {
+  const to = c.toVersion ? `v${c.toVersion}` : '-';
+  const versions = c.fromVersion && c.fromVersion !== c.toVersion ? `v${c.fromVersion} → ${to}` : to;
+  return c.change === deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_CANARY_STARTED
+    ? `${versions} (canary on ${formatPercent(c.canaryTrafficShare)})`
+    : versions;
+}
+
+/** The deployment's latest changes, newest first, as the deployer kept them: what changed, why and who. */
+function changesSection(changes: { value: readonly deployerV1.DeploymentChanged[] } | { note: string } | undefined): SafeHtml {
+  if (!changes) return html``;
+  if ('note' in changes) {
+    return html`<section id="changes">
+      <h2>Changes</h2>
+      <p class="muted note">Not shown: ${changes.note}</p>
+    </section>`;
+  }
+  const rows = changes.value.map(
+    (c) =>
+      html`<tr>
+        <td>${formatTime(c.changeTime)}</td>
+        <td>${changeLabel(c.change)}</td>
+        <td>${changeVersions(c)}</td>
+        <td>${c.reason || '-'}</td>
+        <td>${c.actor?.team || c.actor?.service || '-'}</td>
+      </tr>`,
+  );
+  return html`<section id="changes">
+    <h2>Changes</h2>
+    ${tableOrEmpty('change-log', ['time', 'change', 'versions', 'reason', 'actor'], rows, 'No changes recorded yet.')}
+  </section>`;
+}
+
+export function rolloutView(
+  status: deployerV1.GetRolloutStatusResponse,
+  name: string,
+  viewer: Viewer,
+  notice?: string,
+  changes?: { value: readonly deployerV1.DeploymentChanged[] } | { note: string },
+): SafeHtml {
   const d = status.deployment;
   const versions = [
     ...(status.stable ? [{ role: 'stable', stats: status.stable }] : []),
@@ -140,7 +182,7 @@ export function rolloutView(status: deployerV1.GetRolloutStatusResponse, name: s
               )}
               <figure>${chart}</figure>`
       }
-      ${historySection(status.history, d?.name ?? name)} ${d && d.stableVersion ? rollbackForm(d, viewer) : ''}`,
+      ${historySection(status.history, d?.name ?? name)} ${changesSection(changes)} ${d && d.stableVersion ? rollbackForm(d, viewer) : ''}`,
     viewer,
   );
 }

@@ -190,6 +190,53 @@ export const deployments: deployerV1.Deployment[] = [
   } as deployerV1.Deployment,
 ];
 
+const changed = (c: Partial<deployerV1.DeploymentChanged>) =>
+  deployerV1.DeploymentChanged.fromPartial({
+    deployment: 'fraud-api',
+    modelName: 'fraud',
+    actor: { team: '', tokenId: '', service: 'deployer' },
+    ...c,
+    deploymentAfter: { name: 'fraud-api', modelName: 'fraud', alias: 'production', ...c.deploymentAfter },
+  });
+
+/** fraud-api's changes as the deployer lists them, newest first: v1 served, then v2 started as a canary. */
+export const deploymentChanges: deployerV1.DeploymentChanged[] = [
+  changed({
+    change: deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_CANARY_STARTED,
+    fromVersion: 1,
+    toVersion: 2,
+    canaryTrafficShare: 0.1,
+    reason: 'v2 takes 10% of traffic as a canary against v1',
+    changeTime: at('00:44:00'),
+  }),
+  changed({
+    change: deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_INITIAL_DEPLOY,
+    toVersion: 1,
+    reason: 'first version v1 serves all traffic (nothing to compare it with)',
+    changeTime: at('00:23:00'),
+  }),
+];
+
+/** What happened next: the canary judged and promoted, then rolled back by a person. */
+export const laterChanges: deployerV1.DeploymentChanged[] = [
+  changed({
+    change: deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_ROLLED_BACK,
+    fromVersion: 2,
+    toVersion: 1,
+    reason: `rolled back from v2 to v1 by request: support calls ${HOSTILE}`,
+    actor: { team: 'fraud-team', tokenId: 't1', service: '' },
+    changeTime: at('00:58:00'),
+  }),
+  changed({
+    change: deployerV1.DeploymentChange.DEPLOYMENT_CHANGE_PROMOTED,
+    fromVersion: 1,
+    toVersion: 2,
+    reason: 'canary v2 passed every check after 150 requests',
+    canary: deployerV1.VersionStats.fromPartial({ version: 2, requests: 150 }),
+    changeTime: at('00:52:00'),
+  }),
+];
+
 const feature = (name: string, drifted: boolean) =>
   ({
     feature: name,
@@ -258,6 +305,7 @@ export const story = (): LoopRecords => ({
   datasetVersions,
   featureView,
   deployments: deployments.filter((d) => d.modelName === 'fraud'),
+  deploymentChanges,
   health,
   alerts,
   reports: [calmReport, driftReport],

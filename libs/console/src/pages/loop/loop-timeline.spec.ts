@@ -27,11 +27,13 @@ describe('the loop, from the services’ records', () => {
   describe('buildTimeline', () => {
     const rows = buildTimeline(fx.story());
     const row = (id: string) => rows.find((r) => r.id === id)!;
+    const CANARY = 'deployment-fraud-api-20260301T004400.000Z';
+    const INITIAL = 'deployment-fraud-api-20260301T002300.000Z';
 
     it('orders rows newest first, an effect above its cause at the same time, and folds consecutive commits', () => {
       expect(rows.map((r) => r.id)).toEqual([
         'report-report-calm-2',
-        'deployment-fraud-api',
+        CANARY,
         'audit-audit-4',
         'audit-audit-3',
         'run-run-2222-second',
@@ -39,6 +41,7 @@ describe('the loop, from the services’ records', () => {
         'alert-alert-0001',
         'report-report-drift-1',
         'data-claims-v4-v5',
+        INITIAL,
         'audit-audit-2',
         'audit-audit-1',
         'run-run-1111-first',
@@ -66,12 +69,41 @@ describe('the loop, from the services’ records', () => {
       expect(row('audit-audit-3').causedBy).toEqual([{ rowId: 'run-run-2222-second', text: 'run run-2222' }]);
       expect(row('audit-audit-4').causedBy).toEqual([{ rowId: 'audit-audit-3', text: 'v2 registered' }]);
       expect(row('audit-audit-4').what).toContain('production → v2 (was v1), promoted by registry (policy) — roc_auc 0.93 vs champion 0.9');
-      expect(row('deployment-fraud-api').causedBy).toEqual([{ rowId: 'audit-audit-4', text: 'production → v2' }]);
-      expect(row('deployment-fraud-api').what).toBe('fraud-api: canary v2 started on 10% of traffic, v1 stable (current state)');
-      expect(row('report-report-drift-1').causedBy).toEqual([{ rowId: 'deployment-fraud-api', text: 'fraud-api' }]);
+      expect(row(CANARY).causedBy).toEqual([{ rowId: 'audit-audit-4', text: 'production → v2' }]);
+      expect(row(CANARY).what).toBe('fraud-api: canary v2 started on 10% of traffic, v1 stable');
+      expect(row(CANARY).href).toBe('/deployments/fraud-api');
+      expect(row(INITIAL).causedBy).toEqual([{ rowId: 'audit-audit-2', text: 'production → v1' }]);
+      expect(row(INITIAL).what).toBe('fraud-api: v1 serves all traffic (initial deploy)');
+      // The drift report on v1 links to the change that put v1 into service.
+      expect(row('report-report-drift-1').causedBy).toEqual([{ rowId: INITIAL, text: 'fraud-api v1 deployed' }]);
       expect(row('run-run-1111-first').causedBy).toEqual([
         { text: 'API call by fraud-team' },
         { rowId: 'data-claims-v2-v3', text: 'claims v2–v3' },
+      ]);
+    });
+
+    it('tells a promotion with the judge’s reason, caused by the canary’s start, and a rollback by whoever asked', () => {
+      const out = buildTimeline({ ...fx.story(), deploymentChanges: [...fx.laterChanges, ...fx.deploymentChanges] });
+      const ROLLED_BACK = 'deployment-fraud-api-20260301T005800.000Z';
+      const PROMOTED = 'deployment-fraud-api-20260301T005200.000Z';
+      const byId = (id: string) => out.find((r) => r.id === id)!;
+      expect(out.slice(0, 3).map((r) => r.id)).toEqual([ROLLED_BACK, PROMOTED, 'report-report-calm-2']);
+      expect(byId(PROMOTED)).toMatchObject({
+        what: 'fraud-api: PROMOTED v2 — canary v2 passed every check after 150 requests',
+        causedBy: [{ rowId: CANARY, text: 'fraud-api canary v2' }],
+      });
+      expect(byId(ROLLED_BACK)).toMatchObject({
+        what: `fraud-api: ROLLED BACK to v1 — rolled back from v2 to v1 by request: support calls ${fx.HOSTILE}`,
+        causedBy: [{ text: 'Rollback by fraud-team' }],
+      });
+      // No "current state" row once the deployment's changes are there; without them, it is back.
+      expect(out.some((r) => r.id === 'deployment-fraud-api')).toBe(false);
+      const unchanged = buildTimeline({ ...fx.story(), deploymentChanges: [] });
+      expect(unchanged.find((r) => r.id === 'deployment-fraud-api')!.what).toBe(
+        'fraud-api: canary v2 started on 10% of traffic, v1 stable (current state)',
+      );
+      expect(unchanged.find((r) => r.id === 'report-report-drift-1')!.causedBy).toEqual([
+        { rowId: 'deployment-fraud-api', text: 'fraud-api' },
       ]);
     });
 

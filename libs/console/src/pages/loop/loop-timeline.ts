@@ -27,6 +27,8 @@ export interface LoopRecords {
   featureView?: featureStoreV1.FeatureView;
   /** Deployments serving this model. */
   deployments: readonly deployerV1.Deployment[];
+  /** The changes of this model's deployments (ListDeploymentChanges), newest first. */
+  deploymentChanges: readonly deployerV1.DeploymentChanged[];
   health?: monitorV1.GetModelHealthResponse;
   alerts: readonly monitorV1.Alert[];
   /** Drift reports in hand: the latest, and those the alerts name. */
@@ -338,8 +340,8 @@ export function buildTimeline(records: LoopRecords): TimelineRow[] {
     }
   }
 
-  // The deployer keeps each deployment's current state only (DeploymentChanged events carry the
-  // history, and the console reads no Kafka): one row per deployment, for where it stands now.
+  // Each deployment's changes, as the deployer kept them (ListDeploymentChanges); a deployment
+  // none of whose changes was read gets one row for where it stands now.
   const aliasRow = (alias: string, version: number) => {
     const entry = records.audit.find(
       (e) => e.action === registryV1.AuditAction.AUDIT_ACTION_ALIAS_SET && e.version === version && (!alias || e.alias === alias),
@@ -348,7 +350,11 @@ export function buildTimeline(records: LoopRecords): TimelineRow[] {
       ? { candidates: [rowId('audit', entry.id)], text: `${entry.alias} → v${version}` }
       : { candidates: registeredRow.has(version) ? [registeredRow.get(version)!] : [], text: `v${version}` };
   };
+  const changeRows = changeRowsOf(records.deploymentChanges, aliasRow, versionCause);
+  drafts.push(...changeRows);
+  const changed = new Set(records.deploymentChanges.map((c) => c.deployment));
   for (const d of records.deployments) {
+    if (changed.has(d.name)) continue;
     const canary = d.state === deployerV1.DeploymentState.DEPLOYMENT_STATE_CANARY;
     const base = {
       id: rowId('deployment', d.name),
@@ -380,12 +386,19 @@ export function buildTimeline(records: LoopRecords): TimelineRow[] {
       });
     }
   }
+  /** The row of the change that last put `version` into service before `time`, else the deployment's current-state row. */
+  const servingRow = (version: number, time: number) => {
+    const change = changeRows.find((r) => r.servedVersion === version && r.time <= time);
+    if (change) return { candidates: [change.id], text: change.label };
+    const serving = records.deployments.find((d) => d.stableVersion === version || d.canaryVersion === version);
+    return serving ? { candidates: [rowId('deployment', serving.name)], text: `${serving.name} serving v${version}` } : undefined;
+  };
 
   const seenReports = new Set<string>();
   for (const r of records.reports) {
     if (!r.reportId || seenReports.has(r.reportId)) continue;
     seenReports.add(r.reportId);
-    const serving = records.deployments.find((d) => d.stableVersion === r.modelVersion || d.canaryVersion === r.modelVersion);
+    const serving = servingRow(r.modelVersion, toMillis(r.createTime) ?? 0);
     const drifted = r.features.filter((f) => f.drifted).map((f) => f.feature);
     drafts.push({
       id: rowId('report', r.reportId),
@@ -397,7 +410,7 @@ export function buildTimeline(records: LoopRecords): TimelineRow[] {
         r.driftedShare,
       )} of features drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}${r.prediction?.drifted ? '; prediction drift' : ''}`,
       href: `/monitoring/${enc(model)}`,
-      causes: serving ? [{ candidates: [rowId('deployment', serving.name)], text: `${serving.name} serving v${r.modelVersion}` }] : [],
+      causes: serving ? [serving] : [],
     });
   }
 
@@ -417,6 +430,88 @@ export function buildTimeline(records: LoopRecords): TimelineRow[] {
 
   const folded = foldCommits(drafts.sort((a, b) => b.time - a.time || b.rank - a.rank));
   return resolveCauses(folded);
+}
+
+type CauseDraft = DraftRow['causes'][number];
+
+/**
+ * One row per deployment change, newest first as listed: the first version served, a canary
+ * started (caused by the alias move of its version), promoted or rolled back with the deployer's
+ * reason (caused by the canary's start when the judge decided, else by the person who asked).
+ * `servedVersion` is the version the change put into service (none for a configuration).
+ */
+function changeRowsOf(
+  changes: readonly deployerV1.DeploymentChanged[],
+  aliasRow: (alias: string, version: number) => CauseDraft,
+  versionCause: (version: number) => CauseDraft,
+): Array<DraftRow & { servedVersion?: number }> {
+  const Change = deployerV1.DeploymentChange;
+  const rows: Array<DraftRow & { servedVersion?: number; change: deployerV1.DeploymentChanged }> = [];
+  const ids = new Set<string>();
+  for (const c of changes) {
+    const time = toMillis(c.changeTime) ?? 0;
+    let id = rowId('deployment', c.deployment, new Date(time).toISOString().replace(/[-:]/g, ''));
+    for (let n = 2; ids.has(id); n++) id = rowId('deployment', c.deployment, new Date(time).toISOString().replace(/[-:]/g, ''), n);
+    ids.add(id);
+    const team = c.actor?.team ?? '';
+    const alias = c.deploymentAfter?.alias ?? '';
+    const byPerson = (call: string): CauseDraft => ({ candidates: [], text: `${call} by ${team || 'someone'}` });
+    const started = (): CauseDraft[] =>
+      team ? [byPerson('Deploy'), alias ? aliasRow(alias, c.toVersion) : versionCause(c.toVersion)] : [aliasRow(alias, c.toVersion)];
+    const base = { id, time, stage: 'deployment' as const, rank: RANK.deployment, href: `/deployments/${enc(c.deployment)}`, change: c };
+    switch (c.change) {
+      case Change.DEPLOYMENT_CHANGE_INITIAL_DEPLOY:
+        rows.push({
+          ...base,
+          label: `${c.deployment} v${c.toVersion} deployed`,
+          what: `${c.deployment}: v${c.toVersion} serves all traffic (initial deploy)`,
+          causes: started(),
+          servedVersion: c.toVersion,
+        });
+        break;
+      case Change.DEPLOYMENT_CHANGE_CANARY_STARTED:
+        rows.push({
+          ...base,
+          label: `${c.deployment} canary v${c.toVersion}`,
+          what: `${c.deployment}: canary v${c.toVersion} started on ${formatPercent(c.canaryTrafficShare)} of traffic, v${c.fromVersion} stable`,
+          causes: started(),
+          servedVersion: c.toVersion,
+        });
+        break;
+      case Change.DEPLOYMENT_CHANGE_PROMOTED:
+      case Change.DEPLOYMENT_CHANGE_ROLLED_BACK: {
+        const promoted = c.change === Change.DEPLOYMENT_CHANGE_PROMOTED;
+        rows.push({
+          ...base,
+          label: promoted ? `${c.deployment} v${c.toVersion} promoted` : `${c.deployment} rolled back to v${c.toVersion}`,
+          what: `${c.deployment}: ${promoted ? `PROMOTED v${c.toVersion}` : `ROLLED BACK to v${c.toVersion}`} — ${c.reason || 'no reason given'}`,
+          // The judge's verdict is caused by the canary's start (the next older CANARY_STARTED of the deployment, found below).
+          causes: team || !c.actor?.service ? [byPerson(promoted ? 'Deploy' : 'Rollback')] : [],
+          servedVersion: c.toVersion,
+        });
+        break;
+      }
+      default:
+        rows.push({
+          ...base,
+          label: `${c.deployment} configured`,
+          what: `${c.deployment}: ${enumLabel(Change, c.change, 'DEPLOYMENT_CHANGE')} — ${c.reason || 'no reason given'}`,
+          causes: [byPerson('Deploy')],
+        });
+    }
+  }
+  // A verdict of the judge: caused by the start of the canary it judged.
+  rows.forEach((row, i) => {
+    if (row.causes.length > 0) return;
+    const start = rows
+      .slice(i + 1)
+      .find((r) => r.change.deployment === row.change.deployment && r.change.change === Change.DEPLOYMENT_CHANGE_CANARY_STARTED);
+    const canary = row.change.canary?.version ?? start?.change.toVersion;
+    row.causes.push(
+      start ? { candidates: [start.id], text: start.label } : { candidates: [], text: canary ? `canary v${canary}` : 'the canary judge' },
+    );
+  });
+  return rows.map(({ change: _change, ...row }) => row);
 }
 
 /**

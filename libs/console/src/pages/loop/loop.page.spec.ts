@@ -56,6 +56,10 @@ const featureStore = (): FeatureStoreCalls =>
 const deployer = (): DeployerCalls =>
   fakeCalls<DeployerCalls>('deployer', {
     listDeployments: () => answer('deployer', 'listDeployments', { deployments: fx.deployments, page: undefined }),
+    listDeploymentChanges: (request) => {
+      expect(request).toEqual({ deployment: '', modelName: 'fraud', page: { pageSize: 200, pageToken: '' } });
+      return answer('deployer', 'listDeploymentChanges', { changes: fx.deploymentChanges, page: undefined });
+    },
   });
 
 const monitor = (): MonitorCalls =>
@@ -121,6 +125,7 @@ describe('the Loop section', () => {
     expect(calls.sort()).toEqual(
       [
         'deployer.listDeployments',
+        'deployer.listDeploymentChanges',
         'featureStore.getFeatureView claims_features',
         'ingestion.getDataset claims',
         'ingestion.listVersions claims',
@@ -142,7 +147,7 @@ describe('the Loop section', () => {
     const ids = [...timeline.matchAll(/<tr id="([^"]+)">/g)].map((m) => m[1]);
     expect(ids.slice(0, 8)).toEqual([
       'report-report-calm-2',
-      'deployment-fraud-api',
+      'deployment-fraud-api-20260301T004400.000Z',
       'audit-audit-4',
       'audit-audit-3',
       'run-run-2222-second',
@@ -163,7 +168,13 @@ describe('the Loop section', () => {
     expect(decision).toContain('<a href="#report-report-drift-1">drift report report-drift-1</a>');
     expect(row(timeline, 'audit-audit-4')).toContain('<a href="#audit-audit-3">v2 registered</a>');
     expect(row(timeline, 'audit-audit-3')).toContain('<a href="#run-run-2222-second">run run-2222</a>');
-    expect(row(timeline, 'deployment-fraud-api')).toContain('<a href="#audit-audit-4">production → v2</a>');
+    const canary = row(timeline, 'deployment-fraud-api-20260301T004400.000Z');
+    expect(canary).toContain('<a href="#audit-audit-4">production → v2</a>');
+    expect(canary).toContain('fraud-api: canary v2 started on 10% of traffic, v1 stable');
+    expect(canary).not.toContain('(current state)');
+    expect(row(timeline, 'report-report-drift-1')).toContain(
+      '<a href="#deployment-fraud-api-20260301T002300.000Z">fraud-api v1 deployed</a>',
+    );
     expect(row(timeline, 'data-claims-v4-v5')).toContain('claims v4–v5 committed: +200 rows (500 in total, 3 quarantined)');
   });
 
@@ -184,6 +195,7 @@ describe('the Loop section', () => {
     expect(training).toContain('fill="#fdedec"');
     expect(training).toContain('trainer ListRuns: The service is unavailable: connect ECONNREFUSED 127.0.0.1:8053');
     expect(box(page, 'deployment')).toContain('deployer ListDeployments: Permission denied: team &quot;analysts&quot; may not read');
+    expect(box(page, 'deployment')).toContain('deployer ListDeploymentChanges: Permission denied');
     expect(page).not.toContain('<img src=x');
     // The other stages are all there, from the lineage the registry gave.
     expect(box(page, 'data in')).toContain('>claims</text>');

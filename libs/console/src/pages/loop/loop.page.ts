@@ -20,7 +20,7 @@ async function readLoop({ backend, token }: PageContext, modelName: string) {
   const registry = () => backend.registry(token);
   const trainer = () => backend.trainer(token);
   const monitor = () => backend.monitor(token);
-  const [model, versions, audit, runs, decisions, deployments, health, alerts, reports] = await Promise.all([
+  const [model, versions, audit, runs, decisions, deployments, changes, health, alerts, reports] = await Promise.all([
     // A model the registry does not know is the page's NOT_FOUND; any other failure a note.
     readPart(() => registry().getModel({ name: modelName }), [GrpcStatus.NOT_FOUND]),
     readPart(() => registry().listModelVersions({ modelName, page: PAGE })),
@@ -28,6 +28,8 @@ async function readLoop({ backend, token }: PageContext, modelName: string) {
     readPart(() => trainer().listRuns({ modelName, status: 0, page: PAGE, parentRunId: '' })),
     readPart(() => trainer().listRetrainingDecisions({ modelName, page: PAGE })),
     readPart(() => backend.deployer(token).listDeployments({ page: PAGE })),
+    // The newest 200 changes of the model's deployments, newest first.
+    readPart(() => backend.deployer(token).listDeploymentChanges({ deployment: '', modelName, page: PAGE })),
     readPart(() => monitor().getModelHealth({ modelName })),
     readPart(() => monitor().listAlerts({ modelName, kind: 0, openOnly: false, page: PAGE })),
     readPart(() => monitor().listDriftReports({ modelName, createTimeRange: undefined, page: PAGE })),
@@ -41,6 +43,7 @@ async function readLoop({ backend, token }: PageContext, modelName: string) {
     runs: take('training', 'trainer ListRuns', runs)?.runs ?? [],
     decisions: take('training', 'trainer ListRetrainingDecisions', decisions)?.decisions ?? [],
     deployments: (take('deployment', 'deployer ListDeployments', deployments)?.deployments ?? []).filter((d) => d.modelName === modelName),
+    deploymentChanges: take('deployment', 'deployer ListDeploymentChanges', changes)?.changes ?? [],
     health: take('monitor', 'monitor GetModelHealth', health),
     alerts: take('monitor', 'monitor ListAlerts', alerts)?.alerts ?? [],
     datasetVersions: [],

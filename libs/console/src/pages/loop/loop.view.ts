@@ -159,8 +159,9 @@ export function loopView(
       ${tableOrEmpty('stages', ['stage', 'what', 'latest event', 'when', 'note'], stageRows, '')}
       <h2>Timeline</h2>
       <p class="muted">
-        Newest first, from each service's records (the newest 200 of each); consecutive dataset commits are folded into one row. The
-        deployer keeps each deployment's current state only, so a deployment shows where it stands now.
+        Newest first, from each service's records (the newest 200 of each); consecutive dataset commits are folded into one row. Each
+        deployment change is a row (the deployer keeps the newest of each deployment); a deployment whose changes could not be read shows
+        where it stands now.
       </p>
       ${tableOrEmpty('timeline', ['time', 'stage', 'what happened', 'caused by'], rows, 'Nothing has happened yet.')}`,
     viewer,
