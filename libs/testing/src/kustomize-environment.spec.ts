@@ -86,6 +86,28 @@ const PROBE_FIELDS = [
   'successThreshold',
 ];
 
+/**
+ * The pod runs as the image user 1000, non-root, on a read-only root with /tmp an emptyDir,
+ * without capabilities, privilege escalation, a service account token or Docker-links-style
+ * variables (INGESTION_PORT=tcp://…) beside the declared ones.
+ */
+function expectHardenedPod(pod: KubeObject, container: KubeObject): void {
+  expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+  expect(container.securityContext).toMatchObject({
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+  });
+  expect(container.securityContext.privileged).toBeUndefined();
+  expect(container.securityContext.capabilities.add).toBeUndefined();
+  expect(pod.automountServiceAccountToken).toBe(false);
+  expect(pod.enableServiceLinks).toBe(false);
+  const tmp = (container.volumeMounts as KubeObject[]).find((mount) => mount.mountPath === '/tmp');
+  expect(pod.volumes.find((volume: KubeObject) => volume.name === tmp?.name)?.emptyDir).toBeDefined();
+}
+
 describe.each(Object.entries(RENDERINGS))('deploy/kustomize %s', (rendering, objects) => {
   describe.each(SERVICES)('%s', (service) => {
     const deployment = find(objects, 'Deployment', service);
@@ -131,21 +153,7 @@ describe.each(Object.entries(RENDERINGS))('deploy/kustomize %s', (rendering, obj
     });
 
     it('runs as the image user 1000, non-root, read-only, without capabilities or privilege escalation', () => {
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
-      expect(container.securityContext).toMatchObject({
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ['ALL'] },
-      });
-      expect(container.securityContext.privileged).toBeUndefined();
-      expect(container.securityContext.capabilities.add).toBeUndefined();
-      expect(pod.automountServiceAccountToken).toBe(false);
-      // No Docker-links-style variables (INGESTION_PORT=tcp://…) beside the declared ones.
-      expect(pod.enableServiceLinks).toBe(false);
-      const tmp = (container.volumeMounts as KubeObject[]).find((mount) => mount.mountPath === '/tmp');
-      expect(pod.volumes.find((volume: KubeObject) => volume.name === tmp?.name)?.emptyDir).toBeDefined();
+      expectHardenedPod(pod, container);
     });
 
     it('reads the tokens file from the flywheel-tokens Secret, read-only, where FLYWHEEL_TOKENS_FILE says', () => {
@@ -261,20 +269,7 @@ describe.each(Object.entries(RENDERINGS))('deploy/kustomize %s: the console', (r
   });
 
   it('runs as the image user 1000, non-root, read-only, without capabilities or privilege escalation', () => {
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(container.securityContext).toMatchObject({
-      runAsNonRoot: true,
-      runAsUser: 1000,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ['ALL'] },
-    });
-    expect(container.securityContext.privileged).toBeUndefined();
-    expect(container.securityContext.capabilities.add).toBeUndefined();
-    expect(pod.automountServiceAccountToken).toBe(false);
-    expect(pod.enableServiceLinks).toBe(false);
-    const tmp = (container.volumeMounts as KubeObject[]).find((mount) => mount.mountPath === '/tmp');
-    expect(pod.volumes.find((volume: KubeObject) => volume.name === tmp?.name)?.emptyDir).toBeDefined();
+    expectHardenedPod(pod, container);
   });
 
   it('holds no credential: no Secret, no tokens file (every call carries the signed-in team token)', () => {
