@@ -5,6 +5,33 @@ import { type ProfileValue, profileColumns } from './data-profile';
 const { ColumnType } = commonV1;
 
 describe('training set profile', () => {
+  it('gives the quantiles, extremes and moments a full sort gives, with many repeated values or none', () => {
+    const sortedQuantile = (sorted: number[], p: number) => {
+      const h = (sorted.length - 1) * p;
+      const lo = Math.floor(h);
+      const hi = Math.min(lo + 1, sorted.length - 1);
+      return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+    };
+    const values = fc.oneof(
+      fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 3000 }),
+      fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3000 }),
+      fc.integer({ min: 1, max: 3000 }).map((n) => Array.from({ length: n }, (_, i) => n - i)),
+    );
+    fc.assert(
+      fc.property(values, (xs) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const summary = profileColumns(xs.length, [{ name: 'x', type: ColumnType.COLUMN_TYPE_DOUBLE, values: Float64Array.from(xs) }])
+          .columns[0].numeric!;
+        expect(summary.quantiles).toEqual(Array.from({ length: 21 }, (_, i) => sortedQuantile(sorted, i / 20)));
+        expect([summary.min, summary.max]).toEqual([sorted[0], sorted[sorted.length - 1]]);
+        const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+        expect(summary.mean).toBeCloseTo(mean, 6);
+        expect(summary.histogramCounts.reduce((a, b) => a + b, 0)).toBe(xs.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('profiles a typed column of numbers (NaN missing) exactly as the same values stored one by one', () => {
     const column = (values: fc.Arbitrary<number>) => fc.array(fc.option(values, { nil: null }), { maxLength: 60 });
     const cases = fc.oneof(

@@ -14,38 +14,97 @@ export interface ProfiledColumn {
   readonly values: Float64Array | readonly ProfileValue[];
 }
 
-/** Linear-interpolation quantile of ascending data (numpy's default). */
-function quantile(sorted: Float64Array, p: number): number {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+const QUANTILES = 21;
+
+/**
+ * Reorders `a` so that for every rank k in `ranks` (ascending), `a[k]` is the value a sort would
+ * put there: a quickselect for all of them at once, each partition three-way so that repeated
+ * values cost nothing. A profile needs 21 quantiles, not the whole order; a segment that
+ * partitions badly (past 64 levels) is sorted instead.
+ */
+function selectRanks(a: Float64Array, ranks: readonly number[]): void {
+  // Segments [lo, hi] with the ranks [from, to] that fall in them, and their depth.
+  const stack: number[] = [0, a.length - 1, 0, ranks.length - 1, 0];
+  while (stack.length) {
+    const depth = stack.pop()!;
+    const to = stack.pop()!;
+    const from = stack.pop()!;
+    const hi = stack.pop()!;
+    const lo = stack.pop()!;
+    if (from > to || lo >= hi) continue;
+    if (hi - lo < 16 || depth > 64) {
+      a.subarray(lo, hi + 1).sort();
+      continue;
+    }
+    const x = a[lo];
+    const y = a[(lo + hi) >>> 1];
+    const z = a[hi];
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let lt = lo;
+    let gt = hi;
+    for (let i = lo; i <= gt;) {
+      const v = a[i];
+      if (v < pivot) {
+        a[i++] = a[lt];
+        a[lt++] = v;
+      } else if (v > pivot) {
+        a[i] = a[gt];
+        a[gt--] = v;
+      } else i++;
+    }
+    let below = from;
+    while (below <= to && ranks[below] < lt) below++;
+    let above = below;
+    while (above <= to && ranks[above] <= gt) above++;
+    stack.push(lo, lt - 1, from, below - 1, depth + 1, gt + 1, hi, above, to, depth + 1);
+  }
 }
 
-/** The summary of `values`, which it sorts in place (callers hand over a copy of their own). */
+/** The summary of `values` (none missing), which it reorders in place (callers hand over a copy of their own). */
 function numericSummary(values: Float64Array): commonV1.NumericSummary {
-  const sorted = values.sort();
-  const n = sorted.length;
+  const n = values.length;
+  let min = Infinity;
+  let max = -Infinity;
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += (sorted[i] - mean) / (i + 1);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    mean += (v - mean) / (i + 1);
+  }
   let squares = 0;
-  for (let i = 0; i < n; i++) squares += (sorted[i] - mean) ** 2;
-  const min = sorted[0];
-  const max = sorted[n - 1];
+  for (let i = 0; i < n; i++) squares += (values[i] - mean) ** 2;
   const bins = min === max ? 1 : HISTOGRAM_BINS;
   const width = (max - min) / bins;
   const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + i * width));
   const counts = new Array<number>(bins).fill(0);
-  for (let i = 0; i < n; i++) counts[width === 0 ? 0 : Math.min(bins - 1, Math.floor((sorted[i] - min) / width))]++;
+  for (let i = 0; i < n; i++) counts[width === 0 ? 0 : Math.min(bins - 1, Math.floor((values[i] - min) / width))]++;
+  // Linear interpolation between the two order statistics around each point (numpy's default).
+  const positions = Array.from({ length: QUANTILES }, (_, i) => (n - 1) * (i / (QUANTILES - 1)));
+  const ranks = [...new Set(positions.flatMap((h) => [Math.floor(h), Math.min(Math.floor(h) + 1, n - 1)]))];
+  selectRanks(values, ranks);
   return {
     min,
     max,
     mean,
     std: n > 1 ? Math.sqrt(squares / (n - 1)) : 0,
-    quantiles: Array.from({ length: 21 }, (_, i) => quantile(sorted, i / 20)),
+    quantiles: positions.map((h) => {
+      const lo = Math.floor(h);
+      const hi = Math.min(lo + 1, n - 1);
+      return values[lo] + (h - lo) * (values[hi] - values[lo]);
+    }),
     histogramEdges: edges,
     histogramCounts: counts,
   };
+}
+
+/** The values of a typed column that are not missing (NaN), as a copy. */
+function presentValues(values: Float64Array): Float64Array {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) count++;
+  const present = new Float64Array(count);
+  for (let i = 0, k = 0; i < values.length; i++) if (values[i] === values[i]) present[k++] = values[i];
+  return present;
 }
 
 /** The `k` smallest items by `compare`, in order: one pass with a bounded heap, not a sort of them all. */
@@ -107,7 +166,7 @@ export function profileColumns(rowCount: number, columns: readonly ProfiledColum
     columns: columns.map((column): commonV1.ColumnProfile => {
       const numericType = column.type === ColumnType.COLUMN_TYPE_DOUBLE || column.type === ColumnType.COLUMN_TYPE_INTEGER;
       if (column.values instanceof Float64Array) {
-        const present = column.values.filter((v) => !Number.isNaN(v));
+        const present = presentValues(column.values);
         const base = { name: column.name, type: column.type, count: present.length, nullCount: column.values.length - present.length };
         if (present.length === 0) return { ...base, categorical: categoricalSummary([]) };
         return numericType || column.type === ColumnType.COLUMN_TYPE_TIMESTAMP

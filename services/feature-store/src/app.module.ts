@@ -30,6 +30,16 @@ export const SERVICE_NAME = 'feature-store';
 // Calls to the ingestion service happen inside an apply call; they must leave it time to finish.
 const INGESTION_CALL_DEADLINE_MS = 5_000;
 
+/** The tables the feature store maps. */
+export const FEATURE_STORE_ENTITIES = [
+  DatasetEntity,
+  DatasetVersionEntity,
+  FeatureViewEntity,
+  MaterialisationEntity,
+  OfflineFeatureEntity,
+  OnlineFeatureEntity,
+];
+
 @Module({})
 export class FeatureStoreModule {
   static forRoot(config: FeatureStoreConfig): DynamicModule {
@@ -38,14 +48,7 @@ export class FeatureStoreModule {
       imports: [
         PersistenceModule.forService({
           url: config.DATABASE_URL,
-          entities: [
-            DatasetEntity,
-            DatasetVersionEntity,
-            FeatureViewEntity,
-            MaterialisationEntity,
-            OfflineFeatureEntity,
-            OnlineFeatureEntity,
-          ],
+          entities: FEATURE_STORE_ENTITIES,
           migrations: FEATURE_STORE_MIGRATIONS,
           applicationName: `flywheel-${SERVICE_NAME}`,
           statementTimeoutMs: config.GRPC_DEADLINE_MS,

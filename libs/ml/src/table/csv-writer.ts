@@ -41,12 +41,14 @@ export function formatCsv(header: readonly string[], rows: Iterable<readonly Csv
 /** A columnar table as CSV text; categories are quoted once per dictionary entry, not per row. */
 export function tableToCsv(table: Table, options: CsvWriteOptions = {}): string {
   const { delimiter } = resolve(options);
-  const writers = table.columns.map((c): ((row: number) => string) => {
+  const writers = table.columns.map((c): FieldWriter => {
     if (c.type === 'categorical') {
       const quoted = c.dictionary.map((v) => quote(v, delimiter));
-      return (i) => (c.codes[i] === MISSING_CODE ? '' : quoted[c.codes[i]]);
+      return (from, to, out) => {
+        for (let i = from; i < to; i++) out[i - from] = c.codes[i] === MISSING_CODE ? '' : quoted[c.codes[i]];
+      };
     }
-    return (i) => field(c.values[i], delimiter, i + 1, c.name);
+    return numberFields(c.values, c.name);
   });
   return writeColumns(
     table.columns.map((c) => c.name),
@@ -67,31 +69,53 @@ export function formatCsvColumns(header: readonly string[], columns: readonly Cs
   if (columns.length !== header.length) throw new RangeError(`${columns.length} columns, but the header has ${header.length}`);
   const nRows = columns.length ? columns[0].length : 0;
   const { delimiter } = resolve(options);
-  const writers = columns.map((column, j): ((row: number) => string) => {
+  const writers = columns.map((column, j): FieldWriter => {
     if (column.length !== nRows)
       throw new RangeError(`column "${header[j]}" has ${column.length} rows, but column "${header[0]}" has ${nRows}`);
-    return (i) => field(column[i], delimiter, i + 1, header[j]);
+    if (column instanceof Float64Array) return numberFields(column, header[j]);
+    return (from, to, out) => {
+      for (let i = from; i < to; i++) out[i - from] = field(column[i], delimiter, i + 1, header[j]);
+    };
   });
   return writeColumns(header, writers, nRows, options);
 }
 
-function writeColumns(
-  header: readonly string[],
-  writers: ReadonlyArray<(row: number) => string>,
-  nRows: number,
-  options: CsvWriteOptions,
-): string {
+/** Writes the fields of rows [from, to) of one column into `out` from index 0. */
+type FieldWriter = (from: number, to: number, out: string[]) => void;
+
+/** A column of numbers as fields: a tight loop, since most of a training set's fields are numbers. */
+function numberFields(values: ArrayLike<number>, column: string): FieldWriter {
+  return (from, to, out) => {
+    for (let i = from; i < to; i++) {
+      const v = values[i];
+      if (v !== v) out[i - from] = '';
+      else if (v === Infinity || v === -Infinity) throw new RangeError(`row ${i + 1}, column "${column}": ${v} cannot be written to CSV`);
+      else out[i - from] = String(v);
+    }
+  };
+}
+
+// Rows written column by column at a time: tight loops per column, while the fields held at
+// once stay few whatever the table's size.
+const BLOCK_ROWS = 2048;
+
+function writeColumns(header: readonly string[], writers: readonly FieldWriter[], nRows: number, options: CsvWriteOptions): string {
   const { delimiter, lineEnding } = resolve(options);
-  const lines = [
-    record(
-      header.map((h) => quote(h, delimiter)),
-      delimiter,
-    ),
-  ];
-  const cells: string[] = new Array(writers.length);
-  for (let i = 0; i < nRows; i++) {
-    for (let j = 0; j < writers.length; j++) cells[j] = writers[j](i);
-    lines.push(record(cells, delimiter));
+  const lines = new Array<string>(nRows + 1);
+  lines[0] = record(
+    header.map((h) => quote(h, delimiter)),
+    delimiter,
+  );
+  const blocks = writers.map(() => new Array<string>(BLOCK_ROWS));
+  const width = writers.length;
+  const cells = new Array<string>(width);
+  for (let from = 0; from < nRows; from += BLOCK_ROWS) {
+    const to = Math.min(nRows, from + BLOCK_ROWS);
+    for (let j = 0; j < width; j++) writers[j](from, to, blocks[j]);
+    for (let i = 0; i < to - from; i++) {
+      for (let j = 0; j < width; j++) cells[j] = blocks[j][i];
+      lines[from + i + 1] = record(cells, delimiter);
+    }
   }
   return lines.join(lineEnding) + lineEnding;
 }

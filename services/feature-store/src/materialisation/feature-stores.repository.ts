@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { queryRows } from '@flywheel/persistence';
 import { DataSource, type EntityManager, In } from 'typeorm';
-import { type StoredValues } from '../feature-views/feature-values';
-import { type FeatureHistory, type FeatureRecord } from '../serving/point-in-time';
+import { type StoredValue, type StoredValues } from '../feature-views/feature-values';
+import { type DatasetHistory, type FeatureHistory, type FeatureRecord } from '../serving/point-in-time';
 import { MaterialisationEntity } from './materialisation.entity';
 import { OfflineFeatureEntity } from './offline-feature.entity';
 import { OnlineFeatureEntity } from './online-feature.entity';
@@ -46,16 +46,21 @@ export abstract class FeatureStoresRepository {
    */
   abstract upsertOnline(manager: EntityManager, view: string, revision: number, records: readonly FeatureRecord[]): Promise<void>;
   abstract readOnline(view: string, revision: number, entityKeys: readonly string[]): Promise<Map<string, OnlineRecord>>;
-  /** Offline records of the given entities with event time at or before each entity's bound (epoch ms). */
-  abstract readHistory(view: string, revision: number, bounds: ReadonlyMap<string, number>): Promise<FeatureHistory>;
+  /** Offline records of the given entities with event time at or before each entity's bound (epoch ms), with the named features. */
+  abstract readHistory(
+    view: string,
+    revision: number,
+    bounds: ReadonlyMap<string, number>,
+    features: readonly string[],
+  ): Promise<FeatureHistory>;
   /** How many offline records came from dataset versions in the range, with event time in its window. */
   abstract countDatasetRecords(view: string, revision: number, range: DatasetRange): Promise<number>;
   /**
-   * A dataset spine with its history in one read: every offline record, from any version, of the
-   * entities that have a record in the range, with event time before the window's end; in no
-   * particular order.
+   * A dataset spine with its history, with the named features: the range's records in the
+   * dataset's order, then every other record, from any version, of their entities with event
+   * time before the window's end.
    */
-  abstract readDatasetHistory(view: string, revision: number, range: DatasetRange): Promise<FeatureHistory>;
+  abstract readDatasetHistory(view: string, revision: number, range: DatasetRange, features: readonly string[]): Promise<DatasetHistory>;
 }
 
 /** Dataset versions [versionFrom, versionTo] and event times in [start, end) (epoch ms; null: open). */
@@ -94,50 +99,101 @@ function recordsJson(records: readonly FeatureRecord[]): string {
   );
 }
 
-interface HistoryRow {
-  entity_key: string;
+/** One page of offline records as PostgreSQL aggregates it: each column one JSON array (null for no rows). */
+interface HistoryPage {
+  readonly entity_keys: string[] | null;
   /** Epoch milliseconds: a float parses far faster than a timestamp's text. */
-  event_ms: number;
-  dataset_version: number;
-  row_index: number;
-  values: StoredValues;
+  readonly event_ms: number[] | null;
+  readonly dataset_versions: number[] | null;
+  readonly row_indexes: number[] | null;
+  /** Each record's values whole: PostgreSQL writes a jsonb once per record, far cheaper than once per feature. */
+  readonly values: StoredValues[] | null;
 }
+
+/**
+ * A page's columns from the offline rows `o`, each aggregated into one JSON array: the records
+ * then cost one JSON.parse per column (pg parses `json` so) rather than a row object each. The
+ * arrays list the records in one order, whichever it is; no reader depends on it for correctness.
+ */
+const HISTORY_AGGREGATES = `json_agg(o.entity_key) AS entity_keys,
+  json_agg((extract(epoch FROM o.event_time) * 1000)::float8) AS event_ms,
+  json_agg(o.dataset_version) AS dataset_versions, json_agg(o.row_index) AS row_indexes, json_agg(o."values") AS "values"`;
 
 // Entities per history query: one round trip for most training sets, a bounded statement for any.
 const HISTORY_ENTITIES_PER_QUERY = 20_000;
-const HISTORY_COLUMNS = `o.entity_key, (extract(epoch FROM o.event_time) * 1000)::float8 AS event_ms, o.dataset_version, o.row_index, o."values"`;
 
-/** Offline rows gathered into a {@link FeatureHistory}, query by query. */
+// Records per dataset page: each column of a page is one JSON text, which must stay far below
+// V8's longest string (2^29 characters) whatever the keys and values hold.
+export const HISTORY_PAGE_RECORDS = 200_000;
+
+/** Offline records gathered page by page into a {@link FeatureHistory} of the named features. */
 class HistoryBuilder {
-  private readonly batches: (readonly HistoryRow[])[] = [];
+  private readonly pages: HistoryPage[] = [];
+  size = 0;
 
-  add(rows: readonly HistoryRow[]): void {
-    this.batches.push(rows);
-  }
-
-  build(): FeatureHistory {
-    const total = this.batches.reduce((n, rows) => n + rows.length, 0);
-    const entityKeys = new Array<string>(total);
-    const eventTimes = new Float64Array(total);
-    const datasetVersions = new Int32Array(total);
-    const rowIndexes = new Int32Array(total);
-    const values = new Array<StoredValues>(total);
-    let k = 0;
-    for (const rows of this.batches) {
-      for (const r of rows) {
-        entityKeys[k] = r.entity_key;
-        eventTimes[k] = r.event_ms;
-        datasetVersions[k] = r.dataset_version;
-        rowIndexes[k] = r.row_index;
-        values[k++] = r.values;
-      }
+  /** Adds a page; its record count. */
+  add(page: HistoryPage | undefined): number {
+    const n = page?.entity_keys?.length ?? 0;
+    if (page && n > 0) {
+      this.pages.push(page);
+      this.size += n;
     }
-    return { entityKeys, eventTimes, datasetVersions, rowIndexes, values };
+    return n;
   }
+
+  build(features: readonly string[]): FeatureHistory {
+    const entityKeys = this.pages.length === 1 ? this.pages[0].entity_keys! : this.pages.flatMap((page) => page.entity_keys!);
+    const eventTimes = new Float64Array(this.size);
+    const datasetVersions = new Int32Array(this.size);
+    const rowIndexes = new Int32Array(this.size);
+    const columns = features.map(() => new Array<StoredValue>(this.size));
+    let at = 0;
+    for (const page of this.pages) {
+      eventTimes.set(page.event_ms!, at);
+      datasetVersions.set(page.dataset_versions!, at);
+      rowIndexes.set(page.row_indexes!, at);
+      const values = page.values!;
+      for (let f = 0; f < features.length; f++) {
+        const name = features[f];
+        const column = columns[f];
+        for (let i = 0; i < values.length; i++) column[at + i] = values[i][name] ?? null;
+      }
+      at += values.length;
+    }
+    return { entityKeys, eventTimes, datasetVersions, rowIndexes, features: new Map(features.map((name, f) => [name, columns[f]])) };
+  }
+}
+
+/**
+ * The history with its first `spineSize` records in the dataset's order (by version, then row);
+ * the same history when they are so already, as PostgreSQL hands them over.
+ */
+function spineFirstInOrder(history: FeatureHistory, spineSize: number): FeatureHistory {
+  const { datasetVersions: v, rowIndexes: r } = history;
+  let ordered = true;
+  for (let i = 1; i < spineSize && ordered; i++) ordered = v[i - 1] < v[i] || (v[i - 1] === v[i] && r[i - 1] < r[i]);
+  if (ordered) return history;
+  const order = Int32Array.from(v.keys());
+  order.subarray(0, spineSize).sort((a, b) => v[a] - v[b] || r[a] - r[b]);
+  const gather = <T, Out extends { [i: number]: T }>(from: ArrayLike<T>, out: Out): Out => {
+    for (let i = 0; i < order.length; i++) out[i] = from[order[i]];
+    return out;
+  };
+  const n = order.length;
+  return {
+    entityKeys: gather(history.entityKeys, new Array<string>(n)),
+    eventTimes: gather(history.eventTimes, new Float64Array(n)),
+    datasetVersions: gather(v, new Int32Array(n)),
+    rowIndexes: gather(r, new Int32Array(n)),
+    features: new Map([...history.features].map(([name, values]) => [name, gather(values, new Array<StoredValue>(n))])),
+  };
 }
 
 @Injectable()
 export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
+  /** Records per page of a dataset read; {@link HISTORY_PAGE_RECORDS}, smaller in tests of the paging. */
+  protected readonly pageRecords: number = HISTORY_PAGE_RECORDS;
+
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {
     super();
   }
@@ -222,21 +278,26 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     return new Map(stored.map((r) => [r.entityKey, { entityKey: r.entityKey, eventTime: r.eventTime, values: r.values }]));
   }
 
-  async readHistory(view: string, revision: number, bounds: ReadonlyMap<string, number>): Promise<FeatureHistory> {
+  async readHistory(
+    view: string,
+    revision: number,
+    bounds: ReadonlyMap<string, number>,
+    features: readonly string[],
+  ): Promise<FeatureHistory> {
     const history = new HistoryBuilder();
     for (const chunk of chunks([...bounds.entries()], HISTORY_ENTITIES_PER_QUERY)) {
       // Raw: a join against the (entity, bound) pairs sent as two arrays; the builder has no such source.
-      const rows = await queryRows<HistoryRow>(
+      const [page] = await queryRows<HistoryPage>(
         this.dataSource.manager,
-        `SELECT ${HISTORY_COLUMNS}
+        `SELECT ${HISTORY_AGGREGATES}
          FROM unnest($3::text[], $4::float8[]) AS s(e, t)
          JOIN offline_features o ON o.feature_view = $1 AND o.revision = $2 AND o.entity_key = s.e
            AND o.event_time <= to_timestamp(s.t / 1000)`,
         [view, revision, chunk.map(([e]) => e), chunk.map(([, t]) => t)],
       );
-      history.add(rows);
+      history.add(page);
     }
-    return history.build();
+    return history.build(features);
   }
 
   async countDatasetRecords(view: string, revision: number, range: DatasetRange): Promise<number> {
@@ -248,20 +309,61 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     return Number(row?.count ?? 0);
   }
 
-  async readDatasetHistory(view: string, revision: number, range: DatasetRange): Promise<FeatureHistory> {
-    // Raw: the builder cannot say "entities with a record in the range" as a semi-join.
-    const rows = await queryRows<HistoryRow>(
-      this.dataSource.manager,
-      `SELECT ${HISTORY_COLUMNS}
-       FROM offline_features o
-       WHERE o.feature_view = $1 AND o.revision = $2
-         AND ($6::float8 IS NULL OR o.event_time < to_timestamp($6::float8 / 1000))
-         AND o.entity_key IN (
-           SELECT s.entity_key FROM offline_features s WHERE s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)})`,
-      [view, revision, ...rangeParameters(range)],
-    );
+  async readDatasetHistory(view: string, revision: number, range: DatasetRange, features: readonly string[]): Promise<DatasetHistory> {
     const history = new HistoryBuilder();
-    history.add(rows);
-    return history.build();
+    // The range's records, a page at a time in primary-key order (an index range scan); each page
+    // starts after the largest key of the one before.
+    let after: [number, number] = [0, -1];
+    for (;;) {
+      // Raw: keyset paging into aggregates; the builder cannot aggregate a limited, ordered subquery.
+      const [page] = await queryRows<HistoryPage>(
+        this.dataSource.manager,
+        `SELECT ${HISTORY_AGGREGATES}
+         FROM (SELECT * FROM offline_features s
+               WHERE s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)}
+                 AND (s.dataset_version, s.row_index) > ($7, $8)
+               ORDER BY s.dataset_version, s.row_index LIMIT $9) o`,
+        [view, revision, ...rangeParameters(range), after[0], after[1], this.pageRecords],
+      );
+      if (history.add(page) < this.pageRecords) break;
+      after = largestKey(page!);
+    }
+    const spineSize = history.size;
+    // The other records of the spine's entities a join may pick: outside the range, before the
+    // window's end. Asked for only when there are any: without fresh statistics (just after a
+    // materialisation) the planner would probe the index once per entity of the range.
+    const outside = `o.feature_view = $1 AND o.revision = $2
+      AND ($6::float8 IS NULL OR o.event_time < to_timestamp($6::float8 / 1000))
+      AND (o.dataset_version < $3 OR o.dataset_version > $4 OR ($5::float8 IS NOT NULL AND o.event_time < to_timestamp($5::float8 / 1000)))`;
+    const parameters = [view, revision, ...rangeParameters(range)];
+    const [{ any }] = await queryRows<{ any: boolean }>(
+      this.dataSource.manager,
+      `SELECT EXISTS (SELECT 1 FROM offline_features o WHERE ${outside}) AS any`,
+      parameters,
+    );
+    if (any) {
+      // Raw: the builder cannot say "entities with a record in the range" as a semi-join.
+      const [others] = await queryRows<HistoryPage>(
+        this.dataSource.manager,
+        `SELECT ${HISTORY_AGGREGATES}
+         FROM offline_features o
+         WHERE ${outside}
+           AND o.entity_key IN (
+             SELECT s.entity_key FROM offline_features s WHERE s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)})`,
+        parameters,
+      );
+      history.add(others);
+    }
+    return { spineSize, history: spineFirstInOrder(history.build(features), spineSize) };
   }
+}
+
+/** The largest (version, row) key of a page. */
+function largestKey(page: HistoryPage): [number, number] {
+  const versions = page.dataset_versions!;
+  const rows = page.row_indexes!;
+  let best = 0;
+  for (let i = 1; i < versions.length; i++)
+    if (versions[i] > versions[best] || (versions[i] === versions[best] && rows[i] > rows[best])) best = i;
+  return [versions[best], rows[best]];
 }

@@ -8,8 +8,8 @@ import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets
 import { type Cell } from '../feature-views/feature-values';
 import { type FeatureViewRevision } from '../feature-views/feature-view';
 import { type AppliedBy, FeatureViewRepository } from '../feature-views/feature-view.repository';
-import { compareRecords, type FeatureHistory, type FeatureRecord } from '../serving/point-in-time';
-import { historyOf } from '../testing/feature-history';
+import { compareRecords, type DatasetHistory, type FeatureHistory, type FeatureRecord } from '../serving/point-in-time';
+import { datasetHistoryOf, historyOf, inDatasetRange } from '../testing/feature-history';
 import { DatasetReader, type DatasetRecords } from './dataset-reader';
 import { type DatasetRange, FeatureStoresRepository, type MaterialisationStats, type OnlineRecord } from './feature-stores.repository';
 import { InvalidVersionEvent, Materialiser } from './materialiser.service';
@@ -109,27 +109,15 @@ class MemoryStores extends FeatureStoresRepository {
   async readOnline(): Promise<Map<string, OnlineRecord>> {
     return new Map(this.online);
   }
-  async readHistory(): Promise<FeatureHistory> {
-    return historyOf(this.offline);
+  async readHistory(_v: string, _r: number, _b: ReadonlyMap<string, number>, features: readonly string[]): Promise<FeatureHistory> {
+    return historyOf(this.offline, features);
   }
   async countDatasetRecords(_v: string, _r: number, range: DatasetRange): Promise<number> {
-    return this.offline.filter((r) => inRange(r, range)).length;
+    return this.offline.filter((r) => inDatasetRange(r, range)).length;
   }
-  async readDatasetHistory(_v: string, _r: number, range: DatasetRange): Promise<FeatureHistory> {
-    const entities = new Set(this.offline.filter((r) => inRange(r, range)).map((r) => r.entityKey));
-    const history = this.offline.filter((r) => entities.has(r.entityKey) && (range.end === null || r.eventTime.getTime() < range.end));
-    return historyOf(history.sort((a, b) => a.datasetVersion - b.datasetVersion || a.rowIndex - b.rowIndex));
+  async readDatasetHistory(_v: string, _r: number, range: DatasetRange, features: readonly string[]): Promise<DatasetHistory> {
+    return datasetHistoryOf(this.offline, range, features);
   }
-}
-
-function inRange(record: FeatureRecord, range: DatasetRange): boolean {
-  const t = record.eventTime.getTime();
-  return (
-    record.datasetVersion >= range.versionFrom &&
-    record.datasetVersion <= range.versionTo &&
-    (range.start === null || t >= range.start) &&
-    (range.end === null || t < range.end)
-  );
 }
 
 class TableReader extends DatasetReader {

@@ -5,11 +5,12 @@ import { type FieldViolation, InjectConfig, InvalidArgumentException, invalidArg
 import { type ObjectChunk, type ObjectKey, ObjectStore, readObjectChunk, sha256Hex, trainingSetKey } from '@flywheel/storage';
 import { type FeatureStoreConfig } from '../feature-store.config';
 import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets/dataset-catalog.repository';
-import { type StoredValue, type StoredValues, toStoredValue } from '../feature-views/feature-values';
+import { type StoredValue, toStoredValue } from '../feature-views/feature-values';
 import { type FeatureDefinition, type FeatureViewRevision, selectFeatures } from '../feature-views/feature-view';
 import { FeatureViewsService } from '../feature-views/feature-views.service';
 import { type DatasetRecords, DatasetReader } from '../materialisation/dataset-reader';
 import { type DatasetRange, FeatureStoresRepository } from '../materialisation/feature-stores.repository';
+import { isoTimestamps } from './iso-timestamps';
 import { asOfJoin, type FeatureHistory } from './point-in-time';
 import { ServingException, ServingExceptionCode } from './serving.exception';
 import { inferColumnType } from './training-set-profile';
@@ -120,10 +121,10 @@ export class HistoricalFeaturesService {
         ? await this.entityRowSet(view, features, query.spine.rows, materialised)
         : await this.datasetSet(view, features, query.spine, materialised);
     const matches = asOfJoin(spine.entityKeys, spine.times, history);
-    const featureColumns = features.map((f) => featureColumn(f, matches, history.values));
+    const featureColumns = features.map((f) => featureColumn(matches, history.features.get(f.name)!));
 
     const columns = [view.entityKey, view.eventTimeColumn, ...spine.extraColumns, ...features.map((f) => f.name)];
-    const isoTimes = Array.from(spine.times, (t) => new Date(t).toISOString());
+    const isoTimes = isoTimestamps(spine.times);
     const bytes = Buffer.from(
       formatCsvColumns(columns, [spine.entityKeys, isoTimes, ...spine.extras.map(csvColumn), ...featureColumns.map(csvColumn)]),
       'utf8',
@@ -184,7 +185,13 @@ export class HistoricalFeaturesService {
       const bound = bounds.get(key);
       if (bound === undefined || spine.times[i] > bound) bounds.set(key, spine.times[i]);
     });
-    return { spine, history: await this.stores.readHistory(view.name, view.revision, bounds) };
+    const history = await this.stores.readHistory(
+      view.name,
+      view.revision,
+      bounds,
+      features.map((f) => f.name),
+    );
+    return { spine, history };
   }
 
   /**
@@ -241,27 +248,26 @@ export class HistoricalFeaturesService {
         ServingExceptionCode.SPINE_TOO_LARGE,
       );
     }
-    const [history, objects] = await Promise.all([
-      this.stores.readDatasetHistory(view.name, view.revision, range),
+    const [{ spineSize, history }, objects] = await Promise.all([
+      this.stores.readDatasetHistory(
+        view.name,
+        view.revision,
+        range,
+        features.map((f) => f.name),
+      ),
       this.readColumns(versions, extraColumns),
     ]);
-
-    // The range's own records, in the dataset's order: by version, then row.
-    const rows: number[] = [];
-    const { datasetVersions, eventTimes, rowIndexes } = history;
-    for (let r = 0; r < datasetVersions.length; r++) {
-      const t = eventTimes[r];
-      const inRange = datasetVersions[r] >= from && datasetVersions[r] <= to;
-      if (inRange && (range.start === null || t >= range.start) && (range.end === null || t < range.end)) rows.push(r);
-    }
-    rows.sort((a, b) => datasetVersions[a] - datasetVersions[b] || rowIndexes[a] - rowIndexes[b]);
+    // The range's own records come first, in the dataset's order: by version, then row.
+    const { datasetVersions, rowIndexes } = history;
     const spine: Spine = {
-      entityKeys: rows.map((r) => history.entityKeys[r]),
-      times: Float64Array.from(rows, (r) => eventTimes[r]),
+      entityKeys: history.entityKeys.slice(0, spineSize),
+      times: history.eventTimes.slice(0, spineSize),
       extraColumns: [...extraColumns],
-      extras: extraColumns.map((name) =>
-        rows.map((r) => toStoredValue(objects.get(datasetVersions[r])?.cell(rowIndexes[r], name) ?? null)),
-      ),
+      extras: extraColumns.map((name) => {
+        const column = new Array<StoredValue>(spineSize);
+        for (let r = 0; r < spineSize; r++) column[r] = toStoredValue(objects.get(datasetVersions[r])?.cell(rowIndexes[r], name) ?? null);
+        return column;
+      }),
       versionFrom: versions[0].version,
       versionTo: versions[versions.length - 1].version,
     };
@@ -301,16 +307,17 @@ function checkExtraColumns(
 }
 
 /**
- * A feature's values for each row of the set: numbers in a typed column when the feature's
- * values are all numbers (NaN where the row has none), otherwise the stored values.
+ * A feature's values for each row of the set (`matches`: the history record each row takes, -1
+ * for none): numbers in a typed column when the feature's values are all numbers (NaN where the
+ * row has none), otherwise the stored values.
  */
-function featureColumn(feature: FeatureDefinition, matches: Int32Array, values: readonly StoredValues[]): Float64Array | StoredValue[] {
+function featureColumn(matches: Int32Array, values: readonly StoredValue[]): Float64Array | StoredValue[] {
   const numbers = new Float64Array(matches.length);
   for (let i = 0; i < matches.length; i++) {
-    const value = matches[i] === -1 ? null : (values[matches[i]][feature.name] ?? null);
+    const value = matches[i] === -1 ? null : values[matches[i]];
     if (typeof value === 'number') numbers[i] = value;
     else if (value === null) numbers[i] = Number.NaN;
-    else return Array.from(matches, (m) => (m === -1 ? null : (values[m][feature.name] ?? null)));
+    else return Array.from(matches, (m) => (m === -1 ? null : values[m]));
   }
   return numbers;
 }

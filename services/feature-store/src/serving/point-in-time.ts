@@ -1,4 +1,4 @@
-import { type StoredValues } from '../feature-views/feature-values';
+import { type StoredValue, type StoredValues } from '../feature-views/feature-values';
 
 /** One materialised record of a feature view: the offline store's row. */
 export interface FeatureRecord {
@@ -26,7 +26,18 @@ export interface FeatureHistory {
   readonly eventTimes: Float64Array;
   readonly datasetVersions: Int32Array;
   readonly rowIndexes: Int32Array;
-  readonly values: readonly StoredValues[];
+  /** Each feature read, its value in every record (null where the record has none). */
+  readonly features: ReadonlyMap<string, readonly StoredValue[]>;
+}
+
+/**
+ * A dataset spine with its history: the range's own records come first, `spineSize` of them in
+ * the dataset's order (by version, then row); after them, the other records of their entities
+ * that the as-of join may pick.
+ */
+export interface DatasetHistory {
+  readonly spineSize: number;
+  readonly history: FeatureHistory;
 }
 
 /**

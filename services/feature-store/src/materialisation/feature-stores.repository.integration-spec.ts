@@ -1,0 +1,137 @@
+import { createDataSourceOptions, openDataSource } from '@flywheel/persistence';
+import { startTestPostgres, type TestPostgres } from '@flywheel/testing';
+import { type DataSource } from 'typeorm';
+import { FEATURE_STORE_ENTITIES } from '../app.module';
+import { type StoredValues } from '../feature-views/feature-values';
+import { FEATURE_STORE_MIGRATIONS } from '../migrations/1770200000000-create-feature-store';
+import { type DatasetHistory, type FeatureHistory, type FeatureRecord } from '../serving/point-in-time';
+import { datasetHistoryOf, historyOf } from '../testing/feature-history';
+import { type DatasetRange, TypeOrmFeatureStoresRepository } from './feature-stores.repository';
+
+const VIEW = 'claims-features';
+const FEATURES = ['amount', 'channel', 'flagged', 'missing_everywhere'];
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 10, 1);
+
+/** A repository that reads a dataset a few records a page, so a small store takes many pages. */
+class SmallPages extends TypeOrmFeatureStoresRepository {
+  protected override readonly pageRecords = 7;
+}
+
+/** A small random generator, so a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+/**
+ * 4 versions of records over 12 entities and 10 event times, so the same entity and time recur
+ * across versions; values of every stored kind, some missing.
+ */
+function storedRecords(): FeatureRecord[] {
+  const next = random(7);
+  const records: FeatureRecord[] = [];
+  for (let version = 1; version <= 4; version++) {
+    for (let row = 0; row < 30; row++) {
+      const values: StoredValues = {};
+      if (next() < 0.9) values.amount = Math.round(next() * 1e6) / 100;
+      if (next() < 0.8) values.channel = ['web', 'phone', 'agent, "quoted"'][Math.floor(next() * 3)];
+      if (next() < 0.7) values.flagged = next() < 0.5;
+      records.push({
+        entityKey: `customer-${Math.floor(next() * 12)}`,
+        eventTime: new Date(T0 + Math.floor(next() * 10) * HOUR),
+        datasetVersion: version,
+        rowIndex: row,
+        values,
+      });
+    }
+  }
+  return records;
+}
+
+/** A history's records as comparable rows, each with its features; sorted when their order is not part of the answer. */
+function rowsOf(history: FeatureHistory, from = 0, to = history.entityKeys.length, sorted = false) {
+  const rows = [];
+  for (let i = from; i < to; i++) {
+    rows.push({
+      entityKey: history.entityKeys[i],
+      eventTime: history.eventTimes[i],
+      datasetVersion: history.datasetVersions[i],
+      rowIndex: history.rowIndexes[i],
+      features: FEATURES.map((f) => history.features.get(f)![i]),
+    });
+  }
+  return sorted ? rows.sort((a, b) => a.datasetVersion - b.datasetVersion || a.rowIndex - b.rowIndex) : rows;
+}
+
+/** The spine part in its order, the rest as a set. */
+function expectSameDatasetHistory(actual: DatasetHistory, expected: DatasetHistory) {
+  expect(actual.spineSize).toBe(expected.spineSize);
+  expect(rowsOf(actual.history, 0, actual.spineSize)).toEqual(rowsOf(expected.history, 0, expected.spineSize));
+  expect(rowsOf(actual.history, actual.spineSize, undefined, true)).toEqual(rowsOf(expected.history, expected.spineSize, undefined, true));
+}
+
+describe('offline store reads (PostgreSQL)', () => {
+  let pg: TestPostgres;
+  let dataSource: DataSource;
+  const records = storedRecords();
+
+  beforeAll(async () => {
+    pg = await startTestPostgres();
+    const url = await pg.createDatabase();
+    dataSource = await openDataSource(
+      createDataSourceOptions({
+        url,
+        entities: FEATURE_STORE_ENTITIES,
+        migrations: FEATURE_STORE_MIGRATIONS,
+        applicationName: 'feature-store-test',
+      }),
+    );
+    const repository = new TypeOrmFeatureStoresRepository(dataSource);
+    // Stored out of order, as versions materialised by turns would be.
+    await dataSource.transaction((manager) => repository.appendOffline(manager, VIEW, 1, [...records].reverse()));
+    // Another revision's records are never read.
+    await dataSource.transaction((manager) => repository.appendOffline(manager, VIEW, 2, records.slice(0, 5)));
+  });
+
+  afterAll(async () => {
+    if (dataSource?.isInitialized) await dataSource.destroy();
+    await pg?.stop();
+  });
+
+  const ranges: Array<[string, DatasetRange]> = [
+    ['every version, no window', { versionFrom: 1, versionTo: 4, start: null, end: null }],
+    ['the middle versions', { versionFrom: 2, versionTo: 3, start: null, end: null }],
+    ['one version in a window', { versionFrom: 3, versionTo: 3, start: T0 + 2 * HOUR, end: T0 + 7 * HOUR + 1 }],
+    ['every version before a time', { versionFrom: 1, versionTo: 4, start: null, end: T0 + 5 * HOUR }],
+    ['every version after a time', { versionFrom: 1, versionTo: 4, start: T0 + 4 * HOUR, end: null }],
+    ['versions that hold nothing', { versionFrom: 9, versionTo: 12, start: null, end: null }],
+  ];
+
+  it.each(ranges)('reads a dataset spine and its history as the plain definition does: %s', async (_name, range) => {
+    const expected = datasetHistoryOf(records, range, FEATURES);
+    for (const repository of [new TypeOrmFeatureStoresRepository(dataSource), new SmallPages(dataSource)]) {
+      expectSameDatasetHistory(await repository.readDatasetHistory(VIEW, 1, range, FEATURES), expected);
+    }
+    expect(await new TypeOrmFeatureStoresRepository(dataSource).countDatasetRecords(VIEW, 1, range)).toBe(expected.spineSize);
+  });
+
+  it('reads the history of given entities up to each one’s bound', async () => {
+    const bounds = new Map([
+      ['customer-1', T0 + 3 * HOUR],
+      ['customer-4', T0 + 9 * HOUR],
+      ['customer-7', T0 - HOUR],
+      ['nobody', T0 + 9 * HOUR],
+    ]);
+    const expected = historyOf(
+      records.filter((r) => bounds.has(r.entityKey) && r.eventTime.getTime() <= bounds.get(r.entityKey)!),
+      FEATURES,
+    );
+    const actual = await new TypeOrmFeatureStoresRepository(dataSource).readHistory(VIEW, 1, bounds, FEATURES);
+    expect(rowsOf(actual, 0, undefined, true)).toEqual(rowsOf(expected, 0, undefined, true));
+    expect(actual.entityKeys.length).toBeGreaterThan(0);
+  });
+});
