@@ -21,6 +21,7 @@ import { OfflineFeatureEntity } from './materialisation/offline-feature.entity';
 import { OnlineFeatureEntity } from './materialisation/online-feature.entity';
 import { FEATURE_STORE_MIGRATIONS } from './migrations/1770200000000-create-feature-store';
 import { HistoricalFeaturesService } from './serving/historical-features.service';
+import { TrainingSetThreads } from './serving/training-set-threads';
 import { OnlineCache } from './serving/online-cache';
 import { OnlineCacheInvalidator } from './serving/online-cache.consumer';
 import { OnlineFeaturesService } from './serving/online-features.service';
@@ -76,6 +77,7 @@ export class FeatureStoreModule {
         OnlineCache,
         OnlineFeaturesService,
         HistoricalFeaturesService,
+        TrainingSetThreads,
         IngestionEventsConsumer,
         OnlineCacheInvalidator,
       ],

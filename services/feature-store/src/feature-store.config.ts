@@ -19,6 +19,10 @@ export const featureStoreConfigSchema = serviceConfigSchema(
     ONLINE_CACHE_MAX_ENTITIES: envInt({ min: 0, max: 10_000_000, default: 100_000 }),
     /** Most rows of a training set drawn from a dataset (its spine); a larger range is refused, to be narrowed. */
     TRAINING_SET_MAX_ROWS: envInt({ min: 1, max: 10_000_000, default: 1_000_000 }),
+    /** Threads that write training sets as CSV: as many sets are written at once. */
+    TRAINING_SET_WORKERS: envInt({ min: 1, max: 64, default: 2 }),
+    /** Most heap (MiB) of one training-set thread; a set that needs more fails alone. */
+    TRAINING_SET_WORKER_HEAP_MB: envInt({ min: 16, max: 65_536, default: 2_048 }),
   },
 );
 

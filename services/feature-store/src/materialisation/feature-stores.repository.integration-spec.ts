@@ -13,9 +13,10 @@ const FEATURES = ['amount', 'channel', 'flagged', 'missing_everywhere'];
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1);
 
-/** A repository that reads a dataset a few records a page, so a small store takes many pages. */
+/** A repository that reads a dataset in two parts of a few records a page, so a small store takes many pages. */
 class SmallPages extends TypeOrmFeatureStoresRepository {
   protected override readonly pageRecords = 7;
+  protected override readonly partMinRecords = 5;
 }
 
 /** A small random generator, so a failure can be replayed. */
@@ -113,10 +114,11 @@ describe('offline store reads (PostgreSQL)', () => {
 
   it.each(ranges)('reads a dataset spine and its history as the plain definition does: %s', async (_name, range) => {
     const expected = datasetHistoryOf(records, range, FEATURES);
+    const count = await new TypeOrmFeatureStoresRepository(dataSource).countDatasetRecords(VIEW, 1, range);
+    expect(count).toBe(expected.spineSize);
     for (const repository of [new TypeOrmFeatureStoresRepository(dataSource), new SmallPages(dataSource)]) {
-      expectSameDatasetHistory(await repository.readDatasetHistory(VIEW, 1, range, FEATURES), expected);
+      expectSameDatasetHistory(await repository.readDatasetHistory(VIEW, 1, range, FEATURES, count), expected);
     }
-    expect(await new TypeOrmFeatureStoresRepository(dataSource).countDatasetRecords(VIEW, 1, range)).toBe(expected.spineSize);
   });
 
   it('reads the history of given entities up to each one’s bound', async () => {
@@ -133,5 +135,31 @@ describe('offline store reads (PostgreSQL)', () => {
     const actual = await new TypeOrmFeatureStoresRepository(dataSource).readHistory(VIEW, 1, bounds, FEATURES);
     expect(rowsOf(actual, 0, undefined, true)).toEqual(rowsOf(expected, 0, undefined, true));
     expect(actual.entityKeys.length).toBeGreaterThan(0);
+  });
+
+  it('reads event times as the exact milliseconds of their microseconds, in and beyond the years 1902 to 2038', async () => {
+    // Microsecond instants, which a Date cannot hold: random ones within 2^31 seconds of 1970 and
+    // beyond, and the edges.
+    const next = random(11);
+    const second = 1_000_000;
+    // As text: the last, 9999-12-31T23:59:59.999999Z, is past a double's whole numbers.
+    const micros = ['0', '1', '-1', '2147483647000000', '2147483648000000', '-2147483648000001', '253402300799999999'];
+    const instant = (seconds: number) => Math.floor((next() * 2 - 1) * seconds) * second + Math.floor(next() * second);
+    for (let i = 0; i < 400; i++) micros.push(String(instant(2 ** 31)));
+    for (let i = 0; i < 50; i++) micros.push(String(instant(2 ** 34)));
+    const view = 'microsecond-times';
+    await dataSource.query(
+      `INSERT INTO offline_features (feature_view, revision, dataset_version, row_index, entity_key, event_time, "values")
+       SELECT $1, 1, 1, i, 'e' || i, timestamptz 'epoch' + (u || ' microseconds')::interval, '{}'::jsonb
+       FROM unnest($2::text[]) WITH ORDINALITY AS t(u, i)`,
+      [view, micros],
+    );
+    const rows: Array<{ exact: string }> = await dataSource.query(
+      `SELECT (extract(epoch FROM event_time) * 1000)::text AS exact FROM offline_features WHERE feature_view = $1 ORDER BY row_index`,
+      [view],
+    );
+    const range = { versionFrom: 1, versionTo: 1, start: null, end: null };
+    const { history } = await new TypeOrmFeatureStoresRepository(dataSource).readDatasetHistory(view, 1, range, [], rows.length);
+    expect(Array.from(history.eventTimes)).toEqual(rows.map((r) => Number(r.exact)));
   });
 });

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { commonV1, type ProfiledColumn, profileColumns } from '@flywheel/contracts';
-import { type CsvCell, type CsvColumn, formatCsvColumns } from '@flywheel/ml';
+import { type CsvCell, type CsvColumn } from '@flywheel/ml';
 import { type FieldViolation, InjectConfig, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
-import { type ObjectChunk, type ObjectKey, ObjectStore, readObjectChunk, sha256Hex, trainingSetKey } from '@flywheel/storage';
+import { type ObjectChunk, type ObjectKey, ObjectStore, readObjectChunk, trainingSetKey } from '@flywheel/storage';
 import { type FeatureStoreConfig } from '../feature-store.config';
 import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets/dataset-catalog.repository';
 import { type StoredValue, toStoredValue } from '../feature-views/feature-values';
@@ -13,6 +13,7 @@ import { type DatasetRange, FeatureStoresRepository } from '../materialisation/f
 import { isoTimestamps } from './iso-timestamps';
 import { asOfJoin, type FeatureHistory } from './point-in-time';
 import { ServingException, ServingExceptionCode } from './serving.exception';
+import { TrainingSetThreads } from './training-set-threads';
 import { inferColumnType } from './training-set-profile';
 
 export const TRAINING_SET_CONTENT_TYPE = 'text/csv';
@@ -93,6 +94,7 @@ export class HistoricalFeaturesService {
     @Inject(DatasetCatalogRepository) private readonly catalog: DatasetCatalogRepository,
     @Inject(DatasetReader) private readonly reader: DatasetReader,
     @Inject(ObjectStore) private readonly objects: ObjectStore,
+    @Inject(TrainingSetThreads) private readonly threads: TrainingSetThreads,
     @InjectConfig() private readonly config: FeatureStoreConfig,
   ) {}
 
@@ -124,17 +126,6 @@ export class HistoricalFeaturesService {
     const featureColumns = features.map((f) => featureColumn(matches, history.features.get(f.name)!));
 
     const columns = [view.entityKey, view.eventTimeColumn, ...spine.extraColumns, ...features.map((f) => f.name)];
-    const isoTimes = isoTimestamps(spine.times);
-    const bytes = Buffer.from(
-      formatCsvColumns(columns, [spine.entityKeys, isoTimes, ...spine.extras.map(csvColumn), ...featureColumns.map(csvColumn)]),
-      'utf8',
-    );
-    const sha256 = sha256Hex(bytes);
-    const key = trainingSetKey(view.name, `r${view.revision}-${sha256.slice(0, 16)}`, 'training-set.csv');
-    // Profiled while the set uploads.
-    const uploaded = this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE });
-    uploaded.catch(() => undefined);
-
     const rowCount = spine.entityKeys.length;
     const profiled: ProfiledColumn[] = [
       { name: view.entityKey, type: ColumnType.COLUMN_TYPE_STRING, values: spine.entityKeys },
@@ -142,8 +133,16 @@ export class HistoricalFeaturesService {
       ...spine.extraColumns.map((name, j) => ({ name, type: inferColumnType(spine.extras[j]), values: spine.extras[j] })),
       ...features.map((f, j) => ({ name: f.name, type: f.type, values: featureColumns[j] })),
     ];
+    // The text is written on a thread while the event loop profiles the set.
+    const writing = this.threads.write({
+      header: columns,
+      columns: [spine.entityKeys, isoTimestamps(spine.times), ...spine.extras.map(csvColumn), ...featureColumns.map(csvColumn)],
+    });
+    writing.catch(() => undefined);
     const profile = profileColumns(rowCount, profiled);
-    const put = await uploaded;
+    const { bytes, sha256 } = await writing;
+    const key = trainingSetKey(view.name, `r${view.revision}-${sha256.slice(0, 16)}`, 'training-set.csv');
+    const put = await this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE });
     return {
       object: { key: put.key, sha256: put.sha256, sizeBytes: put.size, contentType: TRAINING_SET_CONTENT_TYPE },
       rowCount,
@@ -242,7 +241,8 @@ export class HistoricalFeaturesService {
       end: spec.eventTimeEnd?.getTime() ?? null,
     };
     const limit = this.config.TRAINING_SET_MAX_ROWS;
-    if ((await this.stores.countDatasetRecords(view.name, view.revision, range)) > limit) {
+    const recordCount = await this.stores.countDatasetRecords(view.name, view.revision, range);
+    if (recordCount > limit) {
       throw new ServingException(
         `the dataset spine has more than ${limit} rows; narrow the version or event-time range`,
         ServingExceptionCode.SPINE_TOO_LARGE,
@@ -254,6 +254,7 @@ export class HistoricalFeaturesService {
         view.revision,
         range,
         features.map((f) => f.name),
+        recordCount,
       ),
       this.readColumns(versions, extraColumns),
     ]);

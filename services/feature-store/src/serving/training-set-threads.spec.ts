@@ -1,0 +1,35 @@
+import { formatCsvColumns } from '@flywheel/ml';
+import { sha256Hex } from '@flywheel/storage';
+import { type FeatureStoreConfig } from '../feature-store.config';
+import { TrainingSetThreads } from './training-set-threads';
+
+describe('training-set threads', () => {
+  const threads = new TrainingSetThreads({ TRAINING_SET_WORKERS: 2, TRAINING_SET_WORKER_HEAP_MB: 256 } as FeatureStoreConfig);
+  afterAll(() => threads.onModuleDestroy());
+
+  const rows = 5_000;
+  const keys = Array.from({ length: rows }, (_, i) => `customer, "${i}"`);
+  const amounts = Float64Array.from({ length: rows }, (_, i) => (i % 97 === 0 ? Number.NaN : i * 1.25));
+  const channels = Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? null : ['web', 'phone'][i % 2]));
+
+  it('writes on threads the CSV text formatCsvColumns writes, with its sha256, two sets at once', async () => {
+    const header = ['customer', 'amount', 'channel'];
+    const sets = [
+      { header, columns: [keys, amounts, channels] },
+      { header: ['amount'], columns: [amounts] },
+    ];
+    const written = await Promise.all(sets.map((set) => threads.write(set)));
+    written.forEach(({ bytes, sha256 }, i) => {
+      const expected = Buffer.from(formatCsvColumns(sets[i].header, sets[i].columns), 'utf8');
+      expect(bytes.equals(expected)).toBe(true);
+      expect(sha256).toBe(sha256Hex(expected));
+    });
+  });
+
+  it('fails a set that cannot be written with the reason, and writes the next', async () => {
+    await expect(threads.write({ header: ['x'], columns: [Float64Array.of(1, Number.POSITIVE_INFINITY)] })).rejects.toThrow(
+      'row 2, column "x": Infinity cannot be written to CSV',
+    );
+    expect((await threads.write({ header: ['x'], columns: [Float64Array.of(1, 2)] })).bytes.toString()).toBe('x\n1\n2\n');
+  });
+});
