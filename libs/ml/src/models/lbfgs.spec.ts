@@ -51,4 +51,40 @@ describe('minimizeLbfgs', () => {
     expect(result.stop).toBe('iterations');
     expect(result.iterations).toBe(2);
   });
+
+  describe("the relative-decrease test (scipy's ftol)", () => {
+    const rosenbrock =
+      (scale: number) =>
+      (x: Float64Array, g: Float64Array): number => {
+        const [a, b] = x;
+        g[0] = scale * (-2 * (1 - a) - 400 * a * (b - a * a));
+        g[1] = scale * 200 * (b - a * a);
+        return scale * ((1 - a) ** 2 + 100 * (b - a * a) ** 2);
+      };
+
+    it('stops at the first iteration that lowers f by at most ftol × max(|f before|, |f after|, 1)', () => {
+      const ftol = 1e-6;
+      const values = [rosenbrock(1)(Float64Array.from([-1.2, 1]), new Float64Array(2))];
+      const result = minimizeLbfgs(rosenbrock(1), Float64Array.from([-1.2, 1]), {
+        gradientTolerance: 0,
+        functionTolerance: ftol,
+        onIteration: (_i, f) => values.push(f),
+      });
+      expect(result.stop).toBe('decrease');
+      const small = values.slice(1).map((f, k) => values[k] - f <= ftol * Math.max(Math.abs(values[k]), Math.abs(f), 1));
+      expect(small.indexOf(true)).toBe(small.length - 1);
+      expect(result.iterations).toBe(values.length - 1);
+    });
+
+    it('measures the decrease against the floor: a small objective with a floor of 1 stops early, with its own scale as floor it does not', () => {
+      const options = { gradientTolerance: 0, functionTolerance: 1e-9 };
+      const unscaled = minimizeLbfgs(rosenbrock(1), Float64Array.from([-1.2, 1]), options);
+      const floorOne = minimizeLbfgs(rosenbrock(1e-5), Float64Array.from([-1.2, 1]), options);
+      const ownFloor = minimizeLbfgs(rosenbrock(1e-5), Float64Array.from([-1.2, 1]), { ...options, functionFloor: 1e-5 });
+      for (const result of [unscaled, floorOne, ownFloor]) expect(result.stop).toBe('decrease');
+      expect(floorOne.iterations).toBeLessThan(ownFloor.iterations);
+      for (const result of [unscaled, ownFloor]) for (const v of result.x) expect(Math.abs(v - 1)).toBeLessThan(1e-3);
+      expect(Math.max(...Array.from(floorOne.x, (v) => Math.abs(v - 1)))).toBeGreaterThan(1e-3);
+    });
+  });
 });

@@ -19,6 +19,14 @@ export interface LbfgsOptions {
   readonly maxIterations?: number;
   /** Stop when the largest absolute gradient component is at most this (scipy's `gtol`). */
   readonly gradientTolerance?: number;
+  /**
+   * Stop when an iteration lowers f by at most this share of max(|f before|, |f after|,
+   * `functionFloor`) — scipy's L-BFGS-B `ftol` (its default is 2.220446049250313e-9). Default 0:
+   * only the gradient decides.
+   */
+  readonly functionTolerance?: number;
+  /** The least |f| that decrease is measured against: scipy's is 1, on the objective's own scale. */
+  readonly functionFloor?: number;
   /** Called after each iteration with the iteration number and objective value. */
   readonly onIteration?: (iteration: number, f: number) => void;
 }
@@ -29,8 +37,12 @@ export interface LbfgsResult {
   readonly iterations: number;
   /** Largest absolute gradient component at `x`. */
   readonly gradientMax: number;
-  /** `gradient` when the tolerance was met; `precision` when no further decrease is possible in floating point; `iterations` when the budget ran out. */
-  readonly stop: 'gradient' | 'precision' | 'iterations';
+  /**
+   * `gradient` when the gradient tolerance was met; `decrease` when an iteration lowered f by no
+   * more than the function tolerance; `precision` when no further decrease is possible in
+   * floating point; `iterations` when the budget ran out.
+   */
+  readonly stop: 'gradient' | 'decrease' | 'precision' | 'iterations';
 }
 
 const C1 = 1e-4;
@@ -44,6 +56,8 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
   const m = options.memory ?? 10;
   const maxIterations = options.maxIterations ?? 1000;
   const gtol = options.gradientTolerance ?? 1e-10;
+  const ftol = options.functionTolerance ?? 0;
+  const floor = options.functionFloor ?? 1;
 
   const x = Float64Array.from(x0);
   const g = new Float64Array(n);
@@ -107,6 +121,8 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
     const sy = dot(s, yv);
     x.set(ls.xBest);
     g.set(ls.gBest);
+    const decrease = f - step.f;
+    const scale = Math.max(Math.abs(f), Math.abs(step.f), floor);
     f = step.f;
     if (sy > Number.EPSILON * dot(yv, yv)) {
       rho[head] = 1 / sy;
@@ -117,6 +133,7 @@ export function minimizeLbfgs(objective: Objective, x0: Float64Array, options: L
     options.onIteration?.(iteration, f);
     gmax = maxAbs(g);
     if (gmax <= gtol) stop = 'gradient';
+    else if (ftol > 0 && decrease <= ftol * scale) stop = 'decrease';
   }
   return { x, f, iterations: iteration, gradientMax: gmax, stop };
 }

@@ -9,6 +9,11 @@ export interface LogisticRegressionOptions {
   readonly maxIterations?: number;
   /** Gradient tolerance on the per-sample objective (see {@link fitLogisticRegression}). */
   readonly tolerance?: number;
+  /**
+   * Stop when an iteration lowers scikit-learn's objective by at most this share of it (scipy's
+   * L-BFGS-B `ftol`, which scikit-learn leaves at 2.22e-9); default 0: only the gradient decides.
+   */
+  readonly functionTolerance?: number;
   readonly onProgress?: ProgressCallback;
   /** Report progress every this many iterations. */
   readonly progressEvery?: number;
@@ -116,6 +121,9 @@ export function fitLogisticRegression(
   const result = minimizeLbfgs(objective, new Float64Array(nParams), {
     maxIterations,
     gradientTolerance: options.tolerance ?? 1e-10,
+    // The objective is scikit-learn's divided by C·n: its floor of 1 is 1/(C·n) here.
+    functionTolerance: options.functionTolerance ?? 0,
+    functionFloor: lambda,
     onIteration: onProgress
       ? (iteration, f) => {
           if (iteration % every === 0) onProgress({ algorithm: 'logreg', iteration, maxIterations, trainLoss: f });
