@@ -141,11 +141,11 @@ const HISTORY_ENTITIES_PER_QUERY = 20_000;
 
 // Records per dataset page: each column of a page is one JSON text, which must stay far below
 // V8's longest string (2^29 characters) whatever the keys and values hold.
-export const HISTORY_PAGE_RECORDS = 200_000;
+const HISTORY_PAGE_RECORDS = 200_000;
 
 // A dataset read of at least twice this many records is split in parts read side by side, at
 // most this many parts: two cores' worth.
-export const DATASET_PART_MIN_RECORDS = 10_000;
+const DATASET_PART_MIN_RECORDS = 10_000;
 const DATASET_READ_PARTS = 2;
 
 /** Offline records gathered page by page into a {@link FeatureHistory} of the named features. */
@@ -190,7 +190,7 @@ class HistoryBuilder {
  * The history with its first `spineSize` records in the dataset's order (by version, then row);
  * the same history when they are so already, as PostgreSQL hands them over.
  */
-function spineFirstInOrder(history: FeatureHistory, spineSize: number): FeatureHistory {
+export function spineFirstInOrder(history: FeatureHistory, spineSize: number): FeatureHistory {
   const { datasetVersions: v, rowIndexes: r } = history;
   let ordered = true;
   for (let i = 1; i < spineSize && ordered; i++) ordered = v[i - 1] < v[i] || (v[i - 1] === v[i] && r[i - 1] < r[i]);
@@ -341,7 +341,8 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     recordCount: number,
   ): Promise<DatasetHistory> {
     // A large range is read in parts side by side: PostgreSQL runs each on its own backend, so
-    // on its own core. Each part starts after the key that ends the part before.
+    // on its own core. Each part starts after the key that ends the part before. The range's
+    // records come first, in the dataset's order.
     const parts = Math.max(1, Math.min(DATASET_READ_PARTS, Math.floor(recordCount / this.partMinRecords)));
     const starts: Array<[number, number]> = [[0, -1]];
     for (let part = 1; part < parts; part++) {
@@ -355,50 +356,44 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
       );
       if (key) starts.push([key.version, key.row]);
     }
-    const read = await Promise.all(starts.map((after, i) => this.readRangePart(view, revision, range, after, starts[i + 1] ?? null)));
+    const inRange = `s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)}`;
+    const parameters = [view, revision, ...rangeParameters(range)];
+    const read = await Promise.all(starts.map((after, i) => this.readPages(inRange, parameters, after, starts[i + 1] ?? null)));
     const history = new HistoryBuilder();
     for (const pages of read) for (const page of pages) history.add(page);
     const spineSize = history.size;
     // The other records of the spine's entities a join may pick: outside the range, before the
     // window's end. Asked for only when there are any: without fresh statistics (just after a
     // materialisation) the planner would probe the index once per entity of the range.
-    const outside = `o.feature_view = $1 AND o.revision = $2
-      AND ($6::float8 IS NULL OR o.event_time < to_timestamp($6::float8 / 1000))
-      AND (o.dataset_version < $3 OR o.dataset_version > $4 OR ($5::float8 IS NOT NULL AND o.event_time < to_timestamp($5::float8 / 1000)))`;
-    const parameters = [view, revision, ...rangeParameters(range)];
+    const outside = `s.feature_view = $1 AND s.revision = $2
+      AND ($6::float8 IS NULL OR s.event_time < to_timestamp($6::float8 / 1000))
+      AND (s.dataset_version < $3 OR s.dataset_version > $4 OR ($5::float8 IS NOT NULL AND s.event_time < to_timestamp($5::float8 / 1000)))`;
+    // Raw: an existence test, which the builder cannot make of a condition this shape.
     const [{ any }] = await queryRows<{ any: boolean }>(
       this.dataSource.manager,
-      `SELECT EXISTS (SELECT 1 FROM offline_features o WHERE ${outside}) AS any`,
+      `SELECT EXISTS (SELECT 1 FROM offline_features s WHERE ${outside}) AS any`,
       parameters,
     );
     if (any) {
-      // Raw: the builder cannot say "entities with a record in the range" as a semi-join.
-      const [others] = await queryRows<HistoryPage>(
-        this.dataSource.manager,
-        `SELECT ${HISTORY_AGGREGATES}
-         FROM offline_features o
-         WHERE ${outside}
-           AND o.entity_key IN (
-             SELECT s.entity_key FROM offline_features s WHERE s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)})`,
-        parameters,
-      );
-      history.add(others);
+      const ofSpineEntities = `${outside} AND s.entity_key IN (
+        SELECT r.entity_key FROM offline_features r WHERE r.feature_view = $1 AND r.revision = $2 AND ${rangeConditions('r', 3)})`;
+      for (const page of await this.readPages(ofSpineEntities, parameters, [0, -1], null)) history.add(page);
     }
     return { spineSize, history: spineFirstInOrder(history.build(features), spineSize) };
   }
 
   /**
-   * The range's records with keys after `after` and up to `upTo` (null: to the end), a page at a
-   * time in primary-key order (an index range scan); each page starts after the largest key of
-   * the one before.
+   * The offline records `s` that match `where` (its parameters first), with keys after `after`
+   * and up to `upTo` (null: to the end), a page at a time in primary-key order (an index range
+   * scan); each page starts after the largest key of the one before.
    */
-  private async readRangePart(
-    view: string,
-    revision: number,
-    range: DatasetRange,
+  private async readPages(
+    where: string,
+    parameters: readonly unknown[],
     after: [number, number],
     upTo: [number, number] | null,
   ): Promise<HistoryPage[]> {
+    const n = parameters.length;
     const pages: HistoryPage[] = [];
     for (;;) {
       // Raw: keyset paging into aggregates; the builder cannot aggregate a limited, ordered subquery.
@@ -406,11 +401,11 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
         this.dataSource.manager,
         `SELECT ${HISTORY_AGGREGATES}
          FROM (SELECT * FROM offline_features s
-               WHERE s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)}
-                 AND (s.dataset_version, s.row_index) > ($7, $8)
-                 AND ($9::integer IS NULL OR (s.dataset_version, s.row_index) <= ($9, $10))
-               ORDER BY s.dataset_version, s.row_index LIMIT $11) o`,
-        [view, revision, ...rangeParameters(range), after[0], after[1], upTo?.[0] ?? null, upTo?.[1] ?? null, this.pageRecords],
+               WHERE ${where}
+                 AND (s.dataset_version, s.row_index) > ($${n + 1}, $${n + 2})
+                 AND ($${n + 3}::integer IS NULL OR (s.dataset_version, s.row_index) <= ($${n + 3}, $${n + 4}))
+               ORDER BY s.dataset_version, s.row_index LIMIT $${n + 5}) o`,
+        [...parameters, after[0], after[1], upTo?.[0] ?? null, upTo?.[1] ?? null, this.pageRecords],
       );
       const size = page?.entity_keys?.length ?? 0;
       if (size > 0) pages.push(page!);
