@@ -125,18 +125,27 @@ export class MinioObjectStore extends ObjectStore {
       if (name.toLowerCase() === SHA256_METADATA) throw new TypeError(`metadata "${SHA256_METADATA}" is reserved for the storage library`);
       metadata[`x-amz-meta-${name}`] = value;
     }
-    if (Buffer.isBuffer(body)) metadata[`x-amz-meta-${SHA256_METADATA}`] = sha256Hex(body);
+    const headers = (extra: Record<string, string>) => ({
+      'Content-Type': options.contentType ?? 'application/octet-stream',
+      ...metadata,
+      ...extra,
+    });
+    if (Buffer.isBuffer(body)) {
+      // The bytes are known: hashed once, here, for the metadata and the answer alike.
+      const sha256 = sha256Hex(body);
+      const source = Readable.from(sliced(body), { objectMode: false });
+      const uploaded = await this.client.putObject(
+        this.bucket,
+        key,
+        source,
+        body.length,
+        headers({ [`x-amz-meta-${SHA256_METADATA}`]: sha256 }),
+      );
+      return { key, sha256, size: body.length, etag: uploaded.etag };
+    }
     const meter = new Sha256Meter();
-    const source = Buffer.isBuffer(body) ? Readable.from(sliced(body), { objectMode: false }) : body;
-    const size = Buffer.isBuffer(body) ? body.length : options.size;
-    const feeding = pipeline(source, meter);
-    const [uploaded] = await Promise.all([
-      this.client.putObject(this.bucket, key, meter, size, {
-        'Content-Type': options.contentType ?? 'application/octet-stream',
-        ...metadata,
-      }),
-      feeding,
-    ]);
+    const feeding = pipeline(body, meter);
+    const [uploaded] = await Promise.all([this.client.putObject(this.bucket, key, meter, options.size, headers({})), feeding]);
     const { sha256, size: sent } = meter.result();
     return { key, sha256, size: sent, etag: uploaded.etag };
   }
