@@ -6,7 +6,7 @@ import { categoricalColumn, makeTable, numericColumn } from '../table/table';
 import { evaluateModel } from './evaluate';
 import { fitModel } from './fit-model';
 import { type ModelArtifact } from './format';
-import { BATCH_BLOCK_ROWS, loadModel } from './loaded-model';
+import { BATCH_BLOCK_ROWS, type BatchPrediction, loadModel } from './loaded-model';
 import { mixedTable } from './testing/mixed-table';
 import { walkTrees } from './testing/walk-trees';
 
@@ -145,13 +145,24 @@ describe('loadModel', () => {
     }
   });
 
-  it.each(artifacts)('%s: scores a table of several blocks exactly as its encoded columns', (_name, art) => {
+  it.each(artifacts)('%s: scores a table of several blocks as its encoded columns', (_name, art) => {
     const model = loadModel(art);
     // Two whole blocks and a partial one, with missing values and categories in every block.
     const big = mixedTable(2 * BATCH_BLOCK_ROWS + 123, 5);
     const batch = model.predictTable(big);
     const whole = model.predictColumns(model.preprocessor.transform(big), big.nRows);
-    expect(batch).toEqual(whole);
+    if (art.model.kind === 'gbdt' || art.model.kind === 'random_forest') {
+      expect(batch).toEqual(whole);
+      return;
+    }
+    // A linear model folds the scaling into its weights ((w / scale) · (v − center)), which
+    // rounds differently from weighting the scaled value: equal to a few units in the last place.
+    const scores = (p: BatchPrediction) => (p.task === 'regression' ? [p.values] : p.probabilities);
+    const expected = scores(whole);
+    scores(batch).forEach((column, k) =>
+      column.forEach((v, i) => expect(Math.abs(v - expected[k][i])).toBeLessThanOrEqual(1e-13 * Math.max(1, Math.abs(expected[k][i])))),
+    );
+    if (batch.task !== 'regression' && whole.task !== 'regression') expect(batch.classIndex).toEqual(whole.classIndex);
   });
 
   it('gbdt: scores every row of a batch as a walk down the serialized trees does, whichever side missing values take', () => {

@@ -210,11 +210,19 @@ export class CompactModel {
 
   /**
    * Predictions for every row of a table, encoded and scored in blocks of rows: the encoded
-   * block stays in cache, and no encoded copy of the whole table is made.
+   * block stays in cache, and no encoded copy of the whole table is made. A linear model reads
+   * its numeric inputs straight from the table, scaling folded into its weights
+   * ({@link Preprocessor.linearScorerFor}).
    */
   predictTable(table: Table, options: BatchOptions = {}): BatchPrediction {
     const nRows = table.nRows;
     const raw = this.rawScores(nRows);
+    if (!this.forest) {
+      const blockRows = Math.min(nRows, BATCH_BLOCK_ROWS);
+      const score = this.preprocessor.linearScorerFor(table, this.weights, this.bias.length, blockRows);
+      for (let start = 0; start < nRows; start += blockRows) score(start, Math.min(nRows, start + blockRows), raw);
+      return this.fromRawScores(raw, nRows);
+    }
     const encode = this.preprocessor.encoderFor(table);
     const threads = this.forestThreads(nRows, options);
     const blockRows = threads?.blockRows ?? Math.min(nRows, BATCH_BLOCK_ROWS);
