@@ -11,6 +11,7 @@ import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 // Imported for its type alone (nothing of it runs here): a compiler that follows imports — the
 // service image build — compiles the helpers' file along with this one.
 import { type HelperWork } from './helper-threads.worker';
+import { type GbdtLoss } from './hist-gradient-boosting';
 
 /** What a helper thread holds between commands (helper-threads.worker.ts). */
 export type HelperState = HelperWork | null;
@@ -34,7 +35,11 @@ export const Control = {
   Failed: 8,
   /** Helpers taking part in the current session: those of a higher index ignore its commands. */
   Active: 9,
-  Length: 10,
+  /** Build: the first feature no thread has claimed yet; Gradients: the first block of rows. */
+  NextClaim: 10,
+  /** Build: features a thread claims at once. */
+  Chunk: 11,
+  Length: 12,
 } as const;
 
 export const Command = {
@@ -46,6 +51,8 @@ export const Command = {
   EndSession: 3,
   /** Score the helper's share of the block's rows. */
   Score: 4,
+  /** Compute the gradients, hessians and loss of the row blocks the helper claims. */
+  Gradients: 5,
 } as const;
 export type Command = (typeof Command)[keyof typeof Command];
 
@@ -60,8 +67,10 @@ export interface HistogramSession {
   readonly arena: SharedArrayBuffer;
   readonly nRows: number;
   readonly nFeatures: number;
-  readonly featureFrom: number;
-  readonly featureTo: number;
+  readonly loss: GbdtLoss;
+  readonly y: SharedArrayBuffer;
+  readonly raw: SharedArrayBuffer;
+  readonly blockLoss: SharedArrayBuffer;
 }
 
 /** What a helper reads at the start of a batch scored by a forest. */

@@ -1,10 +1,12 @@
 // A helper of helper-threads.ts: waits for commands on the shared control array and does its
-// share of the session in hand — a block of features' histograms for each node of a fit, or
-// a share of each block's rows scored by a forest.
+// share of the session in hand — features of each node's histograms and blocks of each round's
+// gradients for a fit, or a share of each block's rows scored by a forest.
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type Forest } from './forest';
 import { scoreShare } from './forest-threads';
-import { accumulateHistogram, histogramSize } from './hist-tree';
+import { histogramSize } from './hist-tree';
+import { type GbdtLoss } from './hist-gradient-boosting';
+import { buildClaimedFeatures, claimGradientBlocks } from './histogram-threads';
 import { Command, Control, type ForestSession, type HelperData, type HistogramSession, type SessionMessage } from './helper-threads';
 
 /** What a helper works on between commands: its session's buffers, bound. */
@@ -18,8 +20,11 @@ interface HistogramWork {
   readonly partition: Int32Array;
   readonly arena: Float64Array;
   readonly histSize: number;
-  readonly featureFrom: number;
-  readonly featureTo: number;
+  readonly nFeatures: number;
+  readonly loss: GbdtLoss;
+  readonly y: Float64Array;
+  readonly raw: Float64Array;
+  readonly blockLoss: Float64Array;
 }
 
 interface ForestWork {
@@ -41,8 +46,11 @@ function histogramWork(m: HistogramSession): HistogramWork {
     partition: new Int32Array(m.partition),
     arena: new Float64Array(m.arena),
     histSize: histogramSize(m.nFeatures),
-    featureFrom: m.featureFrom,
-    featureTo: m.featureTo,
+    nFeatures: m.nFeatures,
+    loss: m.loss,
+    y: new Float64Array(m.y),
+    raw: new Float64Array(m.raw),
+    blockLoss: new Float64Array(m.blockLoss),
   };
 }
 
@@ -85,7 +93,8 @@ for (;;) {
     } else if (command === Command.EndSession) work = null;
     else if (command === Command.Build && work?.kind === 'histograms') {
       const at = Atomics.load(control, Control.Slot) * work.histSize;
-      accumulateHistogram(
+      buildClaimedFeatures(
+        control,
         work.arena.subarray(at, at + work.histSize),
         work.data,
         work.gradients,
@@ -94,9 +103,10 @@ for (;;) {
         Atomics.load(control, Control.Start),
         Atomics.load(control, Control.Stop),
         Atomics.load(control, Control.IsRoot) === 1,
-        work.featureFrom,
-        work.featureTo,
+        work.nFeatures,
       );
+    } else if (command === Command.Gradients && work?.kind === 'histograms') {
+      claimGradientBlocks(control, work.loss, work.y, work.raw, work.gradients, work.hessians, work.blockLoss);
     } else if (command === Command.Score && work?.kind === 'forest') {
       // The calling thread scores the first share; helper k the (k + 1)th.
       scoreShare(work.forest, work.columns, work.out, index + 1, active + 1, Atomics.load(control, Control.Start));

@@ -1,5 +1,6 @@
 import { Rng } from '../random/rng';
 import { splitIndices } from '../selection/split';
+import { gradientBlock, lossBlocks, meanLoss } from './boosting-gradients';
 import { findBinThresholds, mapToBins } from './hist-binning';
 import { type BinnedData, type TreeArrays, TreeGrower } from './hist-tree';
 import { HistogramThreads } from './histogram-threads';
@@ -106,7 +107,7 @@ export function fitGbdt(columns: readonly Float64Array[], y: Float64Array, optio
   // Live histograms are bounded by the leaves a tree may have: the shared arena needs the bound.
   const threads =
     o.maxLeafNodes !== null && o.maxLeafNodes <= MAX_LEAVES_FOR_THREADS
-      ? HistogramThreads.open(o.threads ?? 1, yTrain.length, columns.length, o.maxLeafNodes + 2)
+      ? HistogramThreads.open(o.threads ?? 1, o.loss, yTrain.length, columns.length, o.maxLeafNodes + 2)
       : null;
   try {
     return boost(o, columns, y, xTrain, yTrain, validationRows, rng, threads);
@@ -158,7 +159,8 @@ function boost(
   }
 
   const baseline = isClassifier ? logOddsOfMean(yTrain) : meanOf(yTrain);
-  const raw = new Float64Array(nTrain).fill(baseline);
+  const raw = (threads ? threads.raw : new Float64Array(nTrain)).fill(baseline);
+  threads?.y.set(yTrain);
   validation?.raw.fill(baseline);
   const gradients = threads ? threads.gradients : new Float32Array(nTrain);
   const hessians = (threads ? threads.hessians : new Float32Array(nTrain)).fill(1);
@@ -182,12 +184,12 @@ function boost(
     scores.push(-validationLoss[0]);
   }
 
-  gradientsAndLoss(o.loss, yTrain, raw, gradients, hessians);
+  gradientsAndLoss(o.loss, yTrain, raw, gradients, hessians, threads);
   for (let iter = 0; iter < o.maxIter; iter++) {
     const tree = grower.grow(gradients, hessians, raw);
     trees.push(tree);
     // The next round's gradients and this round's loss come from the same exponentials.
-    trainLoss.push(gradientsAndLoss(o.loss, yTrain, raw, gradients, hessians));
+    trainLoss.push(gradientsAndLoss(o.loss, yTrain, raw, gradients, hessians, threads));
     let stop = false;
     if (validation) {
       addTreeBinned(tree, validation.bins, missingBin, validation.raw);
@@ -252,26 +254,23 @@ function addTreeBinned(tree: TreeArrays, bins: readonly Uint8Array[], missingBin
  * Writes the loss's gradients and hessians at `raw` (hessians of squared error stay 1) and
  * returns the mean loss there, as {@link lossOf}.
  */
-function gradientsAndLoss(loss: GbdtLoss, y: Float64Array, raw: Float64Array, gradients: Float32Array, hessians: Float32Array): number {
-  let s = 0;
-  if (loss === 'squared_error') {
-    for (let i = 0; i < y.length; i++) {
-      const d = raw[i] - y[i];
-      gradients[i] = d;
-      s += 0.5 * d * d;
-    }
-    return s / y.length;
-  }
-  for (let i = 0; i < y.length; i++) {
-    const z = raw[i];
-    // e = exp(−|z|) gives both σ(z) and log(1 + e^{−|z|}) without overflow.
-    const e = Math.exp(z > 0 ? -z : z);
-    const p = z > 0 ? 1 / (1 + e) : e / (1 + e);
-    s += (z > 0 ? z : 0) + Math.log1p(e) - y[i] * z;
-    gradients[i] = p - y[i];
-    hessians[i] = p * (1 - p);
-  }
-  return s / y.length;
+/**
+ * The next round's gradients and hessians at `raw`, and the mean training loss there — on
+ * `threads` when given, each claiming blocks of rows.
+ */
+function gradientsAndLoss(
+  loss: GbdtLoss,
+  y: Float64Array,
+  raw: Float64Array,
+  gradients: Float32Array,
+  hessians: Float32Array,
+  threads: HistogramThreads | null,
+): number {
+  if (threads) return threads.gradientsAndLoss();
+  const nBlocks = lossBlocks(y.length);
+  const blockLoss = new Float64Array(nBlocks);
+  for (let k = 0; k < nBlocks; k++) blockLoss[k] = gradientBlock(loss, y, raw, gradients, hessians, k);
+  return meanLoss(blockLoss, nBlocks, y.length);
 }
 
 /** Mean loss as sklearn's loss objects report it: half squared error, or binomial log loss. */

@@ -89,6 +89,8 @@ export class TreeGrower {
   /** Row indices, grouped by node: each node owns a contiguous range. */
   readonly partition: Int32Array;
   private readonly scratch: Int32Array;
+  /** Per bin, 1 when the split in hand sends it left. */
+  private readonly goesLeft = new Uint8Array(N_BINS);
   private readonly pool: Float64Array[] = [];
   private readonly histSize: number;
 
@@ -294,22 +296,28 @@ export class TreeGrower {
     return best;
   }
 
-  /** Stable in-place partition of the node's rows; returns the index where the right child starts. */
+  /**
+   * Stable in-place partition of the node's rows; returns the index where the right child starts.
+   * Which side a bin goes to is looked up, and every row is written to both sides with only
+   * the cursor of its own side moving on: no branch on the data, whose sides are as good as
+   * random to a branch predictor (this was half the partition's time).
+   */
   private partitionRows(node: GrowNode, split: SplitInfo): number {
     const col = this.data.bins[split.feature];
-    const missingBin = this.data.missingBin;
+    const goesLeft = this.goesLeft;
+    for (let b = 0; b < N_BINS; b++) goesLeft[b] = b <= split.bin ? 1 : 0;
+    goesLeft[this.data.missingBin] = split.missingLeft ? 1 : 0;
     const idx = this.partition;
     const tmp = this.scratch;
-    const threshold = split.bin;
-    const missingLeft = split.missingLeft;
     let l = node.start;
     let r = 0;
     for (let i = node.start; i < node.stop; i++) {
       const row = idx[i];
-      const b = col[row];
-      const goLeft = b === missingBin ? missingLeft : b <= threshold;
-      if (goLeft) idx[l++] = row;
-      else tmp[r++] = row;
+      const left = goesLeft[col[row]];
+      idx[l] = row;
+      tmp[r] = row;
+      l += left;
+      r += 1 - left;
     }
     idx.set(tmp.subarray(0, r), l);
     return l;

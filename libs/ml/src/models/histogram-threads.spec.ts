@@ -1,6 +1,8 @@
 import { Rng } from '../random/rng';
 import { fitGbdt } from './hist-gradient-boosting';
-import { MIN_CELLS_FOR_THREADS, featureBlock, stopHistogramThreads } from './histogram-threads';
+import { Control } from './helper-threads';
+import { accumulateHistogram, histogramSize } from './hist-tree';
+import { MIN_CELLS_FOR_THREADS, buildClaimedFeatures, featuresPerClaim, stopHistogramThreads } from './histogram-threads';
 
 /** Rows × 7 features with missing values and a label that needs several of them. */
 function data(rows: number, seed: number): { x: Float64Array[]; y: Float64Array } {
@@ -42,18 +44,33 @@ describe('histogram threads', () => {
     expect(fitGbdt(x, y, { loss: 'log_loss', maxIter: 3, threads: 4 }).threads).toBe(1);
   });
 
-  it('split the features in blocks that cover each once', () => {
-    for (const [parts, n] of [
-      [2, 20],
-      [3, 7],
-      [4, 4],
-    ]) {
-      const blocks = Array.from({ length: parts }, (_, k) => featureBlock(k, parts, n));
-      expect(blocks[0].from).toBe(0);
-      expect(blocks[parts - 1].to).toBe(n);
-      for (let k = 1; k < parts; k++) expect(blocks[k].from).toBe(blocks[k - 1].to);
-      for (const b of blocks) expect(b.to).toBeGreaterThan(b.from);
+  it('claim every feature once, in chunks, whatever the chunk', () => {
+    const rows = 300;
+    const nFeatures = 7;
+    const rng = new Rng(3);
+    const bins = Array.from({ length: nFeatures }, () => Uint8Array.from({ length: rows }, () => Math.floor(rng.next() * 256)));
+    const rowMajor = new Uint8Array(rows * nFeatures);
+    bins.forEach((column, f) => column.forEach((b, i) => (rowMajor[i * nFeatures + f] = b)));
+    const data = { bins, rows: rowMajor };
+    const gradients = Float32Array.from({ length: rows }, () => rng.normal());
+    const hessians = Float32Array.from({ length: rows }, () => rng.next());
+    // A node's scattered rows, as after a few splits.
+    const partition = Int32Array.from({ length: rows }, (_, i) => (i * 7) % rows);
+    for (const isRoot of [true, false]) {
+      const whole = new Float64Array(histogramSize(nFeatures));
+      accumulateHistogram(whole, data, gradients, hessians, partition, 0, rows, isRoot, 0, nFeatures);
+      for (const chunk of [1, 3, nFeatures, 100]) {
+        const ctl = new Int32Array(Control.Length);
+        ctl[Control.Chunk] = chunk;
+        const claimed = new Float64Array(histogramSize(nFeatures));
+        buildClaimedFeatures(ctl, claimed, data, gradients, hessians, partition, 0, rows, isRoot, nFeatures);
+        expect(claimed).toEqual(whole);
+        expect(ctl[Control.NextClaim]).toBeGreaterThanOrEqual(nFeatures);
+      }
     }
+    expect(featuresPerClaim(20, 2, true)).toBe(1);
+    expect(featuresPerClaim(20, 2, false)).toBe(5);
+    expect(featuresPerClaim(3, 8, false)).toBe(1);
   });
 
   it('refuse a thread count that is not a positive integer', () => {

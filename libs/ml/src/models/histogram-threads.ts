@@ -1,23 +1,72 @@
 /**
  * Histogram building on several cores, as scikit-learn's boosted trees do with OpenMP: helper
  * threads (helper-threads.ts) share the binned data, gradients, row partition and histograms
- * with the fitting thread (SharedArrayBuffer), and each builds every node's histogram for its
- * own block of features while the fitting thread builds the first block. The blocks are
- * disjoint, and each bin sums its rows in the same order as one thread would, so the trees are
- * identical to a single-threaded fit.
+ * with the fitting thread (SharedArrayBuffer), and every thread, the fitting one included,
+ * builds each node's histogram for the features it claims from a shared counter, a few at a
+ * time, until none is left. Claiming instead of a fixed block each keeps a thread that starts
+ * late or runs slower from holding up the others. Each feature is built by one thread, its bins
+ * summing their rows in the same order as one thread would, so the trees are identical to a
+ * single-threaded fit.
  */
-import { accumulateHistogram, histogramSize } from './hist-tree';
-import { beginSession, Command, Control, endSession, evenPart, together, type HistogramSession, startHelpers } from './helper-threads';
+import { gradientBlock, lossBlocks, meanLoss } from './boosting-gradients';
+import { type GbdtLoss } from './hist-gradient-boosting';
+import { type BinnedData, accumulateHistogram, histogramSize } from './hist-tree';
+import { beginSession, Command, Control, endSession, together, type HistogramSession, startHelpers } from './helper-threads';
 
 export { stopHelperThreads as stopHistogramThreads } from './helper-threads';
 
 /** Below this many binned values a fit is over before helpers would pay for themselves. */
 export const MIN_CELLS_FOR_THREADS = 500_000;
 
-/** Feature block `k` of `parts` over `nFeatures`: as even as whole features allow. */
-export const featureBlock = evenPart;
+/**
+ * Features a thread claims at once. The root's histogram goes down each feature's column, so
+ * one feature is a claim; other nodes go row by row over a claim's features, reading each row's
+ * gradient and place once per claim, so they claim more: half of a thread's even share.
+ */
+export function featuresPerClaim(nFeatures: number, threads: number, isRoot: boolean): number {
+  return isRoot ? 1 : Math.max(1, Math.ceil(nFeatures / (2 * threads)));
+}
 
-/** The shared buffers of one fit, and the threads that build its histograms. */
+/**
+ * Builds `hist` for the features claimed from `ctl`'s counter ({@link Control.NextClaim}, by
+ * {@link Control.Chunk}) until every feature is claimed.
+ */
+export function buildClaimedFeatures(
+  ctl: Int32Array,
+  hist: Float64Array,
+  data: Pick<BinnedData, 'bins' | 'rows'>,
+  gradients: Float32Array,
+  hessians: Float32Array,
+  partition: Int32Array,
+  start: number,
+  stop: number,
+  isRoot: boolean,
+  nFeatures: number,
+): void {
+  const chunk = Atomics.load(ctl, Control.Chunk);
+  for (let from = Atomics.add(ctl, Control.NextClaim, chunk); from < nFeatures; from = Atomics.add(ctl, Control.NextClaim, chunk))
+    accumulateHistogram(hist, data, gradients, hessians, partition, start, stop, isRoot, from, Math.min(nFeatures, from + chunk));
+}
+
+/**
+ * Gradients, hessians and loss of the row blocks claimed from `ctl`'s counter, one at a time,
+ * until every block is claimed; each block's loss goes to `blockLoss`.
+ */
+export function claimGradientBlocks(
+  ctl: Int32Array,
+  loss: GbdtLoss,
+  y: Float64Array,
+  raw: Float64Array,
+  gradients: Float32Array,
+  hessians: Float32Array,
+  blockLoss: Float64Array,
+): void {
+  const nBlocks = lossBlocks(y.length);
+  for (let k = Atomics.add(ctl, Control.NextClaim, 1); k < nBlocks; k = Atomics.add(ctl, Control.NextClaim, 1))
+    blockLoss[k] = gradientBlock(loss, y, raw, gradients, hessians, k);
+}
+
+/** The shared buffers of one fit, and the threads that build its histograms and gradients. */
 export class HistogramThreads {
   /** Per feature, the bins of every row (views on one shared buffer). */
   readonly bins: Uint8Array[];
@@ -26,6 +75,11 @@ export class HistogramThreads {
   readonly gradients: Float32Array;
   readonly hessians: Float32Array;
   readonly partition: Int32Array;
+  /** The labels, set once by the fit. */
+  readonly y: Float64Array;
+  /** The training rows' scores, updated by the fit after each tree. */
+  readonly raw: Float64Array;
+  private readonly blockLoss: Float64Array;
   private readonly arena: Float64Array;
   private readonly histSize: number;
   private slotsUsed = 0;
@@ -34,6 +88,7 @@ export class HistogramThreads {
   private constructor(
     private readonly ctl: Int32Array,
     private readonly nHelpers: number,
+    private readonly loss: GbdtLoss,
     private readonly nRows: number,
     private readonly nFeatures: number,
     maxHistograms: number,
@@ -44,6 +99,9 @@ export class HistogramThreads {
     this.gradients = new Float32Array(new SharedArrayBuffer(nRows * 4));
     this.hessians = new Float32Array(new SharedArrayBuffer(nRows * 4));
     this.partition = new Int32Array(new SharedArrayBuffer(nRows * 4));
+    this.y = new Float64Array(new SharedArrayBuffer(nRows * 8));
+    this.raw = new Float64Array(new SharedArrayBuffer(nRows * 8));
+    this.blockLoss = new Float64Array(new SharedArrayBuffer(lossBlocks(nRows) * 8));
     this.histSize = histogramSize(nFeatures);
     this.arena = new Float64Array(new SharedArrayBuffer(maxHistograms * this.histSize * 8));
   }
@@ -53,19 +111,18 @@ export class HistogramThreads {
    * once, or null when one thread is asked for, the data is too small to gain, or helpers
    * cannot start (the fit then runs on its own thread).
    */
-  static open(threads: number, nRows: number, nFeatures: number, maxHistograms: number): HistogramThreads | null {
+  static open(threads: number, loss: GbdtLoss, nRows: number, nFeatures: number, maxHistograms: number): HistogramThreads | null {
     const parts = Math.min(threads, nFeatures);
     if (parts < 2 || nRows * nFeatures < MIN_CELLS_FOR_THREADS) return null;
     const ctl = startHelpers(parts - 1);
     if (!ctl) return null;
-    const self = new HistogramThreads(ctl, parts - 1, nRows, nFeatures, maxHistograms);
+    const self = new HistogramThreads(ctl, parts - 1, loss, nRows, nFeatures, maxHistograms);
     self.beginSession();
     return self;
   }
 
   private beginSession(): void {
-    const sessions = Array.from({ length: this.nHelpers }, (_, k): HistogramSession => {
-      const block = featureBlock(k + 1, this.nHelpers + 1, this.nFeatures);
+    const sessions = Array.from({ length: this.nHelpers }, (): HistogramSession => {
       return {
         kind: 'histograms',
         bins: this.bins[0].buffer as SharedArrayBuffer,
@@ -76,8 +133,10 @@ export class HistogramThreads {
         arena: this.arena.buffer as SharedArrayBuffer,
         nRows: this.nRows,
         nFeatures: this.nFeatures,
-        featureFrom: block.from,
-        featureTo: block.to,
+        loss: this.loss,
+        y: this.y.buffer as SharedArrayBuffer,
+        raw: this.raw.buffer as SharedArrayBuffer,
+        blockLoss: this.blockLoss.buffer as SharedArrayBuffer,
       };
     });
     beginSession(this.ctl, sessions);
@@ -103,10 +162,21 @@ export class HistogramThreads {
     Atomics.store(ctl, Control.Stop, stop);
     Atomics.store(ctl, Control.IsRoot, isRoot ? 1 : 0);
     Atomics.store(ctl, Control.Slot, hist.byteOffset / (this.histSize * 8));
-    const own = featureBlock(0, this.nHelpers + 1, this.nFeatures);
+    Atomics.store(ctl, Control.NextClaim, 0);
+    Atomics.store(ctl, Control.Chunk, featuresPerClaim(this.nFeatures, this.count, isRoot));
     together(ctl, Command.Build, this.nHelpers, () =>
-      accumulateHistogram(hist, this, this.gradients, this.hessians, this.partition, start, stop, isRoot, own.from, own.to),
+      buildClaimedFeatures(ctl, hist, this, this.gradients, this.hessians, this.partition, start, stop, isRoot, this.nFeatures),
     );
+  }
+
+  /** The next round's gradients and hessians at {@link raw}, all threads at once; returns the mean training loss there. */
+  gradientsAndLoss(): number {
+    const ctl = this.ctl;
+    Atomics.store(ctl, Control.NextClaim, 0);
+    together(ctl, Command.Gradients, this.nHelpers, () =>
+      claimGradientBlocks(ctl, this.loss, this.y, this.raw, this.gradients, this.hessians, this.blockLoss),
+    );
+    return meanLoss(this.blockLoss, this.blockLoss.length, this.nRows);
   }
 
   /** Ends the fit: the helpers let go of its buffers and wait for the next one. */
