@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng } from '../random/rng';
 import { parseCsv } from '../table/csv';
 import { categoricalColumn, makeTable, numericColumn } from '../table/table';
 import { Preprocessor, fitPreprocessor, signatureOf } from './preprocessor';
@@ -91,5 +92,62 @@ describe('Preprocessor', () => {
       { name: 'color', type: 'categorical', categories: ['blue', 'red'] },
     ]);
     expect(schemaOf(sig)).toEqual({ x: 'numeric', color: 'categorical' });
+  });
+
+  describe('linearScorerFor', () => {
+    /** Six numeric columns (gaps in some; one far from 0, whose centring must not lose digits) and two categorical ones. */
+    function table(rows: number, seed: number) {
+      const rng = new Rng(seed);
+      const numeric = Array.from({ length: 6 }, (_, j) =>
+        numericColumn(
+          `n${j}`,
+          Float64Array.from({ length: rows }, () =>
+            j % 2 === 1 && rng.next() < 0.15 ? Number.NaN : rng.normal() * (j + 1) + (j === 4 ? 1e6 : 0),
+          ),
+        ),
+      );
+      const colours = ['red', 'green', 'blue', 'violet'];
+      const categorical = ['c0', 'c1'].map((name) =>
+        categoricalColumn(
+          name,
+          Array.from({ length: rows }, () => (rng.next() < 0.1 ? null : colours[rng.nextInt(colours.length)])),
+        ),
+      );
+      return makeTable([...numeric, ...categorical]);
+    }
+
+    it.each([
+      ['mean', 'onehot', true],
+      ['none', 'onehot', true],
+      ['median', 'ordinal', true],
+      ['mean', 'onehot', false],
+    ] as const)('adds the scores of the encoded rows (impute %s, %s, scaled %s), block by block', (impute, categorical, scale) => {
+      const features = ['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'c0', 'c1'];
+      const pre = new Preprocessor(fitPreprocessor(table(300, 1), features, { impute, categorical, scale }));
+      // A table with categories training never saw, in blocks of 64 rows and a partial one.
+      const rows = 200;
+      const blockRows = 64;
+      const test = table(rows, 2);
+      const nOut = 2;
+      const rng = new Rng(3);
+      const weights = Float64Array.from({ length: nOut * pre.nOutputs }, (_, j) =>
+        j % pre.nOutputs < 4 && j < pre.nOutputs ? 0 : rng.normal(),
+      );
+      const raw = Array.from({ length: nOut }, (_, k) => new Float64Array(rows).fill(k + 0.5));
+      const score = pre.linearScorerFor(test, weights, nOut, blockRows);
+      for (let start = 0; start < rows; start += blockRows) score(start, Math.min(rows, start + blockRows), raw);
+
+      const encoded = pre.transform(test);
+      for (let k = 0; k < nOut; k++) {
+        for (let i = 0; i < rows; i++) {
+          let expected = k + 0.5;
+          for (let j = 0; j < pre.nOutputs; j++) expected += weights[k * pre.nOutputs + j] * encoded[j][i];
+          if (Number.isNaN(expected)) expect(raw[k][i]).toBeNaN();
+          else expect(Math.abs(raw[k][i] - expected)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected)));
+        }
+      }
+      if (impute === 'none') expect(raw[1].some(Number.isNaN)).toBe(true);
+      expect(() => score(0, blockRows + 1, raw)).toThrow(`at most ${blockRows} rows a call, got ${blockRows + 1}`);
+    });
   });
 });

@@ -174,6 +174,8 @@ function encodeRows(plans: readonly (StepPlan | null)[], start: number, end: num
 /**
  * z[i] += Σₚ a[p] · (xₚ[i] − centerₚ) for rows `start … end − 1`, xₚ the numeric plans' values with
  * missing ones filled. Four columns go through each pass over the rows, as in addWeightedColumns.
+ * A zero weight is not skipped: a value left missing (no imputation) makes the score NaN, as it
+ * does for one row.
  */
 function addFoldedNumeric(plans: readonly NumericPlan[], a: Float64Array, z: Float64Array, start: number, end: number): void {
   const m = plans.length;
@@ -183,7 +185,6 @@ function addFoldedNumeric(plans: readonly NumericPlan[], a: Float64Array, z: Flo
     const a1 = a[p + 1];
     const a2 = a[p + 2];
     const a3 = a[p + 3];
-    if (a0 === 0 && a1 === 0 && a2 === 0 && a3 === 0) continue;
     const { values: v0, fill: f0, center: c0 } = plans[p];
     const { values: v1, fill: f1, center: c1 } = plans[p + 1];
     const { values: v2, fill: f2, center: c2 } = plans[p + 2];
@@ -202,7 +203,6 @@ function addFoldedNumeric(plans: readonly NumericPlan[], a: Float64Array, z: Flo
   }
   for (; p < m; p++) {
     const ap = a[p];
-    if (ap === 0) continue;
     const { values, fill, center } = plans[p];
     for (let i = start; i < end; i++) {
       const x = values[i];
