@@ -19,6 +19,11 @@ export const featureStoreConfigSchema = serviceConfigSchema(
     ONLINE_CACHE_MAX_ENTITIES: envInt({ min: 0, max: 10_000_000, default: 100_000 }),
     /** Most rows of a training set drawn from a dataset (its spine); a larger range is refused, to be narrowed. */
     TRAINING_SET_MAX_ROWS: envInt({ min: 1, max: 10_000_000, default: 1_000_000 }),
+    /**
+     * Most offline records one training set reads: its spine's and their entities' history. A
+     * set that would read more is refused, to be asked of fewer entities or a narrower range.
+     */
+    TRAINING_SET_MAX_HISTORY_RECORDS: envInt({ min: 1, max: 100_000_000, default: 5_000_000 }),
     /** Threads that write training sets as CSV: as many sets are written at once. */
     TRAINING_SET_WORKERS: envInt({ min: 1, max: 64, default: 2 }),
     /** Most heap (MiB) of one training-set thread; a set that needs more fails alone. */

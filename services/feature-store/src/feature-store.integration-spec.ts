@@ -80,8 +80,8 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
 
   beforeAll(async () => {
     infra = await startServiceInfrastructure();
-    // Small enough for this suite's five rows to pass it.
-    env = await infra.serviceEnv('feature-store', { TRAINING_SET_MAX_ROWS: '4' });
+    // Small enough for this suite's five rows to pass them: four rows to a spine, four records read.
+    env = await infra.serviceEnv('feature-store', { TRAINING_SET_MAX_ROWS: '4', TRAINING_SET_MAX_HISTORY_RECORDS: '4' });
     // Nobody to ask: datasets are learnt from events in this suite.
     delete env.FLYWHEEL_SERVICE_TOKEN;
     service = await startFeatureStoreService(env, { handleSignals: false });
@@ -390,6 +390,23 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     );
     // Five rows in all, one more than this suite's TRAINING_SET_MAX_ROWS: refused before anything is read.
     await expectCode(datasetSpine({}), GrpcCode.RESOURCE_EXHAUSTED, /more than 4 rows; narrow the version or event-time range/);
+    // Entity rows whose history is every record, one more than TRAINING_SET_MAX_HISTORY_RECORDS.
+    await expectCode(
+      reader.getHistoricalFeatures(
+        featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({
+          featureView: 'claim-features',
+          entityRows: {
+            rows: ['alice', 'bob', 'carol'].map((entityKey) => ({
+              entityKey,
+              timestamp: new Date('2030-01-01T00:00:00.000Z'),
+              extra: { values: {} },
+            })),
+          },
+        }),
+      ),
+      GrpcCode.RESOURCE_EXHAUSTED,
+      /more than 4 offline records up to their times \(TRAINING_SET_MAX_HISTORY_RECORDS\); ask for fewer entities/,
+    );
     await expectCode(
       reader.getHistoricalFeatures(
         featureStoreV1.GetHistoricalFeaturesRequest.fromPartial({

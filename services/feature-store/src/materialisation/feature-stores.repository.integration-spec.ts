@@ -4,7 +4,7 @@ import { type DataSource } from 'typeorm';
 import { FEATURE_STORE_ENTITIES } from '../app.module';
 import { type StoredValues } from '../feature-views/feature-values';
 import { FEATURE_STORE_MIGRATIONS } from '../migrations/1770200000000-create-feature-store';
-import { type DatasetHistory, type FeatureHistory, type FeatureRecord } from '../serving/point-in-time';
+import { type DatasetHistory, type FeatureHistory, type FeatureRecord, HistoryTooLargeError } from '../serving/point-in-time';
 import { datasetHistoryOf, historyOf } from '../testing/feature-history';
 import { type DatasetRange, TypeOrmFeatureStoresRepository } from './feature-stores.repository';
 
@@ -12,6 +12,8 @@ const VIEW = 'claims-features';
 const FEATURES = ['amount', 'channel', 'flagged', 'missing_everywhere'];
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1);
+/** A record limit no read here reaches. */
+const NO_LIMIT = 1_000_000;
 
 /** A repository that reads a dataset in two parts of a few records a page, so a small store takes many pages. */
 class SmallPages extends TypeOrmFeatureStoresRepository {
@@ -117,7 +119,7 @@ describe('offline store reads (PostgreSQL)', () => {
     const count = await new TypeOrmFeatureStoresRepository(dataSource).countDatasetRecords(VIEW, 1, range);
     expect(count).toBe(expected.spineSize);
     for (const repository of [new TypeOrmFeatureStoresRepository(dataSource), new SmallPages(dataSource)]) {
-      expectSameDatasetHistory(await repository.readDatasetHistory(VIEW, 1, range, FEATURES, count), expected);
+      expectSameDatasetHistory(await repository.readDatasetHistory(VIEW, 1, range, FEATURES, count, NO_LIMIT), expected);
     }
   });
 
@@ -132,9 +134,53 @@ describe('offline store reads (PostgreSQL)', () => {
       records.filter((r) => bounds.has(r.entityKey) && r.eventTime.getTime() <= bounds.get(r.entityKey)!),
       FEATURES,
     );
-    const actual = await new TypeOrmFeatureStoresRepository(dataSource).readHistory(VIEW, 1, bounds, FEATURES);
+    const actual = await new TypeOrmFeatureStoresRepository(dataSource).readHistory(VIEW, 1, bounds, FEATURES, NO_LIMIT);
     expect(rowsOf(actual, 0, undefined, true)).toEqual(rowsOf(expected, 0, undefined, true));
     expect(actual.entityKeys.length).toBeGreaterThan(0);
+  });
+
+  it('reads entities whose records outgrow a page: the group halved, one entity paged by time', async () => {
+    // Every entity, each with more records than a small page holds.
+    const bounds = new Map(Array.from({ length: 12 }, (_, k): [string, number] => [`customer-${k}`, T0 + (3 + (k % 7)) * HOUR]));
+    const within = records.filter((r) => bounds.has(r.entityKey) && r.eventTime.getTime() <= bounds.get(r.entityKey)!);
+    const perEntity = Math.max(...[...bounds.keys()].map((e) => within.filter((r) => r.entityKey === e).length));
+    expect(perEntity).toBeGreaterThan(7);
+    const actual = await new SmallPages(dataSource).readHistory(VIEW, 1, bounds, FEATURES, NO_LIMIT);
+    expect(rowsOf(actual, 0, undefined, true)).toEqual(rowsOf(historyOf(within, FEATURES), 0, undefined, true));
+  });
+
+  it('pages an entity by time without losing a microsecond at a page boundary', async () => {
+    // 40 records of one entity a microsecond or less apart, several at the same instant: pages of
+    // 7 end between instants that share their millisecond, and inside runs of one instant.
+    const view = 'microsecond-pages';
+    await dataSource.query(
+      `INSERT INTO offline_features (feature_view, revision, dataset_version, row_index, entity_key, event_time, "values")
+       SELECT $1, 1, 1 + i % 3, i, 'one', timestamptz '2026-11-01T00:00:00Z' + ((i / 3) || ' microseconds')::interval, jsonb_build_object('i', i)
+       FROM generate_series(0, 39) AS i`,
+      [view],
+    );
+    const history = await new SmallPages(dataSource).readHistory(view, 1, new Map([['one', Date.UTC(2026, 10, 2)]]), ['i'], NO_LIMIT);
+    expect([...history.features.get('i')!].sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it('refuses a read past its record limit, the spine and its entities’ history counted alike', async () => {
+    const every = { versionFrom: 1, versionTo: 4, start: null, end: null };
+    const middle = { versionFrom: 2, versionTo: 3, start: null, end: null };
+    const all = new Map(Array.from({ length: 12 }, (_, k): [string, number] => [`customer-${k}`, T0 + 10 * HOUR]));
+    for (const repository of [new TypeOrmFeatureStoresRepository(dataSource), new SmallPages(dataSource)]) {
+      // Exactly at the limit is read; one record fewer allowed is refused.
+      const size = (await repository.readDatasetHistory(VIEW, 1, middle, FEATURES, 60, NO_LIMIT)).history.entityKeys.length;
+      expect(size).toBeGreaterThan(60);
+      await expect(repository.readDatasetHistory(VIEW, 1, middle, FEATURES, 60, size)).resolves.toBeDefined();
+      // Past the spine, in the other records of its entities.
+      await expect(repository.readDatasetHistory(VIEW, 1, middle, FEATURES, 60, size - 1)).rejects.toThrow(HistoryTooLargeError);
+      // Within the spine.
+      await expect(repository.readDatasetHistory(VIEW, 1, every, FEATURES, 120, 119)).rejects.toThrow(
+        'the training set reads more than 119 offline records',
+      );
+      await expect(repository.readHistory(VIEW, 1, all, FEATURES, 120)).resolves.toBeDefined();
+      await expect(repository.readHistory(VIEW, 1, all, FEATURES, 119)).rejects.toThrow(HistoryTooLargeError);
+    }
   });
 
   it('reads event times as the exact milliseconds of their microseconds, in and beyond the years 1902 to 2038', async () => {
@@ -159,7 +205,7 @@ describe('offline store reads (PostgreSQL)', () => {
       [view],
     );
     const range = { versionFrom: 1, versionTo: 1, start: null, end: null };
-    const { history } = await new TypeOrmFeatureStoresRepository(dataSource).readDatasetHistory(view, 1, range, [], rows.length);
+    const { history } = await new TypeOrmFeatureStoresRepository(dataSource).readDatasetHistory(view, 1, range, [], rows.length, NO_LIMIT);
     expect(Array.from(history.eventTimes)).toEqual(rows.map((r) => Number(r.exact)));
   });
 });

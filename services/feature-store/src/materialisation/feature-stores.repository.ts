@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { queryRows } from '@flywheel/persistence';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { type StoredValue, type StoredValues } from '../feature-views/feature-values';
-import { type DatasetHistory, type FeatureHistory, type FeatureRecord } from '../serving/point-in-time';
+import { type DatasetHistory, type FeatureHistory, type FeatureRecord, HistoryTooLargeError } from '../serving/point-in-time';
 import { MaterialisationEntity } from './materialisation.entity';
 import { OfflineFeatureEntity } from './offline-feature.entity';
 import { OnlineFeatureEntity } from './online-feature.entity';
@@ -46,12 +46,16 @@ export abstract class FeatureStoresRepository {
    */
   abstract upsertOnline(manager: EntityManager, view: string, revision: number, records: readonly FeatureRecord[]): Promise<void>;
   abstract readOnline(view: string, revision: number, entityKeys: readonly string[]): Promise<Map<string, OnlineRecord>>;
-  /** Offline records of the given entities with event time at or before each entity's bound (epoch ms), with the named features. */
+  /**
+   * Offline records of the given entities with event time at or before each entity's bound
+   * (epoch ms), with the named features. Throws {@link HistoryTooLargeError} past `maxRecords`.
+   */
   abstract readHistory(
     view: string,
     revision: number,
     bounds: ReadonlyMap<string, number>,
     features: readonly string[],
+    maxRecords: number,
   ): Promise<FeatureHistory>;
   /** How many offline records came from dataset versions in the range, with event time in its window. */
   abstract countDatasetRecords(view: string, revision: number, range: DatasetRange): Promise<number>;
@@ -67,6 +71,8 @@ export abstract class FeatureStoresRepository {
     features: readonly string[],
     /** How many records the range holds, as {@link countDatasetRecords} says: a large read is split in parts. */
     recordCount: number,
+    /** Most records, the spine's and the others, to read: past them, {@link HistoryTooLargeError}. */
+    maxRecords: number,
   ): Promise<DatasetHistory>;
 }
 
@@ -139,8 +145,8 @@ const HISTORY_AGGREGATES = `json_agg(o.entity_key) AS entity_keys,
 // Entities per history query: one round trip for most training sets, a bounded statement for any.
 const HISTORY_ENTITIES_PER_QUERY = 20_000;
 
-// Records per dataset page: each column of a page is one JSON text, which must stay far below
-// V8's longest string (2^29 characters) whatever the keys and values hold.
+// Records per page, whatever the read: each column of a page is one JSON text, which must stay
+// far below V8's longest string (2^29 characters) whatever the keys and values hold.
 const HISTORY_PAGE_RECORDS = 200_000;
 
 // A dataset read of at least twice this many records is split in parts read side by side, at
@@ -148,19 +154,22 @@ const HISTORY_PAGE_RECORDS = 200_000;
 const DATASET_PART_MIN_RECORDS = 10_000;
 const DATASET_READ_PARTS = 2;
 
-/** Offline records gathered page by page into a {@link FeatureHistory} of the named features. */
+/**
+ * Offline records gathered page by page into a {@link FeatureHistory} of the named features;
+ * a page that takes them past `maxRecords` throws {@link HistoryTooLargeError}.
+ */
 class HistoryBuilder {
   private readonly pages: HistoryPage[] = [];
   size = 0;
 
-  /** Adds a page; its record count. */
-  add(page: HistoryPage | undefined): number {
+  constructor(private readonly maxRecords: number) {}
+
+  add(page: HistoryPage | undefined): void {
     const n = page?.entity_keys?.length ?? 0;
-    if (page && n > 0) {
-      this.pages.push(page);
-      this.size += n;
-    }
-    return n;
+    if (!page || n === 0) return;
+    if (this.size + n > this.maxRecords) throw new HistoryTooLargeError(this.maxRecords);
+    this.pages.push(page);
+    this.size += n;
   }
 
   build(features: readonly string[]): FeatureHistory {
@@ -307,21 +316,57 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     revision: number,
     bounds: ReadonlyMap<string, number>,
     features: readonly string[],
+    maxRecords: number,
   ): Promise<FeatureHistory> {
-    const history = new HistoryBuilder();
-    for (const chunk of chunks([...bounds.entries()], HISTORY_ENTITIES_PER_QUERY)) {
+    const history = new HistoryBuilder(maxRecords);
+    const pending = chunks([...bounds.entries()], HISTORY_ENTITIES_PER_QUERY);
+    // A group of entities whose records do not fit a page is halved, down to one entity, whose
+    // records are then paged by time: no page holds more than a page and one record.
+    for (let group = pending.pop(); group; group = pending.pop()) {
       // Raw: a join against the (entity, bound) pairs sent as two arrays; the builder has no such source.
       const [page] = await queryRows<HistoryPage>(
         this.dataSource.manager,
         `SELECT ${HISTORY_AGGREGATES}
-         FROM unnest($3::text[], $4::float8[]) AS s(e, t)
-         JOIN offline_features o ON o.feature_view = $1 AND o.revision = $2 AND o.entity_key = s.e
-           AND o.event_time <= to_timestamp(s.t / 1000)`,
-        [view, revision, chunk.map(([e]) => e), chunk.map(([, t]) => t)],
+         FROM (SELECT o.* FROM unnest($3::text[], $4::float8[]) AS s(e, t)
+               JOIN offline_features o ON o.feature_view = $1 AND o.revision = $2 AND o.entity_key = s.e
+                 AND o.event_time <= to_timestamp(s.t / 1000)
+               LIMIT $5) o`,
+        [view, revision, group.map(([e]) => e), group.map(([, t]) => t), this.pageRecords + 1],
       );
-      history.add(page);
+      const size = page?.entity_keys?.length ?? 0;
+      if (size <= this.pageRecords) history.add(page);
+      else if (group.length > 1) pending.push(group.slice(0, group.length >> 1), group.slice(group.length >> 1));
+      else await this.readEntityPages(view, revision, group[0], history);
     }
     return history.build(features);
+  }
+
+  /**
+   * One entity's records up to its bound, a page at a time in (event time, version, row) order
+   * (a range scan of the as-of index); each page starts after the key that ends the one before,
+   * its time carried as PostgreSQL's text so not a microsecond is lost.
+   */
+  private async readEntityPages(view: string, revision: number, [entity, bound]: [string, number], history: HistoryBuilder): Promise<void> {
+    let after: [string, number, number] | null = null;
+    for (;;) {
+      // Raw: keyset paging into aggregates, with the page's last key; the builder has no such shape.
+      const [page]: Array<HistoryPage & { last_key: [string, number, number] | null }> = await queryRows(
+        this.dataSource.manager,
+        `WITH page AS (
+           SELECT * FROM offline_features o
+           WHERE o.feature_view = $1 AND o.revision = $2 AND o.entity_key = $3 AND o.event_time <= to_timestamp($4::float8 / 1000)
+             AND ($5::timestamptz IS NULL OR (o.event_time, o.dataset_version, o.row_index) > ($5::timestamptz, $6, $7))
+           ORDER BY o.event_time, o.dataset_version, o.row_index LIMIT $8)
+         SELECT ${HISTORY_AGGREGATES},
+           (SELECT json_build_array(p.event_time::text, p.dataset_version, p.row_index) FROM page p
+            ORDER BY p.event_time DESC, p.dataset_version DESC, p.row_index DESC LIMIT 1) AS last_key
+         FROM page o`,
+        [view, revision, entity, bound, after?.[0] ?? null, after?.[1] ?? null, after?.[2] ?? null, this.pageRecords],
+      );
+      history.add(page);
+      if ((page?.entity_keys?.length ?? 0) < this.pageRecords || !page?.last_key) return;
+      after = page.last_key;
+    }
   }
 
   async countDatasetRecords(view: string, revision: number, range: DatasetRange): Promise<number> {
@@ -339,6 +384,7 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     range: DatasetRange,
     features: readonly string[],
     recordCount: number,
+    maxRecords: number,
   ): Promise<DatasetHistory> {
     // A large range is read in parts side by side: PostgreSQL runs each on its own backend, so
     // on its own core. Each part starts after the key that ends the part before. The range's
@@ -358,8 +404,12 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     }
     const inRange = `s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)}`;
     const parameters = [view, revision, ...rangeParameters(range)];
-    const read = await Promise.all(starts.map((after, i) => this.readPages(inRange, parameters, after, starts[i + 1] ?? null)));
-    const history = new HistoryBuilder();
+    // Each part's pages kept apart, then added part by part: the spine stays in the dataset's order.
+    const read = starts.map((): HistoryPage[] => []);
+    await Promise.all(
+      starts.map((after, i) => this.readPages(inRange, parameters, after, starts[i + 1] ?? null, (page) => read[i].push(page))),
+    );
+    const history = new HistoryBuilder(maxRecords);
     for (const pages of read) for (const page of pages) history.add(page);
     const spineSize = history.size;
     // The other records of the spine's entities a join may pick: outside the range, before the
@@ -377,7 +427,7 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     if (any) {
       const ofSpineEntities = `${outside} AND s.entity_key IN (
         SELECT r.entity_key FROM offline_features r WHERE r.feature_view = $1 AND r.revision = $2 AND ${rangeConditions('r', 3)})`;
-      for (const page of await this.readPages(ofSpineEntities, parameters, [0, -1], null)) history.add(page);
+      await this.readPages(ofSpineEntities, parameters, [0, -1], null, (page) => history.add(page));
     }
     return { spineSize, history: spineFirstInOrder(history.build(features), spineSize) };
   }
@@ -385,16 +435,16 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
   /**
    * The offline records `s` that match `where` (its parameters first), with keys after `after`
    * and up to `upTo` (null: to the end), a page at a time in primary-key order (an index range
-   * scan); each page starts after the largest key of the one before.
+   * scan), each handed to `onPage`; each page starts after the largest key of the one before.
    */
   private async readPages(
     where: string,
     parameters: readonly unknown[],
     after: [number, number],
     upTo: [number, number] | null,
-  ): Promise<HistoryPage[]> {
+    onPage: (page: HistoryPage) => void,
+  ): Promise<void> {
     const n = parameters.length;
-    const pages: HistoryPage[] = [];
     for (;;) {
       // Raw: keyset paging into aggregates; the builder cannot aggregate a limited, ordered subquery.
       const [page] = await queryRows<HistoryPage>(
@@ -408,8 +458,8 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
         [...parameters, after[0], after[1], upTo?.[0] ?? null, upTo?.[1] ?? null, this.pageRecords],
       );
       const size = page?.entity_keys?.length ?? 0;
-      if (size > 0) pages.push(page!);
-      if (size < this.pageRecords) return pages;
+      if (size > 0) onPage(page!);
+      if (size < this.pageRecords) return;
       after = largestKey(page!);
     }
   }

@@ -11,7 +11,7 @@ import { FeatureViewsService } from '../feature-views/feature-views.service';
 import { type DatasetRecords, DatasetReader } from '../materialisation/dataset-reader';
 import { type DatasetRange, FeatureStoresRepository } from '../materialisation/feature-stores.repository';
 import { isoTimestamps } from './iso-timestamps';
-import { asOfJoin, type FeatureHistory } from './point-in-time';
+import { asOfJoin, type FeatureHistory, HistoryTooLargeError } from './point-in-time';
 import { ServingException, ServingExceptionCode } from './serving.exception';
 import { TrainingSetThreads } from './training-set-threads';
 import { inferColumnType } from './training-set-profile';
@@ -184,11 +184,14 @@ export class HistoricalFeaturesService {
       const bound = bounds.get(key);
       if (bound === undefined || spine.times[i] > bound) bounds.set(key, spine.times[i]);
     });
-    const history = await this.stores.readHistory(
-      view.name,
-      view.revision,
-      bounds,
-      features.map((f) => f.name),
+    const history = await this.boundedRead(() =>
+      this.stores.readHistory(
+        view.name,
+        view.revision,
+        bounds,
+        features.map((f) => f.name),
+        this.config.TRAINING_SET_MAX_HISTORY_RECORDS,
+      ),
     );
     return { spine, history };
   }
@@ -249,12 +252,15 @@ export class HistoricalFeaturesService {
       );
     }
     const [{ spineSize, history }, objects] = await Promise.all([
-      this.stores.readDatasetHistory(
-        view.name,
-        view.revision,
-        range,
-        features.map((f) => f.name),
-        recordCount,
+      this.boundedRead(() =>
+        this.stores.readDatasetHistory(
+          view.name,
+          view.revision,
+          range,
+          features.map((f) => f.name),
+          recordCount,
+          this.config.TRAINING_SET_MAX_HISTORY_RECORDS,
+        ),
       ),
       this.readColumns(versions, extraColumns),
     ]);
@@ -273,6 +279,20 @@ export class HistoricalFeaturesService {
       versionTo: versions[versions.length - 1].version,
     };
     return { spine, history };
+  }
+
+  /** A history read, its refusal past TRAINING_SET_MAX_HISTORY_RECORDS told as the caller's to narrow. */
+  private async boundedRead<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof HistoryTooLargeError)) throw error;
+      throw new ServingException(
+        `the spine's entities have more than ${error.maxRecords} offline records up to their times (TRAINING_SET_MAX_HISTORY_RECORDS); ` +
+          'ask for fewer entities, earlier times or a narrower version or event-time range',
+        ServingExceptionCode.HISTORY_TOO_LARGE,
+      );
+    }
   }
 
   /** The named columns of each version's object, by version; none read when no column is named. */

@@ -31,6 +31,17 @@ export interface FeatureHistory {
 }
 
 /**
+ * A training set would read more offline records (its spine's and their entities' history)
+ * than the feature store allows one set (TRAINING_SET_MAX_HISTORY_RECORDS): thrown once that
+ * many are read, so no more is held.
+ */
+export class HistoryTooLargeError extends Error {
+  constructor(readonly maxRecords: number) {
+    super(`the training set reads more than ${maxRecords} offline records`);
+  }
+}
+
+/**
  * A dataset spine with its history: the range's own records come first, `spineSize` of them in
  * the dataset's order (by version, then row); after them, the other records of their entities
  * that the as-of join may pick.

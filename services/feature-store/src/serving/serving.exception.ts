@@ -5,6 +5,8 @@ export enum ServingExceptionCode {
   NOT_MATERIALISED = 'NOT_MATERIALISED',
   /** A dataset spine larger than one training set may be; the caller narrows the range. */
   SPINE_TOO_LARGE = 'SPINE_TOO_LARGE',
+  /** The spine's entities have more history than one training set may read. */
+  HISTORY_TOO_LARGE = 'HISTORY_TOO_LARGE',
   /** No training set under that key (never built, or removed). */
   TRAINING_SET_NOT_FOUND = 'TRAINING_SET_NOT_FOUND',
 }
@@ -15,6 +17,7 @@ export class ServingException extends DomainException<ServingExceptionCode> {
       case ServingExceptionCode.NOT_MATERIALISED:
         return GrpcStatus.FAILED_PRECONDITION;
       case ServingExceptionCode.SPINE_TOO_LARGE:
+      case ServingExceptionCode.HISTORY_TOO_LARGE:
         return GrpcStatus.RESOURCE_EXHAUSTED;
       case ServingExceptionCode.TRAINING_SET_NOT_FOUND:
         return GrpcStatus.NOT_FOUND;
