@@ -23,6 +23,7 @@ import { FEATURE_STORE_MIGRATIONS } from './migrations/1770200000000-create-feat
 import { HistoricalFeaturesService } from './serving/historical-features.service';
 import { TrainingSetThreads } from './serving/training-set-threads';
 import { OnlineCache } from './serving/online-cache';
+import { SpineColumns } from './serving/spine-columns';
 import { OnlineCacheInvalidator } from './serving/online-cache.consumer';
 import { OnlineFeaturesService } from './serving/online-features.service';
 
@@ -78,6 +79,7 @@ export class FeatureStoreModule {
         OnlineFeaturesService,
         HistoricalFeaturesService,
         TrainingSetThreads,
+        SpineColumns,
         IngestionEventsConsumer,
         OnlineCacheInvalidator,
       ],

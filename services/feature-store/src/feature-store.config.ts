@@ -24,6 +24,11 @@ export const featureStoreConfigSchema = serviceConfigSchema(
      * set that would read more is refused, to be asked of fewer entities or a narrower range.
      */
     TRAINING_SET_MAX_HISTORY_RECORDS: envInt({ min: 1, max: 100_000_000, default: 5_000_000 }),
+    /**
+     * Cells of the columns dataset spines carry (labels) kept per version object, so a retraining
+     * over the same versions does not read their objects again; 0 keeps none.
+     */
+    TRAINING_SET_COLUMN_CACHE_CELLS: envInt({ min: 0, max: 100_000_000, default: 5_000_000 }),
     /** Threads that write training sets as CSV: as many sets are written at once. */
     TRAINING_SET_WORKERS: envInt({ min: 1, max: 64, default: 2 }),
     /** Most heap (MiB) of one training-set thread; a set that needs more fails alone. */

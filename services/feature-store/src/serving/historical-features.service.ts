@@ -8,11 +8,12 @@ import { DatasetCatalogRepository, type DatasetVersionRecord } from '../datasets
 import { type StoredValue, toStoredValue } from '../feature-views/feature-values';
 import { type FeatureDefinition, type FeatureViewRevision, selectFeatures } from '../feature-views/feature-view';
 import { FeatureViewsService } from '../feature-views/feature-views.service';
-import { type DatasetRecords, DatasetReader } from '../materialisation/dataset-reader';
+import { DatasetReader } from '../materialisation/dataset-reader';
 import { type DatasetRange, FeatureStoresRepository } from '../materialisation/feature-stores.repository';
 import { isoTimestamps } from './iso-timestamps';
 import { asOfJoin, type FeatureHistory, HistoryTooLargeError } from './point-in-time';
 import { ServingException, ServingExceptionCode } from './serving.exception';
+import { SpineColumns } from './spine-columns';
 import { TrainingSetThreads } from './training-set-threads';
 import { inferColumnType } from './training-set-profile';
 
@@ -95,6 +96,7 @@ export class HistoricalFeaturesService {
     @Inject(DatasetReader) private readonly reader: DatasetReader,
     @Inject(ObjectStore) private readonly objects: ObjectStore,
     @Inject(TrainingSetThreads) private readonly threads: TrainingSetThreads,
+    @Inject(SpineColumns) private readonly spineColumns: SpineColumns,
     @InjectConfig() private readonly config: FeatureStoreConfig,
   ) {}
 
@@ -272,7 +274,7 @@ export class HistoricalFeaturesService {
       extraColumns: [...extraColumns],
       extras: extraColumns.map((name) => {
         const column = new Array<StoredValue>(spineSize);
-        for (let r = 0; r < spineSize; r++) column[r] = toStoredValue(objects.get(datasetVersions[r])?.cell(rowIndexes[r], name) ?? null);
+        for (let r = 0; r < spineSize; r++) column[r] = objects.get(datasetVersions[r])?.get(name)?.[rowIndexes[r]] ?? null;
         return column;
       }),
       versionFrom: versions[0].version,
@@ -295,11 +297,34 @@ export class HistoricalFeaturesService {
     }
   }
 
-  /** The named columns of each version's object, by version; none read when no column is named. */
-  private async readColumns(versions: readonly DatasetVersionRecord[], columns: readonly string[]): Promise<Map<number, DatasetRecords>> {
-    const read = new Map<number, DatasetRecords>();
-    if (columns.length === 0) return read;
-    for (const version of versions) read.set(version.version, await this.reader.read(version, columns));
+  /**
+   * The named columns of each version's object, every row of each, by version and name: from
+   * those kept of earlier sets ({@link SpineColumns}), or read from the object (once for all
+   * the columns it lacks). None read when no column is named.
+   */
+  private async readColumns(
+    versions: readonly DatasetVersionRecord[],
+    columns: readonly string[],
+  ): Promise<Map<number, Map<string, readonly StoredValue[]>>> {
+    const read = new Map<number, Map<string, readonly StoredValue[]>>();
+    for (const version of versions) {
+      const byName = new Map<string, readonly StoredValue[]>();
+      const missing: string[] = [];
+      for (const name of columns) {
+        const kept = this.spineColumns.get(version, name);
+        if (kept) byName.set(name, kept);
+        else missing.push(name);
+      }
+      if (missing.length > 0) {
+        const records = await this.reader.read(version, missing);
+        for (const name of missing) {
+          const values = Array.from({ length: records.rowCount }, (_, row) => toStoredValue(records.cell(row, name) ?? null));
+          this.spineColumns.set(version, name, values);
+          byName.set(name, values);
+        }
+      }
+      read.set(version.version, byName);
+    }
     return read;
   }
 }
