@@ -118,6 +118,32 @@ describe('formatCsvColumns', () => {
     );
   });
 
+  it('writes a table in parts of its rows that join into its whole text, errors naming rows of the whole', () => {
+    const cells = fc.array(
+      fc.oneof(fc.constant(null), fc.double({ noDefaultInfinity: true }), fc.string({ unit: fc.constantFrom('a', ',', '"', '\n') })),
+      {
+        maxLength: 30,
+      },
+    );
+    fc.assert(
+      fc.property(cells, fc.array(fc.nat(30), { maxLength: 3 }), (column, cuts) => {
+        const numbers = Float64Array.from(column, (c) => (typeof c === 'number' ? c : Number.NaN));
+        const header = ['cell', 'number'];
+        const bounds = [0, ...cuts.map((c) => Math.min(c, column.length)).sort((a, b) => a - b), column.length];
+        const parts = bounds.slice(1).map((to, k) => {
+          const from = bounds[k];
+          return formatCsvColumns(header, [column.slice(from, to), numbers.slice(from, to)], { withHeader: k === 0, rowOffset: from });
+        });
+        expect(parts.join('')).toBe(formatCsvColumns(header, [column, numbers]));
+      }),
+    );
+    expect(formatCsvColumns(['x'], [Float64Array.of()], { withHeader: false })).toBe('');
+    expect(() => formatCsvColumns(['x'], [Float64Array.of(1, Infinity)], { withHeader: false, rowOffset: 40 })).toThrow(
+      'row 42, column "x": Infinity cannot be written to CSV',
+    );
+    expect(() => formatCsvColumns(['x'], [[Infinity]], { rowOffset: 9 })).toThrow('row 10, column "x": Infinity cannot be written to CSV');
+  });
+
   it('rejects columns of unequal length and values CSV cannot hold, naming them', () => {
     expect(() => formatCsvColumns(['a', 'b'], [[1, 2], [3]])).toThrow('column "b" has 1 rows, but column "a" has 2');
     expect(() => formatCsvColumns(['a'], [[1], [2]])).toThrow('2 columns, but the header has 1');

@@ -61,35 +61,46 @@ export function tableToCsv(table: Table, options: CsvWriteOptions = {}): string 
 /** A column for {@link formatCsvColumns}: numbers (NaN is missing), or cells as {@link formatCsv} takes them. */
 export type CsvColumn = Float64Array | readonly CsvCell[];
 
+export interface CsvColumnsOptions extends CsvWriteOptions {
+  /** Whether the text starts with the header line; default true. Without it, a part of a table's text. */
+  readonly withHeader?: boolean;
+  /** Rows of the table before these, so an error names a row of the whole table; default 0. */
+  readonly rowOffset?: number;
+}
+
 /**
  * Columns of equal length as CSV text, the same text {@link formatCsv} writes for the same rows,
- * without an array per row: for data that is columnar already (a training set built feature by feature).
+ * without an array per row: for data that is columnar already (a training set built feature by
+ * feature). A table's text may be written in parts of its rows (`withHeader` on the first only)
+ * and joined.
  */
-export function formatCsvColumns(header: readonly string[], columns: readonly CsvColumn[], options: CsvWriteOptions = {}): string {
+export function formatCsvColumns(header: readonly string[], columns: readonly CsvColumn[], options: CsvColumnsOptions = {}): string {
   if (columns.length !== header.length) throw new RangeError(`${columns.length} columns, but the header has ${header.length}`);
   const nRows = columns.length ? columns[0].length : 0;
   const { delimiter } = resolve(options);
+  const offset = options.rowOffset ?? 0;
   const writers = columns.map((column, j): FieldWriter => {
     if (column.length !== nRows)
       throw new RangeError(`column "${header[j]}" has ${column.length} rows, but column "${header[0]}" has ${nRows}`);
-    if (column instanceof Float64Array) return numberFields(column, header[j]);
+    if (column instanceof Float64Array) return numberFields(column, header[j], offset);
     return (from, to, out) => {
-      for (let i = from; i < to; i++) out[i - from] = field(column[i], delimiter, i + 1, header[j]);
+      for (let i = from; i < to; i++) out[i - from] = field(column[i], delimiter, offset + i + 1, header[j]);
     };
   });
-  return writeColumns(header, writers, nRows, options);
+  return writeColumns(options.withHeader === false ? null : header, writers, nRows, options);
 }
 
 /** Writes the fields of rows [from, to) of one column into `out` from index 0. */
 type FieldWriter = (from: number, to: number, out: string[]) => void;
 
 /** A column of numbers as fields: a tight loop, since most of a training set's fields are numbers. */
-function numberFields(values: ArrayLike<number>, column: string): FieldWriter {
+function numberFields(values: ArrayLike<number>, column: string, rowOffset = 0): FieldWriter {
   return (from, to, out) => {
     for (let i = from; i < to; i++) {
       const v = values[i];
       if (v !== v) out[i - from] = '';
-      else if (v === Infinity || v === -Infinity) throw new RangeError(`row ${i + 1}, column "${column}": ${v} cannot be written to CSV`);
+      else if (v === Infinity || v === -Infinity)
+        throw new RangeError(`row ${rowOffset + i + 1}, column "${column}": ${v} cannot be written to CSV`);
       else out[i - from] = String(v);
     }
   };
@@ -99,13 +110,16 @@ function numberFields(values: ArrayLike<number>, column: string): FieldWriter {
 // once stay few whatever the table's size.
 const BLOCK_ROWS = 2048;
 
-function writeColumns(header: readonly string[], writers: readonly FieldWriter[], nRows: number, options: CsvWriteOptions): string {
+/** The header line (none when null) and the rows' lines, each ended. */
+function writeColumns(header: readonly string[] | null, writers: readonly FieldWriter[], nRows: number, options: CsvWriteOptions): string {
   const { delimiter, lineEnding } = resolve(options);
-  const lines = new Array<string>(nRows + 1);
-  lines[0] = record(
-    header.map((h) => quote(h, delimiter)),
-    delimiter,
-  );
+  const first = header === null ? 0 : 1;
+  const lines = new Array<string>(nRows + first);
+  if (header !== null)
+    lines[0] = record(
+      header.map((h) => quote(h, delimiter)),
+      delimiter,
+    );
   const blocks = writers.map(() => new Array<string>(BLOCK_ROWS));
   const width = writers.length;
   const cells = new Array<string>(width);
@@ -114,10 +128,10 @@ function writeColumns(header: readonly string[], writers: readonly FieldWriter[]
     for (let j = 0; j < width; j++) writers[j](from, to, blocks[j]);
     for (let i = 0; i < to - from; i++) {
       for (let j = 0; j < width; j++) cells[j] = blocks[j][i];
-      lines[from + i + 1] = record(cells, delimiter);
+      lines[from + i + first] = record(cells, delimiter);
     }
   }
-  return lines.join(lineEnding) + lineEnding;
+  return lines.length === 0 ? '' : lines.join(lineEnding) + lineEnding;
 }
 
 function resolve(options: CsvWriteOptions): Required<CsvWriteOptions> {

@@ -21,6 +21,7 @@ export {
 export {
   type CsvCell,
   type CsvColumn,
+  type CsvColumnsOptions,
   type CsvWriteOptions,
   formatCsv,
   formatCsvColumns,

@@ -3,9 +3,16 @@ import { sha256Hex } from '@flywheel/storage';
 import { type FeatureStoreConfig } from '../feature-store.config';
 import { TrainingSetThreads } from './training-set-threads';
 
+/** Threads that cut a set of a few thousand rows in parts, as they cut a large one. */
+class SmallParts extends TrainingSetThreads {
+  protected override readonly minPartRows = 1_000;
+}
+
 describe('training-set threads', () => {
-  const threads = new TrainingSetThreads({ TRAINING_SET_WORKERS: 2, TRAINING_SET_WORKER_HEAP_MB: 256 } as FeatureStoreConfig);
-  afterAll(() => threads.onModuleDestroy());
+  const config = { TRAINING_SET_WORKERS: 2, TRAINING_SET_WORKER_HEAP_MB: 256 } as FeatureStoreConfig;
+  const threads = new TrainingSetThreads(config);
+  const inParts = new SmallParts(config);
+  afterAll(() => Promise.all([threads.onModuleDestroy(), inParts.onModuleDestroy()]));
 
   const rows = 5_000;
   const keys = Array.from({ length: rows }, (_, i) => `customer, "${i}"`);
@@ -18,12 +25,21 @@ describe('training-set threads', () => {
       { header, columns: [keys, amounts, channels] },
       { header: ['amount'], columns: [amounts] },
     ];
-    const written = await Promise.all(sets.map((set) => threads.write(set)));
-    written.forEach(({ bytes, sha256 }, i) => {
-      const expected = Buffer.from(formatCsvColumns(sets[i].header, sets[i].columns), 'utf8');
-      expect(bytes.equals(expected)).toBe(true);
-      expect(sha256).toBe(sha256Hex(expected));
-    });
+    for (const writer of [threads, inParts]) {
+      const written = await Promise.all(sets.map((set) => writer.write(set)));
+      written.forEach(({ bytes, sha256 }, i) => {
+        const expected = Buffer.from(formatCsvColumns(sets[i].header, sets[i].columns), 'utf8');
+        expect(bytes.equals(expected)).toBe(true);
+        expect(sha256).toBe(sha256Hex(expected));
+      });
+    }
+  });
+
+  it('names the row of the whole set that cannot be written, in whichever part it is', async () => {
+    const values = Float64Array.from({ length: 3_000 }, (_, i) => (i === 2_500 ? Number.NEGATIVE_INFINITY : i));
+    await expect(inParts.write({ header: ['x'], columns: [values] })).rejects.toThrow(
+      'row 2501, column "x": -Infinity cannot be written to CSV',
+    );
   });
 
   it('fails a set that cannot be written with the reason, and writes the next', async () => {

@@ -11,33 +11,45 @@ export interface TrainingSetText {
   readonly columns: readonly CsvColumn[];
 }
 
+/** Rows of a set that one thread writes: the text of rows `rowOffset …`, with the header line when first. */
+export interface TrainingSetPart extends TrainingSetText {
+  readonly withHeader: boolean;
+  readonly rowOffset: number;
+}
+
 /** A training set's CSV text with its sha256. */
 export interface WrittenTrainingSet {
-  readonly bytes: Uint8Array;
+  readonly bytes: Buffer;
   readonly sha256: string;
 }
 
-/** What a training-set thread does with one set (and a test may, without a thread). */
-export function writeTrainingSet(set: TrainingSetText): WrittenTrainingSet {
-  const bytes = Buffer.from(formatCsvColumns(set.header, set.columns), 'utf8');
+/** What a training-set thread does with one part of a set (and a test may, without a thread): its UTF-8 text. */
+export function writeTrainingSetPart({ header, columns, withHeader, rowOffset }: TrainingSetPart): Uint8Array {
+  const bytes = Buffer.from(formatCsvColumns(header, columns, { withHeader, rowOffset }), 'utf8');
   // A buffer of its own, so that it moves back to the event loop's thread whole.
-  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
-  return { bytes: own, sha256: sha256Hex(own) };
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
 }
+
+/** Fewest rows a thread is given a part of a set for: below two of them, one thread writes it all. */
+const MIN_PART_ROWS = 10_000;
 
 /**
  * Writes training sets as CSV on worker threads (training-set.worker.ts): a set of a million
  * rows is seconds of CPU that would otherwise stop the event loop serving online features, and
- * the loop profiles the set meanwhile. Threads start when first needed; TRAINING_SET_WORKERS of
- * them write that many sets at once, and TRAINING_SET_WORKER_HEAP_MB bounds each one's heap: a
- * set that outgrows it fails alone.
+ * the loop profiles the set meanwhile. A large set is cut into as many parts of its rows as there
+ * are threads, written side by side and joined. Threads start when first needed;
+ * TRAINING_SET_WORKERS of them write at once, and TRAINING_SET_WORKER_HEAP_MB bounds each one's
+ * heap: a set that outgrows it fails alone.
  */
 @Injectable()
 export class TrainingSetThreads implements OnModuleDestroy {
-  private readonly tasks: WorkerTasks<TrainingSetText, WrittenTrainingSet>;
+  private readonly tasks: WorkerTasks<TrainingSetPart, Uint8Array>;
+  private readonly threads: number;
+  protected readonly minPartRows: number = MIN_PART_ROWS;
 
   constructor(@InjectConfig() config: FeatureStoreConfig) {
     const file = join(__dirname, `training-set.worker${extname(__filename)}`);
+    this.threads = config.TRAINING_SET_WORKERS;
     this.tasks = new WorkerTasks(file, 'training set', config.TRAINING_SET_WORKERS, {
       maxOldGenerationSizeMb: config.TRAINING_SET_WORKER_HEAP_MB,
     });
@@ -47,8 +59,19 @@ export class TrainingSetThreads implements OnModuleDestroy {
     return this.tasks.close();
   }
 
-  async write(set: TrainingSetText): Promise<{ bytes: Buffer; sha256: string }> {
-    const { bytes, sha256 } = await this.tasks.run(set);
-    return { bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), sha256 };
+  async write(set: TrainingSetText): Promise<WrittenTrainingSet> {
+    const nRows = set.columns.length ? set.columns[0].length : 0;
+    const parts = Math.max(1, Math.min(this.threads, Math.floor(nRows / this.minPartRows)));
+    const written = await Promise.all(
+      Array.from({ length: parts }, (_, k) => {
+        const from = Math.floor((k * nRows) / parts);
+        const to = Math.floor(((k + 1) * nRows) / parts);
+        const columns = parts === 1 ? set.columns : set.columns.map((c) => c.slice(from, to));
+        return this.tasks.run({ header: set.header, columns, withHeader: k === 0, rowOffset: from });
+      }),
+    );
+    const pieces = written.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    const bytes = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
+    return { bytes, sha256: sha256Hex(bytes) };
   }
 }

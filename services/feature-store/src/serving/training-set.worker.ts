@@ -1,5 +1,5 @@
-// The threads of TrainingSetThreads: each task writes one training set's CSV with its sha256.
+// The threads of TrainingSetThreads: each task writes the CSV text of one part of a training set.
 import { serveWorkerTasks } from '@flywheel/platform';
-import { writeTrainingSet } from './training-set-threads';
+import { writeTrainingSetPart } from './training-set-threads';
 
-serveWorkerTasks(writeTrainingSet, (written) => [written.bytes.buffer as ArrayBuffer]);
+serveWorkerTasks(writeTrainingSetPart, (bytes) => [bytes.buffer as ArrayBuffer]);
