@@ -252,11 +252,8 @@ function addTreeBinned(tree: TreeArrays, bins: readonly Uint8Array[], missingBin
 
 /**
  * Writes the loss's gradients and hessians at `raw` (hessians of squared error stay 1) and
- * returns the mean loss there, as {@link lossOf}.
- */
-/**
- * The next round's gradients and hessians at `raw`, and the mean training loss there — on
- * `threads` when given, each claiming blocks of rows.
+ * returns the mean loss there, as {@link lossOf} — on `threads` when given, each claiming
+ * blocks of rows.
  */
 function gradientsAndLoss(
   loss: GbdtLoss,

@@ -6,7 +6,9 @@
  * time, until none is left. Claiming instead of a fixed block each keeps a thread that starts
  * late or runs slower from holding up the others. Each feature is built by one thread, its bins
  * summing their rows in the same order as one thread would, so the trees are identical to a
- * single-threaded fit.
+ * single-threaded fit. Each round's gradients are computed by the same threads, claiming blocks
+ * of rows; each block's loss is summed alone and the blocks' sums in order, so the loss is the
+ * same too.
  */
 import { gradientBlock, lossBlocks, meanLoss } from './boosting-gradients';
 import { type GbdtLoss } from './hist-gradient-boosting';
