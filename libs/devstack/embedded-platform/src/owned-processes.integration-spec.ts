@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { identify, isPostgresOf, runningFrom, terminate, writePidFile } from './owned-processes';
+import { createServer } from 'node:net';
+import { exited, identify, isPostgresOf, runningFrom, terminate, writePidFile } from './owned-processes';
 
 // Real processes and /proc: a detached node child stands for a service left running; it has a
 // child of its own (in its process group) and says both pids once its SIGTERM handler is in place.
@@ -90,9 +91,45 @@ describe('owned processes', () => {
     expect(runningFrom(join(dir, 'missing.pid'))).toBeUndefined();
   });
 
+  it('waits, before calling a process stopped, for its last thread: the one that still holds its port', async () => {
+    // Exiting, a process's main thread can be a zombie while another thread still runs and holds
+    // the process's listening socket. python3 shows it for as long as wanted: the main thread
+    // calls pthread_exit, a second thread keeps the socket for 1.5 s and then returns.
+    const script = [
+      'import ctypes, socket, sys, threading, time',
+      's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()',
+      'print(s.getsockname()[1], flush=True)',
+      'threading.Thread(target=lambda: time.sleep(1.5)).start()',
+      'ctypes.CDLL(None).pthread_exit(None)',
+    ].join('\n');
+    const python = spawn('/usr/bin/python3', ['-c', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(python.stdout!, 'data')) as [Buffer];
+    const port = Number(line.toString().trim());
+    const pid = python.pid!;
+    const deadline = Date.now() + 1000;
+    while (identify(pid) !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // The main thread is a zombie, the process is not gone: its port is still taken.
+    expect(identify(pid)).toBeUndefined();
+    expect(exited(pid)).toBe(false);
+    expect(await bindable(port)).toBe(false);
+
+    // SIGCONT changes nothing: terminate returns once the last thread is gone, and the port is free.
+    expect(await terminate({ pid, startTicks: 0, group: 0, commandLine: [] }, { first: 'SIGCONT', graceMs: 10_000 })).toBe('stopped');
+    expect(exited(pid)).toBe(true);
+    expect(await bindable(port)).toBe(true);
+  });
+
   it('takes no process for a postgres of a data folder unless it is one', () => {
     expect(isPostgresOf(child.pid!, dir)).toBe(false);
     expect(isPostgresOf(process.pid, process.cwd())).toBe(false);
     expect(isPostgresOf(Number.NaN, dir)).toBe(false);
   });
 });
+
+async function bindable(port: number): Promise<boolean> {
+  const server = createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}

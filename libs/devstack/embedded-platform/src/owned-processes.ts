@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 
 /**
@@ -93,7 +93,29 @@ function commandNames(identity: ProcessIdentity, path: string): boolean {
   return identity.commandLine.some((arg) => arg === path || resolve(cwd, arg) === path);
 }
 
-const gone = (pid: number) => identify(pid) === undefined;
+/**
+ * None of its threads runs any more. Its main thread alone is not enough: exiting, it can be a
+ * zombie while other threads (a service's worker threads) are still being torn down, and those
+ * hold the process's files — its listening ports — until the last of them is gone. A zombie no
+ * one reaps (its parent was killed, and the container's init may never reap) counts as gone.
+ */
+export function exited(pid: number): boolean {
+  let threads: string[];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return true;
+  }
+  return threads.every((thread) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${thread}/stat`, 'utf8');
+      const state = stat[stat.lastIndexOf(')') + 2];
+      return state === 'Z' || state === 'X';
+    } catch {
+      return true;
+    }
+  });
+}
 
 /** Sends a signal; false if the process (or group, for a negative pid) no longer exists. */
 export function signal(pid: number, name: NodeJS.Signals): boolean {
@@ -119,11 +141,11 @@ export async function terminate(
   signal(id, options.first);
   const deadline = Date.now() + options.graceMs;
   while (Date.now() < deadline) {
-    if (gone(target.pid)) return 'stopped';
+    if (exited(target.pid)) return 'stopped';
     await new Promise((r) => setTimeout(r, 100));
   }
   signal(id, 'SIGKILL');
   // SIGKILL cannot be caught; only a process stuck in the kernel outlives it for long.
-  for (let waited = 0; !gone(target.pid) && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+  for (let waited = 0; !exited(target.pid) && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   return 'killed';
 }

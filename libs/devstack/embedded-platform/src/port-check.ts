@@ -21,13 +21,23 @@ function taken(port: number, host: string): Promise<boolean> {
 /**
  * Fails before anything starts when a port the platform needs is taken — by another Flywheel
  * started from another folder, say — naming each port, what needs it and the variable that
- * moves it, instead of a server dying on EADDRINUSE half-way through the start.
+ * moves it, instead of a server dying on EADDRINUSE half-way through the start. A taken port is
+ * asked again for up to `settleMs`: a process that is exiting (a service a killed launcher left
+ * running, just stopped) holds its ports until its last thread is gone.
  */
-export async function assertPortsFree(ports: readonly PlannedPort[], host = '127.0.0.1'): Promise<void> {
-  const busy: PlannedPort[] = [];
+export async function assertPortsFree(ports: readonly PlannedPort[], options: { host?: string; settleMs?: number } = {}): Promise<void> {
+  const host = options.host ?? '127.0.0.1';
+  const deadline = Date.now() + (options.settleMs ?? 2000);
   // Port 0 asks the system for a free one: nothing to check.
-  for (const planned of ports) if (planned.port !== 0 && (await taken(planned.port, host))) busy.push(planned);
-  if (busy.length === 0) return;
+  let busy = ports.filter((planned) => planned.port !== 0);
+  for (;;) {
+    const stillBusy: PlannedPort[] = [];
+    for (const planned of busy) if (await taken(planned.port, host)) stillBusy.push(planned);
+    busy = stillBusy;
+    if (busy.length === 0) return;
+    if (Date.now() >= deadline) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const lines = busy.map((p) => `port ${p.port} (${p.what}) is in use: set ${p.variables.join(' or ')} to move it`);
   throw new Error(`${lines.join('; ')} — is another Flywheel running?`);
 }
