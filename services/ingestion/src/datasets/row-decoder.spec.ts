@@ -144,4 +144,35 @@ describe('decodeRowValues', () => {
       expect(json).toBeLessThanOrEqual(6 * bytes.byteLength + 2);
     }
   });
+
+  it('gives each row its own object, with its own keys in order, whichever rows came before', () => {
+    const bytesOf = (values: Record<string, commonV1.Value>) => commonV1.Row.encode({ values }).finish();
+    // More key sequences than the decoder keeps templates of, each seen again after the others.
+    const rows = Array.from({ length: 40 }, (_, i) => {
+      const values: Record<string, commonV1.Value> = {};
+      for (let c = 0; c < 20; c++) if ((i >> (c % 5)) % 2 === 0 || c === 0) values[`c${(c * (i + 1)) % 23}`] = { numberValue: i * 100 + c };
+      return bytesOf(values);
+    });
+    for (const round of [1, 2]) {
+      for (const [i, bytes] of rows.entries()) {
+        const values = decodeRowValues(bytes);
+        expect([round, i, Object.keys(values)]).toEqual([round, i, Object.keys(reference(bytes))]);
+        expect(values).toEqual(reference(bytes));
+      }
+    }
+    // A row's object is its own: changing one changes no later row.
+    const first = decodeRowValues(rows[0]!);
+    first.c0 = 'changed';
+    expect(decodeRowValues(rows[0]!)).toEqual(reference(rows[0]!));
+  });
+
+  it("keeps a `__proto__` key as a column like any other, never as the object's prototype", () => {
+    const bytes = commonV1.Row.encode({
+      values: { ['__proto__']: { timestampValue: new Date(0) }, constructor: { stringValue: 'x' }, a: { numberValue: 1 } },
+    }).finish();
+    const values = decodeRowValues(bytes);
+    expect(Object.getPrototypeOf(values)).toBe(Object.prototype);
+    expect(Object.keys(values).sort()).toEqual(['__proto__', 'a', 'constructor']);
+    expect(Object.getOwnPropertyDescriptor(values, '__proto__')?.value).toEqual(new Date(0));
+  });
 });

@@ -20,7 +20,7 @@ const BIT32 = 5;
  */
 export function decodeRowValues(bytes: Uint8Array): RowValues {
   const reader = new RowReader(bytes);
-  const values: RowValues = {};
+  let present = 0;
   let entry = 0;
   while (reader.pos < reader.end) {
     const tag = reader.varint();
@@ -36,12 +36,73 @@ export function decodeRowValues(bytes: Uint8Array): RowValues {
       }
       reader.close(end);
       entry++;
-      if (value !== undefined) values[key] = value;
+      if (value !== undefined) {
+        entryKeys[present] = key;
+        entryValues[present++] = value;
+      }
     } else {
       reader.skip(tag);
     }
   }
+  const shape = shapeOf(present);
+  const values = { ...shape.template };
+  // In order: a key given twice keeps its first place and takes its last value, as assignment does.
+  for (let i = 0; i < present; i++) values[shape.names[i]!] = entryValues[i]!;
+  // The first row's clone, filled, becomes the template: its layout now holds the kinds of values
+  // (numbers unboxed, texts) the rows have, which a template of nulls would make every clone change.
+  if (!shape.filled) {
+    shape.template = { ...values };
+    shape.filled = true;
+  }
+  entryKeys.length = Math.min(entryKeys.length, MAX_KEYS_REMEMBERED);
+  entryValues.length = Math.min(entryValues.length, MAX_KEYS_REMEMBERED);
   return values;
+}
+
+/** The row being decoded: its present entries' keys and values, in order. */
+const entryKeys: string[] = [];
+const entryValues: Array<RowValues[string]> = [];
+
+/**
+ * Rows' objects are cloned from a template holding their keys. An object given its properties one
+ * by one under computed names leaves V8's fast mode past a dozen of them (a dictionary then, which
+ * every later read, `for…in` and JSON.stringify of the row pays for); a clone of a parsed object
+ * keeps its fast layout. The templates of the last few key sequences are kept: a batch's rows
+ * mostly name the same columns, optional ones sometimes left out. A template's properties are
+ * defined, not assigned, so a key such as `__proto__` is an own property like any other.
+ */
+interface Shape {
+  readonly keys: string[];
+  /** `keys` as the template's own property names (V8's internalised strings: a store finds them at once). */
+  readonly names: string[];
+  template: RowValues;
+  filled: boolean;
+}
+const MAX_SHAPES = 16;
+const shapes: Shape[] = [];
+
+function shapeOf(present: number): Shape {
+  for (let s = 0; s < shapes.length; s++) {
+    const shape = shapes[s]!;
+    if (shape.keys.length !== present) continue;
+    let same = true;
+    for (let i = 0; i < present; i++) {
+      if (shape.keys[i] !== entryKeys[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return shape;
+  }
+  const keys = entryKeys.slice(0, present);
+  const template = JSON.parse(`{${[...new Set(keys)].map((key) => `${JSON.stringify(key)}:null`).join(',')}}`) as RowValues;
+  const own = new Map(Object.keys(template).map((name) => [name, name]));
+  const shape: Shape = { keys, names: keys.map((key) => own.get(key)!), template, filled: false };
+  // A row of hundreds of columns (hostile, most likely) is given its object, but no template is kept of it.
+  if (present > MAX_KEYS_REMEMBERED) return shape;
+  shapes.unshift(shape);
+  if (shapes.length > MAX_SHAPES) shapes.pop();
+  return shape;
 }
 
 function readValue(reader: RowReader, end: number): RowValues[string] {
