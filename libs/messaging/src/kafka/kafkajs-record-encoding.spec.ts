@@ -4,7 +4,9 @@
  * seven CloudEvents headers that was most of what producing it cost. `patches/kafkajs+2.2.4.patch`
  * writes varints in place and a record's headers into the record's one buffer, applied by `npm ci`.
  * The bytes must be the Kafka protocol's, as before: they are checked here against an encoding
- * written from the protocol's description alone, and read back by kafkajs's own decoder.
+ * written from the protocol's description alone, and read back by kafkajs's own decoder. Reading,
+ * kafkajs copied the headers' object once per header, and took a header named `toString` for one
+ * already seen; the patch fills one object with own properties.
  */
 // Internal modules of kafkajs, the ones the patch changes (no types are published for them).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -183,3 +185,34 @@ function varintLength(bytes: Buffer): number {
   while (bytes[n]! & 0x80) n++;
   return n + 1;
 }
+
+describe('kafkajs record decoding (patched)', () => {
+  const read = (headers: Array<[string, Buffer]>) => {
+    const encoded = expectedRecord({ offsetDelta: 0, timestampDelta: 0, key: null, value: Buffer.from('v'), headers });
+    return decodeRecord(new Decoder(encoded.subarray(varintLength(encoded))), { firstOffset: '0', firstTimestamp: '0', magicByte: 2 })
+      .headers;
+  };
+
+  it('reads a header given once as its value, and one given several times as their values in order', () => {
+    const headers = read([
+      ['a', Buffer.from('1')],
+      ['b', Buffer.from('x')],
+      ['a', Buffer.from('2')],
+      ['a', Buffer.from('3')],
+    ]);
+    expect(Object.keys(headers)).toEqual(['a', 'b']);
+    expect((headers.a as Buffer[]).map(String)).toEqual(['1', '2', '3']);
+    expect(String(headers.b)).toBe('x');
+  });
+
+  it('reads headers named like members of Object.prototype as headers, never touching the prototype', () => {
+    const headers = read([
+      ['__proto__', Buffer.from('p')],
+      ['toString', Buffer.from('t')],
+      ['constructor', Buffer.from('c')],
+    ]);
+    expect(Object.getPrototypeOf(headers)).toBe(Object.prototype);
+    expect(Object.keys(headers)).toEqual(['__proto__', 'toString', 'constructor']);
+    expect(Object.values(headers).map(String)).toEqual(['p', 't', 'c']);
+  });
+});
