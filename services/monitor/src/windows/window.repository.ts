@@ -238,17 +238,24 @@ export class TypeOrmWindowRepository extends WindowRepository {
 
   async appendJournal(manager: EntityManager, entries: readonly JournalAppend[]): Promise<void> {
     if (entries.length === 0) return;
-    await manager.insert(
-      WindowJournalEntity,
-      entries.map(({ modelName, modelVersion, item }) => ({
-        modelName,
-        modelVersion,
-        deployment: item.deployment,
-        eventId: item.eventId,
-        kind: item.kind,
-        payload: item.entry,
-        eventTime: new Date(item.time),
-      })),
+    // Raw: a batch's entries as seven arrays, in their order (the ids are the fold order). Built by
+    // the query builder, a multi-row insert cost the monitor more than the rest of the batch did.
+    await queryRows(
+      manager,
+      `INSERT INTO window_journal (model_name, model_version, deployment, event_id, kind, payload, event_time)
+       SELECT model_name, model_version, deployment, event_id, kind, payload, event_time
+       FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
+         WITH ORDINALITY AS entries(model_name, model_version, deployment, event_id, kind, payload, event_time, position)
+       ORDER BY position`,
+      [
+        entries.map((e) => e.modelName),
+        entries.map((e) => e.modelVersion),
+        entries.map((e) => e.item.deployment),
+        entries.map((e) => e.item.eventId),
+        entries.map((e) => e.item.kind),
+        entries.map((e) => JSON.stringify(e.item.entry)),
+        entries.map((e) => new Date(e.item.time)),
+      ],
     );
   }
 
