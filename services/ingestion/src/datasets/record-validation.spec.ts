@@ -183,6 +183,12 @@ describe('hostile records are quarantined with a reason, never thrown', () => {
       'VIOLATION_CODE_WRONG_TYPE at: "2026-02-30T00:00:00Z" is not an RFC 3339 timestamp',
     ],
     ['hour 24', '{"id": "a", "at": "2026-01-01T24:00:00Z"}', 'is not an RFC 3339 timestamp'],
+    // In the stored form's shape but for a sign among the year's digits.
+    [
+      'a year with a sign',
+      '{"id": "a", "at": "-025-01-01T00:00:00.000Z"}',
+      'VIOLATION_CODE_WRONG_TYPE at: "-025-01-01T00:00:00.000Z" is not an RFC 3339 timestamp',
+    ],
     ['an offset of 25 hours', '{"id": "a", "at": "2026-01-01T10:00:00+25:00"}', 'is not an RFC 3339 timestamp'],
     ['1e999', '{"id": "a", "amount": 1e999}', 'VIOLATION_CODE_WRONG_TYPE amount: Infinity is not a finite number'],
     ['a raw NUL byte', '{"id": "a"}\u0000', 'VIOLATION_CODE_MALFORMED not valid JSON'],
@@ -265,12 +271,38 @@ describe('hostile records are quarantined with a reason, never thrown', () => {
     '0099-12-31T23:59:59.999Z',
     '9999-12-31T23:59:59.999Z',
     '2024-02-29T12:00:00.500Z',
+    // Year 0 is a leap year; Date.UTC, which takes 0–99 for 1900–1999, would make this 1 March.
+    '0000-02-29T00:00:00.000Z',
+    '0004-02-29T23:59:59.999Z',
+    '0099-12-31T23:59:59.999Z',
+    '2000-02-29T00:00:00.000Z',
   ])('reads the stored instant %s as Date.parse does', (text) => expect(canonicalInstantMillis(text)).toBe(Date.parse(text)));
+
+  it('reads every instant toISOString writes for years 0 to 9999 as Date.parse does', () => {
+    let seed = 17;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const first = Date.parse('0000-01-01T00:00:00.000Z');
+    const last = Date.parse('9999-12-31T23:59:59.999Z');
+    const early = Date.parse('0100-01-01T00:00:00.000Z');
+    for (let i = 0; i < 20_000; i++) {
+      // Half of them before year 100, where years were once read as 1900–1999.
+      const time = Math.floor(first + random() * ((i % 2 === 0 ? early : last) - first));
+      const text = new Date(time).toISOString();
+      expect([text, canonicalInstantMillis(text)]).toEqual([text, time]);
+    }
+  });
 
   it.each([
     '2025-01-01T00:00:00Z',
     '2023-02-29T00:00:00.000Z',
+    '1900-02-29T00:00:00.000Z',
+    '2025-04-31T00:00:00.000Z',
     '2025-01-01T24:00:00.000Z',
+    '2025-01-01T00:60:00.000Z',
+    '2025-13-01T00:00:00.000Z',
+    '2025-00-10T00:00:00.000Z',
+    '2025-01-00T00:00:00.000Z',
+    '-025-01-01T00:00:00.000Z',
     '2025-01-01 00:00:00.000Z',
     '2025-0a-01T00:00:00.000Z',
   ])('leaves %s, not a stored instant, to the full parser', (text) => expect(canonicalInstantMillis(text)).toBeNull());

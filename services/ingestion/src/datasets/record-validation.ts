@@ -305,38 +305,50 @@ function checkCell({ rule: column, allowed }: ColumnPlan, raw: unknown, maxValue
 /**
  * Epoch milliseconds of a text already in the stored form of an instant,
  * `YYYY-MM-DDTHH:MM:SS.sssZ` (what `toISOString` writes and most producers send) with a date
- * that exists; null for any other text. Read digit by digit: a tenth of what a regular
- * expression and `Date.parse` cost.
+ * that exists; null for any other text. Read digit by digit and counted in days from the civil
+ * date (proleptic Gregorian, as `Date.parse`): a tenth of what a regular expression and
+ * `Date.parse` cost, and no year read as another (`Date.UTC` takes 0–99 for 1900–1999).
  */
 export function canonicalInstantMillis(text: string): number | null {
   if (text.length !== 24 || text.charCodeAt(23) !== 0x5a /* Z */ || text.charCodeAt(10) !== 0x54 /* T */) return null;
   if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a)
     return null;
   if (text.charCodeAt(19) !== 0x2e) return null;
-  const number = (at: number, digits: number) => {
-    let n = 0;
-    for (let i = at; i < at + digits; i++) {
-      const d = text.charCodeAt(i) - 0x30;
-      if (d < 0 || d > 9) return NaN;
-      n = n * 10 + d;
-    }
-    return n;
-  };
-  const [year, month, day, hour, minute, second, millis] = [
-    number(0, 4),
-    number(5, 2),
-    number(8, 2),
-    number(11, 2),
-    number(14, 2),
-    number(17, 2),
-    number(20, 3),
-  ] as [number, number, number, number, number, number, number];
-  // NaN (a non-digit) fails every comparison.
-  if (!(month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month))) return null;
-  if (!(hour <= 23 && minute <= 59 && second <= 59 && millis >= 0)) return null;
-  const time = Date.UTC(year, month - 1, day, hour, minute, second, millis);
-  // Date.UTC reads years 0–99 as 1900–1999.
-  return year < 100 ? new Date(time).setUTCFullYear(year) : time;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  const millis = digitsAt(text, 20, 3);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || millis < 0) return null;
+  return ((daysSinceEpoch(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis;
+}
+
+/** The number written by `count` digits at `at`, or -1 where one is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * Days from 1970-01-01 to a civil date: years counted from March, so that a leap day ends its
+ * year, and in eras of 400 years (146,097 days), as in Howard Hinnant's `days_from_civil`.
+ */
+function daysSinceEpoch(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * ((month + 9) % 12) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  // 719,468 days from 0000-03-01 to 1970-01-01.
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 function malformedCell(column: ColumnRule, reason: string): Violation {
@@ -361,7 +373,7 @@ export function parseRfc3339(text: string): number | null {
 
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**
