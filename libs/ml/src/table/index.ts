@@ -24,8 +24,9 @@ export {
   type CsvColumnsOptions,
   type CsvWriteOptions,
   formatCsv,
-  formatCsvColumns,
   quote as quoteCsvField,
   record as csvRecord,
   tableToCsv,
+  writeCsvColumns,
 } from './csv-writer';
+export { CsvBytes } from './csv-bytes';

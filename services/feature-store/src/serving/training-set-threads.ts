@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { extname, join } from 'node:path';
-import { type CsvColumn, formatCsvColumns } from '@flywheel/ml';
+import { type CsvColumn, writeCsvColumns } from '@flywheel/ml';
 import { InjectConfig, WorkerTasks } from '@flywheel/platform';
 import { sha256Hex } from '@flywheel/storage';
 import { type FeatureStoreConfig } from '../feature-store.config';
@@ -25,9 +25,8 @@ export interface WrittenTrainingSet {
 
 /** What a training-set thread does with one part of a set (and a test may, without a thread): its UTF-8 text. */
 export function writeTrainingSetPart({ header, columns, withHeader, rowOffset }: TrainingSetPart): Uint8Array {
-  const bytes = Buffer.from(formatCsvColumns(header, columns, { withHeader, rowOffset }), 'utf8');
-  // A buffer of its own, so that it moves back to the event loop's thread whole.
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Buffer.from(bytes);
+  // In memory of its own: it moves back to the event loop's thread whole.
+  return writeCsvColumns(header, columns, { withHeader, rowOffset });
 }
 
 /** Fewest rows a thread is given a part of a set for: below two of them, one thread writes it all. */

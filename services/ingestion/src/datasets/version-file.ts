@@ -1,5 +1,5 @@
 import { type commonV1 } from '@flywheel/contracts';
-import { buildProfile, csvRecord, type NumericFeatureProfile, quoteCsvField } from '@flywheel/ml';
+import { buildProfile, CsvBytes, type NumericFeatureProfile } from '@flywheel/ml';
 import { ColumnType, type ColumnRule, type Contract } from './dataset-contract';
 import { canonicalInstantMillis, type Record_ } from './record-validation';
 
@@ -22,30 +22,23 @@ export interface VersionFile {
  * available offline; CSV is read by pandas, DuckDB and Spark alike) and its profile, in one pass
  * over the records that writes each line and gathers each column.
  */
-export function buildVersionFile(contract: Contract, rows: readonly Record_[]): VersionFile {
+export function buildVersionFile(contract: Contract, rows: readonly Record_[], expectedBytes = rows.length * 128): VersionFile {
   const names = contract.columns.map((c) => c.name);
   const gatherers = contract.columns.map((c) => gathererOf(c, rows.length));
-  const lines = new Array<string>(rows.length + 1);
-  lines[0] = csvRecord(names.map((name) => quoteCsvField(name)));
-  // One array of fields reused for every line: joined, it makes the line as one flat string.
-  const fields = new Array<string>(names.length);
+  const csv = new CsvBytes(expectedBytes);
+  for (const name of names) csv.text(name);
+  csv.endRecord();
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i]!;
     for (let j = 0; j < names.length; j++) {
       const value = row[names[j]!];
       gatherers[j]!.add(i, value);
-      fields[j] =
-        value === null || value === undefined
-          ? ''
-          : typeof value === 'string'
-            ? quoteCsvField(value)
-            : typeof value === 'number'
-              ? String(value)
-              : value
-                ? 'true'
-                : 'false';
+      if (value === null || value === undefined) csv.empty();
+      else if (typeof value === 'string') csv.text(value);
+      else if (typeof value === 'number') csv.number(value);
+      else csv.text(value ? 'true' : 'false');
     }
-    lines[i + 1] = csvRecord(fields);
+    csv.endRecord();
   }
   const profile: commonV1.DataProfile = {
     rowCount: rows.length,
@@ -57,7 +50,7 @@ export function buildVersionFile(contract: Contract, rows: readonly Record_[]): 
     const { min, max } = eventTime.range();
     if (Number.isFinite(min)) eventTimeRange = { start: new Date(min), end: new Date(max + 1) };
   }
-  return { body: Buffer.from(`${lines.join('\n')}\n`, 'utf8'), profile, eventTimeRange };
+  return { body: csv.finish(), profile, eventTimeRange };
 }
 
 /** Collects one column's values while the lines are written, then profiles them. */
@@ -165,7 +158,9 @@ export interface StagedSlice {
 /** A version from staged batches: `limit` records from the `skip`-th record of the first. */
 export function buildFromStaged(contract: Contract, { staged, skip, limit }: StagedSlice): StagedVersion {
   const rows: Record_[] = [];
+  let stagedBytes = 0;
   staged.forEach((text, k) => {
+    stagedBytes += text.length;
     const records = JSON.parse(
       typeof text === 'string' ? text : Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8'),
     ) as Record_[];
@@ -173,7 +168,8 @@ export function buildFromStaged(contract: Contract, { staged, skip, limit }: Sta
     const to = Math.min(records.length, from + limit - rows.length);
     for (let i = from; i < to; i++) rows.push(records[i]!);
   });
-  return { file: buildVersionFile(contract, rows), rowCount: rows.length };
+  // A record's CSV line is shorter than its JSON, which names every field.
+  return { file: buildVersionFile(contract, rows, stagedBytes), rowCount: rows.length };
 }
 
 /**

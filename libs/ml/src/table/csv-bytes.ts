@@ -1,0 +1,169 @@
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+/**
+ * Scaled decimals stay below this, so that two decimals 10^-f apart are at least 4 ulps of the
+ * value apart: at most one of them can round to it (see {@link CsvBytes.number}).
+ */
+const SCALED_LIMIT = 2 ** 50;
+const QUOTE = 0x22;
+const LF = 0x0a;
+const CR = 0x0d;
+
+/**
+ * CSV written straight into UTF-8 bytes, field by field: the same bytes as the text
+ * `formatCsv` writes, encoded, without a string per field, per line or for the whole. Building
+ * a version's file or a training set is mostly this, and most of its fields are numbers.
+ */
+export class CsvBytes {
+  private bytes: Buffer;
+  private length = 0;
+  private lineStart = 0;
+  private fieldsInLine = 0;
+  private readonly delimiterCode: number;
+
+  constructor(
+    expectedBytes = 64 * 1024,
+    private readonly delimiter = ',',
+    private readonly lineEnding: '\n' | '\r\n' = '\n',
+  ) {
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(64, expectedBytes));
+    this.delimiterCode = delimiter.charCodeAt(0);
+  }
+
+  /** An empty field: a missing value. */
+  empty(): void {
+    this.startField();
+  }
+
+  /**
+   * A number in its shortest round-trip form, as `String(v)` writes it; NaN is an empty field.
+   * Integers and decimals of up to 15 places are written digit by digit: the fewest places f at
+   * which round(|v|·10^f) / 10^f is |v| again give the shortest decimal that reads back as v
+   * (any decimal of f places that does is what that rounding finds, and below 2^50 it is the
+   * only one), which is the one `String` writes. Anything else goes through `String`.
+   */
+  number(v: number): void {
+    this.startField();
+    if (v !== v) return;
+    const a = v < 0 ? -v : v;
+    if (a < SCALED_LIMIT && Number.isInteger(a)) {
+      this.reserve(17);
+      if (v < 0) this.bytes[this.length++] = 0x2d;
+      this.digits(a, 0);
+      return;
+    }
+    if (a >= 1e-6 && a < 1e14) {
+      for (let f = 1; f < POW10.length; f++) {
+        const scale = POW10[f];
+        const scaled = a * scale;
+        if (scaled >= SCALED_LIMIT) break;
+        const m = Math.round(scaled);
+        if (m / scale !== a) continue;
+        // m / scale is never within half an ulp above a whole number here: the floor is exact.
+        const whole = Math.floor(m / scale);
+        this.reserve(20);
+        if (v < 0) this.bytes[this.length++] = 0x2d;
+        this.digits(whole, 0);
+        this.bytes[this.length++] = 0x2e;
+        this.digits(m - whole * scale, f);
+        return;
+      }
+    }
+    this.ascii(String(v));
+  }
+
+  /** A text field, quoted (its quotes doubled) when it holds the delimiter, a quote, CR or LF. */
+  text(value: string): void {
+    this.startField();
+    const n = value.length;
+    this.reserve(n);
+    const bytes = this.bytes;
+    const at = this.length;
+    // Plain ASCII, the usual field, is copied unit by unit; anything else is encoded whole.
+    for (let i = 0; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c >= 0x80 || c === QUOTE || c === this.delimiterCode || c === LF || c === CR) {
+        const field = quote(value, this.delimiter);
+        this.reserve(field.length * 3);
+        this.length += this.bytes.write(field, this.length, 'utf8');
+        return;
+      }
+      bytes[at + i] = c;
+    }
+    this.length = at + n;
+  }
+
+  /** Ends a record. A record of one empty field is written `""`: as a blank line, readers would skip it. */
+  endRecord(): void {
+    this.reserve(4);
+    if (this.fieldsInLine === 1 && this.length === this.lineStart) {
+      this.bytes[this.length++] = QUOTE;
+      this.bytes[this.length++] = QUOTE;
+    }
+    if (this.lineEnding === '\r\n') this.bytes[this.length++] = CR;
+    this.bytes[this.length++] = LF;
+    this.lineStart = this.length;
+    this.fieldsInLine = 0;
+  }
+
+  /** The bytes written, in memory of their own (they can move to another thread whole). */
+  finish(): Buffer {
+    if (this.length === this.bytes.length) return this.bytes;
+    const out = Buffer.allocUnsafeSlow(this.length);
+    this.bytes.copy(out, 0, 0, this.length);
+    return out;
+  }
+
+  get byteLength(): number {
+    return this.length;
+  }
+
+  private startField(): void {
+    if (this.fieldsInLine++ > 0) {
+      this.reserve(1);
+      this.bytes[this.length++] = this.delimiterCode;
+    }
+  }
+
+  /** A whole number below 2^53, at least `width` digits (zeros in front). */
+  private digits(n: number, width: number): void {
+    let count = 1;
+    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) count++;
+    if (count < width) count = width;
+    const bytes = this.bytes;
+    let at = this.length + count;
+    this.length = at;
+    for (let k = 0; k < count; k++) {
+      const q = Math.floor(n / 10);
+      bytes[--at] = 0x30 + (n - q * 10);
+      n = q;
+    }
+  }
+
+  private ascii(value: string): void {
+    this.reserve(value.length);
+    this.length += this.bytes.write(value, this.length, 'latin1');
+  }
+
+  private reserve(size: number): void {
+    if (this.length + size <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.length + size, this.bytes.length * 2));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
+}
+
+const NEEDS_QUOTES_WITH_COMMA = /[",\n\r]/;
+
+/** A text field as CSV writes it: quoted, its quotes doubled, when it holds the delimiter, a quote, CR or LF. */
+export function quote(value: string, delimiter = ','): string {
+  let needs = false;
+  if (delimiter === ',') {
+    needs = NEEDS_QUOTES_WITH_COMMA.test(value);
+  } else {
+    for (let k = 0; k < value.length && !needs; k++) {
+      const c = value[k];
+      needs = c === delimiter || c === '"' || c === '\n' || c === '\r';
+    }
+  }
+  return needs ? `"${value.replace(/"/g, '""')}"` : value;
+}
