@@ -16,6 +16,11 @@ describe('training set profile', () => {
       fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 3000 }),
       fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3000 }),
       fc.integer({ min: 1, max: 3000 }).map((n) => Array.from({ length: n }, (_, i) => n - i)),
+      // Ordered inputs (event times are), which fixed pivot places handle worst: ascending with
+      // repeats, organ pipes, saw teeth.
+      fc.integer({ min: 1, max: 3000 }).map((n) => Array.from({ length: n }, (_, i) => Math.floor(i / 3))),
+      fc.integer({ min: 1, max: 3000 }).map((n) => Array.from({ length: n }, (_, i) => Math.min(i, n - i))),
+      fc.integer({ min: 1, max: 3000 }).map((n) => Array.from({ length: n }, (_, i) => i % 97)),
     );
     fc.assert(
       fc.property(values, (xs) => {

@@ -25,6 +25,8 @@ const QUANTILES = 21;
 function selectRanks(a: Float64Array, ranks: readonly number[]): void {
   // Segments [lo, hi] with the ranks [from, to] that fall in them, and their depth.
   const stack: number[] = [0, a.length - 1, 0, ranks.length - 1, 0];
+  // Fixed: the same values give the same work (the ranks' values do not depend on it).
+  let seed = 0x9e3779b9;
   while (stack.length) {
     const depth = stack.pop()!;
     const to = stack.pop()!;
@@ -36,9 +38,13 @@ function selectRanks(a: Float64Array, ranks: readonly number[]): void {
       a.subarray(lo, hi + 1).sort();
       continue;
     }
-    const x = a[lo];
-    const y = a[(lo + hi) >>> 1];
-    const z = a[hi];
+    // The median of three values from pseudo-random places. Fixed places (the ends and the
+    // middle) fail on ordered input, which partitioning leaves in patterns where they pick
+    // extremes: a sorted column (event times, most often) took 60 levels and then a sort.
+    const span = hi - lo + 1;
+    const x = a[lo + ((seed = nextSeed(seed)) % span)];
+    const y = a[lo + ((seed = nextSeed(seed)) % span)];
+    const z = a[lo + ((seed = nextSeed(seed)) % span)];
     const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
     let lt = lo;
     let gt = hi;
@@ -58,6 +64,14 @@ function selectRanks(a: Float64Array, ranks: readonly number[]): void {
     while (above <= to && ranks[above] <= gt) above++;
     stack.push(lo, lt - 1, from, below - 1, depth + 1, gt + 1, hi, above, to, depth + 1);
   }
+}
+
+/** xorshift32: the next of a sequence of pseudo-random 32-bit integers (never 0 from a seed that is not). */
+function nextSeed(seed: number): number {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return seed >>> 0;
 }
 
 /** The summary of `values` (none missing), which it reorders in place (callers hand over a copy of their own). */
