@@ -53,6 +53,32 @@ describe('CsvBytes', () => {
     );
   });
 
+  it('writes every instant as toISOString does, across days, years, signs and fractions of a millisecond', () => {
+    const instantsBytes = (times: ArrayLike<number>) => {
+      const out = new CsvBytes(1);
+      for (let i = 0; i < times.length; i++) {
+        out.instant(times[i]);
+        out.endRecord();
+      }
+      return out.finish().toString('latin1');
+    };
+    const iso = (times: number[]) => times.map((t) => `${new Date(t).toISOString()}\n`).join('');
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -8.64e15, max: 8.64e15, noNaN: true }), { maxLength: 50 }), (times) => {
+        expect(instantsBytes(times)).toBe(iso(times));
+      }),
+    );
+    // Runs within a day (the day's date is kept), the edges of days and of a Date's range.
+    const base = Date.UTC(2026, 11, 6);
+    const times = [base - 1, base, base + 1, base + 86_399_999, base + 86_400_000, -1, 0, 1, -0, -8.64e15, 8.64e15, 951_782_400_000 - 1];
+    for (let i = 0; i < 500; i++) times.push(base + i * 173_003.7);
+    expect(instantsBytes(times)).toBe(iso(times));
+    // Missing: an empty field (a record of it alone is written ""). Past a Date's range: toISOString's RangeError.
+    expect(instantsBytes([Number.NaN])).toBe('""\n');
+    expect(() => instantsBytes([8.64e15 + 1])).toThrow(RangeError);
+    expect(() => instantsBytes([-Infinity])).toThrow(RangeError);
+  });
+
   it('writes text fields as quote does, encoded in UTF-8, unpaired surrogates as U+FFFD like Buffer.from', () => {
     const unit = fc.constantFrom(
       'a',

@@ -4,6 +4,9 @@ const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
  * value apart: at most one of them can round to it (see {@link CsvBytes.number}).
  */
 const SCALED_LIMIT = 2 ** 50;
+const DAY_MS = 86_400_000;
+/** A Date's range: ±10^8 days around 1970. */
+const MAX_INSTANT_MS = 8.64e15;
 const QUOTE = 0x22;
 const LF = 0x0a;
 const CR = 0x0d;
@@ -19,6 +22,9 @@ export class CsvBytes {
   private lineStart = 0;
   private fieldsInLine = 0;
   private readonly delimiterCode: number;
+  /** The day of the last instant written, and its date as toISOString writes it (through the `T`). */
+  private isoDay = Number.NaN;
+  private isoDate = '';
 
   constructor(
     expectedBytes = 64 * 1024,
@@ -69,6 +75,41 @@ export class CsvBytes {
       }
     }
     this.ascii(String(v));
+  }
+
+  /**
+   * An instant (epoch milliseconds) as `Date.prototype.toISOString` writes it; NaN is an empty
+   * field. Instants of a column fall on few days: each day's date is formatted once, the time of
+   * day written digit by digit.
+   */
+  instant(t: number): void {
+    this.startField();
+    if (t !== t) return;
+    if (!(Math.abs(t) <= MAX_INSTANT_MS)) {
+      // A Date cannot hold it: toISOString throws its RangeError.
+      this.ascii(new Date(t).toISOString());
+      return;
+    }
+    // As a Date does (TimeClip): fractions of a millisecond are cut toward zero.
+    const ms = Math.trunc(t);
+    const day = Math.floor(ms / DAY_MS);
+    if (day !== this.isoDay) {
+      const midnight = new Date(day * DAY_MS).toISOString();
+      this.isoDay = day;
+      this.isoDate = midnight.slice(0, midnight.indexOf('T') + 1);
+    }
+    this.ascii(this.isoDate);
+    const ofDay = ms - day * DAY_MS;
+    const seconds = Math.floor(ofDay / 1000);
+    this.reserve(13);
+    this.digits(Math.floor(seconds / 3600), 2);
+    this.bytes[this.length++] = 0x3a; // :
+    this.digits(Math.floor(seconds / 60) % 60, 2);
+    this.bytes[this.length++] = 0x3a;
+    this.digits(seconds % 60, 2);
+    this.bytes[this.length++] = 0x2e; // .
+    this.digits(ofDay % 1000, 3);
+    this.bytes[this.length++] = 0x5a; // Z
   }
 
   /** A text field, quoted (its quotes doubled) when it holds the delimiter, a quote, CR or LF. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { parseCsv } from './csv';
-import { type CsvCell, type CsvColumn, formatCsv, tableToCsv, writeCsvColumns } from './csv-writer';
+import { type CsvCell, type CsvColumn, csvColumnLength, formatCsv, sliceCsvColumn, tableToCsv, writeCsvColumns } from './csv-writer';
 import { type Table, categoricalColumn, cellValue, makeTable, numericColumn } from './table';
 
 /** The columns' CSV as text, to compare with formatCsv's. */
@@ -146,6 +146,18 @@ describe('writeCsvColumns', () => {
       'row 42, column "x": Infinity cannot be written to CSV',
     );
     expect(() => columnsText(['x'], [[Infinity]], { rowOffset: 9 })).toThrow('row 10, column "x": Infinity cannot be written to CSV');
+  });
+
+  it('writes a column of instants as the ISO texts of formatCsv, and cuts it in parts like any column', () => {
+    const times = Float64Array.from([Date.UTC(2026, 0, 1), Number.NaN, Date.UTC(1969, 11, 31, 23, 59, 59, 999), 1.5]);
+    const text = columnsText(['at', 'x'], [{ instants: times }, Float64Array.of(1, 2, 3, 4)]);
+    const cells = Array.from(times, (t, i): CsvCell[] => [Number.isNaN(t) ? null : new Date(t).toISOString(), i + 1]);
+    expect(text).toBe(formatCsv(['at', 'x'], cells));
+    const parts = [sliceCsvColumn({ instants: times }, 0, 2), sliceCsvColumn({ instants: times }, 2, 4)];
+    expect(parts.map(csvColumnLength)).toEqual([2, 2]);
+    const joined = parts.map((part, k) => columnsText(['at'], [part], { withHeader: k === 0, rowOffset: 2 * k })).join('');
+    expect(joined).toBe(columnsText(['at'], [{ instants: times }]));
+    expect(() => columnsText(['at', 'x'], [{ instants: times }, [1]])).toThrow('column "x" has 1 rows, but column "at" has 4');
   });
 
   it('rejects columns of unequal length and values CSV cannot hold, naming them', () => {

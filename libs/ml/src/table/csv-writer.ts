@@ -62,8 +62,23 @@ export function tableToCsv(table: Table, options: CsvWriteOptions = {}): string 
   return out.finish().toString('utf8');
 }
 
-/** A column for {@link writeCsvColumns}: numbers (NaN is missing), or cells as {@link formatCsv} takes them. */
-export type CsvColumn = Float64Array | readonly CsvCell[];
+/** Instants in epoch milliseconds (NaN is missing), written as `Date.prototype.toISOString` writes them. */
+export interface CsvInstants {
+  readonly instants: Float64Array;
+}
+
+/** A column for {@link writeCsvColumns}: numbers (NaN is missing), instants, or cells as {@link formatCsv} takes them. */
+export type CsvColumn = Float64Array | CsvInstants | readonly CsvCell[];
+
+/** A column's number of rows. */
+export function csvColumnLength(column: CsvColumn): number {
+  return 'instants' in column ? column.instants.length : column.length;
+}
+
+/** Rows [from, to) of a column. */
+export function sliceCsvColumn(column: CsvColumn, from: number, to: number): CsvColumn {
+  return 'instants' in column ? { instants: column.instants.slice(from, to) } : column.slice(from, to);
+}
 
 export interface CsvColumnsOptions extends CsvWriteOptions {
   /** Whether the text starts with the header line; default true. Without it, a part of a table's text. */
@@ -80,10 +95,10 @@ export interface CsvColumnsOptions extends CsvWriteOptions {
  */
 export function writeCsvColumns(header: readonly string[], columns: readonly CsvColumn[], options: CsvColumnsOptions = {}): Buffer {
   if (columns.length !== header.length) throw new RangeError(`${columns.length} columns, but the header has ${header.length}`);
-  const nRows = columns.length ? columns[0].length : 0;
+  const nRows = columns.length ? csvColumnLength(columns[0]) : 0;
   columns.forEach((column, j) => {
-    if (column.length !== nRows)
-      throw new RangeError(`column "${header[j]}" has ${column.length} rows, but column "${header[0]}" has ${nRows}`);
+    if (csvColumnLength(column) !== nRows)
+      throw new RangeError(`column "${header[j]}" has ${csvColumnLength(column)} rows, but column "${header[0]}" has ${nRows}`);
   });
   const { delimiter, lineEnding } = resolve(options);
   const offset = options.rowOffset ?? 0;
@@ -93,10 +108,16 @@ export function writeCsvColumns(header: readonly string[], columns: readonly Csv
     for (const name of header) out.text(name);
     out.endRecord();
   }
+  // Each column's kind looked up once, not per cell.
+  const instants = columns.map((column) => ('instants' in column ? column.instants : null));
   for (let i = 0; i < nRows; i++) {
     for (let j = 0; j < columns.length; j++) {
-      const column = columns[j];
-      const cell = column[i];
+      const times = instants[j];
+      if (times !== null) {
+        out.instant(times[i]);
+        continue;
+      }
+      const cell = (columns[j] as Float64Array | readonly CsvCell[])[i];
       if (typeof cell === 'number') out.number(finiteOrNaN(cell, offset + i + 1, header[j]));
       else if (typeof cell === 'string') out.text(cell);
       else out.empty();

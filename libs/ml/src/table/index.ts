@@ -22,10 +22,13 @@ export {
   type CsvCell,
   type CsvColumn,
   type CsvColumnsOptions,
+  type CsvInstants,
   type CsvWriteOptions,
+  csvColumnLength,
   formatCsv,
   quote as quoteCsvField,
   record as csvRecord,
+  sliceCsvColumn,
   tableToCsv,
   writeCsvColumns,
 } from './csv-writer';

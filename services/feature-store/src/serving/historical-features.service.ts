@@ -10,7 +10,6 @@ import { type FeatureDefinition, type FeatureViewRevision, selectFeatures } from
 import { FeatureViewsService } from '../feature-views/feature-views.service';
 import { DatasetReader } from '../materialisation/dataset-reader';
 import { type DatasetRange, FeatureStoresRepository } from '../materialisation/feature-stores.repository';
-import { isoTimestamps } from './iso-timestamps';
 import { asOfJoin, type FeatureHistory, HistoryTooLargeError } from './point-in-time';
 import { ServingException, ServingExceptionCode } from './serving.exception';
 import { SpineColumns } from './spine-columns';
@@ -138,7 +137,7 @@ export class HistoricalFeaturesService {
     // The text is written on a thread while the event loop profiles the set.
     const writing = this.threads.write({
       header: columns,
-      columns: [spine.entityKeys, isoTimestamps(spine.times), ...spine.extras.map(csvColumn), ...featureColumns.map(csvColumn)],
+      columns: [spine.entityKeys, { instants: spine.times }, ...spine.extras.map(csvColumn), ...featureColumns.map(csvColumn)],
     });
     writing.catch(() => undefined);
     const profile = profileColumns(rowCount, profiled);

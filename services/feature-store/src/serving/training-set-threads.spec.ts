@@ -18,18 +18,20 @@ describe('training-set threads', () => {
   const keys = Array.from({ length: rows }, (_, i) => `customer, "${i}"`);
   const amounts = Float64Array.from({ length: rows }, (_, i) => (i % 97 === 0 ? Number.NaN : i * 1.25));
   const channels = Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? null : ['web', 'phone'][i % 2]));
+  const times = Float64Array.from({ length: rows }, (_, i) => Date.UTC(2026, 11, 6) + i * 60_007);
 
   it('writes on threads the CSV text formatCsv writes for the same rows, with its sha256, two sets at once', async () => {
-    const header = ['customer', 'amount', 'channel'];
+    const header = ['customer', 'at', 'amount', 'channel'];
     const sets: Array<{ header: string[]; columns: CsvColumn[] }> = [
-      { header, columns: [keys, amounts, channels] },
+      { header, columns: [keys, { instants: times }, amounts, channels] },
       { header: ['amount'], columns: [amounts] },
     ];
     for (const writer of [threads, inParts]) {
       const written = await Promise.all(sets.map((set) => writer.write(set)));
       written.forEach(({ bytes, sha256 }, i) => {
         const { columns } = sets[i];
-        const asRows = Array.from({ length: rows }, (_, r) => columns.map((c): CsvCell => c[r]));
+        const cell = (c: CsvColumn, r: number): CsvCell => ('instants' in c ? new Date(c.instants[r]).toISOString() : c[r]);
+        const asRows = Array.from({ length: rows }, (_, r) => columns.map((c) => cell(c, r)));
         const expected = Buffer.from(formatCsv(sets[i].header, asRows), 'utf8');
         expect(bytes.equals(expected)).toBe(true);
         expect(sha256).toBe(sha256Hex(expected));

@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { extname, join } from 'node:path';
-import { type CsvColumn, writeCsvColumns } from '@flywheel/ml';
+import { type CsvColumn, csvColumnLength, sliceCsvColumn, writeCsvColumns } from '@flywheel/ml';
 import { InjectConfig, WorkerTasks } from '@flywheel/platform';
 import { sha256Hex } from '@flywheel/storage';
 import { type FeatureStoreConfig } from '../feature-store.config';
@@ -59,13 +59,13 @@ export class TrainingSetThreads implements OnModuleDestroy {
   }
 
   async write(set: TrainingSetText): Promise<WrittenTrainingSet> {
-    const nRows = set.columns.length ? set.columns[0].length : 0;
+    const nRows = set.columns.length ? csvColumnLength(set.columns[0]) : 0;
     const parts = Math.max(1, Math.min(this.threads, Math.floor(nRows / this.minPartRows)));
     const written = await Promise.all(
       Array.from({ length: parts }, (_, k) => {
         const from = Math.floor((k * nRows) / parts);
         const to = Math.floor(((k + 1) * nRows) / parts);
-        const columns = parts === 1 ? set.columns : set.columns.map((c) => c.slice(from, to));
+        const columns = parts === 1 ? set.columns : set.columns.map((c) => sliceCsvColumn(c, from, to));
         return this.tasks.run({ header: set.header, columns, withHeader: k === 0, rowOffset: from });
       }),
     );
