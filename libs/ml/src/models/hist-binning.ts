@@ -1,4 +1,5 @@
 import { type Rng } from '../random/rng';
+import { sortNumbers } from '../stats/sort-numbers';
 import { presentValues } from '../table/table';
 
 /** Values above this are clipped when used as thresholds, as sklearn's ALMOST_INF: +∞ is reserved for "split on missing". */
@@ -26,7 +27,7 @@ export function findBinThresholds(values: Float64Array, maxBins: number, rng: Rn
     }
     present = present.subarray(0, BINNING_SUBSAMPLE);
   }
-  present.sort();
+  sortNumbers(present);
   let distinct = 0;
   for (let i = 0; i < present.length; i++) if (i === 0 || present[i] !== present[i - 1]) distinct++;
   let out: Float64Array;

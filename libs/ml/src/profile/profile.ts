@@ -1,6 +1,7 @@
 import { type CategoricalArray } from '../drift/categories';
 import { type NumericArray } from '../drift/samples';
 import { EVIDENTLY_MAX_CATEGORY_VALUES } from '../drift/binning';
+import { sortNumbers } from '../stats/sort-numbers';
 import { CompensatedSum } from '../stats/summation';
 
 /** Profile format version; bump when fields change meaning. */
@@ -122,7 +123,7 @@ function profileNumeric(name: string, values: NumericArray, options: ProfileOpti
   const sorted = new Float64Array(n);
   let k = 0;
   for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) sorted[k++] = values[i];
-  sorted.sort();
+  sortNumbers(sorted);
   const missing = values.length - n;
   const missingShare = values.length > 0 ? missing / values.length : 0;
   if (n === 0) throw new RangeError(`profile: column "${name}" has no non-missing values`);

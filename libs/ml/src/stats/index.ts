@@ -2,3 +2,4 @@ export { erf, erfc, normalCdf, normalSf } from './normal';
 export { logGamma, gammaP, gammaQ, chiSquareSf } from './gamma';
 export { kolmogorovSmirnovSf, smirnovSf, probOutsideSquare, probOutsideBand } from './kolmogorov';
 export { accurateMean, CompensatedSum, meanAndStd } from './summation';
+export { sortNumbers } from './sort-numbers';
