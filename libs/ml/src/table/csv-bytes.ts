@@ -42,10 +42,14 @@ export class CsvBytes {
 
   /**
    * A number in its shortest round-trip form, as `String(v)` writes it; NaN is an empty field.
-   * Integers and decimals of up to 15 places are written digit by digit: the fewest places f at
-   * which round(|v|·10^f) / 10^f is |v| again give the shortest decimal that reads back as v
-   * (any decimal of f places that does is what that rounding finds, and below 2^50 it is the
-   * only one), which is the one `String` writes. Anything else goes through `String`.
+   * Integers and decimals of up to 15 places are written digit by digit. Below 2^50 at f
+   * places, round(|v|·10^f) is the one decimal of f places that can read back as v (any other is
+   * 4 ulps or more away), so whether it does is one division. The fewest places that do give
+   * the shortest decimal, the one `String` writes: tried first for 1 to 3 places (prices,
+   * measures); otherwise the most places that fit tell at once whether any will, and the
+   * decimal found there, its trailing zeros taken off, is the shortest (a shorter one, padded
+   * with zeros, would be a second decimal of that many places). Anything else goes through
+   * `String`.
    */
   number(v: number): void {
     this.startField();
@@ -58,23 +62,38 @@ export class CsvBytes {
       return;
     }
     if (a >= 1e-6 && a < 1e14) {
-      for (let f = 1; f < POW10.length; f++) {
+      for (let f = 1; f <= 3; f++) {
         const scale = POW10[f];
         const scaled = a * scale;
         if (scaled >= SCALED_LIMIT) break;
         const m = Math.round(scaled);
-        if (m / scale !== a) continue;
-        // m / scale is never within half an ulp above a whole number here: the floor is exact.
-        const whole = Math.floor(m / scale);
-        this.reserve(20);
-        if (v < 0) this.bytes[this.length++] = 0x2d;
-        this.digits(whole, 0);
-        this.bytes[this.length++] = 0x2e;
-        this.digits(m - whole * scale, f);
-        return;
+        if (m / scale === a) return this.decimal(v, m, f);
+      }
+      let f = POW10.length - 1;
+      while (f > 3 && a * POW10[f] >= SCALED_LIMIT) f--;
+      if (f > 3) {
+        let m = Math.round(a * POW10[f]);
+        if (m / POW10[f] === a) {
+          while (m % 10 === 0) {
+            m /= 10;
+            f--;
+          }
+          return this.decimal(v, m, f);
+        }
       }
     }
     this.ascii(String(v));
+  }
+
+  /** The decimal m·10^-f, with v's sign: m / 10^f is never within half an ulp above a whole number here, so its floor is exact. */
+  private decimal(v: number, m: number, f: number): void {
+    const scale = POW10[f];
+    const whole = Math.floor(m / scale);
+    this.reserve(20);
+    if (v < 0) this.bytes[this.length++] = 0x2d;
+    this.digits(whole, 0);
+    this.bytes[this.length++] = 0x2e;
+    this.digits(m - whole * scale, f);
   }
 
   /**
@@ -167,22 +186,35 @@ export class CsvBytes {
 
   /** A whole number below 2^53, at least `width` digits (zeros in front). */
   private digits(n: number, width: number): void {
-    let count = 1;
-    for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) count++;
-    if (count < width) count = width;
     const bytes = this.bytes;
+    let count = 1;
+    while (count < POW10.length && n >= POW10[count]) count++;
+    if (count < width) count = width;
     let at = this.length + count;
     this.length = at;
-    for (let k = 0; k < count; k++) {
+    // Above 2^31 by doubles, down to where 32-bit integer arithmetic (a multiplication for a
+    // division by 10) takes over.
+    while (n > 0x7fffffff) {
       const q = Math.floor(n / 10);
       bytes[--at] = 0x30 + (n - q * 10);
       n = q;
     }
+    let small = n | 0;
+    while (at > this.length - count) {
+      const q = (small / 10) | 0;
+      bytes[--at] = 0x30 + (small - q * 10);
+      small = q;
+    }
   }
 
+  /** Text known to be ASCII (a number's or a date's): short, so copied unit by unit rather than through a native call. */
   private ascii(value: string): void {
-    this.reserve(value.length);
-    this.length += this.bytes.write(value, this.length, 'latin1');
+    const n = value.length;
+    this.reserve(n);
+    const bytes = this.bytes;
+    const at = this.length;
+    for (let i = 0; i < n; i++) bytes[at + i] = value.charCodeAt(i);
+    this.length = at + n;
   }
 
   private reserve(size: number): void {
