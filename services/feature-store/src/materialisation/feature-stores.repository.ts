@@ -386,6 +386,21 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     recordCount: number,
     maxRecords: number,
   ): Promise<DatasetHistory> {
+    const parameters = [view, revision, ...rangeParameters(range)];
+    // The other records of the spine's entities a join may pick: outside the range, before the
+    // window's end. Asked for only when there are any: without fresh statistics (just after a
+    // materialisation) the planner would probe the index once per entity of the range.
+    const outside = `s.feature_view = $1 AND s.revision = $2
+      AND ($6::float8 IS NULL OR s.event_time < to_timestamp($6::float8 / 1000))
+      AND (s.dataset_version < $3 OR s.dataset_version > $4 OR ($5::float8 IS NOT NULL AND s.event_time < to_timestamp($5::float8 / 1000)))`;
+    // Raw: an existence test, which the builder cannot make of a condition this shape. Asked
+    // meanwhile, on a connection of its own.
+    const anyOutside = queryRows<{ any: boolean }>(
+      this.dataSource.manager,
+      `SELECT EXISTS (SELECT 1 FROM offline_features s WHERE ${outside}) AS any`,
+      parameters,
+    );
+    anyOutside.catch(() => undefined);
     // A large range is read in parts side by side: PostgreSQL runs each on its own backend, so
     // on its own core. Each part starts after the key that ends the part before. The range's
     // records come first, in the dataset's order.
@@ -398,12 +413,11 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
         `SELECT s.dataset_version AS version, s.row_index AS row FROM offline_features s
          WHERE s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)}
          ORDER BY s.dataset_version, s.row_index OFFSET $7 LIMIT 1`,
-        [view, revision, ...rangeParameters(range), Math.floor((recordCount * part) / parts) - 1],
+        [...parameters, Math.floor((recordCount * part) / parts) - 1],
       );
       if (key) starts.push([key.version, key.row]);
     }
     const inRange = `s.feature_view = $1 AND s.revision = $2 AND ${rangeConditions('s', 3)}`;
-    const parameters = [view, revision, ...rangeParameters(range)];
     // Each part's pages kept apart, then added part by part: the spine stays in the dataset's order.
     const read = starts.map((): HistoryPage[] => []);
     await Promise.all(
@@ -412,18 +426,7 @@ export class TypeOrmFeatureStoresRepository extends FeatureStoresRepository {
     const history = new HistoryBuilder(maxRecords);
     for (const pages of read) for (const page of pages) history.add(page);
     const spineSize = history.size;
-    // The other records of the spine's entities a join may pick: outside the range, before the
-    // window's end. Asked for only when there are any: without fresh statistics (just after a
-    // materialisation) the planner would probe the index once per entity of the range.
-    const outside = `s.feature_view = $1 AND s.revision = $2
-      AND ($6::float8 IS NULL OR s.event_time < to_timestamp($6::float8 / 1000))
-      AND (s.dataset_version < $3 OR s.dataset_version > $4 OR ($5::float8 IS NOT NULL AND s.event_time < to_timestamp($5::float8 / 1000)))`;
-    // Raw: an existence test, which the builder cannot make of a condition this shape.
-    const [{ any }] = await queryRows<{ any: boolean }>(
-      this.dataSource.manager,
-      `SELECT EXISTS (SELECT 1 FROM offline_features s WHERE ${outside}) AS any`,
-      parameters,
-    );
+    const [{ any }] = await anyOutside;
     if (any) {
       const ofSpineEntities = `${outside} AND s.entity_key IN (
         SELECT r.entity_key FROM offline_features r WHERE r.feature_view = $1 AND r.revision = $2 AND ${rangeConditions('r', 3)})`;

@@ -220,6 +220,15 @@ export class HistoricalFeaturesService {
     }
     // Here rather than in the request schema: an unset datasetVersionTo means the newest version materialised.
     if (from > to) throw invalidArgument('datasetSpine.datasetVersionFrom', `must be at most datasetVersionTo (${to})`);
+    const range: DatasetRange = {
+      versionFrom: from,
+      versionTo: to,
+      start: spec.eventTimeStart?.getTime() ?? null,
+      end: spec.eventTimeEnd?.getTime() ?? null,
+    };
+    // Counted meanwhile: a refusal below leaves the count unread.
+    const counting = this.stores.countDatasetRecords(view.name, view.revision, range);
+    counting.catch(() => undefined);
     const versions = await this.catalog.listVersions(view.dataset, from, to);
     const missing = versions.filter((v) => !done.has(v.version)).map((v) => v.version);
     if (versions.length === 0 || missing.length) {
@@ -238,14 +247,8 @@ export class HistoricalFeaturesService {
       .map(({ name, i }) => ({ field: `datasetSpine.extraColumns[${i}]`, reason: `dataset "${view.dataset}" has no column "${name}"` }));
     if (unknown.length) throw new InvalidArgumentException(unknown);
     checkExtraColumns(view, features, extraColumns, 'datasetSpine.extraColumns');
-    const range: DatasetRange = {
-      versionFrom: from,
-      versionTo: to,
-      start: spec.eventTimeStart?.getTime() ?? null,
-      end: spec.eventTimeEnd?.getTime() ?? null,
-    };
     const limit = this.config.TRAINING_SET_MAX_ROWS;
-    const recordCount = await this.stores.countDatasetRecords(view.name, view.revision, range);
+    const recordCount = await counting;
     if (recordCount > limit) {
       throw new ServingException(
         `the dataset spine has more than ${limit} rows; narrow the version or event-time range`,
