@@ -173,10 +173,6 @@ export class CsvBytes {
     return out;
   }
 
-  get byteLength(): number {
-    return this.length;
-  }
-
   private startField(): void {
     if (this.fieldsInLine++ > 0) {
       this.reserve(1);
