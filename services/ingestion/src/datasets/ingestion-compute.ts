@@ -24,9 +24,14 @@ export function runComputeTask(task: ComputeTask): ComputeResult {
   }
 }
 
-/** Buffers of a result that move back to the caller instead of being copied: a verdict's staged text. */
+/**
+ * Buffers of a result that move back to the caller instead of being copied: a verdict's staged
+ * text, a version's file (written in memory of its own).
+ */
 export function computeTransfer(result: ComputeResult): ArrayBuffer[] {
-  return 'texts' in result ? [result.texts.buffer as ArrayBuffer] : [];
+  if ('texts' in result) return [result.texts.buffer as ArrayBuffer];
+  if ('file' in result) return [result.file.body.buffer as ArrayBuffer];
+  return [];
 }
 
 /** The buffers of packed records, which move to the thread that reads them: a batch is copied once, into the pack. */

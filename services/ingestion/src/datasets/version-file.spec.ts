@@ -1,6 +1,7 @@
 import { commonV1 } from '@flywheel/contracts';
 import { parseCsv } from '@flywheel/ml';
 import { type Contract } from './dataset-contract';
+import { computeTransfer, runComputeTask } from './ingestion-compute';
 import { buildFromStaged, buildVersionFile, splitStaged } from './version-file';
 
 const { ColumnType } = commonV1;
@@ -102,5 +103,14 @@ describe('splitStaged', () => {
         .slice(1, 3)
         .map((line) => line.split(',')[0]),
     ).toEqual(['"b', 'c']);
+  });
+
+  it('hands back a file in memory of its own, which moves from the compute thread instead of being copied', () => {
+    const staged = [Buffer.from(JSON.stringify(rows))];
+    const built = runComputeTask({ kind: 'build', contract, staged, skip: 0, limit: rows.length });
+    if (!('file' in built)) throw new Error('a build gives a version');
+    const { body } = built.file;
+    expect(computeTransfer(built)).toEqual([body.buffer]);
+    expect([body.byteOffset, body.buffer.byteLength]).toEqual([0, body.byteLength]);
   });
 });
