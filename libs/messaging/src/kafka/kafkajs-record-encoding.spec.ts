@@ -6,7 +6,9 @@
  * The bytes must be the Kafka protocol's, as before: they are checked here against an encoding
  * written from the protocol's description alone, and read back by kafkajs's own decoder. Reading,
  * kafkajs copied the headers' object once per header, and took a header named `toString` for one
- * already seen; the patch fills one object with own properties.
+ * already seen; the patch fills one object with own properties. It also parsed and printed a
+ * Long for each record's offset and timestamp, and summed a Long per byte of a varlong; the patch
+ * uses numbers where they are exact (below 2^53; varlongs of up to 7 bytes).
  */
 // Internal modules of kafkajs, the ones the patch changes (no types are published for them).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -192,6 +194,43 @@ describe('kafkajs record decoding (patched)', () => {
     return decodeRecord(new Decoder(encoded.subarray(varintLength(encoded))), { firstOffset: '0', firstTimestamp: '0', magicByte: 2 })
       .headers;
   };
+
+  it("adds a record's deltas to its batch's first offset and timestamp exactly, below 2^53 and past it", () => {
+    const decodeIn = (batch: { firstOffset: string; firstTimestamp: string }, offsetDelta: number, timestampDelta: number) => {
+      const encoded = expectedRecord({ offsetDelta, timestampDelta, key: null, value: Buffer.from('v'), headers: [] });
+      const { offset, timestamp } = decodeRecord(new Decoder(encoded.subarray(varintLength(encoded))), { ...batch, magicByte: 2 });
+      return [offset, timestamp];
+    };
+    const exact = (base: string, delta: number) => String(BigInt(base) + BigInt(delta));
+    const batches = [
+      { firstOffset: '0', firstTimestamp: '-1' },
+      { firstOffset: '1000', firstTimestamp: '1700000000000' },
+      { firstOffset: String(2n ** 53n - 10n), firstTimestamp: String(2n ** 53n - 3n) },
+      { firstOffset: '9223372036854775000', firstTimestamp: '-9223372036854775000' },
+    ];
+    const deltas: Array<[number, number]> = [
+      [0, 0],
+      [70, -5_000],
+      [9, 2],
+      [807, 2 ** 40],
+      [2_147_483_647, -(2 ** 40)],
+      // The longest varlongs read in a number (7 bytes), and the shortest read through Long (8 and more).
+      [1, 2 ** 48 - 1],
+      [1, -(2 ** 48)],
+      [1, 2 ** 48],
+      [1, -(2 ** 52)],
+      [1, Number.MAX_SAFE_INTEGER],
+    ];
+    // Batches in turn and back again: each record is read against its own batch.
+    for (const batch of [...batches, ...batches.reverse()]) {
+      for (const [offsetDelta, timestampDelta] of deltas) {
+        expect(decodeIn(batch, offsetDelta, timestampDelta)).toEqual([
+          exact(batch.firstOffset, offsetDelta),
+          exact(batch.firstTimestamp, timestampDelta),
+        ]);
+      }
+    }
+  });
 
   it('reads a header given once as its value, and one given several times as their values in order', () => {
     const headers = read([
