@@ -1,8 +1,6 @@
 import { CsvBytes, quote } from './csv-bytes';
 import { type Table, MISSING_CODE } from './table';
 
-export { quote };
-
 /** A value to write: numbers in their shortest round-trip form; `null`, `undefined` and NaN are missing (an empty field). */
 export type CsvCell = string | number | null | undefined;
 
@@ -144,7 +142,7 @@ function resolve(options: CsvWriteOptions): Required<CsvWriteOptions> {
  * One CSV record from fields already quoted ({@link quote}). A record of one empty field would
  * be a blank line, which readers skip; `""` keeps the row.
  */
-export function record(fields: readonly string[], delimiter = ','): string {
+function record(fields: readonly string[], delimiter = ','): string {
   return fields.length === 1 && fields[0] === '' ? '""' : fields.join(delimiter);
 }
 

@@ -26,8 +26,6 @@ export {
   type CsvWriteOptions,
   csvColumnLength,
   formatCsv,
-  quote as quoteCsvField,
-  record as csvRecord,
   sliceCsvColumn,
   tableToCsv,
   writeCsvColumns,
