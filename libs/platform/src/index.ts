@@ -39,6 +39,7 @@ export * from './http/http-api';
 export * from './http/http-server';
 export * from './http/metric-catalog';
 export * from './http/platform-metrics';
+export * from './http/series-metrics';
 
 export * from './bootstrap/bootstrap-service';
 export * from './bootstrap/platform.module';

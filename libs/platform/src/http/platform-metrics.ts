@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { FLYWHEEL_METRICS, type MetricDefinition } from './metric-catalog';
+import { type CounterSeries, type HistogramSeries, SeriesCounter, SeriesHistogram } from './series-metrics';
 
 export type GrpcLabel = 'service' | 'method' | 'code';
 
@@ -18,22 +19,30 @@ export const EVENT_LOOP_SAMPLING_MS = 1_000;
  */
 export class PlatformMetrics {
   readonly registry = new Registry();
-  readonly grpcRequests: Counter<GrpcLabel>;
-  readonly grpcDuration: Histogram<GrpcLabel>;
+  readonly grpcRequests: SeriesCounter<GrpcLabel>;
+  readonly grpcDuration: SeriesHistogram<GrpcLabel>;
+  /** By method path and status: the series a call adds to, found with one lookup. */
+  private readonly grpcSeries = new Map<string, { readonly requests: CounterSeries; readonly duration: HistogramSeries }>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true)
       collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLING_MS });
-    this.grpcRequests = this.counterOf(FLYWHEEL_METRICS.grpcRequests);
-    this.grpcDuration = this.histogramOf(FLYWHEEL_METRICS.grpcDuration);
+    this.grpcRequests = this.seriesCounterOf(FLYWHEEL_METRICS.grpcRequests);
+    this.grpcDuration = this.seriesHistogramOf(FLYWHEEL_METRICS.grpcDuration);
   }
 
   /** `path` is the gRPC method path, `/package.Service/Method`; `code` the status name. */
   recordGrpcCall(path: string, code: string, seconds: number): void {
-    const [, service = 'unknown', method = 'unknown'] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
-    const labels = { service, method, code };
-    this.grpcRequests.inc(labels);
-    this.grpcDuration.observe(labels, seconds);
+    const key = `${code} ${path}`;
+    let series = this.grpcSeries.get(key);
+    if (!series) {
+      const [, service = 'unknown', method = 'unknown'] = /^\/([^/]+)\/([^/]+)$/.exec(path) ?? [];
+      const labels = { service, method, code };
+      series = { requests: this.grpcRequests.series(labels), duration: this.grpcDuration.series(labels) };
+      this.grpcSeries.set(key, series);
+    }
+    series.requests.inc();
+    series.duration.observe(seconds);
   }
 
   /** Per consumer group and partition: the log end offset minus the committed offset. */
@@ -58,15 +67,14 @@ export class PlatformMetrics {
   /** The registry's counter of that name, created on first use (several parts of a service may ask for it). */
   counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
     return (
-      (this.registry.getSingleMetric(name) as Counter<L> | undefined) ??
-      new Counter<L>({ name, help, labelNames, registers: [this.registry] })
+      (this.registered(name, Counter) as Counter<L> | undefined) ?? new Counter<L>({ name, help, labelNames, registers: [this.registry] })
     );
   }
 
   /** The registry's histogram of that name, created on first use. */
   histogram<L extends string>(name: string, help: string, labelNames: L[], buckets: number[]): Histogram<L> {
     return (
-      (this.registry.getSingleMetric(name) as Histogram<L> | undefined) ??
+      (this.registered(name, Histogram) as Histogram<L> | undefined) ??
       new Histogram<L>({ name, help, labelNames, buckets, registers: [this.registry] })
     );
   }
@@ -78,7 +86,7 @@ export class PlatformMetrics {
    */
   gauge<L extends string>(name: string, help: string, labelNames: L[], collect?: (gauge: Gauge<L>) => void): Gauge<L> {
     return (
-      (this.registry.getSingleMetric(name) as Gauge<L> | undefined) ??
+      (this.registered(name, Gauge) as Gauge<L> | undefined) ??
       new Gauge<L>({
         name,
         help,
@@ -101,6 +109,29 @@ export class PlatformMetrics {
   /** The gauge a catalogued definition describes, created on first use. */
   gaugeOf<L extends string>(definition: MetricDefinition<L>, collect?: (gauge: Gauge<L>) => void): Gauge<L> {
     return this.gauge(definition.name, definition.help, [...definition.labelNames], collect);
+  }
+
+  /**
+   * A counter of series handles (see series-metrics.ts) for calls on a hot path, created on
+   * first use. The name must not be taken by a prom-client metric.
+   */
+  seriesCounterOf<L extends string>(definition: MetricDefinition<L>): SeriesCounter<L> {
+    const existing = this.registered(definition.name, SeriesCounter);
+    return (existing as SeriesCounter<L> | undefined) ?? new SeriesCounter(definition).register(this.registry);
+  }
+
+  /** A histogram of series handles for calls on a hot path, created on first use. */
+  seriesHistogramOf<L extends string>(definition: MetricDefinition<L>): SeriesHistogram<L> {
+    const existing = this.registered(definition.name, SeriesHistogram);
+    return (existing as SeriesHistogram<L> | undefined) ?? new SeriesHistogram(definition).register(this.registry);
+  }
+
+  /** The metric registered under that name, if any; one of another kind is a mistake in the caller. */
+  private registered(name: string, kind: abstract new (...args: never[]) => object): unknown {
+    const existing: unknown = this.registry.getSingleMetric(name);
+    if (existing !== undefined && !(existing instanceof kind))
+      throw new TypeError(`metric ${name} is already registered as another kind of metric`);
+    return existing;
   }
 
   /** The histogram a catalogued definition describes, created on first use. */

@@ -128,6 +128,16 @@ describe('PredictionService', () => {
       GrpcStatus.INVALID_ARGUMENT,
       'deployment: must match ^[a-z][a-z0-9_-]{0,62}$',
     );
+    await expectStatus(
+      predictions.predict({ deployment: 'fraud', requestId: 'has space', features: claim }),
+      GrpcStatus.INVALID_ARGUMENT,
+      'request_id: must be 1 to 128 printable ASCII characters without spaces',
+    );
+    await expectStatus(
+      predictions.predict({ deployment: '', requestId: 'f', entityKey: 'k'.repeat(1025) }),
+      GrpcStatus.INVALID_ARGUMENT,
+      'deployment: must match ^[a-z][a-z0-9_-]{0,62}$; entity_key: must be at most 1024 characters',
+    );
     expect(stats.figures('fraud', 1)).toMatchObject({ requests: 0, errors: 0 });
     expect(log.records).toHaveLength(0);
   });

@@ -6,13 +6,12 @@ import {
   Clock,
   currentTraceparent,
   DomainException,
+  type FieldViolation,
   GrpcStatus,
   invalidArgument,
   InvalidArgumentException,
   JsonLogger,
-  parseRequest,
 } from '@flywheel/platform';
-import { z } from 'zod';
 import { DEPLOYMENT_NAME_PATTERN } from '../deployments/deployment';
 import { DeployerException, DeployerExceptionCode } from '../deployments/deployer.exception';
 import { PredictionLog } from '../prediction-log/prediction-log';
@@ -28,19 +27,27 @@ const ONLINE_LOOKUP_DEADLINE_MS = 2_000;
 /** Where a request's features are, as errors name them: `features.<name>`. */
 const ROOT = 'features';
 
-// The request's shape, keyed by the .proto's field names; the features themselves are checked
-// against the served model's signature (toInputRow), not here.
-const predictRequestSchema = z
-  .object({
-    deployment: z.string().regex(DEPLOYMENT_NAME_PATTERN, `must match ${DEPLOYMENT_NAME_PATTERN.source}`),
-    request_id: z.string().regex(REQUEST_ID, REQUEST_ID_RULE),
-    entity_key: z.string().max(ENTITY_KEY_MAX, `must be at most ${ENTITY_KEY_MAX} characters`).optional(),
-    features: z.unknown(),
-  })
-  .superRefine((request, ctx) => {
-    if (request.features === undefined && !request.entity_key)
-      ctx.addIssue({ code: 'custom', path: ['input'], message: 'give either features or entity_key' });
-  });
+/**
+ * The request's own fields, named as in the .proto; the features themselves are checked against
+ * the served model's signature (toInputRow), not here. Written out rather than a zod schema: it
+ * runs on every prediction, where a generic schema walk cost tens of microseconds a call.
+ */
+function requestViolations(deployment: unknown, requestId: unknown, entityKey: unknown, features: unknown): FieldViolation[] {
+  const violations: FieldViolation[] = [];
+  if (typeof deployment !== 'string') violations.push({ field: 'deployment', reason: 'is required' });
+  else if (!DEPLOYMENT_NAME_PATTERN.test(deployment))
+    violations.push({ field: 'deployment', reason: `must match ${DEPLOYMENT_NAME_PATTERN.source}` });
+  if (typeof requestId !== 'string') violations.push({ field: 'request_id', reason: 'is required' });
+  else if (!REQUEST_ID.test(requestId)) violations.push({ field: 'request_id', reason: REQUEST_ID_RULE });
+  if (entityKey !== undefined && entityKey !== null) {
+    if (typeof entityKey !== 'string') violations.push({ field: 'entity_key', reason: 'must be a string' });
+    else if (entityKey.length > ENTITY_KEY_MAX)
+      violations.push({ field: 'entity_key', reason: `must be at most ${ENTITY_KEY_MAX} characters` });
+  }
+  if (violations.length === 0 && features === undefined && !entityKey)
+    violations.push({ field: 'input', reason: 'give either features or entity_key' });
+  return violations;
+}
 
 /** How a prediction picks its version: by number, or by the canary's share of a routing key (default: the request id). */
 export interface PredictRouting {
@@ -89,7 +96,8 @@ export class PredictionService {
   ): Promise<deployerV1.PredictResponse> {
     const started = this.clock.monotonicMs();
     const features = request.features?.values;
-    parseRequest(predictRequestSchema, { deployment: request.deployment, request_id: requestId, entity_key: request.entityKey, features });
+    const violations = requestViolations(request.deployment, requestId, request.entityKey, features);
+    if (violations.length) throw new InvalidArgumentException(violations);
     const entityKey = request.entityKey ?? '';
 
     const served = this.served.get(request.deployment);

@@ -1,6 +1,13 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { FLYWHEEL_METRICS, PlatformMetrics } from '@flywheel/platform';
-import { type Counter, type Gauge, type Histogram } from 'prom-client';
+import {
+  type CounterSeries,
+  FLYWHEEL_METRICS,
+  type HistogramSeries,
+  PlatformMetrics,
+  type SeriesCounter,
+  type SeriesHistogram,
+} from '@flywheel/platform';
+import { type Counter, type Gauge } from 'prom-client';
 import { type VersionFigures } from '../rollout/canary-judge';
 import { LiveStats } from './live-stats';
 import { ServedModels } from './served-models';
@@ -14,6 +21,14 @@ interface Series {
   readonly version: string;
 }
 
+/** A served version's series, held so that a prediction only adds to them. */
+interface VersionSeries {
+  readonly labels: Series;
+  readonly predictions: { readonly stable: CounterSeries; readonly canary: CounterSeries };
+  readonly errors: { readonly stable: CounterSeries; readonly canary: CounterSeries };
+  readonly latency: HistogramSeries;
+}
+
 /**
  * The deployer's model-level metrics: predictions, errors and latency per deployment, model and
  * version (and canary or stable), live accuracy/RMSE from the feedback this replica joined, and
@@ -24,11 +39,11 @@ interface Series {
  */
 @Injectable()
 export class ServingMetrics implements OnModuleDestroy {
-  private readonly predictions: Counter<VersionLabel | 'canary'>;
-  private readonly errors: Counter<VersionLabel | 'canary'>;
-  private readonly latency: Histogram<VersionLabel>;
+  private readonly predictions: SeriesCounter<VersionLabel | 'canary'>;
+  private readonly errors: SeriesCounter<VersionLabel | 'canary'>;
+  private readonly latency: SeriesHistogram<VersionLabel>;
   private readonly conclusions: Counter<'deployment' | 'model' | 'decision'>;
-  private readonly recorded = new Map<SeriesKey, Series>();
+  private readonly recorded = new Map<SeriesKey, VersionSeries>();
   private readonly stopListening: () => void;
 
   constructor(
@@ -36,9 +51,9 @@ export class ServingMetrics implements OnModuleDestroy {
     @Inject(ServedModels) private readonly served: ServedModels,
     @Inject(LiveStats) private readonly stats: LiveStats,
   ) {
-    this.predictions = metrics.counterOf(FLYWHEEL_METRICS.predictions);
-    this.errors = metrics.counterOf(FLYWHEEL_METRICS.predictionErrors);
-    this.latency = metrics.histogramOf(FLYWHEEL_METRICS.predictionLatency);
+    this.predictions = metrics.seriesCounterOf(FLYWHEEL_METRICS.predictions);
+    this.errors = metrics.seriesCounterOf(FLYWHEEL_METRICS.predictionErrors);
+    this.latency = metrics.seriesHistogramOf(FLYWHEEL_METRICS.predictionLatency);
     this.conclusions = metrics.counterOf(FLYWHEEL_METRICS.canaryConclusions);
     metrics.gaugeOf(FLYWHEEL_METRICS.liveAccuracy, (gauge) => this.refreshLive(gauge, (f) => f.accuracy));
     metrics.gaugeOf(FLYWHEEL_METRICS.liveRmse, (gauge) => this.refreshLive(gauge, (f) => f.rmse));
@@ -53,15 +68,15 @@ export class ServingMetrics implements OnModuleDestroy {
   /** A prediction a version answered, and the time the request took. */
   recordAnswer(deployment: string, model: string, version: number, canary: boolean, seconds: number): void {
     const series = this.track(deployment, model, version);
-    this.predictions.inc({ ...series, canary: String(canary) });
-    this.latency.observe(series, seconds);
+    (canary ? series.predictions.canary : series.predictions.stable).inc();
+    series.latency.observe(seconds);
   }
 
   /** A prediction a version failed (the caller was not at fault). */
   recordError(deployment: string, model: string, version: number, canary: boolean): void {
     const series = this.track(deployment, model, version);
-    this.predictions.inc({ ...series, canary: String(canary) });
-    this.errors.inc({ ...series, canary: String(canary) });
+    (canary ? series.predictions.canary : series.predictions.stable).inc();
+    (canary ? series.errors.canary : series.errors.stable).inc();
   }
 
   /** The judge concluded a canary. */
@@ -74,21 +89,36 @@ export class ServingMetrics implements OnModuleDestroy {
     const live = new Set<SeriesKey>();
     for (const { deployment, stable, canary } of this.served.all())
       for (const v of [stable, canary]) if (v) live.add(keyOf(deployment.name, deployment.modelName, String(v.record.version)));
-    for (const [key, series] of this.recorded) {
+    for (const [key, { labels }] of this.recorded) {
       if (live.has(key)) continue;
       this.recorded.delete(key);
       for (const canary of ['true', 'false']) {
-        this.predictions.remove({ ...series, canary });
-        this.errors.remove({ ...series, canary });
+        this.predictions.remove({ ...labels, canary });
+        this.errors.remove({ ...labels, canary });
       }
-      this.latency.remove({ ...series });
+      this.latency.remove(labels);
     }
   }
 
-  private track(deployment: string, model: string, version: number): Series {
-    const series = { deployment, model, version: String(version) };
-    const key = keyOf(deployment, model, series.version);
-    if (!this.recorded.has(key)) this.recorded.set(key, series);
+  private track(deployment: string, model: string, version: number): VersionSeries {
+    const key = keyOf(deployment, model, String(version));
+    let series = this.recorded.get(key);
+    if (!series) {
+      const labels = { deployment, model, version: String(version) };
+      series = {
+        labels,
+        predictions: {
+          stable: this.predictions.series({ ...labels, canary: 'false' }),
+          canary: this.predictions.series({ ...labels, canary: 'true' }),
+        },
+        errors: {
+          stable: this.errors.series({ ...labels, canary: 'false' }),
+          canary: this.errors.series({ ...labels, canary: 'true' }),
+        },
+        latency: this.latency.series(labels),
+      };
+      this.recorded.set(key, series);
+    }
     return series;
   }
 
