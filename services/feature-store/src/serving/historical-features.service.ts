@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { commonV1, type ProfiledColumn, profileColumns } from '@flywheel/contracts';
 import { type CsvCell, type CsvColumn } from '@flywheel/ml';
@@ -134,16 +135,20 @@ export class HistoricalFeaturesService {
       ...spine.extraColumns.map((name, j) => ({ name, type: inferColumnType(spine.extras[j]), values: spine.extras[j] })),
       ...features.map((f, j) => ({ name: f.name, type: f.type, values: featureColumns[j] })),
     ];
-    // The text is written on a thread while the event loop profiles the set.
-    const writing = this.threads.write({
-      header: columns,
-      columns: [spine.entityKeys, { instants: spine.times }, ...spine.extras.map(csvColumn), ...featureColumns.map(csvColumn)],
-    });
-    writing.catch(() => undefined);
-    const profile = profileColumns(rowCount, profiled);
-    const { bytes, sha256 } = await writing;
-    const key = trainingSetKey(view.name, `r${view.revision}-${sha256.slice(0, 16)}`, 'training-set.csv');
-    const put = await this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE });
+    // The text is written on threads while the event loop profiles the set, and goes up to the
+    // object store as soon as it is written, while the profile is still being made.
+    const uploading = this.threads
+      .write({
+        header: columns,
+        columns: [spine.entityKeys, { instants: spine.times }, ...spine.extras.map(csvColumn), ...featureColumns.map(csvColumn)],
+      })
+      .then(({ bytes, sha256 }) => {
+        const key = trainingSetKey(view.name, `r${view.revision}-${sha256.slice(0, 16)}`, 'training-set.csv');
+        return this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE });
+      });
+    uploading.catch(() => undefined);
+    const profile = await profileLettingIoThrough(rowCount, profiled);
+    const put = await uploading;
     return {
       object: { key: put.key, sha256: put.sha256, sizeBytes: put.size, contentType: TRAINING_SET_CONTENT_TYPE },
       rowCount,
@@ -380,4 +385,18 @@ function csvCell(value: StoredValue): CsvCell {
   if (value === null) return null;
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   return value;
+}
+
+/**
+ * The set's profile a column at a time, the event loop let through between columns: the upload
+ * that starts once the text is written moves on meanwhile (its requests, the object store's
+ * answers), instead of waiting for the whole profile.
+ */
+async function profileLettingIoThrough(rowCount: number, columns: readonly ProfiledColumn[]): Promise<commonV1.DataProfile> {
+  const profiles: commonV1.ColumnProfile[] = [];
+  for (const column of columns) {
+    profiles.push(...profileColumns(rowCount, [column]).columns);
+    await setImmediate();
+  }
+  return { rowCount, columns: profiles };
 }
