@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,24 @@ describe('MinioObjectStore against the embedded S3 server', () => {
       metadata: { rows: '2' },
       sha256: put.sha256,
     });
+  });
+
+  it('puts a buffer under the sha256 its caller computed, which the server checks against the bytes', async () => {
+    const key = datasetVersionKey('claims', 3, 'rows.csv');
+    const body = Buffer.from('claim_id,amount\n7,19.5\n');
+    const put = await store.put(key, body, { contentType: 'text/csv', sha256: sha256Hex(body) });
+    expect(put).toEqual({ key, sha256: sha256Hex(body), size: body.length, etag: createHash('md5').update(body).digest('hex') });
+    expect((await store.get(key, { expectedSha256: put.sha256 })).equals(body)).toBe(true);
+    expect(await store.stat(key)).toMatchObject({ contentType: 'text/csv', sha256: put.sha256, size: body.length });
+
+    const misnamed = datasetVersionKey('claims', 4, 'rows.csv');
+    await expect(store.put(misnamed, body, { sha256: sha256Hex('other bytes') })).rejects.toMatchObject({
+      code: 'XAmzContentSHA256Mismatch',
+    });
+    expect(await store.stat(misnamed)).toBeUndefined();
+    await expect(store.put(misnamed, body, { sha256: sha256Hex(body).toUpperCase() })).rejects.toThrow(
+      /a put's sha256 is 64 lowercase hex digits/,
+    );
   });
 
   it('throws IntegrityError naming the key when the file on the server was corrupted', async () => {

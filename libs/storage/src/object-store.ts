@@ -7,6 +7,13 @@ export interface PutOptions {
   metadata?: Record<string, string>;
   /** Length of a stream body when known; lets small streams go up in one request. */
   size?: number;
+  /**
+   * A Buffer body's sha256 (hex) when the caller has it already (computed where the bytes were
+   * made, off the event loop), so that it is not hashed again here. Over HTTP the server checks
+   * it against the bytes and refuses a mismatch; over HTTPS it is recorded as given, and reads
+   * are checked against it.
+   */
+  sha256?: string;
 }
 
 export interface PutResult {

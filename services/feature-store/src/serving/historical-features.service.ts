@@ -144,7 +144,7 @@ export class HistoricalFeaturesService {
       })
       .then(({ bytes, sha256 }) => {
         const key = trainingSetKey(view.name, `r${view.revision}-${sha256.slice(0, 16)}`, 'training-set.csv');
-        return this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE });
+        return this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE, sha256 });
       });
     uploading.catch(() => undefined);
     const profile = await profileLettingIoThrough(rowCount, profiled);

@@ -766,6 +766,7 @@ export class DatasetsService {
     const key = datasetVersionKey(dataset, number, VERSION_FILE);
     const stored = await this.store.put(key, built.file.body, {
       contentType: VERSION_CONTENT_TYPE,
+      sha256: built.file.sha256,
       metadata: { dataset, version: String(number) },
     });
     return { number, key, sha256: stored.sha256, size: stored.size, built };

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { commonV1 } from '@flywheel/contracts';
 import { parseCsv } from '@flywheel/ml';
 import { type Contract } from './dataset-contract';
@@ -33,6 +34,11 @@ describe('version file', () => {
     expect(text.split('\n')[2]).toBe('"b, ""quoted""",2,false,,2025-01-01T00:00:00.000Z');
     const table = parseCsv(body, { schema: { amount: 'numeric', id: 'categorical' } });
     expect(table.nRows).toBe(4);
+  });
+
+  it('carries the sha256 of the CSV it wrote, for the object store to take as it is', () => {
+    const { body, sha256 } = buildVersionFile(contract, rows);
+    expect(sha256).toBe(createHash('sha256').update(body).digest('hex'));
   });
 
   it('profiles each column for the contract: sample std, 21 quantiles, categories by frequency, nulls counted', () => {

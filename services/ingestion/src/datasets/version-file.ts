@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type commonV1 } from '@flywheel/contracts';
 import { buildProfile, CsvBytes, type NumericFeatureProfile } from '@flywheel/ml';
 import { ColumnType, type ColumnRule, type Contract } from './dataset-contract';
@@ -12,6 +13,8 @@ export const VERSION_CONTENT_TYPE = 'text/csv';
 export interface VersionFile {
   /** The version's records as CSV, columns in contract order. */
   readonly body: Buffer;
+  /** Of the body, hashed where it was written (the compute thread), for the object store to use as it is. */
+  readonly sha256: string;
   readonly profile: commonV1.DataProfile;
   /** [earliest, latest + 1 ms) of the event-time column; null without one (or with no values). */
   readonly eventTimeRange: { start: Date; end: Date } | null;
@@ -50,7 +53,8 @@ export function buildVersionFile(contract: Contract, rows: readonly Record_[], e
     const { min, max } = eventTime.range();
     if (Number.isFinite(min)) eventTimeRange = { start: new Date(min), end: new Date(max + 1) };
   }
-  return { body: csv.finish(), profile, eventTimeRange };
+  const body = csv.finish();
+  return { body, sha256: createHash('sha256').update(body).digest('hex'), profile, eventTimeRange };
 }
 
 /** Collects one column's values while the lines are written, then profiles them. */
