@@ -32,7 +32,7 @@ export * from './grpc/call-interceptor';
 export * from './grpc/grpc-health';
 export * from './grpc/grpc-reflection';
 export * from './grpc/grpc-server-options';
-export * from './grpc/undecodable-request';
+export * from './grpc/message-codecs';
 
 export * from './http/health-registry';
 export * from './http/http-api';

@@ -8,7 +8,7 @@ import { TokenStore } from '../auth/token-store';
 import { type BaseConfig } from '../config/base-config.schema';
 import { GrpcHealth } from '../grpc/grpc-health';
 import { grpcServerOptions, grpcUrl, type ProtoLoaderOptions } from '../grpc/grpc-server-options';
-import { type RequestDecoders } from '../grpc/undecodable-request';
+import { type RequestDecoders, type ResponseEncoders } from '../grpc/message-codecs';
 import { HealthRegistry } from '../http/health-registry';
 import { metadataOfHeaders } from '../http/http-api';
 import { type HttpEndpoints, type HttpRoutes, startHttpEndpoints } from '../http/http-server';
@@ -29,6 +29,8 @@ export interface BootstrapOptions<C extends BaseConfig> {
     readonly loader?: ProtoLoaderOptions;
     /** Methods whose requests the service decodes itself (see useRequestDecoders). */
     readonly requestDecoders?: RequestDecoders;
+    /** Methods whose responses the service encodes itself (see useResponseEncoders). */
+    readonly responseEncoders?: ResponseEncoders;
     /** FileDescriptorSets of .proto files outside proto/, which reflection must describe. */
     readonly descriptorSets?: readonly Uint8Array[];
     /** Roles of the methods of services whose .proto carries none (see MethodRoles.declare). */
@@ -133,6 +135,7 @@ export async function bootstrapService<C extends BaseConfig>(options: BootstrapO
         protoPath: options.grpc.protoPath,
         loader: options.grpc.loader,
         requestDecoders: options.grpc.requestDecoders,
+        responseEncoders: options.grpc.responseEncoders,
         descriptorSets: options.grpc.descriptorSets,
         health: grpcHealth,
         metrics,

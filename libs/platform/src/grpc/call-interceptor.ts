@@ -10,7 +10,7 @@ import { type PlatformMetrics } from '../http/platform-metrics';
 import { type RequestContext, runInContext } from '../logging/request-context';
 import { childTraceContext, newTraceContext, parseTraceparent } from '../logging/traceparent';
 import { withoutWireNulls } from '../wire/wire-nulls';
-import { UndecodableRequest } from './undecodable-request';
+import { UndecodableRequest } from './message-codecs';
 
 /** Long-lived by design: a watcher waits for status changes as long as it likes. */
 const NO_DEFAULT_DEADLINE = new Set(['/grpc.health.v1.Health/Watch']);

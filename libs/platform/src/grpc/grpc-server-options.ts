@@ -8,7 +8,13 @@ import { type PlatformMetrics } from '../http/platform-metrics';
 import { createCallInterceptor } from './call-interceptor';
 import { type GrpcHealth } from './grpc-health';
 import { addReflection, serviceNames } from './grpc-reflection';
-import { markUndecodableRequests, type RequestDecoders, useRequestDecoders } from './undecodable-request';
+import {
+  markUndecodableRequests,
+  type RequestDecoders,
+  type ResponseEncoders,
+  useRequestDecoders,
+  useResponseEncoders,
+} from './message-codecs';
 
 export type ProtoLoaderOptions = NonNullable<GrpcOptions['options']['loader']>;
 
@@ -26,6 +32,8 @@ export interface GrpcServerSetup {
   readonly authorize?: (metadata: Metadata, path: string) => void;
   /** Methods whose requests the service decodes itself (see useRequestDecoders). */
   readonly requestDecoders?: RequestDecoders;
+  /** Methods whose responses the service encodes itself (see useResponseEncoders). */
+  readonly responseEncoders?: ResponseEncoders;
   /** Serialized FileDescriptorSets of .proto files outside proto/, for reflection (see addReflection). */
   readonly descriptorSets?: readonly Uint8Array[];
   /** Receives the grpc-js server once created, before any service is added (shutdown needs it). */
@@ -71,6 +79,7 @@ export function grpcServerOptions(setup: GrpcServerSetup): GrpcOptions {
       onLoadPackageDefinition: (definition: PackageDefinition, server: Server) => {
         // Before the services are added: bytes that are no request reach the interceptor marked.
         useRequestDecoders(definition, setup.requestDecoders ?? {});
+        useResponseEncoders(definition, setup.responseEncoders ?? {});
         markUndecodableRequests(definition, packages);
         setup.onServer?.(server);
         setup.health.addServices(serviceNames(definition, packages));

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
 import { GRPC_LOADER_OPTIONS, protoRoot } from '@flywheel/contracts';
 import { rolesOfContract, SERVICE_CONTRACTS } from '../auth/roles-readme';
-import { markUndecodableRequests, UndecodableRequest, useRequestDecoders } from './undecodable-request';
+import { markUndecodableRequests, UndecodableRequest, useRequestDecoders, useResponseEncoders } from './message-codecs';
 
 interface Method {
   readonly path: string;
@@ -79,5 +79,37 @@ describe('request decoders of a service', () => {
     expect(() =>
       useRequestDecoders(load() as unknown as Record<string, unknown>, { '/flywheel.ingestion.v1.Nope/Ingest': () => ({}) }),
     ).toThrow('request decoders for methods the service does not have: /flywheel.ingestion.v1.Nope/Ingest');
+  });
+});
+
+describe('response encoders of a service', () => {
+  const contract = SERVICE_CONTRACTS['feature-store'];
+  const load = () =>
+    loadSync(join(protoRoot(), contract.protoPath), { ...GRPC_LOADER_OPTIONS, includeDirs: [protoRoot()] }) as unknown as Record<
+      string,
+      unknown
+    >;
+  const methodsOf = (definition: Record<string, unknown>) =>
+    Object.values(
+      definition[`${contract.packageName}.${contract.serviceName}`] as Record<
+        string,
+        { path: string; responseSerialize: (m: unknown) => Buffer }
+      >,
+    );
+  const onlinePath = `/${contract.packageName}.${contract.serviceName}/GetOnlineFeatures`;
+
+  it('replace the named methods’ serializers and leave the others proto-loader’s', () => {
+    const definition = load();
+    const proto = methodsOf(definition).find((m) => m.path !== onlinePath)!.responseSerialize;
+    useResponseEncoders(definition, { [onlinePath]: (message: { tag: number }) => Buffer.from([message.tag]) });
+    const methods = methodsOf(definition);
+    expect(methods.find((m) => m.path === onlinePath)!.responseSerialize({ tag: 7 })).toEqual(Buffer.from([7]));
+    expect(methods.find((m) => m.path !== onlinePath)!.responseSerialize).toBe(proto);
+  });
+
+  it('refuse a path the service does not have', () => {
+    expect(() => useResponseEncoders(load(), { '/flywheel.featurestore.v1.Nope/Get': () => Buffer.alloc(0) })).toThrow(
+      'response encoders for methods the service does not have: /flywheel.featurestore.v1.Nope/Get',
+    );
   });
 });
