@@ -131,6 +131,17 @@ describe('MinioObjectStore against the embedded S3 server', () => {
     );
   });
 
+  it('sends such a buffer unsigned with its MD5 where the client signs no payloads (HTTPS), which the server checks', async () => {
+    const unsigned = storeAt(server.endpoint);
+    // What the client does over TLS; here on the plain server, which verifies the MD5 alike.
+    (unsigned as unknown as { client: { enableSHA256: boolean } }).client.enableSHA256 = false;
+    const key = datasetVersionKey('claims', 5, 'rows.csv');
+    const body = Buffer.from('claim_id\n8\n');
+    const put = await unsigned.put(key, body, { sha256: sha256Hex(body) });
+    expect(put.etag).toBe(createHash('md5').update(body).digest('hex'));
+    expect((await store.get(key, { expectedSha256: put.sha256 })).equals(body)).toBe(true);
+  });
+
   it('throws IntegrityError naming the key when the file on the server was corrupted', async () => {
     const key = modelArtifactKey('fraud', 3, 'model.json');
     const body = Buffer.from(JSON.stringify({ weights: [0.1, 0.2, 0.3], bias: -1 }));
