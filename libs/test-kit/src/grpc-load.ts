@@ -1,3 +1,5 @@
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { Client, type ClientDuplexStream, credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 
 /** One load point: calls of one method at a fixed concurrency for a fixed time. */
@@ -27,6 +29,42 @@ export interface LoadFigures {
   readonly rps: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+}
+
+/**
+ * A thread of its own that drives load points (unary or bidirectional streams), one at a time:
+ * what else the calling process runs (a benchmark's embedded Kafka broker and S3 server, say)
+ * then neither delays the answers' arrival nor is counted in their latency. The thread lives
+ * until closed, so the process's CPU figures (by thread, from /proc) keep counting it.
+ */
+export class LoadThread {
+  private constructor(private readonly worker: Worker) {}
+
+  static start(): LoadThread {
+    const file = join(__dirname, `grpc-load.worker${extname(__filename)}`);
+    const loader = file.endsWith('.ts') && !process.execArgv.some((arg) => arg.includes('@swc-node/register'));
+    return new LoadThread(new Worker(file, loader ? { execArgv: ['--require', '@swc-node/register'] } : {}));
+  }
+
+  drive(streaming: boolean, point: LoadPoint): Promise<LoadFigures> {
+    return new Promise<LoadFigures>((resolve, reject) => {
+      const settle = (reply: { ok: true; figures: LoadFigures } | { ok: false; message: string }) => {
+        this.worker.off('error', reject);
+        this.worker.off('exit', exited);
+        if (reply.ok) resolve(reply.figures);
+        else reject(new Error(reply.message));
+      };
+      const exited = (code: number) => reject(new Error(`the load thread exited (${code}) before its figures`));
+      this.worker.once('message', settle);
+      this.worker.once('error', reject);
+      this.worker.once('exit', exited);
+      this.worker.postMessage({ streaming, point });
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
 }
 
 function loadClient(point: LoadPoint): Client {

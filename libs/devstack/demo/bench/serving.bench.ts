@@ -1,6 +1,6 @@
 // `npm run bench -- serving`: what an internal system pays per call to Flywheel's serving methods,
 // against a bare grpc-js server (echo-server.ts) that decodes the same requests and answers with
-// the same bytes, driven by the same closed-loop load generator in the same run.
+// the same bytes, driven by the same closed-loop load generator (on a thread of its own) in the same run.
 //
 // The platform is `npm start`'s (the launcher, the six services, the embedded broker, PostgreSQL
 // and S3) brought by the demo's first steps to a served model: the claims dataset, its feature
@@ -23,8 +23,7 @@ import { SERVICES } from '@flywheel/embedded-platform';
 import { parseGrpcTarget } from '@flywheel/platform';
 import {
   cpuUsedBetween,
-  driveBidiStream,
-  driveUnary,
+  LoadThread,
   formatNumber,
   type LoadFigures,
   median,
@@ -213,6 +212,7 @@ function cpuLabeller(platform: ScenarioPlatform, call: ServingCall, echoPid: num
 
 /** Drives one point, with the CPU each part of the machine spent per call meanwhile. */
 async function drive(
+  load: LoadThread,
   call: ServingCall,
   address: string,
   token: string | undefined,
@@ -233,7 +233,7 @@ async function drive(
   };
   // The warm-up is inside the CPU window: its calls are counted with it, at the measured rate.
   const before = threadCpu();
-  const figures = await (call.streaming ? driveBidiStream(point) : driveUnary(point));
+  const figures = await load.drive(call.streaming, point);
   const used = cpuUsedBetween(before, threadCpu(), labelOf);
   const calls = figures.rps * ((POINT_MS + WARMUP_MS) / 1000);
   const cpu = Object.fromEntries(CPU_PARTS.map((part) => [part, ((used.get(part) ?? 0) * 1000) / calls])) as CpuPerCall;
@@ -282,6 +282,8 @@ async function main(): Promise<void> {
   const scenario = new ClosedLoopScenario({ ...DEFAULT_OPTIONS, backfillClaims: 2_000 }, log);
   let echo: { child: ChildProcess; address: string } | undefined;
   let admin: Admin | undefined;
+  // The load from a thread of its own: this process also runs the launcher's broker and S3 server.
+  const load = LoadThread.start();
   try {
     const { platform, history } = await scenario.serveFirstVersion();
     const wanted = (process.env.BENCH_CALLS ?? '').split(';').filter(Boolean);
@@ -312,9 +314,9 @@ async function main(): Promise<void> {
         const echoRuns: Array<{ figures: LoadFigures; cpu: CpuPerCall }> = [];
         let lag = { atEnd: 0, drainMs: 0 };
         for (let run = 0; run < RUNS; run++) {
-          flywheelRuns.push(await drive(call, platform.address(call.service), platform.token, concurrency, labelOf));
+          flywheelRuns.push(await drive(load, call, platform.address(call.service), platform.token, concurrency, labelOf));
           lag = await drained(admin);
-          echoRuns.push(await drive(call, echo.address, undefined, concurrency, labelOf));
+          echoRuns.push(await drive(load, call, echo.address, undefined, concurrency, labelOf));
         }
         const point: PointFigures = {
           call: call.name,
@@ -397,6 +399,7 @@ async function main(): Promise<void> {
     writeFileSync(file, `${JSON.stringify({ pointSeconds: POINT_MS / 1000, runs: RUNS, replicas: REPLICAS, points }, null, 2)}\n`);
     process.stdout.write(`\nfigures as JSON: ${file}\n`);
   } finally {
+    await load.close();
     await admin?.disconnect();
     echo?.child.kill('SIGTERM');
     await scenario.stop();
