@@ -162,7 +162,9 @@ export class MinioObjectStore extends ObjectStore {
    * One PUT of bytes whose sha256 is known, signed with it. The client's putObject would read
    * them into a copy and hash them twice more (MD5 and SHA-256), which for a training set of a
    * few megabytes was a tenth of its upload. Over HTTP the signed hash is the server's check of
-   * the bytes; over HTTPS the payload goes unsigned, as the client sends it, with its MD5.
+   * the bytes; over HTTPS the payload goes unsigned, as the client sends it, with its MD5. Sent
+   * through the client's request method, which its types publish and its docs call internal:
+   * the integration tests cover both ways, against the version the lockfile pins.
    */
   private async putWhole(key: ObjectKey, body: Buffer, sha256: string, headers: Record<string, string>): Promise<string> {
     const signed = this.client.enableSHA256;
