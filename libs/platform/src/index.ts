@@ -54,3 +54,4 @@ export * from './auth/method-roles';
 export { SERVICE_CONTRACTS } from './auth/roles-readme';
 
 export * from './workers/worker-tasks';
+export * from './workers/worker-thread';

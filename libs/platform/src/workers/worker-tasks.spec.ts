@@ -1,7 +1,9 @@
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { WorkerTasks } from './worker-tasks';
 import { type ArithmeticTask } from './testing/arithmetic-worker';
+import { SLOW_WORKER_LOAD_MS, slowLoadingWorkerMarker } from './testing/slow-loading';
 
 describe('WorkerTasks', () => {
   let tasks: WorkerTasks<ArithmeticTask, number>;
@@ -100,5 +102,42 @@ describe('WorkerTasks', () => {
     await expect(tasks.run({ kind: 'die' })).rejects.toThrow('arithmetic worker exited with code 3');
     expect(await tasks.run({ kind: 'square', value: 7 })).toBe(49);
     expect(await tasks.run({ kind: 'thread' })).not.toBe(first);
+  });
+});
+
+describe('WorkerTasks on a thread still loading its modules', () => {
+  const marker = slowLoadingWorkerMarker();
+  let pool: WorkerTasks<number, number>;
+
+  beforeEach(() => {
+    rmSync(marker, { force: true });
+    pool = new WorkerTasks(join(__dirname, 'testing', 'slow-loading-worker.ts'), 'slow');
+  });
+
+  afterEach(async () => {
+    await pool.close();
+    rmSync(marker, { force: true });
+  });
+
+  it("counts a task's time budget from when its thread has loaded, not from when the thread started", async () => {
+    await expect(pool.run(5, { timeoutMs: SLOW_WORKER_LOAD_MS / 3 })).resolves.toBe(25);
+  });
+
+  // Node 20 aborts the whole process when a thread is terminated while it instantiates an ES
+  // module it require()s; the loading here is a wait, so the test shows the order, not the abort.
+  it('fails a cancelled task at once but terminates its thread only once the thread has loaded', async () => {
+    const controller = new AbortController();
+    const task = pool.run(5, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(task).rejects.toThrow('slow worker stopped: its task was cancelled');
+    expect(existsSync(marker)).toBe(false);
+    await pool.close();
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('closes at once when a thread failed to load, and its task fails with the reason', async () => {
+    const failing = new WorkerTasks<number, number>(join(__dirname, 'testing', 'failing-worker.ts'), 'failing');
+    await expect(failing.run(5)).rejects.toThrow('failing worker failed: a module of this worker failed to load');
+    await failing.close();
   });
 });

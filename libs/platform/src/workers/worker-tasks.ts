@@ -1,4 +1,5 @@
-import { isMainThread, parentPort, type ResourceLimits, Worker } from 'node:worker_threads';
+import { isMainThread, parentPort, type ResourceLimits } from 'node:worker_threads';
+import { announceLoaded, WorkerThread } from './worker-thread';
 
 /** What goes to a worker and back: values the structured clone algorithm copies. */
 interface TaskMessage<T> {
@@ -10,25 +11,13 @@ type ReplyMessage<T> =
   | { readonly id: number; readonly ok: true; readonly result: T }
   | { readonly id: number; readonly ok: false; readonly message: string; readonly stack: string | undefined };
 
-const LOADER = '@swc-node/register';
-
-/**
- * A worker thread running `file`, a module of this code base: compiled code (.js) starts as
- * is, TypeScript sources (development, tests) with the loader the services run under.
- * `resourceLimits` bound its heap: past them the thread dies, not the process.
- */
-export function startWorkerThread(file: string, resourceLimits?: ResourceLimits): Worker {
-  const inherited = process.execArgv.some((arg) => arg.includes(LOADER));
-  const execArgv = file.endsWith('.ts') && !inherited ? ['--require', LOADER] : undefined;
-  return new Worker(file, { ...(execArgv ? { execArgv } : {}), ...(resourceLimits ? { resourceLimits } : {}) });
-}
-
 export interface TaskOptions {
   /** Buffers of the request that move to the worker instead of being copied. */
   readonly transfer?: readonly ArrayBuffer[];
   /**
-   * Most milliseconds the task may run once a thread has taken it: past them its thread is
-   * stopped and the task fails saying so (a synchronous task cannot be interrupted otherwise).
+   * Most milliseconds the task may run once a thread (its modules loaded) has taken it: past them
+   * its thread is stopped and the task fails saying so (a synchronous task cannot be interrupted
+   * otherwise).
    */
   readonly timeoutMs?: number;
   /** Aborted, the task fails saying it was cancelled: taken off the queue, or its thread stopped. */
@@ -44,8 +33,8 @@ interface Task<Request, Result> {
 
 /** One thread and the task it runs. */
 interface Thread<Request, Result> {
-  readonly worker: Worker;
-  running?: { readonly id: number; readonly task: Task<Request, Result>; readonly timer?: NodeJS.Timeout };
+  readonly thread: WorkerThread;
+  running?: { readonly id: number; readonly task: Task<Request, Result>; timer?: NodeJS.Timeout };
 }
 
 /**
@@ -58,6 +47,8 @@ interface Thread<Request, Result> {
 export class WorkerTasks<Request, Result> {
   private readonly threads: Array<Thread<Request, Result>> = [];
   private readonly waiting: Array<Task<Request, Result>> = [];
+  /** Threads lost and being terminated (which waits for their loading): closing waits for them too. */
+  private readonly stopping = new Set<Promise<void>>();
   private nextId = 0;
   private closed = false;
 
@@ -121,7 +112,7 @@ export class WorkerTasks<Request, Result> {
     this.closed = true;
     const threads = this.threads.splice(0);
     const waiting = this.waiting.splice(0);
-    await Promise.all(threads.map((t) => t.worker.terminate()));
+    await Promise.all([...threads.map((t) => t.thread.terminate()), ...this.stopping]);
     const stopped = new Error(`${this.name} worker stopped`);
     for (const thread of threads) this.finish(thread)?.reject(stopped);
     for (const task of waiting) task.reject(stopped);
@@ -135,22 +126,27 @@ export class WorkerTasks<Request, Result> {
       const task = this.waiting.shift()!;
       const id = this.nextId++;
       const { timeoutMs, transfer = [] } = task.options;
-      const timer =
-        timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => this.lose(thread, `ran past its time budget of ${formatSeconds(timeoutMs)}`), timeoutMs);
-      thread.running = { id, task, timer };
+      const running: NonNullable<Thread<Request, Result>['running']> = { id, task };
+      thread.running = running;
+      // The budget is the task's: a thread still loading its modules has not begun it.
+      if (timeoutMs !== undefined) {
+        void thread.thread.whenLoaded().then(() => {
+          if (thread.running !== running) return;
+          running.timer = setTimeout(() => this.lose(thread, `ran past its time budget of ${formatSeconds(timeoutMs)}`), timeoutMs);
+        });
+      }
       // A worker holds the process open only while it has work.
-      thread.worker.ref();
-      thread.worker.postMessage({ id, request: task.request } satisfies TaskMessage<Request>, [...transfer]);
+      thread.thread.worker.ref();
+      thread.thread.worker.postMessage({ id, request: task.request } satisfies TaskMessage<Request>, [...transfer]);
     }
   }
 
   private startThread(): Thread<Request, Result> {
-    const thread: Thread<Request, Result> = { worker: startWorkerThread(this.file, this.resourceLimits) };
-    const { worker } = thread;
+    const thread: Thread<Request, Result> = { thread: new WorkerThread(this.file, this.resourceLimits) };
+    const { worker } = thread.thread;
     worker.unref();
-    worker.on('message', (reply: ReplyMessage<Result>) => {
+    thread.thread.onMessage((message) => {
+      const reply = message as ReplyMessage<Result>;
       if (thread.running?.id !== reply.id) return;
       const task = this.finish(thread)!;
       worker.unref();
@@ -183,7 +179,8 @@ export class WorkerTasks<Request, Result> {
     if (index < 0) return;
     this.threads.splice(index, 1);
     const task = this.finish(thread);
-    void thread.worker.terminate();
+    const stopped = thread.thread.terminate().finally(() => this.stopping.delete(stopped));
+    this.stopping.add(stopped);
     task?.reject(new Error(`${this.name} worker ${reason}`));
     // After what is happening now (one abort cancelling several tasks), not in the middle of it.
     queueMicrotask(() => {
@@ -197,8 +194,9 @@ function formatSeconds(ms: number): string {
 }
 
 /**
- * The worker's side of {@link WorkerTasks}: answers each task with what `handle` returns or
- * throws; `transfer` lists buffers of a result that move back instead of being copied.
+ * The worker's side of {@link WorkerTasks}, called at the end of the worker's entry file (its
+ * imports loaded): answers each task with what `handle` returns or throws; `transfer` lists
+ * buffers of a result that move back instead of being copied.
  */
 export function serveWorkerTasks<Request, Result>(
   handle: (request: Request) => Result | Promise<Result>,
@@ -217,4 +215,5 @@ export function serveWorkerTasks<Request, Result>(
       }
     })();
   });
+  announceLoaded();
 }
