@@ -9,6 +9,7 @@ export * from './outbox/outbox-relay';
 export * from './outbox/outbox-schema';
 export { OutboxSignal, outboxSignalFor } from './outbox/outbox-signal';
 export * from './outbox/outbox-transport';
+export * from './outbox/produce-request-size';
 export * from './processed-events/processed-event.entity';
 export * from './processed-events/processed-events';
 export * from './transaction/transaction-runner';

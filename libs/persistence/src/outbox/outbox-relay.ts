@@ -3,6 +3,7 @@ import { type DataSource, type EntityManager } from 'typeorm';
 import { withDefaults } from '@flywheel/platform';
 import { backoffDelay, type BackoffPolicy, sleep } from '../backoff/backoff';
 import { type PendingOutboxRecord } from './outbox-record';
+import { chunksUnder, fitsOneRequest, producedRecordBytes } from './produce-request-size';
 import { type TableChanges } from '../table-changes/table-changes';
 import { outboxSignalFor } from './outbox-signal';
 import { type OutboxTransport } from './outbox-transport';
@@ -53,10 +54,6 @@ export const OUTBOX_RELAY_DEFAULTS = {
   maxMessageBytes: 1024 * 1024,
   maxAttempts: 5,
 };
-
-/** Framing of a record batch (61 bytes) and the worst case of one record's own fields. */
-const BATCH_OVERHEAD_BYTES = 61;
-const RECORD_OVERHEAD_BYTES = 40;
 
 const PRUNE_INTERVAL_MS = 600_000;
 const PRUNE_BATCH = 10_000;
@@ -202,8 +199,8 @@ export class OutboxRelay {
       if (rows.length === 0) return { kind: 'empty' };
       const sendable: typeof rows = [];
       for (const row of rows) {
-        const bytes = recordBytes(row);
-        if (bytes + BATCH_OVERHEAD_BYTES > this.options.maxMessageBytes) {
+        const bytes = producedRecordBytes(row);
+        if (!fitsOneRequest(bytes, this.options.maxMessageBytes)) {
           await this.park(
             manager,
             row.id,
@@ -328,32 +325,6 @@ export async function outboxParked(manager: EntityManager): Promise<ParkedOutbox
             (SELECT parked_reason FROM outbox WHERE parked_at IS NOT NULL ORDER BY id DESC LIMIT 1) AS reason`,
   );
   return { rows: row.rows, latestReason: row.reason ?? undefined };
-}
-
-/** What one record adds to a produce request: its key, value and headers, and their framing. */
-function recordBytes(record: PendingOutboxRecord): number {
-  let bytes = RECORD_OVERHEAD_BYTES + (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const [name, value] of Object.entries(record.headers ?? {})) bytes += 10 + Buffer.byteLength(name) + Buffer.byteLength(value);
-  return bytes;
-}
-
-/** Consecutive runs of rows whose produce request stays under `maxBytes`, in order. */
-function chunksUnder<T extends PendingOutboxRecord>(rows: readonly T[], maxBytes: number): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let size = BATCH_OVERHEAD_BYTES;
-  for (const row of rows) {
-    const bytes = recordBytes(row);
-    if (current.length > 0 && size + bytes > maxBytes) {
-      chunks.push(current);
-      current = [];
-      size = BATCH_OVERHEAD_BYTES;
-    }
-    current.push(row);
-    size += bytes;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }
 
 async function markPublished(manager: EntityManager, ids: readonly string[]): Promise<void> {

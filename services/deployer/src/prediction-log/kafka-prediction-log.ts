@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
-import { type deployerV1, encodeEvent, PredictionLoggedEvent, Topics } from '@flywheel/contracts';
+import { type deployerV1, encodeEvent, type KafkaRecord, PredictionLoggedEvent, Topics } from '@flywheel/contracts';
 import { KAFKA_CLIENT } from '@flywheel/messaging';
+import { chunksUnder, fitsOneRequest, producedRecordBytes } from '@flywheel/persistence';
 import { FLYWHEEL_METRICS, HealthRegistry, InjectConfig, JsonLogger, PlatformMetrics } from '@flywheel/platform';
-import { type Kafka, type Message, Partitioners, type Producer } from 'kafkajs';
+import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { type Counter } from 'prom-client';
 import { type DeployerConfig } from '../deployer.config';
 import { PredictionLog } from './prediction-log';
@@ -13,23 +14,21 @@ const MAX_BACKOFF_MS = 5_000;
 const FAILURES_BEFORE_UNHEALTHY = 3;
 const SHUTDOWN_FLUSH_MS = 5_000;
 
-interface Pending {
-  readonly prediction: deployerV1.PredictionLogged;
-  readonly traceparent: string | null;
-}
-
 /**
  * The prediction log through a batching kafkajs producer, not the outbox: a prediction must not
  * wait for a Postgres commit. Records wait in a bounded in-memory buffer and leave in batches
- * (by size, or after a short linger), keyed by request id. When Kafka is down the buffer fills
- * and then new records are dropped and counted, never blocking a prediction; records still
- * buffered when the process crashes are lost. Hence: at least once while the process lives,
- * best effort across a crash.
+ * (by size, or after a short linger), keyed by request id. A record is encoded as it is
+ * appended, so a send does not encode its whole batch while predictions wait; a record that
+ * cannot be encoded, or is larger than the broker accepts (KAFKA_MAX_MESSAGE_BYTES), is dropped
+ * alone (counted, and logged) instead of failing every send of its batch for good, and each send
+ * is cut under that size. When Kafka is down the buffer fills and then new records are
+ * dropped and counted, never blocking a prediction; records still buffered when the process
+ * crashes are lost. Hence: at least once while the process lives, best effort across a crash.
  */
 @Injectable()
 export class KafkaPredictionLog extends PredictionLog implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly producer: Producer;
-  private buffer: Pending[] = [];
+  private buffer: KafkaRecord[] = [];
   private sending = false;
   private connected = false;
   private stopping = false;
@@ -85,9 +84,28 @@ export class KafkaPredictionLog extends PredictionLog implements OnModuleInit, O
       this.dropped.inc();
       return;
     }
-    this.buffer.push({ prediction, traceparent: traceparent && TRACEPARENT.test(traceparent) ? traceparent : null });
+    let record: KafkaRecord;
+    try {
+      record = toRecord(prediction, traceparent && TRACEPARENT.test(traceparent) ? traceparent : null);
+    } catch (error) {
+      return this.drop(prediction, `it could not be encoded: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const bytes = producedRecordBytes(record);
+    if (!fitsOneRequest(bytes, this.config.KAFKA_MAX_MESSAGE_BYTES)) {
+      return this.drop(
+        prediction,
+        `its ${bytes} bytes exceed the largest message the broker accepts (${this.config.KAFKA_MAX_MESSAGE_BYTES} bytes)`,
+      );
+    }
+    this.buffer.push(record);
     if (this.buffer.length >= this.config.PREDICTION_LOG_BATCH) this.flushSoon(0);
     else this.flushSoon(this.config.PREDICTION_LOG_LINGER_MS);
+  }
+
+  /** A record the broker could never take: dropped alone, counted and told; its prediction was answered. */
+  private drop(prediction: deployerV1.PredictionLogged, reason: string): void {
+    this.dropped.inc();
+    this.logger.entry('warn', `prediction log record dropped: ${reason}`, { requestId: prediction.requestId });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -134,9 +152,9 @@ export class KafkaPredictionLog extends PredictionLog implements OnModuleInit, O
     this.sending = true;
     try {
       while (this.buffer.length > 0) {
-        const batch = this.buffer.slice(0, this.config.PREDICTION_LOG_BATCH);
+        const [batch] = chunksUnder(this.buffer.slice(0, this.config.PREDICTION_LOG_BATCH), this.config.KAFKA_MAX_MESSAGE_BYTES);
         try {
-          await this.producer.send({ topic: Topics.predictions, acks: -1, messages: batch.map(toMessage) });
+          await this.producer.send({ topic: Topics.predictions, acks: -1, messages: batch });
           this.buffer.splice(0, batch.length);
           this.published.inc(batch.length);
           this.consecutiveFailures = 0;
@@ -159,7 +177,7 @@ export class KafkaPredictionLog extends PredictionLog implements OnModuleInit, O
   }
 }
 
-function toMessage({ prediction, traceparent }: Pending): Message {
+function toRecord(prediction: deployerV1.PredictionLogged, traceparent: string | null): KafkaRecord {
   const record = encodeEvent(PredictionLoggedEvent, {
     id: randomUUID(),
     source: 'flywheel/deployer',
