@@ -130,8 +130,8 @@ export class WorkerTasks<Request, Result> {
       thread.running = running;
       // The budget is the task's: a thread still loading its modules has not begun it.
       if (timeoutMs !== undefined) {
-        void thread.thread.whenLoaded().then(() => {
-          if (thread.running !== running) return;
+        void thread.thread.whenLoaded().then((loaded) => {
+          if (!loaded || thread.running !== running) return;
           running.timer = setTimeout(() => this.lose(thread, `ran past its time budget of ${formatSeconds(timeoutMs)}`), timeoutMs);
         });
       }
@@ -161,6 +161,10 @@ export class WorkerTasks<Request, Result> {
     });
     worker.on('error', (error) => this.lose(thread, `failed: ${error.message}`));
     worker.on('exit', (code) => this.lose(thread, `exited with code ${code}`));
+    // A thread that exited was lost above, with its reason; one still loading past its grace is lost here.
+    void thread.thread.whenLoaded().then((loaded) => {
+      if (!loaded) this.lose(thread, 'did not finish loading its modules in time');
+    });
     this.threads.push(thread);
     return thread;
   }

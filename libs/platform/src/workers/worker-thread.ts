@@ -6,8 +6,9 @@ const LOADED = 'flywheel.worker-thread.loaded';
 const LOADER = '@swc-node/register';
 
 /**
- * How long a thread that is still loading is left to finish before it is terminated anyway: a
- * module that never finishes loading (a loop at its top level) must not keep a pool from closing.
+ * How long a thread is given to load its modules: past it, the thread counts as failed (its pool
+ * fails its task) and may be terminated, so a module that never finishes loading (a loop at its
+ * top level) neither holds a task forever nor keeps a pool from closing.
  */
 const LOADING_GRACE_MS = 60_000;
 
@@ -22,38 +23,36 @@ const LOADING_GRACE_MS = 60_000;
  */
 export class WorkerThread {
   readonly worker: Worker;
-  private loaded = false;
   private readonly settled: Promise<boolean>;
   private terminating?: Promise<void>;
 
   /**
    * Starts `file`: compiled code (.js) as is, TypeScript sources (development, tests) with the
    * loader the services run under. `resourceLimits` bound its heap: past them the thread dies,
-   * not the process.
+   * not the process. `loadingGraceMs`: see LOADING_GRACE_MS.
    */
-  constructor(file: string, resourceLimits?: ResourceLimits) {
+  constructor(file: string, resourceLimits?: ResourceLimits, loadingGraceMs = LOADING_GRACE_MS) {
     const inherited = process.execArgv.some((arg) => arg.includes(LOADER));
     const execArgv = file.endsWith('.ts') && !inherited ? ['--require', LOADER] : undefined;
     this.worker = new Worker(file, { ...(execArgv ? { execArgv } : {}), ...(resourceLimits ? { resourceLimits } : {}) });
     this.settled = new Promise<boolean>((resolve) => {
+      const grace = setTimeout(() => resolve(false), loadingGraceMs).unref();
       const onMessage = (message: unknown) => {
         if (message !== LOADED) return;
-        this.loaded = true;
         this.worker.off('message', onMessage);
+        clearTimeout(grace);
         resolve(true);
       };
       this.worker.on('message', onMessage);
       // A thread whose loading failed is gone already: nothing is left to wait for.
-      this.worker.once('exit', () => resolve(false));
+      this.worker.once('exit', () => {
+        clearTimeout(grace);
+        resolve(false);
+      });
     });
   }
 
-  /** Whether the thread has said its modules are loaded. */
-  get isLoaded(): boolean {
-    return this.loaded;
-  }
-
-  /** True once the thread has loaded; false if it exited first. */
+  /** True once the thread has loaded; false if it exited first or its loading grace ran out. */
   whenLoaded(): Promise<boolean> {
     return this.settled;
   }
@@ -68,14 +67,7 @@ export class WorkerThread {
   /** Terminates the thread as soon as it has loaded (at once if it has). */
   terminate(): Promise<void> {
     this.terminating ??= (async () => {
-      if (!this.loaded) {
-        let grace: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<void>((resolve) => {
-          grace = setTimeout(resolve, LOADING_GRACE_MS);
-        });
-        await Promise.race([this.settled, timedOut]);
-        clearTimeout(grace);
-      }
+      await this.settled;
       await this.worker.terminate();
     })();
     return this.terminating;
