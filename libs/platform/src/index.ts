@@ -44,6 +44,7 @@ export * from './http/series-metrics';
 export * from './bootstrap/bootstrap-service';
 export * from './bootstrap/platform.module';
 export * from './grpc/grpc-client';
+export * from './grpc/flow-control';
 export * from './grpc/grpc-target';
 
 export * from './caching/read-through-cache';

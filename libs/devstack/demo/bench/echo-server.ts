@@ -4,6 +4,7 @@
 // nothing done between them. Its methods come as JSON in BENCH_ECHO_METHODS; prints its port.
 import { Server, ServerCredentials, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { deployerV1, featureStoreV1 } from '@flywheel/contracts';
+import { FLOW_CONTROL_WINDOW_OPTION, GRPC_FLOW_CONTROL_WINDOW_BYTES } from '@flywheel/platform';
 
 export interface EchoMethod {
   /** `/package.Service/Method`. */
@@ -21,7 +22,8 @@ const DECODERS = {
 };
 
 const methods = JSON.parse(process.env.BENCH_ECHO_METHODS ?? '[]') as EchoMethod[];
-const server = new Server();
+// The services' flow-control window, so that the baseline's transport is theirs.
+const server = new Server({ [FLOW_CONTROL_WINDOW_OPTION]: GRPC_FLOW_CONTROL_WINDOW_BYTES });
 for (const method of methods) {
   const answer = Buffer.from(method.answer, 'base64');
   const serialize = (bytes: Buffer) => bytes;

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { GRPC_FLOW_CONTROL_WINDOW_BYTES } from '../grpc/flow-control';
 import { envBoolean, envEnum, envHostPortList, envInt, envPort, envString, envUrl } from './env-vars';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -74,6 +75,12 @@ export const baseConfigSchema = z
     LOG_LEVEL: envEnum(LOG_LEVELS, 'info'),
     GRPC_MAX_MESSAGE_BYTES: envInt({ min: 1024, max: 2 ** 31 - 1, default: 16 * MIB }),
     GRPC_DEADLINE_MS: envInt({ min: 1, default: 30_000 }),
+    /**
+     * HTTP/2 flow-control window of the gRPC server's connections and streams: how much a client
+     * may send before it waits for the server to say it has read it. HTTP/2's 64 KiB (65535)
+     * makes a 400 KB request wait for a dozen acknowledgements.
+     */
+    GRPC_FLOW_CONTROL_WINDOW_BYTES: envInt({ min: 65_535, max: 2 ** 31 - 1, default: GRPC_FLOW_CONTROL_WINDOW_BYTES }),
     SHUTDOWN_TIMEOUT_MS: envInt({ min: 0, default: 10_000 }),
     /**
      * This process's name among the replicas of its service (the pod's name on Kubernetes, its

@@ -4,6 +4,7 @@ import { type ClientWritableStream, credentials, loadPackageDefinition, Metadata
 import { loadSync } from '@grpc/proto-loader';
 import { type GrpcServiceContract, GRPC_LOADER_OPTIONS, protoRoot } from '@flywheel/contracts';
 import { currentTraceparent } from '../logging/request-context';
+import { FLOW_CONTROL_WINDOW_OPTION, GRPC_FLOW_CONTROL_WINDOW_BYTES } from './flow-control';
 import { parseGrpcTarget, withUnavailableRetries } from './grpc-target';
 import { withoutWireNulls } from '../wire/wire-nulls';
 
@@ -70,6 +71,8 @@ export function createGrpcClient<Controller>(contract: GrpcServiceContract, opti
   const client = new ServiceClient(target, channel, {
     'grpc.max_receive_message_length': maxBytes,
     'grpc.max_send_message_length': maxBytes,
+    // Large answers (a training set's chunks, an artifact's) come in without a stop every 64 KiB.
+    [FLOW_CONTROL_WINDOW_OPTION]: GRPC_FLOW_CONTROL_WINDOW_BYTES,
     ...(serviceConfig && { 'grpc.service_config': serviceConfig }),
   });
   const defaultDeadline = options.deadlineMs ?? 30_000;

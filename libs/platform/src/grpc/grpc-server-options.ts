@@ -6,6 +6,7 @@ import { GRPC_LOADER_OPTIONS } from '@flywheel/contracts';
 import { type BaseConfig } from '../config/base-config.schema';
 import { type PlatformMetrics } from '../http/platform-metrics';
 import { createCallInterceptor } from './call-interceptor';
+import { FLOW_CONTROL_WINDOW_OPTION } from './flow-control';
 import { type GrpcHealth } from './grpc-health';
 import { addReflection, serviceNames } from './grpc-reflection';
 import {
@@ -21,7 +22,13 @@ export type ProtoLoaderOptions = NonNullable<GrpcOptions['options']['loader']>;
 export interface GrpcServerSetup {
   readonly config: Pick<
     BaseConfig,
-    'GRPC_HOST' | 'GRPC_PORT' | 'GRPC_MAX_MESSAGE_BYTES' | 'GRPC_DEADLINE_MS' | 'TLS_CERT_FILE' | 'TLS_KEY_FILE'
+    | 'GRPC_HOST'
+    | 'GRPC_PORT'
+    | 'GRPC_MAX_MESSAGE_BYTES'
+    | 'GRPC_DEADLINE_MS'
+    | 'GRPC_FLOW_CONTROL_WINDOW_BYTES'
+    | 'TLS_CERT_FILE'
+    | 'TLS_KEY_FILE'
   >;
   readonly package: string | readonly string[];
   readonly protoPath: string | readonly string[];
@@ -73,7 +80,10 @@ export function grpcServerOptions(setup: GrpcServerSetup): GrpcOptions {
         http2MinPingIntervalWithoutDataMs: 10_000,
       },
       // grpc-js reads `interceptors` from the server options Nest builds out of these.
-      channelOptions: { interceptors: [interceptor] } as Record<string, unknown>,
+      channelOptions: {
+        interceptors: [interceptor],
+        [FLOW_CONTROL_WINDOW_OPTION]: config.GRPC_FLOW_CONTROL_WINDOW_BYTES,
+      } as Record<string, unknown>,
       // Shutdown drains calls itself, bounded by SHUTDOWN_TIMEOUT_MS (see bootstrapService).
       gracefulShutdown: false,
       onLoadPackageDefinition: (definition: PackageDefinition, server: Server) => {
