@@ -7,7 +7,7 @@ import {
 } from '@grpc/grpc-js';
 import { GrpcExceptionFilter } from '../errors/grpc-exception.filter';
 import { type PlatformMetrics } from '../http/platform-metrics';
-import { type RequestContext, runInContext } from '../logging/request-context';
+import { LazySignalContext, runInContext } from '../logging/request-context';
 import { childTraceContext, newTraceContext, parseTraceparent } from '../logging/traceparent';
 import { withoutWireNulls } from '../wire/wire-nulls';
 import { UndecodableRequest } from './message-codecs';
@@ -43,22 +43,13 @@ export function createCallInterceptor(options: CallInterceptorOptions): ServerIn
   return (method, call) => {
     const path = method.path;
     const started = performance.now();
-    // Few handlers look at the signal: its controller is made on first use (aborted at once if
-    // the call ended before), not for every call.
-    let controller: AbortController | undefined;
+    // A call may be cancelled before its metadata (and so its context) arrives.
     let abortReason: Error | undefined;
+    let context: LazySignalContext | undefined;
     const abort = (reason: Error): void => {
       abortReason ??= reason;
-      controller?.abort(abortReason);
+      context?.abort(reason);
     };
-    const signal = (): AbortSignal => {
-      if (!controller) {
-        controller = new AbortController();
-        if (abortReason) controller.abort(abortReason);
-      }
-      return controller.signal;
-    };
-    let context: RequestContext | undefined;
     let outcome: GrpcStatus | undefined;
     let timer: NodeJS.Timeout | undefined;
     let metadataReceived: Metadata | undefined;
@@ -77,13 +68,7 @@ export function createCallInterceptor(options: CallInterceptorOptions): ServerIn
           onReceiveMetadata: (metadata, nextMetadata) => {
             metadataReceived = metadata;
             const parent = parseTraceparent(firstString(metadata, 'traceparent'));
-            context = {
-              trace: parent ? childTraceContext(parent) : newTraceContext(),
-              get signal() {
-                return signal();
-              },
-              operation: path,
-            };
+            context = new LazySignalContext(parent ? childTraceContext(parent) : newTraceContext(), path, abortReason);
             if (!hasDeadline(call) && !NO_DEFAULT_DEADLINE.has(path)) {
               timer = setTimeout(() => {
                 abort(new Error('deadline exceeded'));
