@@ -78,7 +78,7 @@ export const baseConfigSchema = z
     /**
      * HTTP/2 flow-control window of the gRPC server's connections and streams: how much a client
      * may send before it waits for the server to say it has read it. HTTP/2's 64 KiB (65535)
-     * makes a 400 KB request wait for a dozen acknowledgements.
+     * makes a 350 KB request wait for a dozen acknowledgements.
      */
     GRPC_FLOW_CONTROL_WINDOW_BYTES: envInt({ min: 65_535, max: 2 ** 31 - 1, default: GRPC_FLOW_CONTROL_WINDOW_BYTES }),
     SHUTDOWN_TIMEOUT_MS: envInt({ min: 0, default: 10_000 }),
