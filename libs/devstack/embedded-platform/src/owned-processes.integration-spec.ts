@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
+import { eventually } from '@flywheel/test-kit';
 import { exited, identify, isPostgresOf, runningFrom, terminate, writePidFile } from './owned-processes';
 
 // Real processes and /proc: a detached node child stands for a service left running; it has a
@@ -106,8 +107,7 @@ describe('owned processes', () => {
     const [line] = (await once(python.stdout!, 'data')) as [Buffer];
     const port = Number(line.toString().trim());
     const pid = python.pid!;
-    const deadline = Date.now() + 1000;
-    while (identify(pid) !== undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => identify(pid) === undefined, 1000, 20);
     // The main thread is a zombie, the process is not gone: its port is still taken.
     expect(identify(pid)).toBeUndefined();
     expect(exited(pid)).toBe(false);

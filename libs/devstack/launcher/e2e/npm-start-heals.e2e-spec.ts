@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { GrpcServices, type deployerV1 } from '@flywheel/contracts';
 import { ADMIN_TOKEN_FILE, postgresClusterOf, removeDataFolder, SERVICES } from '@flywheel/embedded-platform';
 import { createGrpcClient } from '@flywheel/platform';
+import { eventually } from '@flywheel/test-kit';
 import {
   alive,
   descendants,
@@ -32,8 +33,7 @@ async function stopped(running: RunningPlatform): Promise<void> {
 }
 
 async function waitUntilGone(pids: number[], timeoutMs: number): Promise<number[]> {
-  const deadline = Date.now() + timeoutMs;
-  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  await eventually(() => !pids.some(alive), timeoutMs, 200);
   return pids.filter(alive);
 }
 

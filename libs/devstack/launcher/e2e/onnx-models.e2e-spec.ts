@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ADMIN_TOKEN_FILE, envPrefix, removeDataFolder, SERVICES } from '@flywheel/embedded-platform';
 import { runFlywheel } from '@flywheel/testing';
+import { eventually } from '@flywheel/test-kit';
 import { interrupt, npmStart, platformEnv, type RunningPlatform, waitForLine } from '../src/testing/platform-process';
 
 // Models a team trained elsewhere, on `npm start`: ONNX graphs laid out as skl2onnx and
@@ -87,10 +88,11 @@ describe('ONNX models trained elsewhere, imported and served (npm start)', () =>
     // The policy's auto-deploy: a deployment named after each model serves its v1.
     for (const { model } of MODELS) {
       let serving = '';
-      for (const deadline = Date.now() + 60_000; Date.now() < deadline && !/\bstable\s+1\b|"stableVersion":\s*1/.test(serving);) {
-        await new Promise((r) => setTimeout(r, 1000));
-        serving = (await flywheel('deployments', 'status', model, '--json')).stdout;
-      }
+      await eventually(
+        async () => /"stableVersion":\s*1/.test((serving = (await flywheel('deployments', 'status', model, '--json')).stdout)),
+        60_000,
+        1000,
+      );
       expect([model, serving]).toEqual([model, expect.stringMatching(/"stableVersion":\s*1/)]);
     }
   });

@@ -6,6 +6,7 @@ import { ADMIN_TOKEN_FILE, envPrefix, removeDataFolder, SERVICES } from '@flywhe
 import { loadModel, parseCsv } from '@flywheel/ml';
 import { exportedFeeds, OnnxRuntime } from '@flywheel/onnx';
 import { runFlywheel } from '@flywheel/testing';
+import { eventually } from '@flywheel/test-kit';
 import { interrupt, npmStart, platformEnv, type RunningPlatform, waitForLine } from '../src/testing/platform-process';
 
 // A team's first hour with Flywheel, through the `flywheel` command (and kcat, a Kafka producer
@@ -175,10 +176,7 @@ describe('a project applied with flywheel apply, on npm start', () => {
       return listed.code === 0 ? ((JSON.parse(listed.stdout) as { cumulativeRowCount: number }[])[0]?.cumulativeRowCount ?? 0) : 0;
     };
     let committed = 0;
-    for (const deadline = Date.now() + 90_000; Date.now() < deadline && committed < 600;) {
-      await new Promise((r) => setTimeout(r, 1000));
-      committed = await committedRows();
-    }
+    await eventually(async () => (committed = await committedRows()) >= 600, 90_000, 1000);
     expect(committed).toBe(600);
 
     const ingest = await flywheel('datasets', 'ingest', 'churn', '--file', join(parent, 'churn.csv'), '--commit');
@@ -201,10 +199,11 @@ describe('a project applied with flywheel apply, on npm start', () => {
 
     // Promoted to production, which the deployment the project declared follows.
     let deployments = '';
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline && !/churn\s+churn\s+production\s+stable\s+v1/.test(deployments);) {
-      deployments = (await flywheel('deployments', 'list')).stdout;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await eventually(
+      async () => /churn\s+churn\s+production\s+stable\s+v1/.test((deployments = (await flywheel('deployments', 'list')).stdout)),
+      60_000,
+      500,
+    );
     expect(deployments).toMatch(/churn\s+churn\s+production\s+stable\s+v1/);
     const predicted = await flywheel('predict', 'churn', '--features', 'tenure=2,log_spend=3.5', '--json');
     expect(predicted.code).toBe(0);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client, credentials, Metadata, status as GrpcStatus } from '@grpc/grpc-js';
-import { unaryBytes } from '@flywheel/test-kit';
+import { eventually, unaryBytes } from '@flywheel/test-kit';
 import { ERROR_CODE_METADATA_KEY } from '../errors/grpc-exception.filter';
 import { MissingRequiredRoleError } from './required-role.check';
 import { Role } from './role';
@@ -10,15 +10,6 @@ import { ECHO_SERVICE_FULL_NAME, slowCalls, UnguardedModule } from '../testing/e
 import { type EchoHarness, startEchoService, unary } from '../testing/echo-harness';
 
 // A real Nest gRPC service on loopback, called through @grpc/grpc-js as any client would.
-
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function healthCheck(harness: EchoHarness, service: string): Promise<{ code: GrpcStatus; status?: string }> {
   const client = harness.healthClient() as unknown as {
@@ -80,22 +71,31 @@ describe('a platform gRPC service', () => {
     it('picks up a change of the tokens file without a restart', async () => {
       const client = harness.client();
       const issued = issueToken(harness.tokensFile, { team: 'late', roles: [Role.Promote] });
-      await until(
-        async () => (await unary(client, 'publish', { text: 'x' }, { token: issued.token })).code === GrpcStatus.OK,
-        'a newly issued token to be accepted',
-      );
+      expect(
+        await eventually(
+          async () => (await unary(client, 'publish', { text: 'x' }, { token: issued.token })).code === GrpcStatus.OK,
+          5_000,
+          25,
+        ),
+      ).toBe(true);
       // Revoking: rewrite the file without the reader's token.
       const content = parseTokensFile(readFileSync(harness.tokensFile, 'utf8'), harness.tokensFile);
       writeTokensFile(harness.tokensFile, { tokens: content.tokens.filter((record) => record.team !== 'analysts') });
-      await until(
-        async () => (await unary(client, 'echo', { text: 'x' }, { token: harness.tokens.reader })).code === GrpcStatus.UNAUTHENTICATED,
-        'a removed token to be refused',
-      );
+      expect(
+        await eventually(
+          async () => (await unary(client, 'echo', { text: 'x' }, { token: harness.tokens.reader })).code === GrpcStatus.UNAUTHENTICATED,
+          5_000,
+          25,
+        ),
+      ).toBe(true);
       writeTokensFile(harness.tokensFile, content);
-      await until(
-        async () => (await unary(client, 'echo', { text: 'x' }, { token: harness.tokens.reader })).code === GrpcStatus.OK,
-        'the restored token to be accepted again',
-      );
+      expect(
+        await eventually(
+          async () => (await unary(client, 'echo', { text: 'x' }, { token: harness.tokens.reader })).code === GrpcStatus.OK,
+          5_000,
+          25,
+        ),
+      ).toBe(true);
     });
   });
 
@@ -186,7 +186,9 @@ describe('a platform gRPC service', () => {
     it('ends a handler that runs past the client deadline with DEADLINE_EXCEEDED and aborts its work', async () => {
       const result = await unary(harness.client(), 'slow', { delayMs: 3000 }, { token: harness.tokens.reader, deadlineMs: 200 });
       expect(result.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
-      await until(async () => slowCalls.some((call) => call.delayMs === 3000 && call.outcome === 'aborted'), 'the handler to be aborted');
+      expect(await eventually(async () => slowCalls.some((call) => call.delayMs === 3000 && call.outcome === 'aborted'), 5_000, 25)).toBe(
+        true,
+      );
     });
 
     it('refuses a message larger than GRPC_MAX_MESSAGE_BYTES with RESOURCE_EXHAUSTED', async () => {
@@ -263,7 +265,9 @@ describe('platform gRPC service limits and lifecycle', () => {
       expect(result.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
       expect(result.details).toMatch(/server's limit of 300 ms/);
       expect(Date.now() - started).toBeLessThan(3000);
-      await until(async () => slowCalls.some((call) => call.delayMs === 4000 && call.outcome === 'aborted'), 'the handler to be aborted');
+      expect(await eventually(async () => slowCalls.some((call) => call.delayMs === 4000 && call.outcome === 'aborted'), 5_000, 25)).toBe(
+        true,
+      );
       const metrics = await (await fetch(`${harness.service.httpUrl}/metrics`)).text();
       expect(metrics).toMatch(/^flywheel_grpc_requests_total\{.*method="Slow",code="DEADLINE_EXCEEDED"\} 1$/m);
     } finally {
@@ -276,7 +280,7 @@ describe('platform gRPC service limits and lifecycle', () => {
     const client = harness.client();
     try {
       const inFlight = unary(client, 'slow', { delayMs: 800 }, { token: harness.tokens.reader });
-      await until(async () => harness.logs.some((line) => line.msg === 'tokens loaded'), 'boot logs');
+      expect(await eventually(async () => harness.logs.some((line) => line.msg === 'tokens loaded'), 5_000, 25)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 150));
       const shutdown = harness.service.shutdown('SIGTERM');
       expect(harness.service.grpcHealth.status).toBe('NOT_SERVING');
@@ -302,7 +306,9 @@ describe('platform gRPC service limits and lifecycle', () => {
       await harness.service.shutdown('SIGTERM');
       expect(Date.now() - started).toBeLessThan(3000);
       expect((await inFlight).code).not.toBe(GrpcStatus.OK);
-      await until(async () => slowCalls.some((call) => call.delayMs === 6000 && call.outcome === 'aborted'), 'the handler to be aborted');
+      expect(await eventually(async () => slowCalls.some((call) => call.delayMs === 6000 && call.outcome === 'aborted'), 5_000, 25)).toBe(
+        true,
+      );
       expect(harness.logs.some((line) => line.level === 'warn' && String(line.msg).includes('outlived the shutdown timeout'))).toBe(true);
     } finally {
       await harness.stop();

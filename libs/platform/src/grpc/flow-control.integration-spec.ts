@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import * as http2 from 'node:http2';
 import { type AddressInfo } from 'node:net';
 import { GrpcServices } from '@flywheel/contracts';
+import { eventually } from '@flywheel/test-kit';
 import { baseConfigSchema } from '../config/base-config.schema';
 import { loadConfig } from '../config/load-config';
 import { type EchoHarness, startEchoService } from '../testing/echo-harness';
@@ -9,15 +10,6 @@ import { GRPC_FLOW_CONTROL_WINDOW_BYTES } from './flow-control';
 import { createGrpcClient } from './grpc-client';
 
 const HTTP2_DEFAULT_WINDOW = 65_535;
-
-/** Resolves once `condition` holds, checked every 10 ms; fails after `timeoutMs` saying what it waited for. */
-async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** A plain HTTP/2 client session to a gRPC server, with the SETTINGS the server sent first. */
 async function connect(address: string): Promise<{ session: http2.ClientHttp2Session; settings: http2.Settings }> {
@@ -48,7 +40,7 @@ describe("gRPC's HTTP/2 flow-control windows", () => {
       session = connected.session;
       expect(connected.settings.initialWindowSize).toBe(GRPC_FLOW_CONTROL_WINDOW_BYTES);
       // The connection's window is not a setting: the server widens it with a WINDOW_UPDATE.
-      await until(() => session!.state.remoteWindowSize === GRPC_FLOW_CONTROL_WINDOW_BYTES, 'the connection window to widen');
+      expect(await eventually(() => session!.state.remoteWindowSize === GRPC_FLOW_CONTROL_WINDOW_BYTES, 5_000, 10)).toBe(true);
     });
 
     it("keeps HTTP/2's 64 KiB windows when GRPC_FLOW_CONTROL_WINDOW_BYTES says so", async () => {
@@ -83,10 +75,10 @@ describe("gRPC's HTTP/2 flow-control windows", () => {
     try {
       // Connecting is enough: the client's SETTINGS and WINDOW_UPDATE come before any call.
       client.raw.waitForReady(Date.now() + 5_000, () => undefined);
-      await until(() => peers.length > 0, 'the client to connect');
+      expect(await eventually(() => peers.length > 0, 5_000, 10)).toBe(true);
       const { settings, session } = await peers[0];
       expect(settings.initialWindowSize).toBe(GRPC_FLOW_CONTROL_WINDOW_BYTES);
-      await until(() => session.state.remoteWindowSize === GRPC_FLOW_CONTROL_WINDOW_BYTES, 'the connection window to widen');
+      expect(await eventually(() => session.state.remoteWindowSize === GRPC_FLOW_CONTROL_WINDOW_BYTES, 5_000, 10)).toBe(true);
     } finally {
       client.close();
       for (const peer of peers) (await peer).session.destroy();

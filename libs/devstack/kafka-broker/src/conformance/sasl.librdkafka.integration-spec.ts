@@ -1,4 +1,4 @@
-import { assertConfluentKafkaPython, assertKcat } from '@flywheel/test-kit';
+import { assertConfluentKafkaPython, assertKcat, eventually } from '@flywheel/test-kit';
 import { type TestBroker } from '../testing';
 import { kafkaClient } from './kafkajs-helpers';
 import { CONSUME_FORMAT, kcat, KcatGroupMember, kcatLogin, killAll, parseConsumed, pythonFixture, runTool } from './librdkafka-helpers';
@@ -111,12 +111,9 @@ describe('kcat', () => {
     try {
       await admin.fetchTopicMetadata({ topics: [topic] });
       // kcat commits automatically (every 5 s by default) once it has consumed.
-      const deadline = Date.now() + 60_000;
       let committed = '-1';
-      while (committed !== '5' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 500));
-        committed = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions[0].offset;
-      }
+      const fetchCommitted = async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0].partitions[0].offset;
+      await eventually(async () => (committed = await fetchCommitted()) === '5', 60_000, 500);
       expect(member.lines).toHaveLength(5);
       expect(committed).toBe('5');
     } finally {
