@@ -210,7 +210,7 @@ export function rowsOfInputs(
   features: readonly FeatureSpec[],
   graphInputs?: readonly OnnxInputBinding[],
 ): Array<Record<string, commonV1.Value>> {
-  const byName = new Map(features.map((f) => [f.name, f]));
+  const byName = featuresByName(features);
   const named = inputs.every((t) => byName.has(t.name));
   if (!named && graphInputs && inputs.every((t) => graphInputs.some((g) => g.name === t.name)))
     return rowsOfGraphInputs(inputs, graphInputs);
@@ -229,8 +229,11 @@ export function rowsOfInputs(
     }
     const n = matrix.shape[0]!;
     checkRows(n);
-    return Array.from({ length: n }, (_, r) =>
-      Object.fromEntries(features.map((f, c) => [f.name, valueOf(matrix.data[r * features.length + c]!, matrix.datatype)])),
+    return rowsOf(
+      n,
+      features.length,
+      (c) => features[c]!.name,
+      (r, c) => valueOf(matrix.data[r * features.length + c]!, matrix.datatype),
     );
   }
   const n = inputs[0]!.shape[0]!;
@@ -239,7 +242,37 @@ export function rowsOfInputs(
       throw invalidArgument(`inputs[${i}].shape`, `must be [${n}] or [${n}, 1] like the first input's rows`);
   });
   checkRows(n);
-  return Array.from({ length: n }, (_, r) => Object.fromEntries(inputs.map((t) => [t.name, valueOf(t.data[r]!, t.datatype)])));
+  return rowsOf(
+    n,
+    inputs.length,
+    (c) => inputs[c]!.name,
+    (r, c) => valueOf(inputs[c]!.data[r]!, inputs[c]!.datatype),
+  );
+}
+
+/** A signature's features by name, made once per signature (a served version keeps its own). */
+const featureMaps = new WeakMap<readonly FeatureSpec[], ReadonlyMap<string, FeatureSpec>>();
+
+function featuresByName(features: readonly FeatureSpec[]): ReadonlyMap<string, FeatureSpec> {
+  let byName = featureMaps.get(features);
+  if (!byName) featureMaps.set(features, (byName = new Map(features.map((f) => [f.name, f]))));
+  return byName;
+}
+
+/** `n` rows of `columns` named values, each set in place: Object.fromEntries cost several µs a row. */
+function rowsOf(
+  n: number,
+  columns: number,
+  nameOf: (column: number) => string,
+  valueAt: (row: number, column: number) => commonV1.Value,
+): Array<Record<string, commonV1.Value>> {
+  const rows = new Array<Record<string, commonV1.Value>>(n);
+  for (let r = 0; r < n; r++) {
+    const row: Record<string, commonV1.Value> = {};
+    for (let c = 0; c < columns; c++) row[nameOf(c)] = valueAt(r, c);
+    rows[r] = row;
+  }
+  return rows;
 }
 
 /** Rows from an ONNX graph's own input tensors, every one given once: column j of input X is X's feature j. */
