@@ -3,7 +3,7 @@
 // bytes of an answer Flywheel gave to such a request — the same messages on the wire, with
 // nothing done between them. Its methods come as JSON in BENCH_ECHO_METHODS; prints its port.
 import { Server, ServerCredentials, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
-import { deployerV1, featureStoreV1 } from '@flywheel/contracts';
+import { deployerV1, featureStoreV1, inferenceV2 } from '@flywheel/contracts';
 import { FLOW_CONTROL_WINDOW_OPTION, GRPC_FLOW_CONTROL_WINDOW_BYTES } from '@flywheel/platform';
 
 export interface EchoMethod {
@@ -19,6 +19,7 @@ const DECODERS = {
   PredictRequest: (bytes: Buffer) => deployerV1.PredictRequest.decode(bytes),
   PredictStreamRequest: (bytes: Buffer) => deployerV1.PredictStreamRequest.decode(bytes),
   GetOnlineFeaturesRequest: (bytes: Buffer) => featureStoreV1.GetOnlineFeaturesRequest.decode(bytes),
+  ModelInferRequest: (bytes: Buffer) => inferenceV2.ModelInferRequest.decode(bytes),
 };
 
 const methods = JSON.parse(process.env.BENCH_ECHO_METHODS ?? '[]') as EchoMethod[];

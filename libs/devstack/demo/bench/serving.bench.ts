@@ -18,7 +18,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Admin } from 'kafkajs';
-import { deployerV1, featureStoreV1, GrpcServices, Topics } from '@flywheel/contracts';
+import { deployerV1, featureStoreV1, GrpcServices, inferenceV2, OpenInferenceService, Topics } from '@flywheel/contracts';
 import { SERVICES } from '@flywheel/embedded-platform';
 import { parseGrpcTarget } from '@flywheel/platform';
 import {
@@ -86,6 +86,16 @@ function servingCalls(history: readonly Claim[]): ServingCall[] {
     requestId: '',
     features: { values: Object.fromEntries(Object.entries(claimFeatures(claim)).map(([k, v]) => [k, toValue(v)])) },
   });
+  // The Open Inference Protocol's tensors of one row: a tensor per feature, shape [1].
+  const inferRequest = (claim: Claim): inferenceV2.ModelInferRequest =>
+    inferenceV2.ModelInferRequest.fromPartial({
+      modelName: MODEL,
+      inputs: Object.entries(claimFeatures(claim)).map(([name, value]) =>
+        typeof value === 'number'
+          ? { name, datatype: 'FP64', shape: [1], contents: { fp64Contents: [value] } }
+          : { name, datatype: 'BYTES', shape: [1], contents: { bytesContents: [Buffer.from(value, 'utf8')] } },
+      ),
+    });
   const encode = <T>(codec: { encode(m: T): { finish(): Uint8Array } }, m: T) => Buffer.from(codec.encode(m).finish());
   const onlineRequest = (first: number, count: number) =>
     encode(featureStoreV1.GetOnlineFeaturesRequest, {
@@ -117,6 +127,14 @@ function servingCalls(history: readonly Claim[]): ServingCall[] {
       streaming: true,
       request: 'PredictStreamRequest',
       requests: claims.map((claim) => encode(deployerV1.PredictStreamRequest, { request: inline(claim) })),
+    },
+    {
+      name: 'ModelInfer (Open Inference Protocol), 1 row',
+      service: 'deployer',
+      path: `/${OpenInferenceService.packageName}.${OpenInferenceService.serviceName}/ModelInfer`,
+      streaming: false,
+      request: 'ModelInferRequest',
+      requests: claims.map((claim) => encode(inferenceV2.ModelInferRequest, inferRequest(claim))),
     },
     {
       name: 'GetOnlineFeatures, 1 entity',
