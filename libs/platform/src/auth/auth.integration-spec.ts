@@ -70,32 +70,17 @@ describe('a platform gRPC service', () => {
 
     it('picks up a change of the tokens file without a restart', async () => {
       const client = harness.client();
+      // Whether a call with `token` is soon answered with `code`: the file is watched, not read per call.
+      const soonAnswers = (method: string, token: string, code: GrpcStatus) =>
+        eventually(async () => (await unary(client, method, { text: 'x' }, { token })).code === code, 5_000, 25);
       const issued = issueToken(harness.tokensFile, { team: 'late', roles: [Role.Promote] });
-      expect(
-        await eventually(
-          async () => (await unary(client, 'publish', { text: 'x' }, { token: issued.token })).code === GrpcStatus.OK,
-          5_000,
-          25,
-        ),
-      ).toBe(true);
+      expect(await soonAnswers('publish', issued.token, GrpcStatus.OK)).toBe(true);
       // Revoking: rewrite the file without the reader's token.
       const content = parseTokensFile(readFileSync(harness.tokensFile, 'utf8'), harness.tokensFile);
       writeTokensFile(harness.tokensFile, { tokens: content.tokens.filter((record) => record.team !== 'analysts') });
-      expect(
-        await eventually(
-          async () => (await unary(client, 'echo', { text: 'x' }, { token: harness.tokens.reader })).code === GrpcStatus.UNAUTHENTICATED,
-          5_000,
-          25,
-        ),
-      ).toBe(true);
+      expect(await soonAnswers('echo', harness.tokens.reader, GrpcStatus.UNAUTHENTICATED)).toBe(true);
       writeTokensFile(harness.tokensFile, content);
-      expect(
-        await eventually(
-          async () => (await unary(client, 'echo', { text: 'x' }, { token: harness.tokens.reader })).code === GrpcStatus.OK,
-          5_000,
-          25,
-        ),
-      ).toBe(true);
+      expect(await soonAnswers('echo', harness.tokens.reader, GrpcStatus.OK)).toBe(true);
     });
   });
 
