@@ -11,6 +11,11 @@ import { type EchoHarness, startEchoService, unary } from '../testing/echo-harne
 
 // A real Nest gRPC service on loopback, called through @grpc/grpc-js as any client would.
 
+/** Whether the slow handler called with `delayMs` soon sees its signal aborted. */
+function handlerAborted(delayMs: number): Promise<boolean> {
+  return eventually(() => slowCalls.some((call) => call.delayMs === delayMs && call.outcome === 'aborted'), 5_000, 25);
+}
+
 function healthCheck(harness: EchoHarness, service: string): Promise<{ code: GrpcStatus; status?: string }> {
   const client = harness.healthClient() as unknown as {
     check(request: { service: string }, callback: (error: { code: GrpcStatus } | null, reply?: { status: string }) => void): void;
@@ -171,9 +176,7 @@ describe('a platform gRPC service', () => {
     it('ends a handler that runs past the client deadline with DEADLINE_EXCEEDED and aborts its work', async () => {
       const result = await unary(harness.client(), 'slow', { delayMs: 3000 }, { token: harness.tokens.reader, deadlineMs: 200 });
       expect(result.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
-      expect(await eventually(async () => slowCalls.some((call) => call.delayMs === 3000 && call.outcome === 'aborted'), 5_000, 25)).toBe(
-        true,
-      );
+      expect(await handlerAborted(3000)).toBe(true);
     });
 
     it('refuses a message larger than GRPC_MAX_MESSAGE_BYTES with RESOURCE_EXHAUSTED', async () => {
@@ -250,9 +253,7 @@ describe('platform gRPC service limits and lifecycle', () => {
       expect(result.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
       expect(result.details).toMatch(/server's limit of 300 ms/);
       expect(Date.now() - started).toBeLessThan(3000);
-      expect(await eventually(async () => slowCalls.some((call) => call.delayMs === 4000 && call.outcome === 'aborted'), 5_000, 25)).toBe(
-        true,
-      );
+      expect(await handlerAborted(4000)).toBe(true);
       const metrics = await (await fetch(`${harness.service.httpUrl}/metrics`)).text();
       expect(metrics).toMatch(/^flywheel_grpc_requests_total\{.*method="Slow",code="DEADLINE_EXCEEDED"\} 1$/m);
     } finally {
@@ -291,9 +292,7 @@ describe('platform gRPC service limits and lifecycle', () => {
       await harness.service.shutdown('SIGTERM');
       expect(Date.now() - started).toBeLessThan(3000);
       expect((await inFlight).code).not.toBe(GrpcStatus.OK);
-      expect(await eventually(async () => slowCalls.some((call) => call.delayMs === 6000 && call.outcome === 'aborted'), 5_000, 25)).toBe(
-        true,
-      );
+      expect(await handlerAborted(6000)).toBe(true);
       expect(harness.logs.some((line) => line.level === 'warn' && String(line.msg).includes('outlived the shutdown timeout'))).toBe(true);
     } finally {
       await harness.stop();
