@@ -5,13 +5,25 @@ import { type ProfileValue, profileColumns } from './data-profile';
 const { ColumnType } = commonV1;
 
 describe('training set profile', () => {
-  it('gives the quantiles, extremes and moments a full sort gives, with many repeated values or none', () => {
-    const sortedQuantile = (sorted: number[], p: number) => {
+  /** The numeric profile of `xs`, its quantiles and extremes checked against a full sort's. */
+  const profiledAsSorted = (xs: number[]) => {
+    const summary = profileColumns(xs.length, [{ name: 'x', type: ColumnType.COLUMN_TYPE_DOUBLE, values: Float64Array.from(xs) }])
+      .columns[0].numeric!;
+    const sorted = [...xs].sort((a, b) => a - b);
+    const quantile = (p: number) => {
       const h = (sorted.length - 1) * p;
       const lo = Math.floor(h);
       const hi = Math.min(lo + 1, sorted.length - 1);
       return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     };
+    // -0 and 0 compare equal, so which of them a sort or a selection puts first is arbitrary.
+    const signlessZeros = (values: readonly number[]) => values.map((x) => x + 0);
+    expect(signlessZeros(summary.quantiles)).toEqual(signlessZeros(Array.from({ length: 21 }, (_, i) => quantile(i / 20))));
+    expect(signlessZeros([summary.min, summary.max])).toEqual(signlessZeros([sorted[0], sorted[sorted.length - 1]]));
+    return summary;
+  };
+
+  it('gives the quantiles, extremes and moments a full sort gives, with many repeated values or none', () => {
     const values = fc.oneof(
       fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e6, max: 1e6 }), { minLength: 1, maxLength: 3000 }),
       fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3000 }),
@@ -21,19 +33,40 @@ describe('training set profile', () => {
       fc.integer({ min: 1, max: 3000 }).map((n) => Array.from({ length: n }, (_, i) => Math.floor(i / 3))),
       fc.integer({ min: 1, max: 3000 }).map((n) => Array.from({ length: n }, (_, i) => Math.min(i, n - i))),
       fc.integer({ min: 1, max: 3000 }).map((n) => Array.from({ length: n }, (_, i) => i % 97)),
+      // Values crowded into a few of the equal-width buckets that find the ranks: a heavy tail,
+      // and one far outlier.
+      fc.array(
+        fc.double({ noNaN: true, min: 0, max: 1 }).map((x) => Math.exp(40 * x)),
+        { minLength: 1, maxLength: 3000 },
+      ),
+      fc
+        .tuple(
+          fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 3000 }),
+          fc.double({ noNaN: true, min: 1e100, max: 1e300 }),
+        )
+        .map(([xs, far]) => [...xs, far]),
     );
     fc.assert(
       fc.property(values, (xs) => {
-        const sorted = [...xs].sort((a, b) => a - b);
-        const summary = profileColumns(xs.length, [{ name: 'x', type: ColumnType.COLUMN_TYPE_DOUBLE, values: Float64Array.from(xs) }])
-          .columns[0].numeric!;
-        expect(summary.quantiles).toEqual(Array.from({ length: 21 }, (_, i) => sortedQuantile(sorted, i / 20)));
-        expect([summary.min, summary.max]).toEqual([sorted[0], sorted[sorted.length - 1]]);
+        const summary = profiledAsSorted(xs);
+        // Within rounding of the plain sum's mean, relative to the largest value (heavy tails reach 1e17).
         const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-        expect(summary.mean).toBeCloseTo(mean, 6);
+        const largest = xs.reduce((a, b) => Math.max(a, Math.abs(b)), 1);
+        expect(Math.abs(summary.mean - mean)).toBeLessThanOrEqual(1e-12 * largest);
         expect(summary.histogramCounts.reduce((a, b) => a + b, 0)).toBe(xs.length);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('gives the quantiles a full sort gives of values spanning more than a double holds, or less than a normal one', () => {
+    const values = fc.oneof(
+      fc.array(fc.constantFrom(-1.7e308, -1, 0, 1, 1.7e308), { minLength: 1, maxLength: 3000 }),
+      fc.array(fc.constantFrom(-5e-324, 0, 5e-324, 1e-323), { minLength: 1, maxLength: 3000 }),
+    );
+    fc.assert(
+      fc.property(values, (xs) => void profiledAsSorted(xs)),
+      { numRuns: 50 },
     );
   });
 
