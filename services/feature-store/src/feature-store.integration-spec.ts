@@ -369,6 +369,8 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
     const v2 = await datasetSpine({ datasetVersionFrom: 2 });
     expect(v2).toMatchObject({ rowCount: 2, datasetVersionFrom: 2, datasetVersionTo: 2 });
     expect(await rowsOf(v2)).toEqual(spineRows.slice(3));
+    // Both versions hold five rows, more than this suite's TRAINING_SET_MAX_ROWS, but the window
+    // holds two: counted, then read.
     const morning = await datasetSpine({
       eventTimeRange: { start: new Date('2025-01-01T10:00:00.000Z'), end: new Date('2025-01-01T12:00:00.000Z') },
     });

@@ -21,6 +21,13 @@ class SmallPages extends TypeOrmFeatureStoresRepository {
   protected override readonly partMinRecords = 5;
 }
 
+/** Each version of a range holding `rows` rows, as the dataset catalog tells the reader. */
+function versionSizes(range: DatasetRange, rows = 30): Map<number, number> {
+  return new Map(
+    Array.from({ length: range.versionTo - range.versionFrom + 1 }, (_, i): [number, number] => [range.versionFrom + i, rows]),
+  );
+}
+
 /** A small random generator, so a failure can be replayed. */
 function random(seed: number): () => number {
   let state = seed >>> 0;
@@ -119,7 +126,34 @@ describe('offline store reads (PostgreSQL)', () => {
     const count = await new TypeOrmFeatureStoresRepository(dataSource).countDatasetRecords(VIEW, 1, range);
     expect(count).toBe(expected.spineSize);
     for (const repository of [new TypeOrmFeatureStoresRepository(dataSource), new SmallPages(dataSource)]) {
-      expectSameDatasetHistory(await repository.readDatasetHistory(VIEW, 1, range, FEATURES, count, NO_LIMIT), expected);
+      expectSameDatasetHistory(await repository.readDatasetHistory(VIEW, 1, range, FEATURES, versionSizes(range), NO_LIMIT), expected);
+    }
+  });
+
+  it('reads every record once whatever sizes the versions are said to have: they only place the parts', async () => {
+    const range = { versionFrom: 1, versionTo: 4, start: null, end: null };
+    const expected = datasetHistoryOf(records, range, FEATURES);
+    // Uneven with a cut inside version 2; versions left out; a version outside the range; too few everywhere.
+    const told: Array<Array<[number, number]>> = [
+      [
+        [1, 0],
+        [2, 500],
+        [3, 1],
+        [4, 7],
+      ],
+      [
+        [1, 30],
+        [2, 30],
+      ],
+      [
+        [4, 100],
+        [9, 100],
+      ],
+      [...versionSizes(range, 1)],
+    ];
+    for (const sizes of told) {
+      const history = await new SmallPages(dataSource).readDatasetHistory(VIEW, 1, range, FEATURES, new Map(sizes), NO_LIMIT);
+      expectSameDatasetHistory(history, expected);
     }
   });
 
@@ -169,13 +203,16 @@ describe('offline store reads (PostgreSQL)', () => {
     const all = new Map(Array.from({ length: 12 }, (_, k): [string, number] => [`customer-${k}`, T0 + 10 * HOUR]));
     for (const repository of [new TypeOrmFeatureStoresRepository(dataSource), new SmallPages(dataSource)]) {
       // Exactly at the limit is read; one record fewer allowed is refused.
-      const size = (await repository.readDatasetHistory(VIEW, 1, middle, FEATURES, 60, NO_LIMIT)).history.entityKeys.length;
+      const { history } = await repository.readDatasetHistory(VIEW, 1, middle, FEATURES, versionSizes(middle), NO_LIMIT);
+      const size = history.entityKeys.length;
       expect(size).toBeGreaterThan(60);
-      await expect(repository.readDatasetHistory(VIEW, 1, middle, FEATURES, 60, size)).resolves.toBeDefined();
+      await expect(repository.readDatasetHistory(VIEW, 1, middle, FEATURES, versionSizes(middle), size)).resolves.toBeDefined();
       // Past the spine, in the other records of its entities.
-      await expect(repository.readDatasetHistory(VIEW, 1, middle, FEATURES, 60, size - 1)).rejects.toThrow(HistoryTooLargeError);
+      await expect(repository.readDatasetHistory(VIEW, 1, middle, FEATURES, versionSizes(middle), size - 1)).rejects.toThrow(
+        HistoryTooLargeError,
+      );
       // Within the spine.
-      await expect(repository.readDatasetHistory(VIEW, 1, every, FEATURES, 120, 119)).rejects.toThrow(
+      await expect(repository.readDatasetHistory(VIEW, 1, every, FEATURES, versionSizes(every), 119)).rejects.toThrow(
         'the training set reads more than 119 offline records',
       );
       await expect(repository.readHistory(VIEW, 1, all, FEATURES, 120)).resolves.toBeDefined();
@@ -205,7 +242,8 @@ describe('offline store reads (PostgreSQL)', () => {
       [view],
     );
     const range = { versionFrom: 1, versionTo: 1, start: null, end: null };
-    const { history } = await new TypeOrmFeatureStoresRepository(dataSource).readDatasetHistory(view, 1, range, [], rows.length, NO_LIMIT);
+    const repository = new TypeOrmFeatureStoresRepository(dataSource);
+    const { history } = await repository.readDatasetHistory(view, 1, range, [], versionSizes(range, rows.length), NO_LIMIT);
     expect(Array.from(history.eventTimes)).toEqual(rows.map((r) => Number(r.exact)));
   });
 });

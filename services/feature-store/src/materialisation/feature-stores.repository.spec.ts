@@ -1,6 +1,6 @@
 import { type FeatureRecord } from '../serving/point-in-time';
 import { historyOf } from '../testing/feature-history';
-import { spineFirstInOrder } from './feature-stores.repository';
+import { datasetReadStarts, spineFirstInOrder } from './feature-stores.repository';
 
 const record = (datasetVersion: number, rowIndex: number, entityKey: string): FeatureRecord => ({
   entityKey,
@@ -28,5 +28,37 @@ describe('spineFirstInOrder', () => {
     expect(Array.from(ordered.datasetVersions)).toEqual(Array.from(expected.datasetVersions));
     expect(Array.from(ordered.rowIndexes)).toEqual(Array.from(expected.rowIndexes));
     expect(ordered.features).toEqual(expected.features);
+  });
+});
+
+describe('datasetReadStarts', () => {
+  const sizes = (...rows: Array<[number, number]>) => new Map(rows);
+
+  it('reads a range too small to split in one part, from the start', () => {
+    expect(datasetReadStarts(sizes([1, 10_000], [2, 9_999]), 10_000)).toEqual([[0, -1]]);
+    expect(datasetReadStarts(sizes(), 10_000)).toEqual([[0, -1]]);
+  });
+
+  it('starts the second part after the first 40% of the records, found by row within its version', () => {
+    // 50,000 records in five versions of 10,000: the first part ends after 20,000, with version 2.
+    const five = sizes([1, 10_000], [2, 10_000], [3, 10_000], [4, 10_000], [5, 10_000]);
+    expect(datasetReadStarts(five, 10_000)).toEqual([
+      [0, -1],
+      [3, -1],
+    ]);
+    // One version: the first 8,000 rows, then the rest.
+    expect(datasetReadStarts(sizes([7, 20_000]), 10_000)).toEqual([
+      [0, -1],
+      [7, 7_999],
+    ]);
+    // Versions listed out of order, empty ones skipped over.
+    expect(datasetReadStarts(sizes([3, 15_000], [1, 0], [2, 10_000]), 10_000)).toEqual([
+      [0, -1],
+      [3, -1],
+    ]);
+    expect(datasetReadStarts(sizes([3, 15_000], [1, 0], [2, 9_000]), 10_000)).toEqual([
+      [0, -1],
+      [3, 599],
+    ]);
   });
 });

@@ -231,9 +231,6 @@ export class HistoricalFeaturesService {
       start: spec.eventTimeStart?.getTime() ?? null,
       end: spec.eventTimeEnd?.getTime() ?? null,
     };
-    // Counted meanwhile: a refusal below leaves the count unread.
-    const counting = this.stores.countDatasetRecords(view.name, view.revision, range);
-    counting.catch(() => undefined);
     const versions = await this.catalog.listVersions(view.dataset, from, to);
     const missing = versions.filter((v) => !done.has(v.version)).map((v) => v.version);
     if (versions.length === 0 || missing.length) {
@@ -252,9 +249,12 @@ export class HistoricalFeaturesService {
       .map(({ name, i }) => ({ field: `datasetSpine.extraColumns[${i}]`, reason: `dataset "${view.dataset}" has no column "${name}"` }));
     if (unknown.length) throw new InvalidArgumentException(unknown);
     checkExtraColumns(view, features, extraColumns, 'datasetSpine.extraColumns');
+    // The versions' rows bound the records they gave the offline store: only a range they do
+    // not keep under the limit is counted (a round trip and a scan of the range's keys).
     const limit = this.config.TRAINING_SET_MAX_ROWS;
-    const recordCount = await counting;
-    if (recordCount > limit) {
+    const versionSizes = new Map(versions.map((v) => [v.version, v.rowCount]));
+    const atMost = versions.reduce((sum, v) => sum + v.rowCount, 0);
+    if (atMost > limit && (await this.stores.countDatasetRecords(view.name, view.revision, range)) > limit) {
       throw new ServingException(
         `the dataset spine has more than ${limit} rows; narrow the version or event-time range`,
         ServingExceptionCode.SPINE_TOO_LARGE,
@@ -267,7 +267,7 @@ export class HistoricalFeaturesService {
           view.revision,
           range,
           features.map((f) => f.name),
-          recordCount,
+          versionSizes,
           this.config.TRAINING_SET_MAX_HISTORY_RECORDS,
         ),
       ),

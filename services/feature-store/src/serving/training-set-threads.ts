@@ -1,8 +1,8 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { extname, join } from 'node:path';
 import { type CsvColumn, csvColumnLength, sliceCsvColumn, writeCsvColumns } from '@flywheel/ml';
 import { InjectConfig, WorkerTasks } from '@flywheel/platform';
-import { sha256Hex } from '@flywheel/storage';
 import { type FeatureStoreConfig } from '../feature-store.config';
 
 /** A training set's columns, to be written as CSV. */
@@ -61,16 +61,21 @@ export class TrainingSetThreads implements OnModuleDestroy {
   async write(set: TrainingSetText): Promise<WrittenTrainingSet> {
     const nRows = set.columns.length ? csvColumnLength(set.columns[0]) : 0;
     const parts = Math.max(1, Math.min(this.threads, Math.floor(nRows / this.minPartRows)));
-    const written = await Promise.all(
-      Array.from({ length: parts }, (_, k) => {
+    // Each part is hashed as soon as it and the parts before it are back, while later ones are
+    // still being written.
+    const hash = createHash('sha256');
+    const written: Buffer[] = [];
+    let hashed = 0;
+    await Promise.all(
+      Array.from({ length: parts }, async (_, k) => {
         const from = Math.floor((k * nRows) / parts);
         const to = Math.floor(((k + 1) * nRows) / parts);
         const columns = parts === 1 ? set.columns : set.columns.map((c) => sliceCsvColumn(c, from, to));
-        return this.tasks.run({ header: set.header, columns, withHeader: k === 0, rowOffset: from });
+        const part = await this.tasks.run({ header: set.header, columns, withHeader: k === 0, rowOffset: from });
+        written[k] = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+        while (written[hashed]) hash.update(written[hashed++]);
       }),
     );
-    const pieces = written.map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-    const bytes = pieces.length === 1 ? pieces[0] : Buffer.concat(pieces);
-    return { bytes, sha256: sha256Hex(bytes) };
+    return { bytes: written.length === 1 ? written[0] : Buffer.concat(written), sha256: hash.digest('hex') };
   }
 }
