@@ -1,6 +1,5 @@
-import { setImmediate } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { commonV1, type ProfiledColumn, profileColumns } from '@flywheel/contracts';
+import { commonV1, type ProfiledColumn } from '@flywheel/contracts';
 import { type CsvCell, type CsvColumn } from '@flywheel/ml';
 import { type FieldViolation, InjectConfig, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
 import { type ObjectChunk, type ObjectKey, ObjectStore, readObjectChunk, trainingSetKey } from '@flywheel/storage';
@@ -124,19 +123,21 @@ export class HistoricalFeaturesService {
       query.spine.kind === 'entities'
         ? await this.entityRowSet(view, features, query.spine.rows, materialised)
         : await this.datasetSet(view, features, query.spine, materialised);
-    const matches = asOfJoin(spine.entityKeys, spine.times, history);
-    const featureColumns = features.map((f) => featureColumn(matches, history.features.get(f.name)!));
-
-    const columns = [view.entityKey, view.eventTimeColumn, ...spine.extraColumns, ...features.map((f) => f.name)];
     const rowCount = spine.entityKeys.length;
-    const profiled: ProfiledColumn[] = [
+    const spineProfiled: ProfiledColumn[] = [
       { name: view.entityKey, type: ColumnType.COLUMN_TYPE_STRING, values: spine.entityKeys },
       { name: view.eventTimeColumn, type: ColumnType.COLUMN_TYPE_TIMESTAMP, values: spine.times },
       ...spine.extraColumns.map((name, j) => ({ name, type: inferColumnType(spine.extras[j]), values: spine.extras[j] })),
-      ...features.map((f, j) => ({ name: f.name, type: f.type, values: featureColumns[j] })),
     ];
-    // The text is written on threads while the event loop profiles the set, and goes up to the
-    // object store as soon as it is written, while the profile is still being made.
+    // The spine's columns are profiled on the threads while this one joins the features.
+    const profilingSpine = this.threads.profile(rowCount, spineProfiled);
+    profilingSpine.catch(() => undefined);
+    const matches = asOfJoin(spine.entityKeys, spine.times, history);
+    const featureColumns = features.map((f) => featureColumn(matches, history.features.get(f.name)!));
+    const columns = [view.entityKey, view.eventTimeColumn, ...spine.extraColumns, ...features.map((f) => f.name)];
+    const featuresProfiled = features.map((f, j): ProfiledColumn => ({ name: f.name, type: f.type, values: featureColumns[j] }));
+    // The text is written and the features profiled on threads, the text first; it goes up to
+    // the object store as soon as it is written, while the profile is made.
     const uploading = this.threads
       .write({
         header: columns,
@@ -147,7 +148,8 @@ export class HistoricalFeaturesService {
         return this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE, sha256 });
       });
     uploading.catch(() => undefined);
-    const profile = await profileLettingIoThrough(rowCount, profiled);
+    const [spineProfile, featureProfile] = await Promise.all([profilingSpine, this.threads.profile(rowCount, featuresProfiled)]);
+    const profile: commonV1.DataProfile = { rowCount, columns: [...spineProfile.columns, ...featureProfile.columns] };
     const put = await uploading;
     return {
       object: { key: put.key, sha256: put.sha256, sizeBytes: put.size, contentType: TRAINING_SET_CONTENT_TYPE },
@@ -385,18 +387,4 @@ function csvCell(value: StoredValue): CsvCell {
   if (value === null) return null;
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   return value;
-}
-
-/**
- * The set's profile a column at a time, the event loop let through between columns: the upload
- * that starts once the text is written moves on meanwhile (its requests, the object store's
- * answers), instead of waiting for the whole profile.
- */
-async function profileLettingIoThrough(rowCount: number, columns: readonly ProfiledColumn[]): Promise<commonV1.DataProfile> {
-  const profiles: commonV1.ColumnProfile[] = [];
-  for (const column of columns) {
-    profiles.push(...profileColumns(rowCount, [column]).columns);
-    await setImmediate();
-  }
-  return { rowCount, columns: profiles };
 }

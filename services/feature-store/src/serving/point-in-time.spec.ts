@@ -25,17 +25,13 @@ const ENTITIES = ['a', 'b', 'c', 'd'];
  * holding records whose event times are anywhere in the window — so a later version often
  * carries records older than ones already stored (late arrivals), and equal event times happen.
  */
-const historyArb = fc
-  .array(
-    fc.array(
-      fc.record({ entity: fc.constantFrom(...ENTITIES), minute: fc.integer({ min: 0, max: 60 }), amount: fc.integer({ min: -5, max: 5 }) }),
-      {
-        maxLength: 15,
-      },
-    ),
-    { maxLength: 6 },
-  )
-  .map((versions) =>
+function historyOver(entities: readonly string[], maxRecordsPerVersion: number, maxVersions: number) {
+  const recordArb = fc.record({
+    entity: fc.constantFrom(...entities),
+    minute: fc.integer({ min: 0, max: 60 }),
+    amount: fc.integer({ min: -5, max: 5 }),
+  });
+  return fc.array(fc.array(recordArb, { maxLength: maxRecordsPerVersion }), { maxLength: maxVersions }).map((versions) =>
     versions.flatMap((records, v) =>
       records.map((r, rowIndex): FeatureRecord => ({
         entityKey: r.entity,
@@ -46,6 +42,9 @@ const historyArb = fc
       })),
     ),
   );
+}
+
+const historyArb = historyOver(ENTITIES, 15, 6);
 
 const spineArb = fc
   .array(
@@ -85,6 +84,26 @@ describe('point-in-time join', () => {
           }
         });
         expect(joined).toEqual(bruteForceAsOf(spine, history));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('equals a brute-force as-of join when most entities have one record, as in a dataset spine', () => {
+    const manyEntities = Array.from({ length: 40 }, (_, i) => `e${i}`);
+    const historyOfMany = historyOver(manyEntities, 20, 3);
+    const spineOfMany = fc.array(
+      fc.record({ entityKey: fc.constantFrom(...manyEntities, 'unknown'), minute: fc.integer({ min: -5, max: 65 }) }),
+      { maxLength: 30 },
+    );
+    fc.assert(
+      fc.property(historyOfMany, spineOfMany, (history, rows) => {
+        // The history's own records as spine rows (a dataset spine), then rows anywhere in time.
+        const spine: SpineRow[] = [
+          ...history.map((record) => ({ entityKey: record.entityKey, timestamp: record.eventTime })),
+          ...rows.map((r) => ({ entityKey: r.entityKey, timestamp: new Date(BASE + r.minute * 60_000) })),
+        ];
+        expect(pointInTimeJoin(spine, history)).toEqual(bruteForceAsOf(spine, history));
       }),
       { numRuns: 500 },
     );

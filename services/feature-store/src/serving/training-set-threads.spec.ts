@@ -1,7 +1,8 @@
+import { commonV1, type ProfiledColumn, profileColumns } from '@flywheel/contracts';
 import { type CsvCell, type CsvColumn, formatCsv } from '@flywheel/ml';
 import { sha256Hex } from '@flywheel/storage';
 import { type FeatureStoreConfig } from '../feature-store.config';
-import { TrainingSetThreads } from './training-set-threads';
+import { shareColumns, TrainingSetThreads } from './training-set-threads';
 
 /** Threads that cut a set of a few thousand rows in parts, as they cut a large one. */
 class SmallParts extends TrainingSetThreads {
@@ -52,5 +53,49 @@ describe('training-set threads', () => {
       'row 2, column "x": Infinity cannot be written to CSV',
     );
     expect((await threads.write({ header: ['x'], columns: [Float64Array.of(1, 2)] })).bytes.toString()).toBe('x\n1\n2\n');
+  });
+
+  it('profiles columns on the threads as profileColumns does, in the order asked, beside a set being written', async () => {
+    const { ColumnType } = commonV1;
+    const columns: ProfiledColumn[] = [
+      { name: 'customer', type: ColumnType.COLUMN_TYPE_STRING, values: keys },
+      { name: 'at', type: ColumnType.COLUMN_TYPE_TIMESTAMP, values: times },
+      { name: 'amount', type: ColumnType.COLUMN_TYPE_DOUBLE, values: amounts },
+      { name: 'channel', type: ColumnType.COLUMN_TYPE_STRING, values: channels },
+      { name: 'flag', type: ColumnType.COLUMN_TYPE_BOOLEAN, values: keys.map((_, i) => (i % 3 === 0 ? null : i % 2 === 0)) },
+    ];
+    const single = new TrainingSetThreads({ ...config, TRAINING_SET_WORKERS: 1 });
+    try {
+      const writing = threads.write({ header: ['amount'], columns: [amounts] });
+      const [profiled, alone] = await Promise.all([threads.profile(rows, columns), single.profile(rows, columns)]);
+      await writing;
+      const expected = profileColumns(rows, columns);
+      expect(profiled).toEqual(expected);
+      expect(alone).toEqual(expected);
+      expect(await threads.profile(rows, [])).toEqual({ rowCount: rows, columns: [] });
+    } finally {
+      await single.onModuleDestroy();
+    }
+  }, 30_000);
+
+  it('shares columns out among threads, text (the costlier to count) weighing twice a number', () => {
+    const { ColumnType } = commonV1;
+    const text = (n: number): ProfiledColumn => ({ name: 't', type: ColumnType.COLUMN_TYPE_STRING, values: Array<string>(n).fill('a') });
+    const numbers = (n: number): ProfiledColumn => ({ name: 'n', type: ColumnType.COLUMN_TYPE_DOUBLE, values: new Float64Array(n) });
+    // Weights 10, 20, 10, 10, 10: the text and a number on one thread, three numbers on the other.
+    expect(shareColumns([numbers(10), text(10), numbers(10), numbers(10), numbers(10)], 2)).toEqual([
+      [1, 3],
+      [0, 2, 4],
+    ]);
+    // Weights 40, 10, 10: the heavy text alone.
+    expect(shareColumns([numbers(10), text(20), numbers(10)], 2)).toEqual([[1], [0, 2]]);
+    // Never an empty group: as many as there are columns, at most.
+    expect(shareColumns([numbers(5)], 4)).toEqual([[0]]);
+    expect(shareColumns([], 2)).toEqual([]);
+    // Every column once, each group in the columns' order.
+    const many = Array.from({ length: 9 }, (_, i) => (i % 2 ? text(i + 1) : numbers(i + 1)));
+    const groups = shareColumns(many, 3);
+    expect(groups.flat().sort((a, b) => a - b)).toEqual([...many.keys()]);
+    for (const group of groups) expect(group).toEqual([...group].sort((a, b) => a - b));
   });
 });

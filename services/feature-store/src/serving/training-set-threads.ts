@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { extname, join } from 'node:path';
+import { type commonV1, type ProfiledColumn, profileColumns } from '@flywheel/contracts';
 import { type CsvColumn, csvColumnLength, sliceCsvColumn, writeCsvColumns } from '@flywheel/ml';
 import { InjectConfig, WorkerTasks } from '@flywheel/platform';
 import { type FeatureStoreConfig } from '../feature-store.config';
@@ -23,8 +24,18 @@ export interface WrittenTrainingSet {
   readonly sha256: string;
 }
 
-/** What a training-set thread does with one part of a set (and a test may, without a thread): its UTF-8 text. */
-export function writeTrainingSetPart({ header, columns, withHeader, rowOffset }: TrainingSetPart): Uint8Array {
+/** What a training-set thread is asked: the text of one part of a set, or the profiles of some of its columns. */
+export type TrainingSetTask =
+  | { readonly kind: 'text'; readonly part: TrainingSetPart }
+  | { readonly kind: 'profile'; readonly rowCount: number; readonly columns: readonly ProfiledColumn[] };
+
+/** A text task's UTF-8 bytes; a profile task's column profiles, in the order asked. */
+export type TrainingSetTaskResult = Uint8Array | commonV1.ColumnProfile[];
+
+/** What a training-set thread does with a task (and a test may, without a thread). */
+export function runTrainingSetTask(task: TrainingSetTask): TrainingSetTaskResult {
+  if (task.kind === 'profile') return profileColumns(task.rowCount, task.columns).columns;
+  const { header, columns, withHeader, rowOffset } = task.part;
   // In memory of its own: it moves back to the event loop's thread whole.
   return writeCsvColumns(header, columns, { withHeader, rowOffset });
 }
@@ -33,16 +44,17 @@ export function writeTrainingSetPart({ header, columns, withHeader, rowOffset }:
 const MIN_PART_ROWS = 10_000;
 
 /**
- * Writes training sets as CSV on worker threads (training-set.worker.ts): a set of a million
- * rows is seconds of CPU that would otherwise stop the event loop serving online features, and
- * the loop profiles the set meanwhile. A large set is cut into as many parts of its rows as there
- * are threads, written side by side and joined. Threads start when first needed;
+ * Writes training sets as CSV and profiles them on worker threads (training-set.worker.ts): a
+ * set of a million rows is seconds of CPU that would otherwise stop the event loop serving
+ * online features and sending the set to the object store. A large set is cut into as many
+ * parts of its rows as there are threads, written side by side and joined; its columns are
+ * shared out among the threads to be profiled. Threads start when first needed;
  * TRAINING_SET_WORKERS of them write at once, and TRAINING_SET_WORKER_HEAP_MB bounds each one's
  * heap: a set that outgrows it fails alone.
  */
 @Injectable()
 export class TrainingSetThreads implements OnModuleDestroy {
-  private readonly tasks: WorkerTasks<TrainingSetPart, Uint8Array>;
+  private readonly tasks: WorkerTasks<TrainingSetTask, TrainingSetTaskResult>;
   private readonly threads: number;
   protected readonly minPartRows: number = MIN_PART_ROWS;
 
@@ -71,11 +83,46 @@ export class TrainingSetThreads implements OnModuleDestroy {
         const from = Math.floor((k * nRows) / parts);
         const to = Math.floor(((k + 1) * nRows) / parts);
         const columns = parts === 1 ? set.columns : set.columns.map((c) => sliceCsvColumn(c, from, to));
-        const part = await this.tasks.run({ header: set.header, columns, withHeader: k === 0, rowOffset: from });
+        const part = (await this.tasks.run({
+          kind: 'text',
+          part: { header: set.header, columns, withHeader: k === 0, rowOffset: from },
+        })) as Uint8Array;
         written[k] = Buffer.from(part.buffer, part.byteOffset, part.byteLength);
         while (written[hashed]) hash.update(written[hashed++]);
       }),
     );
     return { bytes: written.length === 1 ? written[0] : Buffer.concat(written), sha256: hash.digest('hex') };
   }
+
+  /**
+   * A set's profile, its columns shared out among the threads: a thread takes the heaviest
+   * column left (text before numbers: counting strings costs the most) while it has the least
+   * to do. Asked after {@link write}, the profiles wait for the text's threads, so the two do
+   * not share the cores three ways.
+   */
+  async profile(rowCount: number, columns: readonly ProfiledColumn[]): Promise<commonV1.DataProfile> {
+    const groups = shareColumns(columns, this.threads);
+    const profiled = await Promise.all(
+      groups.map(
+        (group) =>
+          this.tasks.run({ kind: 'profile', rowCount, columns: group.map((j) => columns[j]) }) as Promise<commonV1.ColumnProfile[]>,
+      ),
+    );
+    const profiles = new Array<commonV1.ColumnProfile>(columns.length);
+    groups.forEach((group, g) => group.forEach((j, k) => (profiles[j] = profiled[g][k])));
+    return { rowCount, columns: profiles };
+  }
+}
+
+/** Column indexes in at most `threads` groups of about equal work, none empty. */
+export function shareColumns(columns: readonly ProfiledColumn[], threads: number): number[][] {
+  const weight = (j: number) => columns[j].values.length * (columns[j].values instanceof Float64Array ? 1 : 2);
+  const heaviestFirst = columns.map((_, j) => j).sort((a, b) => weight(b) - weight(a) || a - b);
+  const groups = Array.from({ length: Math.min(threads, columns.length) }, () => ({ load: 0, columns: [] as number[] }));
+  for (const j of heaviestFirst) {
+    const lightest = groups.reduce((least, group) => (group.load < least.load ? group : least));
+    lightest.columns.push(j);
+    lightest.load += weight(j);
+  }
+  return groups.map((group) => group.columns.sort((a, b) => a - b));
 }

@@ -1,5 +1,6 @@
-// The threads of TrainingSetThreads: each task writes the CSV text of one part of a training set.
+// The threads of TrainingSetThreads: each task writes the CSV text of one part of a training set,
+// or profiles some of its columns.
 import { serveWorkerTasks } from '@flywheel/platform';
-import { writeTrainingSetPart } from './training-set-threads';
+import { runTrainingSetTask } from './training-set-threads';
 
-serveWorkerTasks(writeTrainingSetPart, (bytes) => [bytes.buffer as ArrayBuffer]);
+serveWorkerTasks(runTrainingSetTask, (result) => (result instanceof Uint8Array ? [result.buffer as ArrayBuffer] : []));
