@@ -5,10 +5,11 @@ import { type ProfileValue, profileColumns } from './data-profile';
 const { ColumnType } = commonV1;
 
 describe('training set profile', () => {
-  /** The numeric profile of `xs`, its quantiles and extremes checked against a full sort's. */
+  /** The numeric profile of `xs`, its quantiles and extremes checked against a full sort's, the column left as it was. */
   const profiledAsSorted = (xs: number[]) => {
-    const summary = profileColumns(xs.length, [{ name: 'x', type: ColumnType.COLUMN_TYPE_DOUBLE, values: Float64Array.from(xs) }])
-      .columns[0].numeric!;
+    const column = Float64Array.from(xs);
+    const summary = profileColumns(xs.length, [{ name: 'x', type: ColumnType.COLUMN_TYPE_DOUBLE, values: column }]).columns[0].numeric!;
+    expect(column).toEqual(Float64Array.from(xs));
     const sorted = [...xs].sort((a, b) => a - b);
     const quantile = (p: number) => {
       const h = (sorted.length - 1) * p;

@@ -183,10 +183,11 @@ function numericSummary(values: Float64Array): commonV1.NumericSummary {
   };
 }
 
-/** The values of a typed column that are not missing (NaN), as a copy. */
+/** The values of a typed column that are not missing (NaN): the column itself when none is (nothing here reorders them). */
 function presentValues(values: Float64Array): Float64Array {
   let count = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === values[i]) count++;
+  if (count === values.length) return values;
   const present = new Float64Array(count);
   for (let i = 0, k = 0; i < values.length; i++) if (values[i] === values[i]) present[k++] = values[i];
   return present;
