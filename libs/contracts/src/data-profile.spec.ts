@@ -96,6 +96,32 @@ describe('training set profile', () => {
     );
   });
 
+  it('profiles a coded column as the values it codes, unused and missing codes included', () => {
+    const dictionaries = fc.oneof(
+      fc
+        .uniqueArray(fc.string({ maxLength: 3 }), { minLength: 1, maxLength: 150 })
+        .map((d) => ({ type: ColumnType.COLUMN_TYPE_STRING, d: d as ProfileValue[] })),
+      fc
+        .uniqueArray(fc.integer({ min: -50, max: 50 }), { minLength: 1, maxLength: 40 })
+        .map((d) => ({ type: ColumnType.COLUMN_TYPE_INTEGER, d: d as ProfileValue[] })),
+      fc.constant({ type: ColumnType.COLUMN_TYPE_BOOLEAN, d: [true, false, null] as ProfileValue[] }),
+    );
+    const cases = dictionaries.chain(({ type, d }) =>
+      fc
+        .array(fc.integer({ min: -1, max: d.length - 1 }), { maxLength: 400 })
+        .map((codes) => ({ type, dictionary: d, codes: Int32Array.from(codes) })),
+    );
+    fc.assert(
+      fc.property(cases, ({ type, dictionary, codes }) => {
+        const coded = profileColumns(codes.length, [{ name: 'x', type, values: { codes, dictionary } }]);
+        const plain = profileColumns(codes.length, [
+          { name: 'x', type, values: Array.from(codes, (c) => (c === -1 ? null : dictionary[c])) },
+        ]);
+        expect(coded).toEqual(plain);
+      }),
+    );
+  });
+
   it('keeps the 100 most frequent values, equal counts in value order, as a full sort would', () => {
     const values = fc.array(fc.oneof(fc.string({ maxLength: 3 }), fc.integer({ min: 0, max: 400 }).map(String)), { maxLength: 600 });
     fc.assert(

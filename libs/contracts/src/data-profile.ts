@@ -7,11 +7,27 @@ const { ColumnType } = commonV1;
 const HISTOGRAM_BINS = 10;
 const TOP_VALUES = 100;
 
+/**
+ * A column as codes into a dictionary of distinct values (no two with the same text): row i
+ * holds `dictionary[codes[i]]`, nothing where the code is -1; codes may leave entries unused. A
+ * column whose rows were already told apart (a join's entities, a text column of few values) is
+ * counted by code, without hashing each row's value again.
+ */
+export interface CodedValues {
+  readonly codes: Int32Array;
+  readonly dictionary: readonly ProfileValue[];
+}
+
 export interface ProfiledColumn {
   readonly name: string;
   readonly type: commonV1.ColumnType;
-  /** Numbers (NaN: missing; instants as epoch milliseconds), or stored values. */
-  readonly values: Float64Array | readonly ProfileValue[];
+  /** Numbers (NaN: missing; instants as epoch milliseconds), stored values, or coded ones. */
+  readonly values: Float64Array | readonly ProfileValue[] | CodedValues;
+}
+
+/** The rows' values of a coded column, `null` where missing. */
+export function decodeValues({ codes, dictionary }: CodedValues): ProfileValue[] {
+  return Array.from(codes, (code) => (code === -1 ? null : dictionary[code]));
 }
 
 const QUANTILES = 21;
@@ -193,37 +209,59 @@ function presentValues(values: Float64Array): Float64Array {
   return present;
 }
 
-/** The `k` smallest items by `compare`, in order: one pass with a bounded heap, not a sort of them all. */
-function smallest<T>(items: Iterable<T>, k: number, compare: (a: T, b: T) => number): T[] {
+/** The `k` smallest of `items` by `compare`, in order: one pass with a bounded heap, not a sort of them all. */
+function smallest(items: ArrayLike<number>, k: number, compare: (a: number, b: number) => number): number[] {
   // A max-heap of the best k so far: its root is the one to drop first.
-  const heap: T[] = [];
-  const siftDown = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let top = i;
-      if (l < heap.length && compare(heap[l], heap[top]) > 0) top = l;
-      if (r < heap.length && compare(heap[r], heap[top]) > 0) top = r;
-      if (top === i) return;
-      [heap[i], heap[top]] = [heap[top], heap[i]];
-      i = top;
-    }
+  const heap: number[] = [];
+  const swap = (i: number, j: number) => {
+    const t = heap[i];
+    heap[i] = heap[j];
+    heap[j] = t;
   };
-  for (const item of items) {
+  for (let n = 0; n < items.length; n++) {
+    const item = items[n];
     if (heap.length < k) {
       heap.push(item);
       for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
         if (compare(heap[i], heap[parent]) <= 0) break;
-        [heap[i], heap[parent]] = [heap[parent], heap[i]];
+        swap(i, parent);
         i = parent;
       }
-    } else if (k > 0 && compare(item, heap[0]) < 0) {
-      heap[0] = item;
-      siftDown(0);
+      continue;
+    }
+    if (k === 0 || compare(item, heap[0]) >= 0) continue;
+    heap[0] = item;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < heap.length && compare(heap[l], heap[top]) > 0) top = l;
+      if (r < heap.length && compare(heap[r], heap[top]) > 0) top = r;
+      if (top === i) break;
+      swap(i, top);
+      i = top;
     }
   }
   return heap.sort(compare);
+}
+
+const textOf = (v: ProfileValue | number): string => (typeof v === 'string' ? v : String(v));
+
+/**
+ * The summary of distinct values counted, `items` indexing both their texts and their counts (of
+ * `total`): the most frequent first, equal counts by value.
+ */
+function summaryOfCounts(
+  items: ArrayLike<number>,
+  texts: readonly string[],
+  counts: ArrayLike<number>,
+  total: number,
+): commonV1.CategoricalSummary {
+  const before = (a: number, b: number) => counts[b] - counts[a] || (texts[a] < texts[b] ? -1 : texts[a] > texts[b] ? 1 : 0);
+  const top = smallest(items, TOP_VALUES, before);
+  const covered = top.reduce((sum, i) => sum + counts[i], 0);
+  return { distinctCount: items.length, topValues: top.map((i) => ({ value: texts[i], count: counts[i] })), otherCount: total - covered };
 }
 
 /** Counts of the values, nulls skipped; anything not a string is counted by its text. */
@@ -232,14 +270,33 @@ function categoricalSummary(values: Iterable<ProfileValue | number>): commonV1.C
   let total = 0;
   for (const v of values) {
     if (v === null) continue;
-    const text = typeof v === 'string' ? v : String(v);
+    const text = textOf(v);
     counts.set(text, (counts.get(text) ?? 0) + 1);
     total++;
   }
-  // Most frequent first; equal counts by value.
-  const top = smallest(counts.entries(), TOP_VALUES, (a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const covered = top.reduce((sum, [, count]) => sum + count, 0);
-  return { distinctCount: counts.size, topValues: top.map(([value, count]) => ({ value, count })), otherCount: total - covered };
+  const items = new Int32Array(counts.size);
+  for (let i = 0; i < items.length; i++) items[i] = i;
+  return summaryOfCounts(items, [...counts.keys()], [...counts.values()], total);
+}
+
+/** A coded text column's count of values and its {@link categoricalSummary}, counted by code. */
+function codedSummary({ codes, dictionary }: CodedValues): { count: number; categorical: commonV1.CategoricalSummary } {
+  const counts = new Int32Array(dictionary.length);
+  for (let i = 0; i < codes.length; i++) if (codes[i] !== -1) counts[codes[i]]++;
+  // The codes in use, and the dictionary's texts (itself when all text, as a join's keys are).
+  const used = new Int32Array(dictionary.length);
+  let distinct = 0;
+  let total = 0;
+  let allText = true;
+  for (let code = 0; code < counts.length; code++) {
+    const value = dictionary[code];
+    if (counts[code] === 0 || value === null) continue;
+    used[distinct++] = code;
+    total += counts[code];
+    if (typeof value !== 'string') allText = false;
+  }
+  const texts = allText ? (dictionary as readonly string[]) : dictionary.map((v) => (v === null ? '' : textOf(v)));
+  return { count: total, categorical: summaryOfCounts(used.subarray(0, distinct), texts, counts, total) };
 }
 
 /**
@@ -258,6 +315,14 @@ export function profileColumns(rowCount: number, columns: readonly ProfiledColum
         return numericType || column.type === ColumnType.COLUMN_TYPE_TIMESTAMP
           ? { ...base, numeric: numericSummary(present) }
           : { ...base, categorical: categoricalSummary(present) };
+      }
+      if ('codes' in column.values) {
+        const coded = column.values;
+        // Counted by code, unless the column's type may summarise it as numbers.
+        if (numericType || column.type === ColumnType.COLUMN_TYPE_TIMESTAMP)
+          return profileColumns(rowCount, [{ ...column, values: decodeValues(coded) }]).columns[0];
+        const { count, categorical } = codedSummary(coded);
+        return { name: column.name, type: column.type, count, nullCount: coded.codes.length - count, categorical };
       }
       const { values } = column;
       let count = 0;

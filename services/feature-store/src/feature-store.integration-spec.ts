@@ -301,6 +301,34 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
       null,
     ]);
     expect(response.profile?.rowCount).toBe(5);
+    // The profile describes the set's own columns, in its order: the key counted by entity, the text feature by value.
+    const profiled = new Map(response.profile!.columns.map((c) => [c.name, c]));
+    expect([...profiled.keys()]).toEqual(response.columns);
+    expect(profiled.get('customer_id')).toMatchObject({
+      count: 5,
+      nullCount: 0,
+      categorical: {
+        distinctCount: 2,
+        topValues: [
+          { value: 'alice', count: 4 },
+          { value: 'bob', count: 1 },
+        ],
+        otherCount: 0,
+      },
+    });
+    expect(profiled.get('big_claim')).toMatchObject({
+      count: 3,
+      nullCount: 2,
+      categorical: {
+        distinctCount: 2,
+        topValues: [
+          { value: 'false', count: 2 },
+          { value: 'true', count: 1 },
+        ],
+        otherCount: 0,
+      },
+    });
+    expect(profiled.get('amount')?.numeric).toMatchObject({ min: 7, max: 2000 });
 
     // Entity keys reach PostgreSQL as an array parameter: quotes, braces, commas and backslashes stay keys.
     const hostileKeys = ['a"b,{c}', 'NULL', '\\\\x', 'alice'];
@@ -319,6 +347,8 @@ describe('feature-store service (Postgres, Kafka broker, S3)', () => {
       },
     );
     expect(Array.from({ length: hostileSet.nRows }, (_, i) => cellValue(getColumn(hostileSet, 'customer_id'), i))).toEqual(hostileKeys);
+    // Keys with no records as well as one with: each counted once.
+    expect(hostile.profile?.columns[0]).toMatchObject({ name: 'customer_id', count: 4, categorical: { distinctCount: 4, otherCount: 0 } });
     expect(Array.from({ length: hostileSet.nRows }, (_, i) => cellValue(getColumn(hostileSet, 'amount'), i))).toEqual([
       null,
       null,

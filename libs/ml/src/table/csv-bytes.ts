@@ -152,6 +152,17 @@ export class CsvBytes {
     this.length = at + n;
   }
 
+  /** A field already encoded (a text field's bytes, quoted as {@link text} would). */
+  encoded(field: Uint8Array): void {
+    this.startField();
+    const n = field.length;
+    this.reserve(n);
+    // Most are a few bytes: copied unit by unit rather than through a native call.
+    if (n > 32) this.bytes.set(field, this.length);
+    else for (let k = 0; k < n; k++) this.bytes[this.length + k] = field[k];
+    this.length += n;
+  }
+
   /** Ends a record. A record of one empty field is written `""`: as a blank line, readers would skip it. */
   endRecord(): void {
     this.reserve(4);

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { parseCsv } from './csv';
-import { type CsvCell, type CsvColumn, csvColumnLength, formatCsv, sliceCsvColumn, tableToCsv, writeCsvColumns } from './csv-writer';
+import {
+  type CsvCell,
+  type CsvCodes,
+  type CsvColumn,
+  csvColumnLength,
+  formatCsv,
+  sliceCsvColumn,
+  tableToCsv,
+  writeCsvColumns,
+} from './csv-writer';
 import { type Table, categoricalColumn, cellValue, makeTable, numericColumn } from './table';
 
 /** The columns' CSV as text, to compare with formatCsv's. */
@@ -98,25 +107,31 @@ describe('tableToCsv', () => {
 });
 
 describe('writeCsvColumns', () => {
-  it('writes the text formatCsv writes for the same rows, whatever mix of number and cell columns', () => {
-    const cell = fc.oneof(
-      fc.constant(null),
-      fc.double({ noDefaultInfinity: true }),
-      fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', ' ', '1') }),
-    );
+  it('writes the text formatCsv writes for the same rows, whatever mix of number, coded and cell columns', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', ',', '"', '\n', ' ', '1', 'é', '😀') });
+    const cell = fc.oneof(fc.constant(null), fc.double({ noDefaultInfinity: true }), text);
     const columns = fc.integer({ min: 0, max: 8 }).chain((n) =>
       fc.array(
         fc.oneof(
           fc.array(fc.double({ noDefaultInfinity: true }), { minLength: n, maxLength: n }).map((xs) => Float64Array.from(xs)),
           fc.array(cell, { minLength: n, maxLength: n }),
+          fc
+            .uniqueArray(text, { minLength: 1, maxLength: 5 })
+            .chain((dictionary) =>
+              fc
+                .array(fc.integer({ min: -1, max: dictionary.length - 1 }), { minLength: n, maxLength: n })
+                .map((codes): CsvCodes => ({ codes: Int32Array.from(codes), dictionary })),
+            ),
         ),
         { minLength: 1, maxLength: 4 },
       ),
     );
+    const cellAt = (c: Float64Array | CsvCodes | CsvCell[], i: number): CsvCell =>
+      'codes' in c ? (c.codes[i] === -1 ? null : c.dictionary[c.codes[i]]) : c[i];
     fc.assert(
       fc.property(columns, (cols) => {
         const header = cols.map((_, j) => `c${j}`);
-        const rows = Array.from({ length: cols[0].length }, (_, i) => cols.map((c): CsvCell => c[i]));
+        const rows = Array.from({ length: csvColumnLength(cols[0]) }, (_, i) => cols.map((c) => cellAt(c, i)));
         expect(columnsText(header, cols)).toBe(formatCsv(header, rows));
       }),
     );

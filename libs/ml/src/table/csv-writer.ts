@@ -65,17 +65,29 @@ export interface CsvInstants {
   readonly instants: Float64Array;
 }
 
-/** A column for {@link writeCsvColumns}: numbers (NaN is missing), instants, or cells as {@link formatCsv} takes them. */
-export type CsvColumn = Float64Array | CsvInstants | readonly CsvCell[];
+/**
+ * Text as codes into a dictionary: row i holds `dictionary[codes[i]]`, missing where the code is
+ * -1. A column of few distinct strings crosses to another thread as integers, and each entry is
+ * encoded once, not once a row.
+ */
+export interface CsvCodes {
+  readonly codes: Int32Array;
+  readonly dictionary: readonly string[];
+}
+
+/** A column for {@link writeCsvColumns}: numbers (NaN is missing), instants, coded text, or cells as {@link formatCsv} takes them. */
+export type CsvColumn = Float64Array | CsvInstants | CsvCodes | readonly CsvCell[];
 
 /** A column's number of rows. */
 export function csvColumnLength(column: CsvColumn): number {
-  return 'instants' in column ? column.instants.length : column.length;
+  if ('instants' in column) return column.instants.length;
+  return 'codes' in column ? column.codes.length : column.length;
 }
 
 /** Rows [from, to) of a column. */
 export function sliceCsvColumn(column: CsvColumn, from: number, to: number): CsvColumn {
-  return 'instants' in column ? { instants: column.instants.slice(from, to) } : column.slice(from, to);
+  if ('instants' in column) return { instants: column.instants.slice(from, to) };
+  return 'codes' in column ? { codes: column.codes.slice(from, to), dictionary: column.dictionary } : column.slice(from, to);
 }
 
 export interface CsvColumnsOptions extends CsvWriteOptions {
@@ -106,13 +118,21 @@ export function writeCsvColumns(header: readonly string[], columns: readonly Csv
     for (const name of header) out.text(name);
     out.endRecord();
   }
-  // Each column's kind looked up once, not per cell.
+  // Each column's kind looked up once, not per cell; coded text encoded once per entry.
   const instants = columns.map((column) => ('instants' in column ? column.instants : null));
+  const coded = columns.map((column) => ('codes' in column ? column.codes : null));
+  const encoded = columns.map((column) => ('codes' in column ? column.dictionary.map((value) => encodeField(value, delimiter)) : []));
   for (let i = 0; i < nRows; i++) {
     for (let j = 0; j < columns.length; j++) {
       const times = instants[j];
       if (times !== null) {
         out.instant(times[i]);
+        continue;
+      }
+      const codes = coded[j];
+      if (codes !== null) {
+        if (codes[i] === -1) out.empty();
+        else out.encoded(encoded[j][codes[i]]);
         continue;
       }
       const cell = (columns[j] as Float64Array | readonly CsvCell[])[i];
@@ -123,6 +143,11 @@ export function writeCsvColumns(header: readonly string[], columns: readonly Csv
     out.endRecord();
   }
   return out.finish();
+}
+
+/** A text field's bytes as {@link CsvBytes.text} writes them. */
+function encodeField(value: string, delimiter: string): Buffer {
+  return Buffer.from(quote(value, delimiter), 'utf8');
 }
 
 /** A number CSV can hold (NaN is written missing); parseCsv, like most readers, takes finite numbers only. */

@@ -22,6 +22,7 @@ export {
   type CsvCell,
   type CsvColumn,
   type CsvColumnsOptions,
+  type CsvCodes,
   type CsvInstants,
   type CsvWriteOptions,
   csvColumnLength,

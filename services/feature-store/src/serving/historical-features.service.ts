@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { commonV1, type ProfiledColumn } from '@flywheel/contracts';
+import { commonV1, type ProfiledColumn, profileColumns } from '@flywheel/contracts';
 import { type CsvCell, type CsvColumn } from '@flywheel/ml';
 import { type FieldViolation, InjectConfig, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
 import { type ObjectChunk, type ObjectKey, ObjectStore, readObjectChunk, trainingSetKey } from '@flywheel/storage';
@@ -125,14 +125,13 @@ export class HistoricalFeaturesService {
         : await this.datasetSet(view, features, query.spine, materialised);
     const rowCount = spine.entityKeys.length;
     const spineProfiled: ProfiledColumn[] = [
-      { name: view.entityKey, type: ColumnType.COLUMN_TYPE_STRING, values: spine.entityKeys },
       { name: view.eventTimeColumn, type: ColumnType.COLUMN_TYPE_TIMESTAMP, values: spine.times },
       ...spine.extraColumns.map((name, j) => ({ name, type: inferColumnType(spine.extras[j]), values: spine.extras[j] })),
     ];
     // The spine's columns are profiled on the threads while this one joins the features.
     const profilingSpine = this.threads.profile(rowCount, spineProfiled);
     profilingSpine.catch(() => undefined);
-    const matches = asOfJoin(spine.entityKeys, spine.times, history);
+    const { records: matches, entities } = asOfJoin(spine.entityKeys, spine.times, history);
     const featureColumns = features.map((f) => featureColumn(matches, history.features.get(f.name)!));
     const columns = [view.entityKey, view.eventTimeColumn, ...spine.extraColumns, ...features.map((f) => f.name)];
     const featuresProfiled = features.map((f, j): ProfiledColumn => ({ name: f.name, type: f.type, values: featureColumns[j] }));
@@ -148,8 +147,17 @@ export class HistoricalFeaturesService {
         return this.objects.put(key, bytes, { contentType: TRAINING_SET_CONTENT_TYPE, sha256 });
       });
     uploading.catch(() => undefined);
-    const [spineProfile, featureProfile] = await Promise.all([profilingSpine, this.threads.profile(rowCount, featuresProfiled)]);
-    const profile: commonV1.DataProfile = { rowCount, columns: [...spineProfile.columns, ...featureProfile.columns] };
+    const profilingFeatures = this.threads.profile(rowCount, featuresProfiled);
+    profilingFeatures.catch(() => undefined);
+    // The key column here, while the threads write: the join has told its entities apart, so it
+    // is counted by entity rather than sent to a thread to be hashed key by key again.
+    const keys = entities.includes(-1) ? spine.entityKeys : { codes: entities, dictionary: history.entityKeys };
+    const keyProfile = profileColumns(rowCount, [{ name: view.entityKey, type: ColumnType.COLUMN_TYPE_STRING, values: keys }]);
+    const [spineProfile, featureProfile] = await Promise.all([profilingSpine, profilingFeatures]);
+    const profile: commonV1.DataProfile = {
+      rowCount,
+      columns: [...keyProfile.columns, ...spineProfile.columns, ...featureProfile.columns],
+    };
     const put = await uploading;
     return {
       object: { key: put.key, sha256: put.sha256, sizeBytes: put.size, contentType: TRAINING_SET_CONTENT_TYPE },
@@ -361,25 +369,54 @@ function checkExtraColumns(
   if (clashes.length) throw new InvalidArgumentException(clashes);
 }
 
+/** A text column as codes into its distinct values (-1: missing), for both the CSV's threads and the profile's. */
+interface CodedText {
+  readonly codes: Int32Array;
+  readonly dictionary: readonly string[];
+}
+
 /**
  * A feature's values for each row of the set (`matches`: the history record each row takes, -1
  * for none): numbers in a typed column when the feature's values are all numbers (NaN where the
- * row has none), otherwise the stored values.
+ * row has none), text (booleans as `true`/`false`) coded by value, otherwise the stored values.
  */
-function featureColumn(matches: Int32Array, values: readonly StoredValue[]): Float64Array | StoredValue[] {
+function featureColumn(matches: Int32Array, values: readonly StoredValue[]): Float64Array | CodedText | StoredValue[] {
   const numbers = new Float64Array(matches.length);
   for (let i = 0; i < matches.length; i++) {
     const value = matches[i] === -1 ? null : values[matches[i]];
     if (typeof value === 'number') numbers[i] = value;
     else if (value === null) numbers[i] = Number.NaN;
-    else return Array.from(matches, (m) => (m === -1 ? null : values[m]));
+    else return codedText(matches, values) ?? Array.from(matches, (m) => (m === -1 ? null : values[m]));
   }
   return numbers;
 }
 
+/** The rows' values as {@link CodedText}, or null if some are numbers. */
+function codedText(matches: Int32Array, values: readonly StoredValue[]): CodedText | null {
+  const codes = new Int32Array(matches.length);
+  const codeOf = new Map<string, number>();
+  const dictionary: string[] = [];
+  for (let i = 0; i < matches.length; i++) {
+    const value = matches[i] === -1 ? null : values[matches[i]];
+    if (value === null) {
+      codes[i] = -1;
+      continue;
+    }
+    if (typeof value === 'number') return null;
+    const text = typeof value === 'string' ? value : value ? 'true' : 'false';
+    let code = codeOf.get(text);
+    if (code === undefined) {
+      code = dictionary.push(text) - 1;
+      codeOf.set(text, code);
+    }
+    codes[i] = code;
+  }
+  return { codes, dictionary };
+}
+
 /** A column as CSV cells: booleans as `true`/`false`, the rest as they are. */
-function csvColumn(values: Float64Array | readonly StoredValue[]): CsvColumn {
-  if (values instanceof Float64Array || !values.some((v) => typeof v === 'boolean')) return values as CsvColumn;
+function csvColumn(values: Float64Array | CodedText | readonly StoredValue[]): CsvColumn {
+  if (values instanceof Float64Array || 'codes' in values || !values.some((v) => typeof v === 'boolean')) return values as CsvColumn;
   return values.map(csvCell);
 }
 

@@ -9,12 +9,16 @@ interface SpineRow {
 
 /** The join's matches as the records they point at. */
 function pointInTimeJoin(spine: readonly SpineRow[], history: readonly FeatureRecord[]): Array<FeatureRecord | null> {
-  const matches = asOfJoin(
+  const { records } = joinOf(spine, history);
+  return Array.from(records, (m) => (m === -1 ? null : history[m]));
+}
+
+function joinOf(spine: readonly SpineRow[], history: readonly FeatureRecord[]) {
+  return asOfJoin(
     spine.map((row) => row.entityKey),
     Float64Array.from(spine, (row) => row.timestamp.getTime()),
     historyOf(history),
   );
-  return Array.from(matches, (m) => (m === -1 ? null : history[m]));
 }
 
 const BASE = Date.UTC(2025, 0, 1);
@@ -106,6 +110,23 @@ describe('point-in-time join', () => {
         expect(pointInTimeJoin(spine, history)).toEqual(bruteForceAsOf(spine, history));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it("codes each row's entity by a history record of that entity, one code per entity, -1 when it has none", () => {
+    fc.assert(
+      fc.property(historyArb, spineArb, (history, spine) => {
+        const { entities } = joinOf(spine, history);
+        const codeOf = new Map<string, number>();
+        spine.forEach((row, i) => {
+          const known = history.some((record) => record.entityKey === row.entityKey);
+          expect(entities[i] === -1).toBe(!known);
+          if (!known) return;
+          expect(history[entities[i]].entityKey).toBe(row.entityKey);
+          expect(entities[i]).toBe(codeOf.get(row.entityKey) ?? entities[i]);
+          codeOf.set(row.entityKey, entities[i]);
+        });
+      }),
     );
   });
 

@@ -51,13 +51,24 @@ export interface DatasetHistory {
   readonly history: FeatureHistory;
 }
 
+/** What the as-of join found for each spine row. */
+export interface AsOfMatches {
+  /** The index in the history of the record the row takes, or -1. */
+  readonly records: Int32Array;
+  /**
+   * The index of the first history record of the row's entity, or -1 if it has none: one index
+   * per entity, so rows with equal indexes have equal keys (the key column coded by the history's keys).
+   */
+  readonly entities: Int32Array;
+}
+
 /**
  * The as-of join: for spine row i (entity `keys[i]` as of `times[i]`, epoch ms), the index in
  * `history` of the entity's latest record whose event time is at or before that time, or -1.
  * Never a record from after the time — however late it arrived (a later dataset version) — so a
  * training set sees only what was true back then.
  */
-export function asOfJoin(keys: readonly string[], times: ArrayLike<number>, history: FeatureHistory): Int32Array {
+export function asOfJoin(keys: readonly string[], times: ArrayLike<number>, history: FeatureHistory): AsOfMatches {
   const { entityKeys, eventTimes, datasetVersions, rowIndexes } = history;
   // Each entity's first record, and the others chained from it through `nextOf`: most entities
   // of a dataset spine have one record, and no list is made for them (50,000 short arrays were
@@ -85,13 +96,16 @@ export function asOfJoin(keys: readonly string[], times: ArrayLike<number>, hist
     ordered.set(first, list.sort(supersedes));
   }
   const matches = new Int32Array(keys.length);
+  const entities = new Int32Array(keys.length);
   for (let i = 0; i < keys.length; i++) {
     const first = firstOf.get(keys[i]);
     const limit = times[i];
     if (first === undefined) {
       matches[i] = -1;
+      entities[i] = -1;
       continue;
     }
+    entities[i] = first;
     if (nextOf[first] === -1) {
       matches[i] = eventTimes[first] <= limit ? first : -1;
       continue;
@@ -108,7 +122,7 @@ export function asOfJoin(keys: readonly string[], times: ArrayLike<number>, hist
     }
     matches[i] = lo === 0 ? -1 : list[lo - 1];
   }
-  return matches;
+  return { records: matches, entities };
 }
 
 /** The latest record per entity of one batch, for the online store. */

@@ -20,18 +20,26 @@ describe('training-set threads', () => {
   const amounts = Float64Array.from({ length: rows }, (_, i) => (i % 97 === 0 ? Number.NaN : i * 1.25));
   const channels = Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? null : ['web', 'phone'][i % 2]));
   const times = Float64Array.from({ length: rows }, (_, i) => Date.UTC(2026, 11, 6) + i * 60_007);
+  // Coded text, an entry that must be quoted among them.
+  const regions = {
+    codes: Int32Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? -1 : i % 3)),
+    dictionary: ['north', 'é-south', 'west, "far"'],
+  };
 
   it('writes on threads the CSV text formatCsv writes for the same rows, with its sha256, two sets at once', async () => {
-    const header = ['customer', 'at', 'amount', 'channel'];
+    const header = ['customer', 'at', 'amount', 'channel', 'region'];
     const sets: Array<{ header: string[]; columns: CsvColumn[] }> = [
-      { header, columns: [keys, { instants: times }, amounts, channels] },
+      { header, columns: [keys, { instants: times }, amounts, channels, regions] },
       { header: ['amount'], columns: [amounts] },
     ];
     for (const writer of [threads, inParts]) {
       const written = await Promise.all(sets.map((set) => writer.write(set)));
       written.forEach(({ bytes, sha256 }, i) => {
         const { columns } = sets[i];
-        const cell = (c: CsvColumn, r: number): CsvCell => ('instants' in c ? new Date(c.instants[r]).toISOString() : c[r]);
+        const cell = (c: CsvColumn, r: number): CsvCell => {
+          if ('instants' in c) return new Date(c.instants[r]).toISOString();
+          return 'codes' in c ? (c.codes[r] === -1 ? null : c.dictionary[c.codes[r]]) : c[r];
+        };
         const asRows = Array.from({ length: rows }, (_, r) => columns.map((c) => cell(c, r)));
         const expected = Buffer.from(formatCsv(sets[i].header, asRows), 'utf8');
         expect(bytes.equals(expected)).toBe(true);
@@ -62,6 +70,7 @@ describe('training-set threads', () => {
       { name: 'at', type: ColumnType.COLUMN_TYPE_TIMESTAMP, values: times },
       { name: 'amount', type: ColumnType.COLUMN_TYPE_DOUBLE, values: amounts },
       { name: 'channel', type: ColumnType.COLUMN_TYPE_STRING, values: channels },
+      { name: 'region', type: ColumnType.COLUMN_TYPE_STRING, values: regions },
       { name: 'flag', type: ColumnType.COLUMN_TYPE_BOOLEAN, values: keys.map((_, i) => (i % 3 === 0 ? null : i % 2 === 0)) },
     ];
     const single = new TrainingSetThreads({ ...config, TRAINING_SET_WORKERS: 1 });

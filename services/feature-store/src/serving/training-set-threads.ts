@@ -96,7 +96,7 @@ export class TrainingSetThreads implements OnModuleDestroy {
 
   /**
    * A set's profile, its columns shared out among the threads: a thread takes the heaviest
-   * column left (text before numbers: counting strings costs the most) while it has the least
+   * column left (text before numbers: hashing strings costs the most) while it has the least
    * to do. Asked after {@link write}, the profiles wait for the text's threads, so the two do
    * not share the cores three ways.
    */
@@ -116,7 +116,11 @@ export class TrainingSetThreads implements OnModuleDestroy {
 
 /** Column indexes in at most `threads` groups of about equal work, none empty. */
 export function shareColumns(columns: readonly ProfiledColumn[], threads: number): number[][] {
-  const weight = (j: number) => columns[j].values.length * (columns[j].values instanceof Float64Array ? 1 : 2);
+  // Text counted value by value weighs twice a number; a coded column, counted by code, as numbers do.
+  const weight = (j: number) => {
+    const { values } = columns[j];
+    return values instanceof Float64Array ? values.length : 'codes' in values ? values.codes.length : 2 * values.length;
+  };
   const heaviestFirst = columns.map((_, j) => j).sort((a, b) => weight(b) - weight(a) || a - b);
   const groups = Array.from({ length: Math.min(threads, columns.length) }, () => ({ load: 0, columns: [] as number[] }));
   for (const j of heaviestFirst) {
