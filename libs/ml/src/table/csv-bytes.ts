@@ -22,6 +22,8 @@ export class CsvBytes {
   private lineStart = 0;
   private fieldsInLine = 0;
   private readonly delimiterCode: number;
+  /** The delimiter's UTF-8: one byte, unless it is beyond ASCII. */
+  private readonly delimiterBytes: Buffer;
   /** The day of the last instant written, and its date as toISOString writes it (through the `T`). */
   private isoDay = Number.NaN;
   private isoDate = '';
@@ -33,6 +35,7 @@ export class CsvBytes {
   ) {
     this.bytes = Buffer.allocUnsafeSlow(Math.max(64, expectedBytes));
     this.delimiterCode = delimiter.charCodeAt(0);
+    this.delimiterBytes = Buffer.from(delimiter, 'utf8');
   }
 
   /** An empty field: a missing value. */
@@ -186,8 +189,13 @@ export class CsvBytes {
 
   private startField(): void {
     if (this.fieldsInLine++ > 0) {
-      this.reserve(1);
-      this.bytes[this.length++] = this.delimiterCode;
+      if (this.delimiterBytes.length === 1) {
+        this.reserve(1);
+        this.bytes[this.length++] = this.delimiterCode;
+      } else {
+        this.reserve(this.delimiterBytes.length);
+        this.length += this.delimiterBytes.copy(this.bytes, this.length);
+      }
     }
   }
 

@@ -51,6 +51,8 @@ describe('formatCsv', () => {
     const text = formatCsv(['a', 'b'], [['x;y', 1]], { delimiter: ';', lineEnding: '\r\n' });
     expect(text).toBe('a;b\r\n"x;y";1\r\n');
     expect(rowsOf(parseCsv(text, { delimiter: ';' }))).toEqual([['x;y', 1]]);
+    // A delimiter beyond ASCII is its UTF-8 bytes in the columnar writer too.
+    expect(columnsText(['a', 'b'], [['x§y', 'z'], Float64Array.of(1, 2)], { delimiter: '§' })).toBe('a§b\n"x§y"§1\nz§2\n');
   });
 
   it('rejects what it cannot write faithfully, naming the place', () => {
