@@ -26,7 +26,7 @@ export interface ProfiledColumn {
 }
 
 /** The rows' values of a coded column, `null` where missing. */
-export function decodeValues({ codes, dictionary }: CodedValues): ProfileValue[] {
+function decodeValues({ codes, dictionary }: CodedValues): ProfileValue[] {
   return Array.from(codes, (code) => (code === -1 ? null : dictionary[code]));
 }
 

@@ -150,10 +150,13 @@ export class HistoricalFeaturesService {
     const profilingFeatures = this.threads.profile(rowCount, featuresProfiled);
     profilingFeatures.catch(() => undefined);
     // The key column here, while the threads write: the join has told its entities apart, so it
-    // is counted by entity rather than sent to a thread to be hashed key by key again.
-    const keys = entities.includes(-1) ? spine.entityKeys : { codes: entities, dictionary: history.entityKeys };
-    const keyProfile = profileColumns(rowCount, [{ name: view.entityKey, type: ColumnType.COLUMN_TYPE_STRING, values: keys }]);
-    const [spineProfile, featureProfile] = await Promise.all([profilingSpine, profilingFeatures]);
+    // is counted by entity (an array of counts) rather than sent to a thread to be hashed key by
+    // key again. Keys the history lacks (a caller's rows) are counted on the threads, as text.
+    const keyColumn = (values: ProfiledColumn['values']) => [{ name: view.entityKey, type: ColumnType.COLUMN_TYPE_STRING, values }];
+    const profilingKeys = entities.includes(-1)
+      ? this.threads.profile(rowCount, keyColumn(spine.entityKeys))
+      : profileColumns(rowCount, keyColumn({ codes: entities, dictionary: history.entityKeys }));
+    const [keyProfile, spineProfile, featureProfile] = await Promise.all([profilingKeys, profilingSpine, profilingFeatures]);
     const profile: commonV1.DataProfile = {
       rowCount,
       columns: [...keyProfile.columns, ...spineProfile.columns, ...featureProfile.columns],
