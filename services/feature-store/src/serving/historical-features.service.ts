@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { commonV1, type ProfiledColumn, profileColumns } from '@flywheel/contracts';
-import { type CsvCell, type CsvColumn } from '@flywheel/ml';
 import { type FieldViolation, InjectConfig, InvalidArgumentException, invalidArgument } from '@flywheel/platform';
 import { type ObjectChunk, type ObjectKey, ObjectStore, readObjectChunk, trainingSetKey } from '@flywheel/storage';
 import { type FeatureStoreConfig } from '../feature-store.config';
@@ -14,6 +13,7 @@ import { asOfJoin, type FeatureHistory, HistoryTooLargeError } from './point-in-
 import { ServingException, ServingExceptionCode } from './serving.exception';
 import { SpineColumns } from './spine-columns';
 import { TrainingSetThreads } from './training-set-threads';
+import { csvColumn, featureColumn } from './training-set-columns';
 import { inferColumnType } from './training-set-profile';
 
 export const TRAINING_SET_CONTENT_TYPE = 'text/csv';
@@ -349,12 +349,12 @@ export class HistoricalFeaturesService {
   }
 }
 
-/** Extra columns may not take a name the set already gives a column. */
 /** The extra columns a spine carries into the set. */
 function spineColumns(spine: TrainingSetSpine): Set<string> {
   return new Set(spine.kind === 'dataset' ? spine.extraColumns : spine.rows.flatMap((row) => Object.keys(row.extra)));
 }
 
+/** Extra columns may not take a name the set already gives a column. */
 function checkExtraColumns(
   view: FeatureViewRevision,
   features: readonly FeatureDefinition[],
@@ -370,61 +370,4 @@ function checkExtraColumns(
     .filter((c) => reserved.has(c))
     .map((c) => ({ field, reason: `column "${c}" clashes with ${reserved.get(c)}` }));
   if (clashes.length) throw new InvalidArgumentException(clashes);
-}
-
-/** A text column as codes into its distinct values (-1: missing), for both the CSV's threads and the profile's. */
-interface CodedText {
-  readonly codes: Int32Array;
-  readonly dictionary: readonly string[];
-}
-
-/**
- * A feature's values for each row of the set (`matches`: the history record each row takes, -1
- * for none): numbers in a typed column when the feature's values are all numbers (NaN where the
- * row has none), text (booleans as `true`/`false`) coded by value, otherwise the stored values.
- */
-function featureColumn(matches: Int32Array, values: readonly StoredValue[]): Float64Array | CodedText | StoredValue[] {
-  const numbers = new Float64Array(matches.length);
-  for (let i = 0; i < matches.length; i++) {
-    const value = matches[i] === -1 ? null : values[matches[i]];
-    if (typeof value === 'number') numbers[i] = value;
-    else if (value === null) numbers[i] = Number.NaN;
-    else return codedText(matches, values) ?? Array.from(matches, (m) => (m === -1 ? null : values[m]));
-  }
-  return numbers;
-}
-
-/** The rows' values as {@link CodedText}, or null if some are numbers. */
-function codedText(matches: Int32Array, values: readonly StoredValue[]): CodedText | null {
-  const codes = new Int32Array(matches.length);
-  const codeOf = new Map<string, number>();
-  const dictionary: string[] = [];
-  for (let i = 0; i < matches.length; i++) {
-    const value = matches[i] === -1 ? null : values[matches[i]];
-    if (value === null) {
-      codes[i] = -1;
-      continue;
-    }
-    if (typeof value === 'number') return null;
-    const text = typeof value === 'string' ? value : value ? 'true' : 'false';
-    let code = codeOf.get(text);
-    if (code === undefined) {
-      code = dictionary.push(text) - 1;
-      codeOf.set(text, code);
-    }
-    codes[i] = code;
-  }
-  return { codes, dictionary };
-}
-
-/** A column as CSV cells: booleans as `true`/`false`, the rest as they are. */
-function csvColumn(values: Float64Array | CodedText | readonly StoredValue[]): CsvColumn {
-  if (values instanceof Float64Array || 'codes' in values || !values.some((v) => typeof v === 'boolean')) return values as CsvColumn;
-  return values.map(csvCell);
-}
-
-function csvCell(value: StoredValue): CsvCell {
-  if (value === null) return null;
-  if (typeof value === 'boolean') return value ? 'true' : 'false';
-  return value;
 }
