@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { type StoredValue } from '../feature-views/feature-values';
-import { type CodedText, csvColumn, featureColumn, MAX_CODED_DISTINCT_SHARE } from './training-set-columns';
+import { type CsvCodes } from '@flywheel/ml';
+import { csvColumn, featureColumn, MAX_CODED_DISTINCT_SHARE } from './training-set-columns';
 
 /** What a row of the set holds, whatever form its column takes; text for booleans, as the CSV writes them. */
-function rowsOf(column: Float64Array | CodedText | readonly StoredValue[]): Array<StoredValue> {
+function rowsOf(column: Float64Array | CsvCodes | readonly StoredValue[]): Array<StoredValue> {
   if (column instanceof Float64Array) return Array.from(column, (v) => (Number.isNaN(v) ? null : v));
   if ('codes' in column) return Array.from(column.codes, (code) => (code === -1 ? null : column.dictionary[code]));
   return column.map((v) => (typeof v === 'boolean' ? String(v) : v));
@@ -33,7 +34,7 @@ describe('training-set columns', () => {
         ([values, matches]) => {
           const column = featureColumn(matches, values);
           expect(rowsOf(column)).toEqual(expected(matches, values));
-          expect(rowsOf(csvColumn(column) as Float64Array | CodedText | StoredValue[])).toEqual(expected(matches, values));
+          expect(rowsOf(csvColumn(column) as Float64Array | CsvCodes | StoredValue[])).toEqual(expected(matches, values));
         },
       ),
     );
@@ -53,7 +54,7 @@ describe('training-set columns', () => {
       Array.from({ length: rows }, (_, i) => ['web', 'phone', true][i % 3]),
     );
     expect(channels).toMatchObject({ dictionary: expect.arrayContaining(['web', 'phone', 'true']) });
-    expect((channels as CodedText).dictionary).toHaveLength(3);
+    expect((channels as CsvCodes).dictionary).toHaveLength(3);
     // Past a quarter of the rows distinct, each CSV part would be sent more strings than its own rows hold.
     const distinctText = (distinct: number) =>
       featureColumn(

@@ -1,18 +1,12 @@
-import { type CsvCell, type CsvColumn } from '@flywheel/ml';
+import { type CsvCell, type CsvCodes, type CsvColumn } from '@flywheel/ml';
 import { type StoredValue } from '../feature-views/feature-values';
-
-/** A text column as codes into its distinct values (-1: missing), for both the CSV's threads and the profile's. */
-export interface CodedText {
-  readonly codes: Int32Array;
-  readonly dictionary: readonly string[];
-}
 
 /**
  * A feature's values for each row of the set (`matches`: the history record each row takes, -1
  * for none): numbers in a typed column when the feature's values are all numbers (NaN where the
  * row has none), text (booleans as `true`/`false`) coded by value, otherwise the stored values.
  */
-export function featureColumn(matches: Int32Array, values: readonly StoredValue[]): Float64Array | CodedText | StoredValue[] {
+export function featureColumn(matches: Int32Array, values: readonly StoredValue[]): Float64Array | CsvCodes | StoredValue[] {
   const numbers = new Float64Array(matches.length);
   for (let i = 0; i < matches.length; i++) {
     const value = matches[i] === -1 ? null : values[matches[i]];
@@ -30,8 +24,12 @@ export function featureColumn(matches: Int32Array, values: readonly StoredValue[
  */
 export const MAX_CODED_DISTINCT_SHARE = 1 / 4;
 
-/** The rows' values as {@link CodedText}; null if some are numbers, or too many are distinct to gain by coding. */
-function codedText(matches: Int32Array, values: readonly StoredValue[]): CodedText | null {
+/**
+ * The rows' values as codes into their distinct values (-1: missing), the form both the CSV's
+ * threads and the profile's take; null if some are numbers, or too many are distinct to gain by
+ * coding.
+ */
+function codedText(matches: Int32Array, values: readonly StoredValue[]): CsvCodes | null {
   const maxDistinct = Math.max(16, matches.length * MAX_CODED_DISTINCT_SHARE);
   const codes = new Int32Array(matches.length);
   const codeOf = new Map<string, number>();
@@ -56,7 +54,7 @@ function codedText(matches: Int32Array, values: readonly StoredValue[]): CodedTe
 }
 
 /** A column as CSV cells: booleans as `true`/`false`, the rest as they are. */
-export function csvColumn(values: Float64Array | CodedText | readonly StoredValue[]): CsvColumn {
+export function csvColumn(values: Float64Array | CsvCodes | readonly StoredValue[]): CsvColumn {
   if (values instanceof Float64Array || 'codes' in values || !values.some((v) => typeof v === 'boolean')) return values as CsvColumn;
   return values.map(csvCell);
 }
